@@ -1,0 +1,55 @@
+"""The HTTP API: an app factory; the Studio is built once at startup onto app.state."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .. import __version__
+from ..settings import Settings
+from . import errors
+from .routes_openai import router as openai_router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, preload: bool = False) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from ..studio.engine import Studio
+
+        studio = Studio(settings)
+        app.state.studio = studio
+        if preload:
+            threading.Thread(target=_preload, args=(studio,), daemon=True).start()
+        try:
+            yield
+        finally:
+            studio.close()
+
+    app = FastAPI(title="zaowu", version=__version__, lifespan=lifespan)
+    errors.install(app)
+    app.include_router(openai_router)
+
+    @app.get("/health")
+    def health() -> dict:
+        studio = app.state.studio
+        return {"status": "ok", "version": __version__, "loaded_models": list(studio._loaded)}
+
+    return app
+
+
+def _preload(studio) -> None:
+    """Load the default chat model in the background so the first request does not wait."""
+    from ..errors import ZaowuError
+    from ..types import Modality
+
+    try:
+        studio.load(None, Modality.text)
+    except ZaowuError as exc:
+        log.warning("default model not preloaded: %s", exc.message)

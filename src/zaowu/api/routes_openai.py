@@ -1,0 +1,115 @@
+"""OpenAI-compatible routes: models, chat completions, completions, embeddings.
+
+Blocking work runs in the thread pool; streams are pulled one chunk at a time
+in the thread pool, and the first chunk is pulled before the response starts so
+that errors such as an over-long prompt still get their proper status code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import InvalidRequest, ZaowuError
+from ..types import EmbeddingRequest, TextRequest
+from .wire import (
+    ChatCompletionRequest,
+    ChunkWriter,
+    CompletionRequest,
+    EmbeddingsRequest,
+    embeddings_response,
+    text_response,
+)
+
+router = APIRouter(prefix="/v1")
+_END = object()
+
+
+def _caller(request: Request, user: str | None) -> str:
+    return user or (request.client.host if request.client else "unknown")
+
+
+def _model_card(studio, entry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "object": "model",
+        "created": 0,
+        "owned_by": entry.remote or "zaowu",
+        "name": entry.name,
+        "modality": entry.modality.value,
+        "backend": entry.backend,
+        "installed": studio.catalog.installed(entry),
+        "licence": entry.licence,
+        "languages": entry.languages,
+        "context_length": entry.context_length,
+        "size_bytes": entry.size_bytes,
+        "sha256": entry.sha256,
+    }
+
+
+@router.get("/models")
+def list_models(request: Request, all: bool = False) -> dict[str, Any]:
+    """Installed (usable) models; ``?all=true`` lists the whole catalog."""
+    studio = request.app.state.studio
+    cards = [_model_card(studio, e) for e in studio.catalog.entries()]
+    return {"object": "list", "data": [c for c in cards if all or c["installed"]]}
+
+
+@router.get("/models/{model_id:path}")
+def get_model(request: Request, model_id: str) -> dict[str, Any]:
+    studio = request.app.state.studio
+    return _model_card(studio, studio.catalog.get(model_id))
+
+
+async def _text(request: Request, body: ChatCompletionRequest | CompletionRequest, chat: bool):
+    studio = request.app.state.studio
+    text_request: TextRequest = body.to_request()
+    caller = _caller(request, body.user)
+    if not body.stream:
+        result = await run_in_threadpool(studio.generate_text, text_request, interface="api", caller=caller)
+        return JSONResponse(text_response(result, chat))
+
+    stream = await run_in_threadpool(studio.stream, text_request, interface="api", caller=caller)
+    first = await run_in_threadpool(next, stream, _END)  # errors before any output keep their status
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+    writer = ChunkWriter(chat, stream.model, include_usage)
+
+    async def events():
+        item = first
+        try:
+            yield writer.start(stream.generation_id)
+            while item is not _END:
+                yield writer.chunk(item)
+                item = await run_in_threadpool(next, stream, _END)
+            yield writer.done()
+        except ZaowuError as exc:  # failed after the response started: report in-band
+            yield writer.error(exc.to_openai())
+            yield writer.done()
+        finally:
+            stream.close()  # no-op when finished; stops llama.cpp when the client went away
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+@router.post("/chat/completions")
+async def chat_completions(request: Request, body: ChatCompletionRequest):
+    return await _text(request, body, chat=True)
+
+
+@router.post("/completions")
+async def completions(request: Request, body: CompletionRequest):
+    return await _text(request, body, chat=False)
+
+
+@router.post("/embeddings")
+async def embeddings(request: Request, body: EmbeddingsRequest):
+    studio = request.app.state.studio
+    if body.dimensions is not None:
+        raise InvalidRequest("'dimensions' cannot be changed for this model; omit it.", param="dimensions")
+    req = EmbeddingRequest(model=body.model, input=body.texts())
+    result = await run_in_threadpool(studio.embed, req, interface="api", caller=_caller(request, body.user))
+    return JSONResponse(embeddings_response(result, body.encoding_format))
+

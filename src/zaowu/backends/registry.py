@@ -1,0 +1,61 @@
+"""Plugin manager: built-in backends and third-party ones through one mechanism."""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+import pluggy
+
+from ..errors import InvalidRequest
+from . import hookspecs
+
+if TYPE_CHECKING:
+    from .base import Backend
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "zaowu"
+BUILTIN_PLUGINS = (
+    "zaowu.backends.llamacpp",
+    "zaowu.backends.openai_remote",
+    "zaowu.backends.use_embeddings",
+)
+
+
+def plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
+    """A plugin manager with the built-ins registered (modules are small; no heavy imports)."""
+    pm = pluggy.PluginManager("zaowu")
+    pm.add_hookspecs(hookspecs)
+    for name in BUILTIN_PLUGINS:
+        pm.register(import_module(name), name=name)
+    if load_entry_points:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    return pm
+
+
+class BackendRegistry:
+    def __init__(self, pm: pluggy.PluginManager):
+        self._classes: dict[str, type[Backend]] = {}
+
+        def register(cls: type[Backend]) -> None:
+            if cls.id in self._classes and self._classes[cls.id] is not cls:
+                log.warning("backend %r registered twice; keeping %r", cls.id, cls)
+            self._classes[cls.id] = cls
+
+        pm.hook.register_backends(register=register)
+
+    def get(self, backend_id: str) -> type[Backend]:
+        try:
+            return self._classes[backend_id]
+        except KeyError:
+            known = ", ".join(sorted(self._classes))
+            raise InvalidRequest(
+                f"No backend named '{backend_id}'. Installed backends: {known}. "
+                "Install the plugin that provides it.",
+                param="backend",
+            ) from None
+
+    def all(self) -> dict[str, type[Backend]]:
+        return dict(self._classes)

@@ -1,0 +1,1 @@
+"""Command-line delivery: ``zaowu`` (see main.py)."""

@@ -1,0 +1,87 @@
+"""The ``zaowu`` command. Each subcommand is a thin adapter over the Studio;
+errors become one clear line on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import ZaowuError
+from .settings_options import overrides, settings_options
+
+
+class State:
+    """Settings and a lazily opened Studio, shared by the subcommands."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.values = values
+        self._studio = None
+
+    def settings(self, **more: Any):
+        from ..settings import Settings
+
+        return Settings(**{**self.values, **more})
+
+    def studio(self):
+        if self._studio is None:
+            from ..studio.engine import Studio
+
+            self._studio = Studio(self.settings())
+        return self._studio
+
+    def close(self) -> None:
+        if self._studio is not None:
+            self._studio.close()
+
+
+class ZaowuGroup(click.Group):
+    """Turns zaowu's errors (and invalid settings) into ``Error: ...`` with exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        from pydantic import ValidationError
+
+        try:
+            return super().invoke(ctx)
+        except ZaowuError as exc:
+            raise click.ClickException(exc.message) from None
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "value"
+            raise click.ClickException(f"invalid {where}: {err['msg']}") from None
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+
+
+@click.group(cls=ZaowuGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zaowu")
+@settings_options("data_dir", "models_dir", "database_url")
+@click.pass_context
+def cli(ctx: click.Context, **values: Any) -> None:
+    """造物 zaowu: a self-hosted AIGC studio."""
+    state = State(overrides(values))
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def _register() -> None:
+    from . import logs, models, serve, text
+
+    cli.add_command(text.prompt)
+    cli.add_command(text.chat)
+    cli.add_command(serve.serve)
+    cli.add_command(models.models)
+    cli.add_command(logs.logs)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="zaowu")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

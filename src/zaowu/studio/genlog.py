@@ -1,0 +1,188 @@
+"""The generation log: every generation through any interface, one row each.
+
+A row is written when a generation starts (status ``running``) and completed
+when it ends (``ok``, ``error``, ``cancelled``), so a process that dies leaves
+evidence: rows still ``running`` whose worker process is gone are marked
+``interrupted`` the next time a studio opens the database on that host.
+
+Columns: id, created_at/finished_at (epoch seconds), interface (api, cli,
+python), caller, worker, modality, model, model_sha256, backend, params
+(JSON), seed, input (JSON), output (text), prompt_tokens, completion_tokens,
+duration_ms, ttft_ms, status, error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ..errors import InvalidRequest
+from .db import generations
+
+__all__ = ["GenerationLog", "new_id"]
+
+_WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def new_id(prefix: str) -> str:
+    """Time-ordered unique id: prefix, 12 hex digits of milliseconds, 10 random hex digits."""
+    return f"{prefix}_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds") if ts else None
+
+
+class GenerationLog:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.mark_interrupted()
+
+    def start(
+        self,
+        *,
+        interface: str,
+        caller: str | None,
+        modality: str,
+        model: str,
+        model_sha256: str | None,
+        backend: str,
+        params: dict[str, Any],
+        seed: int | None,
+        input: Any,
+    ) -> str:
+        gen_id = new_id("gen")
+        with self.engine.begin() as conn:
+            conn.execute(
+                generations.insert().values(
+                    id=gen_id,
+                    created_at=time.time(),
+                    interface=interface,
+                    caller=caller,
+                    worker=_WORKER,
+                    modality=modality,
+                    model=model,
+                    model_sha256=model_sha256,
+                    backend=backend,
+                    params=params,
+                    seed=seed,
+                    input=input,
+                    status="running",
+                )
+            )
+        return gen_id
+
+    def finish(
+        self,
+        gen_id: str,
+        *,
+        status: str,
+        output: str | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        duration_ms: float | None = None,
+        ttft_ms: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                generations.update()
+                .where(generations.c.id == gen_id)
+                .values(
+                    finished_at=time.time(),
+                    status=status,
+                    output=output,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    duration_ms=duration_ms,
+                    ttft_ms=ttft_ms,
+                    error=error,
+                )
+            )
+
+    def mark_interrupted(self) -> int:
+        """Close rows left ``running`` by processes on this host that no longer exist."""
+        host = socket.gethostname()
+        dead: list[str] = []
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(generations.c.id, generations.c.worker).where(generations.c.status == "running"))
+            for gen_id, worker in rows:
+                w_host, _, pid = (worker or "").rpartition(":")
+                if w_host == host and pid.isdigit() and not _pid_alive(int(pid)):
+                    dead.append(gen_id)
+        if dead:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    generations.update()
+                    .where(generations.c.id.in_(dead))
+                    .values(status="interrupted", error="the process running this generation ended", finished_at=time.time())
+                )
+        return len(dead)
+
+    # -- reading ---------------------------------------------------------------
+    @staticmethod
+    def _row(row: sa.Row) -> dict[str, Any]:
+        d = dict(row._mapping)
+        d["created_at"] = _iso(d["created_at"])
+        d["finished_at"] = _iso(d["finished_at"])
+        return d
+
+    def _query(self, *, model=None, status=None, interface=None, caller=None, since=None):
+        q = sa.select(generations).order_by(generations.c.created_at.desc(), generations.c.id.desc())
+        if model:
+            q = q.where(generations.c.model == model)
+        if status:
+            q = q.where(generations.c.status == status)
+        if interface:
+            q = q.where(generations.c.interface == interface)
+        if caller:
+            q = q.where(generations.c.caller == caller)
+        if since is not None:
+            q = q.where(generations.c.created_at >= since)
+        return q
+
+    def list(self, limit: int = 20, **filters: Any) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [self._row(r) for r in conn.execute(self._query(**filters).limit(limit))]
+
+    def get(self, gen_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(generations).where(generations.c.id == gen_id)).first()
+        if row is None:
+            raise InvalidRequest(f"No generation with id '{gen_id}'. List ids with 'zaowu logs list'.", param="id")
+        return self._row(row)
+
+    def iter_all(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(stream_results=True).execute(self._query(**filters)):
+                yield self._row(row)
+
+    def export_json(self, fp, **filters: Any) -> int:
+        """Write the rows as one JSON array (streamed row by row); return the count."""
+        n = 0
+        fp.write("[")
+        for row in self.iter_all(**filters):
+            fp.write(",\n" if n else "\n")
+            fp.write(json.dumps(row, ensure_ascii=False))
+            n += 1
+        fp.write("\n]\n" if n else "]\n")
+        return n

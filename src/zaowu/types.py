@@ -1,0 +1,240 @@
+"""Request and result models for every modality, independent of any wire protocol.
+
+One request model per modality with the same argument names everywhere
+(prompt, negative_prompt, seed, size, duration, voice, language, format).
+Backends receive these; the HTTP API and CLI translate their own shapes into them.
+This module imports only the standard library and Pydantic.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "Modality",
+    "ModelSpec",
+    "Message",
+    "ResponseFormat",
+    "TextRequest",
+    "TextChunk",
+    "TextResult",
+    "Usage",
+    "EmbeddingRequest",
+    "EmbeddingResult",
+    "ImageRequest",
+    "SpeechRequest",
+    "TranscriptionRequest",
+    "MusicRequest",
+    "VideoRequest",
+    "Media",
+    "MediaResult",
+]
+
+
+class Modality(str, Enum):
+    text = "text"
+    embedding = "embedding"
+    image = "image"
+    speech = "speech"
+    transcription = "transcription"
+    music = "music"
+    video = "video"
+
+
+class Strict(BaseModel):
+    """Base for request models: a misspelt field is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelSpec(Strict):
+    """What a backend needs to know about one model; built by the catalog."""
+
+    id: str
+    modality: Modality
+    backend: str
+    name: str = ""
+    path: str | None = None  # local weights file, when the backend loads one
+    sha256: str | None = None
+    size_bytes: int | None = None
+    licence: str = "unknown"
+    languages: list[str] = Field(default_factory=list)
+    context_length: int | None = None
+    chat: bool = True  # instruct/chat model (False: completion only)
+    defaults: dict[str, Any] = Field(default_factory=dict)  # default sampling options
+    remote_model: str | None = None  # the model name on a remote server
+    remote: str | None = None  # name of the remote config
+
+
+# ---------------------------------------------------------------- text
+
+
+class Message(Strict):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str
+    name: str | None = None
+
+
+class JSONSchemaFormat(Strict):
+    name: str = "output"
+    schema_: dict[str, Any] = Field(alias="schema")
+    strict: bool | None = None
+    description: str | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ResponseFormat(Strict):
+    type: Literal["text", "json_object", "json_schema"] = "text"
+    json_schema: JSONSchemaFormat | None = None
+
+    @model_validator(mode="after")
+    def _schema_given(self) -> "ResponseFormat":
+        if self.type == "json_schema" and self.json_schema is None:
+            raise ValueError("response_format.type is 'json_schema' but no json_schema was given")
+        return self
+
+
+class TextRequest(Strict):
+    """A chat (``messages``) or a plain completion (``prompt``) request."""
+
+    model: str | None = None
+    messages: list[Message] | None = None
+    prompt: str | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    top_k: int | None = Field(default=None, ge=0)
+    stop: list[str] = Field(default_factory=list, max_length=8)
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 2)
+    repeat_penalty: float | None = Field(default=None, gt=0, le=3)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    response_format: ResponseFormat | None = None
+
+    @model_validator(mode="after")
+    def _one_input(self) -> "TextRequest":
+        if (self.messages is None) == (self.prompt is None):
+            raise ValueError("give exactly one of 'messages' (chat) or 'prompt' (completion)")
+        if self.messages is not None and not self.messages:
+            raise ValueError("'messages' must contain at least one message")
+        return self
+
+    @property
+    def is_chat(self) -> bool:
+        return self.messages is not None
+
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        rf = self.response_format
+        return rf.json_schema.schema_ if rf and rf.json_schema else None
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class TextChunk(BaseModel):
+    """One streamed piece of text; the last one has ``finish_reason`` and ``usage``."""
+
+    text: str = ""
+    finish_reason: str | None = None
+    usage: Usage | None = None
+
+
+class TextResult(BaseModel):
+    text: str
+    finish_reason: str | None
+    usage: Usage
+    model: str
+    seed: int | None
+    generation_id: str | None = None
+    parsed: Any = None  # the JSON value when a JSON response_format was requested
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+class EmbeddingRequest(Strict):
+    model: str | None = None
+    input: list[str] = Field(min_length=1, max_length=2048)
+
+
+class EmbeddingResult(BaseModel):
+    vectors: list[list[float]]
+    model: str
+    usage: Usage
+    generation_id: str | None = None
+
+
+# ---------------------------------------------------------------- media (images, audio, video)
+
+
+class ImageRequest(Strict):
+    model: str | None = None
+    prompt: str = Field(min_length=1)
+    negative_prompt: str | None = None
+    size: str = "1024x1024"
+    n: int = Field(default=1, ge=1, le=16)
+    seed: int | None = None
+    kind: str | None = None  # design engine: poster, logo, banner, ...
+    format: Literal["png", "webp", "jpeg", "svg"] = "png"
+    image: bytes | None = None  # image-to-image / edit source
+    mask: bytes | None = None
+
+
+class SpeechRequest(Strict):
+    model: str | None = None
+    input: str = Field(min_length=1)
+    voice: str | None = None
+    language: str | None = None
+    speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    format: Literal["wav", "mp3", "opus", "flac"] = "wav"
+
+
+class TranscriptionRequest(Strict):
+    model: str | None = None
+    audio: bytes
+    language: str | None = None
+    format: Literal["json", "text", "srt", "vtt", "verbose_json"] = "json"
+
+
+class MusicRequest(Strict):
+    model: str | None = None
+    prompt: str = Field(min_length=1)
+    duration: float = Field(default=30, ge=5, le=300)
+    seed: int | None = None
+    format: Literal["wav", "mp3", "flac", "ogg"] = "wav"
+
+
+class VideoRequest(Strict):
+    model: str | None = None
+    prompt: str = Field(min_length=1)
+    duration: float = Field(default=10, gt=0, le=600)
+    size: str = "1280x720"
+    seed: int | None = None
+    format: Literal["mp4", "webm"] = "mp4"
+
+
+class Media(BaseModel):
+    """One produced file: bytes plus what it is."""
+
+    data: bytes
+    mime: str
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class MediaResult(BaseModel):
+    media: list[Media]
+    model: str
+    seed: int | None = None
+    usage: dict[str, float] = Field(default_factory=dict)  # e.g. {"media_seconds": 12.5}
+    generation_id: str | None = None

@@ -1,0 +1,1 @@
+"""Web studio (served by ``zaowu serve`` at /); a thin client of the HTTP API."""

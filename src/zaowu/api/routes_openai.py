@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidRequest, ZaowuError
 from ..types import EmbeddingRequest, TextRequest
+from .streaming import ThreadedStream
 from .wire import (
     ChatCompletionRequest,
     ChunkWriter,
@@ -25,7 +26,6 @@ from .wire import (
 )
 
 router = APIRouter(prefix="/v1")
-_END = object()
 
 
 def _caller(request: Request, user: str | None) -> str:
@@ -73,7 +73,8 @@ async def _text(request: Request, body: ChatCompletionRequest | CompletionReques
         return JSONResponse(text_response(result, chat))
 
     stream = await run_in_threadpool(studio.stream, text_request, interface="api", caller=caller)
-    first = await run_in_threadpool(next, stream, _END)  # errors before any output keep their status
+    chunks = ThreadedStream(stream)
+    first = await chunks.next()  # errors before any output keep their status code
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     writer = ChunkWriter(chat, stream.model, include_usage)
 
@@ -81,15 +82,15 @@ async def _text(request: Request, body: ChatCompletionRequest | CompletionReques
         item = first
         try:
             yield writer.start(stream.generation_id)
-            while item is not _END:
+            while item is not None:
                 yield writer.chunk(item)
-                item = await run_in_threadpool(next, stream, _END)
+                item = await chunks.next()
             yield writer.done()
         except ZaowuError as exc:  # failed after the response started: report in-band
             yield writer.error(exc.to_openai())
             yield writer.done()
         finally:
-            stream.close()  # no-op when finished; stops llama.cpp when the client went away
+            chunks.stop()  # no-op when finished; stops llama.cpp when the client went away
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 

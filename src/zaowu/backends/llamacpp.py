@@ -10,10 +10,13 @@ goes away.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +30,7 @@ from .hookspecs import hookimpl
 log = logging.getLogger(__name__)
 
 _DONE = object()
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # backends to stop cleanly at interpreter exit
 _SAMPLING_FIELDS = (
     "max_tokens",
     "temperature",
@@ -79,8 +83,22 @@ class LlamaCppBackend(TextBackend):
             self._server = xllamacpp.Server(params)
         except Exception as exc:  # corrupt file, out of memory...
             raise BackendError(f"llama.cpp could not load '{model.id}': {exc}") from exc
+        self._active: dict[threading.Thread, threading.Event] = {}
+        self._active_lock = threading.Lock()
+        _LIVE.add(self)
 
-    def close(self) -> None:
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop in-flight generations and wait for their threads, then drop the model.
+
+        A llama.cpp thread still calling back into Python while the interpreter
+        shuts down aborts the process, so this also runs at exit."""
+        with self._active_lock:
+            active = list(self._active.items())
+        for _, stop in active:
+            stop.set()
+        deadline = time.monotonic() + timeout
+        for thread, _ in active:
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._server = None
 
     # -- request translation ---------------------------------------------------
@@ -149,9 +167,16 @@ class LlamaCppBackend(TextBackend):
             except Exception as exc:  # pragma: no cover - native failure
                 items.put(BackendError(f"llama.cpp failed: {exc}"))
             finally:
+                with self._active_lock:
+                    self._active.pop(threading.current_thread(), None)
                 items.put(_DONE)
 
-        threading.Thread(target=run, name=f"llamacpp-{self.model.id}", daemon=True).start()
+        if self._server is None:
+            raise BackendError(f"'{self.model.id}' was unloaded; retry the request")
+        thread = threading.Thread(target=run, name=f"llamacpp-{self.model.id}", daemon=True)
+        with self._active_lock:
+            self._active[thread] = stop
+        thread.start()
         finish_reason: str | None = None
         usage = Usage()
         try:
@@ -172,6 +197,12 @@ class LlamaCppBackend(TextBackend):
             yield TextChunk(finish_reason=finish_reason or "stop", usage=usage)
         finally:
             stop.set()
+
+
+@atexit.register
+def _close_all() -> None:
+    for backend in list(_LIVE):
+        backend.close(timeout=5.0)
 
 
 @hookimpl

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import Field, SecretStr
 
 from ..errors import RemoteError
 from ..types import EmbeddingRequest, EmbeddingResult, TextChunk, TextRequest, Usage
 from .base import BackendOptions, EmbeddingBackend, TextBackend
 from .hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,19 @@ class RemoteOptions(BackendOptions):
     timeout: float = Field(600.0, gt=0)
 
 
+def _http_errors() -> type[Exception]:
+    import httpx
+
+    return httpx.HTTPError
+
+
 class _RemoteMixin:
     model: Any
     options: RemoteOptions
 
-    def _client(self) -> httpx.Client:
+    def _client(self) -> "httpx.Client":
+        import httpx  # imported when a remote is used, not when plugins load
+
         headers = {}
         if self.options.api_key is not None:
             headers["Authorization"] = f"Bearer {self.options.api_key.get_secret_value()}"
@@ -44,7 +54,7 @@ class _RemoteMixin:
             timeout=httpx.Timeout(self.options.timeout, connect=10.0),
         )
 
-    def _raise_for(self, response: httpx.Response) -> None:
+    def _raise_for(self, response: "httpx.Response") -> None:
         if response.status_code < 400:
             return
         try:
@@ -62,7 +72,7 @@ class _RemoteMixin:
         err.status = status
         raise err
 
-    def _unreachable(self, exc: httpx.HTTPError) -> RemoteError:
+    def _unreachable(self, exc: Exception) -> RemoteError:
         return RemoteError(
             f"Cannot reach remote '{self.options.name}' at {self.options.base_url}: {exc}. "
             "Check that the server is running and the base_url in your configuration."
@@ -113,7 +123,7 @@ class RemoteTextBackend(_RemoteMixin, TextBackend):
                             prompt_tokens=item["usage"].get("prompt_tokens", 0),
                             completion_tokens=item["usage"].get("completion_tokens", 0),
                         )
-        except httpx.HTTPError as exc:
+        except _http_errors() as exc:
             raise self._unreachable(exc) from exc
         yield TextChunk(finish_reason=finish_reason or "stop", usage=usage)
 
@@ -129,7 +139,7 @@ class RemoteEmbeddingBackend(_RemoteMixin, EmbeddingBackend):
         try:
             with self._client() as client:
                 response = client.post("/embeddings", json=body)
-        except httpx.HTTPError as exc:
+        except _http_errors() as exc:
             raise self._unreachable(exc) from exc
         self._raise_for(response)
         data = response.json()

@@ -1,0 +1,43 @@
+"""The default chat model answers in Chinese and English. It is a 1.1 GB
+download, so this runs only where it is already pulled (``make run`` pulls it)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from zaowu.settings import Settings
+from zaowu.studio.engine import Studio
+
+DEFAULT = "qwen2.5-coder-1.5b-instruct"
+
+
+@pytest.fixture(scope="module")
+def qwen(tmp_path_factory, models_dir):
+    import os
+
+    candidates = [models_dir, Settings().models_path]
+    if os.environ.get("ZAOWU_DEFAULT_MODEL_DIR"):
+        candidates.insert(0, os.environ["ZAOWU_DEFAULT_MODEL_DIR"])
+    for folder in candidates:
+        settings = Settings(data_dir=tmp_path_factory.mktemp("qwen"), models_dir=folder, n_parallel=1)
+        studio = Studio(settings)
+        if studio.catalog.installed(studio.catalog.get(DEFAULT)):
+            yield studio
+            studio.close()
+            return
+        studio.close()
+    pytest.skip(f"{DEFAULT} is not pulled here (run 'zaowu models pull {DEFAULT}')")
+
+
+def test_answers_in_chinese(qwen):
+    r = qwen.chat("中国的首都是哪个城市？请用一句中文回答。", model=DEFAULT, max_tokens=40, temperature=0)
+    assert "北京" in r.text
+    assert len(re.findall(r"[\u4e00-\u9fff]", r.text)) >= 4
+
+
+def test_answers_in_english(qwen):
+    r = qwen.chat("What is the capital of Japan? Answer in one short sentence.", model=DEFAULT, max_tokens=30,
+                  temperature=0)  # fmt: skip
+    assert "Tokyo" in r.text

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from zaowu.backends.hookspecs import hookimpl
-from zaowu.backends.registry import plugin_manager
+from zaowu.plugins import plugin_manager
 from zaowu.cli.main import cli
 from zaowu.errors import IntegrityError, InvalidRequest, ModelNotInstalled
 from zaowu.settings import Settings
@@ -92,7 +92,7 @@ def test_sha_mismatch_is_refused_and_nothing_is_kept(fake_studio):
 def test_cli_pull_mismatch_is_one_clear_line(fake_studio, monkeypatch):
     runner = CliRunner()
     # the CLI builds its own Studio: give it the same plugin through a patched plugin manager
-    monkeypatch.setattr("zaowu.studio.engine.plugin_manager", lambda: fake_studio.pm)
+    monkeypatch.setattr("zaowu.studio.engine.plugin_manager", lambda **kw: fake_studio.pm)
     env = {"ZAOWU_DATA_DIR": str(fake_studio.settings.data_dir), "ZAOWU_WHEELHOUSE": str(fake_studio.settings.wheelhouse)}
     result = runner.invoke(cli, ["models", "pull", "fake-bad"], env=env)
     assert result.exit_code == 1

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 
 from zaowu.backends import TextBackend, hookimpl
-from zaowu.backends.registry import plugin_manager
+from zaowu.plugins import plugin_manager
 from zaowu.settings import Settings
 from zaowu.studio.db import MIGRATIONS, generations, open_database
 from zaowu.studio.engine import Studio

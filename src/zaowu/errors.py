@@ -6,6 +6,11 @@
     ├── ModelNotFound               404: unknown model id; the message lists known ids
     ├── ModelNotInstalled           404: in the catalog but not pulled yet
     ├── SchemaViolation             422: model output does not match the requested schema
+    ├── NotFound                    404: no job, artifact, key... with that id
+    ├── AuthenticationError         401: missing, unknown or revoked API key
+    ├── PermissionDenied            403: the key lacks the scope the route needs
+    ├── RateLimited                 429: requests per minute or a daily quota used up;
+    │                                    ``retry_after`` seconds go in the Retry-After header
     ├── IntegrityError              500: downloaded weights failed their sha256 check
     ├── RemoteError                 502: a remote backend failed or answered with an error
     └── BackendError                500: a local backend failed
@@ -23,6 +28,10 @@ __all__ = [
     "ModelNotInstalled",
     "SchemaViolation",
     "IntegrityError",
+    "NotFound",
+    "AuthenticationError",
+    "PermissionDenied",
+    "RateLimited",
     "RemoteError",
     "BackendError",
 ]
@@ -87,6 +96,34 @@ class ModelNotInstalled(ZaowuError):
             f"Install it with 'zaowu models pull {model}'.",
             param="model",
         )
+
+
+class NotFound(ZaowuError):
+    status = 404
+    type = "invalid_request_error"
+    code = "not_found"
+
+
+class AuthenticationError(ZaowuError):
+    status = 401
+    type = "invalid_request_error"
+    code = "invalid_api_key"
+
+
+class PermissionDenied(ZaowuError):
+    status = 403
+    type = "invalid_request_error"
+    code = "insufficient_scope"
+
+
+class RateLimited(ZaowuError):
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+
+    def __init__(self, message: str, *, retry_after: float, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = max(1, int(retry_after + 0.999))
 
 
 class SchemaViolation(ZaowuError):

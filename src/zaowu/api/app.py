@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from .. import __version__
 from ..settings import Settings
 from . import errors
+from .routes_jobs import router as jobs_router
 from .routes_openai import router as openai_router
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
 
         studio = Studio(settings)
         app.state.studio = studio
+        if settings.job_workers:
+            studio.start_workers()
         if preload:
             threading.Thread(target=_preload, args=(studio,), daemon=True).start()
         try:
@@ -35,6 +38,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app = FastAPI(title="zaowu", version=__version__, lifespan=lifespan)
     errors.install(app)
     app.include_router(openai_router)
+    app.include_router(jobs_router)
 
     @app.get("/health")
     def health() -> dict:

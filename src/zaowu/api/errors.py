@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import ZaowuError
+from ..errors import RateLimited, ZaowuError
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,10 @@ def install(app: FastAPI) -> None:
     async def _zaowu(_: Request, exc: ZaowuError):
         if exc.status >= 500:
             log.error("%s: %s", type(exc).__name__, exc.message)
-        return JSONResponse(exc.to_openai(), status_code=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        if exc.status == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
+        return JSONResponse(exc.to_openai(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(_: Request, exc: RequestValidationError):

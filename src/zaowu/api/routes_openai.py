@@ -14,7 +14,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidRequest, ZaowuError
+from ..studio.keys import Principal
 from ..types import EmbeddingRequest, TextRequest
+from .auth import caller_name, scope
+from .routes_jobs import job_json
 from .streaming import ThreadedStream
 from .wire import (
     ChatCompletionRequest,
@@ -26,10 +29,6 @@ from .wire import (
 )
 
 router = APIRouter(prefix="/v1")
-
-
-def _caller(request: Request, user: str | None) -> str:
-    return user or (request.client.host if request.client else "unknown")
 
 
 def _model_card(studio, entry) -> dict[str, Any]:
@@ -51,7 +50,7 @@ def _model_card(studio, entry) -> dict[str, Any]:
 
 
 @router.get("/models")
-def list_models(request: Request, all: bool = False) -> dict[str, Any]:
+def list_models(request: Request, all: bool = False, principal: Principal = scope(None)) -> dict[str, Any]:
     """Installed (usable) models; ``?all=true`` lists the whole catalog."""
     studio = request.app.state.studio
     cards = [_model_card(studio, e) for e in studio.catalog.entries()]
@@ -59,20 +58,27 @@ def list_models(request: Request, all: bool = False) -> dict[str, Any]:
 
 
 @router.get("/models/{model_id:path}")
-def get_model(request: Request, model_id: str) -> dict[str, Any]:
+def get_model(request: Request, model_id: str, principal: Principal = scope(None)) -> dict[str, Any]:
     studio = request.app.state.studio
     return _model_card(studio, studio.catalog.get(model_id))
 
 
-async def _text(request: Request, body: ChatCompletionRequest | CompletionRequest, chat: bool):
+async def _text(request: Request, body: ChatCompletionRequest | CompletionRequest, chat: bool, principal: Principal):
     studio = request.app.state.studio
     text_request: TextRequest = body.to_request()
-    caller = _caller(request, body.user)
+    who = {"caller": caller_name(principal, request, body.user), "key_id": principal.key_id}
+    if body.async_:
+        if body.stream:
+            raise InvalidRequest("'async' and 'stream' cannot be combined; follow the job's events instead.",
+                                 param="stream")  # fmt: skip
+        job = await run_in_threadpool(studio.jobs.submit, "text", text_request.model_dump(mode="json", by_alias=True),
+                                      **who)  # fmt: skip
+        return JSONResponse(job_json(job), status_code=202)
     if not body.stream:
-        result = await run_in_threadpool(studio.generate_text, text_request, interface="api", caller=caller)
+        result = await run_in_threadpool(studio.generate_text, text_request, interface="api", **who)
         return JSONResponse(text_response(result, chat))
 
-    stream = await run_in_threadpool(studio.stream, text_request, interface="api", caller=caller)
+    stream = await run_in_threadpool(studio.stream, text_request, interface="api", **who)
     chunks = ThreadedStream(stream)
     first = await chunks.next()  # errors before any output keep their status code
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
@@ -96,21 +102,22 @@ async def _text(request: Request, body: ChatCompletionRequest | CompletionReques
 
 
 @router.post("/chat/completions")
-async def chat_completions(request: Request, body: ChatCompletionRequest):
-    return await _text(request, body, chat=True)
+async def chat_completions(request: Request, body: ChatCompletionRequest, principal: Principal = scope("text")):
+    return await _text(request, body, True, principal)
 
 
 @router.post("/completions")
-async def completions(request: Request, body: CompletionRequest):
-    return await _text(request, body, chat=False)
+async def completions(request: Request, body: CompletionRequest, principal: Principal = scope("text")):
+    return await _text(request, body, False, principal)
 
 
 @router.post("/embeddings")
-async def embeddings(request: Request, body: EmbeddingsRequest):
+async def embeddings(request: Request, body: EmbeddingsRequest, principal: Principal = scope("text")):
     studio = request.app.state.studio
     if body.dimensions is not None:
         raise InvalidRequest("'dimensions' cannot be changed for this model; omit it.", param="dimensions")
     req = EmbeddingRequest(model=body.model, input=body.texts())
-    result = await run_in_threadpool(studio.embed, req, interface="api", caller=_caller(request, body.user))
+    result = await run_in_threadpool(studio.embed, req, interface="api", caller=caller_name(principal, request, body.user),
+                                     key_id=principal.key_id)  # fmt: skip
     return JSONResponse(embeddings_response(result, body.encoding_format))
 

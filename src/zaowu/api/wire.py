@@ -18,7 +18,7 @@ from ..types import EmbeddingResult, Message, ResponseFormat, TextChunk, TextReq
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class ContentPart(_Wire):
@@ -56,6 +56,7 @@ class _Sampling(_Wire):
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = None
+    async_: bool = Field(False, alias="async", description="zaowu: run as a job and return it (202)")
 
     def _common(self) -> dict[str, Any]:
         stop = [self.stop] if isinstance(self.stop, str) else (self.stop or [])

@@ -1,20 +1,5 @@
-"""Plugin hooks. A plugin is any module or object with ``@hookimpl`` functions,
-registered by the ``zaowu`` entry-point group or built in (the built-ins use
-these same hooks)."""
+"""Re-export of the plugin markers for backend modules (see zaowu/hookspecs.py)."""
 
-from __future__ import annotations
+from ..hookspecs import hookimpl, hookspec
 
-import pluggy
-
-hookspec = pluggy.HookspecMarker("zaowu")
-hookimpl = pluggy.HookimplMarker("zaowu")
-
-
-@hookspec
-def register_backends(register):
-    """Call ``register(BackendClass)`` for each backend class the plugin provides."""
-
-
-@hookspec
-def register_models(register):
-    """Call ``register(CatalogEntry)`` for each catalog model the plugin provides."""
+__all__ = ["hookimpl", "hookspec"]

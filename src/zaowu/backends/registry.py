@@ -1,38 +1,18 @@
-"""Plugin manager: built-in backends and third-party ones through one mechanism."""
+"""The backends the plugins registered, by id."""
 
 from __future__ import annotations
 
 import logging
-from importlib import import_module
 from typing import TYPE_CHECKING
 
 import pluggy
 
 from ..errors import InvalidRequest
-from . import hookspecs
 
 if TYPE_CHECKING:
     from .base import Backend
 
 log = logging.getLogger(__name__)
-
-ENTRY_POINT_GROUP = "zaowu"
-BUILTIN_PLUGINS = (
-    "zaowu.backends.llamacpp",
-    "zaowu.backends.openai_remote",
-    "zaowu.backends.use_embeddings",
-)
-
-
-def plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
-    """A plugin manager with the built-ins registered (modules are small; no heavy imports)."""
-    pm = pluggy.PluginManager("zaowu")
-    pm.add_hookspecs(hookspecs)
-    for name in BUILTIN_PLUGINS:
-        pm.register(import_module(name), name=name)
-    if load_entry_points:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    return pm
 
 
 class BackendRegistry:

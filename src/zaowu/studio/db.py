@@ -7,6 +7,10 @@ add a new one.
 Tables
 - ``generations``: one row per generation through any interface (see genlog.py).
 - ``user_models``: local GGUF files a user added by path (see catalog.py).
+- ``jobs`` and ``job_events``: the durable job queue and its progress events (jobs.py).
+- ``artifacts``: metadata of content-addressed files in DATA_DIR/artifacts (artifacts.py).
+- ``api_keys`` and ``usage``: hashed API keys with scopes and quotas, and daily
+  usage counters per key (keys.py).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ generations = sa.Table(
     sa.Column("ttft_ms", sa.Float),
     sa.Column("status", sa.String(20), nullable=False),  # running, ok, error, cancelled, interrupted
     sa.Column("error", sa.Text),
+    sa.Column("key_id", sa.String(40)),  # added by 005_keys_and_usage
 )
 
 user_models = sa.Table(
@@ -65,6 +70,83 @@ user_models = sa.Table(
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
     sa.Column("spec", sa.JSON, nullable=False),  # name, chat, context_length, languages, licence
     sa.Column("added_at", sa.Float, nullable=False),
+)
+
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(60), nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),  # queued, running, succeeded, failed, cancelled
+    sa.Column("priority", sa.Integer, nullable=False, default=0),
+    sa.Column("group", sa.String(100), nullable=False),  # concurrency group (usually the backend)
+    sa.Column("caller", sa.String(200)),
+    sa.Column("key_id", sa.String(40)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("started_at", sa.Float),
+    sa.Column("finished_at", sa.Float),
+    sa.Column("heartbeat_at", sa.Float),
+    sa.Column("worker", sa.String(200)),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("progress", sa.Float, nullable=False, default=0.0),
+    sa.Column("message", sa.Text),
+    sa.Column("result", sa.JSON),
+    sa.Column("error", sa.Text),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
+)
+
+job_events = sa.Table(
+    "job_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(40), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("type", sa.String(20), nullable=False),  # state, progress, artifact
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+artifacts = sa.Table(
+    "artifacts",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("mime", sa.String(100), nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("name", sa.String(255)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float),
+    sa.Column("job_id", sa.String(40)),
+    sa.Column("generation_id", sa.String(40)),
+    sa.Column("caller", sa.String(200)),
+    sa.Column("key_id", sa.String(40)),
+    sa.Column("meta", sa.JSON),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("scopes", sa.JSON, nullable=False),
+    sa.Column("quota", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float),
+    sa.Column("last_used_at", sa.Float),
+)
+
+usage = sa.Table(
+    "usage",
+    metadata,
+    sa.Column("key_id", sa.String(40), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),  # UTC date, YYYY-MM-DD
+    sa.Column("requests", sa.Integer, nullable=False, default=0),
+    sa.Column("prompt_tokens", sa.BigInteger, nullable=False, default=0),
+    sa.Column("completion_tokens", sa.BigInteger, nullable=False, default=0),
+    sa.Column("media_seconds", sa.Float, nullable=False, default=0.0),
 )
 
 
@@ -80,9 +162,37 @@ def _m002_user_models(conn: Connection) -> None:
     user_models.create(conn)
 
 
+def _m003_jobs(conn: Connection) -> None:
+    jobs.create(conn)
+    job_events.create(conn)
+    # claiming reads queued jobs in priority order; listing filters by caller or state
+    conn.execute(sa.text("CREATE INDEX ix_jobs_claim ON jobs (state, priority DESC, created_at)"))
+    conn.execute(sa.text("CREATE INDEX ix_jobs_caller ON jobs (caller, created_at)"))
+    conn.execute(sa.text("CREATE INDEX ix_jobs_created ON jobs (created_at)"))
+    conn.execute(sa.text("CREATE INDEX ix_job_events_job ON job_events (job_id, id)"))
+
+
+def _m004_artifacts(conn: Connection) -> None:
+    artifacts.create(conn)
+    conn.execute(sa.text("CREATE INDEX ix_artifacts_sha ON artifacts (sha256)"))
+    conn.execute(sa.text("CREATE INDEX ix_artifacts_job ON artifacts (job_id)"))
+    conn.execute(sa.text("CREATE INDEX ix_artifacts_expires ON artifacts (expires_at)"))
+
+
+def _m005_keys_and_usage(conn: Connection) -> None:
+    api_keys.create(conn)
+    usage.create(conn)
+    # databases made before this migration lack the column; new ones got it from the Table
+    if "key_id" not in {c["name"] for c in sa.inspect(conn).get_columns("generations")}:
+        conn.execute(sa.text("ALTER TABLE generations ADD COLUMN key_id VARCHAR(40)"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_generations", _m001_generations),
     ("002_user_models", _m002_user_models),
+    ("003_jobs", _m003_jobs),
+    ("004_artifacts", _m004_artifacts),
+    ("005_keys_and_usage", _m005_keys_and_usage),
 ]
 
 

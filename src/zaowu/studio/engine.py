@@ -21,13 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..backends.base import Backend, EmbeddingBackend, TextBackend
-from ..backends.registry import BackendRegistry, plugin_manager
+from ..backends.registry import BackendRegistry
+from ..plugins import plugin_manager
 from ..errors import InvalidRequest, SchemaViolation, ZaowuError
 from ..settings import Settings
 from ..types import EmbeddingRequest, EmbeddingResult, Modality, ModelSpec, TextChunk, TextRequest, TextResult, Usage
+from .artifacts import ArtifactStore
 from .catalog import Catalog
 from .db import open_database
 from .genlog import GenerationLog
+from .jobs import JobKind, JobQueue, WorkerPool
+from .keys import KeyStore
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ class _TextRun:
     seed: int
     interface: str
     caller: str | None
+    key_id: str | None = None
     parts: list[str] = field(default_factory=list)
     finish_reason: str | None = None
     usage: Usage = field(default_factory=Usage)
@@ -96,11 +101,17 @@ class Studio:
     def __init__(self, settings: Settings | None = None, *, pm=None):
         self.settings = settings or Settings()
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.pm = pm or plugin_manager()
+        self.pm = pm or plugin_manager(extra=self.settings.plugins)
         self.backends = BackendRegistry(self.pm)
         self.db = open_database(self.settings.db_url)
         self.log = GenerationLog(self.db)
         self.catalog = Catalog(self.settings, self.pm, self.db)
+        self.artifacts = ArtifactStore(self.db, self.settings.data_dir / "artifacts", self.settings.artifact_retention_days)
+        self.keys = KeyStore(self.db)
+        kinds: dict[str, JobKind] = {}
+        self.pm.hook.register_job_kinds(register=lambda kind: kinds.__setitem__(kind.name, kind))
+        self.jobs = JobQueue(self.db, kinds, self.settings.job_concurrency, self.settings.job_default_concurrency)
+        self._workers: WorkerPool | None = None
         self._loaded: OrderedDict[str, Backend] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
@@ -111,7 +122,17 @@ class Studio:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def start_workers(self, threads: int | None = None) -> WorkerPool:
+        """Run queued jobs in this process (the server does; ``zaowu worker`` does elsewhere)."""
+        if self._workers is None:
+            n = self.settings.job_workers if threads is None else threads
+            self._workers = WorkerPool(self.jobs, self, threads=n).start()
+        return self._workers
+
     def close(self) -> None:
+        if self._workers is not None:
+            self._workers.stop()
+            self._workers = None
         with self._lock:
             for backend in self._loaded.values():
                 backend.close()
@@ -162,7 +183,7 @@ class Studio:
             self._loaded.pop(victim).close()
 
     # -- text ------------------------------------------------------------------
-    def _prepare_text(self, request: TextRequest, interface: str, caller: str | None) -> _TextRun:
+    def _prepare_text(self, request: TextRequest, interface: str, caller: str | None, key_id: str | None) -> _TextRun:
         spec, backend = self.load(request.model, Modality.text)
         assert isinstance(backend, TextBackend)
         if request.response_format and request.response_format.type != "text" and not backend.supports_schema:
@@ -172,7 +193,8 @@ class Studio:
         filled = {k: v for k, v in spec.defaults.items() if k in TextRequest.model_fields and getattr(request, k) is None}
         request = request.model_copy(update={"model": spec.id, **filled})
         seed = request.seed if request.seed is not None else random.randrange(2**31)
-        return _TextRun(request=request, spec=spec, backend=backend, seed=seed, interface=interface, caller=caller)
+        return _TextRun(request=request, spec=spec, backend=backend, seed=seed, interface=interface, caller=caller,
+                        key_id=key_id)  # fmt: skip
 
     def _run_text(self, run: _TextRun) -> Iterator[TextChunk]:
         req = run.request
@@ -180,7 +202,7 @@ class Studio:
         if not params.get("stop"):
             params.pop("stop", None)
         run.generation_id = self.log.start(
-            interface=run.interface, caller=run.caller, modality="text", model=run.spec.id,
+            interface=run.interface, caller=run.caller, key_id=run.key_id, modality="text", model=run.spec.id,
             model_sha256=run.spec.sha256, backend=run.spec.backend, params=params, seed=run.seed,
             input={"messages": [m.model_dump(exclude_none=True) for m in req.messages]} if req.is_chat
             else {"prompt": req.prompt},
@@ -214,17 +236,21 @@ class Studio:
                 completion_tokens=run.usage.completion_tokens, duration_ms=(time.perf_counter() - started) * 1000,
                 ttft_ms=ttft, error=error,
             )  # fmt: skip
+            self.keys.add_usage(run.key_id, prompt_tokens=run.usage.prompt_tokens,
+                                completion_tokens=run.usage.completion_tokens)  # fmt: skip
 
-    def stream(self, request: TextRequest, *, interface: str = "python", caller: str | None = None) -> "TextStream":
+    def stream(self, request: TextRequest, *, interface: str = "python", caller: str | None = None,
+               key_id: str | None = None) -> "TextStream":  # fmt: skip
         """Stream a chat or completion. The model is resolved and loaded before this returns,
         so unknown models fail here; errors of the generation itself come from the iterator.
         Closing the stream early stops the generation and logs it as cancelled."""
-        run = self._prepare_text(request, interface, caller)
+        run = self._prepare_text(request, interface, caller, key_id)
         return TextStream(run, self._run_text(run))
 
-    def generate_text(self, request: TextRequest, *, interface: str = "python", caller: str | None = None) -> TextResult:
+    def generate_text(self, request: TextRequest, *, interface: str = "python", caller: str | None = None,
+                      key_id: str | None = None) -> TextResult:  # fmt: skip
         """Run a chat or completion to the end. Structured output that fails its schema raises SchemaViolation."""
-        run = self._prepare_text(request, interface, caller)
+        run = self._prepare_text(request, interface, caller, key_id)
         for _ in self._run_text(run):
             pass
         if run.violation is not None:
@@ -240,11 +266,12 @@ class Studio:
         return self.generate_text(TextRequest(messages=messages, **options), interface=interface, caller=caller)
 
     # -- embeddings ------------------------------------------------------------
-    def embed(self, request: EmbeddingRequest, *, interface: str = "python", caller: str | None = None) -> EmbeddingResult:
+    def embed(self, request: EmbeddingRequest, *, interface: str = "python", caller: str | None = None,
+              key_id: str | None = None) -> EmbeddingResult:  # fmt: skip
         spec, backend = self.load(request.model, Modality.embedding)
         assert isinstance(backend, EmbeddingBackend)
         gen_id = self.log.start(
-            interface=interface, caller=caller, modality="embedding", model=spec.id, model_sha256=spec.sha256,
+            interface=interface, caller=caller, key_id=key_id, modality="embedding", model=spec.id, model_sha256=spec.sha256,
             backend=spec.backend, params={}, seed=None, input={"input": request.input},
         )  # fmt: skip
         started = time.perf_counter()
@@ -258,6 +285,7 @@ class Studio:
             gen_id, status="ok", output=json.dumps({"vectors": len(result.vectors), "dimensions": dims}),
             prompt_tokens=result.usage.prompt_tokens, duration_ms=(time.perf_counter() - started) * 1000,
         )  # fmt: skip
+        self.keys.add_usage(key_id, prompt_tokens=result.usage.prompt_tokens)
         return result.model_copy(update={"generation_id": gen_id})
 
 

@@ -8,7 +8,7 @@ evidence: rows still ``running`` whose worker process is gone are marked
 Columns: id, created_at/finished_at (epoch seconds), interface (api, cli,
 python), caller, worker, modality, model, model_sha256, backend, params
 (JSON), seed, input (JSON), output (text), prompt_tokens, completion_tokens,
-duration_ms, ttft_ms, status, error.
+duration_ms, ttft_ms, status, error, key_id (the API key, when one was used).
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class GenerationLog:
         interface: str,
         caller: str | None,
         modality: str,
+        key_id: str | None = None,
         model: str,
         model_sha256: str | None,
         backend: str,
@@ -78,6 +79,7 @@ class GenerationLog:
                     created_at=time.time(),
                     interface=interface,
                     caller=caller,
+                    key_id=key_id,
                     worker=_WORKER,
                     modality=modality,
                     model=model,

@@ -1,0 +1,37 @@
+"""Authentication and quotas for /v1 routes, as a FastAPI dependency.
+
+``Depends(scope("text"))`` checks the Bearer key (401), its scope (403) and its
+limits (429 with Retry-After), counts the request, and returns the Principal.
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from ..studio.keys import Principal
+
+
+def principal_for(request: Request, needed: str | None) -> Principal:
+    studio = request.app.state.studio
+    principal = studio.keys.authenticate(request.headers.get("authorization"), studio.settings.auth_required)
+    principal.require(needed)
+    studio.keys.admit(principal)
+    request.state.principal = principal
+    return principal
+
+
+def scope(needed: str | None):
+    """Dependency for a route needing ``needed`` (None: any valid key)."""
+
+    async def dependency(request: Request) -> Principal:
+        return await run_in_threadpool(principal_for, request, needed)
+
+    return Depends(dependency)
+
+
+def caller_name(principal: Principal, request: Request, user: str | None = None) -> str:
+    """Who to record in logs: the key's name, else the request's ``user`` field, else the client address."""
+    if not principal.anonymous:
+        return principal.name
+    return user or (request.client.host if request.client else "unknown")

@@ -1,0 +1,151 @@
+"""Jobs, artifacts and usage: /v1/jobs, /v1/artifacts, /v1/usage."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import NotFound, PermissionDenied
+from ..studio.jobs import FINAL_STATES
+from ..studio.keys import Principal
+from .auth import caller_name, scope
+
+router = APIRouter(prefix="/v1")
+
+
+class JobSubmit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    request: dict[str, Any] = Field(default_factory=dict)
+    priority: int = 0
+
+
+def job_json(job: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": job["id"], "object": "job", "kind": job["kind"], "state": job["state"], "priority": job["priority"],
+        "progress": job["progress"], "message": job["message"], "created_at": job["created_at"],
+        "started_at": job["started_at"], "finished_at": job["finished_at"], "attempts": job["attempts"],
+        "caller": job["caller"], "result": job["result"], "error": job["error"],
+    }  # fmt: skip
+
+
+def _owned(principal: Principal, row: dict[str, Any], what: str) -> dict[str, Any]:
+    """Keys see only their own jobs and artifacts; admin keys and the local owner see all."""
+    if principal.anonymous or principal.is_admin or row.get("key_id") == principal.key_id:
+        return row
+    raise NotFound(f"No {what} with id '{row['id']}'.", param="id")
+
+
+@router.post("/jobs", status_code=202)
+async def submit_job(request: Request, body: JobSubmit, principal: Principal = scope(None)) -> dict[str, Any]:
+    studio = request.app.state.studio
+    principal.require(studio.jobs.kind(body.kind).scope)
+    job = await run_in_threadpool(studio.jobs.submit, body.kind, body.request, priority=body.priority,
+                                  caller=caller_name(principal, request), key_id=principal.key_id)  # fmt: skip
+    return job_json(job)
+
+
+@router.get("/jobs")
+async def list_jobs(request: Request, state: str | None = None, caller: str | None = None, kind: str | None = None,
+                    limit: int = 50, principal: Principal = scope(None)) -> dict[str, Any]:  # fmt: skip
+    studio = request.app.state.studio
+    mine = None if principal.anonymous or principal.is_admin else principal.key_id
+    rows = await run_in_threadpool(studio.jobs.list, state=state, caller=caller, kind=kind, key_id=mine,
+                                   limit=max(1, min(limit, 1000)))  # fmt: skip
+    return {"object": "list", "data": [job_json(r) for r in rows]}
+
+
+@router.get("/jobs/{job_id}")
+async def get_job(request: Request, job_id: str, principal: Principal = scope(None)) -> dict[str, Any]:
+    job = await run_in_threadpool(request.app.state.studio.jobs.get, job_id)
+    return job_json(_owned(principal, job, "job"))
+
+
+@router.delete("/jobs/{job_id}")
+async def cancel_job(request: Request, job_id: str, principal: Principal = scope(None)) -> dict[str, Any]:
+    studio = request.app.state.studio
+    _owned(principal, await run_in_threadpool(studio.jobs.get, job_id), "job")
+    return job_json(await run_in_threadpool(studio.jobs.cancel, job_id))
+
+
+@router.get("/jobs/{job_id}/events")
+async def job_events(request: Request, job_id: str, principal: Principal = scope(None)):
+    """Server-sent events: every state, progress and artifact event in order, until the job ends.
+    Reconnecting with Last-Event-ID resumes after that event."""
+    studio = request.app.state.studio
+    _owned(principal, await run_in_threadpool(studio.jobs.get, job_id), "job")
+    after = int(request.headers.get("last-event-id") or 0)
+
+    async def stream():
+        nonlocal after
+        while True:
+            events = await run_in_threadpool(studio.jobs.events, job_id, after)
+            for e in events:
+                after = e["id"]
+                payload = {"job_id": job_id, "at": e["at"], **e["data"]}
+                yield f"id: {e['id']}\nevent: {e['type']}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+            job = await run_in_threadpool(studio.jobs.get, job_id)
+            if job["state"] in FINAL_STATES and not events:
+                yield f"event: end\ndata: {json.dumps(job_json(job), ensure_ascii=False)}\n\n"
+                return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(0.2)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def artifact_json(row: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "sha256", "mime", "size_bytes", "name", "created_at", "expires_at", "job_id", "generation_id", "meta")
+    return {"object": "artifact", **{k: row[k] for k in keys}, "url": f"/v1/artifacts/{row['id']}"}
+
+
+@router.get("/artifacts")
+async def list_artifacts(request: Request, job_id: str | None = None, limit: int = 50,
+                         principal: Principal = scope(None)) -> dict[str, Any]:  # fmt: skip
+    studio = request.app.state.studio
+    rows = await run_in_threadpool(studio.artifacts.list, job_id=job_id, limit=max(1, min(limit, 1000)))
+    rows = [r for r in rows if principal.anonymous or principal.is_admin or r["key_id"] == principal.key_id]
+    return {"object": "list", "data": [artifact_json(r) for r in rows]}
+
+
+@router.get("/artifacts/{artifact_id}/meta")
+async def artifact_meta(request: Request, artifact_id: str, principal: Principal = scope(None)) -> dict[str, Any]:
+    row = await run_in_threadpool(request.app.state.studio.artifacts.get, artifact_id)
+    return artifact_json(_owned(principal, row, "artifact"))
+
+
+@router.get("/artifacts/{artifact_id}")
+async def get_artifact(request: Request, artifact_id: str, principal: Principal = scope(None)):
+    """The file itself, with its Content-Type; Range requests are honoured (audio/video seeking)."""
+    row, path = await run_in_threadpool(request.app.state.studio.artifacts.open_path, artifact_id)
+    _owned(principal, row, "artifact")
+    return FileResponse(path, media_type=row["mime"], filename=row["name"], content_disposition_type="inline",
+                        headers={"ETag": f'"{row["sha256"]}"', "Cache-Control": "private, max-age=31536000, immutable"})  # fmt: skip
+
+
+@router.get("/usage")
+async def get_usage(request: Request, key: str | None = None, days: int = 7,
+                    principal: Principal = scope(None)) -> dict[str, Any]:  # fmt: skip
+    """The calling key's daily usage and limits; admins may ask for any key (``?key=NAME``) or all."""
+    keys = request.app.state.studio.keys
+    days = max(1, min(days, 90))
+    if key is not None or principal.anonymous:
+        if not (principal.anonymous or principal.is_admin):
+            raise PermissionDenied("Only admin keys can read another key's usage.")
+        rows = [await run_in_threadpool(keys.get, key)] if key else await run_in_threadpool(keys.list)
+    else:
+        rows = [await run_in_threadpool(keys.get, principal.key_id)]
+    out = []
+    for row in rows:
+        daily = await run_in_threadpool(keys.usage_for, row["id"], days)
+        out.append({"key": row["name"], "scopes": row["scopes"], "limits": row["quota"], "revoked": bool(row["revoked_at"]),
+                    "today": daily[0], "daily": daily})  # fmt: skip
+    return {"object": "list", "data": out}

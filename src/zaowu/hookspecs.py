@@ -1,0 +1,25 @@
+"""Plugin hooks. A plugin is any module or object with ``@hookimpl`` functions,
+registered by the ``zaowu`` entry-point group, by the ``plugins`` setting
+(module names), or built in: the built-ins use these same hooks."""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("zaowu")
+hookimpl = pluggy.HookimplMarker("zaowu")
+
+
+@hookspec
+def register_backends(register):
+    """Call ``register(BackendClass)`` for each backend class the plugin provides."""
+
+
+@hookspec
+def register_models(register):
+    """Call ``register(CatalogEntry)`` (or a dict of its fields) for each catalog model."""
+
+
+@hookspec
+def register_job_kinds(register):
+    """Call ``register(JobKind)`` for each kind of job the plugin can run."""

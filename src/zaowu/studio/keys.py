@@ -1,0 +1,222 @@
+"""API keys, scopes, rate limits and daily quotas.
+
+A key is ``zw-`` + 43 random URL-safe characters, shown once at creation and
+stored only as its sha256 (keys are long random secrets, so a fast hash is
+enough). Scopes: text, image, audio, video, admin. Quotas per key: requests per
+minute (an in-memory sliding window per process), tokens per day and media
+seconds per day (daily counters in the ``usage`` table, UTC days).
+
+Authentication policy (setting ``auth``): ``required``, ``off``, or ``auto``
+(required when the server binds a non-loopback address). When keys are not
+required, requests without a known key (none, or a client's placeholder) act as
+the local owner with all scopes, while a known key still brings its scopes and
+quotas, and a revoked one is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Engine
+
+from ..errors import AuthenticationError, InvalidRequest, NotFound, PermissionDenied, RateLimited
+from .db import api_keys, usage
+from .genlog import new_id
+
+__all__ = ["SCOPES", "Quota", "Principal", "KeyStore"]
+
+SCOPES = ("text", "image", "audio", "video", "admin")
+
+
+class Quota(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    requests_per_minute: int | None = Field(None, ge=1)
+    tokens_per_day: int | None = Field(None, ge=1)
+    media_seconds_per_day: float | None = Field(None, gt=0)
+
+
+@dataclass
+class Principal:
+    """Who is calling: a key, or the local owner when no key is required."""
+
+    key_id: str | None
+    name: str
+    scopes: tuple[str, ...]
+    quota: Quota = field(default_factory=Quota)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.key_id is None
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.scopes
+
+    def require(self, scope: str | None) -> None:
+        if scope and scope not in self.scopes and not self.is_admin:
+            raise PermissionDenied(
+                f"The key '{self.name}' lacks the '{scope}' scope (it has: {', '.join(self.scopes) or 'none'}). "
+                f"Create a key with 'zaowu keys create NAME --scope {scope}'."
+            )
+
+
+OWNER = Principal(key_id=None, name="local", scopes=SCOPES)
+
+
+def _today(now: float | None = None) -> str:
+    return datetime.fromtimestamp(now or time.time(), timezone.utc).strftime("%Y-%m-%d")
+
+
+def _seconds_to_midnight(now: float | None = None) -> float:
+    now_dt = datetime.fromtimestamp(now or time.time(), timezone.utc)
+    midnight = (now_dt + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - now_dt).total_seconds()
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class KeyStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._windows: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    # -- managing keys ---------------------------------------------------------
+    def create(self, name: str, scopes: list[str] | tuple[str, ...] = ("text",), quota: Quota | None = None) -> tuple[str, dict]:
+        bad = [s for s in scopes if s not in SCOPES]
+        if bad or not scopes:
+            raise InvalidRequest(f"Unknown scope {bad or '(none)'}; choose from {', '.join(SCOPES)}.", param="scope")
+        if not name or len(name) > 100:
+            raise InvalidRequest("A key needs a name of 1 to 100 characters.", param="name")
+        secret = "zw-" + secrets.token_urlsafe(32)
+        row = {"id": new_id("key"), "name": name, "prefix": secret[:7], "hash": _hash(secret),
+               "scopes": list(scopes), "quota": (quota or Quota()).model_dump(), "created_at": time.time()}  # fmt: skip
+        with self.engine.begin() as conn:
+            if conn.scalar(sa.select(api_keys.c.id).where(api_keys.c.name == name)):
+                raise InvalidRequest(f"A key named '{name}' exists; revoke it or choose another name.", param="name")
+            conn.execute(api_keys.insert().values(**row))
+        return secret, row
+
+    def list(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(api_keys).order_by(api_keys.c.created_at))
+            return [{k: v for k, v in r._mapping.items() if k != "hash"} for r in rows]
+
+    def get(self, name_or_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(api_keys).where(sa.or_(api_keys.c.name == name_or_id, api_keys.c.id == name_or_id))
+            ).first()
+        if row is None:
+            raise NotFound(f"No API key named '{name_or_id}'. List keys with 'zaowu keys list'.", param="key")
+        return {k: v for k, v in row._mapping.items() if k != "hash"}
+
+    def revoke(self, name_or_id: str) -> dict[str, Any]:
+        row = self.get(name_or_id)
+        with self.engine.begin() as conn:
+            conn.execute(api_keys.update().where(api_keys.c.id == row["id"]).values(revoked_at=time.time()))
+        return self.get(row["id"])
+
+    # -- authenticating ----------------------------------------------------------
+    def authenticate(self, authorization: str | None, required: bool) -> Principal:
+        if not authorization:
+            if required:
+                raise AuthenticationError(
+                    "This server requires an API key: send 'Authorization: Bearer zw-...'. "
+                    "Create one with 'zaowu keys create NAME'."
+                )
+            return OWNER
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            if not required:
+                return OWNER
+            raise AuthenticationError("Malformed Authorization header; use 'Authorization: Bearer zw-...'.")
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(api_keys).where(api_keys.c.hash == _hash(secret.strip()))).first()
+        if row is None:
+            if not required:  # e.g. the placeholder key OpenAI clients insist on sending
+                return OWNER
+            raise AuthenticationError("Incorrect API key provided.")
+        if row.revoked_at is not None:
+            raise AuthenticationError(f"The API key '{row.name}' has been revoked.")
+        return Principal(key_id=row.id, name=row.name, scopes=tuple(row.scopes), quota=Quota(**row.quota))
+
+    # -- quotas and usage --------------------------------------------------------
+    def admit(self, principal: Principal, now: float | None = None) -> None:
+        """Count one request for the key, refusing it with 429 when a limit is reached."""
+        if principal.anonymous:
+            return
+        now = now or time.time()
+        q = principal.quota
+        if q.requests_per_minute:
+            with self._lock:
+                window = self._windows[principal.key_id]
+                while window and window[0] <= now - 60:
+                    window.popleft()
+                if len(window) >= q.requests_per_minute:
+                    raise RateLimited(
+                        f"Rate limit reached for key '{principal.name}': {q.requests_per_minute} requests per minute.",
+                        retry_after=window[0] + 60 - now,
+                    )
+                window.append(now)
+        if q.tokens_per_day or q.media_seconds_per_day:
+            today = self.usage_for(principal.key_id, days=1)[0]
+            tokens = today["prompt_tokens"] + today["completion_tokens"]
+            if q.tokens_per_day and tokens >= q.tokens_per_day:
+                raise RateLimited(f"Daily token quota of key '{principal.name}' used up ({tokens}/{q.tokens_per_day}).",
+                                  retry_after=_seconds_to_midnight(now), code="insufficient_quota")  # fmt: skip
+            if q.media_seconds_per_day and today["media_seconds"] >= q.media_seconds_per_day:
+                raise RateLimited(
+                    f"Daily media quota of key '{principal.name}' used up "
+                    f"({today['media_seconds']:.0f}/{q.media_seconds_per_day:.0f} s).",
+                    retry_after=_seconds_to_midnight(now), code="insufficient_quota",
+                )  # fmt: skip
+        self.add_usage(principal.key_id, requests=1, now=now)
+
+    def add_usage(self, key_id: str | None, *, requests: int = 0, prompt_tokens: int = 0,
+                  completion_tokens: int = 0, media_seconds: float = 0.0, now: float | None = None) -> None:  # fmt: skip
+        if key_id is None:
+            return
+        day = _today(now)
+        add = dict(requests=usage.c.requests + requests, prompt_tokens=usage.c.prompt_tokens + prompt_tokens,
+                   completion_tokens=usage.c.completion_tokens + completion_tokens,
+                   media_seconds=usage.c.media_seconds + media_seconds)  # fmt: skip
+        row = dict(key_id=key_id, day=day, requests=requests, prompt_tokens=prompt_tokens,
+                   completion_tokens=completion_tokens, media_seconds=media_seconds)  # fmt: skip
+        where = (usage.c.key_id == key_id, usage.c.day == day)
+        for _ in range(3):  # update, else insert; a concurrent insert of the same day retries the update
+            try:
+                with self.engine.begin() as conn:
+                    if not conn.execute(usage.update().where(*where).values(**add)).rowcount:
+                        conn.execute(usage.insert().values(**row))
+                    conn.execute(api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=time.time()))
+                return
+            except sa.exc.IntegrityError:
+                continue
+
+    def usage_for(self, key_id: str, days: int = 7) -> list[dict[str, Any]]:
+        """Daily usage, today first, one row per day (zeros where nothing was used)."""
+        now = time.time()
+        wanted = [_today(now - 86400 * i) for i in range(days)]
+        with self.engine.connect() as conn:
+            rows = {r.day: r for r in conn.execute(sa.select(usage).where(usage.c.key_id == key_id,
+                                                                            usage.c.day.in_(wanted)))}  # fmt: skip
+        out = []
+        for day in wanted:
+            r = rows.get(day)
+            out.append({"day": day, "requests": r.requests if r else 0, "prompt_tokens": r.prompt_tokens if r else 0,
+                        "completion_tokens": r.completion_tokens if r else 0,
+                        "media_seconds": r.media_seconds if r else 0.0})  # fmt: skip
+        return out

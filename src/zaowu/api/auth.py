@@ -12,20 +12,22 @@ from starlette.concurrency import run_in_threadpool
 from ..studio.keys import Principal
 
 
-def principal_for(request: Request, needed: str | None) -> Principal:
+def principal_for(request: Request, needed: str | None, count: bool = True) -> Principal:
     studio = request.app.state.studio
     principal = studio.keys.authenticate(request.headers.get("authorization"), studio.settings.auth_required)
     principal.require(needed)
-    studio.keys.admit(principal)
+    if count:
+        studio.keys.admit(principal)
     request.state.principal = principal
     return principal
 
 
-def scope(needed: str | None):
-    """Dependency for a route needing ``needed`` (None: any valid key)."""
+def scope(needed: str | None, count: bool = True):
+    """Dependency for a route needing ``needed`` (None: any valid key). ``count=False``
+    skips rate limits and quotas (for reading one's own usage once they are used up)."""
 
     async def dependency(request: Request) -> Principal:
-        return await run_in_threadpool(principal_for, request, needed)
+        return await run_in_threadpool(principal_for, request, needed, count)
 
     return Depends(dependency)
 

@@ -133,7 +133,7 @@ async def get_artifact(request: Request, artifact_id: str, principal: Principal 
 
 @router.get("/usage")
 async def get_usage(request: Request, key: str | None = None, days: int = 7,
-                    principal: Principal = scope(None)) -> dict[str, Any]:  # fmt: skip
+                    principal: Principal = scope(None, count=False)) -> dict[str, Any]:  # fmt: skip
     """The calling key's daily usage and limits; admins may ask for any key (``?key=NAME``) or all."""
     keys = request.app.state.studio.keys
     days = max(1, min(days, 90))

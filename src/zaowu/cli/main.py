@@ -3,6 +3,7 @@ errors become one clear line on stderr and a non-zero exit, never a traceback.""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -53,6 +54,14 @@ class ZaowuGroup(click.Group):
             raise click.ClickException(f"invalid {where}: {err['msg']}") from None
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug: still one line, with the traceback on request
+            if os.environ.get("ZAOWU_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc} (run with ZAOWU_DEBUG=1 for the traceback)"
+            ) from None
 
 
 @click.group(cls=ZaowuGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,13 +76,17 @@ def cli(ctx: click.Context, **values: Any) -> None:
 
 
 def _register() -> None:
-    from . import logs, models, serve, text
+    from . import jobs, logs, models, serve, text
 
     cli.add_command(text.prompt)
     cli.add_command(text.chat)
     cli.add_command(serve.serve)
     cli.add_command(models.models)
     cli.add_command(logs.logs)
+    cli.add_command(jobs.jobs)
+    cli.add_command(jobs.worker)
+    cli.add_command(jobs.artifacts)
+    cli.add_command(jobs.keys)
 
 
 _register()

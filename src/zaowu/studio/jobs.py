@@ -65,8 +65,8 @@ class JobKind:
             return self.request_model.model_validate(request)
         except ValidationError as exc:
             err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            raise InvalidRequest(f"Invalid value for 'request.{where}': {err['msg']}.", param=f"request.{where}") from None
+            param = ".".join(["request", *(str(p) for p in err["loc"])])
+            raise InvalidRequest(f"Invalid value for '{param}': {err['msg']}.", param=param) from None
 
 
 class JobContext:
@@ -148,9 +148,10 @@ class JobQueue:
             conn.execute(jobs.insert().values(**row))
             conn.execute(job_events.insert().values(job_id=row["id"], at=row["created_at"], type="state",
                                                     data={"state": "queued"}))  # fmt: skip
+        job = self.get(row["id"])  # read before waking a worker: the answer says "queued"
         with self.wakeup:
             self.wakeup.notify()
-        return self.get(row["id"])
+        return job
 
     def get(self, job_id: str) -> dict[str, Any]:
         with self.engine.connect() as conn:

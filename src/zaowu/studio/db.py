@@ -169,6 +169,7 @@ def _m003_jobs(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_jobs_claim ON jobs (state, priority DESC, created_at)"))
     conn.execute(sa.text("CREATE INDEX ix_jobs_caller ON jobs (caller, created_at)"))
     conn.execute(sa.text("CREATE INDEX ix_jobs_created ON jobs (created_at)"))
+    conn.execute(sa.text("CREATE INDEX ix_jobs_state_created ON jobs (state, created_at)"))
     conn.execute(sa.text("CREATE INDEX ix_job_events_job ON job_events (job_id, id)"))
 
 

@@ -28,6 +28,7 @@ install-test: $(BIN)/python
 
 pull:
 	$(BIN)/zaowu models pull $(MODEL)
+	$(BIN)/zaowu models pull whisper-base
 
 serve:
 	$(BIN)/zaowu serve --host $(HOST) --port $(PORT) --default-chat-model $(MODEL)

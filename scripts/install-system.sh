@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian/Ubuntu packages zaowu needs. Safe to re-run; skipped where apt-get is absent.
 set -euo pipefail
-PACKAGES=(python3-venv python3-pip)
+# fluidsynth + fluid-soundfont-gm: music rendering; ffmpeg: audio formats; espeak-ng: fallback voices
+PACKAGES=(python3-venv python3-pip fluidsynth fluid-soundfont-gm ffmpeg espeak-ng)
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "apt-get not found: install ${PACKAGES[*]} with your system's package manager" >&2
   exit 0

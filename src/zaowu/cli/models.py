@@ -38,11 +38,11 @@ def list_(state, installed: bool, as_json: bool) -> None:
         return
     default = studio.settings.default_chat_model
     width = max((len(r["id"]) for r in rows), default=10) + 2
-    click.echo(f"  {'ID':<{width}}{'MODALITY':<11}{'SIZE':>9}  {'STATE':<10}{'LICENCE':<20}LANGUAGES")
+    click.echo(f"  {'ID':<{width}}{'MODALITY':<14}{'SIZE':>9}  {'STATE':<10}{'LICENCE':<20}LANGUAGES")
     for r in rows:
         mark = "*" if r["id"] == default else " "
         state_ = "installed" if r["installed"] else "-"
-        click.echo(f"{mark} {r['id']:<{width}}{r['modality']:<11}{_size(r['size_bytes']):>9}  {state_:<10}"
+        click.echo(f"{mark} {r['id']:<{width}}{r['modality']:<14}{_size(r['size_bytes']):>9}  {state_:<10}"
                    f"{r['licence'][:19]:<20}{','.join(r['languages'])}")  # fmt: skip
     click.echo("(* default chat model)")
 

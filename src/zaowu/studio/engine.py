@@ -20,12 +20,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..backends.base import Backend, EmbeddingBackend, TextBackend
+from ..backends.base import Backend, EmbeddingBackend, MediaBackend, Progress, TextBackend
 from ..backends.registry import BackendRegistry
 from ..plugins import plugin_manager
 from ..errors import InvalidRequest, SchemaViolation, ZaowuError
 from ..settings import Settings
-from ..types import EmbeddingRequest, EmbeddingResult, Modality, ModelSpec, TextChunk, TextRequest, TextResult, Usage
+from ..types import (
+    EmbeddingRequest,
+    EmbeddingResult,
+    ImageRequest,
+    MediaResult,
+    Modality,
+    ModelSpec,
+    MusicRequest,
+    SpeechRequest,
+    TextChunk,
+    TextRequest,
+    TextResult,
+    TranscriptionRequest,
+    Usage,
+    VideoRequest,
+)
+
+_MEDIA_MODALITY = {
+    SpeechRequest: Modality.speech,
+    TranscriptionRequest: Modality.transcription,
+    MusicRequest: Modality.music,
+    ImageRequest: Modality.image,
+    VideoRequest: Modality.video,
+}
 from .artifacts import ArtifactStore
 from .catalog import Catalog
 from .db import open_database
@@ -141,9 +164,13 @@ class Studio:
 
     # -- models ----------------------------------------------------------------
     def default_model(self, modality: Modality) -> str:
-        if modality == Modality.embedding:
-            return self.settings.default_embedding_model
-        return self.settings.default_chat_model
+        defaults = {
+            Modality.embedding: self.settings.default_embedding_model,
+            Modality.speech: self.settings.default_speech_model,
+            Modality.transcription: self.settings.default_transcription_model,
+            Modality.music: self.settings.default_music_model,
+        }
+        return defaults.get(modality, self.settings.default_chat_model)
 
     def backend_options(self, spec: ModelSpec) -> dict[str, Any]:
         if spec.remote:
@@ -287,6 +314,57 @@ class Studio:
         )  # fmt: skip
         self.keys.add_usage(key_id, prompt_tokens=result.usage.prompt_tokens)
         return result.model_copy(update={"generation_id": gen_id})
+
+    # -- media (speech, transcription, music, images, video) -----------------------
+    def generate_media(
+        self,
+        request: SpeechRequest | TranscriptionRequest | MusicRequest | ImageRequest | VideoRequest,
+        *,
+        interface: str = "python",
+        caller: str | None = None,
+        key_id: str | None = None,
+        job_id: str | None = None,
+        progress: Progress | None = None,
+    ) -> MediaResult:
+        """Run a media backend; every output is stored as an artifact (ids in each media's
+        ``meta["artifact_id"]``) and the generation is logged with its media seconds."""
+        modality = _MEDIA_MODALITY[type(request)]
+        spec, backend = self.load(request.model, modality)
+        assert isinstance(backend, MediaBackend)
+        seed = getattr(request, "seed", None)
+        if "seed" in type(request).model_fields and seed is None:
+            seed = random.randrange(2**31)
+        shown = request.model_dump(mode="json", exclude={"audio", "image", "mask", "model", "seed"}, exclude_none=True)
+        if isinstance(request, TranscriptionRequest):
+            shown["audio_bytes"] = len(request.audio)
+        gen_id = self.log.start(
+            interface=interface, caller=caller, key_id=key_id, modality=modality.value, model=spec.id,
+            model_sha256=spec.sha256, backend=spec.backend, params={}, seed=seed, input=shown,
+        )  # fmt: skip
+        started = time.perf_counter()
+        try:
+            result = backend.generate(request, seed, progress)
+            for media in result.media:
+                row = self.artifacts.put(media.data, media.mime, name=_media_name(modality, media), job_id=job_id,
+                                         generation_id=gen_id, caller=caller, key_id=key_id,
+                                         meta={k: v for k, v in media.meta.items() if k != "plan"})  # fmt: skip
+                media.meta["artifact_id"] = row["id"]
+        except Exception as exc:
+            message = exc.message if isinstance(exc, ZaowuError) else f"{type(exc).__name__}: {exc}"
+            self.log.finish(gen_id, status="error", error=message, duration_ms=(time.perf_counter() - started) * 1000)
+            raise
+        seconds = float(result.usage.get("media_seconds", 0.0))
+        output = {"artifacts": [{"id": m.meta["artifact_id"], "mime": m.mime, "bytes": len(m.data)} for m in result.media],
+                  "media_seconds": seconds}  # fmt: skip
+        self.log.finish(gen_id, status="ok", output=json.dumps(output), duration_ms=(time.perf_counter() - started) * 1000)
+        self.keys.add_usage(key_id, media_seconds=seconds)
+        return result.model_copy(update={"generation_id": gen_id, "seed": result.seed if result.seed is not None else seed})
+
+
+def _media_name(modality: Modality, media) -> str:
+    ext = media.meta.get("format") or media.mime.split("/")[-1].split(";")[0]
+    ext = {"midi": "mid", "mpeg": "mp3", "plain": "txt"}.get(ext, ext)
+    return f"{modality.value}.{ext}"
 
 
 def _check_schema(schema: dict[str, Any]) -> None:

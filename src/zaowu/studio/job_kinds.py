@@ -6,9 +6,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from ..hookspecs import hookimpl
-from ..types import EmbeddingRequest, TextRequest
+from ..types import EmbeddingRequest, MusicRequest, SpeechRequest, TextRequest, TranscriptionRequest
 from .jobs import JobContext, JobKind
+
+
+class TranscriptionJob(BaseModel):
+    """A transcription job names an uploaded audio artifact (job requests are JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    artifact_id: str
+    model: str | None = None
+    language: str | None = Field(None, max_length=10)
+    format: str = "json"
 
 
 def _run_text(ctx: JobContext, request: TextRequest) -> dict[str, Any]:
@@ -53,6 +66,37 @@ def _run_embeddings(ctx: JobContext, request: EmbeddingRequest) -> dict[str, Any
             "generation_id": result.generation_id, "artifacts": [art["id"]]}  # fmt: skip
 
 
+def _media_result(result) -> dict[str, Any]:
+    return {
+        "model": result.model, "seed": result.seed, "generation_id": result.generation_id, "usage": result.usage,
+        "artifacts": [m.meta["artifact_id"] for m in result.media],
+        "media": [{"artifact_id": m.meta["artifact_id"], "mime": m.mime,
+                   **{k: v for k, v in m.meta.items() if k in ("duration", "format", "language", "plan")}}
+                  for m in result.media],
+    }  # fmt: skip
+
+
+def _who(ctx: JobContext) -> dict[str, Any]:
+    return {"interface": "job", "caller": ctx.caller, "key_id": ctx.key_id, "job_id": ctx.job_id,
+            "progress": lambda f, m: ctx.progress(f, m)}  # fmt: skip
+
+
+def _run_speech(ctx: JobContext, request: SpeechRequest) -> dict[str, Any]:
+    return _media_result(ctx.studio.generate_media(request, **_who(ctx)))
+
+
+def _run_music(ctx: JobContext, request: MusicRequest) -> dict[str, Any]:
+    from .music import compose_music
+
+    return _media_result(compose_music(ctx.studio, request, **_who(ctx)))
+
+
+def _run_transcription(ctx: JobContext, request: TranscriptionJob) -> dict[str, Any]:
+    audio = ctx.studio.artifacts.read(request.artifact_id)
+    req = TranscriptionRequest(audio=audio, model=request.model, language=request.language, format=request.format)
+    return _media_result(ctx.studio.generate_media(req, **_who(ctx)))
+
+
 @hookimpl
 def register_job_kinds(register):
     register(JobKind(
@@ -64,3 +108,9 @@ def register_job_kinds(register):
         name="embeddings", run=_run_embeddings, request_model=EmbeddingRequest, scope="text",
         group=lambda r: "embeddings", resumable=True, description="sentence embeddings; vectors in a JSON artifact",
     ))  # fmt: skip
+    register(JobKind(name="speech", run=_run_speech, request_model=SpeechRequest, scope="audio",
+                     group=lambda r: "speech", description="text to speech; the audio is an artifact"))  # fmt: skip
+    register(JobKind(name="music", run=_run_music, request_model=MusicRequest, scope="audio",
+                     group=lambda r: "music", description="prompt → plan → composed music; audio and MIDI artifacts"))  # fmt: skip
+    register(JobKind(name="transcription", run=_run_transcription, request_model=TranscriptionJob, scope="audio",
+                     group=lambda r: "transcription", description="speech to text of an uploaded audio artifact"))  # fmt: skip

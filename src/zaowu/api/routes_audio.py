@@ -1,0 +1,134 @@
+"""Audio routes: /v1/audio/speech and /v1/audio/transcriptions (OpenAI-compatible)
+and /v1/audio/music (zaowu). ``"async": true`` (a form field for transcriptions)
+returns a job instead of waiting."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import InvalidRequest
+from ..studio.keys import Principal
+from ..studio.music import compose_music
+from ..types import MusicRequest, SpeechRequest, TranscriptionRequest
+from .auth import caller_name, scope
+from .routes_jobs import job_json
+
+router = APIRouter(prefix="/v1/audio")
+
+MAX_UPLOAD = 100 << 20
+
+
+class SpeechBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    model: str | None = None
+    input: str = Field(min_length=1, max_length=100_000)
+    voice: str | None = None
+    language: str | None = None
+    response_format: Literal["wav", "mp3", "opus", "flac"] = "wav"
+    speed: float = Field(1.0, ge=0.25, le=4.0)
+    async_: bool = Field(False, alias="async")
+
+
+class MusicBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    model: str | None = None
+    prompt: str = Field(min_length=1, max_length=2000)
+    duration: float = Field(30, ge=5, le=300, description="seconds, 5 to 300")
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    format: Literal["wav", "mp3", "flac", "ogg"] = "wav"
+    plan: dict[str, Any] | None = None
+    async_: bool = Field(False, alias="async")
+
+
+def _who(request: Request, principal: Principal) -> dict[str, Any]:
+    return {"interface": "api", "caller": caller_name(principal, request), "key_id": principal.key_id}
+
+
+def _media_headers(result, media) -> dict[str, str]:
+    return {"X-Zaowu-Generation-Id": result.generation_id or "", "X-Zaowu-Artifact-Id": media.meta["artifact_id"]}
+
+
+@router.post("/speech")
+async def speech(request: Request, body: SpeechBody, principal: Principal = scope("audio")):
+    studio = request.app.state.studio
+    req = SpeechRequest(model=body.model, input=body.input, voice=body.voice, language=body.language,
+                        speed=body.speed, format=body.response_format)  # fmt: skip
+    who = _who(request, principal)
+    if body.async_:
+        job = await run_in_threadpool(studio.jobs.submit, "speech", req.model_dump(mode="json"),
+                                      caller=who["caller"], key_id=who["key_id"])  # fmt: skip
+        return JSONResponse(job_json(job), status_code=202)
+    result = await run_in_threadpool(lambda: studio.generate_media(req, **who))
+    media = result.media[0]
+    return Response(media.data, media_type=media.mime, headers=_media_headers(result, media))
+
+
+@router.post("/transcriptions")
+async def transcriptions(
+    request: Request,
+    file: UploadFile = File(..., description="audio in any format FFmpeg reads"),
+    model: str | None = Form(None),
+    language: str | None = Form(None),
+    response_format: Literal["json", "text", "srt", "vtt", "verbose_json"] = Form("json"),
+    async_: bool = Form(False, alias="async"),
+    principal: Principal = scope("audio"),
+):
+    studio = request.app.state.studio
+    audio = await file.read(MAX_UPLOAD + 1)
+    if len(audio) > MAX_UPLOAD:
+        raise InvalidRequest(f"The audio file is larger than {MAX_UPLOAD >> 20} MB.", param="file")
+    if not audio:
+        raise InvalidRequest("The uploaded audio file is empty.", param="file")
+    who = _who(request, principal)
+    if model == "whisper-1":  # OpenAI's name: the default recogniser
+        model = None
+    if async_:
+        upload = await run_in_threadpool(studio.artifacts.put, audio, file.content_type or "application/octet-stream",
+                                         name=file.filename, caller=who["caller"], key_id=who["key_id"])  # fmt: skip
+        job = await run_in_threadpool(studio.jobs.submit, "transcription", {"artifact_id": upload["id"], "model": model,
+                                      "language": language, "format": response_format},
+                                      caller=who["caller"], key_id=who["key_id"])  # fmt: skip
+        return JSONResponse(job_json(job), status_code=202)
+    req = TranscriptionRequest(audio=audio, model=model, language=language, format=response_format)
+    result = await run_in_threadpool(lambda: studio.generate_media(req, **who))
+    media = result.media[0]
+    headers = _media_headers(result, media)
+    if response_format in ("json", "verbose_json"):
+        return JSONResponse(json.loads(media.data), headers=headers)
+    return Response(media.data, media_type=media.mime, headers=headers)
+
+
+@router.post("/music")
+async def music(request: Request, body: MusicBody, principal: Principal = scope("audio")):
+    """A prompt (Chinese or English) → an LLM plan → composed music. Answers JSON with the audio
+    and MIDI artifacts (download them from their ``url``), the plan and the seed."""
+    studio = request.app.state.studio
+    req = MusicRequest(model=body.model, prompt=body.prompt, duration=body.duration, seed=body.seed,
+                       format=body.format, plan=body.plan)  # fmt: skip
+    who = _who(request, principal)
+    if body.async_:
+        job = await run_in_threadpool(studio.jobs.submit, "music", req.model_dump(mode="json"),
+                                      caller=who["caller"], key_id=who["key_id"])  # fmt: skip
+        return JSONResponse(job_json(job), status_code=202)
+    result = await run_in_threadpool(lambda: compose_music(studio, req, **who))
+    audio, midi = result.media[0], result.media[1]
+    return {
+        "object": "music",
+        "model": result.model,
+        "seed": result.seed,
+        "duration": audio.meta.get("duration"),
+        "generation_id": result.generation_id,
+        "plan": audio.meta.get("plan"),
+        "audio": {"artifact_id": audio.meta["artifact_id"], "mime": audio.mime,
+                  "url": f"/v1/artifacts/{audio.meta['artifact_id']}"},
+        "midi": {"artifact_id": midi.meta["artifact_id"], "mime": midi.mime,
+                 "url": f"/v1/artifacts/{midi.meta['artifact_id']}"},
+    }  # fmt: skip

@@ -1,0 +1,153 @@
+"""Speech synthesis backend: text -> sentences -> engine (separate process) -> joined audio.
+
+Text of any length is split at sentence boundaries, synthesised in batches with one
+voice, and joined with natural pauses (250 ms between sentences, 700 ms between
+paragraphs). When the request fixes no voice, each sentence gets the default voice
+of its own language, so mixed Chinese/English text is read by the right engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
+
+from ...errors import InvalidRequest
+from ...types import Media, MediaResult, Modality, SpeechRequest
+from ..base import BackendOptions, MediaBackend, Progress
+from ..hookspecs import hookimpl
+from .engines import OPENAI_VOICES, VOICES, EspeakEngine, PiperEngine, SpeechEngine, Voice, voice_for
+from .text import detect_language, split_text
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SpeechBackend", "SpeechOptions", "MAX_INPUT_CHARS"]
+
+MAX_INPUT_CHARS = 200_000
+SAMPLE_RATE = 22050
+
+
+class SpeechOptions(BackendOptions):
+    sentence_pause: float = Field(0.25, ge=0, le=3, description="seconds of silence between sentences")
+    paragraph_pause: float = Field(0.7, ge=0, le=5, description="seconds of silence between paragraphs")
+    batch: int = Field(25, ge=1, le=500, description="sentences per engine call (progress is reported per batch)")
+    threads: int | None = Field(None, ge=1)
+
+
+class SpeechBackend(MediaBackend):
+    id = "tts"
+    modality = Modality.speech
+    description = "Piper neural voices (English) and espeak-ng (other languages), run as separate processes"
+    licence = "GPL-3.0 engines run as separate processes; zaowu code Apache-2.0"
+    formats: ClassVar[tuple[str, ...]] = ("wav", "mp3", "opus", "flac")
+    Options = SpeechOptions
+
+    def __init__(self, model, options=None):
+        super().__init__(model, options)
+        self.engines: dict[str, SpeechEngine] = {"piper": PiperEngine(threads=self.options.threads),
+                                                 "espeak": EspeakEngine()}  # fmt: skip
+
+    def voices(self) -> list[Voice]:
+        return [v for v in VOICES.values() if self.engines[v.engine].available()]
+
+    def _voice(self, request: SpeechRequest) -> Voice | None:
+        """The voice the request fixes, or None for 'the default voice of each sentence's language'."""
+        if request.voice is None or request.voice in OPENAI_VOICES or request.voice == "auto":
+            if request.language is not None:
+                language = request.language.split("-")[0].lower()
+                if language not in ("en", "zh", "yue"):
+                    raise InvalidRequest(f"no voice speaks '{request.language}'; use en, zh or yue", param="language")
+                return voice_for(language)
+            return None
+        if request.voice not in VOICES:
+            known = ", ".join(sorted(VOICES))
+            raise InvalidRequest(f"unknown voice '{request.voice}'. Voices: {known}.", param="voice")
+        return VOICES[request.voice]
+
+    def _check(self, request: BaseModel) -> SpeechRequest:
+        if not isinstance(request, SpeechRequest):
+            raise InvalidRequest(f"the speech backend takes a SpeechRequest, not {type(request).__name__}")
+        if not request.input or not request.input.strip():
+            raise InvalidRequest("input is empty: give the text to speak", param="input")
+        if len(request.input) > MAX_INPUT_CHARS:
+            raise InvalidRequest(f"input is longer than {MAX_INPUT_CHARS} characters; split it", param="input")
+        if request.format not in self.formats:
+            raise InvalidRequest(f"format must be one of {', '.join(self.formats)}", param="format")
+        if not 0.25 <= request.speed <= 4.0:
+            raise InvalidRequest("speed must be between 0.25 and 4.0", param="speed")
+        return request
+
+    def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
+        import numpy as np
+
+        from ..music.audio import MIME, encode, normalise, to_wav
+
+        report = progress or (lambda fraction, message: None)
+        # 1. check inputs and choose voices
+        request = self._check(request)
+        fixed = self._voice(request)
+        paragraphs = split_text(request.input)
+        if not paragraphs:
+            raise InvalidRequest("input has no words to speak", param="input")
+        items = [(p, s, fixed or voice_for(detect_language(s))) for p, para in enumerate(paragraphs) for s in para]
+        # 2. synthesise in batches of consecutive sentences sharing a voice
+        started = time.perf_counter()
+        clips: list[np.ndarray] = []
+        opts: SpeechOptions = self.options  # type: ignore[assignment]
+        i = 0
+        while i < len(items):
+            voice = items[i][2]
+            j = i
+            while j < len(items) and items[j][2] == voice and j - i < opts.batch:
+                j += 1
+            engine = self.engines[voice.engine]
+            clips += engine.synthesize([s for _, s, _ in items[i:j]], voice, request.speed)
+            i = j
+            report(0.9 * i / len(items), f"spoke {i}/{len(items)} sentences")
+        # 3. join with pauses, level, encode
+        audio = _join(clips, [p for p, _, _ in items], opts.sentence_pause, opts.paragraph_pause)
+        audio = normalise(audio[:, None], target_rms_db=-20.0)
+        data = encode(to_wav(audio, SAMPLE_RATE), request.format)
+        seconds = len(audio) / SAMPLE_RATE
+        elapsed = time.perf_counter() - started
+        report(1.0, f"{seconds:.1f} s of speech in {elapsed:.1f} s")
+        voices = sorted({v.id for _, _, v in items})
+        meta = {"duration": round(seconds, 3), "sample_rate": SAMPLE_RATE, "channels": 1, "format": request.format,
+                "voices": voices, "sentences": len(items), "paragraphs": len(paragraphs)}  # fmt: skip
+        return MediaResult(
+            media=[Media(data=data, mime=MIME[request.format], meta=meta)], model=self.model.id, seed=seed,
+            usage={"media_seconds": round(seconds, 3), "processing_seconds": round(elapsed, 3),
+                   "characters": float(len(request.input))},
+        )  # fmt: skip
+
+
+def _join(clips, paragraph_of: list[int], sentence_pause: float, paragraph_pause: float):
+    """Concatenate sentence clips with silence between them, longer where a paragraph ends."""
+    import numpy as np
+
+    parts = [np.zeros(int(0.05 * SAMPLE_RATE), dtype=np.float32)]
+    for k, clip in enumerate(clips):
+        if k:
+            gap = paragraph_pause if paragraph_of[k] != paragraph_of[k - 1] else sentence_pause
+            parts.append(np.zeros(int(gap * SAMPLE_RATE), dtype=np.float32))
+        parts.append(_trim_silence(clip))
+    parts.append(np.zeros(int(0.2 * SAMPLE_RATE), dtype=np.float32))
+    return np.concatenate(parts)
+
+
+def _trim_silence(clip, threshold: float = 0.01):
+    """Drop the engine's own leading and trailing silence so the pauses are ours."""
+    import numpy as np
+
+    loud = np.flatnonzero(np.abs(clip) > threshold * max(float(np.max(np.abs(clip))) if clip.size else 0.0, 1e-9))
+    if loud.size == 0:
+        return clip
+    pad = int(0.03 * SAMPLE_RATE)
+    return clip[max(0, loud[0] - pad) : loud[-1] + pad]
+
+
+@hookimpl
+def register_backends(register):
+    register(SpeechBackend)

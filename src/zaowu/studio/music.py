@@ -1,0 +1,122 @@
+"""Music in the middle layer: a prompt (Chinese or English) becomes a plan, the plan becomes music.
+
+The LLM writes the plan through JSON-schema constrained decoding, so even a
+135M-parameter model returns a valid plan by construction; keywords the prompt
+names outright (genre, mood, tempo, mode) then win over the model's guesses, and
+anything unusable is filled from the seed (``plan_from_seed``).
+
+    plan = music_plan(studio, "欢快的中国风音乐", duration=30, seed=7)
+    result = compose_music(studio, MusicRequest(prompt="calm lo-fi for studying", duration=60, seed=7))
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..backends.base import Progress
+from ..backends.music.plan import MusicPlan, plan_from_seed, plan_schema
+from ..errors import InvalidRequest, SchemaViolation
+from ..types import MediaResult, Message, MusicRequest, ResponseFormat, TextRequest
+
+log = logging.getLogger(__name__)
+
+__all__ = ["music_plan", "compose_music", "validated", "PLAN_SYSTEM_PROMPT"]
+
+PLAN_SYSTEM_PROMPT = """\
+# Role
+You are a film and game music director who writes short arrangement plans for a composer.
+
+# Task
+Read the user's request (it may be in Chinese or English) and choose:
+- genre and mood that match the request;
+- key and mode (major for bright or happy music, minor for sad, dark or tense music);
+- tempo in beats per minute (slow 60-80, medium 90-115, fast 120-160);
+- time signature (4/4 unless a waltz is asked for, then 3/4);
+- General MIDI instruments for the melody, the chords and the bass;
+- 3 to 5 sections in order (start with intro, end with outro), each with bars and a chord
+  progression in roman numerals of the chosen mode (major: I ii iii IV V vi; minor: i iv v VI III VII).
+
+# Output
+Only the JSON object described by the schema, nothing else.
+
+# Example
+Request: "upbeat pop for a product video"
+{"genre": "pop", "mood": "happy", "key": "C", "mode": "major", "tempo": 116, "time_signature": "4/4",
+ "instruments": {"melody": "electric_piano", "chords": "acoustic_grand_piano", "bass": "electric_bass_finger"},
+ "sections": [{"name": "intro", "bars": 4, "chords": ["I", "IV"]},
+              {"name": "verse", "bars": 8, "chords": ["I", "V", "vi", "IV"]},
+              {"name": "chorus", "bars": 8, "chords": ["IV", "V", "iii", "vi"]},
+              {"name": "outro", "bars": 4, "chords": ["IV", "V", "I"]}]}
+"""
+
+
+def validated(model: type[BaseModel], **fields: Any) -> Any:
+    """Build a request model; a bad field becomes InvalidRequest naming it (the API maps that to 400)."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or None
+        raise InvalidRequest(f"{where}: {err['msg']}" if where else err["msg"], param=where) from None
+
+
+def music_plan(
+    studio, prompt: str, duration: float, seed: int, *, model: str | None = None, max_tokens: int = 700,
+    interface: str = "python", caller: str | None = None, key_id: str | None = None,
+) -> MusicPlan:
+    """Ask the LLM for a plan through the plan's JSON schema; fill and correct it from the seed."""
+    request = validated(MusicRequest, prompt=prompt, duration=duration, seed=seed)
+    text = TextRequest(
+        model=model,
+        messages=[
+            Message(role="system", content=PLAN_SYSTEM_PROMPT),
+            Message(role="user", content=f"Request: {json.dumps(request.prompt, ensure_ascii=False)}\n"
+                                         f"Length: {request.duration:g} seconds"),
+        ],  # fmt: skip
+        max_tokens=max_tokens,
+        temperature=0.7,
+        seed=seed,
+        response_format=ResponseFormat(
+            type="json_schema", json_schema={"name": "music_plan", "schema": plan_schema(), "strict": True}
+        ),
+    )
+    try:
+        answer = studio.generate_text(text, interface=interface, caller=caller, key_id=key_id).parsed
+    except SchemaViolation as exc:  # cut off by max_tokens, usually: the seed still makes a good plan
+        log.warning("the LLM's music plan was unusable (%s); planning from the seed", exc.message)
+        answer = None
+    plan = plan_from_seed(seed, prompt=request.prompt, partial=answer if isinstance(answer, dict) else None)
+    log.info("music plan: %s", plan.model_dump_json())
+    return plan
+
+
+def compose_music(
+    studio,
+    request: MusicRequest,
+    *,
+    interface: str = "python",
+    caller: str | None = None,
+    key_id: str | None = None,
+    job_id: str | None = None,
+    progress: Progress | None = None,
+) -> MediaResult:
+    """Plan with the LLM (unless the request carries a plan), then compose and render through
+    the studio: audio and MIDI become artifacts, both steps are in the generation log."""
+    import random
+
+    from ..backends.music.backend import validate_plan
+
+    seed = request.seed if request.seed is not None else random.randrange(2**31)
+    plan = validate_plan(request.plan)
+    if plan is None:
+        if progress:
+            progress(0.0, "planning the music with the language model")
+        plan = music_plan(studio, request.prompt, request.duration, seed,
+                          interface=interface, caller=caller, key_id=key_id)  # fmt: skip
+    request = request.model_copy(update={"seed": seed, "plan": plan.model_dump(mode="json")})
+    return studio.generate_media(request, interface=interface, caller=caller, key_id=key_id, job_id=job_id,
+                                 progress=progress)  # fmt: skip

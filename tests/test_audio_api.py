@@ -1,0 +1,123 @@
+"""Audio over HTTP against the real server: speech → transcription round trip,
+music with plan, MIDI and exact duration, jobs, and bad input."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import wave
+
+import httpx
+import pytest
+
+SENTENCES = [
+    "The coffee shop opens early in the morning.",
+    "Our new menu has many different flavors.",
+    "Please leave your order at the front desk.",
+]
+
+
+def wav_seconds(data: bytes) -> float:
+    with wave.open(io.BytesIO(data)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def wer(ref: str, hyp: str) -> float:
+    r, h = words(ref), words(hyp)
+    d = list(range(len(h) + 1))
+    for i, rw in enumerate(r, 1):
+        prev, d[0] = d[0], i
+        for j, hw in enumerate(h, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (rw != hw))
+    return d[len(h)] / max(1, len(r))
+
+
+def test_speech_transcription_round_trip_and_subtitles(server):
+    base = server.base_url
+    r = httpx.post(f"{base}/v1/audio/speech", json={"model": "tts-1", "input": " ".join(SENTENCES), "voice": "joe"},
+                   timeout=120)  # fmt: skip
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
+    assert wav_seconds(r.content) > 5
+    files = {"file": ("speech.wav", r.content, "audio/wav")}
+    t = httpx.post(f"{base}/v1/audio/transcriptions", files=files, data={"model": "whisper-1", "language": "en"},
+                   timeout=120)  # fmt: skip
+    assert t.status_code == 200
+    assert wer(" ".join(SENTENCES), t.json()["text"]) <= 0.10
+    srt = httpx.post(f"{base}/v1/audio/transcriptions", files=files, data={"response_format": "srt"}, timeout=120)
+    assert srt.headers["content-type"].startswith("application/x-subrip") or "srt" in srt.headers["content-type"]
+    assert re.match(r"1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n", srt.text)
+    verbose = httpx.post(f"{base}/v1/audio/transcriptions", files=files, data={"response_format": "verbose_json"},
+                         timeout=120).json()  # fmt: skip
+    assert verbose["segments"] and verbose["segments"][0]["end"] > verbose["segments"][0]["start"]
+    # both generations are in the log, with their artifacts
+    art = r.headers["x-zaowu-artifact-id"]
+    assert httpx.get(f"{base}/v1/artifacts/{art}").content == r.content
+
+
+def test_speech_formats_have_their_content_types(server):
+    for fmt, mime in (("mp3", "audio/mpeg"), ("flac", "audio/flac"), ("opus", "audio/ogg")):
+        r = httpx.post(f"{server.base_url}/v1/audio/speech", json={"input": "Formats.", "response_format": fmt},
+                       timeout=60)  # fmt: skip
+        assert r.status_code == 200 and r.headers["content-type"].startswith(mime) and len(r.content) > 500
+
+
+def test_music_has_the_requested_duration_and_a_midi_and_repeats_by_seed(server):
+    base = server.base_url
+    body = {"prompt": "欢快的中国风音乐，适合店铺开业", "duration": 12, "seed": 21}
+    first = httpx.post(f"{base}/v1/audio/music", json=body, timeout=300).json()
+    audio = httpx.get(base + first["audio"]["url"]).content
+    assert abs(wav_seconds(audio) - 12) <= 0.5
+    midi = httpx.get(base + first["midi"]["url"])
+    assert midi.headers["content-type"] == "audio/midi" and midi.content[:4] == b"MThd"
+    assert first["plan"]["genre"] and first["plan"]["sections"]
+    # the returned plan and seed reproduce the piece exactly (the LLM's plan itself can vary
+    # between a cold and a cached prompt in llama.cpp, so the plan is what makes music repeatable)
+    again = httpx.post(f"{base}/v1/audio/music", json={**body, "plan": first["plan"]}, timeout=300).json()
+    assert httpx.get(base + again["midi"]["url"]).content == midi.content
+    assert httpx.get(base + again["audio"]["url"]).content == audio
+    assert again["midi"]["artifact_id"] != first["midi"]["artifact_id"]
+
+
+def test_music_as_a_job(server):
+    base = server.base_url
+    job = httpx.post(f"{base}/v1/audio/music", json={"prompt": "calm piano", "duration": 6, "seed": 2,
+                                                     "async": True, "plan": None}).json()  # fmt: skip
+    assert job["object"] == "job"
+    for _ in range(600):
+        job = httpx.get(f"{base}/v1/jobs/{job['id']}").json()
+        if job["state"] in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.2)
+    assert job["state"] == "succeeded", job
+    mimes = [m["mime"] for m in job["result"]["media"]]
+    assert mimes == ["audio/wav", "audio/midi"]
+
+
+@pytest.mark.parametrize(
+    "path, body, param",
+    [
+        ("speech", {"input": ""}, "input"),
+        ("speech", {"input": "hi", "voice": "nobody"}, "voice"),
+        ("speech", {"input": "hi", "speed": 9}, "speed"),
+        ("music", {"prompt": "x", "duration": 0}, "duration"),
+        ("music", {"prompt": "x", "duration": 10000}, "duration"),
+        ("music", {"prompt": ""}, "prompt"),
+        ("music", {"prompt": "x", "plan": {"genre": "polka"}}, "plan.genre"),
+    ],
+)
+def test_bad_audio_requests_are_400_naming_the_field(server, path, body, param):
+    r = httpx.post(f"{server.base_url}/v1/audio/{path}", json=body, timeout=60)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["param"] == param
+
+
+def test_corrupt_or_empty_upload_is_400(server):
+    for content in (b"this is not audio at all" * 10, b""):
+        r = httpx.post(f"{server.base_url}/v1/audio/transcriptions", files={"file": ("x.wav", content, "audio/wav")})
+        assert r.status_code == 400 and r.json()["error"]["param"] == "file"
+    assert httpx.get(f"{server.base_url}/health").status_code == 200

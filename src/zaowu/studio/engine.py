@@ -203,7 +203,8 @@ class Studio:
         return spec, backend
 
     def _evict(self) -> None:
-        local = [k for k, b in self._loaded.items() if b.local]
+        """Keep at most ``max_loaded_models`` local language models (the big ones) in memory."""
+        local = [k for k, b in self._loaded.items() if b.local and b.modality == Modality.text]
         while len(local) > self.settings.max_loaded_models:
             victim = local.pop(0)
             log.info("unloading %s (max_loaded_models=%d)", victim, self.settings.max_loaded_models)

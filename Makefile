@@ -8,9 +8,9 @@ PORT   ?= 8000
 
 .PHONY: run test system install install-test pull serve bench clean
 
-run: install pull serve
+run: system install pull serve
 
-test: install-test
+test: system install-test
 	$(BIN)/python -m pytest -q
 
 system:

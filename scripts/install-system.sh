@@ -2,7 +2,10 @@
 # Debian/Ubuntu packages zaowu needs. Safe to re-run; skipped where apt-get is absent.
 set -euo pipefail
 # fluidsynth + fluid-soundfont-gm: music rendering; ffmpeg: audio formats; espeak-ng: fallback voices
-PACKAGES=(python3-venv python3-pip fluidsynth fluid-soundfont-gm ffmpeg espeak-ng)
+# fonts-*: the design engine's CJK and Latin fonts (OFL; DejaVu under the Bitstream Vera licence)
+PACKAGES=(python3-venv python3-pip fluidsynth fluid-soundfont-gm ffmpeg espeak-ng
+  fonts-noto-cjk fonts-dejavu-core fonts-inter fonts-league-spartan fonts-lato fonts-ebgaramond
+  fonts-bebas-neue fonts-comfortaa)
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "apt-get not found: install ${PACKAGES[*]} with your system's package manager" >&2
   exit 0

@@ -18,6 +18,7 @@ BUILTIN_PLUGINS = (
     "zaowu.backends.music.backend",
     "zaowu.backends.speech.backend",
     "zaowu.backends.speech.whisper",
+    "zaowu.backends.design.backend",
     "zaowu.studio.job_kinds",
 )
 

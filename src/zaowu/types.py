@@ -189,6 +189,7 @@ class ImageRequest(Strict):
     format: Literal["png", "webp", "jpeg", "svg"] = "png"
     image: bytes | None = None  # image-to-image / edit source
     mask: bytes | None = None
+    spec: dict[str, Any] | None = None  # design engine: a design spec; written by the LLM if absent
 
 
 class SpeechRequest(Strict):

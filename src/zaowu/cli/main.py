@@ -90,6 +90,7 @@ def _register() -> None:
     cli.add_command(media.speak)
     cli.add_command(media.transcribe)
     cli.add_command(media.music)
+    cli.add_command(media.image)
 
 
 _register()

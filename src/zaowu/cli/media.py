@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..types import MusicRequest, SpeechRequest, TranscriptionRequest
+from ..types import ImageRequest, MusicRequest, SpeechRequest, TranscriptionRequest
 from .text import _user
 
 
@@ -57,6 +57,30 @@ def transcribe(state, audio, fmt, output, language, model) -> None:
     else:
         output.write_bytes(data)
         click.echo(f"wrote {output}", err=True)
+
+
+@click.command()
+@click.argument("prompt")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="image file; its extension picks the format (png, webp, jpeg, svg); with -n, numbered")  # fmt: skip
+@click.option("-k", "--kind", help="poster, logo, banner, social_post, product_card, storefront_header")
+@click.option("-s", "--size", default="1024x1024", show_default=True, help="WxH or 1:1, 3:4, 9:16, 16:9, logo")
+@click.option("--seed", type=int, help="same seed, same design")
+@click.option("-n", "count", type=int, default=1, show_default=True, help="variants")
+@click.option("-m", "--model")
+@click.pass_obj
+def image(state, prompt, output, kind, size, seed, count, model) -> None:
+    """Design a poster, logo, banner or card from a PROMPT in Chinese or English."""
+    from ..studio.design import design_image
+
+    fmt = {"jpg": "jpeg"}.get(_suffix(output, "png"), _suffix(output, "png"))
+    req = ImageRequest(model=model, prompt=prompt, kind=kind, size=size, seed=seed, n=count, format=fmt)
+    result = design_image(state.studio(), req, interface="cli", caller=_user(), progress=_progress)
+    click.echo("", err=True)
+    for i, media in enumerate(result.media):
+        path = output if count == 1 else output.with_name(f"{output.stem}-{i + 1}{output.suffix}")
+        path.write_bytes(media.data)
+        click.echo(f"wrote {path} ({media.meta.get('size')}, seed {media.meta.get('seed')})")
 
 
 @click.command()

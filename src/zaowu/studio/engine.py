@@ -169,6 +169,7 @@ class Studio:
             Modality.speech: self.settings.default_speech_model,
             Modality.transcription: self.settings.default_transcription_model,
             Modality.music: self.settings.default_music_model,
+            Modality.image: self.settings.default_image_model,
         }
         return defaults.get(modality, self.settings.default_chat_model)
 

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..hookspecs import hookimpl
-from ..types import EmbeddingRequest, MusicRequest, SpeechRequest, TextRequest, TranscriptionRequest
+from ..types import EmbeddingRequest, ImageRequest, MusicRequest, SpeechRequest, TextRequest, TranscriptionRequest
 from .jobs import JobContext, JobKind
 
 
@@ -91,6 +91,15 @@ def _run_music(ctx: JobContext, request: MusicRequest) -> dict[str, Any]:
     return _media_result(compose_music(ctx.studio, request, **_who(ctx)))
 
 
+def _run_image(ctx: JobContext, request: ImageRequest) -> dict[str, Any]:
+    from .design import design_image
+
+    result = design_image(ctx.studio, request, **_who(ctx))
+    out = _media_result(result)
+    out["spec"] = result.media[0].meta.get("spec") if result.media else None
+    return out
+
+
 def _run_transcription(ctx: JobContext, request: TranscriptionJob) -> dict[str, Any]:
     audio = ctx.studio.artifacts.read(request.artifact_id)
     req = TranscriptionRequest(audio=audio, model=request.model, language=request.language, format=request.format)
@@ -112,5 +121,7 @@ def register_job_kinds(register):
                      group=lambda r: "speech", description="text to speech; the audio is an artifact"))  # fmt: skip
     register(JobKind(name="music", run=_run_music, request_model=MusicRequest, scope="audio",
                      group=lambda r: "music", description="prompt → plan → composed music; audio and MIDI artifacts"))  # fmt: skip
+    register(JobKind(name="image", run=_run_image, request_model=ImageRequest, scope="image",
+                     group=lambda r: "image", description="prompt → design spec → rendered images (artifacts)"))  # fmt: skip
     register(JobKind(name="transcription", run=_run_transcription, request_model=TranscriptionJob, scope="audio",
                      group=lambda r: "transcription", description="speech to text of an uploaded audio artifact"))  # fmt: skip

@@ -1,0 +1,128 @@
+"""The ``design`` image backend: renders DesignSpecs offline, no weights needed.
+
+The spec normally comes from the middle layer (``zaowu.studio.design.design_spec``,
+which asks the LLM). It reaches the backend as ``request.spec`` when the request
+model has that field (``ImageRequest.spec``),
+or as the ``spec=`` keyword of ``generate``. Without a spec, the prompt itself
+becomes the headline: honest, plain, and still a finished design.
+
+Each image's ``Media.meta`` holds the resolved spec and its seed, which together
+re-render the same design (edit the headline, render again).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ...errors import InvalidRequest
+from ...types import ImageRequest, Media, MediaResult, Modality
+from ..base import BackendOptions, MediaBackend, Progress
+from ..hookspecs import hookimpl
+from .spec import KINDS, DesignSpec, parse_size, validate_spec
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DesignBackend", "DesignOptions", "spec_from_prompt"]
+
+
+class DesignOptions(BackendOptions):
+    quality: int = Field(90, ge=1, le=100, description="JPEG and WebP quality")
+
+
+def spec_from_prompt(prompt: str, kind: str = "poster") -> DesignSpec:
+    """A spec without the LLM: the prompt (cut at a word boundary) is the headline."""
+    text = " ".join(prompt.split())
+    if len(text) > 80:
+        cut = text[:79]
+        text = (cut.rsplit(" ", 1)[0] if " " in cut[40:] else cut) + "…"
+    return DesignSpec(kind=kind, headline=text)  # type: ignore[arg-type]
+
+
+class DesignBackend(MediaBackend):
+    id = "design"
+    modality = Modality.image
+    description = "zaowu design engine: posters, logos and cards from a design spec (offline, no weights)"
+    licence = "Apache-2.0 (icons: Lucide, ISC; fonts: Noto CJK OFL-1.1 and other OFL fonts from Debian)"
+    can_stream = False
+    Options = DesignOptions
+
+    def __init__(self, model, options=None):
+        super().__init__(model, options)
+        from . import fonts
+
+        if missing := fonts.check_installed():
+            log.warning("design engine fonts missing; install: apt-get install %s", " ".join(missing))
+        else:
+            fonts.warm_up()  # read every font's cmap once (about a second), not during the first render
+
+    def generate(
+        self, request: BaseModel, seed: int | None, progress: Progress | None = None, *, spec: Any = None
+    ) -> MediaResult:
+        from . import icons, render
+
+        assert isinstance(request, ImageRequest)
+        spec_obj = self._spec(request, spec)
+        width, height = parse_size(request.size, spec_obj.kind)
+        base_seed = 0 if seed is None else seed
+        media: list[Media] = []
+        started = time.perf_counter()
+        for i in range(request.n):
+            s = base_seed + i
+            design = render.compose(spec_obj, width, height, s)
+            if request.format == "svg":
+                data = render.to_svg(design.scene, title=design.spec.headline)
+            else:
+                data = render.encode(design.image(), request.format, quality=self.options.quality)  # type: ignore
+            meta = {
+                "spec": design.spec.model_dump(exclude_none=True),
+                "seed": s,
+                "size": f"{width}x{height}",
+                "format": request.format,
+                "contrast": {b.name: round(b.contrast or 0.0, 2) for b in design.blocks},
+                "icons": f"{icons.ICON_SET}, {icons.ICON_LICENCE}",
+            }
+            media.append(Media(data=data, mime=render.FORMATS[request.format], meta=meta))
+            if progress:
+                progress((i + 1) / request.n, f"rendered {i + 1}/{request.n}")
+        log.debug("rendered %d design(s) in %.3f s", request.n, time.perf_counter() - started)
+        return MediaResult(media=media, model=self.model.id, seed=base_seed, usage={"images": float(request.n)})
+
+    def _spec(self, request: ImageRequest, spec: Any) -> DesignSpec:
+        if request.kind is not None and request.kind not in KINDS:
+            raise InvalidRequest(f"Unknown kind '{request.kind}'. Use one of: {', '.join(KINDS)}.", param="kind")
+        spec = spec if spec is not None else getattr(request, "spec", None)
+        if spec is None:
+            return spec_from_prompt(request.prompt, request.kind or "poster")
+        if isinstance(spec, DesignSpec):
+            data = spec.model_dump(exclude_none=True)
+        else:
+            data = dict(spec)
+        if request.kind is not None:
+            data.setdefault("kind", request.kind)
+        return validate_spec(data)
+
+
+CATALOG_ENTRY = {
+    "id": "design",
+    "name": "zaowu design engine",
+    "description": "Posters, logos, banners and product cards laid out by zaowu with real fonts and Lucide icons",
+    "modality": "image",
+    "backend": "design",
+    "licence": DesignBackend.licence,
+    "languages": ["zh", "en"],
+    "source": {"kind": "builtin"},
+}
+
+
+@hookimpl
+def register_backends(register):
+    register(DesignBackend)
+
+
+@hookimpl
+def register_models(register):
+    register(dict(CATALOG_ENTRY))

@@ -94,7 +94,7 @@ class WhisperBackend(MediaBackend):
         # 1. check and decode
         request, language = self._check(request)
         samples = decode(request.audio, SAMPLE_RATE, param="file")
-        duration = len(samples) / SAMPLE_RATE
+        duration = len(samples) / SAMPLE_RATE  # Whisper's timestamps can overshoot the end; they are clamped to it
         started = time.perf_counter()
         # 2. recognise, segment by segment
         opts: WhisperOptions = self.options  # type: ignore[assignment]
@@ -102,8 +102,8 @@ class WhisperBackend(MediaBackend):
         with self._lock:
             pieces, info = self._model.transcribe(samples, language=language, beam_size=opts.beam_size)
             for i, s in enumerate(pieces):
-                segments.append(Segment(id=i, start=s.start, end=s.end, text=s.text, avg_logprob=s.avg_logprob,
-                                        no_speech_prob=s.no_speech_prob, compression_ratio=s.compression_ratio,
+                segments.append(Segment(id=i, start=min(s.start, duration), end=min(s.end, duration), text=s.text,
+                                        avg_logprob=s.avg_logprob, no_speech_prob=s.no_speech_prob, compression_ratio=s.compression_ratio,
                                         temperature=s.temperature or 0.0, tokens=list(s.tokens), seek=s.seek))  # fmt: skip
                 report(min(0.99, s.end / max(duration, 1e-9)), f"transcribed {s.end:.0f}/{duration:.0f} s")
         # 3. Simplified Chinese, then the requested format

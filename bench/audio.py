@@ -39,8 +39,10 @@ def main() -> None:
     from zaowu.backends.music.composer import compose
     from zaowu.backends.music.plan import plan_from_seed
     from zaowu.backends.speech.backend import SpeechBackend
-    from zaowu.backends.speech.whisper import WhisperBackend
-    from zaowu.studio.speech import pull_whisper_base, whisper_spec
+    import tempfile
+
+    from zaowu.settings import Settings
+    from zaowu.studio.engine import Studio
     from zaowu.types import Modality, ModelSpec, MusicRequest, SpeechRequest, TranscriptionRequest
 
     rows = []
@@ -57,7 +59,9 @@ def main() -> None:
         t, speech = best_of(args.repeat, lambda: tts.generate(SpeechRequest(input=text, voice="joe"), None))
         rows.append((f"speech piper joe ({label})", speech.media[0].meta["duration"], t))
 
-    whisper = WhisperBackend(whisper_spec(pull_whisper_base(args.models_dir)))
+    studio = Studio(Settings(data_dir=Path(tempfile.mkdtemp()), models_dir=args.models_dir))
+    studio.catalog.pull("whisper-base")  # no-op when present; sha256-verified otherwise
+    whisper = studio.load("whisper-base", Modality.transcription)[1]
     audio = speech.media[0].data
     t, result = best_of(args.repeat, lambda: whisper.generate(TranscriptionRequest(audio=audio, language="en"), None))
     rows.append(("transcription whisper base (en)", result.media[0].meta["duration"], t))

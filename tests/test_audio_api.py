@@ -121,3 +121,21 @@ def test_corrupt_or_empty_upload_is_400(server):
         r = httpx.post(f"{server.base_url}/v1/audio/transcriptions", files={"file": ("x.wav", content, "audio/wav")})
         assert r.status_code == 400 and r.json()["error"]["param"] == "file"
     assert httpx.get(f"{server.base_url}/health").status_code == 200
+
+
+def test_transcription_as_a_job_from_an_upload(server):
+    base = server.base_url
+    speech = httpx.post(f"{base}/v1/audio/speech", json={"input": "Please leave your order at the front desk."},
+                        timeout=60).content  # fmt: skip
+    r = httpx.post(f"{base}/v1/audio/transcriptions", files={"file": ("s.wav", speech, "audio/wav")},
+                   data={"async": "true", "response_format": "text"})  # fmt: skip
+    assert r.status_code == 202
+    job = r.json()
+    for _ in range(600):
+        job = httpx.get(f"{base}/v1/jobs/{job['id']}").json()
+        if job["state"] in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.2)
+    assert job["state"] == "succeeded", job
+    text = httpx.get(base + "/v1/artifacts/" + job["result"]["artifacts"][0]).text
+    assert wer("Please leave your order at the front desk.", text) <= 0.10

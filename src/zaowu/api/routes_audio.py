@@ -17,7 +17,7 @@ from ..studio.keys import Principal
 from ..studio.music import compose_music
 from ..types import MusicRequest, SpeechRequest, TranscriptionRequest
 from .auth import caller_name, scope
-from .routes_jobs import job_json
+from .routes_jobs import accepted_job
 
 router = APIRouter(prefix="/v1/audio")
 
@@ -63,9 +63,7 @@ async def speech(request: Request, body: SpeechBody, principal: Principal = scop
                         speed=body.speed, format=body.response_format)  # fmt: skip
     who = _who(request, principal)
     if body.async_:
-        job = await run_in_threadpool(studio.jobs.submit, "speech", req.model_dump(mode="json"),
-                                      caller=who["caller"], key_id=who["key_id"])  # fmt: skip
-        return JSONResponse(job_json(job), status_code=202)
+        return await accepted_job(studio, "speech", req.model_dump(mode="json"), who["caller"], who["key_id"])
     result = await run_in_threadpool(lambda: studio.generate_media(req, **who))
     media = result.media[0]
     return Response(media.data, media_type=media.mime, headers=_media_headers(result, media))
@@ -93,10 +91,8 @@ async def transcriptions(
     if async_:
         upload = await run_in_threadpool(studio.artifacts.put, audio, file.content_type or "application/octet-stream",
                                          name=file.filename, caller=who["caller"], key_id=who["key_id"])  # fmt: skip
-        job = await run_in_threadpool(studio.jobs.submit, "transcription", {"artifact_id": upload["id"], "model": model,
-                                      "language": language, "format": response_format},
-                                      caller=who["caller"], key_id=who["key_id"])  # fmt: skip
-        return JSONResponse(job_json(job), status_code=202)
+        request_ = {"artifact_id": upload["id"], "model": model, "language": language, "format": response_format}
+        return await accepted_job(studio, "transcription", request_, who["caller"], who["key_id"])
     req = TranscriptionRequest(audio=audio, model=model, language=language, format=response_format)
     result = await run_in_threadpool(lambda: studio.generate_media(req, **who))
     media = result.media[0]
@@ -115,9 +111,7 @@ async def music(request: Request, body: MusicBody, principal: Principal = scope(
                        format=body.format, plan=body.plan)  # fmt: skip
     who = _who(request, principal)
     if body.async_:
-        job = await run_in_threadpool(studio.jobs.submit, "music", req.model_dump(mode="json"),
-                                      caller=who["caller"], key_id=who["key_id"])  # fmt: skip
-        return JSONResponse(job_json(job), status_code=202)
+        return await accepted_job(studio, "music", req.model_dump(mode="json"), who["caller"], who["key_id"])
     result = await run_in_threadpool(lambda: compose_music(studio, req, **who))
     audio, midi = result.media[0], result.media[1]
     return {

@@ -10,7 +10,6 @@ import time
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -18,7 +17,7 @@ from ..studio.design import design_image
 from ..studio.keys import Principal
 from ..types import ImageRequest
 from .auth import caller_name, scope
-from .routes_jobs import job_json
+from .routes_jobs import accepted_job
 
 router = APIRouter(prefix="/v1/images")
 
@@ -48,9 +47,8 @@ async def generations(request: Request, body: ImageBody, principal: Principal = 
                        format=body.format, spec=body.spec)  # fmt: skip
     who = {"interface": "api", "caller": caller_name(principal, request, body.user), "key_id": principal.key_id}
     if body.async_:
-        job = await run_in_threadpool(studio.jobs.submit, "image", req.model_dump(mode="json", exclude={"image", "mask"}),
-                                      caller=who["caller"], key_id=who["key_id"])  # fmt: skip
-        return JSONResponse(job_json(job), status_code=202)
+        body_ = req.model_dump(mode="json", exclude={"image", "mask"})
+        return await accepted_job(studio, "image", body_, who["caller"], who["key_id"])
     result = await run_in_threadpool(lambda: design_image(studio, req, **who))
     data = []
     for media in result.media:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -34,6 +34,12 @@ def job_json(job: dict[str, Any]) -> dict[str, Any]:
         "started_at": job["started_at"], "finished_at": job["finished_at"], "attempts": job["attempts"],
         "caller": job["caller"], "result": job["result"], "error": job["error"],
     }  # fmt: skip
+
+
+async def accepted_job(studio, kind: str, request: dict[str, Any], caller: str | None, key_id: str | None) -> JSONResponse:
+    """Queue ``request`` as a job of ``kind`` for an ``"async": true`` call: 202 with the job."""
+    job = await run_in_threadpool(studio.jobs.submit, kind, request, caller=caller, key_id=key_id)
+    return JSONResponse(job_json(job), status_code=202)
 
 
 def _owned(principal: Principal, row: dict[str, Any], what: str) -> dict[str, Any]:

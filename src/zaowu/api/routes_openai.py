@@ -17,7 +17,7 @@ from ..errors import InvalidRequest, ZaowuError
 from ..studio.keys import Principal
 from ..types import EmbeddingRequest, TextRequest
 from .auth import caller_name, scope
-from .routes_jobs import job_json
+from .routes_jobs import accepted_job
 from .streaming import ThreadedStream
 from .wire import (
     ChatCompletionRequest,
@@ -71,9 +71,8 @@ async def _text(request: Request, body: ChatCompletionRequest | CompletionReques
         if body.stream:
             raise InvalidRequest("'async' and 'stream' cannot be combined; follow the job's events instead.",
                                  param="stream")  # fmt: skip
-        job = await run_in_threadpool(studio.jobs.submit, "text", text_request.model_dump(mode="json", by_alias=True),
-                                      **who)  # fmt: skip
-        return JSONResponse(job_json(job), status_code=202)
+        body_ = text_request.model_dump(mode="json", by_alias=True)
+        return await accepted_job(studio, "text", body_, who["caller"], who["key_id"])
     if not body.stream:
         result = await run_in_threadpool(studio.generate_text, text_request, interface="api", **who)
         return JSONResponse(text_response(result, chat))

@@ -21,7 +21,7 @@ from .conftest import TEST_MODEL
 MSG = [{"role": "user", "content": "Name three colours."}]
 PERSON = {
     "type": "object",
-    "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
+    "properties": {"name": {"type": "string", "maxLength": 40}, "age": {"type": "integer", "minimum": 0}},
     "required": ["name", "age"],
     "additionalProperties": False,
 }

@@ -11,7 +11,7 @@ from zaowu.cli.main import cli
 
 from .conftest import TEST_MODEL
 
-PERSON = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+PERSON = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 40}, "age": {"type": "integer"}},
           "required": ["name", "age"]}  # fmt: skip
 
 
@@ -49,7 +49,7 @@ def test_prompt_reads_stdin_and_is_logged_as_cli(run):
 def test_prompt_json_schema_file(run, tmp_path):
     schema = tmp_path / "person.json"
     schema.write_text(json.dumps(PERSON))
-    r = run("prompt", "--json-schema", str(schema), "--max-tokens", "80", "Invent a person.")
+    r = run("prompt", "--json-schema", str(schema), "--max-tokens", "80", "--seed", "1", "Invent a person.")
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     assert isinstance(data["name"], str) and isinstance(data["age"], int)

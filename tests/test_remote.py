@@ -38,8 +38,8 @@ def test_remote_stream_completion_and_schema(remote_studio):
     stream = remote_studio.stream(TextRequest(model=f"peer/{TEST_MODEL}", prompt="The capital of France is",
                                               max_tokens=6, temperature=0))  # fmt: skip
     assert "Paris" in "".join(c.text for c in stream)
-    schema = {"type": "object", "properties": {"colour": {"type": "string"}}, "required": ["colour"]}
-    r = remote_studio.chat("Pick a colour.", model=f"peer/{TEST_MODEL}", max_tokens=40,
+    schema = {"type": "object", "properties": {"colour": {"type": "string", "maxLength": 20}}, "required": ["colour"]}
+    r = remote_studio.chat("Pick a colour.", model=f"peer/{TEST_MODEL}", max_tokens=40, seed=2,
                            response_format={"type": "json_schema", "json_schema": {"name": "c", "schema": schema}})  # fmt: skip
     assert isinstance(r.parsed["colour"], str)
 

@@ -135,3 +135,20 @@ def test_chinese_and_english_embeddings_share_a_space(studio):
     sim = v @ v.T
     assert sim[0, 1] > 0.6 and sim[0, 2] < sim[0, 1]
     assert studio.log.get(r.generation_id)["output"] == '{"vectors": 3, "dimensions": 512}'
+
+
+def test_unloading_a_model_does_not_cut_its_running_streams(settings, models_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "second.gguf"
+    shutil.copy(models_dir / "SmolLM2-135M-Instruct.Q4_1.gguf", copy)
+    with Studio(settings.model_copy(update={"max_loaded_models": 1})) as studio:
+        studio.catalog.add_local(copy, "second")
+        stream = studio.stream(TextRequest(model=TEST_MODEL, prompt="Once upon a time", max_tokens=40,
+                                           temperature=0))  # fmt: skip
+        first = next(stream)
+        studio.chat("Hi", model="second", max_tokens=4)  # loading it evicts the first model
+        assert TEST_MODEL not in studio._loaded
+        rest = list(stream)
+        assert rest[-1].finish_reason == "length" and rest[-1].usage.completion_tokens == 40
+        assert studio.log.get(stream.generation_id)["status"] == "ok" and first.text

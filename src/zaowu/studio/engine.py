@@ -209,7 +209,9 @@ class Studio:
         while len(local) > self.settings.max_loaded_models:
             victim = local.pop(0)
             log.info("unloading %s (max_loaded_models=%d)", victim, self.settings.max_loaded_models)
-            self._loaded.pop(victim).close()
+            # no close(): that would cancel generations still streaming from it; the weights are
+            # freed when the last in-flight request lets go of the backend
+            self._loaded.pop(victim)
 
     # -- text ------------------------------------------------------------------
     def _prepare_text(self, request: TextRequest, interface: str, caller: str | None, key_id: str | None) -> _TextRun:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import wave
 
 import httpx
 import pytest
+
+from .helpers import wait_jobs, wer
 
 SENTENCES = [
     "The coffee shop opens early in the morning.",
@@ -21,20 +22,6 @@ SENTENCES = [
 def wav_seconds(data: bytes) -> float:
     with wave.open(io.BytesIO(data)) as w:
         return w.getnframes() / w.getframerate()
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def wer(ref: str, hyp: str) -> float:
-    r, h = words(ref), words(hyp)
-    d = list(range(len(h) + 1))
-    for i, rw in enumerate(r, 1):
-        prev, d[0] = d[0], i
-        for j, hw in enumerate(h, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (rw != hw))
-    return d[len(h)] / max(1, len(r))
 
 
 def test_speech_transcription_round_trip_and_subtitles(server):
@@ -88,11 +75,7 @@ def test_music_as_a_job(server):
     job = httpx.post(f"{base}/v1/audio/music", json={"prompt": "calm piano", "duration": 6, "seed": 2,
                                                      "async": True, "plan": None}).json()  # fmt: skip
     assert job["object"] == "job"
-    for _ in range(600):
-        job = httpx.get(f"{base}/v1/jobs/{job['id']}").json()
-        if job["state"] in ("succeeded", "failed", "cancelled"):
-            break
-        time.sleep(0.2)
+    job = wait_jobs(base, [job["id"]])[0]
     assert job["state"] == "succeeded", job
     mimes = [m["mime"] for m in job["result"]["media"]]
     assert mimes == ["audio/wav", "audio/midi"]
@@ -130,12 +113,7 @@ def test_transcription_as_a_job_from_an_upload(server):
     r = httpx.post(f"{base}/v1/audio/transcriptions", files={"file": ("s.wav", speech, "audio/wav")},
                    data={"async": "true", "response_format": "text"})  # fmt: skip
     assert r.status_code == 202
-    job = r.json()
-    for _ in range(600):
-        job = httpx.get(f"{base}/v1/jobs/{job['id']}").json()
-        if job["state"] in ("succeeded", "failed", "cancelled"):
-            break
-        time.sleep(0.2)
+    job = wait_jobs(base, [r.json()["id"]])[0]
     assert job["state"] == "succeeded", job
     text = httpx.get(base + "/v1/artifacts/" + job["result"]["artifacts"][0]).text
     assert wer("Please leave your order at the front desk.", text) <= 0.10

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 
 import httpx
 import pytest
@@ -13,6 +12,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from zaowu.cli.main import cli
+
+from .helpers import wait_jobs
 
 SPEC = {"kind": "poster", "headline": "春季新品上市", "subline": "全场八折 · 仅限本周", "call_to_action": "立即选购",
         "brand": "山间茶舍", "language": "zh"}  # fmt: skip
@@ -84,12 +85,7 @@ def test_bad_image_requests_are_400(server, body, param):
 
 
 def test_image_job_and_cli(server, settings):
-    job = post(server, prompt="p", spec=SPEC, seed=2, **{"async": True}).json()
-    for _ in range(300):
-        job = httpx.get(f"{server.base_url}/v1/jobs/{job['id']}").json()
-        if job["state"] in ("succeeded", "failed"):
-            break
-        time.sleep(0.1)
+    job = wait_jobs(server.base_url, [post(server, prompt="p", spec=SPEC, seed=2, **{"async": True}).json()["id"]])[0]
     assert job["state"] == "succeeded" and job["result"]["media"][0]["mime"] == "image/png"
     out = settings.data_dir / "logo.png"
     env = {"ZAOWU_DATA_DIR": str(settings.data_dir), "ZAOWU_MODELS_DIR": str(settings.models_dir),

@@ -17,8 +17,7 @@ from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 
 from .conftest import TEST_MODEL, Server
-
-FINAL = ("succeeded", "failed", "cancelled")
+from .helpers import wait_jobs
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +26,6 @@ def jobs_server(tmp_path_factory, models_dir):
                  {"ZAOWU_PLUGINS": '["tests.slow_jobs"]', "ZAOWU_JOB_WORKERS": "3"})  # fmt: skip
     yield srv
     srv.stop()
-
-
-def wait_jobs(base: str, ids: list[str], timeout: float = 180, headers=None) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        jobs = [httpx.get(f"{base}/v1/jobs/{i}", headers=headers).json() for i in ids]
-        if all(j["state"] in FINAL for j in jobs):
-            return jobs
-        time.sleep(0.2)
-    raise AssertionError(f"unfinished: {[(j['id'], j['state']) for j in jobs]}")
 
 
 def test_sse_events_arrive_in_order_until_the_end(jobs_server):

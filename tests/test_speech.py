@@ -15,6 +15,8 @@ from zaowu.backends.speech.formats import Segment, Transcript, format_transcript
 from zaowu.backends.speech.text import detect_language, split_text
 from zaowu.errors import InvalidRequest
 
+from .helpers import wer
+
 np = pytest.importorskip("numpy")
 pytest.importorskip("faster_whisper")
 needs_tools = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("piper") is None and
@@ -28,18 +30,6 @@ SENTENCES = [
     "She bought three apples, two oranges and a loaf of bread.",
     "The train to London leaves from platform nine.",
 ]
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level edit distance over the reference length."""
-    ref = re.findall(r"[a-z0-9']+", reference.lower())
-    hyp = re.findall(r"[a-z0-9']+", hypothesis.lower())
-    d = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, d[0] = d[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
-    return d[len(hyp)] / max(1, len(ref))
 
 
 @pytest.fixture(scope="module")

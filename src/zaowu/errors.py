@@ -65,6 +65,14 @@ class InvalidRequest(ZaowuError):
     type = "invalid_request_error"
     code = "invalid_value"
 
+    @classmethod
+    def from_validation(cls, exc, prefix: str | None = None) -> "InvalidRequest":
+        """The first problem of a pydantic ValidationError, naming its field (under ``prefix``)."""
+        err = exc.errors()[0]
+        param = ".".join(str(p) for p in ((prefix,) if prefix else ()) + tuple(err["loc"])) or None
+        message = f"Invalid value for '{param}': {err['msg']}." if param else f"{err['msg']}."
+        return cls(message, param=param)
+
 
 class ContextLengthExceeded(InvalidRequest):
     code = "context_length_exceeded"

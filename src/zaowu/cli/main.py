@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import ZaowuError
+from ..errors import InvalidRequest, ZaowuError
 from .settings_options import overrides, settings_options
 
 
@@ -49,9 +49,7 @@ class ZaowuGroup(click.Group):
         except ZaowuError as exc:
             raise click.ClickException(exc.message) from None
         except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "value"
-            raise click.ClickException(f"invalid {where}: {err['msg']}") from None
+            raise click.ClickException(InvalidRequest.from_validation(exc).message) from None
         except KeyboardInterrupt:
             raise click.Abort() from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):

@@ -64,9 +64,7 @@ class JobKind:
         try:
             return self.request_model.model_validate(request)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            param = ".".join(["request", *(str(p) for p in err["loc"])])
-            raise InvalidRequest(f"Invalid value for '{param}': {err['msg']}.", param=param) from None
+            raise InvalidRequest.from_validation(exc, "request") from None
 
 
 class JobContext:

@@ -59,9 +59,7 @@ def validated(model: type[BaseModel], **fields: Any) -> Any:
     try:
         return model(**fields)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or None
-        raise InvalidRequest(f"{where}: {err['msg']}" if where else err["msg"], param=where) from None
+        raise InvalidRequest.from_validation(exc) from None
 
 
 def music_plan(

@@ -41,9 +41,7 @@ def validate_plan(plan: MusicPlan | dict[str, Any] | None) -> MusicPlan | None:
     try:
         return MusicPlan.model_validate(plan)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in ("plan", *err["loc"]))
-        raise InvalidRequest(f"{where}: {err['msg']}", param=where) from None
+        raise InvalidRequest.from_validation(exc, "plan") from None
 
 
 class MusicBackend(MediaBackend):

@@ -1,0 +1,34 @@
+"""Small helpers shared by the tests: word error rate and waiting for jobs over HTTP."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+
+FINAL = ("succeeded", "failed", "cancelled")
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: word-level edit distance over the reference length."""
+    ref = re.findall(r"[a-z0-9']+", reference.lower())
+    hyp = re.findall(r"[a-z0-9']+", hypothesis.lower())
+    d = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
+    return d[len(hyp)] / max(1, len(ref))
+
+
+def wait_jobs(base: str, ids: list[str], timeout: float = 180, headers=None) -> list[dict]:
+    """Poll GET /v1/jobs/{id} until every job is final; fail the test if one is not in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        jobs = [httpx.get(f"{base}/v1/jobs/{i}", headers=headers).json() for i in ids]
+        if all(j["state"] in FINAL for j in jobs):
+            return jobs
+        if time.monotonic() > deadline:
+            raise AssertionError(f"unfinished: {[(j['id'], j['state']) for j in jobs]}")
+        time.sleep(0.2)

@@ -149,6 +149,38 @@ usage = sa.Table(
     sa.Column("media_seconds", sa.Float, nullable=False, default=0.0),
 )
 
+workflow_runs = sa.Table(
+    "workflow_runs",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("workflow", sa.String(100), nullable=False),
+    sa.Column("app", sa.String(60)),  # the app whose workflow this is, if any
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("inputs", sa.JSON, nullable=False),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("model", sa.String(200)),  # the run's text model override, if any
+    sa.Column("status", sa.String(12), nullable=False),  # running, succeeded, failed, cancelled
+    sa.Column("steps", sa.JSON, nullable=False),  # node id -> status, generation ids, artifacts, error
+    sa.Column("outputs", sa.JSON),
+    sa.Column("error", sa.Text),
+    sa.Column("failed_step", sa.String(100)),
+    sa.Column("job_id", sa.String(40)),
+    sa.Column("interface", sa.String(20)),
+    sa.Column("caller", sa.String(200)),
+    sa.Column("key_id", sa.String(40)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float),
+)
+
+step_cache = sa.Table(
+    "step_cache",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),  # sha256 of step id, version, inputs, seed, model
+    sa.Column("step", sa.String(100), nullable=False),
+    sa.Column("outputs", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
 
 def _m001_generations(conn: Connection) -> None:
     generations.create(conn)
@@ -188,12 +220,20 @@ def _m005_keys_and_usage(conn: Connection) -> None:
         conn.execute(sa.text("ALTER TABLE generations ADD COLUMN key_id VARCHAR(40)"))
 
 
+def _m006_workflows(conn: Connection) -> None:
+    workflow_runs.create(conn)
+    step_cache.create(conn)
+    conn.execute(sa.text("CREATE INDEX ix_workflow_runs_created ON workflow_runs (created_at)"))
+    conn.execute(sa.text("CREATE INDEX ix_workflow_runs_caller ON workflow_runs (caller, created_at)"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_generations", _m001_generations),
     ("002_user_models", _m002_user_models),
     ("003_jobs", _m003_jobs),
     ("004_artifacts", _m004_artifacts),
     ("005_keys_and_usage", _m005_keys_and_usage),
+    ("006_workflows", _m006_workflows),
 ]
 
 

@@ -23,3 +23,13 @@ def register_models(register):
 @hookspec
 def register_job_kinds(register):
     """Call ``register(JobKind)`` for each kind of job the plugin can run."""
+
+
+@hookspec
+def register_workflow_steps(register):
+    """Call ``register(StepClass)`` for each workflow step type (see zaowu/studio/workflows.py)."""
+
+
+@hookspec
+def register_apps(register):
+    """Call ``register(AppClass)`` for each application (see zaowu/apps/base.py)."""

@@ -48,6 +48,7 @@ class DesignBackend(MediaBackend):
     description = "zaowu design engine: posters, logos and cards from a design spec (offline, no weights)"
     licence = "Apache-2.0 (icons: Lucide, ISC; fonts: Noto CJK OFL-1.1 and other OFL fonts from Debian)"
     can_stream = False
+    supports_edit = True  # a product photo (ImageRequest.image) is cut out and placed on a product card
     Options = DesignOptions
 
     def __init__(self, model, options=None):
@@ -67,12 +68,14 @@ class DesignBackend(MediaBackend):
         assert isinstance(request, ImageRequest)
         spec_obj = self._spec(request, spec)
         width, height = parse_size(request.size, spec_obj.kind)
+        cut = self._cutout(request, spec_obj)
+        photo = cut.rgba() if cut is not None else None
         base_seed = 0 if seed is None else seed
         media: list[Media] = []
         started = time.perf_counter()
         for i in range(request.n):
             s = base_seed + i
-            design = render.compose(spec_obj, width, height, s)
+            design = render.compose(spec_obj, width, height, s, photo=photo)
             if request.format == "svg":
                 data = render.to_svg(design.scene, title=design.spec.headline)
             else:
@@ -85,24 +88,43 @@ class DesignBackend(MediaBackend):
                 "contrast": {b.name: round(b.contrast or 0.0, 2) for b in design.blocks},
                 "icons": f"{icons.ICON_SET}, {icons.ICON_LICENCE}",
             }
+            if cut is not None:
+                meta["cutout"] = cut.meta()
             media.append(Media(data=data, mime=render.FORMATS[request.format], meta=meta))
             if progress:
                 progress((i + 1) / request.n, f"rendered {i + 1}/{request.n}")
         log.debug("rendered %d design(s) in %.3f s", request.n, time.perf_counter() - started)
         return MediaResult(media=media, model=self.model.id, seed=base_seed, usage={"images": float(request.n)})
 
+    def _cutout(self, request: ImageRequest, spec: DesignSpec):
+        """The product cut out of ``request.image`` (None without one)."""
+        if request.image is None:
+            return None
+        if request.mask is not None:
+            raise InvalidRequest("The design engine cuts the product out itself; send no mask (or upload the product "
+                                 "as a transparent PNG).", param="mask")  # fmt: skip
+        if spec.kind != "product_card":
+            raise InvalidRequest(f"A photo can be placed on a product card only, not a {spec.kind}; set kind to "
+                                 "'product_card' or send no image.", param="image")  # fmt: skip
+        from ..vision.cutout import cutout
+
+        return cutout(request.image, "auto")
+
     def _spec(self, request: ImageRequest, spec: Any) -> DesignSpec:
         if request.kind is not None and request.kind not in KINDS:
             raise InvalidRequest(f"Unknown kind '{request.kind}'. Use one of: {', '.join(KINDS)}.", param="kind")
         spec = spec if spec is not None else getattr(request, "spec", None)
         if spec is None:
-            return spec_from_prompt(request.prompt, request.kind or "poster")
+            default = "product_card" if request.image is not None else "poster"
+            return spec_from_prompt(request.prompt, request.kind or default)
         if isinstance(spec, DesignSpec):
             data = spec.model_dump(exclude_none=True)
         else:
             data = dict(spec)
         if request.kind is not None:
             data.setdefault("kind", request.kind)
+        elif request.image is not None:
+            data.setdefault("kind", "product_card")
         return validate_spec(data)
 
 

@@ -19,7 +19,7 @@ from . import fonts
 from .layout import Block, Rect, TextBlock, contrast_ratio, fit_stack, hex_to_rgb, pick_ink, relative_luminance
 from .layout import worst_contrast
 from .motifs import add_motifs
-from .scene import Gradient, Icon, Scene, Shape, paint, paint_background, to_svg
+from .scene import Gradient, Icon, Photo, Scene, Shape, paint, paint_background, to_svg
 from .spec import PALETTES, DesignSpec, parse_size, resolve, validate_spec
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class _Ctx:
     scene: Scene
     regions: dict[str, Rect] = field(default_factory=dict)
     on_accent: set[str] = field(default_factory=set)  # blocks drawn over the accent colour
+    photo: object = None  # a cut-out product (PIL RGBA, cropped) for a product card
 
     @property
     def base(self) -> float:
@@ -372,6 +373,41 @@ def _logo_monogram(ctx: _Ctx, inner: Rect) -> None:
     _place(ctx, _logo_text(ctx, b * 0.11), region, "center", "top")
 
 
+# ---------------------------------------------------------------- product cards with a photo
+
+
+def _product_photo(ctx: _Ctx, inner: Rect) -> None:
+    """The uploaded product on a stage (an accent panel for ``split``, a soft disc otherwise),
+    standing in its slot with a shadow; the text beside it (wide) or below it."""
+    from ..vision.placement import fit_into
+
+    c, m, b = ctx.colors, ctx.margin, ctx.base
+    if ctx.landscape:
+        stage = Rect(ctx.width * 0.5, 0, ctx.width * 0.5, ctx.height)
+        text = Rect(m, m, stage.x - 1.6 * m, ctx.height - 2 * m)
+    else:
+        stage = Rect(0, 0, ctx.width, ctx.height * 0.58)
+        text = Rect(m, stage.bottom + m * 0.5, ctx.width - 2 * m, ctx.height - stage.bottom - m * 1.3)
+    split = ctx.spec.layout == "split"
+    slot = stage.inset(m, m * 0.7)
+    if split:
+        ctx.scene.shapes.append(Shape("rect", _xywh(stage), fill=c.accent))
+        tint = _mix(c.accent, "#000000", 0.65)
+    else:
+        r = min(slot.w, slot.h) * 0.46
+        ctx.scene.shapes.append(Shape("circle", (slot.x + slot.w / 2, slot.y + slot.h / 2, r), fill=c.soft,
+                                      opacity=0.55))  # fmt: skip
+        tint = _mix(_mix(c.bg1, c.bg2, 0.5), "#000000", 0.7)
+    if ctx.spec.brand:
+        label = Block("brand", ctx.spec.brand.upper(), ctx.pair.label, ctx.pair.body_cjk, b * 0.03, b * 0.018, 1)
+        _place(ctx, [label], Rect(stage.x + m, m * 0.5, stage.w - 2 * m, b * 0.05), "left", "center", on_accent=split)
+        slot = Rect(slot.x, slot.y + b * 0.05, slot.w, slot.h - b * 0.05)
+    x, y, w, h = fit_into(ctx.photo.size, _xywh(slot))  # type: ignore[attr-defined]
+    ctx.scene.photos.append(Photo(ctx.photo, x, y, w, h, tint=tint))
+    ctx.regions["photo"] = Rect(x, y, w, h)
+    _place(ctx, _column(ctx, 0.8), text, "center" if ctx.spec.layout == "centered" else "left", "center")
+
+
 LAYOUT_FUNCS = {
     "centered": _poster_centered,
     "left": _poster_left,
@@ -389,15 +425,16 @@ WIDE_FUNCS = {"left": _banner_left, "centered": _banner_centered, "split": _post
 # ---------------------------------------------------------------- composing and rendering
 
 
-def compose(spec: DesignSpec | dict, width: int, height: int, seed: int = 0) -> Design:
-    """Resolve the spec with the seed, lay it out at ``width`` x ``height``, fix text colours."""
+def compose(spec: DesignSpec | dict, width: int, height: int, seed: int = 0, photo=None) -> Design:
+    """Resolve the spec with the seed, lay it out at ``width`` x ``height``, fix text colours.
+    ``photo``: a cut-out product (PIL RGBA, cropped to it) that a product card shows."""
     spec = resolve(validate_spec(spec), seed)
     rng = random.Random(f"zaowu-compose:{seed}")
     colors = colors_for(spec)
     logo = spec.kind == "logo"
     bg = Gradient(colors.bg1, colors.bg1 if logo else colors.bg2, angle=rng.choice((60, 90, 120, 135)),
                   radial=not logo and rng.random() < 0.3)  # fmt: skip
-    ctx = _Ctx(spec, width, height, rng, colors, fonts.pairing(spec.fonts), Scene(width, height, bg))
+    ctx = _Ctx(spec, width, height, rng, colors, fonts.pairing(spec.fonts), Scene(width, height, bg), photo=photo)
     if not logo:
         add_motifs(ctx.scene, spec.motifs or [], rng, colors.soft, colors.accent, colors.ink)
     else:
@@ -405,7 +442,10 @@ def compose(spec: DesignSpec | dict, width: int, height: int, seed: int = 0) -> 
     inner = Rect(ctx.margin, ctx.margin, width - 2 * ctx.margin, height - 2 * ctx.margin)
     wide = width > height * 1.2 and not logo
     funcs = WIDE_FUNCS if wide else LAYOUT_FUNCS
-    funcs.get(spec.layout, _banner_left if wide else _poster_centered)(ctx, inner)
+    if photo is not None and spec.kind == "product_card":
+        _product_photo(ctx, inner)
+    else:
+        funcs.get(spec.layout, _banner_left if wide else _poster_centered)(ctx, inner)
     _clear_text(ctx.scene)
     design = Design(spec, seed, ctx.scene, colors, regions=ctx.regions)
     _fix_contrast(ctx, design)

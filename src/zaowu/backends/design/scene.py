@@ -2,7 +2,8 @@
 
 Both painters draw the same items in the same order, so raster and SVG output
 are one design. Order: background gradient, shapes (motifs, panels, badges,
-buttons), icons, then late shapes (text scrims) and text. Shapes are drawn
+buttons), photos (a cut-out product with its shadow), icons, then late shapes
+(text scrims) and text. Shapes are drawn
 supersampled and box-filtered down, which anti-aliases their edges.
 """
 
@@ -15,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 from . import fonts, icons
 from .layout import TextBlock, hex_to_rgb
 
-__all__ = ["Gradient", "Shape", "Icon", "Scene", "paint", "to_svg"]
+__all__ = ["Gradient", "Shape", "Icon", "Photo", "Scene", "paint", "to_svg"]
 
 
 @dataclass
@@ -62,6 +63,23 @@ class Icon:
 
 
 @dataclass
+class Photo:
+    """A cut-out (PIL RGBA, cropped to the subject) placed at x, y, w, h with a shadow in ``tint``."""
+
+    image: object
+    x: int
+    y: int
+    w: int
+    h: int
+    tint: str = "#000000"
+    shadow: bool = True
+
+    @property
+    def rect(self) -> tuple[int, int, int, int]:
+        return self.x, self.y, self.w, self.h
+
+
+@dataclass
 class Scene:
     width: int
     height: int
@@ -69,6 +87,7 @@ class Scene:
     shapes: list[Shape] = field(default_factory=list)
     icons: list[Icon] = field(default_factory=list)
     texts: list[TextBlock] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- raster
@@ -178,6 +197,11 @@ def paint_background(scene: Scene):
         draw_shape(draw, shape, k)
         i += 1
     image = big.reduce(k) if k > 1 else big
+    if scene.photos:
+        from ..vision.placement import composite
+
+        for photo in scene.photos:
+            composite(image, photo.image, photo.rect, photo.tint, photo.shadow)
     for icon in scene.icons:
         _paste_icon(image, icon)
     return image
@@ -241,6 +265,34 @@ def _svg_text(block: TextBlock) -> str:
     return "".join(out)
 
 
+def _data_uri(image) -> str:
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, "PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _svg_photo(photo: Photo) -> str:
+    """The shadow (a tinted, translucent PNG) and the product (an RGBA PNG), embedded."""
+    from PIL import Image
+
+    from ..vision.placement import shadow_layer
+
+    product = photo.image.resize((photo.w, photo.h), Image.Resampling.LANCZOS)  # type: ignore[attr-defined]
+    out = []
+    if photo.shadow:
+        placed = shadow_layer(product.getchannel("A"), photo.rect)
+        tinted = Image.new("RGBA", placed.shadow.size, photo.tint)
+        tinted.putalpha(placed.shadow)
+        sx, sy = placed.shadow_origin
+        out.append(f'<image x="{sx}" y="{sy}" width="{tinted.width}" height="{tinted.height}" '
+                   f'href="{_data_uri(tinted)}"/>')  # fmt: skip
+    out.append(f'<image x="{photo.x}" y="{photo.y}" width="{photo.w}" height="{photo.h}" href="{_data_uri(product)}"/>')
+    return "".join(out)
+
+
 def to_svg(scene: Scene, title: str = "") -> bytes:
     """The scene as an SVG document: shapes, icon paths and real <text> with font families."""
     g = scene.background
@@ -263,6 +315,7 @@ def to_svg(scene: Scene, title: str = "") -> bytes:
         f'<rect width="{scene.width}" height="{scene.height}" fill="url(#bg)"/>',
     ]
     parts += [_svg_shape(s) for s in scene.shapes if not s.late]
+    parts += [_svg_photo(photo) for photo in scene.photos]
     for icon in scene.icons:
         k = icon.size / icons.VIEWBOX
         opacity = f' opacity="{_num(icon.opacity)}"' if icon.opacity < 1 else ""

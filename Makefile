@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 MODEL  ?= qwen2.5-coder-1.5b-instruct
+# mediapipe's bundled person/face models; its declared deps (jax, GUI OpenCV) are not needed: see pyproject.toml
+MEDIAPIPE := mediapipe==0.10.14
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -22,9 +24,11 @@ $(BIN)/python: | system
 
 install: $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q --no-deps $(MEDIAPIPE)
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --no-deps $(MEDIAPIPE)
 
 pull:
 	$(BIN)/zaowu models pull $(MODEL)

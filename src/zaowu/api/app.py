@@ -12,6 +12,7 @@ from .. import __version__
 from ..settings import Settings
 from . import errors
 from .routes_audio import router as audio_router
+from .routes_cutout import router as cutout_router
 from .routes_images import router as images_router
 from .routes_jobs import router as jobs_router
 from .routes_openai import router as openai_router
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.include_router(jobs_router)
     app.include_router(audio_router)
     app.include_router(images_router)
+    app.include_router(cutout_router)
 
     @app.get("/health")
     def health() -> dict:

@@ -19,6 +19,8 @@ BUILTIN_PLUGINS = (
     "zaowu.backends.speech.backend",
     "zaowu.backends.speech.whisper",
     "zaowu.backends.design.backend",
+    "zaowu.backends.diffusers_backend",
+    "zaowu.backends.remote_images",
     "zaowu.studio.job_kinds",
 )
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-__all__ = ["Settings", "RemoteConfig", "default_data_dir", "config_path"]
+__all__ = ["Settings", "RemoteConfig", "ComfyWorkflow", "default_data_dir", "config_path"]
 
 
 def default_data_dir() -> Path:
@@ -32,8 +32,25 @@ def config_path() -> Path:
     return Path(base) / "zaowu" / "config.toml"
 
 
+class ComfyWorkflow(BaseModel):
+    """A ComfyUI workflow served as the image model ``REMOTE/NAME``. Nodes are named by id or
+    by title; the defaults name the nodes of zaowu's built-in text-to-image template."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: Path | None = Field(None, description="API-format workflow JSON (Export (API)); default: txt2img")
+    checkpoint: str | None = Field(None, description="ckpt_name for the built-in template, e.g. sd_turbo.safetensors")
+    steps: int = Field(20, ge=1, le=500, description="sampler steps (built-in template)")
+    cfg: float = Field(7.0, ge=0, le=50, description="guidance scale (built-in template)")
+    prompt_node: str = Field("6", description="node whose 'text' input gets the prompt")
+    negative_node: str | None = Field("7", description="node whose 'text' input gets the negative prompt")
+    seed_node: str | None = Field("3", description="node whose 'seed' (or 'noise_seed') input gets the seed")
+    size_node: str | None = Field("5", description="node whose 'width' and 'height' inputs get the size")
+
+
 class RemoteConfig(BaseModel):
-    """An OpenAI-compatible server; its models are addressed as ``NAME/MODEL``."""
+    """An OpenAI-compatible server (or a ComfyUI server, api="comfyui"); its models are
+    addressed as ``NAME/MODEL``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +59,10 @@ class RemoteConfig(BaseModel):
     models: list[str] = Field(default_factory=list, description="model names to list; any name is accepted")
     embedding_models: list[str] = Field(default_factory=list, description="names served at /embeddings")
     timeout: float = Field(600.0, gt=0, description="seconds to wait for a generation")
+    api: Literal["openai", "comfyui"] = Field("openai", description="the protocol the server speaks")
+    image_models: list[str] = Field(default_factory=list, description="names served at /images/generations")
+    image_response_format: Literal["b64_json", "url"] = Field("b64_json", description="how to ask for images")
+    workflows: dict[str, ComfyWorkflow] = Field(default_factory=dict, description="comfyui: image models by name")
 
 
 class Settings(BaseSettings):

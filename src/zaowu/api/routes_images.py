@@ -1,7 +1,8 @@
 """Images: POST /v1/images/generations (OpenAI-compatible, plus zaowu's seed, kind,
-format and spec). The offline default is the design engine: the LLM writes a
-design spec, zaowu lays it out and renders it; the spec comes back so a design can
-be edited and re-rendered."""
+format and spec) and POST /v1/images/edits (OpenAI-compatible multipart, for models
+whose backend can edit: diffusers, remote OpenAI-compatible servers). The offline
+default is the design engine: the LLM writes a design spec, zaowu lays it out and
+renders it; the spec comes back so a design can be edited and re-rendered."""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ import base64
 import time
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from ..errors import InvalidRequest
 from ..studio.design import design_image
 from ..studio.keys import Principal
-from ..types import ImageRequest
+from ..types import ImageRequest, MediaResult
 from .auth import caller_name, scope
 from .routes_jobs import accepted_job
 
 router = APIRouter(prefix="/v1/images")
+
+MAX_UPLOAD = 50 << 20
 
 
 class ImageBody(BaseModel):
@@ -50,12 +54,63 @@ async def generations(request: Request, body: ImageBody, principal: Principal = 
         body_ = req.model_dump(mode="json", exclude={"image", "mask"})
         return await accepted_job(studio, "image", body_, who["caller"], who["key_id"])
     result = await run_in_threadpool(lambda: design_image(studio, req, **who))
+    return _images_json(result, body.response_format)
+
+
+def _images_json(result: MediaResult, response_format: str) -> dict[str, Any]:
     data = []
     for media in result.media:
         item: dict[str, Any] = {"url": f"/v1/artifacts/{media.meta['artifact_id']}", "revised_prompt": None,
                                 "artifact_id": media.meta["artifact_id"], "seed": media.meta.get("seed"),
                                 "spec": media.meta.get("spec"), "size": media.meta.get("size")}  # fmt: skip
-        if body.response_format == "b64_json":
+        if response_format == "b64_json":
             item["b64_json"] = base64.b64encode(media.data).decode("ascii")
         data.append(item)
     return {"created": int(time.time()), "data": data, "model": result.model, "generation_id": result.generation_id}
+
+
+async def _upload(file: UploadFile | None, param: str) -> bytes | None:
+    """An uploaded image's bytes, checked to be an image Pillow reads (400 naming ``param``)."""
+    if file is None:
+        return None
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise InvalidRequest(f"'{param}' is larger than {MAX_UPLOAD >> 20} MB.", param=param)
+    if not data:
+        raise InvalidRequest(f"The uploaded '{param}' is empty.", param=param)
+    from ..backends.diffusers_backend import decode_image
+
+    await run_in_threadpool(decode_image, data, param)
+    return data
+
+
+@router.post("/edits")
+async def edits(
+    request: Request,
+    image: UploadFile = File(..., description="the image to edit (PNG, JPEG, WebP)"),
+    prompt: str = Form(..., min_length=1, max_length=4000),
+    mask: UploadFile | None = File(None, description="where to edit: transparent (or white on black) areas"),
+    model: str | None = Form(None),
+    n: int = Form(1, ge=1, le=16),
+    size: str = Form("1024x1024"),
+    response_format: Literal["url", "b64_json"] = Form("url"),
+    negative_prompt: str | None = Form(None),
+    seed: int | None = Form(None, ge=0, le=2**31 - 1),
+    format: Literal["png", "webp", "jpeg"] = Form("png"),
+    kind: str | None = Form(None, description="design engine: product_card places the photo on a card"),
+    user: str | None = Form(None),
+    principal: Principal = scope("image"),
+):
+    """OpenAI-compatible image edits (multipart) on models whose backend can edit
+    (``supports_edit``): diffusers does image-to-image without a mask and inpainting with
+    one; the design engine places a product photo on a product card."""
+    studio = request.app.state.studio
+    source, mask_bytes = await _upload(image, "image"), await _upload(mask, "mask")
+    try:
+        req = ImageRequest(model=model, prompt=prompt, negative_prompt=negative_prompt, n=n, size=size, seed=seed,
+                           format=format, kind=kind, image=source, mask=mask_bytes)  # fmt: skip
+    except ValidationError as exc:
+        raise InvalidRequest.from_validation(exc) from None
+    who = {"interface": "api", "caller": caller_name(principal, request, user), "key_id": principal.key_id}
+    result = await run_in_threadpool(lambda: design_image(studio, req, **who))
+    return _images_json(result, response_format)

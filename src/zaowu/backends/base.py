@@ -43,6 +43,7 @@ class Backend:
     can_stream: ClassVar[bool] = False
     supports_schema: ClassVar[bool] = False
     needs_key: ClassVar[bool] = False
+    supports_edit: ClassVar[bool] = False  # images: takes a source image (and mask) to edit
     Options: ClassVar[type[BackendOptions]] = BackendOptions
 
     def __init__(self, model: ModelSpec, options: BackendOptions | dict[str, Any] | None = None):

@@ -68,13 +68,19 @@ def transcribe(state, audio, fmt, output, language, model) -> None:
 @click.option("--seed", type=int, help="same seed, same design")
 @click.option("-n", "count", type=int, default=1, show_default=True, help="variants")
 @click.option("-m", "--model")
+@click.option("--image", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="source image: image-to-image, or inpainting with --mask (diffusers or remote models)")  # fmt: skip
+@click.option("--mask", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="where to repaint: white (or transparent) areas of this image")  # fmt: skip
 @click.pass_obj
-def image(state, prompt, output, kind, size, seed, count, model) -> None:
-    """Design a poster, logo, banner or card from a PROMPT in Chinese or English."""
+def image(state, prompt, output, kind, size, seed, count, model, source, mask) -> None:
+    """Design a poster, logo, banner or card from a PROMPT in Chinese or English,
+    or draw/edit an image with a diffusion or remote model (-m)."""
     from ..studio.design import design_image
 
     fmt = {"jpg": "jpeg"}.get(_suffix(output, "png"), _suffix(output, "png"))
-    req = ImageRequest(model=model, prompt=prompt, kind=kind, size=size, seed=seed, n=count, format=fmt)
+    req = ImageRequest(model=model, prompt=prompt, kind=kind, size=size, seed=seed, n=count, format=fmt,
+                       image=source.read_bytes() if source else None, mask=mask.read_bytes() if mask else None)  # fmt: skip
     result = design_image(state.studio(), req, interface="cli", caller=_user(), progress=_progress)
     click.echo("", err=True)
     for i, media in enumerate(result.media):

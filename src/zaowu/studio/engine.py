@@ -180,6 +180,12 @@ class Studio:
         if spec.backend == "llamacpp":
             return self.settings.llama_options()
         return {}
+    def edit_models(self) -> list[str]:
+        """Image models whose backend takes a source image (image-to-image, inpainting, edits)."""
+        classes = self.backends.all()
+        return [e.id for e in self.catalog.entries() if e.modality == Modality.image
+                and getattr(classes.get(e.backend), "supports_edit", False)] or ["(none registered)"]  # fmt: skip
+
 
     def load(self, model_id: str | None, modality: Modality) -> tuple[ModelSpec, Backend]:
         """The backend serving ``model_id``, loaded once and shared."""
@@ -344,6 +350,9 @@ class Studio:
         gen_id = self.log.start(
             interface=interface, caller=caller, key_id=key_id, modality=modality.value, model=spec.id,
             model_sha256=spec.sha256, backend=spec.backend, params={}, seed=seed, input=shown,
+        if isinstance(request, ImageRequest) and request.image is not None and not backend.supports_edit:
+            raise InvalidRequest(f"'{spec.id}' cannot edit images. Models that can: {', '.join(self.edit_models())}.",
+                                 param="model")  # fmt: skip
         )  # fmt: skip
         started = time.perf_counter()
         try:

@@ -341,6 +341,9 @@ class Studio:
         modality = _MEDIA_MODALITY[type(request)]
         spec, backend = self.load(request.model, modality)
         assert isinstance(backend, MediaBackend)
+        if isinstance(request, ImageRequest) and request.image is not None and not backend.supports_edit:
+            raise InvalidRequest(f"'{spec.id}' cannot edit images. Models that can: {', '.join(self.edit_models())}.",
+                                 param="model")  # fmt: skip
         seed = getattr(request, "seed", None)
         if "seed" in type(request).model_fields and seed is None:
             seed = random.randrange(2**31)
@@ -350,9 +353,6 @@ class Studio:
         gen_id = self.log.start(
             interface=interface, caller=caller, key_id=key_id, modality=modality.value, model=spec.id,
             model_sha256=spec.sha256, backend=spec.backend, params={}, seed=seed, input=shown,
-        if isinstance(request, ImageRequest) and request.image is not None and not backend.supports_edit:
-            raise InvalidRequest(f"'{spec.id}' cannot edit images. Models that can: {', '.join(self.edit_models())}.",
-                                 param="model")  # fmt: skip
         )  # fmt: skip
         started = time.perf_counter()
         try:

@@ -173,6 +173,12 @@ class Studio:
         }
         return defaults.get(modality, self.settings.default_chat_model)
 
+    def edit_models(self) -> list[str]:
+        """Image models whose backend takes a source image (image-to-image, inpainting, edits)."""
+        classes = self.backends.all()
+        return [e.id for e in self.catalog.entries() if e.modality == Modality.image
+                and getattr(classes.get(e.backend), "supports_edit", False)] or ["(none registered)"]  # fmt: skip
+
     def backend_options(self, spec: ModelSpec) -> dict[str, Any]:
         if spec.remote:
             cfg = self.settings.remotes[spec.remote]
@@ -180,12 +186,6 @@ class Studio:
         if spec.backend == "llamacpp":
             return self.settings.llama_options()
         return {}
-    def edit_models(self) -> list[str]:
-        """Image models whose backend takes a source image (image-to-image, inpainting, edits)."""
-        classes = self.backends.all()
-        return [e.id for e in self.catalog.entries() if e.modality == Modality.image
-                and getattr(classes.get(e.backend), "supports_edit", False)] or ["(none registered)"]  # fmt: skip
-
 
     def load(self, model_id: str | None, modality: Modality) -> tuple[ModelSpec, Backend]:
         """The backend serving ``model_id``, loaded once and shared."""

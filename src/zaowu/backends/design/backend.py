@@ -22,7 +22,7 @@ from ...errors import InvalidRequest
 from ...types import ImageRequest, Media, MediaResult, Modality
 from ..base import BackendOptions, MediaBackend, Progress
 from ..hookspecs import hookimpl
-from .spec import KINDS, DesignSpec, parse_size, validate_spec
+from .spec import KINDS, LAYOUTS, DesignSpec, parse_size, validate_spec
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +123,10 @@ class DesignBackend(MediaBackend):
             data = dict(spec)
         if request.kind is not None:
             data.setdefault("kind", request.kind)
-        elif request.image is not None:
-            data.setdefault("kind", "product_card")
+        elif request.image is not None:  # a photo goes on a product card, whatever kind the LLM picked
+            data["kind"] = "product_card"
+            if data.get("layout") not in LAYOUTS["product_card"]:
+                data.pop("layout", None)
         return validate_spec(data)
 
 

@@ -233,14 +233,21 @@ def _poster_left(ctx: _Ctx, inner: Rect) -> None:
         ctx.scene.shapes.append(Shape("rect", (inner.x, first.y, bar, first.h, bar / 2), fill=ctx.colors.accent))
 
 
+def _panel_and_text(ctx: _Ctx, wide: float, tall: float, side: float, gap: float, foot: float) -> tuple[Rect, Rect]:
+    """A panel on the right (``wide`` of the width, landscape) or at the top (``tall`` of the height),
+    and the text region beside it (``side`` margins short of it) or below it (from ``gap`` margins
+    under the panel to ``foot - gap`` margins above the canvas's bottom)."""
+    m = ctx.margin
+    if ctx.landscape:
+        panel = Rect(ctx.width * (1 - wide), 0, ctx.width * wide, ctx.height)
+        return panel, Rect(m, m, panel.x - side * m, ctx.height - 2 * m)
+    panel = Rect(0, 0, ctx.width, ctx.height * tall)
+    return panel, Rect(m, panel.bottom + m * gap, ctx.width - 2 * m, ctx.height - panel.bottom - m * foot)
+
+
 def _poster_split(ctx: _Ctx, inner: Rect) -> None:
     c, m = ctx.colors, ctx.margin
-    if ctx.landscape:
-        panel = Rect(ctx.width * 0.6, 0, ctx.width * 0.4, ctx.height)
-        text = Rect(m, m, panel.x - 2 * m, ctx.height - 2 * m)
-    else:
-        panel = Rect(0, 0, ctx.width, ctx.height * 0.44)
-        text = Rect(m, panel.bottom + m * 0.8, ctx.width - 2 * m, ctx.height - panel.bottom - m * 1.8)
+    panel, text = _panel_and_text(ctx, 0.4, 0.44, 2.0, 0.8, 1.8)
     ctx.scene.shapes.append(Shape("rect", _xywh(panel), fill=c.accent))
     ctx.scene.shapes.append(Shape("circle", (panel.x + panel.w * 0.78, panel.y + panel.h * 0.2, panel.h * 0.35),
                                   fill=c.accent_ink, opacity=0.10))  # fmt: skip
@@ -382,12 +389,7 @@ def _product_photo(ctx: _Ctx, inner: Rect) -> None:
     from ..vision.placement import fit_into
 
     c, m, b = ctx.colors, ctx.margin, ctx.base
-    if ctx.landscape:
-        stage = Rect(ctx.width * 0.5, 0, ctx.width * 0.5, ctx.height)
-        text = Rect(m, m, stage.x - 1.6 * m, ctx.height - 2 * m)
-    else:
-        stage = Rect(0, 0, ctx.width, ctx.height * 0.58)
-        text = Rect(m, stage.bottom + m * 0.5, ctx.width - 2 * m, ctx.height - stage.bottom - m * 1.3)
+    stage, text = _panel_and_text(ctx, 0.5, 0.58, 1.6, 0.5, 1.3)
     split = ctx.spec.layout == "split"
     slot = stage.inset(m, m * 0.7)
     if split:

@@ -8,7 +8,8 @@ PACKAGES=(python3-venv python3-pip fluidsynth fluid-soundfont-gm ffmpeg espeak-n
   fonts-noto-cjk fonts-dejavu-core fonts-inter fonts-league-spartan fonts-lato fonts-ebgaramond
   fonts-bebas-neue fonts-comfortaa
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils
-  fonts-crosextra-carlito fonts-crosextra-caladea)
+  fonts-crosextra-carlito fonts-crosextra-caladea
+  chromium)  # chromium: the web studio's browser tests (Playwright drives the system browser)
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "apt-get not found: install ${PACKAGES[*]} with your system's package manager" >&2
   exit 0

@@ -10,12 +10,15 @@ from fastapi import FastAPI
 
 from .. import __version__
 from ..settings import Settings
+from ..web.routes import router as web_router
 from . import errors
+from .routes_apps import router as apps_router
 from .routes_audio import router as audio_router
 from .routes_cutout import router as cutout_router
 from .routes_images import router as images_router
 from .routes_jobs import router as jobs_router
 from .routes_openai import router as openai_router
+from .routes_studio import router as studio_router
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,10 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.include_router(jobs_router)
     app.include_router(audio_router)
     app.include_router(images_router)
+    app.include_router(apps_router)
     app.include_router(cutout_router)
+    app.include_router(studio_router)
+    app.include_router(web_router)
 
     @app.get("/health")
     def health() -> dict:

@@ -11,10 +11,21 @@ from starlette.concurrency import run_in_threadpool
 
 from ..studio.keys import Principal
 
+SESSION_COOKIE = "zaowu_session"  # the web studio's HttpOnly cookie holding its key (set by /studio/login)
+
+
+def _authorization(request: Request) -> str | None:
+    """The Authorization header, else the studio's session cookie as a Bearer key."""
+    header = request.headers.get("authorization")
+    if header:
+        return header
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return f"Bearer {cookie}" if cookie else None
+
 
 def principal_for(request: Request, needed: str | None, count: bool = True) -> Principal:
     studio = request.app.state.studio
-    principal = studio.keys.authenticate(request.headers.get("authorization"), studio.settings.auth_required)
+    principal = studio.keys.authenticate(_authorization(request), studio.settings.auth_required)
     principal.require(needed)
     if count:
         studio.keys.admit(principal)

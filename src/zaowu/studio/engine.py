@@ -55,6 +55,8 @@ from .db import open_database
 from .genlog import GenerationLog
 from .jobs import JobKind, JobQueue, WorkerPool
 from .keys import KeyStore
+from .templates import TemplateLibrary
+from .workflows import StepRegistry
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,11 @@ class TextStream(Iterator[TextChunk]):
     def violation(self) -> SchemaViolation | None:
         return self._run.violation
 
+    @property
+    def parsed(self) -> Any:
+        """The JSON value of a finished structured-output stream (None for plain text)."""
+        return self._run.parsed
+
 
 class Studio:
     def __init__(self, settings: Settings | None = None, *, pm=None):
@@ -135,6 +142,11 @@ class Studio:
         self.pm.hook.register_job_kinds(register=lambda kind: kinds.__setitem__(kind.name, kind))
         self.jobs = JobQueue(self.db, kinds, self.settings.job_concurrency, self.settings.job_default_concurrency)
         self._workers: WorkerPool | None = None
+        self.templates = TemplateLibrary.for_data_dir(self.settings.data_dir)
+        self.workflow_steps = StepRegistry()
+        self.pm.hook.register_workflow_steps(register=self.workflow_steps.register)
+        self.apps: dict[str, Any] = {}  # app id -> App class (zaowu/apps), filled by the register_apps hook
+        self.pm.hook.register_apps(register=lambda app: self.apps.__setitem__(app.id, app))
         self._loaded: OrderedDict[str, Backend] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}

@@ -422,3 +422,40 @@ def iter_examples(templates: Iterable[Template]):
     for t in templates:
         for example in t.examples:
             yield t, example
+
+
+# ---------------------------------------------------------------- running a template
+
+
+@dataclass
+class TemplateResult:
+    template: str
+    language: str
+    model: str
+    seed: int | None
+    generation_id: str | None
+    text: str
+    output: Any  # the parsed JSON when the template has an output schema
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"template": self.template, "language": self.language, "model": self.model, "seed": self.seed,
+                "generation_id": self.generation_id, "text": self.text, "output": self.output}  # fmt: skip
+
+
+def prepare_template_run(studio: Any, template_id: str, variables: dict[str, Any], *, language: str | None = None,
+                         **overrides: Any) -> tuple[Template, RenderedTemplate, TextRequest]:  # fmt: skip
+    """Look up, validate and render: everything that can fail on bad input fails here."""
+    template = studio.templates.get(template_id)
+    rendered = template.render(variables, language)
+    return template, rendered, rendered.request(**overrides)
+
+
+def run_template(studio: Any, template_id: str, variables: dict[str, Any], *, language: str | None = None,
+                 interface: str = "python", caller: str | None = None, key_id: str | None = None,
+                 **overrides: Any) -> TemplateResult:  # fmt: skip
+    """Render a template with ``variables`` and run it; overrides: model, seed, temperature, max_tokens, top_p."""
+    template, rendered, request = prepare_template_run(studio, template_id, variables, language=language, **overrides)
+    result = studio.generate_text(request, interface=interface, caller=caller or f"template:{template.id}",
+                                  key_id=key_id)  # fmt: skip
+    return TemplateResult(template.id, rendered.language, result.model, result.seed, result.generation_id,
+                          result.text, result.parsed)  # fmt: skip

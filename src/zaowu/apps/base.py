@@ -1,0 +1,125 @@
+"""The application layer's contract: an app is a workflow with a typed input and a typed result.
+
+    class Copywriter(App):
+        id = "copywriter"
+        title = Localized(zh="文案助手", en="Copywriter")
+        Input = CopywriterInput        # Pydantic: forms, CLI options and validation come from it
+        Result = CopywriterResult
+
+        def workflow(self, input) -> WorkflowSpec: ...      # the graph for this input
+        def result(self, run, input) -> CopywriterResult: ...  # typed result from the run's outputs
+
+Apps register through the ``register_apps`` hook (built-ins included) and run the
+same way from Python (``run_app``), the CLI (``zaowu app NAME``) and HTTP
+(``POST /v1/apps/{id}``, as a job with per-step progress when async).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..errors import InvalidRequest, NotFound
+from ..studio.db import workflow_runs
+from ..studio.templates import Localized
+from ..studio.workflows import WorkflowRun, WorkflowSpec, resume_workflow, run_workflow
+
+__all__ = ["App", "AppInput", "AppRun", "get_app", "list_apps", "run_app", "resume_app", "validate_input"]
+
+log = logging.getLogger(__name__)
+
+
+class AppInput(BaseModel):
+    """Base of app inputs: a typo is an error; ``language`` picks zh/en output (auto by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class App:
+    id: ClassVar[str]
+    title: ClassVar[Localized]
+    description: ClassVar[Localized]
+    Input: ClassVar[type[BaseModel]]
+    Result: ClassVar[type[BaseModel]]
+    examples: ClassVar[list[dict[str, Any]]] = []
+
+    def workflow(self, input: Any) -> WorkflowSpec:
+        raise NotImplementedError
+
+    def result(self, run: WorkflowRun, input: Any) -> BaseModel:
+        raise NotImplementedError
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        return {"id": cls.id, "title": cls.title.model_dump(), "description": cls.description.model_dump(),
+                "input_schema": cls.Input.model_json_schema(), "result_schema": cls.Result.model_json_schema(),
+                "examples": cls.examples}  # fmt: skip
+
+
+@dataclass
+class AppRun:
+    app: str
+    run_id: str
+    result: dict[str, Any]
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    generation_ids: list[str] = field(default_factory=list)
+    seed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"app": self.app, "run_id": self.run_id, "seed": self.seed, "result": self.result,
+                "artifacts": self.artifacts, "generation_ids": self.generation_ids}  # fmt: skip
+
+
+def list_apps(studio: Any) -> list[type[App]]:
+    return [studio.apps[k] for k in sorted(studio.apps)]
+
+
+def get_app(studio: Any, app_id: str) -> type[App]:
+    if app_id not in studio.apps:
+        raise NotFound(f"No app '{app_id}'. Apps: {', '.join(sorted(studio.apps))}.", param="app")
+    return studio.apps[app_id]
+
+
+def validate_input(app: type[App], data: Any) -> BaseModel:
+    if isinstance(data, app.Input):
+        return data
+    if not isinstance(data, dict):
+        raise InvalidRequest("'input' must be an object of the app's fields.", param="input")
+    try:
+        return app.Input.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRequest.from_validation(exc, "input") from None
+
+
+def _finish(app: type[App], run: WorkflowRun, data: BaseModel) -> AppRun:
+    result = app().result(run, data)
+    return AppRun(app=app.id, run_id=run.id, result=result.model_dump(mode="json"), artifacts=run.artifacts,
+                  generation_ids=run.generation_ids, seed=run.seed)  # fmt: skip
+
+
+def run_app(studio: Any, app_id: str, input: Any, *, model: str | None = None, seed: int | None = None,
+            job: Any = None, interface: str = "python", caller: str | None = None,
+            key_id: str | None = None) -> AppRun:  # fmt: skip
+    """Validate the input, run the app's workflow, and build its typed result."""
+    app = get_app(studio, app_id)
+    data = validate_input(app, input)
+    spec = app().workflow(data)
+    run = run_workflow(studio, spec, {"input": data.model_dump(mode="json")}, seed=seed, model=model, job=job,
+                       app=app.id, interface=interface, caller=caller, key_id=key_id)  # fmt: skip
+    return _finish(app, run, data)
+
+
+def resume_app(studio: Any, run_id: str, *, job: Any = None) -> AppRun:
+    """Resume a failed app run from its failed step."""
+    with studio.db.connect() as conn:
+        row = conn.execute(sa.select(workflow_runs.c.app, workflow_runs.c.inputs)
+                           .where(workflow_runs.c.id == run_id)).first()  # fmt: skip
+    if row is None or row.app is None:
+        raise NotFound(f"No app run '{run_id}'.", param="run_id")
+    app = get_app(studio, row.app)
+    data = validate_input(app, row.inputs["input"])
+    return _finish(app, resume_workflow(studio, run_id, job=job), data)

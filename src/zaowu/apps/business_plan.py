@@ -1,0 +1,196 @@
+"""Business plan: an idea → the 8-part lean plan as a table, in Markdown, XLSX and DOCX.
+
+The plan comes from the ``business-plan`` template (JSON-schema constrained), the files
+from the office renderers: the XLSX has the plan table and a cost sheet whose total is a
+real ``=SUM`` formula with a pie chart; the DOCX has the table and the cost breakdown.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..studio.templates import Localized, detect_language
+from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
+from .base import App, AppInput
+
+PARTS: list[tuple[str, str, str]] = [
+    ("name", "名称", "Name"),
+    ("pitch", "一句话介绍", "One-line pitch"),
+    ("target_users", "目标用户与痛点", "Target users and pain points"),
+    ("value_proposition", "价值主张与渠道", "Value proposition and channels"),
+    ("revenue_and_costs", "收入与成本", "Revenue and costs"),
+    ("key_activities", "关键活动、资源、伙伴与验证步骤", "Key activities, resources, partners and validation"),
+    ("first_year_costs", "第一年费用估算", "First-year cost estimate"),
+    ("risks", "风险与应对", "Risks and mitigations"),
+]
+
+
+class BusinessPlanInput(AppInput):
+    idea: str = Field(min_length=4, max_length=1500, title="Business idea", description="创业想法：做什么、卖给谁、在哪里")
+    budget: str | None = Field(None, max_length=60, title="Starting budget", description="启动预算")
+    city: str | None = Field(None, max_length=60, title="City or market", description="城市或市场")
+    language: Literal["zh", "en"] | None = Field(None, title="Language", description="输出语言（默认自动）")
+
+
+class PlanRow(BaseModel):
+    part: str
+    content: str
+
+
+class CostItem(BaseModel):
+    item: str
+    amount: float
+
+
+class BusinessPlanResult(BaseModel):
+    name: str
+    pitch: str
+    language: str
+    table: list[PlanRow]
+    costs: list[CostItem]
+    total_cost: float
+    currency: str
+    markdown: str
+    markdown_file: ArtifactRef
+    xlsx: ArtifactRef
+    docx: ArtifactRef
+
+
+def plan_rows(plan: dict[str, Any], lang: str, currency: str) -> list[PlanRow]:
+    rows = []
+    for key, zh, en in PARTS:
+        if key == "first_year_costs":
+            costs = plan.get(key) or []
+            total = sum(float(c.get("amount") or 0) for c in costs)
+            sep = "；" if lang == "zh" else "; "
+            items = sep.join(f"{c['item']} {currency}{float(c['amount']):,.0f}" for c in costs)
+            content = (f"合计 {currency}{total:,.0f}：{items}" if lang == "zh" else f"Total {currency}{total:,.0f}: {items}")
+        else:
+            content = str(plan.get(key) or "")
+        rows.append(PlanRow(part=zh if lang == "zh" else en, content=content))
+    return rows
+
+
+def _markdown(plan: dict[str, Any], rows: list[PlanRow], lang: str) -> str:
+    head = ("| 部分 | 内容 |" if lang == "zh" else "| Part | Content |") + "\n|---|---|\n"
+    body = "\n".join(f"| {r.part} | {r.content.replace('|', '/').replace(chr(10), ' ')} |" for r in rows)
+    title = f"# {plan.get('name', '')}\n\n> {plan.get('pitch', '')}\n\n"
+    return title + head + body + "\n"
+
+
+def workbook_plan(plan: dict[str, Any], rows: list[PlanRow], lang: str, currency: str) -> dict[str, Any]:
+    zh = lang == "zh"
+    costs = [[c["item"], float(c["amount"])] for c in plan.get("first_year_costs") or []]
+    return {
+        "title": plan.get("name") or "Business plan", "language": lang, "currency": currency,
+        "sheets": [
+            {"name": "商业计划" if zh else "Plan",
+             "columns": [{"header": "部分" if zh else "Part"}, {"header": "内容" if zh else "Content"}],
+             "rows": [[r.part, r.content] for r in rows]},
+            {"name": "第一年费用" if zh else "First-year costs",
+             "columns": [{"header": "项目" if zh else "Item"},
+                         {"header": "金额" if zh else "Amount", "type": "currency", "total": "sum"}],
+             "rows": costs or [["—", 0]],
+             "chart": {"type": "pie", "title": "第一年费用构成" if zh else "First-year costs",
+                       "category": "项目" if zh else "Item", "values": ["金额" if zh else "Amount"]}},
+        ],
+    }  # fmt: skip
+
+
+def document_plan(plan: dict[str, Any], rows: list[PlanRow], lang: str, currency: str) -> dict[str, Any]:
+    zh = lang == "zh"
+    costs = [[c["item"], f"{currency}{float(c['amount']):,.0f}"] for c in plan.get("first_year_costs") or []]
+    return {
+        "title": plan.get("name") or "Business plan", "subtitle": plan.get("pitch") or "", "language": lang,
+        "sections": [
+            {"heading": "商业计划概要" if zh else "Plan at a glance",
+             "table": {"headers": ["部分", "内容"] if zh else ["Part", "Content"],
+                       "rows": [[r.part, r.content] for r in rows]}},
+            {"heading": "第一年费用估算" if zh else "First-year cost estimate",
+             "table": {"headers": ["项目", "金额"] if zh else ["Item", "Amount"], "rows": costs}},
+        ],
+    }  # fmt: skip
+
+
+class BusinessPlanFiles(Step):
+    id = "business_plan.files"
+    title = "Business plan table → Markdown, XLSX, DOCX"
+
+    class Inputs(BaseModel):
+        plan: dict[str, Any]
+        language: Literal["zh", "en"]
+        budget: str | None = None
+
+    class Outputs(BaseModel):
+        markdown: str
+        markdown_file: ArtifactRef
+        xlsx: ArtifactRef
+        docx: ArtifactRef
+        table: list[PlanRow]
+        currency: str
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        from ..studio import office
+        from ..studio.steps import OFFICE_MIME
+
+        lang, plan = inputs.language, inputs.plan
+        currency = _currency(lang, inputs.budget)
+        rows = plan_rows(plan, lang, currency)
+        markdown = _markdown(plan, rows, lang)
+        stem = "商业计划书" if lang == "zh" else "business-plan"
+        md = ctx.artifact(markdown.encode("utf-8"), "text/markdown; charset=utf-8", f"{stem}.md")
+        ctx.progress(0.3, "xlsx")
+        xlsx = office.render_xlsx(office.parse_plan("xlsx", workbook_plan(plan, rows, lang, currency)))
+        ctx.progress(0.6, "docx")
+        docx = office.render_docx(office.parse_plan("docx", document_plan(plan, rows, lang, currency)))
+        return self.Outputs(markdown=markdown, markdown_file=md, table=rows, currency=currency,
+                            xlsx=ctx.artifact(xlsx, OFFICE_MIME["xlsx"], f"{stem}.xlsx"),
+                            docx=ctx.artifact(docx, OFFICE_MIME["docx"], f"{stem}.docx"))  # fmt: skip
+
+
+class BusinessPlan(App):
+    id = "business-plan"
+    title = Localized(zh="商业计划书", en="Business plan")
+    description = Localized(zh="输入一个创业想法，得到 8 部分的精益商业计划表，并导出 Markdown、Excel 和 Word。",
+                            en="An idea → an 8-part lean business plan table, exported as Markdown, Excel and Word.")
+    Input = BusinessPlanInput
+    Result = BusinessPlanResult
+    examples = [
+        {"idea": "在大学城开一家主打低糖健康饮品的小店，兼做外卖", "budget": "15 万元", "city": "武汉"},
+        {"idea": "A mobile bike-repair van serving office parks, booked through a simple web page",
+         "budget": "$20,000", "city": "Portland"},
+    ]  # fmt: skip
+
+    def workflow(self, input: BusinessPlanInput) -> WorkflowSpec:
+        lang = input.language or detect_language(input.idea)
+        variables = {k: v for k, v in {"idea": input.idea, "budget": input.budget, "city": input.city}.items() if v}
+        return WorkflowSpec.model_validate({
+            "id": "business-plan",
+            "inputs": {"input": {"type": "object"}},
+            "nodes": {
+                "plan": {"step": "text.template", "with": {"template": "business-plan", "variables": variables,
+                                                           "language": lang}},
+                "files": {"step": "business_plan.files", "with": {"plan": "${plan.output}", "language": lang,
+                                                                  "budget": input.budget}},
+            },
+            "outputs": {"plan": "${plan.output}", **{k: f"${{files.{k}}}" for k in BusinessPlanFiles.Outputs.model_fields}},
+        })  # fmt: skip
+
+    def result(self, run: WorkflowRun, input: BusinessPlanInput) -> BusinessPlanResult:
+        out = run.outputs or {}
+        plan, files = out["plan"], out
+        costs = [CostItem(item=c["item"], amount=float(c["amount"])) for c in plan.get("first_year_costs") or []]
+        return BusinessPlanResult(
+            name=plan.get("name", ""), pitch=plan.get("pitch", ""), language=input.language or detect_language(input.idea),
+            table=files["table"], costs=costs, total_cost=sum(c.amount for c in costs), currency=files["currency"],
+            markdown=files["markdown"], markdown_file=files["markdown_file"], xlsx=files["xlsx"], docx=files["docx"],
+        )  # fmt: skip
+
+
+def _currency(lang: str, budget: str | None = None) -> str:
+    for symbol in ("$", "€", "£", "¥"):
+        if budget and symbol in budget:
+            return symbol
+    return "¥" if lang == "zh" else "$"

@@ -1,0 +1,163 @@
+"""Office documents: an instruction → a real XLSX, DOCX or PPTX (and optionally its PDF).
+
+The language model plans the content under the plan's JSON schema (constrained
+decoding), the plan is repaired where a small model is careless (a chart naming a
+column that doesn't exist, rows longer than the header…), then the office renderers
+write the file: typed cells, formulas and a chart; headings, tables and styles; slides
+on real layouts with speaker notes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..studio.templates import Localized, detect_language
+from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
+from .base import App, AppInput
+
+_NUMERIC = {"integer", "number", "currency", "percent"}
+
+_GUIDE = {
+    ("xlsx", "zh"): "你是一名擅长做表格的办公助理。根据用户的要求设计一个 Excel 工作簿：列要有明确的表头和正确的类型"
+                    "（金额用 currency，百分比用 percent，数量用 integer，日期用 date），数值列可以设合计（sum）或平均（average），"
+                    "需要时加一个图表（category 是标签列的表头，values 是数值列的表头）。数据要具体、合理。只输出 JSON。",
+    ("xlsx", "en"): "You are an office assistant who builds spreadsheets. Design an Excel workbook for the request: clear "
+                    "headers with the right column types (currency for money, percent, integer for counts, date), totals "
+                    "(sum or average) on numeric columns where useful, and a chart when it helps (category = the header of "
+                    "the label column, values = headers of numeric columns). Use concrete, plausible data. JSON only.",
+    ("docx", "zh"): "你是一名擅长写公文和报告的办公助理。根据用户的要求写一份 Word 文档：有标题、副标题、3-6 个带小标题的章节，"
+                    "每章有段落，需要时用要点列表和表格。内容具体、专业。只输出 JSON。",
+    ("docx", "en"): "You are an office assistant who writes reports and memos. Write a Word document for the request: a "
+                    "title, a subtitle, 3-6 sections with headings and paragraphs, bullets and a table where they help. "
+                    "Concrete and professional. JSON only.",
+    ("pptx", "zh"): "你是一名擅长做演示文稿的办公助理。根据用户的要求设计一份 PPT：标题、副标题和 4-8 页幻灯片，"
+                    "每页有标题和不超过 6 条简短要点（section 页用于分章，two_column 页用于对比），每页写演讲者备注。只输出 JSON。",
+    ("pptx", "en"): "You are an office assistant who builds slide decks. Plan a deck for the request: a title, a subtitle "
+                    "and 4-8 slides, each with a title and at most 6 short bullets (section slides divide parts, "
+                    "two_column slides compare), and speaker notes for every slide. JSON only.",
+}  # fmt: skip
+
+
+class OfficeInput(AppInput):
+    instruction: str = Field(min_length=4, max_length=2000, title="What should the document contain?",
+                             description="写清楚要做什么文档、内容和用途")  # fmt: skip
+    format: Literal["xlsx", "docx", "pptx"] = Field("docx", title="Format", description="Excel / Word / PowerPoint")
+    pdf: bool = Field(False, title="Also make a PDF", description="同时转换为 PDF（LibreOffice）")
+    language: Literal["zh", "en"] | None = Field(None, title="Language", description="输出语言（默认自动）")
+
+
+class OfficeResult(BaseModel):
+    format: str
+    language: str
+    title: str
+    plan: dict[str, Any]
+    file: ArtifactRef
+    pdf: ArtifactRef | None = None
+
+
+def plan_schema(fmt: str) -> dict[str, Any]:
+    from ..studio.office import DeckPlan, DocumentPlan, WorkbookPlan
+
+    return {"xlsx": WorkbookPlan, "docx": DocumentPlan, "pptx": DeckPlan}[fmt].llm_schema()
+
+
+def repair_plan(fmt: str, plan: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Make a model-written plan renderable without changing what it says."""
+    plan = {**plan, "language": lang}
+    if fmt == "xlsx":
+        names: set[str] = set()
+        for i, sheet in enumerate(plan.get("sheets", [])):
+            _repair_sheet(sheet, i, names)
+    elif fmt == "docx":
+        for section in plan.get("sections", []):
+            if table := section.get("table"):
+                width = len(table.get("headers", []))
+                table["rows"] = [row[:width] for row in table.get("rows", [])] if width else []
+                if not width:
+                    section.pop("table")
+    elif fmt == "pptx":
+        for slide in plan.get("slides", []):
+            if slide.get("kind") != "two_column":
+                slide.pop("left", None), slide.pop("right", None)
+    return plan
+
+
+def _repair_sheet(sheet: dict[str, Any], index: int, names: set[str]) -> None:
+    name = (sheet.get("name") or f"Sheet{index + 1}")[:31]
+    while name.casefold() in names:
+        name = f"{name[:28]}_{index + 1}"
+    names.add(name.casefold())
+    sheet["name"] = name
+    seen: set[str] = set()
+    for j, col in enumerate(sheet.get("columns", [])):
+        while col["header"] in seen:
+            col["header"] = f"{col['header']} {j + 1}"
+        seen.add(col["header"])
+        if col.get("total", "none") != "none" and col.get("type") not in _NUMERIC:
+            col["total"] = "none"
+    width = len(sheet.get("columns", []))
+    sheet["rows"] = [row[:width] for row in sheet.get("rows", [])] or [[""]]
+    chart = sheet.get("chart")
+    if chart:
+        types = {c["header"]: c.get("type", "text") for c in sheet.get("columns", [])}
+        chart["values"] = [v for v in chart.get("values", []) if types.get(v) in _NUMERIC]
+        if chart.get("category") not in types or not chart["values"]:
+            sheet.pop("chart")
+
+
+class RepairPlan(Step):
+    id = "office.repair_plan"
+    title = "Make a model-written office plan renderable"
+
+    class Inputs(BaseModel):
+        format: Literal["xlsx", "docx", "pptx"]
+        plan: dict[str, Any]
+        language: Literal["zh", "en"]
+
+    class Outputs(BaseModel):
+        plan: dict[str, Any]
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        return self.Outputs(plan=repair_plan(inputs.format, inputs.plan, inputs.language))
+
+
+class OfficeDocs(App):
+    id = "office-docs"
+    title = Localized(zh="办公文档", en="Office documents")
+    description = Localized(zh="一句话说明要做什么，生成真正的 Excel（类型、公式、图表）、Word（标题、表格、样式）或 PPT（版式、演讲者备注）。",
+                            en="Describe the document; get a real Excel (types, formulas, chart), Word (headings, "
+                               "tables, styles) or PowerPoint (layouts, speaker notes) file.")  # fmt: skip
+    Input = OfficeInput
+    Result = OfficeResult
+    examples = [
+        {"instruction": "做一个小咖啡店 1-6 月的收入和成本表，按月列出收入、成本、利润率，并画收入柱状图", "format": "xlsx"},
+        {"instruction": "A 5-slide deck introducing our new loyalty program to store staff", "format": "pptx"},
+        {"instruction": "写一份社区读书会活动方案，包括目的、时间安排、分工和预算表", "format": "docx"},
+    ]  # fmt: skip
+
+    def workflow(self, input: OfficeInput) -> WorkflowSpec:
+        lang = input.language or detect_language(input.instruction)
+        budget = {"xlsx": 1400, "docx": 1800, "pptx": 1500}[input.format]
+        return WorkflowSpec.model_validate({
+            "id": "office-docs",
+            "inputs": {"input": {"type": "object"}},
+            "nodes": {
+                "plan": {"step": "text.structured", "with": {
+                    "system": _GUIDE[(input.format, lang)], "prompt": input.instruction,
+                    "json_schema": plan_schema(input.format), "max_tokens": budget, "temperature": 0.5}},
+                "repair": {"step": "office.repair_plan", "with": {"format": input.format, "plan": "${plan.output}",
+                                                                  "language": lang}},
+                "render": {"step": "office.render", "with": {"format": input.format, "plan": "${repair.plan}",
+                                                             "name": "文档" if lang == "zh" else "document",
+                                                             "pdf": input.pdf}},
+            },
+            "outputs": {"plan": "${render.plan}", "file": "${render.file}", "pdf": "${render.pdf}"},
+        })  # fmt: skip
+
+    def result(self, run: WorkflowRun, input: OfficeInput) -> OfficeResult:
+        out = run.outputs or {}
+        return OfficeResult(format=input.format, language=input.language or detect_language(input.instruction),
+                            title=out["plan"].get("title", ""), plan=out["plan"], file=out["file"],
+                            pdf=out.get("pdf"))  # fmt: skip

@@ -1,0 +1,235 @@
+"""Store kit: a shop idea → names, a logo, product cards, titles and detail copy, and a
+static storefront (HTML + assets, zipped).
+
+    brand ──► logo ──────────────┐
+      │  └──► cards ─────────────┤
+      └─────► copy ──────────────┴─► site
+
+Every text step decodes under a JSON schema; images come from the design engine (or
+whatever image model the user set as default); the site is built by storefront.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..studio.templates import Localized, detect_language
+from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
+from .base import App, AppInput
+from .storefront import Product, Storefront, build_files, build_preview, build_zip
+
+
+def _s(max_len: int, min_len: int = 1) -> dict[str, Any]:
+    return {"type": "string", "minLength": min_len, "maxLength": max_len}
+
+
+def brand_schema(products: int) -> dict[str, Any]:
+    product = {"type": "object", "properties": {"name": _s(24), "price": {"type": "number", "minimum": 0},
+                                                "description": _s(80)},
+               "required": ["name", "price", "description"]}  # fmt: skip
+    candidate = {"type": "object", "properties": {"name": _s(16), "reason": _s(60)}, "required": ["name", "reason"]}
+    return {"type": "object", "properties": {
+        "candidates": {"type": "array", "minItems": 3, "maxItems": 3, "items": candidate},
+        "name": _s(16), "tagline": _s(30), "about": _s(160),
+        "products": {"type": "array", "minItems": products, "maxItems": products, "items": product},
+    }, "required": ["candidates", "name", "tagline", "about", "products"]}  # fmt: skip
+
+
+def copy_schema(products: int, lang: str) -> dict[str, Any]:
+    item = {"type": "object", "properties": {
+        "title": _s(30 if lang == "zh" else 110, 4),
+        "points": {"type": "array", "minItems": 3, "maxItems": 3, "items": _s(24 if lang == "zh" else 60)},
+        "detail": _s(160 if lang == "zh" else 320, 10)}, "required": ["title", "points", "detail"]}  # fmt: skip
+    return {"type": "object", "properties": {"products": {"type": "array", "minItems": products, "maxItems": products,
+                                                          "items": item}}, "required": ["products"]}  # fmt: skip
+
+
+_BRAND = {
+    "zh": "你是一名帮小店做品牌的策划。根据店铺想法：给出 3 个好记、好读、不易混淆的店名候选（每个附一句理由），选出最好的一个作为 name，"
+          "写一句不超过 15 字的口号 tagline、一段店铺介绍 about，并规划首批主推商品（名称、合理的人民币售价、一句描述）。只输出 JSON。",
+    "en": "You are a brand strategist for small shops. From the shop idea: propose 3 short, memorable, distinct store "
+          "names (each with a one-line reason), pick the best as `name`, write a tagline of at most 6 words, a short "
+          "`about` paragraph, and plan the first featured products (name, a realistic price in USD, one-line "
+          "description). JSON only.",
+}
+_COPY = {
+    "zh": "你是一名电商运营。为每个商品写：淘宝风格商品标题（不超过 30 字，含品类和核心卖点关键词）、3 条卖点（每条不超过 12 字）、"
+          "一段详情页文案。只使用给出的信息，不编造认证、数据或“最”“第一”等绝对化用语。按给出的商品顺序输出 JSON。",
+    "en": "You are an e-commerce copywriter. For each product write: a marketplace product title (under 110 characters, "
+          "with product type and key benefit), 3 selling points (short phrases), and a detail-page paragraph. Use only "
+          "the information given; invent no certifications or numbers. Keep the products' order. JSON only.",
+}
+
+
+class StoreKitInput(AppInput):
+    idea: str = Field(min_length=4, max_length=1000, title="Shop idea", description="店铺想法：卖什么、给谁、什么风格")
+    products: int = Field(3, ge=1, le=4, title="Products", description="主推商品数量")
+    language: Literal["zh", "en"] | None = Field(None, title="Language", description="输出语言（默认自动）")
+
+
+class KitProduct(BaseModel):
+    name: str
+    price: float
+    title: str
+    points: list[str]
+    detail: str
+    card: ArtifactRef | None = None
+
+
+class StoreKitResult(BaseModel):
+    language: str
+    name: str
+    candidates: list[dict[str, str]]
+    tagline: str
+    about: str
+    logo: ArtifactRef | None
+    products: list[KitProduct]
+    site_zip: ArtifactRef
+    preview: ArtifactRef
+
+
+class ProductCards(Step):
+    id = "storekit.cards"
+    title = "Design a product card per product"
+
+    class Inputs(BaseModel):
+        store: str
+        products: list[dict[str, Any]]
+        language: Literal["zh", "en"]
+        size: str = "768x1024"
+
+    class Outputs(BaseModel):
+        cards: list[ArtifactRef]
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        from ..studio.design import design_image
+        from ..types import ImageRequest
+
+        cards = []
+        for i, p in enumerate(inputs.products):
+            ctx.check()
+            ctx.progress(i / len(inputs.products), f"card {i + 1}/{len(inputs.products)}: {p.get('name', '')}")
+            prompt = f"{inputs.store} · {p.get('name', '')}：{p.get('description', '')}" if inputs.language == "zh" \
+                else f"{inputs.store} · {p.get('name', '')}: {p.get('description', '')}"  # fmt: skip
+            request = ImageRequest(prompt=prompt, kind="product_card", size=inputs.size, seed=ctx.seed + i)
+            result = design_image(ctx.studio, request, interface=ctx.interface, caller=ctx.caller or f"workflow:{ctx.run_id}",
+                                  key_id=ctx.key_id, job_id=getattr(ctx.job, "job_id", None))  # fmt: skip
+            ctx.generation(result.generation_id)
+            m = result.media[0]
+            cards.append(ctx.adopt({"id": m.meta["artifact_id"], "name": f"product-{i + 1}.png", "mime": m.mime,
+                                    "size_bytes": len(m.data)}))  # fmt: skip
+        return self.Outputs(cards=cards)
+
+
+class BuildSite(Step):
+    id = "storekit.site"
+    title = "Assemble the static storefront"
+
+    class Inputs(BaseModel):
+        brand: dict[str, Any]
+        texts: dict[str, Any]
+        logo: list[ArtifactRef] = Field(default_factory=list)
+        cards: list[ArtifactRef] = Field(default_factory=list)
+        language: Literal["zh", "en"]
+
+    class Outputs(BaseModel):
+        site_zip: ArtifactRef
+        preview: ArtifactRef
+        files: list[str]
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        read = ctx.studio.artifacts.read
+        brand, copies = inputs.brand, inputs.texts.get("products", [])
+        symbol = "¥" if inputs.language == "zh" else "$"
+        products = []
+        for i, p in enumerate(brand.get("products", [])):
+            c = copies[i] if i < len(copies) else {}
+            card = inputs.cards[i] if i < len(inputs.cards) else None
+            products.append(Product(name=p["name"], title=c.get("title") or p["name"], price=f"{symbol}{p['price']:,.2f}",
+                                    points=c.get("points", []), detail=c.get("detail") or p.get("description", ""),
+                                    image=read(card.id) if card else None))  # fmt: skip
+        logo = inputs.logo[0] if inputs.logo else None
+        store = Storefront(name=brand["name"], tagline=brand.get("tagline", ""), about=brand.get("about", ""),
+                           language=inputs.language, products=products, logo=read(logo.id) if logo else None)  # fmt: skip
+        files = build_files(store)
+        site_zip = ctx.artifact(build_zip(files), "application/zip", "storefront.zip")
+        preview = ctx.artifact(build_preview(files), "text/html; charset=utf-8", "storefront-preview.html")
+        return self.Outputs(site_zip=site_zip, preview=preview, files=sorted(files))
+
+
+class StoreKit(App):
+    id = "store-kit"
+    title = Localized(zh="开店套件", en="Store kit")
+    description = Localized(zh="输入开店想法，得到店名候选、Logo、商品设计卡、商品标题与详情文案，并打包成可直接上线的静态店铺网页。",
+                            en="A shop idea → store names, a logo, product cards, product titles and detail copy, "
+                               "assembled into a static storefront (HTML + assets, zipped).")  # fmt: skip
+    Input = StoreKitInput
+    Result = StoreKitResult
+    examples = [
+        {"idea": "在杭州做手工陶瓷茶具的小网店，风格温润素雅，面向喜欢喝茶的年轻人", "products": 3},
+        {"idea": "An online shop for hand-poured soy candles with calm, natural scents", "products": 2},
+    ]  # fmt: skip
+
+    def workflow(self, input: StoreKitInput) -> WorkflowSpec:
+        lang = input.language or detect_language(input.idea)
+        n = input.products
+        logo_prompt = "${brand.name}：${brand.tagline}" if lang == "zh" else "${brand.name}: ${brand.tagline}"
+        copy_prompt = ("店铺：${brand.name}\n商品（按顺序）：${brand.products}" if lang == "zh"
+                       else "Store: ${brand.name}\nProducts (in order): ${brand.products}")  # fmt: skip
+        return WorkflowSpec.model_validate({
+            "id": "store-kit",
+            "inputs": {"input": {"type": "object"}},
+            "nodes": {
+                "plan": {"step": "text.structured", "with": {
+                    "system": _BRAND[lang], "prompt": input.idea, "json_schema": brand_schema(n),
+                    "max_tokens": 500 + 160 * n, "temperature": 0.7}},
+                "brand": {"step": "storekit.brand", "with": {"plan": "${plan.output}"}},
+                "logo": {"step": "image.design", "with": {"prompt": logo_prompt, "kind": "logo", "size": "512x512"}},
+                "cards": {"step": "storekit.cards", "with": {"store": "${brand.name}", "products": "${brand.products}",
+                                                             "language": lang}},
+                "copy": {"step": "text.structured", "with": {
+                    "system": _COPY[lang], "prompt": copy_prompt, "json_schema": copy_schema(n, lang),
+                    "max_tokens": 200 + 330 * n, "temperature": 0.7}},
+                "site": {"step": "storekit.site", "with": {"brand": "${plan.output}", "texts": "${copy.output}",
+                                                           "logo": "${logo.images}", "cards": "${cards.cards}",
+                                                           "language": lang}},
+            },
+            "outputs": {"brand": "${plan.output}", "copy": "${copy.output}", "logo": "${logo.images}",
+                        "cards": "${cards.cards}", "site_zip": "${site.site_zip}", "preview": "${site.preview}"},
+        })  # fmt: skip
+
+    def result(self, run: WorkflowRun, input: StoreKitInput) -> StoreKitResult:
+        out = run.outputs or {}
+        brand, copies, cards = out["brand"], out["copy"].get("products", []), out.get("cards") or []
+        products = []
+        for i, p in enumerate(brand.get("products", [])):
+            c = copies[i] if i < len(copies) else {}
+            products.append(KitProduct(name=p["name"], price=p["price"], title=c.get("title") or p["name"],
+                                       points=c.get("points", []), detail=c.get("detail", ""),
+                                       card=cards[i] if i < len(cards) else None))  # fmt: skip
+        return StoreKitResult(language=input.language or detect_language(input.idea), name=brand["name"],
+                              candidates=brand.get("candidates", []), tagline=brand.get("tagline", ""),
+                              about=brand.get("about", ""), logo=(out.get("logo") or [None])[0], products=products,
+                              site_zip=out["site_zip"], preview=out["preview"])  # fmt: skip
+
+
+class Brand(Step):
+    """Expose the brand plan's fields as typed outputs for the next steps to connect to."""
+
+    id = "storekit.brand"
+    title = "Brand fields"
+
+    class Inputs(BaseModel):
+        plan: dict[str, Any]
+
+    class Outputs(BaseModel):
+        name: str
+        tagline: str
+        products: list[dict[str, Any]]
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        plan = inputs.plan
+        return self.Outputs(name=plan.get("name") or "Shop", tagline=plan.get("tagline") or "",
+                            products=plan.get("products") or [])  # fmt: skip

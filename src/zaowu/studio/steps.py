@@ -1,0 +1,203 @@
+"""Built-in workflow steps: run a template, ask for structured output, chat, design an image.
+
+Each is a typed step (see workflows.py) registered through the same hook a plugin uses.
+Steps that call a language model take an optional ``model``; otherwise the run's model
+(an app's ``model`` argument) or the default chat model is used, with the node's seed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..hookspecs import hookimpl
+from ..types import ImageRequest, TextRequest
+from .templates import run_template
+from .workflows import ArtifactRef, Step, StepContext
+
+__all__ = ["TemplateStep", "StructuredStep", "ChatStep", "DesignStep", "TextFileStep", "OfficeStep", "llm_request"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _LLMIn(_In):
+    model: str | None = None
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1, le=8192)
+
+
+def _who(ctx: StepContext) -> dict[str, Any]:
+    return {"interface": ctx.interface, "caller": ctx.caller or f"workflow:{ctx.run_id}", "key_id": ctx.key_id}
+
+
+class TemplateStep(Step):
+    id = "text.template"
+    title = "Run a prompt template"
+
+    class Inputs(_LLMIn):
+        template: str
+        variables: dict[str, Any] = Field(default_factory=dict)
+        language: str | None = None
+
+    class Outputs(BaseModel):
+        text: str
+        output: Any = None
+        language: str
+        generation_id: str | None = None
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        ctx.progress(0.0, f"template {inputs.template}")
+        result = run_template(ctx.studio, inputs.template, inputs.variables, language=inputs.language,
+                              model=inputs.model or ctx.model, seed=ctx.seed, temperature=inputs.temperature,
+                              max_tokens=inputs.max_tokens, **_who(ctx))  # fmt: skip
+        ctx.generation(result.generation_id)
+        return self.Outputs(text=result.text, output=result.output, language=result.language,
+                            generation_id=result.generation_id)  # fmt: skip
+
+
+def llm_request(ctx: StepContext, system: str, prompt: str, *, schema: dict[str, Any] | None = None,
+                model: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
+                name: str = "output") -> TextRequest:  # fmt: skip
+    """A chat request with the node's seed and the run's model (for steps and apps)."""
+    messages = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": prompt})
+    response_format = {"type": "json_schema", "json_schema": {"name": name, "schema": schema}} if schema else None
+    return TextRequest(model=model or ctx.model, messages=messages, response_format=response_format, seed=ctx.seed,
+                       temperature=temperature, max_tokens=max_tokens)  # fmt: skip
+
+
+class StructuredStep(Step):
+    id = "text.structured"
+    title = "Structured output under a JSON schema"
+
+    class Inputs(_LLMIn):
+        system: str = ""
+        prompt: str = Field(min_length=1)
+        json_schema: dict[str, Any]
+
+    class Outputs(BaseModel):
+        output: Any
+        text: str
+        generation_id: str | None = None
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        request = llm_request(ctx, inputs.system, inputs.prompt, schema=inputs.json_schema, model=inputs.model,
+                              temperature=inputs.temperature, max_tokens=inputs.max_tokens)  # fmt: skip
+        result = ctx.studio.generate_text(request, **_who(ctx))
+        ctx.generation(result.generation_id)
+        return self.Outputs(output=result.parsed, text=result.text, generation_id=result.generation_id)
+
+
+class ChatStep(Step):
+    id = "text.chat"
+    title = "Chat"
+
+    class Inputs(_LLMIn):
+        system: str = ""
+        prompt: str = Field(min_length=1)
+
+    class Outputs(BaseModel):
+        text: str
+        generation_id: str | None = None
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        request = llm_request(ctx, inputs.system, inputs.prompt, model=inputs.model, temperature=inputs.temperature,
+                              max_tokens=inputs.max_tokens)  # fmt: skip
+        result = ctx.studio.generate_text(request, **_who(ctx))
+        ctx.generation(result.generation_id)
+        return self.Outputs(text=result.text, generation_id=result.generation_id)
+
+
+class DesignStep(Step):
+    id = "image.design"
+    title = "Design an image (poster, logo, product card…)"
+
+    class Inputs(_In):
+        prompt: str = Field(min_length=1)
+        kind: str | None = None
+        size: str | None = None
+        n: int = Field(default=1, ge=1, le=8)
+        format: str = "png"
+        spec: dict[str, Any] | None = None
+        model: str | None = None  # an image model; the design engine by default
+
+    class Outputs(BaseModel):
+        images: list[ArtifactRef]
+        specs: list[dict[str, Any]] = Field(default_factory=list)
+        generation_id: str | None = None
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        from .design import design_image
+
+        fields = inputs.model_dump(exclude_none=True)
+        request = ImageRequest(**fields, seed=ctx.seed)
+        result = design_image(ctx.studio, request, job_id=getattr(ctx.job, "job_id", None),
+                              progress=lambda f, m: ctx.progress(f, m), **_who(ctx))  # fmt: skip
+        ctx.generation(result.generation_id)
+        images = [ctx.adopt({"id": m.meta["artifact_id"], "name": m.meta.get("name") or f"image.{inputs.format}",
+                             "mime": m.mime, "size_bytes": len(m.data)}) for m in result.media]  # fmt: skip
+        specs = [m.meta["spec"] for m in result.media if isinstance(m.meta.get("spec"), dict)]
+        return self.Outputs(images=images, specs=specs, generation_id=result.generation_id)
+
+
+class TextFileStep(Step):
+    id = "file.text"
+    title = "Save text as a file"
+
+    class Inputs(_In):
+        text: str
+        name: str = Field(min_length=1, max_length=120)
+        mime: str = "text/plain"
+
+    class Outputs(BaseModel):
+        file: ArtifactRef
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        mime = inputs.mime if "charset" in inputs.mime else f"{inputs.mime}; charset=utf-8"
+        return self.Outputs(file=ctx.artifact(inputs.text.encode("utf-8"), mime, inputs.name))
+
+
+OFFICE_MIME = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
+class OfficeStep(Step):
+    id = "office.render"
+    title = "Render an office file (XLSX, DOCX, PPTX) from a content plan"
+
+    class Inputs(_In):
+        format: Literal["xlsx", "docx", "pptx"]
+        plan: dict[str, Any]
+        name: str = Field("document", min_length=1, max_length=80)
+        pdf: bool = False
+
+    class Outputs(BaseModel):
+        file: ArtifactRef
+        pdf: ArtifactRef | None = None
+        plan: dict[str, Any]
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        from . import office
+
+        plan = office.parse_plan(inputs.format, inputs.plan)
+        render = {"xlsx": office.render_xlsx, "docx": office.render_docx, "pptx": office.render_pptx}[inputs.format]
+        ctx.progress(0.1, f"rendering {inputs.format}")
+        data = render(plan)
+        file = ctx.artifact(data, OFFICE_MIME[inputs.format], f"{inputs.name}.{inputs.format}")
+        pdf = None
+        if inputs.pdf:
+            ctx.progress(0.5, "converting to PDF")
+            pdf = ctx.artifact(office.to_pdf(data, inputs.format), "application/pdf", f"{inputs.name}.pdf")
+        return self.Outputs(file=file, pdf=pdf, plan=plan.model_dump(mode="json"))
+
+
+@hookimpl
+def register_workflow_steps(register):
+    for step in (TemplateStep, StructuredStep, ChatStep, DesignStep, TextFileStep, OfficeStep):
+        register(step)

@@ -1,0 +1,568 @@
+"""Workflows: typed steps composed into a graph, validated before they run.
+
+A *step* is a class with a stable ``id`` (``"text.template"``), a ``version``, typed
+``Inputs`` and ``Outputs`` (Pydantic models) and one ``execute(ctx, inputs) -> Outputs``.
+Steps are registered through the ``register_workflow_steps`` hook, built-ins included.
+
+A *workflow* names its typed inputs and a graph of nodes, in YAML or Python::
+
+    id: poster-with-copy
+    inputs:
+      product: {type: string, maxLength: 200}
+    nodes:
+      copy:
+        step: text.template
+        with: {template: slogans, variables: {brand: "${inputs.product}", selling_points: "…"}}
+      poster:
+        step: image.design
+        with: {prompt: "${inputs.product}: ${copy.text}", kind: poster}
+    outputs:
+      images: "${poster.images}"
+
+A value that is exactly ``"${node.field}"`` passes the field through with its type;
+a reference inside a longer string is interpolated as text. Before anything runs the
+graph is checked: known steps, references to existing nodes/fields/inputs, type
+compatibility of each connection, required step inputs present, no unknown inputs,
+no cycles. Every error names the place (``nodes.poster.with.prompt``).
+
+Running: nodes execute in dependency order; each result is cached under the sha256
+of (step id, version, resolved inputs, the node's seed, the run's model), so a failed
+run resumed with ``resume_workflow`` skips every step that already succeeded. Each run
+is recorded (table ``workflow_runs``) with its inputs, seed, every step's status,
+generation ids and artifacts, and the failed step's id and error.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import hashlib
+import json
+import logging
+import random
+import re
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import InvalidRequest, NotFound, ZaowuError
+from .db import step_cache, workflow_runs
+from .genlog import new_id
+
+__all__ = [
+    "ArtifactRef", "Step", "StepContext", "WorkflowSpec", "NodeSpec", "WorkflowRun", "StepFailed", "StepRegistry",
+    "validate_workflow", "run_workflow", "resume_workflow", "get_run", "list_runs", "load_workflow",
+]  # fmt: skip
+
+log = logging.getLogger(__name__)
+
+_REF = re.compile(r"\$\{([a-zA-Z_][\w-]*)\.([a-zA-Z_][\w.]*)\}")
+
+
+class ArtifactRef(BaseModel):
+    """A file a step produced, kept in the artifact store."""
+
+    id: str
+    name: str | None = None
+    mime: str
+    size_bytes: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"/v1/artifacts/{self.id}"
+
+
+class StepFailed(ZaowuError):
+    """A step raised: ``step`` is the node id, ``run_id`` the run to resume."""
+
+    status = 500
+    type = "step_failed"
+
+    def __init__(self, message: str, *, node: str, run_id: str, cause: Exception | None = None):
+        super().__init__(message, param=f"nodes.{node}", code="step_failed")
+        self.node, self.run_id, self.cause = node, run_id, cause
+        if isinstance(cause, ZaowuError):  # keep the cause's HTTP status (a 400 stays a 400)
+            self.status, self.type = cause.status, cause.type
+
+
+class Step:
+    """Base of workflow steps. Subclasses set the class attributes and implement execute."""
+
+    id: ClassVar[str]
+    version: ClassVar[int] = 1  # bump when outputs for the same inputs change (invalidates the cache)
+    title: ClassVar[str] = ""
+    cacheable: ClassVar[bool] = True
+    Inputs: ClassVar[type[BaseModel]]
+    Outputs: ClassVar[type[BaseModel]]
+
+    def execute(self, ctx: "StepContext", inputs: Any) -> BaseModel:
+        raise NotImplementedError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class NodeSpec(_Strict):
+    step: str
+    with_: dict[str, Any] = Field(default_factory=dict, alias="with")
+    title: str | None = None
+
+
+class WorkflowSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")
+    title: str | None = None
+    inputs: dict[str, dict[str, Any]] = Field(default_factory=dict)  # name -> JSON Schema
+    nodes: dict[str, NodeSpec] = Field(min_length=1)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+
+
+def load_workflow(data: dict[str, Any] | str) -> WorkflowSpec:
+    """A WorkflowSpec from a dict or YAML text; errors name the field."""
+    if isinstance(data, str):
+        import yaml
+
+        try:
+            data = yaml.safe_load(data)
+        except yaml.YAMLError as exc:
+            raise InvalidRequest(f"The workflow is not valid YAML: {exc}", param="workflow") from None
+    try:
+        return WorkflowSpec.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRequest.from_validation(exc, "workflow") from None
+
+
+# ---------------------------------------------------------------- registry and validation
+
+
+class StepRegistry:
+    def __init__(self) -> None:
+        self._steps: dict[str, type[Step]] = {}
+
+    def register(self, step: type[Step]) -> None:
+        self._steps[step.id] = step
+
+    def get(self, step_id: str) -> type[Step]:
+        return self._steps[step_id]
+
+    def __contains__(self, step_id: str) -> bool:
+        return step_id in self._steps
+
+    def ids(self) -> list[str]:
+        return sorted(self._steps)
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [{"id": s.id, "version": s.version, "title": s.title, "inputs": s.Inputs.model_json_schema(),
+                 "outputs": s.Outputs.model_json_schema()} for s in (self._steps[i] for i in self.ids())]  # fmt: skip
+
+
+def _refs(value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return _REF.findall(value)
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _refs(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _refs(v)]
+    return []
+
+
+def _whole_ref(value: Any) -> tuple[str, str] | None:
+    if isinstance(value, str) and (m := _REF.fullmatch(value.strip())):
+        return m.group(1), m.group(2)
+    return None
+
+
+def _types(schema: dict[str, Any] | None) -> set[str] | None:
+    """The JSON types a schema admits; None when unknown/anything."""
+    if not schema:
+        return None
+    if "$ref" in schema:
+        return {"object"}
+    if "anyOf" in schema:
+        parts = [_types(s) for s in schema["anyOf"]]
+        return None if any(p is None for p in parts) else set().union(*parts)  # type: ignore[arg-type]
+    if "enum" in schema and "type" not in schema:
+        return {"string"} if all(isinstance(v, str) for v in schema["enum"]) else None
+    kind = schema.get("type")
+    if kind is None:
+        return None
+    found = set(kind) if isinstance(kind, list) else {kind}
+    if "number" in found:
+        found.add("integer")
+    return found
+
+
+def _field_schema(model: type[BaseModel], name: str) -> dict[str, Any] | None:
+    return model.model_json_schema().get("properties", {}).get(name)
+
+
+@dataclass
+class _Checked:
+    spec: WorkflowSpec
+    order: list[str]
+
+
+def validate_workflow(spec: WorkflowSpec, steps: StepRegistry) -> _Checked:
+    """Check the graph before running it; InvalidRequest lists every problem, ``param`` names the first."""
+    problems: list[tuple[str, str]] = []
+    graph: dict[str, set[str]] = {}
+    for node_id, node in spec.nodes.items():
+        where = f"nodes.{node_id}"
+        graph[node_id] = set()
+        if node.step not in steps:
+            problems.append((f"{where}.step", f"unknown step '{node.step}' (known: {', '.join(steps.ids())})"))
+            continue
+        step = steps.get(node.step)
+        fields = step.Inputs.model_fields
+        for name in node.with_:
+            if name not in fields:
+                problems.append((f"{where}.with.{name}", f"step '{step.id}' has no input '{name}' "
+                                                         f"(inputs: {', '.join(fields)})"))  # fmt: skip
+        for name, info in fields.items():
+            if info.is_required() and name not in node.with_:
+                problems.append((f"{where}.with.{name}", f"required input '{name}' of step '{step.id}' is missing"))
+        for name, value in node.with_.items():
+            if name not in fields:
+                continue
+            graph[node_id] |= _check_refs(spec, steps, value, f"{where}.with.{name}", _field_schema(step.Inputs, name),
+                                          problems)  # fmt: skip
+    for name, value in spec.outputs.items():
+        _check_refs(spec, steps, value, f"outputs.{name}", None, problems)
+    order: list[str] = []
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        problems.append((f"nodes.{cycle[0]}", f"the graph has a cycle: {' → '.join(cycle)}"))
+    if problems:
+        text = "; ".join(f"{where}: {msg}" for where, msg in problems)
+        raise InvalidRequest(f"Workflow '{spec.id}' is invalid: {text}.", param=problems[0][0])
+    return _Checked(spec, order)
+
+
+def _check_refs(spec: WorkflowSpec, steps: StepRegistry, value: Any, where: str, target: dict | None,
+                problems: list[tuple[str, str]]) -> set[str]:  # fmt: skip
+    """Check the references in one value; return the nodes it depends on."""
+    deps: set[str] = set()
+    whole = _whole_ref(value)
+    for source, path in _refs(value):
+        top = path.split(".")[0]
+        if source == "inputs":
+            if top not in spec.inputs:
+                problems.append((where, f"'${{inputs.{path}}}' names no workflow input (inputs: {', '.join(spec.inputs)})"))
+                continue
+            produced = spec.inputs[top] if "." not in path else None
+        elif source in spec.nodes:
+            deps.add(source)
+            step_id = spec.nodes[source].step
+            if step_id not in steps:
+                continue
+            outputs = steps.get(step_id).Outputs
+            if top not in outputs.model_fields:
+                problems.append((where, f"node '{source}' ({step_id}) has no output '{top}' "
+                                        f"(outputs: {', '.join(outputs.model_fields)})"))  # fmt: skip
+                continue
+            produced = _field_schema(outputs, top) if "." not in path else None
+        else:
+            problems.append((where, f"'${{{source}.{path}}}' names no node (nodes: {', '.join(spec.nodes)})"))
+            continue
+        if not whole and not isinstance(value, str):
+            continue  # inside a list/object: the container's item types are not declared here
+        wanted = _types(target)
+        got = _types(produced) if whole else {"string"}
+        if wanted is not None and got is not None and not got <= wanted | {"null"}:
+            problems.append((where, f"type mismatch: '${{{source}.{path}}}' gives {'/'.join(sorted(got))} "
+                                    f"but the input takes {'/'.join(sorted(wanted))}"))  # fmt: skip
+    return deps
+
+
+# ---------------------------------------------------------------- running
+
+
+@dataclass
+class WorkflowRun:
+    id: str
+    workflow: str
+    status: str
+    seed: int
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] | None
+    steps: dict[str, dict[str, Any]]
+    error: str | None = None
+    failed_step: str | None = None
+    app: str | None = None
+    job_id: str | None = None
+    key_id: str | None = None
+
+    @property
+    def artifacts(self) -> list[dict[str, Any]]:
+        return [a for s in self.steps.values() for a in s.get("artifacts", [])]
+
+    @property
+    def generation_ids(self) -> list[str]:
+        return [g for s in self.steps.values() for g in s.get("generation_ids", [])]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "workflow": self.workflow, "app": self.app, "status": self.status, "seed": self.seed,
+                "inputs": self.inputs, "outputs": self.outputs, "steps": self.steps, "error": self.error,
+                "failed_step": self.failed_step, "job_id": self.job_id}  # fmt: skip
+
+
+@dataclass
+class StepContext:
+    """What a running step may use: the studio, its seed and model, progress, artifacts."""
+
+    studio: Any
+    run_id: str
+    node: str
+    seed: int
+    model: str | None = None
+    job: Any = None  # the JobContext when running as a job
+    interface: str = "python"
+    caller: str | None = None
+    key_id: str | None = None
+    report: Callable[[float, str], None] | None = None
+    generation_ids: list[str] = field(default_factory=list)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        if self.report is not None:
+            self.report(fraction, message)
+
+    def check(self) -> None:
+        if self.job is not None:
+            self.job.check()
+
+    def generation(self, generation_id: str | None) -> None:
+        if generation_id:
+            self.generation_ids.append(generation_id)
+
+    def artifact(self, data: bytes, mime: str, name: str, *, meta: dict | None = None,
+                 generation_id: str | None = None) -> ArtifactRef:  # fmt: skip
+        meta = {**(meta or {}), "workflow_run": self.run_id, "node": self.node}
+        if self.job is not None:
+            row = self.job.artifact(data, mime, name=name, meta=meta, generation_id=generation_id)
+        else:
+            row = self.studio.artifacts.put(data, mime, name=name, generation_id=generation_id, caller=self.caller,
+                                            key_id=self.key_id, meta=meta)  # fmt: skip
+        return self.adopt(row)
+
+    def adopt(self, row: dict[str, Any]) -> ArtifactRef:
+        """Record an artifact stored elsewhere (e.g. by generate_media) as this step's."""
+        ref = ArtifactRef(id=row["id"], name=row.get("name"), mime=row["mime"], size_bytes=row.get("size_bytes") or 0)
+        self.artifacts.append({**ref.model_dump(), "url": ref.url})
+        return ref
+
+
+def _resolve(value: Any, scope: dict[str, Any]) -> Any:
+    whole = _whole_ref(value)
+    if whole is not None:
+        return _lookup(scope, *whole)
+    if isinstance(value, str):
+        return _REF.sub(lambda m: _as_text(_lookup(scope, m.group(1), m.group(2))), value)
+    if isinstance(value, dict):
+        return {k: _resolve(v, scope) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, scope) for v in value]
+    return value
+
+
+def _lookup(scope: dict[str, Any], source: str, path: str) -> Any:
+    value = scope[source]
+    for part in path.split("."):
+        value = value[int(part)] if isinstance(value, list) else value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _cache_key(step: type[Step], inputs: BaseModel, seed: int, model: str | None) -> str:
+    blob = json.dumps([step.id, step.version, inputs.model_dump(mode="json"), seed, model], sort_keys=True,
+                      ensure_ascii=False)  # fmt: skip
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class _Runner:
+    def __init__(self, studio: Any, checked: _Checked, row: dict[str, Any], job: Any):
+        self.studio, self.checked, self.row, self.job = studio, checked, row, job
+        self.engine = studio.db
+        self.steps_state: dict[str, dict[str, Any]] = {n: {"step": checked.spec.nodes[n].step, "status": "pending"}
+                                                       for n in checked.order}  # fmt: skip
+
+    def _save(self, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(workflow_runs.update().where(workflow_runs.c.id == self.row["id"])
+                         .values(steps=self.steps_state, **values))  # fmt: skip
+
+    def _report(self, index: int, node: str) -> Callable[[float, str], None]:
+        total = len(self.checked.order)
+
+        def report(fraction: float, message: str) -> None:
+            if self.job is not None:
+                done = (index + max(0.0, min(1.0, fraction))) / total
+                self.job.progress(done, f"{node}: {message}" if message else node)
+
+        return report
+
+    def run(self) -> WorkflowRun:
+        spec, scope = self.checked.spec, {"inputs": self.row["inputs"]}
+        for index, node_id in enumerate(self.checked.order):
+            self._report(index, node_id)(0.0, "starting")
+            scope[node_id] = self._run_node(index, node_id, scope)
+        outputs = {name: _resolve(value, scope) for name, value in spec.outputs.items()}
+        self._save(status="succeeded", outputs=outputs, finished_at=time.time(), error=None, failed_step=None)
+        return get_run(self.studio, self.row["id"])
+
+    def _run_node(self, index: int, node_id: str, scope: dict[str, Any]) -> dict[str, Any]:
+        node = self.checked.spec.nodes[node_id]
+        step_cls = self.studio.workflow_steps.get(node.step)
+        state = self.steps_state[node_id]
+        seed = (self.row["seed"] + zlib.crc32(node_id.encode())) % 2**31
+        ctx = StepContext(studio=self.studio, run_id=self.row["id"], node=node_id, seed=seed, model=self.row["model"],
+                          job=self.job, interface=self.row["interface"] or "python", caller=self.row["caller"],
+                          key_id=self.row["key_id"], report=self._report(index, node_id))  # fmt: skip
+        started = time.perf_counter()
+        try:
+            inputs = step_cls.Inputs.model_validate(_resolve(node.with_, scope))
+        except ValidationError as exc:
+            err = InvalidRequest.from_validation(exc, f"nodes.{node_id}.with")
+            return self._fail(node_id, state, err)
+        key = _cache_key(step_cls, inputs, seed, self.row["model"])
+        cached = self._cached(key) if step_cls.cacheable else None
+        if cached is not None:
+            state.update(cached["state"], status="cached", cache_key=key)
+            self._save()
+            return cached["outputs"]
+        state.update(status="running", cache_key=key)
+        self._save()
+        try:
+            outputs = step_cls().execute(ctx, inputs).model_dump(mode="json")
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded against its step
+            from .jobs import JobCancelled, JobInterrupted
+
+            state.update(generation_ids=ctx.generation_ids, artifacts=ctx.artifacts)
+            if isinstance(exc, (JobCancelled, JobInterrupted)):
+                state["status"] = "cancelled"
+                self._save(status="cancelled", finished_at=time.time(), error="cancelled", failed_step=node_id)
+                raise
+            return self._fail(node_id, state, exc)
+        state.update(status="done", generation_ids=ctx.generation_ids, artifacts=ctx.artifacts,
+                     duration_ms=round((time.perf_counter() - started) * 1000, 1))  # fmt: skip
+        if step_cls.cacheable:
+            self._store(key, step_cls.id, outputs, state)
+        self._save()
+        return outputs
+
+    def _fail(self, node_id: str, state: dict[str, Any], exc: Exception):
+        message = exc.message if isinstance(exc, ZaowuError) else f"{type(exc).__name__}: {exc}"
+        state.update(status="failed", error=message)
+        self._save(status="failed", finished_at=time.time(), error=message, failed_step=node_id)
+        log.warning("workflow run %s: step %s failed: %s", self.row["id"], node_id, message)
+        raise StepFailed(f"Step '{node_id}' ({state['step']}) failed: {message} Resume the run with "
+                         f"id '{self.row['id']}' once fixed.", node=node_id, run_id=self.row["id"], cause=exc)  # fmt: skip
+
+    def _cached(self, key: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(step_cache.c.outputs).where(step_cache.c.key == key)).first()
+        if row is None:
+            return None
+        entry = row[0]
+        for art in entry["state"].get("artifacts", []):  # a pruned artifact invalidates the entry
+            try:
+                self.studio.artifacts.open_path(art["id"])
+            except NotFound:
+                return None
+        return entry
+
+    def _store(self, key: str, step_id: str, outputs: dict[str, Any], state: dict[str, Any]) -> None:
+        entry = {"outputs": outputs, "state": {k: state[k] for k in ("generation_ids", "artifacts", "duration_ms")}}
+        with self.engine.begin() as conn:
+            conn.execute(step_cache.delete().where(step_cache.c.key == key))
+            conn.execute(step_cache.insert().values(key=key, step=step_id, outputs=entry, created_at=time.time()))
+
+
+def _check_inputs(spec: WorkflowSpec, inputs: dict[str, Any]) -> dict[str, Any]:
+    import jsonschema
+
+    if not isinstance(inputs, dict):
+        raise InvalidRequest("'inputs' must be an object.", param="inputs")
+    for name in inputs:
+        if name not in spec.inputs:
+            raise InvalidRequest(f"Workflow '{spec.id}' has no input '{name}' (inputs: {', '.join(spec.inputs)}).",
+                                 param=f"inputs.{name}")  # fmt: skip
+    values = {n: s["default"] for n, s in spec.inputs.items() if "default" in s}
+    values.update(inputs)
+    for name, schema in spec.inputs.items():
+        if name not in values:
+            raise InvalidRequest(f"Workflow input '{name}' is required.", param=f"inputs.{name}")
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(values[name]))
+        if errors:
+            raise InvalidRequest(f"Workflow input '{name}': {errors[0].message}.", param=f"inputs.{name}")
+    return values
+
+
+def run_workflow(studio: Any, spec: WorkflowSpec, inputs: dict[str, Any], *, seed: int | None = None,
+                 model: str | None = None, job: Any = None, app: str | None = None, interface: str = "python",
+                 caller: str | None = None, key_id: str | None = None) -> WorkflowRun:  # fmt: skip
+    """Validate and run a workflow to the end. A failing step raises StepFailed naming it and the run id."""
+    checked = validate_workflow(spec, studio.workflow_steps)
+    values = _check_inputs(spec, inputs)
+    row = {
+        "id": new_id("run"), "workflow": spec.id, "app": app, "spec": spec.model_dump(mode="json", by_alias=True),
+        "inputs": values, "seed": seed if seed is not None else random.randrange(2**31), "model": model,
+        "status": "running", "steps": {}, "job_id": getattr(job, "job_id", None), "interface": interface,
+        "caller": caller, "key_id": key_id, "created_at": time.time(),
+    }  # fmt: skip
+    with studio.db.begin() as conn:
+        conn.execute(workflow_runs.insert().values(**row))
+    return _Runner(studio, checked, row, job).run()
+
+
+def resume_workflow(studio: Any, run_id: str, *, job: Any = None) -> WorkflowRun:
+    """Run a failed or interrupted run again: steps that succeeded come from the cache."""
+    with studio.db.connect() as conn:
+        found = conn.execute(sa.select(workflow_runs).where(workflow_runs.c.id == run_id)).first()
+    if found is None:
+        raise NotFound(f"No workflow run '{run_id}'.", param="run_id")
+    row = dict(found._mapping)
+    if row["status"] == "succeeded":
+        return get_run(studio, run_id)
+    checked = validate_workflow(WorkflowSpec.model_validate(row["spec"]), studio.workflow_steps)
+    with studio.db.begin() as conn:
+        conn.execute(workflow_runs.update().where(workflow_runs.c.id == run_id)
+                     .values(status="running", error=None, failed_step=None, finished_at=None,
+                             job_id=getattr(job, "job_id", None) or row["job_id"]))  # fmt: skip
+    return _Runner(studio, checked, row, job).run()
+
+
+def _to_run(row: Any) -> WorkflowRun:
+    m = row._mapping
+    return WorkflowRun(id=m["id"], workflow=m["workflow"], status=m["status"], seed=m["seed"], inputs=m["inputs"],
+                       outputs=m["outputs"], steps=m["steps"], error=m["error"], failed_step=m["failed_step"],
+                       app=m["app"], job_id=m["job_id"], key_id=m["key_id"])  # fmt: skip
+
+
+def get_run(studio: Any, run_id: str) -> WorkflowRun:
+    with studio.db.connect() as conn:
+        row = conn.execute(sa.select(workflow_runs).where(workflow_runs.c.id == run_id)).first()
+    if row is None:
+        raise NotFound(f"No workflow run '{run_id}'.", param="run_id")
+    return _to_run(row)
+
+
+def list_runs(studio: Any, *, caller: str | None = None, app: str | None = None, limit: int = 50) -> list[WorkflowRun]:
+    query = sa.select(workflow_runs).order_by(workflow_runs.c.created_at.desc()).limit(limit)
+    if caller is not None:
+        query = query.where(workflow_runs.c.caller == caller)
+    if app is not None:
+        query = query.where(workflow_runs.c.app == app)
+    with studio.db.connect() as conn:
+        return [_to_run(r) for r in conn.execute(query)]

@@ -78,7 +78,7 @@ async def _upload(file: UploadFile | None, param: str) -> bytes | None:
         raise InvalidRequest(f"'{param}' is larger than {MAX_UPLOAD >> 20} MB.", param=param)
     if not data:
         raise InvalidRequest(f"The uploaded '{param}' is empty.", param=param)
-    from ..backends.diffusers_backend import decode_image
+    from ..backends.image_io import decode_image
 
     await run_in_threadpool(decode_image, data, param)
     return data

@@ -16,7 +16,6 @@ seed gives the same bytes on the same machine and software.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import threading
 import time
@@ -29,13 +28,11 @@ from ..errors import BackendError, InvalidRequest
 from ..types import ImageRequest, Media, MediaResult, Modality
 from .base import BackendOptions, MediaBackend, Progress
 from .hookspecs import hookimpl
+from .image_io import MIMES, check_prompt_request, decode_image, encode, mask_image, parse_size
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DiffusersBackend", "DiffusersOptions", "locate_pipeline", "folder_sha256", "decode_image"]
-
-RATIOS = {"1:1": (1, 1), "3:4": (3, 4), "4:3": (4, 3), "9:16": (9, 16), "16:9": (16, 9)}
-MIMES = {"png": "image/png", "webp": "image/webp", "jpeg": "image/jpeg"}
+__all__ = ["DiffusersBackend", "DiffusersOptions", "locate_pipeline", "folder_sha256"]
 
 
 class DiffusersOptions(BackendOptions):
@@ -89,52 +86,6 @@ def folder_sha256(folder: Path) -> tuple[str, int]:
         total += file.stat().st_size
         outer.update(f"{file.relative_to(folder).as_posix()}\0{inner.hexdigest()}\n".encode())
     return outer.hexdigest(), total
-
-
-# ---------------------------------------------------------------- inputs
-
-
-def decode_image(data: bytes, param: str):
-    """Uploaded bytes → a Pillow image, or a 400 naming ``param``."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        img = Image.open(io.BytesIO(data))
-        img.load()
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise InvalidRequest(
-            f"'{param}' is not an image Pillow can read ({type(exc).__name__}); upload a PNG, JPEG or WebP file.",
-            param=param,
-        ) from None
-    return img
-
-
-def _mask(data: bytes):
-    """OpenAI's convention (transparent = edit) when the mask has transparency, else white = edit."""
-    img = decode_image(data, "mask")
-    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
-        alpha = img.convert("RGBA").getchannel("A")
-        if alpha.getextrema()[0] < 255:
-            return alpha.point(lambda a: 255 if a < 128 else 0)
-    return img.convert("L")
-
-
-def parse_size(size: str, native: int) -> tuple[int, int]:
-    """``WxH`` (multiples of 8), or a ratio scaled to the model's native resolution."""
-    if size in RATIOS:
-        rw, rh = RATIOS[size]
-        scale = native / max(rw, rh)
-        return int(rw * scale) // 8 * 8, int(rh * scale) // 8 * 8
-    w, sep, h = size.lower().partition("x")
-    if not (sep and w.isdigit() and h.isdigit()):
-        raise InvalidRequest(f"Unknown size '{size}'. Use WxH such as 512x512, or {', '.join(RATIOS)}.", param="size")
-    width, height = int(w), int(h)
-    if not (64 <= width <= 4096 and 64 <= height <= 4096) or width % 8 or height % 8:
-        raise InvalidRequest(
-            f"Size {size} does not fit a diffusion model: width and height must be multiples of 8 from 64 to 4096.",
-            param="size",
-        )
-    return width, height
 
 
 # ---------------------------------------------------------------- backend
@@ -205,11 +156,7 @@ class DiffusersBackend(MediaBackend):
 
     def _inputs(self, request: ImageRequest) -> tuple[str, dict[str, Any], tuple[int, int]]:
         """The mode (txt2img, img2img, inpaint) and its pipeline arguments, checked."""
-        if request.kind is not None or request.spec is not None:
-            param = "kind" if request.kind is not None else "spec"
-            raise InvalidRequest(f"'{param}' is for the design engine; '{self.model.id}' takes a prompt.", param=param)
-        if request.format == "svg":
-            raise InvalidRequest("A diffusion model draws raster images; use png, webp or jpeg.", param="format")
+        check_prompt_request(request, f"'{self.model.id}' (diffusers)")
         if request.mask is not None and request.image is None:
             raise InvalidRequest("A mask needs the image it masks; send 'image' too.", param="image")
         width, height = parse_size(request.size, self._native())
@@ -221,7 +168,7 @@ class DiffusersBackend(MediaBackend):
         kwargs["image"] = decode_image(request.image, "image").convert("RGB").resize((width, height))
         if request.mask is None:
             return "img2img", {**kwargs, "strength": self.options.strength}, (width, height)
-        kwargs["mask_image"] = _mask(request.mask).resize((width, height))
+        kwargs["mask_image"] = mask_image(request.mask).resize((width, height))
         return "inpaint", {**kwargs, "width": width, "height": height, "strength": 1.0}, (width, height)
 
     def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
@@ -248,7 +195,7 @@ class DiffusersBackend(MediaBackend):
                 meta = {"seed": base_seed + i, "size": f"{width}x{height}", "format": request.format, "mode": mode,
                         "steps": self.options.steps, "guidance": self.options.guidance, "device": self.device,
                         "scheduler": type(pipe.scheduler).__name__}  # fmt: skip
-                media.append(Media(data=_encode(image, request.format), mime=MIMES[request.format], meta=meta))
+                media.append(Media(data=encode(image, request.format), mime=MIMES[request.format], meta=meta))
         log.debug("%s: %d image(s) in %.2f s", mode, request.n, time.perf_counter() - started)
         return MediaResult(media=media, model=self.model.id, seed=base_seed, usage={"images": float(request.n)})
 
@@ -268,15 +215,6 @@ class _StepCounter:
             fraction = (self.index + (step + 1) / total) / self.count
             self.progress(min(1.0, fraction), f"image {self.index + 1}/{self.count}: step {step + 1}/{total}")
         return callback_kwargs
-
-
-def _encode(image, fmt: str) -> bytes:
-    buf = io.BytesIO()
-    if fmt == "png":
-        image.save(buf, "PNG")  # no timestamps or text chunks: same pixels, same bytes
-    else:
-        image.save(buf, fmt.upper(), quality=92)
-    return buf.getvalue()
 
 
 @hookimpl

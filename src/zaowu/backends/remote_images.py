@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import io
 import json
 import logging
 import time
@@ -32,6 +31,7 @@ from ..errors import BackendError, InvalidRequest, RemoteError
 from ..types import ImageRequest, Media, MediaResult, Modality
 from .base import MediaBackend, Progress
 from .hookspecs import hookimpl
+from .image_io import MIMES, check_prompt_request, decode_image, encode, parse_size
 from .openai_remote import RemoteOptions, _http_errors, _RemoteMixin
 
 if TYPE_CHECKING:
@@ -41,31 +41,15 @@ log = logging.getLogger(__name__)
 
 __all__ = ["RemoteImageBackend", "ComfyUIBackend", "ComfyOptions", "DEFAULT_WORKFLOW"]
 
-MIMES = {"png": "image/png", "webp": "image/webp", "jpeg": "image/jpeg"}
-
-
 def _as_format(data: bytes, fmt: str, remote: str) -> tuple[bytes, str, tuple[int, int]]:
     """Check that the remote sent an image; re-encode it if it is not in the requested format."""
-    from PIL import Image, UnidentifiedImageError
-
     try:
-        img = Image.open(io.BytesIO(data))
-        img.load()
-    except (UnidentifiedImageError, OSError) as exc:
-        raise RemoteError(f"Remote '{remote}' sent something that is not an image ({len(data)} bytes): {exc}") from None
+        img = decode_image(data, "image")
+    except InvalidRequest:
+        raise RemoteError(f"Remote '{remote}' sent something that is not an image ({len(data)} bytes).") from None
     if (img.format or "").lower() != fmt:
-        buf = io.BytesIO()
-        img.convert("RGBA" if fmt != "jpeg" and "A" in img.getbands() else "RGB").save(buf, fmt.upper())
-        data = buf.getvalue()
+        data = encode(img, fmt)
     return data, MIMES[fmt], img.size
-
-
-def _check_format(request: ImageRequest) -> None:
-    if request.format == "svg":
-        raise InvalidRequest("A remote image server returns raster images; use png, webp or jpeg.", param="format")
-    if request.kind is not None or request.spec is not None:
-        param = "kind" if request.kind is not None else "spec"
-        raise InvalidRequest(f"'{param}' is for the design engine; remote image models take a prompt.", param=param)
 
 
 # ---------------------------------------------------------------- OpenAI-compatible
@@ -81,7 +65,7 @@ class RemoteImageBackend(_RemoteMixin, MediaBackend):
 
     def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
         assert isinstance(request, ImageRequest)
-        _check_format(request)
+        check_prompt_request(request, f"'{self.model.id}' (a remote image server)")
         fields: dict[str, Any] = {"model": self.model.remote_model or self.model.id, "prompt": request.prompt,
                                   "n": request.n, "size": request.size,
                                   "response_format": self.model.defaults.get("response_format", "b64_json")}  # fmt: skip
@@ -228,10 +212,8 @@ class ComfyUIBackend(MediaBackend):
         return graph
 
     def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
-        from .diffusers_backend import parse_size
-
         assert isinstance(request, ImageRequest)
-        _check_format(request)
+        check_prompt_request(request, f"'{self.model.id}' (a ComfyUI workflow)")
         if request.image is not None:
             raise InvalidRequest("ComfyUI workflows generate from a prompt; they do not edit images.", param="image")
         width, height = parse_size(request.size, 1024)

@@ -254,6 +254,9 @@ def test_a_photo_with_no_kind_makes_a_product_card_and_a_poster_refuses_it():
     data, _ = product_photo(6, "box")
     result = backend.generate(ImageRequest(prompt="Gift box", image=data, size="1:1@400"), seed=1)
     assert result.media[0].meta["spec"]["kind"] == "product_card"
+    llm_spec = {"kind": "poster", "headline": "Gift box", "layout": "framed"}  # as if the LLM chose a poster
+    result = backend.generate(ImageRequest(prompt="Gift box", image=data, size="1:1@400", spec=llm_spec), seed=1)
+    assert result.media[0].meta["spec"]["kind"] == "product_card" and "cutout" in result.media[0].meta
     with pytest.raises(InvalidRequest) as err:
         backend.generate(ImageRequest(prompt="Gift box", kind="poster", image=data, size="1:1@400"), seed=1)
     assert err.value.param == "image"
@@ -267,7 +270,7 @@ def test_a_photo_with_no_kind_makes_a_product_card_and_a_poster_refuses_it():
 
 def _post_cutout(server, data: bytes, **form):
     files = {"image": ("photo.jpg", data, "image/jpeg")}
-    return httpx.post(server.base_url + "/v1/images/cutout", files=files, data=form, timeout=120)
+    return httpx.post(server.base_url + "/v1/images/cutout", files=files, data=form, timeout=600)
 
 
 def test_http_cutout_returns_the_png(server):
@@ -302,7 +305,7 @@ def test_http_product_card_from_a_photo_through_edits(server):
     files = {"image": ("photo.jpg", data, "image/jpeg")}
     form = {"model": "design", "prompt": "Cold-brew bottle", "size": "3:4@600", "seed": "2",
             "response_format": "b64_json"}  # fmt: skip
-    r = httpx.post(server.base_url + "/v1/images/edits", files=files, data=form, timeout=120)
+    r = httpx.post(server.base_url + "/v1/images/edits", files=files, data=form, timeout=600)  # first use loads fonts
     assert r.status_code == 200, r.text
     card = Image.open(io.BytesIO(base64.b64decode(r.json()["data"][0]["b64_json"]))).convert("RGB")
     assert card.size == (600, 800)

@@ -30,11 +30,11 @@ WORKBOOKS = {
         "sheets": [{
             "name": "Sales",
             "columns": [
-                {"header": "Month", "type": "text"},
+                {"header": "Month", "type": "text", "total": "none"},
                 {"header": "Revenue", "type": "currency", "total": "sum"},
                 {"header": "Orders", "type": "integer", "total": "sum"},
                 {"header": "Growth", "type": "percent", "total": "average"},
-                {"header": "Closed", "type": "date"},
+                {"header": "Closed", "type": "date", "total": "none"},
             ],
             "rows": [
                 ["January", "$1,200", "35", "12.5%", "2026-01-31"],
@@ -51,11 +51,11 @@ WORKBOOKS = {
             {
                 "name": "销售/汇总",
                 "columns": [
-                    {"header": "月份", "type": "text"},
+                    {"header": "月份", "type": "text", "total": "none"},
                     {"header": "销售额", "type": "currency", "total": "sum"},
                     {"header": "订单数", "type": "integer", "total": "sum"},
-                    {"header": "增长率", "type": "percent"},
-                    {"header": "备注说明", "type": "text"},
+                    {"header": "增长率", "type": "percent", "total": "none"},
+                    {"header": "备注说明", "type": "text", "total": "none"},
                 ],
                 "rows": [
                     ["一月", "¥1,200", "35", "12.5%", "春节前备货"],
@@ -66,7 +66,8 @@ WORKBOOKS = {
             },
             {
                 "name": "渠道",
-                "columns": [{"header": "渠道", "type": "text"}, {"header": "占比", "type": "percent"}],
+                "columns": [{"header": "渠道", "type": "text", "total": "none"},
+                            {"header": "占比", "type": "percent", "total": "none"}],
                 "rows": [["门店", "65%"], ["小程序", "35%"]],
                 "chart": {"type": "pie", "title": "渠道占比", "category": "渠道", "values": ["占比"]},
             },
@@ -332,6 +333,7 @@ BAD = [
     ("pptx", DECKS["en"], "slides.0.bullets", ["point"] * 7, "plan.slides.0.bullets"),
     ("pptx", DECKS["en"], "slides.0.left", ["left on a content slide"], "plan.slides.0.left"),
     ("pptx", DECKS["en"], "slides.1.kind", "chart", "plan.slides.1.kind"),
+    ("pptx", DECKS["en"], "slides.2.left", ["left and bullets"], "plan.slides.2.bullets"),
     ("pptx", DECKS["en"], "title", "", "plan.title"),
 ]  # fmt: skip
 
@@ -381,3 +383,36 @@ def test_llm_sized_plans_fit_the_schema_and_the_model(kind):
         plan = PLANS[kind][lang]
         jsonschema.validate(plan, cls.llm_schema())
         assert render(kind, cls.model_validate(plan))[:2] == b"PK"
+
+
+def test_from_llm_repairs_what_a_schema_cannot_rule_out():
+    sheet = {
+        "name": "S",
+        "columns": [{"header": "Month", "type": "text", "total": "sum"}, {"header": "Revenue", "type": "number",
+                    "total": "sum"}, {"header": "revenue", "type": "number", "total": "none"}],
+        "rows": [["Jan", 1, 2, 3], ["Feb", 2]],
+        "chart": {"type": "bar", "category": "month", "values": ["Sales", "revenue"]},
+    }  # fmt: skip
+    data = {"title": "T", "sheets": [sheet, {**sheet, "name": "s "}]}
+    with pytest.raises(InvalidRequest):
+        WorkbookPlan.model_validate(data)
+    plan = WorkbookPlan.from_llm(data)
+    first = plan.sheets[0]
+    assert [c.header for c in first.columns] == ["Month", "Revenue", "revenue 2"] and plan.sheets[1].name == "s 2"
+    assert first.columns[0].total == "none" and first.rows[0] == ["Jan", 1, 2]
+    assert (first.chart.category, first.chart.values) == ("Month", ["Revenue"])
+    assert render_xlsx(plan)[:2] == b"PK"
+    deck = DeckPlan.from_llm({"title": "D", "subtitle": "", "slides": [
+        {"title": " ", "kind": "content", "bullets": ["a", " "], "left": ["l"], "notes": ""},
+        {"title": "T", "kind": "two_column", "bullets": ["b"], "left": ["l"], "right": ["r"], "notes": ""},
+    ]})  # fmt: skip
+    assert [(s.title, s.bullets, s.left, s.right) for s in deck.slides] == [
+        ("D", ["a", "l"], [], []), ("T", [], ["b", "l"], ["r"])
+    ]  # fmt: skip
+    doc = DocumentPlan.from_llm({"title": "D", "sections": [
+        {"heading": "H", "paragraphs": ["p", ""], "table": {"headers": ["", "B"], "rows": [["1", "2", "3"]]}}
+    ]})  # fmt: skip
+    assert doc.sections[0].paragraphs == ["p"] and doc.sections[0].table.rows == [["1", "2"]]
+    with pytest.raises(InvalidRequest) as caught:  # what cannot be repaired is still reported by field
+        DeckPlan.from_llm({"title": "D", "slides": [{"title": "x", "kind": "chart"}]})
+    assert caught.value.param == "plan.slides.0.kind"

@@ -7,9 +7,11 @@
 The LLM writes the plan through JSON-schema constrained decoding with
 ``WorkbookPlan.llm_schema()`` (flat, bounded, no ``$ref``/``anyOf``); cells it writes
 as text ("¥1,200", "12.5%", "2026-03-01") are coerced to the column's type.
-A bad plan raises InvalidRequest naming the field path (``plan.sheets.0.rows.3``).
+A bad plan raises InvalidRequest naming the field path (``plan.sheets.0.rows.3``);
+``WorkbookPlan.from_llm(data)`` (or ``from_llm("xlsx", data)``) first repairs the slips a
+small model makes that a schema cannot rule out (a chart naming a missing column...).
 
-Modules: ``plans`` (the plan models and their LLM schemas), ``cells`` (coercion,
+Modules: ``plans`` (the plan models and their LLM schemas), ``repair`` (from_llm), ``cells`` (coercion,
 number formats, widths), ``workbook``/``document``/``deck`` (one renderer each),
 ``pdf`` (LibreOffice conversion). Importing this package loads no office library.
 """
@@ -34,6 +36,7 @@ from .plans import (
     WorkbookPlan,
     parse_plan,
 )
+from .repair import from_llm
 from .workbook import render_xlsx
 
 __all__ = [
@@ -48,6 +51,7 @@ __all__ = [
     "SlidePlan",
     "PlanError",
     "parse_plan",
+    "from_llm",
     "render",
     "render_xlsx",
     "render_docx",

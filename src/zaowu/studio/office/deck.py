@@ -23,6 +23,7 @@ __all__ = ["render_pptx", "LAYOUTS"]
 LAYOUTS = {"title": "Title Slide", "content": "Title and Content", "section": "Section Header",
            "two_column": "Two Content"}  # fmt: skip
 _WIDE = 16 / 9
+ACCENT = (0x1F, 0x4E, 0x79)  # deep blue: a band on title and section slides, a thin bar atop the others
 
 
 def render_pptx(plan: DeckPlan | dict[str, Any]) -> bytes:
@@ -38,11 +39,13 @@ def render_pptx(plan: DeckPlan | dict[str, Any]) -> bytes:
     deck.core_properties.language = lang
 
     first = deck.slides.add_slide(layouts[LAYOUTS["title"]])
-    _set_text(first.shapes.title.text_frame, [plan.title], lang)
+    _set_text(first.shapes.title.text_frame, [plan.title], lang, color=ACCENT)
     _fill_or_drop(first.placeholders[1], [plan.subtitle] if plan.subtitle else [], lang, size=None)
+    _accent(deck, first, band=True)
     for spec in plan.slides:
         slide = deck.slides.add_slide(layouts[LAYOUTS[spec.kind]])
-        _set_text(slide.shapes.title.text_frame, [spec.title], lang)
+        _accent(deck, slide, band=spec.kind == "section")
+        _set_text(slide.shapes.title.text_frame, [spec.title], lang, color=ACCENT)
         _fill_body(slide, spec, lang)
         if spec.notes:
             _set_text(slide.notes_slide.notes_text_frame, spec.notes.split("\n"), lang)
@@ -93,8 +96,9 @@ def _fill_or_drop(placeholder, items: list[str], lang: str, size: int | None) ->
     _set_text(frame, items, lang, size)
 
 
-def _set_text(frame, lines: list[str], lang: str, size: int | None = None) -> None:
+def _set_text(frame, lines: list[str], lang: str, size: int | None = None, color: tuple | None = None) -> None:
     """One paragraph per line, ``**bold**`` as bold runs, the CJK typeface and language on every run."""
+    from pptx.dml.color import RGBColor
     from pptx.util import Pt
 
     frame.clear()
@@ -107,6 +111,8 @@ def _set_text(frame, lines: list[str], lang: str, size: int | None = None) -> No
                 run.font.bold = True
             if size:
                 run.font.size = Pt(size)
+            if color:
+                run.font.color.rgb = RGBColor(*color)
             _east_asian(run, lang)
 
 
@@ -116,6 +122,23 @@ def _east_asian(run, lang: str) -> None:
     rpr.set("altLang", "en-US")
     ea = rpr.makeelement("{http://schemas.openxmlformats.org/drawingml/2006/main}ea", {"typeface": CJK_FONT})
     rpr.append(ea)  # after any a:latin, as the schema orders them
+
+
+def _accent(deck, slide, band: bool) -> None:
+    """A plain accent rectangle behind the text: a bottom band, or a thin bar along the top edge."""
+    from pptx.dml.color import RGBColor
+    from pptx.enum.shapes import MSO_SHAPE
+
+    height = deck.slide_height // (12 if band else 60)
+    top = deck.slide_height - height if band else 0
+    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, top, deck.slide_width, height)
+    shape.fill.solid()
+    shape.fill.fore_color.rgb = RGBColor(*ACCENT)
+    shape.line.fill.background()
+    shape.shadow.inherit = False
+    tree = slide.shapes._spTree
+    tree.remove(shape._element)
+    tree.insert(2, shape._element)  # after the group properties: drawn first, under the placeholders
 
 
 def _widescreen(deck) -> None:

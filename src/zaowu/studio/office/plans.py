@@ -16,7 +16,7 @@ This module imports only the standard library and Pydantic.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
@@ -69,8 +69,16 @@ class _Plan(BaseModel):
 class _Document(_Plan):
     """Fields every plan has: a title and the language of its text."""
 
+    kind: ClassVar[str]
     title: _text(200, 1)
     language: Language | None = Field(None, description="'zh' or 'en'; detected from the text when left out")
+
+    @classmethod
+    def from_llm(cls, data: Any, prefix: str | None = "plan") -> Any:
+        """Validate a plan an LLM wrote, after repairing its usual slips (see ``office.repair``)."""
+        from .repair import from_llm
+
+        return from_llm(cls.kind, data, prefix)
 
     def lang(self) -> Language:
         return self.language or ("zh" if is_cjk(self.title + self._sample_text()) else "en")
@@ -140,6 +148,7 @@ class SheetPlan(_Plan):
 class WorkbookPlan(_Document):
     """An XLSX workbook: typed columns, rows, optional totals row and a native chart per sheet."""
 
+    kind: ClassVar[str] = "xlsx"
     currency: _text(4, 1) | None = Field(None, description="currency symbol; ¥ for zh and $ for en when left out")
     sheets: list[SheetPlan] = Field(min_length=1, max_length=20)
 
@@ -167,7 +176,7 @@ class WorkbookPlan(_Document):
             header=_str(40, 1),
             type=_enum(list(ColumnType.__args__)),  # type: ignore[attr-defined]
             total=_enum(["sum", "average", "none"]),
-            required=["header", "type"],
+            required=["header", "type", "total"],
         )
         cell = {"type": ["string", "number"], "maxLength": 60}
         chart = _object(
@@ -182,7 +191,7 @@ class WorkbookPlan(_Document):
             columns=_array(column, 1, max_columns),
             rows=_array(_array(cell, 1, max_columns), 1, max_rows),
             chart=chart,
-            required=["name", "columns", "rows"],
+            required=["name", "columns", "rows", "chart"],
         )
         return _object(title=_str(80, 1), sheets=_array(sheet, 1, max_sheets), required=["title", "sheets"])
 
@@ -191,7 +200,7 @@ class WorkbookPlan(_Document):
 
 
 class TablePlan(_Plan):
-    headers: list[_text(120, 1)] = Field(min_length=1, max_length=12)
+    headers: list[_text(120)] = Field(min_length=1, max_length=12)
     rows: list[list[_text(2000)]] = Field(default_factory=list, max_length=500)
 
 
@@ -206,6 +215,7 @@ class SectionPlan(_Plan):
 class DocumentPlan(_Document):
     """A DOCX document: title, optional subtitle, sections with paragraphs, bullets and a table."""
 
+    kind: ClassVar[str] = "docx"
     subtitle: _text(300) = ""
     sections: list[SectionPlan] = Field(min_length=1, max_length=100)
 
@@ -267,21 +277,27 @@ class DeckPlan(_Document):
     """A PPTX deck: a title slide, then content, section and two-column slides with speaker notes.
 
     A two_column slide with no left/right bullets splits its bullets across the columns.
+    ``DeckPlan.from_llm(data)`` (like the other plans') repairs a small model's slips first.
     """
 
+    kind: ClassVar[str] = "pptx"
     subtitle: _text(300) = ""
     slides: list[SlidePlan] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> DeckPlan:
         for i, slide in enumerate(self.slides):
-            if slide.kind != "two_column":
-                for side in ("left", "right"):
-                    if getattr(slide, side):
-                        raise PlanError(
-                            f"slides.{i}.{side}",
-                            f"only two_column slides have {side} bullets; set kind to 'two_column' or use bullets.",
-                        )
+            sides = [side for side in ("left", "right") if getattr(slide, side)]
+            if sides and slide.kind != "two_column":
+                raise PlanError(
+                    f"slides.{i}.{sides[0]}",
+                    f"only two_column slides have {sides[0]} bullets; set kind to 'two_column' or use bullets.",
+                )
+            if sides and slide.bullets:
+                raise PlanError(
+                    f"slides.{i}.bullets",
+                    "a two_column slide with left/right bullets shows no plain bullets; move them to left or right.",
+                )
         return self
 
     def _sample_text(self) -> str:

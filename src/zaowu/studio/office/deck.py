@@ -57,8 +57,8 @@ def render_pptx(plan: DeckPlan | dict[str, Any]) -> bytes:
 
 def _fill_body(slide, spec: SlidePlan, lang: str) -> None:
     if spec.kind == "two_column":
-        left, right = spec.left, spec.right
-        if not left and not right:  # split plain bullets across the two columns
+        left, right = spec.bullets + spec.left, spec.right  # plain bullets lead the left column
+        if not spec.left and not right:  # only plain bullets: split them across the columns
             half = (len(spec.bullets) + 1) // 2
             left, right = spec.bullets[:half], spec.bullets[half:]
         size = _body_size(left + right, columns=2)

@@ -276,7 +276,8 @@ class SlidePlan(_Plan):
 class DeckPlan(_Document):
     """A PPTX deck: a title slide, then content, section and two-column slides with speaker notes.
 
-    A two_column slide with no left/right bullets splits its bullets across the columns.
+    On a two_column slide plain bullets come first in the left column; with no left/right
+    bullets at all they are split across the two columns.
     ``DeckPlan.from_llm(data)`` (like the other plans') repairs a small model's slips first.
     """
 
@@ -292,11 +293,6 @@ class DeckPlan(_Document):
                 raise PlanError(
                     f"slides.{i}.{sides[0]}",
                     f"only two_column slides have {sides[0]} bullets; set kind to 'two_column' or use bullets.",
-                )
-            if sides and slide.bullets:
-                raise PlanError(
-                    f"slides.{i}.bullets",
-                    "a two_column slide with left/right bullets shows no plain bullets; move them to left or right.",
                 )
         return self
 

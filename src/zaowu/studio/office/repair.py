@@ -12,8 +12,7 @@ way and logs each fix:
   that match no numeric column go; with none left the first numeric column is plotted,
   and a sheet without numeric columns gets no chart;
 - table cells past the last header go;
-- left/right bullets on a slide that is not two_column join its bullets (at most 6);
-  a two_column slide with both bullets and left/right puts the bullets first on the left.
+- left/right bullets on a slide that is not two_column join its bullets (at most 6).
 
 Plans from people and programs go through the strict models (``parse_plan``) instead.
 """
@@ -159,8 +158,4 @@ def _deck(data: dict, notes: list[str]) -> None:
         if slide.get("kind", "content") != "two_column" and (left or right):
             notes.append(f"slides.{i}: left/right bullets on a {slide.get('kind', 'content')} slide joined its bullets")
             bullets, left, right = (bullets + left + right)[:_MAX_BULLETS], [], []
-        elif bullets and (left or right):
-            notes.append(f"slides.{i}: bullets of a two_column slide moved to the left column")
-            left = (bullets + left)[:_MAX_BULLETS]
-            bullets = []
         slide["bullets"], slide["left"], slide["right"] = bullets, left, right

@@ -147,10 +147,13 @@ def _soft_regions(candidates, shade, score):
             continue
         x0, y0, x1, y1 = max(0, x - 4), max(0, y - 4), x + w + 4, y + h + 4
         part = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
-        ring = (cv2.dilate(part, kernel) > 0) & (part == 0) & background[y0:y1, x0:x1]
-        if ring.sum() < 8:
-            continue
-        keep[i] = float(np.percentile(grad[y0:y1, x0:x1][ring], 75)) < _SHARP
+        around = (cv2.dilate(part, kernel) > 0) & (part == 0)
+        ring = around & background[y0:y1, x0:x1]
+        if ring.sum() >= 8:
+            keep[i] = float(np.percentile(grad[y0:y1, x0:x1][ring], 75)) < _SHARP
+        else:  # enclosed: background seen through a handle (ringed by the object's own colours) is shadow-like;
+            # a pale object's face (ringed by its own sharp, shadow-coloured edge) is not
+            keep[i] = float(candidates[y0:y1, x0:x1][around].mean()) < 0.5
     return keep[labels] & (cand > 0)
 
 

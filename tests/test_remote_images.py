@@ -80,7 +80,7 @@ def test_remote_generation_matches_the_peer_b64_and_url(remote_studio, peer):
         row = remote_studio.log.get(result.generation_id)
         assert (row["backend"], row["model"], row["status"]) == ("openai-remote-images", model, "ok")
         assert remote_studio.artifacts.read(result.media[0].meta["artifact_id"]) == mine[0]
-    webp = remote_studio.generate_media(ImageRequest(model="peer/tiny-sd", prompt="a kite", size="64x64", format="webp"))
+    webp = remote_studio.generate_media(ImageRequest(model="peer/tiny-sd", prompt="kite", size="64x64", format="webp"))
     assert webp.media[0].mime == "image/webp" and Image.open(io.BytesIO(webp.media[0].data)).format == "WEBP"
 
 
@@ -163,8 +163,9 @@ class ComfyDouble:
             return 400, {"error": {"type": "prompt_no_outputs", "message": "Prompt has no outputs", "details": "",
                                    "extra_info": {}}, "node_errors": []}  # fmt: skip
         if node_errors:
-            return 400, {"error": {"type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed "
-                                   "validation", "details": "", "extra_info": {}}, "node_errors": node_errors}  # fmt: skip
+            error = {"type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation",
+                     "details": "", "extra_info": {}}  # fmt: skip
+            return 400, {"error": error, "node_errors": node_errors}
         prompt_id = str(uuid.uuid4())
         with self.lock:
             self.counter += 1
@@ -183,7 +184,8 @@ class ComfyDouble:
         if "FAIL" in text:
             entry["status"] = {"status_str": "error", "completed": False, "messages": [
                 ["execution_start", {"prompt_id": prompt_id}],
-                ["execution_error", {"prompt_id": prompt_id, "node_id": "3", "exception_message": "CUDA out of memory"}],
+                ["execution_error", {"prompt_id": prompt_id, "node_id": "3",
+                                     "exception_message": "CUDA out of memory"}],
             ]}  # fmt: skip
         else:
             colour = hashlib.sha256(f"{text}|{seed}".encode()).digest()[:3]
@@ -311,3 +313,74 @@ def test_comfyui_errors(tmp_path, comfy):
         with pytest.raises(RemoteError) as info:
             studio.generate_media(ImageRequest(model="comfy/ok", prompt="x", size="64x64"))
         assert info.value.status == 502 and "Cannot reach remote 'comfy'" in info.value.message
+
+
+# ---------------------------------------------------------------- OpenAI's own behaviour: a protocol double
+
+
+class OpenAIImagesDouble:
+    """Like api.openai.com for images: unknown arguments (zaowu's ``seed``) are a 400 naming
+    them, and answers are links to another host (a CDN) that must not receive the API key."""
+
+    def __init__(self):
+        self.api_headers: list[dict] = []
+        self.cdn_headers: list[dict] = []
+        self.picture = size_png(32, 48, (10, 120, 200))
+        self.api = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(self._api))
+        self.cdn = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(self._cdn))
+        self.base_url = f"http://127.0.0.1:{self.api.server_address[1]}/v1"
+        for server in (self.api, self.cdn):
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def close(self):
+        for server in (self.api, self.cdn):
+            server.shutdown()
+            server.server_close()
+
+    def _api(self, handler) -> tuple[int, bytes, str]:
+        self.api_headers.append(dict(handler.headers))
+        body = json.loads(handler.rfile.read(int(handler.headers["Content-Length"])))
+        if unknown := sorted(set(body) - {"model", "prompt", "n", "size", "response_format", "quality", "style"}):
+            error = {"message": f"Unrecognized request argument supplied: {unknown[0]}",
+                     "type": "invalid_request_error", "param": unknown[0], "code": None}  # fmt: skip
+            return 400, json.dumps({"error": error}).encode(), "application/json"
+        cdn = f"http://127.0.0.1:{self.cdn.server_address[1]}/img/1.png?sig=abc"
+        answer = {"created": 1, "data": [{"url": cdn, "revised_prompt": "a kite, revised"}]}
+        return 200, json.dumps(answer).encode(), "application/json"
+
+    def _cdn(self, handler) -> tuple[int, bytes, str]:
+        self.cdn_headers.append(dict(handler.headers))
+        return 200, self.picture, "image/png"
+
+    @staticmethod
+    def _handler(answer):
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _reply(self):
+                status, body, mime = answer(self)
+                self.send_response(status)
+                self.send_header("Content-Type", mime)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _reply
+
+        return Handler
+
+
+def test_server_without_seed_and_links_to_another_host(tmp_path):
+    double = OpenAIImagesDouble()
+    try:
+        remotes = {"oai": RemoteConfig(base_url=double.base_url, api_key="sk-test", image_models=["dall-e-2"])}
+        with Studio(Settings(data_dir=tmp_path / "client", remotes=remotes)) as studio:
+            result = studio.generate_media(ImageRequest(model="oai/dall-e-2", prompt="a kite", size="256x256", seed=3))
+    finally:
+        double.close()
+    media = result.media[0]
+    assert media.data == double.picture and media.meta["seed"] is None  # the server took no seed
+    assert media.meta["revised_prompt"] == "a kite, revised" and media.meta["size"] == "32x48"
+    assert len(double.api_headers) == 2 and all(h["Authorization"] == "Bearer sk-test" for h in double.api_headers)
+    assert double.cdn_headers and "Authorization" not in double.cdn_headers[0]

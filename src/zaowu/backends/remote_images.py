@@ -66,9 +66,9 @@ class RemoteImageBackend(_RemoteMixin, MediaBackend):
     def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
         assert isinstance(request, ImageRequest)
         check_prompt_request(request, f"'{self.model.id}' (a remote image server)")
+        answer_as = self.model.defaults.get("response_format", "b64_json")
         fields: dict[str, Any] = {"model": self.model.remote_model or self.model.id, "prompt": request.prompt,
-                                  "n": request.n, "size": request.size,
-                                  "response_format": self.model.defaults.get("response_format", "b64_json")}  # fmt: skip
+                                  "n": request.n, "size": request.size, "response_format": answer_as}  # fmt: skip
         if seed is not None:
             fields["seed"] = seed
         try:

@@ -6,6 +6,7 @@ the real Studio, the CLI and a real ``zaowu serve`` (/v1/images/generations and 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import os
@@ -128,6 +129,8 @@ def test_txt2img_img2img_inpaint_through_the_studio(studio, tiny_pipeline):
     inpaint = studio.generate_media(ImageRequest(model="tiny-sd", prompt="a blue bicycle", size="64x64", seed=3,
                                                  image=source, mask=left_half_mask(), format="webp"))  # fmt: skip
     assert i2i.media[0].meta["mode"] == "img2img" and inpaint.media[0].meta["mode"] == "inpaint"
+    logged = studio.log.get(inpaint.generation_id)["input"]
+    assert logged["image_sha256"] == hashlib.sha256(source).hexdigest() and len(logged["mask_sha256"]) == 64
     assert size_of(i2i.media[0].data) == size_of(inpaint.media[0].data) == (64, 64)
     assert inpaint.media[0].mime == "image/webp" and i2i.media[0].data != source
     i2i_again = studio.generate_media(ImageRequest(model="tiny-sd", prompt="a blue bicycle", size="64x64", seed=3,

@@ -10,6 +10,7 @@ structured output, and records every generation in the generation log.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -364,6 +365,9 @@ class Studio:
         shown = request.model_dump(mode="json", exclude={"audio", "image", "mask", "model", "seed"}, exclude_none=True)
         if isinstance(request, TranscriptionRequest):
             shown["audio_bytes"] = len(request.audio)
+        if isinstance(request, ImageRequest):  # uploaded images are recorded by hash, not kept in the log
+            shown.update({f"{k}_sha256": hashlib.sha256(v).hexdigest() for k in ("image", "mask")
+                          if (v := getattr(request, k)) is not None})  # fmt: skip
         gen_id = self.log.start(
             interface=interface, caller=caller, key_id=key_id, modality=modality.value, model=spec.id,
             model_sha256=spec.sha256, backend=spec.backend, params={}, seed=seed, input=shown,

@@ -18,6 +18,9 @@ from zaowu.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_MODEL = "smollm2-135m-instruct"
+# llama.cpp threads for tests (default: all cores). On a machine kept busy by other work, 1 is far
+# faster: llama.cpp's threads spin at barriers while descheduled.
+TEST_THREADS = int(os.environ["ZAOWU_TEST_THREADS"]) if os.environ.get("ZAOWU_TEST_THREADS") else None
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +53,7 @@ def settings(tmp_path, models_dir) -> Settings:
         default_chat_model=TEST_MODEL,
         n_ctx=2048,
         n_parallel=4,
+        n_threads=TEST_THREADS,
     )
 
 
@@ -80,6 +84,7 @@ class Server:
             "ZAOWU_DEFAULT_CHAT_MODEL": TEST_MODEL,
             "ZAOWU_N_CTX": "2048",
             "ZAOWU_N_PARALLEL": "4",
+            **({"ZAOWU_N_THREADS": str(TEST_THREADS)} if TEST_THREADS else {}),
             **(extra_env or {}),
         }
         self.log_path = data_dir / "server.log"

@@ -233,7 +233,7 @@ class Template(_Strict):
     def user_prompt(self, language: str, variables: dict[str, Any]) -> str:
         import jinja2
 
-        shown = dict(variables)
+        shown = {v.name: None for v in self.variables} | dict(variables)  # optional ones may be tested with `if`
         for var in self.variables:  # enums read as their label in the prompt's language
             if var.choices and var.name in shown:
                 labels = {c.value: getattr(c, language) or c.value for c in var.choices}

@@ -415,7 +415,8 @@ class _Runner:
     def run(self) -> WorkflowRun:
         spec, scope = self.checked.spec, {"inputs": self.row["inputs"]}
         for index, node_id in enumerate(self.checked.order):
-            self._report(index, node_id)(0.0, "starting")
+            if self.job is not None:  # each step's start is always recorded (progress writes are throttled)
+                self.job.progress(index / len(self.checked.order), f"{node_id}: starting", force=True)
             scope[node_id] = self._run_node(index, node_id, scope)
         outputs = {name: _resolve(value, scope) for name, value in spec.outputs.items()}
         self._save(status="succeeded", outputs=outputs, finished_at=time.time(), error=None, failed_step=None)

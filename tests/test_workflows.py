@@ -1,0 +1,145 @@
+"""The workflow engine: validation before running, typed connections, caching by content
+hash, a failed step named with its error, resume from it, runs as jobs with progress."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from zaowu.errors import InvalidRequest
+from zaowu.studio.engine import Studio
+from zaowu.studio.workflows import StepFailed, get_run, load_workflow, resume_workflow, run_workflow, validate_workflow
+
+
+@pytest.fixture
+def wstudio(settings):
+    with Studio(settings.model_copy(update={"plugins": ["tests.workflow_steps"]})) as s:
+        yield s
+
+
+def _graph(counter: str, flag: str = "/nonexistent-flag") -> dict:
+    return {
+        "id": "sum-then-flaky",
+        "inputs": {"x": {"type": "number"}, "y": {"type": "number", "default": 2}},
+        "nodes": {
+            "first": {"step": "test.add", "with": {"a": "${inputs.x}", "b": "${inputs.y}", "counter": counter}},
+            "second": {"step": "test.add", "with": {"a": "${first.sum}", "b": 10, "counter": counter}},
+            "flaky": {"step": "test.flaky", "with": {"value": "${second.sum}", "flag": flag, "counter": counter}},
+            "note": {"step": "test.add", "with": {"a": "${flaky.value}", "counter": counter}},
+        },
+        "outputs": {"total": "${note.sum}", "text": "first was ${first.label}", "file": "${flaky.file}"},
+    }
+
+
+def _problem(wstudio, graph: dict) -> InvalidRequest:
+    with pytest.raises(InvalidRequest) as e:
+        validate_workflow(load_workflow(graph), wstudio.workflow_steps)
+    return e.value
+
+
+def test_validation_names_each_problem(wstudio, tmp_path):
+    good = _graph(str(tmp_path / "c"))
+    validate_workflow(load_workflow(good), wstudio.workflow_steps)
+
+    bad = _graph("c")
+    bad["nodes"]["second"]["step"] = "test.nope"
+    assert _problem(wstudio, bad).param == "nodes.second.step"
+
+    bad = _graph("c")
+    bad["nodes"]["second"]["with"]["a"] = "${ghost.sum}"
+    err = _problem(wstudio, bad)
+    assert err.param == "nodes.second.with.a" and "ghost" in err.message
+
+    bad = _graph("c")
+    bad["nodes"]["second"]["with"]["a"] = "${first.total}"
+    assert "no output 'total'" in _problem(wstudio, bad).message
+
+    bad = _graph("c")
+    bad["nodes"]["second"]["with"]["a"] = "${first.label}"  # a string into a number input
+    err = _problem(wstudio, bad)
+    assert err.param == "nodes.second.with.a" and "type mismatch" in err.message
+
+    bad = _graph("c")
+    del bad["nodes"]["first"]["with"]["a"]
+    err = _problem(wstudio, bad)
+    assert err.param == "nodes.first.with.a" and "missing" in err.message
+
+    bad = _graph("c")
+    bad["nodes"]["first"]["with"]["a"] = "${note.sum}"  # first → … → note → first
+    assert "cycle" in _problem(wstudio, bad).message
+
+    bad = _graph("c")
+    bad["nodes"]["first"]["with"]["colour"] = "red"
+    assert _problem(wstudio, bad).param == "nodes.first.with.colour"
+
+    bad = _graph("c")
+    bad["outputs"]["x"] = "${inputs.zzz}"
+    assert _problem(wstudio, bad).param == "outputs.x"
+
+    with pytest.raises(InvalidRequest) as e:
+        load_workflow("id: x\nnodes: [unclosed")
+    assert e.value.param == "workflow"
+
+
+def _count(counter) -> dict[str, int]:
+    lines = counter.read_text().split() if counter.exists() else []
+    return {n: lines.count(n) for n in set(lines)}
+
+
+def test_run_cache_failure_and_resume(wstudio, tmp_path):
+    counter, flag = tmp_path / "count", tmp_path / "flag"
+    spec = load_workflow(_graph(str(counter), str(flag)))
+
+    run = run_workflow(wstudio, spec, {"x": 1}, seed=5)
+    assert run.status == "succeeded"
+    assert run.outputs["total"] == 130 and run.outputs["text"] == "first was 1+2"
+    assert wstudio.artifacts.read(run.outputs["file"]["id"]) == b"value=13"
+    assert _count(counter) == {"first": 1, "second": 1, "flaky": 1, "note": 1}
+    assert [s["status"] for s in run.steps.values()] == ["done"] * 4
+
+    again = run_workflow(wstudio, spec, {"x": 1}, seed=5)  # same inputs and seed: every step from the cache
+    assert again.outputs == run.outputs and again.id != run.id
+    assert _count(counter) == {"first": 1, "second": 1, "flaky": 1, "note": 1}
+    assert {s["status"] for s in again.steps.values()} == {"cached"}
+    assert again.artifacts == run.artifacts
+
+    flag.write_text("broken")
+    with pytest.raises(StepFailed) as e:
+        run_workflow(wstudio, spec, {"x": 3}, seed=5)
+    failed = get_run(wstudio, e.value.run_id)
+    assert e.value.node == "flaky" and e.value.param == "nodes.flaky"
+    assert failed.status == "failed" and failed.failed_step == "flaky" and "flag file exists" in failed.error
+    assert failed.steps["first"]["status"] == "done" and failed.steps["note"]["status"] == "pending"
+    before = _count(counter)
+
+    flag.unlink()  # the cause is fixed: resume runs only the failed step and what follows it
+    resumed = resume_workflow(wstudio, failed.id)
+    after = _count(counter)
+    assert resumed.id == failed.id and resumed.status == "succeeded" and resumed.outputs["total"] == 150
+    assert after["first"] == before["first"] and after["second"] == before["second"]
+    assert after["flaky"] == before["flaky"] + 1 and after["note"] == before.get("note", 0) + 1
+    assert resumed.steps["first"]["status"] == "cached" and resumed.steps["flaky"]["status"] == "done"
+
+
+def test_bad_inputs_name_the_field(wstudio, tmp_path):
+    spec = load_workflow(_graph(str(tmp_path / "c")))
+    for inputs, param in (({}, "inputs.x"), ({"x": "one"}, "inputs.x"), ({"x": 1, "z": 2}, "inputs.z")):
+        with pytest.raises(InvalidRequest) as e:
+            run_workflow(wstudio, spec, inputs)
+        assert e.value.param == param
+
+
+def test_workflow_runs_as_a_job_with_per_step_progress(wstudio, tmp_path):
+    graph = _graph(str(tmp_path / "c"))
+    job = wstudio.jobs.submit("workflow", {"workflow": graph, "inputs": {"x": 4}, "seed": 1})
+    wstudio.start_workers(1)
+    deadline = time.monotonic() + 60
+    while wstudio.jobs.get(job["id"])["state"] not in ("succeeded", "failed") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    done = wstudio.jobs.get(job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert done["result"]["outputs"]["total"] == 160
+    messages = [e["data"].get("message") for e in wstudio.jobs.events(job["id"]) if e["type"] == "progress"]
+    for node in ("first", "second", "flaky", "note"):
+        assert any(m and m.startswith(node) for m in messages), messages

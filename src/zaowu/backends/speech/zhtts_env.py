@@ -95,16 +95,23 @@ class PythonEnv:
 
     def create(self, requirements: list[str], constraints: list[str] = (), wheelhouse: Path | None = None,
                progress: Progress | None = None) -> Path:  # fmt: skip
-        """Build the environment (replacing any unfinished one) and write the marker last."""
-        report = progress or (lambda fraction, message: None)
+        """Build the environment (replacing any unfinished one) and write the marker last.
+        Concurrent pulls of one environment wait for each other (a file lock beside it)."""
+        import fcntl
+
         for req in [*requirements, *constraints]:
             if "==" not in req:
                 raise ZaowuError(f"requirement '{req}' must pin a version with ==")
-        if self.installed():
-            return self.marker
+        self.root.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.root.parent / f".{self.root.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not self.installed():
+                self._build(requirements, constraints, wheelhouse, progress or (lambda fraction, message: None))
+        return self.marker
+
+    def _build(self, requirements: list[str], constraints: list[str], wheelhouse: Path | None, report: Progress) -> None:
         if self.root.exists():
             shutil.rmtree(self.root)  # a build that did not finish
-        self.root.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         try:
             report(0.02, "creating the virtual environment")
@@ -124,7 +131,6 @@ class PythonEnv:
             shutil.rmtree(self.root, ignore_errors=True)
             raise
         report(1.0, f"environment ready in {time.perf_counter() - started:.0f} s")
-        return self.marker
 
     def _pip_install(self, requirements: list[str], constraints: Path, wheelhouse: Path | None) -> None:
         base = [str(self.python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",

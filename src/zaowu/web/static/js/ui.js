@@ -1,7 +1,7 @@
 // Small DOM helpers shared by every page: an element builder, labelled fields, error display
 // that highlights the field the server named, media previews and a job progress view.
 import { t } from "./i18n.js";
-import { ApiError, del, followJob } from "./api.js";
+import { ApiError, del, followJob, get } from "./api.js";
 
 let uid = 0;
 export const nextId = (p = "f") => `${p}-${++uid}`;
@@ -128,4 +128,12 @@ export function fmtTime(iso) {
   if (!iso) return "";
   const d = typeof iso === "number" ? new Date(iso * 1000) : new Date(iso);
   return d.toLocaleString();
+}
+
+// The list at `path`, or null after telling the user why not (404: this server lacks the feature).
+export async function loadList(main, path, unavailableKey) {
+  try { return (await get(path)).data; } catch (e) {
+    main.append(h("p", { class: "notice" }, e instanceof ApiError && e.status === 404 ? t(unavailableKey) : e.message));
+    return null;
+  }
 }

@@ -1,9 +1,9 @@
 // Apps: forms from each app's typed input, a run as a job with live progress, then the result
 // (tables and text) with previews and downloads of its files (storefront shown in a frame).
-import { h, errorBox, showError, jobView, preview, select, field } from "../ui.js";
+import { h, loadList, errorBox, showError, jobView, preview, select, field } from "../ui.js";
 import { t, pick } from "../i18n.js";
-import { get, post, ApiError } from "../api.js";
-import { schemaForm } from "../form.js";
+import { post } from "../api.js";
+import { schemaForm, exampleButtons } from "../form.js";
 import { loadModels } from "./chat.js";
 
 // Any JSON value as readable HTML: text, lists, tables for lists of objects, nested sections.
@@ -24,11 +24,8 @@ export function renderValue(v, depth = 0) {
 
 export async function render(main, params) {
   main.append(h("h1", {}, t("nav.apps")));
-  let apps;
-  try { apps = (await get("/v1/apps")).data; } catch (e) {
-    main.append(h("p", { class: "notice" }, e instanceof ApiError && e.status === 404 ? t("apps.unavailable") : e.message));
-    return;
-  }
+  const apps = await loadList(main, "/v1/apps", "apps.unavailable");
+  if (!apps) return;
   const detail = h("section", { id: "app-detail" });
   const cards = h("div", { class: "grid", id: "app-list" }, ...apps.map((a) => {
     const b = h("button", { type: "button", class: "card", "data-app": a.id }, h("h3", {}, pick(a.title)), h("p", {}, pick(a.description)));
@@ -48,7 +45,7 @@ async function open(app, detail, values) {
   const progress = h("div", { id: "app-progress" });
   const result = h("div", { id: "app-result" });
   const el = h("form", { class: "panel", "data-app": app.id }, h("h2", {}, pick(app.title)), h("p", { class: "hint" }, pick(app.description)),
-    form.el, field(t("common.model"), model), err, h("div", { class: "row" }, run), progress, result);
+    exampleButtons(app.examples, form), form.el, field(t("common.model"), model), err, h("div", { class: "row" }, run), progress, result);
   detail.replaceChildren(el);
   el.scrollIntoView({ block: "start" });
   el.addEventListener("submit", async (ev) => {

@@ -1,19 +1,16 @@
 // Templates: browse by category, a form generated from the template's typed variables, run
 // (streamed), then copy or export the result.
-import { h, field, errorBox, showError, copyButton, download, select } from "../ui.js";
+import { h, loadList, field, errorBox, showError, copyButton, download, select } from "../ui.js";
 import { t, pick } from "../i18n.js";
-import { get, stream, ApiError } from "../api.js";
-import { schemaForm } from "../form.js";
+import { get, stream } from "../api.js";
+import { schemaForm, exampleButtons } from "../form.js";
 import { loadModels } from "./chat.js";
 import { renderValue } from "./apps.js";
 
 export async function render(main, params) {
   main.append(h("h1", {}, t("nav.templates")));
-  let list;
-  try { list = (await get("/v1/templates")).data; } catch (e) {
-    main.append(h("p", { class: "notice" }, e instanceof ApiError && e.status === 404 ? t("templates.unavailable") : e.message));
-    return;
-  }
+  const list = await loadList(main, "/v1/templates", "templates.unavailable");
+  if (!list) return;
   const categories = [...new Set(list.map((x) => x.category))].sort();
   const cat = select([["", t("templates.all")], ...categories.map((c) => [c, t(`category.${c}`)])], params.category || "", { name: "category" });
   const search = h("input", { type: "search", name: "q", placeholder: t("templates.search") });
@@ -49,14 +46,9 @@ async function open(id, detail, params = {}) {
   const out = h("div", { class: "output", id: "template-output", "aria-live": "polite" });
   const structured = h("div", { id: "template-structured" });
   const tools = h("div", { class: "row", hidden: true });
-  const examples = (tpl.examples || []).map((ex, i) => {
-    const b = h("button", { type: "button" }, t("templates.example", { n: i + 1 }));
-    b.addEventListener("click", () => form.fill(ex));
-    return b;
-  });
   const el = h("form", { class: "panel", "data-template": tpl.id },
     h("h2", {}, pick(tpl.title)), h("p", { class: "hint" }, pick(tpl.description)),
-    examples.length ? h("div", { class: "row" }, h("span", {}, t("templates.examples")), ...examples) : null,
+    exampleButtons(tpl.examples, form),
     form.el, h("div", { class: "cols" }, field(t("common.language"), lang), field(t("common.model"), model)),
     field(t("common.seed"), seed, t("common.seed_hint")), err, h("div", { class: "row" }, run, stop), out, structured, tools);
   detail.replaceChildren(el);

@@ -208,6 +208,7 @@ def test_history_filters_and_re_runs_with_the_same_seed(web_server, studio_page)
     pg = studio_page.page
     studio_page.open("history")
     pg.select_option('select[name="modality"]', "text")
+    pg.wait_for_function("![...document.querySelectorAll('#history-list article')].some((a) => a.textContent.includes('Image'))")
     row = pg.locator("article[data-generation]", has_text="Name a colour.").first
     row.wait_for()
     assert "4242" in row.inner_text()

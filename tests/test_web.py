@@ -184,6 +184,28 @@ def test_music_from_the_home_page_plays(studio_page):
     studio_page.shot("audio-music")
 
 
+def test_speak_then_transcribe_the_speech_with_subtitles(studio_page, tmp_path):
+    pg = studio_page.page
+    studio_page.open("audio")
+    pg.locator('select[name="voice"]').select_option("joe")
+    pg.fill('textarea[name="input"]', "Fresh bread every morning.")
+    pg.click("button.primary:has-text('Speak')")
+    _wait_for_result(pg, "#speech-output audio")
+    pg.wait_for_function("document.querySelector('#speech-output audio').duration > 0.5")
+    wav = httpx.get(studio_page.base_url + pg.locator("#speech-output audio").get_attribute("src")).content
+    (tmp_path / "bread.wav").write_bytes(wav)
+    pg.click("#tab-transcribe")
+    pg.set_input_files('input[name="file"]', str(tmp_path / "bread.wav"))
+    pg.click("button.primary:has-text('Transcribe')")
+    _wait_for_result(pg, "#transcript ol.subtitles li")
+    assert "bread" in pg.locator("#transcript").inner_text().lower()
+    with pg.expect_download() as download:
+        pg.click("text=Download SRT")
+    srt = download.value.path().read_text()
+    assert srt.startswith("1\n00:00:00,") and "bread" in srt.lower()
+    studio_page.shot("audio-transcript")
+
+
 def test_job_progress_moves_and_cancel_works(web_server, studio_page):
     base = web_server.base_url
     job = httpx.post(f"{base}/v1/jobs", json={"kind": "steps", "request": {"steps": 300, "step_seconds": 0.1,

@@ -8,7 +8,7 @@ import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +18,7 @@ from ..studio.music import compose_music
 from ..types import MusicRequest, SpeechRequest, TranscriptionRequest
 from .auth import caller_name, scope
 from .routes_jobs import accepted_job
+from .streaming import ThreadedStream
 
 router = APIRouter(prefix="/v1/audio")
 
@@ -33,6 +34,7 @@ class SpeechBody(BaseModel):
     language: str | None = None
     response_format: Literal["wav", "mp3", "opus", "flac"] = "wav"
     speed: float = Field(1.0, ge=0.25, le=4.0)
+    stream: bool = Field(False, description="send the WAV as sentences finish (long text)")
     async_: bool = Field(False, alias="async")
 
 
@@ -63,10 +65,34 @@ async def speech(request: Request, body: SpeechBody, principal: Principal = scop
                         speed=body.speed, format=body.response_format)  # fmt: skip
     who = _who(request, principal)
     if body.async_:
+        if body.stream:
+            raise InvalidRequest("'async' and 'stream' cannot be combined.", param="stream")
         return await accepted_job(studio, "speech", req.model_dump(mode="json"), who["caller"], who["key_id"])
+    if body.stream:
+        return await _streamed_speech(studio, req, body, who)
     result = await run_in_threadpool(lambda: studio.generate_media(req, **who))
     media = result.media[0]
     return Response(media.data, media_type=media.mime, headers=_media_headers(result, media))
+
+
+async def _streamed_speech(studio, req: SpeechRequest, body: SpeechBody, who: dict[str, Any]) -> StreamingResponse:
+    if body.response_format != "wav":
+        raise InvalidRequest("Streaming sends WAV; set response_format to 'wav' or leave out 'stream'.",
+                             param="response_format")  # fmt: skip
+    blocks = await run_in_threadpool(lambda: studio.stream_media(req, **who))
+    chunks = ThreadedStream(blocks)
+    first = await chunks.next()  # the header; errors before it keep their status code
+
+    async def audio():
+        item = first
+        try:
+            while item is not None:
+                yield item
+                item = await chunks.next()
+        finally:
+            chunks.stop()
+
+    return StreamingResponse(audio(), media_type="audio/wav", headers={"X-Zaowu-Generation-Id": blocks.generation_id})
 
 
 @router.post("/transcriptions")

@@ -28,9 +28,19 @@ from ..studio.db import workflow_runs
 from ..studio.templates import Localized
 from ..studio.workflows import WorkflowRun, WorkflowSpec, resume_workflow, run_workflow
 
-__all__ = ["App", "AppInput", "AppRun", "get_app", "list_apps", "run_app", "resume_app", "validate_input"]
+__all__ = ["App", "AppInput", "AppRun", "get_app", "list_apps", "run_app", "resume_app", "validate_input",
+           "token_budget"]
 
 log = logging.getLogger(__name__)
+
+
+def token_budget(max_chars: int, language: str) -> int:
+    """max_tokens that fits a schema's longest possible output of ``max_chars`` characters.
+
+    Constrained decoding stops at max_tokens and cuts the JSON, so the budget must cover
+    the worst case: small English-centric tokenizers (SmolLM2) spend up to ~3 tokens per
+    Chinese character (Qwen about 1); English text is at most ~1 token per character."""
+    return min(6000, 64 + int(max_chars * (3.2 if language == "zh" else 1.0)))
 
 
 class AppInput(BaseModel):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, WorkflowRun, WorkflowSpec
-from .base import App, AppInput
+from .base import App, AppInput, token_budget
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class Copywriter(App):
     def workflow(self, input: CopywriterInput) -> WorkflowSpec:
         lang = input.language or detect_language(input.product + input.facts)
         channel = CHANNELS[input.channel]
-        per_variant = channel.title_max + channel.body_max + channel.hashtags[1] * 12
+        per_variant = channel.title_max + channel.body_max + channel.hashtags[1] * 24
         return WorkflowSpec.model_validate({
             "id": "copywriter",
             "inputs": {"input": {"type": "object"}},
@@ -171,7 +171,7 @@ class Copywriter(App):
                 "write": {"step": "text.structured", "with": {
                     "system": _system(channel, input.tone, lang), "prompt": _user(input, lang),
                     "json_schema": channel_schema(channel, input.variants),
-                    "max_tokens": min(4096, 64 + int(input.variants * per_variant * 1.6)), "temperature": 0.8}},
+                    "max_tokens": token_budget(input.variants * per_variant, lang), "temperature": 0.8}},
                 "save": {"step": "file.text", "with": {"name": "copy.json", "mime": "application/json",
                                                        "text": "${write.text}"}},
             },

@@ -1,8 +1,8 @@
 """Office documents: an instruction → a real XLSX, DOCX or PPTX (and optionally its PDF).
 
 The language model plans the content under the plan's JSON schema (constrained
-decoding), the plan is repaired where a small model is careless (a chart naming a
-column that doesn't exist, rows longer than the header…), then the office renderers
+decoding), ``office.from_llm`` repairs what a small model gets careless about (a chart
+naming a column that doesn't exist, rows longer than the header…), then the office renderers
 write the file: typed cells, formulas and a chart; headings, tables and styles; slides
 on real layouts with speaker notes.
 """
@@ -16,8 +16,6 @@ from pydantic import BaseModel, Field
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
 from .base import App, AppInput
-
-_NUMERIC = {"integer", "number", "currency", "percent"}
 
 _GUIDE = {
     ("xlsx", "zh"): "你是一名擅长做表格的办公助理。根据用户的要求设计一个 Excel 工作簿：列要有明确的表头和正确的类型"
@@ -63,50 +61,6 @@ def plan_schema(fmt: str) -> dict[str, Any]:
     return {"xlsx": WorkbookPlan, "docx": DocumentPlan, "pptx": DeckPlan}[fmt].llm_schema()
 
 
-def repair_plan(fmt: str, plan: dict[str, Any], lang: str) -> dict[str, Any]:
-    """Make a model-written plan renderable without changing what it says."""
-    plan = {**plan, "language": lang}
-    if fmt == "xlsx":
-        names: set[str] = set()
-        for i, sheet in enumerate(plan.get("sheets", [])):
-            _repair_sheet(sheet, i, names)
-    elif fmt == "docx":
-        for section in plan.get("sections", []):
-            if table := section.get("table"):
-                width = len(table.get("headers", []))
-                table["rows"] = [row[:width] for row in table.get("rows", [])] if width else []
-                if not width:
-                    section.pop("table")
-    elif fmt == "pptx":
-        for slide in plan.get("slides", []):
-            if slide.get("kind") != "two_column":
-                slide.pop("left", None), slide.pop("right", None)
-    return plan
-
-
-def _repair_sheet(sheet: dict[str, Any], index: int, names: set[str]) -> None:
-    name = (sheet.get("name") or f"Sheet{index + 1}")[:31]
-    while name.casefold() in names:
-        name = f"{name[:28]}_{index + 1}"
-    names.add(name.casefold())
-    sheet["name"] = name
-    seen: set[str] = set()
-    for j, col in enumerate(sheet.get("columns", [])):
-        while col["header"] in seen:
-            col["header"] = f"{col['header']} {j + 1}"
-        seen.add(col["header"])
-        if col.get("total", "none") != "none" and col.get("type") not in _NUMERIC:
-            col["total"] = "none"
-    width = len(sheet.get("columns", []))
-    sheet["rows"] = [row[:width] for row in sheet.get("rows", [])] or [[""]]
-    chart = sheet.get("chart")
-    if chart:
-        types = {c["header"]: c.get("type", "text") for c in sheet.get("columns", [])}
-        chart["values"] = [v for v in chart.get("values", []) if types.get(v) in _NUMERIC]
-        if chart.get("category") not in types or not chart["values"]:
-            sheet.pop("chart")
-
-
 class RepairPlan(Step):
     id = "office.repair_plan"
     title = "Make a model-written office plan renderable"
@@ -120,7 +74,10 @@ class RepairPlan(Step):
         plan: dict[str, Any]
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
-        return self.Outputs(plan=repair_plan(inputs.format, inputs.plan, inputs.language))
+        from ..studio.office import from_llm
+
+        plan = from_llm(inputs.format, {**inputs.plan, "language": inputs.language})
+        return self.Outputs(plan=plan.model_dump(mode="json"))
 
 
 class OfficeDocs(App):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
-from .base import App, AppInput
+from .base import App, AppInput, token_budget
 from .storefront import Product, Storefront, build_files, build_preview, build_zip
 
 
@@ -184,14 +184,14 @@ class StoreKit(App):
             "nodes": {
                 "plan": {"step": "text.structured", "with": {
                     "system": _BRAND[lang], "prompt": input.idea, "json_schema": brand_schema(n),
-                    "max_tokens": 500 + 160 * n, "temperature": 0.7}},
+                    "max_tokens": token_budget(450 + 120 * n, lang), "temperature": 0.7}},
                 "brand": {"step": "storekit.brand", "with": {"plan": "${plan.output}"}},
                 "logo": {"step": "image.design", "with": {"prompt": logo_prompt, "kind": "logo", "size": "512x512"}},
                 "cards": {"step": "storekit.cards", "with": {"store": "${brand.name}", "products": "${brand.products}",
                                                              "language": lang}},
                 "copy": {"step": "text.structured", "with": {
                     "system": _COPY[lang], "prompt": copy_prompt, "json_schema": copy_schema(n, lang),
-                    "max_tokens": 200 + 330 * n, "temperature": 0.7}},
+                    "max_tokens": token_budget((270 if lang == "zh" else 620) * n, lang), "temperature": 0.7}},
                 "site": {"step": "storekit.site", "with": {"brand": "${plan.output}", "texts": "${copy.output}",
                                                            "logo": "${logo.images}", "cards": "${cards.cards}",
                                                            "language": lang}},

@@ -392,6 +392,76 @@ class Studio:
         return result.model_copy(update={"generation_id": gen_id, "seed": result.seed if result.seed is not None else seed})
 
 
+    def stream_media(self, request: SpeechRequest, *, interface: str = "python", caller: str | None = None,
+                     key_id: str | None = None) -> Iterator[bytes]:  # fmt: skip
+        """Stream a media backend's output as it is produced (speech: a WAV whose blocks come as
+        sentences finish). Bad input raises here, before the first byte; when the stream ends the
+        whole output is stored as an artifact and the generation logged (cancelled if cut short)."""
+        modality = _MEDIA_MODALITY[type(request)]
+        spec, backend = self.load(request.model, modality)
+        if not callable(getattr(backend, "stream", None)):
+            raise InvalidRequest(f"'{spec.id}' cannot stream its output; leave out 'stream'.", param="stream")
+        blocks = backend.stream(request)
+        shown = request.model_dump(mode="json", exclude={"model"}, exclude_none=True)
+        gen_id = self.log.start(interface=interface, caller=caller, key_id=key_id, modality=modality.value,
+                                model=spec.id, model_sha256=spec.sha256, backend=spec.backend,
+                                params={"stream": True}, seed=None, input=shown)  # fmt: skip
+        return _MediaStream(self, blocks, gen_id, modality, caller, key_id)
+
+
+class _MediaStream(Iterator[bytes]):
+    """The blocks of a streamed media output; logs and stores the whole when it ends."""
+
+    def __init__(self, studio: "Studio", blocks: Iterator[bytes], gen_id: str, modality: Modality,
+                 caller: str | None, key_id: str | None):  # fmt: skip
+        self.generation_id = gen_id
+        self._studio, self._blocks, self._modality = studio, blocks, modality
+        self._caller, self._key_id = caller, key_id
+        self._parts: list[bytes] = []
+        self._started = time.perf_counter()
+        self._done = False
+
+    def __next__(self) -> bytes:
+        try:
+            block = next(self._blocks)
+        except StopIteration:
+            self._finish("ok")
+            raise
+        except Exception as exc:
+            self._finish("error", exc.message if isinstance(exc, ZaowuError) else f"{type(exc).__name__}: {exc}")
+            raise
+        self._parts.append(block)
+        return block
+
+    def close(self) -> None:
+        getattr(self._blocks, "close", lambda: None)()
+        self._finish("cancelled")
+
+    def _finish(self, status: str, error: str | None = None) -> None:
+        if self._done:
+            return
+        self._done = True
+        data, output, seconds = _sized_wav(b"".join(self._parts)), None, 0.0
+        if status == "ok" and data:
+            rate = int.from_bytes(data[24:28], "little") or 1
+            seconds = (len(data) - 44) / (2 * rate)
+            row = self._studio.artifacts.put(data, "audio/wav", name=f"{self._modality.value}.wav",
+                                             generation_id=self.generation_id, caller=self._caller,
+                                             key_id=self._key_id, meta={"duration": seconds, "format": "wav"})  # fmt: skip
+            output = json.dumps({"artifacts": [{"id": row["id"], "mime": "audio/wav", "bytes": len(data)}],
+                                 "media_seconds": seconds})  # fmt: skip
+        self._studio.log.finish(self.generation_id, status=status, output=output, error=error,
+                                duration_ms=(time.perf_counter() - self._started) * 1000)  # fmt: skip
+        self._studio.keys.add_usage(self._key_id, media_seconds=seconds)
+
+
+def _sized_wav(data: bytes) -> bytes:
+    """A streamed WAV's open-ended header (sizes 0xFFFFFFFF) with the real sizes filled in."""
+    if len(data) < 44 or data[:4] != b"RIFF" or data[36:40] != b"data":
+        return data
+    return data[:4] + (len(data) - 8).to_bytes(4, "little") + data[8:40] + (len(data) - 44).to_bytes(4, "little") + data[44:]
+
+
 def _media_name(modality: Modality, media) -> str:
     ext = media.meta.get("format") or media.mime.split("/")[-1].split(";")[0]
     ext = {"midi": "mid", "mpeg": "mp3", "plain": "txt"}.get(ext, ext)

@@ -152,7 +152,9 @@ def _from_home(studio_page, quick: str, page: str, fill: dict[str, str], button:
     return pg
 
 
-IMAGE_SHOWN = "(() => { const i = document.querySelector('#image-grid img'); return i && i.complete && i.naturalWidth > 0; })()"
+IMAGE_SHOWN = (
+    "(() => { const i = document.querySelector('#image-grid img'); return i && i.complete && i.naturalWidth > 0; })()"
+)
 
 
 def test_poster_from_the_home_page_and_its_text_re_rendered(studio_page):
@@ -213,7 +215,9 @@ def test_job_progress_moves_and_cancel_works(web_server, studio_page):
     pg = studio_page.page
     studio_page.open("jobs")
     bar = pg.locator(f'tr[data-job="{job["id"]}"] progress')
-    pg.wait_for_function(f"(() => {{ const b = document.querySelector('tr[data-job=\"{job['id']}\"] progress'); return b && b.value > 0; }})()")
+    pg.wait_for_function(
+        f"(() => {{ const b = document.querySelector('tr[data-job=\"{job['id']}\"] progress'); return b && b.value > 0; }})()"
+    )
     first = float(bar.evaluate("b => b.value"))
     pg.wait_for_function(f"document.querySelector('tr[data-job=\"{job['id']}\"] progress').value > {first}")
     studio_page.shot("jobs-running")
@@ -224,13 +228,23 @@ def test_job_progress_moves_and_cancel_works(web_server, studio_page):
 
 def test_history_filters_and_re_runs_with_the_same_seed(web_server, studio_page):
     base = web_server.base_url
-    r = httpx.post(f"{base}/v1/chat/completions", timeout=120, json={
-        "model": TEST_MODEL, "seed": 4242, "max_tokens": 8, "messages": [{"role": "user", "content": "Name a colour."}]})
+    r = httpx.post(
+        f"{base}/v1/chat/completions",
+        timeout=120,
+        json={
+            "model": TEST_MODEL,
+            "seed": 4242,
+            "max_tokens": 8,
+            "messages": [{"role": "user", "content": "Name a colour."}],
+        },
+    )
     assert r.status_code == 200, r.text
     pg = studio_page.page
     studio_page.open("history")
     pg.select_option('select[name="modality"]', "text")
-    pg.wait_for_function("![...document.querySelectorAll('#history-list article')].some((a) => a.textContent.includes('Image'))")
+    pg.wait_for_function(
+        "![...document.querySelectorAll('#history-list article')].some((a) => a.textContent.includes('Image'))"
+    )
     row = pg.locator("article[data-generation]", has_text="Name a colour.").first
     row.wait_for()
     assert "4242" in row.inner_text()
@@ -270,7 +284,9 @@ def test_app_run_shows_live_progress_then_its_page_and_files(studio_page):
     form.locator('[name="step_seconds"]').fill("0.3")
     form.locator("button.primary").click()
     bar = pg.locator("#app-progress progress")
-    pg.wait_for_function("(() => { const b = document.querySelector('#app-progress progress'); return b && b.value > 0; })()")
+    pg.wait_for_function(
+        "(() => { const b = document.querySelector('#app-progress progress'); return b && b.value > 0; })()"
+    )
     first = float(bar.evaluate("b => b.value"))
     pg.wait_for_function(f"document.querySelector('#app-progress progress').value > {first}")  # it moves
     studio_page.shot("apps-running")
@@ -291,8 +307,11 @@ def test_app_and_template_forms_come_from_their_schemas(web_server, studio_page)
         pg.locator(f'#app-list [data-app="{app["id"]}"]').click()
         form = pg.locator(f'#app-detail form[data-app="{app["id"]}"]')
         form.wait_for()
-        names = set(form.locator(".schema-form [name], .schema-form [data-name]").evaluate_all(
-            "els => els.map(e => e.getAttribute('name') || e.dataset.name)"))
+        names = set(
+            form.locator(".schema-form [name], .schema-form [data-name]").evaluate_all(
+                "els => els.map(e => e.getAttribute('name') || e.dataset.name)"
+            )
+        )
         assert names == set(app["input_schema"]["properties"]), app["id"]  # every field, no UI code per app
         for name in app["input_schema"].get("required", []):
             assert form.locator(f'[name="{name}"]').get_attribute("required") is not None
@@ -303,7 +322,9 @@ def test_app_and_template_forms_come_from_their_schemas(web_server, studio_page)
     form = pg.locator("#template-detail form")
     form.wait_for()
     first = next(iter(tpl["input_schema"]["properties"]))
-    form.locator(f'[name="{first}"]').evaluate("e => { e.removeAttribute('required'); e.removeAttribute('minlength'); e.value = ''; }")
+    form.locator(f'[name="{first}"]').evaluate(
+        "e => { e.removeAttribute('required'); e.removeAttribute('minlength'); e.value = ''; }"
+    )
     form.locator("button.primary").click()
     pg.wait_for_selector(f'#template-detail [name="{first}"].invalid')
     assert first in pg.locator("#template-detail p.error").inner_text()
@@ -312,7 +333,9 @@ def test_app_and_template_forms_come_from_their_schemas(web_server, studio_page)
 
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory, models_dir):
-    srv = Server(tmp_path_factory.mktemp("web-auth"), _test_models(tmp_path_factory, models_dir), {"ZAOWU_AUTH": "required"})
+    srv = Server(
+        tmp_path_factory.mktemp("web-auth"), _test_models(tmp_path_factory, models_dir), {"ZAOWU_AUTH": "required"}
+    )
     yield srv
     srv.stop()
 
@@ -378,7 +401,9 @@ def test_studio_endpoints_scope_history_and_keys_by_key(auth_server):
     assert "key" not in httpx.get(f"{base}/v1/keys", headers=as_admin).json()["data"][-1]
     bad = httpx.post(f"{base}/v1/keys", headers=as_admin, json={"name": "x", "scopes": ["paint"]})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "scope"
-    assert httpx.get(f"{base}/v1/generations", headers={"Authorization": f"Bearer {created['key']}"}).json()["data"] == []
+    assert (
+        httpx.get(f"{base}/v1/generations", headers={"Authorization": f"Bearer {created['key']}"}).json()["data"] == []
+    )
     httpx.delete(f"{base}/v1/keys/temp", headers=as_admin)
     assert httpx.get(f"{base}/v1/generations", headers={"Authorization": f"Bearer {created['key']}"}).status_code == 401
     # pulling: admins only, an unknown model is refused before a job is queued

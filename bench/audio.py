@@ -39,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models-dir", type=Path, default=ROOT / ".cache" / "models")
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--only", choices=("music", "english", "mandarin"), help="run one group of rows")
+    parser.add_argument("--only", choices=("music", "english", "mandarin", "endpoints"), help="run one group of rows")
     args = parser.parse_args()
 
     import tempfile
@@ -52,7 +52,9 @@ def main() -> None:
     notes: list[str] = []
     if args.only in (None, "music"):
         music(args.repeat, rows)
-    if args.only != "music":
+    if args.only in (None, "endpoints"):
+        endpoints(args.models_dir, args.repeat, rows)
+    if args.only not in ("music", "endpoints"):
         studio = Studio(Settings(data_dir=Path(tempfile.mkdtemp()), models_dir=args.models_dir))
         studio.catalog.pull("whisper-base")  # no-op when present; sha256-verified otherwise
         whisper = studio.load("whisper-base", Modality.transcription)[1]
@@ -66,6 +68,61 @@ def main() -> None:
         print(f"{name:48} {audio_s:8.1f} {proc_s:10.2f} {proc_s / audio_s:6.3f}")
     for note in notes:
         print(note)
+
+
+def endpoints(models_dir: Path, repeat: int, rows: list) -> None:
+    """End to end through a real `zaowu serve`: wall time of the HTTP call / seconds of audio.
+    Music runs from a fixed plan (the LLM planning step is the text model's cost, not audio's)."""
+    import io
+    import socket
+    import subprocess
+    import tempfile
+    import wave
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    data_dir = tempfile.mkdtemp()
+    proc = subprocess.Popen([sys.executable, "-m", "zaowu.cli.main", "--data-dir", data_dir, "--models-dir",
+                             str(models_dir), "serve", "--port", str(port), "--log-level", "warning"])  # fmt: skip
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+
+        def seconds_of(wav: bytes) -> float:
+            with wave.open(io.BytesIO(wav)) as w:
+                return w.getnframes() / w.getframerate()
+
+        def post(path: str, **kw):
+            r = httpx.post(f"{base}{path}", timeout=600, **kw)
+            r.raise_for_status()
+            return r
+
+        t, r = best_of(repeat, lambda: post("/v1/audio/speech", json={"input": TEXT, "voice": "joe"}))
+        rows.append(("POST /v1/audio/speech (en, wav)", seconds_of(r.content), t))
+        speech = r.content
+        t, r = best_of(repeat, lambda: post("/v1/audio/speech", json={"input": "今天天气很好，我们去公园散步吧。"
+                                                                      "新店开业，全场八折。"}))  # fmt: skip
+        rows.append(("POST /v1/audio/speech (zh, wav)", seconds_of(r.content), t))
+        t, _ = best_of(repeat, lambda: post("/v1/audio/transcriptions", files={"file": ("a.wav", speech)},
+                                            data={"model": "whisper-base", "language": "en"}))  # fmt: skip
+        rows.append(("POST /v1/audio/transcriptions (en)", seconds_of(speech), t))
+        from zaowu.backends.music.plan import plan_from_seed
+
+        plan = plan_from_seed(1, partial={"genre": "pop"}).model_dump(mode="json")
+        t, r = best_of(repeat, lambda: post("/v1/audio/music", json={"prompt": "pop", "duration": 60, "seed": 1,
+                                                                     "plan": plan}))  # fmt: skip
+        rows.append(("POST /v1/audio/music (60 s, given plan)", r.json()["duration"], t))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def music(repeat: int, rows: list) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InvalidRequest, NotFound
 from ..studio.db import workflow_runs
@@ -29,7 +29,7 @@ from ..studio.templates import Localized
 from ..studio.workflows import WorkflowRun, WorkflowSpec, resume_workflow, run_workflow
 
 __all__ = ["App", "AppInput", "AppRun", "get_app", "list_apps", "run_app", "resume_app", "validate_input",
-           "token_budget"]
+           "token_budget", "input_field", "LANGUAGE_FIELD"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,22 @@ def token_budget(max_chars: int, language: str) -> int:
     the worst case: small English-centric tokenizers (SmolLM2) spend up to ~3 tokens per
     Chinese character (Qwen about 1); English text is at most ~1 token per character."""
     return min(6000, 64 + int(max_chars * (3.2 if language == "zh" else 1.0)))
+
+
+def input_field(default: Any = ..., *, en: str, zh: str, help_en: str | None = None, help_zh: str | None = None,
+          choices: dict[str, tuple[str, str]] | None = None, **constraints: Any) -> Any:
+    """A typed app input field with its label (and help, and choice labels) in both languages,
+    carried in the JSON Schema as ``x-title`` / ``x-description`` / ``x-enum-titles``."""
+    extra: dict[str, Any] = {"x-title": {"zh": zh, "en": en}}
+    if help_en or help_zh:
+        extra["x-description"] = {"zh": help_zh or help_en, "en": help_en or help_zh}
+    if choices:
+        extra["x-enum-titles"] = {"zh": [z for z, _ in choices.values()], "en": [e for _, e in choices.values()]}
+    return Field(default, title=en, description=help_en, json_schema_extra=extra, **constraints)
+
+
+LANGUAGE_FIELD = dict(en="Output language", zh="输出语言", help_en="Detected from your text when left empty",
+                      help_zh="留空则按输入自动判断", choices={"zh": ("中文", "Chinese"), "en": ("英文", "English")})
 
 
 class AppInput(BaseModel):

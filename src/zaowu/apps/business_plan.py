@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
-from .base import App, AppInput
+from .base import LANGUAGE_FIELD, App, AppInput, input_field
 
 PARTS: list[tuple[str, str, str]] = [
     ("name", "名称", "Name"),
@@ -28,10 +28,11 @@ PARTS: list[tuple[str, str, str]] = [
 
 
 class BusinessPlanInput(AppInput):
-    idea: str = Field(min_length=4, max_length=1500, title="Business idea", description="创业想法：做什么、卖给谁、在哪里")
-    budget: str | None = Field(None, max_length=60, title="Starting budget", description="启动预算")
-    city: str | None = Field(None, max_length=60, title="City or market", description="城市或市场")
-    language: Literal["zh", "en"] | None = Field(None, title="Language", description="输出语言（默认自动）")
+    idea: str = input_field(en="Business idea", zh="创业想法", help_en="What, for whom, where", help_zh="做什么、卖给谁、在哪里",
+                      min_length=4, max_length=1500)  # fmt: skip
+    budget: str | None = input_field(None, en="Starting budget", zh="启动预算", max_length=60)
+    city: str | None = input_field(None, en="City or market", zh="城市或市场", max_length=60)
+    language: Literal["zh", "en"] | None = input_field(None, **LANGUAGE_FIELD)
 
 
 class PlanRow(BaseModel):

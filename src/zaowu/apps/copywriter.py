@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, WorkflowRun, WorkflowSpec
-from .base import App, AppInput, token_budget
+from .base import LANGUAGE_FIELD, App, AppInput, input_field, token_budget
 
 
 @dataclass(frozen=True)
@@ -73,14 +73,15 @@ TONES = {"friendly": ("亲切", "Friendly"), "professional": ("专业", "Profess
 
 
 class CopywriterInput(AppInput):
-    product: str = Field(min_length=1, max_length=200, title="Product or brand", description="产品或品牌")
-    facts: str = Field(min_length=1, max_length=2000, title="Facts and selling points",
-                       description="产品事实与卖点：只会使用这里写的事实")  # fmt: skip
-    channel: Literal[tuple(CHANNELS)] = Field("xiaohongshu", title="Channel", description="发布渠道")  # type: ignore[valid-type]
-    tone: Literal[tuple(TONES)] = Field("friendly", title="Tone", description="语气")  # type: ignore[valid-type]
-    audience: str | None = Field(None, max_length=200, title="Audience", description="目标人群")
-    variants: int = Field(3, ge=1, le=5, title="Variants", description="生成几个版本")
-    language: Literal["zh", "en"] | None = Field(None, title="Language", description="输出语言（默认自动）")
+    product: str = input_field(en="Product or brand", zh="产品或品牌", min_length=1, max_length=200)
+    facts: str = input_field(en="Facts and selling points", zh="产品事实与卖点", min_length=1, max_length=2000,
+                       help_en="Only these facts are used", help_zh="只会使用这里写的事实")  # fmt: skip
+    channel: Literal[tuple(CHANNELS)] = input_field("xiaohongshu", en="Channel", zh="发布渠道",  # type: ignore[valid-type]
+                                              choices={k: (c.zh, c.en) for k, c in CHANNELS.items()})  # fmt: skip
+    tone: Literal[tuple(TONES)] = input_field("friendly", en="Tone", zh="语气", choices=TONES)  # type: ignore[valid-type]
+    audience: str | None = input_field(None, en="Audience", zh="目标人群", max_length=200)
+    variants: int = input_field(3, en="Variants", zh="版本数", ge=1, le=5)
+    language: Literal["zh", "en"] | None = input_field(None, **LANGUAGE_FIELD)
 
 
 class Variant(BaseModel):

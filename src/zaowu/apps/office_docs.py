@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
-from .base import App, AppInput
+from .base import LANGUAGE_FIELD, App, AppInput, input_field
 
 _GUIDE = {
     ("xlsx", "zh"): "你是一名擅长做表格的办公助理。根据用户的要求设计一个 Excel 工作簿：列要有明确的表头和正确的类型"
@@ -39,11 +39,14 @@ _GUIDE = {
 
 
 class OfficeInput(AppInput):
-    instruction: str = Field(min_length=4, max_length=2000, title="What should the document contain?",
-                             description="写清楚要做什么文档、内容和用途")  # fmt: skip
-    format: Literal["xlsx", "docx", "pptx"] = Field("docx", title="Format", description="Excel / Word / PowerPoint")
-    pdf: bool = Field(False, title="Also make a PDF", description="同时转换为 PDF（LibreOffice）")
-    language: Literal["zh", "en"] | None = Field(None, title="Language", description="输出语言（默认自动）")
+    instruction: str = input_field(en="What should the document contain?", zh="要做什么文档", min_length=4, max_length=2000,
+                             help_en="The kind of document, its content and purpose",
+                             help_zh="写清楚文档类型、内容和用途")  # fmt: skip
+    format: Literal["xlsx", "docx", "pptx"] = input_field("docx", en="Format", zh="格式", choices={
+        "xlsx": ("Excel 表格", "Excel workbook"), "docx": ("Word 文档", "Word document"),
+        "pptx": ("PPT 演示文稿", "PowerPoint deck")})  # fmt: skip
+    pdf: bool = input_field(False, en="Also make a PDF", zh="同时生成 PDF")
+    language: Literal["zh", "en"] | None = input_field(None, **LANGUAGE_FIELD)
 
 
 class OfficeResult(BaseModel):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
-from .base import App, AppInput, token_budget
+from .base import LANGUAGE_FIELD, App, AppInput, input_field, token_budget
 from .storefront import Product, Storefront, build_files, build_preview, build_zip
 
 
@@ -64,9 +64,10 @@ _COPY = {
 
 
 class StoreKitInput(AppInput):
-    idea: str = Field(min_length=4, max_length=1000, title="Shop idea", description="店铺想法：卖什么、给谁、什么风格")
-    products: int = Field(3, ge=1, le=4, title="Products", description="主推商品数量")
-    language: Literal["zh", "en"] | None = Field(None, title="Language", description="输出语言（默认自动）")
+    idea: str = input_field(en="Shop idea", zh="开店想法", help_en="What you sell, to whom, in what style",
+                      help_zh="卖什么、给谁、什么风格", min_length=4, max_length=1000)  # fmt: skip
+    products: int = input_field(3, en="Featured products", zh="主推商品数量", ge=1, le=4)
+    language: Literal["zh", "en"] | None = input_field(None, **LANGUAGE_FIELD)
 
 
 class KitProduct(BaseModel):

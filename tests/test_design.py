@@ -70,8 +70,9 @@ def test_rendered_pixels_change_where_the_headline_is():
 
 
 def test_cjk_wrapping_rules():
-    assert tokenize("新品，上市") == ["新", "品，", "上", "市"]  # no line may start with a comma
-    assert tokenize("「限时」特惠") == ["「限", "时」", "特", "惠"]  # no line may end with an opening bracket
+    assert tokenize("新品，上市") == ["新品，", "上市"]  # words stay whole; no line may start with a comma
+    assert tokenize("「限时」特惠") == ["「限时」", "特惠"]  # no line may end with an opening bracket
+    assert tokenize("春季新品上市") == ["春季", "新品", "上市"]  # lines break between words, not inside them
     assert tokenize("Hello big world") == ["Hello ", "big ", "world"]
 
 

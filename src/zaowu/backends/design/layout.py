@@ -1,7 +1,8 @@
 """zaowu's text layout engine: measure, wrap, shrink-to-fit, and WCAG contrast.
 
 Text is measured with Pillow's FreeType fonts run by run (see ``fonts.runs``).
-Wrapping breaks CJK text between any two characters and Latin text at spaces,
+Wrapping breaks Chinese text between words (jieba segmentation; a word wider than the
+line still breaks between characters) and Latin text at spaces,
 keeps closing punctuation (，。！？、」…) off the start of a line and opening
 punctuation (「（《…) off the end. ``fit_stack`` places a column of text blocks
 (headline, subline, body, button label) in a region, shrinking all of them
@@ -13,6 +14,7 @@ returned so callers and tests can check overflow and overlap themselves.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -136,14 +138,32 @@ class TextBlock:
 # ---------------------------------------------------------------- measuring and wrapping
 
 
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _words(run: str) -> tuple[str, ...]:
+    """Chinese words of a run of Han characters (jieba), so lines break between words
+    (春季|新品 rather than 春季新|品); single characters when jieba is not installed."""
+    try:
+        import jieba
+    except ImportError:  # pragma: no cover - jieba is a dependency; keep working without it
+        return tuple(run)
+    jieba.setLogLevel(logging.WARNING)
+    return tuple(w for w in jieba.cut(run, HMM=False) if w)
+
+
 def tokenize(text: str) -> list[str]:
-    """Break units: Latin words (with trailing spaces) and single CJK characters,
-    with closing punctuation glued to the unit before and opening punctuation to the unit after."""
+    """Break units: Latin words (with trailing spaces) and Chinese words, with closing
+    punctuation glued to the unit before and opening punctuation to the unit after."""
     units: list[str] = []
     i = 0
     while i < len(text):
         if m := _LATIN_WORD.match(text, i):
             units.append(m.group())
+            i = m.end()
+        elif m := _CJK_RUN.match(text, i):
+            units.extend(_words(m.group()))
             i = m.end()
         else:
             units.append(text[i])

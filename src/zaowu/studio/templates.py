@@ -250,7 +250,7 @@ class Template(_Strict):
         if language is not None and language not in LANGUAGES:
             raise InvalidRequest(f"language must be one of {', '.join(LANGUAGES)} (or omitted to detect it).",
                                  param="language")  # fmt: skip
-        lang = language or detect_language(values)
+        lang = language or detect_language(variables)  # what the user wrote, not the defaults
         messages = [{"role": "system", "content": self.system_prompt(lang)},
                     {"role": "user", "content": self.user_prompt(lang, values)}]  # fmt: skip
         response_format = None

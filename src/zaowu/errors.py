@@ -11,6 +11,7 @@
     ├── PermissionDenied            403: the key lacks the scope the route needs
     ├── RateLimited                 429: requests per minute or a daily quota used up;
     │                                    ``retry_after`` seconds go in the Retry-After header
+    ├── Cancelled                   499: the caller went away; the work was stopped
     ├── IntegrityError              500: downloaded weights failed their sha256 check
     ├── RemoteError                 502: a remote backend failed or answered with an error
     └── BackendError                500: a local backend failed
@@ -27,6 +28,7 @@ __all__ = [
     "ModelNotFound",
     "ModelNotInstalled",
     "SchemaViolation",
+    "Cancelled",
     "IntegrityError",
     "NotFound",
     "AuthenticationError",
@@ -132,6 +134,14 @@ class RateLimited(ZaowuError):
     def __init__(self, message: str, *, retry_after: float, code: str | None = None):
         super().__init__(message, code=code)
         self.retry_after = max(1, int(retry_after + 0.999))
+
+
+class Cancelled(ZaowuError):
+    """The caller went away (or cancelled) and the work was stopped; nobody reads this answer."""
+
+    status = 499
+    type = "cancelled"
+    code = "client_closed_request"
 
 
 class SchemaViolation(ZaowuError):

@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     auth: Literal["auto", "required", "off"] = Field(
         "auto", description="API keys: required, off, or auto (required unless bound to loopback)"
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="host names the server answers to besides loopback names and IP addresses, e.g. "
+        '["studio.example.com", "*.lan"] ("*": any; needed only behind a proxy or for LAN names)',
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="web origins (https://app.example.com) allowed to send state-changing requests"
+    )
     job_workers: int = Field(2, ge=0, le=64, description="job worker threads in the server (0: none)")
     job_concurrency: dict[str, int] = Field(default_factory=dict, description="max running jobs per group, e.g. text")
     job_default_concurrency: int = Field(2, ge=1, description="max running jobs of any other group")

@@ -12,6 +12,7 @@ from .. import __version__
 from ..settings import Settings
 from ..web.routes import router as web_router
 from . import errors
+from .guard import RequestGuard
 from .routes_apps import router as apps_router
 from .routes_audio import router as audio_router
 from .routes_cutout import router as cutout_router
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
 
     app = FastAPI(title="zaowu", version=__version__, lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(RequestGuard, allowed_hosts=[*settings.allowed_hosts, settings.host],
+                       allowed_origins=settings.allowed_origins)  # fmt: skip
     app.include_router(openai_router)
     app.include_router(jobs_router)
     app.include_router(audio_router)

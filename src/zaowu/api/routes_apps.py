@@ -24,6 +24,7 @@ from ..errors import InvalidRequest, NotFound, ZaowuError
 from ..studio.keys import Principal
 from ..studio.templates import CATEGORIES, prepare_template_run, run_template
 from ..studio.workflows import get_run, list_runs, load_workflow, resume_workflow, run_workflow
+from .disconnect import until_disconnected
 from .auth import caller_name, scope
 from .routes_jobs import accepted_job
 from .streaming import ThreadedStream
@@ -88,7 +89,7 @@ async def run_template_route(request: Request, template_id: str, body: TemplateR
     who = _who(request, principal)
     overrides = {"model": body.model, "seed": body.seed, "temperature": body.temperature, "max_tokens": body.max_tokens}
     if not body.stream:
-        result = await run_in_threadpool(run_template, studio, template_id, body.variables, language=body.language,
+        result = await until_disconnected(request, run_template, studio, template_id, body.variables, language=body.language,
                                          interface="api", **who, **overrides)  # fmt: skip
         return result.to_dict()
     tpl, rendered, text_request = await run_in_threadpool(prepare_template_run, studio, template_id, body.variables,
@@ -148,7 +149,7 @@ async def run_app_route(request: Request, app_id: str, body: AppRunBody, princip
         validate_input(app, body.input)  # a bad input is a 400 now, not a failed job later
         job = {"app": app.id, "input": body.input, "model": body.model, "seed": body.seed}
         return await accepted_job(studio, "app", job, who["caller"], who["key_id"])
-    result = await run_in_threadpool(run_app, studio, app.id, body.input, model=body.model, seed=body.seed,
+    result = await until_disconnected(request, run_app, studio, app.id, body.input, model=body.model, seed=body.seed,
                                      interface="api", **who)  # fmt: skip
     return result.to_dict()
 
@@ -173,7 +174,7 @@ async def run_workflow_route(request: Request, body: WorkflowRunBody, principal:
         job = {"workflow": spec.model_dump(mode="json", by_alias=True), "inputs": body.inputs, "model": body.model,
                "seed": body.seed}  # fmt: skip
         return await accepted_job(studio, "workflow", job, who["caller"], who["key_id"])
-    run = await run_in_threadpool(run_workflow, studio, spec, body.inputs, seed=body.seed, model=body.model,
+    run = await until_disconnected(request, run_workflow, studio, spec, body.inputs, seed=body.seed, model=body.model,
                                   interface="api", **who)  # fmt: skip
     return run.to_dict()
 

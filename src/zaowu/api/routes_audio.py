@@ -16,6 +16,7 @@ from ..errors import InvalidRequest
 from ..studio.keys import Principal
 from ..studio.music import compose_music
 from ..types import MusicRequest, SpeechRequest, TranscriptionRequest
+from .disconnect import until_disconnected
 from .auth import caller_name, scope
 from .routes_jobs import accepted_job
 from .streaming import ThreadedStream
@@ -70,7 +71,7 @@ async def speech(request: Request, body: SpeechBody, principal: Principal = scop
         return await accepted_job(studio, "speech", req.model_dump(mode="json"), who["caller"], who["key_id"])
     if body.stream:
         return await _streamed_speech(studio, req, body, who)
-    result = await run_in_threadpool(lambda: studio.generate_media(req, **who))
+    result = await until_disconnected(request, lambda: studio.generate_media(req, **who))
     media = result.media[0]
     return Response(media.data, media_type=media.mime, headers=_media_headers(result, media))
 
@@ -120,7 +121,7 @@ async def transcriptions(
         request_ = {"artifact_id": upload["id"], "model": model, "language": language, "format": response_format}
         return await accepted_job(studio, "transcription", request_, who["caller"], who["key_id"])
     req = TranscriptionRequest(audio=audio, model=model, language=language, format=response_format)
-    result = await run_in_threadpool(lambda: studio.generate_media(req, **who))
+    result = await until_disconnected(request, lambda: studio.generate_media(req, **who))
     media = result.media[0]
     headers = _media_headers(result, media)
     if response_format in ("json", "verbose_json"):
@@ -138,7 +139,7 @@ async def music(request: Request, body: MusicBody, principal: Principal = scope(
     who = _who(request, principal)
     if body.async_:
         return await accepted_job(studio, "music", req.model_dump(mode="json"), who["caller"], who["key_id"])
-    result = await run_in_threadpool(lambda: compose_music(studio, req, **who))
+    result = await until_disconnected(request, lambda: compose_music(studio, req, **who))
     audio, midi = result.media[0], result.media[1]
     return {
         "object": "music",

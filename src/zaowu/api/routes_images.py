@@ -18,6 +18,7 @@ from ..errors import InvalidRequest
 from ..studio.design import design_image
 from ..studio.keys import Principal
 from ..types import ImageRequest, MediaResult
+from .disconnect import until_disconnected
 from .auth import caller_name, scope
 from .routes_jobs import accepted_job
 
@@ -53,7 +54,7 @@ async def generations(request: Request, body: ImageBody, principal: Principal = 
     if body.async_:
         body_ = req.model_dump(mode="json", exclude={"image", "mask"})
         return await accepted_job(studio, "image", body_, who["caller"], who["key_id"])
-    result = await run_in_threadpool(lambda: design_image(studio, req, **who))
+    result = await until_disconnected(request, lambda: design_image(studio, req, **who))
     return _images_json(result, body.response_format)
 
 
@@ -112,5 +113,5 @@ async def edits(
     except ValidationError as exc:
         raise InvalidRequest.from_validation(exc) from None
     who = {"interface": "api", "caller": caller_name(principal, request, user), "key_id": principal.key_id}
-    result = await run_in_threadpool(lambda: design_image(studio, req, **who))
+    result = await until_disconnected(request, lambda: design_image(studio, req, **who))
     return _images_json(result, response_format)

@@ -144,8 +144,9 @@ async def get_usage(request: Request, key: str | None = None, days: int = 7,
     keys = request.app.state.studio.keys
     days = max(1, min(days, 90))
     if key is not None or principal.anonymous:
-        if not (principal.anonymous or principal.is_admin):
-            raise PermissionDenied("Only admin keys can read another key's usage.")
+        if not principal.is_admin:
+            raise PermissionDenied("Only admin keys can read the usage of other keys; send an admin key "
+                                   "('zaowu keys create NAME --scope admin') or read it with 'zaowu keys usage'.")  # fmt: skip
         rows = [await run_in_threadpool(keys.get, key)] if key else await run_in_threadpool(keys.list)
     else:
         rows = [await run_in_threadpool(keys.get, principal.key_id)]

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -24,7 +25,8 @@ from typing import Any
 from ..backends.base import Backend, EmbeddingBackend, MediaBackend, Progress, TextBackend
 from ..backends.registry import BackendRegistry
 from ..plugins import plugin_manager
-from ..errors import InvalidRequest, SchemaViolation, ZaowuError
+from .. import cancel
+from ..errors import Cancelled, InvalidRequest, RateLimited, SchemaViolation, ZaowuError
 from ..settings import Settings
 from ..types import (
     EmbeddingRequest,
@@ -56,6 +58,7 @@ from .db import open_database
 from .genlog import GenerationLog
 from .jobs import JobKind, JobQueue, WorkerPool
 from .keys import KeyStore
+from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .workflows import StepRegistry
 
@@ -249,6 +252,8 @@ class Studio:
                         key_id=key_id)  # fmt: skip
 
     def _run_text(self, run: _TextRun) -> Iterator[TextChunk]:
+        prompt_estimate = _estimate_tokens(run.request)
+        granted = self._hold_tokens(run, prompt_estimate)
         req = run.request
         params = req.model_dump(exclude_none=True, exclude={"messages", "prompt", "model", "seed"}, by_alias=True)
         if not params.get("stop"):
@@ -261,13 +266,19 @@ class Studio:
         )  # fmt: skip
         started = time.perf_counter()
         ttft: float | None = None
-        status, error = "cancelled", None
+        status, error = "cancelled", None  # what a consumer closing the stream early leaves
+        tokens = 0
+        token = cancel.current()
+        chunks = run.backend.generate(req, run.seed)
         try:
-            for chunk in run.backend.generate(req, run.seed):
+            for chunk in chunks:
+                if token is not None and token.cancelled:
+                    raise Cancelled(token.reason)
                 if chunk.text:
                     if ttft is None:
                         ttft = (time.perf_counter() - started) * 1000
                     run.parts.append(chunk.text)
+                    tokens += 1  # llama.cpp and OpenAI-style servers stream one token per chunk
                 if chunk.finish_reason:
                     run.finish_reason = chunk.finish_reason
                     run.usage = chunk.usage or run.usage
@@ -276,6 +287,9 @@ class Studio:
             run.violation = _check_output(run)
             if run.violation is not None:
                 status, error = "schema_violation", run.violation.message
+        except Cancelled as exc:
+            status, error = "cancelled", exc.message
+            raise
         except ZaowuError as exc:
             status, error = "error", exc.message
             raise
@@ -283,6 +297,10 @@ class Studio:
             status, error = "error", f"{type(exc).__name__}: {exc}"
             raise
         finally:
+            getattr(chunks, "close", lambda: None)()  # stops the backend's generation if it is still running
+            if not run.usage.total_tokens and (tokens or status == "cancelled"):
+                # stopped before the backend reported usage: charge what was spent (prompt estimated)
+                run.usage = Usage(prompt_tokens=prompt_estimate, completion_tokens=tokens)
             self.log.finish(
                 run.generation_id, status=status, output=run.text, prompt_tokens=run.usage.prompt_tokens,
                 completion_tokens=run.usage.completion_tokens, duration_ms=(time.perf_counter() - started) * 1000,
@@ -290,6 +308,23 @@ class Studio:
             )  # fmt: skip
             self.keys.add_usage(run.key_id, prompt_tokens=run.usage.prompt_tokens,
                                 completion_tokens=run.usage.completion_tokens)  # fmt: skip
+            self.keys.release_tokens(run.key_id, granted)
+
+    def _hold_tokens(self, run: _TextRun, prompt_estimate: int) -> int | None:
+        """Reserve the key's remaining daily tokens for this run and cap its max_tokens to them, so
+        a generation stops where the quota ends instead of overshooting it."""
+        ceiling = run.request.max_tokens or getattr(run.backend, "context_length", None) or self.settings.n_ctx
+        granted = self.keys.reserve_tokens(run.key_id, prompt_estimate + ceiling)
+        if granted is None:
+            return None
+        room = granted - prompt_estimate
+        if room < 1:
+            self.keys.release_tokens(run.key_id, granted)
+            raise RateLimited(f"The key's daily token quota has {granted} tokens left, not enough for this prompt "
+                              f"(about {prompt_estimate} tokens).", retry_after=3600, code="insufficient_quota")  # fmt: skip
+        if room < ceiling:
+            run.request = run.request.model_copy(update={"max_tokens": room})
+        return granted
 
     def stream(self, request: TextRequest, *, interface: str = "python", caller: str | None = None,
                key_id: str | None = None) -> "TextStream":  # fmt: skip
@@ -374,7 +409,9 @@ class Studio:
         )  # fmt: skip
         started = time.perf_counter()
         try:
+            cancel.check()
             result = backend.generate(request, seed, progress)
+            cancel.check()  # nobody waits for it any more: store nothing
             for media in result.media:
                 row = self.artifacts.put(media.data, media.mime, name=_media_name(modality, media), job_id=job_id,
                                          generation_id=gen_id, caller=caller, key_id=key_id,
@@ -382,7 +419,8 @@ class Studio:
                 media.meta["artifact_id"] = row["id"]
         except Exception as exc:
             message = exc.message if isinstance(exc, ZaowuError) else f"{type(exc).__name__}: {exc}"
-            self.log.finish(gen_id, status="error", error=message, duration_ms=(time.perf_counter() - started) * 1000)
+            status = "cancelled" if isinstance(exc, Cancelled) else "error"
+            self.log.finish(gen_id, status=status, error=message, duration_ms=(time.perf_counter() - started) * 1000)
             raise
         seconds = float(result.usage.get("media_seconds", 0.0))
         output = {"artifacts": [{"id": m.meta["artifact_id"], "mime": m.mime, "bytes": len(m.data)} for m in result.media],
@@ -468,8 +506,27 @@ def _media_name(modality: Modality, media) -> str:
     return f"{modality.value}.{ext}"
 
 
+_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def _estimate_tokens(request: TextRequest) -> int:
+    """Prompt tokens, estimated on the high side without the tokenizer: one per CJK character, one
+    per three other characters, 8 per message and 32 for a chat template's own text (default system
+    prompts). Used to hold quota before a generation and to charge one stopped before the backend
+    reported its usage."""
+    if request.messages is None:
+        texts, overhead = [request.prompt or ""], 2
+    else:
+        texts, overhead = [m.content for m in request.messages], 32 + 8 * len(request.messages)
+    cjk = sum(len(_CJK.findall(t)) for t in texts)
+    other = sum(len(t) for t in texts) - cjk
+    return cjk + (other + 2) // 3 + overhead
+
+
 def _check_schema(schema: dict[str, Any]) -> None:
     import jsonschema
+
+    check_schema_cost(schema)  # bounded grammar work first: a huge schema is refused before it is compiled
 
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)

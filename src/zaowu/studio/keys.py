@@ -9,7 +9,7 @@ seconds per day (daily counters in the ``usage`` table, UTC days).
 Authentication policy (setting ``auth``): ``required``, ``off``, or ``auto``
 (required when the server binds a non-loopback address). When keys are not
 required, requests without a known key (none, or a client's placeholder) act as
-the local owner with all scopes, while a known key still brings its scopes and
+the local owner with every scope but admin, while a known key still brings its scopes and
 quotas, and a revoked one is refused.
 """
 
@@ -70,7 +70,9 @@ class Principal:
             )
 
 
-OWNER = Principal(key_id=None, name="local", scopes=SCOPES)
+# the local owner may generate anything but holds no admin rights: keys and model installs need an admin
+# key (or the CLI), so that nothing reaching the server anonymously, a web page included, can manage it
+OWNER = Principal(key_id=None, name="local", scopes=tuple(s for s in SCOPES if s != "admin"))
 
 
 def _today(now: float | None = None) -> str:
@@ -92,6 +94,7 @@ class KeyStore:
         self.engine = engine
         self._windows: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
+        self._reserved: dict[str, int] = defaultdict(int)  # tokens held by generations in flight, per key
 
     # -- managing keys ---------------------------------------------------------
     def create(self, name: str, scopes: list[str] | tuple[str, ...] = ("text",), quota: Quota | None = None) -> tuple[str, dict]:
@@ -184,6 +187,38 @@ class KeyStore:
                     retry_after=_seconds_to_midnight(now), code="insufficient_quota",
                 )  # fmt: skip
         self.add_usage(principal.key_id, requests=1, now=now)
+
+    # -- token budgets of generations in flight ------------------------------------
+    def reserve_tokens(self, key_id: str | None, wanted: int, now: float | None = None) -> int | None:
+        """Hold up to ``wanted`` of the tokens a key may still spend today for one generation.
+
+        Returns the tokens granted (what the generation may use, prompt included), or None when
+        the key has no daily token quota. Held tokens count as spent for concurrent generations,
+        so several at once cannot overshoot the quota together; give them back with
+        ``release_tokens`` when the generation has recorded what it really used."""
+        if key_id is None:
+            return None
+        with self.engine.connect() as conn:
+            quota = conn.scalar(sa.select(api_keys.c.quota).where(api_keys.c.id == key_id)) or {}
+        limit = quota.get("tokens_per_day")
+        if not limit:
+            return None
+        today = self.usage_for(key_id, days=1)[0]
+        with self._lock:
+            used = today["prompt_tokens"] + today["completion_tokens"] + self._reserved[key_id]
+            room = limit - used
+            if room <= 0:
+                raise RateLimited(f"Daily token quota used up ({used}/{limit} tokens, including generations running "
+                                  "now).", retry_after=_seconds_to_midnight(now), code="insufficient_quota")  # fmt: skip
+            granted = min(wanted, room)
+            self._reserved[key_id] += granted
+        return granted
+
+    def release_tokens(self, key_id: str | None, granted: int | None) -> None:
+        if key_id is None or not granted:
+            return
+        with self._lock:
+            self._reserved[key_id] = max(0, self._reserved[key_id] - granted)
 
     def add_usage(self, key_id: str | None, *, requests: int = 0, prompt_tokens: int = 0,
                   completion_tokens: int = 0, media_seconds: float = 0.0, now: float | None = None) -> None:  # fmt: skip

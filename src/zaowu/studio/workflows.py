@@ -49,7 +49,8 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import InvalidRequest, NotFound, ZaowuError
+from .. import cancel
+from ..errors import Cancelled, InvalidRequest, NotFound, ZaowuError
 from .db import step_cache, workflow_runs
 from .genlog import new_id
 
@@ -415,6 +416,9 @@ class _Runner:
     def run(self) -> WorkflowRun:
         spec, scope = self.checked.spec, {"inputs": self.row["inputs"]}
         for index, node_id in enumerate(self.checked.order):
+            if cancel.cancelled():  # the caller went away: run no further step
+                self._save(status="cancelled", finished_at=time.time(), error="cancelled", failed_step=node_id)
+                cancel.check()
             if self.job is not None:  # each step's start is always recorded (progress writes are throttled)
                 self.job.progress(index / len(self.checked.order), f"{node_id}: starting", force=True)
             scope[node_id] = self._run_node(index, node_id, scope)
@@ -450,7 +454,7 @@ class _Runner:
             from .jobs import JobCancelled, JobInterrupted
 
             state.update(generation_ids=ctx.generation_ids, artifacts=ctx.artifacts)
-            if isinstance(exc, (JobCancelled, JobInterrupted)):
+            if isinstance(exc, (JobCancelled, JobInterrupted, Cancelled)):
                 state["status"] = "cancelled"
                 self._save(status="cancelled", finished_at=time.time(), error="cancelled", failed_step=node_id)
                 raise

@@ -143,6 +143,8 @@ async def get_usage(request: Request, key: str | None = None, days: int = 7,
     """The calling key's daily usage and limits; admins may ask for any key (``?key=NAME``) or all."""
     keys = request.app.state.studio.keys
     days = max(1, min(days, 90))
+    if principal.anonymous and key is None:
+        return {"object": "list", "data": []}  # the local owner has no key; keys' usage is admin business
     if key is not None or principal.anonymous:
         if not principal.is_admin:
             raise PermissionDenied("Only admin keys can read the usage of other keys; send an admin key "

@@ -1,0 +1,97 @@
+"""The ``Check`` record every app and template result reports, and generic checkers.
+
+A check is ``{name, ok, detail}``: ``name`` says what was checked (``count.slides``,
+``distinct.variants``, ``language``, ``claims``...), ``detail`` says what was found in words a user
+understands. Results carry the checks that ran (``checks: [...]``), so what still fails after repair
+is reported, never silently shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pydantic import BaseModel
+
+from .text import CJK, cjk_ratio, similarity
+
+__all__ = ["Check", "CheckList", "check_count", "check_distinct", "check_language", "check_length",
+           "DUPLICATE_SIMILARITY"]  # fmt: skip
+
+DUPLICATE_SIMILARITY = 0.6  # trigram Jaccard above which two variants count as near-duplicates
+
+
+class Check(BaseModel):
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+class CheckList(list[Check]):
+    """Checks in the order they ran, with helpers to add and summarise them."""
+
+    def add(self, name: str, ok: bool, detail: str = "") -> Check:
+        check = Check(name=name, ok=bool(ok), detail=detail)
+        self.append(check)
+        return check
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self if not c.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def dump(self) -> list[dict]:
+        return [c.model_dump() for c in self]
+
+
+def check_count(name: str, actual: int, expected: int) -> Check:
+    return Check(name=f"count.{name}", ok=actual == expected, detail=f"{actual} of {expected} {name}")
+
+
+def check_language(name: str, text: str, language: str, *, min_share: float = 0.6) -> Check:
+    """Chinese output is mostly CJK (Latin brand words allowed); English output has no CJK."""
+    share = cjk_ratio(text)
+    if language == "zh":
+        ok = share >= min_share or not text.strip()
+        detail = f"{share:.0%} of the letters are Chinese"
+    else:
+        ok = not CJK.search(text)
+        detail = "English only" if ok else f"contains Chinese ({share:.0%} of the letters)"
+    return Check(name=f"language.{name}", ok=ok, detail=detail)
+
+
+def check_length(name: str, text: str, limit: int, *, minimum: int = 0) -> Check:
+    """Within [minimum, limit] characters and not cut mid-word (ends with a letter and a space-free
+    Latin tail only when the whole text is short enough to be a title)."""
+    n = len(text)
+    ok = minimum <= n <= limit
+    return Check(name=f"length.{name}", ok=ok, detail=f"{n} characters (limit {minimum}–{limit})")
+
+
+def check_distinct(name: str, texts: Sequence[str], threshold: float = DUPLICATE_SIMILARITY) -> Check:
+    """No two texts are the same or near-duplicates (trigram similarity above ``threshold``)."""
+    pairs = _similar_pairs(texts, threshold)
+    if not pairs:
+        return Check(name=f"distinct.{name}", ok=True, detail=f"{len(texts)} {name} all differ")
+    shown = ", ".join(f"{i + 1}≈{j + 1} ({s:.2f})" for i, j, s in pairs[:5])
+    return Check(name=f"distinct.{name}", ok=False, detail=f"near-duplicates: {shown}")
+
+
+def similar_pairs(texts: Sequence[str], threshold: float = DUPLICATE_SIMILARITY) -> list[tuple[int, int, float]]:
+    return _similar_pairs(texts, threshold)
+
+
+def _similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int, float]]:
+    out = []
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            s = similarity(texts[i], texts[j])
+            if s > threshold:
+                out.append((i, j, s))
+    return out
+
+
+def all_ok(checks: Iterable[Check]) -> bool:
+    return all(c.ok for c in checks)

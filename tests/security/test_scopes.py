@@ -13,35 +13,22 @@ import zipfile
 import httpx
 import pytest
 
-from tests.conftest import Server
 from tests.helpers import wait_jobs
+from tests.security.keyed_server import keyed_server, make_keys
 from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 
 SPEC = {"kind": "poster", "headline": "Spring tea sale"}  # a ready spec: the design engine needs no LLM
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory, models_dir):
-    server = Server(tmp_path_factory.mktemp("scopes"), models_dir, {"ZAOWU_AUTH": "required"})
-    yield server
-    server.stop()
-
+srv = keyed_server()
 
 @pytest.fixture(scope="module")
 def keys(srv):
     from zaowu.studio.keys import Quota
 
-    with Studio(Settings(data_dir=srv.data_dir)) as studio:
-        made = {
-            "writer": studio.keys.create("writer", ["text"]),
-            "painter": studio.keys.create("painter", ["text", "image"]),
-            "voice": studio.keys.create("voice", ["text", "audio"]),
-            "listener": studio.keys.create("listener", ["text", "audio"]),
-            "limited": studio.keys.create("limited", ["text"], Quota(requests_per_minute=3)),
-        }
-    return {name: {"secret": secret, "id": row["id"], "h": {"Authorization": f"Bearer {secret}"}}
-            for name, (secret, row) in made.items()}  # fmt: skip
+    return make_keys(srv, writer=(["text"], None), painter=(["text", "image"], None), voice=(["text", "audio"], None),
+                     listener=(["text", "audio"], None), limited=(["text"], Quota(requests_per_minute=3)))  # fmt: skip
 
 
 def _studio(srv) -> Studio:

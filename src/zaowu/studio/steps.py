@@ -161,7 +161,7 @@ class TextFileStep(Step):
     class Inputs(_In):
         text: str
         name: str = Field(min_length=1, max_length=120)
-        mime: str = "text/plain"
+        mime: str = Field("text/plain", description=f"one of {', '.join(TEXT_FILE_TYPES)}")
 
         @field_validator("name")
         @classmethod

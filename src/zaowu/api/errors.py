@@ -46,7 +46,8 @@ def install(app: FastAPI) -> None:
     async def _zaowu(_: Request, exc: ZaowuError):
         if exc.status >= 500:
             log.error("%s: %s", type(exc).__name__, exc.message)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        retry_after = getattr(exc, "retry_after", None)  # RateLimited, or a step that failed with it
+        headers = {"Retry-After": str(retry_after)} if isinstance(exc, RateLimited) or retry_after else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(exc.to_openai(), status_code=exc.status, headers=headers)

@@ -23,7 +23,7 @@ from ..apps.base import get_app, list_apps, resume_app, run_app
 from ..errors import InvalidRequest, NotFound, ZaowuError
 from ..studio.keys import Principal
 from ..studio.templates import CATEGORIES, prepare_template_run, run_template
-from ..studio.workflows import get_run, list_runs, load_workflow, resume_workflow, run_workflow
+from ..studio.workflows import check_scopes, get_run, list_runs, load_workflow, resume_workflow, run_workflow
 from .disconnect import until_disconnected
 from .auth import caller_name, scope
 from .routes_jobs import accepted_job
@@ -146,7 +146,8 @@ async def run_app_route(request: Request, app_id: str, body: AppRunBody, princip
     if body.async_:
         from ..apps.base import validate_input
 
-        validate_input(app, body.input)  # a bad input is a 400 now, not a failed job later
+        data = validate_input(app, body.input)  # a bad input is a 400 now, not a failed job later
+        await run_in_threadpool(check_scopes, studio, app().workflow(data), principal.key_id)  # and a 403
         job = {"app": app.id, "input": body.input, "model": body.model, "seed": body.seed}
         return await accepted_job(studio, "app", job, who["caller"], who["key_id"])
     result = await until_disconnected(request, run_app, studio, app.id, body.input, model=body.model, seed=body.seed,
@@ -171,6 +172,7 @@ async def run_workflow_route(request: Request, body: WorkflowRunBody, principal:
         from ..studio.workflows import validate_workflow
 
         validate_workflow(spec, studio.workflow_steps)
+        await run_in_threadpool(check_scopes, studio, spec, principal.key_id)
         job = {"workflow": spec.model_dump(mode="json", by_alias=True), "inputs": body.inputs, "model": body.model,
                "seed": body.seed}  # fmt: skip
         return await accepted_job(studio, "workflow", job, who["caller"], who["key_id"])
@@ -181,7 +183,7 @@ async def run_workflow_route(request: Request, body: WorkflowRunBody, principal:
 
 def _owned_run(principal: Principal, studio, run_id: str):
     run = get_run(studio, run_id)
-    if not (principal.anonymous or principal.is_admin) and run.key_id != principal.key_id:
+    if not principal.can_see(run.key_id):
         raise NotFound(f"No workflow run '{run_id}'.", param="run_id")
     return run
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import NotFound, PermissionDenied
+from ..studio.artifacts import delivery
 from ..studio.jobs import FINAL_STATES
 from ..studio.keys import Principal
 from .auth import caller_name, scope
@@ -44,7 +45,7 @@ async def accepted_job(studio, kind: str, request: dict[str, Any], caller: str |
 
 def _owned(principal: Principal, row: dict[str, Any], what: str) -> dict[str, Any]:
     """Keys see only their own jobs and artifacts; admin keys and the local owner see all."""
-    if principal.anonymous or principal.is_admin or row.get("key_id") == principal.key_id:
+    if principal.can_see(row.get("key_id")):
         return row
     raise NotFound(f"No {what} with id '{row['id']}'.", param="id")
 
@@ -118,23 +119,26 @@ async def list_artifacts(request: Request, job_id: str | None = None, limit: int
                          principal: Principal = scope(None)) -> dict[str, Any]:  # fmt: skip
     studio = request.app.state.studio
     rows = await run_in_threadpool(studio.artifacts.list, job_id=job_id, limit=max(1, min(limit, 1000)))
-    rows = [r for r in rows if principal.anonymous or principal.is_admin or r["key_id"] == principal.key_id]
+    rows = [r for r in rows if principal.can_see(r["key_id"])]
     return {"object": "list", "data": [artifact_json(r) for r in rows]}
 
 
 @router.get("/artifacts/{artifact_id}/meta")
 async def artifact_meta(request: Request, artifact_id: str, principal: Principal = scope(None)) -> dict[str, Any]:
-    row = await run_in_threadpool(request.app.state.studio.artifacts.get, artifact_id)
-    return artifact_json(_owned(principal, row, "artifact"))
+    row = await run_in_threadpool(request.app.state.studio.artifacts.get, artifact_id, key_id=principal.key_id)
+    return artifact_json(row)
 
 
 @router.get("/artifacts/{artifact_id}")
 async def get_artifact(request: Request, artifact_id: str, principal: Principal = scope(None)):
-    """The file itself, with its Content-Type; Range requests are honoured (audio/video seeking)."""
-    row, path = await run_in_threadpool(request.app.state.studio.artifacts.open_path, artifact_id)
-    _owned(principal, row, "artifact")
-    return FileResponse(path, media_type=row["mime"], filename=row["name"], content_disposition_type="inline",
-                        headers={"ETag": f'"{row["sha256"]}"', "Cache-Control": "private, max-age=31536000, immutable"})  # fmt: skip
+    """The file itself; Range requests are honoured (audio/video seeking). Only rendered media
+    are inline: anything else is an attachment, and every answer is nosniff and CSP-sandboxed."""
+    row, path = await run_in_threadpool(request.app.state.studio.artifacts.open_path, artifact_id,
+                                        key_id=principal.key_id)  # fmt: skip
+    mime, disposition, headers = delivery(row)
+    headers.update({"ETag": f'"{row["sha256"]}"', "Cache-Control": "private, max-age=31536000, immutable"})
+    return FileResponse(path, media_type=mime, filename=row["name"], content_disposition_type=disposition,
+                        headers=headers)  # fmt: skip
 
 
 @router.get("/usage")

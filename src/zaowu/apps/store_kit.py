@@ -94,6 +94,7 @@ class StoreKitResult(BaseModel):
 class ProductCards(Step):
     id = "storekit.cards"
     title = "Design a product card per product"
+    scope = "image"
 
     class Inputs(BaseModel):
         store: str
@@ -141,7 +142,7 @@ class BuildSite(Step):
         files: list[str]
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
-        read = ctx.studio.artifacts.read
+        read = ctx.read_artifact  # owner-checked: another key's artifact is a 404
         brand, copies = inputs.brand, inputs.texts.get("products", [])
         symbol = "¥" if inputs.language == "zh" else "$"
         products = []

@@ -6,32 +6,107 @@ partial file under a final name. Each ``put`` adds a metadata row (its own id,
 mime type, size, producing job and generation, caller) in ``artifacts``; rows
 with the same content share one file. Retention: rows may carry an
 ``expires_at``; ``prune()`` deletes expired rows and files no row refers to.
+
+Reading by id is owner-checked: ``get``/``open_path``/``read`` take the caller's
+``key_id`` (None: the local owner, who sees all), and another key's artifact gives
+the same 404 as a missing id, so ids of others are not revealed. Stored MIME types
+and names are checked (no control characters: they would break response headers),
+and ``delivery`` says how an artifact may be served: only media the server renders
+inline, everything else (HTML, SVG, XML, scripts, text) as an attachment, always
+with ``nosniff`` and a sandboxing Content-Security-Policy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import time
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..errors import NotFound
+from ..errors import InvalidRequest, NotFound
 from .db import artifacts
 from .genlog import new_id
 
-__all__ = ["ArtifactStore"]
+__all__ = ["ARTIFACT_CSP", "MAX_MIME_CHARS", "MAX_NAME_CHARS", "ArtifactStore", "check_mime", "delivery",
+           "unprintable"]  # fmt: skip
+
+MAX_NAME_CHARS = 255  # longest artifact (file) name stored
+MAX_MIME_CHARS = 255  # longest MIME type stored, parameters included
+# Sent with every artifact: a document opened from the studio's origin runs no script and loads nothing.
+ARTIFACT_CSP = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'"
+# Media the server renders, safe to show inline (players, <img>); every other type is an attachment.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
+INLINE_PREFIXES = ("audio/", "video/")
+
+_TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
+_MIME = re.compile(rf'{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=({_TOKEN}|"[^"\\\x00-\x1f\x7f]*"))*')
+_UNPRINTABLE = {"Cc", "Cs", "Zl", "Zp"}  # controls (CR, LF, NUL, DEL, C1), lone surrogates, line separators
+
+
+def unprintable(value: str) -> str | None:
+    """The first character of ``value`` that may not be in a name or header (as ``U+XXXX``), or None."""
+    for ch in value:
+        if unicodedata.category(ch) in _UNPRINTABLE:
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def check_mime(mime: Any, param: str = "mime") -> str:
+    """``mime`` if it is a well-formed MIME type (``type/subtype; key=value``), else InvalidRequest naming ``param``."""
+    if not isinstance(mime, str) or not mime.strip():
+        raise InvalidRequest("A MIME type is required, e.g. 'text/plain'.", param=param)
+    if (bad := unprintable(mime)) is not None:
+        raise InvalidRequest(f"The MIME type contains a control character ({bad}); send a plain type such as "
+                             "'text/plain; charset=utf-8'.", param=param)  # fmt: skip
+    if len(mime) > MAX_MIME_CHARS or not _MIME.fullmatch(mime.strip()):
+        raise InvalidRequest(f"'{mime[:80]}' is not a MIME type; use the form 'type/subtype' (e.g. 'text/plain'), "
+                             f"at most {MAX_MIME_CHARS} characters.", param=param)  # fmt: skip
+    return mime.strip()
+
+
+def _check_name(name: Any, param: str = "name") -> None:
+    if name is None:
+        return
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_CHARS:
+        raise InvalidRequest(f"An artifact name has 1 to {MAX_NAME_CHARS} characters.", param=param)
+    if (bad := unprintable(name)) is not None:
+        raise InvalidRequest(f"The artifact name contains a control character ({bad}); use a plain file name.",
+                             param=param)  # fmt: skip
+
+
+def delivery(row: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
+    """How to serve an artifact: (Content-Type, Content-Disposition type, extra headers).
+
+    Only media the server renders are inline; anything a browser could run or render as a
+    page (HTML, SVG, XML, JavaScript, text a user typed) is an attachment. A stored type that
+    is not well formed (rows from before the checks) is served as application/octet-stream."""
+    try:
+        mime = check_mime(row["mime"])
+    except InvalidRequest:
+        mime = "application/octet-stream"
+    base = mime.split(";")[0].strip().lower()
+    inline = base in INLINE_TYPES or base.startswith(INLINE_PREFIXES)
+    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": ARTIFACT_CSP}
+    return mime, "inline" if inline else "attachment", headers
 
 
 class ArtifactStore:
-    def __init__(self, engine: Engine, root: Path, retention_days: float | None = None):
+    def __init__(self, engine: Engine, root: Path, retention_days: float | None = None,
+                 principal: Callable[[str | None], Any] | None = None):  # fmt: skip
+        """``principal`` maps a key id to its Principal (KeyStore.principal) for owner checks;
+        without it only the local owner (key_id None) and a row's own key may read it."""
         self.engine = engine
         self.root = root
         self.retention_days = retention_days
+        self._principal = principal
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -66,6 +141,8 @@ class ArtifactStore:
         key_id: str | None = None,
         meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        mime = check_mime(mime)
+        _check_name(name)
         sha = hashlib.sha256(data).hexdigest()
         self._write(data, sha)
         now = time.time()
@@ -79,25 +156,32 @@ class ArtifactStore:
             conn.execute(artifacts.insert().values(**row))
         return row
 
-    def get(self, artifact_id: str) -> dict[str, Any]:
+    def get(self, artifact_id: str, *, key_id: str | None = None) -> dict[str, Any]:
+        """The artifact's row, if the caller's key (``key_id``; None: the local owner) may see it.
+        Another key's artifact raises the same NotFound as a missing id."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(artifacts).where(artifacts.c.id == artifact_id)).first()
-        if row is None:
+            row = conn.execute(sa.select(artifacts).where(artifacts.c.id == str(artifact_id))).first()
+        if row is None or not self._visible(key_id, row.key_id):
             raise NotFound(f"No artifact with id '{artifact_id}'.", param="id")
         return dict(row._mapping)
 
-    def open_path(self, artifact_id: str) -> tuple[dict[str, Any], Path]:
-        row = self.get(artifact_id)
+    def _visible(self, key_id: str | None, owner: str | None) -> bool:
+        if key_id is None or key_id == owner:
+            return True
+        return self._principal is not None and self._principal(key_id).can_see(owner)
+
+    def open_path(self, artifact_id: str, *, key_id: str | None = None) -> tuple[dict[str, Any], Path]:
+        row = self.get(artifact_id, key_id=key_id)
         path = self.path_for(row["sha256"])
         if not path.is_file():
             raise NotFound(f"The file of artifact '{artifact_id}' is missing from {self.root}.", param="id")
         return row, path
 
-    def read(self, artifact_id: str) -> bytes:
-        return self.open_path(artifact_id)[1].read_bytes()
+    def read(self, artifact_id: str, *, key_id: str | None = None) -> bytes:
+        return self.open_path(artifact_id, key_id=key_id)[1].read_bytes()
 
-    def verify(self, artifact_id: str) -> bool:
-        row, path = self.open_path(artifact_id)
+    def verify(self, artifact_id: str, *, key_id: str | None = None) -> bool:
+        row, path = self.open_path(artifact_id, key_id=key_id)
         return hashlib.sha256(path.read_bytes()).hexdigest() == row["sha256"]
 
     def list(self, *, job_id: str | None = None, caller: str | None = None, limit: int = 50) -> list[dict[str, Any]]:

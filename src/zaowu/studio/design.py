@@ -97,7 +97,7 @@ def design_spec(
         temperature=temperature,
         max_tokens=400,
     )
-    result = studio.generate_text(request, interface=interface, caller=caller, key_id=key_id)
+    result = studio.generate_text(request, interface=interface, caller=caller, key_id=key_id, scope="image")
     return resolve(_to_spec(result.parsed, prompt, kind, language), seed)
 
 
@@ -115,6 +115,7 @@ def design_image(
     artifacts and logged. Other image backends (diffusers, remote) take the prompt as is."""
     import random
 
+    studio.authorize(key_id, Modality.image)  # before the planner: a key without 'image' spends nothing
     spec_model = studio.catalog.get(request.model or studio.default_model(Modality.image), Modality.image)
     seed = request.seed if request.seed is not None else random.randrange(2**31)
     if spec_model.backend == "design":

@@ -57,7 +57,7 @@ from .catalog import Catalog
 from .db import open_database
 from .genlog import GenerationLog
 from .jobs import JobKind, JobQueue, WorkerPool
-from .keys import KeyStore
+from .keys import KeyStore, scope_for
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .workflows import StepRegistry
@@ -140,8 +140,9 @@ class Studio:
         self.db = open_database(self.settings.db_url)
         self.log = GenerationLog(self.db)
         self.catalog = Catalog(self.settings, self.pm, self.db)
-        self.artifacts = ArtifactStore(self.db, self.settings.data_dir / "artifacts", self.settings.artifact_retention_days)
         self.keys = KeyStore(self.db)
+        self.artifacts = ArtifactStore(self.db, self.settings.data_dir / "artifacts", self.settings.artifact_retention_days,
+                                       principal=self.keys.principal)  # fmt: skip
         kinds: dict[str, JobKind] = {}
         self.pm.hook.register_job_kinds(register=lambda kind: kinds.__setitem__(kind.name, kind))
         self.jobs = JobQueue(self.db, kinds, self.settings.job_concurrency, self.settings.job_default_concurrency)
@@ -177,6 +178,13 @@ class Studio:
                 backend.close()
             self._loaded.clear()
         self.db.dispose()
+
+    # -- who may run what --------------------------------------------------------
+    def authorize(self, key_id: str | None, modality: Modality | str) -> None:
+        """Refuse work of ``modality`` (or a scope name) for a key without its scope (403), before any
+        work. Every entry point that runs work for a caller calls it, so steps, jobs and apps cannot
+        skip it. ``key_id`` None is the local owner; a revoked key is refused (401)."""
+        self.keys.principal(key_id).require(scope_for(modality))
 
     # -- models ----------------------------------------------------------------
     def default_model(self, modality: Modality) -> str:
@@ -327,16 +335,20 @@ class Studio:
         return granted
 
     def stream(self, request: TextRequest, *, interface: str = "python", caller: str | None = None,
-               key_id: str | None = None) -> "TextStream":  # fmt: skip
+               key_id: str | None = None, scope: str = "text") -> "TextStream":  # fmt: skip
         """Stream a chat or completion. The model is resolved and loaded before this returns,
         so unknown models fail here; errors of the generation itself come from the iterator.
-        Closing the stream early stops the generation and logs it as cancelled."""
+        Closing the stream early stops the generation and logs it as cancelled. ``scope``: the key
+        scope this text needs (a planner writing an image's design spec runs under "image")."""
+        self.authorize(key_id, scope)
         run = self._prepare_text(request, interface, caller, key_id)
         return TextStream(run, self._run_text(run))
 
     def generate_text(self, request: TextRequest, *, interface: str = "python", caller: str | None = None,
-                      key_id: str | None = None) -> TextResult:  # fmt: skip
-        """Run a chat or completion to the end. Structured output that fails its schema raises SchemaViolation."""
+                      key_id: str | None = None, scope: str = "text") -> TextResult:  # fmt: skip
+        """Run a chat or completion to the end. Structured output that fails its schema raises SchemaViolation.
+        ``scope``: the key scope this text needs (a planner for an image or music passes that media's scope)."""
+        self.authorize(key_id, scope)
         run = self._prepare_text(request, interface, caller, key_id)
         for _ in self._run_text(run):
             pass
@@ -355,6 +367,7 @@ class Studio:
     # -- embeddings ------------------------------------------------------------
     def embed(self, request: EmbeddingRequest, *, interface: str = "python", caller: str | None = None,
               key_id: str | None = None) -> EmbeddingResult:  # fmt: skip
+        self.authorize(key_id, Modality.embedding)
         spec, backend = self.load(request.model, Modality.embedding)
         assert isinstance(backend, EmbeddingBackend)
         gen_id = self.log.start(
@@ -389,6 +402,7 @@ class Studio:
         """Run a media backend; every output is stored as an artifact (ids in each media's
         ``meta["artifact_id"]``) and the generation is logged with its media seconds."""
         modality = _MEDIA_MODALITY[type(request)]
+        self.authorize(key_id, modality)
         spec, backend = self.load(request.model, modality)
         assert isinstance(backend, MediaBackend)
         if isinstance(request, ImageRequest) and request.image is not None and not backend.supports_edit:
@@ -436,6 +450,7 @@ class Studio:
         sentences finish). Bad input raises here, before the first byte; when the stream ends the
         whole output is stored as an artifact and the generation logged (cancelled if cut short)."""
         modality = _MEDIA_MODALITY[type(request)]
+        self.authorize(key_id, modality)
         spec, backend = self.load(request.model, modality)
         if not callable(getattr(backend, "stream", None)):
             raise InvalidRequest(f"'{spec.id}' cannot stream its output; leave out 'stream'.", param="stream")

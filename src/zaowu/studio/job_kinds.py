@@ -101,7 +101,7 @@ def _run_image(ctx: JobContext, request: ImageRequest) -> dict[str, Any]:
 
 
 def _run_transcription(ctx: JobContext, request: TranscriptionJob) -> dict[str, Any]:
-    audio = ctx.studio.artifacts.read(request.artifact_id)
+    audio = ctx.read_artifact(request.artifact_id)
     req = TranscriptionRequest(audio=audio, model=request.model, language=request.language, format=request.format)
     return _media_result(ctx.studio.generate_media(req, **_who(ctx)))
 

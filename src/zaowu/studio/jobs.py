@@ -112,6 +112,10 @@ class JobContext:
         self.queue._event(self.job_id, "artifact", {"artifact_id": row["id"], "mime": mime, "name": name})
         return row
 
+    def read_artifact(self, artifact_id: str) -> bytes:
+        """An artifact the job's key may read; another key's gives the same 404 as a missing id."""
+        return self.studio.artifacts.read(artifact_id, key_id=self.key_id)
+
 
 class JobQueue:
     def __init__(self, engine: Engine, kinds: dict[str, JobKind], concurrency: dict[str, int] | None = None,
@@ -308,6 +312,7 @@ class JobQueue:
         self._running[job["id"]] = ctx
         try:
             kind = self.kinds[job["kind"]]
+            studio.keys.principal(ctx.key_id).require(kind.scope)  # the key may have changed since it was queued
             result = kind.run(ctx, kind.parse(job["request"]))
             ctx.check()
             self._finish(job["id"], "succeeded", result=result)

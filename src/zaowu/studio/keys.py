@@ -32,9 +32,19 @@ from ..errors import AuthenticationError, InvalidRequest, NotFound, PermissionDe
 from .db import api_keys, usage
 from .genlog import new_id
 
-__all__ = ["SCOPES", "Quota", "Principal", "KeyStore"]
+__all__ = ["SCOPES", "MODALITY_SCOPES", "scope_for", "Quota", "Principal", "KeyStore"]
 
 SCOPES = ("text", "image", "audio", "video", "admin")
+
+# The scope a key needs for work of each modality, wherever the work runs (routes, jobs, workflow steps).
+MODALITY_SCOPES = {"text": "text", "embedding": "text", "image": "image", "speech": "audio",
+                   "transcription": "audio", "music": "audio", "video": "video"}  # fmt: skip
+
+
+def scope_for(modality: Any) -> str:
+    """The scope work of ``modality`` (a Modality, its value, or a scope name) needs."""
+    name = getattr(modality, "value", modality)
+    return MODALITY_SCOPES.get(name, name)
 
 
 class Quota(BaseModel):
@@ -69,6 +79,10 @@ class Principal:
                 f"Create a key with 'zaowu keys create NAME --scope {scope}'."
             )
 
+    def can_see(self, owner_key_id: str | None) -> bool:
+        """Keys see only what they own (jobs, artifacts, runs); admin keys and the local owner see all."""
+        return self.anonymous or self.is_admin or owner_key_id == self.key_id
+
 
 # the local owner may generate anything but holds no admin rights: keys and model installs need an admin
 # key (or the CLI), so that nothing reaching the server anonymously, a web page included, can manage it
@@ -83,6 +97,10 @@ def _seconds_to_midnight(now: float | None = None) -> float:
     now_dt = datetime.fromtimestamp(now or time.time(), timezone.utc)
     midnight = (now_dt + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return (midnight - now_dt).total_seconds()
+
+
+def _principal(row: Any) -> Principal:
+    return Principal(key_id=row.id, name=row.name, scopes=tuple(row.scopes), quota=Quota(**row.quota))
 
 
 def _hash(secret: str) -> str:
@@ -133,6 +151,19 @@ class KeyStore:
         return self.get(row["id"])
 
     # -- authenticating ----------------------------------------------------------
+    def principal(self, key_id: str | None) -> Principal:
+        """Who a key id stands for, for work running on its behalf (jobs, workflow steps, apps):
+        its scopes and quota now. None is the local owner; a revoked or deleted key is refused (401)."""
+        if key_id is None:
+            return OWNER
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(api_keys).where(api_keys.c.id == key_id)).first()
+        if row is None:
+            raise AuthenticationError("The API key this work runs for no longer exists.")
+        if row.revoked_at is not None:
+            raise AuthenticationError(f"The API key '{row.name}' has been revoked.")
+        return _principal(row)
+
     def authenticate(self, authorization: str | None, required: bool) -> Principal:
         if not authorization:
             if required:
@@ -154,7 +185,7 @@ class KeyStore:
             raise AuthenticationError("Incorrect API key provided.")
         if row.revoked_at is not None:
             raise AuthenticationError(f"The API key '{row.name}' has been revoked.")
-        return Principal(key_id=row.id, name=row.name, scopes=tuple(row.scopes), quota=Quota(**row.quota))
+        return _principal(row)
 
     # -- quotas and usage --------------------------------------------------------
     def admit(self, principal: Principal, now: float | None = None) -> None:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from ..backends.base import Progress
 from ..backends.music.plan import MusicPlan, plan_from_seed, plan_schema
 from ..errors import InvalidRequest, SchemaViolation
-from ..types import MediaResult, Message, MusicRequest, ResponseFormat, TextRequest
+from ..types import MediaResult, Message, Modality, MusicRequest, ResponseFormat, TextRequest
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def music_plan(
         ),
     )
     try:
-        answer = studio.generate_text(text, interface=interface, caller=caller, key_id=key_id).parsed
+        answer = studio.generate_text(text, interface=interface, caller=caller, key_id=key_id, scope="audio").parsed
     except SchemaViolation as exc:  # cut off by max_tokens, usually: the seed still makes a good plan
         log.warning("the LLM's music plan was unusable (%s); planning from the seed", exc.message)
         answer = None
@@ -108,6 +108,7 @@ def compose_music(
 
     from ..backends.music.backend import validate_plan
 
+    studio.authorize(key_id, Modality.music)  # before the planner: a key without 'audio' spends nothing
     seed = request.seed if request.seed is not None else random.randrange(2**31)
     plan = validate_plan(request.plan)
     if plan is None:

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..hookspecs import hookimpl
 from ..types import ImageRequest, TextRequest
+from .artifacts import unprintable
 from .templates import run_template
 from .workflows import ArtifactRef, Step, StepContext
 
-__all__ = ["TemplateStep", "StructuredStep", "ChatStep", "DesignStep", "TextFileStep", "OfficeStep", "llm_request"]
+__all__ = ["TemplateStep", "StructuredStep", "ChatStep", "DesignStep", "TextFileStep", "OfficeStep", "llm_request",
+           "TEXT_FILE_TYPES"]  # fmt: skip
+
+# The MIME types file.text may declare: inert text only. HTML, SVG, XML and scripts would run in a
+# browser; the step stores UTF-8, so the only parameter allowed is charset=utf-8.
+TEXT_FILE_TYPES = ("text/plain", "text/markdown", "text/csv", "text/tab-separated-values", "application/json",
+                   "application/x-ndjson", "application/yaml")  # fmt: skip
 
 
 class _In(BaseModel):
@@ -36,6 +43,7 @@ def _who(ctx: StepContext) -> dict[str, Any]:
 class TemplateStep(Step):
     id = "text.template"
     title = "Run a prompt template"
+    scope = "text"
 
     class Inputs(_LLMIn):
         template: str
@@ -72,6 +80,7 @@ def llm_request(ctx: StepContext, system: str, prompt: str, *, schema: dict[str,
 class StructuredStep(Step):
     id = "text.structured"
     title = "Structured output under a JSON schema"
+    scope = "text"
 
     class Inputs(_LLMIn):
         system: str = ""
@@ -94,6 +103,7 @@ class StructuredStep(Step):
 class ChatStep(Step):
     id = "text.chat"
     title = "Chat"
+    scope = "text"
 
     class Inputs(_LLMIn):
         system: str = ""
@@ -114,6 +124,7 @@ class ChatStep(Step):
 class DesignStep(Step):
     id = "image.design"
     title = "Design an image (poster, logo, product card…)"
+    scope = "image"
 
     class Inputs(_In):
         prompt: str = Field(min_length=1)
@@ -150,13 +161,30 @@ class TextFileStep(Step):
     class Inputs(_In):
         text: str
         name: str = Field(min_length=1, max_length=120)
-        mime: str = "text/plain"
+        mime: str = Field("text/plain", description=f"one of {', '.join(TEXT_FILE_TYPES)}")
+
+        @field_validator("name")
+        @classmethod
+        def _plain_name(cls, name: str) -> str:
+            if (bad := unprintable(name)) is not None:
+                raise ValueError(f"the file name contains a control character ({bad}); use a plain file name")
+            return name
+
+        @field_validator("mime")
+        @classmethod
+        def _inert_type(cls, mime: str) -> str:
+            base, *params = (p.strip().lower() for p in mime.split(";"))
+            if base not in TEXT_FILE_TYPES or any(p.replace(" ", "") != "charset=utf-8" for p in params):
+                raise ValueError(f"'{mime[:60]}' is not a text type this step stores; use one of "
+                                 f"{', '.join(TEXT_FILE_TYPES)} (optionally '; charset=utf-8'). HTML, SVG, XML "
+                                 "and scripts are refused")  # fmt: skip
+            return base
 
     class Outputs(BaseModel):
         file: ArtifactRef
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
-        mime = inputs.mime if "charset" in inputs.mime else f"{inputs.mime}; charset=utf-8"
+        mime = f"{inputs.mime}; charset=utf-8"
         return self.Outputs(file=ctx.artifact(inputs.text.encode("utf-8"), mime, inputs.name))
 
 

@@ -30,6 +30,12 @@ of (step id, version, resolved inputs, the node's seed, the run's model), so a f
 run resumed with ``resume_workflow`` skips every step that already succeeded. Each run
 is recorded (table ``workflow_runs``) with its inputs, seed, every step's status,
 generation ids and artifacts, and the failed step's id and error.
+
+A run is the caller's work: before any node runs, the key must hold every scope the
+nodes' steps declare (``Step.scope``; 403 naming the node), each step that executes
+counts as one request against the key's limits (429 from the step), and artifacts are
+read through the owner-checked ``StepContext.read_artifact`` (another key's is a 404).
+The engine checks scopes again wherever the work runs.
 """
 
 from __future__ import annotations
@@ -50,13 +56,13 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import cancel
-from ..errors import Cancelled, InvalidRequest, NotFound, ZaowuError
+from ..errors import Cancelled, InvalidRequest, NotFound, PermissionDenied, ZaowuError
 from .db import step_cache, workflow_runs
 from .genlog import new_id
 
 __all__ = [
     "ArtifactRef", "Step", "StepContext", "WorkflowSpec", "NodeSpec", "WorkflowRun", "StepFailed", "StepRegistry",
-    "validate_workflow", "run_workflow", "resume_workflow", "get_run", "list_runs", "load_workflow",
+    "validate_workflow", "run_workflow", "resume_workflow", "get_run", "list_runs", "load_workflow", "check_scopes",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -83,11 +89,13 @@ class StepFailed(ZaowuError):
     status = 500
     type = "step_failed"
 
-    def __init__(self, message: str, *, node: str, run_id: str, cause: Exception | None = None):
-        super().__init__(message, param=f"nodes.{node}", code="step_failed")
+    def __init__(self, message: str, *, node: str, run_id: str, cause: Exception | None = None,
+                 param: str | None = None):  # fmt: skip
+        super().__init__(message, param=param or f"nodes.{node}", code="step_failed")
         self.node, self.run_id, self.cause = node, run_id, cause
-        if isinstance(cause, ZaowuError):  # keep the cause's HTTP status (a 400 stays a 400)
+        if isinstance(cause, ZaowuError):  # keep the cause's HTTP status (a 400 stays a 400, a 429 its Retry-After)
             self.status, self.type = cause.status, cause.type
+            self.retry_after = getattr(cause, "retry_after", None)
 
 
 class Step:
@@ -97,6 +105,7 @@ class Step:
     version: ClassVar[int] = 1  # bump when outputs for the same inputs change (invalidates the cache)
     title: ClassVar[str] = ""
     cacheable: ClassVar[bool] = True
+    scope: ClassVar[str | None] = None  # the key scope its work needs ("text", "image"...), checked before a run
     Inputs: ClassVar[type[BaseModel]]
     Outputs: ClassVar[type[BaseModel]]
 
@@ -352,8 +361,13 @@ class StepContext:
                                             key_id=self.key_id, meta=meta)  # fmt: skip
         return self.adopt(row)
 
+    def read_artifact(self, artifact_id: str) -> bytes:
+        """The bytes of an artifact the run's key may read; another key's gives the same 404 as a missing id."""
+        return self.studio.artifacts.read(artifact_id, key_id=self.key_id)
+
     def adopt(self, row: dict[str, Any]) -> ArtifactRef:
-        """Record an artifact stored elsewhere (e.g. by generate_media) as this step's."""
+        """Record an artifact stored elsewhere (e.g. by generate_media) as this step's; it must be the key's own."""
+        self.studio.artifacts.get(row["id"], key_id=self.key_id)
         ref = ArtifactRef(id=row["id"], name=row.get("name"), mime=row["mime"], size_bytes=row.get("size_bytes") or 0)
         self.artifacts.append({**ref.model_dump(), "url": ref.url})
         return ref
@@ -449,6 +463,8 @@ class _Runner:
         state.update(status="running", cache_key=key)
         self._save()
         try:
+            keys = self.studio.keys
+            keys.admit(keys.principal(self.row["key_id"]))  # each executed step is one request of the key
             outputs = step_cls().execute(ctx, inputs).model_dump(mode="json")
         except Exception as exc:  # noqa: BLE001 - every failure is recorded against its step
             from .jobs import JobCancelled, JobInterrupted
@@ -472,7 +488,16 @@ class _Runner:
         self._save(status="failed", finished_at=time.time(), error=message, failed_step=node_id)
         log.warning("workflow run %s: step %s failed: %s", self.row["id"], node_id, message)
         raise StepFailed(f"Step '{node_id}' ({state['step']}) failed: {message} Resume the run with "
-                         f"id '{self.row['id']}' once fixed.", node=node_id, run_id=self.row["id"], cause=exc)  # fmt: skip
+                         f"id '{self.row['id']}' once fixed.", node=node_id, run_id=self.row["id"], cause=exc,
+                         param=self._param(node_id, exc))  # fmt: skip
+
+    def _param(self, node_id: str, exc: Exception) -> str:
+        """Where a step's error points: the input it names (``nodes.save.with.mime``), else the node."""
+        param = getattr(exc, "param", None) or ""
+        if param.startswith(f"nodes.{node_id}."):
+            return param
+        step = self.studio.workflow_steps.get(self.checked.spec.nodes[node_id].step)
+        return f"nodes.{node_id}.with.{param}" if param in step.Inputs.model_fields else f"nodes.{node_id}"
 
     def _cached(self, key: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -480,10 +505,10 @@ class _Runner:
         if row is None:
             return None
         entry = row[0]
-        for art in entry["state"].get("artifacts", []):  # a pruned artifact invalidates the entry
+        for art in entry["state"].get("artifacts", []):  # a pruned (or another key's) artifact invalidates the entry
             try:
-                self.studio.artifacts.open_path(art["id"])
-            except NotFound:
+                self.studio.artifacts.open_path(art["id"], key_id=self.row["key_id"])
+            except ZaowuError:
                 return None
         return entry
 
@@ -514,11 +539,25 @@ def _check_inputs(spec: WorkflowSpec, inputs: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def check_scopes(studio: Any, spec: WorkflowSpec, key_id: str | None) -> None:
+    """Refuse a run (403 naming the node) when the key lacks a scope one of its steps declares,
+    before anything runs; an app's workflow declares what it needs through its steps."""
+    principal, steps = studio.keys.principal(key_id), studio.workflow_steps
+    for node_id, node in spec.nodes.items():
+        needed = getattr(steps.get(node.step), "scope", None) if node.step in steps else None
+        try:
+            principal.require(needed)
+        except PermissionDenied as exc:
+            raise PermissionDenied(f"{exc.message} Node '{node_id}' runs '{node.step}', which needs it.",
+                                   param=f"nodes.{node_id}") from None  # fmt: skip
+
+
 def run_workflow(studio: Any, spec: WorkflowSpec, inputs: dict[str, Any], *, seed: int | None = None,
                  model: str | None = None, job: Any = None, app: str | None = None, interface: str = "python",
                  caller: str | None = None, key_id: str | None = None) -> WorkflowRun:  # fmt: skip
     """Validate and run a workflow to the end. A failing step raises StepFailed naming it and the run id."""
     checked = validate_workflow(spec, studio.workflow_steps)
+    check_scopes(studio, spec, key_id)
     values = _check_inputs(spec, inputs)
     row = {
         "id": new_id("run"), "workflow": spec.id, "app": app, "spec": spec.model_dump(mode="json", by_alias=True),
@@ -541,6 +580,7 @@ def resume_workflow(studio: Any, run_id: str, *, job: Any = None) -> WorkflowRun
     if row["status"] == "succeeded":
         return get_run(studio, run_id)
     checked = validate_workflow(WorkflowSpec.model_validate(row["spec"]), studio.workflow_steps)
+    check_scopes(studio, checked.spec, row["key_id"])
     with studio.db.begin() as conn:
         conn.execute(workflow_runs.update().where(workflow_runs.c.id == run_id)
                      .values(status="running", error=None, failed_step=None, finished_at=None,

@@ -1,7 +1,7 @@
 // Small DOM helpers shared by every page: an element builder, labelled fields, error display
 // that highlights the field the server named, media previews and a job progress view.
 import { t } from "./i18n.js";
-import { ApiError, del, followJob, get } from "./api.js";
+import { ApiError, del, followJob, get, request } from "./api.js";
 
 let uid = 0;
 export const nextId = (p = "f") => `${p}-${++uid}`;
@@ -89,6 +89,14 @@ export function copyButton(getText) {
   return b;
 }
 
+// Stored HTML is served as an attachment (it must never run on the studio's origin): its text is
+// shown in a frame sandboxed to an opaque origin with no script.
+function htmlFrame(url, name) {
+  const frame = h("iframe", { title: name, sandbox: "" });
+  request(url).then((r) => r.text()).then((html) => { frame.srcdoc = html; }).catch(() => {});
+  return frame;
+}
+
 // A preview of one artifact by its type, always with a download link.
 export function preview(a) {
   const url = a.url || `/v1/artifacts/${a.id || a.artifact_id}`;
@@ -98,7 +106,7 @@ export function preview(a) {
   if (mime.startsWith("image/")) body = h("img", { src: url, alt: name, loading: "lazy" });
   else if (mime.startsWith("audio/")) body = h("audio", { src: url, controls: true, preload: "metadata", "aria-label": name });
   else if (mime.startsWith("video/")) body = h("video", { src: url, controls: true, preload: "metadata", "aria-label": name });
-  else if (mime.startsWith("text/html")) body = h("iframe", { src: url, title: name, sandbox: "allow-same-origin" });
+  else if (mime.startsWith("text/html")) body = htmlFrame(url, name);
   return h("div", { class: "preview" }, body, h("p", {}, h("a", { href: url, download: name }, `⬇ ${t("common.download")} ${name}`)));
 }
 

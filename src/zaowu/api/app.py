@@ -6,12 +6,13 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from .. import __version__
 from ..settings import Settings
 from ..web.routes import router as web_router
 from . import errors
+from .inputs import valid_unicode
 from .routes_apps import router as apps_router
 from .routes_audio import router as audio_router
 from .routes_cutout import router as cutout_router
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
         finally:
             studio.close()
 
-    app = FastAPI(title="zaowu", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="zaowu", version=__version__, lifespan=lifespan, dependencies=[Depends(valid_unicode)])
     errors.install(app)
     app.include_router(openai_router)
     app.include_router(jobs_router)

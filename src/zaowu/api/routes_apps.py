@@ -167,9 +167,10 @@ async def run_workflow_route(request: Request, body: WorkflowRunBody, principal:
     who = _who(request, principal)
     spec = load_workflow(body.workflow)
     if body.async_:
-        from ..studio.workflows import validate_workflow
+        from ..studio.workflows import check_inputs, validate_workflow
 
         validate_workflow(spec, studio.workflow_steps)
+        check_inputs(spec, body.inputs)  # a bad or oversized input is a 400 now, not a failed job later
         job = {"workflow": spec.model_dump(mode="json", by_alias=True), "inputs": body.inputs, "model": body.model,
                "seed": body.seed}  # fmt: skip
         return await accepted_job(studio, "workflow", job, who["caller"], who["key_id"])

@@ -31,8 +31,9 @@ def only_test_models(tmp_path_factory, models_dir):
     return only
 
 
-@pytest.fixture(scope="module")
-def keyed(tmp_path_factory, models_dir):
+@pytest.fixture(scope="module", name="keyed")
+def keyed_server(tmp_path_factory, models_dir):
+    """The server; import it into a test module as ``keyed_server`` and ask for ``keyed``."""
     from zaowu.studio.db import open_database
     from zaowu.studio.keys import KeyStore
 

@@ -27,7 +27,7 @@ from zaowu.backends.image_io import MAX_ASPECT_RATIO
 from zaowu.studio.genlog import MAX_LOGGED_JSON_BYTES
 from zaowu.studio.workflows import MAX_RUN_BYTES, MAX_WORKFLOW_BYTES, MAX_WORKFLOW_NODES
 
-from .keyed_server import keyed  # noqa: F401 - the module's server fixture
+from .keyed_server import keyed_server  # noqa: F401 - the module's server fixture, "keyed"
 
 TIMEOUT = 120
 
@@ -127,8 +127,9 @@ def test_yaml_alias_bomb_is_refused_without_cost(keyed):
     still_serving(keyed)
 
 
-DEEP = "id: deep\nnodes: {save: {step: file.text, with: {text: hi, name: a.txt}}}\noutputs: {x: " + "[" * 5000 + "]" * 5000 + "}\n"
-WIDE = "id: wide\nnodes: {save: {step: file.text, with: {text: hi, name: a.txt}}}\noutputs: {x: [" + "1," * 12000 + "1]}\n"
+ONE_NODE = "nodes: {save: {step: file.text, with: {text: hi, name: a.txt}}}\n"
+DEEP = "id: deep\n" + ONE_NODE + "outputs: {x: " + "[" * 5000 + "]" * 5000 + "}\n"
+WIDE = "id: wide\n" + ONE_NODE + "outputs: {x: [" + "1," * 12000 + "1]}\n"
 MANY_NODES = "id: many\nnodes:\n" + "".join(f"  n{i}: {{step: file.text, with: {{text: hi, name: a.txt}}}}\n"
                                             for i in range(MAX_WORKFLOW_NODES + 1))  # fmt: skip
 HUGE = PLAIN_WORKFLOW + "title: " + "x" * MAX_WORKFLOW_BYTES + "\n"
@@ -175,9 +176,9 @@ def _runs(keyed) -> list[dict]:
 def _stored_bytes(keyed, workflow: str) -> int:
     """What the database holds for a workflow's runs: spec, inputs, steps, outputs and error."""
     with sqlite3.connect(keyed.server.data_dir / "zaowu.db") as db:
-        return db.execute("SELECT coalesce(sum(length(spec) + length(inputs) + length(steps) + coalesce(length(outputs), 0)"
-                          " + coalesce(length(error), 0)), 0) FROM workflow_runs WHERE workflow = ?",
-                          (workflow,)).fetchone()[0]  # fmt: skip
+        return db.execute("SELECT coalesce(sum(length(spec) + length(inputs) + length(steps)"
+                          " + coalesce(length(outputs), 0) + coalesce(length(error), 0)), 0)"
+                          " FROM workflow_runs WHERE workflow = ?", (workflow,)).fetchone()[0]  # fmt: skip
 
 
 def test_references_cannot_multiply_a_value_past_the_run_budget(keyed):
@@ -392,7 +393,7 @@ def test_max_tokens_is_bounded_by_the_model_context(keyed, path, field, value, w
     assert_400(_chat(keyed, path, **{field: value}), field if "context" not in words[0] else "max_tokens", *words)
 
 
-def test_max_tokens_within_the_context_still_works(keyed):
+def test_max_tokens_within_the_context_works_and_template_overrides_are_checked(keyed):
     r = _chat(keyed, max_tokens=16)
     assert r.status_code == 200, r.text[:300]
     r = httpx.post(f"{keyed.base}/v1/templates/slogans/run", headers=keyed.headers(), timeout=TIMEOUT,

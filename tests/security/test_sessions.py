@@ -10,7 +10,7 @@ import sqlite3
 
 import httpx
 
-from .keyed_server import keyed  # noqa: F401 - the module's server fixture
+from .keyed_server import keyed_server  # noqa: F401 - the module's server fixture, "keyed"
 
 COOKIE = "zaowu_session"
 

@@ -14,8 +14,8 @@ import io
 from ..errors import InvalidRequest
 from ..types import ImageRequest
 
-__all__ = ["MIMES", "RATIOS", "MAX_PIXELS", "MAX_ASPECT_RATIO", "check_image_size", "check_prompt_request",
-           "parse_size", "decode_image", "mask_image", "encode"]  # fmt: skip
+__all__ = ["MIMES", "RATIOS", "MAX_PIXELS", "MAX_ASPECT_RATIO", "check_image_size", "too_many_pixels",
+           "check_prompt_request", "parse_size", "decode_image", "mask_image", "encode"]  # fmt: skip
 
 MIMES = {"png": "image/png", "webp": "image/webp", "jpeg": "image/jpeg"}
 RATIOS = {"1:1": (1, 1), "3:4": (3, 4), "4:3": (4, 3), "9:16": (9, 16), "16:9": (16, 9)}
@@ -23,13 +23,16 @@ MAX_PIXELS = 40_000_000  # about 7700 x 5200, a big camera photo; more is refuse
 MAX_ASPECT_RATIO = 20  # long side / short side of an upload; a panorama is 4:1, a web banner 10:1
 
 
+def too_many_pixels(param: str, size: str = "far too many") -> InvalidRequest:
+    """The error for an upload with more than ``MAX_PIXELS`` (Pillow's own bomb check included)."""
+    return InvalidRequest(f"'{param}' has {size} pixels; resize it to at most {MAX_PIXELS // 1_000_000} megapixels.",
+                          param=param)  # fmt: skip
+
+
 def check_image_size(width: int, height: int, param: str) -> None:
     """Refuse an upload whose declared size is too many pixels or too thin, naming ``param``."""
     if width * height > MAX_PIXELS:
-        raise InvalidRequest(
-            f"'{param}' is {width}x{height} pixels; resize it to at most {MAX_PIXELS // 1_000_000} megapixels.",
-            param=param,
-        )
+        raise too_many_pixels(param, f"{width}x{height}")
     if min(width, height) <= 0 or max(width, height) > MAX_ASPECT_RATIO * min(width, height):
         raise InvalidRequest(
             f"'{param}' is {width}x{height} pixels; its long side may be at most {MAX_ASPECT_RATIO} times its "
@@ -74,10 +77,7 @@ def decode_image(data: bytes, param: str):
         check_image_size(*img.size, param)  # from the header, before any pixel is decoded
         img.load()
     except Image.DecompressionBombError:
-        raise InvalidRequest(
-            f"'{param}' declares far too many pixels; resize it to at most {MAX_PIXELS // 1_000_000} megapixels.",
-            param=param,
-        ) from None
+        raise too_many_pixels(param) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise InvalidRequest(
             f"'{param}' is not an image Pillow can read ({type(exc).__name__}); upload a PNG, JPEG or WebP file.",

@@ -249,8 +249,8 @@ class Studio:
             _check_schema(schema)
         context = self.text_context(spec.id)
         if request.max_tokens and context and request.max_tokens > context:
-            raise InvalidRequest(f"max_tokens is {request.max_tokens}, but '{spec.id}' has a context of {context} tokens "
-                                 f"per request (prompt and answer together). Ask for at most {context}.",
+            raise InvalidRequest(f"max_tokens is {request.max_tokens}, but '{spec.id}' has a context of {context} "
+                                 f"tokens per request (prompt and answer together). Ask for at most {context}.",
                                  param="max_tokens")  # fmt: skip
         filled = {k: v for k, v in spec.defaults.items() if k in TextRequest.model_fields and getattr(request, k) is None}
         request = request.model_copy(update={"model": spec.id, **filled})

@@ -144,15 +144,16 @@ def load_workflow(data: dict[str, Any] | str) -> WorkflowSpec:
         _check_bytes(len(data.encode("utf-8", "surrogatepass")), "YAML")
         data = _parse_yaml(data)
     else:
+        _check_shape(data)  # first: it walks without recursion, whatever the nesting
         _check_bytes(_json_size(data), "JSON")
-        _check_shape(data)
     try:
         spec = WorkflowSpec.model_validate(data)
     except ValidationError as exc:
         raise InvalidRequest.from_validation(exc, "workflow") from None
     if len(spec.nodes) > MAX_WORKFLOW_NODES:
         raise InvalidRequest(f"The workflow has {len(spec.nodes)} nodes; a workflow may have at most "
-                             f"{MAX_WORKFLOW_NODES}. Split it into smaller workflows.", param="workflow.nodes")  # fmt: skip
+                             f"{MAX_WORKFLOW_NODES}. Split it into smaller workflows.",
+                             param="workflow.nodes")  # fmt: skip
     return spec
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import InvalidRequest
-from ..image_io import MAX_ASPECT_RATIO, MAX_PIXELS, check_image_size
+from ..image_io import MAX_ASPECT_RATIO, MAX_PIXELS, check_image_size, too_many_pixels
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +63,7 @@ def decode_photo(data: bytes | None, param: str = "image") -> Photo:
     except InvalidRequest:
         raise
     except Image.DecompressionBombError:
-        raise InvalidRequest(
-            f"The {param} has far too many pixels; resize it to at most {MAX_PIXELS // 1_000_000} megapixels.",
-            param=param,
-        ) from None
+        raise too_many_pixels(param) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         log.debug("undecodable upload: %s", exc)
         raise InvalidRequest(f"The {param} is not a readable image; upload a {_FORMATS} file.", param=param) from None

@@ -19,6 +19,7 @@ __all__ = [
     "Message",
     "ResponseFormat",
     "TextRequest",
+    "MAX_TOKENS",
     "TextChunk",
     "TextResult",
     "Usage",
@@ -98,13 +99,16 @@ class ResponseFormat(Strict):
         return self
 
 
+MAX_TOKENS = 2**20  # the largest max_tokens any request may ask for (a model's own context is checked too)
+
+
 class TextRequest(Strict):
     """A chat (``messages``) or a plain completion (``prompt``) request."""
 
     model: str | None = None
     messages: list[Message] | None = None
     prompt: str | None = None
-    max_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=MAX_TOKENS)
     temperature: float | None = Field(default=None, ge=0, le=2)
     top_p: float | None = Field(default=None, gt=0, le=1)
     top_k: int | None = Field(default=None, ge=0)

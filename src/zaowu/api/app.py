@@ -6,13 +6,14 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from .. import __version__
 from ..settings import Settings
 from ..web.routes import router as web_router
 from . import errors
 from .guard import RequestGuard
+from .inputs import valid_unicode
 from .routes_apps import router as apps_router
 from .routes_audio import router as audio_router
 from .routes_cutout import router as cutout_router
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
         finally:
             studio.close()
 
-    app = FastAPI(title="zaowu", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="zaowu", version=__version__, lifespan=lifespan, dependencies=[Depends(valid_unicode)])
     errors.install(app)
     app.add_middleware(RequestGuard, allowed_hosts=[*settings.allowed_hosts, settings.host],
                        allowed_origins=settings.allowed_origins)  # fmt: skip

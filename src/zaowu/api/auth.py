@@ -1,7 +1,8 @@
 """Authentication and quotas for /v1 routes, as a FastAPI dependency.
 
-``Depends(scope("text"))`` checks the Bearer key (401), its scope (403) and its
-limits (429 with Retry-After), counts the request, and returns the Principal.
+``Depends(scope("text"))`` checks the Bearer key, or the web studio's session cookie
+(401), its scope (403) and its limits (429 with Retry-After), counts the request, and
+returns the Principal.
 """
 
 from __future__ import annotations
@@ -9,23 +10,32 @@ from __future__ import annotations
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from ..errors import AuthenticationError
 from ..studio.keys import Principal
 
-SESSION_COOKIE = "zaowu_session"  # the web studio's HttpOnly cookie holding its key (set by /studio/login)
+SESSION_COOKIE = "zaowu_session"  # the web studio's HttpOnly cookie holding a session id (set by /studio/login)
 
 
-def _authorization(request: Request) -> str | None:
-    """The Authorization header, else the studio's session cookie as a Bearer key."""
+def _authenticate(request: Request) -> Principal:
+    """The Authorization header's key, else the studio session the cookie names, else no key."""
+    studio = request.app.state.studio
+    required = studio.settings.auth_required
     header = request.headers.get("authorization")
     if header:
-        return header
+        return studio.keys.authenticate(header, required)
     cookie = request.cookies.get(SESSION_COOKIE)
-    return f"Bearer {cookie}" if cookie else None
+    if cookie:
+        if (principal := studio.keys.session(cookie)) is not None:
+            return principal
+        if required:
+            raise AuthenticationError("The studio session has ended (signed out, expired, or its key was revoked). "
+                                      "Sign in again, or send 'Authorization: Bearer zw-...'.")  # fmt: skip
+    return studio.keys.authenticate(None, required)
 
 
 def principal_for(request: Request, needed: str | None, count: bool = True) -> Principal:
     studio = request.app.state.studio
-    principal = studio.keys.authenticate(_authorization(request), studio.settings.auth_required)
+    principal = _authenticate(request)
     principal.require(needed)
     if count:
         studio.keys.admit(principal)

@@ -1,9 +1,18 @@
 """Error JSON in OpenAI's shape, registered once for the whole app:
-``{"error": {"message", "type", "param", "code"}}`` with the right status."""
+``{"error": {"message", "type", "param", "code"}}`` with the right status.
+
+The handlers never fail themselves: an exception's text may hold anything a request
+carried (a lone surrogate, a value JSON cannot encode), so every error body is rendered
+by ``ErrorResponse``, which falls back to a printable copy of the body, and a handler
+that still raises answers a plain 500.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +23,32 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import RateLimited, ZaowuError
 
 log = logging.getLogger(__name__)
+
+
+def printable(value: Any) -> Any:
+    """A copy of a JSON-like value that UTF-8 JSON can always encode: lone surrogates are
+    backslash-escaped, non-finite numbers become null, unknown objects their ``str``."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {printable(str(k)): printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return printable(str(value))
+
+
+class ErrorResponse(JSONResponse):
+    """A JSONResponse that renders any body: on an encoding error it renders ``printable(body)``."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except (UnicodeEncodeError, TypeError, ValueError):
+            return super().render(printable(content))
 
 
 def error_body(message: str, type_: str, param: str | None = None, code: str | None = None) -> dict:
@@ -41,31 +76,50 @@ def _validation_body(errors: list[dict]) -> dict:
     return error_body(message, "invalid_request_error", param, "invalid_value")
 
 
+def _never_fails(handler):
+    """Wrap an exception handler so that a failure inside it still answers (a plain 500)."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: Request, exc: Exception):
+        try:
+            return await handler(request, exc)
+        except Exception:  # the last line of defence must answer
+            log.exception("the error handler for %s failed", type(exc).__name__)
+            return ErrorResponse(error_body(f"Internal error: {type(exc).__name__}", "server_error"), status_code=500)
+
+    return wrapper
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ZaowuError)
+    @_never_fails
     async def _zaowu(_: Request, exc: ZaowuError):
         if exc.status >= 500:
-            log.error("%s: %s", type(exc).__name__, exc.message)
+            log.error("%s: %s", type(exc).__name__, printable(exc.message))
         retry_after = getattr(exc, "retry_after", None)  # RateLimited, or a step that failed with it
         headers = {"Retry-After": str(retry_after)} if isinstance(exc, RateLimited) or retry_after else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        return JSONResponse(exc.to_openai(), status_code=exc.status, headers=headers)
+        return ErrorResponse(exc.to_openai(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
+    @_never_fails
     async def _request_validation(_: Request, exc: RequestValidationError):
-        return JSONResponse(_validation_body(list(exc.errors())), status_code=400)
+        return ErrorResponse(_validation_body(list(exc.errors())), status_code=400)
 
     @app.exception_handler(ValidationError)
+    @_never_fails
     async def _validation(_: Request, exc: ValidationError):
-        return JSONResponse(_validation_body(exc.errors()), status_code=400)
+        return ErrorResponse(_validation_body(exc.errors()), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
+    @_never_fails
     async def _http(_: Request, exc: StarletteHTTPException):
         type_ = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
-        return JSONResponse(error_body(str(exc.detail), type_), status_code=exc.status_code)
+        return ErrorResponse(error_body(str(exc.detail), type_), status_code=exc.status_code)
 
     @app.exception_handler(Exception)
+    @_never_fails
     async def _unexpected(_: Request, exc: Exception):
         log.exception("unhandled error")
-        return JSONResponse(error_body(f"Internal error: {type(exc).__name__}", "server_error"), status_code=500)
+        return ErrorResponse(error_body(f"Internal error: {type(exc).__name__}", "server_error"), status_code=500)

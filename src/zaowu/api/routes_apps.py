@@ -169,9 +169,10 @@ async def run_workflow_route(request: Request, body: WorkflowRunBody, principal:
     who = _who(request, principal)
     spec = load_workflow(body.workflow)
     if body.async_:
-        from ..studio.workflows import validate_workflow
+        from ..studio.workflows import check_inputs, validate_workflow
 
         validate_workflow(spec, studio.workflow_steps)
+        check_inputs(spec, body.inputs)  # a bad or oversized input is a 400 now, not a failed job later
         await run_in_threadpool(check_scopes, studio, spec, principal.key_id)
         job = {"workflow": spec.model_dump(mode="json", by_alias=True), "inputs": body.inputs, "model": body.model,
                "seed": body.seed}  # fmt: skip

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import NotFound, PermissionDenied
+from ..errors import InvalidRequest, NotFound, PermissionDenied
 from ..studio.artifacts import delivery
 from ..studio.jobs import FINAL_STATES
 from ..studio.keys import Principal
@@ -82,13 +82,30 @@ async def cancel_job(request: Request, job_id: str, principal: Principal = scope
     return job_json(await run_in_threadpool(studio.jobs.cancel, job_id))
 
 
+MAX_EVENT_ID = 2**63 - 1  # event ids are database integers
+
+
+def _last_event_id(header: str | None) -> int:
+    """The event id a reconnecting client last saw (0: none), or a 400 naming the header."""
+    value = (header or "").strip()
+    if not value:
+        return 0
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_EVENT_ID:
+        raise InvalidRequest(
+            f"The Last-Event-ID header must be the id of an event this stream sent (a whole number from 0 to "
+            f"{MAX_EVENT_ID}), not {value[:40]!r}. Reconnect without the header to replay every event.",
+            param="Last-Event-ID",
+        )
+    return int(value)
+
+
 @router.get("/jobs/{job_id}/events")
 async def job_events(request: Request, job_id: str, principal: Principal = scope(None)):
     """Server-sent events: every state, progress and artifact event in order, until the job ends.
     Reconnecting with Last-Event-ID resumes after that event."""
     studio = request.app.state.studio
     _owned(principal, await run_in_threadpool(studio.jobs.get, job_id), "job")
-    after = int(request.headers.get("last-event-id") or 0)
+    after = _last_event_id(request.headers.get("last-event-id"))
 
     async def stream():
         nonlocal after

@@ -3,9 +3,11 @@ the generation history (/v1/generations), pulling a model as a job, API key
 management for admins, remote backends and voices, and the studio's session
 cookie (/studio/login, /studio/logout, /studio/session).
 
-The session cookie holds the API key itself, HttpOnly and SameSite=Strict, so
-scripts in the page never see it; api/auth.py reads it when a request carries
-no Authorization header.
+The session cookie holds a random session id, never the API key: HttpOnly and
+SameSite=Strict (Secure over https), so scripts in the page never see it. The
+database keeps only its sha256, mapped to the key (studio/keys.py); api/auth.py
+reads it when a request carries no Authorization header, and logging out ends the
+session server-side.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import AuthenticationError, InvalidRequest
 from ..studio.history import History
-from ..studio.keys import Principal, Quota
+from ..studio.keys import SESSION_TTL_SECONDS, Principal, Quota
 from .auth import SESSION_COOKIE, caller_name, scope
 from .routes_jobs import accepted_job
 
@@ -129,33 +131,40 @@ def _session(studio, principal: Principal | None) -> dict[str, Any]:
 
 @router.post("/studio/login")
 async def login(request: Request, body: LoginBody, response: Response) -> dict[str, Any]:
-    """Check the key and keep it in an HttpOnly cookie for the studio's later requests."""
+    """Check the key and open a session; the HttpOnly cookie holds the session's id, not the key."""
     studio = request.app.state.studio
     try:
-        principal = await run_in_threadpool(studio.keys.authenticate, f"Bearer {body.key.strip()}", True)
+        token, principal = await run_in_threadpool(studio.keys.open_session, body.key.strip())
     except AuthenticationError as exc:
         raise InvalidRequest(f"{exc.message} Ask the server's owner for a key ('zaowu keys create NAME').",
                              param="key") from None  # fmt: skip
+    await run_in_threadpool(studio.keys.close_session, request.cookies.get(SESSION_COOKIE))  # the one it replaces
     secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, body.key.strip(), httponly=True, samesite="strict", secure=secure, path="/")
+    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_TTL_SECONDS, httponly=True, samesite="strict",
+                        secure=secure, path="/")  # fmt: skip
     return _session(studio, principal)
 
 
 @router.post("/studio/logout")
 async def logout(request: Request, response: Response) -> dict[str, Any]:
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return _session(request.app.state.studio, None)
+    """End the session server-side (its id stops working at once) and clear the cookie."""
+    studio = request.app.state.studio
+    await run_in_threadpool(studio.keys.close_session, request.cookies.get(SESSION_COOKIE))
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return _session(studio, None)
 
 
 @router.get("/studio/session")
 async def session(request: Request, response: Response) -> dict[str, Any]:
-    """Who the studio is signed in as; a stale cookie (revoked key) is cleared."""
+    """Who the studio is signed in as; a stale cookie (signed out, expired, key revoked) is cleared."""
     studio = request.app.state.studio
     cookie = request.cookies.get(SESSION_COOKIE)
-    try:
-        principal = await run_in_threadpool(studio.keys.authenticate, f"Bearer {cookie}" if cookie else None,
-                                            studio.settings.auth_required)  # fmt: skip
-    except AuthenticationError:
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        principal = None
+    principal = await run_in_threadpool(studio.keys.session, cookie)
+    if principal is None:
+        if cookie:
+            response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+        try:
+            principal = await run_in_threadpool(studio.keys.authenticate, None, studio.settings.auth_required)
+        except AuthenticationError:
+            principal = None
     return _session(studio, principal)

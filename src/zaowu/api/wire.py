@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import InvalidRequest
-from ..types import EmbeddingResult, Message, ResponseFormat, TextChunk, TextRequest, TextResult
+from ..types import MAX_TOKENS, EmbeddingResult, Message, ResponseFormat, TextChunk, TextRequest, TextResult
 
 
 class _Wire(BaseModel):
@@ -42,7 +42,7 @@ class StreamOptions(_Wire):
 
 class _Sampling(_Wire):
     model: str | None = None
-    max_tokens: int | None = Field(None, ge=1)
+    max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS)
     temperature: float | None = Field(None, ge=0, le=2)
     top_p: float | None = Field(None, gt=0, le=1)
     top_k: int | None = Field(None, ge=0)
@@ -70,7 +70,7 @@ class _Sampling(_Wire):
 
 class ChatCompletionRequest(_Sampling):
     messages: list[WireMessage] = Field(min_length=1)
-    max_completion_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS)
     logprobs: Literal[False] | None = None
     parallel_tool_calls: bool | None = None
 

@@ -1,6 +1,11 @@
 """Raster image plumbing shared by the prompt-driven image backends (diffusers, remote
 servers) and the edits route: request checks, sizes, decoding uploads, masks, encoding.
-Pillow is imported inside the functions."""
+Pillow is imported inside the functions.
+
+Every decoded upload is bounded before its pixels are read (``check_image_size``): at
+most ``MAX_PIXELS`` pixels (a decompression bomb declares billions in a few kilobytes)
+and at most ``MAX_ASPECT_RATIO`` between its long and short side (a 65000x16 strip
+breaks the vision models downstream)."""
 
 from __future__ import annotations
 
@@ -9,10 +14,31 @@ import io
 from ..errors import InvalidRequest
 from ..types import ImageRequest
 
-__all__ = ["MIMES", "RATIOS", "check_prompt_request", "parse_size", "decode_image", "mask_image", "encode"]
+__all__ = ["MIMES", "RATIOS", "MAX_PIXELS", "MAX_ASPECT_RATIO", "check_image_size", "too_many_pixels",
+           "check_prompt_request", "parse_size", "decode_image", "mask_image", "encode"]  # fmt: skip
 
 MIMES = {"png": "image/png", "webp": "image/webp", "jpeg": "image/jpeg"}
 RATIOS = {"1:1": (1, 1), "3:4": (3, 4), "4:3": (4, 3), "9:16": (9, 16), "16:9": (16, 9)}
+MAX_PIXELS = 40_000_000  # about 7700 x 5200, a big camera photo; more is refused before decoding
+MAX_ASPECT_RATIO = 20  # long side / short side of an upload; a panorama is 4:1, a web banner 10:1
+
+
+def too_many_pixels(param: str, size: str = "far too many") -> InvalidRequest:
+    """The error for an upload with more than ``MAX_PIXELS`` (Pillow's own bomb check included)."""
+    return InvalidRequest(f"'{param}' has {size} pixels; resize it to at most {MAX_PIXELS // 1_000_000} megapixels.",
+                          param=param)  # fmt: skip
+
+
+def check_image_size(width: int, height: int, param: str) -> None:
+    """Refuse an upload whose declared size is too many pixels or too thin, naming ``param``."""
+    if width * height > MAX_PIXELS:
+        raise too_many_pixels(param, f"{width}x{height}")
+    if min(width, height) <= 0 or max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise InvalidRequest(
+            f"'{param}' is {width}x{height} pixels; its long side may be at most {MAX_ASPECT_RATIO} times its "
+            "short side. Crop or pad it to a less extreme shape.",
+            param=param,
+        )
 
 
 def check_prompt_request(request: ImageRequest, what: str) -> None:
@@ -48,8 +74,11 @@ def decode_image(data: bytes, param: str):
 
     try:
         img = Image.open(io.BytesIO(data))
+        check_image_size(*img.size, param)  # from the header, before any pixel is decoded
         img.load()
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except Image.DecompressionBombError:
+        raise too_many_pixels(param) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise InvalidRequest(
             f"'{param}' is not an image Pillow can read ({type(exc).__name__}); upload a PNG, JPEG or WebP file.",
             param=param,

@@ -11,6 +11,10 @@ Tables
 - ``artifacts``: metadata of content-addressed files in DATA_DIR/artifacts (artifacts.py).
 - ``api_keys`` and ``usage``: hashed API keys with scopes and quotas, and daily
   usage counters per key (keys.py).
+- ``workflow_runs`` and ``step_cache``: each workflow run with its inputs, steps and
+  outputs, and finished steps' outputs by the hash of their inputs (workflows.py).
+- ``sessions``: the web studio's sign-ins: the sha256 of a random session id (the cookie)
+  mapped to its API key, with an expiry; logging out or revoking the key ends it (keys.py).
 """
 
 from __future__ import annotations
@@ -182,6 +186,18 @@ step_cache = sa.Table(
 )
 
 
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),  # sha256 of the cookie's session id
+    sa.Column("key_id", sa.String(40), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float),
+)
+
+
 def _m001_generations(conn: Connection) -> None:
     generations.create(conn)
     # plain SQL (valid in SQLite and PostgreSQL) so the Table object stays free of migration state
@@ -227,6 +243,11 @@ def _m006_workflows(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_workflow_runs_caller ON workflow_runs (caller, created_at)"))
 
 
+def _m007_sessions(conn: Connection) -> None:
+    sessions.create(conn)
+    conn.execute(sa.text("CREATE INDEX ix_sessions_key ON sessions (key_id)"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_generations", _m001_generations),
     ("002_user_models", _m002_user_models),
@@ -234,6 +255,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("004_artifacts", _m004_artifacts),
     ("005_keys_and_usage", _m005_keys_and_usage),
     ("006_workflows", _m006_workflows),
+    ("007_sessions", _m007_sessions),
 ]
 
 

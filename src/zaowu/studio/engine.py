@@ -246,6 +246,11 @@ class Studio:
             self._loaded.pop(victim)
 
     # -- text ------------------------------------------------------------------
+    def text_context(self, model: str | None = None) -> int | None:
+        """Tokens one request to a text model may hold (prompt and answer together); None when unknown."""
+        spec, backend = self.load(model, Modality.text)
+        return getattr(backend, "context_length", None) or spec.context_length
+
     def _prepare_text(self, request: TextRequest, interface: str, caller: str | None, key_id: str | None) -> _TextRun:
         spec, backend = self.load(request.model, Modality.text)
         assert isinstance(backend, TextBackend)
@@ -253,6 +258,11 @@ class Studio:
             raise InvalidRequest(f"'{spec.id}' cannot do structured output.", param="response_format")
         if (schema := request.schema) is not None:
             _check_schema(schema)
+        context = self.text_context(spec.id)
+        if request.max_tokens and context and request.max_tokens > context:
+            raise InvalidRequest(f"max_tokens is {request.max_tokens}, but '{spec.id}' has a context of {context} "
+                                 f"tokens per request (prompt and answer together). Ask for at most {context}.",
+                                 param="max_tokens")  # fmt: skip
         filled = {k: v for k, v in spec.defaults.items() if k in TextRequest.model_fields and getattr(request, k) is None}
         request = request.model_copy(update={"model": spec.id, **filled})
         seed = request.seed if request.seed is not None else random.randrange(2**31)

@@ -9,10 +9,16 @@ Columns: id, created_at/finished_at (epoch seconds), interface (api, cli,
 python), caller, worker, modality, model, model_sha256, backend, params
 (JSON), seed, input (JSON), output (text), prompt_tokens, completion_tokens,
 duration_ms, ttft_ms, status, error, key_id (the API key, when one was used).
+
+Rows stay small whatever a request carried: an input or params value whose JSON is
+larger than ``MAX_LOGGED_JSON_BYTES`` is stored as ``{"truncated": true, "excerpt":
+the first bytes of its JSON, "sha256": of the whole JSON, "size_bytes": its size}``,
+and an error message is cut at ``MAX_LOGGED_ERROR_CHARS``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -28,9 +34,29 @@ from sqlalchemy.engine import Engine
 from ..errors import InvalidRequest
 from .db import generations
 
-__all__ = ["GenerationLog", "new_id"]
+__all__ = ["MAX_LOGGED_JSON_BYTES", "GenerationLog", "bounded", "new_id"]
 
 _WORKER = f"{socket.gethostname()}:{os.getpid()}"
+MAX_LOGGED_JSON_BYTES = 64 * 1024  # an input or params value larger than this (as JSON) is logged as an excerpt
+MAX_LOGGED_ERROR_CHARS = 8 * 1024  # a longer error message is cut
+
+
+def bounded(value: Any) -> Any:
+    """``value`` itself when its JSON fits ``MAX_LOGGED_JSON_BYTES``, else an excerpt with the
+    sha256 and size of the whole JSON (UTF-8, as ``json.dumps(value, ensure_ascii=False)``)."""
+    if value is None:
+        return None
+    data = json.dumps(value, ensure_ascii=False, default=str).encode("utf-8", "surrogatepass")
+    if len(data) <= MAX_LOGGED_JSON_BYTES:
+        return value
+    excerpt = data[:MAX_LOGGED_JSON_BYTES].decode("utf-8", "ignore")  # never a cut character
+    return {"truncated": True, "excerpt": excerpt, "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)}
+
+
+def _short_error(error: str | None) -> str | None:
+    if error is None or len(error) <= MAX_LOGGED_ERROR_CHARS:
+        return error
+    return error[:MAX_LOGGED_ERROR_CHARS] + f" … ({len(error)} characters)"
 
 
 def new_id(prefix: str) -> str:
@@ -85,9 +111,9 @@ class GenerationLog:
                     model=model,
                     model_sha256=model_sha256,
                     backend=backend,
-                    params=params,
+                    params=bounded(params),
                     seed=seed,
-                    input=input,
+                    input=bounded(input),
                     status="running",
                 )
             )
@@ -117,7 +143,7 @@ class GenerationLog:
                     completion_tokens=completion_tokens,
                     duration_ms=duration_ms,
                     ttft_ms=ttft_ms,
-                    error=error,
+                    error=_short_error(error),
                 )
             )
 

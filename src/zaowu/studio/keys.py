@@ -11,6 +11,12 @@ Authentication policy (setting ``auth``): ``required``, ``off``, or ``auto``
 required, requests without a known key (none, or a client's placeholder) act as
 the local owner with every scope but admin, while a known key still brings its scopes and
 quotas, and a revoked one is refused.
+
+The web studio signs in with a key once (``open_session``): its cookie then holds a
+random session id, never the key; the database keeps only the id's sha256 (table
+``sessions``), the key it stands for and an expiry (``SESSION_TTL_SECONDS``).
+Signing out (``close_session``) or revoking the key ends the session server-side, so
+a copied cookie stops working too.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import hashlib
 import secrets
 import threading
 import time
+import unicodedata
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -29,12 +36,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from ..errors import AuthenticationError, InvalidRequest, NotFound, PermissionDenied, RateLimited
-from .db import api_keys, usage
+from .db import api_keys, sessions, usage
 from .genlog import new_id
 
-__all__ = ["SCOPES", "MODALITY_SCOPES", "scope_for", "Quota", "Principal", "KeyStore"]
+__all__ = ["SCOPES", "MODALITY_SCOPES", "scope_for", "Quota", "Principal", "KeyStore", "SESSION_TTL_SECONDS"]
 
 SCOPES = ("text", "image", "audio", "video", "admin")
+SESSION_TTL_SECONDS = 7 * 24 * 3600  # a studio sign-in lasts a week, unless signed out or its key revoked
+SESSION_PREFIX = "zs-"  # session ids look different from keys (zw-...), so neither is mistaken for the other
 
 # The scope a key needs for work of each modality, wherever the work runs (routes, jobs, workflow steps).
 MODALITY_SCOPES = {"text": "text", "embedding": "text", "image": "image", "speech": "audio",
@@ -103,6 +112,15 @@ def _principal(row: Any) -> Principal:
     return Principal(key_id=row.id, name=row.name, scopes=tuple(row.scopes), quota=Quota(**row.quota))
 
 
+def _control_character(text: str) -> str | None:
+    """The first control, format or separator character in ``text`` (NUL, CR/LF, bidi overrides...), as
+    ``U+XXXX``; None when there is none."""
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            return f"U+{ord(ch):04X}"
+    return None
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -121,6 +139,9 @@ class KeyStore:
             raise InvalidRequest(f"Unknown scope {bad or '(none)'}; choose from {', '.join(SCOPES)}.", param="scope")
         if not name or len(name) > 100:
             raise InvalidRequest("A key needs a name of 1 to 100 characters.", param="name")
+        if bad_char := _control_character(name):
+            raise InvalidRequest(f"A key name may not contain control characters (it has {bad_char}); use letters, "
+                                 "digits, spaces and punctuation.", param="name")  # fmt: skip
         secret = "zw-" + secrets.token_urlsafe(32)
         row = {"id": new_id("key"), "name": name, "prefix": secret[:7], "hash": _hash(secret),
                "scopes": list(scopes), "quota": (quota or Quota()).model_dump(), "created_at": time.time()}  # fmt: skip
@@ -145,10 +166,49 @@ class KeyStore:
         return {k: v for k, v in row._mapping.items() if k != "hash"}
 
     def revoke(self, name_or_id: str) -> dict[str, Any]:
+        """Revoke a key; its studio sessions end with it."""
         row = self.get(name_or_id)
+        now = time.time()
         with self.engine.begin() as conn:
-            conn.execute(api_keys.update().where(api_keys.c.id == row["id"]).values(revoked_at=time.time()))
+            conn.execute(api_keys.update().where(api_keys.c.id == row["id"]).values(revoked_at=now))
+            conn.execute(sessions.update().where(sessions.c.key_id == row["id"], sessions.c.revoked_at.is_(None))
+                         .values(revoked_at=now))  # fmt: skip
         return self.get(row["id"])
+
+    # -- the web studio's sessions -------------------------------------------------
+    def open_session(self, secret: str, now: float | None = None) -> tuple[str, Principal]:
+        """Sign in with a key (AuthenticationError when unknown or revoked): a new random session id for
+        the cookie, stored as its sha256 with the key and an expiry."""
+        principal = self.authenticate(f"Bearer {secret}", True)
+        token = SESSION_PREFIX + secrets.token_urlsafe(32)
+        now = now or time.time()
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.expires_at < now))  # forget sessions long over
+            conn.execute(sessions.insert().values(id=new_id("ses"), hash=_hash(token), key_id=principal.key_id,
+                                                  created_at=now, expires_at=now + SESSION_TTL_SECONDS))  # fmt: skip
+        return token, principal
+
+    def session(self, token: str | None, now: float | None = None) -> Principal | None:
+        """The signed-in key of a live session id; None when the id is unknown, expired or signed out,
+        or its key revoked."""
+        if not token:
+            return None
+        query = (sa.select(api_keys).join(sessions, sessions.c.key_id == api_keys.c.id)
+                 .where(sessions.c.hash == _hash(token), sessions.c.revoked_at.is_(None),
+                        sessions.c.expires_at > (now or time.time()), api_keys.c.revoked_at.is_(None)))  # fmt: skip
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return Principal(key_id=row.id, name=row.name, scopes=tuple(row.scopes), quota=Quota(**row.quota))
+
+    def close_session(self, token: str | None) -> None:
+        """Sign out: the session id stops working at once."""
+        if not token:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(sessions.update().where(sessions.c.hash == _hash(token), sessions.c.revoked_at.is_(None))
+                         .values(revoked_at=time.time()))  # fmt: skip
 
     # -- authenticating ----------------------------------------------------------
     def principal(self, key_id: str | None) -> Principal:

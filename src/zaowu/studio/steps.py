@@ -60,10 +60,19 @@ class TemplateStep(Step):
         ctx.progress(0.0, f"template {inputs.template}")
         result = run_template(ctx.studio, inputs.template, inputs.variables, language=inputs.language,
                               model=inputs.model or ctx.model, seed=ctx.seed, temperature=inputs.temperature,
-                              max_tokens=inputs.max_tokens, **_who(ctx))  # fmt: skip
+                              max_tokens=fit_max_tokens(ctx, inputs.model, inputs.max_tokens), **_who(ctx))  # fmt: skip
         ctx.generation(result.generation_id)
         return self.Outputs(text=result.text, output=result.output, language=result.language,
                             generation_id=result.generation_id)  # fmt: skip
+
+
+def fit_max_tokens(ctx: StepContext, model: str | None, max_tokens: int | None) -> int | None:
+    """A step's max_tokens is a budget, an upper bound: cut it to the model's context (the Studio
+    refuses a max_tokens larger than the context, as a direct request must not ask for one)."""
+    if max_tokens is None:
+        return None
+    context = ctx.studio.text_context(model or ctx.model)
+    return min(max_tokens, context) if context else max_tokens
 
 
 def llm_request(ctx: StepContext, system: str, prompt: str, *, schema: dict[str, Any] | None = None,
@@ -74,7 +83,7 @@ def llm_request(ctx: StepContext, system: str, prompt: str, *, schema: dict[str,
     messages.append({"role": "user", "content": prompt})
     response_format = {"type": "json_schema", "json_schema": {"name": name, "schema": schema}} if schema else None
     return TextRequest(model=model or ctx.model, messages=messages, response_format=response_format, seed=ctx.seed,
-                       temperature=temperature, max_tokens=max_tokens)  # fmt: skip
+                       temperature=temperature, max_tokens=fit_max_tokens(ctx, model, max_tokens))  # fmt: skip
 
 
 class StructuredStep(Step):

@@ -447,6 +447,11 @@ def prepare_template_run(studio: Any, template_id: str, variables: dict[str, Any
     """Look up, validate and render: everything that can fail on bad input fails here."""
     template = studio.templates.get(template_id)
     rendered = template.render(variables, language)
+    budget = template.sampling.max_tokens
+    if overrides.get("max_tokens") is None and budget:  # the template's own budget is cut to the model's context
+        context = studio.text_context(overrides.get("model"))
+        if context and budget > context:
+            overrides = {**overrides, "max_tokens": context}
     return template, rendered, rendered.request(**overrides)
 
 

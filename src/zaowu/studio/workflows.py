@@ -25,11 +25,19 @@ graph is checked: known steps, references to existing nodes/fields/inputs, type
 compatibility of each connection, required step inputs present, no unknown inputs,
 no cycles. Every error names the place (``nodes.poster.with.prompt``).
 
+Untrusted documents are bounded before anything is built from them (``load_workflow``):
+at most ``MAX_WORKFLOW_BYTES`` of YAML (or JSON, for an object), ``MAX_DOCUMENT_NODES``
+values nested at most ``MAX_DOCUMENT_DEPTH`` deep, no YAML anchors or aliases (an alias
+bomb expands a few hundred bytes into gigabytes), and ``MAX_WORKFLOW_NODES`` graph nodes.
+
 Running: nodes execute in dependency order; each result is cached under the sha256
 of (step id, version, resolved inputs, the node's seed, the run's model), so a failed
 run resumed with ``resume_workflow`` skips every step that already succeeded. Each run
 is recorded (table ``workflow_runs``) with its inputs, seed, every step's status,
-generation ids and artifacts, and the failed step's id and error.
+generation ids and artifacts, and the failed step's id and error. What a run stores is
+bounded: its inputs, every step's outputs and its outputs together hold at most
+``MAX_RUN_BYTES`` of JSON, and no reference resolves to more (a step or output that
+would is refused with a 400 naming it, and the run is recorded as failed).
 
 A run is the caller's work: before any node runs, the key must hold every scope the
 nodes' steps declare (``Step.scope``; 403 naming the node), each step that executes
@@ -50,6 +58,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -62,12 +71,20 @@ from .genlog import new_id
 
 __all__ = [
     "ArtifactRef", "Step", "StepContext", "WorkflowSpec", "NodeSpec", "WorkflowRun", "StepFailed", "StepRegistry",
-    "validate_workflow", "run_workflow", "resume_workflow", "get_run", "list_runs", "load_workflow", "check_scopes",
+    "validate_workflow", "run_workflow", "resume_workflow", "get_run", "list_runs", "load_workflow", "check_scopes", "check_inputs",
+    "MAX_WORKFLOW_BYTES", "MAX_DOCUMENT_NODES", "MAX_DOCUMENT_DEPTH", "MAX_WORKFLOW_NODES", "MAX_RUN_BYTES",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
 _REF = re.compile(r"\$\{([a-zA-Z_][\w-]*)\.([a-zA-Z_][\w.]*)\}")
+
+MAX_WORKFLOW_BYTES = 64 * 1024  # a workflow document: its YAML text, or the JSON of a workflow object
+MAX_DOCUMENT_NODES = 10_000  # values (mappings, lists, scalars) in one workflow document
+MAX_DOCUMENT_DEPTH = 32  # nesting of mappings and lists in one workflow document
+MAX_WORKFLOW_NODES = 100  # nodes (steps) in one workflow graph
+MAX_RUN_BYTES = 4 << 20  # JSON one run may store: its inputs, its steps' outputs and its outputs, together
+MAX_ERROR_CHARS = 4000  # a failed step's error message, as stored
 
 
 class ArtifactRef(BaseModel):
@@ -132,18 +149,93 @@ class WorkflowSpec(_Strict):
 
 
 def load_workflow(data: dict[str, Any] | str) -> WorkflowSpec:
-    """A WorkflowSpec from a dict or YAML text; errors name the field."""
+    """A WorkflowSpec from a dict or YAML text (untrusted: sizes are bounded); errors name the field."""
     if isinstance(data, str):
-        import yaml
-
-        try:
-            data = yaml.safe_load(data)
-        except yaml.YAMLError as exc:
-            raise InvalidRequest(f"The workflow is not valid YAML: {exc}", param="workflow") from None
+        _check_bytes(len(data.encode("utf-8", "surrogatepass")), "YAML")
+        data = _parse_yaml(data)
+    else:
+        _check_shape(data)  # first: it walks without recursion, whatever the nesting
+        _check_bytes(_json_size(data), "JSON")
     try:
-        return WorkflowSpec.model_validate(data)
+        spec = WorkflowSpec.model_validate(data)
     except ValidationError as exc:
         raise InvalidRequest.from_validation(exc, "workflow") from None
+    if len(spec.nodes) > MAX_WORKFLOW_NODES:
+        raise InvalidRequest(f"The workflow has {len(spec.nodes)} nodes; a workflow may have at most "
+                             f"{MAX_WORKFLOW_NODES}. Split it into smaller workflows.",
+                             param="workflow.nodes")  # fmt: skip
+    return spec
+
+
+def _check_bytes(size: int, form: str) -> None:
+    if size > MAX_WORKFLOW_BYTES:
+        raise InvalidRequest(f"The workflow is {size} bytes of {form}; a workflow may be at most {MAX_WORKFLOW_BYTES} "
+                             "bytes. Move large values into the run's inputs.", param="workflow")  # fmt: skip
+
+
+def _too_many_values() -> InvalidRequest:
+    return InvalidRequest(f"The workflow holds more than {MAX_DOCUMENT_NODES} values; write a smaller workflow.",
+                          param="workflow")  # fmt: skip
+
+
+def _too_deep() -> InvalidRequest:
+    return InvalidRequest(f"The workflow nests lists and mappings more than {MAX_DOCUMENT_DEPTH} deep; flatten it.",
+                          param="workflow")  # fmt: skip
+
+
+def _check_shape(data: Any) -> None:
+    """Count the values of a parsed document and its nesting, without recursion."""
+    stack, count = [(data, 1)], 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > MAX_DOCUMENT_NODES:
+            raise _too_many_values()
+        if depth > MAX_DOCUMENT_DEPTH:
+            raise _too_deep()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _parse_yaml(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_untrusted_yaml_loader())  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise InvalidRequest(f"The workflow is not valid YAML: {exc}", param="workflow") from None
+
+
+@cache
+def _untrusted_yaml_loader() -> type:
+    """A SafeLoader whose composer refuses anchors and aliases and bounds the node count and depth,
+    so a document costs time and memory in proportion to its size."""
+    import yaml
+
+    class UntrustedLoader(yaml.SafeLoader):
+        def __init__(self, stream: str):
+            super().__init__(stream)
+            self.values, self.depth = 0, 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise InvalidRequest(
+                    f"The workflow uses a YAML anchor or alias (line {event.start_mark.line + 1}); these are not "
+                    "accepted. Write each value out in full.", param="workflow",
+                )  # fmt: skip
+            self.values += 1
+            if self.values > MAX_DOCUMENT_NODES:
+                raise _too_many_values()
+            if self.depth >= MAX_DOCUMENT_DEPTH:
+                raise _too_deep()
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    return UntrustedLoader
 
 
 # ---------------------------------------------------------------- registry and validation
@@ -373,17 +465,57 @@ class StepContext:
         return ref
 
 
-def _resolve(value: Any, scope: dict[str, Any]) -> Any:
-    whole = _whole_ref(value)
-    if whole is not None:
-        return _lookup(scope, *whole)
-    if isinstance(value, str):
-        return _REF.sub(lambda m: _as_text(_lookup(scope, m.group(1), m.group(2))), value)
-    if isinstance(value, dict):
-        return {k: _resolve(v, scope) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, scope) for v in value]
-    return value
+def _json_size(value: Any) -> int:
+    """Bytes of ``value`` as UTF-8 JSON (what the database stores)."""
+    return len(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8", "surrogatepass"))
+
+
+class _Budget:
+    """Bytes of JSON still allowed; ``spend`` raises InvalidRequest naming ``where`` past the limit."""
+
+    def __init__(self, limit: int):
+        self.limit, self.left = limit, limit
+
+    def spend(self, size: int, where: str) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise InvalidRequest(
+                f"'{where}' would make the run hold more than {MAX_RUN_BYTES >> 20} MiB of data (its inputs, step "
+                "outputs and outputs together). Pass less data along, e.g. one field instead of a whole output.",
+                param=where,
+            )
+
+
+def _resolve(value: Any, scope: dict[str, Any], where: str, budget: _Budget | None = None) -> Any:
+    """``value`` with its references replaced, refusing (InvalidRequest naming ``where``) to build more
+    than the budget: references can repeat one large value many times."""
+    budget = budget or _Budget(MAX_RUN_BYTES)
+    sizes: dict[int, int] = {}
+
+    def whole(found: Any) -> Any:
+        if id(found) not in sizes:
+            sizes[id(found)] = _json_size(found)
+        budget.spend(sizes[id(found)], where)
+        return found
+
+    def text(match: re.Match) -> str:
+        piece = _as_text(_lookup(scope, match.group(1), match.group(2)))
+        budget.spend(len(piece.encode("utf-8", "surrogatepass")), where)
+        return piece
+
+    def walk(item: Any) -> Any:
+        ref = _whole_ref(item)
+        if ref is not None:
+            return whole(_lookup(scope, *ref))
+        if isinstance(item, str):
+            return _REF.sub(text, item)
+        if isinstance(item, dict):
+            return {k: walk(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [walk(v) for v in item]
+        return item
+
+    return walk(value)
 
 
 def _lookup(scope: dict[str, Any], source: str, path: str) -> Any:
@@ -411,6 +543,8 @@ class _Runner:
         self.engine = studio.db
         self.steps_state: dict[str, dict[str, Any]] = {n: {"step": checked.spec.nodes[n].step, "status": "pending"}
                                                        for n in checked.order}  # fmt: skip
+        self.budget = _Budget(MAX_RUN_BYTES)  # what the run may still store
+        self.budget.spend(_json_size(row["inputs"]), "inputs")
 
     def _save(self, **values: Any) -> None:
         with self.engine.begin() as conn:
@@ -436,7 +570,12 @@ class _Runner:
             if self.job is not None:  # each step's start is always recorded (progress writes are throttled)
                 self.job.progress(index / len(self.checked.order), f"{node_id}: starting", force=True)
             scope[node_id] = self._run_node(index, node_id, scope)
-        outputs = {name: _resolve(value, scope) for name, value in spec.outputs.items()}
+        try:
+            outputs = {name: _resolve(value, scope, f"outputs.{name}", self.budget)
+                       for name, value in spec.outputs.items()}  # fmt: skip
+        except InvalidRequest as exc:
+            self._save(status="failed", finished_at=time.time(), error=exc.message, failed_step=None)
+            raise
         self._save(status="succeeded", outputs=outputs, finished_at=time.time(), error=None, failed_step=None)
         return get_run(self.studio, self.row["id"])
 
@@ -450,14 +589,19 @@ class _Runner:
                           key_id=self.row["key_id"], report=self._report(index, node_id))  # fmt: skip
         started = time.perf_counter()
         try:
-            inputs = step_cls.Inputs.model_validate(_resolve(node.with_, scope))
+            inputs = step_cls.Inputs.model_validate(_resolve(node.with_, scope, f"nodes.{node_id}.with"))
         except ValidationError as exc:
-            err = InvalidRequest.from_validation(exc, f"nodes.{node_id}.with")
-            return self._fail(node_id, state, err)
+            return self._fail(node_id, state, InvalidRequest.from_validation(exc, f"nodes.{node_id}.with"))
+        except InvalidRequest as exc:
+            return self._fail(node_id, state, exc)
         key = _cache_key(step_cls, inputs, seed, self.row["model"])
         cached = self._cached(key) if step_cls.cacheable else None
         if cached is not None:
             state.update(cached["state"], status="cached", cache_key=key)
+            try:
+                self.budget.spend(_json_size(cached["outputs"]), f"nodes.{node_id}")
+            except InvalidRequest as exc:
+                return self._fail(node_id, state, exc)
             self._save()
             return cached["outputs"]
         state.update(status="running", cache_key=key)
@@ -477,6 +621,10 @@ class _Runner:
             return self._fail(node_id, state, exc)
         state.update(status="done", generation_ids=ctx.generation_ids, artifacts=ctx.artifacts,
                      duration_ms=round((time.perf_counter() - started) * 1000, 1))  # fmt: skip
+        try:
+            self.budget.spend(_json_size(outputs), f"nodes.{node_id}")
+        except InvalidRequest as exc:
+            return self._fail(node_id, state, exc)
         if step_cls.cacheable:
             self._store(key, step_cls.id, outputs, state)
         self._save()
@@ -484,6 +632,8 @@ class _Runner:
 
     def _fail(self, node_id: str, state: dict[str, Any], exc: Exception):
         message = exc.message if isinstance(exc, ZaowuError) else f"{type(exc).__name__}: {exc}"
+        if len(message) > MAX_ERROR_CHARS:
+            message = message[:MAX_ERROR_CHARS] + " …"
         state.update(status="failed", error=message)
         self._save(status="failed", finished_at=time.time(), error=message, failed_step=node_id)
         log.warning("workflow run %s: step %s failed: %s", self.row["id"], node_id, message)
@@ -519,11 +669,15 @@ class _Runner:
             conn.execute(step_cache.insert().values(key=key, step=step_id, outputs=entry, created_at=time.time()))
 
 
-def _check_inputs(spec: WorkflowSpec, inputs: dict[str, Any]) -> dict[str, Any]:
+def check_inputs(spec: WorkflowSpec, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The run's input values (defaults filled in), checked against the workflow's input schemas and size."""
     import jsonschema
 
     if not isinstance(inputs, dict):
         raise InvalidRequest("'inputs' must be an object.", param="inputs")
+    if (size := _json_size(inputs)) > MAX_RUN_BYTES:
+        raise InvalidRequest(f"The inputs are {size} bytes of JSON; a run may hold at most {MAX_RUN_BYTES >> 20} MiB. "
+                             "Store large content as an artifact and pass its id.", param="inputs")  # fmt: skip
     for name in inputs:
         if name not in spec.inputs:
             raise InvalidRequest(f"Workflow '{spec.id}' has no input '{name}' (inputs: {', '.join(spec.inputs)}).",
@@ -558,7 +712,7 @@ def run_workflow(studio: Any, spec: WorkflowSpec, inputs: dict[str, Any], *, see
     """Validate and run a workflow to the end. A failing step raises StepFailed naming it and the run id."""
     checked = validate_workflow(spec, studio.workflow_steps)
     check_scopes(studio, spec, key_id)
-    values = _check_inputs(spec, inputs)
+    values = check_inputs(spec, inputs)
     row = {
         "id": new_id("run"), "workflow": spec.id, "app": app, "spec": spec.model_dump(mode="json", by_alias=True),
         "inputs": values, "seed": seed if seed is not None else random.randrange(2**31), "model": model,

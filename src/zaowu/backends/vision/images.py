@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import InvalidRequest
+from ..image_io import MAX_ASPECT_RATIO, MAX_PIXELS, check_image_size, too_many_pixels
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Photo", "decode_photo", "encode_png", "resize_max", "MAX_BYTES", "MAX_PIXELS", "MIN_SIDE"]
+__all__ = ["Photo", "decode_photo", "encode_png", "resize_max", "MAX_BYTES", "MAX_PIXELS", "MAX_ASPECT_RATIO",
+           "MIN_SIDE"]  # fmt: skip
 
 MAX_BYTES = 30 * 1024 * 1024  # an upload larger than this is refused before decoding
-MAX_PIXELS = 40_000_000  # about 7700 x 5200: a big camera photo; more is refused (decompression bombs too)
 MIN_SIDE = 16
 _FORMATS = "PNG, JPEG, WebP, BMP, TIFF or GIF"
 
@@ -50,12 +51,7 @@ def decode_photo(data: bytes | None, param: str = "image") -> Photo:
     try:
         with Image.open(io.BytesIO(data)) as im:
             width, height = im.size
-            if width * height > MAX_PIXELS:
-                raise InvalidRequest(
-                    f"The {param} is {width}x{height} pixels; resize it to at most {MAX_PIXELS // 1_000_000} "
-                    "megapixels.",
-                    param=param,
-                )
+            check_image_size(width, height, param)  # pixel count and aspect ratio (decompression bombs too)
             if min(width, height) < MIN_SIDE:
                 raise InvalidRequest(
                     f"The {param} is {width}x{height} pixels; each side must be at least {MIN_SIDE}.", param=param
@@ -67,10 +63,7 @@ def decode_photo(data: bytes | None, param: str = "image") -> Photo:
     except InvalidRequest:
         raise
     except Image.DecompressionBombError:
-        raise InvalidRequest(
-            f"The {param} has far too many pixels; resize it to at most {MAX_PIXELS // 1_000_000} megapixels.",
-            param=param,
-        ) from None
+        raise too_many_pixels(param) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         log.debug("undecodable upload: %s", exc)
         raise InvalidRequest(f"The {param} is not a readable image; upload a {_FORMATS} file.", param=param) from None

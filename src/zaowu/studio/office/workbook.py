@@ -6,6 +6,11 @@ number formats from row 2; an optional totals row of real formulas
 (CJK counted double); a native bar/line/pie chart below the table; and a print
 setup (title in the page header, page numbers, header row repeated, fit to width)
 so the PDF export reads like a report.
+
+Only the totals row holds formulas: every other text cell (headers, labels, what the
+model wrote) is stored as a string, never a formula, and one that a spreadsheet would
+read as a formula (``=``, ``+``, ``-``, ``@``) is also marked quote-prefixed, so it is
+shown and kept as text even when edited (no formula or DDE injection).
 """
 
 from __future__ import annotations
@@ -46,6 +51,19 @@ def render_xlsx(plan: WorkbookPlan | dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets take as the start of a formula
+
+
+def _put(ws, row: int, column: int, value: Any):
+    """Write a value a plan gave; strings are always text, never formulas."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(_FORMULA_START):
+            cell.quotePrefix = True
+    return cell
+
+
 def _sheet_title(name: str) -> str:
     """Excel forbids []:*?/\\ in sheet names and leading/trailing apostrophes."""
     return re.sub(r"[\[\]:*?/\\]", "-", name).strip("'")[:31] or "Sheet"
@@ -60,7 +78,7 @@ def _write_sheet(book, sheet: SheetPlan, plan: WorkbookPlan) -> None:
     widths = [text_width(c.header) + 2 for c in sheet.columns]
     rule = Side(style="thin", color="808080")
     for c, col in enumerate(sheet.columns, start=1):
-        cell = ws.cell(row=1, column=c, value=col.header)
+        cell = _put(ws, 1, c, col.header)
         cell.font = Font(name=_FONT, size=11, bold=True)
         cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=False)
@@ -68,7 +86,7 @@ def _write_sheet(book, sheet: SheetPlan, plan: WorkbookPlan) -> None:
     for r, row in enumerate(sheet.rows, start=2):
         for c, col in enumerate(sheet.columns, start=1):
             value = coerce(row[c - 1] if c - 1 < len(row) else None, col.type)
-            cell = ws.cell(row=r, column=c, value=value)
+            cell = _put(ws, r, c, value)
             if value is not None and not isinstance(value, str):
                 cell.number_format = number_format(col.type, currency)
             widths[c - 1] = max(widths[c - 1], text_width(display_text(value, col.type, currency)))
@@ -99,7 +117,7 @@ def _write_totals(ws, sheet: SheetPlan, plan: WorkbookPlan, last: int, widths: l
         cell.border = border
         if col.total == "none":
             if c == 1:
-                cell.value = average if kinds == {"average"} else total
+                _put(ws, row, c, average if kinds == {"average"} else total)
             continue
         letter = get_column_letter(c)
         cell.value = f"={'SUM' if col.total == 'sum' else 'AVERAGE'}({letter}2:{letter}{last})"

@@ -10,6 +10,8 @@ const STATUSES = ["", "ok", "error", "running", "cancelled", "interrupted", "sch
 
 function summary(row) {
   const i = row.input || {};
+  // an oversized input is logged as an excerpt of its JSON
+  if (i.truncated) return `${i.excerpt.slice(0, 300)}… (${i.size_bytes} bytes)`;
   if (i.messages) return (i.messages.filter((m) => m.role === "user").at(-1) || {}).content || "";
   return i.prompt || i.input || (i.audio_bytes ? `${i.audio_bytes} bytes` : JSON.stringify(i)).slice(0, 300);
 }

@@ -192,7 +192,7 @@ def test_references_cannot_multiply_a_value_past_the_run_budget(keyed):
     flow = {**AMPLIFIER, "id": "amplify-step",
             "nodes": {"save": {"step": "file.text", "with": {"text": "${inputs.s}" * REPEAT, "name": "s.txt"}}}}
     r = post_workflow(keyed, flow, {"s": piece})
-    assert_400(r, "nodes.save", "nodes.save.with")
+    assert_400(r, "nodes.save.with", "4 MiB")
     run = next(r for r in _runs(keyed) if r["workflow"] == "amplify-step")
     assert run["status"] == "failed" and run["failed_step"] == "save" and not run["steps"]["save"].get("artifacts")
     # what was stored: each run's input (150 kB), not megabytes of repeats

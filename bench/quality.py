@@ -32,10 +32,11 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from zaowu.studio.quality import Check, check_count, check_distinct, check_language, find_claims, similarity
 from zaowu.studio.quality.checks import DUPLICATE_SIMILARITY
@@ -283,6 +284,38 @@ def c_claims(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
     return Check(name="claims", ok=not claims, detail=detail)
 
 
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,:]\d+)*")
+SMALL_NUMBER = 10  # counts and list numbering up to this need no source in the request
+
+
+def _number_values(text: str) -> set[float]:
+    return {float(n.replace(",", "")) for n in _NUMBER.findall(text) if re.fullmatch(r"[\d.]+", n.replace(",", ""))}
+
+
+def invented_numbers(text: str, source: str) -> list[str]:
+    """Numbers in ``text`` that ``source`` does not give (prices, years, percentages made up); small
+    counts, and numbers whose parts all come from the source (11.11 from 11月11日), are allowed."""
+    allowed = {n for n in _number_values(source)}
+    out = []
+    for token in _NUMBER.findall(text):
+        plain = token.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", token) else token
+        parts = [float(x) for x in re.split(r"[.,:]", plain) if x]
+        whole = float(plain) if re.fullmatch(r"\d+(?:\.\d+)?", plain) else None
+        if whole is not None and (whole in allowed or whole <= SMALL_NUMBER):
+            continue
+        if all(x in allowed or x <= SMALL_NUMBER for x in parts):
+            continue
+        out.append(token)
+    return out
+
+
+def c_numbers(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
+    found = [n for t in texts(doc, p) for n in invented_numbers(t, ctx.entry.request_text)]
+    ctx.stats["invented_numbers"] = ctx.stats.get("invented_numbers", 0) + len(found)
+    detail = "every number comes from the request" if not found else f"not in the request: {', '.join(found[:8])}"
+    return Check(name="numbers", ok=not found, detail=detail)
+
+
 def c_length(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
     items = texts(doc, p)
     lo, hi = p.get("min", 1), p["max"]
@@ -317,6 +350,9 @@ def _channel_problems(obj: Any, rules: dict[str, Any], language: str) -> list[st
         lo, hi = rules["hashtags"]
         if not lo <= n <= hi:
             problems.append(f"{n} hashtags ({lo}–{hi})")
+        bad = [t for t in tags or [] if re.search(r"[\s,，]", str(t).strip())] if isinstance(tags, list) else []
+        if bad:
+            problems.append(f"hashtags that are not one tag: {bad[:3]}")
     if rules.get("short_lines"):
         lines = [ln for ln in body.splitlines() if ln.strip()]
         if len(lines) < 3 or statistics.median(len(ln) for ln in lines) > rules["short_lines"]:
@@ -476,7 +512,8 @@ def c_variety(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
 
 
 CHECKERS: dict[str, Callable[[Any, dict[str, Any], Context], Check]] = {
-    "count": c_count, "distinct": c_distinct, "language": c_language, "claims": c_claims, "length": c_length,
+    "count": c_count, "distinct": c_distinct, "language": c_language, "claims": c_claims, "numbers": c_numbers,
+    "length": c_length,
     "channel": c_channel, "dates": c_dates, "sum": c_sum, "contains": c_contains, "equals": c_equals,
     "range": c_range, "allowed": c_allowed, "duration": c_duration, "fit": c_fit, "variety": c_variety,
 }  # fmt: skip
@@ -569,7 +606,7 @@ def bench_one(studio: Any, entry: Entry, model: str, today: date) -> dict[str, A
     try:
         doc, reported = run_entry(studio, entry, model)
         error = None
-    except Exception as exc:  # noqa: BLE001 - a failed request is a data point
+    except Exception as exc:  # a failed request is a data point (logged)
         log.exception("%s failed", entry.id)
         doc, reported, error = None, [], f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
     record["seconds"] = round(time.perf_counter() - started, 2)
@@ -591,10 +628,16 @@ def _rate(checks: list[dict[str, Any]]) -> dict[str, Any]:
     return {"passed": passed, "total": len(checks), "rate": round(passed / len(checks), 3) if checks else None}
 
 
+def app_label(record: dict[str, Any]) -> str:
+    """What the per-app figures are grouped by: the app id, or ``template:ID``, ``image:KIND``, ``music``."""
+    kind, target = record.get("kind", "app"), record["target"]
+    return target if kind in ("app", "music") else f"{kind}:{target}"
+
+
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Pass rates per check and per app, requirement pass rate, duplicates, claims, fit, wall time."""
-    bench = [c | {"target": r["target"]} for r in records for c in r["checks"] if c["source"] == "bench"]
-    reported = [c | {"target": r["target"]} for r in records for c in r["checks"] if c["source"] == "result"]
+    bench = [c | {"target": app_label(r)} for r in records for c in r["checks"] if c["source"] == "bench"]
+    reported = [c | {"target": app_label(r)} for r in records for c in r["checks"] if c["source"] == "result"]
     by_check: dict[str, list] = defaultdict(list)
     for c in bench:
         by_check[c["kind"]].append(c)
@@ -606,8 +649,11 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         by_target[c["target"]].append(c)
     seconds: dict[str, list[float]] = defaultdict(list)
     for r in records:
-        seconds[r["target"]].append(r["seconds"])
-    stat = lambda key: sum(r["stats"].get(key, 0) for r in records)  # noqa: E731
+        seconds[app_label(r)].append(r["seconds"])
+
+    def stat(key: str) -> int:
+        return sum(r["stats"].get(key, 0) for r in records)
+
     designs = stat("designs")
     distinct_checks = by_check.get("distinct", [])
     return {
@@ -622,6 +668,8 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
                                "requests_checked": len(distinct_checks)},
         "unsupported_claims": {"claims": stat("unsupported_claims"),
                                "requests_with_claims": sum(not c["ok"] for c in by_check.get("claims", []))},
+        "invented_numbers": {"numbers": stat("invented_numbers"),
+                             "requests_with_invented": sum(not c["ok"] for c in by_check.get("numbers", []))},
         "icon_palette_fit": {"fit": stat("designs_fit"), "designs": designs,
                              "rate": round(stat("designs_fit") / designs, 3) if designs else None},
         "wall_seconds_per_app": {t: {"median": round(statistics.median(s), 1), "max": round(max(s), 1),
@@ -634,7 +682,10 @@ def _pct(rate: dict[str, Any]) -> str:
 
 
 def print_report(summary: dict[str, Any], records: list[dict[str, Any]], out=sys.stdout) -> None:
-    w = lambda s="": print(s, file=out)  # noqa: E731
+
+    def w(line: str = "") -> None:
+        print(line, file=out)
+
     for r in records:
         failed = [c for c in r["checks"] if not c["ok"]]
         w(f"{r['id']:32} {r['seconds']:7.1f} s  {len(r['checks']) - len(failed)}/{len(r['checks'])} checks ok"
@@ -654,11 +705,13 @@ def print_report(summary: dict[str, Any], records: list[dict[str, Any]], out=sys
     w("per app (bench checks, wall time):")
     for target, rate in summary["per_app"].items():
         t = summary["wall_seconds_per_app"][target]
-        w(f"  {target:20} {_pct(rate)}   {rate['requests']} request(s), median {t['median']:.1f} s, max {t['max']:.1f} s")
+        w(f"  {target:32} {_pct(rate)}   {rate['requests']} request(s), median {t['median']:.1f} s, max {t['max']:.1f} s")
     d, c, f = summary["duplicate_variants"], summary["unsupported_claims"], summary["icon_palette_fit"]
     w(f"duplicate variants: {d['pairs']} near-duplicate pair(s) in {d['requests_with_duplicates']} of "
       f"{d['requests_checked']} request(s)")
     w(f"unsupported claims: {c['claims']} in {c['requests_with_claims']} request(s)")
+    n = summary["invented_numbers"]
+    w(f"numbers not in the request: {n['numbers']} in {n['requests_with_invented']} request(s)")
     w(f"icon/palette fit: {f['fit']}/{f['designs']} designs" + (f" ({100 * f['rate']:.0f}%)" if f["rate"] is not None
                                                                  else ""))  # fmt: skip
 

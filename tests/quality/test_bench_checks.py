@@ -84,6 +84,17 @@ def test_claims_unless_the_request_states_them(bench):
     assert checks["claims"]["ok"] and stats["unsupported_claims"] == 0
 
 
+def test_numbers_the_request_does_not_give(bench):
+    assert bench.invented_numbers("Only $45 for a tune-up, 3 reasons to come", "tune-ups for $45") == []
+    assert bench.invented_numbers("Since 2020, 25% of our soy… 1,240 sold", "Sold 1,240 units") == ["2020", "25"]
+    assert bench.invented_numbers("双11当天付尾款，11.11晚8点开抢", "11月11日晚8点开始付尾款") == []
+    assert bench.invented_numbers("首发价89元，原价128元", "首发价89元") == ["128"]  # numbers after Chinese too
+    checks, stats = run(bench, {"v": ["Lilac, 1128", "First month $19"]}, [{"check": "numbers", "path": "v"}],
+                        offer="first month $19")  # fmt: skip
+    assert not checks["numbers"]["ok"] and checks["numbers"]["detail"] == "not in the request: 1128"
+    assert stats["invented_numbers"] == 1
+
+
 def test_length(bench):
     checks, _ = run(bench, {"v": [{"title": "短标题"}, {"title": "这是一个明显超过二十个字的小红书笔记标题需要被发现才对"}]},
                     [{"check": "length", "path": "v[].title", "max": 20}])  # fmt: skip
@@ -103,6 +114,9 @@ def test_channel_rules(bench):
     assert not checks["channel.sms"]["ok"] and "#2: 80 characters (max 70)" in checks["channel.sms"]["detail"]
     checks, _ = run(bench, {"v": [{"body": "x" * 141}]}, [{"check": "channel", "path": "v[]", "channel": "weibo"}])
     assert not checks["channel.weibo"]["ok"]
+    tags = {"v": [{"body": "New roast Monday", "hashtags": ["coffee", "Lilac, 2019", "roast"]}]}
+    checks, _ = run(bench, tags, [{"check": "channel", "path": "v[]", "channel": "instagram"}])
+    assert not checks["channel.instagram"]["ok"] and "not one tag" in checks["channel.instagram"]["detail"]
 
 
 def test_periods_resolve_against_today(bench):
@@ -209,14 +223,14 @@ def test_reported_checks_and_the_summary(bench):
     checks, stats = bench.evaluate(e, {"v": ["Same words here", "Same words here!"]}, TODAY)
     records = [{"id": "t", "target": "copywriter", "seconds": 2.0, "error": None, "checks": checks + reported,
                 "stats": stats},
-               {"id": "u", "target": "slogans", "seconds": 4.0, "error": "RemoteError: down", "stats": {},
+               {"id": "u", "kind": "template", "target": "slogans", "seconds": 4.0, "error": "RemoteError: down", "stats": {},
                 "checks": [{"name": "count", "ok": False, "detail": "x", "kind": "count", "source": "bench"}]}]  # fmt: skip
     summary = bench.summarise(records)
     assert summary["requirements"] == {"passed": 1, "total": 2, "rate": 0.5}
     assert summary["per_check"]["distinct"]["passed"] == 0 and summary["duplicate_variants"]["pairs"] == 1
     assert summary["per_app"]["copywriter"]["total"] == 3 and summary["reported_by_results"]["claims"]["passed"] == 0
     assert summary["errors"] == [{"id": "u", "error": "RemoteError: down"}]
-    assert summary["wall_seconds_per_app"]["slogans"]["median"] == 4.0
+    assert summary["wall_seconds_per_app"]["template:slogans"]["median"] == 4.0
 
 
 def test_a_checker_that_cannot_read_the_result_fails_its_check(bench):

@@ -24,7 +24,7 @@ from ..types import Modality, TextRequest, TextResult
 
 log = logging.getLogger(__name__)
 
-__all__ = ["planner_model", "plan_text"]
+__all__ = ["plan_text", "planner_model"]
 
 _UNAVAILABLE = (ModelNotFound, ModelNotInstalled, RemoteError)
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from .plan import MusicPlan, genre_defaults, prompt_hints
 
-__all__ = ["check_plan", "fix_numeral", "asks_for_waltz", "tempo_range", "BASS_INSTRUMENTS", "MAX_PLAN_SECTIONS"]
+__all__ = ["BASS_INSTRUMENTS", "MAX_PLAN_SECTIONS", "asks_for_waltz", "check_plan", "fix_numeral", "tempo_range"]
 
 MAX_PLAN_SECTIONS = 16  # MusicPlan.sections holds at most this many
 MAX_SECTION_BARS = 64  # and each section at most this many bars
@@ -210,7 +210,10 @@ def _check_sections(data: dict[str, Any], duration: float, repair: bool) -> dict
     plan = MusicPlan.model_validate(data)
     tempo, n_bars = fit_tempo(plan.tempo, plan.beats_per_bar, duration)
     planned = sum(s.bars for s in plan.sections)
-    seconds = lambda bars: bars * plan.beats_per_bar * 60 / tempo  # noqa: E731
+
+    def seconds(bars: int) -> float:
+        return bars * plan.beats_per_bar * 60 / tempo
+
     if planned == n_bars:
         return _finding("sections", True, f"{planned} bars = {seconds(planned):.0f} s of {duration:g} s")
     if not repair:  # a user's plan: its bars are relative, the composer scales them

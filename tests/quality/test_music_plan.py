@@ -64,6 +64,17 @@ def test_a_pad_cannot_carry_the_melody_nor_a_flute_the_chords():
     assert "cannot carry a tune" in detail and "cannot play chords" in detail
 
 
+def test_instruments_suit_the_genre():
+    jazz = plan(genre="jazz", mood="calm", tempo=100, instruments={"melody": "glockenspiel", "chords": "pizzicato_strings",
+                                                                     "bass": "acoustic_bass", "pad": None})  # fmt: skip
+    fixed, findings = check_plan(jazz, "relaxed café jazz", 30)
+    assert (fixed.instruments.melody, fixed.instruments.chords) == ("alto_sax", "electric_piano")
+    assert "glockenspiel does not suit jazz" in by_name(findings)["instruments"]["detail"]
+    fine = plan(genre="jazz", mood="calm", tempo=100, instruments={"melody": "trumpet", "chords": "acoustic_grand_piano",
+                                                                     "bass": "acoustic_bass", "pad": None})  # fmt: skip
+    assert check_plan(fine, "jazz", 30)[0].instruments == fine.instruments
+
+
 def test_major_numerals_in_a_minor_key_are_fixed():
     bad = plan(mood="sad", mode="minor", key="A", sections=[
         {"name": "verse", "bars": 8, "chords": ["I", "vi", "IV", "V"]},

@@ -8,8 +8,9 @@ repair feeds the next (mode before chords, tempo before sections):
 - ``mode``: sad, tense and mysterious moods are minor, happy and playful ones major, unless the
   prompt names the mode;
 - ``instruments``: each part has an instrument that can play it (a bass instrument in the bass,
-  no bass or pad carrying the melody, a chordal instrument on the chords); drums are never a plan
-  part: the composer plays the genre's kit on MIDI channel 10;
+  no bass or pad carrying the melody, a chordal instrument on the chords) and, for genres with a
+  sound of their own, that suits the genre (no glockenspiel leading café jazz); drums are never a
+  plan part: the composer plays the genre's kit on MIDI channel 10;
 - ``chords``: roman numerals of the key's own mode (major: I ii iii IV V vi vii°; minor:
   i ii° III iv v/V VI VII), with the case (major/minor quality) fixed;
 - ``metre``: 3/4 only when the prompt asks for a waltz, 4/4 otherwise (jazz swings in 4/4);
@@ -48,6 +49,27 @@ ROLE_FIT: dict[str, frozenset[str]] = {
     "pad": PADS | {"string_ensemble", "slow_strings", "choir_aahs", "drawbar_organ"},
 }  # fmt: skip
 NOT_MELODY = BASS_INSTRUMENTS | PADS  # a bass line or a pad cannot carry a tune
+# genres whose sound depends on their lead and comping instruments (others take any that fits the role)
+GENRE_FIT: dict[str, dict[str, frozenset[str]]] = {
+    "jazz": {"melody": frozenset({"alto_sax", "tenor_sax", "trumpet", "clarinet", "flute", "vibraphone", "electric_piano",
+                                  "acoustic_grand_piano", "electric_guitar_clean"}),
+             "chords": frozenset({"acoustic_grand_piano", "electric_piano", "electric_guitar_clean", "vibraphone",
+                                  "drawbar_organ", "acoustic_guitar_nylon"})},
+    "chinese": {"melody": frozenset({"flute", "pan_flute", "shakuhachi", "koto", "shamisen", "violin", "harp"}),
+                "chords": frozenset({"koto", "harp", "acoustic_guitar_nylon", "pizzicato_strings", "string_ensemble",
+                                     "slow_strings", "shamisen", "acoustic_grand_piano"})},
+    "rock": {"melody": frozenset({"overdriven_guitar", "distortion_guitar", "electric_guitar_clean", "saw_lead",
+                                  "square_lead", "drawbar_organ", "acoustic_grand_piano", "bright_piano"}),
+             "chords": frozenset({"overdriven_guitar", "distortion_guitar", "electric_guitar_clean", "acoustic_guitar_steel",
+                                  "drawbar_organ", "acoustic_grand_piano", "bright_piano"})},
+    "classical": {"melody": frozenset({"violin", "cello", "flute", "clarinet", "french_horn", "trumpet", "harp",
+                                      "acoustic_grand_piano", "harpsichord", "celesta", "pizzicato_strings"}),
+                  "chords": frozenset({"acoustic_grand_piano", "harpsichord", "harp", "string_ensemble", "slow_strings",
+                                       "pizzicato_strings", "choir_aahs", "brass_section", "celesta"})},
+    "lofi": {"melody": frozenset({"electric_piano", "acoustic_grand_piano", "vibraphone", "marimba", "kalimba",
+                                  "music_box", "celesta", "acoustic_guitar_nylon", "electric_guitar_clean", "flute",
+                                  "alto_sax", "trumpet"})},
+}  # fmt: skip
 
 # numerals of each mode by scale degree, and the chords a mode borrows that are still right
 DIATONIC = {"major": ("I", "ii", "iii", "IV", "V", "vi", "vii°"), "minor": ("i", "ii°", "III", "iv", "v", "VI", "VII")}
@@ -147,6 +169,11 @@ def _check_instruments(data: dict[str, Any], repair: bool) -> dict[str, Any]:
     if inst.get("pad") and inst["pad"] not in ROLE_FIT["pad"]:
         problems.append(f"pad {inst['pad']} cannot sustain a pad")
         inst["pad"] = pad_d
+    for role, default in (("melody", melody_d), ("chords", chords_d)):
+        suits = GENRE_FIT.get(data["genre"], {}).get(role)
+        if suits and inst[role] not in suits:
+            problems.append(f"{role} {inst[role]} does not suit {data['genre']}")
+            inst[role] = default
     if not problems:
         return _finding("instruments", True, ", ".join(f"{r} {inst[r]}" for r in ("melody", "chords", "bass")
                                                          if inst.get(r)) + "; drums: the genre's kit")  # fmt: skip

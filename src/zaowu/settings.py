@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="address the HTTP server binds")
     port: int = Field(8000, ge=1, le=65535, description="port the HTTP server listens on")
     default_chat_model: str = Field("qwen2.5-coder-1.5b-instruct", description="model used when a request names none")
+    planner_model: str | None = Field(
+        None, description="model used for planning and copy by apps and planners (design spec, music plan); "
+        "default: the default chat model"
+    )
     default_embedding_model: str = Field("use-multilingual-v3", description="embedding model used when none is named")
     default_speech_model: str = Field("tts-1", description="speech synthesis model used when none is named")
     default_transcription_model: str = Field("whisper-base", description="speech recognition model by default")

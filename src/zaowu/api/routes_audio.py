@@ -148,6 +148,7 @@ async def music(request: Request, body: MusicBody, principal: Principal = scope(
         "duration": audio.meta.get("duration"),
         "generation_id": result.generation_id,
         "plan": audio.meta.get("plan"),
+        "checks": audio.meta.get("checks", []),
         "audio": {"artifact_id": audio.meta["artifact_id"], "mime": audio.mime,
                   "url": f"/v1/artifacts/{audio.meta['artifact_id']}"},
         "midi": {"artifact_id": midi.meta["artifact_id"], "mime": midi.mime,

@@ -130,7 +130,12 @@ def _finish(app: type[App], run: WorkflowRun, data: BaseModel) -> AppRun:
 def run_app(studio: Any, app_id: str, input: Any, *, model: str | None = None, seed: int | None = None,
             job: Any = None, interface: str = "python", caller: str | None = None,
             key_id: str | None = None) -> AppRun:  # fmt: skip
-    """Validate the input, run the app's workflow, and build its typed result."""
+    """Validate the input, run the app's workflow, and build its typed result. Without ``model`` the
+    app plans and writes with the configured ``planner_model`` (or the default chat model)."""
+    from ..studio.planner import planner_model
+
+    if model is None and studio.settings.planner_model:
+        model = planner_model(studio)
     app = get_app(studio, app_id)
     data = validate_input(app, input)
     spec = app().workflow(data)

@@ -117,7 +117,7 @@ class ProductCards(Step):
                 else f"{inputs.store} · {p.get('name', '')}: {p.get('description', '')}"  # fmt: skip
             request = ImageRequest(prompt=prompt, kind="product_card", size=inputs.size, seed=ctx.seed + i)
             result = design_image(ctx.studio, request, interface=ctx.interface, caller=ctx.caller or f"workflow:{ctx.run_id}",
-                                  key_id=ctx.key_id, job_id=getattr(ctx.job, "job_id", None))  # fmt: skip
+                                  key_id=ctx.key_id, job_id=getattr(ctx.job, "job_id", None), planner=ctx.model)  # fmt: skip
             ctx.generation(result.generation_id)
             m = result.media[0]
             cards.append(ctx.adopt({"id": m.meta["artifact_id"], "name": f"product-{i + 1}.png", "mime": m.mime,

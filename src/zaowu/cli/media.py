@@ -110,3 +110,6 @@ def music(state, prompt, output, duration, seed, midi) -> None:
     plan = result.media[0].meta.get("plan") or {}
     click.echo(f"wrote {output} ({duration:g} s, seed {result.seed}, {plan.get('genre')} in {plan.get('key')} "
                f"{plan.get('mode')} at {plan.get('tempo')} bpm)")  # fmt: skip
+    for check in result.media[0].meta.get("checks", []):
+        if not check["ok"] or check["detail"].startswith("repaired"):
+            click.echo(f"  {check['name']}: {'ok' if check['ok'] else 'FAILED'}, {check['detail']}", err=True)

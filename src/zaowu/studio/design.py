@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from ..backends.design.spec import KINDS, LAYOUTS, DesignSpec, is_cjk, llm_schema, resolve
 from ..errors import InvalidRequest
 from ..types import ImageRequest, MediaResult, Modality, TextRequest
+from .planner import plan_text
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def design_spec(
         temperature=temperature,
         max_tokens=400,
     )
-    result = studio.generate_text(request, interface=interface, caller=caller, key_id=key_id, scope="image")
+    result = plan_text(studio, request, interface=interface, caller=caller, key_id=key_id, scope="image")
     return resolve(_to_spec(result.parsed, prompt, kind, language), seed)
 
 
@@ -110,9 +111,11 @@ def design_image(
     key_id: str | None = None,
     job_id: str | None = None,
     progress=None,
+    planner: str | None = None,
 ) -> MediaResult:
-    """Prompt → (LLM spec, unless the request carries one) → rendered design(s), stored as
-    artifacts and logged. Other image backends (diffusers, remote) take the prompt as is."""
+    """Prompt → (LLM spec by ``planner``, else the planner model, unless the request carries one) →
+    rendered design(s), stored as artifacts and logged. Other image backends (diffusers, remote)
+    take the prompt as is."""
     import random
 
     studio.authorize(key_id, Modality.image)  # before the planner: a key without 'image' spends nothing
@@ -127,8 +130,8 @@ def design_image(
     if spec_model.backend == "design" and request.spec is None:
         if progress:
             progress(0.0, "writing the design spec with the language model")
-        spec = design_spec(studio, request.prompt, request.kind, seed, interface=interface, caller=caller,
-                           key_id=key_id)  # fmt: skip
+        spec = design_spec(studio, request.prompt, request.kind, seed, model=planner, interface=interface,
+                           caller=caller, key_id=key_id)  # fmt: skip
         request = request.model_copy(update={"spec": spec.model_dump(exclude_none=True)})
     request = request.model_copy(update={"seed": seed})
     return studio.generate_media(request, interface=interface, caller=caller, key_id=key_id, job_id=job_id,

@@ -71,7 +71,7 @@ def _media_result(result) -> dict[str, Any]:
         "model": result.model, "seed": result.seed, "generation_id": result.generation_id, "usage": result.usage,
         "artifacts": [m.meta["artifact_id"] for m in result.media],
         "media": [{"artifact_id": m.meta["artifact_id"], "mime": m.mime,
-                   **{k: v for k, v in m.meta.items() if k in ("duration", "format", "language", "plan")}}
+                   **{k: v for k, v in m.meta.items() if k in ("duration", "format", "language", "plan", "checks")}}
                   for m in result.media],
     }  # fmt: skip
 

@@ -1,11 +1,14 @@
 """Music in the middle layer: a prompt (Chinese or English) becomes a plan, the plan becomes music.
 
-The LLM writes the plan through JSON-schema constrained decoding, so even a
-135M-parameter model returns a valid plan by construction; keywords the prompt
-names outright (genre, mood, tempo, mode) then win over the model's guesses, and
-anything unusable is filled from the seed (``plan_from_seed``).
+The LLM (the planner model: ``planner_model`` setting, or the run's own choice) writes the plan
+through JSON-schema constrained decoding, so even a 135M-parameter model returns a valid plan by
+construction; keywords the prompt names outright (genre, mood, tempo, mode) then win over the
+model's guesses, anything unusable is filled from the seed (``plan_from_seed``), and the plan
+sanity rules (``backends.music.sanity``) repair what is valid but wrong: instrument roles, numerals
+outside the mode, a waltz nobody asked for, a tempo outside the genre, sections that miss the
+duration. The checks travel with the result (each media's ``meta["checks"]``).
 
-    plan = music_plan(studio, "欢快的中国风音乐", duration=30, seed=7)
+    plan, checks = plan_music(studio, "欢快的中国风音乐", duration=30, seed=7)
     result = compose_music(studio, MusicRequest(prompt="calm lo-fi for studying", duration=60, seed=7))
 """
 
@@ -19,12 +22,15 @@ from pydantic import BaseModel, ValidationError
 
 from ..backends.base import Progress
 from ..backends.music.plan import MusicPlan, plan_from_seed, plan_schema
+from ..backends.music.sanity import check_plan
 from ..errors import InvalidRequest, SchemaViolation
 from ..types import MediaResult, Message, Modality, MusicRequest, ResponseFormat, TextRequest
+from .planner import plan_text
+from .quality import Check, CheckList
 
 log = logging.getLogger(__name__)
 
-__all__ = ["music_plan", "compose_music", "validated", "PLAN_SYSTEM_PROMPT"]
+__all__ = ["music_plan", "plan_music", "plan_checks", "compose_music", "validated", "PLAN_SYSTEM_PROMPT"]
 
 PLAN_SYSTEM_PROMPT = """\
 # Role
@@ -35,8 +41,9 @@ Read the user's request (it may be in Chinese or English) and choose:
 - genre and mood that match the request;
 - key and mode (major for bright or happy music, minor for sad, dark or tense music);
 - tempo in beats per minute (slow 60-80, medium 90-115, fast 120-160);
-- time signature (4/4 unless a waltz is asked for, then 3/4);
-- General MIDI instruments for the melody, the chords and the bass;
+- time signature (4/4 unless a waltz is asked for, then 3/4; jazz swings in 4/4);
+- General MIDI instruments: a melodic instrument for the melody, a chordal one (piano, guitar,
+  strings) for the chords, and a bass instrument for the bass;
 - 3 to 5 sections in order (start with intro, end with outro), each with bars and a chord
   progression in roman numerals of the chosen mode (major: I ii iii IV V vi; minor: i iv v VI III VII).
 
@@ -62,11 +69,31 @@ def validated(model: type[BaseModel], **fields: Any) -> Any:
         raise InvalidRequest.from_validation(exc) from None
 
 
+def plan_checks(plan: MusicPlan, prompt: str, duration: float, *, repair: bool = True) -> tuple[MusicPlan, CheckList]:
+    """The plan sanity rules as ``Check`` records; ``repair`` false reports without changing the plan."""
+    fixed, findings = check_plan(plan, prompt, duration, repair=repair)
+    return fixed, CheckList(Check(**f) for f in findings)
+
+
+def plan_music(
+    studio, prompt: str, duration: float, seed: int, *, model: str | None = None, max_tokens: int = 700,
+    interface: str = "python", caller: str | None = None, key_id: str | None = None,
+) -> tuple[MusicPlan, CheckList]:
+    """The LLM's plan (``model``, else the planner model), filled from the seed, checked and repaired."""
+    plan = music_plan(studio, prompt, duration, seed, model=model, max_tokens=max_tokens, interface=interface,
+                      caller=caller, key_id=key_id)  # fmt: skip
+    plan, checks = plan_checks(plan, prompt, duration)
+    log.info("music plan after checks: %s (%s)", plan.model_dump_json(),
+             "; ".join(f"{c.name}: {c.detail}" for c in checks))  # fmt: skip
+    return plan, checks
+
+
 def music_plan(
     studio, prompt: str, duration: float, seed: int, *, model: str | None = None, max_tokens: int = 700,
     interface: str = "python", caller: str | None = None, key_id: str | None = None,
 ) -> MusicPlan:
-    """Ask the LLM for a plan through the plan's JSON schema; fill and correct it from the seed."""
+    """Ask the LLM for a plan through the plan's JSON schema; fill and correct it from the seed
+    (the sanity rules are :func:`plan_music`'s)."""
     request = validated(MusicRequest, prompt=prompt, duration=duration, seed=seed)
     text = TextRequest(
         model=model,
@@ -83,7 +110,7 @@ def music_plan(
         ),
     )
     try:
-        answer = studio.generate_text(text, interface=interface, caller=caller, key_id=key_id, scope="audio").parsed
+        answer = plan_text(studio, text, interface=interface, caller=caller, key_id=key_id, scope="audio").parsed
     except SchemaViolation as exc:  # cut off by max_tokens, usually: the seed still makes a good plan
         log.warning("the LLM's music plan was unusable (%s); planning from the seed", exc.message)
         answer = None
@@ -101,9 +128,12 @@ def compose_music(
     key_id: str | None = None,
     job_id: str | None = None,
     progress: Progress | None = None,
+    planner: str | None = None,
 ) -> MediaResult:
-    """Plan with the LLM (unless the request carries a plan), then compose and render through
-    the studio: audio and MIDI become artifacts, both steps are in the generation log."""
+    """Plan with the LLM (``planner``, else the planner model) unless the request carries a plan,
+    check the plan, then compose and render through the studio: audio and MIDI become artifacts,
+    both steps are in the generation log, and each media's ``meta["checks"]`` holds the plan's
+    checks (a plan the user gave is checked and reported, not rewritten)."""
     import random
 
     from ..backends.music.backend import validate_plan
@@ -114,8 +144,13 @@ def compose_music(
     if plan is None:
         if progress:
             progress(0.0, "planning the music with the language model")
-        plan = music_plan(studio, request.prompt, request.duration, seed,
-                          interface=interface, caller=caller, key_id=key_id)  # fmt: skip
+        plan, checks = plan_music(studio, request.prompt, request.duration, seed, model=planner,
+                                  interface=interface, caller=caller, key_id=key_id)  # fmt: skip
+    else:
+        plan, checks = plan_checks(plan, request.prompt, request.duration, repair=False)
     request = request.model_copy(update={"seed": seed, "plan": plan.model_dump(mode="json")})
-    return studio.generate_media(request, interface=interface, caller=caller, key_id=key_id, job_id=job_id,
-                                 progress=progress)  # fmt: skip
+    result = studio.generate_media(request, interface=interface, caller=caller, key_id=key_id, job_id=job_id,
+                                   progress=progress)  # fmt: skip
+    for media in result.media:
+        media.meta["checks"] = checks.dump()
+    return result

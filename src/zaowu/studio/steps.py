@@ -154,7 +154,7 @@ class DesignStep(Step):
 
         fields = inputs.model_dump(exclude_none=True)
         request = ImageRequest(**fields, seed=ctx.seed)
-        result = design_image(ctx.studio, request, job_id=getattr(ctx.job, "job_id", None),
+        result = design_image(ctx.studio, request, job_id=getattr(ctx.job, "job_id", None), planner=ctx.model,
                               progress=lambda f, m: ctx.progress(f, m), **_who(ctx))  # fmt: skip
         ctx.generation(result.generation_id)
         images = [ctx.adopt({"id": m.meta["artifact_id"], "name": m.meta.get("name") or f"image.{inputs.format}",

@@ -35,7 +35,7 @@ from .theory import Chord, melody_pcs, nearest_pitch, parse_chord, scale_pcs, st
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Composition", "Note", "compose", "fit_tempo", "MELODY", "CHORDS", "BASS", "PAD", "DRUMS"]
+__all__ = ["Composition", "Note", "compose", "fit_tempo", "fit_form", "MELODY", "CHORDS", "BASS", "PAD", "DRUMS"]
 
 TPB = 480  # MIDI ticks per beat
 MELODY, CHORDS, BASS, PAD, DRUMS = 0, 1, 2, 3, 9
@@ -130,7 +130,10 @@ def fit_tempo(tempo: float, beats_per_bar: int, duration: float, tolerance: floa
 
 
 def _allocate(weights: list[int], n: int) -> list[int]:
-    """Split ``n`` bars over sections in proportion to ``weights``, at least one each (largest remainder)."""
+    """Split ``n`` bars over sections in proportion to ``weights``, at least one each (largest remainder);
+    weights that already sum to ``n`` are kept as they are (a plan fitted to the duration plays as written)."""
+    if sum(weights) == n and min(weights) >= 1:
+        return list(weights)
     rest = n - len(weights)
     shares = [w * rest / sum(weights) for w in weights]
     counts = [int(s) for s in shares]
@@ -140,8 +143,9 @@ def _allocate(weights: list[int], n: int) -> list[int]:
     return [1 + c for c in counts]
 
 
-def _form(plan: MusicPlan, n_bars: int) -> list[tuple[str, int, list[str]]]:
-    """(name, bars, chord names) per section, fitted to ``n_bars``."""
+def fit_form(plan: MusicPlan, n_bars: int, max_sections: int | None = None) -> list[tuple[str, int, list[str]]]:
+    """(name, bars, chord names) per section, fitted to ``n_bars`` (at most ``max_sections`` sections
+    when the body is repeated for a long piece)."""
     secs = [(s.name, s.bars, s.chords) for s in plan.sections]
     limit = n_bars if n_bars < 4 else n_bars // 2  # at least two bars a section when there is room
     if len(secs) > limit:  # short piece: keep the most telling sections, and always the ending
@@ -155,6 +159,8 @@ def _form(plan: MusicPlan, n_bars: int) -> list[tuple[str, int, list[str]]]:
     if middle and n_bars > 1.5 * planned:  # long piece: repeat the body instead of stretching it
         body = sum(b for _, b, _ in middle)
         reps = min(8, max(1, round((n_bars - planned + body) / body)))
+        if max_sections is not None:
+            reps = max(1, min(reps, (max_sections - len(head) - len(tail)) // len(middle)))
         secs = head + middle * reps + tail
     counts = _allocate([b for _, b, _ in secs], n_bars)
     return [(name, count, chords) for (name, _, chords), count in zip(secs, counts)]
@@ -522,7 +528,7 @@ def compose(plan: MusicPlan, duration: float, seed: int) -> Composition:
     pentatonic = plan.genre.value in P.PENTATONIC
     ctx = _Ctx(plan=plan, seed=seed, bpb=bpb, total=duration * tempo / 60, n_bars=n_bars, tonic=plan.tonic_pc,
                scale=scale_pcs(plan.tonic_pc, plan.mode), mel=melody_pcs(plan.tonic_pc, plan.mode, pentatonic))  # fmt: skip
-    _harmony(ctx, _form(plan, n_bars))
+    _harmony(ctx, fit_form(plan, n_bars))
     notes = (
         _melody(ctx, sub_rng(seed, "melody"))
         + _chord_parts(ctx, sub_rng(seed, "chords"))

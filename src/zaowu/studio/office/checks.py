@@ -129,7 +129,7 @@ def review_workbook(plan: dict, c: Constraints, skeleton: dict | None = None) ->
     if skeleton is not None:  # the conform step dropped rows and wrote the skeleton's dates: count what is left
         outside = _fix_workbook_dates(plan, c.period)[1]
     _date_check(checks, fixed, outside, c.period)
-    return plan, checks
+    return plan, merge_checks(checks)
 
 
 def _fix_workbook_dates(plan: dict, period: Period | None) -> tuple[int, int]:
@@ -329,6 +329,7 @@ def _conform_sheet(source: dict, target: dict, axis, c: Constraints, checks: Che
         if found is not None:
             col_map[j] = src_headers.index(found)
     growthish = {k for k, h in enumerate(src_headers) if _GROWTH_WORDS.search(h)}
+    _pair_numeric(sheet["columns"], src_cols, col_map, growthish)
     extra = [k for k in range(len(src_cols)) if k not in col_map.values() and k not in growthish]
     row_map = _match_rows(source.get("rows") or [], src_cols, sheet, axis)
     src_rows = source.get("rows") or []
@@ -342,7 +343,24 @@ def _conform_sheet(source: dict, target: dict, axis, c: Constraints, checks: Che
     if isinstance(source.get("chart"), dict) and _chart_fits(source["chart"], sheet["columns"]):
         sheet["chart"] = source["chart"]
     _report_conform(sheet, source, target, col_map, row_map, checks)
+    changed = [f"'{src_cols[k].get('header')}' {src_cols[k].get('total', 'none')} → {sheet['columns'][j]['total']}"
+               for j, k in col_map.items() if src_cols[k].get("total", "none") != sheet["columns"][j].get("total", "none")
+               and sheet["columns"][j].get("type") in NUMERIC_TYPES]  # fmt: skip
+    if changed and source is not target:
+        checks.add("totals", True, f"repaired: {', '.join(changed)}")
     return sheet
+
+
+def _pair_numeric(columns: list[dict], src_cols: list[dict], col_map: dict[int, int], skip: set[int]) -> None:
+    """Value columns left unmatched on both sides, as many on each, are the same measures named differently
+    ('Revenue' written for 'Sales'): pair them in order."""
+    def numeric(col: dict) -> bool:
+        return col.get("type") in NUMERIC_TYPES and not col.get("growth_of") and not LABEL_WORDS.match(col["header"])
+
+    ours = [j for j, col in enumerate(columns) if j not in col_map and numeric(col)]
+    theirs = [k for k, col in enumerate(src_cols) if k not in col_map.values() and k not in skip and numeric(col)]
+    if ours and len(ours) == len(theirs):
+        col_map.update(zip(ours, theirs))
 
 
 def _match_rows(rows: list, columns: list[dict], sheet: dict, axis) -> dict[int, int]:

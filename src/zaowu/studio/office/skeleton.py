@@ -181,13 +181,13 @@ def bucket_label(interval: str, index: int, bucket: tuple[dt.date, dt.date] | No
 
 def _label_columns(interval: str, dated: bool, zh: bool) -> list[dict]:
     if interval == "day" and dated:
-        return [{"header": "日期" if zh else "Date", "type": "date"}]
+        return [{"header": "日期" if zh else "Date", "type": "date", "total": "none"}]
     first = {"week": ("Week", "周次"), "month": ("Month", "月份"), "quarter": ("Quarter", "季度"), "year": ("Year", "年份"),
              "day": ("Day", "天")}[interval]  # fmt: skip
-    columns = [{"header": first[1] if zh else first[0], "type": "text"}]
+    columns = [{"header": first[1] if zh else first[0], "type": "text", "total": "none"}]
     if interval == "week" and dated:
-        columns += [{"header": "开始日期" if zh else "Start", "type": "date"},
-                    {"header": "结束日期" if zh else "End", "type": "date"}]  # fmt: skip
+        columns += [{"header": "开始日期" if zh else "Start", "type": "date", "total": "none"},
+                    {"header": "结束日期" if zh else "End", "type": "date", "total": "none"}]  # fmt: skip
     return columns
 
 
@@ -262,7 +262,7 @@ def workbook_skeleton(c: Constraints, instruction: str) -> dict | None:
         header = ENTITY_HEADERS[noun][1 if zh else 0]
         values = _values(bases, c, None)
         rows = [[name if named else None] for name in names]
-        sheet = _sheet(data, [{"header": header, "type": "text"}], rows, values,
+        sheet = _sheet(data, [{"header": header, "type": "text", "total": "none"}], rows, values,
                        _chart(c, header, values, False))  # fmt: skip
         return {"title": title, "language": c.language, "sheets": [sheet]}
     interval, buckets = time

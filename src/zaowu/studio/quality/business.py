@@ -12,7 +12,7 @@ costs and prices:
   the plan states it: later mentions are set to the first (``prices.agree``);
 - a total cost the text states equals the sum of the cost lines (``costs.total``); every line has an
   amount, and the total stays within the budget given (``costs.budget``, reported; the app may ask
-  the model once more for the cost lines).
+  the model once more for the cost lines), using at least a fifth of it (a few dollars is no estimate).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ TEXT_FIELDS = ("pitch", "target_users", "value_proposition", "revenue_and_costs"
 ADDED_SHARES = {"hosting": 0.06, "third_party": 0.04}  # an added line's estimate, as a share of the other costs
 MIN_ADDED = {"¥": 1000.0, "$": 200.0, "€": 200.0, "£": 200.0}  # and at least this much
 BUDGET_SLACK = 1.0  # the total may reach the budget, not pass it
+MIN_BUDGET_USE = 0.2  # a first-year total under this share of the budget is not a real estimate
 
 _SOFTWARE = re.compile(r"\bsaas\b|software|(?<![a-z])apps?(?![a-z])|mobile\s+app|\bapis?\b|web\s*app|online\s+tool|"
                        r"(?<![a-z])ai(?![a-z])|plug-?in|chatbot|小程序|软件|应用程序|云服务|在线工具|人工智能|开发", re.I)  # fmt: skip
@@ -37,7 +38,8 @@ _WEB = re.compile(r"website|web\s*(?:site|page|shop|store)|online\s+(?:store|sho
                   r"网站|网店|电商|官网|在线预约|线上商城|小程序", re.I)  # fmt: skip
 _HOSTING = re.compile(r"host|cloud|server|aws|azure|gcp|aliyun|vercel|heroku|infrastructure|\bcdn\b|domain|"
                       r"托管|服务器|云|带宽|域名|主机|基础设施", re.I)  # fmt: skip
-_THIRD_PARTY = re.compile(r"\bapis?\b|third[- ]party|3rd[- ]party|subscriptions?|licen[cs]es?|saas|software|tools?\b|"
+_THIRD_PARTY = re.compile(r"\bapis?\b|third[- ]party|3rd[- ]party|subscriptions?|licen[cs]es?|saas\s+(?:tools?|services?)|"
+                          r"software\s+(?:tools?|services?|licen[cs]es?)|tools?\b|"
                           r"payment|stripe|\bsms\b|openai|\bllm\b|接口|第三方|订阅|授权|许可|短信|支付|工具|软件", re.I)  # fmt: skip
 _ADDED_NAMES = {"hosting": ("Cloud hosting and servers", "云服务器与托管"),
                 "third_party": ("APIs and third-party services", "API 与第三方服务")}  # fmt: skip
@@ -167,12 +169,15 @@ def _prices(plan: dict, checks: CheckList) -> None:
             continue
         mentions = _price_mentions(text)
         local = {unit for unit, *_ in mentions}
+        tiers = {unit for unit in local if len({v for u, v, *_ in mentions if u == unit}) > 1}
         edits = []
-        for unit, value, start, end in mentions:
+        for unit, value, start, end in mentions:  # prices differing within one part are tiers, not contradictions
+            if unit in tiers:
+                continue
             if unit in first and first[unit][1] != field and abs(first[unit][0] - value) > 0.005:
                 edits.append((start, end, _format_number(first[unit][0], text[start:end])))
                 changed.append(f"{unit} {value:g} in {field} (first stated {first[unit][0]:g} in {first[unit][1]})")
-        for unit, value, *_ in mentions:  # prices differing within one part are tiers, not contradictions
+        for unit, value, *_ in mentions:
             if unit in local and unit not in first:
                 first[unit] = (value, field)
         for start, end, new in sorted(edits, reverse=True):
@@ -208,9 +213,10 @@ def _totals(plan: dict, budget: str | None, currency: str, checks: CheckList) ->
     checks.add("costs.total", True, f"repaired: {'; '.join(stated)}; now {detail}" if stated else detail)
     limit = parse_amount(budget)
     if limit:
-        over = total > limit * BUDGET_SLACK
-        checks.add("costs.budget", not over, f"first-year costs {currency}{total:,.0f} " +
-                   (f"exceed the budget {budget}" if over else f"within the budget {budget}"))  # fmt: skip
+        over, under = total > limit * BUDGET_SLACK, total < limit * MIN_BUDGET_USE
+        checks.add("costs.budget", not over and not under, f"first-year costs {currency}{total:,.0f} " +
+                   (f"exceed the budget {budget}" if over else f"use under {MIN_BUDGET_USE:.0%} of the budget {budget}"
+                    if under else f"within the budget {budget}"))  # fmt: skip
 
 
 def review_business_plan(plan: dict, *, idea: str, budget: str | None = None, language: str = "en",

@@ -275,6 +275,22 @@ def _en_month_year(m, today):
     return (*month_range(int(m[2]), _month_no(m[1])), "month", True)
 
 
+@_pattern(r"(今年|明年|去年|后年)\s*(?:的\s*)?(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月份?(?!\s*\d)|\b(this|next|last|coming)\s+("
+          + "|".join(_FULL_MONTHS + ("may",)) + r")\b")  # fmt: skip
+def _relative_month(m, today):
+    if m[1]:
+        month = number(m[2]) or 0
+        year = today.year + {"今年": 0, "明年": 1, "去年": -1, "后年": 2}[m[1]]
+    else:
+        month, which = _month_no(m[4]), m[3].lower()
+        this_year_end = month_range(today.year, month)[1]
+        year = {"next": today.year + 1, "last": today.year - (month >= today.month)}.get(
+            which, today.year if this_year_end >= today else today.year + 1)  # "this December" is never past
+    if not 1 <= month <= 12:
+        return None
+    return (*month_range(year, month), "month", True)
+
+
 @_pattern(r"\bQ([1-4])\s*(?:of\s+|[-/]\s*)?(?:FY\s*)?(?:'(\d{2})\b|((?:19|20)\d{2})\b)|\b((?:19|20)\d{2})\s*(?:年\s*)?"
           r"(?:的\s*)?(?:第\s*)?Q([1-4])\b")  # fmt: skip
 def _q_year(m, today):

@@ -293,14 +293,14 @@ def test_contradicting_prices_and_duplicate_items_are_resolved_and_totals_agree(
     assert fixed["key_activities"] == "Tiers: $30 per repair, $20 per repair"  # tiers within one part stay
     found = _checks(checks)
     assert "contradicting" in found["costs.duplicates"].detail and found["costs.budget"].ok
-    zh, zh_checks = review_business_plan(_business([("房租", 36000)], pitch="奶茶每杯15元",
+    zh, _ = review_business_plan(_business([("房租", 36000)], pitch="奶茶每杯15元",
                                                    revenue_and_costs="客单价25元，每杯18元"), idea="奶茶店",
                                          language="zh", currency="¥")  # fmt: skip
     assert "每杯15元" in zh["revenue_and_costs"] and "客单价25元" in zh["revenue_and_costs"]
 
 
 def test_costs_over_the_budget_or_without_amounts_are_reported():
-    over, checks = review_business_plan(_business([("Van", 30000), ("Tools", 0)]), idea="A bike-repair van",
+    _, checks = review_business_plan(_business([("Van", 30000), ("Tools", 0)]), idea="A bike-repair van",
                                         budget="$20,000", currency="$")  # fmt: skip
     found = _checks(checks)
     assert not found["costs.budget"].ok and "exceed" in found["costs.budget"].detail

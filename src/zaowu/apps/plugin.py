@@ -14,7 +14,7 @@ from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
-from .store_kit import BuildSite, Brand, ProductCards, StoreKit
+from .store_kit import Brand, BuildSite, ProductCards, StoreKit
 
 
 class AppJob(BaseModel):

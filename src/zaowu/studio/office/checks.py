@@ -33,9 +33,9 @@ from .plans import NUMERIC_TYPES
 from .repair import _match
 from .skeleton import GROWTH_NAMES, LABEL_WORDS, bucket_label, guess_type, time_axis, total_for
 
-__all__ = ["review", "review_workbook", "review_deck", "review_document", "verify_file", "merge_checks"]
+__all__ = ["merge_checks", "review", "review_deck", "review_document", "review_workbook", "verify_file"]
 
-_GROWTH_WORDS = re.compile(r"growth|change|\bwow\b|\bmom\b|\bqoq\b|\byoy\b|增长|环比|同比|变化", re.I)
+_GROWTH_WORDS = re.compile(r"growth|change|\bwow\b|\bmom\b|\bqoq\b|\byoy\b|增长|环比|同比|变化", re.IGNORECASE)
 _FULL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})(\s*[-/.年]\s*)(\d{1,2})(\s*[-/.月]\s*)(\d{1,2})(?!\d)")
 _YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})(\s*(?:-|/|年)\s*)(\d{1,2})(?![\d/.-]|\s*月\s*\d)")
 _MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

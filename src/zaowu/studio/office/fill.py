@@ -17,7 +17,7 @@ from typing import Any
 from .plans import NUMERIC_TYPES
 from .skeleton import wants_table
 
-__all__ = ["FillRequest", "fill_request", "merge_fill", "blank_parts", "PLACEHOLDER_TITLES"]
+__all__ = ["PLACEHOLDER_TITLES", "FillRequest", "blank_parts", "fill_request", "merge_fill"]
 
 MAX_FILL_TOKENS = 6000  # one fill call's ceiling
 MAX_LABEL_CONSTS = 400  # row labels written into the schema as constants (each costs grammar states)
@@ -27,13 +27,15 @@ NOTES_CHARS = 300
 PARAGRAPH_CHARS = 500
 PLACEHOLDER_TITLES = frozenset({"Workbook", "工作簿", "Presentation", "演示文稿", "Document", "文档", "Title", "封面"})
 _GUIDE = {
-    "xlsx": ("Fill the table with concrete, plausible figures for the request. Write numbers only: money without a "
-             "currency sign, a percentage as 12.5 for 12.5%.",
+    "xlsx": (("Fill the table with concrete, plausible figures for the request. Write numbers only: money without a "
+              "currency sign, a percentage as 12.5 for 12.5%."),
              "按要求给表格填入具体、合理的数据。只写数字：金额不带货币符号，百分比写成 12.5 表示 12.5%。"),
-    "pptx": ("Write each slide's content for the request: 2-5 short bullets on the slide's topic and one or two "
-             "sentences of speaker notes.", "按要求写每页幻灯片的内容：2-5 条紧扣本页主题的简短要点，以及一两句演讲者备注。"),
-    "docx": ("Write each section of the document for the request: 1-2 concrete paragraphs on the section's "
-             "heading, bullets and a table where they help.", "按要求写文档的每一章：1-2 段紧扣小标题的具体段落，需要时加要点和表格。"),
+    "pptx": (("Write each slide's content for the request: 2-5 short bullets on the slide's topic and one or two "
+              "sentences of speaker notes."),
+             "按要求写每页幻灯片的内容：2-5 条紧扣本页主题的简短要点，以及一两句演讲者备注。"),
+    "docx": (("Write each section of the document for the request: 1-2 concrete paragraphs on the section's "
+              "heading, bullets and a table where they help."),
+             "按要求写文档的每一章：1-2 段紧扣小标题的具体段落，需要时加要点和表格。"),
 }  # fmt: skip
 
 

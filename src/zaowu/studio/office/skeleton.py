@@ -19,9 +19,25 @@ from dataclasses import dataclass
 
 from ..quality.constraints import Constraints
 
-__all__ = ["workbook_skeleton", "deck_skeleton", "document_skeleton", "pitch_outline", "is_pitch", "bucket_label",
-           "time_axis", "entity_axis", "metrics", "total_for", "guess_type", "wants_table", "MAX_ROWS", "MAX_SHEETS",
-           "MAX_SLIDES", "MAX_SECTIONS", "PITCH_SLIDES"]  # fmt: skip
+__all__ = [
+    "MAX_ROWS",
+    "MAX_SECTIONS",
+    "MAX_SHEETS",
+    "MAX_SLIDES",
+    "PITCH_SLIDES",
+    "bucket_label",
+    "deck_skeleton",
+    "document_skeleton",
+    "entity_axis",
+    "guess_type",
+    "is_pitch",
+    "metrics",
+    "pitch_outline",
+    "time_axis",
+    "total_for",
+    "wants_table",
+    "workbook_skeleton",
+]  # fmt: skip
 
 MAX_ROWS = 100  # rows a skeleton sheet holds; a finer interval that needs more is made coarser
 MAX_SHEETS = 12  # sheets (one per region, store…) a skeleton makes
@@ -57,7 +73,7 @@ METRICS = [
     Metric(r"customers?|顾客|客户数", "Customers", "顾客数", "integer", "sum"),
     Metric(r"inventory|stock|库存", "Stock", "库存", "integer", "none"),
 ]
-LABEL_WORDS = re.compile(r"^(?:date|day|week|month|quarter|year|period|日期|周次?|月份?|季度|年份?|时间|期间)$", re.I)
+LABEL_WORDS = re.compile(r"^(?:date|day|week|month|quarter|year|period|日期|周次?|月份?|季度|年份?|时间|期间)$", re.IGNORECASE)
 _PERCENT_WORDS = re.compile(r"rate|ratio|share|percent|%|margin|率|占比|比例|比重")
 _COUNT_WORDS = re.compile(r"count|number|qty|quantity|units|orders|visitors|人数|数量|个数|次数|单数|销量")
 _MONEY_WORDS = re.compile(r"sales|revenue|cost|price|profit|spend|amount|fee|budget|income|金额|销售|收入|成本|价|利润|费|预算")
@@ -105,11 +121,11 @@ def metrics(c: Constraints, instruction: str) -> list[tuple[str, str, str]]:
     if listed:
         out = []
         for name in listed:
-            known = next((m for m in METRICS if re.search(m.pattern, name, re.I)), None)
+            known = next((m for m in METRICS if re.search(m.pattern, name, re.IGNORECASE)), None)
             kind = known.type if known else guess_type(name)
             out.append((name, kind, known.total if known else "sum" if kind in ("currency", "integer") else "none"))
         return out
-    found = sorted((m.start(), metric) for metric in METRICS if (m := re.search(metric.pattern, instruction, re.I)))
+    found = sorted((m.start(), metric) for metric in METRICS if (m := re.search(metric.pattern, instruction, re.IGNORECASE)))
     seen: list[tuple[str, str, str]] = []
     for _, metric in found:
         header = metric.zh if zh else metric.en
@@ -295,7 +311,7 @@ PITCH_EXTRA = [("competition", "Competition", "竞争格局"), ("go_to_market", 
                ("roadmap", "Roadmap", "发展规划"), ("use_of_funds", "Use of funds", "资金用途"),
                ("why_now", "Why now", "为什么是现在"), ("contact", "Thank you", "谢谢")]  # fmt: skip
 _PITCH_WORDS = re.compile(r"pitch|investor|fund\s*rais|seed\s+round|series\s+[ab]\b|融资|路演|投资人|商业计划书?\s*(?:ppt|演示)"
-                          r"|\bBP\b", re.I)  # fmt: skip
+                          r"|\bBP\b", re.IGNORECASE)  # fmt: skip
 
 
 def is_pitch(instruction: str) -> bool:
@@ -340,7 +356,7 @@ def deck_skeleton(c: Constraints, instruction: str) -> dict | None:
 
 # ---------------------------------------------------------------- document
 
-_TABLE_WORDS = re.compile(r"table|budget|schedule|timeline|timetable|agenda|表|预算|日程|时间安排|排期|分工|清单", re.I)
+_TABLE_WORDS = re.compile(r"table|budget|schedule|timeline|timetable|agenda|表|预算|日程|时间安排|排期|分工|清单", re.IGNORECASE)
 
 
 def wants_table(heading: str) -> bool:

@@ -24,7 +24,7 @@ from typing import Any
 
 from .checks import CheckList
 
-__all__ = ["review_business_plan", "parse_amount", "is_software", "TEXT_FIELDS", "ADDED_SHARES"]
+__all__ = ["ADDED_SHARES", "TEXT_FIELDS", "is_software", "parse_amount", "review_business_plan"]
 
 TEXT_FIELDS = ("pitch", "target_users", "value_proposition", "revenue_and_costs", "key_activities", "risks")
 ADDED_SHARES = {"hosting": 0.06, "third_party": 0.04}  # an added line's estimate, as a share of the other costs
@@ -33,20 +33,20 @@ BUDGET_SLACK = 1.0  # the total may reach the budget, not pass it
 MIN_BUDGET_USE = 0.2  # a first-year total under this share of the budget is not a real estimate
 
 _SOFTWARE = re.compile(r"\bsaas\b|software|(?<![a-z])apps?(?![a-z])|mobile\s+app|\bapis?\b|web\s*app|online\s+tool|"
-                       r"(?<![a-z])ai(?![a-z])|plug-?in|chatbot|小程序|软件|应用程序|云服务|在线工具|人工智能|开发", re.I)  # fmt: skip
+                       r"(?<![a-z])ai(?![a-z])|plug-?in|chatbot|小程序|软件|应用程序|云服务|在线工具|人工智能|开发", re.IGNORECASE)  # fmt: skip
 _WEB = re.compile(r"website|web\s*(?:site|page|shop|store)|online\s+(?:store|shop|booking|ordering)|e-?commerce|"
-                  r"网站|网店|电商|官网|在线预约|线上商城|小程序", re.I)  # fmt: skip
+                  r"网站|网店|电商|官网|在线预约|线上商城|小程序", re.IGNORECASE)  # fmt: skip
 _HOSTING = re.compile(r"host|cloud|server|aws|azure|gcp|aliyun|vercel|heroku|infrastructure|\bcdn\b|domain|"
-                      r"托管|服务器|云|带宽|域名|主机|基础设施", re.I)  # fmt: skip
+                      r"托管|服务器|云|带宽|域名|主机|基础设施", re.IGNORECASE)  # fmt: skip
 _THIRD_PARTY = re.compile(r"\bapis?\b|third[- ]party|3rd[- ]party|subscriptions?|licen[cs]es?|saas\s+(?:tools?|services?)|"
                           r"software\s+(?:tools?|services?|licen[cs]es?)|tools?\b|"
-                          r"payment|stripe|\bsms\b|openai|\bllm\b|接口|第三方|订阅|授权|许可|短信|支付|工具|软件", re.I)  # fmt: skip
+                          r"payment|stripe|\bsms\b|openai|\bllm\b|接口|第三方|订阅|授权|许可|短信|支付|工具|软件", re.IGNORECASE)  # fmt: skip
 _ADDED_NAMES = {"hosting": ("Cloud hosting and servers", "云服务器与托管"),
                 "third_party": ("APIs and third-party services", "API 与第三方服务")}  # fmt: skip
 
 # a price per unit: "$30 per repair", "$25/month", "15元/杯", "每杯15元", "客单价25元"
 _EN_PRICE = re.compile(r"([$€£¥])\s?(\d[\d,]*(?:\.\d+)?)(?!\s*(?:-|–|to)\s*[$€£¥]?\d)\s*(?:/\s*|\s+(?:per|a|an|each)\s+)"
-                       r"([a-z]+)", re.I)  # fmt: skip
+                       r"([a-z]+)", re.IGNORECASE)  # fmt: skip
 _ZH_UNITS = r"杯|份|次|件|单|个|月|年|小时|人|位|套|瓶|盒|节|课|天|周|张|本"
 _ZH_PRICE_AFTER = re.compile(rf"(?<![\d.\-~])(\d+(?:\.\d+)?)(?!\s*[-~～到至]\s*\d)\s*(?:元|块)\s*(?:/|每|一)\s*({_ZH_UNITS})")
 _ZH_PRICE_BEFORE = re.compile(rf"(?:每|一)({_ZH_UNITS})\s*(?:约|只要|仅|为|是)?\s*(?:¥|￥)?\s*(\d+(?:\.\d+)?)(?!\s*[-~～到至]\s*\d)"
@@ -57,14 +57,14 @@ _UNIT_ALIASES = {"mo": "month", "months": "month", "yr": "year", "hr": "hour", "
 _STATED_TOTAL = re.compile(r"(?:total|overall)\s+(?:first[- ]year\s+)?(?:costs?|expenses?|spend(?:ing)?|investment)"
                            r"(?:\s+(?:of|is|are|at|about|around|:))*\s*([$€£¥]?\s?\d[\d,]*(?:\.\d+)?\s*(?:k|万)?)|"
                            r"(?:总成本|总费用|总投入|费用合计|成本合计|合计费用|第一年费用)\s*(?:为|是|约|共|:|：)?\s*"
-                           r"((?:¥|￥)?\s*\d[\d,]*(?:\.\d+)?\s*(?:万)?\s*元?)", re.I)  # fmt: skip
+                           r"((?:¥|￥)?\s*\d[\d,]*(?:\.\d+)?\s*(?:万)?\s*元?)", re.IGNORECASE)  # fmt: skip
 
 
 def parse_amount(text: str | None) -> float | None:
     """'$20,000' → 20000, '15 万元' → 150000, '20k' → 20000, '¥50,000' → 50000; None when no amount."""
     if not text:
         return None
-    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(万|千|k|m)?", text.replace(" ", ""), re.I)
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(万|千|k|m)?", text.replace(" ", ""), re.IGNORECASE)
     if not m:
         return None
     value = float(m[1].replace(",", ""))

@@ -29,7 +29,7 @@ from .periods import EN_NUM, ZH_NUM, Period, find_periods, number
 from .text import CJK
 from .today import today as current_day
 
-__all__ = ["Constraints", "parse_constraints", "NOUNS"]
+__all__ = ["NOUNS", "Constraints", "parse_constraints"]
 
 Interval = Literal["day", "week", "month", "quarter", "year"]
 MAX_COUNT = 500  # a number above this is a quantity (units, people), not a count of parts to make
@@ -87,7 +87,7 @@ def _noun_alternatives(index: int) -> str:
 
 _EN_NOUN = _noun_alternatives(0)
 _ZH_NOUN = _noun_alternatives(1)
-_EN_LOOKUP = [(re.compile(rf"^(?:{pair[0]})$", re.I), key) for key, pair in NOUNS.items()]
+_EN_LOOKUP = [(re.compile(rf"^(?:{pair[0]})$", re.IGNORECASE), key) for key, pair in NOUNS.items()]
 _ZH_LOOKUP = {w: key for key, pair in NOUNS.items() for w in pair[1].split("|")}
 
 
@@ -157,7 +157,7 @@ class Constraints(BaseModel):
 # ---------------------------------------------------------------- counts
 
 _EN_COUNT = re.compile(rf"(?<![\w$¥€£.,:/-])(\d{{1,4}}|{EN_NUM})(?:\s*-\s*|\s+)"
-                       rf"(?:(?!(?:and|or|to|of|per|in|for|the)\b)[a-z][\w'-]*\s+){{0,2}}?({_EN_NOUN})\b", re.I)  # fmt: skip
+                       rf"(?:(?!(?:and|or|to|of|per|in|for|the)\b)[a-z][\w'-]*\s+){{0,2}}?({_EN_NOUN})\b", re.IGNORECASE)  # fmt: skip
 _ZH_COUNT = re.compile(rf"(?<![第\d.\-~～到至零〇一二两三四五六七八九十百])(\d{{1,4}}|{ZH_NUM})\s*({_ZH_MEASURE})?\s*(?:不同的?|新的?|主要的?|核心的?|的)?"
                        rf"\s*({_ZH_NOUN})?")  # fmt: skip
 
@@ -194,14 +194,14 @@ _EN_LIST_BEFORE = re.compile(
     rf"((?:{_CAP})(?:\s*,\s*{_CAP})*\s*,?\s*(?:and|&|or)\s+{_CAP}|\b{_LOW}(?:\s*,\s*{_LOW})+\s*,?\s*(?:and|&)\s+"
     rf"{_LOW})\s+(?i:({_EN_NOUN}))\b")  # fmt: skip
 _EN_LIST_AFTER = re.compile(
-    rf"\b({_EN_NOUN})\s*(?::|\(|—|–|,?\s*(?:such\s+as|namely|called|named|i\.e\.)\s)\s*([^.;:()\n]+)", re.I)
+    rf"\b({_EN_NOUN})\s*(?::|\(|—|–|,?\s*(?:such\s+as|namely|called|named|i\.e\.)\s)\s*([^.;:()\n]+)", re.IGNORECASE)
 _ZH_ITEM = r"[\u4e00-\u9fffA-Za-z0-9]{1,12}"
 _ZH_LIST_BEFORE = re.compile(
     rf"((?:{_ZH_ITEM}[、/])+{_ZH_ITEM}?(?:(?:和|及|与|以及){_ZH_ITEM}?)?|{_ZH_ITEM}(?:和|及|与){_ZH_ITEM}?)"
     rf"(?:等|共|这|这些)?\s*(?:(?:\d+|{ZH_NUM})\s*(?:{_ZH_MEASURE})?)?\s*(?:的)?({_ZH_NOUN})")  # fmt: skip
 _ZH_LIST_AFTER = re.compile(rf"({_ZH_NOUN})(?:分别)?(?:\s*[:：]|是|为|包括|有|[（(])\s*([^，。；;！？!?\n)）]+)")
 _FILLER_ZH = re.compile(r"^(?:做|制作|写|给|为|对|按|在|包括|包含|有|分|是|的|个|一个|一份|张|[:：])+")
-_TAIL_EN = re.compile(r"\s+(?:with|for|by|per|in|each|over|across|showing|plus|from|during|at|on)\b.*$", re.I)
+_TAIL_EN = re.compile(r"\s+(?:with|for|by|per|in|each|over|across|showing|plus|from|during|at|on)\b.*$", re.IGNORECASE)
 
 
 def _split_en(items: str) -> list[str]:
@@ -209,7 +209,7 @@ def _split_en(items: str) -> list[str]:
     out = []
     for part in parts:
         part = _TAIL_EN.sub("", part.strip())
-        part = re.sub(r"^(?:the|a|an)\s+", "", part, flags=re.I).strip(" '\"")
+        part = re.sub(r"^(?:the|a|an)\s+", "", part, flags=re.IGNORECASE).strip(" '\"")
         if part and len(part.split()) <= 4:
             out.append(part)
     return out
@@ -247,7 +247,7 @@ def _entities(text: str) -> dict[str, list[str]]:
 
 _INCLUDES_EN = re.compile(r"\b(?:including|includes?|covering|covers|showing|listing|with\s+(?:the\s+)?(?:columns?|"
                           r"sections?|slides?|fields?)(?:\s+(?:for|on|about))?|(?:columns?|sections?|fields?)\s*:|"
-                          r"broken\s+down\s+into)\s*[:：]?\s*([^.;:()\n]+)", re.I)  # fmt: skip
+                          r"broken\s+down\s+into)\s*[:：]?\s*([^.;:()\n]+)", re.IGNORECASE)  # fmt: skip
 _INCLUDES_ZH = re.compile(r"(?:列出|列明|包括|包含|含有|涵盖|内容有|内容包括|分为|分成|要有|需要有|有以下)\s*"
                           r"(?:以下|如下)?(?:几?个?(?:内容|部分|方面|章节|栏目|列))?\s*[:：]?\s*"
                           r"([^，。；;！？!?\n]+)")  # fmt: skip
@@ -258,7 +258,7 @@ _POP = (r"period[- ]over[- ]period|(?:week|month|quarter|day)[- ]over[- ](?:week
         r"|环比|sequential\s+growth|growth\s+(?:rate|%)|增长率|增速")  # fmt: skip
 _YOY = r"year[- ](?:over|on)[- ]year|\bYoY\b|同比|(?:vs\.?|versus|compared\s+(?:with|to))\s+last\s+year|比去年"
 _CHART = r"chart|graph|plot|图表|柱状图|柱形图|条形图|折线图|趋势图|饼图|饼状图"
-_FLAG = re.compile("|".join((_SUM, _AVERAGE, _POP, _YOY, _CHART, r"\bgrowth\b|增长")), re.I)
+_FLAG = re.compile(f"{_SUM}|{_AVERAGE}|{_POP}|{_YOY}|{_CHART}|\\bgrowth\\b|增长", re.IGNORECASE)
 
 
 def _is_flag(item: str) -> bool:
@@ -266,7 +266,7 @@ def _is_flag(item: str) -> bool:
 
 
 def _tidy_item(item: str) -> str:
-    item = re.sub(r"\s+(?:columns?|sections?|fields?|slides?)$", "", item.strip(), flags=re.I)
+    item = re.sub(r"\s+(?:columns?|sections?|fields?|slides?)$", "", item.strip(), flags=re.IGNORECASE)
     return re.sub(r"(?:这?几?[列项栏]|部分)$", "", item).strip()
 
 
@@ -283,21 +283,21 @@ def _includes(text: str) -> list[str]:
 # ---------------------------------------------------------------- flags, intervals, durations, channels, language
 
 _INTERVALS: list[tuple[str, str]] = [
-    ("week", r"\bweekly\b|\b(?:per|each|every|by)\s+week\b|week[- ](?:by|over|on)[- ]week|\bWoW\b|每周|按周|周度|逐周|分周|周环比|周报|"
-             r"(?<![\d一二三四五六七八九十本下上这])周(?:销售|销量|营业|收入|数据|报表|统计)"),
-    ("month", r"\bmonthly\b|\b(?:per|each|every|by)\s+month\b|month[- ](?:by|over|on)[- ]month|\bMoM\b|每月|每个月|按月|"
-              r"月度|逐月|分月|月环比|月报|(?<![\d一二三四五六七八九十本下上这个-])月(?:销售|销量|营业|数据|报表|统计)"),
+    ("week", (r"\bweekly\b|\b(?:per|each|every|by)\s+week\b|week[- ](?:by|over|on)[- ]week|\bWoW\b|每周|按周|周度|逐周|分周|周环比|"
+              r"周报|(?<![\d一二三四五六七八九十本下上这])周(?:销售|销量|营业|收入|数据|报表|统计)")),
+    ("month", (r"\bmonthly\b|\b(?:per|each|every|by)\s+month\b|month[- ](?:by|over|on)[- ]month|\bMoM\b|每月|每个月|按月|"
+               r"月度|逐月|分月|月环比|月报|(?<![\d一二三四五六七八九十本下上这个-])月(?:销售|销量|营业|数据|报表|统计)")),
     ("day", r"\bdaily\b|\b(?:per|each|every|by)\s+day\b|day[- ](?:by|over)[- ]day|每天|每日|按天|按日|逐日|日报"),
-    ("quarter", r"\bquarterly\b|\b(?:per|each|every|by)\s+quarter\b|quarter[- ]over[- ]quarter|\bQoQ\b|每季度?|按季度?|"
-                r"分季度|季度环比|季报"),
+    ("quarter", (r"\bquarterly\b|\b(?:per|each|every|by)\s+quarter\b|quarter[- ]over[- ]quarter|\bQoQ\b|每季度?|"
+                 r"按季度?|分季度|季度环比|季报")),
     ("year", r"\b(?:yearly|annually)\b|\b(?:per|each|every|by)\s+year\b|每年|按年|逐年"),
 ]  # fmt: skip
-_INTERVAL_RE = [(unit, re.compile(regex, re.I)) for unit, regex in _INTERVALS]
+_INTERVAL_RE = [(unit, re.compile(regex, re.IGNORECASE)) for unit, regex in _INTERVALS]
 _COUNT_UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter"}
 
 _DURATION_EN = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?|{EN_NUM}|half\s+an?)\s*(?:-\s*)?"
                           r"(seconds?|secs?|minutes?|mins?|hours?|hrs?)\b|(?<![\w.])(\d+)s\b(?=\s+(?:video|ad|clip|spot|"
-                          r"script|reel|promo|commercial|trailer|teaser|story|intro))", re.I)  # fmt: skip
+                          r"script|reel|promo|commercial|trailer|teaser|story|intro))", re.IGNORECASE)  # fmt: skip
 _DURATION_ZH = re.compile(rf"(\d+(?:\.\d+)?|{ZH_NUM}|半)\s*(秒钟?|分钟|分(?=\d+秒|[一二三四五六七八九十]+秒|半)|小时|个小时)(半)?")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "秒": 1, "分": 60, "小": 3600, "个": 3600}
 
@@ -323,11 +323,11 @@ _CHANNELS: list[tuple[str, str]] = [
     ("sms", r"\bSMS\b|短信"),
     ("search_ad", r"search\s+ads?|搜索广告|\bSEM\b"),
 ]
-_CHANNEL_RE = [(key, re.compile(regex, re.I)) for key, regex in _CHANNELS]
-_BILINGUAL = re.compile(r"bilingual|中英(?:文|双语|对照)?|双语|(?:chinese|english)\s+and\s+(?:chinese|english)", re.I)
-_WANTS_EN = re.compile(r"\bin\s+english\b|\benglish\s+(?:version|copy|only)\b|英文|英语", re.I)
+_CHANNEL_RE = [(key, re.compile(regex, re.IGNORECASE)) for key, regex in _CHANNELS]
+_BILINGUAL = re.compile(r"bilingual|中英(?:文|双语|对照)?|双语|(?:chinese|english)\s+and\s+(?:chinese|english)", re.IGNORECASE)
+_WANTS_EN = re.compile(r"\bin\s+english\b|\benglish\s+(?:version|copy|only)\b|英文|英语", re.IGNORECASE)
 _WANTS_ZH = re.compile(r"\bin\s+(?:chinese|mandarin|simplified\s+chinese)\b|\bchinese\s+(?:version|copy|only)\b|中文|汉语|简体",
-                       re.I)  # fmt: skip
+                       re.IGNORECASE)  # fmt: skip
 
 
 def _interval(text: str, counts: dict[str, int]) -> str | None:
@@ -378,13 +378,13 @@ def _language(text: str) -> tuple[str, bool, bool]:
 
 
 def _chart(text: str) -> str | None:
-    if re.search(r"\bpie\b|饼", text, re.I):
+    if re.search(r"\bpie\b|饼", text, re.IGNORECASE):
         return "pie"
-    if re.search(r"\bline\s+(?:chart|graph)|折线|趋势图|trend\s+line", text, re.I):
+    if re.search(r"\bline\s+(?:chart|graph)|折线|趋势图|trend\s+line", text, re.IGNORECASE):
         return "line"
-    if re.search(r"\b(?:bar|column)\s+(?:chart|graph)|柱状|柱形|条形图", text, re.I):
+    if re.search(r"\b(?:bar|column)\s+(?:chart|graph)|柱状|柱形|条形图", text, re.IGNORECASE):
         return "bar"
-    return "any" if re.search(_CHART, text, re.I) else None
+    return "any" if re.search(_CHART, text, re.IGNORECASE) else None
 
 
 def parse_constraints(text: str, today: dt.date | None = None) -> Constraints:
@@ -394,8 +394,8 @@ def parse_constraints(text: str, today: dt.date | None = None) -> Constraints:
     counts = _counts(text)
     entities = _entities(text)
     includes = _includes(text) + [n for noun in ("column", "section", "slide") for n in entities.get(noun, [])]
-    growth = [g for g, regex in (("pop", _POP), ("yoy", _YOY)) if re.search(regex, text, re.I)]
-    totals = [t for t, regex in (("sum", _SUM), ("average", _AVERAGE)) if re.search(regex, text, re.I)]
+    growth = [g for g, regex in (("pop", _POP), ("yoy", _YOY)) if re.search(regex, text, re.IGNORECASE)]
+    totals = [t for t, regex in (("sum", _SUM), ("average", _AVERAGE)) if re.search(regex, text, re.IGNORECASE)]
     return Constraints(
         today=day, language=language, language_explicit=explicit, bilingual=bilingual, counts=counts,
         periods=find_periods(text, day), interval=_interval(text, counts), durations=_durations(text),

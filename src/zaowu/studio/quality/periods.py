@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-__all__ = ["Period", "find_periods", "number", "quarter_range", "week_range", "month_range"]
+__all__ = ["Period", "find_periods", "month_range", "number", "quarter_range", "week_range"]
 
 Unit = Literal["day", "week", "weekend", "month", "quarter", "half", "year", "range"]
 _DAY = dt.timedelta(days=1)
@@ -113,9 +113,7 @@ def _nearest(today: dt.date, make: Callable[[int], tuple[dt.date, dt.date]]) -> 
 # ---------------------------------------------------------------- numbers
 
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_EN_NUMBERS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
-                                          "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
-                                          .split())}  # fmt: skip
+_EN_NUMBERS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}  # fmt: skip
 _EN_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "a dozen": 12, "dozen": 12})
 ZH_NUM = r"[零〇一二两三四五六七八九十百]+"
 EN_NUM = r"(?:a\s+dozen|" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True)) + r")"
@@ -155,7 +153,7 @@ _ZH_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日
 _EN_WEEKDAYS = {d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
                                             "sunday"))}  # fmt: skip
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
-_RANGE_JOIN = re.compile(r"^\s*(?:from\s+)?(?:-|–|—|~|～|to|through|thru|until|till|至|到|——)\s*$", re.I)
+_RANGE_JOIN = re.compile(r"^\s*(?:from\s+)?(?:-|–|—|~|～|to|through|thru|until|till|至|到|——)\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -214,7 +212,7 @@ _PATTERNS: list[tuple[re.Pattern, Handler]] = []
 
 def _pattern(regex: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
-        _PATTERNS.append((re.compile(regex, re.I), fn))
+        _PATTERNS.append((re.compile(regex, re.IGNORECASE), fn))
         return fn
 
     return register
@@ -428,7 +426,7 @@ def _relative(unit: str, shift: int) -> Handler:
 
 
 for _regex, _unit, _shift in _RELATIVE:
-    _PATTERNS.append((re.compile(_regex, re.I), _relative(_unit, _shift)))
+    _PATTERNS.append((re.compile(_regex, re.IGNORECASE), _relative(_unit, _shift)))
 
 
 @_pattern(r"\b(" + "|".join(_FULL_MONTHS) + r")\b|(?<![\d个-])(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月份?(?![\d日号])")

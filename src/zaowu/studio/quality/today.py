@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["today", "pinned_today"]
+__all__ = ["pinned_today", "today"]
 
 _PINNED: ContextVar[dt.date | None] = ContextVar("zaowu_today", default=None)
 

@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..errors import SchemaViolation
 from ..studio.quality import Check
@@ -74,7 +74,7 @@ class BusinessPlanResult(BaseModel):
     markdown_file: ArtifactRef
     xlsx: ArtifactRef
     docx: ArtifactRef
-    checks: list[Check] = []
+    checks: list[Check] = Field(default_factory=list)
 
 
 def _item(cost: dict[str, Any], lang: str) -> str:
@@ -215,7 +215,7 @@ class BusinessPlanFiles(Step):
         plan: dict[str, Any]
         language: Literal["zh", "en"]
         budget: str | None = None
-        checks: list[Check] = []
+        checks: list[Check] = Field(default_factory=list)
 
     class Outputs(BaseModel):
         markdown: str

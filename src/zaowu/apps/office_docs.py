@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..errors import ContextLengthExceeded, SchemaViolation
 from ..studio.quality import Check
@@ -70,7 +70,7 @@ class OfficeResult(BaseModel):
     plan: dict[str, Any]
     file: ArtifactRef
     pdf: ArtifactRef | None = None
-    checks: list[Check] = []
+    checks: list[Check] = Field(default_factory=list)
 
 
 def plan_schema(fmt: str, constraints: Any = None) -> dict[str, Any]:
@@ -101,15 +101,21 @@ def _ask(ctx: StepContext, system: str, prompt: str, schema: dict[str, Any], max
     return result.parsed
 
 
+class _Asked(BaseModel):
+    """What a step needs to know of the request: its words, the format, the language and the day it was made."""
+
+    instruction: str
+    format: Literal["xlsx", "docx", "pptx"]
+    language: Literal["zh", "en"]
+    today: dt.date
+
+
 class ComposePlan(Step):
     id = "office.compose"
     title = "Plan an office file: constraints, skeleton, the model's content, checks and repairs"
 
-    class Inputs(BaseModel):
-        instruction: str
-        format: Literal["xlsx", "docx", "pptx"]
-        language: Literal["zh", "en"]
-        today: dt.date
+    class Inputs(_Asked):
+        pass
 
     class Outputs(BaseModel):
         plan: dict[str, Any]
@@ -187,14 +193,10 @@ class VerifyFile(Step):
     id = "office.verify"
     title = "Reopen a rendered office file and check it against the request"
 
-    class Inputs(BaseModel):
-        instruction: str
-        format: Literal["xlsx", "docx", "pptx"]
-        language: Literal["zh", "en"]
-        today: dt.date
+    class Inputs(_Asked):
         file: ArtifactRef
         plan: dict[str, Any]
-        checks: list[Check] = []
+        checks: list[Check] = Field(default_factory=list)
 
     class Outputs(BaseModel):
         checks: list[Check]

@@ -186,15 +186,26 @@ def _deck_fill(plan: dict, lang: str, today: dt.date, instruction: str, requirem
         props["bullets"] = _array(_str(BULLET_CHARS, 2), 2, 5)
         props["notes"] = _str(NOTES_CHARS, 0)
         slides[_slide_key(i, slide.get("title") or "")] = _object(props)
+    return _outline_request("pptx", plan, slides, targets, (lang, today, instruction, requirements))
+
+
+def _outline_request(kind: str, plan: dict, parts: dict[str, Any], targets: list[int],
+                     asked: tuple[str, dt.date, str, str]) -> FillRequest:  # fmt: skip
+    """A deck's or document's request: its parts keyed by number and title, the outline in the prompt."""
+    lang, today, instruction, requirements = asked
+    field, key, per_part = ("title", _slide_key, 190) if kind == "pptx" else ("heading", _section_key, 320)
+    listed = "slides" if kind == "pptx" else "sections"
     with_title = plan.get("title") in PLACEHOLDER_TITLES or _blank(plan.get("title"))
     props = {"title": _str(60), "subtitle": _str(100, 0)} if with_title else {}
-    props["slides"] = _object(slides)
+    props[listed] = _object(parts)
     zh = lang == "zh"
-    outline = "\n".join(f"- {_slide_key(i, s.get('title') or '')}" for i, s in enumerate(plan["slides"]))
-    prompt = f"{instruction}\n\n" + ("幻灯片（第 1 页是封面）：\n" if zh else "Slides (slide 1 is the title slide):\n") + outline
-    budget = 80 + int(len(targets) * 190 * (1.6 if zh else 1.0))
-    return FillRequest("pptx", _object(props), prompt, _system("pptx", lang, today, requirements),
-                       min(budget, MAX_FILL_TOKENS), targets, with_title)  # fmt: skip
+    outline = "\n".join(f"- {key(i, s.get(field) or '')}" for i, s in enumerate(plan[listed]))
+    heading = {("pptx", True): "幻灯片（第 1 页是封面）：", ("pptx", False): "Slides (slide 1 is the title slide):",
+               ("docx", True): "章节：", ("docx", False): "Sections:"}[(kind, zh)]  # fmt: skip
+    budget = 80 + int(len(targets) * per_part * (1.6 if zh else 1.0))
+    return FillRequest(kind, _object(props), f"{instruction}\n\n{heading}\n{outline}",
+                       _system(kind, lang, today, requirements), min(budget, MAX_FILL_TOKENS), targets,
+                       with_title)  # fmt: skip
 
 
 def _slide_has_body(slide: dict) -> bool:
@@ -259,15 +270,7 @@ def _document_fill(plan: dict, lang: str, today: dt.date, instruction: str, requ
         if wants_table(heading):
             props["table"] = _object({"headers": _array(_str(30), 2, 4), "rows": _array(_array(_str(60, 0), 2, 4), 1, 6)})
         sections[_section_key(i, heading)] = _object(props)
-    with_title = plan.get("title") in PLACEHOLDER_TITLES or _blank(plan.get("title"))
-    props = {"title": _str(60), "subtitle": _str(100, 0)} if with_title else {}
-    props["sections"] = _object(sections)
-    zh = lang == "zh"
-    outline = "\n".join(f"- {_section_key(i, s.get('heading') or '')}" for i, s in enumerate(plan["sections"]))
-    prompt = f"{instruction}\n\n" + ("章节：\n" if zh else "Sections:\n") + outline
-    budget = 80 + int(len(targets) * 320 * (1.6 if zh else 1.0))
-    return FillRequest("docx", _object(props), prompt, _system("docx", lang, today, requirements),
-                       min(budget, MAX_FILL_TOKENS), targets, with_title)  # fmt: skip
+    return _outline_request("docx", plan, sections, targets, (lang, today, instruction, requirements))
 
 
 def _merge_document(plan: dict, request: FillRequest, answer: dict) -> int:

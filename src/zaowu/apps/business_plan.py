@@ -1,19 +1,35 @@
 """Business plan: an idea → the 8-part lean plan as a table, in Markdown, XLSX and DOCX.
 
-The plan comes from the ``business-plan`` template (JSON-schema constrained), the files
-from the office renderers: the XLSX has the plan table and a cost sheet whose total is a
-real ``=SUM`` formula with a pie chart; the DOCX has the table and the cost breakdown.
+The plan comes from the ``business-plan`` template (JSON-schema constrained, told today's date),
+then its numbers are checked (``quality.business``): a software business budgets hosting and
+third-party services (missing lines are added, flagged as estimates), an item is not listed twice
+at two amounts, a price per unit is the same wherever it is stated, a stated total is the sum of
+the cost lines, and the total stays within the budget (the model is asked once more for the cost
+lines when it does not, or when a line has no amount). The files come from the office renderers:
+the XLSX has the plan table and a cost sheet whose total is a real ``=SUM`` formula with a pie
+chart (reopened to verify it); the DOCX has the table and the cost breakdown. The result reports
+every check (``checks``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..errors import SchemaViolation
+from ..studio.quality import Check
+from ..studio.steps import llm_request
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
 from .base import LANGUAGE_FIELD, App, AppInput, input_field
+
+log = logging.getLogger(__name__)
+
+MAX_COST_REGENERATIONS = 1  # re-asks for the cost lines when they exceed the budget or lack amounts
+_ESTIMATE = {"zh": "（估算）", "en": " (estimate)"}
 
 PARTS: list[tuple[str, str, str]] = [
     ("name", "名称", "Name"),
@@ -43,6 +59,7 @@ class PlanRow(BaseModel):
 class CostItem(BaseModel):
     item: str
     amount: float
+    added: bool = False  # a line the checks added (e.g. hosting for a software business); the amount is an estimate
 
 
 class BusinessPlanResult(BaseModel):
@@ -57,6 +74,11 @@ class BusinessPlanResult(BaseModel):
     markdown_file: ArtifactRef
     xlsx: ArtifactRef
     docx: ArtifactRef
+    checks: list[Check] = Field(default_factory=list)
+
+
+def _item(cost: dict[str, Any], lang: str) -> str:
+    return f"{cost['item']}{_ESTIMATE[lang]}" if cost.get("added") else str(cost["item"])
 
 
 def plan_rows(plan: dict[str, Any], lang: str, currency: str) -> list[PlanRow]:
@@ -66,7 +88,7 @@ def plan_rows(plan: dict[str, Any], lang: str, currency: str) -> list[PlanRow]:
             costs = plan.get(key) or []
             total = sum(float(c.get("amount") or 0) for c in costs)
             sep = "；" if lang == "zh" else "; "
-            items = sep.join(f"{c['item']} {currency}{float(c['amount']):,.0f}" for c in costs)
+            items = sep.join(f"{_item(c, lang)} {currency}{float(c['amount']):,.0f}" for c in costs)
             content = (f"合计 {currency}{total:,.0f}：{items}" if lang == "zh" else f"Total {currency}{total:,.0f}: {items}")
         else:
             content = str(plan.get(key) or "")
@@ -83,7 +105,7 @@ def _markdown(plan: dict[str, Any], rows: list[PlanRow], lang: str) -> str:
 
 def workbook_plan(plan: dict[str, Any], rows: list[PlanRow], lang: str, currency: str) -> dict[str, Any]:
     zh = lang == "zh"
-    costs = [[c["item"], float(c["amount"])] for c in plan.get("first_year_costs") or []]
+    costs = [[_item(c, lang), float(c["amount"])] for c in plan.get("first_year_costs") or []]
     return {
         "title": plan.get("name") or "Business plan", "language": lang, "currency": currency,
         "sheets": [
@@ -102,7 +124,7 @@ def workbook_plan(plan: dict[str, Any], rows: list[PlanRow], lang: str, currency
 
 def document_plan(plan: dict[str, Any], rows: list[PlanRow], lang: str, currency: str) -> dict[str, Any]:
     zh = lang == "zh"
-    costs = [[c["item"], f"{currency}{float(c['amount']):,.0f}"] for c in plan.get("first_year_costs") or []]
+    costs = [[_item(c, lang), f"{currency}{float(c['amount']):,.0f}"] for c in plan.get("first_year_costs") or []]
     return {
         "title": plan.get("name") or "Business plan", "subtitle": plan.get("pitch") or "", "language": lang,
         "sections": [
@@ -115,6 +137,76 @@ def document_plan(plan: dict[str, Any], rows: list[PlanRow], lang: str, currency
     }  # fmt: skip
 
 
+class BusinessPlanReview(Step):
+    id = "business_plan.review"
+    title = "Check a business plan's costs and prices; repair them or ask again for the cost lines"
+
+    class Inputs(BaseModel):
+        plan: dict[str, Any]
+        idea: str
+        language: Literal["zh", "en"]
+        budget: str | None = None
+        city: str | None = None
+        today: dt.date
+
+    class Outputs(BaseModel):
+        plan: dict[str, Any]
+        checks: list[Check]
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        from ..studio.quality.business import review_business_plan
+
+        currency = _currency(inputs.language, inputs.budget)
+
+        def check(plan: dict[str, Any]) -> tuple[dict[str, Any], list[Check]]:
+            return review_business_plan(plan, idea=inputs.idea, budget=inputs.budget, language=inputs.language,
+                                        currency=currency)  # fmt: skip
+
+        plan, checks = check(inputs.plan)
+        for attempt in range(MAX_COST_REGENERATIONS):
+            failing = [c for c in checks if not c.ok and c.name in ("costs.budget", "costs.amounts")]
+            if not failing:
+                break
+            costs = self._ask_costs(ctx, inputs, plan, failing, attempt)
+            if costs:
+                again, again_checks = check({**plan, "first_year_costs": costs})
+                if sum(not c.ok for c in again_checks) < sum(not c.ok for c in checks):
+                    plan, checks = again, again_checks
+        return self.Outputs(plan=plan, checks=list(checks))
+
+    def _ask_costs(self, ctx: StepContext, inputs: Inputs, plan: dict[str, Any], failing: list[Check],
+                   attempt: int) -> list[dict[str, Any]] | None:  # fmt: skip
+        """One focused re-generation of the cost lines only."""
+        zh = inputs.language == "zh"
+        lines = "\n".join(f"- {c.get('item')}: {c.get('amount')}" for c in plan.get("first_year_costs") or [])
+        problems = "; ".join(c.detail for c in failing)
+        if zh:
+            system = (f"今天是 {inputs.today.isoformat()}。你是商业顾问。重新列出第一年的费用项目和金额（数字），每项都要有金额，"
+                      f"合计不超过启动预算{inputs.budget or ''}。只输出 JSON。")
+            prompt = f"创业想法：{inputs.idea}\n现有费用：\n{lines}\n问题：{problems}"
+        else:
+            system = (f"Today is {inputs.today.isoformat()}. You are a business advisor. List the first-year cost items "
+                      f"again with amounts (numbers), every item with an amount, the total within the starting budget "
+                      f"{inputs.budget or ''}. JSON only.")
+            prompt = f"Business idea: {inputs.idea}\nCurrent costs:\n{lines}\nProblems: {problems}"
+        item = {"type": "object", "properties": {"item": {"type": "string", "minLength": 1, "maxLength": 20},
+                                                 "amount": {"type": "number", "minimum": 0}},
+                "required": ["item", "amount"], "additionalProperties": False}  # fmt: skip
+        schema = {"type": "object", "properties": {"first_year_costs": {"type": "array", "items": item, "minItems": 2,
+                                                                        "maxItems": 8}},
+                  "required": ["first_year_costs"], "additionalProperties": False}  # fmt: skip
+        request = llm_request(ctx, system, prompt, schema=schema, max_tokens=400 if not zh else 700, temperature=0.4)
+        request = request.model_copy(update={"seed": (ctx.seed + 104729 * (attempt + 1)) % 2**31})
+        try:
+            result = ctx.studio.generate_text(request, interface=ctx.interface,
+                                              caller=ctx.caller or f"workflow:{ctx.run_id}", key_id=ctx.key_id)  # fmt: skip
+        except SchemaViolation as exc:
+            log.info("cost lines re-generation failed: %s", exc)
+            return None
+        ctx.generation(result.generation_id)
+        return (result.parsed or {}).get("first_year_costs")
+
+
 class BusinessPlanFiles(Step):
     id = "business_plan.files"
     title = "Business plan table → Markdown, XLSX, DOCX"
@@ -123,6 +215,7 @@ class BusinessPlanFiles(Step):
         plan: dict[str, Any]
         language: Literal["zh", "en"]
         budget: str | None = None
+        checks: list[Check] = Field(default_factory=list)
 
     class Outputs(BaseModel):
         markdown: str
@@ -131,6 +224,7 @@ class BusinessPlanFiles(Step):
         docx: ArtifactRef
         table: list[PlanRow]
         currency: str
+        checks: list[Check]
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
         from ..studio import office
@@ -146,9 +240,24 @@ class BusinessPlanFiles(Step):
         xlsx = office.render_xlsx(office.parse_plan("xlsx", workbook_plan(plan, rows, lang, currency)))
         ctx.progress(0.6, "docx")
         docx = office.render_docx(office.parse_plan("docx", document_plan(plan, rows, lang, currency)))
-        return self.Outputs(markdown=markdown, markdown_file=md, table=rows, currency=currency,
+        checks = [*inputs.checks, _verify_cost_sheet(xlsx, len(plan.get("first_year_costs") or []))]
+        return self.Outputs(markdown=markdown, markdown_file=md, table=rows, currency=currency, checks=checks,
                             xlsx=ctx.artifact(xlsx, OFFICE_MIME["xlsx"], f"{stem}.xlsx"),
                             docx=ctx.artifact(docx, OFFICE_MIME["docx"], f"{stem}.docx"))  # fmt: skip
+
+
+def _verify_cost_sheet(xlsx: bytes, lines: int) -> Check:
+    """The reopened cost sheet's total is a SUM over every cost line."""
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).worksheets[1]
+    last = max(lines, 1) + 1
+    want = f"=SUM(B2:B{last})"
+    found = sheet.cell(last + 1, 2).value
+    return Check(name="file.total", ok=found == want, detail=f"the cost sheet's total is {found}" +
+                 ("" if found == want else f", not {want}"))  # fmt: skip
 
 
 class BusinessPlan(App):
@@ -165,28 +274,37 @@ class BusinessPlan(App):
     ]  # fmt: skip
 
     def workflow(self, input: BusinessPlanInput) -> WorkflowSpec:
+        from ..studio.quality.today import today
+
         lang = input.language or detect_language(input.idea)
-        variables = {k: v for k, v in {"idea": input.idea, "budget": input.budget, "city": input.city}.items() if v}
+        day = today().isoformat()
+        given = {"idea": input.idea, "budget": input.budget, "city": input.city}
+        variables = {k: f"${{inputs.input.{k}}}" for k, v in given.items() if v} | {"today": day}
         return WorkflowSpec.model_validate({
             "id": "business-plan",
             "inputs": {"input": {"type": "object"}},
             "nodes": {
                 "plan": {"step": "text.template", "with": {"template": "business-plan", "variables": variables,
                                                            "language": lang}},
-                "files": {"step": "business_plan.files", "with": {"plan": "${plan.output}", "language": lang,
-                                                                  "budget": input.budget}},
+                "review": {"step": "business_plan.review", "with": {
+                    "plan": "${plan.output}", "idea": "${inputs.input.idea}", "language": lang, "today": day,
+                    **{k: f"${{inputs.input.{k}}}" for k in ("budget", "city") if given[k]}}},
+                "files": {"step": "business_plan.files", "with": {"plan": "${review.plan}", "language": lang,
+                                                                  "budget": input.budget, "checks": "${review.checks}"}},
             },
-            "outputs": {"plan": "${plan.output}", **{k: f"${{files.{k}}}" for k in BusinessPlanFiles.Outputs.model_fields}},
+            "outputs": {"plan": "${review.plan}", **{k: f"${{files.{k}}}" for k in BusinessPlanFiles.Outputs.model_fields}},
         })  # fmt: skip
 
     def result(self, run: WorkflowRun, input: BusinessPlanInput) -> BusinessPlanResult:
         out = run.outputs or {}
         plan, files = out["plan"], out
-        costs = [CostItem(item=c["item"], amount=float(c["amount"])) for c in plan.get("first_year_costs") or []]
+        costs = [CostItem(item=c["item"], amount=float(c["amount"]), added=bool(c.get("added")))
+                 for c in plan.get("first_year_costs") or []]  # fmt: skip
         return BusinessPlanResult(
             name=plan.get("name", ""), pitch=plan.get("pitch", ""), language=input.language or detect_language(input.idea),
             table=files["table"], costs=costs, total_cost=sum(c.amount for c in costs), currency=files["currency"],
             markdown=files["markdown"], markdown_file=files["markdown_file"], xlsx=files["xlsx"], docx=files["docx"],
+            checks=files.get("checks") or [],
         )  # fmt: skip
 
 

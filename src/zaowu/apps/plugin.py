@@ -11,10 +11,10 @@ from ..hookspecs import hookimpl
 from ..studio.jobs import JobContext, JobKind
 from ..studio.workflows import get_run, load_workflow, resume_workflow, run_workflow
 from .base import resume_app, run_app
-from .business_plan import BusinessPlan, BusinessPlanFiles
+from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter
-from .office_docs import OfficeDocs, RepairPlan
-from .store_kit import BuildSite, Brand, ProductCards, StoreKit
+from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
+from .store_kit import Brand, BuildSite, ProductCards, StoreKit
 
 
 class AppJob(BaseModel):
@@ -72,7 +72,7 @@ def register_apps(register):
 
 @hookimpl
 def register_workflow_steps(register):
-    for step in (BusinessPlanFiles, RepairPlan, Brand, ProductCards, BuildSite):
+    for step in (BusinessPlanFiles, BusinessPlanReview, RepairPlan, ComposePlan, VerifyFile, Brand, ProductCards, BuildSite):
         register(step)
 
 

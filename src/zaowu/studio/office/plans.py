@@ -94,6 +94,10 @@ class ColumnPlan(_Plan):
     header: _text(80, 1)
     type: ColumnType = "text"
     total: Literal["sum", "average", "none"] = "none"
+    growth_of: _text(80, 1) | None = Field(None, description="header of the column whose growth this column shows as "
+                                           "formulas (its cells are ignored)")  # fmt: skip
+    growth_vs: _text(80, 1) | None = Field(None, description="header of the column it is compared with (year-over-year); "
+                                           "the previous row when left out")  # fmt: skip
 
 
 class ChartPlan(_Plan):
@@ -121,6 +125,7 @@ class SheetPlan(_Plan):
                     f"a {col.total} needs a numeric column, but '{col.header}' is {col.type}; "
                     "use total 'none' or a numeric type.",
                 )
+        self._check_growth(path)
         for r, row in enumerate(self.rows):
             if len(row) > len(headers):
                 raise PlanError(
@@ -130,6 +135,16 @@ class SheetPlan(_Plan):
                 )
         if self.chart:
             self._check_chart(path, headers)
+
+    def _check_growth(self, path: str) -> None:
+        types = {c.header: c.type for c in self.columns}
+        for i, col in enumerate(self.columns):
+            for field in ("growth_of", "growth_vs"):
+                name = getattr(col, field)
+                if name is not None and types.get(name) not in NUMERIC_TYPES:
+                    raise PlanError(f"{path}.columns.{i}.{field}", f"'{name}' is not a numeric column of this sheet.")
+            if col.growth_vs and not col.growth_of:
+                raise PlanError(f"{path}.columns.{i}.growth_vs", "growth_vs needs growth_of (the column measured).")
 
     def _check_chart(self, path: str, headers: list[str]) -> None:
         types = {c.header: c.type for c in self.columns}

@@ -2,7 +2,7 @@
 
 Each sheet: a bold, frozen, filterable header row in row 1; typed cells with
 number formats from row 2; an optional totals row of real formulas
-(``=SUM(B2:B9)``, ``=AVERAGE(...)``); column widths fitted to the content
+(``=SUM(B2:B9)``, ``=AVERAGE(...)``); growth columns as formulas; column widths fitted to the content
 (CJK counted double); a native bar/line/pie chart below the table; and a print
 setup (title in the page header, page numbers, header row repeated, fit to width)
 so the PDF export reads like a report.
@@ -91,6 +91,7 @@ def _write_sheet(book, sheet: SheetPlan, plan: WorkbookPlan) -> None:
                 cell.number_format = number_format(col.type, currency)
             widths[c - 1] = max(widths[c - 1], text_width(display_text(value, col.type, currency)))
     last = len(sheet.rows) + 1
+    _write_growth(ws, sheet, last, number_format("percent", currency))
     if any(col.total != "none" for col in sheet.columns):
         _write_totals(ws, sheet, plan, last, widths, Border(top=rule))
     for c, width in enumerate(widths, start=1):
@@ -100,6 +101,23 @@ def _write_sheet(book, sheet: SheetPlan, plan: WorkbookPlan) -> None:
     _print_setup(ws, plan.title, sum(widths))
     if sheet.chart:
         _add_chart(ws, sheet, sheet.chart, last, currency)
+
+
+def _write_growth(ws, sheet: SheetPlan, last: int, percent: str) -> None:
+    """Growth columns as formulas: against the previous row (period over period) or another column
+    of the same row (year over year); blank where the base is empty or zero."""
+    from openpyxl.utils import get_column_letter
+
+    letters = {col.header: get_column_letter(i) for i, col in enumerate(sheet.columns, start=1)}
+    for c, col in enumerate(sheet.columns, start=1):
+        if not col.growth_of:
+            continue
+        value = letters[col.growth_of]
+        for r in range(2, last + 1):
+            base = f"{letters[col.growth_vs]}{r}" if col.growth_vs else f"{value}{r - 1}" if r > 2 else None
+            cell = ws.cell(row=r, column=c, value=None if base is None else
+                           f'=IF(OR({base}="",{base}=0,{value}{r}=""),"",{value}{r}/{base}-1)')  # fmt: skip
+            cell.number_format = percent
 
 
 def _write_totals(ws, sheet: SheetPlan, plan: WorkbookPlan, last: int, widths: list[int], border) -> None:

@@ -11,6 +11,7 @@
     ├── PermissionDenied            403: the key lacks the scope the route needs
     ├── RateLimited                 429: requests per minute or a daily quota used up;
     │                                    ``retry_after`` seconds go in the Retry-After header
+    ├── Overloaded                  503: a model's queue is full; ``retry_after`` seconds as for RateLimited
     ├── IntegrityError              500: downloaded weights failed their sha256 check
     ├── RemoteError                 502: a remote backend failed or answered with an error
     └── BackendError                500: a local backend failed
@@ -32,6 +33,7 @@ __all__ = [
     "AuthenticationError",
     "PermissionDenied",
     "RateLimited",
+    "Overloaded",
     "RemoteError",
     "BackendError",
 ]
@@ -131,6 +133,18 @@ class RateLimited(ZaowuError):
 
     def __init__(self, message: str, *, retry_after: float, code: str | None = None):
         super().__init__(message, code=code)
+        self.retry_after = max(1, int(retry_after + 0.999))
+
+
+class Overloaded(ZaowuError):
+    """Too many requests for one model already running or waiting: try again after ``retry_after`` seconds."""
+
+    status = 503
+    type = "server_error"
+    code = "server_busy"
+
+    def __init__(self, message: str, *, retry_after: float):
+        super().__init__(message)
         self.retry_after = max(1, int(retry_after + 0.999))
 
 

@@ -12,6 +12,7 @@ from .. import __version__
 from ..settings import Settings
 from ..web.routes import router as web_router
 from . import errors
+from .limits import BodyLimit, RefuseWhenBusy
 from .routes_apps import router as apps_router
 from .routes_audio import router as audio_router
 from .routes_cutout import router as cutout_router
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
 
     app = FastAPI(title="zaowu", version=__version__, lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(RefuseWhenBusy)
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     app.include_router(openai_router)
     app.include_router(jobs_router)
     app.include_router(audio_router)
@@ -53,9 +56,11 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.include_router(web_router)
 
     @app.get("/health")
-    def health() -> dict:
+    async def health() -> dict:
+        """Answered on the event loop from memory only, so it stays fast however busy the workers are."""
         studio = app.state.studio
-        return {"status": "ok", "version": __version__, "loaded_models": list(studio._loaded)}
+        return {"status": "ok", "version": __version__, "loaded_models": list(studio._loaded),
+                "queues": studio.admission.snapshot()}  # fmt: skip
 
     return app
 

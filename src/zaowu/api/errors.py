@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import RateLimited, ZaowuError
+from ..errors import Overloaded, RateLimited, ZaowuError
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,9 @@ def _validation_body(errors: list[dict]) -> dict:
         message = f"Unrecognized request argument supplied: {param}"
     elif first.get("type") == "missing":
         message = f"Missing required parameter: '{param}'."
+    elif first.get("type") == "too_long" and "max_length" in (ctx := first.get("ctx") or {}):
+        message = (f"Invalid value for '{param}': at most {ctx['max_length']} items are allowed, "
+                   f"got {ctx.get('actual_length')}; send fewer.")  # fmt: skip
     elif first.get("type") == "json_invalid":
         message = "The request body is not valid JSON."
         param = None
@@ -44,9 +47,11 @@ def _validation_body(errors: list[dict]) -> dict:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ZaowuError)
     async def _zaowu(_: Request, exc: ZaowuError):
-        if exc.status >= 500:
+        if isinstance(exc, Overloaded):  # expected under load: one line, not an error
+            log.info("refused (busy): %s", exc.message)
+        elif exc.status >= 500:
             log.error("%s: %s", type(exc).__name__, exc.message)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, (RateLimited, Overloaded)) else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(exc.to_openai(), status_code=exc.status, headers=headers)

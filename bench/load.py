@@ -14,9 +14,11 @@ The mix (--mix chat=70,image=15,job=15 by default):
   job    a text job submitted with POST /v1/jobs (202); the jobs' end-to-end times are read back at the end.
 A refused request (429/503) makes its client wait Retry-After (capped by --max-backoff) and go on.
 
-Reported: p50/p95 latency and status counts per kind, how fast refusals come back, /health and
-studio-page latency sampled during the load, jobs finished, and the server's RSS over time
-(VmRSS from /proc/PID/status). Figures depend on the machine; compare runs on the same one.
+Reported: p50/p95 latency and status counts per kind; how fast refusals come back, as the loaded
+clients see it ("refused", which includes their own event loop's lag, also reported) and as a
+separate probe process sees it ("probe_refused": one more chat every 0.25 s); /health and studio-page
+latency sampled by that probe process during the load; jobs finished; and the server's RSS over
+time (VmRSS from /proc/PID/status). Figures depend on the machine; compare runs on the same one.
 """
 
 from __future__ import annotations
@@ -56,12 +58,11 @@ class Record:
 @dataclass
 class Results:
     records: list[Record] = field(default_factory=list)
-    health: list[float] = field(default_factory=list)
-    probe_failures: Counter = field(default_factory=Counter)
-    studio: list[float] = field(default_factory=list)
+    probes: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     rss_mb: list[tuple[float, float]] = field(default_factory=list)
     job_ids: list[str] = field(default_factory=list)
     loop_lag: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -143,8 +144,9 @@ async def client(http: httpx.AsyncClient, args, kinds: list[str], weights: list[
         try:
             r = await http.post(path, json=body)
             status = r.status_code
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             status, r = 0, None
+            res.errors[type(exc).__name__] += 1
         res.records.append(Record(kind, status, time.monotonic() - t0, t0))
         if status == 202 and r is not None:
             res.job_ids.append(r.json()["id"])
@@ -154,20 +156,20 @@ async def client(http: httpx.AsyncClient, args, kinds: list[str], weights: list[
             await asyncio.sleep(0.5)
 
 
-async def sample(http: httpx.AsyncClient, path: str, every: float, stop, out: list[float], failures: Counter) -> None:
-    """Open-loop probes: one GET every ``every`` seconds whether or not the last one answered,
-    so a stalled server shows up as slow samples rather than as fewer samples."""
+async def sample(http: httpx.AsyncClient, path: str, every: float, stop, out: list[tuple[int, float]],
+                 body: dict | None = None) -> None:  # fmt: skip
+    """Open-loop probes: one request every ``every`` seconds whether or not the last one answered,
+    so a stalled server shows up as slow samples rather than as fewer samples. ``out`` gets
+    (status, seconds); status 0 is a transport error or timeout."""
 
     async def probe() -> None:
         t0 = time.monotonic()
         try:
-            r = await http.get(path, timeout=60)
-            if r.status_code == 200:
-                out.append(time.monotonic() - t0)
-                return
+            r = await (http.post(path, json=body, timeout=600) if body else http.get(path, timeout=60))
+            status = r.status_code
         except httpx.HTTPError:
-            pass
-        failures[path] += 1
+            status = 0
+        out.append((status, time.monotonic() - t0))
 
     pending: set[asyncio.Task] = set()
     while not stop.is_set():
@@ -186,20 +188,29 @@ async def watch_rss(pid: int | None, stop, out: list[tuple[float, float]], start
         await asyncio.sleep(1.0)
 
 
-def probe_process(base: str, pid: int | None, stop, conn) -> None:
-    """Runs in its own process, so the clients' busy event loop does not delay the probes."""
+class Done:
+    """A stop event that is already set."""
+
+    @staticmethod
+    def is_set() -> bool:
+        return True
+
+
+def probe_process(base: str, model: str | None, pid: int | None, stop, conn) -> None:
+    """Runs in its own process, so the clients' busy event loop does not delay the probes: /health
+    every 0.1 s, the studio page every 0.5 s, one more chat every 0.25 s (how fast a refusal comes
+    back, seen by an unhurried client; left out when ``model`` is None), and the server's RSS every second."""
+    chat = {"model": model, "max_tokens": 8, "messages": [{"role": "user", "content": "Say hi."}]}
 
     async def main() -> dict:
-        health: list[float] = []
-        studio: list[float] = []
-        rss: list[tuple[float, float]] = []
-        failures: Counter = Counter()
+        found: dict[str, list] = {"health": [], "studio": [], "chat": [], "rss_mb": []}
         started = time.monotonic()
         async with httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_connections=1000)) as http:
-            await asyncio.gather(sample(http, "/health", 0.1, stop, health, failures),
-                                 sample(http, "/", 0.5, stop, studio, failures),
-                                 watch_rss(pid, stop, rss, started))  # fmt: skip
-        return {"health": health, "studio": studio, "rss_mb": rss, "failures": failures}
+            await asyncio.gather(sample(http, "/health", 0.1, stop, found["health"]),
+                                 sample(http, "/", 0.5, stop, found["studio"]),
+                                 sample(http, "/v1/chat/completions", 0.25, stop if model else Done(), found["chat"], chat),
+                                 watch_rss(pid, stop, found["rss_mb"], started))  # fmt: skip
+        return found
 
     conn.send(asyncio.run(main()))
 
@@ -234,7 +245,8 @@ async def run_load(args, base: str, pid: int | None) -> dict:
     res = Results()
     ctx = multiprocessing.get_context("spawn")
     probes_stop, (receiver, sender) = ctx.Event(), ctx.Pipe(duplex=False)
-    probes = ctx.Process(target=probe_process, args=(base, pid, probes_stop, sender), daemon=True)
+    chat_probe = args.model if args.probe_chat else None
+    probes = ctx.Process(target=probe_process, args=(base, chat_probe, pid, probes_stop, sender), daemon=True)
     probes.start()
     stop = asyncio.Event()
     limits = httpx.Limits(max_connections=args.clients + 10, max_keepalive_connections=args.clients + 10)
@@ -249,8 +261,7 @@ async def run_load(args, base: str, pid: int | None) -> dict:
     probes_stop.set()
     sampled = await asyncio.to_thread(receiver.recv)
     probes.join(30)
-    res.health, res.studio, res.rss_mb = sampled["health"], sampled["studio"], sampled["rss_mb"]
-    res.probe_failures = sampled["failures"]
+    res.probes, res.rss_mb = sampled, sampled["rss_mb"]
     if args.dump:
         with args.dump.open("w") as f:
             f.writelines(json.dumps({**r.__dict__, "at": round(r.at - started, 3)}) + "\n" for r in res.records)
@@ -262,6 +273,12 @@ def spread(values: list[float]) -> dict:
     """Count and p50/p95/max in milliseconds."""
     return {"samples": len(values), "p50_ms": ms(pct(values, 0.5)), "p95_ms": ms(pct(values, 0.95)),
             "max_ms": ms(max(values) if values else None)}  # fmt: skip
+
+
+def probed(samples: list[tuple[int, float]], wanted: tuple[int, ...]) -> dict:
+    """Latency of the probe answers with a wanted status; the others counted by status."""
+    return {**spread([t for status, t in samples if status in wanted]),
+            "other": dict(Counter(status for status, _ in samples if status not in wanted))}  # fmt: skip
 
 
 def report(res: Results, load_s: float, jobs: dict | None) -> dict:
@@ -281,9 +298,11 @@ def report(res: Results, load_s: float, jobs: dict | None) -> dict:
         "load_seconds": round(load_s, 1),
         "kinds": kinds,
         "status_total": dict(Counter(r.status for r in res.records)),
+        "transport_errors": dict(res.errors),
         "refused": spread([r.seconds for r in res.records if r.status in (429, 503)]),
-        "health": {**spread(res.health), "failures": res.probe_failures["/health"]},
-        "studio_page": {**spread(res.studio), "failures": res.probe_failures["/"]},
+        "probe_refused": probed(res.probes["chat"], (429, 503)),
+        "health": probed(res.probes["health"], (200,)),
+        "studio_page": probed(res.probes["studio"], (200,)),
         "jobs": jobs,
         "client_loop_lag_ms": {"p50": ms(pct(res.loop_lag, 0.5)), "p95": ms(pct(res.loop_lag, 0.95))},
         "rss_mb": memory,
@@ -303,6 +322,12 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds a client waits for one answer")
     ap.add_argument("--max-backoff", type=float, default=2.0, help="cap on the Retry-After a client honours")
     ap.add_argument("--job-wait", type=float, default=60.0, help="seconds to wait for submitted jobs at the end")
+    ap.add_argument(
+        "--no-probe-chat",
+        dest="probe_chat",
+        action="store_false",
+        help="no extra chat probe (on a server without back-pressure it only adds to the pile)",
+    )
     ap.add_argument("--dump", type=Path, help="write every request as a JSON line (kind, status, seconds, at)")
     ap.add_argument("--env", action="append", default=[], help="KEY=VALUE for the started server")
     args = ap.parse_args()

@@ -143,8 +143,10 @@ def test_oversized_lists_get_400_naming_the_field(busy_server, path, body, param
 
 def test_only_refusing_callers_are_refused_and_waiters_get_the_freed_slot():
     """The middle layer alone: HTTP requests (inside refusing()) get Overloaded when the line is
-    full; jobs, the CLI and Python callers wait for a slot instead."""
+    full; jobs, the CLI and Python callers wait for a slot instead; a thread holding a slot passes
+    its own model's gate again instead of waiting for itself."""
     import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     from zaowu.errors import Overloaded
     from zaowu.settings import Settings
@@ -153,12 +155,15 @@ def test_only_refusing_callers_are_refused_and_waiters_get_the_freed_slot():
 
     admission = Admission(Settings(n_parallel=1, max_queue=1))
     spec = ModelSpec(id="m", modality=Modality.text, backend="llamacpp")
-    running = admission.reserve(spec)
-    running.start()
+    other = ThreadPoolExecutor(1)  # the thread holding the slot
+    running = other.submit(lambda: admission.reserve(spec).__enter__()).result(30)
     queued = admission.reserve(spec)
     with refusing(), pytest.raises(Overloaded) as refused:
         admission.reserve(spec)
     assert refused.value.retry_after >= 1 and "max_queue=1" in refused.value.message
+    nested = other.submit(lambda: admission.reserve(spec).__enter__()).result(30)  # the holder: no wait
+    nested.release()
+
     waiter = admission.reserve(spec)  # not refusing: takes a place beyond the queue and waits
     got_slot = threading.Event()
     thread = threading.Thread(target=lambda: (waiter.start(), got_slot.set()))
@@ -169,4 +174,5 @@ def test_only_refusing_callers_are_refused_and_waiters_get_the_freed_slot():
     assert got_slot.wait(30)
     thread.join()
     waiter.release()
+    other.shutdown()
     assert admission.snapshot()["m"] == {"running": 0, "waiting": 0, "slots": 1, "queue": 1}

@@ -47,11 +47,13 @@ def _validation_body(errors: list[dict]) -> dict:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ZaowuError)
     async def _zaowu(_: Request, exc: ZaowuError):
-        if isinstance(exc, Overloaded):  # expected under load: one line, not an error
+        # a workflow step refused as busy (StepFailed) carries the Overloaded as its cause
+        cause = exc if isinstance(exc, (RateLimited, Overloaded)) else getattr(exc, "cause", None)
+        if isinstance(cause, Overloaded):  # expected under load: one line, not an error
             log.info("refused (busy): %s", exc.message)
         elif exc.status >= 500:
             log.error("%s: %s", type(exc).__name__, exc.message)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, (RateLimited, Overloaded)) else None
+        headers = {"Retry-After": str(cause.retry_after)} if isinstance(cause, (RateLimited, Overloaded)) else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(exc.to_openai(), status_code=exc.status, headers=headers)

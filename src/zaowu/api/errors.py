@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import RateLimited, ZaowuError
+from ..errors import Overloaded, RateLimited, ZaowuError
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,9 @@ def _validation_body(errors: list[dict]) -> dict:
         message = f"Unrecognized request argument supplied: {param}"
     elif first.get("type") == "missing":
         message = f"Missing required parameter: '{param}'."
+    elif first.get("type") == "too_long" and "max_length" in (ctx := first.get("ctx") or {}):
+        message = (f"Invalid value for '{param}': at most {ctx['max_length']} items are allowed, "
+                   f"got {ctx.get('actual_length')}; send fewer.")  # fmt: skip
     elif first.get("type") == "json_invalid":
         message = "The request body is not valid JSON."
         param = None
@@ -94,10 +97,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ZaowuError)
     @_never_fails
     async def _zaowu(_: Request, exc: ZaowuError):
-        if exc.status >= 500:
+        # a workflow step refused as busy (StepFailed) carries the Overloaded as its cause
+        cause = exc if isinstance(exc, (RateLimited, Overloaded)) else getattr(exc, "cause", None)
+        if isinstance(cause, Overloaded):  # expected under load: one line, not an error
+            log.info("refused (busy): %s", printable(exc.message))
+        elif exc.status >= 500:
             log.error("%s: %s", type(exc).__name__, printable(exc.message))
-        retry_after = getattr(exc, "retry_after", None)  # RateLimited, or a step that failed with it
-        headers = {"Retry-After": str(retry_after)} if isinstance(exc, RateLimited) or retry_after else None
+        retry_after = getattr(cause, "retry_after", None) or getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return ErrorResponse(exc.to_openai(), status_code=exc.status, headers=headers)

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import InvalidRequest
 from ..studio.design import design_image
 from ..studio.keys import Principal
-from ..types import ImageRequest, MediaResult
+from ..types import ImageRequest, MediaResult, Modality
 from .disconnect import until_disconnected
 from .auth import caller_name, scope
 from .routes_jobs import accepted_job
@@ -54,6 +54,7 @@ async def generations(request: Request, body: ImageBody, principal: Principal = 
     if body.async_:
         body_ = req.model_dump(mode="json", exclude={"image", "mask"})
         return await accepted_job(studio, "image", body_, who["caller"], who["key_id"])
+    studio.admission.precheck(req.model or studio.default_model(Modality.image))  # busy: 503 now
     result = await until_disconnected(request, lambda: design_image(studio, req, **who))
     return _images_json(result, body.response_format)
 

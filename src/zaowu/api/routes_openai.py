@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidRequest, ZaowuError
 from ..studio.keys import Principal
-from ..types import EmbeddingRequest, TextRequest
+from ..types import EmbeddingRequest, Modality, TextRequest
 from .disconnect import until_disconnected
 from .auth import caller_name, scope
 from .routes_jobs import accepted_job
@@ -74,6 +74,7 @@ async def _text(request: Request, body: ChatCompletionRequest | CompletionReques
                                  param="stream")  # fmt: skip
         body_ = text_request.model_dump(mode="json", by_alias=True)
         return await accepted_job(studio, "text", body_, who["caller"], who["key_id"])
+    studio.admission.precheck(text_request.model or studio.default_model(Modality.text))  # busy: 503 now
     if not body.stream:
         result = await until_disconnected(request, studio.generate_text, text_request, interface="api", **who)
         return JSONResponse(text_response(result, chat))
@@ -117,6 +118,7 @@ async def embeddings(request: Request, body: EmbeddingsRequest, principal: Princ
     if body.dimensions is not None:
         raise InvalidRequest("'dimensions' cannot be changed for this model; omit it.", param="dimensions")
     req = EmbeddingRequest(model=body.model, input=body.texts())
+    studio.admission.precheck(req.model or studio.default_model(Modality.embedding))
     result = await until_disconnected(request, studio.embed, req, interface="api", caller=caller_name(principal, request, body.user),
                                      key_id=principal.key_id)  # fmt: skip
     return JSONResponse(embeddings_response(result, body.encoding_format))

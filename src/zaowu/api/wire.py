@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import base64
 import time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import InvalidRequest
 from ..types import MAX_TOKENS, EmbeddingResult, Message, ResponseFormat, TextChunk, TextRequest, TextResult
+
+# List sizes a request may carry (a 400 naming the field beyond them), so that validating a body
+# costs time linear in its size and bounded by the body cap, and nothing downstream gets huge lists.
+MAX_MESSAGES = 2048  # messages in one chat (OpenAI's limit too)
+MAX_CONTENT_PARTS = 256  # parts in one message's content list
+MAX_STOP = 8  # stop sequences (TextRequest's limit)
+MAX_EMBEDDING_INPUTS = 2048  # texts in one embeddings request (OpenAI's limit too)
 
 
 class _Wire(BaseModel):
@@ -28,7 +35,7 @@ class ContentPart(_Wire):
 
 class WireMessage(_Wire):
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | list[ContentPart] | None = None
+    content: Annotated[list[ContentPart], Field(max_length=MAX_CONTENT_PARTS)] | str | None = None
     name: str | None = None
 
     def to_message(self) -> Message:
@@ -47,7 +54,7 @@ class _Sampling(_Wire):
     top_p: float | None = Field(None, gt=0, le=1)
     top_k: int | None = Field(None, ge=0)
     n: int = Field(1, ge=1, le=1, description="only one choice per request is supported")
-    stop: str | list[str] | None = None
+    stop: Annotated[list[str], Field(max_length=MAX_STOP)] | str | None = None
     seed: int | None = Field(None, ge=0, le=2**32 - 2)
     presence_penalty: float | None = Field(None, ge=-2, le=2)
     frequency_penalty: float | None = Field(None, ge=-2, le=2)
@@ -69,7 +76,7 @@ class _Sampling(_Wire):
 
 
 class ChatCompletionRequest(_Sampling):
-    messages: list[WireMessage] = Field(min_length=1)
+    messages: list[WireMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     max_completion_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS)
     logprobs: Literal[False] | None = None
     parallel_tool_calls: bool | None = None
@@ -101,7 +108,7 @@ class CompletionRequest(_Sampling):
 
 class EmbeddingsRequest(_Wire):
     model: str | None = None
-    input: str | list[str]
+    input: Annotated[list[str], Field(max_length=MAX_EMBEDDING_INPUTS)] | str
     encoding_format: Literal["float", "base64"] = "float"
     dimensions: int | None = None
     user: str | None = None

@@ -17,6 +17,7 @@ import random
 import re
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ _MEDIA_MODALITY = {
     ImageRequest: Modality.image,
     VideoRequest: Modality.video,
 }
+from .admission import Admission, Ticket
 from .artifacts import ArtifactStore
 from .catalog import Catalog
 from .db import open_database
@@ -99,15 +101,20 @@ class _TextRun:
 class TextStream(Iterator[TextChunk]):
     """Iterator of TextChunks that also tells which generation it is."""
 
-    def __init__(self, run: _TextRun, chunks: Iterator[TextChunk]):
+    def __init__(self, run: _TextRun, chunks: Iterator[TextChunk], ticket: Ticket | None = None):
         self._run = run
-        self._chunks = chunks
+        self._chunks = ticket.guard(chunks) if ticket is not None else chunks
+        self._ticket = ticket
+        if ticket is not None:  # a stream dropped unread gives its place in the line back
+            weakref.finalize(self, ticket.release)
 
     def __next__(self) -> TextChunk:
         return next(self._chunks)
 
     def close(self) -> None:
         self._chunks.close()  # type: ignore[attr-defined]
+        if self._ticket is not None:
+            self._ticket.release()
 
     @property
     def generation_id(self) -> str | None:
@@ -155,6 +162,7 @@ class Studio:
         self._loaded: OrderedDict[str, Backend] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
+        self.admission = Admission(self.settings)  # bounded lines per model: busy models answer 503 at once
 
     def __enter__(self) -> "Studio":
         return self
@@ -352,7 +360,7 @@ class Studio:
         scope this text needs (a planner writing an image's design spec runs under "image")."""
         self.authorize(key_id, scope)
         run = self._prepare_text(request, interface, caller, key_id)
-        return TextStream(run, self._run_text(run))
+        return TextStream(run, self._run_text(run), self.admission.reserve(run.spec))
 
     def generate_text(self, request: TextRequest, *, interface: str = "python", caller: str | None = None,
                       key_id: str | None = None, scope: str = "text") -> TextResult:  # fmt: skip
@@ -360,8 +368,9 @@ class Studio:
         ``scope``: the key scope this text needs (a planner for an image or music passes that media's scope)."""
         self.authorize(key_id, scope)
         run = self._prepare_text(request, interface, caller, key_id)
-        for _ in self._run_text(run):
-            pass
+        with self.admission.reserve(run.spec):
+            for _ in self._run_text(run):
+                pass
         if run.violation is not None:
             raise run.violation
         return run.result()
@@ -379,6 +388,11 @@ class Studio:
               key_id: str | None = None) -> EmbeddingResult:  # fmt: skip
         self.authorize(key_id, Modality.embedding)
         spec, backend = self.load(request.model, Modality.embedding)
+        with self.admission.reserve(spec):
+            return self._embed(request, spec, backend, interface=interface, caller=caller, key_id=key_id)
+
+    def _embed(self, request: EmbeddingRequest, spec: ModelSpec, backend: Backend, *, interface: str,
+               caller: str | None, key_id: str | None) -> EmbeddingResult:  # fmt: skip
         assert isinstance(backend, EmbeddingBackend)
         gen_id = self.log.start(
             interface=interface, caller=caller, key_id=key_id, modality="embedding", model=spec.id, model_sha256=spec.sha256,
@@ -414,6 +428,13 @@ class Studio:
         modality = _MEDIA_MODALITY[type(request)]
         self.authorize(key_id, modality)
         spec, backend = self.load(request.model, modality)
+        with self.admission.reserve(spec):
+            return self._generate_media(request, modality, spec, backend, interface=interface, caller=caller,
+                                        key_id=key_id, job_id=job_id, progress=progress)  # fmt: skip
+
+    def _generate_media(self, request, modality: Modality, spec: ModelSpec, backend: Backend, *, interface: str,
+                        caller: str | None, key_id: str | None, job_id: str | None,
+                        progress: Progress | None) -> MediaResult:  # fmt: skip
         assert isinstance(backend, MediaBackend)
         if isinstance(request, ImageRequest) and request.image is not None and not backend.supports_edit:
             raise InvalidRequest(f"'{spec.id}' cannot edit images. Models that can: {', '.join(self.edit_models())}.",
@@ -465,11 +486,19 @@ class Studio:
         if not callable(getattr(backend, "stream", None)):
             raise InvalidRequest(f"'{spec.id}' cannot stream its output; leave out 'stream'.", param="stream")
         blocks = backend.stream(request)
-        shown = request.model_dump(mode="json", exclude={"model"}, exclude_none=True)
-        gen_id = self.log.start(interface=interface, caller=caller, key_id=key_id, modality=modality.value,
-                                model=spec.id, model_sha256=spec.sha256, backend=spec.backend,
-                                params={"stream": True}, seed=None, input=shown)  # fmt: skip
-        return _MediaStream(self, blocks, gen_id, modality, caller, key_id)
+        ticket = self.admission.reserve(spec)
+        try:
+            shown = request.model_dump(mode="json", exclude={"model"}, exclude_none=True)
+            gen_id = self.log.start(interface=interface, caller=caller, key_id=key_id, modality=modality.value,
+                                    model=spec.id, model_sha256=spec.sha256, backend=spec.backend,
+                                    params={"stream": True}, seed=None, input=shown)  # fmt: skip
+        except BaseException:
+            ticket.release()
+            raise
+        stream = _MediaStream(self, ticket.guard(blocks), gen_id, modality, caller, key_id)
+        stream.ticket = ticket
+        weakref.finalize(stream, ticket.release)  # a stream dropped unread gives its place back
+        return stream
 
 
 class _MediaStream(Iterator[bytes]):
@@ -483,6 +512,7 @@ class _MediaStream(Iterator[bytes]):
         self._parts: list[bytes] = []
         self._started = time.perf_counter()
         self._done = False
+        self.ticket: Ticket | None = None  # its place in the model's line, given back when it ends
 
     def __next__(self) -> bytes:
         try:
@@ -504,6 +534,8 @@ class _MediaStream(Iterator[bytes]):
         if self._done:
             return
         self._done = True
+        if self.ticket is not None:
+            self.ticket.release()
         data, output, seconds = _sized_wav(b"".join(self._parts)), None, 0.0
         if status == "ok" and data:
             rate = int.from_bytes(data[24:28], "little") or 1

@@ -1,7 +1,8 @@
 """Serves the web studio: ``/`` is the single page, ``/static/...`` its files
 (plain HTML, CSS and JavaScript modules, translations as JSON). Nothing is
 built or fetched from elsewhere; the studio talks to the same HTTP API as any
-other client."""
+other client. The routes are async: a page costs a stat on the event loop and
+FileResponse's short reads, never a worker thread held for the whole request."""
 
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def index() -> FileResponse:
+async def index() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type=_TYPES[".html"], headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/static/{path:path}")
-def static(path: str) -> FileResponse:
+async def static(path: str) -> FileResponse:
     """A file of the studio; revalidated by ETag so an upgraded zaowu never serves stale scripts."""
     root = STATIC.resolve()
     target = (root / path).resolve()

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Self, TypeVar
 
+from .. import cancel
 from ..errors import Overloaded
 from ..settings import Settings
 from ..types import ModelSpec
@@ -134,7 +135,8 @@ class Gate:
         me = threading.get_ident()
         with self._cond:
             while self.running >= self.slots and not self._holders[me]:  # a holder never waits for itself
-                self._cond.wait()
+                self._cond.wait(timeout=0.5)
+                cancel.check()  # the caller left while waiting: give the place back (the ticket's release)
             self.waiting -= 1
             self.running += 1
             self._holders[me] += 1

@@ -14,7 +14,7 @@ from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles
 from .copywriter import Copywriter
 from .office_docs import OfficeDocs, RepairPlan
-from .store_kit import BuildSite, Brand, ProductCards, StoreKit
+from .store_kit import BuildSite, Brand, ProductCards, StoreKit, StoreTheme
 
 
 class AppJob(BaseModel):
@@ -72,7 +72,7 @@ def register_apps(register):
 
 @hookimpl
 def register_workflow_steps(register):
-    for step in (BusinessPlanFiles, RepairPlan, Brand, ProductCards, BuildSite):
+    for step in (BusinessPlanFiles, RepairPlan, Brand, ProductCards, BuildSite, StoreTheme):
         register(step)
 
 

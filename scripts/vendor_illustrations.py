@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from zaowu.backends.design.categories import ART_NAMES  # noqa: E402
+from zaowu.backends.design.categories import ART_NAMES
 
 log = logging.getLogger("vendor_illustrations")
 

@@ -17,22 +17,28 @@ from pathlib import Path
 import pytest
 
 PIL = pytest.importorskip("PIL")
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from zaowu.backends.design import art, fonts  # noqa: E402
-from zaowu.backends.design.audit import audit, compare_variants  # noqa: E402
-from zaowu.backends.design.backend import DesignBackend  # noqa: E402
-from zaowu.backends.design.categories import (  # noqa: E402
-    ART_NAMES, CATEGORIES, MOODS, detect_theme, find_platforms, strip_platforms, theme_of,
+from zaowu.backends.design import art, fonts
+from zaowu.backends.design.audit import audit, compare_variants
+from zaowu.backends.design.backend import DesignBackend
+from zaowu.backends.design.categories import (
+    ART_NAMES,
+    CATEGORIES,
+    MOODS,
+    detect_theme,
+    find_platforms,
+    strip_platforms,
+    theme_of,
 )  # fmt: skip
-from zaowu.backends.design.layout import Rect, wrap  # noqa: E402
-from zaowu.backends.design.offers import find_offer  # noqa: E402
-from zaowu.backends.design.render import compose, mark_image, to_svg  # noqa: E402
-from zaowu.backends.design.spec import FONT_PAIRINGS, ICONS, LAYOUTS, PALETTES, DesignSpec, resolve  # noqa: E402
-from zaowu.studio.design import _to_spec, decide_theme, nearest_category, repair_spec  # noqa: E402
-from zaowu.studio.quality import Check  # noqa: E402
-from zaowu.studio.quality.design import design_checks, variant_checks  # noqa: E402
-from zaowu.types import ImageRequest, Modality, ModelSpec  # noqa: E402
+from zaowu.backends.design.layout import Rect, wrap
+from zaowu.backends.design.offers import find_offer
+from zaowu.backends.design.render import compose, mark_image
+from zaowu.backends.design.spec import FONT_PAIRINGS, ICONS, LAYOUTS, PALETTES, DesignSpec, resolve
+from zaowu.studio.design import _to_spec, decide_theme, nearest_category, repair_spec
+from zaowu.studio.quality import Check
+from zaowu.studio.quality.design import design_checks, variant_checks
+from zaowu.types import ImageRequest, Modality, ModelSpec
 
 pytestmark = pytest.mark.skipif(bool(fonts.check_installed()), reason=f"fonts missing: {fonts.check_installed()}")
 
@@ -122,6 +128,12 @@ def test_platform_names_are_stripped_from_headline_and_brand():
     assert not check["ok"] and "Instagram" in check["detail"]
 
 
+def test_a_subline_that_repeats_the_headline_is_dropped():
+    spec, repairs = planned("手工陶瓷茶具小店", "product_card", headline="王花宝的手工陶瓷茶具", subline="王花宝的手工陶瓷茶具",
+                            body="温润素雅，适合日常泡茶。")  # fmt: skip
+    assert spec.subline is None and spec.body and "subline repeated the headline: removed" in repairs
+
+
 def test_every_table_choice_exists():
     for c in CATEGORIES.values():
         assert set(c.icons) <= set(ICONS) and set(c.palettes) <= set(PALETTES), c.id
@@ -158,7 +170,7 @@ def test_mid_autumn_poster_gets_a_festive_palette_and_moon_art():
         assert spec.occasion == "mid_autumn" and spec.palette in FESTIVE and spec.palette not in PASTEL
         assert spec.art in MOON_ART
         design = compose(spec, 540, 720, seed)
-        assert [a.name for a in design.scene.arts][0] in MOON_ART  # the illustration is really drawn
+        assert next(a.name for a in design.scene.arts) in MOON_ART  # the illustration is really drawn
         assert all(c.ok for c in design_checks(spec, prompt, design=design)), design_checks(spec, prompt, design=design)
     spring, _ = planned("春节年货大促海报", "poster", headline="新春年货节", palette="mint")
     assert spring.palette in CATEGORIES["spring_festival"].palettes  # no pastel for 春节

@@ -27,13 +27,31 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..backends.design.categories import CATEGORIES, Theme, category_descriptions, detect_theme, is_cover, theme_of
-from ..backends.design.categories import find_platforms, strip_platforms
+from ..backends.design.categories import (
+    CATEGORIES,
+    Theme,
+    category_descriptions,
+    detect_theme,
+    find_platforms,
+    is_cover,
+    strip_platforms,
+    theme_of,
+)
 from ..backends.design.offers import contains_offer, find_offer
-from ..backends.design.spec import FONT_PAIRINGS, KINDS, LAYOUTS, PALETTES, DesignSpec, fit_to_theme, is_cjk, llm_schema
-from ..backends.design.spec import resolve
+from ..backends.design.spec import (
+    FONT_PAIRINGS,
+    KINDS,
+    LAYOUTS,
+    PALETTES,
+    DesignSpec,
+    fit_to_theme,
+    is_cjk,
+    llm_schema,
+    resolve,
+)
 from ..errors import InvalidRequest, ZaowuError
 from ..types import EmbeddingRequest, ImageRequest, MediaResult, Modality, TextRequest
+from .quality.text import similarity
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +60,7 @@ __all__ = ["design_spec", "design_messages", "design_image", "decide_theme", "ne
 
 EMBED_MIN_SIMILARITY = 0.3  # cosine (USE multilingual v3) a category description must reach to be chosen
 EMBED_MIN_MARGIN = 0.05  # ... and its lead over the second-nearest category
+REPEAT_SIMILARITY = 0.8  # a subline or body this similar to the headline (trigram Jaccard) is dropped
 
 _SYSTEM = {
     "en": (
@@ -77,17 +96,16 @@ _KIND_NAMES = {
 }  # fmt: skip
 
 
-def design_messages(prompt: str, kind: str | None, language: str, theme: Theme | None = None,
-                    offer: str | None = None) -> list[dict[str, str]]:  # fmt: skip
-    """The role-structured chat for one design request, in the prompt's language. The theme and
-    offer code found are stated, so the model writes for them instead of guessing."""
+def design_messages(prompt: str, kind: str | None, language: str, offer: str | None = None) -> list[dict[str, str]]:
+    """The role-structured chat for one design request, in the prompt's language. An offer code
+    found is stated, so the model leaves it out of the headline (the layout prints it as the hero).
+    The theme is not written into the prompt (small models copy such labels into the headline);
+    it narrows the schema's enums instead."""
     lang = "zh" if language == "zh" else "en"
     user = prompt.strip()
     if kind:
         label = _KIND_NAMES[lang][kind]
         user += f"\n\n设计类型：{label}" if lang == "zh" else f"\n\nDesign type: {label}"
-    if theme is not None and (about := theme.describe(lang)):
-        user += f"\n行业/节日：{about}" if lang == "zh" else f"\nBusiness/occasion: {about}"
     if offer:
         user += f"\n优惠（单独醒目展示，标题里不要重复）：{offer}" if lang == "zh" else \
             f"\nOffer (shown large on its own; do not repeat it in the headline): {offer}"  # fmt: skip
@@ -168,6 +186,11 @@ def repair_spec(spec: DesignSpec, request_text: str, theme: Theme, seed: int = 0
         repairs.append(f"offer {offer!r} made the hero")
     if headline != spec.headline:
         update["headline"] = headline
+    for field in ("subline", "body"):  # a line that only repeats the headline says nothing
+        value = update.get(field, getattr(spec, field))
+        if value and similarity(value, headline) >= REPEAT_SIMILARITY:
+            update[field] = None
+            repairs.append(f"{field} repeated the headline: removed")
     if spec.call_to_action and (spec.kind == "social_post" or is_cover(request_text)):
         update["call_to_action"] = None
         repairs.append("call to action removed from a cover")
@@ -222,7 +245,7 @@ def design_spec(
     offer = find_offer(prompt) if kind != "logo" else None
     request = TextRequest(
         model=model,
-        messages=design_messages(prompt, kind, language, decided, offer),
+        messages=design_messages(prompt, kind, language, offer),
         response_format={
             "type": "json_schema",
             "json_schema": {"name": "design_spec", "schema": llm_schema(kind, decided), "strict": True},
@@ -256,7 +279,7 @@ def store_theme(studio, idea: str, seed: int = 0, *, use_embeddings: bool = True
     theme = decide_theme(studio, idea, use_embeddings=use_embeddings)
     rng = random.Random(f"zaowu-store:{seed}:{theme.category}:{theme.occasion}")
     palette, fonts = rng.choice(theme.palettes()), rng.choice(theme.fonts())
-    return {"category": theme.category, "occasion": theme.occasion, "mood": theme.mood_id, "palette": palette,
+    return {"category": theme.category, "occasion": theme.occasion, "mood": theme.mood, "palette": palette,
             "fonts": fonts, **web_colors(palette)}  # fmt: skip
 
 

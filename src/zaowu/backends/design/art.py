@@ -21,7 +21,7 @@ from ...errors import BackendError, InvalidRequest
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["names", "exists", "info", "licence_of", "svg_document", "svg_fragment", "render_art"]
+__all__ = ["exists", "info", "licence_of", "names", "render_art", "svg_document", "svg_fragment"]
 
 _ID = re.compile(r'\bid="([^"]+)"')
 
@@ -80,7 +80,7 @@ def svg_fragment(name: str, x: float, y: float, size: float, uid: str, opacity: 
 
 
 @functools.lru_cache(maxsize=64)
-def render_art(name: str, size: int) -> "Image.Image":
+def render_art(name: str, size: int) -> Image.Image:
     """The illustration as an RGBA Pillow image, ``size`` x ``size`` pixels."""
     from PIL import Image
 

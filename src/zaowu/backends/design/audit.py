@@ -25,7 +25,7 @@ from .spec import NO_ART, theme_for
 if TYPE_CHECKING:
     from .render import Design
 
-__all__ = ["audit", "compare_variants", "VARIANT_MIN_PIXEL_DIFF"]
+__all__ = ["VARIANT_MIN_PIXEL_DIFF", "audit", "compare_variants"]
 
 VARIANT_MIN_PIXEL_DIFF = 0.04  # mean absolute difference (0-1) of two 48x48 thumbnails below which variants look alike
 _THUMB = 48
@@ -35,7 +35,7 @@ def _check(name: str, ok: bool, detail: str) -> dict[str, Any]:
     return {"name": name, "ok": bool(ok), "detail": detail}
 
 
-def _truth(design: "Design", request_text: str | None) -> Theme:
+def _truth(design: Design, request_text: str | None) -> Theme:
     """What the design should be about: the request's words, else the spec's own theme."""
     found = detect_theme(request_text or "")
     if found.known:
@@ -43,7 +43,7 @@ def _truth(design: "Design", request_text: str | None) -> Theme:
     return theme_for(design.spec)
 
 
-def _fit_checks(design: "Design", theme: Theme) -> list[dict[str, Any]]:
+def _fit_checks(design: Design, theme: Theme) -> list[dict[str, Any]]:
     spec = design.spec
     if not theme.known:
         return [_check(f"design.{f}_fits", True, "no business category or occasion recognised; any fits")
@@ -70,7 +70,7 @@ def _fit_checks(design: "Design", theme: Theme) -> list[dict[str, Any]]:
     return out
 
 
-def _offer_check(design: "Design", request_text: str | None) -> dict[str, Any]:
+def _offer_check(design: Design, request_text: str | None) -> dict[str, Any]:
     offer = design.spec.offer or find_offer(request_text)
     if not offer or design.spec.kind == "logo":
         return _check("design.offer_is_hero", True, "no offer to show")
@@ -87,7 +87,7 @@ def _offer_check(design: "Design", request_text: str | None) -> dict[str, Any]:
     return _check("design.offer_is_hero", ok, detail)
 
 
-def _cta_check(design: "Design", request_text: str | None) -> dict[str, Any]:
+def _cta_check(design: Design, request_text: str | None) -> dict[str, Any]:
     cover = design.spec.kind == "social_post" or is_cover(request_text or "")
     has = any(b.name == "cta" for b in design.blocks)
     if not cover:
@@ -95,13 +95,13 @@ def _cta_check(design: "Design", request_text: str | None) -> dict[str, Any]:
     return _check("design.no_cta_on_cover", not has, "a cover with a shop button" if has else "cover without a button")
 
 
-def _platform_check(design: "Design") -> dict[str, Any]:
+def _platform_check(design: Design) -> dict[str, Any]:
     found = find_platforms(design.spec.headline) + find_platforms(design.spec.brand or "")
     return _check("design.no_platform_name", not found,
                   f"platform name in headline or brand: {', '.join(found)}" if found else "no platform names")
 
 
-def _contrast_check(design: "Design") -> dict[str, Any]:
+def _contrast_check(design: Design) -> dict[str, Any]:
     from .render import MIN_CONTRAST
 
     worst = min(((b.contrast or 0.0, b.name) for b in design.blocks), default=(21.0, ""))
@@ -109,7 +109,7 @@ def _contrast_check(design: "Design") -> dict[str, Any]:
                   f"lowest text contrast {worst[0]:.2f}:1 ({worst[1] or 'no text'}), AA needs {MIN_CONTRAST}:1")
 
 
-def audit(design: "Design", request_text: str | None = None) -> list[dict[str, Any]]:
+def audit(design: Design, request_text: str | None = None) -> list[dict[str, Any]]:
     """The design checks of one composed design, against the request it was made for."""
     theme = _truth(design, request_text)
     return [*_fit_checks(design, theme), _offer_check(design, request_text), _cta_check(design, request_text),
@@ -122,7 +122,7 @@ def _thumb(image):
     return np.asarray(image.convert("RGB").resize((_THUMB, _THUMB)), dtype=np.float32) / 255.0
 
 
-def compare_variants(designs: list["Design"], images: list | None = None) -> dict[str, Any]:
+def compare_variants(designs: list[Design], images: list | None = None) -> dict[str, Any]:
     """Whether variants differ: in layout, palette or art (spec fields), and in their downscaled pixels."""
     if len(designs) < 2:
         return _check("variants.distinct", True, "one variant")

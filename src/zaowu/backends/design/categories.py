@@ -23,21 +23,21 @@ import re
 from dataclasses import dataclass, field
 
 __all__ = [
+    "ART_NAMES",
+    "CATEGORIES",
+    "GENERIC_ART",
+    "GENERIC_ICONS",
+    "MOODS",
+    "PLATFORMS",
     "Category",
     "Mood",
     "Theme",
-    "CATEGORIES",
-    "MOODS",
-    "PLATFORMS",
-    "GENERIC_ICONS",
-    "GENERIC_ART",
-    "ART_NAMES",
-    "detect_theme",
-    "theme_of",
-    "find_platforms",
-    "strip_platforms",
-    "is_cover",
     "category_descriptions",
+    "detect_theme",
+    "find_platforms",
+    "is_cover",
+    "strip_platforms",
+    "theme_of",
 ]
 
 
@@ -94,8 +94,9 @@ _BUSINESSES = (
        "lemon coral candy mint", "friendly geometric display", "playful",
        "A drinks shop: bubble tea, fruit tea, juice and smoothies."),
     _c("coffee", "咖啡", "coffee",
-       "咖啡 咖啡馆 咖啡店 咖啡厅 拿铁 美式 手冲 意式 咖啡豆 烘焙豆",
-       "coffee cafe café coffeehouse coffee_shop espresso latte cappuccino barista roastery roaster",
+       "咖啡 咖啡馆 咖啡店 咖啡厅 拿铁 美式 手冲 意式 咖啡豆 烘焙豆 冷萃 冷泡 挂耳",
+       "coffee cafe café coffeehouse coffee_shop espresso latte lattes cappuccino barista roastery roaster "
+       "cold_brew flat_white mocha americano",
        "coffee milk", "hot-beverage cup-with-straw", "espresso cream midnight mono",
        "modern elegant geometric", "calm", "A café or coffee roaster serving espresso, latte and beans."),
     _c("bakery", "烘焙甜品", "bakery & desserts",
@@ -417,16 +418,6 @@ class Theme:
     @property
     def known(self) -> bool:
         return bool(self.category or self.occasion)
-
-    @property
-    def mood_id(self) -> str | None:
-        """The stated mood, else the occasion's, else the business's."""
-        if self.mood:
-            return self.mood
-        for c in (self.event, self.business):
-            if c is not None:
-                return c.mood
-        return None
 
     def icons(self) -> tuple[str, ...]:
         """Lucide icons that fit: the business's (a logo shows what the shop sells), else the occasion's."""

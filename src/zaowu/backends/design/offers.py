@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["find_offer", "contains_offer", "normalise", "MAX_OFFER"]
+__all__ = ["MAX_OFFER", "contains_offer", "find_offer", "normalise"]
 
 MAX_OFFER = 24  # characters: an offer is a few words, never a sentence
 

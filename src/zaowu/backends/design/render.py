@@ -21,8 +21,17 @@ import random
 from dataclasses import dataclass, field
 
 from . import fonts
-from .layout import Block, Rect, TextBlock, contrast_ratio, fit_stack, hex_to_rgb, pick_ink, relative_luminance
-from .layout import worst_contrast
+from .layout import (
+    Block,
+    Rect,
+    TextBlock,
+    contrast_ratio,
+    fit_stack,
+    hex_to_rgb,
+    pick_ink,
+    relative_luminance,
+    worst_contrast,
+)
 from .motifs import add_motifs
 from .scene import Art, Gradient, Icon, Photo, Scene, Shape, paint, paint_background, to_svg
 from .spec import NO_ART, PALETTES, DesignSpec, parse_size, resolve, theme_for, validate_spec

@@ -172,7 +172,7 @@ class DesignSpec(BaseModel):
     offer: str | None = Field(None, max_length=24, description="a promotion's offer (3折, 50% OFF, ¥99): the hero text")
     category: str | None = Field(None, description="business category id (categories.py), chosen by code")
     occasion: str | None = Field(None, description="occasion id (spring_festival, mid_autumn...), chosen by code")
-    mood: str | None = Field(None, description="festive, calm, premium, playful, natural or tech")
+    mood: str | None = Field(None, description="the mood the request states: festive, calm, premium, playful, natural, tech")
     art: str | None = Field(None, description="illustration shown as hero art, or 'none'")
 
     @field_validator("headline", "subline", "body", "call_to_action", "brand", "offer", mode="before")
@@ -251,7 +251,7 @@ def resolve(spec: DesignSpec, seed: int) -> DesignSpec:
         "art": rng.choice(theme.art(spec.kind)),
         "category": theme.category,
         "occasion": theme.occasion,
-        "mood": theme.mood_id,
+        "mood": theme.mood,
     }
     update = {k: v for k, v in picks.items() if getattr(spec, k) is None}
     return spec.model_copy(update=update)
@@ -264,7 +264,7 @@ def fit_to_theme(spec: DesignSpec, theme: Theme, seed: int = 0) -> tuple[DesignS
         return spec, []
     rng = random.Random(f"zaowu-fit:{seed}:{spec.kind}:{theme.category}:{theme.occasion}")
     allowed = {"icon": theme.icons(), "palette": theme.palettes(), "fonts": theme.fonts(), "art": theme.art(spec.kind)}
-    update: dict[str, Any] = {"category": theme.category, "occasion": theme.occasion, "mood": theme.mood_id}
+    update: dict[str, Any] = {"category": theme.category, "occasion": theme.occasion, "mood": theme.mood}
     changes = []
     for field, choices in allowed.items():
         value = getattr(spec, field)

@@ -13,7 +13,7 @@ from typing import Any
 
 from .checks import Check
 
-__all__ = ["design_checks", "variant_checks", "CHECK_WIDTH"]
+__all__ = ["CHECK_WIDTH", "design_checks", "variant_checks"]
 
 CHECK_WIDTH = 540  # pixels: designs are composed this wide to be measured (layout scales with the canvas)
 
@@ -22,7 +22,7 @@ def _composed(spec: Any, design: Any = None, seed: int = 0):
     if design is not None:
         return design
     from ...backends.design.render import compose
-    from ...backends.design.spec import DEFAULT_SIZE, _RATIOS, validate_spec
+    from ...backends.design.spec import _RATIOS, DEFAULT_SIZE, validate_spec
 
     spec = validate_spec(spec)
     rw, rh = _RATIOS[DEFAULT_SIZE[spec.kind]]

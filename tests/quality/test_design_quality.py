@@ -134,6 +134,26 @@ def test_a_subline_that_repeats_the_headline_is_dropped():
     assert spec.subline is None and spec.body and "subline repeated the headline: removed" in repairs
 
 
+@pytest.mark.parametrize("text,name", [
+    ("中秋节月饼礼盒促销海报，9月15日前下单全场8折，店名：月满楼", "月满楼"),
+    ("给我的女装店「小满衣橱」做一个logo", "小满衣橱"),
+    ("A logo for a coffee shop called Bean There.", "Bean There"),
+    ("海报标题写「春季新品」", None),  # a quoted slogan is not a shop name
+    ("“小红书”封面", None),
+])  # fmt: skip
+def test_the_stated_shop_name_is_used(text, name):
+    from zaowu.studio.design import stated_brand
+
+    assert stated_brand(text) == name
+
+
+def test_stated_brand_repairs_logo_and_poster():
+    logo, _ = planned("给我的女装店「小满衣橱」做一个logo", "logo", headline="Elegant Fashion", subline="温柔简约")
+    assert logo.headline == "小满衣橱"
+    poster, _ = planned("中秋节月饼礼盒促销海报，全场8折，店名：月满楼", "poster", headline="月满楼中秋月饼礼盒促销")
+    assert poster.brand == "月满楼" and poster.headline == "中秋月饼礼盒促销" and poster.offer == "全场8折"
+
+
 def test_every_table_choice_exists():
     for c in CATEGORIES.values():
         assert set(c.icons) <= set(ICONS) and set(c.palettes) <= set(PALETTES), c.id
@@ -172,6 +192,8 @@ def test_mid_autumn_poster_gets_a_festive_palette_and_moon_art():
         design = compose(spec, 540, 720, seed)
         assert next(a.name for a in design.scene.arts) in MOON_ART  # the illustration is really drawn
         assert all(c.ok for c in design_checks(spec, prompt, design=design)), design_checks(spec, prompt, design=design)
+    sale = detect_theme("Black Friday menswear sale, 40% off suits")  # a sale shows the goods, a festival its symbols
+    assert sale.art("poster")[0] in CATEGORIES["menswear"].art and sale.palettes() == CATEGORIES["shopping_festival"].palettes
     spring, _ = planned("春节年货大促海报", "poster", headline="新春年货节", palette="mint")
     assert spring.palette in CATEGORIES["spring_festival"].palettes  # no pastel for 春节
     pastel = compose(DesignSpec(kind="poster", headline="中秋好礼", palette="sakura", art="croissant"), 540, 720, 0)

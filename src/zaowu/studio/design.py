@@ -23,6 +23,7 @@ Valid is not right, so code decides what a table can decide and repairs the rest
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -55,8 +56,19 @@ from .quality.text import similarity
 
 log = logging.getLogger(__name__)
 
-__all__ = ["design_spec", "design_messages", "design_image", "decide_theme", "nearest_category", "repair_spec",
-           "store_theme", "web_colors", "EMBED_MIN_SIMILARITY", "EMBED_MIN_MARGIN"]  # fmt: skip
+__all__ = [
+    "EMBED_MIN_MARGIN",
+    "EMBED_MIN_SIMILARITY",
+    "decide_theme",
+    "design_image",
+    "design_messages",
+    "design_spec",
+    "nearest_category",
+    "repair_spec",
+    "stated_brand",
+    "store_theme",
+    "web_colors",
+]  # fmt: skip
 
 EMBED_MIN_SIMILARITY = 0.3  # cosine (USE multilingual v3) a category description must reach to be chosen
 EMBED_MIN_MARGIN = 0.05  # ... and its lead over the second-nearest category
@@ -171,6 +183,16 @@ def repair_spec(spec: DesignSpec, request_text: str, theme: Theme, seed: int = 0
         update["brand"] = cleaned or None
         repairs.append(f"brand {spec.brand!r} is a platform name → {cleaned or 'none'!r}")
     headline = spec.headline
+    if stated := stated_brand(request_text):
+        if spec.kind == "logo" and stated not in headline:
+            headline = stated
+            repairs.append(f"logo name set to the stated brand {stated!r}")
+        elif spec.kind != "logo" and not spec.brand and not find_platforms(stated):
+            update["brand"] = stated
+            rest = headline[len(stated):].strip(" ·:：,，-") if headline.startswith(stated) else ""
+            if len(rest) >= 4:
+                headline = rest
+            repairs.append(f"brand set to the stated shop name {stated!r}")
     if find_platforms(headline):
         headline = strip_platforms(headline) or _fallback_headline(spec, request_text, theme)
         repairs.append(f"platform name removed from the headline → {headline!r}")
@@ -197,10 +219,24 @@ def repair_spec(spec: DesignSpec, request_text: str, theme: Theme, seed: int = 0
     return spec.model_copy(update=update), repairs
 
 
+_STATED_BRAND = re.compile(
+    r"(?:店名|品牌名?|店铺名|牌子)\s*(?:是|叫|为|[：:])\s*[「“\"'《]?([^\s，。,.;；!！?？「」“”\"'《》]{1,16})"
+    r"|(?<=[店牌叫为馆坊铺室厅屋社])[「“]([^「」“”]{1,16})[」”]"
+    r"|\b(?:shop|store|brand|caf[eé]|bakery|boutique)\s+(?:name\s*[:is]*|called|named)\s+[\"“']?([A-Z][\w&' .-]{0,28}?)[\"”']?(?=[,.;!?]|$)",
+    re.IGNORECASE,
+)
+
+
+def stated_brand(request_text: str) -> str | None:
+    """The shop or brand name a request states (店名：月满楼, 「小满衣橱」, a shop called Bean There), else None."""
+    if m := _STATED_BRAND.search(request_text or ""):
+        name = next(g for g in m.groups() if g).strip()
+        return name if name and not find_platforms(name) else None
+    return None
+
+
 def _without(text: str, offer: str) -> str:
     """``text`` with the offer taken out (and the punctuation left around it), or '' when nothing else remains."""
-    import re
-
     pattern = re.escape(offer).replace(r"\ ", r"\s*")
     out = re.sub(pattern, " ", text, flags=re.IGNORECASE)
     out = re.sub(r"\s{2,}", " ", out).strip(" ·|-—:：,，、!！")

@@ -57,6 +57,7 @@ class Category:
     mood: str
     occasion: bool = False
     description: str = ""  # a sentence for the embedding fallback
+    art_leads: bool = True  # an occasion's art comes before the business's (中秋: mooncakes; 双11: the goods)
 
     @property
     def label(self) -> str:
@@ -73,10 +74,10 @@ class Mood:
 
 
 def _c(id: str, zh: str, en: str, kzh: str, ken: str, icons: str, art: str, palettes: str, fonts: str, mood: str,
-       description: str, occasion: bool = False) -> Category:  # fmt: skip
+       description: str, occasion: bool = False, art_leads: bool = True) -> Category:  # fmt: skip
     return Category(id, zh, en, tuple(kzh.split()), tuple(k.replace("_", " ") for k in ken.split()),
                     tuple(icons.split()), tuple(art.split()), tuple(palettes.split()), tuple(fonts.split()), mood,
-                    occasion, description)  # fmt: skip
+                    occasion, description, art_leads)  # fmt: skip
 
 
 # Businesses. English keywords use "_" for a space; they match whole words, case-insensitive.
@@ -280,7 +281,7 @@ _OCCASIONS = (
        "black_friday cyber_monday singles_day singles'_day 11.11 mega_sale",
        "shopping-bag badge-percent percent tag", "shopping-bags money-bag collision shopping-cart",
        "blackout festive berry", "display geometric", "festive",
-       "A big shopping festival sale such as Black Friday, Singles' Day 11.11 or 618.", True),
+       "A big shopping festival sale such as Black Friday, Singles' Day 11.11 or 618.", True, art_leads=False),
     _c("mothers_day", "母亲节", "Mother's Day",
        "母亲节 妈妈节 感恩妈妈",
        "mother's_day mothers_day mothers'_day",
@@ -298,7 +299,7 @@ _OCCASIONS = (
        "grand_opening opening_day now_open soft_opening",
        "party-popper store sparkles", "party-popper confetti-ball balloon ribbon",
        "festive coral berry lemon", "display geometric", "festive",
-       "A shop's grand opening day with balloons and confetti.", True),
+       "A shop's grand opening day with balloons and confetti.", True, art_leads=False),
 )  # fmt: skip
 
 CATEGORIES: dict[str, Category] = {c.id: c for c in _BUSINESSES + _OCCASIONS}
@@ -427,8 +428,10 @@ class Theme:
         return GENERIC_ICONS
 
     def art(self, kind: str = "poster") -> tuple[str, ...]:
-        """Illustrations that fit; an occasion leads on posters and cards, the business on a logo."""
-        order = (self.business, self.event) if kind == "logo" else (self.event, self.business)
+        """Illustrations that fit; a festival's art leads on posters and cards, the business's on a logo
+        and for commercial occasions (a 双11 sale shows the goods, not a money bag)."""
+        event_first = kind != "logo" and self.event is not None and self.event.art_leads
+        order = (self.event, self.business) if event_first else (self.business, self.event)
         names = [a for c in order if c is not None for a in c.art]
         return tuple(dict.fromkeys(names)) or GENERIC_ART
 

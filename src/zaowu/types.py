@@ -231,11 +231,13 @@ class VideoRequest(Strict):
 
 
 class Media(BaseModel):
-    """One produced file: bytes plus what it is."""
+    """One produced file: bytes plus what it is, and files that belong with it (a logo's
+    transparent mark): each attachment is stored beside it as ``meta["<name>_artifact_id"]``."""
 
     data: bytes
     mime: str
     meta: dict[str, Any] = Field(default_factory=dict)
+    attachments: dict[str, "Media"] = Field(default_factory=dict)
 
 
 class MediaResult(BaseModel):

@@ -65,6 +65,10 @@ def _images_json(result: MediaResult, response_format: str) -> dict[str, Any]:
         item: dict[str, Any] = {"url": f"/v1/artifacts/{media.meta['artifact_id']}", "revised_prompt": None,
                                 "artifact_id": media.meta["artifact_id"], "seed": media.meta.get("seed"),
                                 "spec": media.meta.get("spec"), "size": media.meta.get("size")}  # fmt: skip
+        if "checks" in media.meta:
+            item["checks"] = media.meta["checks"]
+        if mark := media.meta.get("mark_artifact_id"):  # a logo's transparent mark
+            item["mark"] = {"url": f"/v1/artifacts/{mark}", "artifact_id": mark}
         if response_format == "b64_json":
             item["b64_json"] = base64.b64encode(media.data).decode("ascii")
         data.append(item)

@@ -14,7 +14,7 @@ from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
-from .store_kit import Brand, BuildSite, ProductCards, StoreKit
+from .store_kit import Brand, BuildSite, ProductCards, StoreKit, StoreTheme
 
 
 class AppJob(BaseModel):
@@ -72,7 +72,8 @@ def register_apps(register):
 
 @hookimpl
 def register_workflow_steps(register):
-    for step in (BusinessPlanFiles, BusinessPlanReview, RepairPlan, ComposePlan, VerifyFile, Brand, ProductCards, BuildSite):
+    for step in (BusinessPlanFiles, BusinessPlanReview, RepairPlan, ComposePlan, VerifyFile, Brand, ProductCards, BuildSite,
+                 StoreTheme):
         register(step)
 
 

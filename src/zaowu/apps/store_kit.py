@@ -1,12 +1,16 @@
 """Store kit: a shop idea → names, a logo, product cards, titles and detail copy, and a
 static storefront (HTML + assets, zipped).
 
-    brand ──► logo ──────────────┐
-      │  └──► cards ─────────────┤
+    theme ─┬──────────────────────────┐
+    brand ─┴► logo ──────────────┐     │
+      │  └──► cards ─────────────┤     │
       └─────► copy ──────────────┴─► site
 
 Every text step decodes under a JSON schema; images come from the design engine (or
 whatever image model the user set as default); the site is built by storefront.py.
+The theme (business category, palette, fonts) is decided once from the shop idea by
+code and shared by the logo, every product card and the site, so they look like one
+brand (no croissant on a fashion shop's cards).
 """
 
 from __future__ import annotations
@@ -91,6 +95,24 @@ class StoreKitResult(BaseModel):
     preview: ArtifactRef
 
 
+class StoreTheme(Step):
+    """The store's one category, palette and fonts, decided by code from the idea."""
+
+    id = "storekit.theme"
+    title = "Decide the store's category, palette and fonts"
+
+    class Inputs(BaseModel):
+        idea: str
+
+    class Outputs(BaseModel):
+        theme: dict[str, Any]
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        from ..studio.design import store_theme
+
+        return self.Outputs(theme=store_theme(ctx.studio, inputs.idea, ctx.seed))
+
+
 class ProductCards(Step):
     id = "storekit.cards"
     title = "Design a product card per product"
@@ -101,6 +123,7 @@ class ProductCards(Step):
         products: list[dict[str, Any]]
         language: Literal["zh", "en"]
         size: str = "768x1024"
+        theme: dict[str, Any] | None = None
 
     class Outputs(BaseModel):
         cards: list[ArtifactRef]
@@ -117,7 +140,8 @@ class ProductCards(Step):
                 else f"{inputs.store} · {p.get('name', '')}: {p.get('description', '')}"  # fmt: skip
             request = ImageRequest(prompt=prompt, kind="product_card", size=inputs.size, seed=ctx.seed + i)
             result = design_image(ctx.studio, request, interface=ctx.interface, caller=ctx.caller or f"workflow:{ctx.run_id}",
-                                  key_id=ctx.key_id, job_id=getattr(ctx.job, "job_id", None), planner=ctx.model)  # fmt: skip
+                                  key_id=ctx.key_id, job_id=getattr(ctx.job, "job_id", None),
+                                  theme=inputs.theme, planner=ctx.model)  # fmt: skip
             ctx.generation(result.generation_id)
             m = result.media[0]
             cards.append(ctx.adopt({"id": m.meta["artifact_id"], "name": f"product-{i + 1}.png", "mime": m.mime,
@@ -135,6 +159,7 @@ class BuildSite(Step):
         logo: list[ArtifactRef] = Field(default_factory=list)
         cards: list[ArtifactRef] = Field(default_factory=list)
         language: Literal["zh", "en"]
+        theme: dict[str, Any] | None = None
 
     class Outputs(BaseModel):
         site_zip: ArtifactRef
@@ -153,8 +178,10 @@ class BuildSite(Step):
                                     points=c.get("points", []), detail=c.get("detail") or p.get("description", ""),
                                     image=read(card.id) if card else None))  # fmt: skip
         logo = inputs.logo[0] if inputs.logo else None
+        colors = {k: v for k, v in (inputs.theme or {}).items() if k in ("accent", "background")}
         store = Storefront(name=brand["name"], tagline=brand.get("tagline", ""), about=brand.get("about", ""),
-                           language=inputs.language, products=products, logo=read(logo.id) if logo else None)  # fmt: skip
+                           language=inputs.language, products=products, logo=read(logo.id) if logo else None,
+                           **colors)  # fmt: skip
         files = build_files(store)
         site_zip = ctx.artifact(build_zip(files), "application/zip", "storefront.zip")
         preview = ctx.artifact(build_preview(files), "text/html; charset=utf-8", "storefront-preview.html")
@@ -184,19 +211,21 @@ class StoreKit(App):
             "id": "store-kit",
             "inputs": {"input": {"type": "object"}},
             "nodes": {
+                "theme": {"step": "storekit.theme", "with": {"idea": input.idea}},
                 "plan": {"step": "text.structured", "with": {
                     "system": _BRAND[lang], "prompt": input.idea, "json_schema": brand_schema(n),
                     "max_tokens": token_budget(450 + 120 * n, lang), "temperature": 0.7}},
                 "brand": {"step": "storekit.brand", "with": {"plan": "${plan.output}"}},
-                "logo": {"step": "image.design", "with": {"prompt": logo_prompt, "kind": "logo", "size": "512x512"}},
+                "logo": {"step": "image.design", "with": {"prompt": logo_prompt, "kind": "logo", "size": "512x512",
+                                                          "theme": "${theme.theme}"}},
                 "cards": {"step": "storekit.cards", "with": {"store": "${brand.name}", "products": "${brand.products}",
-                                                             "language": lang}},
+                                                             "language": lang, "theme": "${theme.theme}"}},
                 "copy": {"step": "text.structured", "with": {
                     "system": _COPY[lang], "prompt": copy_prompt, "json_schema": copy_schema(n, lang),
                     "max_tokens": token_budget((270 if lang == "zh" else 620) * n, lang), "temperature": 0.7}},
                 "site": {"step": "storekit.site", "with": {"brand": "${plan.output}", "texts": "${copy.output}",
                                                            "logo": "${logo.images}", "cards": "${cards.cards}",
-                                                           "language": lang}},
+                                                           "language": lang, "theme": "${theme.theme}"}},
             },
             "outputs": {"brand": "${plan.output}", "copy": "${copy.output}", "logo": "${logo.images}",
                         "cards": "${cards.cards}", "site_zip": "${site.site_zip}", "preview": "${site.preview}"},

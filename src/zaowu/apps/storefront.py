@@ -37,11 +37,12 @@ class Storefront:
     products: list[Product]
     logo: bytes | None = None
     logo_ext: str = "png"
-    accent: str = "#b4462b"
+    accent: str = "#b4462b"  # prices and links: the store theme's colour, readable on the background
+    background: str = "#faf8f5"  # the page tint, from the store theme's palette
 
 
 _CSS = """\
-:root { --accent: %(accent)s; --ink: #1d1d1f; --muted: #5f6368; --bg: #faf8f5; --card: #fff; }
+:root { --accent: %(accent)s; --ink: #1d1d1f; --muted: #5f6368; --bg: %(background)s; --card: #fff; }
 * { box-sizing: border-box; }
 body { margin: 0; font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif;
        color: var(--ink); background: var(--bg); line-height: 1.6; }
@@ -103,7 +104,7 @@ def _html(store: Storefront, logo_src: str | None, image_srcs: list[str | None])
 
 def build_files(store: Storefront) -> dict[str, bytes]:
     """The site's files by relative path."""
-    files: dict[str, bytes] = {"style.css": (_CSS % {"accent": store.accent}).encode()}
+    files: dict[str, bytes] = {"style.css": (_CSS % {"accent": store.accent, "background": store.background}).encode()}
     logo_src = None
     if store.logo:
         logo_src = f"assets/logo.{store.logo_ext}"

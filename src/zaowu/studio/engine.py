@@ -458,6 +458,11 @@ class Studio:
             result = backend.generate(request, seed, progress)
             cancel.check()  # nobody waits for it any more: store nothing
             for media in result.media:
+                for name, extra in media.attachments.items():  # stored first, so the main file's meta links them
+                    row = self.artifacts.put(extra.data, extra.mime, name=f"{name}.{extra.mime.split('/')[-1]}",
+                                             job_id=job_id, generation_id=gen_id, caller=caller, key_id=key_id,
+                                             meta=extra.meta)  # fmt: skip
+                    media.meta[f"{name}_artifact_id"] = row["id"]
                 row = self.artifacts.put(media.data, media.mime, name=_media_name(modality, media), job_id=job_id,
                                          generation_id=gen_id, caller=caller, key_id=key_id,
                                          meta={k: v for k, v in media.meta.items() if k != "plan"})  # fmt: skip

@@ -143,24 +143,31 @@ class DesignStep(Step):
         format: str = "png"
         spec: dict[str, Any] | None = None
         model: str | None = None  # an image model; the design engine by default
+        theme: dict[str, Any] | None = None  # a decided category/occasion/mood/palette (a store's), else from the prompt
 
     class Outputs(BaseModel):
         images: list[ArtifactRef]
         specs: list[dict[str, Any]] = Field(default_factory=list)
+        marks: list[ArtifactRef] = Field(default_factory=list)  # a logo's transparent mark, one per image
+        checks: list[dict[str, Any]] = Field(default_factory=list)
         generation_id: str | None = None
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
         from .design import design_image
 
-        fields = inputs.model_dump(exclude_none=True)
+        fields = inputs.model_dump(exclude_none=True, exclude={"theme"})
         request = ImageRequest(**fields, seed=ctx.seed)
         result = design_image(ctx.studio, request, job_id=getattr(ctx.job, "job_id", None), planner=ctx.model,
-                              progress=lambda f, m: ctx.progress(f, m), **_who(ctx))  # fmt: skip
+                              progress=lambda f, m: ctx.progress(f, m), theme=inputs.theme, **_who(ctx))  # fmt: skip
         ctx.generation(result.generation_id)
         images = [ctx.adopt({"id": m.meta["artifact_id"], "name": m.meta.get("name") or f"image.{inputs.format}",
                              "mime": m.mime, "size_bytes": len(m.data)}) for m in result.media]  # fmt: skip
+        marks = [ctx.adopt({"id": m.meta["mark_artifact_id"], "name": "mark.png", "mime": "image/png",
+                            "size_bytes": len(m.attachments["mark"].data)})
+                 for m in result.media if "mark_artifact_id" in m.meta and "mark" in m.attachments]  # fmt: skip
         specs = [m.meta["spec"] for m in result.media if isinstance(m.meta.get("spec"), dict)]
-        return self.Outputs(images=images, specs=specs, generation_id=result.generation_id)
+        checks = [c for m in result.media[:1] for c in m.meta.get("checks", [])]
+        return self.Outputs(images=images, specs=specs, marks=marks, checks=checks, generation_id=result.generation_id)
 
 
 class TextFileStep(Step):

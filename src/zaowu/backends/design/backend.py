@@ -7,7 +7,12 @@ or as the ``spec=`` keyword of ``generate``. Without a spec, the prompt itself
 becomes the headline: honest, plain, and still a finished design.
 
 Each image's ``Media.meta`` holds the resolved spec and its seed, which together
-re-render the same design (edit the headline, render again).
+re-render the same design (edit the headline, render again), the design checks
+(``checks``: icon/palette/art fit, offer is the hero, no button on covers, contrast,
+and for n > 1 whether the variants differ) and the licences of the illustrations
+shown (``art``). Variant ``i`` of ``n`` takes its own layout, palette, fonts and art
+(``spec.variant``). A logo also comes with its transparent mark, a PNG attached as
+``Media.attachments["mark"]`` (stored beside the logo; ``meta["mark_artifact_id"]``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from ...errors import InvalidRequest
 from ...types import ImageRequest, Media, MediaResult, Modality
 from ..base import BackendOptions, MediaBackend, Progress
 from ..hookspecs import hookimpl
-from .spec import KINDS, LAYOUTS, DesignSpec, parse_size, validate_spec
+from .spec import KINDS, LAYOUTS, DesignSpec, parse_size, resolve, validate_spec, variant
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +51,8 @@ class DesignBackend(MediaBackend):
     id = "design"
     modality = Modality.image
     description = "zaowu design engine: posters, logos and cards from a design spec (offline, no weights)"
-    licence = "Apache-2.0 (icons: Lucide, ISC; fonts: Noto CJK OFL-1.1 and other OFL fonts from Debian)"
+    licence = ("Apache-2.0 (icons: Lucide, ISC; illustrations: Fluent Emoji Flat, MIT, and Noto Emoji, Apache-2.0; "
+               "fonts: Noto CJK OFL-1.1 and other OFL fonts from Debian)")
     can_stream = False
     supports_edit = True  # a product photo (ImageRequest.image) is cut out and placed on a product card
     Options = DesignOptions
@@ -63,7 +69,7 @@ class DesignBackend(MediaBackend):
     def generate(
         self, request: BaseModel, seed: int | None, progress: Progress | None = None, *, spec: Any = None
     ) -> MediaResult:
-        from . import icons, render
+        from . import art, audit, icons, render
 
         assert isinstance(request, ImageRequest)
         spec_obj = self._spec(request, spec)
@@ -71,28 +77,45 @@ class DesignBackend(MediaBackend):
         cut = self._cutout(request, spec_obj)
         photo = cut.rgba() if cut is not None else None
         base_seed = 0 if seed is None else seed
+        resolved = resolve(spec_obj, base_seed)
         media: list[Media] = []
+        designs, images = [], []
         started = time.perf_counter()
         for i in range(request.n):
             s = base_seed + i
-            design = render.compose(spec_obj, width, height, s, photo=photo)
+            design = render.compose(variant(resolved, i), width, height, s, photo=photo)
+            image = design.image() if request.format != "svg" or request.n > 1 else None
             if request.format == "svg":
                 data = render.to_svg(design.scene, title=design.spec.headline)
             else:
-                data = render.encode(design.image(), request.format, quality=self.options.quality)  # type: ignore
+                data = render.encode(image, request.format, quality=self.options.quality)  # type: ignore
+            shown = [a.name for a in design.scene.arts]
             meta = {
                 "spec": design.spec.model_dump(exclude_none=True),
                 "seed": s,
+                "variant": i,
                 "size": f"{width}x{height}",
                 "format": request.format,
                 "contrast": {b.name: round(b.contrast or 0.0, 2) for b in design.blocks},
                 "icons": f"{icons.ICON_SET}, {icons.ICON_LICENCE}",
+                "art": art.licence_of(shown),
+                "checks": audit.audit(design, request.prompt),
             }
             if cut is not None:
                 meta["cutout"] = cut.meta()
-            media.append(Media(data=data, mime=render.FORMATS[request.format], meta=meta))
+            item = Media(data=data, mime=render.FORMATS[request.format], meta=meta)
+            if design.spec.kind == "logo":
+                item.attachments["mark"] = Media(data=render.encode(render.mark_image(design), "png"),
+                                                 mime="image/png", meta={"of": "logo", "seed": s, "variant": i})  # fmt: skip
+            media.append(item)
+            designs.append(design)
+            images.append(image)
             if progress:
                 progress((i + 1) / request.n, f"rendered {i + 1}/{request.n}")
+        if request.n > 1:
+            distinct = audit.compare_variants(designs, images)
+            for item in media:
+                item.meta["checks"].append(distinct)
         log.debug("rendered %d design(s) in %.3f s", request.n, time.perf_counter() - started)
         return MediaResult(media=media, model=self.model.id, seed=base_seed, usage={"images": float(request.n)})
 

@@ -38,6 +38,18 @@ __all__ = [
 _NO_LINE_START = set("，。！？、；：）」』》〉】〕…—,.!?;:)]}%·～~’”")
 _NO_LINE_END = set("（「『《〈【〔([{‘“$¥#")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F'’&@\-_./+%$¥#]+")
+# A number stays with its unit and its offer words: 50%、3折、99元、2026年、9月15日、满200减30、¥19.9、8.8折起、50% OFF.
+_UNITS = ("折起|折|元起|元|块|年|月|日|号|天|小时|分钟|分|秒|件|个|杯|份|斤|克|公斤|千克|周|岁|人|次|万|千|百|倍|"
+          "点|期|款|位|名|色|码|寸|楼|层|届|%|％")
+_NUMBER_UNIT = re.compile(
+    r"满\d+(?:\.\d+)?元?减\d+(?:\.\d+)?元?"
+    r"|(?:\d{4}年)?\d{1,2}月\d{1,2}[日号]"
+    r"|\d+(?:\.\d+)?\s?%\s?(?:OFF|off|Off)\b"
+    rf"|(?:[满减第约仅每共省]|立减|直降)?[¥￥$]?\d+(?:[.,:：]\d+)*\s?(?:{_UNITS})"
+    r"|(?:[满减第约仅每共省]|立减|直降)[¥￥$]?\d+(?:[.,]\d+)*"
+    rf"|[¥￥$]\d+(?:[.,]\d+)*\s?(?:{_UNITS})?"
+)
+MAX_ORPHAN = 1  # a last line of this many visible characters or fewer takes a word from the line above
 
 
 @dataclass(frozen=True)
@@ -150,7 +162,23 @@ def _words(run: str) -> tuple[str, ...]:
     except ImportError:  # pragma: no cover - jieba is a dependency; keep working without it
         return tuple(run)
     jieba.setLogLevel(logging.WARNING)
-    return tuple(w for w in jieba.cut(run, HMM=False) if w)
+    return _join_known(tuple(w for w in jieba.cut(run, HMM=False) if w))
+
+
+# Shop words jieba's dictionary splits into single characters; kept whole on a line.
+_SHOP_WORDS = frozenset("低至 包邮 返现 再享 立享 限时 特惠 上新 满减 秒杀 爆款 到手 直降 立减 好礼 礼盒 尝鲜 抢购 开抢 "
+                        "现货 预售 团购 拼团 专享 尊享 新客 会员价".split())
+
+
+def _join_known(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Join neighbouring pieces that make up one of ``_SHOP_WORDS``."""
+    out: list[str] = []
+    for word in words:
+        if out and out[-1] + word in _SHOP_WORDS:
+            out[-1] += word
+        else:
+            out.append(word)
+    return tuple(out)
 
 
 def tokenize(text: str) -> list[str]:
@@ -159,7 +187,10 @@ def tokenize(text: str) -> list[str]:
     units: list[str] = []
     i = 0
     while i < len(text):
-        if m := _LATIN_WORD.match(text, i):
+        if (m := _NUMBER_UNIT.match(text, i)) and not _LATIN_WORD.fullmatch(text[i : m.end() + 1].rstrip()):
+            units.append(m.group())
+            i = m.end()
+        elif m := _LATIN_WORD.match(text, i):
             units.append(m.group())
             i = m.end()
         elif m := _CJK_RUN.match(text, i):
@@ -201,33 +232,53 @@ def measure(text: str, face: Face, cjk: Face, size: int, tracking: float = 0.0) 
 def wrap(text: str, width: float, face: Face, cjk: Face, size: int, tracking: float = 0.0,
          split_words: bool = True) -> list[str] | None:  # fmt: skip
     """Greedy line breaking at token boundaries. A Latin word wider than the line is split
-    by character when ``split_words``, else the result is None (the caller shrinks the text)."""
-    lines: list[str] = []
-    current = ""
+    by character when ``split_words``, else the result is None (the caller shrinks the text).
+    A last line holding a single character takes the last word of the line above."""
+    lines: list[list[str]] = []
+    current: list[str] = []
     for token in tokenize(text):
-        candidate = current + token
+        candidate = "".join(current) + token
         if current and measure(candidate.rstrip(), face, cjk, size, tracking) > width:
-            lines.append(current.rstrip())
-            current = token
+            lines.append(current)
+            current = [token]
         else:
-            current = candidate
-        if measure(current.rstrip(), face, cjk, size, tracking) > width:  # one token wider than the line
-            if not split_words and _LATIN_WORD.search(current):
+            current.append(token)
+        joined = "".join(current).rstrip()
+        if measure(joined, face, cjk, size, tracking) > width:  # one token wider than the line
+            if not split_words and _LATIN_WORD.search(joined):
                 return None
-            parts = _split_long(current.rstrip(), width, face, cjk, size, tracking)
-            lines.extend(parts[:-1])
-            current = parts[-1]
-    if current.strip():
-        lines.append(current.rstrip())
-    return lines
+            parts = _split_long(joined, width, face, cjk, size, tracking)
+            lines.extend([p] for p in parts[:-1])
+            current = [parts[-1]]
+    if "".join(current).strip():
+        lines.append(current)
+    _no_orphan(lines, width, face, cjk, size, tracking)
+    return ["".join(line).rstrip() for line in lines]
+
+
+def _no_orphan(lines: list[list[str]], width: float, face: Face, cjk: Face, size: int, tracking: float) -> None:
+    """Move words down from the second-last line while the last one is a lone character and still fits."""
+    while len(lines) >= 2 and len(lines[-2]) >= 2:
+        last = "".join(lines[-1]).strip()
+        if len([ch for ch in last if ch.isalnum()]) > MAX_ORPHAN:
+            return
+        moved = [lines[-2][-1]] + lines[-1]
+        if measure("".join(moved).rstrip(), face, cjk, size, tracking) > width:
+            return
+        lines[-2] = lines[-2][:-1]
+        lines[-1] = moved
 
 
 def _split_long(word: str, width: float, face: Face, cjk: Face, size: int, tracking: float) -> list[str]:
     parts, current = [], ""
     for ch in word:
         if current and measure(current + ch, face, cjk, size, tracking) > width:
-            parts.append(current)
-            current = ch
+            if ch in _NO_LINE_START and len(current) > 1:  # closing punctuation takes a character along
+                parts.append(current[:-1])
+                current = current[-1] + ch
+            else:
+                parts.append(current)
+                current = ch
         else:
             current += ch
     return parts + [current]

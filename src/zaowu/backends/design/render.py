@@ -6,6 +6,11 @@ keep every text block at WCAG AA contrast, and encode PNG, WebP, JPEG or SVG.
 Same spec + seed gives identical bytes. Style fields the spec leaves open are
 chosen from the seed (``spec.resolve``), and motif placement uses the seed, so
 different seeds give visibly different variants of one prompt.
+
+Layout rules: an illustration (``spec.art``) is the hero picture, placed in its own
+square beside or above the text, never under it; a promotion's ``offer`` is the
+largest text; social posts (covers) get no call-to-action button; a logo also
+comes as a transparent mark (``mark_image``: the logo without its background).
 """
 
 from __future__ import annotations
@@ -16,18 +21,29 @@ import random
 from dataclasses import dataclass, field
 
 from . import fonts
-from .layout import Block, Rect, TextBlock, contrast_ratio, fit_stack, hex_to_rgb, pick_ink, relative_luminance
-from .layout import worst_contrast
+from .layout import (
+    Block,
+    Rect,
+    TextBlock,
+    contrast_ratio,
+    fit_stack,
+    hex_to_rgb,
+    pick_ink,
+    relative_luminance,
+    worst_contrast,
+)
 from .motifs import add_motifs
-from .scene import Gradient, Icon, Photo, Scene, Shape, paint, paint_background, to_svg
-from .spec import PALETTES, DesignSpec, parse_size, resolve, validate_spec
+from .scene import Art, Gradient, Icon, Photo, Scene, Shape, paint, paint_background, to_svg
+from .spec import NO_ART, PALETTES, DesignSpec, parse_size, resolve, theme_for, validate_spec
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Design", "Colors", "compose", "render", "encode", "FORMATS", "MIN_CONTRAST"]
+__all__ = ["Design", "Colors", "compose", "render", "encode", "mark_image", "FORMATS", "MIN_CONTRAST", "NO_CTA_KINDS"]
 
 FORMATS = {"png": "image/png", "webp": "image/webp", "jpeg": "image/jpeg", "svg": "image/svg+xml"}
 MIN_CONTRAST = 4.5  # WCAG 2.x AA for normal text
+NO_CTA_KINDS = ("social_post",)  # covers and feed posts carry no shop button
+MARK_PAD = 0.04  # air around a transparent mark, as a share of its longer side
 
 
 @dataclass
@@ -54,6 +70,13 @@ class Design:
     colors: Colors
     background: object = None  # PIL image of everything under the text
     regions: dict[str, Rect] = field(default_factory=dict)
+    motif_count: int = 0  # the first scene.shapes are background motifs (left out of a mark)
+    on_accent: set[str] = field(default_factory=set)
+
+    @property
+    def arts(self) -> list[Rect]:
+        """Where the illustrations are."""
+        return [a.rect for a in self.scene.arts]
 
     @property
     def blocks(self) -> list[TextBlock]:
@@ -75,6 +98,18 @@ class _Ctx:
     regions: dict[str, Rect] = field(default_factory=dict)
     on_accent: set[str] = field(default_factory=set)  # blocks drawn over the accent colour
     photo: object = None  # a cut-out product (PIL RGBA, cropped) for a product card
+
+    @property
+    def art(self) -> str | None:
+        """The hero illustration, None when the spec has none."""
+        return None if self.spec.art in (None, NO_ART) else self.spec.art
+
+    def second_art(self) -> str | None:
+        """Another illustration of the same theme (banners show two)."""
+        if self.art is None:
+            return None
+        others = [a for a in theme_for(self.spec).art(self.spec.kind) if a != self.art]
+        return others[0] if others else self.art
 
     @property
     def base(self) -> float:
@@ -144,16 +179,23 @@ def _txt(text: str | None, face: fonts.Face) -> str:
 
 
 def _column(ctx: _Ctx, scale: float = 1.0, cta: bool = True, headline_lines: int = 3) -> list[Block]:
-    """Headline, subline, body and button label, sized for the canvas."""
+    """Headline, offer, subline, body and button label, sized for the canvas. With an offer the
+    offer is the hero: its sizes (largest and smallest) are above the headline's, so it stays the
+    largest text however far the column shrinks."""
     b, p, s = ctx.base, ctx.pair, ctx.spec
+    offer = s.offer if s.kind != "logo" else None
+    head = (0.085, 0.04) if offer else (0.15, 0.05)
     blocks = [
-        Block("headline", _txt(s.headline, p.headline), p.headline, p.headline_cjk, b * 0.15 * scale, b * 0.05,
+        Block("headline", _txt(s.headline, p.headline), p.headline, p.headline_cjk, b * head[0] * scale, b * head[1],
               headline_lines, leading=1.12, gap_after=0.38, priority=3, balance=True),
         Block("subline", s.subline or "", p.label, p.body_cjk, b * 0.052, b * 0.03, 2, gap_after=0.7, priority=2,
               balance=True),
         Block("body", s.body or "", p.body, p.body_cjk, b * 0.034, b * 0.024, 4, leading=1.4, gap_after=1.2),
     ]  # fmt: skip
-    if cta and s.call_to_action:
+    if offer:
+        blocks.insert(1, Block("offer", _txt(offer, p.headline), p.headline, p.headline_cjk, b * 0.2 * scale,
+                               b * 0.065, 2, leading=1.05, gap_after=0.32, priority=4, balance=True))  # fmt: skip
+    if cta and s.call_to_action and s.kind not in NO_CTA_KINDS:
         blocks.append(Block("cta", s.call_to_action, p.label, p.body_cjk, b * 0.038, b * 0.026, 1, pad=1.0,
                             priority=1))  # fmt: skip
     return blocks
@@ -198,6 +240,23 @@ def _brand_row(ctx: _Ctx, inner: Rect, align: str, icon_too: bool = True) -> Rec
     return Rect(inner.x, inner.y + h * 1.8, inner.w, inner.h - h * 1.8)
 
 
+def _add_art(ctx: _Ctx, name: str | None, x: float, y: float, size: float) -> Rect | None:
+    if not name or size < 8:
+        return None
+    ctx.scene.arts.append(Art(name, x, y, size))
+    return Rect(x, y, size, size)
+
+
+def _art_badge(ctx: _Ctx, cx: float, cy: float, r: float, fill: str | None = None) -> None:
+    """A disc with the hero illustration inside it (an icon badge when the spec has no art)."""
+    if ctx.art is None:
+        _badge(ctx, cx, cy, r, fill)
+        return
+    ctx.scene.shapes.append(Shape("circle", (cx, cy, r), fill=fill or ctx.colors.accent))
+    size = r * 1.45
+    _add_art(ctx, ctx.art, cx - size / 2, cy - size / 2, size)
+
+
 def _badge(ctx: _Ctx, cx: float, cy: float, r: float, fill: str | None = None) -> None:
     fill = fill or ctx.colors.accent
     ctx.scene.shapes.append(Shape("circle", (cx, cy, r), fill=fill))
@@ -212,7 +271,12 @@ def _badge(ctx: _Ctx, cx: float, cy: float, r: float, fill: str | None = None) -
 def _poster_centered(ctx: _Ctx, inner: Rect) -> None:
     inner = _brand_row(ctx, inner, "center")
     r = ctx.base * 0.08
-    if not ctx.spec.brand:
+    if ctx.art is not None:  # the illustration on top, the text below it
+        size = min(inner.w * 0.5, inner.h * (0.3 if ctx.spec.body or ctx.spec.offer else 0.36))
+        _add_art(ctx, ctx.art, ctx.width / 2 - size / 2, inner.y, size)
+        gap = size + ctx.base * 0.04
+        inner = Rect(inner.x, inner.y + gap, inner.w, inner.h - gap)
+    elif not ctx.spec.brand:
         _badge(ctx, ctx.width / 2, inner.y + r, r)
         inner = Rect(inner.x, inner.y + 2 * r + ctx.base * 0.04, inner.w, inner.h - 2 * r - ctx.base * 0.04)
     _place(ctx, _column(ctx), inner, "center", "center")
@@ -220,12 +284,17 @@ def _poster_centered(ctx: _Ctx, inner: Rect) -> None:
 
 def _poster_left(ctx: _Ctx, inner: Rect) -> None:
     inner = _brand_row(ctx, inner, "left")
-    size = ctx.base * 0.42
-    ctx.scene.icons.append(
-        Icon(ctx.spec.icon, ctx.width - size * 0.85, ctx.height * 0.16, size, ctx.colors.ink, 1.5, opacity=0.16)
-    )
-    bar = ctx.base * 0.014
     top = inner.y + inner.h * 0.3
+    if ctx.art is not None:  # the illustration top right, the text below it, left-aligned
+        size = min(ctx.base * 0.4, inner.h * 0.38, inner.w * 0.5)
+        art = _add_art(ctx, ctx.art, inner.right - size, inner.y, size)
+        top = max(top, art.bottom + ctx.base * 0.03) if art else top
+    else:
+        size = ctx.base * 0.42
+        ctx.scene.icons.append(
+            Icon(ctx.spec.icon, ctx.width - size * 0.85, ctx.height * 0.16, size, ctx.colors.ink, 1.5, opacity=0.16)
+        )
+    bar = ctx.base * 0.014
     region = Rect(inner.x + bar * 3, top, inner.w - bar * 3, inner.bottom - top)
     placed = _place(ctx, _column(ctx), region, "left", "bottom")
     if placed:
@@ -253,8 +322,8 @@ def _poster_split(ctx: _Ctx, inner: Rect) -> None:
                                   fill=c.accent_ink, opacity=0.10))  # fmt: skip
     ctx.scene.shapes.append(Shape("circle", (panel.x + panel.w * 0.12, panel.bottom, panel.h * 0.28),
                                   fill=c.accent_ink, opacity=0.08))  # fmt: skip
-    r = min(panel.w, panel.h) * 0.28
-    _badge(ctx, panel.x + panel.w / 2, panel.y + panel.h / 2, r, fill=c.bg1)
+    r = min(panel.w, panel.h) * (0.36 if ctx.art else 0.28)
+    _art_badge(ctx, panel.x + panel.w / 2, panel.y + panel.h / 2, r, fill=c.bg1)
     if ctx.spec.brand and not ctx.landscape:
         label = Block("brand", ctx.spec.brand.upper(), ctx.pair.label, ctx.pair.body_cjk, ctx.base * 0.026,
                       ctx.base * 0.018, 1)  # fmt: skip
@@ -275,10 +344,15 @@ def _poster_framed(ctx: _Ctx, inner: Rect) -> None:
         ctx.scene.shapes.append(Shape("polygon", (x, y - d, x + d, y, x, y + d, x - d, y), fill=c.accent))
     inner = inner.inset(ctx.margin * 0.3)
     inner = _brand_row(ctx, inner, "center", icon_too=False)
-    size = b * 0.1
-    icon_color = _best_on(_mix(c.bg1, c.bg2, 0.3), [c.accent, c.ink])
-    ctx.scene.icons.append(Icon(ctx.spec.icon, ctx.width / 2 - size / 2, inner.y, size, icon_color, 1.5))
-    region = Rect(inner.x, inner.y + size * 1.5, inner.w, inner.h - size * 1.5)
+    if ctx.art is not None:
+        size = min(b * 0.22, inner.h * 0.26)
+        _add_art(ctx, ctx.art, ctx.width / 2 - size / 2, inner.y, size)
+        region = Rect(inner.x, inner.y + size * 1.2, inner.w, inner.h - size * 1.2)
+    else:
+        size = b * 0.1
+        icon_color = _best_on(_mix(c.bg1, c.bg2, 0.3), [c.accent, c.ink])
+        ctx.scene.icons.append(Icon(ctx.spec.icon, ctx.width / 2 - size / 2, inner.y, size, icon_color, 1.5))
+        region = Rect(inner.x, inner.y + size * 1.5, inner.w, inner.h - size * 1.5)
     _place(ctx, _column(ctx, 0.9), region, "center", "center")
 
 
@@ -289,10 +363,17 @@ def _poster_bold(ctx: _Ctx, inner: Rect) -> None:
     ctx.scene.shapes.append(Shape("rect", _xywh(band), fill=c.accent))
     inner = _brand_row(ctx, inner, "left")
     top = Rect(inner.x, inner.y, inner.w, band.y - m * 0.8 - inner.y)
-    head = _column(ctx, 1.6, cta=False, headline_lines=4)[:1]
+    hero = ("headline", "offer")
+    head = [blk for blk in _column(ctx, 1.6, cta=False, headline_lines=4) if blk.name in hero]
     _place(ctx, head, top, "left", "center")
-    rest = [blk for blk in _column(ctx) if blk.name != "headline"]
-    _place(ctx, rest, band.inset(m, m * 0.7), "left", "center", on_accent=True)
+    text = band.inset(m, m * 0.7)
+    if ctx.art is not None:  # the illustration at the band's right end, the rest of the text beside it
+        size = min(band_h * 0.8, ctx.width * 0.3)
+        art = _add_art(ctx, ctx.art, ctx.width - m - size, band.y + (band_h - size) / 2, size)
+        if art:
+            text = Rect(text.x, text.y, art.x - m * 0.5 - text.x, text.h)
+    rest = [blk for blk in _column(ctx) if blk.name not in hero]
+    _place(ctx, rest, text, "left", "center", on_accent=True)
 
 
 # ---------------------------------------------------------------- banners (wide)
@@ -303,7 +384,11 @@ def _banner_left(ctx: _Ctx, inner: Rect) -> None:
     r = ctx.height * 0.3
     cx, cy = ctx.width - ctx.margin - r * 1.05, ctx.height / 2
     ctx.scene.shapes.append(Shape("circle", (cx, cy, r * 1.25), fill=c.soft, opacity=0.35))
-    _badge(ctx, cx, cy, r * 0.8)
+    if ctx.art is not None:
+        size = r * 1.9
+        _add_art(ctx, ctx.art, cx - size / 2, cy - size / 2, size)
+    else:
+        _badge(ctx, cx, cy, r * 0.8)
     text = Rect(inner.x, inner.y, cx - r * 1.3 - ctx.margin * 0.5 - inner.x, inner.h)
     text = _brand_row(ctx, text, "left")
     _place(ctx, _column(ctx, 1.1), text, "left", "center")
@@ -311,9 +396,14 @@ def _banner_left(ctx: _Ctx, inner: Rect) -> None:
 
 def _banner_centered(ctx: _Ctx, inner: Rect) -> None:
     side = ctx.width * 0.16
-    size = ctx.height * 0.3
-    for x in (inner.x + side / 2 - size / 2, inner.right - side / 2 - size / 2):
-        ctx.scene.icons.append(Icon(ctx.spec.icon, x, ctx.height / 2 - size / 2, size, ctx.colors.ink, 1.5, 0.22))
+    if ctx.art is not None:  # two illustrations of the theme, one each side of the text
+        size = min(side * 0.95, ctx.height * 0.5)
+        for x, name in ((inner.x + side / 2 - size / 2, ctx.art), (inner.right - side / 2 - size / 2, ctx.second_art())):
+            _add_art(ctx, name, x, ctx.height / 2 - size / 2, size)
+    else:
+        size = ctx.height * 0.3
+        for x in (inner.x + side / 2 - size / 2, inner.right - side / 2 - size / 2):
+            ctx.scene.icons.append(Icon(ctx.spec.icon, x, ctx.height / 2 - size / 2, size, ctx.colors.ink, 1.5, 0.22))
     text = Rect(inner.x + side, inner.y, inner.w - 2 * side, inner.h)
     text = _brand_row(ctx, text, "center")
     _place(ctx, _column(ctx, 1.1), text, "center", "center")
@@ -341,7 +431,7 @@ def _cjk(text: str) -> bool:
 def _logo_stacked(ctx: _Ctx, inner: Rect) -> None:
     r = ctx.base * 0.15
     cy = inner.y + inner.h * 0.32
-    _badge(ctx, ctx.width / 2, cy, r)
+    _art_badge(ctx, ctx.width / 2, cy, r)
     region = Rect(inner.x, cy + r + ctx.base * 0.07, inner.w, inner.bottom - cy - r - ctx.base * 0.07)
     _place(ctx, _logo_text(ctx, ctx.base * 0.12), region, "center", "top")
 
@@ -362,8 +452,12 @@ def _logo_badge(ctx: _Ctx, inner: Rect) -> None:
     ctx.scene.shapes.append(Shape("circle", (cx, cy, r), fill=c.accent))
     ctx.scene.shapes.append(Shape("circle", (cx, cy, r * 0.9), stroke=c.accent_ink, stroke_width=b * 0.006,
                                   opacity=0.7))  # fmt: skip
-    size = r * 0.34
-    ctx.scene.icons.append(Icon(ctx.spec.icon, cx - size / 2, cy - r * 0.62, size, c.accent_ink, 1.75))
+    if ctx.art is not None:
+        size = r * 0.42
+        _add_art(ctx, ctx.art, cx - size / 2, cy - r * 0.7, size)
+    else:
+        size = r * 0.34
+        ctx.scene.icons.append(Icon(ctx.spec.icon, cx - size / 2, cy - r * 0.62, size, c.accent_ink, 1.75))
     region = Rect(cx - r * 0.66, cy - r * 0.2, r * 1.32, r * 0.72)
     _place(ctx, _logo_text(ctx, b * 0.085), region, "center", "top", on_accent=True)
 
@@ -441,6 +535,7 @@ def compose(spec: DesignSpec | dict, width: int, height: int, seed: int = 0, pho
         add_motifs(ctx.scene, spec.motifs or [], rng, colors.soft, colors.accent, colors.ink)
     else:
         add_motifs(ctx.scene, (spec.motifs or [])[:1], rng, colors.soft, colors.accent, colors.ink, subtle=True)
+    motif_count = len(ctx.scene.shapes)
     inner = Rect(ctx.margin, ctx.margin, width - 2 * ctx.margin, height - 2 * ctx.margin)
     wide = width > height * 1.2 and not logo
     funcs = WIDE_FUNCS if wide else LAYOUT_FUNCS
@@ -449,9 +544,49 @@ def compose(spec: DesignSpec | dict, width: int, height: int, seed: int = 0, pho
     else:
         funcs.get(spec.layout, _banner_left if wide else _poster_centered)(ctx, inner)
     _clear_text(ctx.scene)
-    design = Design(spec, seed, ctx.scene, colors, regions=ctx.regions)
+    design = Design(spec, seed, ctx.scene, colors, regions=ctx.regions, motif_count=motif_count,
+                    on_accent=ctx.on_accent)  # fmt: skip
     _fix_contrast(ctx, design)
     return design
+
+
+def mark_image(design: Design):
+    """The logo's mark on a transparent background (PIL RGBA, cropped to it): its badge, art, icon
+    and words without the background and motifs. Words that sat on the background take the
+    palette's darkest readable colour, since a mark is mostly placed on light pages.
+
+    Painted twice, on black and on white, and the alpha recovered from the difference, so
+    anti-aliased edges and translucent shapes come out exact."""
+    import numpy as np
+    from PIL import Image
+
+    scene, c = design.scene, design.colors
+    texts = []
+    for block in scene.texts:
+        if block.name not in design.on_accent and contrast_ratio(block.color, "#FFFFFF") < 3.0:
+            color = next((x for x in (c.accent, c.bg1, c.ink) if contrast_ratio(x, "#FFFFFF") >= MIN_CONTRAST),
+                         "#111111")  # fmt: skip
+            block = TextBlock(**{**block.__dict__, "color": color})
+        texts.append(block)
+    shapes = [s for s in scene.shapes[design.motif_count :] if not s.late]
+
+    def on(color: str):
+        bg = Gradient(color, color)
+        flat = Scene(scene.width, scene.height, bg, shapes=shapes, icons=scene.icons, texts=texts,
+                     photos=scene.photos, arts=scene.arts)  # fmt: skip
+        return np.asarray(paint(flat), dtype=np.float32)
+
+    black, white = on("#000000"), on("#FFFFFF")
+    alpha = np.clip(1.0 - (white - black).mean(axis=2) / 255.0, 0.0, 1.0)
+    rgb = np.where(alpha[..., None] > 1e-3, black / np.maximum(alpha[..., None], 1e-3), 0.0)
+    out = np.dstack([np.clip(rgb, 0, 255), alpha * 255.0]).round().astype(np.uint8)
+    image = Image.fromarray(out, "RGBA")
+    box = image.getchannel("A").point(lambda v: 255 if v > 4 else 0).getbbox()
+    if box is None:
+        return image
+    pad = round(max(box[2] - box[0], box[3] - box[1]) * MARK_PAD)
+    box = (max(0, box[0] - pad), max(0, box[1] - pad), min(image.width, box[2] + pad), min(image.height, box[3] + pad))
+    return image.crop(box)
 
 
 def _clear_text(scene: Scene) -> None:
@@ -482,6 +617,8 @@ def _fix_contrast(ctx: _Ctx, design: Design) -> None:
             continue
         first = c.accent_ink if block.name in ctx.on_accent else c.ink
         candidates = [first, c.ink, "#FFFFFF", "#111111"]
+        if block.name == "offer" and block.name not in ctx.on_accent:  # the offer in the accent colour when readable
+            candidates.insert(0, c.accent)
         block.color, block.contrast = pick_ink(candidates, under, block.ink)
         if block.contrast >= MIN_CONTRAST:
             continue

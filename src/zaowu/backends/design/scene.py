@@ -2,8 +2,8 @@
 
 Both painters draw the same items in the same order, so raster and SVG output
 are one design. Order: background gradient, shapes (motifs, panels, badges,
-buttons), photos (a cut-out product with its shadow), icons, then late shapes
-(text scrims) and text. Shapes are drawn
+buttons), photos (a cut-out product with its shadow), art (full-colour
+illustrations), icons, then late shapes (text scrims) and text. Shapes are drawn
 supersampled and box-filtered down, which anti-aliases their edges.
 """
 
@@ -13,10 +13,11 @@ import math
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from . import art as art_set
 from . import fonts, icons
-from .layout import TextBlock, hex_to_rgb
+from .layout import Rect, TextBlock, hex_to_rgb
 
-__all__ = ["Gradient", "Shape", "Icon", "Photo", "Scene", "paint", "to_svg"]
+__all__ = ["Gradient", "Shape", "Icon", "Art", "Photo", "Scene", "paint", "to_svg"]
 
 
 @dataclass
@@ -63,6 +64,21 @@ class Icon:
 
 
 @dataclass
+class Art:
+    """A full-colour illustration (``art.py``) drawn in a ``size`` x ``size`` square at x, y."""
+
+    name: str
+    x: float
+    y: float
+    size: float
+    opacity: float = 1.0
+
+    @property
+    def rect(self) -> Rect:
+        return Rect(self.x, self.y, self.size, self.size)
+
+
+@dataclass
 class Photo:
     """A cut-out (PIL RGBA, cropped to the subject) placed at x, y, w, h with a shadow in ``tint``."""
 
@@ -88,6 +104,7 @@ class Scene:
     icons: list[Icon] = field(default_factory=list)
     texts: list[TextBlock] = field(default_factory=list)
     photos: list[Photo] = field(default_factory=list)
+    arts: list[Art] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- raster
@@ -148,6 +165,18 @@ def _paste_icon(image, icon: Icon) -> None:
     image.paste(hex_to_rgb(icon.color), (round(icon.x), round(icon.y), round(icon.x) + size, round(icon.y) + size), mask)
 
 
+def _paste_art(image, item: Art) -> None:
+    size = max(4, round(item.size))
+    rgba = art_set.render_art(item.name, size)
+    if item.opacity < 1:
+        rgba = rgba.copy()
+        rgba.putalpha(rgba.getchannel("A").point(lambda v: round(v * item.opacity)))
+    if image.mode == "RGBA":
+        image.alpha_composite(rgba, (round(item.x), round(item.y)))
+    else:
+        image.paste(rgba, (round(item.x), round(item.y)), rgba)
+
+
 def _draw_text(draw, block: TextBlock) -> None:
     fill = hex_to_rgb(block.color)
     for line in block.lines:
@@ -202,6 +231,8 @@ def paint_background(scene: Scene):
 
         for photo in scene.photos:
             composite(image, photo.image, photo.rect, photo.tint, photo.shadow)
+    for item in scene.arts:
+        _paste_art(image, item)
     for icon in scene.icons:
         _paste_icon(image, icon)
     return image
@@ -316,6 +347,7 @@ def to_svg(scene: Scene, title: str = "") -> bytes:
     ]
     parts += [_svg_shape(s) for s in scene.shapes if not s.late]
     parts += [_svg_photo(photo) for photo in scene.photos]
+    parts += [art_set.svg_fragment(a.name, a.x, a.y, a.size, f"art{i}", a.opacity) for i, a in enumerate(scene.arts)]
     for icon in scene.icons:
         k = icon.size / icons.VIEWBOX
         opacity = f' opacity="{_num(icon.opacity)}"' if icon.opacity < 1 else ""

@@ -171,7 +171,10 @@ _DATE_PATTERNS = (
     re.compile(rf"\b(?P<mn>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?(?:,?\s+(?P<y>20\d\d))?", re.IGNORECASE),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mn>{_MONTH_RE})\b\.?(?:,?\s+(?P<y>20\d\d))?", re.IGNORECASE),
 )
-_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# a year as written in a date or period (2026年, 2026-09, 2026/9, Q3 2026, in 2025), not an amount such as 2000 cups
+_YEAR = re.compile(r"(?<![\d.,¥$])(20\d\d)(?=年|[-/.]\d{1,2}(?!\d))|\b(?:in|since|year|FY|Q[1-4]|H[12])\s+(20\d\d)(?!\d)"
+                   r"|(?<![\d.,¥$])\b(20\d\d)(?=\s+(?!(?:cups?|units?|pcs|pieces|orders?|items?|yuan|rmb|usd|dollars?|"
+                   r"customers?|members?|people|visitors?|sales|k)\b)[A-Za-z])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -370,13 +373,17 @@ def c_channel(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
                  detail=detail + (": " + " | ".join(problems[:4]) if problems else ""))  # fmt: skip
 
 
+def _years(text: str) -> list[str]:
+    return [next(g for g in m.groups() if g) for m in _YEAR.finditer(text)]
+
+
 def c_dates(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
     period = parse_period(p["period"], ctx.today)
     text = "\n".join(texts(doc, p))
     default_year = ctx.today.year if period.any_year else period.start.year
     dates = find_dates(text, default_year)
     outside = [d.isoformat() for d in dates if not period.contains(d)]
-    past_years = sorted({int(y) for y in _YEAR.findall(text) if int(y) < ctx.today.year
+    past_years = sorted({int(y) for y in _years(text) if int(y) < ctx.today.year
                          and (period.any_year or int(y) < period.start.year)})  # fmt: skip
     problems = []
     if outside:
@@ -490,8 +497,29 @@ def _fits(spec: dict[str, Any], table: dict[str, set[str]]) -> list[str]:
     return problems
 
 
+# the bench's category names -> the design engine's (its table decides what fits a business)
+_ENGINE_CATEGORY = {"midautumn": "mid_autumn", "kidswear": "kids"}
+
+
+def _fit_table(category: str) -> dict[str, set[str]]:
+    """The bench's own table for ``category``, widened by what the design engine's category table
+    lists for it (icons, art, palettes): a design fits when the engine recognised the right
+    category and chose within it, or when it matches the bench's independent expectations."""
+    table = {k: set(v) for k, v in CATEGORY_FIT[category].items()}
+    try:
+        from zaowu.backends.design.categories import CATEGORIES
+    except ImportError:
+        return table
+    engine = CATEGORIES.get(_ENGINE_CATEGORY.get(category, category))
+    if engine is not None:
+        table["icons"] |= set(engine.icons)
+        table["palettes"] |= set(engine.palettes)
+        table["words"] |= {a.replace("-", " ") for a in engine.art} | set(engine.art)
+    return table
+
+
 def c_fit(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
-    table = CATEGORY_FIT[p["category"]]
+    table = _fit_table(p["category"])
     specs = [s for s in resolve(doc, "specs[]") if isinstance(s, dict)]
     problems = [f"#{i + 1}: {', '.join(pr)}" for i, s in enumerate(specs) if (pr := _fits(s, table))]
     ctx.stats["designs"] = ctx.stats.get("designs", 0) + len(specs)
@@ -603,8 +631,11 @@ def run_entry(studio: Any, entry: Entry, model: str) -> tuple[Any, list[dict[str
 def bench_one(studio: Any, entry: Entry, model: str, today: date) -> dict[str, Any]:
     started = time.perf_counter()
     record: dict[str, Any] = {"id": entry.id, "kind": entry.kind, "target": entry.target, "language": entry.language}
+    from zaowu.studio.quality.today import pinned_today
+
     try:
-        doc, reported = run_entry(studio, entry, model)
+        with pinned_today(today):  # the apps' prompts and skeletons resolve periods against the same day
+            doc, reported = run_entry(studio, entry, model)
         error = None
     except Exception as exc:  # a failed request is a data point (logged)
         log.exception("%s failed", entry.id)
@@ -719,12 +750,9 @@ def print_report(summary: dict[str, Any], records: list[dict[str, Any]], out=sys
 def _today(arg: str | None) -> date:
     if arg:
         return date.fromisoformat(arg)
-    try:  # the studio's own notion of today, once the constraints work is merged
-        from zaowu.studio.quality import today as studio_today  # type: ignore[attr-defined]
+    from zaowu.studio.quality.today import today as studio_today
 
-        return studio_today()
-    except ImportError:
-        return date.today()
+    return studio_today()
 
 
 def main(argv: list[str] | None = None) -> int:

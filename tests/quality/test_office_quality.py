@@ -299,11 +299,12 @@ def test_contradicting_prices_and_duplicate_items_are_resolved_and_totals_agree(
     assert "每杯15元" in zh["revenue_and_costs"] and "客单价25元" in zh["revenue_and_costs"]
 
 
-def test_costs_over_the_budget_or_without_amounts_are_reported():
-    _, checks = review_business_plan(_business([("Van", 30000), ("Tools", 0)]), idea="A bike-repair van",
-                                        budget="$20,000", currency="$")  # fmt: skip
+def test_costs_over_the_budget_are_scaled_to_it_and_missing_amounts_reported():
+    fixed, checks = review_business_plan(_business([("Van", 30000), ("Tools", 0)]), idea="A bike-repair van",
+                                         budget="$20,000", currency="$")  # fmt: skip
     found = _checks(checks)
-    assert not found["costs.budget"].ok and "exceed" in found["costs.budget"].detail
+    assert found["costs.budget"].ok and "scaled" in found["costs.budget"].detail
+    assert [(c["item"], c["amount"]) for c in fixed["first_year_costs"]] == [("Van", 19000), ("Tools", 0)]
     assert not found["costs.amounts"].ok and "Tools" in found["costs.amounts"].detail
     tiny = _checks(review_business_plan(_business([("Van", 30)]), idea="van", budget="15 万元", currency="¥")[1])
     assert not tiny["costs.budget"].ok

@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from .checks import CheckList
+from .claims import scrub_claims
 
 __all__ = ["ADDED_SHARES", "TEXT_FIELDS", "is_software", "parse_amount", "review_business_plan"]
 
@@ -188,8 +189,30 @@ def _prices(plan: dict, checks: CheckList) -> None:
     checks.add("prices.agree", True, detail)
 
 
+def _round_amount(value: float) -> float:
+    step = 100 if value >= 1000 else 10 if value >= 100 else 1
+    return float(max(step, round(value / step) * step))
+
+
+def _fit_budget(costs: list[dict], limit: float | None, budget: str | None) -> str | None:
+    """Scale the cost lines to the budget the user gave when they exceed it (their proportions
+    kept, rounded); what was done, in words, or None."""
+    total = sum(_amount(c) for c in costs)
+    if not limit or total <= limit * BUDGET_SLACK or total <= 0:
+        return None
+    factor = limit * 0.95 / total
+    for cost in costs:
+        if _amount(cost) > 0:  # a line without an amount stays without one (reported by costs.amounts)
+            cost["amount"] = _round_amount(_amount(cost) * factor)
+    while sum(_amount(c) for c in costs) > limit and any(_amount(c) > 1 for c in costs):
+        biggest = max(costs, key=_amount)
+        biggest["amount"] = _round_amount(_amount(biggest) * 0.95)
+    return f"scaled from {total:,.0f} by {factor:.2f} to fit the budget {budget}"
+
+
 def _totals(plan: dict, budget: str | None, currency: str, checks: CheckList) -> None:
     costs = _costs(plan)
+    scaled = _fit_budget(costs, parse_amount(budget), budget)
     total = sum(_amount(c) for c in costs)
     empty = [str(c.get("item")) for c in costs if _amount(c) <= 0]
     checks.add("costs.amounts", bool(costs) and not empty,
@@ -214,9 +237,25 @@ def _totals(plan: dict, budget: str | None, currency: str, checks: CheckList) ->
     limit = parse_amount(budget)
     if limit:
         over, under = total > limit * BUDGET_SLACK, total < limit * MIN_BUDGET_USE
-        checks.add("costs.budget", not over and not under, f"first-year costs {currency}{total:,.0f} " +
+        checks.add("costs.budget", not over and not under, ("repaired: " + scaled + "; " if scaled else "") +
+                   f"first-year costs {currency}{total:,.0f} " +
                    (f"exceed the budget {budget}" if over else f"use under {MIN_BUDGET_USE:.0%} of the budget {budget}"
                     if under else f"within the budget {budget}"))  # fmt: skip
+
+
+def _claims(plan: dict, idea: str, checks: CheckList) -> None:
+    """Absolute and comparative claims the idea does not state, rewritten in every text of the plan."""
+    found: list[str] = []
+    for field in TEXT_FIELDS:
+        if isinstance(plan.get(field), str):
+            plan[field], claims = scrub_claims(plan[field], idea)
+            found += [c.text for c in claims]
+    for cost in _costs(plan):
+        if isinstance(cost.get("item"), str):
+            cost["item"], claims = scrub_claims(cost["item"], idea)
+            found += [c.text for c in claims]
+    checks.add("claims", True, f"repaired: rewrote {', '.join(repr(f) for f in found[:8])}" if found
+               else "no unsupported absolute or comparative claims")  # fmt: skip
 
 
 def review_business_plan(plan: dict, *, idea: str, budget: str | None = None, language: str = "en",
@@ -227,4 +266,5 @@ def review_business_plan(plan: dict, *, idea: str, budget: str | None = None, la
     _required(plan, idea, language, currency, checks)
     _prices(plan, checks)
     _totals(plan, budget, currency, checks)
+    _claims(plan, idea, checks)
     return plan, checks

@@ -12,9 +12,9 @@ from ..studio.jobs import JobContext, JobKind
 from ..studio.workflows import get_run, load_workflow, resume_workflow, run_workflow
 from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles
-from .copywriter import Copywriter
+from .copywriter import Copywriter, WriteVariants
 from .office_docs import OfficeDocs, RepairPlan
-from .store_kit import BuildSite, Brand, ProductCards, StoreKit
+from .store_kit import BuildSite, Brand, CopyTexts, ProductCards, StoreKit
 
 
 class AppJob(BaseModel):
@@ -72,7 +72,7 @@ def register_apps(register):
 
 @hookimpl
 def register_workflow_steps(register):
-    for step in (BusinessPlanFiles, RepairPlan, Brand, ProductCards, BuildSite):
+    for step in (BusinessPlanFiles, RepairPlan, Brand, CopyTexts, ProductCards, BuildSite, WriteVariants):
         register(step)
 
 

@@ -70,10 +70,11 @@ def _parse_var(raw: str) -> tuple[str, Any]:
 @click.option("-m", "--model")
 @click.option("--seed", type=int)
 @click.option("--example", type=int, help="run the template's example N (0-based) instead of -v values")
+@click.option("--stream", is_flag=True, help="print the model's raw output as it comes (the checks do not run)")
 @click.pass_obj
-def templates_run(state, template_id, variables, language, model, seed, example) -> None:
-    """Run a template; the output (text or JSON) goes to stdout."""
-    from ..studio.templates import prepare_template_run
+def templates_run(state, template_id, variables, language, model, seed, example, stream) -> None:
+    """Run a template; the output (text or JSON) goes to stdout, its checks to stderr."""
+    from ..studio.templates import prepare_template_run, run_template
 
     studio = state.studio()
     values = dict(_parse_var(v) for v in variables)
@@ -82,17 +83,23 @@ def templates_run(state, template_id, variables, language, model, seed, example)
         if not 0 <= example < len(examples):
             raise click.BadParameter(f"the template has {len(examples)} examples", param_hint="--example")
         values = {**examples[example], **values}
-    template, rendered, request = prepare_template_run(studio, template_id, values, language=language, model=model,
-                                                       seed=seed)  # fmt: skip
-    stream = studio.stream(request, interface="cli", caller=_user())
+    if not stream:
+        result = run_template(studio, template_id, values, language=language, model=model, seed=seed,
+                              interface="cli", caller=_user())  # fmt: skip
+        click.echo(result.text)
+        for check in result.checks:
+            click.echo(f"check {'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}", err=True)
+        return
+    _, _, request = prepare_template_run(studio, template_id, values, language=language, model=model, seed=seed)
+    chunks = studio.stream(request, interface="cli", caller=_user())
     try:
-        for chunk in stream:
+        for chunk in chunks:
             click.echo(chunk.text, nl=False)
     finally:
-        stream.close()
+        chunks.close()
     click.echo()
-    if stream.violation is not None:
-        raise stream.violation
+    if chunks.violation is not None:
+        raise chunks.violation
 
 
 # ---------------------------------------------------------------- apps

@@ -285,6 +285,7 @@ def test_cli_templates_and_apps(settings, tmp_path):
                  "--channel", "weibo", "--variants", "1", "--seed", "2", "-o", str(out))  # fmt: skip
     assert app.returncode == 0, app.stderr
     assert app.stdout.startswith("# 微博") and "write: starting" in app.stderr
+    assert "count.variants: 1 of 1 variants" in app.stderr and "claims" in app.stderr
     assert (out / "copy.json").exists()
     bad = _zaowu(settings, "app", "copywriter", "--product", "p", "--facts", "f", "--channel", "fax")
     assert bad.returncode == 2 and "fax" in bad.stderr

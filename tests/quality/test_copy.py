@@ -232,6 +232,20 @@ def test_xiaohongshu_note_template_gets_format_rules():
     assert all(c.ok for c in checks), checks
 
 
+def test_a_text_template_counts_its_items_and_restyles_weibo_topics():
+    tpl = _lib().get("weibo-post")
+    rendered = tpl.render(tpl.examples[0])
+    text = ("第 1 条\n骑车来喝咖啡！出示头盔，美式第二杯半价 #周末去哪儿 #城市骑行# #周末去哪儿#\n\n"
+            "第 2 条\n全城最好喝的咖啡店开业啦，11 月 1 日见！#城市骑行")
+    out, output, checks, _ = check_template_output(rendered, text, None)
+    assert output is None and "#周末去哪儿# #城市骑行#\n" in out and out.count("#周末去哪儿#") == 1
+    assert "最好" not in out and out.endswith("11 月 1 日见！#城市骑行#")
+    by = {c.name: c for c in checks}
+    assert by["count.items"].ok and by["distinct.items"].ok and by["facts.numbers"].ok
+    _, _, checks, _ = check_template_output(rendered, "第 1 条\n开业啦 #城市骑行", None)
+    assert not next(c for c in checks if c.name == "count.items").ok  # one post of the two asked for
+
+
 @pytest.mark.parametrize("checks,field", [
     ("checks: {lists: [{path: nope, text: [text]}]}", "checks.lists.0.path"),
     ("checks: {lists: [{path: slogans, text: [text], count: tone}]}", "checks.lists.0.count"),
@@ -240,6 +254,8 @@ def test_xiaohongshu_note_template_gets_format_rules():
      "grumpy"),
     ("checks: {lengths: {idea: 10}}", "checks.lengths.idea"),
     ("checks: {colour: red}", "checks.colour"),
+    ("checks: {items: {marker: '第 N 条'}}", "checks.items"),
+    ("checks: {hashtags: {style: weibo}}", "checks.hashtags.path"),
 ])  # fmt: skip
 def test_the_loader_validates_the_checks_section(tmp_path, checks, field):
     folder = tmp_path / "templates"

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from ..errors import SchemaViolation
 from ..studio.quality import Check, check_count, check_distinct, check_language, scrub_claims
+from ..studio.quality.checks import DUPLICATE_SIMILARITY
 from ..studio.quality.claims import describe_claims, find_claims
 from ..studio.quality.dates import date_line, today
 from ..studio.quality.facts import drop_unsupported_numbers
@@ -48,6 +49,13 @@ from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, Work
 from .base import LANGUAGE_FIELD, App, AppInput, input_field, token_budget
 
 log = logging.getLogger(__name__)
+
+PARAGRAPH_MAX = {"zh": 60, "en": 160}  # characters in one paragraph of a Xiaohongshu body
+REWRITE_ALWAYS = ("generated", "length.", "language.")  # broken variants: rewritten in every repair round
+REWRITE_ONCE = ("facts.numbers", "format.hook")  # weaker failures: one more try, then reported
+FREQUENCY_PENALTY = 0.3  # discourages the loops small models fall into ("250 g, 250 g, 250 g …" to max_tokens)
+REPAIR_TOKEN_SHARE = 0.5  # rewrites may spend at most this share of the first round's output tokens (a broken
+# or duplicate variant always gets one rewrite), so checks keep a run within ~1.5x a single generation
 
 
 @dataclass(frozen=True)
@@ -190,9 +198,6 @@ def pick_angles(facts: str, seed: int) -> list[str]:
 
 
 # ---------------------------------------------------------------- prompts and schema
-
-
-PARAGRAPH_MAX = {"zh": 60, "en": 160}  # characters in one paragraph of a Xiaohongshu body
 
 
 def variant_schema(channel: Channel) -> dict[str, Any]:
@@ -384,16 +389,19 @@ class WriteVariants(Step):
         per_variant = max(1.0, sum(d.tokens for d in drafts) / max(1, len(drafts)))
         rounds = 0
         for attempt in range(1, MAX_REPAIR_ATTEMPTS + 1):
-            redo = _to_rewrite(drafts, attempt)
-            affordable = redo[: int(budget // per_variant)]
-            if len(affordable) < len(redo):
-                log.info("copywriter: repair budget spent; variants %s stay as they are", redo[len(affordable):])
-            if not affordable:
+            urgent, weaker = _to_rewrite(drafts, attempt)
+            affordable = int(budget // per_variant)
+            if attempt == 1 and urgent:  # a broken or duplicate variant always gets one more try
+                affordable = max(affordable, 1)
+            redo = (urgent + weaker)[:affordable]
+            if len(redo) < len(urgent) + len(weaker):
+                log.info("copywriter: repair budget spent; variants %s stay as they are",
+                         [i + 1 for i in (urgent + weaker)[affordable:]])  # fmt: skip
+            if not redo:
                 break
             ctx.check()
-            ctx.progress(attempt / (MAX_REPAIR_ATTEMPTS + 1),
-                         f"rewriting variant {', '.join(str(i + 1) for i in affordable)}")  # fmt: skip
-            budget -= writer.repair(drafts, affordable, attempt)
+            ctx.progress(attempt / (MAX_REPAIR_ATTEMPTS + 1), f"rewriting variant {', '.join(str(i + 1) for i in redo)}")
+            budget -= writer.repair(drafts, redo, attempt)
             rounds = attempt
         checks = writer.checks(drafts, rounds)
         variants = [writer.variant(d) for d in drafts]
@@ -453,14 +461,17 @@ class _Writer:
         request = llm_request(self.ctx, self.system, _user(self.inp, self.lang, angle, avoid),
                               schema=variant_schema(channel), model=self.model,
                               temperature=self.temperature, max_tokens=token_budget(budget, self.lang),
-                              name="variant").model_copy(update={"seed": seed})  # fmt: skip
+                              name="variant")
+        request = request.model_copy(update={"seed": seed, "frequency_penalty": FREQUENCY_PENALTY})
         try:
             result = self.ctx.studio.generate_text(request, interface=self.ctx.interface,
                                                    caller=self.ctx.caller or f"workflow:{self.ctx.run_id}",
                                                    key_id=self.ctx.key_id)  # fmt: skip
         except SchemaViolation as exc:  # cut at max_tokens or malformed: regenerated like any failing variant
             log.info("copywriter variant %d: %s", index + 1, exc)
-            return _failed_draft(angle, f"the model's output did not parse: {exc}")
+            failed = _failed_draft(angle, f"the model's output did not parse: {exc}")
+            failed.tokens = request.max_tokens or 0  # it ran to the end of its budget
+            return failed
         draft = polish(result.parsed or {}, channel, self.lang, self.facts, angle, index)
         draft.generation_id, draft.tokens = result.generation_id, result.usage.completion_tokens
         return draft
@@ -485,28 +496,19 @@ class _Writer:
                        post=post).model_dump()  # fmt: skip
 
 
-REWRITE_ALWAYS = ("generated", "length.", "language.")  # broken variants: rewritten in every repair round
-REWRITE_ONCE = ("facts.numbers", "format.hook")  # weaker failures: one more try, then reported
-
-
-REPAIR_TOKEN_SHARE = 0.5  # rewrites may spend at most this share of the first round's output tokens
-
-
-def _to_rewrite(drafts: list[Draft], attempt: int) -> list[int]:
-    """Variants to regenerate, most needed first: broken ones and near-duplicates, then weaker failures
-    (first repair round only)."""
+def _to_rewrite(drafts: list[Draft], attempt: int) -> tuple[list[int], list[int]]:
+    """Variants to regenerate: broken ones and near-duplicates, and (first repair round only) those
+    with weaker failures."""
     failed = [[c.name for c in d.checks if not c.ok] for d in drafts]
     broken = {i for i, names in enumerate(failed) if any(n.startswith(REWRITE_ALWAYS) for n in names)}
     urgent = redo_indices([d.text for d in drafts], broken)
     weaker = [i for i, names in enumerate(failed) if attempt == 1 and i not in urgent
               and any(n.startswith(REWRITE_ONCE) for n in names)]  # fmt: skip
-    return urgent + weaker
+    return urgent, weaker
 
 
 def _score(draft: Draft, others: list[str]) -> int:
     """Fewer is better: the draft's failed checks, plus one when it nearly repeats another variant."""
-    from ..studio.quality.checks import DUPLICATE_SIMILARITY
-
     dup = any(similarity(draft.text, o) > DUPLICATE_SIMILARITY for o in others if o)
     return draft.failed + int(dup) + (10 if not draft.text else 0)
 

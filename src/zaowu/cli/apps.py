@@ -17,6 +17,12 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _echo_checks(checks: list[dict[str, Any]]) -> None:
+    """A result's checks on stderr, one a line: 'check ok   count.variants: 3 of 3 variants'."""
+    for c in checks:
+        click.echo(f"check {'ok  ' if c.get('ok') else 'FAIL'} {c.get('name')}: {c.get('detail', '')}", err=True)
+
+
 def _save_artifacts(studio, artifacts: list[dict[str, Any]], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for art in artifacts:
@@ -87,8 +93,7 @@ def templates_run(state, template_id, variables, language, model, seed, example,
         result = run_template(studio, template_id, values, language=language, model=model, seed=seed,
                               interface="cli", caller=_user())  # fmt: skip
         click.echo(result.text)
-        for check in result.checks:
-            click.echo(f"check {'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}", err=True)
+        _echo_checks([c.model_dump() for c in result.checks])
         return
     _, _, request = prepare_template_run(studio, template_id, values, language=language, model=model, seed=seed)
     chunks = studio.stream(request, interface="cli", caller=_user())
@@ -186,6 +191,7 @@ def _run_app(state, app_id: str, fields: dict[str, Any], out: Path | None, model
         click.echo(result.result["markdown"])
     else:
         _echo_json(result.result)
+    _echo_checks(result.result.get("checks") or [])
     click.echo(f"run {result.run_id} (seed {result.seed})", err=True)
     if out is not None:
         _save_artifacts(studio, result.artifacts, out)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from .text import CJK, similarity, trim_to_boundary
 
 __all__ = ["EMOJI", "EMOJI_MARKERS", "has_emoji", "normalize_hashtags", "extract_hashtags", "format_hashtags",
+           "restyle_hashtags",
            "short_paragraphs", "add_emoji_markers", "is_hook", "Fit", "fit_text", "HASHTAG_MAX_CHARS", "drop_echoes",
            "drop_repeats", "ECHO_SIMILARITY"]  # fmt: skip
 
@@ -74,6 +75,24 @@ def extract_hashtags(text: str) -> tuple[str, list[str]]:
     cleaned = _INLINE_TAG.sub("", text)
     cleaned = re.sub(r"[ \t]+\n", "\n", re.sub(r"[ \t]{2,}", " ", cleaned))
     return cleaned.strip(), normalize_hashtags(tags)
+
+
+def restyle_hashtags(text: str, style: str) -> str:
+    """Inline hashtags in running text rewritten to the platform's form (``#话题#`` on Weibo, ``#tag``
+    elsewhere), each tag once per line."""
+    lines = []
+    for line in (text or "").split("\n"):
+        seen: set[str] = set()
+
+        def one(m: re.Match[str]) -> str:
+            tag = m.group(1)
+            if tag.casefold() in seen:
+                return ""
+            seen.add(tag.casefold())
+            return f"#{tag}#" if style == "weibo" else f"#{tag}"
+
+        lines.append(re.sub(r"[ \t]{2,}", " ", _INLINE_TAG.sub(one, line)).rstrip())
+    return "\n".join(lines)
 
 
 def format_hashtags(tags: Sequence[str], style: str) -> str:

@@ -13,6 +13,8 @@ it::
             text: {zh: 16, en: 60}
       lengths: {title: 20}         # top-level string fields → limit
       hashtags: {path: hashtags, style: tag}   # normalised: no '#', no spaces, no duplicates
+                                   # (no path, for a text output: inline tags rewritten to the style)
+      items: {marker: "第\\s*\\d+\\s*条", count: count}  # a text output's items, each starting with the marker
       paragraphs: body             # short paragraphs, each opened by an emoji marker
       language: true               # the output is in the run's language (default true)
       claims: true                 # absolute/comparative claims not in the variables removed (default true)
@@ -34,12 +36,12 @@ import math
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .checks import Check, check_count, check_distinct, check_language
 from .claims import Claim, describe_claims, scrub_claims
 from .facts import drop_unsupported_numbers, unsupported_numbers
-from .formats import add_emoji_markers, fit_text, normalize_hashtags, short_paragraphs
+from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
 from .text import CJK
 from .variants import aggregate_checks, duplicates_of_others, with_slack
 
@@ -81,8 +83,25 @@ class ListRule(_Strict):
 
 
 class HashtagRule(_Strict):
-    path: str = Field(pattern=_NAME)
+    path: str | None = Field(default=None, pattern=_NAME)  # None: the inline tags of a text output
     style: Literal["tag", "weibo"] = "tag"
+
+
+class TextItems(_Strict):
+    """The items of a plain-text output ("第 1 条 …", "Post 2 …"), found by the marker that starts each."""
+
+    marker: str = Field(min_length=1, max_length=200)
+    count: str | int | None = None
+    distinct: bool = True
+
+    @field_validator("marker")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
 
 class OutputChecks(_Strict):
@@ -90,13 +109,14 @@ class OutputChecks(_Strict):
     lengths: dict[str, Limit] = Field(default_factory=dict)
     hashtags: HashtagRule | None = None
     paragraphs: str | None = Field(default=None, pattern=_NAME)
+    items: TextItems | None = None
     language: bool = True
     claims: bool = True
     numbers: bool = False
 
     @property
     def structural(self) -> bool:
-        return bool(self.lists or self.lengths or self.hashtags or self.paragraphs)
+        return bool(self.lists or self.lengths or (self.hashtags and self.hashtags.path) or self.paragraphs)
 
     @model_validator(mode="after")
     def _unique_lists(self) -> OutputChecks:
@@ -115,7 +135,14 @@ class OutputChecks(_Strict):
             _validate_list(rule, props, variables, f"checks.lists.{i}")
         for name, limit in self.lengths.items():
             _validate_limit(limit, _string(props, name, f"checks.lengths.{name}"), variables, f"checks.lengths.{name}")
-        if self.hashtags:
+        if self.items is not None:
+            if schema is not None:
+                raise ValueError("checks.items: only for a text output (a JSON output uses lists)")
+            if isinstance(self.items.count, str) and getattr(variables.get(self.items.count), "type", None) != "integer":
+                raise ValueError(f"checks.items.count: '{self.items.count}' is not an integer variable")
+        if self.hashtags and self.hashtags.path is None and schema is not None:
+            raise ValueError("checks.hashtags.path: name the array of tags in output_schema")
+        if self.hashtags and self.hashtags.path:
             tags = props.get(self.hashtags.path)
             if not tags or tags.get("type") != "array" or tags.get("items", {}).get("type") != "string":
                 raise ValueError(f"checks.hashtags.path: '{self.hashtags.path}' is not an array of strings in "
@@ -215,7 +242,7 @@ def _char_limit(text: str, cap: Cap) -> int:
     return n
 
 
-def expected_count(rule: ListRule, values: dict[str, Any]) -> int | None:
+def expected_count(rule: ListRule | TextItems, values: dict[str, Any]) -> int | None:
     if isinstance(rule.count, int):
         return rule.count
     if isinstance(rule.count, str) and isinstance(values.get(rule.count), int):
@@ -334,8 +361,12 @@ def polish_output(checks: OutputChecks, output: Any, schema: dict[str, Any] | No
     (near-duplicates, texts that could not be trimmed at a boundary)."""
     run = _Run(checks, language, facts, values)
     if schema is None or not isinstance(output, (dict, str)):
-        output = run.text(output, {}) if isinstance(output, str) else output
-        return output, _summary(run, output, []), {}
+        if not isinstance(output, str):
+            return output, _summary(run, output, []), {}
+        output = run.text(output, {})
+        if checks.hashtags and checks.hashtags.path is None:
+            output = restyle_hashtags(output, checks.hashtags.style)
+        return output, _summary(run, output, _text_items(checks.items, output, values)), {}
     output = run.walk(copy.deepcopy(output), schema)
     props = schema.get("properties", {})
     if isinstance(output, dict):
@@ -401,6 +432,22 @@ def _lists(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> tuple[li
         if broken:
             redo[rule.path] = sorted(broken)
     return out, redo
+
+
+def _text_items(rule: TextItems | None, text: str, values: dict[str, Any]) -> list[Check]:
+    if rule is None:
+        return []
+    marker = re.compile(rf"^[ \t>#*]*(?:{rule.marker})", re.MULTILINE)
+    starts = [m.start() for m in marker.finditer(text)]
+    items = [text[s:e].strip() for s, e in zip(starts, [*starts[1:], len(text)])]
+    items = [marker.sub("", item, count=1).strip() for item in items]
+    out = []
+    expected = expected_count(rule, values)
+    if expected is not None:
+        out.append(check_count("items", len(items), expected))
+    if rule.distinct:
+        out.append(check_distinct("items", items))
+    return out
 
 
 def _summary(run: _Run, output: Any, list_checks: list[Check]) -> list[Check]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -269,6 +270,7 @@ def _zaowu(settings, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "zaowu.cli.main", *env_args, *args], capture_output=True, text=True,
                           timeout=600, env={"ZAOWU_DEFAULT_CHAT_MODEL": settings.default_chat_model,
                                             "PATH": "/usr/bin:/bin", "HOME": str(settings.data_dir),
+                                            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
                                             **({"ZAOWU_N_THREADS": str(TEST_THREADS)} if TEST_THREADS else {})})
 
 

@@ -39,10 +39,17 @@ from ..studio.quality.formats import (
     has_emoji,
     is_hook,
     normalize_hashtags,
-    short_paragraphs,  # fmt: skip
+    short_paragraphs,
 )
 from ..studio.quality.text import similarity
-from ..studio.quality.variants import MAX_REPAIR_ATTEMPTS, aggregate_checks, redo_indices, seed_for, with_slack
+from ..studio.quality.variants import (
+    LOOP_FREQUENCY_PENALTY,
+    MAX_REPAIR_ATTEMPTS,
+    aggregate_checks,
+    redo_indices,
+    seed_for,
+    with_slack,
+)
 from ..studio.steps import llm_request
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
@@ -53,7 +60,6 @@ log = logging.getLogger(__name__)
 PARAGRAPH_MAX = {"zh": 60, "en": 160}  # characters in one paragraph of a Xiaohongshu body
 REWRITE_ALWAYS = ("generated", "length.", "language.")  # broken variants: rewritten in every repair round
 REWRITE_ONCE = ("facts.numbers", "format.hook")  # weaker failures: one more try, then reported
-FREQUENCY_PENALTY = 0.3  # discourages the loops small models fall into ("250 g, 250 g, 250 g …" to max_tokens)
 REPAIR_TOKEN_SHARE = 0.5  # rewrites may spend at most this share of the first round's output tokens (a broken
 # or duplicate variant always gets one rewrite), so checks keep a run within ~1.5x a single generation
 
@@ -462,7 +468,7 @@ class _Writer:
                               schema=variant_schema(channel), model=self.model,
                               temperature=self.temperature, max_tokens=token_budget(budget, self.lang),
                               name="variant")
-        request = request.model_copy(update={"seed": seed, "frequency_penalty": FREQUENCY_PENALTY})
+        request = request.model_copy(update={"seed": seed, "frequency_penalty": LOOP_FREQUENCY_PENALTY})
         try:
             result = self.ctx.studio.generate_text(request, interface=self.ctx.interface,
                                                    caller=self.ctx.caller or f"workflow:{self.ctx.run_id}",

@@ -55,7 +55,7 @@ from ..types import TextRequest
 from .quality import Check
 from .quality.dates import date_line
 from .quality.outputs import OutputChecks, narrow_schema, polish_output
-from .quality.variants import MAX_REPAIR_ATTEMPTS, seed_for
+from .quality.variants import LOOP_FREQUENCY_PENALTY, MAX_REPAIR_ATTEMPTS, seed_for
 
 __all__ = [
     "CATEGORIES", "Template", "TemplateLibrary", "Variable", "RenderedTemplate", "check_bounded_schema",
@@ -508,12 +508,20 @@ def check_template_output(rendered: RenderedTemplate, text: str, parsed: Any) ->
 def run_template(studio: Any, template_id: str, variables: dict[str, Any], *, language: str | None = None,
                  interface: str = "python", caller: str | None = None, key_id: str | None = None,
                  **overrides: Any) -> TemplateResult:  # fmt: skip
-    """Render a template with ``variables``, run it and apply its checks; near-duplicate list items are
-    regenerated in focused follow-up requests (at most ``MAX_REPAIR_ATTEMPTS``). Overrides: model,
-    seed, temperature, max_tokens, top_p."""
+    """Render a template with ``variables``, run it and apply its checks; an output that does not parse
+    is generated once more, near-duplicate list items are regenerated in focused follow-up requests (at
+    most ``MAX_REPAIR_ATTEMPTS``). Overrides: model, seed, temperature, max_tokens, top_p."""
     template, rendered, request = prepare_template_run(studio, template_id, variables, language=language, **overrides)
     who = {"interface": interface, "caller": caller or f"template:{template.id}", "key_id": key_id}
-    result = studio.generate_text(request, **who)
+    try:
+        result = studio.generate_text(request, **who)
+    except SchemaViolation as exc:  # mostly a small model looping to max_tokens: one more try, against loops
+        if request.response_format is None:
+            raise
+        log.info("template %s: %s; trying once more", template.id, exc)
+        result = studio.generate_text(request.model_copy(update={
+            "seed": None if request.seed is None else seed_for(request.seed, 0, 1),
+            "frequency_penalty": request.frequency_penalty or LOOP_FREQUENCY_PENALTY}), **who)  # fmt: skip
     ids = [result.generation_id] if result.generation_id else []
     text, output, checks, redo = check_template_output(rendered, result.text, result.parsed)
     for attempt in range(1, MAX_REPAIR_ATTEMPTS + 1):

@@ -30,7 +30,7 @@ __all__ = ["EMOJI", "EMOJI_MARKERS", "has_emoji", "normalize_hashtags", "extract
 
 EMOJI = re.compile("[\U0001f300-\U0001faff\U0001f000-\U0001f2ff\u2600-\u27bf\u2b50\u2b55\u2b06\u2194-\u21aa"
                    "\u203c\u2049\u3030\u303d\u2122\u2139\u24c2\u3297\u3299]")  # fmt: skip
-EMOJI_MARKERS = ("✨", "🌿", "📌", "💡", "☕", "🎁", "👉", "🫶")  # markers for paragraph starts, in turn
+EMOJI_MARKERS = ("✨", "🌿", "📌", "💡", "🌟", "✅", "👉", "🫶")  # markers for paragraph starts, in turn
 HASHTAG_MAX_CHARS = 20  # a longer tag is a sentence, not a topic
 ECHO_SIMILARITY = 0.5  # a sentence this similar to a line of the prompt's instructions repeats the prompt
 _INLINE_TAG = re.compile(r"#([^#\s，。！？,.!?;；:：、]{1,30})#?")
@@ -80,19 +80,20 @@ def extract_hashtags(text: str) -> tuple[str, list[str]]:
 def restyle_hashtags(text: str, style: str) -> str:
     """Inline hashtags in running text rewritten to the platform's form (``#话题#`` on Weibo, ``#tag``
     elsewhere), each tag once per line."""
-    lines = []
-    for line in (text or "").split("\n"):
-        seen: set[str] = set()
+    return "\n".join(_restyle_line(line, style) for line in (text or "").split("\n"))
 
-        def one(m: re.Match[str]) -> str:
-            tag = m.group(1)
-            if tag.casefold() in seen:
-                return ""
-            seen.add(tag.casefold())
-            return f"#{tag}#" if style == "weibo" else f"#{tag}"
 
-        lines.append(re.sub(r"[ \t]{2,}", " ", _INLINE_TAG.sub(one, line)).rstrip())
-    return "\n".join(lines)
+def _restyle_line(line: str, style: str) -> str:
+    seen: set[str] = set()
+
+    def one(m: re.Match[str]) -> str:
+        tag = m.group(1)
+        if tag.casefold() in seen:
+            return ""
+        seen.add(tag.casefold())
+        return f"#{tag}#" if style == "weibo" else f"#{tag}"
+
+    return re.sub(r"[ \t]{2,}", " ", _INLINE_TAG.sub(one, line)).rstrip()
 
 
 def format_hashtags(tags: Sequence[str], style: str) -> str:

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Sequence
 
 from .checks import DUPLICATE_SIMILARITY, Check, similar_pairs
 
-__all__ = ["MAX_REPAIR_ATTEMPTS", "SCHEMA_SLACK_SHARE", "SCHEMA_SLACK_MIN", "with_slack", "seed_for", "redo_indices",
+__all__ = ["MAX_REPAIR_ATTEMPTS", "LOOP_FREQUENCY_PENALTY", "SCHEMA_SLACK_SHARE", "SCHEMA_SLACK_MIN", "with_slack", "seed_for", "redo_indices",
            "duplicates_of_others", "aggregate_checks"]  # fmt: skip
 
 MAX_REPAIR_ATTEMPTS = 2  # regeneration rounds for failing variants after the first generation
+LOOP_FREQUENCY_PENALTY = 0.3  # frequency_penalty against the loops small models fall into ("250 g, 250 g, …")
 SCHEMA_SLACK_SHARE = 0.25  # the schema lets a text run this share past its limit; code trims it to the limit
 SCHEMA_SLACK_MIN = 8  # ... and at least this many characters, so a short title is not cut by the grammar
 

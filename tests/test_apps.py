@@ -157,6 +157,7 @@ def test_store_kit_builds_a_complete_storefront(studio):
     steps = get_run(studio, run.run_id).steps
     assert [steps[n]["status"] for n in ("plan", "logo", "cards", "copy", "site")] == ["done"] * 5
     assert len(run.generation_ids) >= 5  # brand, logo spec + render, cards, copy
+    assert {"brand.claims", "copy.count.products", "copy.facts.numbers"} <= {c["name"] for c in r["checks"]}
 
 
 def test_app_errors_name_the_field(studio):

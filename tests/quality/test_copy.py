@@ -283,6 +283,30 @@ def test_every_shipped_checks_section_is_valid_and_list_templates_declare_one():
     assert lib.get("translate-zh-en").checks.claims is False
 
 
+def test_store_kit_brand_and_copy_texts_are_cleaned_against_the_idea():
+    from zaowu.apps.store_kit import check_brand, check_copy
+
+    idea = "在杭州做手工陶瓷茶具的小网店，风格温润素雅"
+    plan = {"candidates": [{"name": "最美茶舍", "reason": "好记"}, {"name": "山野陶舍", "reason": "国家级工艺"},
+                           {"name": "温陶", "reason": "素雅"}],
+            "name": "最美茶舍", "tagline": "全网第一的手工茶具", "about": "我们坚持手工制作，保证品质。",
+            "products": [{"name": "青白釉茶杯", "price": 89, "description": "最好用的手工茶杯"}]}  # fmt: skip
+    plan, checks = check_brand(plan, idea, "zh")
+    assert plan["name"] == "山野陶舍"  # a name that is a claim gives way to a plain candidate
+    assert plan["tagline"] == "受欢迎的手工茶具" and plan["about"] == "我们坚持手工制作。"
+    assert plan["products"][0] == {"name": "青白釉茶杯", "price": 89, "description": "很好用的手工茶杯"}
+    assert "removed '国家级'" in next(c for c in checks if c.name == "brand.claims").detail
+    copy = {"products": [{"title": "青白釉手工茶杯 顶级釉料", "points": ["手工拉坯", "第一品牌", "容量 250ml"],
+                          "detail": "售价 89 元，永不褪色。容量 250ml，送礼自用都合适。"}]}  # fmt: skip
+    copy, checks = check_copy(copy, plan, idea, "zh")
+    product = copy["products"][0]
+    assert product["title"] == "青白釉手工茶杯 优质釉料" and product["points"][1] == "受欢迎品牌"
+    assert product["detail"] == "售价 89 元，不易褪色。送礼自用都合适。"  # the plan's price stays, 250ml goes
+    by = {c.name: c for c in checks}
+    assert by["copy.count.products"].ok and not by["copy.facts.numbers"].ok  # "容量 250ml" alone: reported
+    assert "250" in by["copy.facts.numbers"].detail
+
+
 # ---------------------------------------------------------------- with the real model
 
 

@@ -10,6 +10,7 @@ flags, env variables and config-file validation.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -121,6 +122,8 @@ class Settings(BaseSettings):
     job_default_concurrency: int = Field(2, ge=1, description="max running jobs of any other group")
     artifact_retention_days: float | None = Field(None, gt=0, description="delete artifacts after this (default: keep)")
     log_level: str = Field("info", description="debug, info, warning or error")
+    today: date | None = Field(None, description="today's date as prompts and date checks see it, e.g. 2026-09-01 "
+                                                 "(default: the system date; fixed for tests and reproducible runs)")
 
     @classmethod
     def settings_customise_sources(

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from ..apps.base import get_app, list_apps, resume_app, run_app
 from ..errors import InvalidRequest, NotFound, ZaowuError
 from ..studio.keys import Principal
-from ..studio.templates import CATEGORIES, prepare_template_run, run_template
+from ..studio.templates import CATEGORIES, check_template_output, prepare_template_run, run_template
 from ..studio.workflows import check_scopes, get_run, list_runs, load_workflow, resume_workflow, run_workflow
 from .disconnect import until_disconnected
 from .auth import caller_name, scope
@@ -110,8 +110,10 @@ async def run_template_route(request: Request, template_id: str, body: TemplateR
                 item = await chunks.next()
             if stream.violation is not None:
                 raise stream.violation
-            output = stream.parsed if rendered.response_format else None
-            yield _sse({"done": True, "generation_id": stream.generation_id, "output": output})
+            # the deltas were the model's raw text; the checks (no regeneration) give the final one
+            text, output, checks, _ = check_template_output(rendered, stream.text, stream.parsed)
+            yield _sse({"done": True, "generation_id": stream.generation_id, "output": output, "text": text,
+                        "checks": [c.model_dump() for c in checks]})
         except ZaowuError as exc:  # failed after the response started: report in-band
             yield _sse(exc.to_openai())
         finally:

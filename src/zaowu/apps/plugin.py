@@ -12,9 +12,9 @@ from ..studio.jobs import JobContext, JobKind
 from ..studio.workflows import get_run, load_workflow, resume_workflow, run_workflow
 from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
-from .copywriter import Copywriter
+from .copywriter import Copywriter, WriteVariants
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
-from .store_kit import Brand, BuildSite, ProductCards, StoreKit, StoreTheme
+from .store_kit import Brand, BuildSite, CopyTexts, ProductCards, StoreKit, StoreTheme
 
 
 class AppJob(BaseModel):
@@ -72,8 +72,8 @@ def register_apps(register):
 
 @hookimpl
 def register_workflow_steps(register):
-    for step in (BusinessPlanFiles, BusinessPlanReview, RepairPlan, ComposePlan, VerifyFile, Brand, ProductCards, BuildSite,
-                 StoreTheme):
+    for step in (BusinessPlanFiles, BusinessPlanReview, RepairPlan, ComposePlan, VerifyFile, Brand, CopyTexts,
+                 ProductCards, BuildSite, StoreTheme, WriteVariants):
         register(step)
 
 

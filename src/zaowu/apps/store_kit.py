@@ -11,6 +11,11 @@ whatever image model the user set as default); the site is built by storefront.p
 The theme (business category, palette, fonts) is decided once from the shop idea by
 code and shared by the logo, every product card and the site, so they look like one
 brand (no croissant on a fashion shop's cards).
+
+The brand plan and the product copy pass through code before anything uses them: texts get
+slack in the schema and are trimmed to their limits at a boundary, claims the shop idea does not
+make (最/第一/保证, "best") are removed, numbers in the copy that neither the idea nor the plan
+states are removed or reported, and the result reports these ``checks``.
 """
 
 from __future__ import annotations
@@ -19,33 +24,46 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..studio.quality import Check, check_count, check_distinct, check_language, scrub_claims
+from ..studio.quality.claims import Claim, describe_claims, find_claims
+from ..studio.quality.facts import drop_unsupported_numbers
+from ..studio.quality.formats import fit_text
+from ..studio.quality.variants import with_slack
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
 from .base import LANGUAGE_FIELD, App, AppInput, input_field, token_budget
 from .storefront import Product, Storefront, build_files, build_preview, build_zip
 
+# character limits of the brand plan's and the product copy's texts; the schema gives the model slack
+# past them (with_slack) and code trims each text here at a sentence, clause or word boundary
+BRAND_LIMITS = {"name": 16, "reason": 60, "tagline": 30, "about": 160, "product_name": 24, "description": 80}
+COPY_LIMITS = {"zh": {"title": 30, "point": 24, "detail": 160}, "en": {"title": 110, "point": 60, "detail": 320}}
+
 
 def _s(max_len: int, min_len: int = 1) -> dict[str, Any]:
-    return {"type": "string", "minLength": min_len, "maxLength": max_len}
+    return {"type": "string", "minLength": min_len, "maxLength": with_slack(max_len)}
 
 
 def brand_schema(products: int) -> dict[str, Any]:
-    product = {"type": "object", "properties": {"name": _s(24), "price": {"type": "number", "minimum": 0},
-                                                "description": _s(80)},
+    lim = BRAND_LIMITS
+    product = {"type": "object", "properties": {"name": _s(lim["product_name"]), "price": {"type": "number", "minimum": 0},
+                                                "description": _s(lim["description"])},
                "required": ["name", "price", "description"]}  # fmt: skip
-    candidate = {"type": "object", "properties": {"name": _s(16), "reason": _s(60)}, "required": ["name", "reason"]}
+    candidate = {"type": "object", "properties": {"name": _s(lim["name"]), "reason": _s(lim["reason"])},
+                 "required": ["name", "reason"]}  # fmt: skip
     return {"type": "object", "properties": {
         "candidates": {"type": "array", "minItems": 3, "maxItems": 3, "items": candidate},
-        "name": _s(16), "tagline": _s(30), "about": _s(160),
+        "name": _s(lim["name"]), "tagline": _s(lim["tagline"]), "about": _s(lim["about"]),
         "products": {"type": "array", "minItems": products, "maxItems": products, "items": product},
     }, "required": ["candidates", "name", "tagline", "about", "products"]}  # fmt: skip
 
 
 def copy_schema(products: int, lang: str) -> dict[str, Any]:
+    lim = COPY_LIMITS[lang]
     item = {"type": "object", "properties": {
-        "title": _s(30 if lang == "zh" else 110, 4),
-        "points": {"type": "array", "minItems": 3, "maxItems": 3, "items": _s(24 if lang == "zh" else 60)},
-        "detail": _s(160 if lang == "zh" else 320, 10)}, "required": ["title", "points", "detail"]}  # fmt: skip
+        "title": _s(lim["title"], 4),
+        "points": {"type": "array", "minItems": 3, "maxItems": 3, "items": _s(lim["point"])},
+        "detail": _s(lim["detail"], 10)}, "required": ["title", "points", "detail"]}  # fmt: skip
     return {"type": "object", "properties": {"products": {"type": "array", "minItems": products, "maxItems": products,
                                                           "items": item}}, "required": ["products"]}  # fmt: skip
 
@@ -93,6 +111,7 @@ class StoreKitResult(BaseModel):
     products: list[KitProduct]
     site_zip: ArtifactRef
     preview: ArtifactRef
+    checks: list[Check] = Field(default_factory=list)
 
 
 class StoreTheme(Step):
@@ -214,20 +233,25 @@ class StoreKit(App):
                 "theme": {"step": "storekit.theme", "with": {"idea": input.idea}},
                 "plan": {"step": "text.structured", "with": {
                     "system": _BRAND[lang], "prompt": input.idea, "json_schema": brand_schema(n),
-                    "max_tokens": token_budget(450 + 120 * n, lang), "temperature": 0.7}},
-                "brand": {"step": "storekit.brand", "with": {"plan": "${plan.output}"}},
+                    "max_tokens": token_budget(450 + 120 * n, lang), "temperature": 0.7, "dated": True}},
+                "brand": {"step": "storekit.brand", "with": {"plan": "${plan.output}", "idea": input.idea,
+                                                             "language": lang}},
                 "logo": {"step": "image.design", "with": {"prompt": logo_prompt, "kind": "logo", "size": "512x512",
                                                           "theme": "${theme.theme}"}},
                 "cards": {"step": "storekit.cards", "with": {"store": "${brand.name}", "products": "${brand.products}",
                                                              "language": lang, "theme": "${theme.theme}"}},
                 "copy": {"step": "text.structured", "with": {
                     "system": _COPY[lang], "prompt": copy_prompt, "json_schema": copy_schema(n, lang),
-                    "max_tokens": token_budget((270 if lang == "zh" else 620) * n, lang), "temperature": 0.7}},
-                "site": {"step": "storekit.site", "with": {"brand": "${plan.output}", "texts": "${copy.output}",
+                    "max_tokens": token_budget((270 if lang == "zh" else 620) * n, lang), "temperature": 0.7,
+                    "dated": True}},
+                "checked": {"step": "storekit.copy", "with": {"texts": "${copy.output}", "plan": "${brand.plan}",
+                                                              "idea": input.idea, "language": lang}},
+                "site": {"step": "storekit.site", "with": {"brand": "${brand.plan}", "texts": "${checked.texts}",
                                                            "logo": "${logo.images}", "cards": "${cards.cards}",
                                                            "language": lang, "theme": "${theme.theme}"}},
             },
-            "outputs": {"brand": "${plan.output}", "copy": "${copy.output}", "logo": "${logo.images}",
+            "outputs": {"brand": "${brand.plan}", "copy": "${checked.texts}", "logo": "${logo.images}",
+                        "checks": {"brand": "${brand.checks}", "copy": "${checked.checks}"},
                         "cards": "${cards.cards}", "site_zip": "${site.site_zip}", "preview": "${site.preview}"},
         })  # fmt: skip
 
@@ -243,24 +267,135 @@ class StoreKit(App):
         return StoreKitResult(language=input.language or detect_language(input.idea), name=brand["name"],
                               candidates=brand.get("candidates", []), tagline=brand.get("tagline", ""),
                               about=brand.get("about", ""), logo=(out.get("logo") or [None])[0], products=products,
-                              site_zip=out["site_zip"], preview=out["preview"])  # fmt: skip
+                              site_zip=out["site_zip"], preview=out["preview"],
+                              checks=[*(out.get("checks") or {}).get("brand", []),
+                                      *(out.get("checks") or {}).get("copy", [])])  # fmt: skip
 
 
 class Brand(Step):
-    """Expose the brand plan's fields as typed outputs for the next steps to connect to."""
+    """The brand plan made safe to use: claims the idea does not make removed, texts trimmed to their
+    limits at a boundary; its fields exposed as typed outputs for the next steps to connect to."""
 
     id = "storekit.brand"
-    title = "Brand fields"
+    title = "Brand fields, checked"
+    version = 2
 
     class Inputs(BaseModel):
         plan: dict[str, Any]
+        idea: str = ""
+        language: Literal["zh", "en"] = "zh"
 
     class Outputs(BaseModel):
         name: str
         tagline: str
         products: list[dict[str, Any]]
+        plan: dict[str, Any]
+        checks: list[Check] = Field(default_factory=list)
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
-        plan = inputs.plan
+        plan, checks = check_brand(inputs.plan, inputs.idea, inputs.language)
         return self.Outputs(name=plan.get("name") or "Shop", tagline=plan.get("tagline") or "",
-                            products=plan.get("products") or [])  # fmt: skip
+                            products=plan.get("products") or [], plan=plan, checks=checks)  # fmt: skip
+
+
+class CopyTexts(Step):
+    """The product copy made safe to use: claims and numbers that neither the idea nor the brand plan
+    states removed (or reported), titles, points and details trimmed to their limits at a boundary."""
+
+    id = "storekit.copy"
+    title = "Product copy, checked"
+
+    class Inputs(BaseModel):
+        texts: dict[str, Any]  # the copy step's output
+        plan: dict[str, Any]
+        idea: str = ""
+        language: Literal["zh", "en"]
+
+    class Outputs(BaseModel):
+        texts: dict[str, Any]
+        checks: list[Check] = Field(default_factory=list)
+
+    def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
+        texts, checks = check_copy(inputs.texts, inputs.plan, inputs.idea, inputs.language)
+        return self.Outputs(texts=texts, checks=checks)
+
+
+class _Texts:
+    """Cleans the texts of one plan or copy and collects what it changed and found."""
+
+    def __init__(self, facts: str, numbers: bool):
+        self.facts, self.numbers = facts, numbers
+        self.claims: list[Claim] = []
+        self.removed: list[str] = []
+        self.left: list[str] = []
+        self.lengths: list[str] = []  # texts that could not be trimmed at a boundary
+
+    def __call__(self, value: Any, limit: int, where: str) -> str:
+        text = str(value or "").strip()
+        cleaned, found = scrub_claims(text, self.facts)
+        if cleaned or not text:
+            text, self.claims = cleaned, self.claims + found
+        if self.numbers:
+            fix = drop_unsupported_numbers(text, self.facts)
+            text, self.removed, self.left = fix.text, self.removed + fix.removed, self.left + fix.left
+        fit = fit_text(text, limit)
+        if not fit.boundary:
+            self.lengths.append(f"{where}: {fit.describe(limit, len(text))}")
+        return fit.text
+
+    def checks(self, prefix: str) -> list[Check]:
+        out = [Check(name=f"{prefix}.length", ok=not self.lengths,
+                     detail="; ".join(self.lengths) or "every text within its limit, ending at a boundary"),
+               Check(name=f"{prefix}.claims", ok=True, detail=describe_claims(self.claims) or "none found")]  # fmt: skip
+        if self.numbers:
+            parts = [f"removed {self.removed}" if self.removed else "", f"not in the facts: {self.left}" if self.left else ""]
+            out.append(Check(name=f"{prefix}.facts.numbers", ok=not self.left,
+                             detail="; ".join(p for p in parts if p) or "none invented"))  # fmt: skip
+        return out
+
+
+def check_brand(plan: dict[str, Any], idea: str, language: str) -> tuple[dict[str, Any], list[Check]]:
+    """The brand plan with its texts cleaned (the plan invents products and prices by design, so only
+    claims are removed, not numbers), and its checks."""
+    lim, clean = BRAND_LIMITS, _Texts(idea, numbers=False)
+    plan = dict(plan)
+    plain = [c.get("name") for c in plan.get("candidates") or [] if c.get("name") and not find_claims(c["name"], idea)]
+    if find_claims(str(plan.get("name") or ""), idea) and plain:  # a name that is a claim: a plain candidate instead
+        plan["name"] = plain[0]
+    candidates = [{"name": clean(c.get("name"), lim["name"], f"candidate {i + 1}"),
+                   "reason": clean(c.get("reason"), lim["reason"], f"candidate {i + 1}")}
+                  for i, c in enumerate(plan.get("candidates") or [])]  # fmt: skip
+    plan["candidates"] = candidates
+    for key in ("name", "tagline", "about"):
+        plan[key] = clean(plan.get(key), lim[key], key)
+    plan["products"] = [{**p, "name": clean(p.get("name"), lim["product_name"], f"product {i + 1}"),
+                         "description": clean(p.get("description"), lim["description"], f"product {i + 1}")}
+                        for i, p in enumerate(plan.get("products") or [])]  # fmt: skip
+    texts = [plan.get("tagline", ""), plan.get("about", ""), *(p["description"] for p in plan["products"])]
+    checks = [check_distinct("names", [c["name"] for c in candidates]),
+              check_language("texts", "\n".join(texts), language, allow=idea), *clean.checks("brand")]  # fmt: skip
+    checks[0].name, checks[1].name = "brand.distinct.names", "brand.language"
+    return plan, checks
+
+
+def check_copy(copy: dict[str, Any], plan: dict[str, Any], idea: str, language: str) -> tuple[dict[str, Any],
+                                                                                                list[Check]]:  # fmt: skip
+    """The product copy with its texts cleaned against the idea and the brand plan, and its checks."""
+    import json
+
+    lim = COPY_LIMITS[language]
+    facts = "\n".join([idea, json.dumps(plan.get("products") or [], ensure_ascii=False)])
+    clean = _Texts(facts, numbers=True)
+    products = []
+    for i, p in enumerate(copy.get("products") or []):
+        where = f"product {i + 1}"
+        products.append({"title": clean(p.get("title"), lim["title"], where),
+                         "points": [clean(x, lim["point"], where) for x in p.get("points") or []],
+                         "detail": clean(p.get("detail"), lim["detail"], where)})  # fmt: skip
+    texts = [f"{p['title']}\n{p['detail']}" for p in products]
+    checks = [check_count("products", len(products), len(plan.get("products") or [])),
+              check_distinct("titles", [p["title"] for p in products]),
+              check_language("texts", "\n".join(texts), language, allow=facts), *clean.checks("copy")]  # fmt: skip
+    for c, name in zip(checks, ("copy.count.products", "copy.distinct.titles", "copy.language")):
+        c.name = name
+    return {**copy, "products": products}, checks

@@ -17,6 +17,12 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _echo_checks(checks: list[dict[str, Any]]) -> None:
+    """A result's checks on stderr, one a line: 'check ok   count.variants: 3 of 3 variants'."""
+    for c in checks:
+        click.echo(f"check {'ok  ' if c.get('ok') else 'FAIL'} {c.get('name')}: {c.get('detail', '')}", err=True)
+
+
 def _save_artifacts(studio, artifacts: list[dict[str, Any]], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for art in artifacts:
@@ -70,10 +76,11 @@ def _parse_var(raw: str) -> tuple[str, Any]:
 @click.option("-m", "--model")
 @click.option("--seed", type=int)
 @click.option("--example", type=int, help="run the template's example N (0-based) instead of -v values")
+@click.option("--stream", is_flag=True, help="print the model's raw output as it comes (the checks do not run)")
 @click.pass_obj
-def templates_run(state, template_id, variables, language, model, seed, example) -> None:
-    """Run a template; the output (text or JSON) goes to stdout."""
-    from ..studio.templates import prepare_template_run
+def templates_run(state, template_id, variables, language, model, seed, example, stream) -> None:
+    """Run a template; the output (text or JSON) goes to stdout, its checks to stderr."""
+    from ..studio.templates import prepare_template_run, run_template
 
     studio = state.studio()
     values = dict(_parse_var(v) for v in variables)
@@ -82,17 +89,22 @@ def templates_run(state, template_id, variables, language, model, seed, example)
         if not 0 <= example < len(examples):
             raise click.BadParameter(f"the template has {len(examples)} examples", param_hint="--example")
         values = {**examples[example], **values}
-    template, rendered, request = prepare_template_run(studio, template_id, values, language=language, model=model,
-                                                       seed=seed)  # fmt: skip
-    stream = studio.stream(request, interface="cli", caller=_user())
+    if not stream:
+        result = run_template(studio, template_id, values, language=language, model=model, seed=seed,
+                              interface="cli", caller=_user())  # fmt: skip
+        click.echo(result.text)
+        _echo_checks([c.model_dump() for c in result.checks])
+        return
+    _, _, request = prepare_template_run(studio, template_id, values, language=language, model=model, seed=seed)
+    chunks = studio.stream(request, interface="cli", caller=_user())
     try:
-        for chunk in stream:
+        for chunk in chunks:
             click.echo(chunk.text, nl=False)
     finally:
-        stream.close()
+        chunks.close()
     click.echo()
-    if stream.violation is not None:
-        raise stream.violation
+    if chunks.violation is not None:
+        raise chunks.violation
 
 
 # ---------------------------------------------------------------- apps
@@ -179,6 +191,7 @@ def _run_app(state, app_id: str, fields: dict[str, Any], out: Path | None, model
         click.echo(result.result["markdown"])
     else:
         _echo_json(result.result)
+    _echo_checks(result.result.get("checks") or [])
     click.echo(f"run {result.run_id} (seed {result.seed})", err=True)
     if out is not None:
         _save_artifacts(studio, result.artifacts, out)

@@ -137,6 +137,11 @@ class TextStream(Iterator[TextChunk]):
         """The JSON value of a finished structured-output stream (None for plain text)."""
         return self._run.parsed
 
+    @property
+    def text(self) -> str:
+        """The text generated so far."""
+        return self._run.text
+
 
 class Studio:
     def __init__(self, settings: Settings | None = None, *, pm=None):

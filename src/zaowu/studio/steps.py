@@ -55,15 +55,18 @@ class TemplateStep(Step):
         output: Any = None
         language: str
         generation_id: str | None = None
+        checks: list[dict[str, Any]] = Field(default_factory=list)
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
         ctx.progress(0.0, f"template {inputs.template}")
         result = run_template(ctx.studio, inputs.template, inputs.variables, language=inputs.language,
                               model=inputs.model or ctx.model, seed=ctx.seed, temperature=inputs.temperature,
                               max_tokens=fit_max_tokens(ctx, inputs.model, inputs.max_tokens), **_who(ctx))  # fmt: skip
-        ctx.generation(result.generation_id)
+        for generation_id in result.generation_ids or [result.generation_id]:
+            ctx.generation(generation_id)
         return self.Outputs(text=result.text, output=result.output, language=result.language,
-                            generation_id=result.generation_id)  # fmt: skip
+                            generation_id=result.generation_id,
+                            checks=[c.model_dump() for c in result.checks])  # fmt: skip
 
 
 def fit_max_tokens(ctx: StepContext, model: str | None, max_tokens: int | None) -> int | None:
@@ -77,8 +80,15 @@ def fit_max_tokens(ctx: StepContext, model: str | None, max_tokens: int | None) 
 
 def llm_request(ctx: StepContext, system: str, prompt: str, *, schema: dict[str, Any] | None = None,
                 model: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
-                name: str = "output") -> TextRequest:  # fmt: skip
-    """A chat request with the node's seed and the run's model (for steps and apps)."""
+                name: str = "output", dated: bool = False) -> TextRequest:  # fmt: skip
+    """A chat request with the node's seed and the run's model (for steps and apps); ``dated`` ends the
+    system prompt with today's date (the ``today`` setting, else the system date) in its language."""
+    if dated:
+        from .quality.dates import date_line
+        from .templates import detect_language
+
+        day = getattr(ctx.studio.settings, "today", None)
+        system = f"{system}\n\n{date_line(detect_language(system or prompt), day)}".strip()
     messages = [{"role": "system", "content": system}] if system else []
     messages.append({"role": "user", "content": prompt})
     response_format = {"type": "json_schema", "json_schema": {"name": name, "schema": schema}} if schema else None
@@ -95,6 +105,7 @@ class StructuredStep(Step):
         system: str = ""
         prompt: str = Field(min_length=1)
         json_schema: dict[str, Any]
+        dated: bool = False  # the system prompt ends with today's date
 
     class Outputs(BaseModel):
         output: Any
@@ -103,7 +114,8 @@ class StructuredStep(Step):
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
         request = llm_request(ctx, inputs.system, inputs.prompt, schema=inputs.json_schema, model=inputs.model,
-                              temperature=inputs.temperature, max_tokens=inputs.max_tokens)  # fmt: skip
+                              temperature=inputs.temperature, max_tokens=inputs.max_tokens,
+                              dated=inputs.dated)  # fmt: skip
         result = ctx.studio.generate_text(request, **_who(ctx))
         ctx.generation(result.generation_id)
         return self.Outputs(output=result.parsed, text=result.text, generation_id=result.generation_id)

@@ -22,6 +22,14 @@ A template is one YAML file (shipped ones in ``zaowu/studio/templates/``, a user
     output_schema: {...}            # optional: JSON output, decoded under this schema
     examples: [{brand: …}]          # example variables (at least one); tests run them
     sampling: {temperature: 0.7, max_tokens: 600}
+    checks:                         # optional: what must hold after generation (see quality/outputs.py)
+      lists: [{path: slogans, text: [text], count: count, lengths: {text: {zh: 16, en: 60}}}]
+
+Every system prompt ends with today's date (the ``today`` setting, else the system date). After
+generation, ``run_template`` applies the checks: claims not in the variables are removed (on by
+default), the output's language is checked (on by default), lists hold the requested count and
+differ (near-duplicates are regenerated in a focused follow-up request), texts are trimmed to their
+limits at a boundary; the result reports ``checks``.
 
 ``user`` is a sandboxed Jinja template (strict: a misspelt variable is an error).
 Output schemas must bound every string (maxLength or enum) and every array (maxItems):
@@ -36,13 +44,18 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import InvalidRequest, NotFound, ZaowuError
+from ..errors import InvalidRequest, NotFound, SchemaViolation, ZaowuError
 from ..types import TextRequest
+from .quality import Check
+from .quality.dates import date_line
+from .quality.outputs import OutputChecks, narrow_schema, polish_output
+from .quality.variants import LOOP_FREQUENCY_PENALTY, MAX_REPAIR_ATTEMPTS, seed_for
 
 __all__ = [
     "CATEGORIES", "Template", "TemplateLibrary", "Variable", "RenderedTemplate", "check_bounded_schema",
@@ -96,7 +109,7 @@ class Variable(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Variable":
+    def _consistent(self) -> Variable:
         if self.type == "enum" and not self.choices:
             raise ValueError("an enum variable needs 'choices'")
         if self.type != "enum" and self.choices:
@@ -171,10 +184,11 @@ class Template(_Strict):
     output_schema: dict[str, Any] | None = None
     examples: list[dict[str, Any]] = Field(min_length=1)
     sampling: Sampling = Field(default_factory=Sampling)
+    checks: OutputChecks = Field(default_factory=OutputChecks)
     source: str | None = Field(default=None, exclude=True)  # the file it came from
 
     @model_validator(mode="after")
-    def _check(self) -> "Template":
+    def _check(self) -> Template:
         for lang in LANGUAGES:
             if lang not in self.prompt:
                 raise ValueError(f"prompt.{lang} is missing: templates are bilingual (zh and en)")
@@ -183,6 +197,7 @@ class Template(_Strict):
             raise ValueError(f"variables: duplicate names in {names}")
         if self.output_schema is not None:
             check_bounded_schema(self.output_schema, "output_schema")
+        self.checks.validate_against(self.output_schema, {v.name: v for v in self.variables})
         for i, example in enumerate(self.examples):
             try:
                 self.validate_variables(example)
@@ -224,11 +239,14 @@ class Template(_Strict):
         return filled
 
     # -- prompts ---------------------------------------------------------------
-    def system_prompt(self, language: str) -> str:
+    def system_prompt(self, language: str, today: date | None = None) -> str:
+        """The role-structured system prompt, ending with today's date (``today``, else the system date)."""
         side = self.prompt[language]  # type: ignore[index]
-        heads = ("角色", "任务", "要求", "输出格式") if language == "zh" else ("Role", "Task", "Requirements", "Output")
+        heads = ("角色", "任务", "要求", "输出格式", "日期") if language == "zh" else \
+            ("Role", "Task", "Requirements", "Output", "Date")  # fmt: skip
         reqs = "\n".join(f"{i}. {r}" for i, r in enumerate(side.requirements, 1))
-        return f"# {heads[0]}\n{side.role}\n\n# {heads[1]}\n{side.task}\n\n# {heads[2]}\n{reqs}\n\n# {heads[3]}\n{side.output}"
+        return (f"# {heads[0]}\n{side.role}\n\n# {heads[1]}\n{side.task}\n\n# {heads[2]}\n{reqs}\n\n"
+                f"# {heads[3]}\n{side.output}\n\n# {heads[4]}\n{date_line(language, today)}")  # fmt: skip
 
     def user_prompt(self, language: str, variables: dict[str, Any]) -> str:
         import jinja2
@@ -244,18 +262,27 @@ class Template(_Strict):
             raise InvalidRequest(f"Template '{self.id}' prompt.{language}.user cannot render: {exc}",
                                  param=f"prompt.{language}.user") from None  # fmt: skip
 
-    def render(self, variables: dict[str, Any], language: str | None = None) -> "RenderedTemplate":
+    def request_schema(self, values: dict[str, Any], language: str) -> dict[str, Any] | None:
+        """The schema the model decodes under: the output schema narrowed by the checks (the requested
+        count of each checked list, slack past each checked text's limit)."""
+        if self.output_schema is None:
+            return None
+        return narrow_schema(self.checks, self.output_schema, language, values)
+
+    def render(self, variables: dict[str, Any], language: str | None = None,
+               today: date | None = None) -> RenderedTemplate:  # fmt: skip
         """Validate the variables and build the chat request (language auto-detected if not given)."""
         values = self.validate_variables(variables)
         if language is not None and language not in LANGUAGES:
             raise InvalidRequest(f"language must be one of {', '.join(LANGUAGES)} (or omitted to detect it).",
                                  param="language")  # fmt: skip
         lang = language or detect_language(variables)  # what the user wrote, not the defaults
-        messages = [{"role": "system", "content": self.system_prompt(lang)},
+        messages = [{"role": "system", "content": self.system_prompt(lang, today)},
                     {"role": "user", "content": self.user_prompt(lang, values)}]  # fmt: skip
         response_format = None
         if self.output_schema is not None:
-            response_format = {"type": "json_schema", "json_schema": {"name": self.id, "schema": self.output_schema}}
+            schema = self.request_schema(values, lang)
+            response_format = {"type": "json_schema", "json_schema": {"name": self.id, "schema": schema}}
         return RenderedTemplate(self, lang, values, messages, response_format)
 
     def summary(self) -> dict[str, Any]:
@@ -268,7 +295,8 @@ class Template(_Strict):
     def detail(self) -> dict[str, Any]:
         return {**self.summary(), "output_schema": self.output_schema, "examples": self.examples,
                 "prompt": {k: v.model_dump() for k, v in self.prompt.items()},
-                "sampling": self.sampling.model_dump(exclude_none=True)}  # fmt: skip
+                "sampling": self.sampling.model_dump(exclude_none=True),
+                "checks": self.checks.model_dump(exclude_defaults=True)}  # fmt: skip
 
 
 @dataclass
@@ -352,7 +380,7 @@ class TemplateLibrary:
     problems: list[TemplateProblem] = field(default_factory=list)
 
     @classmethod
-    def for_data_dir(cls, data_dir: Path | str) -> "TemplateLibrary":
+    def for_data_dir(cls, data_dir: Path | str) -> TemplateLibrary:
         return cls([BUILTIN_DIR, Path(data_dir) / "templates"])
 
     def _files(self) -> list[Path]:
@@ -436,17 +464,20 @@ class TemplateResult:
     generation_id: str | None
     text: str
     output: Any  # the parsed JSON when the template has an output schema
+    checks: list[Check] = field(default_factory=list)
+    generation_ids: list[str] = field(default_factory=list)  # the first generation and any focused repairs
 
     def to_dict(self) -> dict[str, Any]:
         return {"template": self.template, "language": self.language, "model": self.model, "seed": self.seed,
-                "generation_id": self.generation_id, "text": self.text, "output": self.output}  # fmt: skip
+                "generation_id": self.generation_id, "text": self.text, "output": self.output,
+                "checks": [c.model_dump() for c in self.checks], "generation_ids": self.generation_ids}  # fmt: skip
 
 
 def prepare_template_run(studio: Any, template_id: str, variables: dict[str, Any], *, language: str | None = None,
                          **overrides: Any) -> tuple[Template, RenderedTemplate, TextRequest]:  # fmt: skip
     """Look up, validate and render: everything that can fail on bad input fails here."""
     template = studio.templates.get(template_id)
-    rendered = template.render(variables, language)
+    rendered = template.render(variables, language, today=_today_setting(studio))
     budget = template.sampling.max_tokens
     if overrides.get("max_tokens") is None and budget:  # the template's own budget is cut to the model's context
         context = studio.text_context(overrides.get("model"))
@@ -455,12 +486,86 @@ def prepare_template_run(studio: Any, template_id: str, variables: dict[str, Any
     return template, rendered, rendered.request(**overrides)
 
 
+def _today_setting(studio: Any) -> date | None:
+    return getattr(getattr(studio, "settings", None), "today", None)
+
+
+def _facts(values: dict[str, Any]) -> str:
+    """What the user stated: every variable's value, as text claims and numbers are checked against."""
+    return "\n".join(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v for v in values.values())
+
+
+def check_template_output(rendered: RenderedTemplate, text: str, parsed: Any) -> tuple[str, Any, list[Check],
+                                                                                      dict[str, list[int]]]:  # fmt: skip
+    """Apply the template's checks to one generation: (text, output, checks, list items to regenerate)."""
+    template = rendered.template
+    schema = template.output_schema
+    if schema is not None and parsed is None:
+        return text, parsed, [Check(name="generated", ok=False, detail="no JSON output to check")], {}
+    subject = parsed if schema is not None else text
+    output, checks, redo = polish_output(template.checks, subject, schema, language=rendered.language,
+                                         facts=_facts(rendered.variables), values=rendered.variables)  # fmt: skip
+    if schema is None:
+        return output, None, checks, redo
+    return json.dumps(output, ensure_ascii=False), output, checks, redo
+
+
 def run_template(studio: Any, template_id: str, variables: dict[str, Any], *, language: str | None = None,
                  interface: str = "python", caller: str | None = None, key_id: str | None = None,
                  **overrides: Any) -> TemplateResult:  # fmt: skip
-    """Render a template with ``variables`` and run it; overrides: model, seed, temperature, max_tokens, top_p."""
+    """Render a template with ``variables``, run it and apply its checks; an output that does not parse
+    is generated once more, near-duplicate list items are regenerated in focused follow-up requests (at
+    most ``MAX_REPAIR_ATTEMPTS``). Overrides: model, seed, temperature, max_tokens, top_p."""
     template, rendered, request = prepare_template_run(studio, template_id, variables, language=language, **overrides)
-    result = studio.generate_text(request, interface=interface, caller=caller or f"template:{template.id}",
-                                  key_id=key_id)  # fmt: skip
-    return TemplateResult(template.id, rendered.language, result.model, result.seed, result.generation_id,
-                          result.text, result.parsed)  # fmt: skip
+    who = {"interface": interface, "caller": caller or f"template:{template.id}", "key_id": key_id}
+    try:
+        result = studio.generate_text(request, **who)
+    except SchemaViolation as exc:  # mostly a small model looping to max_tokens: one more try, against loops
+        if request.response_format is None:
+            raise
+        log.info("template %s: %s; trying once more", template.id, exc)
+        result = studio.generate_text(request.model_copy(update={
+            "seed": None if request.seed is None else seed_for(request.seed, 0, 1),
+            "frequency_penalty": request.frequency_penalty or LOOP_FREQUENCY_PENALTY}), **who)  # fmt: skip
+    ids = [result.generation_id] if result.generation_id else []
+    text, output, checks, redo = check_template_output(rendered, result.text, result.parsed)
+    for attempt in range(1, MAX_REPAIR_ATTEMPTS + 1):
+        if not redo:
+            break
+        for path, indices in redo.items():
+            ids += _regenerate_items(studio, rendered, request, output, path, indices, attempt, result.seed, who)
+        text, output, checks, redo = check_template_output(rendered, json.dumps(output, ensure_ascii=False), output)
+    return TemplateResult(template.id, rendered.language, result.model, result.seed, result.generation_id, text,
+                          output, checks, ids)  # fmt: skip
+
+
+def _regenerate_items(studio: Any, rendered: RenderedTemplate, request: TextRequest, output: dict[str, Any],
+                      path: str, indices: list[int], attempt: int, seed: int | None,
+                      who: dict[str, Any]) -> list[str]:  # fmt: skip
+    """Ask for ``len(indices)`` new items of the list ``path``, unlike the ones kept, and put them in place."""
+    template, lang = rendered.template, rendered.language
+    rule = next(r for r in template.checks.lists if r.path == path)
+    items = output[path]
+    kept = [items[i] for i in range(len(items)) if i not in indices]
+    shown = [x if isinstance(x, str) else " / ".join(str(x.get(f) or "") for f in rule.text) for x in kept]
+    k = len(indices)
+    ask = ("\n\n已经写好的（新写的要和它们明显不同）：\n" + "\n".join(f"- {x}" for x in shown) + f"\n请再写 {k} 条。"
+           if lang == "zh" else "\n\nAlready written (make the new ones clearly different):\n" +
+           "\n".join(f"- {x}" for x in shown) + f"\nWrite {k} new one{'s' if k > 1 else ''}.")  # fmt: skip
+    schema = template.request_schema(rendered.variables, lang) or {}
+    array = {**schema["properties"][path], "minItems": k, "maxItems": k}
+    sub = {"type": "object", "properties": {path: array}, "required": [path]}
+    messages = [*rendered.messages[:-1], {"role": "user", "content": rendered.messages[-1]["content"] + ask}]
+    follow = TextRequest.model_validate({
+        **request.model_dump(exclude_none=True, by_alias=True), "messages": messages,
+        "seed": seed_for(seed or 0, 101 + indices[0], attempt),
+        "response_format": {"type": "json_schema", "json_schema": {"name": f"{template.id}-{path}", "schema": sub}}})
+    try:
+        result = studio.generate_text(follow, **who)
+    except SchemaViolation as exc:
+        log.info("template %s: regenerating %s failed: %s", template.id, path, exc)
+        return []
+    new = (result.parsed or {}).get(path) or []
+    for i, item in zip(indices, new):
+        items[i] = item
+    return [result.generation_id] if result.generation_id else []

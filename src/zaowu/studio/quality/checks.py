@@ -8,6 +8,7 @@ is reported, never silently shipped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
@@ -50,16 +51,30 @@ def check_count(name: str, actual: int, expected: int) -> Check:
     return Check(name=f"count.{name}", ok=actual == expected, detail=f"{actual} of {expected} {name}")
 
 
-def check_language(name: str, text: str, language: str, *, min_share: float = 0.6) -> Check:
-    """Chinese output is mostly CJK (Latin brand words allowed); English output has no CJK."""
+def check_language(name: str, text: str, language: str, *, min_share: float = 0.6, allow: str = "") -> Check:
+    """Chinese output is mostly CJK (Latin brand words allowed); English output has no CJK. Words
+    that appear in ``allow`` (the user's own input: a Chinese shop name in English copy, a Latin
+    brand in Chinese copy) do not count against the language."""
+    if allow:  # English copy may keep the Chinese words the user wrote, Chinese copy their Latin ones
+        text = _without(text, allow, _LATIN_WORD if language == "zh" else CJK_RUN)
     share = cjk_ratio(text)
     if language == "zh":
-        ok = share >= min_share or not text.strip()
+        ok = share >= min_share or not any(c.isalpha() for c in text)
         detail = f"{share:.0%} of the letters are Chinese"
     else:
         ok = not CJK.search(text)
         detail = "English only" if ok else f"contains Chinese ({share:.0%} of the letters)"
     return Check(name=f"language.{name}", ok=ok, detail=detail)
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def _without(text: str, allow: str, word: re.Pattern[str]) -> str:
+    """``text`` without the words (runs of ``word``) that also occur in ``allow``."""
+    allow = allow.lower()
+    return word.sub(lambda m: " " if m.group(0).lower() in allow else m.group(0), text)
 
 
 def check_length(name: str, text: str, limit: int, *, minimum: int = 0) -> Check:

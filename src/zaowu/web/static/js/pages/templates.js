@@ -45,18 +45,22 @@ async function open(id, detail, params = {}) {
   const err = errorBox();
   const out = h("div", { class: "output", id: "template-output", "aria-live": "polite" });
   const structured = h("div", { id: "template-structured" });
+  const checks = h("ul", { id: "template-checks", class: "hint" });
   const tools = h("div", { class: "row", hidden: true });
   const el = h("form", { class: "panel", "data-template": tpl.id },
     h("h2", {}, pick(tpl.title)), h("p", { class: "hint" }, pick(tpl.description)),
     exampleButtons(tpl.examples, form),
     form.el, h("div", { class: "cols" }, field(t("common.language"), lang), field(t("common.model"), model)),
-    field(t("common.seed"), seed, t("common.seed_hint")), err, h("div", { class: "row" }, run, stop), out, structured, tools);
+    field(t("common.seed"), seed, t("common.seed_hint")), err, h("div", { class: "row" }, run, stop), out, structured, checks, tools);
   detail.replaceChildren(el);
   el.scrollIntoView({ block: "start" });
   let result = null;
   let controller = null;
   const finish = () => {  // show the parsed output, copy and export (also after Stop, for the partial text)
     if (result && result.output) structured.replaceChildren(renderValue(result.output));
+    if (result && !result.output && typeof result.text === "string") out.textContent = result.text;  // checked text
+    checks.replaceChildren(...((result && result.checks) || []).map((c) =>
+      h("li", { class: c.ok ? "" : "error" }, `${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}`)));
     const text = out.textContent;
     const json = result && result.output ? JSON.stringify(result.output, null, 2) : null;
     const md = h("button", { type: "button" }, t("templates.export_md"));
@@ -72,7 +76,7 @@ async function open(id, detail, params = {}) {
     ev.preventDefault();
     controller = new AbortController();
     result = null; stop.hidden = false;
-    run.disabled = true; out.textContent = ""; structured.replaceChildren(); tools.hidden = true;
+    run.disabled = true; out.textContent = ""; structured.replaceChildren(); checks.replaceChildren(); tools.hidden = true;
     showError(err, null, el);
     const body = { variables: form.read(), language: lang.value || null, model: model.value || null,
       seed: seed.value === "" ? null : Number(seed.value), stream: true };

@@ -1,0 +1,32 @@
+"""Today's date for prompts and checks: one source, fixed in tests and reproducible runs.
+
+Small models guess the year from their training data, so every content prompt states the date.
+``today(fixed)`` returns ``fixed`` when given (the ``today`` setting, a test's date), else the day
+``quality.today`` gives (pinned for a run, or the system date); ``date_line`` says it in the prompt's language, weekday included.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+__all__ = ["today", "date_line"]
+
+_WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")  # fmt: skip
+
+
+def today(fixed: date | None = None) -> date:
+    """``fixed`` when given (the ``today`` setting), else the pinned or system date (``quality.today``)."""
+    from .today import today as current
+
+    return fixed or current()
+
+
+def date_line(language: str, day: date | None = None) -> str:
+    """'今天是 2026年12月1日，星期二。' / 'Today is Tuesday, 1 December 2026.'"""
+    day = today(day)
+    if language == "zh":
+        return f"今天是 {day.year}年{day.month}月{day.day}日，{_WEEKDAYS_ZH[day.weekday()]}。"
+    return f"Today is {_WEEKDAYS_EN[day.weekday()]}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}."

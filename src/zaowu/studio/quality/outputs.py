@@ -1,0 +1,472 @@
+"""Declared checks for structured outputs: the ``checks:`` section of a template.
+
+A template that writes a list of variants says what must hold, and code makes it hold or reports
+it::
+
+    checks:
+      lists:
+        - path: slogans            # a top-level array of the output
+          text: [text]             # the item fields that make two items "the same" (none: string items)
+          count: count             # the variable (or a number) giving how many items were asked for
+          distinct: true           # near-duplicates are rewritten, then reported (default true)
+          lengths:                 # item field → limit; the text is trimmed there at a boundary
+            text: {zh: 16, en: 60}
+      lengths: {title: 20}         # top-level string fields → limit
+      hashtags: {path: hashtags, style: tag}   # normalised: no '#', no spaces, no duplicates
+                                   # (no path, for a text output: inline tags rewritten to the style)
+      items: {marker: "第\\s*\\d+\\s*条", count: count}  # a text output's items, each starting with the marker
+      paragraphs: body             # short paragraphs, each opened by an emoji marker
+      language: true               # the output is in the run's language (default true)
+      claims: true                 # absolute/comparative claims not in the variables removed (default true)
+      numbers: false               # numbers the variables do not state removed or reported (default false)
+
+A limit is a number of characters, ``{zh: 16, en: 60}`` by language, ``{variable: platform,
+values: {taobao: {max: 30, unit: zh_width}, amazon: 200}}`` by an enum variable, or ``{max: 30,
+unit: zh_width}`` (Taobao's rule: two Latin letters or digits count as one character).
+
+``polish_output`` applies the rules to a parsed output and returns it with its checks and the list
+items worth regenerating; ``narrow_schema`` writes the rules into the request's schema before
+generation (the requested count as minItems/maxItems, each checked text given slack past its limit).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .checks import Check, check_count, check_distinct, check_language
+from .claims import Claim, describe_claims, scrub_claims
+from .facts import drop_unsupported_numbers, unsupported_numbers
+from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
+from .text import CJK
+from .variants import aggregate_checks, duplicates_of_others, with_slack
+
+__all__ = ["OutputChecks", "ListRule", "Cap", "polish_output", "narrow_schema", "measure"]
+
+_NAME = r"^[a-z_][a-z0-9_]*$"
+PARAGRAPH_MAX = {"zh": 60, "en": 160}  # characters in one paragraph of a field with `paragraphs`
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Cap(_Strict):
+    max: int = Field(ge=1, le=20000)
+    unit: Literal["chars", "zh_width"] = "chars"
+
+
+class ByLanguage(_Strict):
+    zh: int | Cap
+    en: int | Cap
+
+
+class ByVariable(_Strict):
+    variable: str = Field(pattern=_NAME)
+    values: dict[str, int | Cap] = Field(min_length=1)
+
+
+Limit = int | Cap | ByLanguage | ByVariable
+
+
+class ListRule(_Strict):
+    path: str = Field(pattern=_NAME)
+    text: list[str] = Field(default_factory=list)
+    count: str | int | None = None
+    distinct: bool = True
+    lengths: dict[str, Limit] = Field(default_factory=dict)
+    max_chars: Limit | None = None  # for a list of strings
+
+
+class HashtagRule(_Strict):
+    path: str | None = Field(default=None, pattern=_NAME)  # None: the inline tags of a text output
+    style: Literal["tag", "weibo"] = "tag"
+
+
+class TextItems(_Strict):
+    """The items of a plain-text output ("第 1 条 …", "Post 2 …"), found by the marker that starts each."""
+
+    marker: str = Field(min_length=1, max_length=200)
+    count: str | int | None = None
+    distinct: bool = True
+
+    @field_validator("marker")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+
+class OutputChecks(_Strict):
+    lists: list[ListRule] = Field(default_factory=list)
+    lengths: dict[str, Limit] = Field(default_factory=dict)
+    hashtags: HashtagRule | None = None
+    paragraphs: str | None = Field(default=None, pattern=_NAME)
+    items: TextItems | None = None
+    language: bool = True
+    claims: bool = True
+    numbers: bool = False
+
+    @property
+    def structural(self) -> bool:
+        return bool(self.lists or self.lengths or (self.hashtags and self.hashtags.path) or self.paragraphs)
+
+    @model_validator(mode="after")
+    def _unique_lists(self) -> OutputChecks:
+        paths = [r.path for r in self.lists]
+        if len(set(paths)) != len(paths):
+            raise ValueError(f"lists: each path once ({paths})")
+        return self
+
+    def validate_against(self, schema: dict[str, Any] | None, variables: dict[str, Any]) -> None:
+        """Raise ValueError naming the field when a rule points at nothing: a path missing from the
+        output schema, a count variable that is not an integer, a limit above the schema's maxLength."""
+        if self.structural and schema is None:
+            raise ValueError("checks: lists, lengths, hashtags and paragraphs need an output_schema")
+        props = (schema or {}).get("properties", {})
+        for i, rule in enumerate(self.lists):
+            _validate_list(rule, props, variables, f"checks.lists.{i}")
+        for name, limit in self.lengths.items():
+            _validate_limit(limit, _string(props, name, f"checks.lengths.{name}"), variables, f"checks.lengths.{name}")
+        if self.items is not None:
+            if schema is not None:
+                raise ValueError("checks.items: only for a text output (a JSON output uses lists)")
+            if isinstance(self.items.count, str) and getattr(variables.get(self.items.count), "type", None) != "integer":
+                raise ValueError(f"checks.items.count: '{self.items.count}' is not an integer variable")
+        if self.hashtags and self.hashtags.path is None and schema is not None:
+            raise ValueError("checks.hashtags.path: name the array of tags in output_schema")
+        if self.hashtags and self.hashtags.path:
+            tags = props.get(self.hashtags.path)
+            if not tags or tags.get("type") != "array" or tags.get("items", {}).get("type") != "string":
+                raise ValueError(f"checks.hashtags.path: '{self.hashtags.path}' is not an array of strings in "
+                                 "output_schema")  # fmt: skip
+        if self.paragraphs:
+            _string(props, self.paragraphs, "checks.paragraphs")
+
+
+def _string(props: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+    field = props.get(name)
+    if not isinstance(field, dict) or field.get("type") != "string":
+        raise ValueError(f"{where}: '{name}' is not a string field of output_schema")
+    return field
+
+
+def _validate_list(rule: ListRule, props: dict[str, Any], variables: dict[str, Any], where: str) -> None:
+    array = props.get(rule.path)
+    if not isinstance(array, dict) or array.get("type") != "array":
+        raise ValueError(f"{where}.path: '{rule.path}' is not an array in output_schema")
+    items = array.get("items", {})
+    if isinstance(rule.count, str):
+        var = variables.get(rule.count)
+        if var is None or var.type != "integer":
+            raise ValueError(f"{where}.count: '{rule.count}' is not an integer variable")
+    if items.get("type") == "string":
+        if rule.text or rule.lengths:
+            raise ValueError(f"{where}: the items are strings; use max_chars, not text or lengths")
+        if rule.max_chars is not None:
+            _validate_limit(rule.max_chars, items, variables, f"{where}.max_chars")
+        return
+    fields = items.get("properties", {})
+    if rule.max_chars is not None:
+        raise ValueError(f"{where}.max_chars: the items are objects; use lengths")
+    if not rule.text:
+        raise ValueError(f"{where}.text: name the item fields that hold the text")
+    for name in rule.text:
+        _string(fields, name, f"{where}.text")
+    for name, limit in rule.lengths.items():
+        _validate_limit(limit, _string(fields, name, f"{where}.lengths.{name}"), variables, f"{where}.lengths.{name}")
+
+
+def _caps(limit: Limit) -> list[Cap]:
+    if isinstance(limit, int):
+        return [Cap(max=limit)]
+    if isinstance(limit, Cap):
+        return [limit]
+    values = [limit.zh, limit.en] if isinstance(limit, ByLanguage) else list(limit.values.values())
+    return [v if isinstance(v, Cap) else Cap(max=v) for v in values]
+
+
+def _validate_limit(limit: Limit, field: dict[str, Any], variables: dict[str, Any], where: str) -> None:
+    if isinstance(limit, ByVariable):
+        var = variables.get(limit.variable)
+        if var is None or var.type != "enum":
+            raise ValueError(f"{where}.variable: '{limit.variable}' is not an enum variable")
+        unknown = set(limit.values) - {c.value for c in var.choices}
+        if unknown:
+            raise ValueError(f"{where}.values: {sorted(unknown)} are not choices of '{limit.variable}'")
+    schema_max = field.get("maxLength")
+    for cap in _caps(limit):
+        if schema_max is not None and cap.max > schema_max:
+            raise ValueError(f"{where}: the limit {cap.max} is above the schema's maxLength {schema_max}")
+
+
+# ---------------------------------------------------------------- resolving limits and counts
+
+
+def resolve_limit(limit: Limit | None, language: str, values: dict[str, Any]) -> Cap | None:
+    if limit is None:
+        return None
+    if isinstance(limit, ByLanguage):
+        limit = limit.zh if language == "zh" else limit.en
+    elif isinstance(limit, ByVariable):
+        limit = limit.values.get(str(values.get(limit.variable)))  # type: ignore[assignment]
+        if limit is None:
+            return None
+    return limit if isinstance(limit, Cap) else Cap(max=int(limit))  # type: ignore[arg-type]
+
+
+def measure(text: str, unit: str = "chars") -> int:
+    """Length in the limit's unit: characters, or Taobao's width (CJK and full-width 1, others ½)."""
+    if unit == "chars":
+        return len(text)
+    return math.ceil(sum(1 if CJK.match(c) or ord(c) > 0xFF00 else 0.5 for c in text))
+
+
+def _char_limit(text: str, cap: Cap) -> int:
+    """The most characters of ``text`` that fit the cap."""
+    if cap.unit == "chars":
+        return cap.max
+    width, n = 0.0, 0
+    for c in text:
+        width += 1 if CJK.match(c) or ord(c) > 0xFF00 else 0.5
+        if math.ceil(width) > cap.max:
+            break
+        n += 1
+    return n
+
+
+def expected_count(rule: ListRule | TextItems, values: dict[str, Any]) -> int | None:
+    if isinstance(rule.count, int):
+        return rule.count
+    if isinstance(rule.count, str) and isinstance(values.get(rule.count), int):
+        return values[rule.count]
+    return None
+
+
+def narrow_schema(checks: OutputChecks, schema: dict[str, Any], language: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The request's schema: each checked list holds exactly the requested count (within the schema's own
+    bounds) and each checked text gets slack past its limit, so the grammar never cuts it mid-word."""
+    schema = copy.deepcopy(schema)
+    props = schema.get("properties", {})
+    for rule in checks.lists:
+        array = props[rule.path]
+        count = expected_count(rule, values)
+        if count is not None:
+            low, high = array.get("minItems", 0), array.get("maxItems", count)
+            array["minItems"] = array["maxItems"] = max(low, min(high, count))
+        items = array.get("items", {})
+        if items.get("type") == "string":
+            _slack(items, resolve_limit(rule.max_chars, language, values))
+        for name, limit in rule.lengths.items():
+            _slack(items["properties"][name], resolve_limit(limit, language, values))
+    for name, limit in checks.lengths.items():
+        _slack(props[name], resolve_limit(limit, language, values))
+    return schema
+
+
+def _slack(field: dict[str, Any], cap: Cap | None) -> None:
+    if cap is not None:
+        field["maxLength"] = with_slack(cap.max * (2 if cap.unit == "zh_width" else 1))
+
+
+# ---------------------------------------------------------------- applying the rules
+
+
+class _Run:
+    """One polish pass: the changes it made and what it found."""
+
+    def __init__(self, checks: OutputChecks, language: str, facts: str, values: dict[str, Any]):
+        self.rules, self.language, self.facts, self.values = checks, language, facts, values
+        self.claims: list[Claim] = []
+        self.kept_claims: list[str] = []
+        self.removed: list[str] = []
+        self.left: list[str] = []
+        self.lengths: list[Check] = []
+
+    def text(self, value: str, schema: dict[str, Any]) -> str:
+        """Claims and invented numbers out of one free-text string, never below its minLength."""
+        if "enum" in schema or "const" in schema:
+            return value
+        minimum = schema.get("minLength", 0)
+        if self.rules.claims:
+            cleaned, found = scrub_claims(value, self.facts)
+            if found and len(cleaned) >= minimum:
+                value = cleaned
+                self.claims += found
+            elif found:
+                self.kept_claims += [c.text for c in found]
+        if self.rules.numbers:
+            fix = drop_unsupported_numbers(value, self.facts)
+            if len(fix.text) >= minimum:
+                value = fix.text
+                self.removed += fix.removed
+                self.left += fix.left
+            else:
+                self.left += fix.left or fix.removed
+        return value
+
+    def walk(self, value: Any, schema: dict[str, Any]) -> Any:
+        kind = schema.get("type")
+        if isinstance(value, str) and kind == "string":
+            return self.text(value, schema)
+        if isinstance(value, list) and kind == "array":
+            return [self.walk(v, schema.get("items", {})) for v in value]
+        if isinstance(value, dict) and kind == "object":
+            props = schema.get("properties", {})
+            return {k: self.walk(v, props.get(k, {})) for k, v in value.items()}
+        return value
+
+    def fit(self, value: str, limit: Limit | None, name: str, schema: dict[str, Any]) -> str:
+        cap = resolve_limit(limit, self.language, self.values)
+        if cap is None or not isinstance(value, str):
+            return value
+        fit = fit_text(value, _char_limit(value, cap))
+        ok = fit.boundary and measure(fit.text, cap.unit) <= cap.max and len(fit.text) >= schema.get("minLength", 0)
+        unit = "" if cap.unit == "chars" else " (Taobao width)"
+        detail = fit.describe(cap.max, len(value)) + unit
+        self.lengths.append(Check(name=f"length.{name}", ok=ok, detail=detail))
+        return fit.text if len(fit.text) >= schema.get("minLength", 0) else value
+
+
+def _item_text(item: Any, rule: ListRule) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        return "\n".join(str(item.get(f) or "") for f in rule.text)
+    return ""
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def polish_output(checks: OutputChecks, output: Any, schema: dict[str, Any] | None, *, language: str, facts: str,
+                  values: dict[str, Any]) -> tuple[Any, list[Check], dict[str, list[int]]]:  # fmt: skip
+    """Apply the rules to a parsed output (or plain text when ``schema`` is None).
+
+    Returns the repaired output, its checks, and per checked list the indices worth regenerating
+    (near-duplicates, texts that could not be trimmed at a boundary)."""
+    run = _Run(checks, language, facts, values)
+    if schema is None or not isinstance(output, (dict, str)):
+        if not isinstance(output, str):
+            return output, _summary(run, output, []), {}
+        output = run.text(output, {})
+        if checks.hashtags and checks.hashtags.path is None:
+            output = restyle_hashtags(output, checks.hashtags.style)
+        return output, _summary(run, output, _text_items(checks.items, output, values)), {}
+    output = run.walk(copy.deepcopy(output), schema)
+    props = schema.get("properties", {})
+    if isinstance(output, dict):
+        _fields(run, output, props)
+    list_checks, redo = _lists(run, output, props) if isinstance(output, dict) else ([], {})
+    return output, _summary(run, output, list_checks), redo
+
+
+def _fields(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> None:
+    rules = run.rules
+    if rules.paragraphs and isinstance(output.get(rules.paragraphs), str):
+        output[rules.paragraphs] = add_emoji_markers(short_paragraphs(output[rules.paragraphs],
+                                                                      PARAGRAPH_MAX[run.language]))  # fmt: skip
+    for name, limit in rules.lengths.items():
+        if isinstance(output.get(name), str):
+            output[name] = run.fit(output[name], limit, name, props.get(name, {}))
+    if rules.hashtags and isinstance(output.get(rules.hashtags.path), list):
+        tag_schema = props.get(rules.hashtags.path, {})
+        high = tag_schema.get("maxItems")
+        max_chars = tag_schema.get("items", {}).get("maxLength", 20)
+        tags = normalize_hashtags(output[rules.hashtags.path], max_count=high, max_chars=max_chars)
+        low = tag_schema.get("minItems", 0)
+        if len(tags) < low:  # duplicates dropped: fill with the facts' own short phrases
+            phrases = [p for p in re.split(r"[\n，,;；。.、]", run.facts) if p.strip()]
+            tags = normalize_hashtags([*tags, *phrases], max_count=high, max_chars=max_chars)
+        run.lengths.append(Check(name="format.hashtags", ok=len(tags) >= low,
+                                 detail=f"{len(tags)} hashtags, shown as "
+                                        f"{'#话题#' if rules.hashtags.style == 'weibo' else '#tag'}"))  # fmt: skip
+        if len(tags) >= low:
+            output[rules.hashtags.path] = tags
+
+
+def _lists(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> tuple[list[Check], dict[str, list[int]]]:
+    out: list[Check] = []
+    redo: dict[str, list[int]] = {}
+    for rule in run.rules.lists:
+        items = output.get(rule.path)
+        if not isinstance(items, list):
+            out.append(Check(name=f"count.{rule.path}", ok=False, detail=f"no '{rule.path}' in the output"))
+            continue
+        item_schema = props.get(rule.path, {}).get("items", {})
+        broken = set()
+        for i, item in enumerate(items):
+            before = len(run.lengths)
+            if isinstance(item, str):
+                items[i] = run.fit(item, rule.max_chars, rule.path, item_schema)
+            elif isinstance(item, dict):
+                for name, limit in rule.lengths.items():
+                    if isinstance(item.get(name), str):
+                        item[name] = run.fit(item[name], limit, f"{rule.path}.{name}",
+                                             item_schema.get("properties", {}).get(name, {}))  # fmt: skip
+            if any(not c.ok for c in run.lengths[before:]):
+                broken.add(i)
+        expected = expected_count(rule, run.values)
+        if expected is not None:
+            out.append(check_count(rule.path, len(items), expected))
+        texts = [_item_text(item, rule) for item in items]
+        if run.rules.numbers:  # an invented number its clause could not lose: worth another try
+            broken |= {i for i, t in enumerate(texts) if unsupported_numbers(t, run.facts)}
+        if rule.distinct:
+            out.append(check_distinct(rule.path, texts))
+            broken |= duplicates_of_others(texts)
+        if broken:
+            redo[rule.path] = sorted(broken)
+    return out, redo
+
+
+def _text_items(rule: TextItems | None, text: str, values: dict[str, Any]) -> list[Check]:
+    if rule is None:
+        return []
+    marker = re.compile(rf"^[ \t>#*]*(?:{rule.marker})", re.MULTILINE)
+    starts = [m.start() for m in marker.finditer(text)]
+    items = [text[s:e].strip() for s, e in zip(starts, [*starts[1:], len(text)])]
+    items = [marker.sub("", item, count=1).strip() for item in items]
+    out = []
+    expected = expected_count(rule, values)
+    if expected is not None:
+        out.append(check_count("items", len(items), expected))
+    if rule.distinct:
+        out.append(check_distinct("items", items))
+    return out
+
+
+def _summary(run: _Run, output: Any, list_checks: list[Check]) -> list[Check]:
+    checks = list(list_checks)
+    by_name: dict[str, list[Check]] = {}
+    for c in run.lengths:
+        by_name.setdefault(c.name, []).append(c)
+    for found in by_name.values():
+        checks += aggregate_checks([[c] for c in found], label="item") if len(found) > 1 else found
+    rules = run.rules
+    if rules.language:
+        checks.append(check_language("output", "\n".join(_strings(output)), run.language, allow=run.facts))
+    if rules.claims:
+        detail = describe_claims(run.claims) if run.claims else "none found"
+        if run.kept_claims:
+            detail += f"; kept (removing them would empty the field): {run.kept_claims}"
+        checks.append(Check(name="claims", ok=not run.kept_claims, detail=detail))
+    if rules.numbers:
+        parts = [f"removed {run.removed}" if run.removed else "", f"not in the input: {run.left}" if run.left else ""]
+        checks.append(Check(name="facts.numbers", ok=not run.left, detail="; ".join(p for p in parts if p)
+                            or "none invented"))  # fmt: skip
+    return checks

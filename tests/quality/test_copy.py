@@ -368,3 +368,25 @@ def test_a_template_with_checks_returns_the_count_asked_for_and_its_checks(dated
     assert payload["checks"] and set(payload["checks"][0]) == {"name", "ok", "detail"}
     row = dated_studio.log.get(result.generation_id)
     assert "Today is Tuesday, 1 September 2026." in json.dumps(row["input"])
+
+
+def test_timed_shots_are_scaled_to_the_requested_length():
+    """A 30-second script whose shots add up to 13 s (seen with the default model) is repaired in code."""
+    from pathlib import Path
+
+    from zaowu.studio.quality.outputs import fit_durations, polish_output
+    from zaowu.studio.templates import TemplateLibrary
+
+    assert fit_durations([3, 4, 3, 3], 30) == [7, 9, 7, 7]
+    assert sum(fit_durations([5, 5, 5, 6], 15)) == 15 and min(fit_durations([5, 5, 5, 6], 15)) >= 1
+    assert fit_durations([0, 0, 0], 30) == [10, 10, 10]
+    template = TemplateLibrary.for_data_dir(Path("/nonexistent-zaowu-data")).get("douyin-script")
+    output = {"title": "鲜榨橙汁开业", "hook": "不加一滴水？", "ending": "评论区见", "hashtags": ["鲜榨"],
+              "shots": [{"seconds": 3, "visual": "切橙子", "voiceover": "现榨不加水", "caption": "现榨"},
+                        {"seconds": 5, "visual": "倒果汁", "voiceover": "第二杯半价", "caption": "半价"},
+                        {"seconds": 5, "visual": "门头", "voiceover": "人民路88号", "caption": "地址"}]}  # fmt: skip
+    fixed, checks, _ = polish_output(template.checks, output, template.output_schema, language="zh",
+                                     facts="现榨不加水，第二杯半价，人民路88号", values={"duration": "30"})  # fmt: skip
+    assert sum(s["seconds"] for s in fixed["shots"]) == 30
+    found = {c.name: c for c in checks}
+    assert found["duration.shots"].ok and "repaired: 13 s scaled to 30 s" in found["duration.shots"].detail

@@ -104,8 +104,17 @@ class TextItems(_Strict):
         return value
 
 
+class DurationRule(_Strict):
+    """Timed items (shots, scenes) whose seconds must add up to the requested length: scaled in code."""
+
+    path: str = Field(pattern=_NAME)  # the array of timed items
+    field: str = Field("seconds", pattern=_NAME)  # each item's length in seconds
+    total: str | int  # the variable (or a number) giving the requested length in seconds
+
+
 class OutputChecks(_Strict):
     lists: list[ListRule] = Field(default_factory=list)
+    durations: DurationRule | None = None
     lengths: dict[str, Limit] = Field(default_factory=dict)
     hashtags: HashtagRule | None = None
     paragraphs: str | None = Field(default=None, pattern=_NAME)
@@ -116,7 +125,8 @@ class OutputChecks(_Strict):
 
     @property
     def structural(self) -> bool:
-        return bool(self.lists or self.lengths or (self.hashtags and self.hashtags.path) or self.paragraphs)
+        return bool(self.lists or self.lengths or (self.hashtags and self.hashtags.path) or self.paragraphs
+                    or self.durations)  # fmt: skip
 
     @model_validator(mode="after")
     def _unique_lists(self) -> OutputChecks:
@@ -133,6 +143,12 @@ class OutputChecks(_Strict):
         props = (schema or {}).get("properties", {})
         for i, rule in enumerate(self.lists):
             _validate_list(rule, props, variables, f"checks.lists.{i}")
+        if self.durations is not None:
+            where = "checks.durations"
+            if props.get(self.durations.path, {}).get("type") != "array":
+                raise ValueError(f"{where}.path: '{self.durations.path}' is not an array of the output schema")
+            if isinstance(self.durations.total, str) and self.durations.total not in variables:
+                raise ValueError(f"{where}.total: no variable '{self.durations.total}'")
         for name, limit in self.lengths.items():
             _validate_limit(limit, _string(props, name, f"checks.lengths.{name}"), variables, f"checks.lengths.{name}")
         if self.items is not None:
@@ -375,8 +391,54 @@ def polish_output(checks: OutputChecks, output: Any, schema: dict[str, Any] | No
     return output, _summary(run, output, list_checks), redo
 
 
+def fit_durations(lengths: list[float], target: float) -> list[int]:
+    """Whole seconds, each at least 1, in the given proportions, adding up to ``target`` exactly
+    (equal parts when no length is given)."""
+    n = len(lengths)
+    if not n or target < n:
+        return [max(1, round(x)) for x in lengths]
+    total = sum(x for x in lengths if x > 0)
+    shares = [x / total if total and x > 0 else 1 / n for x in lengths]
+    out = [max(1, round(share * target)) for share in shares]
+    while sum(out) != target:  # rounding: the longest item absorbs the difference
+        i = max(range(n), key=lambda k: out[k])
+        step = 1 if sum(out) < target else -1
+        if out[i] + step < 1:
+            break
+        out[i] += step
+    return out
+
+
+def _durations(run: _Run, output: dict[str, Any]) -> None:
+    rule = run.rules.durations
+    items = output.get(rule.path) if rule else None
+    if rule is None or not isinstance(items, list) or not items:
+        return
+    try:
+        target = int(float(run.values.get(rule.total, rule.total) if isinstance(rule.total, str) else rule.total))
+    except (TypeError, ValueError):
+        return
+    timed = [i for i in items if isinstance(i, dict)]
+    lengths = []
+    for item in timed:
+        try:
+            lengths.append(max(0.0, float(item.get(rule.field) or 0)))
+        except (TypeError, ValueError):
+            lengths.append(0.0)
+    before = sum(lengths)
+    fitted = fit_durations(lengths, target)
+    for item, seconds in zip(timed, fitted):
+        item[rule.field] = seconds
+    ok = sum(fitted) == target
+    detail = f"{len(timed)} {rule.path} add up to {sum(fitted)} s of {target} s"
+    if ok and abs(before - target) > 1e-6:
+        detail = f"repaired: {before:g} s scaled to {target} s; " + detail
+    run.lengths.append(Check(name=f"duration.{rule.path}", ok=ok, detail=detail))
+
+
 def _fields(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> None:
     rules = run.rules
+    _durations(run, output)
     if rules.paragraphs and isinstance(output.get(rules.paragraphs), str):
         output[rules.paragraphs] = add_emoji_markers(short_paragraphs(output[rules.paragraphs],
                                                                       PARAGRAPH_MAX[run.language]))  # fmt: skip

@@ -60,7 +60,9 @@ def test_costly_schemas_are_refused_before_decoding(server, schema, where):
     assert err["param"] == PARAM and where in err["message"], err
 
 
-def test_a_large_allowed_schema_does_not_block_other_users(server):
+def test_a_schema_at_the_limits_is_served_beside_another_users_chat(server):
+    """The bounds refuse only what is costly: a 256-value enum (the per-enum limit) still decodes while
+    another user chats. (How much it slows the other chat is measured by hand, not asserted.)"""
     base = server.base_url
     results: dict[str, int] = {}
 

@@ -110,22 +110,6 @@ class _Asked(BaseModel):
     today: dt.date
 
 
-def _scrub_claims(value: Any, facts: str) -> list[str]:
-    """Rewrite absolute/comparative claims the instruction does not state in every text of a plan
-    (in place); the claims rewritten."""
-    from ..studio.quality import scrub_claims
-
-    found: list[str] = []
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in list(items):
-        if isinstance(item, str) and not item.startswith("="):
-            value[key], claims = scrub_claims(item, facts)
-            found += [c.text for c in claims]
-        elif isinstance(item, (dict, list)):
-            found += _scrub_claims(item, facts)
-    return found
-
-
 class ComposePlan(Step):
     id = "office.compose"
     title = "Plan an office file: constraints, skeleton, the model's content, checks and repairs"
@@ -142,6 +126,7 @@ class ComposePlan(Step):
         from ..studio.office.checks import merge_checks, review
         from ..studio.office.fill import blank_parts
         from ..studio.office.skeleton import deck_skeleton, document_skeleton, workbook_skeleton
+        from ..studio.quality.claims import scrub_claims_in
 
         fmt = inputs.format
         c = _constraints(inputs)
@@ -155,7 +140,7 @@ class ComposePlan(Step):
         plan = from_llm(fmt, plan).model_dump(mode="json")
         blanks = blank_parts(fmt, plan)
         checks = merge_checks(checks, after)
-        rewritten = _scrub_claims(plan, inputs.instruction)
+        rewritten = [c.text for c in scrub_claims_in(plan, inputs.instruction)]
         checks.add("claims", True, f"repaired: rewrote {', '.join(repr(t) for t in rewritten[:8])}" if rewritten
                    else "no unsupported absolute or comparative claims")  # fmt: skip
         checks.add("content.filled", not blanks, f"still blank: {'; '.join(blanks)}" if blanks else "every part filled")

@@ -59,7 +59,7 @@ from .catalog import Catalog
 from .db import open_database
 from .genlog import GenerationLog
 from .jobs import JobKind, JobQueue, WorkerPool
-from .keys import KeyStore, scope_for
+from .keys import KeyStore, scope_for, seconds_to_midnight
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .workflows import StepRegistry
@@ -352,7 +352,7 @@ class Studio:
         if room < 1:
             self.keys.release_tokens(run.key_id, granted)
             raise RateLimited(f"The key's daily token quota has {granted} tokens left, not enough for this prompt "
-                              f"(about {prompt_estimate} tokens).", retry_after=3600, code="insufficient_quota")  # fmt: skip
+                              f"(about {prompt_estimate} tokens).", retry_after=seconds_to_midnight(), code="insufficient_quota")  # fmt: skip
         if room < ceiling:
             run.request = run.request.model_copy(update={"max_tokens": room})
         return granted

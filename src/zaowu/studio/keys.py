@@ -102,7 +102,8 @@ def _today(now: float | None = None) -> str:
     return datetime.fromtimestamp(now or time.time(), timezone.utc).strftime("%Y-%m-%d")
 
 
-def _seconds_to_midnight(now: float | None = None) -> float:
+def seconds_to_midnight(now: float | None = None) -> float:
+    """Seconds until the daily quotas reset (UTC midnight)."""
     now_dt = datetime.fromtimestamp(now or time.time(), timezone.utc)
     midnight = (now_dt + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return (midnight - now_dt).total_seconds()
@@ -270,12 +271,12 @@ class KeyStore:
             tokens = today["prompt_tokens"] + today["completion_tokens"]
             if q.tokens_per_day and tokens >= q.tokens_per_day:
                 raise RateLimited(f"Daily token quota of key '{principal.name}' used up ({tokens}/{q.tokens_per_day}).",
-                                  retry_after=_seconds_to_midnight(now), code="insufficient_quota")  # fmt: skip
+                                  retry_after=seconds_to_midnight(now), code="insufficient_quota")  # fmt: skip
             if q.media_seconds_per_day and today["media_seconds"] >= q.media_seconds_per_day:
                 raise RateLimited(
                     f"Daily media quota of key '{principal.name}' used up "
                     f"({today['media_seconds']:.0f}/{q.media_seconds_per_day:.0f} s).",
-                    retry_after=_seconds_to_midnight(now), code="insufficient_quota",
+                    retry_after=seconds_to_midnight(now), code="insufficient_quota",
                 )  # fmt: skip
         self.add_usage(principal.key_id, requests=1, now=now)
 
@@ -300,7 +301,7 @@ class KeyStore:
             room = limit - used
             if room <= 0:
                 raise RateLimited(f"Daily token quota used up ({used}/{limit} tokens, including generations running "
-                                  "now).", retry_after=_seconds_to_midnight(now), code="insufficient_quota")  # fmt: skip
+                                  "now).", retry_after=seconds_to_midnight(now), code="insufficient_quota")  # fmt: skip
             granted = min(wanted, room)
             self._reserved[key_id] += granted
         return granted

@@ -23,7 +23,7 @@ import re
 from typing import Any
 
 from .checks import CheckList
-from .claims import scrub_claims
+from .claims import scrub_claims_in
 
 __all__ = ["ADDED_SHARES", "TEXT_FIELDS", "is_software", "parse_amount", "review_business_plan"]
 
@@ -245,15 +245,7 @@ def _totals(plan: dict, budget: str | None, currency: str, checks: CheckList) ->
 
 def _claims(plan: dict, idea: str, checks: CheckList) -> None:
     """Absolute and comparative claims the idea does not state, rewritten in every text of the plan."""
-    found: list[str] = []
-    for field in TEXT_FIELDS:
-        if isinstance(plan.get(field), str):
-            plan[field], claims = scrub_claims(plan[field], idea)
-            found += [c.text for c in claims]
-    for cost in _costs(plan):
-        if isinstance(cost.get("item"), str):
-            cost["item"], claims = scrub_claims(cost["item"], idea)
-            found += [c.text for c in claims]
+    found = [c.text for c in scrub_claims_in(plan, idea)]
     checks.add("claims", True, f"repaired: rewrote {', '.join(repr(f) for f in found[:8])}" if found
                else "no unsupported absolute or comparative claims")  # fmt: skip
 

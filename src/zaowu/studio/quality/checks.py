@@ -9,13 +9,13 @@ is reported, never silently shipped.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
 from .text import CJK, cjk_ratio, similarity
 
-__all__ = ["Check", "CheckList", "check_count", "check_distinct", "check_language", "check_length",
+__all__ = ["Check", "CheckList", "check_count", "check_distinct", "check_language",
            "DUPLICATE_SIMILARITY"]  # fmt: skip
 
 DUPLICATE_SIMILARITY = 0.6  # trigram Jaccard above which two variants count as near-duplicates
@@ -77,17 +77,9 @@ def _without(text: str, allow: str, word: re.Pattern[str]) -> str:
     return word.sub(lambda m: " " if m.group(0).lower() in allow else m.group(0), text)
 
 
-def check_length(name: str, text: str, limit: int, *, minimum: int = 0) -> Check:
-    """Within [minimum, limit] characters and not cut mid-word (ends with a letter and a space-free
-    Latin tail only when the whole text is short enough to be a title)."""
-    n = len(text)
-    ok = minimum <= n <= limit
-    return Check(name=f"length.{name}", ok=ok, detail=f"{n} characters (limit {minimum}–{limit})")
-
-
 def check_distinct(name: str, texts: Sequence[str], threshold: float = DUPLICATE_SIMILARITY) -> Check:
     """No two texts are the same or near-duplicates (trigram similarity above ``threshold``)."""
-    pairs = _similar_pairs(texts, threshold)
+    pairs = similar_pairs(texts, threshold)
     if not pairs:
         return Check(name=f"distinct.{name}", ok=True, detail=f"{len(texts)} {name} all differ")
     shown = ", ".join(f"{i + 1}≈{j + 1} ({s:.2f})" for i, j, s in pairs[:5])
@@ -95,10 +87,7 @@ def check_distinct(name: str, texts: Sequence[str], threshold: float = DUPLICATE
 
 
 def similar_pairs(texts: Sequence[str], threshold: float = DUPLICATE_SIMILARITY) -> list[tuple[int, int, float]]:
-    return _similar_pairs(texts, threshold)
-
-
-def _similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int, float]]:
+    """(i, j, similarity) for every pair of texts above ``threshold``."""
     out = []
     for i in range(len(texts)):
         for j in range(i + 1, len(texts)):
@@ -107,6 +96,3 @@ def _similar_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, in
                 out.append((i, j, s))
     return out
 
-
-def all_ok(checks: Iterable[Check]) -> bool:
-    return all(c.ok for c in checks)

@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Claim", "find_claims", "scrub_claims", "describe_claims"]
+__all__ = ["Claim", "find_claims", "scrub_claims", "scrub_claims_in", "describe_claims"]
 
 Replacement = str | dict[str, str]  # a template (\g<name> allowed) or a word → replacement table
 _HAN = "\u4e00-\u9fff"
@@ -290,3 +291,17 @@ def describe_claims(claims: list[Claim]) -> str:
         else:
             parts.append(f"dropped the sentence (or clause) with '{c.text.strip()}'")
     return "; ".join(parts)
+
+
+def scrub_claims_in(value: Any, facts: str = "") -> list[Claim]:
+    """:func:`scrub_claims` on every string inside a JSON-like plan (dicts and lists, changed in
+    place; a spreadsheet formula, a string starting with "=", is left alone); the claims changed."""
+    found: list[Claim] = []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in list(items):
+        if isinstance(item, str) and not item.startswith("="):
+            value[key], claims = scrub_claims(item, facts)
+            found += claims
+        elif isinstance(item, (dict, list)):
+            found += scrub_claims_in(item, facts)
+    return found

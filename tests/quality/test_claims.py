@@ -94,3 +94,13 @@ def test_changes_are_described_for_the_checks():
 def test_a_single_sentence_loses_the_words_not_the_sentence():
     assert scrub_claims("保证新鲜")[0] == "新鲜"
     assert scrub_claims("Money-back guarantee on every bag")[0]  # one sentence: never emptied
+
+
+def test_a_rewritten_claim_never_breaks_the_schema_length():
+    """'best' → 'great' lengthens a text: a 30-character name must stay within its maxLength (seen in CI)."""
+    from zaowu.studio.quality.outputs import OutputChecks, polish_output
+
+    schema = {"type": "object", "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 30}}}
+    output, _, _ = polish_output(OutputChecks(), {"name": "Nominated for a Best of the 20"}, schema, language="en",
+                                 facts="a bakery", values={})  # fmt: skip
+    assert len(output["name"]) <= 30 and "Best" not in output["name"] and not output["name"].endswith(" ")

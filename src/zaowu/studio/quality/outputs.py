@@ -42,7 +42,7 @@ from .checks import Check, check_count, check_distinct, check_language
 from .claims import Claim, describe_claims, scrub_claims
 from .facts import drop_unsupported_numbers, unsupported_numbers
 from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
-from .text import CJK
+from .text import CJK, trim_to_boundary
 from .variants import aggregate_checks, duplicates_of_others, with_slack
 
 __all__ = ["OutputChecks", "ListRule", "Cap", "polish_output", "narrow_schema", "measure"]
@@ -307,12 +307,15 @@ class _Run:
         self.lengths: list[Check] = []
 
     def text(self, value: str, schema: dict[str, Any]) -> str:
-        """Claims and invented numbers out of one free-text string, never below its minLength."""
+        """Claims and invented numbers out of one free-text string, never below its minLength and
+        never past its maxLength (a rewrite such as "best" → "great" can lengthen a text)."""
         if "enum" in schema or "const" in schema:
             return value
         minimum = schema.get("minLength", 0)
         if self.rules.claims:
             cleaned, found = scrub_claims(value, self.facts)
+            if found and schema.get("maxLength") and len(cleaned) > schema["maxLength"]:
+                cleaned = trim_to_boundary(cleaned, schema["maxLength"])
             if found and len(cleaned) >= minimum:
                 value = cleaned
                 self.claims += found

@@ -11,9 +11,9 @@ A bad plan raises InvalidRequest naming the field path (``plan.sheets.0.rows.3``
 ``WorkbookPlan.from_llm(data)`` (or ``from_llm("xlsx", data)``) first repairs the slips a
 small model makes that a schema cannot rule out (a chart naming a missing column...).
 
-Modules: ``plans`` (the plan models and their LLM schemas), ``repair`` (from_llm), ``cells`` (coercion,
-number formats, widths), ``workbook``/``document``/``deck`` (one renderer each),
-``pdf`` (LibreOffice conversion). Importing this package loads no office library.
+Modules: ``plans`` (the plan models, their LLM schemas, from_llm), ``repair`` (the fixes from_llm
+applies), ``columns`` (column types), ``cells`` (coercion, number formats, widths),
+``workbook``/``document``/``deck`` (one renderer each), ``pdf`` (LibreOffice conversion). Importing this package loads no office library.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from .plans import (
     SlidePlan,
     TablePlan,
     WorkbookPlan,
+    from_llm,
     parse_plan,
 )
-from .repair import from_llm
 from .workbook import render_xlsx
 
 __all__ = [

@@ -11,7 +11,8 @@ Checks that span fields (a chart naming a missing column, a row longer than the
 header) raise ``PlanError``, an ``InvalidRequest`` naming the field path, e.g.
 ``sheets.0.chart.values.1``. ``parse_plan`` adds a prefix (``plan.sheets.0…``).
 
-This module imports only the standard library and Pydantic.
+This module imports only the standard library, Pydantic and its siblings ``columns`` (column
+types) and ``repair`` (the fixes ``from_llm`` applies), neither of which imports it back.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from ...backends.design.spec import is_cjk
 from ...errors import InvalidRequest
+from .columns import NUMERIC_TYPES, ColumnType
+from .repair import repair_plan
 
 __all__ = [
     "PlanError",
@@ -37,10 +40,9 @@ __all__ = [
     "SlidePlan",
     "DeckPlan",
     "parse_plan",
+    "from_llm",
 ]
 
-ColumnType = Literal["text", "integer", "number", "currency", "percent", "date"]
-NUMERIC_TYPES = frozenset({"integer", "number", "currency", "percent"})
 Language = Literal["en", "zh"]
 
 
@@ -76,8 +78,6 @@ class _Document(_Plan):
     @classmethod
     def from_llm(cls, data: Any, prefix: str | None = "plan") -> Any:
         """Validate a plan an LLM wrote, after repairing its usual slips (see ``office.repair``)."""
-        from .repair import from_llm
-
         return from_llm(cls.kind, data, prefix)
 
     def lang(self) -> Language:
@@ -370,3 +370,8 @@ def parse_plan(kind: str, data: Any, prefix: str | None = "plan") -> WorkbookPla
         raise InvalidRequest.from_validation(exc, prefix) from None
     except PlanError as exc:
         raise exc.under(prefix) from None
+
+
+def from_llm(kind: str, data: Any, prefix: str | None = "plan") -> WorkbookPlan | DocumentPlan | DeckPlan:
+    """Repair what a small model typically gets wrong (``repair.repair_plan``), then validate as ``parse_plan``."""
+    return parse_plan(kind, repair_plan(kind, data), prefix)

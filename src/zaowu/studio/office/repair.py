@@ -1,8 +1,8 @@
-"""Repairs for plans written by small LLMs, applied before validation by ``from_llm``.
+"""Repairs for plans written by small LLMs, applied by ``plans.from_llm`` before validation.
 
 Constrained decoding makes the JSON match ``llm_schema()``, but a schema cannot
 say "a chart names an existing column" or "a row is no longer than the header".
-Rather than fail a user's run on such slips, ``from_llm`` fixes them the obvious
+Rather than fail a user's run on such slips, ``repair_plan`` fixes them the obvious
 way and logs each fix:
 
 - blank required text gets a neutral placeholder; blank bullets and paragraphs go;
@@ -15,6 +15,7 @@ way and logs each fix:
 - left/right bullets on a slide that is not two_column join its bullets (at most 6).
 
 Plans from people and programs go through the strict models (``parse_plan``) instead.
+This module works on plain dicts and does not import the plan models, so ``plans`` can import it.
 """
 
 from __future__ import annotations
@@ -23,17 +24,18 @@ import copy
 import logging
 from typing import Any
 
-from .plans import NUMERIC_TYPES, DeckPlan, DocumentPlan, WorkbookPlan, parse_plan
+from .columns import NUMERIC_TYPES
 
 log = logging.getLogger(__name__)
 
-__all__ = ["from_llm"]
+__all__ = ["repair_plan"]
 
 _MAX_BULLETS = 6
 
 
-def from_llm(kind: str, data: Any, prefix: str | None = "plan") -> WorkbookPlan | DocumentPlan | DeckPlan:
-    """Repair what a small model typically gets wrong, then validate as ``parse_plan`` does."""
+def repair_plan(kind: str, data: Any) -> Any:
+    """A copy of ``data`` with what a small model typically gets wrong repaired (``data`` itself when it is
+    not a dict); validation is the caller's (``plans.from_llm``)."""
     if isinstance(data, dict):
         notes: list[str] = []
         fix = {"xlsx": _workbook, "docx": _document, "pptx": _deck}.get(kind)
@@ -45,7 +47,7 @@ def from_llm(kind: str, data: Any, prefix: str | None = "plan") -> WorkbookPlan 
                 log.debug("plan shape unexpected; validation will name the field", exc_info=True)
             for note in notes:
                 log.info("repaired LLM %s plan: %s", kind, note)
-    return parse_plan(kind, data, prefix)
+    return data
 
 
 def _text(value: Any, fallback: str, where: str, notes: list[str]) -> str:

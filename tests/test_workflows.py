@@ -7,9 +7,19 @@ import time
 
 import pytest
 
-from zaowu.errors import InvalidRequest
+from zaowu.apps.base import resume_app, run_app
+from zaowu.errors import InvalidRequest, NotFound
 from zaowu.studio.engine import Studio
-from zaowu.studio.workflows import StepFailed, get_run, load_workflow, resume_workflow, run_workflow, validate_workflow
+from zaowu.studio.jobs import JobContext
+from zaowu.studio.workflows import (
+    StepFailed,
+    get_run,
+    load_workflow,
+    resume_workflow,
+    run_for_job,
+    run_workflow,
+    validate_workflow,
+)
 
 
 @pytest.fixture
@@ -143,3 +153,68 @@ def test_workflow_runs_as_a_job_with_per_step_progress(wstudio, tmp_path):
     messages = [e["data"].get("message") for e in wstudio.jobs.events(job["id"]) if e["type"] == "progress"]
     for node in ("first", "second", "flaky", "note"):
         assert any(m and m.startswith(node) for m in messages), messages
+
+
+def _finish_jobs(wstudio, job_id: str) -> dict:
+    wstudio.start_workers(1)
+    deadline = time.monotonic() + 60
+    while wstudio.jobs.get(job_id)["state"] not in ("succeeded", "failed") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return wstudio.jobs.get(job_id)
+
+
+def test_a_job_whose_run_broke_off_resumes_that_run(wstudio, tmp_path):
+    """A workflow job that already started a run (its worker died, or the run failed under it) finds that run
+    by its job id and resumes it: the steps that succeeded are not run again and no second run is made."""
+    counter, flag = tmp_path / "count", tmp_path / "flag"
+    graph = _graph(str(counter), str(flag))
+    job = wstudio.jobs.submit("workflow", {"workflow": graph, "inputs": {"x": 4}, "seed": 1})
+    assert run_for_job(wstudio, job["id"]) is None
+    flag.write_text("broken")
+    with pytest.raises(StepFailed) as e:  # the job's first attempt, run under its context
+        run_workflow(wstudio, load_workflow(graph), {"x": 4}, seed=1, job=JobContext(wstudio.jobs, job, wstudio))
+    assert run_for_job(wstudio, job["id"]).id == e.value.run_id
+    before = _count(counter)
+
+    flag.unlink()
+    done = _finish_jobs(wstudio, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert done["result"]["run_id"] == e.value.run_id and done["result"]["outputs"]["total"] == 160
+    after = _count(counter)
+    assert after["first"] == before["first"] and after["flaky"] == before["flaky"] + 1
+
+
+def test_an_app_run_resumes_from_its_failed_step(wstudio, tmp_path):
+    """resume_app finds a failed app run's app and input through the workflows API and finishes it with
+    the app's typed result; an unknown run, or a run that is not an app's, is a 404 naming run_id."""
+    counter, flag = tmp_path / "count", tmp_path / "flag"
+    flag.write_text("broken")
+    app_input = {"x": 1, "flag": str(flag), "counter": str(counter)}
+    with pytest.raises(StepFailed) as e:
+        run_app(wstudio, "test.flaky-sum", app_input)
+    failed = get_run(wstudio, e.value.run_id)
+    assert failed.app == "test.flaky-sum" and failed.inputs["input"] == app_input
+
+    for missing in ("run_nonexistent", run_workflow(wstudio, load_workflow(_graph(str(counter))), {"x": 1}).id):
+        with pytest.raises(NotFound) as nf:
+            resume_app(wstudio, missing)
+        assert nf.value.param == "run_id" and "No app run" in nf.value.message
+
+    flag.unlink()
+    resumed = resume_app(wstudio, failed.id)
+    assert resumed.app == "test.flaky-sum" and resumed.run_id == failed.id and resumed.result == {"total": 30}
+    assert get_run(wstudio, failed.id).status == "succeeded"
+
+
+def test_an_app_job_whose_run_broke_off_resumes_it(wstudio, tmp_path):
+    counter, flag = tmp_path / "count", tmp_path / "flag"
+    flag.write_text("broken")
+    app_input = {"x": 2, "flag": str(flag), "counter": str(counter)}
+    job = wstudio.jobs.submit("app", {"app": "test.flaky-sum", "input": app_input})
+    with pytest.raises(StepFailed) as e:
+        run_app(wstudio, "test.flaky-sum", app_input, job=JobContext(wstudio.jobs, job, wstudio))
+    flag.unlink()
+    done = _finish_jobs(wstudio, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert done["result"]["run_id"] == e.value.run_id and done["result"]["result"] == {"total": 40}
+    assert _count(counter)["first"] == 1  # the first step ran once, in the first attempt

@@ -1,6 +1,6 @@
-"""A plugin for tests: workflow steps registered through the real ``register_workflow_steps``
-hook. ``test.flaky`` fails while a flag file exists and counts its executions in a file,
-so a test can fail a run, fix the cause and resume it."""
+"""A plugin for tests: workflow steps and an app registered through the real ``register_workflow_steps``
+and ``register_apps`` hooks. ``test.flaky`` fails while a flag file exists and counts its executions in
+a file, so a test can fail a run (or an app run, ``test.flaky-sum``), fix the cause and resume it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from zaowu.apps.base import App
 from zaowu.hookspecs import hookimpl
-from zaowu.studio.workflows import Step
+from zaowu.studio.templates import Localized
+from zaowu.studio.workflows import Step, WorkflowSpec, load_workflow
 
 
 class Add(Step):
@@ -59,3 +61,44 @@ class Flaky(Step):
 def register_workflow_steps(register):
     register(Add)
     register(Flaky)
+
+
+class FlakySumInput(BaseModel):
+    x: float
+    flag: str
+    counter: str
+
+
+class FlakySumResult(BaseModel):
+    total: float
+
+
+class FlakySum(App):
+    """An app over the steps above: x + 2 (test.add), then test.flaky, so a test can fail an app run at a
+    known step, fix the cause and resume it."""
+
+    id = "test.flaky-sum"
+    title = Localized(zh="测试", en="Flaky sum")
+    description = Localized(zh="测试", en="x + 2, then times ten while no flag file exists")
+    Input = FlakySumInput
+    Result = FlakySumResult
+
+    def workflow(self, input: FlakySumInput) -> WorkflowSpec:
+        return load_workflow({
+            "id": "flaky-sum",
+            "inputs": {"input": {"type": "object"}},
+            "nodes": {
+                "first": {"step": "test.add", "with": {"a": input.x, "b": 2, "counter": input.counter}},
+                "flaky": {"step": "test.flaky",
+                          "with": {"value": "${first.sum}", "flag": input.flag, "counter": input.counter}},
+            },
+            "outputs": {"total": "${flaky.value}"},
+        })  # fmt: skip
+
+    def result(self, run, input) -> FlakySumResult:
+        return FlakySumResult(total=run.outputs["total"])
+
+
+@hookimpl
+def register_apps(register):
+    register(FlakySum)

@@ -53,3 +53,12 @@ def test_the_office_plans_and_their_repairs_do_not_loop():
              for name in ("plans", "repair")}  # fmt: skip
     assert "zaowu.studio.office.plans" not in graph["repair"]
     assert "zaowu.studio.office.repair" in graph["plans"]
+
+
+def test_apps_use_the_workflows_api_not_the_studio_tables():
+    """Apps read runs through zaowu.studio.workflows (get_run, run_for_job), so the studio may change
+    its tables without breaking them."""
+    paths = {_module_name(p): p for p in ROOT.rglob("*.py")}
+    offenders = sorted(name for name, path in paths.items() if name.startswith("zaowu.apps")
+                       and "zaowu.studio.db" in _imports(path, name, set(paths)))  # fmt: skip
+    assert not offenders, f"apps importing the studio's tables: {offenders}"

@@ -20,13 +20,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InvalidRequest, NotFound
-from ..studio.db import workflow_runs
 from ..studio.templates import Localized
-from ..studio.workflows import WorkflowRun, WorkflowSpec, resume_workflow, run_workflow
+from ..studio.workflows import WorkflowRun, WorkflowSpec, get_run, resume_workflow, run_workflow
 
 __all__ = ["App", "AppInput", "AppRun", "get_app", "list_apps", "run_app", "resume_app", "validate_input",
            "token_budget", "input_field", "LANGUAGE_FIELD"]
@@ -146,11 +144,12 @@ def run_app(studio: Any, app_id: str, input: Any, *, model: str | None = None, s
 
 def resume_app(studio: Any, run_id: str, *, job: Any = None) -> AppRun:
     """Resume a failed app run from its failed step."""
-    with studio.db.connect() as conn:
-        row = conn.execute(sa.select(workflow_runs.c.app, workflow_runs.c.inputs)
-                           .where(workflow_runs.c.id == run_id)).first()  # fmt: skip
-    if row is None or row.app is None:
+    try:
+        earlier = get_run(studio, run_id)
+    except NotFound:
+        earlier = None
+    if earlier is None or earlier.app is None:
         raise NotFound(f"No app run '{run_id}'.", param="run_id")
-    app = get_app(studio, row.app)
-    data = validate_input(app, row.inputs["input"])
+    app = get_app(studio, earlier.app)
+    data = validate_input(app, earlier.inputs["input"])
     return _finish(app, resume_workflow(studio, run_id, job=job), data)

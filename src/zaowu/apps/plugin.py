@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..hookspecs import hookimpl
 from ..studio.jobs import JobContext, JobKind
-from ..studio.workflows import get_run, load_workflow, resume_workflow, run_workflow
+from ..studio.workflows import get_run, load_workflow, resume_workflow, run_for_job, run_workflow
 from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter, WriteVariants
@@ -37,13 +37,8 @@ class WorkflowJob(BaseModel):
 
 def _earlier_run(ctx: JobContext) -> str | None:
     """The run this job started before its worker died, to resume instead of starting over."""
-    import sqlalchemy as sa
-
-    from ..studio.db import workflow_runs
-
-    with ctx.studio.db.connect() as conn:
-        return conn.scalar(sa.select(workflow_runs.c.id).where(workflow_runs.c.job_id == ctx.job_id)
-                           .order_by(workflow_runs.c.created_at.desc()).limit(1))  # fmt: skip
+    run = run_for_job(ctx.studio, ctx.job_id)
+    return None if run is None else run.id
 
 
 def _run_app_job(ctx: JobContext, request: AppJob) -> dict[str, Any]:

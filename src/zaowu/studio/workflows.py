@@ -38,6 +38,8 @@ generation ids and artifacts, and the failed step's id and error. What a run sto
 bounded: its inputs, every step's outputs and its outputs together hold at most
 ``MAX_RUN_BYTES`` of JSON, and no reference resolves to more (a step or output that
 would is refused with a 400 naming it, and the run is recorded as failed).
+Runs are read back with ``get_run``, ``list_runs`` and ``run_for_job`` (the run a job started,
+to resume after its worker died); apps and interfaces use these, never the table.
 
 A run is the caller's work: before any node runs, the key must hold every scope the
 nodes' steps declare (``Step.scope``; 403 naming the node), each step that executes
@@ -71,7 +73,7 @@ from .genlog import new_id
 
 __all__ = [
     "ArtifactRef", "Step", "StepContext", "WorkflowSpec", "NodeSpec", "WorkflowRun", "StepFailed", "StepRegistry",
-    "validate_workflow", "run_workflow", "resume_workflow", "get_run", "list_runs", "load_workflow", "check_scopes", "check_inputs",
+    "validate_workflow", "run_workflow", "resume_workflow", "get_run", "list_runs", "run_for_job", "load_workflow", "check_scopes", "check_inputs",
     "MAX_WORKFLOW_BYTES", "MAX_DOCUMENT_NODES", "MAX_DOCUMENT_DEPTH", "MAX_WORKFLOW_NODES", "MAX_RUN_BYTES",
 ]  # fmt: skip
 
@@ -755,6 +757,15 @@ def get_run(studio: Any, run_id: str) -> WorkflowRun:
     if row is None:
         raise NotFound(f"No workflow run '{run_id}'.", param="run_id")
     return _to_run(row)
+
+
+def run_for_job(studio: Any, job_id: str) -> WorkflowRun | None:
+    """The latest run job ``job_id`` started (a job whose worker died resumes it); None when it started none."""
+    query = (sa.select(workflow_runs).where(workflow_runs.c.job_id == job_id)
+             .order_by(workflow_runs.c.created_at.desc()).limit(1))  # fmt: skip
+    with studio.db.connect() as conn:
+        row = conn.execute(query).first()
+    return None if row is None else _to_run(row)
 
 
 def list_runs(studio: Any, *, caller: str | None = None, app: str | None = None, limit: int = 50) -> list[WorkflowRun]:

@@ -2,7 +2,9 @@
 
     ZaowuError                      base; ``status`` is the HTTP status the API uses
     ├── InvalidRequest              400: a field is wrong; ``param`` names it
-    │   └── ContextLengthExceeded   400: prompt + max_tokens do not fit the context
+    │   ├── ContextLengthExceeded   400: prompt + max_tokens do not fit the context
+    │   └── PlanError               400: an office plan's fields disagree (a chart naming a missing
+    │                                    column); ``param`` is the field path (studio.office.plans)
     ├── ModelNotFound               404: unknown model id; the message lists known ids
     ├── ModelNotInstalled           404: in the catalog but not pulled yet
     ├── SchemaViolation             422: model output does not match the requested schema
@@ -13,10 +15,15 @@
     │                                    ``retry_after`` seconds go in the Retry-After header
     ├── Cancelled                   499: the caller went away; the work was stopped
     ├── Overloaded                  503: a model's queue is full; ``retry_after`` seconds as for RateLimited
+    ├── StepFailed                  a workflow step failed: ``node`` and ``run_id`` (to resume) are set,
+    │                               the status is its cause's (500 when the cause is not a ZaowuError)
+    │                               (studio.workflows)
     ├── IntegrityError              500: downloaded weights failed their sha256 check
     ├── RemoteError                 502: a remote backend failed or answered with an error
     └── BackendError                500: a local backend failed
 
+Private subclasses stay inside their module (a template that fails to load, a speech worker
+process that died and is restarted); they are never seen outside it.
 The HTTP layer turns these into OpenAI's error JSON; the CLI prints one line.
 """
 

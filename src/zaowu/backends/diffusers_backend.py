@@ -100,9 +100,7 @@ class DiffusersBackend(MediaBackend):
     Options = DiffusersOptions
 
     def __init__(self, model, options=None):
-        given = options.model_dump(exclude_unset=True) if isinstance(options, BaseModel) else dict(options or {})
-        known = {k: v for k, v in model.defaults.items() if k in DiffusersOptions.model_fields}
-        super().__init__(model, {**known, **given})
+        super().__init__(model, options)  # the studio fills options from the model's catalog defaults first
         if not model.path:
             raise BackendError(f"'{model.id}' has no local pipeline folder; register one with 'zaowu models add'.")
         self._lock = threading.Lock()  # one denoising run at a time per model

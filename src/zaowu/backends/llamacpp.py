@@ -56,6 +56,13 @@ class LlamaCppBackend(TextBackend):
     licence = "MIT"
     supports_schema = True
     Options = LlamaCppOptions
+    settings_options = {"n_ctx": "n_ctx", "n_parallel": "n_parallel", "n_threads": "n_threads",
+                        "n_gpu_layers": "n_gpu_layers"}  # fmt: skip
+
+    @classmethod
+    def slots(cls, options: BackendOptions) -> int | None:
+        """llama.cpp decodes ``n_parallel`` requests together (continuous batching)."""
+        return options.n_parallel if isinstance(options, LlamaCppOptions) else None
 
     def __init__(self, model, options=None):
         super().__init__(model, options)

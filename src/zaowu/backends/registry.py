@@ -1,4 +1,4 @@
-"""The backends the plugins registered, by id."""
+"""The backends the plugins registered, by id, each checked to implement what it declares."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class BackendRegistry:
         self._classes: dict[str, type[Backend]] = {}
 
         def register(cls: type[Backend]) -> None:
+            _check_declarations(cls)
             if cls.id in self._classes and self._classes[cls.id] is not cls:
                 log.warning("backend %r registered twice; keeping %r", cls.id, cls)
             self._classes[cls.id] = cls
@@ -39,3 +40,11 @@ class BackendRegistry:
 
     def all(self) -> dict[str, type[Backend]]:
         return dict(self._classes)
+
+
+def _check_declarations(cls: type[Backend]) -> None:
+    """A backend's declared capabilities match what it implements (a plugin's mistake shows at start)."""
+    from .base import MediaBackend
+
+    if issubclass(cls, MediaBackend) and cls.can_stream and cls.stream is MediaBackend.stream:
+        raise TypeError(f"backend {cls.__name__} ('{cls.id}') declares can_stream but has no stream() method")

@@ -22,8 +22,10 @@ def serve(state, preload: bool, **values: Any) -> None:
     import uvicorn
 
     from ..api.app import create_app
+    from ..studio.backend_options import check_settings
 
     settings = state.settings(**overrides(values))
+    check_settings(settings)  # a bad backend option is one line naming it, before the server starts
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     app = create_app(settings, preload=preload)
     click.echo(f"zaowu serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})", err=True)

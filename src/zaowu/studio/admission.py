@@ -2,12 +2,12 @@
 "busy, retry after N s" (Overloaded, 503) instead of an ever longer wait, and the server keeps
 answering everyone else.
 
-Each model has a Gate: ``slots`` generations run at once (``n_parallel`` for local llama.cpp models,
-``max_parallel`` of a remote server, ``media_parallel`` for other local models) and up to ``queue``
-more wait for a slot (setting ``max_queue``, default twice the slots). An HTTP request beyond that
-is refused at once, before any work or logging is done: the HTTP app runs each request inside
-``refusing()``. Other callers (jobs, which already wait in the durable job queue, the CLI, Python
-code) wait for their turn instead.
+Each model has a Gate: ``slots`` generations run at once (``max_parallel`` of a remote server, else
+what the backend declares with ``Backend.slots``, e.g. ``n_parallel`` for local llama.cpp models, else
+``media_parallel``) and up to ``queue`` more wait for a slot (setting ``max_queue``, default twice the
+slots). An HTTP request beyond that is refused at once, before any work or logging is done: the
+HTTP app runs each request inside ``refusing()``. Other callers (jobs, which already wait in the
+durable job queue, the CLI, Python code) wait for their turn instead.
 
     ticket = studio.admission.reserve(spec)   # a place in the line, or Overloaded
     with ticket:                              # waits for a slot; frees it at the end, however it ends
@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from collections.abc import Callable
 from typing import Self, TypeVar
 
 from .. import cancel
@@ -160,8 +161,10 @@ class Gate:
 class Admission:
     """The gates of one studio, made on first use for each resolved model (or remote server)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, slots: Callable[[ModelSpec], int | None] | None = None):
+        """``slots``: the generations a model's backend declares it runs at once (None: undeclared)."""
         self.settings = settings
+        self._declared = slots
         self._gates: dict[str, Gate] = {}
         self._lock = threading.Lock()
 
@@ -193,9 +196,8 @@ class Admission:
         """Generations a model runs at once."""
         if spec.remote and spec.remote in self.settings.remotes:
             return self.settings.remotes[spec.remote].max_parallel
-        if spec.backend == "llamacpp":
-            return self.settings.n_parallel
-        return self.settings.media_parallel
+        declared = self._declared(spec) if self._declared is not None else None
+        return declared or self.settings.media_parallel
 
     def snapshot(self) -> dict[str, dict[str, int]]:
         """Running and waiting requests per model (read without locks: a monitoring view)."""

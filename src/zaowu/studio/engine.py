@@ -345,7 +345,7 @@ class Studio:
     def _hold_tokens(self, run: _TextRun, prompt_estimate: int) -> int | None:
         """Reserve the key's remaining daily tokens for this run and cap its max_tokens to them, so
         a generation stops where the quota ends instead of overshooting it."""
-        ceiling = run.request.max_tokens or getattr(run.backend, "context_length", None) or self.settings.n_ctx
+        ceiling = run.request.max_tokens or run.backend.context_length or self.settings.n_ctx
         granted = self.keys.reserve_tokens(run.key_id, prompt_estimate + ceiling)
         if granted is None:
             return None

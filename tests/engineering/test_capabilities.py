@@ -8,6 +8,7 @@ whose pitch is an option, so the audio tells which options reached the backend."
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 import wave
 
@@ -47,7 +48,7 @@ def _pitch(wav_bytes: bytes) -> int:
     with wave.open(io.BytesIO(wav_bytes)) as w:
         frames = w.readframes(w.getnframes())
     samples = struct.unpack(f"<{len(frames) // 2}h", frames)
-    return sum((a < 0) != (b < 0) for a, b in zip(samples, samples[1:]))
+    return sum((a < 0) != (b < 0) for a, b in itertools.pairwise(samples))
 
 
 def _speech(server: Server, model: str, **more) -> httpx.Response:

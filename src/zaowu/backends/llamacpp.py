@@ -18,7 +18,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -56,8 +56,9 @@ class LlamaCppBackend(TextBackend):
     licence = "MIT"
     supports_schema = True
     Options = LlamaCppOptions
-    settings_options = {"n_ctx": "n_ctx", "n_parallel": "n_parallel", "n_threads": "n_threads",
-                        "n_gpu_layers": "n_gpu_layers"}  # fmt: skip
+    settings_options: ClassVar[dict[str, str]] = {
+        "n_ctx": "n_ctx", "n_parallel": "n_parallel", "n_threads": "n_threads", "n_gpu_layers": "n_gpu_layers",
+    }  # fmt: skip
 
     @classmethod
     def slots(cls, options: BackendOptions) -> int | None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..backends.base import Backend, BackendOptions
     from ..backends.registry import BackendRegistry
 
-__all__ = ["options_for", "check_settings"]
+__all__ = ["check_settings", "options_for"]
 
 
 def options_for(cls: type[Backend], spec: ModelSpec, settings: Settings) -> BackendOptions:

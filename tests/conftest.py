@@ -69,6 +69,20 @@ def settings(tmp_path, models_dir) -> Settings:
 
 
 @pytest.fixture
+def bare_settings(tmp_path) -> Settings:
+    """Settings for tests that need no model: an empty models folder, nothing pulled or loaded (a test
+    that asks for a model by mistake fails with 'not installed' instead of downloading one)."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        models_dir=tmp_path / "no-models",
+        default_chat_model=TEST_MODEL,
+        n_ctx=2048,
+        n_parallel=4,
+        n_threads=TEST_THREADS,
+    )
+
+
+@pytest.fixture
 def studio(settings):
     from zaowu.studio.engine import Studio
 

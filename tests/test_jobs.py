@@ -18,11 +18,22 @@ from zaowu.studio.jobs import FINAL_STATES
 from .conftest import TEST_MODEL
 
 
-@pytest.fixture
-def jstudio(settings):
+def _jobs_studio(settings: Settings):
     s = settings.model_copy(update={"plugins": ["tests.slow_jobs"], "job_concurrency": {"steps": 1}})
     with Studio(s) as studio:
         yield studio
+
+
+@pytest.fixture
+def jstudio(bare_settings):
+    """A studio with the test job kind and no model (the queue's own tests load none)."""
+    yield from _jobs_studio(bare_settings)
+
+
+@pytest.fixture
+def text_jstudio(settings):
+    """The same on the test models, for a text job."""
+    yield from _jobs_studio(settings)
 
 
 def wait_all(studio, ids, timeout=120):
@@ -35,7 +46,8 @@ def wait_all(studio, ids, timeout=120):
     raise AssertionError(f"jobs not finished: {[(j['id'], j['state']) for j in jobs]}")
 
 
-def test_text_job_runs_to_an_artifact_and_a_logged_generation(jstudio):
+def test_text_job_runs_to_an_artifact_and_a_logged_generation(text_jstudio):
+    jstudio = text_jstudio
     job = jstudio.jobs.submit("text", {"model": TEST_MODEL, "messages": [{"role": "user", "content": "Hi"}],
                                        "max_tokens": 12, "seed": 3}, caller="tester")  # fmt: skip
     assert job["state"] == "queued" and job["group"] == f"text:{TEST_MODEL}"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 import httpx
 
@@ -25,7 +26,7 @@ def zaowu(*args: str, env: dict[str, str], input: bytes | str | None = None, tim
     """Run ``zaowu ARGS`` to the end; stdout and stderr captured as text (bytes when ``input`` is bytes)."""
     text = not isinstance(input, bytes)
     return subprocess.run([*ZAOWU, *args], env=env, input=input, capture_output=True, text=text, timeout=timeout,
-                          cwd=cwd)  # fmt: skip
+                          cwd=cwd, check=False)  # fmt: skip
 
 
 class Serve:
@@ -35,7 +36,7 @@ class Serve:
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = log
-        self._log = open(log, "wb")
+        self._log = open(log, "wb")  # noqa: SIM115 (closed in stop(), after the server)
         self.proc = subprocess.Popen([*ZAOWU, "serve", "--no-preload", "--log-level", "warning", *args], env=env,
                                      stdout=self._log, stderr=subprocess.STDOUT)  # fmt: skip
         deadline = time.monotonic() + timeout
@@ -61,7 +62,7 @@ class Serve:
         self._log.close()
         return self.log_path.read_text()
 
-    def __enter__(self) -> "Serve":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -59,7 +59,7 @@ def test_jobs_run_in_a_worker_process_and_leave_artifacts(env_no_models, tmp_pat
     job_id = ok(zaowu("jobs", "submit", "steps", '{"steps": 3, "step_seconds": 0.01, "label": "parcel"}', env=env)).stdout.strip()
     assert job_id.startswith("job_")
     listed = ok(zaowu("jobs", "list", env=env)).stdout
-    assert re.search(rf"^{job_id} .* steps +queued ", listed, re.M), listed  # no worker yet: it waits
+    assert re.search(rf"^{job_id} .* steps +queued ", listed, re.MULTILINE), listed  # no worker yet: it waits
     long_id = ok(zaowu("jobs", "submit", "steps", "--priority", "-10", env=env,
                        input='{"steps": 1000, "step_seconds": 0.05, "group": "long"}')).stdout.strip()  # fmt: skip
 
@@ -108,15 +108,15 @@ def test_jobs_submit_wait_runs_here_without_a_worker(env_no_models):
 def test_keys_create_list_revoke_usage(env_no_models, tmp_path):
     from zaowu.errors import AuthenticationError
     from zaowu.settings import Settings
-    from zaowu.studio.keys import KeyStore
     from zaowu.studio.db import open_database
+    from zaowu.studio.keys import KeyStore
 
     env = env_no_models
     made = ok(zaowu("keys", "create", "shop", "--scope", "text", "--scope", "audio", "--rpm", "30", env=env))
     secret = made.stdout.strip()
     assert secret.startswith("zw-") and "store this secret now" in made.stderr and secret not in made.stderr
     line = ok(zaowu("keys", "list", env=env)).stdout
-    assert re.search(r"^shop +zw-\S+… +active +text,audio +requests_per_minute=30", line, re.M), line
+    assert re.search(r"^shop +zw-\S+… +active +text,audio +requests_per_minute=30", line, re.MULTILINE), line
     assert secret not in line  # only its prefix is shown
 
     db = open_database(Settings(data_dir=tmp_path / "data").db_url)

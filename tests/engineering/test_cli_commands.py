@@ -71,7 +71,9 @@ def test_jobs_run_in_a_worker_process_and_leave_artifacts(env_no_models, tmp_pat
         assert job["state"] == "succeeded" and job["worker"] and job["caller"]
         assert [e["data"]["state"] for e in job["events"] if e["type"] == "state"] == ["queued", "running", "succeeded"]
 
+        deadline = time.monotonic() + 120
         while not any(e["type"] == "progress" for e in show(long_id, env)["events"]):  # the long job is running
+            assert time.monotonic() < deadline, "the worker never started the long job"
             time.sleep(0.1)
         assert ok(zaowu("jobs", "cancel", long_id, env=env)).stdout.strip() == f"{long_id}: running (stopping)"
         assert f"job {long_id} cancelled" in failed(zaowu("jobs", "wait", long_id, "--quiet", env=env, timeout=120))
@@ -140,6 +142,7 @@ needs_speech = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg
 
 
 @needs_speech
+@pytest.mark.slow
 def test_speak_then_transcribe(env, tmp_path):
     wav = tmp_path / "hello.wav"
     said = ok(zaowu("speak", "The train to London leaves from platform nine.", "-o", str(wav), env=env))

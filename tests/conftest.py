@@ -21,6 +21,17 @@ TEST_MODEL = "smollm2-135m-instruct"
 # llama.cpp threads for tests (default: all cores). On a machine kept busy by other work, 1 is far
 # faster: llama.cpp's threads spin at barriers while descheduled.
 TEST_THREADS = int(os.environ["ZAOWU_TEST_THREADS"]) if os.environ.get("ZAOWU_TEST_THREADS") else None
+# `make test` pulls the default model into the test models folder and sets this: its tests then fail, not skip,
+# when it is missing, so CI cannot pass without exercising the README's default
+REQUIRE_DEFAULT_MODEL = bool(os.environ.get("ZAOWU_TEST_REQUIRE_DEFAULT_MODEL"))
+
+
+def default_model_missing(model: str) -> None:
+    """Skip the test for lack of ``model`` (the default chat model), or fail under `make test`."""
+    message = f"{model} is not in the test models folder (run 'make pull-test' or 'zaowu models pull {model}')"
+    if REQUIRE_DEFAULT_MODEL:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +61,20 @@ def settings(tmp_path, models_dir) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         models_dir=models_dir,
+        default_chat_model=TEST_MODEL,
+        n_ctx=2048,
+        n_parallel=4,
+        n_threads=TEST_THREADS,
+    )
+
+
+@pytest.fixture
+def bare_settings(tmp_path) -> Settings:
+    """Settings for tests that need no model: an empty models folder, nothing pulled or loaded (a test
+    that asks for a model by mistake fails with 'not installed' instead of downloading one)."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        models_dir=tmp_path / "no-models",
         default_chat_model=TEST_MODEL,
         n_ctx=2048,
         n_parallel=4,

@@ -18,11 +18,22 @@ from zaowu.studio.jobs import FINAL_STATES
 from .conftest import TEST_MODEL
 
 
-@pytest.fixture
-def jstudio(settings):
+def _jobs_studio(settings: Settings):
     s = settings.model_copy(update={"plugins": ["tests.slow_jobs"], "job_concurrency": {"steps": 1}})
     with Studio(s) as studio:
         yield studio
+
+
+@pytest.fixture
+def jstudio(bare_settings):
+    """A studio with the test job kind and no model (the queue's own tests load none)."""
+    yield from _jobs_studio(bare_settings)
+
+
+@pytest.fixture
+def text_jstudio(settings):
+    """The same on the test models, for a text job."""
+    yield from _jobs_studio(settings)
 
 
 def wait_all(studio, ids, timeout=120):
@@ -35,7 +46,8 @@ def wait_all(studio, ids, timeout=120):
     raise AssertionError(f"jobs not finished: {[(j['id'], j['state']) for j in jobs]}")
 
 
-def test_text_job_runs_to_an_artifact_and_a_logged_generation(jstudio):
+def test_text_job_runs_to_an_artifact_and_a_logged_generation(text_jstudio):
+    jstudio = text_jstudio
     job = jstudio.jobs.submit("text", {"model": TEST_MODEL, "messages": [{"role": "user", "content": "Hi"}],
                                        "max_tokens": 12, "seed": 3}, caller="tester")  # fmt: skip
     assert job["state"] == "queued" and job["group"] == f"text:{TEST_MODEL}"
@@ -71,18 +83,29 @@ def test_priority_order_and_group_concurrency_limit(jstudio):
     assert [j["result"]["label"] for j in order] == ["high0", "high1", "high2", "low0", "low1", "low2"]
 
 
+def wait_for_progress(studio, job_id: str, timeout: float = 60) -> list[dict]:
+    """The job's events once one reports progress (the job is running its steps); fail if none comes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events = studio.jobs.events(job_id)
+        if any(e["type"] == "progress" for e in events):
+            return events
+        time.sleep(0.02)
+    raise AssertionError(f"job {job_id} reported no progress in {timeout} s: {studio.jobs.get(job_id)}")
+
+
 def test_cancel_queued_and_running(jstudio):
     running = jstudio.jobs.submit("steps", {"steps": 200, "step_seconds": 0.05})
-    queued = jstudio.jobs.submit("steps", {"steps": 1})
+    queued = jstudio.jobs.submit("steps", {"steps": 1})  # same group, limit 1: waits behind the first
     jstudio.start_workers(2)
-    for _ in range(200):
-        if jstudio.jobs.get(running["id"])["state"] == "running":
-            break
-        time.sleep(0.02)
+    wait_for_progress(jstudio, running["id"])  # it is running its steps
     assert jstudio.jobs.cancel(queued["id"])["state"] == "cancelled"
-    jstudio.jobs.cancel(running["id"])
-    final = jstudio.jobs.wait(running["id"], timeout=10)
-    assert final["state"] == "cancelled" and final["progress"] < 0.5
+    assert jstudio.jobs.cancel(running["id"])["state"] == "running"  # asked to stop; it stops at its next step
+    final = jstudio.jobs.wait(running["id"], timeout=30)
+    assert final["state"] == "cancelled" and final["started_at"] is not None and final["result"] is None
+    steps_done = [e for e in jstudio.jobs.events(running["id"]) if e["type"] == "progress"]
+    assert 1 <= len(steps_done) < 100 and 0 < final["progress"] < 0.5  # stopped early, after it had started
+    assert not any(a["name"] == "final.txt" for a in jstudio.artifacts.list(job_id=running["id"]))
     assert jstudio.jobs.get(queued["id"])["started_at"] is None  # never ran
 
 
@@ -133,19 +156,41 @@ def test_jobs_of_a_dead_worker_are_requeued_or_failed(jstudio):
     assert jstudio.jobs.get(resumable["id"])["attempts"] == 2
 
 
+def captured_selects(engine, action) -> list[tuple[str, tuple]]:
+    """The SELECT statements (with their parameters) the code sends to the database while ``action`` runs."""
+    import sqlalchemy as sa
+
+    seen: list[tuple[str, tuple]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, tuple(parameters)))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def query_plan(engine, statement: str, parameters: tuple) -> str:
+    with engine.connect() as conn:
+        return " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+
+
 def test_listing_1000_queued_jobs_uses_indexes(jstudio):
     for i in range(1000):
         jstudio.jobs.submit("steps", {"steps": 1, "label": str(i)}, caller=f"c{i % 10}")
     assert len(jstudio.jobs.list(state="queued", limit=1000)) == 1000
-    import sqlalchemy as sa
-
-    with jstudio.db.connect() as conn:
-        plan = " ".join(str(r) for r in conn.execute(sa.text(
-            "EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE state='queued' ORDER BY priority DESC, created_at LIMIT 1")))
-        plan2 = " ".join(str(r) for r in conn.execute(sa.text(
-            "EXPLAIN QUERY PLAN SELECT * FROM jobs WHERE caller='c3' ORDER BY created_at DESC LIMIT 50")))  # fmt: skip
-    assert "ix_jobs_claim" in plan and "SCAN jobs" not in plan
-    assert "ix_jobs_caller" in plan2
+    # the queries the queue itself runs: the claim's pick of the next job, a caller's listing
+    claims = captured_selects(jstudio.db, jstudio.jobs.claim)
+    (pick,) = [(q, p) for q, p in claims if "ORDER BY jobs.priority DESC" in q]
+    listing = captured_selects(jstudio.db, lambda: jstudio.jobs.list(caller="c3", limit=50))
+    (by_caller,) = [(q, p) for q, p in listing if "FROM jobs" in q]
+    plan, plan2 = query_plan(jstudio.db, *pick), query_plan(jstudio.db, *by_caller)
+    assert "ix_jobs_claim" in plan and "SCAN jobs" not in plan and "TEMP B-TREE" not in plan, plan
+    assert "ix_jobs_caller" in plan2 and "TEMP B-TREE" not in plan2, plan2
 
 
 def test_artifact_writes_are_atomic(jstudio, monkeypatch):

@@ -110,12 +110,15 @@ def test_cancel_over_http(jobs_server):
     base = jobs_server.base_url
     job = httpx.post(f"{base}/v1/jobs", json={"kind": "steps", "request": {"steps": 100, "step_seconds": 0.05,
                                                                            "group": "cancel"}}).json()  # fmt: skip
-    for _ in range(100):
-        if httpx.get(f"{base}/v1/jobs/{job['id']}").json()["state"] == "running":
-            break
-        time.sleep(0.05)
+    with httpx.stream("GET", f"{base}/v1/jobs/{job['id']}/events", timeout=60) as r:
+        for line in r.iter_lines():  # until the job reports its first step: it is running
+            if line == "event: progress":
+                break
+    assert httpx.get(f"{base}/v1/jobs/{job['id']}").json()["state"] == "running"
     assert httpx.delete(f"{base}/v1/jobs/{job['id']}").status_code == 200
-    assert wait_jobs(base, [job["id"]], timeout=10)[0]["state"] == "cancelled"
+    final = wait_jobs(base, [job["id"]], timeout=30)[0]
+    assert final["state"] == "cancelled" and final["result"] is None
+    assert 0 < final["progress"] < 0.5  # it had started, and stopped long before its 100 steps
     bad = httpx.post(f"{base}/v1/jobs", json={"kind": "steps", "request": {"steps": 0}})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "request.steps"
 

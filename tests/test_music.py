@@ -249,9 +249,21 @@ def test_bad_duration_is_an_invalid_request(backend):
     [("a sad piano ballad for a rainy evening", "ballad", "sad"), ("欢快的中国风音乐，适合春节", "chinese", "happy")],
 )
 def test_plan_from_the_llm(studio, prompt, genre, mood):
+    import json
+
+    from zaowu.backends.music.plan import Section
     from zaowu.studio.music import music_plan
 
     plan = music_plan(studio, prompt, duration=30, seed=3)
     assert isinstance(plan, MusicPlan)
-    assert plan.genre.value == genre and plan.mood.value == mood
+    assert plan.genre.value == genre and plan.mood.value == mood  # the prompt's keywords win
     assert 3 <= len(plan.sections) <= 5
+    # the planner's generation is in the log, and what it answered is what the plan holds where no
+    # keyword overrides it (key, tempo, metre, sections): the LLM's answer is used, not dropped
+    (row,) = [g for g in studio.log.list(limit=10) if g["modality"] == "text"]
+    assert row["status"] == "ok" and row["seed"] == 3
+    answer = json.loads(row["output"])
+    assert (plan.key, plan.tempo, plan.time_signature) == (answer["key"], answer["tempo"], answer["time_signature"])
+    assert plan.sections == [Section.model_validate(s) for s in answer["sections"]]
+    # and it made a difference: without it the seed and the keywords give another plan
+    assert plan != plan_from_seed(3, prompt=prompt)

@@ -133,21 +133,31 @@ def test_speech_formats_decode(tts, fmt):
     assert float(np.sqrt(np.mean(samples**2))) > 0.01
 
 
+def longest_silence(data: bytes, threshold: float = 0.003) -> tuple[float, float]:
+    """The longest run of near-silent samples in a WAV, as (seconds, where it starts as a fraction of the clip)."""
+    from zaowu.backends.music.audio import read_wav
+
+    samples, rate = read_wav(data)
+    quiet = np.concatenate([[False], np.abs(samples[:, 0]) < threshold, [False]])
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))  # starts and ends of quiet runs, alternating
+    starts, ends = edges[0::2], edges[1::2]
+    if not len(starts):
+        return 0.0, 0.0
+    k = int(np.argmax(ends - starts))
+    return (ends[k] - starts[k]) / rate, starts[k] / len(samples)
+
+
 @needs_tools
 def test_pauses_between_sentences_and_paragraphs(tts):
-    from zaowu.backends.music.audio import read_wav
     from zaowu.studio.speech import speak
 
-    one = speak("One sentence here.", backend=tts).media[0].meta["duration"]
-    two = speak("One sentence here.\n\nOne sentence here.", backend=tts).media[0].meta["duration"]
-    assert 2 * one + 0.3 < two + 0.25 + 0.05 + 0.2  # the paragraph pause (0.7 s) is there
-    samples, rate = read_wav(speak("Yes. No.", backend=tts).media[0].data)
-    quiet = np.abs(samples[:, 0]) < 0.003
-    longest, run = 0, 0
-    for q in quiet:
-        run = run + 1 if q else 0
-        longest = max(longest, run)
-    assert longest / rate >= 0.2  # a real pause between the sentences
+    # the same two sentences in one paragraph and in two: the only difference is the silence between them
+    same = longest_silence(speak("The shop opens at nine. It closes at six.", backend=tts).media[0].data)
+    split = longest_silence(speak("The shop opens at nine.\n\nIt closes at six.", backend=tts).media[0].data)
+    assert 0.2 <= same[0] < 0.5, same  # the sentence pause (0.25 s)
+    assert split[0] >= 0.6, split  # the paragraph pause (0.7 s) ...
+    assert 0.2 < split[1] < 0.8, split  # ... between the paragraphs, not a tail of silence at either end
+    assert split[0] - same[0] >= 0.35  # and longer than a sentence pause by about 0.45 s
 
 
 @needs_tools

@@ -23,8 +23,8 @@ from zaowu.studio.workflows import (
 
 
 @pytest.fixture
-def wstudio(settings):
-    with Studio(settings.model_copy(update={"plugins": ["tests.workflow_steps"]})) as s:
+def wstudio(bare_settings):
+    with Studio(bare_settings.model_copy(update={"plugins": ["tests.workflow_steps"]})) as s:
         yield s
 
 

@@ -10,7 +10,7 @@ import pytest
 from zaowu.settings import RemoteConfig, Settings
 from zaowu.types import Message, TextRequest
 
-from ..conftest import TEST_MODEL, free_port
+from ..conftest import TEST_MODEL, default_model_missing, free_port
 
 OTHER_INSTALLED = "qwen2.5-coder-1.5b-instruct"  # in the shared models folder, never loaded here
 
@@ -33,7 +33,7 @@ def test_resolution_prefers_the_run_then_the_setting_then_the_default(settings, 
         assert planner_model(studio, "my-model") == "my-model"
     with make_studio(settings, planner_model=OTHER_INSTALLED) as studio:
         if not studio.catalog.installed(studio.catalog.get(OTHER_INSTALLED)):
-            pytest.skip(f"{OTHER_INSTALLED} is not in the shared models folder")
+            default_model_missing(OTHER_INSTALLED)
         assert planner_model(studio) == OTHER_INSTALLED
         assert planner_model(studio, TEST_MODEL) == TEST_MODEL
     assert "unavailable" not in caplog.text

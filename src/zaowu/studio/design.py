@@ -3,6 +3,9 @@
     spec = design_spec(studio, "给我的茶馆做一张春季新品海报", kind="poster", seed=3)
     png = render(spec, size="3:4", seed=3)
 
+``plan_design`` is the design engine's planner: ``Studio.generate_media`` runs it (registered in
+``studio/planners.py``) for an image request to the design engine that carries no spec.
+
 The schema (``zaowu.backends.design.spec.llm_schema``) is flat and uses enums for
 every style choice, so even a 135M model produces a valid spec by construction.
 Style fields the model leaves out are filled from the seed; the returned spec is

@@ -68,10 +68,6 @@ class Caller:
         """This caller, named ``default`` when it has no name of its own (a template, a workflow run)."""
         return self if self.name else replace(self, name=default)
 
-    def but(self, **changes: Any) -> Caller:
-        """A copy with ``changes`` (interface, name, key_id, job_id)."""
-        return replace(self, **changes)
-
 
 LOCAL = Caller()  # the local owner calling from Python
 

@@ -15,8 +15,18 @@ from zaowu.backends.base import EmbeddingBackend, MediaBackend, TextBackend
 from zaowu.errors import InvalidRequest
 from zaowu.hookspecs import hookimpl
 from zaowu.studio.planners import Planned, Planner, PlanRun
-from zaowu.types import (EmbeddingRequest, EmbeddingResult, ImageRequest, Media, MediaResult, Modality, SpeechRequest,
-                         TextChunk, TextRequest, Usage)  # fmt: skip
+from zaowu.types import (
+    EmbeddingRequest,
+    EmbeddingResult,
+    ImageRequest,
+    Media,
+    MediaResult,
+    Modality,
+    SpeechRequest,
+    TextChunk,  # fmt: skip
+    TextRequest,
+    Usage,
+)
 
 PLANNED: list[dict[str, Any]] = []  # what the stamp planner was asked, one entry per call
 STAMP_SECONDS = 1.5  # media seconds a stamp reports

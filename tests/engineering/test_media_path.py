@@ -9,12 +9,11 @@ import shutil
 
 import pytest
 
-from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 from zaowu.studio.planners import Planner
 from zaowu.types import Caller, ImageRequest, MusicRequest
 
-from ..conftest import TEST_MODEL, TEST_THREADS
+from ..conftest import TEST_MODEL
 from . import doubles
 
 SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/soundfonts/FluidR3_GM.sf2")
@@ -85,15 +84,6 @@ def test_music_without_a_plan_is_planned_inside_generate_media_and_a_given_plan_
     assert [r["modality"] for r in _new_rows(studio, before)] == ["music"]
     assert again.media[0].meta["plan"]["tempo"] == 61  # checked and reported, not rewritten
     assert {c["name"] for c in again.media[0].meta["checks"]} == {c["name"] for c in audio.meta["checks"]}
-
-
-@pytest.fixture
-def dstudio(tmp_path, models_dir):
-    doubles.PLANNED.clear()
-    settings = Settings(data_dir=tmp_path / "data", models_dir=models_dir, default_chat_model=TEST_MODEL, n_ctx=2048,
-                        n_threads=TEST_THREADS, plugins=["tests.engineering.doubles"])  # fmt: skip
-    with Studio(settings) as s:
-        yield s
 
 
 def test_a_plugin_registers_a_planner_for_a_backend_of_its_own(dstudio):

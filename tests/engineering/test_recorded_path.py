@@ -9,8 +9,6 @@ import pytest
 from zaowu.errors import InvalidRequest
 from zaowu.types import Caller, EmbeddingRequest, ImageRequest, SpeechRequest, TextRequest
 
-from .test_media_path import dstudio  # noqa: F401  (the studio with the doubles plugin)
-
 
 @pytest.fixture
 def who(dstudio):

@@ -4,7 +4,7 @@
                                       [--limit N] [--out results.json] [--today YYYY-MM-DD]
 
 Runs every request of ``bench/quality_set.yaml`` through the real path (``run_app``, ``run_template``,
-``design_image``, ``compose_music``) with one model (default: qwen2.5-coder-1.5b-instruct, the
+``Studio.generate_media`` for designs and music) with one model (default: qwen2.5-coder-1.5b-instruct, the
 default chat model, used as the planner too), then applies the checks each entry lists. Checks come
 from two places:
 
@@ -40,6 +40,7 @@ from typing import Any
 
 from zaowu.studio.quality import Check, check_count, check_distinct, check_language, find_claims, similarity
 from zaowu.studio.quality.checks import DUPLICATE_SIMILARITY
+from zaowu.types import Caller
 
 log = logging.getLogger("bench.quality")
 
@@ -590,40 +591,41 @@ def _design_checks() -> Callable[..., Any] | None:
     return None
 
 
+BENCH = Caller(interface="bench")
+
+
 def run_entry(studio: Any, entry: Entry, model: str) -> tuple[Any, list[dict[str, Any]]]:
     """Run one request through its real path: (the result as a document, the checks it reports)."""
     if entry.kind == "app":
         from zaowu.apps.base import run_app
 
-        run = run_app(studio, entry.target, entry.input, model=model, seed=entry.seed, interface="bench")
+        run = run_app(studio, entry.target, entry.input, model=model, seed=entry.seed, who=BENCH)
         return run.result, reported_checks(run.result.get("checks"))
     if entry.kind == "template":
         from zaowu.studio.templates import run_template
 
         result = run_template(studio, entry.target, entry.input, language=entry.language, model=model, seed=entry.seed,
-                              interface="bench")  # fmt: skip
+                              who=BENCH)  # fmt: skip
         doc = dict(result.output) if isinstance(result.output, dict) else {}
         doc["text"] = result.text
         return doc, reported_checks(getattr(result, "checks", None))
     if entry.kind == "image":
-        from zaowu.studio.design import design_image
         from zaowu.types import ImageRequest
 
         sized = {"size": entry.input["size"]} if entry.input.get("size") else {}
         request = ImageRequest(prompt=entry.input["prompt"], kind=entry.target, n=entry.input.get("n", 1),
                                seed=entry.seed, **sized)  # fmt: skip
-        result = design_image(studio, request, interface="bench", planner=model)
+        result = studio.generate_media(request, who=BENCH, planner=model)
         specs = [m.meta.get("spec") for m in result.media]
         reported = [c for m in result.media for c in reported_checks(m.meta.get("checks"))]
         if (design_checks := _design_checks()) is not None:
             for spec in specs:
                 reported += reported_checks(design_checks(spec, entry.input["prompt"]))
         return {"specs": specs, "prompt": entry.input["prompt"]}, reported
-    from zaowu.studio.music import compose_music
     from zaowu.types import MusicRequest
 
     request = MusicRequest(prompt=entry.input["prompt"], duration=entry.input.get("duration", 30), seed=entry.seed)
-    result = compose_music(studio, request, interface="bench", planner=model)
+    result = studio.generate_media(request, who=BENCH, planner=model)
     meta = result.media[0].meta
     return {k: meta.get(k) for k in ("duration", "tempo", "bars", "sections", "plan")}, reported_checks(meta.get("checks"))
 

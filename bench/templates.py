@@ -24,6 +24,7 @@ from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 from zaowu.studio.templates import run_template
 from zaowu.studio.workflows import get_run
+from zaowu.types import Caller
 
 
 def reliability(studio: Studio, runs: int, only: list[str]) -> None:
@@ -35,7 +36,7 @@ def reliability(studio: Studio, runs: int, only: list[str]) -> None:
             example = t.examples[i % len(t.examples)]
             started = time.perf_counter()
             try:
-                result = run_template(studio, t.id, example, seed=1000 + i, interface="bench")
+                result = run_template(studio, t.id, example, seed=1000 + i, who=Caller(interface="bench"))
                 jsonschema.validate(result.output, t.output_schema)
                 json.loads(result.text)
                 ok += 1

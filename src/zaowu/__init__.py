@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
-__all__ = ["Studio", "Settings", "__version__"]
+__all__ = ["Caller", "Studio", "Settings", "__version__"]
 
 if TYPE_CHECKING:
     from .settings import Settings
     from .studio.engine import Studio
+    from .types import Caller
 
 
 def __getattr__(name: str):
@@ -21,6 +22,10 @@ def __getattr__(name: str):
         from .studio.engine import Studio
 
         return Studio
+    if name == "Caller":  # who runs a generation: studio.chat("hi", who=Caller(name="alice", key_id=...))
+        from .types import Caller
+
+        return Caller
     if name == "Settings":
         from .settings import Settings
 

@@ -33,3 +33,10 @@ def register_workflow_steps(register):
 @hookspec
 def register_apps(register):
     """Call ``register(AppClass)`` for each application (see zaowu/apps/base.py)."""
+
+
+@hookspec
+def register_planners(register):
+    """Call ``register(Planner)`` for each planner (see zaowu/studio/planners.py): a function that
+    writes the plan a media backend renders (an image's design spec, a music plan) from the prompt,
+    run by ``Studio.generate_media`` when a request for one of its backends carries no plan."""

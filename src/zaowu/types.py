@@ -8,12 +8,15 @@ This module imports only the standard library and Pydantic.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "Caller",
+    "LOCAL",
     "Modality",
     "ModelSpec",
     "Message",
@@ -30,6 +33,7 @@ __all__ = [
     "TranscriptionRequest",
     "MusicRequest",
     "VideoRequest",
+    "MediaRequest",
     "Media",
     "MediaResult",
 ]
@@ -43,6 +47,29 @@ class Modality(str, Enum):
     transcription = "transcription"
     music = "music"
     video = "video"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who runs a generation: the interface it came through (python, api, cli, job, bench), the caller's
+    name, the API key (None: the local owner, who may do anything) and the job it runs in. Recorded
+    with every generation and artifact; ``key_id`` decides scopes and quotas.
+
+        studio.generate_text(request)                                    # the local owner, from Python
+        studio.generate_text(request, who=Caller(interface="api", name="shop", key_id=key_id))
+    """
+
+    interface: str = "python"
+    name: str | None = None
+    key_id: str | None = None
+    job_id: str | None = None
+
+    def named(self, default: str) -> Caller:
+        """This caller, named ``default`` when it has no name of its own (a template, a workflow run)."""
+        return self if self.name else replace(self, name=default)
+
+
+LOCAL = Caller()  # the local owner calling from Python
 
 
 class Strict(BaseModel):
@@ -228,6 +255,9 @@ class VideoRequest(Strict):
     size: str = "1280x720"
     seed: int | None = None
     format: Literal["mp4", "webm"] = "mp4"
+
+
+MediaRequest = SpeechRequest | TranscriptionRequest | MusicRequest | ImageRequest | VideoRequest
 
 
 class Media(BaseModel):

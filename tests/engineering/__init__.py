@@ -1,0 +1,1 @@
+"""Cross-cutting engineering tests: one way to run media, one recorded-generation path."""

@@ -146,10 +146,8 @@ def test_a_users_plan_is_reported_not_rewritten():
 
 @needs_synth
 def test_a_users_plan_is_composed_as_given_with_its_checks(studio):
-    from zaowu.studio.music import compose_music
-
     bad = plan(time_signature="3/4")
-    result = compose_music(studio, MusicRequest(prompt="pop", duration=6, seed=1, plan=bad.model_dump(mode="json")))
+    result = studio.generate_media(MusicRequest(prompt="pop", duration=6, seed=1, plan=bad.model_dump(mode="json")))
     meta = result.media[0].meta
     assert meta["plan"]["time_signature"] == "3/4"  # the user's choice is kept
     metre = next(c for c in meta["checks"] if c["name"] == "music.metre")
@@ -163,9 +161,7 @@ def test_compose_with_the_llm_reports_checks_and_keeps_them(studio):
     import mido
 
     from zaowu.backends.music.audio import read_wav
-    from zaowu.studio.music import compose_music
-
-    result = compose_music(studio, MusicRequest(prompt="relaxed café jazz for a Sunday morning", duration=20, seed=4))
+    result = studio.generate_media(MusicRequest(prompt="relaxed café jazz for a Sunday morning", duration=20, seed=4))
     audio, midi = result.media
     checks = {c["name"]: c for c in audio.meta["checks"]}
     assert set(checks) == {f"music.{n}" for n in ("mode", "instruments", "chords", "metre", "tempo", "sections")}

@@ -85,25 +85,26 @@ def test_text_key_cannot_make_an_image_through_a_workflow(srv, keys):
 def test_the_engine_refuses_a_modality_whatever_path_calls_it(srv, keys):
     """The check lives where work runs (Studio entry points), so a step or job that forgets it still cannot escape."""
     from zaowu.errors import PermissionDenied
-    from zaowu.studio.design import design_image
-    from zaowu.types import EmbeddingRequest, ImageRequest, SpeechRequest, TextRequest
+    from zaowu.types import Caller, EmbeddingRequest, ImageRequest, MusicRequest, SpeechRequest, TextRequest
 
-    writer, painter = keys["writer"]["id"], keys["painter"]["id"]
+    writer, painter = Caller(key_id=keys["writer"]["id"]), Caller(key_id=keys["painter"]["id"])
     with Studio(Settings(data_dir=srv.data_dir, models_dir=srv.data_dir / "none")) as studio:
         before = len(studio.log.list(limit=1000))
         attempts = [
-            lambda: studio.generate_media(ImageRequest(prompt="x", spec=SPEC), key_id=writer),
-            lambda: design_image(studio, ImageRequest(prompt="a poster for my tea shop"), key_id=writer),
-            lambda: studio.generate_media(SpeechRequest(input="hello"), key_id=painter),
-            lambda: studio.stream_media(SpeechRequest(input="hello"), key_id=writer),
+            lambda: studio.generate_media(ImageRequest(prompt="x", spec=SPEC), who=writer),
+            lambda: studio.generate_media(ImageRequest(prompt="a poster for my tea shop"), who=writer),  # planner
+            lambda: studio.generate_media(MusicRequest(prompt="calm piano"), who=painter),  # its planner spends nothing
+            lambda: studio.cutout(b"not even a photo", who=writer),
+            lambda: studio.generate_media(SpeechRequest(input="hello"), who=painter),
+            lambda: studio.stream_media(SpeechRequest(input="hello"), who=writer),
         ]
         for attempt in attempts:
             with pytest.raises(PermissionDenied, match="lacks the '(image|audio)' scope"):
                 attempt()
-        image_only = studio.keys.create("image-only", ["image"])[1]["id"]
-        for attempt in (lambda: studio.generate_text(TextRequest(prompt="hi"), key_id=image_only),
-                        lambda: studio.stream(TextRequest(prompt="hi"), key_id=image_only),
-                        lambda: studio.embed(EmbeddingRequest(input=["hi"]), key_id=image_only)):  # fmt: skip
+        image_only = Caller(key_id=studio.keys.create("image-only", ["image"])[1]["id"])
+        for attempt in (lambda: studio.generate_text(TextRequest(prompt="hi"), who=image_only),
+                        lambda: studio.stream(TextRequest(prompt="hi"), who=image_only),
+                        lambda: studio.embed(EmbeddingRequest(input=["hi"]), who=image_only)):  # fmt: skip
             with pytest.raises(PermissionDenied, match="lacks the 'text' scope"):
                 attempt()
         assert len(studio.log.list(limit=1000)) == before  # refused before anything was logged or loaded

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import AuthenticationError
 from ..studio.keys import Principal
+from ..types import Caller
 
 SESSION_COOKIE = "zaowu_session"  # the web studio's HttpOnly cookie holding a session id (set by /studio/login)
 
@@ -54,6 +55,11 @@ def scope(needed: str | None, count: bool = True):
         return await run_in_threadpool(principal_for, request, needed, count)
 
     return Depends(dependency)
+
+
+def api_caller(principal: Principal, request: Request, user: str | None = None) -> Caller:
+    """Who an API request runs as: the key, named as ``caller_name`` says."""
+    return Caller(interface="api", name=caller_name(principal, request, user), key_id=principal.key_id)
 
 
 def caller_name(principal: Principal, request: Request, user: str | None = None) -> str:

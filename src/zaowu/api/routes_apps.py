@@ -25,7 +25,7 @@ from ..studio.keys import Principal
 from ..studio.templates import CATEGORIES, check_template_output, prepare_template_run, run_template
 from ..studio.workflows import check_scopes, get_run, list_runs, load_workflow, resume_workflow, run_workflow
 from .disconnect import until_disconnected
-from .auth import caller_name, scope
+from .auth import api_caller, caller_name, scope
 from .routes_jobs import accepted_job
 from .streaming import ThreadedStream
 
@@ -61,10 +61,6 @@ class WorkflowRunBody(_Body):
     async_: bool = Field(False, alias="async")
 
 
-def _who(request: Request, principal: Principal) -> dict[str, Any]:
-    return {"caller": caller_name(principal, request), "key_id": principal.key_id}
-
-
 # ---------------------------------------------------------------- templates
 
 
@@ -86,16 +82,15 @@ def template(request: Request, template_id: str, principal: Principal = scope(No
 async def run_template_route(request: Request, template_id: str, body: TemplateRunBody,
                              principal: Principal = scope("text")):  # fmt: skip
     studio = request.app.state.studio
-    who = _who(request, principal)
+    who = api_caller(principal, request)
     overrides = {"model": body.model, "seed": body.seed, "temperature": body.temperature, "max_tokens": body.max_tokens}
     if not body.stream:
         result = await until_disconnected(request, run_template, studio, template_id, body.variables, language=body.language,
-                                         interface="api", **who, **overrides)  # fmt: skip
+                                         who=who, **overrides)  # fmt: skip
         return result.to_dict()
     tpl, rendered, text_request = await run_in_threadpool(prepare_template_run, studio, template_id, body.variables,
                                                           language=body.language, **overrides)  # fmt: skip
-    stream = await run_in_threadpool(studio.stream, text_request, interface="api", caller=who["caller"] or
-                                     f"template:{tpl.id}", key_id=who["key_id"])  # fmt: skip
+    stream = await run_in_threadpool(studio.stream, text_request, who=who.named(f"template:{tpl.id}"))
     chunks = ThreadedStream(stream)
     first = await chunks.next()  # errors before any output keep their status code
 
@@ -143,7 +138,7 @@ def app_detail(request: Request, app_id: str, principal: Principal = scope(None)
 @router.post("/apps/{app_id}")
 async def run_app_route(request: Request, app_id: str, body: AppRunBody, principal: Principal = scope("text")):
     studio = request.app.state.studio
-    who = _who(request, principal)
+    who = api_caller(principal, request)
     app = get_app(studio, app_id)
     if body.async_:
         from ..apps.base import validate_input
@@ -151,9 +146,9 @@ async def run_app_route(request: Request, app_id: str, body: AppRunBody, princip
         data = validate_input(app, body.input)  # a bad input is a 400 now, not a failed job later
         await run_in_threadpool(check_scopes, studio, app().workflow(data), principal.key_id)  # and a 403
         job = {"app": app.id, "input": body.input, "model": body.model, "seed": body.seed}
-        return await accepted_job(studio, "app", job, who["caller"], who["key_id"])
+        return await accepted_job(studio, "app", job, who)
     result = await until_disconnected(request, run_app, studio, app.id, body.input, model=body.model, seed=body.seed,
-                                     interface="api", **who)  # fmt: skip
+                                     who=who)  # fmt: skip
     return result.to_dict()
 
 
@@ -168,7 +163,7 @@ def workflow_steps(request: Request, principal: Principal = scope(None)) -> dict
 @router.post("/workflows/run")
 async def run_workflow_route(request: Request, body: WorkflowRunBody, principal: Principal = scope("text")):
     studio = request.app.state.studio
-    who = _who(request, principal)
+    who = api_caller(principal, request)
     spec = load_workflow(body.workflow)
     if body.async_:
         from ..studio.workflows import check_inputs, validate_workflow
@@ -178,9 +173,9 @@ async def run_workflow_route(request: Request, body: WorkflowRunBody, principal:
         await run_in_threadpool(check_scopes, studio, spec, principal.key_id)
         job = {"workflow": spec.model_dump(mode="json", by_alias=True), "inputs": body.inputs, "model": body.model,
                "seed": body.seed}  # fmt: skip
-        return await accepted_job(studio, "workflow", job, who["caller"], who["key_id"])
+        return await accepted_job(studio, "workflow", job, who)
     run = await until_disconnected(request, run_workflow, studio, spec, body.inputs, seed=body.seed, model=body.model,
-                                  interface="api", **who)  # fmt: skip
+                                  who=who)  # fmt: skip
     return run.to_dict()
 
 

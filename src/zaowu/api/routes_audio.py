@@ -14,10 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidRequest
 from ..studio.keys import Principal
-from ..studio.music import compose_music
-from ..types import MusicRequest, SpeechRequest, TranscriptionRequest
+from ..types import Caller, MusicRequest, SpeechRequest, TranscriptionRequest
 from .disconnect import until_disconnected
-from .auth import caller_name, scope
+from .auth import api_caller, scope
 from .routes_jobs import accepted_job
 from .streaming import ThreadedStream
 
@@ -51,10 +50,6 @@ class MusicBody(BaseModel):
     async_: bool = Field(False, alias="async")
 
 
-def _who(request: Request, principal: Principal) -> dict[str, Any]:
-    return {"interface": "api", "caller": caller_name(principal, request), "key_id": principal.key_id}
-
-
 def _media_headers(result, media) -> dict[str, str]:
     return {"X-Zaowu-Generation-Id": result.generation_id or "", "X-Zaowu-Artifact-Id": media.meta["artifact_id"]}
 
@@ -64,23 +59,23 @@ async def speech(request: Request, body: SpeechBody, principal: Principal = scop
     studio = request.app.state.studio
     req = SpeechRequest(model=body.model, input=body.input, voice=body.voice, language=body.language,
                         speed=body.speed, format=body.response_format)  # fmt: skip
-    who = _who(request, principal)
+    who = api_caller(principal, request)
     if body.async_:
         if body.stream:
             raise InvalidRequest("'async' and 'stream' cannot be combined.", param="stream")
-        return await accepted_job(studio, "speech", req.model_dump(mode="json"), who["caller"], who["key_id"])
+        return await accepted_job(studio, "speech", req.model_dump(mode="json"), who)
     if body.stream:
         return await _streamed_speech(studio, req, body, who)
-    result = await until_disconnected(request, lambda: studio.generate_media(req, **who))
+    result = await until_disconnected(request, lambda: studio.generate_media(req, who=who))
     media = result.media[0]
     return Response(media.data, media_type=media.mime, headers=_media_headers(result, media))
 
 
-async def _streamed_speech(studio, req: SpeechRequest, body: SpeechBody, who: dict[str, Any]) -> StreamingResponse:
+async def _streamed_speech(studio, req: SpeechRequest, body: SpeechBody, who: Caller) -> StreamingResponse:
     if body.response_format != "wav":
         raise InvalidRequest("Streaming sends WAV; set response_format to 'wav' or leave out 'stream'.",
                              param="response_format")  # fmt: skip
-    blocks = await run_in_threadpool(lambda: studio.stream_media(req, **who))
+    blocks = await run_in_threadpool(lambda: studio.stream_media(req, who=who))
     chunks = ThreadedStream(blocks)
     first = await chunks.next()  # the header; errors before it keep their status code
 
@@ -112,16 +107,16 @@ async def transcriptions(
         raise InvalidRequest(f"The audio file is larger than {MAX_UPLOAD >> 20} MB.", param="file")
     if not audio:
         raise InvalidRequest("The uploaded audio file is empty.", param="file")
-    who = _who(request, principal)
+    who = api_caller(principal, request)
     if model == "whisper-1":  # OpenAI's name: the default recogniser
         model = None
     if async_:
         upload = await run_in_threadpool(studio.artifacts.put, audio, file.content_type or "application/octet-stream",
-                                         name=file.filename, caller=who["caller"], key_id=who["key_id"])  # fmt: skip
+                                         name=file.filename, caller=who.name, key_id=who.key_id)  # fmt: skip
         request_ = {"artifact_id": upload["id"], "model": model, "language": language, "format": response_format}
-        return await accepted_job(studio, "transcription", request_, who["caller"], who["key_id"])
+        return await accepted_job(studio, "transcription", request_, who)
     req = TranscriptionRequest(audio=audio, model=model, language=language, format=response_format)
-    result = await until_disconnected(request, lambda: studio.generate_media(req, **who))
+    result = await until_disconnected(request, lambda: studio.generate_media(req, who=who))
     media = result.media[0]
     headers = _media_headers(result, media)
     if response_format in ("json", "verbose_json"):
@@ -136,10 +131,10 @@ async def music(request: Request, body: MusicBody, principal: Principal = scope(
     studio = request.app.state.studio
     req = MusicRequest(model=body.model, prompt=body.prompt, duration=body.duration, seed=body.seed,
                        format=body.format, plan=body.plan)  # fmt: skip
-    who = _who(request, principal)
+    who = api_caller(principal, request)
     if body.async_:
-        return await accepted_job(studio, "music", req.model_dump(mode="json"), who["caller"], who["key_id"])
-    result = await until_disconnected(request, lambda: compose_music(studio, req, **who))
+        return await accepted_job(studio, "music", req.model_dump(mode="json"), who)
+    result = await until_disconnected(request, lambda: studio.generate_media(req, who=who))
     audio, midi = result.media[0], result.media[1]
     return {
         "object": "music",

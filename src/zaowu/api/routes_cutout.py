@@ -18,10 +18,10 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..backends.vision.images import MAX_BYTES
 from ..errors import InvalidRequest
 from ..studio.keys import Principal
-from .auth import caller_name, scope
+from ..studio.photos import MAX_PHOTO_BYTES
+from .auth import api_caller, scope
 
 router = APIRouter(prefix="/v1/images")
 
@@ -35,18 +35,15 @@ async def cutout_route(
     user: str | None = Form(None),
     principal: Principal = scope("image"),
 ):
-    from ..backends.vision.cutout import cutout
-
-    data = await image.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise InvalidRequest(f"The image is larger than {MAX_BYTES >> 20} MiB; upload a smaller one.", param="image")
-    result = await run_in_threadpool(cutout, data, kind)
-    png = await run_in_threadpool(lambda: result.png)
+    data = await image.read(MAX_PHOTO_BYTES + 1)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidRequest(f"The image is larger than {MAX_PHOTO_BYTES >> 20} MiB; upload a smaller one.", param="image")
     studio = request.app.state.studio
-    row = studio.artifacts.put(png, "image/png", name="cutout.png", caller=caller_name(principal, request, user),
-                               key_id=principal.key_id, meta={"cutout": result.meta()})  # fmt: skip
+    who = api_caller(principal, request, user)
+    result = await run_in_threadpool(studio.cutout, data, kind, who=who)
     if response_format == "png":
-        headers = {"X-Zaowu-Cutout-Kind": result.kind, "X-Zaowu-Artifact-Id": row["id"]}
-        return Response(png, media_type="image/png", headers=headers)
-    return {**result.meta(), "artifact_id": row["id"], "url": f"/v1/artifacts/{row['id']}",
-            "b64_json": base64.b64encode(png).decode("ascii")}  # fmt: skip
+        headers = {"X-Zaowu-Cutout-Kind": result.kind, "X-Zaowu-Artifact-Id": result.artifact_id,
+                   "X-Zaowu-Generation-Id": result.generation_id}  # fmt: skip
+        return Response(result.png, media_type="image/png", headers=headers)
+    return {**result.meta, "artifact_id": result.artifact_id, "url": f"/v1/artifacts/{result.artifact_id}",
+            "generation_id": result.generation_id, "b64_json": base64.b64encode(result.png).decode("ascii")}  # fmt: skip

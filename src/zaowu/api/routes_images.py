@@ -15,11 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidRequest
-from ..studio.design import design_image
 from ..studio.keys import Principal
 from ..types import ImageRequest, MediaResult, Modality
 from .disconnect import until_disconnected
-from .auth import caller_name, scope
+from .auth import api_caller, scope
 from .routes_jobs import accepted_job
 
 router = APIRouter(prefix="/v1/images")
@@ -50,12 +49,12 @@ async def generations(request: Request, body: ImageBody, principal: Principal = 
     studio = request.app.state.studio
     req = ImageRequest(model=body.model, prompt=body.prompt, n=body.n, size=body.size, seed=body.seed, kind=body.kind,
                        format=body.format, spec=body.spec)  # fmt: skip
-    who = {"interface": "api", "caller": caller_name(principal, request, body.user), "key_id": principal.key_id}
+    who = api_caller(principal, request, body.user)
     if body.async_:
         body_ = req.model_dump(mode="json", exclude={"image", "mask"})
-        return await accepted_job(studio, "image", body_, who["caller"], who["key_id"])
+        return await accepted_job(studio, "image", body_, who)
     studio.admission.precheck(req.model or studio.default_model(Modality.image))  # busy: 503 now
-    result = await until_disconnected(request, lambda: design_image(studio, req, **who))
+    result = await until_disconnected(request, lambda: studio.generate_media(req, who=who))
     return _images_json(result, body.response_format)
 
 
@@ -75,7 +74,7 @@ def _images_json(result: MediaResult, response_format: str) -> dict[str, Any]:
     return {"created": int(time.time()), "data": data, "model": result.model, "generation_id": result.generation_id}
 
 
-async def _upload(file: UploadFile | None, param: str) -> bytes | None:
+async def _upload(studio, file: UploadFile | None, param: str) -> bytes | None:
     """An uploaded image's bytes, checked to be an image Pillow reads (400 naming ``param``)."""
     if file is None:
         return None
@@ -84,9 +83,7 @@ async def _upload(file: UploadFile | None, param: str) -> bytes | None:
         raise InvalidRequest(f"'{param}' is larger than {MAX_UPLOAD >> 20} MB.", param=param)
     if not data:
         raise InvalidRequest(f"The uploaded '{param}' is empty.", param=param)
-    from ..backends.image_io import decode_image
-
-    await run_in_threadpool(decode_image, data, param)
+    await run_in_threadpool(studio.check_image, data, param)
     return data
 
 
@@ -111,12 +108,12 @@ async def edits(
     (``supports_edit``): diffusers does image-to-image without a mask and inpainting with
     one; the design engine places a product photo on a product card."""
     studio = request.app.state.studio
-    source, mask_bytes = await _upload(image, "image"), await _upload(mask, "mask")
+    source, mask_bytes = await _upload(studio, image, "image"), await _upload(studio, mask, "mask")
     try:
         req = ImageRequest(model=model, prompt=prompt, negative_prompt=negative_prompt, n=n, size=size, seed=seed,
                            format=format, kind=kind, image=source, mask=mask_bytes)  # fmt: skip
     except ValidationError as exc:
         raise InvalidRequest.from_validation(exc) from None
-    who = {"interface": "api", "caller": caller_name(principal, request, user), "key_id": principal.key_id}
-    result = await until_disconnected(request, lambda: design_image(studio, req, **who))
+    who = api_caller(principal, request, user)
+    result = await until_disconnected(request, lambda: studio.generate_media(req, who=who))
     return _images_json(result, response_format)

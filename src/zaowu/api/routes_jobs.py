@@ -15,6 +15,7 @@ from ..errors import InvalidRequest, NotFound, PermissionDenied
 from ..studio.artifacts import delivery
 from ..studio.jobs import FINAL_STATES
 from ..studio.keys import Principal
+from ..types import Caller
 from .auth import caller_name, scope
 
 router = APIRouter(prefix="/v1")
@@ -37,9 +38,9 @@ def job_json(job: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def accepted_job(studio, kind: str, request: dict[str, Any], caller: str | None, key_id: str | None) -> JSONResponse:
-    """Queue ``request`` as a job of ``kind`` for an ``"async": true`` call: 202 with the job."""
-    job = await run_in_threadpool(studio.jobs.submit, kind, request, caller=caller, key_id=key_id)
+async def accepted_job(studio, kind: str, request: dict[str, Any], who: Caller) -> JSONResponse:
+    """Queue ``request`` as a job of ``kind`` for ``who``'s ``"async": true`` call: 202 with the job."""
+    job = await run_in_threadpool(studio.jobs.submit, kind, request, caller=who.name, key_id=who.key_id)
     return JSONResponse(job_json(job), status_code=202)
 
 

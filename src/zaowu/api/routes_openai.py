@@ -18,7 +18,7 @@ from ..errors import InvalidRequest, ZaowuError
 from ..studio.keys import Principal
 from ..types import EmbeddingRequest, Modality, TextRequest
 from .disconnect import until_disconnected
-from .auth import caller_name, scope
+from .auth import api_caller, scope
 from .routes_jobs import accepted_job
 from .streaming import ThreadedStream
 from .wire import (
@@ -68,19 +68,19 @@ def get_model(request: Request, model_id: str, principal: Principal = scope(None
 async def _text(request: Request, body: ChatCompletionRequest | CompletionRequest, chat: bool, principal: Principal):
     studio = request.app.state.studio
     text_request: TextRequest = body.to_request()
-    who = {"caller": caller_name(principal, request, body.user), "key_id": principal.key_id}
+    who = api_caller(principal, request, body.user)
     if body.async_:
         if body.stream:
             raise InvalidRequest("'async' and 'stream' cannot be combined; follow the job's events instead.",
                                  param="stream")  # fmt: skip
         body_ = text_request.model_dump(mode="json", by_alias=True)
-        return await accepted_job(studio, "text", body_, who["caller"], who["key_id"])
+        return await accepted_job(studio, "text", body_, who)
     studio.admission.precheck(text_request.model or studio.default_model(Modality.text))  # busy: 503 now
     if not body.stream:
-        result = await until_disconnected(request, studio.generate_text, text_request, interface="api", **who)
+        result = await until_disconnected(request, studio.generate_text, text_request, who=who)
         return JSONResponse(text_response(result, chat))
 
-    stream = await run_in_threadpool(studio.stream, text_request, interface="api", **who)
+    stream = await run_in_threadpool(studio.stream, text_request, who=who)
     chunks = ThreadedStream(stream)
     first = await chunks.next()  # errors before any output keep their status code
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
@@ -121,7 +121,6 @@ async def embeddings(request: Request, body: EmbeddingsRequest, principal: Princ
         raise InvalidRequest("'dimensions' cannot be changed for this model; omit it.", param="dimensions")
     req = EmbeddingRequest(model=body.model, input=body.texts())
     studio.admission.precheck(req.model or studio.default_model(Modality.embedding))
-    result = await until_disconnected(request, studio.embed, req, interface="api", caller=caller_name(principal, request, body.user),
-                                     key_id=principal.key_id)  # fmt: skip
+    result = await until_disconnected(request, studio.embed, req, who=api_caller(principal, request, body.user))
     return JSONResponse(embeddings_response(result, body.encoding_format))
 

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import AuthenticationError, InvalidRequest
 from ..studio.history import History
 from ..studio.keys import SESSION_TTL_SECONDS, Principal, Quota
-from .auth import SESSION_COOKIE, caller_name, scope
+from .auth import SESSION_COOKIE, api_caller, scope
 from .routes_jobs import accepted_job
 
 router = APIRouter()
@@ -61,7 +61,7 @@ async def pull_model(request: Request, body: PullBody, principal: Principal = sc
     """Install a catalog model as a job (follow /v1/jobs/{id}/events for download progress)."""
     studio = request.app.state.studio
     await run_in_threadpool(studio.catalog.get, body.model)  # 404 naming 'model' before queueing
-    return await accepted_job(studio, "pull", body.model_dump(), caller_name(principal, request), principal.key_id)
+    return await accepted_job(studio, "pull", body.model_dump(), api_caller(principal, request))
 
 
 class KeyBody(BaseModel):
@@ -107,11 +107,7 @@ async def list_remotes(request: Request, principal: Principal = scope(None, coun
 
 @router.get("/v1/audio/voices")
 async def list_voices(request: Request, principal: Principal = scope(None, count=False)) -> dict[str, Any]:
-    from ..backends.speech.engines import VOICES
-
-    data = [{"id": v.id, "language": v.language, "engine": v.engine, "description": v.description}
-            for v in VOICES.values()]  # fmt: skip
-    return {"object": "list", "data": data}
+    return {"object": "list", "data": request.app.state.studio.voices()}
 
 
 # -- the studio's session ---------------------------------------------------------------------

@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InvalidRequest, NotFound
 from ..studio.templates import Localized
 from ..studio.workflows import WorkflowRun, WorkflowSpec, get_run, resume_workflow, run_workflow
+from ..types import LOCAL, Caller
+
+if TYPE_CHECKING:
+    from ..studio.engine import Studio
 
 __all__ = ["App", "AppInput", "AppRun", "get_app", "list_apps", "run_app", "resume_app", "validate_input",
            "token_budget", "input_field", "LANGUAGE_FIELD"]
@@ -98,11 +102,11 @@ class AppRun:
                 "artifacts": self.artifacts, "generation_ids": self.generation_ids}  # fmt: skip
 
 
-def list_apps(studio: Any) -> list[type[App]]:
+def list_apps(studio: Studio) -> list[type[App]]:
     return [studio.apps[k] for k in sorted(studio.apps)]
 
 
-def get_app(studio: Any, app_id: str) -> type[App]:
+def get_app(studio: Studio, app_id: str) -> type[App]:
     if app_id not in studio.apps:
         raise NotFound(f"No app '{app_id}'. Apps: {', '.join(sorted(studio.apps))}.", param="app")
     return studio.apps[app_id]
@@ -125,9 +129,8 @@ def _finish(app: type[App], run: WorkflowRun, data: BaseModel) -> AppRun:
                   generation_ids=run.generation_ids, seed=run.seed)  # fmt: skip
 
 
-def run_app(studio: Any, app_id: str, input: Any, *, model: str | None = None, seed: int | None = None,
-            job: Any = None, interface: str = "python", caller: str | None = None,
-            key_id: str | None = None) -> AppRun:  # fmt: skip
+def run_app(studio: Studio, app_id: str, input: Any, *, model: str | None = None, seed: int | None = None,
+            job: Any = None, who: Caller = LOCAL) -> AppRun:  # fmt: skip
     """Validate the input, run the app's workflow, and build its typed result. Without ``model`` the
     app plans and writes with the configured ``planner_model`` (or the default chat model)."""
     from ..studio.planner import planner_model
@@ -138,11 +141,11 @@ def run_app(studio: Any, app_id: str, input: Any, *, model: str | None = None, s
     data = validate_input(app, input)
     spec = app().workflow(data)
     run = run_workflow(studio, spec, {"input": data.model_dump(mode="json")}, seed=seed, model=model, job=job,
-                       app=app.id, interface=interface, caller=caller, key_id=key_id)  # fmt: skip
+                       app=app.id, who=who)  # fmt: skip
     return _finish(app, run, data)
 
 
-def resume_app(studio: Any, run_id: str, *, job: Any = None) -> AppRun:
+def resume_app(studio: Studio, run_id: str, *, job: Any = None) -> AppRun:
     """Resume a failed app run from its failed step."""
     try:
         earlier = get_run(studio, run_id)

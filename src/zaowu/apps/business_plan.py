@@ -198,8 +198,7 @@ class BusinessPlanReview(Step):
         request = llm_request(ctx, system, prompt, schema=schema, max_tokens=400 if not zh else 700, temperature=0.4)
         request = request.model_copy(update={"seed": (ctx.seed + 104729 * (attempt + 1)) % 2**31})
         try:
-            result = ctx.studio.generate_text(request, interface=ctx.interface,
-                                              caller=ctx.caller or f"workflow:{ctx.run_id}", key_id=ctx.key_id)  # fmt: skip
+            result = ctx.studio.generate_text(request, who=ctx.run_caller)
         except SchemaViolation as exc:
             log.info("cost lines re-generation failed: %s", exc)
             return None

@@ -470,9 +470,7 @@ class _Writer:
                               name="variant")
         request = request.model_copy(update={"seed": seed, "frequency_penalty": LOOP_FREQUENCY_PENALTY})
         try:
-            result = self.ctx.studio.generate_text(request, interface=self.ctx.interface,
-                                                   caller=self.ctx.caller or f"workflow:{self.ctx.run_id}",
-                                                   key_id=self.ctx.key_id)  # fmt: skip
+            result = self.ctx.studio.generate_text(request, who=self.ctx.run_caller)
         except SchemaViolation as exc:  # cut at max_tokens or malformed: regenerated like any failing variant
             log.info("copywriter variant %d: %s", index + 1, exc)
             failed = _failed_draft(angle, f"the model's output did not parse: {exc}")

@@ -95,8 +95,7 @@ def _ask(ctx: StepContext, system: str, prompt: str, schema: dict[str, Any], max
     request = llm_request(ctx, system, prompt, schema=schema, max_tokens=max_tokens, temperature=temperature)
     if attempt:
         request = request.model_copy(update={"seed": (ctx.seed + 7919 * attempt) % 2**31})
-    result = ctx.studio.generate_text(request, interface=ctx.interface, caller=ctx.caller or f"workflow:{ctx.run_id}",
-                                      key_id=ctx.key_id)  # fmt: skip
+    result = ctx.studio.generate_text(request, who=ctx.run_caller)
     ctx.generation(result.generation_id)
     return result.parsed
 

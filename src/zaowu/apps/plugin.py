@@ -45,7 +45,7 @@ def _run_app_job(ctx: JobContext, request: AppJob) -> dict[str, Any]:
     if (earlier := _earlier_run(ctx)) is not None:
         return resume_app(ctx.studio, earlier, job=ctx).to_dict()
     return run_app(ctx.studio, request.app, request.input, model=request.model, seed=request.seed, job=ctx,
-                   interface="job", caller=ctx.caller, key_id=ctx.key_id).to_dict()  # fmt: skip
+                   who=ctx.who).to_dict()  # fmt: skip
 
 
 def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
@@ -53,8 +53,7 @@ def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
         run = resume_workflow(ctx.studio, earlier, job=ctx)
     else:
         run = run_workflow(ctx.studio, load_workflow(request.workflow), request.inputs, seed=request.seed,
-                           model=request.model, job=ctx, interface="job", caller=ctx.caller,
-                           key_id=ctx.key_id)  # fmt: skip
+                           model=request.model, job=ctx, who=ctx.who)  # fmt: skip
     run = get_run(ctx.studio, run.id)
     return {"run_id": run.id, **run.to_dict()}
 

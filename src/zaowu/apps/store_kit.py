@@ -148,7 +148,6 @@ class ProductCards(Step):
         cards: list[ArtifactRef]
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
-        from ..studio.design import design_image
         from ..types import ImageRequest
 
         cards = []
@@ -158,9 +157,8 @@ class ProductCards(Step):
             prompt = f"{inputs.store} · {p.get('name', '')}：{p.get('description', '')}" if inputs.language == "zh" \
                 else f"{inputs.store} · {p.get('name', '')}: {p.get('description', '')}"  # fmt: skip
             request = ImageRequest(prompt=prompt, kind="product_card", size=inputs.size, seed=ctx.seed + i)
-            result = design_image(ctx.studio, request, interface=ctx.interface, caller=ctx.caller or f"workflow:{ctx.run_id}",
-                                  key_id=ctx.key_id, job_id=getattr(ctx.job, "job_id", None),
-                                  theme=inputs.theme, planner=ctx.model)  # fmt: skip
+            result = ctx.studio.generate_media(request, who=ctx.run_caller, planner=ctx.model,
+                                               hints={"theme": inputs.theme})  # fmt: skip
             ctx.generation(result.generation_id)
             m = result.media[0]
             cards.append(ctx.adopt({"id": m.meta["artifact_id"], "name": f"product-{i + 1}.png", "mime": m.mime,

@@ -10,7 +10,7 @@ from typing import Any, get_args, get_origin
 
 import click
 
-from .text import _user
+from .text import _user, _who
 
 
 def _echo_json(data: Any) -> None:
@@ -91,12 +91,12 @@ def templates_run(state, template_id, variables, language, model, seed, example,
         values = {**examples[example], **values}
     if not stream:
         result = run_template(studio, template_id, values, language=language, model=model, seed=seed,
-                              interface="cli", caller=_user())  # fmt: skip
+                              who=_who())  # fmt: skip
         click.echo(result.text)
         _echo_checks([c.model_dump() for c in result.checks])
         return
     _, _, request = prepare_template_run(studio, template_id, values, language=language, model=model, seed=seed)
-    chunks = studio.stream(request, interface="cli", caller=_user())
+    chunks = studio.stream(request, who=_who())
     try:
         for chunk in chunks:
             click.echo(chunk.text, nl=False)
@@ -184,7 +184,7 @@ def _run_app(state, app_id: str, fields: dict[str, Any], out: Path | None, model
         def artifact(self, data, mime, *, name=None, meta=None, generation_id=None):
             return studio.artifacts.put(data, mime, name=name, meta=meta, generation_id=generation_id, caller=_user())
 
-    result = run_app(studio, app_id, fields, model=model, seed=seed, job=_Progress(), interface="cli", caller=_user())
+    result = run_app(studio, app_id, fields, model=model, seed=seed, job=_Progress(), who=_who())
     if as_json:
         _echo_json(result.to_dict())
     elif isinstance(result.result.get("markdown"), str):
@@ -223,8 +223,7 @@ def workflow_run(state, file, inputs, model, seed, out) -> None:
 
     studio = state.studio()
     spec = load_workflow(file.read_text(encoding="utf-8"))
-    run = run_workflow(studio, spec, dict(_parse_var(i) for i in inputs), seed=seed, model=model, interface="cli",
-                       caller=_user())  # fmt: skip
+    run = run_workflow(studio, spec, dict(_parse_var(i) for i in inputs), seed=seed, model=model, who=_who())
     _echo_json(run.to_dict())
     if out is not None:
         _save_artifacts(studio, run.artifacts, out)

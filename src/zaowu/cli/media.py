@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..types import ImageRequest, MusicRequest, SpeechRequest, TranscriptionRequest
-from .text import _user
+from .text import _who
 
 
 def _progress(fraction: float, message: str) -> None:
@@ -33,7 +33,7 @@ def speak(state, text, output, voice, language, speed, model) -> None:
     text = text if text not in (None, "-") else ("" if sys.stdin.isatty() else sys.stdin.read())
     req = SpeechRequest(model=model, input=text, voice=voice, language=language, speed=speed,
                         format=_suffix(output, "wav"))  # fmt: skip
-    result = state.studio().generate_media(req, interface="cli", caller=_user(), progress=_progress)
+    result = state.studio().generate_media(req, who=_who(), progress=_progress)
     output.write_bytes(result.media[0].data)
     click.echo("", err=True)
     click.echo(f"wrote {output} ({result.usage.get('media_seconds', 0):.1f} s of speech)")
@@ -50,7 +50,7 @@ def speak(state, text, output, voice, language, speed, model) -> None:
 def transcribe(state, audio, fmt, output, language, model) -> None:
     """Transcribe an AUDIO file to text or subtitles (Chinese in Simplified characters)."""
     req = TranscriptionRequest(model=model, audio=audio.read_bytes(), language=language, format=fmt)
-    result = state.studio().generate_media(req, interface="cli", caller=_user())
+    result = state.studio().generate_media(req, who=_who())
     data = result.media[0].data
     if output is None:
         click.echo(data.decode("utf-8").rstrip("\n"))
@@ -76,12 +76,10 @@ def transcribe(state, audio, fmt, output, language, model) -> None:
 def image(state, prompt, output, kind, size, seed, count, model, source, mask) -> None:
     """Design a poster, logo, banner or card from a PROMPT in Chinese or English,
     or draw/edit an image with a diffusion or remote model (-m)."""
-    from ..studio.design import design_image
-
     fmt = {"jpg": "jpeg"}.get(_suffix(output, "png"), _suffix(output, "png"))
     req = ImageRequest(model=model, prompt=prompt, kind=kind, size=size, seed=seed, n=count, format=fmt,
                        image=source.read_bytes() if source else None, mask=mask.read_bytes() if mask else None)  # fmt: skip
-    result = design_image(state.studio(), req, interface="cli", caller=_user(), progress=_progress)
+    result = state.studio().generate_media(req, who=_who(), progress=_progress)
     click.echo("", err=True)
     for i, media in enumerate(result.media):
         path = output if count == 1 else output.with_name(f"{output.stem}-{i + 1}{output.suffix}")
@@ -99,10 +97,8 @@ def image(state, prompt, output, kind, size, seed, count, model, source, mask) -
 @click.pass_obj
 def music(state, prompt, output, duration, seed, midi) -> None:
     """Compose music from a PROMPT in Chinese or English."""
-    from ..studio.music import compose_music
-
     req = MusicRequest(prompt=prompt, duration=duration, seed=seed, format=_suffix(output, "wav"))
-    result = compose_music(state.studio(), req, interface="cli", caller=_user(), progress=_progress)
+    result = state.studio().generate_media(req, who=_who(), progress=_progress)
     click.echo("", err=True)
     output.write_bytes(result.media[0].data)
     if midi is not None:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..errors import InvalidRequest
-from ..types import Modality, TextRequest
+from ..types import Caller, Modality, TextRequest
 
 
 def _sampling(fn):
@@ -37,6 +37,11 @@ def _options(kw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _who() -> Caller:
+    """The CLI's caller: the local owner, named after the user running it."""
+    return Caller(interface="cli", name=_user())
+
+
 def _user() -> str:
     import getpass
 
@@ -47,7 +52,7 @@ def _user() -> str:
 
 
 def _stream_to_stdout(studio, request: TextRequest) -> str:
-    stream = studio.stream(request, interface="cli", caller=_user())
+    stream = studio.stream(request, who=_who())
     parts = []
     try:
         for chunk in stream:

@@ -3,6 +3,9 @@
     spec = design_spec(studio, "给我的茶馆做一张春季新品海报", kind="poster", seed=3)
     png = render(spec, size="3:4", seed=3)
 
+``plan_design`` is the design engine's planner: ``Studio.generate_media`` runs it (registered in
+``studio/planners.py``) for an image request to the design engine that carries no spec.
+
 The schema (``zaowu.backends.design.spec.llm_schema``) is flat and uses enums for
 every style choice, so even a 135M model produces a valid spec by construction.
 Style fields the model leaves out are filled from the seed; the returned spec is
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -51,9 +54,13 @@ from ..backends.design.spec import (
     resolve,
 )
 from ..errors import InvalidRequest, ZaowuError
-from ..types import EmbeddingRequest, ImageRequest, MediaResult, Modality, TextRequest
+from ..types import LOCAL, Caller, EmbeddingRequest, ImageRequest, Modality, TextRequest
 from .planner import plan_text
+from .planners import Planned, PlanRun
 from .quality.text import similarity
+
+if TYPE_CHECKING:
+    from .engine import Studio
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +68,10 @@ __all__ = [
     "EMBED_MIN_MARGIN",
     "EMBED_MIN_SIMILARITY",
     "decide_theme",
-    "design_image",
     "design_messages",
     "design_spec",
     "nearest_category",
+    "plan_design",
     "repair_spec",
     "stated_brand",
     "store_theme",
@@ -127,10 +134,11 @@ def design_messages(prompt: str, kind: str | None, language: str, offer: str | N
 
 # ---------------------------------------------------------------- theme: keyword table, then embeddings
 
+_CATEGORIES = Caller(name="design:categories")  # the embeddings of category descriptions run as the studio's own
 _EMBED_CACHE: dict[str, tuple[list[str], Any]] = {}  # embedding model id -> (category ids, unit vectors)
 
 
-def nearest_category(studio, text: str, *, model: str | None = None) -> str | None:
+def nearest_category(studio: Studio, text: str, *, model: str | None = None) -> str | None:
     """The business category whose description is nearest to ``text`` under the multilingual
     embeddings, when it is near enough (``EMBED_MIN_SIMILARITY``) and clearly ahead of the next
     (``EMBED_MIN_MARGIN``); None otherwise or when no embedding model can run. The category
@@ -142,12 +150,12 @@ def nearest_category(studio, text: str, *, model: str | None = None) -> str | No
         if model_id not in _EMBED_CACHE:
             descriptions = {k: v for k, v in category_descriptions().items() if not CATEGORIES[k].occasion}
             result = studio.embed(EmbeddingRequest(model=model_id, input=list(descriptions.values())),
-                                  caller="design:categories")  # fmt: skip
+                                  who=_CATEGORIES)  # fmt: skip
             vectors = np.asarray(result.vectors, dtype=np.float32)
             _EMBED_CACHE[model_id] = (list(descriptions), vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
         ids, table = _EMBED_CACHE[model_id]
         query = np.asarray(studio.embed(EmbeddingRequest(model=model_id, input=[text[:500]]),
-                                        caller="design:categories").vectors[0], dtype=np.float32)  # fmt: skip
+                                        who=_CATEGORIES).vectors[0], dtype=np.float32)  # fmt: skip
     except (ZaowuError, ImportError, OSError, ValueError) as exc:
         log.info("no embedding fallback for the design category: %s", exc)
         return None
@@ -159,7 +167,7 @@ def nearest_category(studio, text: str, *, model: str | None = None) -> str | No
     return None
 
 
-def decide_theme(studio, text: str, *, use_embeddings: bool = True) -> Theme:
+def decide_theme(studio: Studio | None, text: str, *, use_embeddings: bool = True) -> Theme:
     """What a request is about: the keyword table first; when it finds no category or occasion,
     the nearest category description under the embeddings (``use_embeddings``)."""
     theme = detect_theme(text)
@@ -252,7 +260,7 @@ def _fallback_headline(spec: DesignSpec, request_text: str, theme: Theme) -> str
 
 
 def design_spec(
-    studio,
+    studio: Studio,
     prompt: str,
     kind: str | None = None,
     seed: int = 0,
@@ -260,9 +268,7 @@ def design_spec(
     *,
     model: str | None = None,
     temperature: float = 0.7,
-    interface: str = "python",
-    caller: str | None = None,
-    key_id: str | None = None,
+    who: Caller = LOCAL,
     theme: dict[str, Any] | None = None,
     repairs: list[str] | None = None,
 ) -> DesignSpec:
@@ -291,7 +297,7 @@ def design_spec(
         temperature=temperature,
         max_tokens=400,
     )
-    result = plan_text(studio, request, interface=interface, caller=caller, key_id=key_id, scope="image")
+    result = plan_text(studio, request, who=who, scope="image")
     spec = _to_spec(result.parsed, prompt, kind, language)
     if theme:  # a store's palette and fonts, shared by all its designs
         shared = {k: theme[k] for k, allowed in (("palette", PALETTES), ("fonts", FONT_PAIRINGS)) if theme.get(k) in allowed}
@@ -308,7 +314,7 @@ def _theme_from(data: dict[str, Any]) -> Theme:
     return theme_of(data.get("category"), data.get("occasion"), data.get("mood"))
 
 
-def store_theme(studio, idea: str, seed: int = 0, *, use_embeddings: bool = True) -> dict[str, Any]:
+def store_theme(studio: Studio | None, idea: str, seed: int = 0, *, use_embeddings: bool = True) -> dict[str, Any]:
     """One theme for a whole store (its logo, every card and the site): category, occasion, mood,
     palette and fonts decided once from the shop idea, plus the site's colours (``web_colors``)."""
     import random
@@ -331,50 +337,23 @@ def web_colors(palette: str) -> dict[str, str]:
     return {"accent": accent, "background": background}
 
 
-def design_image(
-    studio,
-    request: ImageRequest,
-    *,
-    interface: str = "python",
-    caller: str | None = None,
-    key_id: str | None = None,
-    job_id: str | None = None,
-    progress=None,
-    planner: str | None = None,
-    theme: dict[str, Any] | None = None,
-) -> MediaResult:
-    """Prompt → (LLM spec by ``planner``, else the planner model, unless the request carries one) →
-    rendered design(s), stored as artifacts and logged. Other image backends (diffusers, remote)
-    take the prompt as is. ``theme``: a decided category/occasion/mood/palette (see ``design_spec``).
-    Each design's ``meta["checks"]`` holds its design checks (and the repairs the planner made)."""
-    import random
+def plan_design(studio: Studio, request: ImageRequest, run: PlanRun) -> Planned:
+    """The design engine's planner (run by ``Studio.generate_media`` for a request without a spec):
+    the LLM's spec (``run.model``, else the planner model) for the request's prompt, kind and seed,
+    repaired and resolved; ``run.hints["theme"]``: a decided category/occasion/mood/palette (see
+    ``design_spec``). The repairs made are reported as the check ``design.repaired``."""
+    from ..backends.design.spec import parse_size
 
-    studio.authorize(key_id, Modality.image)  # before the planner: a key without 'image' spends nothing
-    spec_model = studio.catalog.get(request.model or studio.default_model(Modality.image), Modality.image)
-    seed = request.seed if request.seed is not None else random.randrange(2**31)
-    if spec_model.backend == "design":
-        from ..backends.design.spec import parse_size
-
-        parse_size(request.size, request.kind or "poster")  # a bad size fails before the LLM runs
-        if request.kind is not None and request.kind not in KINDS:
-            raise InvalidRequest(f"Unknown kind '{request.kind}'. Use one of: {', '.join(KINDS)}.", param="kind")
-    if spec_model.backend == "design" and request.spec is None:
-        if progress:
-            progress(0.0, "writing the design spec with the language model")
-        repairs: list[str] = []
-        spec = design_spec(studio, request.prompt, request.kind, seed, interface=interface, caller=caller,
-                           key_id=key_id, model=planner, theme=theme, repairs=repairs)  # fmt: skip
-        request = request.model_copy(update={"spec": spec.model_dump(exclude_none=True)})
-    else:
-        repairs = []
-    request = request.model_copy(update={"seed": seed})
-    result = studio.generate_media(request, interface=interface, caller=caller, key_id=key_id, job_id=job_id,
-                                   progress=progress)  # fmt: skip
-    if repairs:
-        for media in result.media:
-            checks = media.meta.setdefault("checks", [])
-            checks.append({"name": "design.repaired", "ok": True, "detail": "; ".join(repairs)})
-    return result
+    parse_size(request.size, request.kind or "poster")  # a bad size fails before the LLM runs
+    if request.kind is not None and request.kind not in KINDS:
+        raise InvalidRequest(f"Unknown kind '{request.kind}'. Use one of: {', '.join(KINDS)}.", param="kind")
+    run.report(0.0, "writing the design spec with the language model")
+    repairs: list[str] = []
+    seed = request.seed if request.seed is not None else 0
+    spec = design_spec(studio, request.prompt, request.kind, seed, who=run.who, model=run.model,
+                       theme=run.hints.get("theme"), repairs=repairs)  # fmt: skip
+    checks = [{"name": "design.repaired", "ok": True, "detail": "; ".join(repairs)}] if repairs else []
+    return Planned(request.model_copy(update={"spec": spec.model_dump(exclude_none=True)}), checks)
 
 
 def _to_spec(data: Any, prompt: str, kind: str | None, language: str) -> DesignSpec:

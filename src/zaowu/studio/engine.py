@@ -5,7 +5,13 @@ it between threads, fills in per-model defaults and a seed, enforces
 structured output, and records every generation in the generation log.
 
     with Studio() as studio:
-        result = studio.chat(TextRequest(messages=[Message(role="user", content="你好")]))
+        result = studio.chat("你好")                                        # as the local owner
+        result = studio.generate_text(request, who=Caller(interface="api", name="shop", key_id=key_id))
+        image = studio.generate_media(ImageRequest(prompt="茶馆春季新品海报"))  # planned by the LLM, then rendered
+
+Media runs one way, ``generate_media``: a request for a backend that renders a plan (design spec,
+music plan) and brings none is planned inside it by the planner registered for that backend
+(``studio/planners.py``). Every generation is recorded through one path, ``GenerationLog.record``.
 """
 
 from __future__ import annotations
@@ -19,20 +25,24 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..backends.base import Backend, BackendOptions, EmbeddingBackend, MediaBackend, Progress, TextBackend
 from ..backends.registry import BackendRegistry
 from ..plugins import plugin_manager
 from .. import cancel
-from ..errors import Cancelled, InvalidRequest, RateLimited, SchemaViolation, ZaowuError
+from ..errors import Cancelled, InvalidRequest, RateLimited, SchemaViolation
 from ..settings import Settings
 from ..types import (
+    LOCAL,
+    Caller,
     EmbeddingRequest,
     EmbeddingResult,
     ImageRequest,
+    Media,
+    MediaRequest,
     MediaResult,
     Modality,
     ModelSpec,
@@ -58,12 +68,16 @@ from .artifacts import ArtifactStore
 from .backend_options import check_settings, options_for
 from .catalog import Catalog
 from .db import open_database
-from .genlog import GenerationLog
+from .genlog import GenerationLog, Recording
 from .jobs import JobKind, JobQueue, WorkerPool
 from .keys import KeyStore, scope_for, seconds_to_midnight
+from .planners import Planned, PlannerRegistry, PlanRun
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .workflows import StepRegistry
+
+if TYPE_CHECKING:
+    from .photos import CutoutResult
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +92,7 @@ class _TextRun:
     spec: ModelSpec
     backend: TextBackend
     seed: int
-    interface: str
-    caller: str | None
-    key_id: str | None = None
+    who: Caller
     parts: list[str] = field(default_factory=list)
     finish_reason: str | None = None
     usage: Usage = field(default_factory=Usage)
@@ -146,15 +158,16 @@ class TextStream(Iterator[TextChunk]):
 
 class Studio:
     def __init__(self, settings: Settings | None = None, *, pm=None):
-        self.settings = settings or Settings()
+        self.settings = settings or Settings()  # type: ignore[call-arg]  # BaseSettings fills the fields
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.pm = pm or plugin_manager(extra=self.settings.plugins)
         self.backends = BackendRegistry(self.pm)
         check_settings(self.settings, self.backends)  # a bad backend option stops here, naming it
         self.db = open_database(self.settings.db_url)
-        self.log = GenerationLog(self.db)
-        self.catalog = Catalog(self.settings, self.pm, self.db)
         self.keys = KeyStore(self.db)
+        self.log = GenerationLog(self.db, charge=self.keys.add_usage)  # every generation is charged to its key
+        self.catalog = Catalog(self.settings, self.pm, self.db)
+        self.planners = PlannerRegistry(self.pm)  # what writes a design spec, a music plan... (generate_media)
         self.artifacts = ArtifactStore(self.db, self.settings.data_dir / "artifacts", self.settings.artifact_retention_days,
                                        principal=self.keys.principal)  # fmt: skip
         kinds: dict[str, JobKind] = {}
@@ -266,7 +279,7 @@ class Studio:
         _, backend = self.load(model, Modality.text)
         return backend.context_length
 
-    def _prepare_text(self, request: TextRequest, interface: str, caller: str | None, key_id: str | None) -> _TextRun:
+    def _prepare_text(self, request: TextRequest, who: Caller) -> _TextRun:
         spec, backend = self.load(request.model, Modality.text)
         assert isinstance(backend, TextBackend)
         if request.response_format and request.response_format.type != "text" and not backend.supports_schema:
@@ -281,100 +294,90 @@ class Studio:
         filled = {k: v for k, v in spec.defaults.items() if k in TextRequest.model_fields and getattr(request, k) is None}
         request = request.model_copy(update={"model": spec.id, **filled})
         seed = request.seed if request.seed is not None else random.randrange(2**31)
-        return _TextRun(request=request, spec=spec, backend=backend, seed=seed, interface=interface, caller=caller,
-                        key_id=key_id)  # fmt: skip
+        return _TextRun(request=request, spec=spec, backend=backend, seed=seed, who=who)
 
     def _run_text(self, run: _TextRun) -> Iterator[TextChunk]:
         prompt_estimate = _estimate_tokens(run.request)
         granted = self._hold_tokens(run, prompt_estimate)
+        try:
+            yield from self._record_text(run, prompt_estimate)
+        finally:
+            self.keys.release_tokens(run.who.key_id, granted)
+
+    def _record_text(self, run: _TextRun, prompt_estimate: int) -> Iterator[TextChunk]:
         req = run.request
         params = req.model_dump(exclude_none=True, exclude={"messages", "prompt", "model", "seed"}, by_alias=True)
         if not params.get("stop"):
             params.pop("stop", None)
-        run.generation_id = self.log.start(
-            interface=run.interface, caller=run.caller, key_id=run.key_id, modality="text", model=run.spec.id,
-            model_sha256=run.spec.sha256, backend=run.spec.backend, params=params, seed=run.seed,
-            input={"messages": [m.model_dump(exclude_none=True) for m in req.messages]} if req.is_chat
-            else {"prompt": req.prompt},
-        )  # fmt: skip
-        started = time.perf_counter()
-        ttft: float | None = None
-        status, error = "cancelled", None  # what a consumer closing the stream early leaves
-        tokens = 0
-        token = cancel.current()
-        chunks = run.backend.generate(req, run.seed)
-        try:
-            for chunk in chunks:
-                if token is not None and token.cancelled:
-                    raise Cancelled(token.reason)
-                if chunk.text:
-                    if ttft is None:
-                        ttft = (time.perf_counter() - started) * 1000
-                    run.parts.append(chunk.text)
-                    tokens += 1  # llama.cpp and OpenAI-style servers stream one token per chunk
-                if chunk.finish_reason:
-                    run.finish_reason = chunk.finish_reason
-                    run.usage = chunk.usage or run.usage
-                yield chunk
-            status = "ok"
-            run.violation = _check_output(run)
-            if run.violation is not None:
-                status, error = "schema_violation", run.violation.message
-        except Cancelled as exc:
-            status, error = "cancelled", exc.message
-            raise
-        except ZaowuError as exc:
-            status, error = "error", exc.message
-            raise
-        except Exception as exc:
-            status, error = "error", f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            getattr(chunks, "close", lambda: None)()  # stops the backend's generation if it is still running
-            if not run.usage.total_tokens and (tokens or status == "cancelled"):
-                # stopped before the backend reported usage: charge what was spent (prompt estimated)
-                run.usage = Usage(prompt_tokens=prompt_estimate, completion_tokens=tokens)
-            self.log.finish(
-                run.generation_id, status=status, output=run.text, prompt_tokens=run.usage.prompt_tokens,
-                completion_tokens=run.usage.completion_tokens, duration_ms=(time.perf_counter() - started) * 1000,
-                ttft_ms=ttft, error=error,
-            )  # fmt: skip
-            self.keys.add_usage(run.key_id, prompt_tokens=run.usage.prompt_tokens,
-                                completion_tokens=run.usage.completion_tokens)  # fmt: skip
-            self.keys.release_tokens(run.key_id, granted)
+        shown = {"messages": [m.model_dump(exclude_none=True) for m in req.messages]} if req.messages is not None \
+            else {"prompt": req.prompt}  # fmt: skip
+        with self.log.record(run.who, modality="text", model=run.spec, params=params, seed=run.seed,
+                             input=shown) as rec:  # fmt: skip
+            run.generation_id = rec.id
+            started = time.perf_counter()
+            tokens = 0
+            token = cancel.current()
+            chunks = run.backend.generate(req, run.seed)
+            stopped: BaseException | None = None
+            try:
+                for chunk in chunks:
+                    if token is not None and token.cancelled:
+                        raise Cancelled(token.reason)
+                    if chunk.text:
+                        if rec.ttft_ms is None:
+                            rec.ttft_ms = (time.perf_counter() - started) * 1000
+                        run.parts.append(chunk.text)
+                        tokens += 1  # llama.cpp and OpenAI-style servers stream one token per chunk
+                    if chunk.finish_reason:
+                        run.finish_reason = chunk.finish_reason
+                        run.usage = chunk.usage or run.usage
+                    yield chunk
+                run.violation = _check_output(run)
+                if run.violation is not None:
+                    rec.status, rec.error = "schema_violation", run.violation.message
+            except BaseException as exc:
+                stopped = exc
+                raise
+            finally:
+                getattr(chunks, "close", lambda: None)()  # stops the backend's generation if it is still running
+                cancelled = isinstance(stopped, (Cancelled, GeneratorExit))
+                if not run.usage.total_tokens and (tokens or cancelled):
+                    # stopped before the backend reported usage: charge what was spent (prompt estimated)
+                    run.usage = Usage(prompt_tokens=prompt_estimate, completion_tokens=tokens)
+                rec.output = run.text
+                rec.prompt_tokens, rec.completion_tokens = run.usage.prompt_tokens, run.usage.completion_tokens
 
     def _hold_tokens(self, run: _TextRun, prompt_estimate: int) -> int | None:
         """Reserve the key's remaining daily tokens for this run and cap its max_tokens to them, so
         a generation stops where the quota ends instead of overshooting it."""
+        key_id = run.who.key_id
         ceiling = run.request.max_tokens or run.backend.context_length or self.settings.n_ctx
-        granted = self.keys.reserve_tokens(run.key_id, prompt_estimate + ceiling)
+        granted = self.keys.reserve_tokens(key_id, prompt_estimate + ceiling)
         if granted is None:
             return None
         room = granted - prompt_estimate
         if room < 1:
-            self.keys.release_tokens(run.key_id, granted)
+            self.keys.release_tokens(key_id, granted)
             raise RateLimited(f"The key's daily token quota has {granted} tokens left, not enough for this prompt "
                               f"(about {prompt_estimate} tokens).", retry_after=seconds_to_midnight(), code="insufficient_quota")  # fmt: skip
         if room < ceiling:
             run.request = run.request.model_copy(update={"max_tokens": room})
         return granted
 
-    def stream(self, request: TextRequest, *, interface: str = "python", caller: str | None = None,
-               key_id: str | None = None, scope: str = "text") -> "TextStream":  # fmt: skip
+    def stream(self, request: TextRequest, *, who: Caller = LOCAL, scope: str = "text") -> TextStream:
         """Stream a chat or completion. The model is resolved and loaded before this returns,
         so unknown models fail here; errors of the generation itself come from the iterator.
         Closing the stream early stops the generation and logs it as cancelled. ``scope``: the key
         scope this text needs (a planner writing an image's design spec runs under "image")."""
-        self.authorize(key_id, scope)
-        run = self._prepare_text(request, interface, caller, key_id)
+        self.authorize(who.key_id, scope)
+        run = self._prepare_text(request, who)
         return TextStream(run, self._run_text(run), self.admission.reserve(run.spec))
 
-    def generate_text(self, request: TextRequest, *, interface: str = "python", caller: str | None = None,
-                      key_id: str | None = None, scope: str = "text") -> TextResult:  # fmt: skip
+    def generate_text(self, request: TextRequest, *, who: Caller = LOCAL, scope: str = "text") -> TextResult:
         """Run a chat or completion to the end. Structured output that fails its schema raises SchemaViolation.
         ``scope``: the key scope this text needs (a planner for an image or music passes that media's scope)."""
-        self.authorize(key_id, scope)
-        run = self._prepare_text(request, interface, caller, key_id)
+        self.authorize(who.key_id, scope)
+        run = self._prepare_text(request, who)
         with self.admission.reserve(run.spec):
             for _ in self._run_text(run):
                 pass
@@ -382,184 +385,173 @@ class Studio:
             raise run.violation
         return run.result()
 
-    def chat(self, messages: list[dict] | str, **options: Any) -> TextResult:
-        """Convenience: ``studio.chat("你好")`` or a list of ``{"role", "content"}`` dicts."""
+    def chat(self, messages: list[dict] | str, *, who: Caller = LOCAL, **options: Any) -> TextResult:
+        """Convenience: ``studio.chat("你好")`` or a list of ``{"role", "content"}`` dicts; ``options``
+        are TextRequest fields (model, max_tokens, seed...)."""
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
-        interface = options.pop("interface", "python")
-        caller = options.pop("caller", None)
-        return self.generate_text(TextRequest(messages=messages, **options), interface=interface, caller=caller)
+        return self.generate_text(TextRequest.model_validate({"messages": messages, **options}), who=who)
 
     # -- embeddings ------------------------------------------------------------
-    def embed(self, request: EmbeddingRequest, *, interface: str = "python", caller: str | None = None,
-              key_id: str | None = None) -> EmbeddingResult:  # fmt: skip
-        self.authorize(key_id, Modality.embedding)
+    def embed(self, request: EmbeddingRequest, *, who: Caller = LOCAL) -> EmbeddingResult:
+        self.authorize(who.key_id, Modality.embedding)
         spec, backend = self.load(request.model, Modality.embedding)
-        with self.admission.reserve(spec):
-            return self._embed(request, spec, backend, interface=interface, caller=caller, key_id=key_id)
-
-    def _embed(self, request: EmbeddingRequest, spec: ModelSpec, backend: Backend, *, interface: str,
-               caller: str | None, key_id: str | None) -> EmbeddingResult:  # fmt: skip
         assert isinstance(backend, EmbeddingBackend)
-        gen_id = self.log.start(
-            interface=interface, caller=caller, key_id=key_id, modality="embedding", model=spec.id, model_sha256=spec.sha256,
-            backend=spec.backend, params={}, seed=None, input={"input": request.input},
-        )  # fmt: skip
-        started = time.perf_counter()
-        try:
+        with self.admission.reserve(spec), self.log.record(who, modality="embedding", model=spec, params={}, seed=None,
+                                                           input={"input": request.input}) as rec:  # fmt: skip
             result = backend.generate(request)
-        except Exception as exc:
-            self.log.finish(gen_id, status="error", error=str(exc), duration_ms=(time.perf_counter() - started) * 1000)
-            raise
-        dims = len(result.vectors[0]) if result.vectors else 0
-        self.log.finish(
-            gen_id, status="ok", output=json.dumps({"vectors": len(result.vectors), "dimensions": dims}),
-            prompt_tokens=result.usage.prompt_tokens, duration_ms=(time.perf_counter() - started) * 1000,
-        )  # fmt: skip
-        self.keys.add_usage(key_id, prompt_tokens=result.usage.prompt_tokens)
-        return result.model_copy(update={"generation_id": gen_id})
+            dims = len(result.vectors[0]) if result.vectors else 0
+            rec.output = json.dumps({"vectors": len(result.vectors), "dimensions": dims})
+            rec.prompt_tokens = result.usage.prompt_tokens
+        return result.model_copy(update={"generation_id": rec.id})
 
     # -- media (speech, transcription, music, images, video) -----------------------
-    def generate_media(
-        self,
-        request: SpeechRequest | TranscriptionRequest | MusicRequest | ImageRequest | VideoRequest,
-        *,
-        interface: str = "python",
-        caller: str | None = None,
-        key_id: str | None = None,
-        job_id: str | None = None,
-        progress: Progress | None = None,
-    ) -> MediaResult:
-        """Run a media backend; every output is stored as an artifact (ids in each media's
-        ``meta["artifact_id"]``) and the generation is logged with its media seconds."""
+    def generate_media(self, request: MediaRequest, *, who: Caller = LOCAL, progress: Progress | None = None,
+                       planner: str | None = None, hints: Mapping[str, Any] | None = None) -> MediaResult:  # fmt: skip
+        """Run a media model: the one way to make an image, speech, music or a video. A request for a
+        backend that renders a plan (the design engine, the composer) and carries none is planned
+        first by the planner registered for that backend (``zaowu/studio/planners.py``) with the
+        language model ``planner`` (None: the ``planner_model`` setting); ``hints`` go to it. Every
+        output is stored as an artifact (ids in each media's ``meta["artifact_id"]``), the generation
+        is logged with its media seconds, and each media's ``meta["checks"]`` holds the planner's checks."""
         modality = _MEDIA_MODALITY[type(request)]
-        self.authorize(key_id, modality)
+        self.authorize(who.key_id, modality)  # before the planner: a key without the scope spends nothing
         spec, backend = self.load(request.model, modality)
-        with self.admission.reserve(spec):
-            return self._generate_media(request, modality, spec, backend, interface=interface, caller=caller,
-                                        key_id=key_id, job_id=job_id, progress=progress)  # fmt: skip
-
-    def _generate_media(self, request, modality: Modality, spec: ModelSpec, backend: Backend, *, interface: str,
-                        caller: str | None, key_id: str | None, job_id: str | None,
-                        progress: Progress | None) -> MediaResult:  # fmt: skip
         assert isinstance(backend, MediaBackend)
+        if "seed" in type(request).model_fields and getattr(request, "seed", None) is None:
+            request = request.model_copy(update={"seed": random.randrange(2**31)})  # the planner plans with it too
+        planned = Planned(request)
+        if (plans := self.planners.get(spec.backend)) is not None:
+            planned = plans.run(self, request, PlanRun(who=who, model=planner, progress=progress, hints=hints or {}))
+        with self.admission.reserve(spec):
+            result = self._generate_media(planned.request, modality, spec, backend, who, progress)
+        if planned.checks:
+            for media in result.media:
+                media.meta.setdefault("checks", []).extend(dict(c) for c in planned.checks)
+        return result
+
+    def _generate_media(self, request: MediaRequest, modality: Modality, spec: ModelSpec, backend: MediaBackend,
+                        who: Caller, progress: Progress | None) -> MediaResult:  # fmt: skip
         if isinstance(request, ImageRequest) and request.image is not None and not backend.supports_edit:
             raise InvalidRequest(f"'{spec.id}' cannot edit images. Models that can: {', '.join(self.edit_models())}.",
                                  param="model")  # fmt: skip
         seed = getattr(request, "seed", None)
-        if "seed" in type(request).model_fields and seed is None:
-            seed = random.randrange(2**31)
         shown = request.model_dump(mode="json", exclude={"audio", "image", "mask", "model", "seed"}, exclude_none=True)
         if isinstance(request, TranscriptionRequest):
             shown["audio_bytes"] = len(request.audio)
         if isinstance(request, ImageRequest):  # uploaded images are recorded by hash, not kept in the log
             shown.update({f"{k}_sha256": hashlib.sha256(v).hexdigest() for k in ("image", "mask")
                           if (v := getattr(request, k)) is not None})  # fmt: skip
-        gen_id = self.log.start(
-            interface=interface, caller=caller, key_id=key_id, modality=modality.value, model=spec.id,
-            model_sha256=spec.sha256, backend=spec.backend, params={}, seed=seed, input=shown,
-        )  # fmt: skip
-        started = time.perf_counter()
-        try:
+        with self.log.record(who, modality=modality.value, model=spec, params={}, seed=seed, input=shown) as rec:
             cancel.check()
             result = backend.generate(request, seed, progress)
             cancel.check()  # nobody waits for it any more: store nothing
             for media in result.media:
-                for name, extra in media.attachments.items():  # stored first, so the main file's meta links them
-                    row = self.artifacts.put(extra.data, extra.mime, name=f"{name}.{extra.mime.split('/')[-1]}",
-                                             job_id=job_id, generation_id=gen_id, caller=caller, key_id=key_id,
-                                             meta=extra.meta)  # fmt: skip
-                    media.meta[f"{name}_artifact_id"] = row["id"]
-                row = self.artifacts.put(media.data, media.mime, name=_media_name(modality, media), job_id=job_id,
-                                         generation_id=gen_id, caller=caller, key_id=key_id,
-                                         meta={k: v for k, v in media.meta.items() if k != "plan"})  # fmt: skip
-                media.meta["artifact_id"] = row["id"]
-        except Exception as exc:
-            message = exc.message if isinstance(exc, ZaowuError) else f"{type(exc).__name__}: {exc}"
-            status = "cancelled" if isinstance(exc, Cancelled) else "error"
-            self.log.finish(gen_id, status=status, error=message, duration_ms=(time.perf_counter() - started) * 1000)
-            raise
-        seconds = float(result.usage.get("media_seconds", 0.0))
-        output = {"artifacts": [{"id": m.meta["artifact_id"], "mime": m.mime, "bytes": len(m.data)} for m in result.media],
-                  "media_seconds": seconds}  # fmt: skip
-        self.log.finish(gen_id, status="ok", output=json.dumps(output), duration_ms=(time.perf_counter() - started) * 1000)
-        self.keys.add_usage(key_id, media_seconds=seconds)
-        return result.model_copy(update={"generation_id": gen_id, "seed": result.seed if result.seed is not None else seed})
+                self._store_media(media, modality, rec.id, who)
+            rec.media_seconds = float(result.usage.get("media_seconds", 0.0))
+            rec.output = json.dumps({"artifacts": [{"id": m.meta["artifact_id"], "mime": m.mime, "bytes": len(m.data)}
+                                                   for m in result.media], "media_seconds": rec.media_seconds})  # fmt: skip
+        return result.model_copy(update={"generation_id": rec.id, "seed": result.seed if result.seed is not None else seed})
 
+    def _store_media(self, media: Media, modality: Modality, gen_id: str, who: Caller) -> None:
+        """Store one output and its attachments (first, so the main file's meta links them) as artifacts."""
+        for name, extra in media.attachments.items():
+            row = self.artifacts.put(extra.data, extra.mime, name=f"{name}.{extra.mime.split('/')[-1]}",
+                                     job_id=who.job_id, generation_id=gen_id, caller=who.name, key_id=who.key_id,
+                                     meta=extra.meta)  # fmt: skip
+            media.meta[f"{name}_artifact_id"] = row["id"]
+        row = self.artifacts.put(media.data, media.mime, name=_media_name(modality, media), job_id=who.job_id,
+                                 generation_id=gen_id, caller=who.name, key_id=who.key_id,
+                                 meta={k: v for k, v in media.meta.items() if k != "plan"})  # fmt: skip
+        media.meta["artifact_id"] = row["id"]
 
-    def stream_media(self, request: SpeechRequest, *, interface: str = "python", caller: str | None = None,
-                     key_id: str | None = None) -> Iterator[bytes]:  # fmt: skip
+    def stream_media(self, request: SpeechRequest, *, who: Caller = LOCAL) -> _MediaStream:
         """Stream a media backend's output as it is produced (speech: a WAV whose blocks come as
         sentences finish). Bad input raises here, before the first byte; when the stream ends the
         whole output is stored as an artifact and the generation logged (cancelled if cut short)."""
         modality = _MEDIA_MODALITY[type(request)]
-        self.authorize(key_id, modality)
+        self.authorize(who.key_id, modality)
         spec, backend = self.load(request.model, modality)
         if not (isinstance(backend, MediaBackend) and backend.can_stream):
             raise InvalidRequest(f"'{spec.id}' cannot stream its output; leave out 'stream'.", param="stream")
-        blocks = backend.stream(request)
+        blocks = backend.stream(request)  # type: ignore[attr-defined]
         ticket = self.admission.reserve(spec)
         try:
             shown = request.model_dump(mode="json", exclude={"model"}, exclude_none=True)
-            gen_id = self.log.start(interface=interface, caller=caller, key_id=key_id, modality=modality.value,
-                                    model=spec.id, model_sha256=spec.sha256, backend=spec.backend,
-                                    params={"stream": True}, seed=None, input=shown)  # fmt: skip
+            rec = self.log.record(who, modality=modality.value, model=spec, params={"stream": True}, seed=None,
+                                  input=shown)  # fmt: skip
         except BaseException:
             ticket.release()
             raise
-        stream = _MediaStream(self, ticket.guard(blocks), gen_id, modality, caller, key_id)
+        stream = _MediaStream(self, ticket.guard(blocks), rec, modality)
         stream.ticket = ticket
         weakref.finalize(stream, ticket.release)  # a stream dropped unread gives its place back
         return stream
+
+    # -- photo tools -------------------------------------------------------------------
+    def cutout(self, image: bytes, kind: str = "auto", *, who: Caller = LOCAL) -> CutoutResult:
+        """A product or person cut out of a photo (``kind``: auto, person or object) as an RGBA PNG,
+        stored as an artifact and recorded in the generation log like every image; needs the
+        'image' scope."""
+        from .photos import cut_out
+
+        self.authorize(who.key_id, Modality.image)
+        return cut_out(self, image, kind, who)
+
+    def check_image(self, data: bytes, param: str) -> None:
+        """Refuse (400 naming ``param``) uploaded bytes that are not an image within the size limits."""
+        from ..backends.image_io import decode_image
+
+        decode_image(data, param)
+
+    def voices(self) -> list[dict[str, str]]:
+        """The speech voices: id, language, engine and description of each."""
+        from ..backends.speech.engines import VOICES
+
+        return [{"id": v.id, "language": v.language, "engine": v.engine, "description": v.description}
+                for v in VOICES.values()]  # fmt: skip
 
 
 class _MediaStream(Iterator[bytes]):
     """The blocks of a streamed media output; logs and stores the whole when it ends."""
 
-    def __init__(self, studio: "Studio", blocks: Iterator[bytes], gen_id: str, modality: Modality,
-                 caller: str | None, key_id: str | None):  # fmt: skip
-        self.generation_id = gen_id
-        self._studio, self._blocks, self._modality = studio, blocks, modality
-        self._caller, self._key_id = caller, key_id
+    def __init__(self, studio: Studio, blocks: Iterator[bytes], rec: Recording, modality: Modality):
+        self.generation_id = rec.id
+        self._studio, self._blocks, self._rec, self._modality = studio, blocks, rec, modality
         self._parts: list[bytes] = []
-        self._started = time.perf_counter()
-        self._done = False
         self.ticket: Ticket | None = None  # its place in the model's line, given back when it ends
 
     def __next__(self) -> bytes:
         try:
             block = next(self._blocks)
         except StopIteration:
-            self._finish("ok")
+            self._finish(None)
             raise
         except Exception as exc:
-            self._finish("error", exc.message if isinstance(exc, ZaowuError) else f"{type(exc).__name__}: {exc}")
+            self._finish(exc)
             raise
         self._parts.append(block)
         return block
 
     def close(self) -> None:
         getattr(self._blocks, "close", lambda: None)()
-        self._finish("cancelled")
+        self._finish(GeneratorExit())
 
-    def _finish(self, status: str, error: str | None = None) -> None:
-        if self._done:
+    def _finish(self, exc: BaseException | None) -> None:
+        if self._rec.ended:
             return
-        self._done = True
         if self.ticket is not None:
             self.ticket.release()
-        data, output, seconds = _sized_wav(b"".join(self._parts)), None, 0.0
-        if status == "ok" and data:
+        rec, data = self._rec, _sized_wav(b"".join(self._parts))
+        if exc is None and data:
             rate = int.from_bytes(data[24:28], "little") or 1
-            seconds = (len(data) - 44) / (2 * rate)
-            row = self._studio.artifacts.put(data, "audio/wav", name=f"{self._modality.value}.wav",
-                                             generation_id=self.generation_id, caller=self._caller,
-                                             key_id=self._key_id, meta={"duration": seconds, "format": "wav"})  # fmt: skip
-            output = json.dumps({"artifacts": [{"id": row["id"], "mime": "audio/wav", "bytes": len(data)}],
-                                 "media_seconds": seconds})  # fmt: skip
-        self._studio.log.finish(self.generation_id, status=status, output=output, error=error,
-                                duration_ms=(time.perf_counter() - self._started) * 1000)  # fmt: skip
-        self._studio.keys.add_usage(self._key_id, media_seconds=seconds)
+            rec.media_seconds = (len(data) - 44) / (2 * rate)
+            row = self._studio.artifacts.put(data, "audio/wav", name=f"{self._modality.value}.wav", generation_id=rec.id,
+                                             caller=rec.who.name, key_id=rec.who.key_id,
+                                             meta={"duration": rec.media_seconds, "format": "wav"})  # fmt: skip
+            rec.output = json.dumps({"artifacts": [{"id": row["id"], "mime": "audio/wav", "bytes": len(data)}],
+                                     "media_seconds": rec.media_seconds})  # fmt: skip
+        rec.end(exc)
 
 
 def _sized_wav(data: bytes) -> bytes:

@@ -14,6 +14,15 @@ Rows stay small whatever a request carried: an input or params value whose JSON 
 larger than ``MAX_LOGGED_JSON_BYTES`` is stored as ``{"truncated": true, "excerpt":
 the first bytes of its JSON, "sha256": of the whole JSON, "size_bytes": its size}``,
 and an error message is cut at ``MAX_LOGGED_ERROR_CHARS``.
+
+Every modality records through one path, ``GenerationLog.record``: it writes the row, and when
+the block ends (or a stream calls ``end``) completes it with the outcome (``ok``; ``cancelled`` for
+Cancelled or an abandoned generator; ``error`` with the message otherwise), the duration, and
+charges the caller's key for what the generation used:
+
+    with studio.log.record(who, modality="image", model=spec, params={}, seed=7, input={...}) as rec:
+        result = backend.generate(...)
+        rec.output, rec.media_seconds = "...", 3.5
 """
 
 from __future__ import annotations
@@ -24,17 +33,23 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..errors import InvalidRequest
+from ..errors import Cancelled, InvalidRequest, ZaowuError
 from .db import generations
 
-__all__ = ["MAX_LOGGED_JSON_BYTES", "GenerationLog", "bounded", "new_id"]
+if TYPE_CHECKING:
+    from ..types import Caller, ModelSpec
+
+__all__ = ["MAX_LOGGED_JSON_BYTES", "GenerationLog", "Recording", "bounded", "new_id", "outcome"]
+
+Charge = Callable[..., None]  # keys.add_usage(key_id, prompt_tokens=, completion_tokens=, media_seconds=)
 
 _WORKER = f"{socket.gethostname()}:{os.getpid()}"
 MAX_LOGGED_JSON_BYTES = 64 * 1024  # an input or params value larger than this (as JSON) is logged as an excerpt
@@ -78,10 +93,78 @@ def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds") if ts else None
 
 
+def outcome(exc: BaseException) -> tuple[str, str | None]:
+    """The status and error message a generation ending with ``exc`` is recorded with."""
+    if isinstance(exc, Cancelled):
+        return "cancelled", exc.message
+    if isinstance(exc, GeneratorExit):  # a stream closed early by its consumer
+        return "cancelled", None
+    if isinstance(exc, ZaowuError):
+        return "error", exc.message
+    if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit
+        return "cancelled", type(exc).__name__
+    return "error", f"{type(exc).__name__}: {exc}"
+
+
+class Recording:
+    """One generation being recorded. Set what it produced (``output``, token counts, ``ttft_ms``,
+    ``media_seconds``; ``status``/``error`` for an outcome other than ok) and leave the ``with``
+    block, or call ``end`` (streams): the row is completed and the key charged once."""
+
+    def __init__(self, log: GenerationLog, who: Caller, gen_id: str):
+        self.id = gen_id
+        self.who = who
+        self.status = "ok"
+        self.error: str | None = None
+        self.output: str | None = None
+        self.prompt_tokens: int | None = None
+        self.completion_tokens: int | None = None
+        self.ttft_ms: float | None = None
+        self.media_seconds = 0.0
+        self._log = log
+        self._started = time.perf_counter()
+        self._ended = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.end(exc)
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def end(self, exc: BaseException | None = None) -> None:
+        """Complete the row (status from ``exc`` when given) and charge the key; later calls do nothing."""
+        if self._ended:
+            return
+        self._ended = True
+        if exc is not None:
+            self.status, self.error = outcome(exc)
+        self._log.finish(self.id, status=self.status, output=self.output, prompt_tokens=self.prompt_tokens,
+                         completion_tokens=self.completion_tokens, ttft_ms=self.ttft_ms, error=self.error,
+                         duration_ms=(time.perf_counter() - self._started) * 1000)  # fmt: skip
+        if self._log.charge is not None:
+            self._log.charge(self.who.key_id, prompt_tokens=self.prompt_tokens or 0,
+                             completion_tokens=self.completion_tokens or 0, media_seconds=self.media_seconds)  # fmt: skip
+
+
 class GenerationLog:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, charge: Charge | None = None):
+        """``charge``: called with the key id and the usage of each recorded generation (the key store's
+        ``add_usage``), so quotas see every generation."""
         self.engine = engine
+        self.charge = charge
         self.mark_interrupted()
+
+    def record(self, who: Caller, *, modality: str, model: ModelSpec, params: dict[str, Any], seed: int | None,
+               input: Any) -> Recording:  # fmt: skip
+        """Start a row for ``who`` running ``model``; the returned Recording completes it (use it in ``with``)."""
+        gen_id = self.start(interface=who.interface, caller=who.name, key_id=who.key_id, modality=modality,
+                            model=model.id, model_sha256=model.sha256, backend=model.backend, params=params, seed=seed,
+                            input=input)  # fmt: skip
+        return Recording(self, who, gen_id)
 
     def start(
         self,

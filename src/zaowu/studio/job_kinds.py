@@ -9,7 +9,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..hookspecs import hookimpl
-from ..types import EmbeddingRequest, ImageRequest, MusicRequest, SpeechRequest, TextRequest, TranscriptionRequest
+from ..types import (
+    EmbeddingRequest,
+    ImageRequest,
+    MediaRequest,
+    MediaResult,
+    MusicRequest,
+    SpeechRequest,
+    TextRequest,  # fmt: skip
+    TranscriptionRequest,
+)
 from .jobs import JobContext, JobKind
 
 
@@ -26,7 +35,7 @@ class TranscriptionJob(BaseModel):
 
 def _run_text(ctx: JobContext, request: TextRequest) -> dict[str, Any]:
     studio = ctx.studio
-    stream = studio.stream(request, interface="job", caller=ctx.caller, key_id=ctx.key_id)
+    stream = studio.stream(request, who=ctx.who)
     expected = request.max_tokens or studio.settings.n_ctx
     parts: list[str] = []
     final = None
@@ -59,7 +68,7 @@ def _run_text(ctx: JobContext, request: TextRequest) -> dict[str, Any]:
 
 def _run_embeddings(ctx: JobContext, request: EmbeddingRequest) -> dict[str, Any]:
     ctx.progress(0.0, f"embedding {len(request.input)} text(s)", force=True)
-    result = ctx.studio.embed(request, interface="job", caller=ctx.caller, key_id=ctx.key_id)
+    result = ctx.studio.embed(request, who=ctx.who)
     data = json.dumps({"model": result.model, "vectors": result.vectors}).encode()
     art = ctx.artifact(data, "application/json", name="embeddings.json", generation_id=result.generation_id)
     return {"model": result.model, "count": len(result.vectors), "dimensions": len(result.vectors[0]),
@@ -76,25 +85,20 @@ def _media_result(result) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _who(ctx: JobContext) -> dict[str, Any]:
-    return {"interface": "job", "caller": ctx.caller, "key_id": ctx.key_id, "job_id": ctx.job_id,
-            "progress": lambda f, m: ctx.progress(f, m)}  # fmt: skip
+def _run_media(ctx: JobContext, request: MediaRequest) -> MediaResult:
+    return ctx.studio.generate_media(request, who=ctx.who, progress=lambda f, m: ctx.progress(f, m))
 
 
 def _run_speech(ctx: JobContext, request: SpeechRequest) -> dict[str, Any]:
-    return _media_result(ctx.studio.generate_media(request, **_who(ctx)))
+    return _media_result(_run_media(ctx, request))
 
 
 def _run_music(ctx: JobContext, request: MusicRequest) -> dict[str, Any]:
-    from .music import compose_music
-
-    return _media_result(compose_music(ctx.studio, request, **_who(ctx)))
+    return _media_result(_run_media(ctx, request))
 
 
 def _run_image(ctx: JobContext, request: ImageRequest) -> dict[str, Any]:
-    from .design import design_image
-
-    result = design_image(ctx.studio, request, **_who(ctx))
+    result = _run_media(ctx, request)
     out = _media_result(result)
     out["spec"] = result.media[0].meta.get("spec") if result.media else None
     return out
@@ -103,7 +107,7 @@ def _run_image(ctx: JobContext, request: ImageRequest) -> dict[str, Any]:
 def _run_transcription(ctx: JobContext, request: TranscriptionJob) -> dict[str, Any]:
     audio = ctx.read_artifact(request.artifact_id)
     req = TranscriptionRequest(audio=audio, model=request.model, language=request.language, format=request.format)
-    return _media_result(ctx.studio.generate_media(req, **_who(ctx)))
+    return _media_result(_run_media(ctx, req))
 
 
 @hookimpl

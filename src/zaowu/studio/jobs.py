@@ -20,15 +20,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 
 from ..errors import InvalidRequest, NotFound, ZaowuError
+from ..types import Caller
 from .db import job_events, jobs
 from .genlog import _pid_alive, new_id
+
+if TYPE_CHECKING:
+    from .engine import Studio
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +74,12 @@ class JobKind:
 class JobContext:
     """Handed to a running job: report progress, store artifacts, notice cancellation."""
 
-    def __init__(self, queue: "JobQueue", job: dict[str, Any], studio: Any):
+    def __init__(self, queue: "JobQueue", job: dict[str, Any], studio: Studio):
         self.queue = queue
         self.job_id: str = job["id"]
         self.caller: str | None = job["caller"]
         self.key_id: str | None = job["key_id"]
+        self.who = Caller(interface="job", name=self.caller, key_id=self.key_id, job_id=self.job_id)  # its generations'
         self.studio = studio
         self._cancel = threading.Event()
         self._interrupt = threading.Event()
@@ -306,7 +311,7 @@ class JobQueue:
         return requeued, failed
 
     # -- running -------------------------------------------------------------------
-    def run(self, job: dict[str, Any], studio: Any) -> None:
+    def run(self, job: dict[str, Any], studio: Studio) -> None:
         """Run one claimed job to a final state."""
         ctx = JobContext(self, job, studio)
         self._running[job["id"]] = ctx
@@ -335,7 +340,7 @@ class JobQueue:
 class WorkerPool:
     """Threads that claim and run jobs, plus one thread for heartbeats and recovery."""
 
-    def __init__(self, queue: JobQueue, studio: Any, threads: int = 2, heartbeat: float = 5.0):
+    def __init__(self, queue: JobQueue, studio: Studio, threads: int = 2, heartbeat: float = 5.0):
         self.queue = queue
         self.studio = studio
         self.threads = threads

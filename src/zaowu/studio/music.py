@@ -9,28 +9,35 @@ outside the mode, a waltz nobody asked for, a tempo outside the genre, sections 
 duration. The checks travel with the result (each media's ``meta["checks"]``).
 
     plan, checks = plan_music(studio, "欢快的中国风音乐", duration=30, seed=7)
-    result = compose_music(studio, MusicRequest(prompt="calm lo-fi for studying", duration=60, seed=7))
+    result = studio.generate_media(MusicRequest(prompt="calm lo-fi for studying", duration=60, seed=7))
+
+``Studio.generate_media`` runs ``plan_music_request`` (the planner registered for the composer in
+``studio/planners.py``) when a music request carries no plan, and ``review_music_plan`` when it does.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..backends.base import Progress
 from ..backends.music.plan import MusicPlan, plan_from_seed, plan_schema
 from ..backends.music.sanity import check_plan
 from ..errors import InvalidRequest, SchemaViolation
-from ..types import MediaResult, Message, Modality, MusicRequest, ResponseFormat, TextRequest
+from ..types import LOCAL, Caller, Message, MusicRequest, ResponseFormat, TextRequest
 from .planner import plan_text
+from .planners import Planned, PlanRun
 from .quality import Check, CheckList
+
+if TYPE_CHECKING:
+    from .engine import Studio
 
 log = logging.getLogger(__name__)
 
-__all__ = ["music_plan", "plan_music", "plan_checks", "compose_music", "validated", "PLAN_SYSTEM_PROMPT"]
+__all__ = ["music_plan", "plan_music", "plan_checks", "plan_music_request", "review_music_plan", "validated",
+           "PLAN_SYSTEM_PROMPT"]  # fmt: skip
 
 PLAN_SYSTEM_PROMPT = """\
 # Role
@@ -76,12 +83,11 @@ def plan_checks(plan: MusicPlan, prompt: str, duration: float, *, repair: bool =
 
 
 def plan_music(
-    studio, prompt: str, duration: float, seed: int, *, model: str | None = None, max_tokens: int = 700,
-    interface: str = "python", caller: str | None = None, key_id: str | None = None,
+    studio: Studio, prompt: str, duration: float, seed: int, *, model: str | None = None, max_tokens: int = 700,
+    who: Caller = LOCAL,
 ) -> tuple[MusicPlan, CheckList]:
     """The LLM's plan (``model``, else the planner model), filled from the seed, checked and repaired."""
-    plan = music_plan(studio, prompt, duration, seed, model=model, max_tokens=max_tokens, interface=interface,
-                      caller=caller, key_id=key_id)  # fmt: skip
+    plan = music_plan(studio, prompt, duration, seed, model=model, max_tokens=max_tokens, who=who)
     plan, checks = plan_checks(plan, prompt, duration)
     log.info("music plan after checks: %s (%s)", plan.model_dump_json(),
              "; ".join(f"{c.name}: {c.detail}" for c in checks))  # fmt: skip
@@ -89,8 +95,8 @@ def plan_music(
 
 
 def music_plan(
-    studio, prompt: str, duration: float, seed: int, *, model: str | None = None, max_tokens: int = 700,
-    interface: str = "python", caller: str | None = None, key_id: str | None = None,
+    studio: Studio, prompt: str, duration: float, seed: int, *, model: str | None = None, max_tokens: int = 700,
+    who: Caller = LOCAL,
 ) -> MusicPlan:
     """Ask the LLM for a plan through the plan's JSON schema; fill and correct it from the seed
     (the sanity rules are :func:`plan_music`'s)."""
@@ -110,7 +116,7 @@ def music_plan(
         ),
     )
     try:
-        answer = plan_text(studio, text, interface=interface, caller=caller, key_id=key_id, scope="audio").parsed
+        answer = plan_text(studio, text, who=who, scope="audio").parsed
     except SchemaViolation as exc:  # cut off by max_tokens, usually: the seed still makes a good plan
         log.warning("the LLM's music plan was unusable (%s); planning from the seed", exc.message)
         answer = None
@@ -119,38 +125,21 @@ def music_plan(
     return plan
 
 
-def compose_music(
-    studio,
-    request: MusicRequest,
-    *,
-    interface: str = "python",
-    caller: str | None = None,
-    key_id: str | None = None,
-    job_id: str | None = None,
-    progress: Progress | None = None,
-    planner: str | None = None,
-) -> MediaResult:
-    """Plan with the LLM (``planner``, else the planner model) unless the request carries a plan,
-    check the plan, then compose and render through the studio: audio and MIDI become artifacts,
-    both steps are in the generation log, and each media's ``meta["checks"]`` holds the plan's
-    checks (a plan the user gave is checked and reported, not rewritten)."""
-    import random
+def plan_music_request(studio: Studio, request: MusicRequest, run: PlanRun) -> Planned:
+    """The composer's planner (run by ``Studio.generate_media`` for a request without a plan): the
+    LLM's plan (``run.model``, else the planner model) for the prompt, duration and seed, checked and
+    repaired; the checks are reported with the audio and the MIDI."""
+    run.report(0.0, "planning the music with the language model")
+    seed = request.seed if request.seed is not None else 0
+    plan, checks = plan_music(studio, request.prompt, request.duration, seed, model=run.model, who=run.who)
+    return Planned(request.model_copy(update={"plan": plan.model_dump(mode="json")}), checks.dump())
 
+
+def review_music_plan(studio: Studio, request: MusicRequest, run: PlanRun) -> Planned:
+    """A plan the request brings is checked and reported, not rewritten (a bad one is a 400 naming it)."""
     from ..backends.music.backend import validate_plan
 
-    studio.authorize(key_id, Modality.music)  # before the planner: a key without 'audio' spends nothing
-    seed = request.seed if request.seed is not None else random.randrange(2**31)
     plan = validate_plan(request.plan)
-    if plan is None:
-        if progress:
-            progress(0.0, "planning the music with the language model")
-        plan, checks = plan_music(studio, request.prompt, request.duration, seed, model=planner,
-                                  interface=interface, caller=caller, key_id=key_id)  # fmt: skip
-    else:
-        plan, checks = plan_checks(plan, request.prompt, request.duration, repair=False)
-    request = request.model_copy(update={"seed": seed, "plan": plan.model_dump(mode="json")})
-    result = studio.generate_media(request, interface=interface, caller=caller, key_id=key_id, job_id=job_id,
-                                   progress=progress)  # fmt: skip
-    for media in result.media:
-        media.meta["checks"] = checks.dump()
-    return result
+    assert plan is not None
+    plan, checks = plan_checks(plan, request.prompt, request.duration, repair=False)
+    return Planned(request.model_copy(update={"plan": plan.model_dump(mode="json")}), checks.dump())

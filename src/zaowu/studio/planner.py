@@ -17,10 +17,13 @@ names itself is used as named, and its errors are the run's.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import ModelNotFound, ModelNotInstalled, RemoteError
-from ..types import Modality, TextRequest, TextResult
+from ..types import LOCAL, Caller, Modality, TextRequest, TextResult
+
+if TYPE_CHECKING:
+    from .engine import Studio
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +32,11 @@ __all__ = ["plan_text", "planner_model"]
 _UNAVAILABLE = (ModelNotFound, ModelNotInstalled, RemoteError)
 
 
-def _default(studio: Any) -> str:
+def _default(studio: Studio) -> str:
     return studio.settings.default_chat_model
 
 
-def _unavailable(studio: Any, model_id: str) -> str | None:
+def _unavailable(studio: Studio, model_id: str) -> str | None:
     """Why ``model_id`` cannot plan here (None when it can)."""
     try:
         entry = studio.catalog.get(model_id, Modality.text)
@@ -46,7 +49,7 @@ def _unavailable(studio: Any, model_id: str) -> str | None:
     return None
 
 
-def planner_model(studio: Any, requested: str | None = None) -> str:
+def planner_model(studio: Studio, requested: str | None = None) -> str:
     """The model that plans this run: ``requested`` when the run names one, else the configured
     ``planner_model`` when it is available, else the default chat model (with a warning)."""
     if requested:
@@ -62,17 +65,17 @@ def planner_model(studio: Any, requested: str | None = None) -> str:
     return _default(studio)
 
 
-def plan_text(studio: Any, request: TextRequest, **who: Any) -> TextResult:
+def plan_text(studio: Studio, request: TextRequest, *, who: Caller = LOCAL, scope: str = "text") -> TextResult:
     """``studio.generate_text`` with the planner model (unless the request names a model); when the
     configured planner fails as unavailable, the same request runs once more on the default model."""
     if request.model:
-        return studio.generate_text(request, **who)
+        return studio.generate_text(request, who=who, scope=scope)
     model = planner_model(studio)
     try:
-        return studio.generate_text(request.model_copy(update={"model": model}), **who)
+        return studio.generate_text(request.model_copy(update={"model": model}), who=who, scope=scope)
     except _UNAVAILABLE as exc:
         if model == _default(studio):
             raise
         log.warning("planner_model '%s' failed (%s); planning with the default chat model '%s'",
                     model, exc.message, _default(studio))  # fmt: skip
-        return studio.generate_text(request.model_copy(update={"model": _default(studio)}), **who)
+        return studio.generate_text(request.model_copy(update={"model": _default(studio)}), who=who, scope=scope)

@@ -36,10 +36,6 @@ class _LLMIn(_In):
     max_tokens: int | None = Field(default=None, ge=1, le=8192)
 
 
-def _who(ctx: StepContext) -> dict[str, Any]:
-    return {"interface": ctx.interface, "caller": ctx.caller or f"workflow:{ctx.run_id}", "key_id": ctx.key_id}
-
-
 class TemplateStep(Step):
     id = "text.template"
     title = "Run a prompt template"
@@ -61,7 +57,7 @@ class TemplateStep(Step):
         ctx.progress(0.0, f"template {inputs.template}")
         result = run_template(ctx.studio, inputs.template, inputs.variables, language=inputs.language,
                               model=inputs.model or ctx.model, seed=ctx.seed, temperature=inputs.temperature,
-                              max_tokens=fit_max_tokens(ctx, inputs.model, inputs.max_tokens), **_who(ctx))  # fmt: skip
+                              max_tokens=fit_max_tokens(ctx, inputs.model, inputs.max_tokens), who=ctx.run_caller)  # fmt: skip
         for generation_id in result.generation_ids or [result.generation_id]:
             ctx.generation(generation_id)
         return self.Outputs(text=result.text, output=result.output, language=result.language,
@@ -116,7 +112,7 @@ class StructuredStep(Step):
         request = llm_request(ctx, inputs.system, inputs.prompt, schema=inputs.json_schema, model=inputs.model,
                               temperature=inputs.temperature, max_tokens=inputs.max_tokens,
                               dated=inputs.dated)  # fmt: skip
-        result = ctx.studio.generate_text(request, **_who(ctx))
+        result = ctx.studio.generate_text(request, who=ctx.run_caller)
         ctx.generation(result.generation_id)
         return self.Outputs(output=result.parsed, text=result.text, generation_id=result.generation_id)
 
@@ -137,7 +133,7 @@ class ChatStep(Step):
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
         request = llm_request(ctx, inputs.system, inputs.prompt, model=inputs.model, temperature=inputs.temperature,
                               max_tokens=inputs.max_tokens)  # fmt: skip
-        result = ctx.studio.generate_text(request, **_who(ctx))
+        result = ctx.studio.generate_text(request, who=ctx.run_caller)
         ctx.generation(result.generation_id)
         return self.Outputs(text=result.text, generation_id=result.generation_id)
 
@@ -165,12 +161,10 @@ class DesignStep(Step):
         generation_id: str | None = None
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
-        from .design import design_image
-
         fields = inputs.model_dump(exclude_none=True, exclude={"theme"})
         request = ImageRequest(**fields, seed=ctx.seed)
-        result = design_image(ctx.studio, request, job_id=getattr(ctx.job, "job_id", None), planner=ctx.model,
-                              progress=lambda f, m: ctx.progress(f, m), theme=inputs.theme, **_who(ctx))  # fmt: skip
+        result = ctx.studio.generate_media(request, who=ctx.run_caller, progress=lambda f, m: ctx.progress(f, m),
+                                           planner=ctx.model, hints={"theme": inputs.theme})  # fmt: skip
         ctx.generation(result.generation_id)
         images = [ctx.adopt({"id": m.meta["artifact_id"], "name": m.meta.get("name") or f"image.{inputs.format}",
                              "mime": m.mime, "size_bytes": len(m.data)}) for m in result.media]  # fmt: skip

@@ -46,16 +46,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InvalidRequest, NotFound, SchemaViolation, ZaowuError
-from ..types import TextRequest
+from ..types import LOCAL, Caller, TextRequest
 from .quality import Check
 from .quality.dates import date_line
 from .quality.outputs import OutputChecks, narrow_schema, polish_output
 from .quality.variants import LOOP_FREQUENCY_PENALTY, MAX_REPAIR_ATTEMPTS, seed_for
+
+if TYPE_CHECKING:
+    from .engine import Studio
 
 __all__ = [
     "CATEGORIES", "Template", "TemplateLibrary", "Variable", "RenderedTemplate", "check_bounded_schema",
@@ -473,7 +476,7 @@ class TemplateResult:
                 "checks": [c.model_dump() for c in self.checks], "generation_ids": self.generation_ids}  # fmt: skip
 
 
-def prepare_template_run(studio: Any, template_id: str, variables: dict[str, Any], *, language: str | None = None,
+def prepare_template_run(studio: Studio, template_id: str, variables: dict[str, Any], *, language: str | None = None,
                          **overrides: Any) -> tuple[Template, RenderedTemplate, TextRequest]:  # fmt: skip
     """Look up, validate and render: everything that can fail on bad input fails here."""
     template = studio.templates.get(template_id)
@@ -486,7 +489,7 @@ def prepare_template_run(studio: Any, template_id: str, variables: dict[str, Any
     return template, rendered, rendered.request(**overrides)
 
 
-def _today_setting(studio: Any) -> date | None:
+def _today_setting(studio: Studio) -> date | None:
     return getattr(getattr(studio, "settings", None), "today", None)
 
 
@@ -510,23 +513,22 @@ def check_template_output(rendered: RenderedTemplate, text: str, parsed: Any) ->
     return json.dumps(output, ensure_ascii=False), output, checks, redo
 
 
-def run_template(studio: Any, template_id: str, variables: dict[str, Any], *, language: str | None = None,
-                 interface: str = "python", caller: str | None = None, key_id: str | None = None,
-                 **overrides: Any) -> TemplateResult:  # fmt: skip
+def run_template(studio: Studio, template_id: str, variables: dict[str, Any], *, language: str | None = None,
+                 who: Caller = LOCAL, **overrides: Any) -> TemplateResult:  # fmt: skip
     """Render a template with ``variables``, run it and apply its checks; an output that does not parse
     is generated once more, near-duplicate list items are regenerated in focused follow-up requests (at
     most ``MAX_REPAIR_ATTEMPTS``). Overrides: model, seed, temperature, max_tokens, top_p."""
     template, rendered, request = prepare_template_run(studio, template_id, variables, language=language, **overrides)
-    who = {"interface": interface, "caller": caller or f"template:{template.id}", "key_id": key_id}
+    who = who.named(f"template:{template.id}")
     try:
-        result = studio.generate_text(request, **who)
+        result = studio.generate_text(request, who=who)
     except SchemaViolation as exc:  # mostly a small model looping to max_tokens: one more try, against loops
         if request.response_format is None:
             raise
         log.info("template %s: %s; trying once more", template.id, exc)
         result = studio.generate_text(request.model_copy(update={
             "seed": None if request.seed is None else seed_for(request.seed, 0, 1),
-            "frequency_penalty": request.frequency_penalty or LOOP_FREQUENCY_PENALTY}), **who)  # fmt: skip
+            "frequency_penalty": request.frequency_penalty or LOOP_FREQUENCY_PENALTY}), who=who)  # fmt: skip
     ids = [result.generation_id] if result.generation_id else []
     text, output, checks, redo = check_template_output(rendered, result.text, result.parsed)
     for attempt in range(1, MAX_REPAIR_ATTEMPTS + 1):
@@ -539,9 +541,9 @@ def run_template(studio: Any, template_id: str, variables: dict[str, Any], *, la
                           output, checks, ids)  # fmt: skip
 
 
-def _regenerate_items(studio: Any, rendered: RenderedTemplate, request: TextRequest, output: dict[str, Any],
+def _regenerate_items(studio: Studio, rendered: RenderedTemplate, request: TextRequest, output: dict[str, Any],
                       path: str, indices: list[int], attempt: int, seed: int | None,
-                      who: dict[str, Any]) -> list[str]:  # fmt: skip
+                      who: Caller) -> list[str]:  # fmt: skip
     """Ask for ``len(indices)`` new items of the list ``path``, unlike the ones kept, and put them in place."""
     template, lang = rendered.template, rendered.language
     rule = next(r for r in template.checks.lists if r.path == path)
@@ -561,7 +563,7 @@ def _regenerate_items(studio: Any, rendered: RenderedTemplate, request: TextRequ
         "seed": seed_for(seed or 0, 101 + indices[0], attempt),
         "response_format": {"type": "json_schema", "json_schema": {"name": f"{template.id}-{path}", "schema": sub}}})
     try:
-        result = studio.generate_text(follow, **who)
+        result = studio.generate_text(follow, who=who)
     except SchemaViolation as exc:
         log.info("template %s: regenerating %s failed: %s", template.id, path, exc)
         return []

@@ -61,15 +61,19 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import cancel
 from ..errors import Cancelled, InvalidRequest, NotFound, PermissionDenied, ZaowuError
+from ..types import LOCAL, Caller
 from .db import step_cache, workflow_runs
 from .genlog import new_id
+
+if TYPE_CHECKING:
+    from .engine import Studio
 
 __all__ = [
     "ArtifactRef", "Step", "StepContext", "WorkflowSpec", "NodeSpec", "WorkflowRun", "StepFailed", "StepRegistry",
@@ -421,18 +425,25 @@ class WorkflowRun:
 class StepContext:
     """What a running step may use: the studio, its seed and model, progress, artifacts."""
 
-    studio: Any
+    studio: Studio
     run_id: str
     node: str
     seed: int
     model: str | None = None
     job: Any = None  # the JobContext when running as a job
-    interface: str = "python"
-    caller: str | None = None
-    key_id: str | None = None
+    who: Caller = LOCAL  # who runs the workflow (its key decides scopes, quotas and which artifacts it may read)
     report: Callable[[float, str], None] | None = None
     generation_ids: list[str] = field(default_factory=list)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def key_id(self) -> str | None:
+        return self.who.key_id
+
+    @property
+    def run_caller(self) -> Caller:
+        """Who the step's generations are recorded as: the run's caller, else ``workflow:<run id>``."""
+        return self.who.named(f"workflow:{self.run_id}")
 
     def progress(self, fraction: float, message: str = "") -> None:
         if self.report is not None:
@@ -452,7 +463,7 @@ class StepContext:
         if self.job is not None:
             row = self.job.artifact(data, mime, name=name, meta=meta, generation_id=generation_id)
         else:
-            row = self.studio.artifacts.put(data, mime, name=name, generation_id=generation_id, caller=self.caller,
+            row = self.studio.artifacts.put(data, mime, name=name, generation_id=generation_id, caller=self.who.name,
                                             key_id=self.key_id, meta=meta)  # fmt: skip
         return self.adopt(row)
 
@@ -541,7 +552,7 @@ def _cache_key(step: type[Step], inputs: BaseModel, seed: int, model: str | None
 
 
 class _Runner:
-    def __init__(self, studio: Any, checked: _Checked, row: dict[str, Any], job: Any):
+    def __init__(self, studio: Studio, checked: _Checked, row: dict[str, Any], job: Any):
         self.studio, self.checked, self.row, self.job = studio, checked, row, job
         self.engine = studio.db
         self.steps_state: dict[str, dict[str, Any]] = {n: {"step": checked.spec.nodes[n].step, "status": "pending"}
@@ -553,6 +564,11 @@ class _Runner:
         with self.engine.begin() as conn:
             conn.execute(workflow_runs.update().where(workflow_runs.c.id == self.row["id"])
                          .values(steps=self.steps_state, **values))  # fmt: skip
+
+    def _who(self) -> Caller:
+        """Who the run runs as (recorded with the run); the job's id when it runs as a job."""
+        return Caller(interface=self.row["interface"] or "python", name=self.row["caller"], key_id=self.row["key_id"],
+                      job_id=getattr(self.job, "job_id", None))  # fmt: skip
 
     def _report(self, index: int, node: str) -> Callable[[float, str], None]:
         total = len(self.checked.order)
@@ -588,8 +604,7 @@ class _Runner:
         state = self.steps_state[node_id]
         seed = (self.row["seed"] + zlib.crc32(node_id.encode())) % 2**31
         ctx = StepContext(studio=self.studio, run_id=self.row["id"], node=node_id, seed=seed, model=self.row["model"],
-                          job=self.job, interface=self.row["interface"] or "python", caller=self.row["caller"],
-                          key_id=self.row["key_id"], report=self._report(index, node_id))  # fmt: skip
+                          job=self.job, who=self._who(), report=self._report(index, node_id))  # fmt: skip
         started = time.perf_counter()
         try:
             inputs = step_cls.Inputs.model_validate(_resolve(node.with_, scope, f"nodes.{node_id}.with"))
@@ -696,7 +711,7 @@ def check_inputs(spec: WorkflowSpec, inputs: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def check_scopes(studio: Any, spec: WorkflowSpec, key_id: str | None) -> None:
+def check_scopes(studio: Studio, spec: WorkflowSpec, key_id: str | None) -> None:
     """Refuse a run (403 naming the node) when the key lacks a scope one of its steps declares,
     before anything runs; an app's workflow declares what it needs through its steps."""
     principal, steps = studio.keys.principal(key_id), studio.workflow_steps
@@ -709,25 +724,25 @@ def check_scopes(studio: Any, spec: WorkflowSpec, key_id: str | None) -> None:
                                    param=f"nodes.{node_id}") from None  # fmt: skip
 
 
-def run_workflow(studio: Any, spec: WorkflowSpec, inputs: dict[str, Any], *, seed: int | None = None,
-                 model: str | None = None, job: Any = None, app: str | None = None, interface: str = "python",
-                 caller: str | None = None, key_id: str | None = None) -> WorkflowRun:  # fmt: skip
-    """Validate and run a workflow to the end. A failing step raises StepFailed naming it and the run id."""
+def run_workflow(studio: Studio, spec: WorkflowSpec, inputs: dict[str, Any], *, seed: int | None = None,
+                 model: str | None = None, job: Any = None, app: str | None = None,
+                 who: Caller = LOCAL) -> WorkflowRun:  # fmt: skip
+    """Validate and run a workflow to the end for ``who``. A failing step raises StepFailed naming it and the run id."""
     checked = validate_workflow(spec, studio.workflow_steps)
-    check_scopes(studio, spec, key_id)
+    check_scopes(studio, spec, who.key_id)
     values = check_inputs(spec, inputs)
     row = {
         "id": new_id("run"), "workflow": spec.id, "app": app, "spec": spec.model_dump(mode="json", by_alias=True),
         "inputs": values, "seed": seed if seed is not None else random.randrange(2**31), "model": model,
-        "status": "running", "steps": {}, "job_id": getattr(job, "job_id", None), "interface": interface,
-        "caller": caller, "key_id": key_id, "created_at": time.time(),
+        "status": "running", "steps": {}, "job_id": getattr(job, "job_id", None),
+        "interface": who.interface, "caller": who.name, "key_id": who.key_id, "created_at": time.time(),
     }  # fmt: skip
     with studio.db.begin() as conn:
         conn.execute(workflow_runs.insert().values(**row))
     return _Runner(studio, checked, row, job).run()
 
 
-def resume_workflow(studio: Any, run_id: str, *, job: Any = None) -> WorkflowRun:
+def resume_workflow(studio: Studio, run_id: str, *, job: Any = None) -> WorkflowRun:
     """Run a failed or interrupted run again: steps that succeeded come from the cache."""
     with studio.db.connect() as conn:
         found = conn.execute(sa.select(workflow_runs).where(workflow_runs.c.id == run_id)).first()
@@ -752,7 +767,7 @@ def _to_run(row: Any) -> WorkflowRun:
                        app=m["app"], job_id=m["job_id"], key_id=m["key_id"])  # fmt: skip
 
 
-def get_run(studio: Any, run_id: str) -> WorkflowRun:
+def get_run(studio: Studio, run_id: str) -> WorkflowRun:
     with studio.db.connect() as conn:
         row = conn.execute(sa.select(workflow_runs).where(workflow_runs.c.id == run_id)).first()
     if row is None:
@@ -760,7 +775,7 @@ def get_run(studio: Any, run_id: str) -> WorkflowRun:
     return _to_run(row)
 
 
-def run_for_job(studio: Any, job_id: str) -> WorkflowRun | None:
+def run_for_job(studio: Studio, job_id: str) -> WorkflowRun | None:
     """The latest run job ``job_id`` started (a job whose worker died resumes it); None when it started none."""
     query = (sa.select(workflow_runs).where(workflow_runs.c.job_id == job_id)
              .order_by(workflow_runs.c.created_at.desc()).limit(1))  # fmt: skip
@@ -769,7 +784,7 @@ def run_for_job(studio: Any, job_id: str) -> WorkflowRun | None:
     return None if row is None else _to_run(row)
 
 
-def list_runs(studio: Any, *, caller: str | None = None, app: str | None = None, limit: int = 50) -> list[WorkflowRun]:
+def list_runs(studio: Studio, *, caller: str | None = None, app: str | None = None, limit: int = 50) -> list[WorkflowRun]:
     query = sa.select(workflow_runs).order_by(workflow_runs.c.created_at.desc()).limit(limit)
     if caller is not None:
         query = query.where(workflow_runs.c.caller == caller)

@@ -41,6 +41,7 @@ from ..studio.quality.formats import (
     normalize_hashtags,
     short_paragraphs,
 )
+from ..studio.quality.latin import strip_foreign_latin
 from ..studio.quality.text import similarity
 from ..studio.quality.variants import (
     LOOP_FREQUENCY_PENALTY,
@@ -320,6 +321,9 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
     body, body_claims = scrub_claims(body, facts)
     tag_claims = [c for t in tags for c in find_claims(t, facts)]
     tags = [t for t in tags if not find_claims(t, facts)]
+    latin = [strip_foreign_latin(title, facts), strip_foreign_latin(body, facts)] if lang == "zh" else []
+    if latin:  # stray English out of Chinese copy; the user's own brand words and acronyms stay
+        title, body = latin[0].text, latin[1].text
     title_fix, body_fix = drop_unsupported_numbers(title, facts), drop_unsupported_numbers(body, facts)
     title, body = title_fix.text, body_fix.text
     if channel.paragraphs and body:
@@ -339,6 +343,9 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
         checks.append(Check(name="format.hashtags", ok=low <= len(draft.hashtags) <= high,
                             detail=f"{len(draft.hashtags)} hashtags (need {low}–{high})"))  # fmt: skip
     checks.append(check_language("text", f"{draft.title or ''}\n{draft.body or ''}", lang, allow=facts))
+    if any(fix.removed for fix in latin):
+        checks[-1].detail = f"removed Latin words not in the input: {[w for f in latin for w in f.removed]}; " \
+                            + checks[-1].detail
     changed = title_claims + body_claims + tag_claims
     checks.append(Check(name="claims", ok=True, detail=describe_claims(changed) if changed else "none found"))
     left = title_fix.left + body_fix.left

@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).with_name("templates")
 CATEGORIES = ("marketing", "social", "ecommerce", "business", "office", "education", "service", "writing")
+COPY_CATEGORIES = ("marketing", "social", "ecommerce")  # whose Chinese output loses Latin words the input lacks
 LANGUAGES = ("zh", "en")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -198,6 +199,8 @@ class Template(_Strict):
         if self.output_schema is not None:
             check_bounded_schema(self.output_schema, "output_schema")
         self.checks.validate_against(self.output_schema, {v.name: v for v in self.variables})
+        if self.checks.latin is None:  # copy drops stray English by default; documents keep their terms
+            self.checks.latin = self.category in COPY_CATEGORIES
         for i, example in enumerate(self.examples):
             try:
                 self.validate_variables(example)

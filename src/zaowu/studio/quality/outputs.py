@@ -17,6 +17,7 @@ it::
       items: {marker: "第\\s*\\d+\\s*条", count: count}  # a text output's items, each starting with the marker
       paragraphs: body             # short paragraphs, each opened by an emoji marker
       language: true               # the output is in the run's language (default true)
+      latin: true                  # Chinese output loses Latin words the input lacks (default: copy categories)
       claims: true                 # absolute/comparative claims not in the variables removed (default true)
       numbers: false               # numbers the variables do not state removed or reported (default false)
 
@@ -42,6 +43,7 @@ from .checks import Check, check_count, check_distinct, check_language
 from .claims import Claim, describe_claims, scrub_claims
 from .facts import drop_unsupported_numbers, unsupported_numbers
 from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
+from .latin import strip_foreign_latin
 from .text import CJK, trim_to_boundary
 from .variants import ANGLES, aggregate_checks, angle_for, differs, duplicates_of_others, fact_slots, slot_choices, \
     with_slack
@@ -142,6 +144,7 @@ class OutputChecks(_Strict):
     paragraphs: str | None = Field(default=None, pattern=_NAME)
     items: TextItems | None = None
     language: bool = True
+    latin: bool | None = None  # Latin words the input lacks removed from Chinese text (default: copy templates)
     claims: bool = True
     numbers: bool = False
 
@@ -346,6 +349,7 @@ class _Run:
         self.removed: list[str] = []
         self.left: list[str] = []
         self.lengths: list[Check] = []
+        self.latin: list[str] = []  # Latin words removed from Chinese text
 
     def text(self, value: str, schema: dict[str, Any]) -> str:
         """Claims and invented numbers out of one free-text string, never below its minLength and
@@ -362,6 +366,11 @@ class _Run:
                 self.claims += found
             elif found:
                 self.kept_claims += [c.text for c in found]
+        if self.rules.language and self.rules.latin and self.language == "zh":
+            latin = strip_foreign_latin(value, self.facts)
+            if len(latin.text) >= minimum:
+                value = latin.text
+                self.latin += latin.removed
         if self.rules.numbers:
             fix = drop_unsupported_numbers(value, self.facts)
             if len(fix.text) >= minimum:
@@ -565,7 +574,10 @@ def _summary(run: _Run, output: Any, list_checks: list[Check]) -> list[Check]:
         checks += aggregate_checks([[c] for c in found], label="item") if len(found) > 1 else found
     rules = run.rules
     if rules.language:
-        checks.append(check_language("output", "\n".join(_strings(output)), run.language, allow=run.facts))
+        language = check_language("output", "\n".join(_strings(output)), run.language, allow=run.facts)
+        if run.latin:
+            language.detail = f"removed Latin words not in the input: {run.latin}; {language.detail}"
+        checks.append(language)
     if rules.claims:
         detail = describe_claims(run.claims) if run.claims else "none found"
         if run.kept_claims:

@@ -26,7 +26,7 @@ from ..errors import SchemaViolation
 from ..studio.quality import Check, check_count, check_distinct, check_language, scrub_claims
 from ..studio.quality.checks import DUPLICATE_SIMILARITY
 from ..studio.quality.claims import describe_claims, find_claims
-from ..studio.quality.dates import date_line, today
+from ..studio.quality.dates import date_line
 from ..studio.quality.facts import drop_unsupported_numbers
 from ..studio.quality.formats import (
     HASHTAG_MAX_CHARS,
@@ -43,6 +43,7 @@ from ..studio.quality.formats import (
 )
 from ..studio.quality.latin import strip_foreign_latin
 from ..studio.quality.text import similarity
+from ..studio.quality.today import settings_today
 from ..studio.quality.variants import (
     LOOP_FREQUENCY_PENALTY,
     MAX_REPAIR_ATTEMPTS,
@@ -433,7 +434,7 @@ class _Writer:
         self.angles = pick_angles(inp.facts + inp.product, ctx.seed)
         self.used = list(self.angles[: inp.variants])
         self.regenerated: set[int] = set()
-        self.system = _system(self.channel, inp.tone, self.lang, today(getattr(ctx.studio.settings, "today", None)))
+        self.system = _system(self.channel, inp.tone, self.lang, settings_today(ctx.studio))
 
     def first_round(self) -> list[Draft]:
         jobs = [(i, self.used[i], seed_for(self.ctx.seed, i, 0), []) for i in range(self.inp.variants)]

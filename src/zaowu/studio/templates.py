@@ -490,7 +490,9 @@ def prepare_template_run(studio: Any, template_id: str, variables: dict[str, Any
 
 
 def _today_setting(studio: Any) -> date | None:
-    return getattr(getattr(studio, "settings", None), "today", None)
+    from .quality.today import settings_today
+
+    return settings_today(studio)
 
 
 def _facts(values: dict[str, Any]) -> str:

@@ -1,13 +1,15 @@
 """Today's date for prompts and checks: one source, fixed in tests and reproducible runs.
 
 Small models guess the year from their training data, so every content prompt states the date.
-``today(fixed)`` returns ``fixed`` when given (the ``today`` setting, a test's date), else the day
-``quality.today`` gives (pinned for a run, or the system date); ``date_line`` says it in the prompt's language, weekday included.
+``today`` is ``quality.today.today`` (the one source: pinned for a run, else the ``today`` setting
+passed in, else the system date); ``date_line`` says it in the prompt's language, weekday included.
 """
 
 from __future__ import annotations
 
 from datetime import date
+
+from .today import today
 
 __all__ = ["today", "date_line"]
 
@@ -15,13 +17,6 @@ _WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五",
 _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
               "November", "December")  # fmt: skip
-
-
-def today(fixed: date | None = None) -> date:
-    """``fixed`` when given (the ``today`` setting), else the pinned or system date (``quality.today``)."""
-    from .today import today as current
-
-    return fixed or current()
 
 
 def date_line(language: str, day: date | None = None) -> str:

@@ -3,7 +3,7 @@
 A small model writing Chinese drifts into English ("超值 value 好物", "Best choice！"). Chinese copy
 may keep Latin only where the reader expects it: words the user wrote (a brand, an acronym, a link),
 units and sizes after or instead of numbers (250ml, 5kg, XL), a letter fused with a Chinese word
-(T恤, A类, Q弹, B站) and a few loanwords every Chinese reader uses (``COMMON_LATIN_ZH``).
+(T恤, A类, Q弹, B站), an SMS opt-out code (回复R) and a few loanwords every Chinese reader uses (``COMMON_LATIN_ZH``).
 ``foreign_latin`` lists the other runs; ``strip_foreign_latin`` removes them when the text keeps
 enough Chinese to stand on, and says what it removed.
 """
@@ -21,7 +21,7 @@ COMMON_LATIN_ZH = frozenset({"vip", "diy", "app", "ok", "wifi", "wi-fi", "logo",
                              "emoji", "mv", "kol", "kpi", "okr", "gmv", "sku", "spa", "cbd", "ktv", "bgm", "nfc", "5g",
                              "3d", "4k", "swot", "roi", "ceo", "cto", "hr", "ui", "ux", "api", "b2b",
                              "b2c", "o2o", "seo", "sem", "crm", "erp", "saas", "faq", "pr", "qa", "id", "q&a", "html",
-                             "excel", "word", "ppt", "wps", "ip"})  # fmt: skip
+                             "excel", "word", "wps"})  # fmt: skip
 _RUN = re.compile(r"[A-Za-z][A-Za-z0-9'’&.+-]*(?:[ \t]+[A-Za-z][A-Za-z0-9'’&.+-]*)*")
 _SIZE = re.compile(r"(?:X{0,3}[SML]|X{1,4}L|\d?XL|F)", re.IGNORECASE)
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -44,6 +44,8 @@ def _allowed_run(text: str, m: re.Match[str], allow: str) -> bool:
         return True
     if len(run) == 1 and _HAN.match(after or " "):  # T恤, A类, Q弹
         return True
+    if len(run) <= 2 and run.isupper() and re.search(r"回复?\s*$", text[max(0, m.start() - 3) : m.start()]):
+        return True  # an SMS opt-out code: 拒收请回复R, 回TD退订
     if re.match(r"https?://|www\.|\S+\.(?:com|cn|shop|net|org)\b", text[m.start():]):
         return True
     return all(_allowed_word(w, allow) for w in run.split())

@@ -45,8 +45,16 @@ from .facts import drop_unsupported_numbers, unsupported_numbers
 from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
 from .latin import strip_foreign_latin
 from .text import CJK, trim_to_boundary
-from .variants import ANGLES, aggregate_checks, angle_for, differs, duplicates_of_others, fact_slots, slot_choices, \
-    with_slack
+from .variants import (
+    ANGLES,
+    aggregate_checks,
+    angle_for,
+    differs,
+    duplicates_of_others,
+    fact_slots,
+    slot_choices,
+    with_slack,
+)
 
 __all__ = ["OutputChecks", "ListRule", "ComposeRule", "Cap", "polish_output", "narrow_schema", "measure",
            "compose_duplicates"]  # fmt: skip

@@ -97,21 +97,21 @@ class Angle:
 # every lead is claim-free and states nothing the user did not give
 ANGLES: tuple[Angle, ...] = (
     Angle("scene", "使用场景：写它在什么场合、什么时候用", "the scene: when and where it is used",
-          "日常出门在家都用得上", "Made for everyday moments"),
+          "出门在家、日常小憩都用得上", "Made for everyday moments, at home or on the go"),
     Angle("pain", "痛点：先说顾客的一个小烦恼，再说它怎么解决", "a pain point: a small problem the customer has, then how this helps",
-          "不用再为挑选发愁", "No more second-guessing"),
+          "不用再为挑选发愁，看这里就好", "No more second-guessing: here is what is on offer"),
     Angle("offer", "价格或优惠：开头就说给出的价格、优惠或划算之处", "price or offer: open with the given price, deal or value",
-          "这次的优惠请收好", "Here is the deal"),
+          "这次的优惠内容请收好", "Here is the deal in short, so you can plan ahead"),
     Angle("gift", "送礼：写成适合送给别人的礼物", "a gift: present it as a present for someone",
-          "送人自用都很合适", "A thoughtful gift or a treat for you"),
+          "送人自用都合适，心意刚刚好", "A thoughtful gift for someone, or a treat for you"),
     Angle("material", "材质与做工：突出用料、工艺或规格", "material and make: lead with what it is made of, how, its specs",
-          "用料和做工看得见", "Made with care"),
+          "用料和做工都看得见，慢慢挑选", "Made with care, so take your time to choose"),
     Angle("audience", "人群：直接对目标顾客说话", "the audience: speak directly to the people it is for",
-          "写给懂生活的你", "Picked for you"),
+          "写给认真生活的你的一条消息", "A short note for you, our regular customers"),
     Angle("feeling", "感受：写使用时的感觉（口感、手感、氛围）", "the feeling: how it feels, tastes or looks in use",
-          "给自己一点小小的愉快", "A small pleasure for your day"),
+          "给自己的日常添一点小愉快", "A small pleasure to brighten up your week"),
     Angle("reminder", "提醒：用简短提醒的口吻说清时间和参与方式", "a reminder: a short friendly note with the dates and how to take part",
-          "温馨提醒一下", "A friendly reminder"),
+          "温馨提醒，时间和方式如下", "A friendly reminder of the dates and how to join"),
 )  # fmt: skip
 
 

@@ -46,7 +46,7 @@ def dated_studio(tmp_path, models_dir):
 
 def _workflow(studio, app_id, data):
     app = get_app(studio, app_id)
-    return app_workflow(studio, app, validate_input(app, data)).model_dump()
+    return app_workflow(studio, app, validate_input(app, data)).model_dump(by_alias=True)
 
 
 def test_office_docs_and_business_plan_read_the_today_setting(dated_studio):

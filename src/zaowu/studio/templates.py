@@ -519,8 +519,10 @@ def run_template(studio: Any, template_id: str, variables: dict[str, Any], *, la
                  interface: str = "python", caller: str | None = None, key_id: str | None = None,
                  **overrides: Any) -> TemplateResult:  # fmt: skip
     """Render a template with ``variables``, run it and apply its checks; an output that does not parse
-    is generated once more, near-duplicate list items are regenerated in focused follow-up requests (at
-    most ``MAX_REPAIR_ATTEMPTS``). Overrides: model, seed, temperature, max_tokens, top_p."""
+    is generated once more, near-duplicate list items are regenerated one at a time, each with its own seed
+    and angle (at most ``MAX_REPAIR_ATTEMPTS`` rounds), and what is still a near-duplicate is composed
+    from the input's facts (the list's ``compose`` rule) or reported. Overrides: model, seed, temperature,
+    max_tokens, top_p."""
     template, rendered, request = prepare_template_run(studio, template_id, variables, language=language, **overrides)
     who = {"interface": interface, "caller": caller or f"template:{template.id}", "key_id": key_id}
     try:

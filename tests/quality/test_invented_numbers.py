@@ -68,3 +68,18 @@ def test_weekly_report_zh_numbers_checked(tmp_path):
     assert unsupported_numbers(text, notes + "准备双十二活动页面和优惠券") == []
     assert "成交订单860单" in text and "从70秒降到45秒" in text and "准备双十二活动页面" in text
     assert next(c for c in checks if c.name == "facts.numbers").ok
+
+
+def test_the_prompts_date_line_copied_into_store_copy_is_removed():
+    from zaowu.apps.store_kit import check_brand
+    from zaowu.studio.quality.dates import drop_date_echo
+
+    assert drop_date_echo("Today is Tuesday, 1 December 2026. We pour candles.") == "We pour candles."
+    assert drop_date_echo("今天是 2026年12月1日，星期二。我们做手工茶具。") == "我们做手工茶具。"
+    plan = {"candidates": [{"name": "Eco Zen", "reason": "calm"}], "name": "Eco Zen", "tagline": "Calm candles",
+            "about": "Today is Tuesday, 1 December 2026. We hand-pour soy candles, founded in 2019, from $18.",
+            "products": [{"name": "Cedar", "price": 18, "description": "Cedar scent"}]}  # fmt: skip
+    fixed, checks = check_brand(plan, "An online shop for hand-poured soy candles", "en")
+    assert fixed["about"] == "We hand-pour soy candles, from $18."
+    numbers = next(c for c in checks if c.name == "brand.facts.numbers")
+    assert numbers.ok and "2019" in numbers.detail

@@ -20,12 +20,14 @@ states are removed or reported, and the result reports these ``checks``.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from ..studio.quality import Check, check_count, check_distinct, check_language, scrub_claims
 from ..studio.quality.claims import Claim, describe_claims, find_claims
+from ..studio.quality.dates import drop_date_echo
 from ..studio.quality.facts import drop_unsupported_numbers
 from ..studio.quality.formats import fit_text
 from ..studio.quality.latin import strip_foreign_latin
@@ -333,7 +335,7 @@ class _Texts:
         self.lengths: list[str] = []  # texts that could not be trimmed at a boundary
 
     def __call__(self, value: Any, limit: int, where: str) -> str:
-        text = str(value or "").strip()
+        text = drop_date_echo(str(value or "").strip())
         cleaned, found = scrub_claims(text, self.facts)
         if cleaned or not text:
             text, self.claims = cleaned, self.claims + found
@@ -362,8 +364,9 @@ class _Texts:
 
 
 def check_brand(plan: dict[str, Any], idea: str, language: str) -> tuple[dict[str, Any], list[Check]]:
-    """The brand plan with its texts cleaned (the plan invents products and prices by design, so only
-    claims are removed, not numbers), and its checks."""
+    """The brand plan with its texts cleaned, and its checks. The plan invents products and prices by
+    design, so only the tagline and the about text lose numbers that neither the idea nor the planned
+    products state (a copied "Today is …, 2026." included)."""
     lim, clean = BRAND_LIMITS, _Texts(idea, numbers=False, language=language)
     plan = dict(plan)
     plain = [c.get("name") for c in plan.get("candidates") or [] if c.get("name") and not find_claims(c["name"], idea)]
@@ -373,14 +376,20 @@ def check_brand(plan: dict[str, Any], idea: str, language: str) -> tuple[dict[st
                    "reason": clean(c.get("reason"), lim["reason"], f"candidate {i + 1}")}
                   for i, c in enumerate(plan.get("candidates") or [])]  # fmt: skip
     plan["candidates"] = candidates
-    for key in ("name", "tagline", "about"):
-        plan[key] = clean(plan.get(key), lim[key], key)
+    plan["name"] = clean(plan.get("name"), lim["name"], "name")
+    facts = "\n".join([idea, json.dumps(plan.get("products") or [], ensure_ascii=False)])
+    told = _Texts(facts, numbers=True, language=language)  # the shop's own words state no invented numbers
+    for key in ("tagline", "about"):
+        plan[key] = told(plan.get(key), lim[key], key)
+    clean.claims, clean.lengths, clean.latin = clean.claims + told.claims, clean.lengths + told.lengths, \
+        clean.latin + told.latin
     plan["products"] = [{**p, "name": clean(p.get("name"), lim["product_name"], f"product {i + 1}"),
                          "description": clean(p.get("description"), lim["description"], f"product {i + 1}")}
                         for i, p in enumerate(plan.get("products") or [])]  # fmt: skip
     texts = [plan.get("tagline", ""), plan.get("about", ""), *(p["description"] for p in plan["products"])]
     checks = [check_distinct("names", [c["name"] for c in candidates]),
-              check_language("texts", "\n".join(texts), language, allow=idea), *clean.checks("brand")]  # fmt: skip
+              check_language("texts", "\n".join(texts), language, allow=idea), *clean.checks("brand"),
+              *[c for c in told.checks("brand") if c.name == "brand.facts.numbers"]]  # fmt: skip
     checks[0].name, checks[1].name = "brand.distinct.names", "brand.language"
     return plan, checks
 
@@ -388,8 +397,6 @@ def check_brand(plan: dict[str, Any], idea: str, language: str) -> tuple[dict[st
 def check_copy(copy: dict[str, Any], plan: dict[str, Any], idea: str, language: str) -> tuple[dict[str, Any],
                                                                                                 list[Check]]:  # fmt: skip
     """The product copy with its texts cleaned against the idea and the brand plan, and its checks."""
-    import json
-
     lim = COPY_LIMITS[language]
     facts = "\n".join([idea, json.dumps(plan.get("products") or [], ensure_ascii=False)])
     clean = _Texts(facts, numbers=True, language=language)

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .checks import Check, check_count, check_distinct, check_language
 from .claims import Claim, describe_claims, scrub_claims
+from .dates import drop_date_echo
 from .facts import drop_unsupported_numbers, unsupported_numbers
 from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
 from .latin import strip_foreign_latin
@@ -365,6 +366,8 @@ class _Run:
         if "enum" in schema or "const" in schema:
             return value
         minimum = schema.get("minLength", 0)
+        echo = drop_date_echo(value)
+        value = echo if len(echo) >= minimum else value
         if self.rules.claims:
             cleaned, found = scrub_claims(value, self.facts)
             if found and schema.get("maxLength") and len(cleaned) > schema["maxLength"]:

@@ -22,7 +22,7 @@ BUILTIN_PLUGINS = (
     "zaowu.backends.diffusers_backend",
     "zaowu.backends.remote_images",
     "zaowu.studio.job_kinds",
-    "zaowu.studio.planners",
+    "zaowu.studio.builtin_planners",
     "zaowu.studio.steps",
     "zaowu.apps.plugin",
     "zaowu.studio.model_jobs",

@@ -17,10 +17,11 @@ def _module_name(path: Path) -> str:
 
 
 def _imports(path: Path, name: str, known: set[str]) -> set[str]:
-    """Every zaowu module ``path`` imports, at the top or inside a function."""
+    """Every zaowu module ``path`` imports, at the top or inside a function (imports for type
+    checking only, under ``if TYPE_CHECKING:``, never run and are left out)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]
@@ -33,6 +34,17 @@ def _imports(path: Path, name: str, known: set[str]) -> set[str]:
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
     return {m for m in found if m in known and m != name}
+
+
+def _runtime_nodes(tree: ast.AST):
+    """The nodes of ``tree`` outside ``if TYPE_CHECKING:`` blocks."""
+    for node in ast.iter_child_nodes(tree):
+        test = node.test if isinstance(node, ast.If) else None
+        if test is not None and "TYPE_CHECKING" in ast.unparse(test):
+            yield from (n for child in node.orelse for n in [child, *_runtime_nodes(child)])
+            continue
+        yield node
+        yield from _runtime_nodes(node)
 
 
 def test_no_two_modules_import_each_other():

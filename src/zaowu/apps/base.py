@@ -139,10 +139,19 @@ def run_app(studio: Studio, app_id: str, input: Any, *, model: str | None = None
         model = planner_model(studio)
     app = get_app(studio, app_id)
     data = validate_input(app, input)
-    spec = app().workflow(data)
+    spec = app_workflow(studio, app, data)
     run = run_workflow(studio, spec, {"input": data.model_dump(mode="json")}, seed=seed, model=model, job=job,
                        app=app.id, who=who)  # fmt: skip
     return _finish(app, run, data)
+
+
+def app_workflow(studio: Studio, app: type[App], data: BaseModel) -> WorkflowSpec:
+    """The app's workflow for ``data``, built while today is the studio's day (the ``today`` setting
+    unless a caller pinned one), so the dates an app resolves and states come from one source."""
+    from ..studio.quality.today import studio_today
+
+    with studio_today(studio):
+        return app().workflow(data)
 
 
 def resume_app(studio: Studio, run_id: str, *, job: Any = None) -> AppRun:

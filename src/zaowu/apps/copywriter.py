@@ -26,7 +26,7 @@ from ..errors import SchemaViolation
 from ..studio.quality import Check, check_count, check_distinct, check_language, scrub_claims
 from ..studio.quality.checks import DUPLICATE_SIMILARITY
 from ..studio.quality.claims import describe_claims, find_claims
-from ..studio.quality.dates import date_line, today
+from ..studio.quality.dates import date_line
 from ..studio.quality.facts import drop_unsupported_numbers
 from ..studio.quality.formats import (
     HASHTAG_MAX_CHARS,
@@ -41,7 +41,9 @@ from ..studio.quality.formats import (
     normalize_hashtags,
     short_paragraphs,
 )
+from ..studio.quality.latin import strip_foreign_latin
 from ..studio.quality.text import similarity
+from ..studio.quality.today import settings_today
 from ..studio.quality.variants import (
     LOOP_FREQUENCY_PENALTY,
     MAX_REPAIR_ATTEMPTS,
@@ -320,6 +322,9 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
     body, body_claims = scrub_claims(body, facts)
     tag_claims = [c for t in tags for c in find_claims(t, facts)]
     tags = [t for t in tags if not find_claims(t, facts)]
+    latin = [strip_foreign_latin(title, facts), strip_foreign_latin(body, facts)] if lang == "zh" else []
+    if latin:  # stray English out of Chinese copy; the user's own brand words and acronyms stay
+        title, body = latin[0].text, latin[1].text
     title_fix, body_fix = drop_unsupported_numbers(title, facts), drop_unsupported_numbers(body, facts)
     title, body = title_fix.text, body_fix.text
     if channel.paragraphs and body:
@@ -339,6 +344,9 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
         checks.append(Check(name="format.hashtags", ok=low <= len(draft.hashtags) <= high,
                             detail=f"{len(draft.hashtags)} hashtags (need {low}–{high})"))  # fmt: skip
     checks.append(check_language("text", f"{draft.title or ''}\n{draft.body or ''}", lang, allow=facts))
+    if any(fix.removed for fix in latin):
+        checks[-1].detail = f"removed Latin words not in the input: {[w for f in latin for w in f.removed]}; " \
+                            + checks[-1].detail
     changed = title_claims + body_claims + tag_claims
     checks.append(Check(name="claims", ok=True, detail=describe_claims(changed) if changed else "none found"))
     left = title_fix.left + body_fix.left
@@ -426,7 +434,7 @@ class _Writer:
         self.angles = pick_angles(inp.facts + inp.product, ctx.seed)
         self.used = list(self.angles[: inp.variants])
         self.regenerated: set[int] = set()
-        self.system = _system(self.channel, inp.tone, self.lang, today(getattr(ctx.studio.settings, "today", None)))
+        self.system = _system(self.channel, inp.tone, self.lang, settings_today(ctx.studio))
 
     def first_round(self) -> list[Draft]:
         jobs = [(i, self.used[i], seed_for(self.ctx.seed, i, 0), []) for i in range(self.inp.variants)]

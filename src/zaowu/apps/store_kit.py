@@ -20,15 +20,18 @@ states are removed or reported, and the result reports these ``checks``.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from ..studio.quality import Check, check_count, check_distinct, check_language, scrub_claims
 from ..studio.quality.claims import Claim, describe_claims, find_claims
+from ..studio.quality.dates import drop_date_echo
 from ..studio.quality.facts import drop_unsupported_numbers
 from ..studio.quality.formats import fit_text
-from ..studio.quality.variants import with_slack
+from ..studio.quality.latin import strip_foreign_latin
+from ..studio.quality.variants import differs, duplicates_of_others, fact_slots, slot_choices, with_slack
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
 from .base import LANGUAGE_FIELD, App, AppInput, input_field, token_budget
@@ -321,18 +324,22 @@ class CopyTexts(Step):
 class _Texts:
     """Cleans the texts of one plan or copy and collects what it changed and found."""
 
-    def __init__(self, facts: str, numbers: bool):
-        self.facts, self.numbers = facts, numbers
+    def __init__(self, facts: str, numbers: bool, language: str = "en"):
+        self.facts, self.numbers, self.language = facts, numbers, language
+        self.latin: list[str] = []  # Latin words removed from Chinese text
         self.claims: list[Claim] = []
         self.removed: list[str] = []
         self.left: list[str] = []
         self.lengths: list[str] = []  # texts that could not be trimmed at a boundary
 
     def __call__(self, value: Any, limit: int, where: str) -> str:
-        text = str(value or "").strip()
+        text = drop_date_echo(str(value or "").strip())
         cleaned, found = scrub_claims(text, self.facts)
         if cleaned or not text:
             text, self.claims = cleaned, self.claims + found
+        if self.language == "zh":
+            latin = strip_foreign_latin(text, self.facts)
+            text, self.latin = latin.text, self.latin + latin.removed
         if self.numbers:
             fix = drop_unsupported_numbers(text, self.facts)
             text, self.removed, self.left = fix.text, self.removed + fix.removed, self.left + fix.left
@@ -345,6 +352,8 @@ class _Texts:
         out = [Check(name=f"{prefix}.length", ok=not self.lengths,
                      detail="; ".join(self.lengths) or "every text within its limit, ending at a boundary"),
                Check(name=f"{prefix}.claims", ok=True, detail=describe_claims(self.claims) or "none found")]  # fmt: skip
+        if self.latin:
+            out.append(Check(name=f"{prefix}.latin", ok=True, detail=f"removed Latin words not in the input: {self.latin}"))
         if self.numbers:
             parts = [f"removed {self.removed}" if self.removed else "", f"not in the facts: {self.left}" if self.left else ""]
             out.append(Check(name=f"{prefix}.facts.numbers", ok=not self.left,
@@ -353,9 +362,10 @@ class _Texts:
 
 
 def check_brand(plan: dict[str, Any], idea: str, language: str) -> tuple[dict[str, Any], list[Check]]:
-    """The brand plan with its texts cleaned (the plan invents products and prices by design, so only
-    claims are removed, not numbers), and its checks."""
-    lim, clean = BRAND_LIMITS, _Texts(idea, numbers=False)
+    """The brand plan with its texts cleaned, and its checks. The plan invents products and prices by
+    design, so only the tagline and the about text lose numbers that neither the idea nor the planned
+    products state (a copied "Today is …, 2026." included)."""
+    lim, clean = BRAND_LIMITS, _Texts(idea, numbers=False, language=language)
     plan = dict(plan)
     plain = [c.get("name") for c in plan.get("candidates") or [] if c.get("name") and not find_claims(c["name"], idea)]
     if find_claims(str(plan.get("name") or ""), idea) and plain:  # a name that is a claim: a plain candidate instead
@@ -364,14 +374,20 @@ def check_brand(plan: dict[str, Any], idea: str, language: str) -> tuple[dict[st
                    "reason": clean(c.get("reason"), lim["reason"], f"candidate {i + 1}")}
                   for i, c in enumerate(plan.get("candidates") or [])]  # fmt: skip
     plan["candidates"] = candidates
-    for key in ("name", "tagline", "about"):
-        plan[key] = clean(plan.get(key), lim[key], key)
+    plan["name"] = clean(plan.get("name"), lim["name"], "name")
+    facts = "\n".join([idea, json.dumps(plan.get("products") or [], ensure_ascii=False)])
+    told = _Texts(facts, numbers=True, language=language)  # the shop's own words state no invented numbers
+    for key in ("tagline", "about"):
+        plan[key] = told(plan.get(key), lim[key], key)
+    clean.claims, clean.lengths, clean.latin = clean.claims + told.claims, clean.lengths + told.lengths, \
+        clean.latin + told.latin
     plan["products"] = [{**p, "name": clean(p.get("name"), lim["product_name"], f"product {i + 1}"),
                          "description": clean(p.get("description"), lim["description"], f"product {i + 1}")}
                         for i, p in enumerate(plan.get("products") or [])]  # fmt: skip
     texts = [plan.get("tagline", ""), plan.get("about", ""), *(p["description"] for p in plan["products"])]
     checks = [check_distinct("names", [c["name"] for c in candidates]),
-              check_language("texts", "\n".join(texts), language, allow=idea), *clean.checks("brand")]  # fmt: skip
+              check_language("texts", "\n".join(texts), language, allow=idea), *clean.checks("brand"),
+              *[c for c in told.checks("brand") if c.name == "brand.facts.numbers"]]  # fmt: skip
     checks[0].name, checks[1].name = "brand.distinct.names", "brand.language"
     return plan, checks
 
@@ -379,21 +395,40 @@ def check_brand(plan: dict[str, Any], idea: str, language: str) -> tuple[dict[st
 def check_copy(copy: dict[str, Any], plan: dict[str, Any], idea: str, language: str) -> tuple[dict[str, Any],
                                                                                                 list[Check]]:  # fmt: skip
     """The product copy with its texts cleaned against the idea and the brand plan, and its checks."""
-    import json
-
     lim = COPY_LIMITS[language]
     facts = "\n".join([idea, json.dumps(plan.get("products") or [], ensure_ascii=False)])
-    clean = _Texts(facts, numbers=True)
+    clean = _Texts(facts, numbers=True, language=language)
     products = []
     for i, p in enumerate(copy.get("products") or []):
         where = f"product {i + 1}"
         products.append({"title": clean(p.get("title"), lim["title"], where),
                          "points": [clean(x, lim["point"], where) for x in p.get("points") or []],
                          "detail": clean(p.get("detail"), lim["detail"], where)})  # fmt: skip
+    repair = distinct_titles(products, plan.get("products") or [], language)
     texts = [f"{p['title']}\n{p['detail']}" for p in products]
     checks = [check_count("products", len(products), len(plan.get("products") or [])),
               check_distinct("titles", [p["title"] for p in products]),
               check_language("texts", "\n".join(texts), language, allow=facts), *clean.checks("copy")]  # fmt: skip
     for c, name in zip(checks, ("copy.count.products", "copy.distinct.titles", "copy.language")):
         c.name = name
+    if repair:
+        checks[1].detail = f"{repair}; {checks[1].detail}"
     return {**copy, "products": products}, checks
+
+
+def distinct_titles(products: list[dict[str, Any]], planned: list[dict[str, Any]], language: str) -> str:
+    """Titles that are near-duplicates of an earlier one rewritten by code from their own product's
+    facts (its planned name, selling points and description), within the title limit; what was done."""
+    titles = [p["title"] for p in products]
+    limit, join = COPY_LIMITS[language]["title"], (" " if language == "zh" else ", ")
+    done = []
+    for i in sorted(duplicates_of_others(titles)):
+        name = str((planned[i] if i < len(planned) else {}).get("name") or "").strip()
+        slots = fact_slots(*products[i]["points"], str((planned[i] if i < len(planned) else {}).get("description") or ""))
+        for chosen in slot_choices(slots, 2, 0):
+            title = (f"{name} {join.join(chosen)}" if language == "zh" else f"{name} - {join.join(chosen)}").strip(" -")
+            if len(title) <= limit and differs(title, titles, i):
+                products[i]["title"] = titles[i] = title
+                done.append(i + 1)
+                break
+    return f"repaired: titles {done} composed from each product's own name and selling points" if done else ""

@@ -102,27 +102,3 @@ class PlannerRegistry:
 
     def backends(self) -> list[str]:
         return sorted(self._by_backend)
-
-
-def _design(studio: Studio, request: Any, run: PlanRun) -> Planned:
-    from .design import plan_design
-
-    return plan_design(studio, request, run)
-
-
-def _music(studio: Studio, request: Any, run: PlanRun) -> Planned:
-    from .music import plan_music_request
-
-    return plan_music_request(studio, request, run)
-
-
-def _music_review(studio: Studio, request: Any, run: PlanRun) -> Planned:
-    from .music import review_music_plan
-
-    return review_music_plan(studio, request, run)
-
-
-@hookimpl
-def register_planners(register: Callable[[Planner], None]) -> None:
-    register(Planner(backends=("design",), fills="spec", plan=_design, name="design spec"))
-    register(Planner(backends=("composer",), fills="plan", plan=_music, review=_music_review, name="music plan"))

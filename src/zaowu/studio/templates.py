@@ -54,8 +54,8 @@ from ..errors import InvalidRequest, NotFound, SchemaViolation, ZaowuError
 from ..types import LOCAL, Caller, TextRequest
 from .quality import Check
 from .quality.dates import date_line
-from .quality.outputs import OutputChecks, narrow_schema, polish_output
-from .quality.variants import LOOP_FREQUENCY_PENALTY, MAX_REPAIR_ATTEMPTS, seed_for
+from .quality.outputs import OutputChecks, compose_duplicates, narrow_schema, polish_output
+from .quality.variants import LOOP_FREQUENCY_PENALTY, MAX_REPAIR_ATTEMPTS, angle_for, seed_for
 
 if TYPE_CHECKING:
     from .engine import Studio
@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).with_name("templates")
 CATEGORIES = ("marketing", "social", "ecommerce", "business", "office", "education", "service", "writing")
+COPY_CATEGORIES = ("marketing", "social", "ecommerce")  # whose Chinese output loses Latin words the input lacks
 LANGUAGES = ("zh", "en")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -201,6 +202,8 @@ class Template(_Strict):
         if self.output_schema is not None:
             check_bounded_schema(self.output_schema, "output_schema")
         self.checks.validate_against(self.output_schema, {v.name: v for v in self.variables})
+        if self.checks.latin is None:  # copy drops stray English by default; documents keep their terms
+            self.checks.latin = self.category in COPY_CATEGORIES
         for i, example in enumerate(self.examples):
             try:
                 self.validate_variables(example)
@@ -490,7 +493,9 @@ def prepare_template_run(studio: Studio, template_id: str, variables: dict[str, 
 
 
 def _today_setting(studio: Studio) -> date | None:
-    return getattr(getattr(studio, "settings", None), "today", None)
+    from .quality.today import settings_today
+
+    return settings_today(studio)
 
 
 def _facts(values: dict[str, Any]) -> str:
@@ -516,8 +521,10 @@ def check_template_output(rendered: RenderedTemplate, text: str, parsed: Any) ->
 def run_template(studio: Studio, template_id: str, variables: dict[str, Any], *, language: str | None = None,
                  who: Caller = LOCAL, **overrides: Any) -> TemplateResult:  # fmt: skip
     """Render a template with ``variables``, run it and apply its checks; an output that does not parse
-    is generated once more, near-duplicate list items are regenerated in focused follow-up requests (at
-    most ``MAX_REPAIR_ATTEMPTS``). Overrides: model, seed, temperature, max_tokens, top_p."""
+    is generated once more, near-duplicate list items are regenerated one at a time, each with its own seed
+    and angle (at most ``MAX_REPAIR_ATTEMPTS`` rounds), and what is still a near-duplicate is composed
+    from the input's facts (the list's ``compose`` rule) or reported. Overrides: model, seed, temperature,
+    max_tokens, top_p."""
     template, rendered, request = prepare_template_run(studio, template_id, variables, language=language, **overrides)
     who = who.named(f"template:{template.id}")
     try:
@@ -537,6 +544,12 @@ def run_template(studio: Studio, template_id: str, variables: dict[str, Any], *,
         for path, indices in redo.items():
             ids += _regenerate_items(studio, rendered, request, output, path, indices, attempt, result.seed, who)
         text, output, checks, redo = check_template_output(rendered, json.dumps(output, ensure_ascii=False), output)
+    if redo:  # near-duplicates that regeneration did not fix: composed from the input's facts, re-checked
+        repairs = compose_duplicates(template.checks, output, language=rendered.language, values=rendered.variables)
+        if repairs:
+            text, output, checks, redo = check_template_output(rendered, json.dumps(output, ensure_ascii=False),
+                                                               output)  # fmt: skip
+            checks = [*checks, *repairs]
     return TemplateResult(template.id, rendered.language, result.model, result.seed, result.generation_id, text,
                           output, checks, ids)  # fmt: skip
 
@@ -544,30 +557,43 @@ def run_template(studio: Studio, template_id: str, variables: dict[str, Any], *,
 def _regenerate_items(studio: Studio, rendered: RenderedTemplate, request: TextRequest, output: dict[str, Any],
                       path: str, indices: list[int], attempt: int, seed: int | None,
                       who: Caller) -> list[str]:  # fmt: skip
-    """Ask for ``len(indices)`` new items of the list ``path``, unlike the ones kept, and put them in place."""
+    """Regenerate the items ``indices`` of the list ``path`` one at a time, each with a seed and an angle
+    of its own (no two items of a round share an angle), shown every other item to differ from."""
+    ids = []
+    for i in indices:
+        generation_id = _regenerate_item(studio, rendered, request, output, path, i, attempt, seed, who)
+        ids += [generation_id] if generation_id else []
+    return ids
+
+
+def _regenerate_item(studio: Studio, rendered: RenderedTemplate, request: TextRequest, output: dict[str, Any],
+                     path: str, index: int, attempt: int, seed: int | None,
+                     who: Caller) -> str | None:  # fmt: skip
     template, lang = rendered.template, rendered.language
     rule = next(r for r in template.checks.lists if r.path == path)
     items = output[path]
-    kept = [items[i] for i in range(len(items)) if i not in indices]
-    shown = [x if isinstance(x, str) else " / ".join(str(x.get(f) or "") for f in rule.text) for x in kept]
-    k = len(indices)
-    ask = ("\n\n已经写好的（新写的要和它们明显不同）：\n" + "\n".join(f"- {x}" for x in shown) + f"\n请再写 {k} 条。"
-           if lang == "zh" else "\n\nAlready written (make the new ones clearly different):\n" +
-           "\n".join(f"- {x}" for x in shown) + f"\nWrite {k} new one{'s' if k > 1 else ''}.")  # fmt: skip
+    others = [items[i] for i in range(len(items)) if i != index]
+    shown = [x if isinstance(x, str) else " / ".join(str(x.get(f) or "") for f in rule.text) for x in others]
+    angle = angle_for(index, attempt, len(items)).instruction(lang)
+    ask = ("\n\n已经写好的（新写的这一条要和它们明显不同，换用词、换开头、换结构）：\n" + "\n".join(f"- {x}" for x in shown) +
+           f"\n请只写 1 条新的，角度：{angle}。"
+           if lang == "zh" else "\n\nAlready written (the new one must clearly differ: other words, another opening, "
+           "another structure):\n" + "\n".join(f"- {x}" for x in shown) +
+           f"\nWrite only 1 new one, from this angle: {angle}.")  # fmt: skip
     schema = template.request_schema(rendered.variables, lang) or {}
-    array = {**schema["properties"][path], "minItems": k, "maxItems": k}
+    array = {**schema["properties"][path], "minItems": 1, "maxItems": 1}
     sub = {"type": "object", "properties": {path: array}, "required": [path]}
     messages = [*rendered.messages[:-1], {"role": "user", "content": rendered.messages[-1]["content"] + ask}]
     follow = TextRequest.model_validate({
         **request.model_dump(exclude_none=True, by_alias=True), "messages": messages,
-        "seed": seed_for(seed or 0, 101 + indices[0], attempt),
+        "seed": seed_for(seed or 0, 101 + index, attempt),
         "response_format": {"type": "json_schema", "json_schema": {"name": f"{template.id}-{path}", "schema": sub}}})
     try:
         result = studio.generate_text(follow, who=who)
     except SchemaViolation as exc:
-        log.info("template %s: regenerating %s failed: %s", template.id, path, exc)
-        return []
+        log.info("template %s: regenerating %s[%d] failed: %s", template.id, path, index, exc)
+        return None
     new = (result.parsed or {}).get(path) or []
-    for i, item in zip(indices, new):
-        items[i] = item
-    return [result.generation_id] if result.generation_id else []
+    if new:
+        items[index] = new[0]
+    return result.generation_id

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from .latin import foreign_latin
 from .text import CJK, cjk_ratio, similarity
 
 __all__ = ["Check", "CheckList", "check_count", "check_distinct", "check_language",
@@ -52,18 +53,21 @@ def check_count(name: str, actual: int, expected: int) -> Check:
 
 
 def check_language(name: str, text: str, language: str, *, min_share: float = 0.6, allow: str = "") -> Check:
-    """Chinese output is mostly CJK (Latin brand words allowed); English output has no CJK. Words
-    that appear in ``allow`` (the user's own input: a Chinese shop name in English copy, a Latin
-    brand in Chinese copy) do not count against the language."""
-    if allow:  # English copy may keep the Chinese words the user wrote, Chinese copy their Latin ones
-        text = _without(text, allow, _LATIN_WORD if language == "zh" else CJK_RUN)
-    share = cjk_ratio(text)
+    """Chinese output is mostly CJK and holds no Latin words but the user's own (``allow``: a brand, an
+    acronym, a link), units, sizes and common loanwords (see ``latin``); English output has no CJK but
+    the Chinese words the user wrote."""
     if language == "zh":
-        ok = share >= min_share or not any(c.isalpha() for c in text)
+        foreign = foreign_latin(text, allow)
+        share = cjk_ratio(_without(text, allow, _LATIN_WORD) if allow else text)
+        ok = (share >= min_share or not any(c.isalpha() for c in text)) and not foreign
         detail = f"{share:.0%} of the letters are Chinese"
-    else:
-        ok = not CJK.search(text)
-        detail = "English only" if ok else f"contains Chinese ({share:.0%} of the letters)"
+        if foreign:
+            detail += f"; Latin words not in the input: {', '.join(repr(w) for w in foreign[:6])}"
+        return Check(name=f"language.{name}", ok=ok, detail=detail)
+    if allow:  # English copy may keep the Chinese words the user wrote
+        text = _without(text, allow, CJK_RUN)
+    ok = not CJK.search(text)
+    detail = "English only" if ok else f"contains Chinese ({cjk_ratio(text):.0%} of the letters)"
     return Check(name=f"language.{name}", ok=ok, detail=detail)
 
 

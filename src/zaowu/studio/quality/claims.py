@@ -74,7 +74,9 @@ _ZH_RULES: list[_Rule] = [
     _zh(r"(?:保证(?!金)(?:有效|效果)?|承诺|包退|包换|包赔|无效退款)", "", "sentence"),
     _zh(r"(?:根治|治愈|药到病除|包治|神效|无副作用|零风险|特效药|疗效|治疗|抗癌|防癌|降血压|降血糖|降三高|减肥|祛斑|美白"
         r"|零添加|无添加|纯天然)", "", "sentence"),
-    _zh(r"(?:永久|永不|绝对|万能)", {"永久": "持久", "永不": "不易", "绝对": "", "万能": "多用途"}),
+    _zh(r"(?:永久|永不|永远|绝对|绝不|从不|万能|万无一失|绝无仅有|无可挑剔|零差评|全网好评)",
+        {"永久": "持久", "永不": "不易", "永远": "", "绝对": "", "绝不": "不", "从不": "不", "万能": "多用途",
+         "万无一失": "稳妥", "绝无仅有": "少见", "无可挑剔": "出色", "零差评": "", "全网好评": ""}),
     _zh(r"比(?:其他|别的|同类|别家|市面上|同行|竞品)[^，。！？,.!?\n]{0,12}?(?:更|还要|还)", "很"),
 ]
 
@@ -88,6 +90,12 @@ def _en_best_skip(text: str, m: re.Match[str]) -> bool:
     """'all the best', 'do your best', 'works best with', 'best before' … are no claims."""
     before = text[max(0, m.start() - 20) : m.start()].lower()
     return bool(_BEST_BEFORE.search(before) or _BEST_AFTER.match(text, m.end()))
+
+
+def _always_skip(text: str, m: re.Match[str]) -> bool:
+    """'as always', 'almost always', 'not always' state no absolute."""
+    return bool(re.search(r"\b(?:as|almost|nearly|not|isn't|aren't|don't|doesn't)\s+$", text[max(0, m.start() - 12):m.start()],
+                          re.IGNORECASE))
 
 
 _EN_RULES: list[_Rule] = [
@@ -113,7 +121,15 @@ _EN_RULES: list[_Rule] = [
     _en(r"\b(?:the\s+)?(?P<key>most)\s+(?=(?:popular|loved|trusted|advanced|effective|powerful|delicious|comfortable|"
         r"beautiful|reliable|innovative)\b)", "very "),
     _en(r"\b(?P<key>the\s+most)\b(?!\s+(?:of|out\b|important|common|people|part|recent))", "very"),
-    _en(r"(?<![\w.])(?P<key>100\s*%)", "", "remove"),
+    _en(r"(?<![\w.])(?P<key>100\s*%|(?:100|one\s+hundred)\s+percent)", "", "remove"),
+    _en(r"\b(?P<key>always)\b\s*", "", "remove", skip=_always_skip),
+    _en(r"\b(?P<key>forever)\b\s*", "", "remove"),
+    _en(r"\b(?P<key>never\s+(?:fails?|let\s+you\s+down|lets\s+you\s+down|disappoints?|fades?|breaks?|leaks?|"
+        r"wears?\s+out|goes\s+(?:stale|wrong)))\b", "", "sentence"),
+    _en(r"\b(?P<key>absolutely|totally|completely)\s+(?=(?:safe|harmless|natural|pure|free|risk|painless|"
+        r"effortless)\b)", "", "remove"),
+    _en(r"\b(?P<key>every(?:one|body)\s+loves)\b", "people love"),
+    _en(r"\b(?P<key>zero[- ]risk)\b", "", "sentence"),
     _en(r"\b(?P<key>award[- ]winning|miracle|revolutionary)\s*", "", "remove"),
     _en(r"\b(?P<key>cures?|heals?|risk[- ]free|no\s+side[- ]effects|clinically\s+proven|scientifically\s+proven|"
         r"doctor[- ]recommended|lose\s+weight|weight\s+loss)\b", "", "sentence"),

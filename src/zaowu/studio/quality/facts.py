@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 __all__ = ["numbers_in", "unsupported_numbers", "drop_unsupported_numbers", "NumberFix"]
 
-_NUMBER = re.compile(r"(?<![\w.])([$¥€£]\s?)?(\d+(?:[.,]\d+)*)(\s?%)?")
+# not inside a Latin word or code ("A4", "v2.1"), but a number glued to Chinese ("周日晚9点", "到140码") counts
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])([$¥€£]\s?)?(\d+(?:[.,]\d+)*)(\s?%)?")
+# a list's numbering at the start of a line ("1. ", "2) ", "3、", "## 4. ") is no fact
+_LIST_MARKER = re.compile(r"^[ \t>#*-]*\d{1,2}(?:[.)、]|\.(?=\s))[ \t]*(?=\S)", re.MULTILINE)
 _EN_WORDS = {w: i for i, w in enumerate(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
      "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])} | \
@@ -22,6 +25,12 @@ _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五":
 _ZH_NUMERAL = re.compile(r"[零一二两三四五六七八九十百千万]+")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％＄￥．，", "0123456789%$¥.,")  # one for one: offsets stay
 _TRIVIAL = {"0", "1"}  # "1 cup", "one bag": no claim in itself
+_ASIDE = re.compile(r"\s?[(（][^()（）\n]{0,80}[)）]")  # a parenthesis within one line
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = re.compile(rf"\s?(?:\b(?:by|on|until|before|from|in|of)\s+)?(?:\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+                   rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?|\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b)"
+                   r"|(?:\d{4}年)?\d{1,2}月\d{1,2}[日号](?:之?前|以前|起)?|\d{4}年(?:\d{1,2}月)?",
+                   re.IGNORECASE)  # a date phrase, removed as one piece
 _CLAUSE_MARKS = "，,、;；。！？!?\n"
 MIN_KEPT_SHARE = 0.4  # a fix keeps at least this share of a text; beyond that the number is reported instead
 
@@ -75,12 +84,31 @@ def unsupported_numbers(text: str, facts: str) -> list[_Number]:
     """Numbers written as digits in ``text`` that the facts do not state (0 and 1 aside)."""
     known = numbers_in(facts)
     text = (text or "").translate(_FULL_WIDTH)
+    markers = {m.end() for m in _LIST_MARKER.finditer(text)}
     out = []
     for m in _NUMBER.finditer(text):
         value = _value(m.group(2))
+        if _is_marker(text, m, markers):
+            continue
         if value not in known and value not in _TRIVIAL:
             out.append(_Number(m.group(0).strip(), m.start(), m.end()))
     return out
+
+
+def _spans(found: list[re.Match[str]], bad: list[_Number]) -> list[tuple[int, int]]:
+    """The spans of ``found`` that hold an unsupported number, in order, none overlapping."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(m.span() for m in found if any(m.start() <= n.start < m.end() for n in bad)):
+        if not out or s >= out[-1][1]:
+            out.append((s, e))
+    return out
+
+
+def _is_marker(text: str, m: re.Match[str], marker_ends: set[int]) -> bool:
+    """The number opens a numbered line: only list punctuation and spaces between it and the text."""
+    rest = text[m.end():]
+    gap = len(rest) - len(rest.lstrip(".)、 \t"))
+    return m.end() + gap in marker_ends and not m.group(1) and not m.group(3)
 
 
 @dataclass(frozen=True)
@@ -110,6 +138,11 @@ def drop_unsupported_numbers(text: str, facts: str) -> NumberFix:
     bad = unsupported_numbers(text, facts)
     if not bad:
         return NumberFix(text, [], [])
+    asides = _spans([*_ASIDE.finditer(text), *_DATE.finditer(text)], bad)
+    if asides:  # "1,240 (last week: 1,148)", "by December 15, 2026": the aside or date goes, the sentence stays
+        trimmed = "".join(text[s:e] for s, e in zip([0, *(e for _, e in asides)], [*(s for s, _ in asides), len(text)]))
+        rest = drop_unsupported_numbers(trimmed, facts)
+        return NumberFix(rest.text, [text[s:e].strip(" （）()") for s, e in asides] + rest.removed, rest.left)
     protected = [(m.start(), m.end()) for m in _NUMBER.finditer(text.translate(_FULL_WIDTH))]
     clauses = _clauses(text, protected)
     drop = {c for c in clauses for n in bad if c[0] <= n.start < c[1]}

@@ -17,6 +17,7 @@ it::
       items: {marker: "第\\s*\\d+\\s*条", count: count}  # a text output's items, each starting with the marker
       paragraphs: body             # short paragraphs, each opened by an emoji marker
       language: true               # the output is in the run's language (default true)
+      latin: true                  # Chinese output loses Latin words the input lacks (default: copy categories)
       claims: true                 # absolute/comparative claims not in the variables removed (default true)
       numbers: false               # numbers the variables do not state removed or reported (default false)
 
@@ -40,12 +41,24 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .checks import Check, check_count, check_distinct, check_language
 from .claims import Claim, describe_claims, scrub_claims
+from .dates import drop_date_echo
 from .facts import drop_unsupported_numbers, unsupported_numbers
 from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
+from .latin import strip_foreign_latin
 from .text import CJK, trim_to_boundary
-from .variants import aggregate_checks, duplicates_of_others, with_slack
+from .variants import (
+    ANGLES,
+    aggregate_checks,
+    angle_for,
+    differs,
+    duplicates_of_others,
+    fact_slots,
+    slot_choices,
+    with_slack,
+)
 
-__all__ = ["OutputChecks", "ListRule", "Cap", "polish_output", "narrow_schema", "measure"]
+__all__ = ["OutputChecks", "ListRule", "ComposeRule", "Cap", "polish_output", "narrow_schema", "measure",
+           "compose_duplicates"]  # fmt: skip
 
 _NAME = r"^[a-z_][a-z0-9_]*$"
 PARAGRAPH_MAX = {"zh": 60, "en": 160}  # characters in one paragraph of a field with `paragraphs`
@@ -73,6 +86,25 @@ class ByVariable(_Strict):
 Limit = int | Cap | ByLanguage | ByVariable
 
 
+class Pattern(_Strict):
+    zh: str = Field(min_length=1, max_length=400)
+    en: str = Field(min_length=1, max_length=400)
+
+    def get(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+class ComposeRule(_Strict):
+    """How code writes an item when regeneration left it a near-duplicate: each field's pattern filled
+    with the variables, ``{facts}`` (distinct phrases of the ``facts`` variables, ``slots`` of them, all
+    in order when unset, joined by ``join``), ``{lead}`` and ``{angle}`` (an angle's opening and name)."""
+
+    facts: list[str] = Field(min_length=1)
+    slots: int | None = Field(default=None, ge=1, le=6)
+    join: Pattern = Pattern(zh="，", en=", ")
+    fields: dict[str, Pattern] = Field(min_length=1)
+
+
 class ListRule(_Strict):
     path: str = Field(pattern=_NAME)
     text: list[str] = Field(default_factory=list)
@@ -80,6 +112,7 @@ class ListRule(_Strict):
     distinct: bool = True
     lengths: dict[str, Limit] = Field(default_factory=dict)
     max_chars: Limit | None = None  # for a list of strings
+    compose: ComposeRule | None = None  # the last resort against near-duplicates (object items only)
 
 
 class HashtagRule(_Strict):
@@ -120,6 +153,7 @@ class OutputChecks(_Strict):
     paragraphs: str | None = Field(default=None, pattern=_NAME)
     items: TextItems | None = None
     language: bool = True
+    latin: bool | None = None  # Latin words the input lacks removed from Chinese text (default: copy templates)
     claims: bool = True
     numbers: bool = False
 
@@ -184,6 +218,8 @@ def _validate_list(rule: ListRule, props: dict[str, Any], variables: dict[str, A
         if var is None or var.type != "integer":
             raise ValueError(f"{where}.count: '{rule.count}' is not an integer variable")
     if items.get("type") == "string":
+        if rule.compose is not None:
+            raise ValueError(f"{where}.compose: only for a list of objects")
         if rule.text or rule.lengths:
             raise ValueError(f"{where}: the items are strings; use max_chars, not text or lengths")
         if rule.max_chars is not None:
@@ -198,6 +234,23 @@ def _validate_list(rule: ListRule, props: dict[str, Any], variables: dict[str, A
         _string(fields, name, f"{where}.text")
     for name, limit in rule.lengths.items():
         _validate_limit(limit, _string(fields, name, f"{where}.lengths.{name}"), variables, f"{where}.lengths.{name}")
+    if rule.compose is not None:
+        _validate_compose(rule.compose, fields, variables, f"{where}.compose")
+
+
+def _validate_compose(rule: ComposeRule, fields: dict[str, Any], variables: dict[str, Any], where: str) -> None:
+    for name in rule.facts:
+        if name not in variables:
+            raise ValueError(f"{where}.facts: no variable '{name}'")
+    dummy = {name: "x" for name in variables} | {"facts": "x", "lead": "x", "angle": "x"}
+    for name, pattern in rule.fields.items():
+        _string(fields, name, f"{where}.fields")
+        for text in (pattern.zh, pattern.en):
+            try:
+                text.format_map(dummy)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"{where}.fields.{name}: '{text}' names no variable, facts, lead or angle ({exc})") \
+                    from None
 
 
 def _caps(limit: Limit) -> list[Cap]:
@@ -305,6 +358,7 @@ class _Run:
         self.removed: list[str] = []
         self.left: list[str] = []
         self.lengths: list[Check] = []
+        self.latin: list[str] = []  # Latin words removed from Chinese text
 
     def text(self, value: str, schema: dict[str, Any]) -> str:
         """Claims and invented numbers out of one free-text string, never below its minLength and
@@ -312,6 +366,8 @@ class _Run:
         if "enum" in schema or "const" in schema:
             return value
         minimum = schema.get("minLength", 0)
+        echo = drop_date_echo(value)
+        value = echo if len(echo) >= minimum else value
         if self.rules.claims:
             cleaned, found = scrub_claims(value, self.facts)
             if found and schema.get("maxLength") and len(cleaned) > schema["maxLength"]:
@@ -321,6 +377,11 @@ class _Run:
                 self.claims += found
             elif found:
                 self.kept_claims += [c.text for c in found]
+        if self.rules.language and self.rules.latin and self.language == "zh":
+            latin = strip_foreign_latin(value, self.facts)
+            if len(latin.text) >= minimum:
+                value = latin.text
+                self.latin += latin.removed
         if self.rules.numbers:
             fix = drop_unsupported_numbers(value, self.facts)
             if len(fix.text) >= minimum:
@@ -524,7 +585,10 @@ def _summary(run: _Run, output: Any, list_checks: list[Check]) -> list[Check]:
         checks += aggregate_checks([[c] for c in found], label="item") if len(found) > 1 else found
     rules = run.rules
     if rules.language:
-        checks.append(check_language("output", "\n".join(_strings(output)), run.language, allow=run.facts))
+        language = check_language("output", "\n".join(_strings(output)), run.language, allow=run.facts)
+        if run.latin:
+            language.detail = f"removed Latin words not in the input: {run.latin}; {language.detail}"
+        checks.append(language)
     if rules.claims:
         detail = describe_claims(run.claims) if run.claims else "none found"
         if run.kept_claims:
@@ -535,3 +599,71 @@ def _summary(run: _Run, output: Any, list_checks: list[Check]) -> list[Check]:
         checks.append(Check(name="facts.numbers", ok=not run.left, detail="; ".join(p for p in parts if p)
                             or "none invented"))  # fmt: skip
     return checks
+
+
+# ---------------------------------------------------------------- composed variants, the last resort
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _fits(item: dict[str, Any], rule: ListRule, language: str, values: dict[str, Any]) -> bool:
+    for name, limit in rule.lengths.items():
+        cap = resolve_limit(limit, language, values)
+        if cap is not None and measure(str(item.get(name) or ""), cap.unit) > cap.max:
+            return False
+    return True
+
+
+def _compositions(rule: ListRule, index: int, count: int, language: str, values: dict[str, Any]):
+    """Items for position ``index`` built from the rule's patterns: fact subsets starting at a slot of
+    their own first, then each angle's lead."""
+    comp = rule.compose
+    assert comp is not None
+    slots = fact_slots(*(_plain(values.get(name)) for name in comp.facts))
+    mapping = {name: _plain(value) for name, value in values.items()}
+    for round_ in range(len(ANGLES)):
+        angle = angle_for(index, round_, count)
+        for chosen in slot_choices(slots, comp.slots, index):
+            fill = mapping | {"facts": comp.join.get(language).join(chosen), "lead": angle.lead(language),
+                              "angle": angle.name(language)}  # fmt: skip
+            item = {name: re.sub(r"\s{2,}", " ", pattern.get(language).format_map(fill)).strip()
+                    for name, pattern in comp.fields.items()}  # fmt: skip
+            if _fits(item, rule, language, values):
+                yield item
+
+
+def compose_duplicates(checks: OutputChecks, output: Any, *, language: str, values: dict[str, Any]) -> list[Check]:
+    """Replace each item that is still a near-duplicate of an earlier one by an item composed from the
+    input's facts (lists with a ``compose`` rule; ``output`` changed in place), never a duplicate of the
+    others; one ``repair.<path>`` check per list that needed it."""
+    out: list[Check] = []
+    if not isinstance(output, dict):
+        return out
+    for rule in checks.lists:
+        items = output.get(rule.path)
+        if rule.compose is None or not rule.distinct or not isinstance(items, list):
+            continue
+        texts = [_item_text(item, rule) for item in items]
+        dups = sorted(duplicates_of_others(texts))
+        if not dups:
+            continue
+        done, left = [], []
+        for i in dups:
+            for candidate in _compositions(rule, i, len(items), language, values):
+                text = _item_text(candidate, rule)
+                if differs(text, texts, i):
+                    base = items[i] if isinstance(items[i], dict) else {}
+                    items[i], texts[i] = {**base, **candidate}, text
+                    done.append(i + 1)
+                    break
+            else:
+                left.append(i + 1)
+        parts = [f"{rule.path} {done} composed from the input's facts" if done else "",
+                 f"{rule.path} {left}: no composition differs enough" if left else ""]
+        out.append(Check(name=f"repair.{rule.path}", ok=not left,
+                         detail="near-duplicates after regeneration; " + "; ".join(p for p in parts if p)))
+    return out

@@ -1,7 +1,9 @@
 """One source of "today": prompts state it and relative dates ("this Saturday", "下个月") resolve against it.
 
-``today()`` is the local calendar date unless a caller pinned another one with ``pinned_today(date)``
-(tests, or a run that must resolve dates as of the day it was requested).
+``today(fixed)`` is the date a caller pinned with ``pinned_today(date)`` (tests, the bench, a run
+that must resolve dates as of one day), else ``fixed`` (the ``today`` setting), else the local
+calendar date. ``studio_today(studio)`` pins the studio's day for a block, so code that has no
+studio at hand (an app building its workflow) sees the setting too.
 """
 
 from __future__ import annotations
@@ -10,15 +12,28 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
-__all__ = ["pinned_today", "today"]
+__all__ = ["pinned_today", "today", "studio_today", "settings_today"]
 
 _PINNED: ContextVar[dt.date | None] = ContextVar("zaowu_today", default=None)
 
 
-def today() -> dt.date:
-    """The pinned date, else the local calendar date."""
-    return _PINNED.get() or dt.date.today()
+def today(fixed: dt.date | None = None) -> dt.date:
+    """The pinned date, else ``fixed`` (the ``today`` setting), else the local calendar date."""
+    return _PINNED.get() or fixed or dt.date.today()
+
+
+def settings_today(studio: Any) -> dt.date:
+    """Today for a studio: the pinned date, else its ``today`` setting, else the local calendar date."""
+    return today(getattr(getattr(studio, "settings", None), "today", None))
+
+
+@contextmanager
+def studio_today(studio: Any) -> Iterator[dt.date]:
+    """Within the block ``today()`` returns the studio's day (``settings_today``)."""
+    with pinned_today(settings_today(studio)) as day:
+        yield day
 
 
 @contextmanager

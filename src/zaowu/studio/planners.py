@@ -24,7 +24,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..hookspecs import hookimpl
 from ..types import Caller
 
 if TYPE_CHECKING:

@@ -52,7 +52,7 @@ def decode_audio(container, start: float, end: float, seek: float = 0.0) -> Iter
                     yield chunk
         except av.FFmpegError:  # a damaged audio tail: the rest is silence
             pass
-    while done < end - 1 / RATE:
+    while end != float("inf") and done < end - 1 / RATE:
         n = min(SILENCE_CHUNK, round((end - done) * RATE))
         if n <= 0:
             break

@@ -15,11 +15,13 @@ np = pytest.importorskip("numpy")
 pytest.importorskip("cv2")
 pytest.importorskip("av")
 
-from video_scenes import make_scene, media_info, read_frames  # noqa: E402
+import itertools
 
-from zaowu.backends.video import VideoLimits, edit_video, probe_video  # noqa: E402
-from zaowu.cancel import CancelToken  # noqa: E402
-from zaowu.errors import Cancelled, InvalidRequest  # noqa: E402
+from video_scenes import make_scene, media_info, read_frames
+
+from zaowu.backends.video import VideoLimits, edit_video, probe_video
+from zaowu.cancel import CancelToken
+from zaowu.errors import Cancelled, InvalidRequest
 
 
 @pytest.fixture(scope="module")
@@ -290,7 +292,6 @@ def test_removal_restores_a_static_background(tmp_path, scene):
 def test_removal_of_a_static_watermark(tmp_path):
     import av
     import cv2
-
     from video_scenes import background
 
     clean = background(320, 240, seed=3)
@@ -327,7 +328,7 @@ def test_removal_of_a_static_watermark(tmp_path):
 
 
 def _frame_change(frames) -> float:
-    return float(np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(frames, frames[1:])]))
+    return float(np.mean([np.abs(a.astype(float) - b).mean() for a, b in itertools.pairwise(frames)]))
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["edit_video", "probe_video", "VideoLimits", "VideoInfo", "VideoEdit", "EditResult"]
+__all__ = ["EditResult", "VideoEdit", "VideoInfo", "VideoLimits", "edit_video", "probe_video"]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,7 +10,7 @@ from .ops import AudioOp, MuteOp
 from .probe import open_input
 from .stage import CHANNELS, RATE, Chunk, Stage, State
 
-__all__ = ["decode_audio", "MuteStage", "AudioStage", "SampleReader", "silence"]
+__all__ = ["AudioStage", "MuteStage", "SampleReader", "decode_audio", "silence"]
 
 SILENCE_CHUNK = 4800
 """Samples per chunk of generated silence (0.1 s)."""

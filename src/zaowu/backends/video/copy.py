@@ -16,7 +16,7 @@ from .ops import VideoEdit
 from .probe import VideoInfo, open_input
 from .stage import Stage, State
 
-__all__ = ["try_stream_copy", "COPY_VIDEO_CODECS", "COPY_AUDIO_CODECS"]
+__all__ = ["COPY_AUDIO_CODECS", "COPY_VIDEO_CODECS", "try_stream_copy"]
 
 log = logging.getLogger(__name__)
 

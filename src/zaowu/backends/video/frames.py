@@ -8,7 +8,7 @@ from ...errors import InvalidRequest
 from .ops import CropOp, FadeOp, ResizeOp, RotateOp
 from .stage import RATE, Chunk, Frame, Stage, State, hex_bgr
 
-__all__ = ["CropStage", "ResizeStage", "RotateStage", "FadeStage", "fit_image", "MAX_OUTPUT_PIXELS"]
+__all__ = ["MAX_OUTPUT_PIXELS", "CropStage", "FadeStage", "ResizeStage", "RotateStage", "fit_image"]
 
 MAX_OUTPUT_PIXELS = 3840 * 2160
 """Largest frame an operation may produce (a resize or a pad to an aspect)."""
@@ -62,7 +62,7 @@ class CropStage(Stage):
 
 
 def _even(n: float) -> int:
-    return max(2, int(round(n / 2)) * 2)
+    return max(2, round(n / 2) * 2)
 
 
 class ResizeStage(Stage):

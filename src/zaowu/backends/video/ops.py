@@ -18,9 +18,26 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from ...errors import InvalidRequest
 
 __all__ = [
-    "TrimOp", "CutOp", "ConcatOp", "CropOp", "ResizeOp", "SpeedOp", "FpsOp", "RotateOp", "MuteOp", "AudioOp",
-    "FadeOp", "TrackOp", "RemoveOp", "StyleOp", "MatteOp", "Operation", "VideoEdit", "parse_edit",
-    "MAX_OPERATIONS", "TIME_OPS",
+    "MAX_OPERATIONS",
+    "TIME_OPS",
+    "AudioOp",
+    "ConcatOp",
+    "CropOp",
+    "CutOp",
+    "FadeOp",
+    "FpsOp",
+    "MatteOp",
+    "MuteOp",
+    "Operation",
+    "RemoveOp",
+    "ResizeOp",
+    "RotateOp",
+    "SpeedOp",
+    "StyleOp",
+    "TrackOp",
+    "TrimOp",
+    "VideoEdit",
+    "parse_edit",
 ]  # fmt: skip
 
 MAX_OPERATIONS = 32
@@ -172,7 +189,7 @@ class TrackOp(_Op):
     box: Box | None = _Target.model_fields["box"]
     point: Point | None = _Target.model_fields["point"]
     at: Seconds = _Target.model_fields["at"]
-    method: Literal["csrt", "kcf"] = "csrt"
+    method: Literal["csrt", "kcf"] = Field("kcf", description="kcf: fast; csrt: steadier on deforming objects, slower")
     action: Literal["none", "draw", "blur", "pixelate"] = "none"
     color: Color = "#00ff00"
     name: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(None, description="key in tracks")
@@ -193,7 +210,7 @@ class RemoveOp(_Op):
     mask: AssetName | None = Field(None, description="asset: a picture, white where to remove (static)")
     margin: int = Field(6, ge=0, le=256, description="pixels added around the object")
     lookahead: float = Field(1.0, ge=0, le=5, description="seconds of later frames the background model sees")
-    method: Literal["csrt", "kcf"] = "csrt"
+    method: Literal["csrt", "kcf"] = Field("kcf", description="kcf: fast; csrt: steadier on deforming objects, slower")
 
     @model_validator(mode="after")
     def _check(self):

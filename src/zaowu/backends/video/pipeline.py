@@ -26,7 +26,7 @@ from .ops import VideoEdit, parse_edit
 from .probe import DEFAULT_LIMITS, VideoInfo, VideoLimits, open_input, probe_video
 from .stage import EPS, RATE, Chunk, Frame, Stage, State
 
-__all__ = ["edit_video", "EditResult", "EditProgress", "build_stages"]
+__all__ = ["EditProgress", "EditResult", "build_stages", "edit_video"]
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +58,15 @@ class EditResult:
     seconds: float
     tracks: dict[str, list[dict]] = field(default_factory=dict)
     inputs: list[dict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    """Wall seconds spent in decoding, in each operation ("2:track") and in encoding/muxing."""
 
     def as_dict(self) -> dict:
         return {
             "path": str(self.path), "width": self.width, "height": self.height, "fps": self.fps,
             "duration": round(self.duration, 3), "frames": self.frames, "audio": self.audio, "copied": self.copied,
             "seconds": round(self.seconds, 3), "tracks": self.tracks, "inputs": self.inputs,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }  # fmt: skip
 
 
@@ -301,6 +304,7 @@ def edit_video(
     final = final.but(width=max(2, final.width // 2 * 2), height=max(2, final.height // 2 * 2))  # yuv420p
     output = Path(output)
     tmp = _temp_beside(output)
+    timings: dict[str, float] = {}
     try:
         from .copy import try_stream_copy
 
@@ -310,7 +314,7 @@ def edit_video(
             if progress:
                 progress(EditProgress(written, written, tuple((s.name, 0) for s in stages)))
         else:
-            written = _run_pass(ordered, fit, edit, stages, state0, final, tmp, progress)
+            written = _run_pass(ordered, fit, edit, stages, state0, final, tmp, progress, timings)
         os.replace(tmp, output)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -324,6 +328,7 @@ def edit_video(
         path=output, width=final.width, height=final.height, fps=float(final.fps),
         duration=copied[1] if copied else written / float(final.fps), frames=written, audio=final.audio,
         copied=bool(copied), seconds=time.monotonic() - started, tracks=tracks, inputs=[i.as_dict() for i in ordered],
+        timings=timings,
     )  # fmt: skip
     log.info("video edit: %d ops, %d frames %dx%d in %.1f s%s", len(stages), written, final.width, final.height,
              result.seconds, " (stream copy)" if copied else "")
@@ -335,9 +340,38 @@ def _leading_trim(edit: VideoEdit) -> float:
     return ops[0].start if ops and ops[0].op == "trim" else 0.0
 
 
+class _Clock:
+    """Wall time spent inside each layer of the frame chain (inclusive of the layers below it)."""
+
+    def __init__(self) -> None:
+        self.inclusive: dict[str, float] = {}
+        self.order: list[str] = []
+
+    def wrap(self, name: str, frames: Iterator[Frame]) -> Iterator[Frame]:
+        self.order.append(name)
+        self.inclusive[name] = 0.0
+        while True:
+            t0 = time.perf_counter()
+            item = next(frames, None)
+            self.inclusive[name] += time.perf_counter() - t0
+            if item is None:
+                return
+            yield item
+
+    def exclusive(self, total: float) -> dict[str, float]:
+        out, below = {}, 0.0
+        for name in self.order:
+            out[name] = max(0.0, self.inclusive[name] - below)
+            below = self.inclusive[name]
+        out["encode"] = max(0.0, total - below)
+        return out
+
+
 def _run_pass(inputs: list[VideoInfo], fit: str, edit: VideoEdit, stages: list[Stage], state0: State,
-              final: State, tmp: Path, progress: ProgressFn | None) -> int:  # fmt: skip
+              final: State, tmp: Path, progress: ProgressFn | None, timings: dict[str, float]) -> int:  # fmt: skip
     total = max(1, final.frames)
+    clock = _Clock()
+    started = time.perf_counter()
 
     def report(written: int) -> None:
         if progress is not None:
@@ -345,12 +379,14 @@ def _run_pass(inputs: list[VideoInfo], fit: str, edit: VideoEdit, stages: list[S
 
     with ExitStack() as stack:
         frames, chunks = _sources(stack, inputs, fit, _leading_trim(edit), state0.fps, state0.audio)
-        for stage in stages:
-            frames = stage.video(frames)
+        frames = clock.wrap("decode", frames)
+        for i, stage in enumerate(stages):
+            frames = clock.wrap(f"{i}:{stage.name}", stage.video(frames))
             chunks = stage.audio(chunks)
         out, vs, aus = _open_output(tmp, final, edit)
         stack.callback(out.close)
         written, _ = _encode(out, vs, aus, frames, chunks, final, report)
+    timings.update(clock.exclusive(time.perf_counter() - started))
     if written == 0:
         raise InvalidRequest("The edit leaves no frames (check trims and cuts against the video's length).",
                              param="operations")

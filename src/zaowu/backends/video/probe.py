@@ -16,7 +16,7 @@ from typing import Any
 
 from ...errors import InvalidRequest
 
-__all__ = ["VideoInfo", "VideoLimits", "probe_video", "open_input", "DEFAULT_LIMITS"]
+__all__ = ["DEFAULT_LIMITS", "VideoInfo", "VideoLimits", "open_input", "probe_video"]
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class VideoLimits:
     max_bytes: int = MAX_BYTES
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "VideoLimits":
+    def from_settings(cls, settings: Any) -> VideoLimits:
         return cls(
             max_seconds=settings.video_max_seconds,
             max_pixels=settings.video_max_pixels,

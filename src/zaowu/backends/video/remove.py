@@ -23,7 +23,7 @@ from .ops import RemoveOp
 from .stage import Frame, Stage, State
 from .track import Follower
 
-__all__ = ["RemoveStage", "Background", "fill_frame", "MAX_LOOKAHEAD_BYTES"]
+__all__ = ["MAX_LOOKAHEAD_BYTES", "Background", "RemoveStage", "fill_frame"]
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["Frame", "Chunk", "State", "Stage", "RATE", "CHANNELS", "EPS", "hex_bgr"]
+__all__ = ["CHANNELS", "EPS", "RATE", "Chunk", "Frame", "Stage", "State", "hex_bgr"]
 
 RATE = 48_000
 """Audio sample rate inside an edit (and of the output)."""
@@ -50,7 +50,7 @@ class State:
     def frames(self) -> int:
         return max(0, round(self.duration * float(self.fps)))
 
-    def but(self, **changes: Any) -> "State":
+    def but(self, **changes: Any) -> State:
         return replace(self, **changes)
 
 

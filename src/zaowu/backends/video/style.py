@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from .ops import StyleOp
 from .stage import Frame, Stage, State
 
-__all__ = ["StyleStage", "Look"]
+__all__ = ["Look", "StyleStage"]
 
 PRESET_SIDE = 480
 """Long side at which painterly presets run (scaled back up after)."""

@@ -9,7 +9,7 @@ from ...errors import InvalidRequest
 from .ops import CutOp, FpsOp, SpeedOp, TrimOp
 from .stage import EPS, RATE, Chunk, Frame, Stage, State
 
-__all__ = ["TrimStage", "CutStage", "SpeedStage", "FpsStage", "resample"]
+__all__ = ["CutStage", "FpsStage", "SpeedStage", "TrimStage", "resample"]
 
 
 def _slice(chunk: Chunk, start: float, end: float) -> Chunk | None:

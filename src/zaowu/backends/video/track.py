@@ -16,7 +16,7 @@ from ...errors import InvalidRequest
 from .ops import TrackOp
 from .stage import EPS, Frame, Stage, State, hex_bgr
 
-__all__ = ["BoxTracker", "TrackStage", "clip_box", "point_box", "blur_box", "pixelate_box"]
+__all__ = ["BoxTracker", "TrackStage", "blur_box", "clip_box", "pixelate_box", "point_box"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,10 @@ DOUBT_SCORE = 0.7
 """Appearance match below which the frame is searched for a better place while still tracking."""
 FOUND_SCORE = 0.7
 """Appearance match a search must reach to pick the object up (again)."""
+MAX_TRACK_BOX = 64
+"""Long side (pixels) of the object at the tracker's scale: CSRT's cost grows with it."""
+FULL_SEARCH_EVERY = 5
+"""While lost, the whole frame is searched every this many frames (around the last box in between)."""
 FLAT_STD = 6.0
 """Grey-level spread under which a patch is flat (a wall, an occluder): never taken for the object."""
 POINT_BOX_FRACTION = 0.12
@@ -37,7 +41,7 @@ POINT_BOX_FRACTION = 0.12
 
 
 def clip_box(box, width: int, height: int) -> tuple[int, int, int, int]:
-    x, y, w, h = (int(round(v)) for v in box)
+    x, y, w, h = (round(v) for v in box)
     x, y = min(max(0, x), width - 2), min(max(0, y), height - 2)
     return x, y, max(2, min(w, width - x)), max(2, min(h, height - y))
 
@@ -75,12 +79,12 @@ class BoxTracker:
     def start(self, image, box) -> None:
         h, w = image.shape[:2]
         box = clip_box(box, w, h)
-        scale = min(1.0, TRACK_SIDE / max(w, h))
+        scale = min(1.0, TRACK_SIDE / max(w, h), MAX_TRACK_BOX / max(box[2], box[3]))
         if min(box[2], box[3]) * scale < MIN_TRACK_BOX:
             scale = min(1.0, MIN_TRACK_BOX / min(box[2], box[3]))
         self.scale = scale
         self.size = (w, h)
-        small, grey = self._small(image)
+        small, _grey = self._small(image)
         sbox = self._to_small(box)
         self.template = small[sbox[1] : sbox[1] + sbox[3], sbox[0] : sbox[0] + sbox[2]].copy()
         self._restart(small, sbox)
@@ -92,7 +96,7 @@ class BoxTracker:
 
     def _to_small(self, box):
         s = self.scale
-        return tuple(max(1, int(round(v * s))) if i >= 2 else int(round(v * s)) for i, v in enumerate(box))
+        return tuple(max(1, round(v * s)) if i >= 2 else round(v * s) for i, v in enumerate(box))
 
     def _to_frame(self, sbox):
         return clip_box([v / self.scale for v in sbox], *self.size)
@@ -100,7 +104,7 @@ class BoxTracker:
     def _score(self, small, grey, sbox) -> float:
         import cv2
 
-        x, y, w, h = (int(round(v)) for v in sbox)
+        x, y, w, h = (round(v) for v in sbox)
         gh, gw = grey.shape
         if w < 4 or h < 4 or x < 0 or y < 0 or x + w > gw or y + h > gh:
             return -1.0
@@ -109,10 +113,17 @@ class BoxTracker:
         patch = cv2.resize(small[y : y + h, x : x + w], (self.template.shape[1], self.template.shape[0]))
         return float(cv2.matchTemplate(patch, self.template, cv2.TM_CCOEFF_NORMED)[0, 0])
 
-    def _search(self, small, grey):
+    def _search(self, small, grey, near=None):
+        """The best match of the template in the frame, or only around ``near`` (a box at tracker scale)."""
         import cv2
 
         th, tw = self.template.shape[:2]
+        x0, y0 = 0, 0
+        if near is not None:
+            x, y, w, h = (round(v) for v in near)
+            x0, y0 = max(0, x - w), max(0, y - h)
+            x1, y1 = min(small.shape[1], x + 2 * w), min(small.shape[0], y + 2 * h)
+            small, grey = small[y0:y1, x0:x1], grey[y0:y1, x0:x1]
         if grey.shape[0] < th or grey.shape[1] < tw:
             return None, -1.0
         scores = cv2.matchTemplate(small, self.template, cv2.TM_CCOEFF_NORMED)
@@ -126,21 +137,26 @@ class BoxTracker:
         flat = window(squares) / n - mean * mean < FLAT_STD * FLAT_STD
         scores[flat] = -1.0
         _, best, _, (x, y) = cv2.minMaxLoc(scores)
-        return ((x, y, tw, th), best) if best >= FOUND_SCORE else (None, best)
+        return ((x + x0, y + y0, tw, th), best) if best >= FOUND_SCORE else (None, best)
 
     def update(self, image) -> tuple[tuple[int, int, int, int] | None, str]:
         small, grey = self._small(image)
-        score = -1.0
         if self.lost_for == 0:
             ok, sbox = self.tracker.update(small)
             score = self._score(small, grey, sbox) if ok else -1.0
             if score >= DOUBT_SCORE:
                 self.box = self._to_frame(sbox)
                 return self.box, "tracked"
-        found, best = self._search(small, grey)
-        if self.lost_for == 0 and score >= LOST_SCORE and (found is None or best < score + 0.1):
-            self.box = self._to_frame(sbox)
-            return self.box, "tracked"
+            if score >= LOST_SCORE:  # unsure: a better place nearby corrects a drifting box
+                found, best = self._search(small, grey, near=sbox)
+                if found is not None and best > score + 0.1:
+                    self._restart(small, found)
+                    sbox = found
+                self.box = self._to_frame(sbox)
+                return self.box, "tracked"
+            self.lost_for = 1
+        near = None if self.lost_for % FULL_SEARCH_EVERY == 1 else self._to_small(self.box)
+        found, _ = self._search(small, grey, near=near)
         if found is None:
             self.lost_for += 1
             return self.box, "lost"

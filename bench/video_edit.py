@@ -40,8 +40,9 @@ def operations(box: list[int]) -> dict[str, list[dict]]:
         "track_kcf": [{"op": "track", "box": box, "method": "kcf"}],
         "track_blur": [{"op": "track", "box": box, "method": "kcf", "action": "blur"}],
         "remove": [{"op": "remove", "box": box, "method": "kcf"}],
-        "style_grade": [{"op": "style", "temperature": 0.4, "contrast": 1.2, "saturation": 1.2, "vignette": 0.4,
-                         "grain": 0.2}],  # fmt: skip
+        "style_grade": [
+            {"op": "style", "temperature": 0.4, "contrast": 1.2, "saturation": 1.2, "vignette": 0.4, "grain": 0.2}
+        ],
         "style_cartoon": [{"op": "style", "preset": "cartoon"}],
         "matte_blur": [{"op": "matte", "background": "blur"}],
     }

@@ -7,15 +7,15 @@ adding flicker; a cancelled edit leaves no file behind."""
 
 from __future__ import annotations
 
+import itertools
 import os
+from pathlib import Path
 
 import pytest
 
 np = pytest.importorskip("numpy")
 pytest.importorskip("cv2")
 pytest.importorskip("av")
-
-import itertools
 
 from video_scenes import make_scene, media_info, read_frames
 
@@ -346,3 +346,43 @@ def test_styles_change_frames_without_flicker(tmp_path, scene, look):
     styled, source = read_frames(out), read_frames(scene.path)[:30]
     assert np.abs(styled[10].astype(float) - source[10]).mean() > 8
     assert _frame_change(styled) <= 1.2 * _frame_change(source)
+
+
+# ---------------------------------------------------------------------------------------- matte
+
+
+def test_matte_replaces_the_background_around_a_person(tmp_path):
+    """A real portrait (matplotlib's Grace Hopper) cut out once, then composited over a background that
+    pans: the known matte is the truth the edit must find again on every frame, and hold steady."""
+    import av
+    import cv2
+    import matplotlib
+    from video_scenes import background
+
+    from zaowu.backends.video.matte import person_matte
+    from zaowu.backends.vision.people import mediapipe_available
+
+    if not mediapipe_available():
+        pytest.skip("mediapipe missing")
+    photo = cv2.imread(str(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"))
+    photo = cv2.resize(photo, (256, 320), interpolation=cv2.INTER_AREA)
+    truth = person_matte(photo) > 0.5
+    assert 0.3 < truth.mean() < 0.8
+    backdrop = background(480, 320, seed=5)
+    path = tmp_path / "person.mp4"
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=30)
+        vs.width, vs.height, vs.pix_fmt = 256, 320, "yuv420p"
+        for i in range(45):
+            frame = av.VideoFrame.from_ndarray(np.where(truth[..., None], photo, backdrop[:, i * 4 : i * 4 + 256]),
+                                               format="bgr24")  # fmt: skip
+            frame.pts = i
+            out.mux(vs.encode(frame))
+        out.mux(vs.encode(None))
+    result = edit_video(path, [{"op": "matte", "background": "color", "color": "#00ff00"}], tmp_path / "out.mp4")
+    frames = read_frames(result.path)
+    found = [np.abs(f.astype(int) - (0, 255, 0)).sum(axis=2) > 120 for f in frames]
+    ious = [(m & truth).sum() / (m | truth).sum() for m in found]
+    assert min(ious) >= 0.85
+    flicker = [(a ^ b).mean() for a, b in itertools.pairwise(found)]
+    assert max(flicker) < 0.02  # the matte does not jump from frame to frame

@@ -350,6 +350,9 @@ class _Clock:
     def wrap(self, name: str, frames: Iterator[Frame]) -> Iterator[Frame]:
         self.order.append(name)
         self.inclusive[name] = 0.0
+        return self._timed(name, frames)
+
+    def _timed(self, name: str, frames: Iterator[Frame]) -> Iterator[Frame]:
         while True:
             t0 = time.perf_counter()
             item = next(frames, None)

@@ -1,6 +1,7 @@
 """Video editing: typed operations applied in one streaming decode → process → encode pass.
 
     probe.py     ``probe_video(path, limits)``: container, codecs, size, fps, duration, checked before any work
+    stage.py     frames, audio chunks, the planned stream state and the stage contract
     ops.py       the operations (pydantic models, a union discriminated on ``op``) and ``VideoEdit``
     timeline.py  time operations on a stream of frames and audio chunks: trim, cut, speed, fps
     frames.py    per-frame geometry and looks: crop, resize/pad, rotate, fade
@@ -9,6 +10,7 @@
     style.py     ``style``: colour grade, contrast, cartoon, pencil, grain, vignette, black and white
     matte.py     ``matte``: a person matte (mediapipe) refined by a guided filter, background replaced
     audio.py     audio kept, muted, replaced or mixed, streamed in chunks
+    remux.py     stream copy (trim at a keyframe, mute, same-codec concat) without decoding
     pipeline.py  ``edit_video(inputs, edit, output)``: plans the pass, streams it, stream-copies when it can
 
     from zaowu.backends.video import edit_video

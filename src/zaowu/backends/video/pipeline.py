@@ -140,9 +140,13 @@ def _ordered_inputs(edit: VideoEdit, infos: list[VideoInfo]) -> tuple[list[Video
     return [infos[k] for k in concat.order], concat.fit
 
 
+_TURNS = {90: 0, 180: 1, 270: 2}  # cv2.ROTATE_90_CLOCKWISE, ROTATE_180, ROTATE_90_COUNTERCLOCKWISE
+
+
 def _decode_video(container, info: VideoInfo, offset: float, size: tuple[int, int], fit: str,
                   seek: float) -> Iterator[Frame]:  # fmt: skip
     import av
+    import cv2
 
     from .frames import fit_image
 
@@ -159,6 +163,8 @@ def _decode_video(container, info: VideoInfo, offset: float, size: tuple[int, in
             if t >= info.duration - EPS:
                 break
             image = frame.to_ndarray(format="bgr24")
+            if info.turn:
+                image = cv2.rotate(image, _TURNS[info.turn])
             if (image.shape[1], image.shape[0]) != size:
                 image = fit_image(image, *size, fit=fit)
             yield Frame(image, offset + max(t, 0.0))
@@ -306,7 +312,7 @@ def edit_video(
     tmp = _temp_beside(output)
     timings: dict[str, float] = {}
     try:
-        from .copy import try_stream_copy
+        from .remux import try_stream_copy
 
         copied = try_stream_copy(ordered, edit, stages, final, tmp) if edit.copy_streams else None
         if copied:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from ...errors import InvalidRequest
 
-__all__ = ["DEFAULT_LIMITS", "VideoInfo", "VideoLimits", "open_input", "probe_video"]
+__all__ = [
+    "DEFAULT_LIMITS", "VideoInfo", "VideoLimits", "open_input", "probe_video", "upright_turn"
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,9 @@ class VideoInfo:
     audio_codec: str | None = None
     sample_rate: int | None = None
     channels: int | None = None
+    turn: int = 0
+    """Degrees clockwise the decoded pictures are turned to show upright (a phone's display rotation);
+    width and height are those of the upright picture."""
 
     @property
     def has_audio(self) -> bool:
@@ -78,7 +83,7 @@ class VideoInfo:
             "container": self.container, "video_codec": self.video_codec, "width": self.width,
             "height": self.height, "fps": float(self.fps), "duration": round(self.duration, 3),
             "frames": self.frames, "audio_codec": self.audio_codec, "sample_rate": self.sample_rate,
-            "channels": self.channels,
+            "channels": self.channels, "turn": self.turn,
         }  # fmt: skip
 
 
@@ -105,20 +110,27 @@ def _duration(container, stream) -> float:
     return 0.0
 
 
-def _first_frame_decodes(container, stream) -> bool:
+def upright_turn(frame) -> int:
+    """Degrees clockwise to turn a decoded frame so it shows upright (from its display matrix)."""
+    rotation = getattr(frame, "rotation", 0) or 0
+    return int(round(-rotation / 90)) % 4 * 90
+
+
+def _first_frame(container, stream):
+    """The first decoded frame, or None when no frame of the first packets decodes."""
     import av
 
     try:
         for i, packet in enumerate(container.demux(stream)):
-            for _frame in packet.decode():
-                return True
+            for frame in packet.decode():
+                return frame
             if i >= PROBE_PACKETS:
-                return False
-        for _frame in stream.codec_context.decode(None):  # flush: short clips can hold their only frame back
-            return True
+                return None
+        for frame in stream.codec_context.decode(None):  # flush: short clips can hold their only frame back
+            return frame
     except (av.FFmpegError, ValueError):
-        return False
-    return False
+        return None
+    return None
 
 
 def probe_video(path: str | os.PathLike, limits: VideoLimits = DEFAULT_LIMITS, param: str = "video") -> VideoInfo:
@@ -155,8 +167,13 @@ def probe_video(path: str | os.PathLike, limits: VideoLimits = DEFAULT_LIMITS, p
             sample_rate=audio.codec_context.sample_rate if audio else None,
             channels=audio.codec_context.channels if audio else None,
         )  # fmt: skip
-        if not _first_frame_decodes(container, vs):
+        first = _first_frame(container, vs)
+        if first is None:
             raise _bad(f"'{param}' is damaged: no frame of its {cc.name} video decodes. Re-export it as MP4 (H.264).",
                        param)
+        turn = upright_turn(first)
+        if turn:
+            upright = (height, width) if turn in (90, 270) else (width, height)
+            info = replace(info, width=upright[0], height=upright[1], turn=turn)
     log.debug("probed %s: %s", path, info)
     return info

@@ -113,7 +113,7 @@ def _duration(container, stream) -> float:
 def upright_turn(frame) -> int:
     """Degrees clockwise to turn a decoded frame so it shows upright (from its display matrix)."""
     rotation = getattr(frame, "rotation", 0) or 0
-    return int(round(-rotation / 90)) % 4 * 90
+    return round(-rotation / 90) % 4 * 90
 
 
 def _first_frame(container, stream):

@@ -313,6 +313,17 @@ def test_removal_restores_a_static_background(tmp_path, scene):
     assert np.abs(frames[45][y : y + h, x : x + w].reshape(-1, 3) - red).sum(axis=1).mean() > 100
 
 
+def test_removal_on_a_panning_background_hides_the_object(tmp_path):
+    scene = make_scene(tmp_path / "pan.mp4", pan=2, audio=False)
+    result = edit_video(scene.path, [{"op": "remove", "box": list(scene.boxes[0])}], tmp_path / "out.mp4")
+    assert np.mean([iou(t["box"], b) for t, b in zip(result.tracks["remove.0"], scene.boxes)]) >= 0.7
+    red = np.array([40, 40, 220], float)
+    for i in (10, 45, 80):
+        x, y, w, h = scene.boxes[i]
+        region = read_frames(result.path)[i][y + 4 : y + h - 4, x + 4 : x + w - 4].reshape(-1, 3).astype(float)
+        assert (np.abs(region - red).sum(axis=1) < 60).mean() < 0.05  # hardly a pixel of the object's red left
+
+
 def test_removal_of_a_static_watermark(tmp_path):
     import av
     import cv2

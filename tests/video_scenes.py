@@ -53,14 +53,16 @@ class Scene:
 
 def make_scene(path: Path, *, width: int = 320, height: int = 240, fps: int = 30, seconds: float = 3.0,
                size: int = 40, occlude: tuple[float, float] | None = None, audio: bool = True,
-               crf: int = 16, keyint: int | None = None) -> Scene:  # fmt: skip
+               crf: int = 16, keyint: int | None = None, pan: int = 0) -> Scene:  # fmt: skip
     """Write an MP4 (H.264 + AAC tone) of the object crossing the background; ``occlude`` = (from, to) seconds
-    during which a grey bar hides it. Keyframes every second unless ``keyint`` says otherwise."""
+    during which a grey bar hides it; ``pan``: the camera pans this many pixels per frame (``clean`` is then
+    the first frame's background). Keyframes every second unless ``keyint`` says otherwise."""
     import av
 
-    bg = background(width, height)
-    patch = target_patch(size)
     n = round(seconds * fps)
+    wide = background(width + pan * n, height)
+    bg = wide[:, :width]
+    patch = target_patch(size)
     scene = Scene(path, width, height, fps, seconds, clean=bg)
     if occlude:
         scene.occluded = range(round(occlude[0] * fps), round(occlude[1] * fps))
@@ -75,7 +77,7 @@ def make_scene(path: Path, *, width: int = 320, height: int = 240, fps: int = 30
             u = i / max(1, n - 1)
             x = round(20 + u * (width - size - 40))
             y = round(height / 2 - size / 2 + (height / 4) * np.sin(u * 2 * np.pi))
-            img = bg.copy()
+            img = wide[:, i * pan : i * pan + width].copy()
             img[y : y + size, x : x + size] = patch
             scene.boxes.append((x, y, size, size))
             if i in scene.occluded:

@@ -189,7 +189,7 @@ class TrackOp(_Op):
     box: Box | None = _Target.model_fields["box"]
     point: Point | None = _Target.model_fields["point"]
     at: Seconds = _Target.model_fields["at"]
-    method: Literal["csrt", "kcf"] = Field("kcf", description="kcf: fast; csrt: steadier on deforming objects, slower")
+    method: Literal["csrt", "kcf"] = Field("csrt", description="csrt: steadier boxes; kcf: a lighter tracker")
     action: Literal["none", "draw", "blur", "pixelate"] = "none"
     color: Color = "#00ff00"
     name: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(None, description="key in tracks")
@@ -210,7 +210,7 @@ class RemoveOp(_Op):
     mask: AssetName | None = Field(None, description="asset: a picture, white where to remove (static)")
     margin: int = Field(6, ge=0, le=256, description="pixels added around the object")
     lookahead: float = Field(1.0, ge=0, le=5, description="seconds of later frames the background model sees")
-    method: Literal["csrt", "kcf"] = Field("kcf", description="kcf: fast; csrt: steadier on deforming objects, slower")
+    method: Literal["csrt", "kcf"] = Field("csrt", description="csrt: steadier boxes; kcf: a lighter tracker")
 
     @model_validator(mode="after")
     def _check(self):

@@ -171,27 +171,29 @@ class RemoveStage(Stage):
         self.size = (state.height, state.width)
         return state
 
-    def _mask(self, frame: Frame):
+    def _masks(self, frames: Iterator[Frame]):
+        """(frame, mask) pairs: the static mask, or the tracked box grown by the margin (uint8 0/255)."""
         import numpy as np
 
         if self.static is not None:
-            return self.static
-        box, status = self.follower.follow(frame)
-        self.records.append({"frame": len(self.records), "t": round(frame.t, 4),
-                             "box": list(box) if box else None, "status": status})  # fmt: skip
-        mask = np.zeros(self.size, np.uint8)
-        if box is not None:
-            m = self.op.margin
-            x, y, w, h = box
-            mask[max(0, y - m) : y + h + m, max(0, x - m) : x + w + m] = 255
-        return mask
+            for frame in frames:
+                yield frame, self.static
+            return
+        m = self.op.margin
+        for frame, box, status in self.follower.boxes(frames):
+            self.records.append({"frame": len(self.records), "t": round(frame.t, 4),
+                                 "box": list(box) if box else None, "status": status})  # fmt: skip
+            mask = np.zeros(self.size, np.uint8)
+            if box is not None:
+                x, y, w, h = box
+                mask[max(0, y - m) : y + h + m, max(0, x - m) : x + w + m] = 255
+            yield frame, mask
 
     def video(self, frames: Iterator[Frame]) -> Iterator[Frame]:
         background = Background(*self.size)
         queue: deque = deque()
         previous = None
-        for frame in frames:
-            mask = self._mask(frame)
+        for frame, mask in self._masks(frames):
             background.add(frame.image, mask)
             queue.append((frame, mask))
             if len(queue) > self.delay:

@@ -10,6 +10,7 @@ each frame and re-starts the tracker where the object shows again.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterator
 
 from ...errors import InvalidRequest
@@ -36,6 +37,9 @@ FULL_SEARCH_EVERY = 5
 """While lost, the whole frame is searched every this many frames (around the last box in between)."""
 FLAT_STD = 6.0
 """Grey-level spread under which a patch is flat (a wall, an occluder): never taken for the object."""
+BACKTRACK_BYTES = 384 << 20
+"""Memory for frames held before ``at`` to track backwards from it (about 4.5 s of 720p); earlier frames
+are reported ``pending``."""
 POINT_BOX_FRACTION = 0.12
 """A point becomes a square box this fraction of the frame's short side."""
 
@@ -209,16 +213,42 @@ class Follower:
                                  "frame.", param=f"{self.param}.{field}")
         self.half_frame = 0.5 / float(state.fps)
 
-    def follow(self, frame: Frame) -> tuple[tuple[int, int, int, int] | None, str]:
-        if not self.started:
+    def _start(self, frame: Frame) -> tuple[int, int, int, int]:
+        h, w = frame.image.shape[:2]
+        box = self.op.box if self.op.box is not None else point_box(self.op.point, w, h)
+        self.tracker.start(frame.image, box)
+        self.started = True
+        return self.tracker.box
+
+    def boxes(self, frames: Iterator[Frame]) -> Iterator[tuple[Frame, tuple[int, int, int, int] | None, str]]:
+        """(frame, box, status) for every frame, in order. Frames before ``at`` are held (up to
+        :data:`BACKTRACK_BYTES`) and tracked backwards from ``at`` once it is reached; older ones are
+        ``pending`` (no box)."""
+        held: deque[Frame] = deque()
+        held_bytes = 0
+        for frame in frames:
+            if self.started:
+                yield (frame, *self.tracker.update(frame.image))
+                continue
             if frame.t < self.op.at - self.half_frame - EPS:
-                return None, "pending"
-            h, w = frame.image.shape[:2]
-            box = self.op.box if self.op.box is not None else point_box(self.op.point, w, h)
-            self.tracker.start(frame.image, box)
-            self.started = True
-            return self.tracker.box, "tracked"
-        return self.tracker.update(frame.image)
+                held.append(frame)
+                held_bytes += frame.image.nbytes
+                while held_bytes > BACKTRACK_BYTES:
+                    old = held.popleft()
+                    held_bytes -= old.image.nbytes
+                    yield old, None, "pending"
+                continue
+            box = self._start(frame)
+            if held:
+                back = BoxTracker(self.op.method)
+                back.start(frame.image, box)
+                found = [back.update(f.image) for f in reversed(held)]
+                for f, (b, status) in zip(held, reversed(found)):
+                    yield f, b, status
+                held.clear()
+            yield frame, box, "tracked"
+        for f in held:  # the video ended before ``at``
+            yield f, None, "pending"
 
 
 class TrackStage(Stage):
@@ -238,8 +268,7 @@ class TrackStage(Stage):
     def video(self, frames: Iterator[Frame]) -> Iterator[Frame]:
         import cv2
 
-        for frame in frames:
-            box, status = self.follower.follow(frame)
+        for frame, box, status in self.follower.boxes(frames):
             self.records.append({"frame": self.frames_done, "t": round(frame.t, 4),
                                  "box": list(box) if box else None, "status": status})  # fmt: skip
             self.frames_done += 1

@@ -423,6 +423,25 @@ def test_matte_replaces_the_background_around_a_person(tmp_path):
     flicker = [(a ^ b).mean() for a, b in itertools.pairwise(found)]
     assert max(flicker) < 0.02  # the matte does not jump from frame to frame
 
+    cut_out = edit_video(path, {"operations": [{"op": "matte", "background": "transparent"}], "format": "webm"},
+                         tmp_path / "alpha.webm")  # fmt: skip
+    with av.open(str(cut_out.path)) as c:
+        decoder = av.CodecContext.create("libvpx-vp9", "r")  # FFmpeg's own VP9 decoder drops the alpha
+        alphas = [f.to_ndarray(format="bgra")[..., 3] for p in c.demux(video=0) for f in decoder.decode(p)]
+    assert len(alphas) == 45
+    assert min(((a > 127) & truth).sum() / ((a > 127) | truth).sum() for a in alphas) >= 0.85
+
+
+def test_transparent_matte_needs_webm(tmp_path, scene):
+    for edit, hint in [
+        ({"operations": [{"op": "matte", "background": "transparent"}]}, "webm"),
+        ({"operations": [{"op": "matte", "background": "transparent"}, {"op": "crop", "width": 8, "height": 8}],
+          "format": "webm"}, "last"),
+    ]:  # fmt: skip
+        with pytest.raises(InvalidRequest) as err:
+            edit_video(scene.path, edit, tmp_path / "out.webm")
+        assert hint in err.value.message
+
 
 # ---------------------------------------------------------------------------------------- memory
 

@@ -5,7 +5,7 @@ The person matte comes from mediapipe's selfie segmentation (bundled in the whee
 filter (opencv-contrib ``ximgproc``) that snaps it to the frame's own edges, and smoothed in time
 (an exponential average over frames, ``smooth``), so hair and shoulders do not flicker. The
 background becomes a colour, a picture (an asset, fitted by cropping) or a blurred copy of the
-frame itself.
+frame itself, or stays transparent: the matte is written as the alpha of a WebM (VP9 yuva420p).
 """
 
 from __future__ import annotations
@@ -99,6 +99,9 @@ class MatteStage(Stage):
             previous = person_matte(image, previous, self.op.smooth)
             h, w = image.shape[:2]
             alpha = cv2.resize(previous, (w, h), interpolation=cv2.INTER_LINEAR)
-            out = cv2.blendLinear(image, self._background(image), alpha, np.ascontiguousarray(1 - alpha))
             self.frames_done += 1
+            if self.op.background == "transparent":
+                yield Frame(image, frame.t, alpha=cv2.convertScaleAbs(alpha, alpha=255))
+                continue
+            out = cv2.blendLinear(image, self._background(image), alpha, np.ascontiguousarray(1 - alpha))
             yield Frame(out, frame.t)

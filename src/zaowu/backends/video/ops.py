@@ -245,7 +245,9 @@ class MatteOp(_Op):
     """Cut people out (mediapipe selfie segmentation) and put them on another background."""
 
     op: Literal["matte"]
-    background: Literal["color", "image", "blur"] = "color"
+    background: Literal["color", "image", "blur", "transparent"] = Field(
+        "color", description="transparent: keep the matte as alpha (format webm, matte the last picture operation)"
+    )
     color: Color = "#00b140"
     asset: AssetName | None = Field(None, description="background picture (background=image)")
     blur: int = Field(25, ge=1, le=201, description="blur strength (background=blur)")
@@ -274,13 +276,23 @@ class VideoEdit(BaseModel):
     preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"] = "veryfast"
     audio_bitrate: int = Field(128_000, ge=32_000, le=320_000)
     copy_streams: bool = Field(True, description="stream-copy when no frame changes (trim at keyframes, concat)")
+    format: Literal["mp4", "webm"] = Field("mp4", description="mp4: H.264 + AAC; webm: VP9 + Opus (alpha possible)")
 
     @model_validator(mode="after")
     def _concat_first(self):
         for i, op in enumerate(self.operations):
             if op.op == "concat" and i != 0:
                 raise ValueError("concat must be the first operation")
+            if op.op == "matte" and op.background == "transparent":
+                if self.format != "webm":
+                    raise ValueError("a transparent matte needs format webm (MP4 has no alpha)")
+                if any(later.op not in ("mute", "audio") for later in self.operations[i + 1 :]):
+                    raise ValueError("a transparent matte must be the last operation that changes pictures")
         return self
+
+    @property
+    def alpha(self) -> bool:
+        return any(op.op == "matte" and op.background == "transparent" for op in self.operations)
 
 
 _ADAPTER = TypeAdapter(VideoEdit)

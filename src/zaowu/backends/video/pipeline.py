@@ -53,6 +53,7 @@ class EditResult:
     duration: float
     frames: int
     audio: bool
+    format: str
     copied: bool
     """True when the streams were copied without decoding (nothing re-encoded)."""
     seconds: float
@@ -64,7 +65,8 @@ class EditResult:
     def as_dict(self) -> dict:
         return {
             "path": str(self.path), "width": self.width, "height": self.height, "fps": self.fps,
-            "duration": round(self.duration, 3), "frames": self.frames, "audio": self.audio, "copied": self.copied,
+            "duration": round(self.duration, 3), "frames": self.frames, "audio": self.audio, "format": self.format,
+            "copied": self.copied,
             "seconds": round(self.seconds, 3), "tracks": self.tracks, "inputs": self.inputs,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }  # fmt: skip
@@ -205,16 +207,30 @@ def _sources(stack: ExitStack, inputs: list[VideoInfo], fit: str, seek: float, f
 # ------------------------------------------------------------------------------------------ encoding
 
 
+VP9_SPEED = {"ultrafast": 8, "superfast": 8, "veryfast": 7, "faster": 6, "fast": 5, "medium": 4, "slow": 2}
+"""libvpx ``cpu-used`` for each x264 preset name (higher: faster, larger)."""
+
+
 def _open_output(path: Path, state: State, edit: VideoEdit):
     import av
 
-    out = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
-    vs = out.add_stream("libx264", rate=state.fps)
-    vs.width, vs.height, vs.pix_fmt = state.width, state.height, "yuv420p"
-    vs.options = {"crf": str(edit.crf), "preset": edit.preset}
+    if edit.format == "webm":
+        out = av.open(str(path), mode="w", format="webm")
+        vs = out.add_stream("libvpx-vp9", rate=state.fps)
+        vs.pix_fmt = "yuva420p" if edit.alpha else "yuv420p"
+        vs.options = {"crf": str(min(63, edit.crf + 12)), "b:v": "0", "deadline": "realtime", "row-mt": "1",
+                      "cpu-used": str(VP9_SPEED[edit.preset])}  # fmt: skip
+        audio_codec = "libopus"
+    else:
+        out = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
+        vs = out.add_stream("libx264", rate=state.fps)
+        vs.pix_fmt = "yuv420p"
+        vs.options = {"crf": str(edit.crf), "preset": edit.preset}
+        audio_codec = "aac"
+    vs.width, vs.height = state.width, state.height
     aus = None
     if state.audio:
-        aus = out.add_stream("aac", rate=RATE, layout="stereo")
+        aus = out.add_stream(audio_codec, rate=RATE, layout="stereo")
         aus.bit_rate = edit.audio_bitrate
     return out, vs, aus
 
@@ -237,7 +253,11 @@ def _encode(out, vs, aus, frames: Iterator[Frame], chunks: Iterator[Chunk], stat
             image = v.image
             if image.shape[1] % 2 or image.shape[0] % 2:  # yuv420p wants even sides
                 image = image[: image.shape[0] // 2 * 2, : image.shape[1] // 2 * 2]
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
+            if v.alpha is not None:
+                alpha = v.alpha[: image.shape[0], : image.shape[1]]
+                frame = av.VideoFrame.from_ndarray(np.dstack([image, alpha]), format="bgra")
+            else:
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
             frame.pts, last_pts = pts, pts
             out.mux(vs.encode(frame))
             written += 1
@@ -275,9 +295,9 @@ def _check_inputs(inputs: list[str | os.PathLike], limits: VideoLimits) -> list[
     return infos
 
 
-def _temp_beside(output: Path) -> Path:
+def _temp_beside(output: Path, suffix: str) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part.mp4", dir=output.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=f".part.{suffix}", dir=output.parent)
     os.close(fd)
     return Path(name)
 
@@ -291,7 +311,7 @@ def edit_video(
     limits: VideoLimits = DEFAULT_LIMITS,
     progress: ProgressFn | None = None,
 ) -> EditResult:
-    """Apply ``edit`` to ``inputs`` (concatenated in order) and write an MP4 to ``output``.
+    """Apply ``edit`` to ``inputs`` (concatenated in order) and write an MP4 (or a WebM) to ``output``.
 
     ``assets`` are other files the operations name (a soundtrack, a mask, a background picture).
     Raises InvalidRequest naming the field for bad input, Cancelled when the current cancel token
@@ -309,12 +329,13 @@ def edit_video(
     stages, final = build_stages(edit, state0, asset_paths)
     final = final.but(width=max(2, final.width // 2 * 2), height=max(2, final.height // 2 * 2))  # yuv420p
     output = Path(output)
-    tmp = _temp_beside(output)
+    tmp = _temp_beside(output, edit.format)
     timings: dict[str, float] = {}
     try:
         from .remux import try_stream_copy
 
-        copied = try_stream_copy(ordered, edit, stages, final, tmp) if edit.copy_streams else None
+        can_copy = edit.copy_streams and edit.format == "mp4"
+        copied = try_stream_copy(ordered, edit, stages, final, tmp) if can_copy else None
         if copied:
             written = copied[0]
             if progress:
@@ -326,14 +347,15 @@ def edit_video(
         tmp.unlink(missing_ok=True)
         raise
     tracks = {}
-    for i, stage in enumerate(stages):
+    for stage in stages:
         res = stage.result()
         if res is not None:
-            tracks[getattr(stage.op, "name", None) or f"{stage.name}.{i}"] = res
+            tracks[getattr(stage.op, "name", None) or f"{stage.name}.{stage.param.rsplit('.', 1)[-1]}"] = res
     result = EditResult(
         path=output, width=final.width, height=final.height, fps=float(final.fps),
         duration=copied[1] if copied else written / float(final.fps), frames=written, audio=final.audio,
-        copied=bool(copied), seconds=time.monotonic() - started, tracks=tracks, inputs=[i.as_dict() for i in ordered],
+        format=edit.format, copied=bool(copied), seconds=time.monotonic() - started, tracks=tracks,
+        inputs=[i.as_dict() for i in ordered],
         timings=timings,
     )  # fmt: skip
     log.info("video edit: %d ops, %d frames %dx%d in %.1f s%s", len(stages), written, final.width, final.height,

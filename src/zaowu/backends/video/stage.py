@@ -24,6 +24,7 @@ EPS = 1e-6
 class Frame:
     image: Any  # np.ndarray HxWx3 uint8, BGR
     t: float
+    alpha: Any = None  # np.ndarray HxW uint8 when a transparent matte made one (the last picture operation)
 
 
 @dataclass

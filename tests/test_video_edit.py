@@ -265,6 +265,7 @@ def test_progress_and_cancel_leave_nothing(tmp_path, scene):
 def test_tracking_follows_the_object(tmp_path, scene, method):
     result = edit_video(scene.path, [{"op": "track", "box": list(scene.boxes[0]), "method": method}],
                         tmp_path / "out.mp4")  # fmt: skip
+    assert result.copied  # boxes only: the frames are not re-encoded
     track = result.tracks["track.0"]
     assert len(track) == len(scene.boxes)
     assert np.mean([iou(t["box"], b) for t, b in zip(track, scene.boxes)]) >= 0.7

@@ -119,6 +119,7 @@ class SampleReader:
 class AudioStage(Stage):
     name = "audio"
     changes_frames = False
+    changes_audio = True
 
     def __init__(self, op: AudioOp, param: str, assets: dict[str, Path]) -> None:
         super().__init__()

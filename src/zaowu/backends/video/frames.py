@@ -128,6 +128,7 @@ class RotateStage(Stage):
 
 class FadeStage(Stage):
     name = "fade"
+    changes_audio = True
 
     def __init__(self, op: FadeOp, param: str) -> None:
         super().__init__()

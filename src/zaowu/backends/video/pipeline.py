@@ -332,14 +332,19 @@ def edit_video(
     tmp = _temp_beside(output, edit.format)
     timings: dict[str, float] = {}
     try:
-        from .remux import try_stream_copy
+        from .remux import plan_copy, write_copy
 
-        can_copy = edit.copy_streams and edit.format == "mp4"
-        copied = try_stream_copy(ordered, edit, stages, final, tmp) if can_copy else None
-        if copied:
+        plan = plan_copy(ordered, stages, final) if edit.copy_streams and edit.format == "mp4" else None
+        copied = None
+        if plan is not None:
+            if any(not s.changes_frames and s.name not in ("mute", "audio") for s in stages):
+                _analyse(ordered, fit, edit, stages, state0, final, progress, timings)
+            remux_started = time.perf_counter()
+            copied = write_copy(ordered, plan, tmp)
+            timings["remux"] = time.perf_counter() - remux_started
             written = copied[0]
             if progress:
-                progress(EditProgress(written, written, tuple((s.name, 0) for s in stages)))
+                progress(EditProgress(written, written, tuple((s.name, s.frames_done) for s in stages)))
         else:
             written = _run_pass(ordered, fit, edit, stages, state0, final, tmp, progress, timings)
         os.replace(tmp, output)
@@ -366,6 +371,25 @@ def edit_video(
 def _leading_trim(edit: VideoEdit) -> float:
     ops = [op for op in edit.operations if op.op != "concat"]
     return ops[0].start if ops and ops[0].op == "trim" else 0.0
+
+
+def _analyse(inputs: list[VideoInfo], fit: str, edit: VideoEdit, stages: list[Stage], state0: State,
+             final: State, progress: ProgressFn | None, timings: dict[str, float]) -> None:  # fmt: skip
+    """A decode-only pass through stages that only look (tracking boxes) before a stream copy."""
+    total = max(1, final.frames)
+    clock = _Clock()
+    started = time.perf_counter()
+    with ExitStack() as stack:
+        frames, _ = _sources(stack, inputs, fit, _leading_trim(edit), state0.fps, False)
+        frames = clock.wrap("decode", frames)
+        for i, stage in enumerate(stages):
+            frames = clock.wrap(f"{i}:{stage.name}", stage.video(frames))
+        for n, _frame in enumerate(frames, 1):
+            cancel.check()
+            if progress is not None:
+                progress(EditProgress(n, total, tuple((s.name, s.frames_done) for s in stages)))
+    timings.update(clock.exclusive(time.perf_counter() - started))
+    timings.pop("encode")
 
 
 class _Clock:

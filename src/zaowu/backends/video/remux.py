@@ -9,14 +9,14 @@ may run up to a few frames past ``end``. Anything else falls back to the decode/
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from ... import cancel
-from .ops import VideoEdit
 from .probe import VideoInfo, open_input
 from .stage import Stage, State
 
-__all__ = ["COPY_AUDIO_CODECS", "COPY_VIDEO_CODECS", "try_stream_copy"]
+__all__ = ["COPY_AUDIO_CODECS", "COPY_VIDEO_CODECS", "CopyPlan", "plan_copy", "write_copy"]
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +58,24 @@ def _keyframe_at(info: VideoInfo, start: float) -> float | None:
     return None
 
 
-def try_stream_copy(inputs: list[VideoInfo], edit: VideoEdit, stages: list[Stage], final: State,
-                    tmp: Path) -> tuple[int, float] | None:  # fmt: skip
-    """Write ``tmp`` by copying packets when the edit allows it: (frames, seconds) written, or None (nothing
-    written) when it does not."""
-    names = [s.name for s in stages]
-    if any(n not in ("trim", "mute") for n in names) or names.count("trim") > 1:
+@dataclass(frozen=True)
+class CopyPlan:
+    start: float
+    end: float | None
+    audio: bool
+
+
+def plan_copy(inputs: list[VideoInfo], stages: list[Stage], final: State) -> CopyPlan | None:
+    """How to copy packets for this edit, or None when some frame changes (or the streams do not allow it).
+    Stages that only look at frames (``changes_frames`` False, e.g. a track with no action) are allowed:
+    the caller runs them on a decode-only pass."""
+    timing = [s.name for s in stages if s.name not in ("mute",) and s.changes_frames]
+    if any(n != "trim" for n in timing) or timing.count("trim") > 1:
+        return None
+    if any(s.name not in ("trim", "mute") and s.changes_audio for s in stages):
         return None
     trim = next((s for s in stages if s.name == "trim"), None)
-    if trim is not None and len(inputs) > 1:
+    if trim is not None and (len(inputs) > 1 or stages.index(trim) != 0):
         return None
     if len({_signature(i, final.audio) for i in inputs}) != 1 or _signature(inputs[0], final.audio) is None:
         return None
@@ -77,7 +86,12 @@ def try_stream_copy(inputs: list[VideoInfo], edit: VideoEdit, stages: list[Stage
             log.debug("stream copy: no keyframe at %.3f s; re-encoding", start)
             return None
         start = key
-    return _copy(inputs, start, end, final.audio, tmp)
+    return CopyPlan(start, end, final.audio)
+
+
+def write_copy(inputs: list[VideoInfo], plan: CopyPlan, tmp: Path) -> tuple[int, float]:
+    """Copy the packets the plan keeps into ``tmp``: (video frames, seconds) written."""
+    return _copy(inputs, plan.start, plan.end, plan.audio, tmp)
 
 
 def _copy(inputs: list[VideoInfo], start: float, end: float | None, with_audio: bool,

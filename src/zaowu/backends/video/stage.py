@@ -62,6 +62,8 @@ class Stage:
     name = "stage"
     param = "operations"
     changes_frames = True
+    """False for stages that only look at frames (the output may then be a stream copy)."""
+    changes_audio = False
 
     def __init__(self) -> None:
         self.frames_done = 0

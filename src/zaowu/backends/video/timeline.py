@@ -59,6 +59,7 @@ class TrimStage(Stage):
 
 class CutStage(Stage):
     name = "cut"
+    changes_audio = True
 
     def __init__(self, op: CutOp, param: str) -> None:
         super().__init__()
@@ -175,6 +176,7 @@ class _Tempo:
 
 class SpeedStage(Stage):
     name = "speed"
+    changes_audio = True
 
     def __init__(self, op: SpeedOp, param: str) -> None:
         super().__init__()

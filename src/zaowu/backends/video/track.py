@@ -260,6 +260,7 @@ class TrackStage(Stage):
         self.follower = Follower(op, param)
         self.records: list[dict] = []
         self.color = hex_bgr(op.color)
+        self.changes_frames = op.action != "none"
 
     def plan(self, state: State) -> State:
         self.follower.plan(state)

@@ -17,11 +17,11 @@ np = pytest.importorskip("numpy")
 pytest.importorskip("cv2")
 pytest.importorskip("av")
 
-from video_scenes import make_scene, media_info, read_frames
-
 from zaowu.backends.video import VideoLimits, edit_video, probe_video
 from zaowu.cancel import CancelToken
 from zaowu.errors import Cancelled, InvalidRequest
+
+from .video_scenes import make_scene, media_info, read_frames
 
 
 @pytest.fixture(scope="module")
@@ -329,7 +329,8 @@ def test_removal_on_a_panning_background_hides_the_object(tmp_path):
 def test_removal_of_a_static_watermark(tmp_path):
     import av
     import cv2
-    from video_scenes import background
+
+    from .video_scenes import background
 
     clean = background(320, 240, seed=3)
     path = tmp_path / "marked.mp4"
@@ -394,10 +395,11 @@ def test_matte_replaces_the_background_around_a_person(tmp_path):
     import av
     import cv2
     import matplotlib
-    from video_scenes import background
 
     from zaowu.backends.video.matte import person_matte
     from zaowu.backends.vision.people import mediapipe_available
+
+    from .video_scenes import background
 
     if not mediapipe_available():
         pytest.skip("mediapipe missing")

@@ -96,12 +96,14 @@ def test_what_is_not_a_video_is_refused_naming_video(tmp_path, scene):
         (VideoLimits(max_pixels=200 * 200), "video_max_pixels"),
         (VideoLimits(max_bytes=10_000), "video_max_upload_bytes"),
         (VideoLimits(max_inputs=1), "video_max_inputs"),
+        (VideoLimits(max_seconds=5.0), "video_max_seconds"),  # 3 s slowed down to 12 s
     ],
 )
 def test_limits_are_named(tmp_path, scene, limits, param):
     inputs = [scene.path, scene.path] if param == "video_max_inputs" else [scene.path]
+    ops = [{"op": "speed", "factor": 0.25}] if limits.max_seconds == 5.0 else []
     with pytest.raises(InvalidRequest) as err:
-        edit_video(inputs, [], tmp_path / "out.mp4", limits=limits)
+        edit_video(inputs, ops, tmp_path / "out.mp4", limits=limits)
     assert err.value.param == param
     assert not (tmp_path / "out.mp4").exists()
 
@@ -125,6 +127,17 @@ def test_bad_operations_are_named(tmp_path, scene, ops, param):
         edit_video(scene.path, ops, tmp_path / "out.mp4")
     assert param in (err.value.param or "") or param in err.value.message
     assert not list(tmp_path.iterdir())
+
+
+def test_bad_picture_assets_are_named(tmp_path, scene):
+    fake = tmp_path / "assets" / "logo.png"
+    fake.parent.mkdir()
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(2000))  # a PNG signature, then garbage
+    for op in ({"op": "remove", "mask": "logo"}, {"op": "matte", "background": "image", "asset": "logo"}):
+        with pytest.raises(InvalidRequest) as err:
+            edit_video(scene.path, [op], tmp_path / "out" / "out.mp4", assets={"logo": fake})
+        assert err.value.param == "assets.logo"
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
 def test_phone_rotation_is_applied(tmp_path, scene):

@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from ...errors import InvalidRequest
 from .ops import CropOp, FadeOp, ResizeOp, RotateOp
 from .stage import RATE, Chunk, Frame, Stage, State, hex_bgr
 
-__all__ = ["MAX_OUTPUT_PIXELS", "CropStage", "FadeStage", "ResizeStage", "RotateStage", "fit_image"]
+__all__ = [
+    "MAX_OUTPUT_PIXELS",
+    "CropStage",
+    "FadeStage",
+    "ResizeStage",
+    "RotateStage",
+    "fit_image",
+    "read_picture",
+]
 
 MAX_OUTPUT_PIXELS = 3840 * 2160
 """Largest frame an operation may produce (a resize or a pad to an aspect)."""
+
+
+def read_picture(path: Path, param: str):
+    """An uploaded picture asset (a mask, a background) decoded with the same checks as photo uploads
+    (size, pixel count, format): a ``backends.vision.images.Photo``, or InvalidRequest naming ``param``."""
+    from ..vision.images import MAX_BYTES, decode_photo
+
+    if not path.is_file():
+        raise InvalidRequest(f"'{param}' is missing. Upload a PNG or JPEG.", param=param)
+    if path.stat().st_size > MAX_BYTES:
+        raise InvalidRequest(f"'{param}' is larger than {MAX_BYTES // 2**20} MiB. Upload a smaller picture.",
+                             param=param)
+    return decode_photo(path.read_bytes(), param)
 
 
 def fit_image(image, width: int, height: int, fit: str = "pad", color: tuple[int, int, int] = (0, 0, 0)):

@@ -58,7 +58,7 @@ class MatteStage(Stage):
         import numpy as np
 
         from ..vision.people import require_mediapipe
-        from .frames import fit_image
+        from .frames import fit_image, read_picture
 
         require_mediapipe()
         self.backdrop = None
@@ -70,11 +70,8 @@ class MatteStage(Stage):
             if name not in self.assets:
                 raise InvalidRequest(f"'{self.param}.asset' names '{name}', which was not uploaded with the edit.",
                                      param=f"{self.param}.asset")
-            path = self.assets[name]
-            data = np.fromfile(str(path), np.uint8) if path.is_file() else np.zeros(0, np.uint8)
-            picture = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-            if picture is None:
-                raise InvalidRequest(f"'assets.{name}' is not a picture. Give a PNG or JPEG.", param=f"assets.{name}")
+            photo = read_picture(self.assets[name], f"assets.{name}")
+            picture = cv2.cvtColor(photo.rgb, cv2.COLOR_RGB2BGR)
             self.backdrop = fit_image(picture, state.width, state.height, fit="crop")
         return state
 

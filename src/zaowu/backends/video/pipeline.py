@@ -249,7 +249,10 @@ def _encode(out, vs, aus, frames: Iterator[Frame], chunks: Iterator[Chunk], stat
     while v is not None or a is not None:
         cancel.check()
         if a is None or (v is not None and v.t <= a.t):
-            pts = max(round(v.t * fps), last_pts + 1)
+            pts = round(v.t * fps)
+            if pts <= last_pts:  # two frames for one slot (a variable-rate input): keep the first, stay in sync
+                v = next(frames, None)
+                continue
             image = v.image
             if image.shape[1] % 2 or image.shape[0] % 2:  # yuv420p wants even sides
                 image = image[: image.shape[0] // 2 * 2, : image.shape[1] // 2 * 2]
@@ -327,6 +330,9 @@ def edit_video(
                    any(i.has_audio for i in ordered))  # fmt: skip
     asset_paths = {k: Path(v) for k, v in (assets or {}).items()}
     stages, final = build_stages(edit, state0, asset_paths)
+    if final.duration > limits.max_seconds:
+        raise InvalidRequest(f"The edit would make a {final.duration:.1f} s video; the limit (video_max_seconds) is "
+                             f"{limits.max_seconds:g} s. Trim it or speed it up less.", param="video_max_seconds")
     final = final.but(width=max(2, final.width // 2 * 2), height=max(2, final.height // 2 * 2))  # yuv420p
     output = Path(output)
     tmp = _temp_beside(output, edit.format)

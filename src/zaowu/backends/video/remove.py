@@ -114,17 +114,14 @@ def fill_frame(image, mask, background: Background, previous=None):
 
 
 def _load_mask(path: Path, param: str, width: int, height: int):
+    """A static mask from a picture asset: its transparency when it has one, else white = remove."""
     import cv2
     import numpy as np
 
-    data = np.fromfile(str(path), np.uint8) if path.is_file() else np.zeros(0, np.uint8)
-    picture = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if picture is None:
-        raise InvalidRequest(f"'{param}' is not a picture. Give a PNG, white where to remove.", param=param)
-    if picture.ndim == 3 and picture.shape[2] == 4:  # an alpha channel marks the area when present
-        grey = picture[..., 3]
-    else:
-        grey = picture if picture.ndim == 2 else cv2.cvtColor(picture[..., :3], cv2.COLOR_BGR2GRAY)
+    from .frames import read_picture
+
+    photo = read_picture(path, param)
+    grey = photo.alpha if photo.alpha is not None else cv2.cvtColor(photo.rgb, cv2.COLOR_RGB2GRAY)
     grey = cv2.resize(grey, (width, height), interpolation=cv2.INTER_NEAREST)
     return np.where(grey > 127, 255, 0).astype(np.uint8)
 

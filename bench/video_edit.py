@@ -69,6 +69,32 @@ def run_one(name: str, clip: Path, box: list[int]) -> dict:
     }  # fmt: skip
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def run_long(clip: Path) -> dict:
+    """trim + style over a long clip, sampling this process's RSS at 1/10 and at the end of the pass."""
+    from zaowu.backends.video import edit_video, probe_video
+
+    frames = probe_video(clip).frames
+    marks = {max(1, frames // 10): "rss_at_10pct_mb", frames - 60: "rss_at_end_mb"}
+    rss: dict[str, float] = {}
+
+    def sample(p) -> None:
+        if p.frame in marks:
+            rss[marks[p.frame]] = round(_rss_mb(), 1)
+
+    ops = [{"op": "trim", "start": 0.5}, {"op": "style", "temperature": 0.3, "contrast": 1.2, "vignette": 0.3}]
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        edit_video(clip, ops, Path(tmp) / "out.mp4", progress=sample)
+        seconds = time.perf_counter() - started
+    return {"op": "long_trim_style", "frames": frames, "seconds": round(seconds, 1),
+            "fps": round(frames / seconds, 1), **rss}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0)
@@ -76,10 +102,15 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=15, help="the clip joined this many times for stream copy")
     parser.add_argument("--ops", default="", help="comma-separated subset of the operations")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--long", type=float, default=0, help="also a clip of this many minutes through trim + "
+                        "style at 720p, with the RSS at 10%% and at the end of the pass")  # fmt: skip
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--clip", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--box", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one == "long":
+        print(json.dumps(run_long(args.clip)))
+        return
     if args.one:
         print(json.dumps(run_one(args.one, args.clip, json.loads(args.box))))
         return
@@ -111,8 +142,31 @@ def main() -> None:
                 log.info("%-16s %-9s %6.1f fps  op %6s fps  cpu %6.1f fps  %6.1fx real time  peak %4d MB%s", name,
                          row["size"], row["fps"], row["op_fps"] or "-", row["cpu_fps"], row["x_real_time"],
                          row["peak_rss_mb"], "  (stream copy)" if row["copied"] else "")  # fmt: skip
+        if args.long:
+            rows.append(_long_run(Path(tmp), args.long))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
+
+
+def _long_run(tmp: Path, minutes: float) -> dict:
+    from video_scenes import make_scene
+
+    from zaowu.backends.video import VideoLimits, edit_video
+
+    clip = tmp / "piece.mp4"
+    make_scene(clip, width=1280, height=720, seconds=10.0, size=120, crf=23, audio=True)
+    copies = max(1, round(minutes * 6))
+    long_clip = tmp / "long.mp4"
+    edit_video([clip] * copies, [], long_clip, limits=VideoLimits(max_inputs=copies))  # stream copy
+    out = subprocess.run([sys.executable, __file__, "--one", "long", "--clip", str(long_clip)], capture_output=True,
+                         text=True, check=False)  # fmt: skip
+    if out.returncode:
+        log.error("long run failed: %s", out.stderr.strip().splitlines()[-1:])
+        return {"op": "long_trim_style", "error": True}
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    log.info("%s: %d frames of 720p in %.0f s (%.1f fps), RSS %s MB at 10%%, %s MB at the end", row["op"],
+             row["frames"], row["seconds"], row["fps"], row.get("rss_at_10pct_mb"), row.get("rss_at_end_mb"))
+    return row
 
 
 if __name__ == "__main__":

@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     job_concurrency: dict[str, int] = Field(default_factory=dict, description="max running jobs per group, e.g. text")
     job_default_concurrency: int = Field(2, ge=1, description="max running jobs of any other group")
     artifact_retention_days: float | None = Field(None, gt=0, description="delete artifacts after this (default: keep)")
+    video_max_upload_bytes: int = Field(2 << 30, ge=1024, description="largest video a video edit accepts, in bytes")
+    video_max_seconds: float = Field(3600.0, gt=0, le=86_400, description="longest video (seconds) an edit accepts")
+    video_max_pixels: int = Field(
+        3840 * 2160, ge=64 * 64, le=8192 * 8192, description="largest frame (width x height) an edit accepts"
+    )
+    video_max_inputs: int = Field(16, ge=1, le=256, description="most videos one edit may concatenate")
     log_level: str = Field("info", description="debug, info, warning or error")
     today: date | None = Field(None, description="today's date as prompts and date checks see it, e.g. 2026-09-01 "
                                                  "(default: the system date; fixed for tests and reproducible runs)")

@@ -121,6 +121,7 @@ class BeepSpeech(MediaBackend):
 
     id = "beep-speech"
     modality = Modality.speech
+    can_stream = True
 
     def generate(self, request: Any, seed: int | None, progress: Any = None) -> MediaResult:
         raise RuntimeError("use stream")

@@ -103,10 +103,18 @@ class LlamaCppBackend(TextBackend):
 
     # -- request translation ---------------------------------------------------
     def _payload(self, request: TextRequest, seed: int) -> dict[str, Any]:
+        """llama.cpp's request body.
+
+        A request that names its seed evaluates its whole prompt afresh (``cache_prompt`` off): with
+        the prompt cache, llama.cpp reuses the KV of an earlier request's common prefix and evaluates
+        only the rest (at least the last token) in a smaller batch, and logits from different batch
+        sizes are not bit-identical, so a warm server sampled a different answer than a fresh one
+        (issue 13). Requests without a seed keep the cache: nothing promises them a repeat."""
         payload: dict[str, Any] = {
             "stream": True,
             "stream_options": {"include_usage": True},
             "seed": seed,
+            "cache_prompt": request.seed is None,  # see _payload's docstring
         }
         if request.is_chat:
             if not self.model.chat:

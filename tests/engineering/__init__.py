@@ -1,0 +1,1 @@
+"""Cross-cutting engineering tests: reproducibility by seed, streaming overhead."""

@@ -1,8 +1,9 @@
 """OpenAI-compatible routes: models, chat completions, completions, embeddings.
 
-Blocking work runs in the thread pool; streams are pulled one chunk at a time
-in the thread pool, and the first chunk is pulled before the response starts so
+Blocking work runs in the thread pool; streams are driven by their own thread
+(``ThreadedStream``), and the first chunk is pulled before the response starts so
 that errors such as an over-long prompt still get their proper status code.
+Chunks that are already waiting when one is written go out in the same write.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ async def _text(request: Request, body: ChatCompletionRequest | CompletionReques
         try:
             yield writer.start(stream.generation_id)
             while item is not None:
-                yield writer.chunk(item)
+                # tokens that arrived while this one was written go out with it, in one write
+                yield "".join([writer.chunk(item), *map(writer.chunk, chunks.ready())])
                 item = await chunks.next()
             yield writer.done()
         except ZaowuError as exc:  # failed after the response started: report in-band

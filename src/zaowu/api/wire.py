@@ -153,11 +153,15 @@ def text_response(result: TextResult, chat: bool) -> dict[str, Any]:
     }
 
 
+_MARK = "<zaowu:text>"  # stands for the text while a ChunkWriter encodes its event frame once
+
+
 class ChunkWriter:
     """Formats a stream of TextChunks as OpenAI SSE events."""
 
     def __init__(self, chat: bool, model: str, include_usage: bool):
         self.chat, self.model, self.include_usage = chat, model, include_usage
+        self._frame: tuple[str, ...] | None = None  # a text event split around its text, made once per stream
         self.id = completion_id(chat, None)
         self.created = int(time.time())
 
@@ -184,12 +188,26 @@ class ChunkWriter:
 
     def start(self, generation_id: str | None) -> str:
         self.id = completion_id(self.chat, generation_id)
+        self._frame = None
         return self._event([self._choice("", None, role=True)]) if self.chat else ""
+
+    def _text_event(self, text: str) -> str:
+        """``_event`` for one piece of text, byte for byte, with only the text encoded per token: the
+        event around it is encoded once (at 100+ tokens/s the whole-dict ``json.dumps`` showed in profiles)."""
+        import json
+
+        if self._frame is None:
+            encoded = json.dumps(_MARK)
+            event = self._event([self._choice(_MARK, None)])
+            self._frame = tuple(event.split(encoded)) if event.count(encoded) == 1 else ()
+        if len(self._frame) != 2:  # the marker also appeared elsewhere (a model id): encode it all
+            return self._event([self._choice(text, None)])
+        return json.dumps(text, ensure_ascii=False).join(self._frame)
 
     def chunk(self, chunk: TextChunk) -> str:
         out = ""
         if chunk.text:
-            out += self._event([self._choice(chunk.text, None)])
+            out += self._text_event(chunk.text)
         if chunk.finish_reason:
             out += self._event([self._choice(None if self.chat else "", chunk.finish_reason)])
             if self.include_usage and chunk.usage:

@@ -15,6 +15,7 @@ import os
 import statistics
 import time
 
+from zaowu.backends.llamacpp import default_threads
 from zaowu.settings import Settings
 from zaowu.studio.design import design_messages
 from zaowu.studio.engine import Studio
@@ -33,7 +34,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="smollm2-135m-instruct")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: zaowu's default)")
     args = ap.parse_args()
     with Studio(Settings()) as studio:
         spec = studio.catalog.spec(args.model)
@@ -42,7 +43,7 @@ def main() -> None:
     p.n_parallel = 1
     p.n_ctx = 4096
     p.n_batch = 512
-    p.cpuparams.n_threads = p.cpuparams_batch.n_threads = args.threads or len(os.sched_getaffinity(0))
+    p.cpuparams.n_threads = p.cpuparams_batch.n_threads = args.threads or default_threads()
     p.warmup = False
     p.verbosity = -1
     server = xllamacpp.Server(p)

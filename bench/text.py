@@ -2,9 +2,11 @@
 versus the same model called directly through xllamacpp in-process, in one run,
 plus the memory-bandwidth bound for the model (weights bytes / measured bandwidth).
 
-    .venv/bin/python bench/text.py [--model ID] [--rounds 5] [--max-tokens 128]
+    .venv/bin/python bench/text.py [--model ID] [--rounds 5] [--max-tokens 128] [--threads N] [--busy N]
 
-Run by hand on an otherwise idle machine; figures go in issue notes as ratios.
+Run by hand on an otherwise idle machine; figures go in issue notes as ratios, with the load average
+printed alongside. ``--busy N`` starts N CPU-burning processes beside the run (a busy machine);
+``--threads`` sets llama.cpp's threads for both sides (default: zaowu's load-aware default).
 """
 
 from __future__ import annotations
@@ -58,13 +60,9 @@ def measure(stream_events, seed: int, max_tokens: int) -> dict:
 def direct_runner(path: str, settings: Settings):
     import xllamacpp
 
-    p = xllamacpp.CommonParams()
-    p.model.path = path
-    p.n_parallel = settings.n_parallel
-    p.n_ctx = settings.n_ctx * settings.n_parallel
-    p.cpuparams.n_threads = p.cpuparams_batch.n_threads = settings.n_threads or os.cpu_count()
-    p.warmup = False
-    p.verbosity = -1
+    from zaowu.backends.llamacpp import LlamaCppOptions, server_params
+
+    p = server_params(path, LlamaCppOptions(**settings.llama_options()), settings.n_ctx)  # as the server loads it
     started = time.perf_counter()
     server = xllamacpp.Server(p)
     events_load_s = time.perf_counter() - started
@@ -74,8 +72,9 @@ def direct_runner(path: str, settings: Settings):
         import threading
 
         q: queue.SimpleQueue = queue.SimpleQueue()
+        # a seeded request evaluates its whole prompt through zaowu (reproducible seeds): so here too
         body = {"messages": PROMPT, "max_tokens": max_tokens, "seed": seed, "temperature": 0.7, "stream": True,
-                "repeat_penalty": 1.0}
+                "repeat_penalty": 1.0, "cache_prompt": False}
         threading.Thread(target=lambda: (server.handle_chat_completions(body, q.put), q.put(None)), daemon=True).start()
         while (item := q.get()) is not None:
             for c in item.get("choices") or ():
@@ -128,9 +127,25 @@ def main() -> None:
     ap.add_argument("--model", default="smollm2-135m-instruct")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--max-tokens", type=int, default=128)
+    ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: zaowu's default)")
+    ap.add_argument("--busy", type=int, default=0, help="CPU-burning processes to run beside the benchmark")
     args = ap.parse_args()
 
-    settings = Settings(n_parallel=1)
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    try:
+        time.sleep(5 if burners else 0)  # let the load average see them
+        run(args)
+    finally:
+        for burner in burners:
+            burner.kill()
+
+
+def run(args: argparse.Namespace) -> None:
+    from zaowu.backends.llamacpp import default_threads
+
+    load_before = os.getloadavg()[0]
+    # one thread count for both sides, chosen once (the default follows the load, which moves)
+    settings = Settings(n_parallel=1, n_threads=args.threads or default_threads())
     with Studio(settings) as studio:
         spec = studio.catalog.spec(args.model)
     size = Path(spec.path).stat().st_size
@@ -142,7 +157,8 @@ def main() -> None:
     port = 8799
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "ZAOWU_DATA_DIR": tmp, "ZAOWU_MODELS_DIR": str(settings.models_path),
-               "ZAOWU_N_PARALLEL": "1", "ZAOWU_DEFAULT_CHAT_MODEL": spec.id}  # fmt: skip
+               "ZAOWU_N_PARALLEL": "1", "ZAOWU_DEFAULT_CHAT_MODEL": spec.id,
+               "ZAOWU_N_THREADS": str(settings.n_threads)}  # fmt: skip
         proc = subprocess.Popen([sys.executable, "-m", "zaowu.cli.main", "serve", "--port", str(port),
                                  "--log-level", "warning"], env=env)  # fmt: skip
         try:
@@ -172,6 +188,10 @@ def main() -> None:
 
     result = {
         "model": spec.id,
+        "threads": settings.n_threads,
+        "busy_processes": args.busy,
+        "load_1min_before": round(load_before, 2),
+        "load_1min_after": round(os.getloadavg()[0], 2),
         "bandwidth_gbs": round(bw, 2),
         "bound_tok_s": round(bw * 1e9 / size, 1),
         "direct": direct,

@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     default_image_model: str = Field("design", description="image model used when none is named")
     n_ctx: int = Field(4096, ge=256, description="context tokens of each parallel request (local models)")
     n_parallel: int = Field(4, ge=1, le=64, description="requests a local model decodes together")
-    n_threads: int | None = Field(None, ge=1, description="CPU threads for local models (default: all)")
+    n_threads: int | None = Field(None, ge=1, description="CPU threads for local models (default: the cores other processes leave idle, at load)")
     n_gpu_layers: int = Field(0, ge=-1, description="layers to offload to a GPU (-1: all)")
     max_loaded_models: int = Field(2, ge=1, description="local models kept in memory at once")
     media_parallel: int = Field(2, ge=1, le=64, description="generations one local media or embedding model runs at once")

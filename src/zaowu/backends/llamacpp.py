@@ -45,9 +45,45 @@ _SAMPLING_FIELDS = (
 class LlamaCppOptions(BackendOptions):
     n_ctx: int = Field(4096, ge=256, description="context length of each parallel request, in tokens")
     n_parallel: int = Field(4, ge=1, le=64, description="requests decoded together; more wait in a queue")
-    n_threads: int | None = Field(None, ge=1, description="CPU threads (default: all cores)")
+    n_threads: int | None = Field(None, ge=1, description="CPU threads (default: the cores other processes leave idle)")
     n_gpu_layers: int = Field(0, ge=-1, description="layers offloaded to a GPU build (-1: all)")
     n_batch: int = Field(512, ge=32)
+
+
+def default_threads(cores: int | None = None, load: float | None = None) -> int:
+    """llama.cpp threads when none are set: the cores this process may run on, less those other
+    processes keep busy (the 1-minute load average, rounded), at least one.
+
+    llama.cpp's threads wait for each other by spinning at a barrier after every operation, so one
+    thread descheduled by a busy neighbour stalls all the others: with every core in use beside a
+    busy process, decoding fell from ~10 to 0.4 tokens/s (issue 13). The answer does not depend on
+    the thread count (tests/engineering), so a load-dependent default keeps seeded outputs the same."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if load is None:
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return max(1, min(cores, cores - int(load + 0.5)))
+
+
+def server_params(path: str, opts: LlamaCppOptions, n_ctx: int) -> Any:
+    """xllamacpp's parameters for one model (also used by bench/text.py, so both run alike)."""
+    import xllamacpp
+
+    threads = opts.n_threads or default_threads()
+    if not opts.n_threads:
+        log.info("llama.cpp runs %s on %d thread(s), load %.1f; set n_threads to choose", path, threads,
+                 os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)  # fmt: skip
+    params = xllamacpp.CommonParams()
+    params.model.path = path
+    params.n_parallel = opts.n_parallel
+    params.n_ctx = n_ctx * opts.n_parallel  # llama.cpp splits n_ctx across slots
+    params.n_batch = opts.n_batch
+    params.n_gpu_layers = opts.n_gpu_layers
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.warmup = False
+    params.verbosity = 3 if log.isEnabledFor(logging.DEBUG) else -1  # llama.cpp's own logging
+    return params
 
 
 class LlamaCppBackend(TextBackend):
@@ -76,19 +112,8 @@ class LlamaCppBackend(TextBackend):
         if model.context_length:
             n_ctx = min(n_ctx, model.context_length)
         self.context_length = n_ctx
-        threads = opts.n_threads or os.cpu_count() or 1
-        params = xllamacpp.CommonParams()
-        params.model.path = self.model.path
-        params.n_parallel = opts.n_parallel
-        params.n_ctx = n_ctx * opts.n_parallel  # llama.cpp splits n_ctx across slots
-        params.n_batch = opts.n_batch
-        params.n_gpu_layers = opts.n_gpu_layers
-        params.cpuparams.n_threads = threads
-        params.cpuparams_batch.n_threads = threads
-        params.warmup = False
-        params.verbosity = 3 if log.isEnabledFor(logging.DEBUG) else -1  # llama.cpp's own logging
         try:
-            self._server = xllamacpp.Server(params)
+            self._server = xllamacpp.Server(server_params(self.model.path, opts, n_ctx))
         except Exception as exc:  # corrupt file, out of memory...
             raise BackendError(f"llama.cpp could not load '{model.id}': {exc}") from exc
         self._active: dict[threading.Thread, threading.Event] = {}
@@ -111,10 +136,18 @@ class LlamaCppBackend(TextBackend):
 
     # -- request translation ---------------------------------------------------
     def _payload(self, request: TextRequest, seed: int) -> dict[str, Any]:
+        """llama.cpp's request body.
+
+        A request that names its seed evaluates its whole prompt afresh (``cache_prompt`` off): with
+        the prompt cache, llama.cpp reuses the KV of an earlier request's common prefix and evaluates
+        only the rest (at least the last token) in a smaller batch, and logits from different batch
+        sizes are not bit-identical, so a warm server sampled a different answer than a fresh one
+        (issue 13). Requests without a seed keep the cache: nothing promises them a repeat."""
         payload: dict[str, Any] = {
             "stream": True,
             "stream_options": {"include_usage": True},
             "seed": seed,
+            "cache_prompt": request.seed is None,  # see _payload's docstring
         }
         if request.is_chat:
             if not self.model.chat:

@@ -27,7 +27,7 @@ check: install-test
 
 # apply the formatter and ruff's safe fixes; what `make check` still reports needs a hand fix
 format: install-test
-	$(BIN)/ruff check --fix --exit-zero --quiet $(LINT)
+	$(BIN)/ruff check --fix --exit-zero $(LINT) >/dev/null
 	$(BIN)/ruff format $(LINT)
 
 system:

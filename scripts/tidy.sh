@@ -18,7 +18,7 @@ if ((${#files[@]})); then
 fi
 echo "markers removed from ${#files[@]} files; left: $(grep -rcE --include='*.py' '#[[:space:]]*fmt:' "${PATHS[@]}" | awk -F: '{s+=$2} END {print s+0}')"
 "$RUFF" format "${PATHS[@]}"
-"$RUFF" check --fix --exit-zero --quiet "${PATHS[@]}"
+"$RUFF" check --fix --exit-zero "${PATHS[@]}" >/dev/null
 "$RUFF" format "${PATHS[@]}"
 echo "left for a hand fix (make check reports them):"
 "$RUFF" check --statistics --exit-zero "${PATHS[@]}"

@@ -1,4 +1,5 @@
-# zaowu: `make run` starts the studio on the default model, `make test` runs the tests.
+# zaowu: `make run` starts the studio on the default model, `make check` lints, format-checks and type-checks,
+# `make test` runs the tests.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -11,12 +12,26 @@ TEST_MODELS ?= $(or $(ZAOWU_TEST_MODELS),.cache/models)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test system install install-test pull pull-test serve bench clean
+# what ruff lints and formats (mypy's files are listed in pyproject.toml)
+LINT   := src tests bench scripts
+
+.PHONY: run test check format system install install-test pull serve bench clean
 
 run: system install pull serve
 
 test: system install-test pull-test
 	ZAOWU_TEST_MODELS=$(TEST_MODELS) ZAOWU_TEST_REQUIRE_DEFAULT_MODEL=1 $(BIN)/python -m pytest -q --durations=30
+
+# the quality gate (run by .ci/run before the tests): ruff's rules and formatting, mypy on the typed core
+check: install-test
+	$(BIN)/ruff check $(LINT)
+	$(BIN)/ruff format --check $(LINT)
+	$(BIN)/mypy
+
+# apply the formatter and ruff's safe fixes; what `make check` still reports needs a hand fix
+format: install-test
+	$(BIN)/ruff check --fix --exit-zero $(LINT) >/dev/null
+	$(BIN)/ruff format $(LINT)
 
 system:
 	./scripts/install-system.sh
@@ -48,4 +63,4 @@ bench: install-test
 	$(BIN)/python bench/text.py
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -299,7 +299,7 @@ def _number_values(text: str) -> set[float]:
 def invented_numbers(text: str, source: str) -> list[str]:
     """Numbers in ``text`` that ``source`` does not give (prices, years, percentages made up); small
     counts, and numbers whose parts all come from the source (11.11 from 11月11日), are allowed."""
-    allowed = {n for n in _number_values(source)}
+    allowed = set(_number_values(source))
     out = []
     for token in _NUMBER.findall(text):
         plain = token.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", token) else token

@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> None:
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.1)
-            client, api_events = http_runner(base, spec.id)
+            _client, api_events = http_runner(base, spec.id)
             # interleaved rounds (direct, api, direct, api...) so drift hits both alike
             measure(direct_events, 0, 8)
             measure(api_events, 0, 8)

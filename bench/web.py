@@ -32,7 +32,7 @@ def measure(browser, base: str, page_name: str) -> tuple[float, float, int]:
         if "/v1/artifacts/" not in resp.url:
             try:
                 sizes.append(len(resp.body()))
-            except Exception:  # a streamed response (events) has no body to count
+            except Exception:  # noqa: BLE001, S110 - a streamed response (events) has no body to count
                 pass
 
     page.on("response", on_response)

@@ -99,7 +99,7 @@ def build(source: Path | None) -> dict:
     return {
         "about": "Full-colour emoji illustrations vendored from Iconify JSON packages by "
                  "scripts/vendor_illustrations.py; see NOTICE.md and the LICENSE files beside this one.",
-        "sets": {p: {k: v for k, v in pkg.items()} for p, pkg in PACKAGES.items()},
+        "sets": {p: dict(pkg) for p, pkg in PACKAGES.items()},
         "icons": icons,
     }  # fmt: skip
 

@@ -1,0 +1,1 @@
+"""zaowu's test suite: real servers, real models, the real database (see conftest.py)."""

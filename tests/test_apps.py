@@ -102,7 +102,7 @@ def test_office_documents_open_and_convert(studio, fmt, instruction):
 
         wb = openpyxl.load_workbook(io.BytesIO(data))
         assert wb.worksheets and wb.worksheets[0].max_row >= 2
-        assert [c.value for c in wb.worksheets[0][1]][0] == r["plan"]["sheets"][0]["columns"][0]["header"]
+        assert next(c.value for c in wb.worksheets[0][1]) == r["plan"]["sheets"][0]["columns"][0]["header"]
     elif fmt == "docx":
         import docx
 

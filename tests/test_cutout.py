@@ -134,7 +134,7 @@ def test_cutout_png_is_rgba_deterministic_and_soft_edged():
     assert (np.asarray(png.convert("RGB"))[truth] == first.rgb[truth]).all()  # the product's own pixels
     edge = (alpha > 10) & (alpha < 245)
     assert 0 < edge.sum() < 0.1 * truth.sum()  # a soft rim, not a soft blob
-    x, y, w, h = first.box
+    x, y, w, _h = first.box
     ty, tx = np.nonzero(truth)
     assert abs(x - tx.min()) <= 3 and abs(y - ty.min()) <= 3 and abs(x + w - 1 - tx.max()) <= 3
 

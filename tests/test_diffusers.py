@@ -175,9 +175,11 @@ def test_registration_errors_and_edit_support(studio, tiny_pipeline, tmp_path):
     studio.catalog.add_diffusers(str(tiny_pipeline), "tiny-euler", defaults=euler)
     result = studio.generate_media(ImageRequest(model="tiny-euler", prompt="x", size="64x64", seed=1))
     assert result.media[0].meta["scheduler"] == "EulerDiscreteScheduler"
-    with Studio(Settings(data_dir=studio.settings.data_dir, remotes=COMFY)) as with_comfy:
-        with pytest.raises(InvalidRequest, match="tiny-euler") as info:  # ComfyUI workflows do not edit
-            with_comfy.generate_media(ImageRequest(model="comfy/sd", prompt="x", image=png()))
+    with (
+        Studio(Settings(data_dir=studio.settings.data_dir, remotes=COMFY)) as with_comfy,
+        pytest.raises(InvalidRequest, match="tiny-euler") as info,  # ComfyUI workflows do not edit
+    ):
+        with_comfy.generate_media(ImageRequest(model="comfy/sd", prompt="x", image=png()))
     assert info.value.param == "model"
 
 

@@ -113,7 +113,7 @@ def test_failure_is_reported_and_events_are_ordered(jstudio):
     ok = jstudio.jobs.submit("steps", {"steps": 4})
     bad = jstudio.jobs.submit("steps", {"steps": 4, "fail_at": 2})
     jstudio.start_workers(1)
-    ok_job, bad_job = wait_all(jstudio, [ok["id"], bad["id"]])
+    _ok_job, bad_job = wait_all(jstudio, [ok["id"], bad["id"]])
     assert bad_job["state"] == "failed" and "failed at step 2" in bad_job["error"]
     events = jstudio.jobs.events(ok["id"])
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)

@@ -242,7 +242,7 @@ def test_pptx_layouts_notes_and_widescreen():
 
 def test_pptx_chinese_runs_have_east_asian_font():
     deck = _deck("zh")
-    title, content, section, two = deck.slides
+    _title, content, section, two = deck.slides
     assert _body_texts(two) == ["原料天然\n价格适中", "添加剂多"]  # plain bullets lead the left column
     assert _body_texts(section) == []
     assert content.notes_slide.notes_text_frame.text == "开场先讲市场规模。"

@@ -29,6 +29,11 @@ The HTTP layer turns these into OpenAI's error JSON; the CLI prints one line.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 __all__ = [
     "ZaowuError",
     "InvalidRequest",
@@ -60,7 +65,7 @@ class ZaowuError(Exception):
         if code is not None:
             self.code = code
 
-    def to_openai(self) -> dict:
+    def to_openai(self) -> dict[str, Any]:
         return {
             "error": {
                 "message": self.message,
@@ -77,7 +82,7 @@ class InvalidRequest(ZaowuError):
     code = "invalid_value"
 
     @classmethod
-    def from_validation(cls, exc, prefix: str | None = None) -> "InvalidRequest":
+    def from_validation(cls, exc: ValidationError, prefix: str | None = None) -> InvalidRequest:
         """The first problem of a pydantic ValidationError, naming its field (under ``prefix``)."""
         err = exc.errors()[0]
         param = ".".join(str(p) for p in ((prefix,) if prefix else ()) + tuple(err["loc"])) or None
@@ -181,7 +186,7 @@ class RemoteError(ZaowuError):
     type = "remote_error"
     code = "remote_error"
 
-    def __init__(self, message: str, *, remote_status: int | None = None, **kw):
+    def __init__(self, message: str, *, remote_status: int | None = None, **kw: Any):
         super().__init__(message, **kw)
         self.remote_status = remote_status
 

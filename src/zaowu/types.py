@@ -158,8 +158,8 @@ class TextRequest(Strict):
     def is_chat(self) -> bool:
         return self.messages is not None
 
-    @property
-    def schema(self) -> dict[str, Any] | None:
+    @property  # shadows pydantic v1's deprecated BaseModel.schema() classmethod on purpose: the request's schema
+    def schema(self) -> dict[str, Any] | None:  # type: ignore[override]
         rf = self.response_format
         return rf.json_schema.schema_ if rf and rf.json_schema else None
 

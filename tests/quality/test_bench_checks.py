@@ -127,7 +127,7 @@ def test_periods_resolve_against_today(bench):
     assert str(p("next_week", TODAY)) == "2026-12-07..2026-12-13"
     assert str(p("next_month", TODAY)) == "2027-01-01..2027-01-31"
     assert str(p("--11-01..--11-11", TODAY)) == "11-01..11-11"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown period 'soon'"):
         p("soon", TODAY)
 
 

@@ -305,7 +305,7 @@ def test_chinese_line_breaks_keep_numbers_with_units(text):
 def test_orphan_character_moves_down_with_a_word():
     pair = fonts.PAIRINGS["modern"]
     text = "春季新品全面上市欢迎光临本店"
-    widths = [w for w in range(80, 400, 3)]
+    widths = list(range(80, 400, 3))
     for width in widths:
         lines = wrap(text, width, pair.headline_cjk, pair.headline_cjk, 40)
         if len(lines) > 1:
@@ -340,7 +340,7 @@ def test_illustration_licence_is_recorded_and_svg_embeds_it():
     root = ET.fromstring(svg_media.data)
     ids = [el.get("id") for el in root.iter() if el.get("id")]
     assert len(ids) == len(set(ids))  # two pieces of art never share a gradient id
-    assert len([el for el in root.iter("{http://www.w3.org/2000/svg}svg")]) == 3  # the page + two illustrations
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}svg"))) == 3  # the page + two illustrations
 
 
 def test_art_never_overlaps_text():

@@ -73,7 +73,7 @@ def test_an_unreachable_remote_planner_falls_back_at_run_time(settings, caplog):
         assert plan.genre.value == "lofi" and checks.ok
         models = [(g["model"], g["status"]) for g in studio.log.list(limit=10)]
         assert ("dead/big-model", "error") in models and (TEST_MODEL, "ok") in models
-        with pytest.raises(Exception) as err:  # a model the run names itself is not replaced
+        with pytest.raises(Exception, match="Cannot reach remote 'dead'") as err:  # the run's own model is kept
             studio.generate_text(question().model_copy(update={"model": "dead/big-model"}))
         assert "Cannot reach remote 'dead'" in str(err.value)
 

@@ -103,7 +103,7 @@ def test_a_disconnected_non_streaming_request_is_cancelled(server):
         httpx.post(f"{base}/v1/chat/completions", json=body, timeout=httpx.Timeout(60, read=2.0))
     row = _latest(base, "marker-disconnect-1")
     assert row["status"] == "cancelled", row
-    usage = row["usage"] if "usage" in row else row
+    usage = row.get("usage", row)
     completion = usage.get("completion_tokens", 0)
     assert 0 < completion < 1200, row  # stopped early, and what was generated is recorded
     assert usage.get("prompt_tokens", 0) > 0

@@ -128,5 +128,5 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     @_never_fails
     async def _unexpected(_: Request, exc: Exception):
-        log.exception("unhandled error")
+        log.error("unhandled error", exc_info=exc)
         return ErrorResponse(error_body(f"Internal error: {type(exc).__name__}", "server_error"), status_code=500)

@@ -50,7 +50,7 @@ class ThreadedStream(Generic[T]):
                 self._put(item)
                 if self._stop.is_set():
                     break
-        except BaseException as exc:  # delivered to the consumer, raised there
+        except BaseException as exc:  # noqa: BLE001 - delivered to the consumer, raised there
             self._put(exc)
         finally:
             close = getattr(self._iterator, "close", None)

@@ -128,8 +128,9 @@ class CopywriterInput(AppInput):
     product: str = input_field(en="Product or brand", zh="产品或品牌", min_length=1, max_length=200)
     facts: str = input_field(en="Facts and selling points", zh="产品事实与卖点", min_length=1, max_length=2000,
                        help_en="Only these facts are used", help_zh="只会使用这里写的事实")  # fmt: skip
-    channel: Literal[tuple(CHANNELS)] = input_field("xiaohongshu", en="Channel", zh="发布渠道",  # type: ignore[valid-type]
-                                              choices={k: (c.zh, c.en) for k, c in CHANNELS.items()})  # fmt: skip
+    channel: Literal[tuple(CHANNELS)] = input_field(  # type: ignore[valid-type]
+        "xiaohongshu", en="Channel", zh="发布渠道", choices={k: (c.zh, c.en) for k, c in CHANNELS.items()}
+    )
     tone: Literal[tuple(TONES)] = input_field("friendly", en="Tone", zh="语气", choices=TONES)  # type: ignore[valid-type]
     audience: str | None = input_field(None, en="Audience", zh="目标人群", max_length=200)
     variants: int = input_field(3, en="Variants", zh="版本数", ge=1, le=5)

@@ -205,7 +205,7 @@ class LlamaCppBackend(TextBackend):
                 handler(payload, on_chunk)
             except ValueError as exc:  # llama.cpp rejected the request (e.g. schema it cannot compile)
                 items.put(InvalidRequest(str(exc), param="response_format"))
-            except Exception as exc:  # pragma: no cover - native failure
+            except Exception as exc:  # noqa: BLE001 - a native failure  # pragma: no cover
                 items.put(BackendError(f"llama.cpp failed: {exc}"))
             finally:
                 with self._active_lock:

@@ -47,7 +47,7 @@ def _user() -> str:
 
     try:
         return getpass.getuser()
-    except Exception:  # no user name in some containers
+    except Exception:  # noqa: BLE001 - no user name in some containers
         return "unknown"
 
 

@@ -208,7 +208,7 @@ def _parse_yaml(text: str) -> Any:
     import yaml
 
     try:
-        return yaml.load(text, Loader=_untrusted_yaml_loader())  # a SafeLoader subclass
+        return yaml.load(text, Loader=_untrusted_yaml_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise InvalidRequest(f"The workflow is not valid YAML: {exc}", param="workflow") from None
 
@@ -329,8 +329,8 @@ def validate_workflow(spec: WorkflowSpec, steps: StepRegistry) -> _Checked:
         fields = step.Inputs.model_fields
         for name in node.with_:
             if name not in fields:
-                problems.append((f"{where}.with.{name}", f"step '{step.id}' has no input '{name}' "
-                                                         f"(inputs: {', '.join(fields)})"))  # fmt: skip
+                problems.append((f"{where}.with.{name}", (f"step '{step.id}' has no input '{name}' "
+                                                          f"(inputs: {', '.join(fields)})")))  # fmt: skip
         for name, info in fields.items():
             if info.is_required() and name not in node.with_:
                 problems.append((f"{where}.with.{name}", f"required input '{name}' of step '{step.id}' is missing"))
@@ -372,8 +372,8 @@ def _check_refs(spec: WorkflowSpec, steps: StepRegistry, value: Any, where: str,
                 continue
             outputs = steps.get(step_id).Outputs
             if top not in outputs.model_fields:
-                problems.append((where, f"node '{source}' ({step_id}) has no output '{top}' "
-                                        f"(outputs: {', '.join(outputs.model_fields)})"))  # fmt: skip
+                problems.append((where, (f"node '{source}' ({step_id}) has no output '{top}' "
+                                         f"(outputs: {', '.join(outputs.model_fields)})")))  # fmt: skip
                 continue
             produced = _field_schema(outputs, top) if "." not in path else None
         else:
@@ -384,8 +384,8 @@ def _check_refs(spec: WorkflowSpec, steps: StepRegistry, value: Any, where: str,
         wanted = _types(target)
         got = _types(produced) if whole else {"string"}
         if wanted is not None and got is not None and not got <= wanted | {"null"}:
-            problems.append((where, f"type mismatch: '${{{source}.{path}}}' gives {'/'.join(sorted(got))} "
-                                    f"but the input takes {'/'.join(sorted(wanted))}"))  # fmt: skip
+            problems.append((where, (f"type mismatch: '${{{source}.{path}}}' gives {'/'.join(sorted(got))} "
+                                     f"but the input takes {'/'.join(sorted(wanted))}")))  # fmt: skip
     return deps
 
 

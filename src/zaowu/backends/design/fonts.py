@@ -129,7 +129,7 @@ def check_installed() -> list[str]:
     missing = set()
     for face in _all_faces():
         try:
-            face.path
+            face.path  # noqa: B018 - resolving the path raises when the font package is missing
         except BackendError:
             missing.add(face.package)
     return sorted(missing)

@@ -404,7 +404,7 @@ def fit_stack(blocks: list[Block], region: Rect, align: str = "center", valign: 
         return []
 
     def sizes_at(scale: float) -> list[int]:
-        return [max(int(b.min_size), int(round(b.max_size * scale))) for b in blocks]
+        return [max(int(b.min_size), round(b.max_size * scale)) for b in blocks]
 
     if (placed := _stack(blocks, sizes_at(1.0), region, align, valign, truncate=False)) is not None:
         return placed

@@ -339,8 +339,10 @@ def to_svg(scene: Scene, title: str = "") -> bytes:
             f'<stop offset="1" stop-color="{g.end}"/></linearGradient>'
         )
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{scene.width}" height="{scene.height}" '
-        f'viewBox="0 0 {scene.width} {scene.height}">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{scene.width}" height="{scene.height}" '
+            f'viewBox="0 0 {scene.width} {scene.height}">'
+        ),
         f"<title>{escape(title)}</title>" if title else "",
         f"<defs>{grad}</defs>",
         f'<rect width="{scene.width}" height="{scene.height}" fill="url(#bg)"/>',

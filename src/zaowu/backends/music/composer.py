@@ -29,7 +29,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import patterns as P
+from . import patterns as P  # noqa: N812 - P.<name> reads as a table of patterns
 from .plan import GM_PROGRAMS, MusicPlan, sub_rng
 from .theory import Chord, melody_pcs, nearest_pitch, parse_chord, scale_pcs, step_in_scale, voice_lead
 
@@ -336,7 +336,7 @@ def _realize(ctx: _Ctx, bar: int, figure, anchor: int, last: int, energy: float,
             pitch = raw
         pitches.append(pitch)
     # weak-beat non-chord tones must move by step from the note before or to the note after
-    for i, (on, length, _, role) in enumerate(figure):
+    for i, (on, _length, _, role) in enumerate(figure):
         chord = ctx.chord_at(bar * ctx.bpb + on)
         if pitches[i] % 12 in chord.pcs or role != "free":
             continue

@@ -182,7 +182,7 @@ def _grabcut_seed(score, border):
     strong = largest_component((score >= 4.0).astype(np.uint8) * 255)
     if strong.any():
         area = float((strong > 0).sum())
-        k = max(3, int(round(np.sqrt(area) * 0.08)) | 1)
+        k = max(3, round(np.sqrt(area) * 0.08) | 1)
         core = cv2.erode(strong, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
         init[core > 0] = _FG
     return init

@@ -141,7 +141,7 @@ def add_emoji_markers(text: str, *, offset: int = 0, markers: Sequence[str] = EM
     """An emoji marker at the start of each paragraph, when the text has no emoji at all."""
     if has_emoji(text) or not text.strip():
         return text
-    lines = [p for p in text.split("\n")]
+    lines = text.split("\n")
     return "\n".join(f"{markers[(offset + i) % len(markers)]} {line}" if line.strip() else line
                      for i, line in enumerate(lines))  # fmt: skip
 

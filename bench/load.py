@@ -41,10 +41,21 @@ from pathlib import Path
 
 import httpx
 
-PROMPTS = ["Give me one tip for a small tea shop.", "Name a colour for a bakery logo.", "Say hello in French.",
-           "Write a five-word slogan for fresh bread.", "What is 2 + 3?", "Suggest a name for a cat cafe."]  # fmt: skip
-SPEC = {"kind": "poster", "headline": "Spring tea sale", "subline": "New leaves every week",
-        "call_to_action": "Order now", "brand": "Leaf & Cup"}  # fmt: skip
+PROMPTS = [
+    "Give me one tip for a small tea shop.",
+    "Name a colour for a bakery logo.",
+    "Say hello in French.",
+    "Write a five-word slogan for fresh bread.",
+    "What is 2 + 3?",
+    "Suggest a name for a cat cafe.",
+]
+SPEC = {
+    "kind": "poster",
+    "headline": "Spring tea sale",
+    "subline": "New leaves every week",
+    "call_to_action": "Order now",
+    "brand": "Leaf & Cup",
+}
 
 
 @dataclass
@@ -88,12 +99,21 @@ def free_port() -> int:
 def start_server(args, data_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZAOWU_") or k == "ZAOWU_MODELS_DIR"}
-    env.update({"ZAOWU_DATA_DIR": str(data_dir), "ZAOWU_CONFIG": str(data_dir / "no-config.toml"),
-                "ZAOWU_DEFAULT_CHAT_MODEL": args.model})  # fmt: skip
+    env.update(
+        {
+            "ZAOWU_DATA_DIR": str(data_dir),
+            "ZAOWU_CONFIG": str(data_dir / "no-config.toml"),
+            "ZAOWU_DEFAULT_CHAT_MODEL": args.model,
+        }
+    )
     env.update(dict(kv.split("=", 1) for kv in args.env))
     with open(data_dir / "server.log", "wb") as log:  # the server keeps its own copy of the file
-        proc = subprocess.Popen([sys.executable, "-m", "zaowu.cli.main", "serve", "--port", str(port),
-                                 "--log-level", "warning"], env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zaowu.cli.main", "serve", "--port", str(port), "--log-level", "warning"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -124,17 +144,33 @@ def rss_mb(pid: int) -> float | None:
 
 def request_for(kind: str, args, rng: random.Random) -> tuple[str, dict]:
     if kind == "chat":
-        return "/v1/chat/completions", {"model": args.model, "max_tokens": args.max_tokens, "seed": rng.randrange(1000),
-                                        "messages": [{"role": "user", "content": rng.choice(PROMPTS)}]}  # fmt: skip
+        return "/v1/chat/completions", {
+            "model": args.model,
+            "max_tokens": args.max_tokens,
+            "seed": rng.randrange(1000),
+            "messages": [{"role": "user", "content": rng.choice(PROMPTS)}],
+        }
     if kind == "image":
-        return "/v1/images/generations", {"model": "design", "prompt": SPEC["headline"], "spec": SPEC,
-                                          "size": "512x512", "seed": rng.randrange(1000)}  # fmt: skip
-    return "/v1/jobs", {"kind": "text", "request": {"model": args.model, "max_tokens": args.max_tokens,
-                                                    "messages": [{"role": "user", "content": rng.choice(PROMPTS)}]}}  # fmt: skip
+        return "/v1/images/generations", {
+            "model": "design",
+            "prompt": SPEC["headline"],
+            "spec": SPEC,
+            "size": "512x512",
+            "seed": rng.randrange(1000),
+        }
+    return "/v1/jobs", {
+        "kind": "text",
+        "request": {
+            "model": args.model,
+            "max_tokens": args.max_tokens,
+            "messages": [{"role": "user", "content": rng.choice(PROMPTS)}],
+        },
+    }
 
 
-async def client(http: httpx.AsyncClient, args, kinds: list[str], weights: list[int], deadline: float,
-                 res: Results, seed: int) -> None:  # fmt: skip
+async def client(
+    http: httpx.AsyncClient, args, kinds: list[str], weights: list[int], deadline: float, res: Results, seed: int
+) -> None:
     rng = random.Random(seed)
     await asyncio.sleep(rng.random() * args.ramp)
     while time.monotonic() < deadline:
@@ -156,8 +192,9 @@ async def client(http: httpx.AsyncClient, args, kinds: list[str], weights: list[
             await asyncio.sleep(0.5)
 
 
-async def sample(http: httpx.AsyncClient, path: str, every: float, stop, out: list[tuple[int, float]],
-                 body: dict | None = None) -> None:  # fmt: skip
+async def sample(
+    http: httpx.AsyncClient, path: str, every: float, stop, out: list[tuple[int, float]], body: dict | None = None
+) -> None:
     """Open-loop probes: one request every ``every`` seconds whether or not the last one answered,
     so a stalled server shows up as slow samples rather than as fewer samples. ``out`` gets
     (status, seconds); status 0 is a transport error or timeout."""
@@ -206,10 +243,12 @@ def probe_process(base: str, model: str | None, pid: int | None, stop, conn) -> 
         found: dict[str, list] = {"health": [], "studio": [], "chat": [], "rss_mb": []}
         started = time.monotonic()
         async with httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_connections=1000)) as http:
-            await asyncio.gather(sample(http, "/health", 0.1, stop, found["health"]),
-                                 sample(http, "/", 0.5, stop, found["studio"]),
-                                 sample(http, "/v1/chat/completions", 0.25, stop if model else Done(), found["chat"], chat),
-                                 watch_rss(pid, stop, found["rss_mb"], started))  # fmt: skip
+            await asyncio.gather(
+                sample(http, "/health", 0.1, stop, found["health"]),
+                sample(http, "/", 0.5, stop, found["studio"]),
+                sample(http, "/v1/chat/completions", 0.25, stop if model else Done(), found["chat"], chat),
+                watch_rss(pid, stop, found["rss_mb"], started),
+            )
         return found
 
     conn.send(asyncio.run(main()))
@@ -271,14 +310,20 @@ async def run_load(args, base: str, pid: int | None) -> dict:
 
 def spread(values: list[float]) -> dict:
     """Count and p50/p95/max in milliseconds."""
-    return {"samples": len(values), "p50_ms": ms(pct(values, 0.5)), "p95_ms": ms(pct(values, 0.95)),
-            "max_ms": ms(max(values) if values else None)}  # fmt: skip
+    return {
+        "samples": len(values),
+        "p50_ms": ms(pct(values, 0.5)),
+        "p95_ms": ms(pct(values, 0.95)),
+        "max_ms": ms(max(values) if values else None),
+    }
 
 
 def probed(samples: list[tuple[int, float]], wanted: tuple[int, ...]) -> dict:
     """Latency of the probe answers with a wanted status; the others counted by status."""
-    return {**spread([t for status, t in samples if status in wanted]),
-            "other": dict(Counter(status for status, _ in samples if status not in wanted))}  # fmt: skip
+    return {
+        **spread([t for status, t in samples if status in wanted]),
+        "other": dict(Counter(status for status, _ in samples if status not in wanted)),
+    }
 
 
 def report(res: Results, load_s: float, jobs: dict | None) -> dict:
@@ -288,12 +333,20 @@ def report(res: Results, load_s: float, jobs: dict | None) -> dict:
     kinds = {}
     for kind, rows in sorted(by_kind.items()):
         ok = spread([r.seconds for r in rows if r.status in (200, 202)])
-        kinds[kind] = {"requests": len(rows), "status": dict(Counter(r.status for r in rows)),
-                       "ok_p50_ms": ok["p50_ms"], "ok_p95_ms": ok["p95_ms"]}  # fmt: skip
+        kinds[kind] = {
+            "requests": len(rows),
+            "status": dict(Counter(r.status for r in rows)),
+            "ok_p50_ms": ok["p50_ms"],
+            "ok_p95_ms": ok["p95_ms"],
+        }
     rss = [mb for _, mb in res.rss_mb]
-    memory = {"start": rss[0] if rss else None, "max": max(rss) if rss else None, "end": rss[-1] if rss else None,
-              "median": statistics.median(rss) if rss else None,
-              "series": res.rss_mb[:: max(1, len(res.rss_mb) // 30)]}  # fmt: skip
+    memory = {
+        "start": rss[0] if rss else None,
+        "max": max(rss) if rss else None,
+        "end": rss[-1] if rss else None,
+        "median": statistics.median(rss) if rss else None,
+        "series": res.rss_mb[:: max(1, len(res.rss_mb) // 30)],
+    }
     return {
         "load_seconds": round(load_s, 1),
         "kinds": kinds,

@@ -48,8 +48,9 @@ SET_FILE = Path(__file__).with_name("quality_set.yaml")
 DEFAULT_MODEL = "qwen2.5-coder-1.5b-instruct"
 KINDS = ("app", "template", "image", "music")
 # checks that test whether an explicit requirement of the request was honoured
-REQUIREMENT_CHECKS = frozenset({"count", "dates", "duration", "sum", "contains", "length", "channel", "equals",
-                                "range", "allowed"})  # fmt: skip
+REQUIREMENT_CHECKS = frozenset(
+    {"count", "dates", "duration", "sum", "contains", "length", "channel", "equals", "range", "allowed"}
+)
 EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2764]")
 SUM_TOLERANCE = 0.01  # relative: a total may differ from its items by rounding only
 
@@ -90,12 +91,17 @@ def load_set(path: Path = SET_FILE, base_seed: int = 7) -> list[Entry]:
     return entries
 
 
-def select(entries: list[Entry], only: list[str] | None = None, language: str | None = None,
-           limit: int | None = None) -> list[Entry]:  # fmt: skip
+def select(
+    entries: list[Entry], only: list[str] | None = None, language: str | None = None, limit: int | None = None
+) -> list[Entry]:
     """Entries matching ``only`` (an id, id prefix, target or kind) and ``language``, taken round-robin
     over their targets so the first ``limit`` spread over the apps."""
-    chosen = [e for e in entries if (not only or any(e.id.startswith(o) or o in (e.kind, e.target) for o in only))
-              and (language is None or e.language == language)]  # fmt: skip
+    chosen = [
+        e
+        for e in entries
+        if (not only or any(e.id.startswith(o) or o in (e.kind, e.target) for o in only))
+        and (language is None or e.language == language)
+    ]
     groups: dict[str, list[Entry]] = defaultdict(list)
     for e in chosen:
         groups[e.target].append(e)
@@ -164,18 +170,24 @@ def _label(params: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- dates and periods
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
-    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}  # fmt: skip
+    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
+}
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATE_PATTERNS = (
     re.compile(r"(?<!\d)(?P<y>20\d\d)[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})(?!\d)"),
     re.compile(r"(?:(?P<y>20\d\d)年)?(?<!\d)(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]"),
-    re.compile(rf"\b(?P<mn>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?(?:,?\s+(?P<y>20\d\d))?", re.IGNORECASE),
+    re.compile(
+        rf"\b(?P<mn>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?(?:,?\s+(?P<y>20\d\d))?", re.IGNORECASE
+    ),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mn>{_MONTH_RE})\b\.?(?:,?\s+(?P<y>20\d\d))?", re.IGNORECASE),
 )
 # a year as written in a date or period (2026年, 2026-09, 2026/9, Q3 2026, in 2025), not an amount such as 2000 cups
-_YEAR = re.compile(r"(?<![\d.,¥$])(20\d\d)(?=年|[-/.]\d{1,2}(?!\d))|\b(?:in|since|year|FY|Q[1-4]|H[12])\s+(20\d\d)(?!\d)"
-                   r"|(?<![\d.,¥$])\b(20\d\d)(?=\s+(?!(?:cups?|units?|pcs|pieces|orders?|items?|yuan|rmb|usd|dollars?|"
-                   r"customers?|members?|people|visitors?|sales|k)\b)[A-Za-z])", re.IGNORECASE)
+_YEAR = re.compile(
+    r"(?<![\d.,¥$])(20\d\d)(?=年|[-/.]\d{1,2}(?!\d))|\b(?:in|since|year|FY|Q[1-4]|H[12])\s+(20\d\d)(?!\d)"
+    r"|(?<![\d.,¥$])\b(20\d\d)(?=\s+(?!(?:cups?|units?|pcs|pieces|orders?|items?|yuan|rmb|usd|dollars?|"
+    r"customers?|members?|people|visitors?|sales|k)\b)[A-Za-z])",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -267,8 +279,12 @@ def c_count(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
 def c_distinct(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
     items = texts(doc, p)
     check = check_distinct(_label(p), items)
-    pairs = [(i, j) for i in range(len(items)) for j in range(i + 1, len(items))
-             if similarity(items[i], items[j]) > DUPLICATE_SIMILARITY]  # fmt: skip
+    pairs = [
+        (i, j)
+        for i in range(len(items))
+        for j in range(i + 1, len(items))
+        if similarity(items[i], items[j]) > DUPLICATE_SIMILARITY
+    ]
     ctx.stats["duplicate_pairs"] = ctx.stats.get("duplicate_pairs", 0) + len(pairs)
     if len(items) < 2:
         return Check(name=check.name, ok=False, detail=f"only {len(items)} variant(s) to compare")
@@ -278,7 +294,9 @@ def c_distinct(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
 def c_language(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
     text = "\n".join(texts(doc, p))
     check = check_language(_label(p), text, p.get("language", ctx.entry.language), allow=ctx.entry.request_text)
-    return Check(name="language", ok=check.ok and bool(text.strip()), detail=check.detail if text.strip() else "no text")
+    return Check(
+        name="language", ok=check.ok and bool(text.strip()), detail=check.detail if text.strip() else "no text"
+    )
 
 
 def c_claims(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
@@ -367,11 +385,17 @@ def _channel_problems(obj: Any, rules: dict[str, Any], language: str) -> list[st
 def c_channel(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
     rules = _CHANNELS[p["channel"]]
     objects = [v for path in _paths(p) for v in resolve(doc, path)]
-    problems = [f"#{i + 1}: {'; '.join(pr)}" for i, o in enumerate(objects)
-                if (pr := _channel_problems(o, rules, ctx.entry.language))]  # fmt: skip
+    problems = [
+        f"#{i + 1}: {'; '.join(pr)}"
+        for i, o in enumerate(objects)
+        if (pr := _channel_problems(o, rules, ctx.entry.language))
+    ]
     detail = f"{len(objects) - len(problems)} of {len(objects)} follow the {p['channel']} format"
-    return Check(name=f"channel.{p['channel']}", ok=bool(objects) and not problems,
-                 detail=detail + (": " + " | ".join(problems[:4]) if problems else ""))  # fmt: skip
+    return Check(
+        name=f"channel.{p['channel']}",
+        ok=bool(objects) and not problems,
+        detail=detail + (": " + " | ".join(problems[:4]) if problems else ""),
+    )
 
 
 def _years(text: str) -> list[str]:
@@ -384,8 +408,9 @@ def c_dates(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
     default_year = ctx.today.year if period.any_year else period.start.year
     dates = find_dates(text, default_year)
     outside = [d.isoformat() for d in dates if not period.contains(d)]
-    past_years = sorted({int(y) for y in _years(text) if int(y) < ctx.today.year
-                         and (period.any_year or int(y) < period.start.year)})  # fmt: skip
+    past_years = sorted(
+        {int(y) for y in _years(text) if int(y) < ctx.today.year and (period.any_year or int(y) < period.start.year)}
+    )
     problems = []
     if outside:
         problems.append(f"outside {period}: {', '.join(outside[:5])}")
@@ -428,8 +453,9 @@ def c_contains(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
     hits = sum(has(t) for t in pool)
     ok = bool(items) and hits == len(pool)
     how = "all of" if need_all else "one of"
-    return Check(name=f"contains.{_label(p)}", ok=ok,
-                 detail=f"{hits} of {len(pool)} mention {how} {', '.join(map(str, words))}")  # fmt: skip
+    return Check(
+        name=f"contains.{_label(p)}", ok=ok, detail=f"{hits} of {len(pool)} mention {how} {', '.join(map(str, words))}"
+    )
 
 
 def c_equals(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
@@ -447,9 +473,12 @@ def c_range(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
 def c_allowed(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
     values = [v for path in _paths(p) for v in resolve(doc, path)]
     bad = [v for v in values if v not in p["values"]]
-    return Check(name=f"allowed.{_label(p)}", ok=bool(values) and not bad,
-                 detail=f"{len(values) - len(bad)} of {len(values)} are {'/'.join(p['values'])}"
-                        + (f"; others: {sorted(set(map(str, bad)))}" if bad else ""))  # fmt: skip
+    return Check(
+        name=f"allowed.{_label(p)}",
+        ok=bool(values) and not bad,
+        detail=f"{len(values) - len(bad)} of {len(values)} are {'/'.join(p['values'])}"
+        + (f"; others: {sorted(set(map(str, bad)))}" if bad else ""),
+    )
 
 
 def c_duration(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
@@ -461,27 +490,55 @@ def c_duration(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
 
 # category -> icons and palettes that fit it, and words that name it (for icon sets the bench does not know)
 CATEGORY_FIT: dict[str, dict[str, set[str]]] = {
-    "bakery": {"icons": {"croissant", "cake-slice", "cookie", "wheat", "egg"},
-               "palettes": {"cream", "lemon", "sunset", "coral", "sakura", "mint"},
-               "words": {"bread", "croissant", "cake", "cookie", "baguette", "bun", "wheat", "pastry"}},
-    "coffee": {"icons": {"coffee", "cup-soda"}, "palettes": {"cream", "midnight", "forest", "mono", "sunset"},
-               "words": {"coffee", "cup", "bean", "latte"}},
-    "fashion": {"icons": {"shirt", "shopping-bag", "sparkles", "gem", "crown", "scissors", "tag", "glasses", "watch",
-                          "flower", "flower-2", "heart"},
-                "palettes": {"sakura", "mono", "lavender", "coral", "cream", "midnight", "berry"},
-                "words": {"dress", "shirt", "clothes", "clothing", "fashion", "hanger", "coat", "bag", "scissors"}},
-    "kidswear": {"icons": {"shirt", "baby", "heart", "star", "sparkles", "shopping-bag", "gift"},
-                 "palettes": {"lemon", "mint", "sakura", "coral", "sunset", "cream"},
-                 "words": {"shirt", "baby", "child", "kid", "clothes", "hoodie", "t-shirt"}},
-    "midautumn": {"icons": {"moon", "gift", "cake-slice", "star", "sparkles"}, "palettes": {"festive", "midnight", "berry"},
-                  "words": {"moon", "mooncake", "lantern", "rabbit"}},
-    "christmas": {"icons": {"gift", "snowflake", "sparkles", "star", "trees", "flame"},
-                  "palettes": {"festive", "forest", "midnight"},
-                  "words": {"christmas", "gift", "snow", "tree", "candle", "santa", "bell"}},
-    "fitness": {"icons": {"dumbbell", "zap", "flame", "bike", "award", "heart"},
-                "palettes": {"tech", "midnight", "ocean", "lemon", "sunset", "mono", "festive"},
-                "words": {"dumbbell", "muscle", "gym", "fitness", "weight", "run"}},
-}  # fmt: skip
+    "bakery": {
+        "icons": {"croissant", "cake-slice", "cookie", "wheat", "egg"},
+        "palettes": {"cream", "lemon", "sunset", "coral", "sakura", "mint"},
+        "words": {"bread", "croissant", "cake", "cookie", "baguette", "bun", "wheat", "pastry"},
+    },
+    "coffee": {
+        "icons": {"coffee", "cup-soda"},
+        "palettes": {"cream", "midnight", "forest", "mono", "sunset"},
+        "words": {"coffee", "cup", "bean", "latte"},
+    },
+    "fashion": {
+        "icons": {
+            "shirt",
+            "shopping-bag",
+            "sparkles",
+            "gem",
+            "crown",
+            "scissors",
+            "tag",
+            "glasses",
+            "watch",
+            "flower",
+            "flower-2",
+            "heart",
+        },
+        "palettes": {"sakura", "mono", "lavender", "coral", "cream", "midnight", "berry"},
+        "words": {"dress", "shirt", "clothes", "clothing", "fashion", "hanger", "coat", "bag", "scissors"},
+    },
+    "kidswear": {
+        "icons": {"shirt", "baby", "heart", "star", "sparkles", "shopping-bag", "gift"},
+        "palettes": {"lemon", "mint", "sakura", "coral", "sunset", "cream"},
+        "words": {"shirt", "baby", "child", "kid", "clothes", "hoodie", "t-shirt"},
+    },
+    "midautumn": {
+        "icons": {"moon", "gift", "cake-slice", "star", "sparkles"},
+        "palettes": {"festive", "midnight", "berry"},
+        "words": {"moon", "mooncake", "lantern", "rabbit"},
+    },
+    "christmas": {
+        "icons": {"gift", "snowflake", "sparkles", "star", "trees", "flame"},
+        "palettes": {"festive", "forest", "midnight"},
+        "words": {"christmas", "gift", "snow", "tree", "candle", "santa", "bell"},
+    },
+    "fitness": {
+        "icons": {"dumbbell", "zap", "flame", "bike", "award", "heart"},
+        "palettes": {"tech", "midnight", "ocean", "lemon", "sunset", "mono", "festive"},
+        "words": {"dumbbell", "muscle", "gym", "fitness", "weight", "run"},
+    },
+}
 _ART_FIELDS = ("icon", "illustration", "art", "hero", "emoji")
 
 
@@ -489,8 +546,7 @@ def _fits(spec: dict[str, Any], table: dict[str, set[str]]) -> list[str]:
     """What in one design spec does not fit the category (empty: it fits)."""
     problems = []
     art = [str(spec[f]) for f in _ART_FIELDS if spec.get(f)]
-    art_ok = (spec.get("icon") in table["icons"]
-              or any(w in a.lower() for a in art for w in table["words"]))  # fmt: skip
+    art_ok = spec.get("icon") in table["icons"] or any(w in a.lower() for a in art for w in table["words"])
     if not art_ok:
         problems.append(f"art {art or 'none'}")
     if spec.get("palette") and spec["palette"] not in table["palettes"]:
@@ -533,19 +589,30 @@ def c_fit(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
 def c_variety(doc: Any, p: dict[str, Any], ctx: Context) -> Check:
     specs = [s for s in resolve(doc, "specs[]") if isinstance(s, dict)]
     looks = [(s.get("layout"), s.get("palette"), s.get("icon")) for s in specs]
-    same = [(i + 1, j + 1) for i in range(len(looks)) for j in range(i + 1, len(looks))
-            if looks[i][:2] == looks[j][:2]]  # fmt: skip
+    same = [(i + 1, j + 1) for i in range(len(looks)) for j in range(i + 1, len(looks)) if looks[i][:2] == looks[j][:2]]
     ok = len(specs) > 1 and not same
     detail = f"{len(specs)} variants: " + ", ".join(f"{lay}/{pal}" for lay, pal, _ in looks)
     return Check(name="variety.designs", ok=ok, detail=detail + (f"; same layout and palette: {same}" if same else ""))
 
 
 CHECKERS: dict[str, Callable[[Any, dict[str, Any], Context], Check]] = {
-    "count": c_count, "distinct": c_distinct, "language": c_language, "claims": c_claims, "numbers": c_numbers,
+    "count": c_count,
+    "distinct": c_distinct,
+    "language": c_language,
+    "claims": c_claims,
+    "numbers": c_numbers,
     "length": c_length,
-    "channel": c_channel, "dates": c_dates, "sum": c_sum, "contains": c_contains, "equals": c_equals,
-    "range": c_range, "allowed": c_allowed, "duration": c_duration, "fit": c_fit, "variety": c_variety,
-}  # fmt: skip
+    "channel": c_channel,
+    "dates": c_dates,
+    "sum": c_sum,
+    "contains": c_contains,
+    "equals": c_equals,
+    "range": c_range,
+    "allowed": c_allowed,
+    "duration": c_duration,
+    "fit": c_fit,
+    "variety": c_variety,
+}
 
 
 def evaluate(entry: Entry, doc: Any, today: date) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -568,8 +635,15 @@ def reported_checks(value: Any) -> list[dict[str, Any]]:
     for c in value or []:
         data = c.model_dump() if hasattr(c, "model_dump") else dict(c) if isinstance(c, dict) else None
         if data and "name" in data and "ok" in data:
-            out.append({"name": str(data["name"]), "ok": bool(data["ok"]), "detail": str(data.get("detail", "")),
-                        "kind": str(data["name"]).split(".")[0], "source": "result"})  # fmt: skip
+            out.append(
+                {
+                    "name": str(data["name"]),
+                    "ok": bool(data["ok"]),
+                    "detail": str(data.get("detail", "")),
+                    "kind": str(data["name"]).split(".")[0],
+                    "source": "result",
+                }
+            )
     return out
 
 
@@ -580,8 +654,12 @@ def _design_checks() -> Callable[..., Any] | None:
     """The design engine's ``design_checks(spec, request_text)``, where it lives once merged."""
     import importlib
 
-    for module in ("zaowu.studio.design", "zaowu.backends.design.checks", "zaowu.backends.design.spec",
-                   "zaowu.backends.design"):  # fmt: skip
+    for module in (
+        "zaowu.studio.design",
+        "zaowu.backends.design.checks",
+        "zaowu.backends.design.spec",
+        "zaowu.backends.design",
+    ):
         try:
             fn = getattr(importlib.import_module(module), "design_checks", None)
         except ImportError:
@@ -604,8 +682,9 @@ def run_entry(studio: Any, entry: Entry, model: str) -> tuple[Any, list[dict[str
     if entry.kind == "template":
         from zaowu.studio.templates import run_template
 
-        result = run_template(studio, entry.target, entry.input, language=entry.language, model=model, seed=entry.seed,
-                              who=BENCH)  # fmt: skip
+        result = run_template(
+            studio, entry.target, entry.input, language=entry.language, model=model, seed=entry.seed, who=BENCH
+        )
         doc = dict(result.output) if isinstance(result.output, dict) else {}
         doc["text"] = result.text
         return doc, reported_checks(getattr(result, "checks", None))
@@ -613,8 +692,9 @@ def run_entry(studio: Any, entry: Entry, model: str) -> tuple[Any, list[dict[str
         from zaowu.types import ImageRequest
 
         sized = {"size": entry.input["size"]} if entry.input.get("size") else {}
-        request = ImageRequest(prompt=entry.input["prompt"], kind=entry.target, n=entry.input.get("n", 1),
-                               seed=entry.seed, **sized)  # fmt: skip
+        request = ImageRequest(
+            prompt=entry.input["prompt"], kind=entry.target, n=entry.input.get("n", 1), seed=entry.seed, **sized
+        )
         result = studio.generate_media(request, who=BENCH, planner=model)
         specs = [m.meta.get("spec") for m in result.media]
         reported = [c for m in result.media for c in reported_checks(m.meta.get("checks"))]
@@ -627,7 +707,9 @@ def run_entry(studio: Any, entry: Entry, model: str) -> tuple[Any, list[dict[str
     request = MusicRequest(prompt=entry.input["prompt"], duration=entry.input.get("duration", 30), seed=entry.seed)
     result = studio.generate_media(request, who=BENCH, planner=model)
     meta = result.media[0].meta
-    return {k: meta.get(k) for k in ("duration", "tempo", "bars", "sections", "plan")}, reported_checks(meta.get("checks"))
+    return {k: meta.get(k) for k in ("duration", "tempo", "bars", "sections", "plan")}, reported_checks(
+        meta.get("checks")
+    )
 
 
 def bench_one(studio: Any, entry: Entry, model: str, today: date) -> dict[str, Any]:
@@ -646,8 +728,10 @@ def bench_one(studio: Any, entry: Entry, model: str, today: date) -> dict[str, A
     if error is None:
         checks, stats = evaluate(entry, doc, today)
     else:  # every check the request lists fails with it
-        checks = [{"name": c["check"], "ok": False, "detail": error, "kind": c["check"], "source": "bench"}
-                  for c in entry.checks]  # fmt: skip
+        checks = [
+            {"name": c["check"], "ok": False, "detail": error, "kind": c["check"], "source": "bench"}
+            for c in entry.checks
+        ]
         stats = {}
     record.update(error=error, checks=checks + reported, stats=stats, result=doc)
     return record
@@ -696,18 +780,34 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         "per_check": {k: _rate(v) for k, v in sorted(by_check.items())},
         "per_app": {t: _rate(v) | {"requests": len(seconds[t])} for t, v in sorted(by_target.items())},
         "reported_by_results": {k: _rate(v) for k, v in sorted(by_reported.items())},
-        "duplicate_variants": {"pairs": stat("duplicate_pairs"),
-                               "requests_with_duplicates": sum(not c["ok"] for c in distinct_checks),
-                               "requests_checked": len(distinct_checks)},
-        "unsupported_claims": {"claims": stat("unsupported_claims"),
-                               "requests_with_claims": sum(not c["ok"] for c in by_check.get("claims", []))},
-        "invented_numbers": {"numbers": stat("invented_numbers"),
-                             "requests_with_invented": sum(not c["ok"] for c in by_check.get("numbers", []))},
-        "icon_palette_fit": {"fit": stat("designs_fit"), "designs": designs,
-                             "rate": round(stat("designs_fit") / designs, 3) if designs else None},
-        "wall_seconds_per_app": {t: {"median": round(statistics.median(s), 1), "max": round(max(s), 1),
-                                     "total": round(sum(s), 1), "requests": len(s)} for t, s in sorted(seconds.items())},
-    }  # fmt: skip
+        "duplicate_variants": {
+            "pairs": stat("duplicate_pairs"),
+            "requests_with_duplicates": sum(not c["ok"] for c in distinct_checks),
+            "requests_checked": len(distinct_checks),
+        },
+        "unsupported_claims": {
+            "claims": stat("unsupported_claims"),
+            "requests_with_claims": sum(not c["ok"] for c in by_check.get("claims", [])),
+        },
+        "invented_numbers": {
+            "numbers": stat("invented_numbers"),
+            "requests_with_invented": sum(not c["ok"] for c in by_check.get("numbers", [])),
+        },
+        "icon_palette_fit": {
+            "fit": stat("designs_fit"),
+            "designs": designs,
+            "rate": round(stat("designs_fit") / designs, 3) if designs else None,
+        },
+        "wall_seconds_per_app": {
+            t: {
+                "median": round(statistics.median(s), 1),
+                "max": round(max(s), 1),
+                "total": round(sum(s), 1),
+                "requests": len(s),
+            }
+            for t, s in sorted(seconds.items())
+        },
+    }
 
 
 def _pct(rate: dict[str, Any]) -> str:
@@ -721,8 +821,10 @@ def print_report(summary: dict[str, Any], records: list[dict[str, Any]], out=sys
 
     for r in records:
         failed = [c for c in r["checks"] if not c["ok"]]
-        w(f"{r['id']:32} {r['seconds']:7.1f} s  {len(r['checks']) - len(failed)}/{len(r['checks'])} checks ok"
-          + (f"  ERROR {r['error']}" if r["error"] else ""))
+        w(
+            f"{r['id']:32} {r['seconds']:7.1f} s  {len(r['checks']) - len(failed)}/{len(r['checks'])} checks ok"
+            + (f"  ERROR {r['error']}" if r["error"] else "")
+        )
         for c in failed:
             w(f"    ✗ [{c['source']}] {c['name']}: {c['detail'][:150]}")
     w()
@@ -738,15 +840,21 @@ def print_report(summary: dict[str, Any], records: list[dict[str, Any]], out=sys
     w("per app (bench checks, wall time):")
     for target, rate in summary["per_app"].items():
         t = summary["wall_seconds_per_app"][target]
-        w(f"  {target:32} {_pct(rate)}   {rate['requests']} request(s), median {t['median']:.1f} s, max {t['max']:.1f} s")
+        w(
+            f"  {target:32} {_pct(rate)}   {rate['requests']} request(s), median {t['median']:.1f} s, max {t['max']:.1f} s"
+        )
     d, c, f = summary["duplicate_variants"], summary["unsupported_claims"], summary["icon_palette_fit"]
-    w(f"duplicate variants: {d['pairs']} near-duplicate pair(s) in {d['requests_with_duplicates']} of "
-      f"{d['requests_checked']} request(s)")
+    w(
+        f"duplicate variants: {d['pairs']} near-duplicate pair(s) in {d['requests_with_duplicates']} of "
+        f"{d['requests_checked']} request(s)"
+    )
     w(f"unsupported claims: {c['claims']} in {c['requests_with_claims']} request(s)")
     n = summary["invented_numbers"]
     w(f"numbers not in the request: {n['numbers']} in {n['requests_with_invented']} request(s)")
-    w(f"icon/palette fit: {f['fit']}/{f['designs']} designs" + (f" ({100 * f['rate']:.0f}%)" if f["rate"] is not None
-                                                                 else ""))  # fmt: skip
+    w(
+        f"icon/palette fit: {f['fit']}/{f['designs']} designs"
+        + (f" ({100 * f['rate']:.0f}%)" if f["rate"] is not None else "")
+    )
 
 
 def _today(arg: str | None) -> date:
@@ -780,8 +888,13 @@ def main(argv: list[str] | None = None) -> int:
     entries = select(load_set(args.set, args.seed), args.only, args.language, args.limit)
     today = _today(args.today)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="zaowu-quality-"))
-    settings = Settings(data_dir=data_dir, default_chat_model=args.model, n_ctx=args.n_ctx, n_threads=args.threads,
-                        **({"models_dir": args.models_dir} if args.models_dir else {}))  # fmt: skip
+    settings = Settings(
+        data_dir=data_dir,
+        default_chat_model=args.model,
+        n_ctx=args.n_ctx,
+        n_threads=args.threads,
+        **({"models_dir": args.models_dir} if args.models_dir else {}),
+    )
     print(f"{len(entries)} request(s) with {args.model}, today {today}, data in {data_dir}", flush=True)
     records = []
     with Studio(settings) as studio:
@@ -789,8 +902,11 @@ def main(argv: list[str] | None = None) -> int:
             record = bench_one(studio, entry, args.model, today)
             records.append(record)
             ok = sum(c["ok"] for c in record["checks"])
-            print(f"  {entry.id:32} {record['seconds']:7.1f} s  {ok}/{len(record['checks'])} ok"
-                  + (f"  ERROR {record['error']}" if record["error"] else ""), flush=True)  # fmt: skip
+            print(
+                f"  {entry.id:32} {record['seconds']:7.1f} s  {ok}/{len(record['checks'])} ok"
+                + (f"  ERROR {record['error']}" if record["error"] else ""),
+                flush=True,
+            )
     summary = summarise(records)
     print()
     print_report(summary, records)

@@ -47,7 +47,9 @@ def main() -> None:
     p.warmup = False
     p.verbosity = -1
     server = xllamacpp.Server(p)
-    poster = design_messages("A poster for the spring tea sale at Leaf House, 20% off all green tea", "poster", "en", None)
+    poster = design_messages(
+        "A poster for the spring tea sale at Leaf House, 20% off all green tea", "poster", "en", None
+    )
     logo = design_messages("A logo for Bean There, a coffee shop", "logo", "en", None)
     rows: dict[str, list[float]] = {"same_prompt_cached": [], "shared_prefix_cached": [], "fresh": []}
     tokens = 0
@@ -60,11 +62,21 @@ def main() -> None:
         ms, tokens = ttft_ms(server, poster, False)
         rows["fresh"].append(ms)
     med = {k: round(statistics.median(v), 1) for k, v in rows.items()}
-    print(json.dumps({"model": spec.id, "threads": p.cpuparams.n_threads, "prompt_tokens": tokens,
-                      "load_1min_before": round(load, 2), "load_1min_after": round(os.getloadavg()[0], 2),
-                      "ttft_ms": med,
-                      "fresh_minus_same_prompt_ms": round(med["fresh"] - med["same_prompt_cached"], 1),
-                      "fresh_minus_shared_prefix_ms": round(med["fresh"] - med["shared_prefix_cached"], 1)}, indent=2))
+    print(
+        json.dumps(
+            {
+                "model": spec.id,
+                "threads": p.cpuparams.n_threads,
+                "prompt_tokens": tokens,
+                "load_1min_before": round(load, 2),
+                "load_1min_after": round(os.getloadavg()[0], 2),
+                "ttft_ms": med,
+                "fresh_minus_same_prompt_ms": round(med["fresh"] - med["same_prompt_cached"], 1),
+                "fresh_minus_shared_prefix_ms": round(med["fresh"] - med["shared_prefix_cached"], 1),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,11 @@ def reliability(studio: Studio, runs: int, only: list[str]) -> None:
                 failures.append(f"{type(exc).__name__}: {str(exc)[:120]}")
             seconds.append(time.perf_counter() - started)
         total_ok, total = total_ok + ok, total + runs
-        print(f"{t.id:28} {ok:3d}/{runs} valid  median {statistics.median(seconds):5.1f} s/run"
-              + (f"  first failure: {failures[0]}" if failures else ""), flush=True)
+        print(
+            f"{t.id:28} {ok:3d}/{runs} valid  median {statistics.median(seconds):5.1f} s/run"
+            + (f"  first failure: {failures[0]}" if failures else ""),
+            flush=True,
+        )
     print(f"ALL: {total_ok}/{total} valid ({100 * total_ok / max(total, 1):.1f}%)")
 
 

@@ -73,8 +73,15 @@ def direct_runner(path: str, settings: Settings):
 
         q: queue.SimpleQueue = queue.SimpleQueue()
         # a seeded request evaluates its whole prompt through zaowu (reproducible seeds): so here too
-        body = {"messages": PROMPT, "max_tokens": max_tokens, "seed": seed, "temperature": 0.7, "stream": True,
-                "repeat_penalty": 1.0, "cache_prompt": False}
+        body = {
+            "messages": PROMPT,
+            "max_tokens": max_tokens,
+            "seed": seed,
+            "temperature": 0.7,
+            "stream": True,
+            "repeat_penalty": 1.0,
+            "cache_prompt": False,
+        }
         threading.Thread(target=lambda: (server.handle_chat_completions(body, q.put), q.put(None)), daemon=True).start()
         while (item := q.get()) is not None:
             for c in item.get("choices") or ():
@@ -89,8 +96,12 @@ def cli_first_output_s(model: str, env: dict[str, str]) -> float:
     best = float("inf")
     for _ in range(2):
         t = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "zaowu.cli.main", "prompt", "-m", model, "--max-tokens", "8",
-                                 "Say hello."], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zaowu.cli.main", "prompt", "-m", model, "--max-tokens", "8", "Say hello."],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         assert proc.stdout is not None
         proc.stdout.read(1)
         best = min(best, time.perf_counter() - t)
@@ -102,8 +113,15 @@ def http_runner(base_url: str, model: str):
     client = httpx.Client(base_url=base_url, timeout=600)
 
     def events(seed: int, max_tokens: int):
-        body = {"model": model, "messages": PROMPT, "max_tokens": max_tokens, "seed": seed, "temperature": 0.7,
-                "repeat_penalty": 1.0, "stream": True}  # fmt: skip
+        body = {
+            "model": model,
+            "messages": PROMPT,
+            "max_tokens": max_tokens,
+            "seed": seed,
+            "temperature": 0.7,
+            "repeat_penalty": 1.0,
+            "stream": True,
+        }
         with client.stream("POST", "/v1/chat/completions", json=body) as r:
             r.raise_for_status()
             for line in r.iter_lines():
@@ -150,17 +168,22 @@ def run(args: argparse.Namespace) -> None:
         spec = studio.catalog.spec(args.model)
     size = Path(spec.path).stat().st_size
     bw = bandwidth_gbs()
-    print(f"model {spec.id}: {size / 1e6:.0f} MB; read bandwidth {bw:.1f} GB/s; "
-          f"bound {bw * 1e9 / size:.1f} tok/s")  # fmt: skip
+    print(f"model {spec.id}: {size / 1e6:.0f} MB; read bandwidth {bw:.1f} GB/s; bound {bw * 1e9 / size:.1f} tok/s")
 
     server, direct_events = direct_runner(spec.path, settings)
     port = 8799
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "ZAOWU_DATA_DIR": tmp, "ZAOWU_MODELS_DIR": str(settings.models_path),
-               "ZAOWU_N_PARALLEL": "1", "ZAOWU_DEFAULT_CHAT_MODEL": spec.id,
-               "ZAOWU_N_THREADS": str(settings.n_threads)}  # fmt: skip
-        proc = subprocess.Popen([sys.executable, "-m", "zaowu.cli.main", "serve", "--port", str(port),
-                                 "--log-level", "warning"], env=env)  # fmt: skip
+        env = {
+            **os.environ,
+            "ZAOWU_DATA_DIR": tmp,
+            "ZAOWU_MODELS_DIR": str(settings.models_path),
+            "ZAOWU_N_PARALLEL": "1",
+            "ZAOWU_DEFAULT_CHAT_MODEL": spec.id,
+            "ZAOWU_N_THREADS": str(settings.n_threads),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zaowu.cli.main", "serve", "--port", str(port), "--log-level", "warning"], env=env
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(600):

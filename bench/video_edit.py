@@ -60,13 +60,18 @@ def run_one(name: str, clip: Path, box: list[int]) -> dict:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     stage = next((v for k, v in result.timings.items() if k.startswith("0:")), None)
     return {
-        "op": name, "frames": result.frames, "seconds": round(seconds, 3),
-        "fps": round(result.frames / seconds, 1), "cpu_fps": round(result.frames / cpu, 1),
+        "op": name,
+        "frames": result.frames,
+        "seconds": round(seconds, 3),
+        "fps": round(result.frames / seconds, 1),
+        "cpu_fps": round(result.frames / cpu, 1),
         "op_fps": round(result.frames / stage, 1) if stage else None,
-        "x_real_time": round(result.duration / seconds, 1), "copied": result.copied,
-        "peak_rss_mb": round(peak), "size": f"{info.width}x{info.height}",
+        "x_real_time": round(result.duration / seconds, 1),
+        "copied": result.copied,
+        "peak_rss_mb": round(peak),
+        "size": f"{info.width}x{info.height}",
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
-    }  # fmt: skip
+    }
 
 
 def _rss_mb() -> float:
@@ -91,8 +96,13 @@ def run_long(clip: Path) -> dict:
         started = time.perf_counter()
         edit_video(clip, ops, Path(tmp) / "out.mp4", progress=sample)
         seconds = time.perf_counter() - started
-    return {"op": "long_trim_style", "frames": frames, "seconds": round(seconds, 1),
-            "fps": round(frames / seconds, 1), **rss}  # fmt: skip
+    return {
+        "op": "long_trim_style",
+        "frames": frames,
+        "seconds": round(seconds, 1),
+        "fps": round(frames / seconds, 1),
+        **rss,
+    }
 
 
 def main() -> None:
@@ -102,8 +112,13 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=15, help="the clip joined this many times for stream copy")
     parser.add_argument("--ops", default="", help="comma-separated subset of the operations")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--long", type=float, default=0, help="also a clip of this many minutes through trim + "
-                        "style at 720p, with the RSS at 10%% and at the end of the pass")  # fmt: skip
+    parser.add_argument(
+        "--long",
+        type=float,
+        default=0,
+        help="also a clip of this many minutes through trim + "
+        "style at 720p, with the RSS at 10%% and at the end of the pass",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--clip", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--box", help=argparse.SUPPRESS)
@@ -121,8 +136,10 @@ def main() -> None:
     from zaowu.backends.video import edit_video
 
     rows = []
-    log.info("load average before: %s (2 cores shared with other work: wall figures are pessimistic)",
-             " ".join(f"{v:.1f}" for v in os.getloadavg()))  # fmt: skip
+    log.info(
+        "load average before: %s (2 cores shared with other work: wall figures are pessimistic)",
+        " ".join(f"{v:.1f}" for v in os.getloadavg()),
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for width, height in [(1280, 720)] + ([(1920, 1080)] if args.full_hd else []):
             clip = Path(tmp) / f"clip{height}.mp4"
@@ -132,16 +149,28 @@ def main() -> None:
             box = json.dumps(list(scene.boxes[0]))
             for name in names:
                 source = long_clip if name.startswith("stream_copy") else clip
-                out = subprocess.run([sys.executable, __file__, "--one", name, "--clip", str(source), "--box", box],
-                                     capture_output=True, text=True, check=False)  # fmt: skip
+                out = subprocess.run(
+                    [sys.executable, __file__, "--one", name, "--clip", str(source), "--box", box],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 if out.returncode:
                     log.error("%s failed: %s", name, out.stderr.strip().splitlines()[-1:])
                     continue
                 row = json.loads(out.stdout.strip().splitlines()[-1])
                 rows.append(row)
-                log.info("%-16s %-9s %6.1f fps  op %6s fps  cpu %6.1f fps  %6.1fx real time  peak %4d MB%s", name,
-                         row["size"], row["fps"], row["op_fps"] or "-", row["cpu_fps"], row["x_real_time"],
-                         row["peak_rss_mb"], "  (stream copy)" if row["copied"] else "")  # fmt: skip
+                log.info(
+                    "%-16s %-9s %6.1f fps  op %6s fps  cpu %6.1f fps  %6.1fx real time  peak %4d MB%s",
+                    name,
+                    row["size"],
+                    row["fps"],
+                    row["op_fps"] or "-",
+                    row["cpu_fps"],
+                    row["x_real_time"],
+                    row["peak_rss_mb"],
+                    "  (stream copy)" if row["copied"] else "",
+                )
         if args.long:
             rows.append(_long_run(Path(tmp), args.long))
     if args.json:
@@ -158,14 +187,25 @@ def _long_run(tmp: Path, minutes: float) -> dict:
     copies = max(1, round(minutes * 6))
     long_clip = tmp / "long.mp4"
     edit_video([clip] * copies, [], long_clip, limits=VideoLimits(max_inputs=copies))  # stream copy
-    out = subprocess.run([sys.executable, __file__, "--one", "long", "--clip", str(long_clip)], capture_output=True,
-                         text=True, check=False)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", "long", "--clip", str(long_clip)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode:
         log.error("long run failed: %s", out.stderr.strip().splitlines()[-1:])
         return {"op": "long_trim_style", "error": True}
     row = json.loads(out.stdout.strip().splitlines()[-1])
-    log.info("%s: %d frames of 720p in %.0f s (%.1f fps), RSS %s MB at 10%%, %s MB at the end", row["op"],
-             row["frames"], row["seconds"], row["fps"], row.get("rss_at_10pct_mb"), row.get("rss_at_end_mb"))
+    log.info(
+        "%s: %d frames of 720p in %.0f s (%.1f fps), RSS %s MB at 10%%, %s MB at the end",
+        row["op"],
+        row["frames"],
+        row["seconds"],
+        row["fps"],
+        row.get("rss_at_10pct_mb"),
+        row.get("rss_at_end_mb"),
+    )
     return row
 
 

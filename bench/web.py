@@ -42,8 +42,10 @@ def measure(browser, base: str, page_name: str) -> tuple[float, float, int]:
     page.wait_for_selector(f'main[data-page="{page_name}"][data-ready="1"]')
     ready = (time.perf_counter() - started) * 1000
     page.wait_for_load_state("networkidle")
-    paint = page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || "
-                          "performance.getEntriesByType('paint')[0] || {startTime: -1}).startTime")  # fmt: skip
+    paint = page.evaluate(
+        "(performance.getEntriesByName('first-contentful-paint')[0] || "
+        "performance.getEntriesByType('paint')[0] || {startTime: -1}).startTime"
+    )
     ctx.close()
     return paint, ready, sum(sizes)
 
@@ -55,7 +57,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
-
     from tests.web_helpers import launch
 
     server = None

@@ -40,12 +40,23 @@ from zaowu.backends.design.categories import ART_NAMES
 log = logging.getLogger("vendor_illustrations")
 
 PACKAGES = {
-    "fluent-emoji-flat": {"npm": "@iconify-json/fluent-emoji-flat", "version": "1.2.6", "name": "Fluent Emoji Flat",
-                          "author": "Microsoft Corporation", "licence": "MIT",
-                          "url": "https://github.com/microsoft/fluentui-emoji"},
-    "noto": {"npm": "@iconify-json/noto", "version": "1.2.9", "name": "Noto Emoji", "author": "Google Inc.",
-             "licence": "Apache-2.0", "url": "https://github.com/googlefonts/noto-emoji"},
-}  # fmt: skip
+    "fluent-emoji-flat": {
+        "npm": "@iconify-json/fluent-emoji-flat",
+        "version": "1.2.6",
+        "name": "Fluent Emoji Flat",
+        "author": "Microsoft Corporation",
+        "licence": "MIT",
+        "url": "https://github.com/microsoft/fluentui-emoji",
+    },
+    "noto": {
+        "npm": "@iconify-json/noto",
+        "version": "1.2.9",
+        "name": "Noto Emoji",
+        "author": "Google Inc.",
+        "licence": "Apache-2.0",
+        "url": "https://github.com/googlefonts/noto-emoji",
+    },
+}
 # Icons taken from Noto Emoji instead of Fluent (richer drawings where the flat one reads poorly when large).
 NOTO = {"moon-cake", "teacup-without-handle", "moon-viewing-ceremony", "rice-ball"}
 OUT = ROOT / "src/zaowu/backends/design/art/illustrations.json"
@@ -55,8 +66,11 @@ def _npm_pack(prefix: str, dest: Path) -> Path:
     pkg = PACKAGES[prefix]
     spec = f"{pkg['npm']}@{pkg['version']}"
     log.info("npm pack %s", spec)
-    name = subprocess.run(["npm", "pack", spec, "--silent"], cwd=dest, check=True, capture_output=True,
-                          text=True).stdout.strip().splitlines()[-1]  # fmt: skip
+    name = (
+        subprocess.run(["npm", "pack", spec, "--silent"], cwd=dest, check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     folder = dest / prefix
     with tarfile.open(dest / name) as tar:
         tar.extractall(folder, filter="data")
@@ -78,8 +92,11 @@ def _icon(data: dict, name: str) -> dict | None:
     icon = icons.get(name)
     if icon is None:
         return None
-    return {"body": icon["body"], "width": icon.get("width", data.get("width", 16)),
-            "height": icon.get("height", data.get("height", 16))}  # fmt: skip
+    return {
+        "body": icon["body"],
+        "width": icon.get("width", data.get("width", 16)),
+        "height": icon.get("height", data.get("height", 16)),
+    }
 
 
 def build(source: Path | None) -> dict:
@@ -98,10 +115,10 @@ def build(source: Path | None) -> dict:
         raise SystemExit(f"not in either set: {', '.join(missing)}")
     return {
         "about": "Full-colour emoji illustrations vendored from Iconify JSON packages by "
-                 "scripts/vendor_illustrations.py; see NOTICE.md and the LICENSE files beside this one.",
+        "scripts/vendor_illustrations.py; see NOTICE.md and the LICENSE files beside this one.",
         "sets": {p: dict(pkg) for p, pkg in PACKAGES.items()},
         "icons": icons,
-    }  # fmt: skip
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,8 +59,11 @@ class Chime(MediaBackend):
 
     def generate(self, request: BaseModel, seed: int | None, progress=None) -> MediaResult:
         data = wav(tone_samples(self.options.pitch))  # type: ignore[attr-defined]
-        return MediaResult(media=[Media(data=data, mime="audio/wav", meta={"format": "wav"})], model=self.model.id,
-                           usage={"media_seconds": SECONDS})  # fmt: skip
+        return MediaResult(
+            media=[Media(data=data, mime="audio/wav", meta={"format": "wav"})],
+            model=self.model.id,
+            usage={"media_seconds": SECONDS},
+        )
 
 
 class StreamingChime(Chime):
@@ -106,6 +109,5 @@ def register_models(register):
     register({"id": "chime", "modality": "speech", "backend": "test-chime", **builtin})
     register({"id": "chime-stream", "modality": "speech", "backend": "test-chime-stream", **builtin})
     register({"id": "chime-low", "modality": "speech", "backend": "test-chime", "defaults": {"pitch": 220}, **builtin})
-    register({"id": "chime-broken", "modality": "speech", "backend": "test-chime", "defaults": {"pitch": 5},
-              **builtin})  # fmt: skip
+    register({"id": "chime-broken", "modality": "speech", "backend": "test-chime", "defaults": {"pitch": 5}, **builtin})
     register({"id": "echo", "modality": "text", "backend": "test-echo", **builtin})

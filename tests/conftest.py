@@ -117,8 +117,10 @@ class Server:
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "zaowu.cli.main", "serve", "--port", str(self.port), "--log-level", "warning"],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

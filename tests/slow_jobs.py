@@ -36,5 +36,13 @@ def run_steps(ctx, req: Steps):
 
 @hookimpl
 def register_job_kinds(register):
-    register(JobKind(name="steps", run=run_steps, request_model=Steps, scope="text", group=lambda r: r.group,
-                     description="test job: sleeps in steps"))  # fmt: skip
+    register(
+        JobKind(
+            name="steps",
+            run=run_steps,
+            request_model=Steps,
+            scope="text",
+            group=lambda r: r.group,
+            description="test job: sleeps in steps",
+        )
+    )

@@ -72,9 +72,12 @@ def test_completions_stream_and_not(client):
 
 def test_stop_sequence_ends_output(client):
     r = client.chat.completions.create(
-        model=TEST_MODEL, temperature=0, max_tokens=60, stop=["4"],
+        model=TEST_MODEL,
+        temperature=0,
+        max_tokens=60,
+        stop=["4"],
         messages=[{"role": "user", "content": "Count from 1 to 10, one number per line."}],
-    )  # fmt: skip
+    )
     text = r.choices[0].message.content
     assert "3" in text and "4" not in text and r.choices[0].finish_reason == "stop"
 
@@ -82,19 +85,23 @@ def test_stop_sequence_ends_output(client):
 def test_json_schema_output_is_valid(client):
     for seed in range(3):
         r = client.chat.completions.create(
-            model=TEST_MODEL, seed=seed, max_tokens=80,
+            model=TEST_MODEL,
+            seed=seed,
+            max_tokens=80,
             messages=[{"role": "user", "content": "Invent a person with a name and an age."}],
             response_format={"type": "json_schema", "json_schema": {"name": "person", "schema": PERSON}},
-        )  # fmt: skip
+        )
         jsonschema.validate(json.loads(r.choices[0].message.content), PERSON)
 
 
 def test_json_object_mode_returns_json(client):
     r = client.chat.completions.create(
-        model=TEST_MODEL, max_tokens=120, temperature=0,
+        model=TEST_MODEL,
+        max_tokens=120,
+        temperature=0,
         messages=[{"role": "user", "content": "Describe a cat as JSON with keys name and colour."}],
         response_format={"type": "json_object"},
-    )  # fmt: skip
+    )
     assert isinstance(json.loads(r.choices[0].message.content), dict)
 
 
@@ -125,8 +132,10 @@ def test_embeddings_float_and_base64_agree_and_are_multilingual(client):
         ({"frobnicate": True}, 400, "frobnicate", "Unrecognized request argument"),
         (
             {"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "nonsense"}}}},
-            400, "response_format.json_schema.schema", "not a valid JSON Schema",
-        ),  # fmt: skip
+            400,
+            "response_format.json_schema.schema",
+            "not a valid JSON Schema",
+        ),
     ],
 )
 def test_bad_requests_get_openai_errors_naming_the_field(server, change, status, param, fragment):
@@ -150,14 +159,18 @@ def test_unknown_model_error_lists_known_ids(client):
 def test_schema_violation_is_422(client):
     with pytest.raises(openai.UnprocessableEntityError) as info:
         client.chat.completions.create(
-            model=TEST_MODEL, messages=MSG, max_tokens=2,
+            model=TEST_MODEL,
+            messages=MSG,
+            max_tokens=2,
             response_format={"type": "json_schema", "json_schema": {"name": "person", "schema": PERSON}},
-        )  # fmt: skip
+        )
     assert "raise max_tokens" in info.value.body["message"]
 
 
 def test_malformed_json_body_is_400(server):
-    r = httpx.post(server.base_url + "/v1/chat/completions", content=b"{not json", headers={"content-type": "application/json"})
+    r = httpx.post(
+        server.base_url + "/v1/chat/completions", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400 and "not valid JSON" in r.json()["error"]["message"]
 
 
@@ -169,9 +182,13 @@ def test_eight_concurrent_streams_all_complete(client, server):
         try:
             parts, finish = [], None
             for chunk in client.chat.completions.create(
-                model=TEST_MODEL, max_tokens=32, seed=i, stream=True, user=f"worker-{i}",
+                model=TEST_MODEL,
+                max_tokens=32,
+                seed=i,
+                stream=True,
+                user=f"worker-{i}",
                 messages=[{"role": "user", "content": f"Write a sentence about the number {i}."}],
-            ):  # fmt: skip
+            ):
                 for c in chunk.choices:
                     parts.append(c.delta.content or "")
                     finish = c.finish_reason or finish
@@ -203,13 +220,21 @@ def test_every_generation_is_logged_with_model_hash_seed_and_usage(client, serve
     assert row["output"] == r.choices[0].message.content
     assert row["completion_tokens"] == r.usage.completion_tokens and row["duration_ms"] > 0
     # replaying the logged seed and parameters gives the same output
-    again = client.chat.completions.create(model=TEST_MODEL, messages=MSG, max_tokens=12, temperature=0.3, seed=row["seed"])
+    again = client.chat.completions.create(
+        model=TEST_MODEL, messages=MSG, max_tokens=12, temperature=0.3, seed=row["seed"]
+    )
     assert again.choices[0].message.content == r.choices[0].message.content
 
 
 def test_client_disconnect_stops_generation_and_logs_cancelled(server):
-    body = {"model": TEST_MODEL, "messages": [{"role": "user", "content": "Write a very long story."}],
-            "max_tokens": 2000, "stream": True, "user": "leaver", "temperature": 1.0}  # fmt: skip
+    body = {
+        "model": TEST_MODEL,
+        "messages": [{"role": "user", "content": "Write a very long story."}],
+        "max_tokens": 2000,
+        "stream": True,
+        "user": "leaver",
+        "temperature": 1.0,
+    }
     with httpx.stream("POST", server.base_url + "/v1/chat/completions", json=body, timeout=60) as r:
         lines = r.iter_lines()
         for _ in range(4):

@@ -32,8 +32,17 @@ def test_copywriter_keeps_each_channels_rules(studio):
         ("taobao_title", "手工炒制的高山绿茶，250g 罐装，回甘明显", (30, 0, 0, 0)),
         ("instagram", "Small-batch coffee roasted every Monday, beans from two farms in Yunnan", (0, 400, 3, 10)),
     ):
-        run = run_app(studio, "copywriter", {"product": "山野茶舍" if "绿茶" in facts else "Driftwood Coffee",
-                                             "facts": facts, "channel": channel, "variants": 2}, seed=4)  # fmt: skip
+        run = run_app(
+            studio,
+            "copywriter",
+            {
+                "product": "山野茶舍" if "绿茶" in facts else "Driftwood Coffee",
+                "facts": facts,
+                "channel": channel,
+                "variants": 2,
+            },
+            seed=4,
+        )
         result = run.result
         assert result["language"] == ("zh" if "绿茶" in facts else "en")
         assert len(result["variants"]) == 2
@@ -61,13 +70,20 @@ def test_business_plan_table_xlsx_docx_pdf(studio):
     import openpyxl
 
     # English: SmolLM2's tokenizer spends ~3 tokens per Chinese character (the default Qwen model ~1)
-    run = run_app(studio, "business-plan", {"idea": "A mobile bike-repair van serving office parks",
-                                            "budget": "$20,000"}, seed=2)  # fmt: skip
+    run = run_app(
+        studio, "business-plan", {"idea": "A mobile bike-repair van serving office parks", "budget": "$20,000"}, seed=2
+    )
     r = run.result
     assert [row["part"] for row in r["table"]] == [
-        "Name", "One-line pitch", "Target users and pain points", "Value proposition and channels",
-        "Revenue and costs", "Key activities, resources, partners and validation", "First-year cost estimate",
-        "Risks and mitigations"]  # fmt: skip
+        "Name",
+        "One-line pitch",
+        "Target users and pain points",
+        "Value proposition and channels",
+        "Revenue and costs",
+        "Key activities, resources, partners and validation",
+        "First-year cost estimate",
+        "Risks and mitigations",
+    ]
     assert all(row["content"].strip() for row in r["table"])
     assert r["markdown"].count("\n|") >= 9 and r["currency"] == "$"
     assert r["total_cost"] == pytest.approx(sum(c["amount"] for c in r["costs"]))
@@ -87,11 +103,14 @@ def test_business_plan_table_xlsx_docx_pdf(studio):
     _pdf_ok(studio.artifacts.read(r["docx"]["id"]), "docx")
 
 
-@pytest.mark.parametrize("fmt,instruction", [
-    ("xlsx", "做一个小咖啡店 1-3 月的收入和成本表，按月列出收入、成本，并画收入柱状图"),
-    ("docx", "Write a one-page memo announcing new opening hours for our bakery"),
-    ("pptx", "A 3-slide deck introducing our loyalty program to store staff"),
-])
+@pytest.mark.parametrize(
+    "fmt,instruction",
+    [
+        ("xlsx", "做一个小咖啡店 1-3 月的收入和成本表，按月列出收入、成本，并画收入柱状图"),
+        ("docx", "Write a one-page memo announcing new opening hours for our bakery"),
+        ("pptx", "A 3-slide deck introducing our loyalty program to store staff"),
+    ],
+)
 def test_office_documents_open_and_convert(studio, fmt, instruction):
     run = run_app(studio, "office-docs", {"instruction": instruction, "format": fmt, "pdf": True}, seed=6)
     r = run.result
@@ -133,8 +152,12 @@ class _Links(HTMLParser):
 
 
 def test_store_kit_builds_a_complete_storefront(studio):
-    run = run_app(studio, "store-kit", {"idea": "An online shop for hand-poured soy candles with calm scents",
-                                        "products": 2}, seed=3)  # fmt: skip
+    run = run_app(
+        studio,
+        "store-kit",
+        {"idea": "An online shop for hand-poured soy candles with calm scents", "products": 2},
+        seed=3,
+    )
     r = run.result
     assert len(r["candidates"]) == 3 and r["name"] and len(r["products"]) == 2
     assert r["logo"]["mime"] == "image/png" and all(p["card"]["mime"] == "image/png" for p in r["products"])
@@ -189,8 +212,12 @@ def test_templates_over_http(server):
     assert done["language"] == "en" and len(done["output"]["slogans"]) == 2 and done["generation_id"]
     assert {"count.slogans", "distinct.slogans", "claims"} <= {c["name"] for c in done["checks"]}
     events = []
-    with httpx.stream("POST", f"{base}/v1/templates/weekly-report/run", timeout=300,
-                      json={"variables": {"role": "运营", "notes": "上架 12 款新品"}, "stream": True, "max_tokens": 60}) as r:
+    with httpx.stream(
+        "POST",
+        f"{base}/v1/templates/weekly-report/run",
+        timeout=300,
+        json={"variables": {"role": "运营", "notes": "上架 12 款新品"}, "stream": True, "max_tokens": 60},
+    ) as r:
         assert r.status_code == 200
         for line in r.iter_lines():
             if line.startswith("data: "):
@@ -216,8 +243,16 @@ def test_apps_over_http_as_jobs_with_step_progress(server):
     assert "product" in apps["copywriter"]["input_schema"]["required"]
     assert apps["office-docs"]["input_schema"]["properties"]["format"]["enum"] == ["xlsx", "docx", "pptx"]
 
-    body = {"input": {"product": "Driftwood Coffee", "facts": "Small-batch roasts every Monday", "channel": "x",
-                      "variants": 2}, "async": True, "seed": 9}  # fmt: skip
+    body = {
+        "input": {
+            "product": "Driftwood Coffee",
+            "facts": "Small-batch roasts every Monday",
+            "channel": "x",
+            "variants": 2,
+        },
+        "async": True,
+        "seed": 9,
+    }
     job = httpx.post(f"{base}/v1/apps/copywriter", json=body).json()
     (done,) = wait_jobs(base, [job["id"]], timeout=300)
     assert done["state"] == "succeeded", done
@@ -245,16 +280,24 @@ def test_apps_over_http_as_jobs_with_step_progress(server):
 
 def test_workflows_over_http(server):
     base = server.base_url
-    flow = {"id": "two-step", "inputs": {"topic": {"type": "string", "maxLength": 80}},
-            "nodes": {"say": {"step": "text.chat", "with": {"prompt": "One word about ${inputs.topic}", "max_tokens": 8}},
-                      "save": {"step": "file.text", "with": {"text": "${say.text}", "name": "word.txt"}}},
-            "outputs": {"word": "${say.text}", "file": "${save.file}"}}  # fmt: skip
-    run = httpx.post(f"{base}/v1/workflows/run", json={"workflow": flow, "inputs": {"topic": "tea"}, "seed": 1},
-                     timeout=120).json()  # fmt: skip
+    flow = {
+        "id": "two-step",
+        "inputs": {"topic": {"type": "string", "maxLength": 80}},
+        "nodes": {
+            "say": {"step": "text.chat", "with": {"prompt": "One word about ${inputs.topic}", "max_tokens": 8}},
+            "save": {"step": "file.text", "with": {"text": "${say.text}", "name": "word.txt"}},
+        },
+        "outputs": {"word": "${say.text}", "file": "${save.file}"},
+    }
+    run = httpx.post(
+        f"{base}/v1/workflows/run", json={"workflow": flow, "inputs": {"topic": "tea"}, "seed": 1}, timeout=120
+    ).json()
     assert run["status"] == "succeeded" and run["outputs"]["word"]
     assert httpx.get(f"{base}/v1/artifacts/{run['outputs']['file']['id']}").text == run["outputs"]["word"]
-    bad = {**flow, "nodes": {**flow["nodes"], "save": {"step": "file.text", "with": {"text": "${say.words}",
-                                                                                       "name": "w.txt"}}}}  # fmt: skip
+    bad = {
+        **flow,
+        "nodes": {**flow["nodes"], "save": {"step": "file.text", "with": {"text": "${say.words}", "name": "w.txt"}}},
+    }
     r = httpx.post(f"{base}/v1/workflows/run", json={"workflow": bad, "inputs": {"topic": "tea"}})
     assert r.status_code == 400 and r.json()["error"]["param"] == "nodes.save.with.text"
     r = httpx.post(f"{base}/v1/workflows/run", json={"workflow": flow, "inputs": {}})
@@ -268,11 +311,19 @@ def test_workflows_over_http(server):
 
 def _zaowu(settings, *args: str) -> subprocess.CompletedProcess:
     env_args = ["--data-dir", str(settings.data_dir), "--models-dir", str(settings.models_dir)]
-    return subprocess.run([sys.executable, "-m", "zaowu.cli.main", *env_args, *args], capture_output=True, text=True,
-                          timeout=600, env={"ZAOWU_DEFAULT_CHAT_MODEL": settings.default_chat_model,
-                                            "PATH": "/usr/bin:/bin", "HOME": str(settings.data_dir),
-                                            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
-                                            **({"ZAOWU_N_THREADS": str(TEST_THREADS)} if TEST_THREADS else {})})
+    return subprocess.run(
+        [sys.executable, "-m", "zaowu.cli.main", *env_args, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={
+            "ZAOWU_DEFAULT_CHAT_MODEL": settings.default_chat_model,
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(settings.data_dir),
+            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+            **({"ZAOWU_N_THREADS": str(TEST_THREADS)} if TEST_THREADS else {}),
+        },
+    )
 
 
 def test_cli_templates_and_apps(settings, tmp_path):
@@ -284,8 +335,23 @@ def test_cli_templates_and_apps(settings, tmp_path):
     missing = _zaowu(settings, "templates", "run", "slogans", "-v", "brand=x")
     assert missing.returncode == 1 and "selling_points" in missing.stderr
     out = tmp_path / "copy"
-    app = _zaowu(settings, "app", "copywriter", "--product", "山野茶舍", "--facts", "高山绿茶，手工炒制",
-                 "--channel", "weibo", "--variants", "1", "--seed", "2", "-o", str(out))  # fmt: skip
+    app = _zaowu(
+        settings,
+        "app",
+        "copywriter",
+        "--product",
+        "山野茶舍",
+        "--facts",
+        "高山绿茶，手工炒制",
+        "--channel",
+        "weibo",
+        "--variants",
+        "1",
+        "--seed",
+        "2",
+        "-o",
+        str(out),
+    )
     assert app.returncode == 0, app.stderr
     assert app.stdout.startswith("# 微博") and "write: starting" in app.stderr
     assert "count.variants: 1 of 1 variants" in app.stderr and "claims" in app.stderr

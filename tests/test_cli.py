@@ -11,8 +11,11 @@ from zaowu.cli.main import cli
 
 from .conftest import TEST_MODEL
 
-PERSON = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 40}, "age": {"type": "integer"}},
-          "required": ["name", "age"]}  # fmt: skip
+PERSON = {
+    "type": "object",
+    "properties": {"name": {"type": "string", "maxLength": 40}, "age": {"type": "integer"}},
+    "required": ["name", "age"],
+}
 
 
 @pytest.fixture

@@ -12,16 +12,16 @@ import pytest
 
 np = pytest.importorskip("numpy")
 pytest.importorskip("cv2")
-from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
+from PIL import Image, ImageDraw, ImageFilter
 
-from zaowu.backends.design import fonts  # noqa: E402
-from zaowu.backends.design.backend import DesignBackend  # noqa: E402
-from zaowu.backends.design.render import compose  # noqa: E402
-from zaowu.backends.design.scene import paint_background  # noqa: E402
-from zaowu.backends.vision.cutout import cutout  # noqa: E402
-from zaowu.backends.vision.people import INSTALL, mediapipe_available  # noqa: E402
-from zaowu.errors import InvalidRequest  # noqa: E402
-from zaowu.types import ImageRequest, Modality, ModelSpec  # noqa: E402
+from zaowu.backends.design import fonts
+from zaowu.backends.design.backend import DesignBackend
+from zaowu.backends.design.render import compose
+from zaowu.backends.design.scene import paint_background
+from zaowu.backends.vision.cutout import cutout
+from zaowu.backends.vision.people import INSTALL, mediapipe_available
+from zaowu.errors import InvalidRequest
+from zaowu.types import ImageRequest, Modality, ModelSpec
 
 needs_mediapipe = pytest.mark.skipif(not mediapipe_available(), reason=f"mediapipe missing: {INSTALL}")
 needs_fonts = pytest.mark.skipif(bool(fonts.check_installed()), reason="design engine fonts missing")
@@ -61,8 +61,17 @@ def _silhouette(w: int, h: int, rng, shape: str):
         d.ellipse((cx + r * 0.95, cy - r * 0.35, cx + r * 1.3, cy + r * 0.35), fill=0)
     else:  # a box seen from above a corner
         s = w * k * 0.3
-        d.polygon([(cx - s, cy - s * 0.5), (cx, cy - s * 0.9), (cx + s, cy - s * 0.5), (cx + s, cy + s * 0.6),
-                   (cx, cy + s), (cx - s, cy + s * 0.6)], fill=255)  # fmt: skip
+        d.polygon(
+            [
+                (cx - s, cy - s * 0.5),
+                (cx, cy - s * 0.9),
+                (cx + s, cy - s * 0.5),
+                (cx + s, cy + s * 0.6),
+                (cx, cy + s),
+                (cx - s, cy + s * 0.6),
+            ],
+            fill=255,
+        )
     return np.asarray(m.resize((w, h), Image.Resampling.BOX)).astype(np.float32) / 255
 
 
@@ -77,13 +86,17 @@ def product_photo(seed=0, shape="bottle", textured=True, shadow=False, pale=Fals
     base = np.array(color, np.float32) if color else rng.uniform(20, 110, 3)
     if pale:
         base = bg[h // 2, w // 2] * 0.8
-    fg = np.clip(base * (0.75 + 0.5 * np.sin(xs / w * np.pi * 2.2 + 0.5))[..., None], 0, 255) if not color else (
-        np.broadcast_to(base, (h, w, 3)))  # fmt: skip
+    fg = (
+        np.clip(base * (0.75 + 0.5 * np.sin(xs / w * np.pi * 2.2 + 0.5))[..., None], 0, 255)
+        if not color
+        else (np.broadcast_to(base, (h, w, 3)))
+    )
     label = ((ys > h * 0.5) & (ys < h * 0.6))[..., None]
     fg = np.where(label, 255 - fg * 0.5, fg) if not color else fg
     if shadow:
         cast = Image.fromarray((alpha * 255).astype(np.uint8)).transform(
-            (w, h), Image.Transform.AFFINE, (1, 0.6, -0.33 * h, 0, 1, -h * 0.03))
+            (w, h), Image.Transform.AFFINE, (1, 0.6, -0.33 * h, 0, 1, -h * 0.03)
+        )
         cast = np.asarray(cast.filter(ImageFilter.GaussianBlur(12))).astype(np.float32) / 255
         bg = bg * (1 - 0.35 * cast[..., None])
     img = bg * (1 - alpha[..., None]) + fg * alpha[..., None]
@@ -100,9 +113,9 @@ def iou(mask, truth) -> float:
 
 def portrait() -> bytes:
     """A real photo of a person: Grace Hopper's portrait, shipped with matplotlib (a dependency)."""
-    import matplotlib
-
     from pathlib import Path
+
+    import matplotlib
 
     return (Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").read_bytes()
 
@@ -112,9 +125,15 @@ def portrait() -> bytes:
 
 @pytest.mark.parametrize(
     "seed,shape,textured,shadow,pale",
-    [(0, "bottle", True, False, False), (1, "mug", False, False, False), (2, "box", True, False, False),
-     (0, "mug", True, True, False), (1, "bottle", False, True, False), (2, "mug", True, False, True)],
-)  # fmt: skip
+    [
+        (0, "bottle", True, False, False),
+        (1, "mug", False, False, False),
+        (2, "box", True, False, False),
+        (0, "mug", True, True, False),
+        (1, "bottle", False, True, False),
+        (2, "mug", True, False, True),
+    ],
+)
 def test_objects_are_cut_out_close_to_the_truth(seed, shape, textured, shadow, pale):
     data, truth = product_photo(seed, shape, textured, shadow, pale)
     result = cutout(data, "auto")
@@ -217,8 +236,14 @@ def test_unknown_kind_names_kind():
 # ---------------------------------------------------------------- placement on a product card
 
 GREEN = (30, 170, 60)
-CARD = {"kind": "product_card", "headline": "Cold-brew bottle", "subline": "Glass, 500 ml", "brand": "Bean There",
-        "call_to_action": "Buy now", "palette": "cream"}  # fmt: skip
+CARD = {
+    "kind": "product_card",
+    "headline": "Cold-brew bottle",
+    "subline": "Glass, 500 ml",
+    "brand": "Bean There",
+    "call_to_action": "Buy now",
+    "palette": "cream",
+}
 
 
 @needs_fonts
@@ -227,8 +252,15 @@ def test_card_places_the_product_in_its_slot_with_a_shadow(layout, size):
     data, _ = product_photo(4, "bottle", textured=False, color=GREEN)
     cut = cutout(data, "object").rgba()
     design = compose({**CARD, "layout": layout}, *size, seed=5, photo=cut)
-    x, y, w, h = (round(v) for v in (design.regions["photo"].x, design.regions["photo"].y,
-                                     design.regions["photo"].w, design.regions["photo"].h))  # fmt: skip
+    x, y, w, h = (
+        round(v)
+        for v in (
+            design.regions["photo"].x,
+            design.regions["photo"].y,
+            design.regions["photo"].w,
+            design.regions["photo"].h,
+        )
+    )
     assert w > size[0] * 0.1 and h > size[1] * 0.25  # scaled to fill its slot, not a thumbnail
     for block in design.blocks:
         assert not block.extent.overlaps(design.regions["photo"]), block.name
@@ -315,8 +347,13 @@ def test_http_bad_kind_and_missing_image_are_400(server):
 def test_http_product_card_from_a_photo_through_edits(server):
     data, _ = product_photo(8, "bottle", color=GREEN)
     files = {"image": ("photo.jpg", data, "image/jpeg")}
-    form = {"model": "design", "prompt": "Cold-brew bottle", "size": "3:4@600", "seed": "2",
-            "response_format": "b64_json"}  # fmt: skip
+    form = {
+        "model": "design",
+        "prompt": "Cold-brew bottle",
+        "size": "3:4@600",
+        "seed": "2",
+        "response_format": "b64_json",
+    }
     r = httpx.post(server.base_url + "/v1/images/edits", files=files, data=form, timeout=600)  # first use loads fonts
     assert r.status_code == 200, r.text
     card = Image.open(io.BytesIO(base64.b64decode(r.json()["data"][0]["b64_json"]))).convert("RGB")

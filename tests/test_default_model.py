@@ -24,7 +24,9 @@ def qwen(tmp_path_factory, models_dir):
     if os.environ.get("ZAOWU_DEFAULT_MODEL_DIR"):
         candidates.insert(0, os.environ["ZAOWU_DEFAULT_MODEL_DIR"])
     for folder in candidates:
-        settings = Settings(data_dir=tmp_path_factory.mktemp("qwen"), models_dir=folder, n_parallel=1, n_threads=TEST_THREADS)
+        settings = Settings(
+            data_dir=tmp_path_factory.mktemp("qwen"), models_dir=folder, n_parallel=1, n_threads=TEST_THREADS
+        )
         studio = Studio(settings)
         if studio.catalog.installed(studio.catalog.get(DEFAULT)):
             yield studio
@@ -41,6 +43,7 @@ def test_answers_in_chinese(qwen):
 
 
 def test_answers_in_english(qwen):
-    r = qwen.chat("What is the capital of Japan? Answer in one short sentence.", model=DEFAULT, max_tokens=30,
-                  temperature=0)  # fmt: skip
+    r = qwen.chat(
+        "What is the capital of Japan? Answer in one short sentence.", model=DEFAULT, max_tokens=30, temperature=0
+    )
     assert "Tokyo" in r.text

@@ -11,23 +11,35 @@ import xml.etree.ElementTree as ET
 import pytest
 
 PIL = pytest.importorskip("PIL")
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from zaowu.backends.design import fonts  # noqa: E402
-from zaowu.backends.design.backend import DesignBackend  # noqa: E402
-from zaowu.types import ImageRequest as DesignImageRequest  # noqa: E402
-from zaowu.backends.design.layout import Block, Rect, contrast_ratio, fit_stack, tokenize  # noqa: E402
-from zaowu.backends.design.render import MIN_CONTRAST, compose, render  # noqa: E402
-from zaowu.backends.design.spec import KINDS, LAYOUTS, PALETTES, SIZES, DesignSpec, parse_size  # noqa: E402
-from zaowu.errors import InvalidRequest  # noqa: E402
-from zaowu.types import Modality, ModelSpec  # noqa: E402
+from zaowu.backends.design import fonts
+from zaowu.backends.design.backend import DesignBackend
+from zaowu.backends.design.layout import Block, Rect, contrast_ratio, fit_stack, tokenize
+from zaowu.backends.design.render import MIN_CONTRAST, compose, render
+from zaowu.backends.design.spec import KINDS, LAYOUTS, PALETTES, SIZES, DesignSpec, parse_size
+from zaowu.errors import InvalidRequest
+from zaowu.types import ImageRequest as DesignImageRequest
+from zaowu.types import Modality, ModelSpec
 
 pytestmark = pytest.mark.skipif(bool(fonts.check_installed()), reason=f"fonts missing: {fonts.check_installed()}")
 
-ZH = DesignSpec(kind="poster", headline="春季新品上市", subline="全场八折 · 仅限本周", body="精选春茶与手工点心，到店即可品尝。",
-                call_to_action="立即选购", brand="山间茶舍")  # fmt: skip
-EN = DesignSpec(kind="poster", headline="Fresh Coffee, Every Morning", subline="Single-origin beans, roasted in-house",
-                call_to_action="Order now", brand="Bean There", icon="coffee")  # fmt: skip
+ZH = DesignSpec(
+    kind="poster",
+    headline="春季新品上市",
+    subline="全场八折 · 仅限本周",
+    body="精选春茶与手工点心，到店即可品尝。",
+    call_to_action="立即选购",
+    brand="山间茶舍",
+)
+EN = DesignSpec(
+    kind="poster",
+    headline="Fresh Coffee, Every Morning",
+    subline="Single-origin beans, roasted in-house",
+    call_to_action="Order now",
+    brand="Bean There",
+    icon="coffee",
+)
 LONG_ZH = "春季新品全面上市全场商品八折优惠进行中欢迎各位新老顾客光临本店选购心仪好物机会难得不要错过哦限时特惠"
 LONG_EN = "Our biggest summer clearance sale ever with incredible discounts on every single linen shirt and dress"
 
@@ -79,8 +91,9 @@ def test_cjk_wrapping_rules():
 @pytest.mark.parametrize("text", [LONG_ZH, LONG_EN, "Supercalifragilisticexpialidocious" * 3])
 @pytest.mark.parametrize("kind", ["poster", "banner", "logo", "social_post"])
 def test_long_headlines_never_overflow(text, kind):
-    spec = DesignSpec(kind=kind, headline=text[:80], subline=text[:120], body=(text * 3)[:280],
-                      call_to_action=text[:30])  # fmt: skip
+    spec = DesignSpec(
+        kind=kind, headline=text[:80], subline=text[:120], body=(text * 3)[:280], call_to_action=text[:30]
+    )
     for seed in range(4):
         size = {"banner": (1920, 1080), "logo": (1024, 1024)}.get(kind, (1080, 1350))
         design = compose(spec, *size, seed=seed)
@@ -91,10 +104,13 @@ def test_long_headlines_never_overflow(text, kind):
 def test_fit_stack_keeps_hierarchy_and_stays_in_region():
     pair = fonts.PAIRINGS["geometric"]
     region = Rect(50, 50, 400, 300)
-    blocks = fit_stack([
-        Block("headline", LONG_EN, pair.headline, pair.headline_cjk, 120, 20, 3, priority=3),
-        Block("subline", "Free shipping on all orders", pair.body, pair.body_cjk, 40, 14, 2, priority=2),
-    ], region)  # fmt: skip
+    blocks = fit_stack(
+        [
+            Block("headline", LONG_EN, pair.headline, pair.headline_cjk, 120, 20, 3, priority=3),
+            Block("subline", "Free shipping on all orders", pair.body, pair.body_cjk, 40, 14, 2, priority=2),
+        ],
+        region,
+    )
     assert [b.name for b in blocks] == ["headline", "subline"]
     assert blocks[0].size > blocks[1].size
     assert all(region.contains(b.ink) for b in blocks)
@@ -115,7 +131,11 @@ def test_every_text_block_reaches_aa_on_every_palette(palette):
         for layout in LAYOUTS[spec.kind]:
             design = compose(spec.model_copy(update={"palette": palette, "layout": layout}), 480, 640, seed)
             for block in design.blocks:
-                assert block.contrast is not None and block.contrast >= MIN_CONTRAST, (layout, block.name, block.contrast)
+                assert block.contrast is not None and block.contrast >= MIN_CONTRAST, (
+                    layout,
+                    block.name,
+                    block.contrast,
+                )
 
 
 def test_explicit_colours_still_reach_aa():
@@ -206,7 +226,9 @@ def test_bad_spec_names_the_field(data, field):
 
 def test_backend_generates_n_variants_with_meta():
     backend = DesignBackend(ModelSpec(id="design", modality=Modality.image, backend="design"))
-    req = DesignImageRequest(prompt="spring poster", spec=ZH.model_dump(exclude_none=True), n=2, size="1:1", format="webp")
+    req = DesignImageRequest(
+        prompt="spring poster", spec=ZH.model_dump(exclude_none=True), n=2, size="1:1", format="webp"
+    )
     result = backend.generate(req, seed=11)
     assert [m.meta["seed"] for m in result.media] == [11, 12]
     assert all(m.mime == "image/webp" for m in result.media)
@@ -223,8 +245,14 @@ def test_backend_generates_n_variants_with_meta():
 def test_every_kind_and_layout_renders_cleanly():
     for kind in KINDS:
         for layout in LAYOUTS[kind]:
-            spec = DesignSpec(kind=kind, headline="造物小店 Grand Opening", subline="Every day 9:00-21:00",
-                              call_to_action="Visit us", brand="Zaowu", layout=layout)  # fmt: skip
+            spec = DesignSpec(
+                kind=kind,
+                headline="造物小店 Grand Opening",
+                subline="Every day 9:00-21:00",
+                call_to_action="Visit us",
+                brand="Zaowu",
+                layout=layout,
+            )
             _check_layout(compose(spec, *parse_size(None, kind), seed=0))
 
 
@@ -278,8 +306,10 @@ def test_llm_schema_is_flat_and_closed():
     assert schema["additionalProperties"] is False
     assert schema["properties"]["layout"]["enum"] == list(LAYOUTS["logo"])
     assert all(p.get("type") in ("string", "array") for p in schema["properties"].values())
-    jsonschema.validate({"kind": "logo", "headline": "Bloom", "subline": "", "call_to_action": "",
-                         "palette": "mint", "icon": "flower"}, schema)  # fmt: skip
+    jsonschema.validate(
+        {"kind": "logo", "headline": "Bloom", "subline": "", "call_to_action": "", "palette": "mint", "icon": "flower"},
+        schema,
+    )
 
 
 def test_registers_backend_and_catalog_entry_through_plugin_hooks():

@@ -56,25 +56,55 @@ def build_tiny_pipeline(folder: Path) -> Path:
     (tok / "merges.txt").write_text("#version: 0.2\n")  # no merges: one token per byte
     torch.manual_seed(0)
     unet = UNet2DConditionModel(
-        block_out_channels=(4, 8), layers_per_block=1, sample_size=32, in_channels=4, out_channels=4,
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-        cross_attention_dim=32, norm_num_groups=2,
-    )  # fmt: skip
+        block_out_channels=(4, 8),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        norm_num_groups=2,
+    )
     vae = AutoencoderKL(
-        block_out_channels=[4, 8], in_channels=3, out_channels=3, down_block_types=["DownEncoderBlock2D"] * 2,
-        up_block_types=["UpDecoderBlock2D"] * 2, latent_channels=4, norm_num_groups=2,
-    )  # fmt: skip
-    text_encoder = CLIPTextModel(CLIPTextConfig(
-        bos_token_id=vocab["<|startoftext|>"], eos_token_id=vocab["<|endoftext|>"], pad_token_id=vocab["<|endoftext|>"],
-        hidden_size=32, intermediate_size=64, num_attention_heads=4, num_hidden_layers=2, vocab_size=len(vocab),
-    ))  # fmt: skip
-    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
-                              set_alpha_to_one=False, steps_offset=1)  # fmt: skip
+        block_out_channels=[4, 8],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D"] * 2,
+        up_block_types=["UpDecoderBlock2D"] * 2,
+        latent_channels=4,
+        norm_num_groups=2,
+    )
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=vocab["<|startoftext|>"],
+            eos_token_id=vocab["<|endoftext|>"],
+            pad_token_id=vocab["<|endoftext|>"],
+            hidden_size=32,
+            intermediate_size=64,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            vocab_size=len(vocab),
+        )
+    )
+    scheduler = DDIMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
+    )
     pipe = StableDiffusionPipeline(
-        unet=unet, vae=vae, text_encoder=text_encoder, scheduler=scheduler, safety_checker=None, feature_extractor=None,
+        unet=unet,
+        vae=vae,
+        text_encoder=text_encoder,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
         tokenizer=CLIPTokenizer(str(tok / "vocab.json"), str(tok / "merges.txt"), model_max_length=77),
         requires_safety_checker=False,
-    )  # fmt: skip
+    )
     pipe.save_pretrained(folder / "tiny-sd")
     return folder / "tiny-sd"
 
@@ -124,17 +154,28 @@ def test_txt2img_img2img_inpaint_through_the_studio(studio, tiny_pipeline):
     assert studio.artifacts.get(first.media[0].meta["artifact_id"])["mime"] == "image/png"
 
     source = first.media[0].data
-    i2i = studio.generate_media(ImageRequest(model="tiny-sd", prompt="a blue bicycle", size="64x64", seed=3,
-                                             image=source))  # fmt: skip
-    inpaint = studio.generate_media(ImageRequest(model="tiny-sd", prompt="a blue bicycle", size="64x64", seed=3,
-                                                 image=source, mask=left_half_mask(), format="webp"))  # fmt: skip
+    i2i = studio.generate_media(
+        ImageRequest(model="tiny-sd", prompt="a blue bicycle", size="64x64", seed=3, image=source)
+    )
+    inpaint = studio.generate_media(
+        ImageRequest(
+            model="tiny-sd",
+            prompt="a blue bicycle",
+            size="64x64",
+            seed=3,
+            image=source,
+            mask=left_half_mask(),
+            format="webp",
+        )
+    )
     assert i2i.media[0].meta["mode"] == "img2img" and inpaint.media[0].meta["mode"] == "inpaint"
     logged = studio.log.get(inpaint.generation_id)["input"]
     assert logged["image_sha256"] == hashlib.sha256(source).hexdigest() and len(logged["mask_sha256"]) == 64
     assert size_of(i2i.media[0].data) == size_of(inpaint.media[0].data) == (64, 64)
     assert inpaint.media[0].mime == "image/webp" and i2i.media[0].data != source
-    i2i_again = studio.generate_media(ImageRequest(model="tiny-sd", prompt="a blue bicycle", size="64x64", seed=3,
-                                                   image=source))  # fmt: skip
+    i2i_again = studio.generate_media(
+        ImageRequest(model="tiny-sd", prompt="a blue bicycle", size="64x64", seed=3, image=source)
+    )
     assert i2i_again.media[0].data == i2i.media[0].data
 
 
@@ -191,8 +232,12 @@ def test_hf_cache_id_and_cli(tiny_pipeline, tmp_path):
     (snapshot.parent.parent / "refs").mkdir()
     (snapshot.parent.parent / "refs" / "main").write_text("0123abcd")
     subprocess.run(["cp", "-r", str(tiny_pipeline), str(snapshot)], check=True)
-    env = {**os.environ, "ZAOWU_DATA_DIR": str(tmp_path / "data"), "HF_HUB_CACHE": str(tmp_path / "hf"),
-           "HF_HUB_OFFLINE": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "ZAOWU_DATA_DIR": str(tmp_path / "data"),
+        "HF_HUB_CACHE": str(tmp_path / "hf"),
+        "HF_HUB_OFFLINE": "1",
+    }
     add = [sys.executable, "-m", "zaowu.cli.main", "models", "add", "acme/tiny-sd", "--option", "steps=2"]
     r = subprocess.run(add, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
@@ -205,8 +250,24 @@ def test_hf_cache_id_and_cli(tiny_pipeline, tmp_path):
     assert size_of(out.read_bytes()) == (64, 64)
     (tmp_path / "mask.png").write_bytes(left_half_mask())
     edited = tmp_path / "edited.jpg"
-    r = CliRunner().invoke(cli, ["image", "a ship", "-m", "tiny-sd", "-s", "64x64", "--image", str(out), "--mask",
-                                 str(tmp_path / "mask.png"), "-o", str(edited)], env=cli_env)  # fmt: skip
+    r = CliRunner().invoke(
+        cli,
+        [
+            "image",
+            "a ship",
+            "-m",
+            "tiny-sd",
+            "-s",
+            "64x64",
+            "--image",
+            str(out),
+            "--mask",
+            str(tmp_path / "mask.png"),
+            "-o",
+            str(edited),
+        ],
+        env=cli_env,
+    )
     assert r.exit_code == 0, r.output
     assert Image.open(edited).format == "JPEG" and Image.open(edited).size == (64, 64)
 
@@ -259,8 +320,12 @@ def test_http_generations_and_edits(diffusion_server):
         ({"image": ("a.png", png(), "image/png")}, {"prompt": "x", "model": "comfy/sd"}, "model", "tiny-sd"),
         ({"image": ("a.png", png(), "image/png")}, {"prompt": "x", "model": "comfy/sd"}, "model", "cannot edit"),
         ({"image": ("a.txt", b"hello", "text/plain")}, {"prompt": "x", "model": "tiny-sd"}, "image", "not an image"),
-        ({"image": ("a.png", png(), "image/png"), "mask": ("m.png", b"", "image/png")},
-         {"prompt": "x", "model": "tiny-sd"}, "mask", "empty"),
+        (
+            {"image": ("a.png", png(), "image/png"), "mask": ("m.png", b"", "image/png")},
+            {"prompt": "x", "model": "tiny-sd"},
+            "mask",
+            "empty",
+        ),
         ({"image": ("a.png", png(), "image/png")}, {"model": "tiny-sd"}, "prompt", "prompt"),
         ({"image": ("a.png", png(), "image/png")}, {"prompt": "x", "model": "tiny-sd", "n": "0"}, "n", "n"),
         ({"image": ("a.png", png(), "image/png")}, {"prompt": "x", "model": "tiny-sd", "size": "7:5"}, "size", "7:5"),

@@ -15,8 +15,14 @@ from zaowu.cli.main import cli
 
 from .helpers import wait_jobs
 
-SPEC = {"kind": "poster", "headline": "春季新品上市", "subline": "全场八折 · 仅限本周", "call_to_action": "立即选购",
-        "brand": "山间茶舍", "language": "zh"}  # fmt: skip
+SPEC = {
+    "kind": "poster",
+    "headline": "春季新品上市",
+    "subline": "全场八折 · 仅限本周",
+    "call_to_action": "立即选购",
+    "brand": "山间茶舍",
+    "language": "zh",
+}
 
 
 def post(server, **body):
@@ -51,8 +57,14 @@ def test_edited_spec_rerenders_the_same_design_with_new_text(server):
 
 
 def test_prompt_to_design_with_the_llm_and_variants(server):
-    r = post(server, prompt="A poster for the grand opening of Bean There coffee shop", kind="poster", n=2, seed=1,
-             format="webp")  # fmt: skip
+    r = post(
+        server,
+        prompt="A poster for the grand opening of Bean There coffee shop",
+        kind="poster",
+        n=2,
+        seed=1,
+        format="webp",
+    )
     assert r.status_code == 200, r.text
     data = r.json()["data"]
     assert len(data) == 2 and data[0]["spec"]["headline"]
@@ -88,9 +100,14 @@ def test_image_job_and_cli(server, settings):
     job = wait_jobs(server.base_url, [post(server, prompt="p", spec=SPEC, seed=2, **{"async": True}).json()["id"]])[0]
     assert job["state"] == "succeeded" and job["result"]["media"][0]["mime"] == "image/png"
     out = settings.data_dir / "logo.png"
-    env = {"ZAOWU_DATA_DIR": str(settings.data_dir), "ZAOWU_MODELS_DIR": str(settings.models_dir),
-           "ZAOWU_DEFAULT_CHAT_MODEL": "smollm2-135m-instruct"}  # fmt: skip
-    r = CliRunner().invoke(cli, ["image", "Bean There coffee", "-k", "logo", "-s", "logo", "--seed", "3", "-o", str(out)], env=env)
+    env = {
+        "ZAOWU_DATA_DIR": str(settings.data_dir),
+        "ZAOWU_MODELS_DIR": str(settings.models_dir),
+        "ZAOWU_DEFAULT_CHAT_MODEL": "smollm2-135m-instruct",
+    }
+    r = CliRunner().invoke(
+        cli, ["image", "Bean There coffee", "-k", "logo", "-s", "logo", "--seed", "3", "-o", str(out)], env=env
+    )
     assert r.exit_code == 0, r.output
     assert Image.open(out).size[0] == Image.open(out).size[1]
     r = CliRunner().invoke(cli, ["image", "x", "-s", "7:5", "-o", str(out)], env=env)

@@ -48,8 +48,11 @@ def wait_all(studio, ids, timeout=120):
 
 def test_text_job_runs_to_an_artifact_and_a_logged_generation(text_jstudio):
     jstudio = text_jstudio
-    job = jstudio.jobs.submit("text", {"model": TEST_MODEL, "messages": [{"role": "user", "content": "Hi"}],
-                                       "max_tokens": 12, "seed": 3}, caller="tester")  # fmt: skip
+    job = jstudio.jobs.submit(
+        "text",
+        {"model": TEST_MODEL, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 12, "seed": 3},
+        caller="tester",
+    )
     assert job["state"] == "queued" and job["group"] == f"text:{TEST_MODEL}"
     jstudio.start_workers(1)
     done = jstudio.jobs.wait(job["id"], timeout=60)

@@ -22,8 +22,11 @@ from .helpers import wait_jobs
 
 @pytest.fixture(scope="module")
 def jobs_server(tmp_path_factory, models_dir):
-    srv = Server(tmp_path_factory.mktemp("jobs-server"), models_dir,
-                 {"ZAOWU_PLUGINS": '["tests.slow_jobs"]', "ZAOWU_JOB_WORKERS": "3"})  # fmt: skip
+    srv = Server(
+        tmp_path_factory.mktemp("jobs-server"),
+        models_dir,
+        {"ZAOWU_PLUGINS": '["tests.slow_jobs"]', "ZAOWU_JOB_WORKERS": "3"},
+    )
     yield srv
     srv.stop()
 
@@ -69,8 +72,14 @@ def test_hundred_jobs_from_ten_clients_are_all_accounted_for(jobs_server):
     def client(c: int) -> None:
         with httpx.Client(base_url=base, timeout=60) as http:
             for i in range(10):
-                body = {"kind": "embeddings", "request": {"input": [f"client {c} text {i}"]}} if i % 2 else \
-                       {"kind": "steps", "request": {"steps": 1, "step_seconds": 0, "group": f"g{c}", "label": f"{c}-{i}"}}
+                body = (
+                    {"kind": "embeddings", "request": {"input": [f"client {c} text {i}"]}}
+                    if i % 2
+                    else {
+                        "kind": "steps",
+                        "request": {"steps": 1, "step_seconds": 0, "group": f"g{c}", "label": f"{c}-{i}"},
+                    }
+                )
                 r = http.post("/v1/jobs", json=body)
                 assert r.status_code == 202, r.text
                 with lock:
@@ -90,8 +99,16 @@ def test_hundred_jobs_from_ten_clients_are_all_accounted_for(jobs_server):
 
 def test_async_chat_returns_a_job_with_an_artifact_served_with_ranges(jobs_server):
     base = jobs_server.base_url
-    r = httpx.post(f"{base}/v1/chat/completions", json={"model": TEST_MODEL, "async": True, "max_tokens": 16, "seed": 1,
-                                                         "messages": [{"role": "user", "content": "Say hi"}]})  # fmt: skip
+    r = httpx.post(
+        f"{base}/v1/chat/completions",
+        json={
+            "model": TEST_MODEL,
+            "async": True,
+            "max_tokens": 16,
+            "seed": 1,
+            "messages": [{"role": "user", "content": "Say hi"}],
+        },
+    )
     assert r.status_code == 202 and r.json()["object"] == "job"
     job = wait_jobs(base, [r.json()["id"]])[0]
     assert job["state"] == "succeeded"
@@ -108,8 +125,9 @@ def test_async_chat_returns_a_job_with_an_artifact_served_with_ranges(jobs_serve
 
 def test_cancel_over_http(jobs_server):
     base = jobs_server.base_url
-    job = httpx.post(f"{base}/v1/jobs", json={"kind": "steps", "request": {"steps": 100, "step_seconds": 0.05,
-                                                                           "group": "cancel"}}).json()  # fmt: skip
+    job = httpx.post(
+        f"{base}/v1/jobs", json={"kind": "steps", "request": {"steps": 100, "step_seconds": 0.05, "group": "cancel"}}
+    ).json()
     with httpx.stream("GET", f"{base}/v1/jobs/{job['id']}/events", timeout=60) as r:
         for line in r.iter_lines():  # until the job reports its first step: it is running
             if line == "event: progress":
@@ -130,12 +148,23 @@ def test_jobs_survive_hard_kills(tmp_path, models_dir):
     base = srv.base_url
     ids = []
     for i in range(4):
-        body = {"model": TEST_MODEL, "messages": [{"role": "user", "content": f"Tell a story about {i}"}],
-                "max_tokens": 60, "seed": i}  # fmt: skip
+        body = {
+            "model": TEST_MODEL,
+            "messages": [{"role": "user", "content": f"Tell a story about {i}"}],
+            "max_tokens": 60,
+            "seed": i,
+        }
         ids.append(httpx.post(f"{base}/v1/jobs", json={"kind": "text", "request": body}).json()["id"])
     for i in range(6):
-        ids.append(httpx.post(f"{base}/v1/jobs", json={"kind": "steps", "request": {
-            "steps": 10, "step_seconds": 0.1, "group": f"k{i}", "label": str(i)}}).json()["id"])  # fmt: skip
+        ids.append(
+            httpx.post(
+                f"{base}/v1/jobs",
+                json={
+                    "kind": "steps",
+                    "request": {"steps": 10, "step_seconds": 0.1, "group": f"k{i}", "label": str(i)},
+                },
+            ).json()["id"]
+        )
     for _round in range(2):
         for _ in range(100):  # until something is running
             if httpx.get(f"{base}/v1/jobs", params={"state": "running"}).json()["data"]:
@@ -237,6 +266,9 @@ def test_keys_are_logged_and_see_only_their_own_jobs(auth_server, keys):
     admin = {"Authorization": f"Bearer {keys['admin']}"}
     assert httpx.get(f"{base}/v1/jobs/{job['id']}", headers=admin).status_code == 200
     assert job["id"] not in {j["id"] for j in httpx.get(f"{base}/v1/jobs", headers=other).json()["data"]}
-    r = httpx.post(f"{base}/v1/jobs", headers={"Authorization": f"Bearer {keys['image']}"},
-                   json={"kind": "text", "request": {"messages": [{"role": "user", "content": "x"}]}})  # fmt: skip
+    r = httpx.post(
+        f"{base}/v1/jobs",
+        headers={"Authorization": f"Bearer {keys['image']}"},
+        json={"kind": "text", "request": {"messages": [{"role": "user", "content": "x"}]}},
+    )
     assert r.status_code == 403

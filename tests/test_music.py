@@ -56,7 +56,16 @@ def test_plan_schema_is_valid_and_small():
 
     schema = plan_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    assert set(schema["required"]) == {"genre", "mood", "key", "mode", "tempo", "time_signature", "instruments", "sections"}
+    assert set(schema["required"]) == {
+        "genre",
+        "mood",
+        "key",
+        "mode",
+        "tempo",
+        "time_signature",
+        "instruments",
+        "sections",
+    }
     assert schema["properties"]["genre"]["enum"] == [g.value for g in Genre]
     # a plan made from the seed passes the LLM's schema too (minus the optional pad)
     plan = plan_from_seed(3).model_dump(mode="json")
@@ -79,8 +88,9 @@ def test_plan_from_seed_is_deterministic_and_fills_gaps():
 def test_plan_keywords_win_over_the_model():
     plan = plan_from_seed(1, prompt="欢快的中国风音乐", partial={"genre": "edm", "mood": "sad"})
     assert plan.genre == Genre.chinese and plan.mood.value == "happy"
-    assert plan_from_seed(1, prompt="a dark jazz tune in minor at 140 bpm").model_dump(include={"genre", "mode", "tempo"}) == {
-        "genre": Genre.jazz, "mode": "minor", "tempo": 140}  # fmt: skip
+    assert plan_from_seed(1, prompt="a dark jazz tune in minor at 140 bpm").model_dump(
+        include={"genre", "mode", "tempo"}
+    ) == {"genre": Genre.jazz, "mode": "minor", "tempo": 140}
 
 
 def test_plan_rejects_mistakes_naming_the_field(backend):
@@ -199,8 +209,9 @@ def test_music_has_the_requested_duration_and_level(backend, duration):
     from zaowu.backends.music.audio import read_wav
 
     seen: list[float] = []
-    result = backend.generate(MusicRequest(prompt="pop", duration=duration), seed=9,
-                              progress=lambda f, m: seen.append(f), plan=POP)  # fmt: skip
+    result = backend.generate(
+        MusicRequest(prompt="pop", duration=duration), seed=9, progress=lambda f, m: seen.append(f), plan=POP
+    )
     audio, midi = result.media
     assert audio.mime == "audio/wav" and midi.mime == "audio/midi"
     samples, rate = read_wav(audio.data)

@@ -27,23 +27,29 @@ from zaowu.studio.office import (
 WORKBOOKS = {
     "en": {
         "title": "Q1 Sales Report",
-        "sheets": [{
-            "name": "Sales",
-            "columns": [
-                {"header": "Month", "type": "text", "total": "none"},
-                {"header": "Revenue", "type": "currency", "total": "sum"},
-                {"header": "Orders", "type": "integer", "total": "sum"},
-                {"header": "Growth", "type": "percent", "total": "average"},
-                {"header": "Closed", "type": "date", "total": "none"},
-            ],
-            "rows": [
-                ["January", "$1,200", "35", "12.5%", "2026-01-31"],
-                ["February", 1500.5, 40, 0.08, "2026/02/28"],
-                ["March", "$1.8k", "52", "n/a", "2026-03-31"],
-            ],
-            "chart": {"type": "line", "title": "Revenue by month", "category": "Month",
-                      "values": ["Revenue", "Orders"]},
-        }],
+        "sheets": [
+            {
+                "name": "Sales",
+                "columns": [
+                    {"header": "Month", "type": "text", "total": "none"},
+                    {"header": "Revenue", "type": "currency", "total": "sum"},
+                    {"header": "Orders", "type": "integer", "total": "sum"},
+                    {"header": "Growth", "type": "percent", "total": "average"},
+                    {"header": "Closed", "type": "date", "total": "none"},
+                ],
+                "rows": [
+                    ["January", "$1,200", "35", "12.5%", "2026-01-31"],
+                    ["February", 1500.5, 40, 0.08, "2026/02/28"],
+                    ["March", "$1.8k", "52", "n/a", "2026-03-31"],
+                ],
+                "chart": {
+                    "type": "line",
+                    "title": "Revenue by month",
+                    "category": "Month",
+                    "values": ["Revenue", "Orders"],
+                },
+            }
+        ],
     },
     "zh": {
         "title": "2026年第一季度销售报表",
@@ -66,25 +72,36 @@ WORKBOOKS = {
             },
             {
                 "name": "渠道",
-                "columns": [{"header": "渠道", "type": "text", "total": "none"},
-                            {"header": "占比", "type": "percent", "total": "none"}],
+                "columns": [
+                    {"header": "渠道", "type": "text", "total": "none"},
+                    {"header": "占比", "type": "percent", "total": "none"},
+                ],
                 "rows": [["门店", "65%"], ["小程序", "35%"]],
                 "chart": {"type": "pie", "title": "渠道占比", "category": "渠道", "values": ["占比"]},
             },
         ],
     },
-}  # fmt: skip
+}
 
 DOCUMENTS = {
     "en": {
         "title": "Store Operations Review",
         "subtitle": "First quarter 2026",
         "sections": [
-            {"heading": "Summary", "paragraphs": ["Revenue grew **18%** year on year.", "New customers kept rising."],
-             "bullets": ["- Spring menu launched", "2. Loyalty repeat rate up to 42%"]},
-            {"heading": "Figures", "level": 2, "paragraphs": ["Key numbers by month."],
-             "table": {"headers": ["Month", "Revenue", "Growth"],
-                       "rows": [["January", "$120,000", "12%"], ["February", "$98,000"]]}},
+            {
+                "heading": "Summary",
+                "paragraphs": ["Revenue grew **18%** year on year.", "New customers kept rising."],
+                "bullets": ["- Spring menu launched", "2. Loyalty repeat rate up to 42%"],
+            },
+            {
+                "heading": "Figures",
+                "level": 2,
+                "paragraphs": ["Key numbers by month."],
+                "table": {
+                    "headers": ["Month", "Revenue", "Growth"],
+                    "rows": [["January", "$120,000", "12%"], ["February", "$98,000"]],
+                },
+            },
             {"heading": "Risks", "level": 3, "paragraphs": [], "bullets": ["Rising costs", "Staff turnover"]},
         ],
     },
@@ -92,38 +109,66 @@ DOCUMENTS = {
         "title": "门店运营季度报告",
         "subtitle": "2026年第一季度",
         "sections": [
-            {"heading": "概述", "paragraphs": ["本季度销售额同比增长**18%**，新客数量稳步提升。"],
-             "bullets": ["• 新品上市：春季限定系列", "1、会员复购率提升至 42%"]},
-            {"heading": "销售数据", "level": 2, "paragraphs": ["下表列出各月关键指标。"],
-             "table": {"headers": ["月份", "销售额", "增长"], "rows": [["一月", "¥120,000", "12%"], ["二月", "¥98,000", "-3%"]]}},
+            {
+                "heading": "概述",
+                "paragraphs": ["本季度销售额同比增长**18%**，新客数量稳步提升。"],
+                "bullets": ["• 新品上市：春季限定系列", "1、会员复购率提升至 42%"],
+            },
+            {
+                "heading": "销售数据",
+                "level": 2,
+                "paragraphs": ["下表列出各月关键指标。"],
+                "table": {
+                    "headers": ["月份", "销售额", "增长"],
+                    "rows": [["一月", "¥120,000", "12%"], ["二月", "¥98,000", "-3%"]],
+                },
+            },
         ],
     },
-}  # fmt: skip
+}
 
 DECKS = {
     "en": {
         "title": "Spring Launch",
         "subtitle": "New seasonal menu, 2026",
         "slides": [
-            {"title": "The opportunity", "kind": "content",
-             "bullets": ["Young buyers want healthy drinks", "**Tea** keeps growing"],
-             "notes": "Open with the market size.\nThen the target customer."},
+            {
+                "title": "The opportunity",
+                "kind": "content",
+                "bullets": ["Young buyers want healthy drinks", "**Tea** keeps growing"],
+                "notes": "Open with the market size.\nThen the target customer.",
+            },
             {"title": "Part two: the product", "kind": "section", "bullets": ["Three new drinks"], "notes": ""},
-            {"title": "Us and them", "kind": "two_column", "bullets": ["Natural", "Fair price", "Additives", "Pricey"],
-             "notes": ""},
+            {
+                "title": "Us and them",
+                "kind": "two_column",
+                "bullets": ["Natural", "Fair price", "Additives", "Pricey"],
+                "notes": "",
+            },
         ],
     },
     "zh": {
         "title": "春季新品发布会",
         "subtitle": "2026 春季限定系列",
         "slides": [
-            {"title": "市场机会", "kind": "content", "bullets": ["- 年轻消费者追求健康", "**茶饮**市场规模持续增长"], "notes": "开场先讲市场规模。"},
+            {
+                "title": "市场机会",
+                "kind": "content",
+                "bullets": ["- 年轻消费者追求健康", "**茶饮**市场规模持续增长"],
+                "notes": "开场先讲市场规模。",
+            },
             {"title": "第二部分：产品", "kind": "section", "bullets": [], "notes": ""},
-            {"title": "优势对比", "kind": "two_column", "bullets": ["原料天然"], "left": ["价格适中"], "right": ["添加剂多"],
-             "notes": "强调差异。"},
+            {
+                "title": "优势对比",
+                "kind": "two_column",
+                "bullets": ["原料天然"],
+                "left": ["价格适中"],
+                "right": ["添加剂多"],
+                "notes": "强调差异。",
+            },
         ],
     },
-}  # fmt: skip
+}
 
 PLANS = {"xlsx": WORKBOOKS, "docx": DOCUMENTS, "pptx": DECKS}
 
@@ -183,8 +228,10 @@ def test_docx_styles_bullets_and_bold():
     doc = _document("en")
     styled = [(p.style.name, p.text) for p in doc.paragraphs if p.text]
     assert styled[:3] == [
-        ("Title", "Store Operations Review"), ("Subtitle", "First quarter 2026"), ("Heading 1", "Summary")
-    ]  # fmt: skip
+        ("Title", "Store Operations Review"),
+        ("Subtitle", "First quarter 2026"),
+        ("Heading 1", "Summary"),
+    ]
     assert ("List Bullet", "Spring menu launched") in styled  # "- " and "2. " markers become list formatting
     assert ("List Bullet", "Loyalty repeat rate up to 42%") in styled
     assert ("Heading 2", "Figures") in styled and ("Heading 3", "Risks") in styled
@@ -335,7 +382,7 @@ BAD = [
     ("pptx", DECKS["en"], "slides.0.left", ["left on a content slide"], "plan.slides.0.left"),
     ("pptx", DECKS["en"], "slides.1.kind", "chart", "plan.slides.1.kind"),
     ("pptx", DECKS["en"], "title", "", "plan.title"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("kind", "plan", "path", "value", "param"), BAD, ids=[f"{b[4]}={b[3]!s:.12}" for b in BAD])
@@ -348,8 +395,20 @@ def test_bad_plan_names_the_field(kind, plan, path, value, param):
 
 # ---------------------------------------------------------------- LLM schemas
 
-_ALLOWED = {"type", "properties", "required", "items", "enum", "minItems", "maxItems", "minLength", "maxLength",
-            "minimum", "maximum", "additionalProperties"}  # fmt: skip
+_ALLOWED = {
+    "type",
+    "properties",
+    "required",
+    "items",
+    "enum",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "additionalProperties",
+}
 
 
 def _walk(schema: dict, path: str = "$"):
@@ -388,11 +447,14 @@ def test_llm_sized_plans_fit_the_schema_and_the_model(kind):
 def test_from_llm_repairs_what_a_schema_cannot_rule_out():
     sheet = {
         "name": "S",
-        "columns": [{"header": "Month", "type": "text", "total": "sum"}, {"header": "Revenue", "type": "number",
-                    "total": "sum"}, {"header": "revenue", "type": "number", "total": "none"}],
+        "columns": [
+            {"header": "Month", "type": "text", "total": "sum"},
+            {"header": "Revenue", "type": "number", "total": "sum"},
+            {"header": "revenue", "type": "number", "total": "none"},
+        ],
         "rows": [["Jan", 1, 2, 3], ["Feb", 2]],
         "chart": {"type": "bar", "category": "month", "values": ["Sales", "revenue"]},
-    }  # fmt: skip
+    }
     data = {"title": "T", "sheets": [sheet, {**sheet, "name": "s "}]}
     with pytest.raises(InvalidRequest):
         WorkbookPlan.model_validate(data)
@@ -402,13 +464,24 @@ def test_from_llm_repairs_what_a_schema_cannot_rule_out():
     assert first.columns[0].total == "none" and first.rows[0] == ["Jan", 1, 2]
     assert (first.chart.category, first.chart.values) == ("Month", ["Revenue"])
     assert render_xlsx(plan)[:2] == b"PK"
-    deck = DeckPlan.from_llm({"title": "D", "subtitle": "", "slides": [
-        {"title": " ", "kind": "content", "bullets": ["a", " "], "left": ["l"], "notes": ""},
-    ]})  # fmt: skip
+    deck = DeckPlan.from_llm(
+        {
+            "title": "D",
+            "subtitle": "",
+            "slides": [
+                {"title": " ", "kind": "content", "bullets": ["a", " "], "left": ["l"], "notes": ""},
+            ],
+        }
+    )
     assert [(s.title, s.bullets, s.left, s.right) for s in deck.slides] == [("D", ["a", "l"], [], [])]
-    doc = DocumentPlan.from_llm({"title": "D", "sections": [
-        {"heading": "H", "paragraphs": ["p", ""], "table": {"headers": ["", "B"], "rows": [["1", "2", "3"]]}}
-    ]})  # fmt: skip
+    doc = DocumentPlan.from_llm(
+        {
+            "title": "D",
+            "sections": [
+                {"heading": "H", "paragraphs": ["p", ""], "table": {"headers": ["", "B"], "rows": [["1", "2", "3"]]}}
+            ],
+        }
+    )
     assert doc.sections[0].paragraphs == ["p"] and doc.sections[0].table.rows == [["1", "2"]]
     with pytest.raises(InvalidRequest) as caught:  # what cannot be repaired is still reported by field
         DeckPlan.from_llm({"title": "D", "slides": [{"title": "x", "kind": "chart"}]})

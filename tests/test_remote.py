@@ -16,8 +16,12 @@ from .conftest import TEST_MODEL, free_port
 @pytest.fixture
 def remote_studio(tmp_path, server):
     remotes = {
-        "peer": RemoteConfig(base_url=server.base_url + "/v1", api_key="secret", models=[TEST_MODEL],
-                             embedding_models=["use-multilingual-v3"]),  # fmt: skip
+        "peer": RemoteConfig(
+            base_url=server.base_url + "/v1",
+            api_key="secret",
+            models=[TEST_MODEL],
+            embedding_models=["use-multilingual-v3"],
+        ),
         "down": RemoteConfig(base_url=f"http://127.0.0.1:{free_port()}/v1", timeout=5),
     }
     with Studio(Settings(data_dir=tmp_path / "client", remotes=remotes)) as studio:
@@ -27,7 +31,9 @@ def remote_studio(tmp_path, server):
 def test_remote_chat_matches_the_server_and_is_logged_locally(remote_studio, client):
     kw = dict(max_tokens=16, seed=11, temperature=0.7)
     via_remote = remote_studio.chat("Name a fruit.", model=f"peer/{TEST_MODEL}", **kw)
-    direct = client.chat.completions.create(model=TEST_MODEL, messages=[{"role": "user", "content": "Name a fruit."}], **kw)
+    direct = client.chat.completions.create(
+        model=TEST_MODEL, messages=[{"role": "user", "content": "Name a fruit."}], **kw
+    )
     assert via_remote.text == direct.choices[0].message.content
     assert via_remote.usage.completion_tokens == direct.usage.completion_tokens
     row = remote_studio.log.get(via_remote.generation_id)
@@ -35,12 +41,18 @@ def test_remote_chat_matches_the_server_and_is_logged_locally(remote_studio, cli
 
 
 def test_remote_stream_completion_and_schema(remote_studio):
-    stream = remote_studio.stream(TextRequest(model=f"peer/{TEST_MODEL}", prompt="The capital of France is",
-                                              max_tokens=6, temperature=0))  # fmt: skip
+    stream = remote_studio.stream(
+        TextRequest(model=f"peer/{TEST_MODEL}", prompt="The capital of France is", max_tokens=6, temperature=0)
+    )
     assert "Paris" in "".join(c.text for c in stream)
     schema = {"type": "object", "properties": {"colour": {"type": "string", "maxLength": 20}}, "required": ["colour"]}
-    r = remote_studio.chat("Pick a colour.", model=f"peer/{TEST_MODEL}", max_tokens=40, seed=2,
-                           response_format={"type": "json_schema", "json_schema": {"name": "c", "schema": schema}})  # fmt: skip
+    r = remote_studio.chat(
+        "Pick a colour.",
+        model=f"peer/{TEST_MODEL}",
+        max_tokens=40,
+        seed=2,
+        response_format={"type": "json_schema", "json_schema": {"name": "c", "schema": schema}},
+    )
     assert isinstance(r.parsed["colour"], str)
 
 

@@ -45,8 +45,10 @@ def peer(tmp_path_factory, models_dir):
     folder = build_tiny_pipeline(tmp_path_factory.mktemp("tiny-diffusion-peer"))
     with Studio(Settings(data_dir=data, models_dir=models_dir)) as s:
         s.catalog.add_diffusers(str(folder), "tiny-sd", defaults=STEPS)
-    remotes = {"down": {"base_url": f"http://127.0.0.1:{free_port()}/v1", "image_models": ["x"], "timeout": 5},
-               **COMFY_ENV}  # fmt: skip
+    remotes = {
+        "down": {"base_url": f"http://127.0.0.1:{free_port()}/v1", "image_models": ["x"], "timeout": 5},
+        **COMFY_ENV,
+    }
     srv = Server(data, models_dir, extra_env={"ZAOWU_REMOTES": json.dumps(remotes)})
     yield srv
     srv.stop()
@@ -70,8 +72,18 @@ def direct(peer, path, **kw) -> list[bytes]:
 
 
 def test_remote_generation_matches_the_peer_b64_and_url(remote_studio, peer):
-    mine = direct(peer, "generations", json={"model": "tiny-sd", "prompt": "a kite", "size": "64x64", "seed": 5, "n": 2,
-                                             "response_format": "b64_json"})  # fmt: skip
+    mine = direct(
+        peer,
+        "generations",
+        json={
+            "model": "tiny-sd",
+            "prompt": "a kite",
+            "size": "64x64",
+            "seed": 5,
+            "n": 2,
+            "response_format": "b64_json",
+        },
+    )
     assert "peer/tiny-sd" in remote_studio.catalog.ids()
     for model in ("peer/tiny-sd", "peer-url/tiny-sd"):
         result = remote_studio.generate_media(ImageRequest(model=model, prompt="a kite", size="64x64", seed=5, n=2))
@@ -85,13 +97,21 @@ def test_remote_generation_matches_the_peer_b64_and_url(remote_studio, peer):
 
 
 def test_remote_edits_match_the_peer(remote_studio, peer):
-    source = direct(peer, "generations", json={"model": "tiny-sd", "prompt": "a kite", "size": "64x64", "seed": 1,
-                                               "response_format": "b64_json"})[0]  # fmt: skip
+    source = direct(
+        peer,
+        "generations",
+        json={"model": "tiny-sd", "prompt": "a kite", "size": "64x64", "seed": 1, "response_format": "b64_json"},
+    )[0]
     files = {"image": ("i.png", source, "image/png"), "mask": ("m.png", left_half_mask(), "image/png")}
-    theirs = direct(peer, "edits", files=files, data={"model": "tiny-sd", "prompt": "a boat", "size": "64x64",
-                                                      "seed": "9", "response_format": "b64_json"})  # fmt: skip
-    ours = remote_studio.generate_media(ImageRequest(model="peer/tiny-sd", prompt="a boat", size="64x64", seed=9,
-                                                     image=source, mask=left_half_mask()))  # fmt: skip
+    theirs = direct(
+        peer,
+        "edits",
+        files=files,
+        data={"model": "tiny-sd", "prompt": "a boat", "size": "64x64", "seed": "9", "response_format": "b64_json"},
+    )
+    ours = remote_studio.generate_media(
+        ImageRequest(model="peer/tiny-sd", prompt="a boat", size="64x64", seed=9, image=source, mask=left_half_mask())
+    )
     assert ours.media[0].data == theirs[0] and size_of(theirs[0]) == (64, 64)
 
 
@@ -120,8 +140,15 @@ def size_png(width: int, height: int, colour=(0, 0, 0)) -> bytes:
 # ---------------------------------------------------------------- ComfyUI: a protocol double
 
 CHECKPOINTS = ["tiny.safetensors"]
-KNOWN = {"KSampler", "KSamplerAdvanced", "CheckpointLoaderSimple", "EmptyLatentImage", "CLIPTextEncode", "VAEDecode",
-         "SaveImage"}  # fmt: skip
+KNOWN = {
+    "KSampler",
+    "KSamplerAdvanced",
+    "CheckpointLoaderSimple",
+    "EmptyLatentImage",
+    "CLIPTextEncode",
+    "VAEDecode",
+    "SaveImage",
+}
 
 
 class ComfyDouble:
@@ -145,26 +172,58 @@ class ComfyDouble:
     def submit(self, body: dict) -> tuple[int, dict]:
         graph = body.get("prompt")
         if not isinstance(graph, dict):
-            return 400, {"error": {"type": "invalid_prompt", "message": "Cannot execute because the prompt is not a "
-                                   "dict", "details": "", "extra_info": {}}, "node_errors": []}  # fmt: skip
+            return 400, {
+                "error": {
+                    "type": "invalid_prompt",
+                    "message": "Cannot execute because the prompt is not a dict",
+                    "details": "",
+                    "extra_info": {},
+                },
+                "node_errors": [],
+            }
         node_errors = {}
         for node_id, node in graph.items():
             if node.get("class_type") not in KNOWN:
-                return 400, {"error": {"type": "invalid_prompt", "message": f"Cannot execute because node "
-                             f"{node.get('class_type')} does not exist.", "details": f"Node ID '#{node_id}'",
-                             "extra_info": {}}, "node_errors": []}  # fmt: skip
+                return 400, {
+                    "error": {
+                        "type": "invalid_prompt",
+                        "message": f"Cannot execute because node {node.get('class_type')} does not exist.",
+                        "details": f"Node ID '#{node_id}'",
+                        "extra_info": {},
+                    },
+                    "node_errors": [],
+                }
             ckpt = node["inputs"].get("ckpt_name")
             if node["class_type"] == "CheckpointLoaderSimple" and ckpt not in CHECKPOINTS:
-                node_errors[node_id] = {"errors": [{"type": "value_not_in_list", "message": "Value not in list",
-                                                    "details": f"ckpt_name: '{ckpt}' not in {CHECKPOINTS}",
-                                                    "extra_info": {}}],
-                                        "dependent_outputs": [], "class_type": node["class_type"]}  # fmt: skip
+                node_errors[node_id] = {
+                    "errors": [
+                        {
+                            "type": "value_not_in_list",
+                            "message": "Value not in list",
+                            "details": f"ckpt_name: '{ckpt}' not in {CHECKPOINTS}",
+                            "extra_info": {},
+                        }
+                    ],
+                    "dependent_outputs": [],
+                    "class_type": node["class_type"],
+                }
         if not any(n["class_type"] == "SaveImage" for n in graph.values()):
-            return 400, {"error": {"type": "prompt_no_outputs", "message": "Prompt has no outputs", "details": "",
-                                   "extra_info": {}}, "node_errors": []}  # fmt: skip
+            return 400, {
+                "error": {
+                    "type": "prompt_no_outputs",
+                    "message": "Prompt has no outputs",
+                    "details": "",
+                    "extra_info": {},
+                },
+                "node_errors": [],
+            }
         if node_errors:
-            error = {"type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation",
-                     "details": "", "extra_info": {}}  # fmt: skip
+            error = {
+                "type": "prompt_outputs_failed_validation",
+                "message": "Prompt outputs failed validation",
+                "details": "",
+                "extra_info": {},
+            }
             return 400, {"error": error, "node_errors": node_errors}
         prompt_id = str(uuid.uuid4())
         with self.lock:
@@ -182,11 +241,17 @@ class ComfyDouble:
         seed = sampler.get("seed", sampler.get("noise_seed"))
         entry = {"prompt": [number, prompt_id, graph, {}, [save_id]], "outputs": {}, "meta": {}}
         if "FAIL" in text:
-            entry["status"] = {"status_str": "error", "completed": False, "messages": [
-                ["execution_start", {"prompt_id": prompt_id}],
-                ["execution_error", {"prompt_id": prompt_id, "node_id": "3",
-                                     "exception_message": "CUDA out of memory"}],
-            ]}  # fmt: skip
+            entry["status"] = {
+                "status_str": "error",
+                "completed": False,
+                "messages": [
+                    ["execution_start", {"prompt_id": prompt_id}],
+                    [
+                        "execution_error",
+                        {"prompt_id": prompt_id, "node_id": "3", "exception_message": "CUDA out of memory"},
+                    ],
+                ],
+            }
         else:
             colour = hashlib.sha256(f"{text}|{seed}".encode()).digest()[:3]
             buf = io.BytesIO()
@@ -243,14 +308,27 @@ def comfy():
 USER_WORKFLOW = {
     "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "tiny.safetensors"}},
     "2": {"class_type": "CLIPTextEncode", "inputs": {"text": "", "clip": ["1", 1]}, "_meta": {"title": "Positive"}},
-    "10": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 512, "batch_size": 4},
-           "_meta": {"title": "Canvas"}},
-    "11": {"class_type": "KSamplerAdvanced", "_meta": {"title": "Sampler"}, "inputs": {
-        "noise_seed": 0, "steps": 8, "cfg": 1.0, "model": ["1", 0], "positive": ["2", 0], "negative": ["2", 0],
-        "latent_image": ["10", 0]}},
+    "10": {
+        "class_type": "EmptyLatentImage",
+        "inputs": {"width": 512, "height": 512, "batch_size": 4},
+        "_meta": {"title": "Canvas"},
+    },
+    "11": {
+        "class_type": "KSamplerAdvanced",
+        "_meta": {"title": "Sampler"},
+        "inputs": {
+            "noise_seed": 0,
+            "steps": 8,
+            "cfg": 1.0,
+            "model": ["1", 0],
+            "positive": ["2", 0],
+            "negative": ["2", 0],
+            "latent_image": ["10", 0],
+        },
+    },
     "12": {"class_type": "VAEDecode", "inputs": {"samples": ["11", 0], "vae": ["1", 2]}},
     "13": {"class_type": "SaveImage", "inputs": {"filename_prefix": "mine", "images": ["12", 0]}},
-}  # fmt: skip
+}
 
 
 def comfy_studio(tmp_path, comfy_url: str, **workflows: ComfyWorkflow) -> Studio:
@@ -282,8 +360,9 @@ def test_comfyui_user_workflow_with_titled_nodes(tmp_path, comfy):
     path.write_text(json.dumps(USER_WORKFLOW))
     wf = ComfyWorkflow(file=path, prompt_node="Positive", negative_node=None, seed_node="Sampler", size_node="Canvas")
     with comfy_studio(tmp_path, comfy.base_url, mine=wf) as studio:
-        result = studio.generate_media(ImageRequest(model="comfy/mine", prompt="a tea house", size="3:4", seed=3,
-                                                    format="jpeg"))  # fmt: skip
+        result = studio.generate_media(
+            ImageRequest(model="comfy/mine", prompt="a tea house", size="3:4", seed=3, format="jpeg")
+        )
     graph = comfy.received[0]
     assert graph["2"]["inputs"]["text"] == "a tea house" and graph["11"]["inputs"]["noise_seed"] == 3
     assert graph["10"]["inputs"] == {"width": 768, "height": 1024, "batch_size": 1}
@@ -341,8 +420,12 @@ class OpenAIImagesDouble:
         self.api_headers.append(dict(handler.headers))
         body = json.loads(handler.rfile.read(int(handler.headers["Content-Length"])))
         if unknown := sorted(set(body) - {"model", "prompt", "n", "size", "response_format", "quality", "style"}):
-            error = {"message": f"Unrecognized request argument supplied: {unknown[0]}",
-                     "type": "invalid_request_error", "param": unknown[0], "code": None}  # fmt: skip
+            error = {
+                "message": f"Unrecognized request argument supplied: {unknown[0]}",
+                "type": "invalid_request_error",
+                "param": unknown[0],
+                "code": None,
+            }
             return 400, json.dumps({"error": error}).encode(), "application/json"
         cdn = f"http://127.0.0.1:{self.cdn.server_address[1]}/img/1.png?sig=abc"
         answer = {"created": 1, "data": [{"url": cdn, "revised_prompt": "a kite, revised"}]}

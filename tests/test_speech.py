@@ -19,9 +19,14 @@ from .helpers import wer
 
 np = pytest.importorskip("numpy")
 pytest.importorskip("faster_whisper")
-needs_tools = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("piper") is None and
-                                 not __import__("pathlib").Path(__import__("sys").executable).with_name("piper").exists(),
-                                 reason="ffmpeg or piper is not installed")  # fmt: skip
+needs_tools = pytest.mark.skipif(
+    shutil.which("ffmpeg") is None
+    or (
+        shutil.which("piper") is None
+        and not __import__("pathlib").Path(__import__("sys").executable).with_name("piper").exists()
+    ),
+    reason="ffmpeg or piper is not installed",
+)
 
 SENTENCES = [
     "The weather today is sunny with a light breeze from the west.",

@@ -20,14 +20,20 @@ def test_long_speech_streams_in_blocks_and_is_stored(server):
 
     def probe() -> None:
         """Synthesise one sentence of the text while the stream goes on (the server runs two at once)."""
-        r = httpx.post(f"{base}/v1/audio/speech", timeout=300, json={"input": TEXT.split(". ")[0] + ".", "voice": "joe"})
+        r = httpx.post(
+            f"{base}/v1/audio/speech", timeout=300, json={"input": TEXT.split(". ")[0] + ".", "voice": "joe"}
+        )
         assert r.status_code == 200
         events.append("one sentence synthesised")
 
     httpx.post(f"{base}/v1/audio/speech", timeout=300, json={"input": "Warm up.", "voice": "joe"})  # voice loaded
     prober = threading.Thread(target=probe)
-    with httpx.stream("POST", f"{base}/v1/audio/speech", timeout=300,
-                      json={"model": "tts-1", "input": TEXT, "voice": "joe", "stream": True}) as r:  # fmt: skip
+    with httpx.stream(
+        "POST",
+        f"{base}/v1/audio/speech",
+        timeout=300,
+        json={"model": "tts-1", "input": TEXT, "voice": "joe", "stream": True},
+    ) as r:
         assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
         gen_id = r.headers["x-zaowu-generation-id"]
         for block in r.iter_raw():
@@ -52,8 +58,10 @@ def test_long_speech_streams_in_blocks_and_is_stored(server):
         seconds = w.getnframes() / w.getframerate()
     assert seconds > 20 and abs(stored["meta"]["duration"] - seconds) < 0.01
 
-    for body, param in (({"input": TEXT, "stream": True, "response_format": "mp3"}, "response_format"),
-                        ({"input": TEXT, "stream": True, "async": True}, "stream"),
-                        ({"input": "hi", "voice": "nobody", "stream": True}, "voice")):
+    for body, param in (
+        ({"input": TEXT, "stream": True, "response_format": "mp3"}, "response_format"),
+        ({"input": TEXT, "stream": True, "async": True}, "stream"),
+        ({"input": "hi", "voice": "nobody", "stream": True}, "voice"),
+    ):
         r = httpx.post(f"{base}/v1/audio/speech", json=body)
         assert r.status_code == 400 and r.json()["error"]["param"] == param, r.text

@@ -53,8 +53,16 @@ class ScriptedPlugin:
 
     @hookimpl
     def register_models(self, register):
-        register({"id": "scripted-1", "modality": "text", "backend": "scripted", "licence": "MIT",
-                  "source": {"kind": "remote"}, "defaults": {"temperature": 0.25}})  # fmt: skip
+        register(
+            {
+                "id": "scripted-1",
+                "modality": "text",
+                "backend": "scripted",
+                "licence": "MIT",
+                "source": {"kind": "remote"},
+                "defaults": {"temperature": 0.25},
+            }
+        )
 
 
 def test_plugin_backend_is_used_with_defaults_and_logged(tmp_path):
@@ -114,12 +122,21 @@ def test_rows_of_dead_processes_are_marked_interrupted(tmp_path):
     import socket
 
     with engine.begin() as conn:
-        for gen_id, worker in (("gen_dead", f"{socket.gethostname()}:{proc.pid}"),
-                               ("gen_alive", f"{socket.gethostname()}:{os.getpid()}")):  # fmt: skip
-            conn.execute(generations.insert().values(
-                id=gen_id, created_at=time.time(), interface="python", worker=worker, modality="text",
-                model="m", status="running",
-            ))  # fmt: skip
+        for gen_id, worker in (
+            ("gen_dead", f"{socket.gethostname()}:{proc.pid}"),
+            ("gen_alive", f"{socket.gethostname()}:{os.getpid()}"),
+        ):
+            conn.execute(
+                generations.insert().values(
+                    id=gen_id,
+                    created_at=time.time(),
+                    interface="python",
+                    worker=worker,
+                    modality="text",
+                    model="m",
+                    status="running",
+                )
+            )
     log = GenerationLog(engine)
     assert log.get("gen_dead")["status"] == "interrupted"
     assert log.get("gen_alive")["status"] == "running"
@@ -144,8 +161,7 @@ def test_unloading_a_model_does_not_cut_its_running_streams(settings, models_dir
     shutil.copy(models_dir / "SmolLM2-135M-Instruct.Q4_1.gguf", copy)
     with Studio(settings.model_copy(update={"max_loaded_models": 1})) as studio:
         studio.catalog.add_local(copy, "second")
-        stream = studio.stream(TextRequest(model=TEST_MODEL, prompt="Once upon a time", max_tokens=40,
-                                           temperature=0))  # fmt: skip
+        stream = studio.stream(TextRequest(model=TEST_MODEL, prompt="Once upon a time", max_tokens=40, temperature=0))
         first = next(stream)
         studio.chat("Hi", model="second", max_tokens=4)  # loading it evicts the first model
         assert TEST_MODEL not in studio._loaded

@@ -20,8 +20,18 @@ def test_library_is_large_and_clean():
     assert len(lib.list()) >= 30
     assert {t.category for t in lib.list()} >= {"marketing", "social", "business", "office", "education", "service"}
     assert sum(1 for t in lib.list() if t.output_schema) >= 10
-    assert {"business-plan", "swot", "competitor-analysis", "meeting-minutes", "weekly-report", "study-plan",
-            "xiaohongshu-note", "douyin-script", "product-title", "customer-service-reply"} <= {t.id for t in lib.list()}
+    assert {
+        "business-plan",
+        "swot",
+        "competitor-analysis",
+        "meeting-minutes",
+        "weekly-report",
+        "study-plan",
+        "xiaohongshu-note",
+        "douyin-script",
+        "product-title",
+        "customer-service-reply",
+    } <= {t.id for t in lib.list()}
 
 
 @pytest.mark.parametrize("template", SHIPPED, ids=[t.id for t in SHIPPED])
@@ -74,14 +84,19 @@ def test_variables_are_typed_and_errors_name_the_field():
 def test_user_templates_override_and_malformed_ones_are_reported(tmp_path):
     folder = tmp_path / "templates"
     folder.mkdir()
-    shipped = (TemplateLibrary.for_data_dir("/x").get("weekly-report").source)
-    text = open(shipped, encoding="utf-8").read().replace("title: {zh: 周报, en: Weekly report}",
-                                                          "title: {zh: 我的周报, en: My weekly report}")
+    shipped = TemplateLibrary.for_data_dir("/x").get("weekly-report").source
+    text = (
+        open(shipped, encoding="utf-8")
+        .read()
+        .replace("title: {zh: 周报, en: Weekly report}", "title: {zh: 我的周报, en: My weekly report}")
+    )
     (folder / "weekly-report.yaml").write_text(text, encoding="utf-8")
     (folder / "broken.yaml").write_text("id: broken\ncategory: nonsense\n", encoding="utf-8")
-    (folder / "bad-schema.yaml").write_text(text.replace("id: weekly-report", "id: bad-schema") +
-                                            "output_schema: {type: object, properties: {a: {type: string}}}\n",
-                                            encoding="utf-8")  # fmt: skip
+    (folder / "bad-schema.yaml").write_text(
+        text.replace("id: weekly-report", "id: bad-schema")
+        + "output_schema: {type: object, properties: {a: {type: string}}}\n",
+        encoding="utf-8",
+    )
     lib = TemplateLibrary.for_data_dir(tmp_path)
     assert lib.get("weekly-report").title.en == "My weekly report"
     problems = {p.file.rsplit("/", 1)[-1]: p for p in lib.problems}

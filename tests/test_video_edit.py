@@ -177,8 +177,12 @@ def test_phone_rotation_is_applied(tmp_path, scene):
         ([{"op": "fps", "fps": 15}], (320, 240), 15, 3.0),
         ([{"op": "resize", "aspect": "9:16", "fit": "pad"}], (320, 568), 30, 3.0),
         ([{"op": "resize", "aspect": "1:1", "fit": "crop"}, {"op": "resize", "width": 160}], (160, 160), 30, 3.0),
-        ([{"op": "crop", "x": 10, "y": 20, "width": 200, "height": 100}, {"op": "rotate", "angle": 90}],
-         (100, 200), 30, 3.0),
+        (
+            [{"op": "crop", "x": 10, "y": 20, "width": 200, "height": 100}, {"op": "rotate", "angle": 90}],
+            (100, 200),
+            30,
+            3.0,
+        ),
         ([{"op": "fade", "fade_in": 0.5, "fade_out": 0.5}, {"op": "trim", "start": 1}], (320, 240), 30, 2.0),
     ],
 )
@@ -220,8 +224,9 @@ def test_soundtrack_replaced_and_mixed(tmp_path, scene):
         out.mux(stream.encode(None))
     for mode in ("replace", "mix"):
         out = tmp_path / f"{mode}.mp4"
-        edit_video(scene.path, [{"op": "mute"}, {"op": "audio", "asset": "music", "mode": mode}], out,
-                   assets={"music": music})  # fmt: skip
+        edit_video(
+            scene.path, [{"op": "mute"}, {"op": "audio", "asset": "music", "mode": mode}], out, assets={"music": music}
+        )
         assert media_info(out)["audio_seconds"] == pytest.approx(3.0, abs=0.06)
         with av.open(str(out)) as c:
             samples = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)])
@@ -254,8 +259,12 @@ def test_concat_fits_other_sizes(tmp_path, scene):
 
 def test_progress_and_cancel_leave_nothing(tmp_path, scene):
     seen = []
-    edit_video(scene.path, [{"op": "style", "contrast": 1.3}, {"op": "fps", "fps": 15}], tmp_path / "ok.mp4",
-               progress=seen.append)  # fmt: skip
+    edit_video(
+        scene.path,
+        [{"op": "style", "contrast": 1.3}, {"op": "fps", "fps": 15}],
+        tmp_path / "ok.mp4",
+        progress=seen.append,
+    )
     assert seen[-1].frame == seen[-1].total == 45 and seen[-1].fraction == 1.0
     assert dict(seen[-1].operations) == {"style": 90, "fps": 45}
 
@@ -276,8 +285,9 @@ def test_progress_and_cancel_leave_nothing(tmp_path, scene):
 
 @pytest.mark.parametrize("method", ["csrt", "kcf"])
 def test_tracking_follows_the_object(tmp_path, scene, method):
-    result = edit_video(scene.path, [{"op": "track", "box": list(scene.boxes[0]), "method": method}],
-                        tmp_path / "out.mp4")  # fmt: skip
+    result = edit_video(
+        scene.path, [{"op": "track", "box": list(scene.boxes[0]), "method": method}], tmp_path / "out.mp4"
+    )
     assert result.copied  # boxes only: the frames are not re-encoded
     track = result.tracks["track.0"]
     assert len(track) == len(scene.boxes)
@@ -286,8 +296,9 @@ def test_tracking_follows_the_object(tmp_path, scene, method):
 
 
 def test_tracking_recovers_after_an_occlusion(tmp_path, occluded):
-    result = edit_video(occluded.path, [{"op": "track", "box": list(occluded.boxes[0]), "name": "ball"}],
-                        tmp_path / "out.mp4")  # fmt: skip
+    result = edit_video(
+        occluded.path, [{"op": "track", "box": list(occluded.boxes[0]), "name": "ball"}], tmp_path / "out.mp4"
+    )
     track = result.tracks["ball"]
     hidden = occluded.occluded
     assert sum(track[i]["status"] == "lost" for i in hidden) >= len(hidden) // 2  # it knows it lost the object
@@ -299,8 +310,9 @@ def test_tracking_recovers_after_an_occlusion(tmp_path, occluded):
 def test_tracking_from_a_point_later_in_the_video_and_pixelating(tmp_path, scene):
     x, y, w, h = scene.boxes[30]
     out = tmp_path / "out.mp4"
-    result = edit_video(scene.path, [{"op": "track", "point": [x + w // 2, y + h // 2], "at": 1.0,
-                                      "action": "pixelate"}], out)  # fmt: skip
+    result = edit_video(
+        scene.path, [{"op": "track", "point": [x + w // 2, y + h // 2], "at": 1.0, "action": "pixelate"}], out
+    )
     track = result.tracks["track.0"]
     assert len(track) == 90 and all(t["status"] == "tracked" for t in track)  # backwards from 1 s, and on
     assert np.mean([iou(t["box"], b) for t, b in zip(track, scene.boxes)]) >= 0.5  # from a point: a guessed size
@@ -368,8 +380,9 @@ def test_removal_of_a_static_watermark(tmp_path):
     painted = tmp_path / "mask.png"  # a mask painted over the letters, as a user would
     letters = (np.abs(marked.astype(int) - clean).sum(axis=2) > 60).astype(np.uint8) * 255
     cv2.imwrite(str(painted), letters)
-    masked = edit_video(path, [{"op": "remove", "mask": "logo", "margin": 2}], tmp_path / "masked.mp4",
-                        assets={"logo": painted})  # fmt: skip
+    masked = edit_video(
+        path, [{"op": "remove", "mask": "logo", "margin": 2}], tmp_path / "masked.mp4", assets={"logo": painted}
+    )
     restored = read_frames(masked.path)[15]
     assert psnr(restored[region], clean[region]) > psnr(marked[region], clean[region]) + 8
     assert (restored[region].min(axis=2) > 230).mean() < 0.01
@@ -426,8 +439,9 @@ def test_matte_replaces_the_background_around_a_person(tmp_path):
         vs = out.add_stream("libx264", rate=30)
         vs.width, vs.height, vs.pix_fmt = 256, 320, "yuv420p"
         for i in range(45):
-            frame = av.VideoFrame.from_ndarray(np.where(truth[..., None], photo, backdrop[:, i * 4 : i * 4 + 256]),
-                                               format="bgr24")  # fmt: skip
+            frame = av.VideoFrame.from_ndarray(
+                np.where(truth[..., None], photo, backdrop[:, i * 4 : i * 4 + 256]), format="bgr24"
+            )
             frame.pts = i
             out.mux(vs.encode(frame))
         out.mux(vs.encode(None))
@@ -439,8 +453,9 @@ def test_matte_replaces_the_background_around_a_person(tmp_path):
     flicker = [(a ^ b).mean() for a, b in itertools.pairwise(found)]
     assert max(flicker) < 0.02  # the matte does not jump from frame to frame
 
-    cut_out = edit_video(path, {"operations": [{"op": "matte", "background": "transparent"}], "format": "webm"},
-                         tmp_path / "alpha.webm")  # fmt: skip
+    cut_out = edit_video(
+        path, {"operations": [{"op": "matte", "background": "transparent"}], "format": "webm"}, tmp_path / "alpha.webm"
+    )
     with av.open(str(cut_out.path)) as c:
         decoder = av.CodecContext.create("libvpx-vp9", "r")  # FFmpeg's own VP9 decoder drops the alpha
         alphas = [f.to_ndarray(format="bgra")[..., 3] for p in c.demux(video=0) for f in decoder.decode(p)]
@@ -451,9 +466,14 @@ def test_matte_replaces_the_background_around_a_person(tmp_path):
 def test_transparent_matte_needs_webm(tmp_path, scene):
     for edit, hint in [
         ({"operations": [{"op": "matte", "background": "transparent"}]}, "webm"),
-        ({"operations": [{"op": "matte", "background": "transparent"}, {"op": "crop", "width": 8, "height": 8}],
-          "format": "webm"}, "last"),
-    ]:  # fmt: skip
+        (
+            {
+                "operations": [{"op": "matte", "background": "transparent"}, {"op": "crop", "width": 8, "height": 8}],
+                "format": "webm",
+            },
+            "last",
+        ),
+    ]:
         with pytest.raises(InvalidRequest) as err:
             edit_video(scene.path, edit, tmp_path / "out.webm")
         assert hint in err.value.message

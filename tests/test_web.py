@@ -34,8 +34,11 @@ def _test_models(tmp_path_factory, models_dir):
 
 @pytest.fixture(scope="module")
 def web_server(tmp_path_factory, models_dir):
-    srv = Server(tmp_path_factory.mktemp("web-server"), _test_models(tmp_path_factory, models_dir),
-                 {"ZAOWU_PLUGINS": '["tests.slow_jobs", "tests.web_app"]', "ZAOWU_JOB_WORKERS": "2"})  # fmt: skip
+    srv = Server(
+        tmp_path_factory.mktemp("web-server"),
+        _test_models(tmp_path_factory, models_dir),
+        {"ZAOWU_PLUGINS": '["tests.slow_jobs", "tests.web_app"]', "ZAOWU_JOB_WORKERS": "2"},
+    )
     yield srv
     srv.stop()
 
@@ -113,8 +116,10 @@ def test_keyboard_reaches_the_studio_with_visible_focus(studio_page):
     assert pg.evaluate("document.activeElement.id") == "skip-link"
     for _ in range(3):  # brand, (phone-only menu button is hidden here), first nav links
         pg.keyboard.press("Tab")
-    focused = pg.evaluate("[document.activeElement.tagName, document.activeElement.textContent, "
-                          "getComputedStyle(document.activeElement).outlineStyle]")  # fmt: skip
+    focused = pg.evaluate(
+        "[document.activeElement.tagName, document.activeElement.textContent, "
+        "getComputedStyle(document.activeElement).outlineStyle]"
+    )
     assert focused[0] == "A" and focused[1] == "Chat" and focused[2] != "none"
     pg.keyboard.press("Enter")  # a link opens its page from the keyboard
     studio_page.wait_page("chat")
@@ -210,8 +215,9 @@ def test_speak_then_transcribe_the_speech_with_subtitles(studio_page, tmp_path):
 
 def test_job_progress_moves_and_cancel_works(web_server, studio_page):
     base = web_server.base_url
-    job = httpx.post(f"{base}/v1/jobs", json={"kind": "steps", "request": {"steps": 300, "step_seconds": 0.1,
-                                                                            "group": "web"}}).json()  # fmt: skip
+    job = httpx.post(
+        f"{base}/v1/jobs", json={"kind": "steps", "request": {"steps": 300, "step_seconds": 0.1, "group": "web"}}
+    ).json()
     pg = studio_page.page
     studio_page.open("jobs")
     bar = pg.locator(f'tr[data-job="{job["id"]}"] progress')
@@ -346,11 +352,19 @@ def test_sign_in_keeps_the_key_in_an_httponly_cookie_and_shows_only_own_history(
         mine = studio.keys.create("shop", ["text", "image"])[0]
         other = studio.keys.create("neighbour", ["image"])[0]
     spec = {"kind": "poster", "headline": "Neighbour's secret sale"}
-    r = httpx.post(f"{base}/v1/images/generations", headers={"Authorization": f"Bearer {other}"}, timeout=120,
-                   json={"prompt": "neighbour poster", "spec": spec, "seed": 1, "size": "1:1"})  # fmt: skip
+    r = httpx.post(
+        f"{base}/v1/images/generations",
+        headers={"Authorization": f"Bearer {other}"},
+        timeout=120,
+        json={"prompt": "neighbour poster", "spec": spec, "seed": 1, "size": "1:1"},
+    )
     assert r.status_code == 200, r.text
-    r = httpx.post(f"{base}/v1/images/generations", headers={"Authorization": f"Bearer {mine}"}, timeout=120,
-                   json={"prompt": "my own poster", "spec": dict(spec, headline="Mine"), "seed": 1, "size": "1:1"})  # fmt: skip
+    r = httpx.post(
+        f"{base}/v1/images/generations",
+        headers={"Authorization": f"Bearer {mine}"},
+        timeout=120,
+        json={"prompt": "my own poster", "spec": dict(spec, headline="Mine"), "seed": 1, "size": "1:1"},
+    )
     assert r.status_code == 200, r.text
 
     page = Page(browser, base)

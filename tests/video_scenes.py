@@ -51,9 +51,20 @@ class Scene:
     """Frames where the occluder covers the object."""
 
 
-def make_scene(path: Path, *, width: int = 320, height: int = 240, fps: int = 30, seconds: float = 3.0,
-               size: int = 40, occlude: tuple[float, float] | None = None, audio: bool = True,
-               crf: int = 16, keyint: int | None = None, pan: int = 0) -> Scene:  # fmt: skip
+def make_scene(
+    path: Path,
+    *,
+    width: int = 320,
+    height: int = 240,
+    fps: int = 30,
+    seconds: float = 3.0,
+    size: int = 40,
+    occlude: tuple[float, float] | None = None,
+    audio: bool = True,
+    crf: int = 16,
+    keyint: int | None = None,
+    pan: int = 0,
+) -> Scene:
     """Write an MP4 (H.264 + AAC tone) of the object crossing the background; ``occlude`` = (from, to) seconds
     during which a grey bar hides it; ``pan``: the camera pans this many pixels per frame (``clean`` is then
     the first frame's background). Keyframes every second unless ``keyint`` says otherwise."""
@@ -69,8 +80,13 @@ def make_scene(path: Path, *, width: int = 320, height: int = 240, fps: int = 30
     with av.open(str(path), "w", format="mp4") as out:
         vs = out.add_stream("libx264", rate=fps)
         vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
-        vs.options = {"crf": str(crf), "preset": "veryfast", "g": str(keyint or fps), "keyint_min": str(keyint or fps),
-                      "sc_threshold": "0"}  # fmt: skip
+        vs.options = {
+            "crf": str(crf),
+            "preset": "veryfast",
+            "g": str(keyint or fps),
+            "keyint_min": str(keyint or fps),
+            "sc_threshold": "0",
+        }
         aus = out.add_stream("aac", rate=RATE, layout="stereo") if audio else None
         per_frame = RATE // fps
         for i in range(n):
@@ -112,10 +128,13 @@ def media_info(path: Path) -> dict:
     with av.open(str(path)) as c:
         vs = c.streams.video[0]
         info = {
-            "width": vs.codec_context.width, "height": vs.codec_context.height,
-            "fps": float(vs.average_rate or vs.guessed_rate), "video_codec": vs.codec_context.name,
-            "pix_fmt": vs.codec_context.pix_fmt, "duration": c.duration / 1e6 if c.duration else 0.0,
-        }  # fmt: skip
+            "width": vs.codec_context.width,
+            "height": vs.codec_context.height,
+            "fps": float(vs.average_rate or vs.guessed_rate),
+            "video_codec": vs.codec_context.name,
+            "pix_fmt": vs.codec_context.pix_fmt,
+            "duration": c.duration / 1e6 if c.duration else 0.0,
+        }
         info["frames"] = sum(1 for _ in c.decode(vs))
     with av.open(str(path)) as c:
         info["audio_codec"], info["audio_seconds"] = None, 0.0

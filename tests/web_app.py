@@ -61,12 +61,19 @@ class DemoApp(App):
     examples = [{"title": "Bean There", "pages": 3}]
 
     def workflow(self, input: DemoInput) -> WorkflowSpec:
-        return WorkflowSpec.model_validate({
-            "id": "web-demo", "inputs": {"input": {"type": "object"}},
-            "nodes": {"pages": {"step": "webtest.pages", "with": {"title": input.title, "pages": input.pages,
-                                                                  "step_seconds": input.step_seconds}}},
-            "outputs": {"site": "${pages.site}"},
-        })  # fmt: skip
+        return WorkflowSpec.model_validate(
+            {
+                "id": "web-demo",
+                "inputs": {"input": {"type": "object"}},
+                "nodes": {
+                    "pages": {
+                        "step": "webtest.pages",
+                        "with": {"title": input.title, "pages": input.pages, "step_seconds": input.step_seconds},
+                    }
+                },
+                "outputs": {"site": "${pages.site}"},
+            }
+        )
 
     def result(self, run: WorkflowRun, input: DemoInput) -> DemoResult:
         return DemoResult(title=input.title, pages=input.pages)

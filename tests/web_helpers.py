@@ -41,7 +41,7 @@ class Page:
 
     def open(self, route: str = "") -> None:
         self.page.goto(f"{self.base_url}/#/{route}")
-        self.wait_page(route.split("?")[0] or "home")
+        self.wait_page(route.split("?", maxsplit=1)[0] or "home")
 
     def wait_page(self, name: str) -> None:
         self.page.wait_for_selector(f'main[data-page="{name}"][data-ready="1"]')

@@ -84,16 +84,20 @@ class FlakySum(App):
     Result = FlakySumResult
 
     def workflow(self, input: FlakySumInput) -> WorkflowSpec:
-        return load_workflow({
-            "id": "flaky-sum",
-            "inputs": {"input": {"type": "object"}},
-            "nodes": {
-                "first": {"step": "test.add", "with": {"a": input.x, "b": 2, "counter": input.counter}},
-                "flaky": {"step": "test.flaky",
-                          "with": {"value": "${first.sum}", "flag": input.flag, "counter": input.counter}},
-            },
-            "outputs": {"total": "${flaky.value}"},
-        })  # fmt: skip
+        return load_workflow(
+            {
+                "id": "flaky-sum",
+                "inputs": {"input": {"type": "object"}},
+                "nodes": {
+                    "first": {"step": "test.add", "with": {"a": input.x, "b": 2, "counter": input.counter}},
+                    "flaky": {
+                        "step": "test.flaky",
+                        "with": {"value": "${first.sum}", "flag": input.flag, "counter": input.counter},
+                    },
+                },
+                "outputs": {"total": "${flaky.value}"},
+            }
+        )
 
     def result(self, run, input) -> FlakySumResult:
         return FlakySumResult(total=run.outputs["total"])

@@ -23,7 +23,7 @@ from .errors import Cancelled
 
 __all__ = ["CancelToken", "current", "check", "cancelled"]
 
-_CURRENT: ContextVar["CancelToken | None"] = ContextVar("zaowu_cancel_token", default=None)
+_CURRENT: ContextVar[CancelToken | None] = ContextVar("zaowu_cancel_token", default=None)
 
 
 class CancelToken:
@@ -39,7 +39,7 @@ class CancelToken:
         return self._event.is_set()
 
     @contextmanager
-    def active(self) -> Iterator["CancelToken"]:
+    def active(self) -> Iterator[CancelToken]:
         """Make this the current token of the calling thread/context for the block."""
         reset = _CURRENT.set(self)
         try:

@@ -116,8 +116,7 @@ class ModelNotInstalled(ZaowuError):
 
     def __init__(self, model: str):
         super().__init__(
-            f"The model '{model}' is in the catalog but not installed. "
-            f"Install it with 'zaowu models pull {model}'.",
+            f"The model '{model}' is in the catalog but not installed. Install it with 'zaowu models pull {model}'.",
             param="model",
         )
 

@@ -82,8 +82,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="port the HTTP server listens on")
     default_chat_model: str = Field("qwen2.5-coder-1.5b-instruct", description="model used when a request names none")
     planner_model: str | None = Field(
-        None, description="model used for planning and copy by apps and planners (design spec, music plan); "
-        "default: the default chat model"
+        None,
+        description="model used for planning and copy by apps and planners (design spec, music plan); "
+        "default: the default chat model",
     )
     default_embedding_model: str = Field("use-multilingual-v3", description="embedding model used when none is named")
     default_speech_model: str = Field("tts-1", description="speech synthesis model used when none is named")
@@ -92,15 +93,21 @@ class Settings(BaseSettings):
     default_image_model: str = Field("design", description="image model used when none is named")
     n_ctx: int = Field(4096, ge=256, description="context tokens of each parallel request (local models)")
     n_parallel: int = Field(4, ge=1, le=64, description="requests a local model decodes together")
-    n_threads: int | None = Field(None, ge=1, description="CPU threads for local models (default: the cores other processes leave idle, at load)")
+    n_threads: int | None = Field(
+        None, ge=1, description="CPU threads for local models (default: the cores other processes leave idle, at load)"
+    )
     n_gpu_layers: int = Field(0, ge=-1, description="layers to offload to a GPU (-1: all)")
     max_loaded_models: int = Field(2, ge=1, description="local models kept in memory at once")
-    media_parallel: int = Field(2, ge=1, le=64, description="generations one local media or embedding model runs at once")
+    media_parallel: int = Field(
+        2, ge=1, le=64, description="generations one local media or embedding model runs at once"
+    )
     max_queue: int | None = Field(
-        None, ge=0, le=10_000,
+        None,
+        ge=0,
+        le=10_000,
         description="requests waiting per model beyond its parallel slots; more get 503 + Retry-After "
         "(default: twice the slots)",
-    )  # fmt: skip
+    )
     max_body_bytes: int = Field(2 << 20, ge=1024, description="largest request body (JSON); larger gets 413")
     max_upload_bytes: int = Field(100 << 20, ge=1024, description="largest multipart (file upload) request body")
     backend_options: dict[str, dict[str, Any]] = Field(
@@ -120,7 +127,8 @@ class Settings(BaseSettings):
         '["studio.example.com", "*.lan"] ("*": any; needed only behind a proxy or for LAN names)',
     )
     allowed_origins: list[str] = Field(
-        default_factory=list, description="web origins (https://app.example.com) allowed to send state-changing requests"
+        default_factory=list,
+        description="web origins (https://app.example.com) allowed to send state-changing requests",
     )
     job_workers: int = Field(2, ge=0, le=64, description="job worker threads in the server (0: none)")
     job_concurrency: dict[str, int] = Field(default_factory=dict, description="max running jobs per group, e.g. text")
@@ -133,8 +141,11 @@ class Settings(BaseSettings):
     )
     video_max_inputs: int = Field(16, ge=1, le=256, description="most videos one edit may concatenate")
     log_level: str = Field("info", description="debug, info, warning or error")
-    today: date | None = Field(None, description="today's date as prompts and date checks see it, e.g. 2026-09-01 "
-                                                 "(default: the system date; fixed for tests and reproducible runs)")
+    today: date | None = Field(
+        None,
+        description="today's date as prompts and date checks see it, e.g. 2026-09-01 "
+        "(default: the system date; fixed for tests and reproducible runs)",
+    )
 
     @classmethod
     def settings_customise_sources(

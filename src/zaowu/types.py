@@ -120,7 +120,7 @@ class ResponseFormat(Strict):
     json_schema: JSONSchemaFormat | None = None
 
     @model_validator(mode="after")
-    def _schema_given(self) -> "ResponseFormat":
+    def _schema_given(self) -> ResponseFormat:
         if self.type == "json_schema" and self.json_schema is None:
             raise ValueError("response_format.type is 'json_schema' but no json_schema was given")
         return self
@@ -147,7 +147,7 @@ class TextRequest(Strict):
     response_format: ResponseFormat | None = None
 
     @model_validator(mode="after")
-    def _one_input(self) -> "TextRequest":
+    def _one_input(self) -> TextRequest:
         if (self.messages is None) == (self.prompt is None):
             raise ValueError("give exactly one of 'messages' (chat) or 'prompt' (completion)")
         if self.messages is not None and not self.messages:
@@ -267,7 +267,7 @@ class Media(BaseModel):
     data: bytes
     mime: str
     meta: dict[str, Any] = Field(default_factory=dict)
-    attachments: dict[str, "Media"] = Field(default_factory=dict)
+    attachments: dict[str, Media] = Field(default_factory=dict)
 
 
 class MediaResult(BaseModel):

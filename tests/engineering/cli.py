@@ -21,12 +21,14 @@ def clean_env(config: Path, **env: str) -> dict[str, str]:
     return {**base, "ZAOWU_CONFIG": str(config), **env}
 
 
-def zaowu(*args: str, env: dict[str, str], input: bytes | str | None = None, timeout: float = 600,
-          cwd: Path | None = None) -> subprocess.CompletedProcess:  # fmt: skip
+def zaowu(
+    *args: str, env: dict[str, str], input: bytes | str | None = None, timeout: float = 600, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     """Run ``zaowu ARGS`` to the end; stdout and stderr captured as text (bytes when ``input`` is bytes)."""
     text = not isinstance(input, bytes)
-    return subprocess.run([*ZAOWU, *args], env=env, input=input, capture_output=True, text=text, timeout=timeout,
-                          cwd=cwd, check=False)  # fmt: skip
+    return subprocess.run(
+        [*ZAOWU, *args], env=env, input=input, capture_output=True, text=text, timeout=timeout, cwd=cwd, check=False
+    )
 
 
 class Serve:
@@ -36,9 +38,13 @@ class Serve:
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = log
-        self._log = open(log, "wb")  # noqa: SIM115 (closed in stop(), after the server)
-        self.proc = subprocess.Popen([*ZAOWU, "serve", "--no-preload", "--log-level", "warning", *args], env=env,
-                                     stdout=self._log, stderr=subprocess.STDOUT)  # fmt: skip
+        self._log = open(log, "wb")
+        self.proc = subprocess.Popen(
+            [*ZAOWU, "serve", "--no-preload", "--log-level", "warning", *args],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

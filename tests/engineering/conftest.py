@@ -15,7 +15,13 @@ from . import doubles
 def dstudio(tmp_path, models_dir):
     """A studio whose plugins setting names ``tests.engineering.doubles`` (as a user names a plugin module)."""
     doubles.PLANNED.clear()
-    settings = Settings(data_dir=tmp_path / "data", models_dir=models_dir, default_chat_model=TEST_MODEL, n_ctx=2048,
-                        n_threads=TEST_THREADS, plugins=["tests.engineering.doubles"])  # fmt: skip
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        models_dir=models_dir,
+        default_chat_model=TEST_MODEL,
+        n_ctx=2048,
+        n_threads=TEST_THREADS,
+        plugins=["tests.engineering.doubles"],
+    )
     with Studio(settings) as s:
         yield s

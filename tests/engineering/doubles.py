@@ -23,7 +23,7 @@ from zaowu.types import (
     MediaResult,
     Modality,
     SpeechRequest,
-    TextChunk,  # fmt: skip
+    TextChunk,
     TextRequest,
     Usage,
 )
@@ -57,11 +57,14 @@ class StampBackend(MediaBackend):
 
 
 def plan_stamp(studio: Any, request: ImageRequest, run: PlanRun) -> Planned:
-    PLANNED.append({"prompt": request.prompt, "seed": request.seed, "who": run.who, "model": run.model,
-                    "hints": dict(run.hints)})  # fmt: skip
+    PLANNED.append(
+        {"prompt": request.prompt, "seed": request.seed, "who": run.who, "model": run.model, "hints": dict(run.hints)}
+    )
     run.report(0.0, "planning the stamp")
     spec = {"text": request.prompt.upper(), "seed": request.seed}
-    return Planned(request.model_copy(update={"spec": spec}), [{"name": "stamp.planned", "ok": True, "detail": "upper"}])
+    return Planned(
+        request.model_copy(update={"spec": spec}), [{"name": "stamp.planned", "ok": True, "detail": "upper"}]
+    )
 
 
 class EchoText(TextBackend):
@@ -91,8 +94,11 @@ class CountEmbedding(EmbeddingBackend):
     id = "count-embed"
 
     def generate(self, request: EmbeddingRequest) -> EmbeddingResult:
-        return EmbeddingResult(vectors=[[1.0, 0.0] for _ in request.input], model=self.model.id,
-                               usage=Usage(prompt_tokens=4 * len(request.input)))  # fmt: skip
+        return EmbeddingResult(
+            vectors=[[1.0, 0.0] for _ in request.input],
+            model=self.model.id,
+            usage=Usage(prompt_tokens=4 * len(request.input)),
+        )
 
 
 class BrokenEmbedding(EmbeddingBackend):
@@ -112,8 +118,14 @@ class BrokenImage(MediaBackend):
 
 def _wav_header() -> bytes:
     """A streamed WAV header (sizes unknown: 0xFFFFFFFF), 16-bit mono."""
-    return (b"RIFF" + b"\xff\xff\xff\xff" + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, SAMPLE_RATE, SAMPLE_RATE * 2,
-                                                                       2, 16) + b"data" + b"\xff\xff\xff\xff")  # fmt: skip
+    return (
+        b"RIFF"
+        b"\xff\xff\xff\xff"
+        b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, SAMPLE_RATE, SAMPLE_RATE * 2, 2, 16)
+        + b"data"
+        + b"\xff\xff\xff\xff"
+    )
 
 
 class BeepSpeech(MediaBackend):
@@ -134,8 +146,13 @@ class BeepSpeech(MediaBackend):
 
 
 def _entry(model_id: str, backend: type, modality: Modality) -> dict[str, Any]:
-    return {"id": model_id, "modality": modality.value, "backend": backend.id, "licence": "test double",
-            "source": {"kind": "builtin"}}  # fmt: skip
+    return {
+        "id": model_id,
+        "modality": modality.value,
+        "backend": backend.id,
+        "licence": "test double",
+        "source": {"kind": "builtin"},
+    }
 
 
 @hookimpl

@@ -26,9 +26,28 @@ from typing import Any
 
 CONTEXT = 1024
 MODELS = {"vllm": "Qwen/Qwen2.5-1.5B-Instruct", "ollama": "qwen2.5:1.5b", "openai": "gpt-4o-mini", "sse": "local"}
-OPENAI_FIELDS = {"model", "messages", "prompt", "max_tokens", "temperature", "top_p", "stop", "seed", "stream",
-                 "stream_options", "presence_penalty", "frequency_penalty", "response_format", "n", "user",
-                 "logit_bias", "logprobs", "top_logprobs", "tools", "tool_choice"}  # fmt: skip
+OPENAI_FIELDS = {
+    "model",
+    "messages",
+    "prompt",
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "stop",
+    "seed",
+    "stream",
+    "stream_options",
+    "presence_penalty",
+    "frequency_penalty",
+    "response_format",
+    "n",
+    "user",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "tools",
+    "tool_choice",
+}
 WORDS = ["apple", "pear", "plum", "fig", "kiwi", "lime", "date", "grape", "melon", "peach"]
 FAIL_MID_STREAM = "please fail mid-stream"
 
@@ -88,19 +107,31 @@ class _Handler(BaseHTTPRequestHandler):
         if flavour == "openai" and (unknown := sorted(set(body) - OPENAI_FIELDS)):
             raise _Refused(400, f"Unrecognized request argument supplied: {unknown[0]}")
         if body.get("model") != MODELS[flavour]:
-            message = {"vllm": f"The model `{body.get('model')}` does not exist.",
-                       "ollama": f'model "{body.get("model")}" not found, try pulling it first'}
+            message = {
+                "vllm": f"The model `{body.get('model')}` does not exist.",
+                "ollama": f'model "{body.get("model")}" not found, try pulling it first',
+            }
             missing = message.get(flavour, f"The model `{body.get('model')}` does not exist or you do not have access.")
-            raise _Refused(404, missing, "NotFoundError" if flavour == "vllm" else "not_found_error")  # fmt: skip
+            raise _Refused(404, missing, "NotFoundError" if flavour == "vllm" else "not_found_error")
         if "seed" in body and not isinstance(body["seed"], int):
             raise _Refused(400 if flavour != "vllm" else 422, "seed: Input should be a valid integer", param="seed")
         if body.get("max_tokens", 16) > CONTEXT and flavour in ("vllm", "openai"):
-            raise _Refused(400, f"This model's maximum context length is {CONTEXT} tokens. However, you requested "
-                                f"{body['max_tokens']} tokens.", param="max_tokens")  # fmt: skip
+            raise _Refused(
+                400,
+                f"This model's maximum context length is {CONTEXT} tokens. However, you requested "
+                f"{body['max_tokens']} tokens.",
+                param="max_tokens",
+            )
 
     def _error(self, flavour: str, exc: _Refused) -> None:
         if flavour == "vllm":
-            payload = {"object": "error", "message": exc.message, "type": exc.kind, "param": exc.param, "code": exc.status}
+            payload = {
+                "object": "error",
+                "message": exc.message,
+                "type": exc.kind,
+                "param": exc.param,
+                "code": exc.status,
+            }
         else:
             payload = {"error": {"message": exc.message, "type": exc.kind, "param": exc.param, "code": None}}
         data = json.dumps(payload).encode()
@@ -128,7 +159,11 @@ class _Handler(BaseHTTPRequestHandler):
 
         if not body.get("stream"):
             message = {"role": "assistant", "content": "".join(tokens)}
-            whole = {"index": 0, "finish_reason": finish, **({"message": message} if chat else {"text": message["content"]})}
+            whole = {
+                "index": 0,
+                "finish_reason": finish,
+                **({"message": message} if chat else {"text": message["content"]}),
+            }
             self._json({"id": "cmpl-1", "object": obj, "model": body["model"], "choices": [whole], "usage": usage})
             return
         self.send_response(200)
@@ -144,7 +179,9 @@ class _Handler(BaseHTTPRequestHandler):
         if flavour == "ollama":
             events = [{**e, "system_fingerprint": "fp_ollama"} for e in events]
         if flavour == "vllm" and FAIL_MID_STREAM in prompt:
-            events = events[:3] + [{"error": {"message": "CUDA out of memory", "type": "InternalServerError", "code": 500}}]
+            events = events[:3] + [
+                {"error": {"message": "CUDA out of memory", "type": "InternalServerError", "code": 500}}
+            ]
         for event in events:
             full = {"id": "chatcmpl-1", "object": obj + ".chunk", "created": 0, "model": body["model"], **event}
             self._event(flavour, json.dumps(full))

@@ -52,8 +52,7 @@ def _pitch(wav_bytes: bytes) -> int:
 
 
 def _speech(server: Server, model: str, **more) -> httpx.Response:
-    return httpx.post(server.base_url + "/v1/audio/speech", json={"model": model, "input": "hello", **more},
-                      timeout=60)  # fmt: skip
+    return httpx.post(server.base_url + "/v1/audio/speech", json={"model": model, "input": "hello", **more}, timeout=60)
 
 
 def test_a_backend_that_does_not_declare_streaming_is_refused_a_stream(plugin_server):
@@ -69,8 +68,12 @@ def test_a_plugin_backend_streams_with_the_options_and_slots_it_declares(plugin_
     """Streaming is allowed because the backend declares it; the settings file's
     [backend_options.test-chime-stream] reached it (880 Hz, not the default 440); its gate has the
     slots it declares (3 from its options; the non-streaming chime declares 1, not media_parallel's 2)."""
-    with httpx.stream("POST", plugin_server.base_url + "/v1/audio/speech", timeout=60,
-                      json={"model": "chime-stream", "input": "hello", "stream": True}) as response:  # fmt: skip
+    with httpx.stream(
+        "POST",
+        plugin_server.base_url + "/v1/audio/speech",
+        timeout=60,
+        json={"model": "chime-stream", "input": "hello", "stream": True},
+    ) as response:
         assert response.status_code == 200 and response.headers["content-type"] == "audio/wav"
         body = b"".join(response.iter_bytes())
     assert abs(_pitch(body) - 880) <= 4
@@ -101,10 +104,13 @@ def test_a_plugin_text_backend_declares_its_context_length(plugin_server):
     assert fits.status_code == 200 and fits.json()["choices"][0]["message"]["content"] == "echo me"
 
 
-@pytest.mark.parametrize(("options", "param", "says"), [
-    ("pitch = 99999", "backend_options.test-chime-stream.pitch", "less than or equal to 4000"),
-    ("pich = 880", "backend_options.test-chime-stream.pich", "Did you mean 'pitch'?"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("options", "param", "says"),
+    [
+        ("pitch = 99999", "backend_options.test-chime-stream.pitch", "less than or equal to 4000"),
+        ("pich = 880", "backend_options.test-chime-stream.pich", "Did you mean 'pitch'?"),
+    ],
+)
 def test_a_bad_option_in_the_settings_file_stops_the_server_naming_it(tmp_path, models_dir, options, param, says):
     config = _config(tmp_path / "config.toml", f"[backend_options.test-chime-stream]\n{options}\n")
     with pytest.raises(RuntimeError) as exited:
@@ -122,8 +128,9 @@ def test_an_unknown_backend_in_the_settings_is_named_with_the_installed_ones(tmp
 def test_built_in_backends_take_their_options_and_slots_from_the_settings(settings):
     """llama.cpp's n_parallel comes from the settings it names and sets its slots; backend_options wins over
     the plain setting; speech gets the models folder (for pulled voices)."""
-    tuned = settings.model_copy(update={"n_parallel": 3, "backend_options": {"llamacpp": {"n_batch": 64},
-                                                                             "tts": {"sentence_pause": 0.4}}})
+    tuned = settings.model_copy(
+        update={"n_parallel": 3, "backend_options": {"llamacpp": {"n_batch": 64}, "tts": {"sentence_pause": 0.4}}}
+    )
     with Studio(tuned) as studio:
         text = studio.catalog.spec(TEST_MODEL, Modality.text)
         options = studio.backend_options(text)

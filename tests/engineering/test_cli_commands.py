@@ -22,17 +22,26 @@ from .cli import ZAOWU, clean_env, zaowu
 @pytest.fixture
 def env(tmp_path, models_dir):
     """A fresh data folder on the shared test models, with the test plugins (a job kind, workflow steps)."""
-    return clean_env(tmp_path / "no-config.toml", ZAOWU_DATA_DIR=str(tmp_path / "data"),
-                     ZAOWU_MODELS_DIR=str(models_dir), ZAOWU_DEFAULT_CHAT_MODEL=TEST_MODEL, ZAOWU_N_CTX="2048",
-                     ZAOWU_PLUGINS='["tests.slow_jobs", "tests.workflow_steps"]',
-                     **({"ZAOWU_N_THREADS": str(TEST_THREADS)} if TEST_THREADS else {}))  # fmt: skip
+    return clean_env(
+        tmp_path / "no-config.toml",
+        ZAOWU_DATA_DIR=str(tmp_path / "data"),
+        ZAOWU_MODELS_DIR=str(models_dir),
+        ZAOWU_DEFAULT_CHAT_MODEL=TEST_MODEL,
+        ZAOWU_N_CTX="2048",
+        ZAOWU_PLUGINS='["tests.slow_jobs", "tests.workflow_steps"]',
+        **({"ZAOWU_N_THREADS": str(TEST_THREADS)} if TEST_THREADS else {}),
+    )
 
 
 @pytest.fixture
 def env_no_models(tmp_path):
     """Like ``env`` for commands that need no model: an empty models folder, nothing pulled."""
-    return clean_env(tmp_path / "no-config.toml", ZAOWU_DATA_DIR=str(tmp_path / "data"),
-                     ZAOWU_MODELS_DIR=str(tmp_path / "models"), ZAOWU_PLUGINS='["tests.slow_jobs", "tests.workflow_steps"]')  # fmt: skip
+    return clean_env(
+        tmp_path / "no-config.toml",
+        ZAOWU_DATA_DIR=str(tmp_path / "data"),
+        ZAOWU_MODELS_DIR=str(tmp_path / "models"),
+        ZAOWU_PLUGINS='["tests.slow_jobs", "tests.workflow_steps"]',
+    )
 
 
 def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
@@ -56,12 +65,23 @@ def show(job_id: str, env) -> dict:
 
 def test_jobs_run_in_a_worker_process_and_leave_artifacts(env_no_models, tmp_path):
     env = env_no_models
-    job_id = ok(zaowu("jobs", "submit", "steps", '{"steps": 3, "step_seconds": 0.01, "label": "parcel"}', env=env)).stdout.strip()
+    job_id = ok(
+        zaowu("jobs", "submit", "steps", '{"steps": 3, "step_seconds": 0.01, "label": "parcel"}', env=env)
+    ).stdout.strip()
     assert job_id.startswith("job_")
     listed = ok(zaowu("jobs", "list", env=env)).stdout
     assert re.search(rf"^{job_id} .* steps +queued ", listed, re.MULTILINE), listed  # no worker yet: it waits
-    long_id = ok(zaowu("jobs", "submit", "steps", "--priority", "-10", env=env,
-                       input='{"steps": 1000, "step_seconds": 0.05, "group": "long"}')).stdout.strip()  # fmt: skip
+    long_id = ok(
+        zaowu(
+            "jobs",
+            "submit",
+            "steps",
+            "--priority",
+            "-10",
+            env=env,
+            input='{"steps": 1000, "step_seconds": 0.05, "group": "long"}',
+        )
+    ).stdout.strip()
 
     worker = subprocess.Popen([*ZAOWU, "worker", "--threads", "2"], env=env, stderr=subprocess.PIPE, text=True)
     try:
@@ -99,8 +119,11 @@ def test_jobs_run_in_a_worker_process_and_leave_artifacts(env_no_models, tmp_pat
 
 
 def test_jobs_submit_wait_runs_here_without_a_worker(env_no_models):
-    done = ok(zaowu("jobs", "submit", "steps", '{"steps": 2, "step_seconds": 0, "label": "here"}', "--wait",
-                    env=env_no_models))  # fmt: skip
+    done = ok(
+        zaowu(
+            "jobs", "submit", "steps", '{"steps": 2, "step_seconds": 0, "label": "here"}', "--wait", env=env_no_models
+        )
+    )
     assert json.loads(done.stdout)["label"] == "here" and done.stderr.startswith("job_")
 
 
@@ -159,8 +182,13 @@ def test_speak_then_transcribe(env, tmp_path):
     assert mp3.read_bytes()[:3] in (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")
     assert "voice" in failed(zaowu("speak", "hi", "-v", "nobody", "-o", str(tmp_path / "x.wav"), env=env))
     assert not (tmp_path / "x.wav").exists()
-    assert logged(tmp_path) == [("speech", "ok"), ("transcription", "ok"), ("transcription", "ok"), ("speech", "ok"),
-                                ("speech", "error")]  # the refused voice is logged as an error
+    assert logged(tmp_path) == [
+        ("speech", "ok"),
+        ("transcription", "ok"),
+        ("transcription", "ok"),
+        ("speech", "ok"),
+        ("speech", "error"),
+    ]  # the refused voice is logged as an error
 
 
 def logged(tmp_path) -> list[tuple[str, str]]:
@@ -182,10 +210,24 @@ def logged(tmp_path) -> list[tuple[str, str]]:
 def test_music_writes_audio_and_midi_and_says_the_plan(env, tmp_path):
     mido = pytest.importorskip("mido")
     out, midi = tmp_path / "calm.wav", tmp_path / "calm.mid"
-    done = ok(zaowu("music", "calm piano for a rainy evening", "-d", "8", "--seed", "4", "-o", str(out),
-                    "--midi", str(midi), env=env))  # fmt: skip
-    said = re.match(rf"wrote {re.escape(str(out))} \(8 s, seed 4, (\w+) in ([A-G][b#]?) (major|minor) at (\d+) bpm\)",
-                    done.stdout)  # fmt: skip
+    done = ok(
+        zaowu(
+            "music",
+            "calm piano for a rainy evening",
+            "-d",
+            "8",
+            "--seed",
+            "4",
+            "-o",
+            str(out),
+            "--midi",
+            str(midi),
+            env=env,
+        )
+    )
+    said = re.match(
+        rf"wrote {re.escape(str(out))} \(8 s, seed 4, (\w+) in ([A-G][b#]?) (major|minor) at (\d+) bpm\)", done.stdout
+    )
     assert said, done.stdout
     with wave.open(str(out)) as w:
         assert abs(w.getnframes() / w.getframerate() - 8) < 1.5
@@ -206,14 +248,19 @@ def test_workflow_run_show_and_resume(env_no_models, tmp_path):
         "inputs": {"x": {"type": "number"}},
         "nodes": {
             "first": {"step": "test.add", "with": {"a": "${inputs.x}", "b": 2, "counter": str(counter)}},
-            "flaky": {"step": "test.flaky", "with": {"value": "${first.sum}", "flag": str(flag), "counter": str(counter)}},
+            "flaky": {
+                "step": "test.flaky",
+                "with": {"value": "${first.sum}", "flag": str(flag), "counter": str(counter)},
+            },
         },
         "outputs": {"value": "${flaky.value}", "file": "${flaky.file}"},
-    }  # fmt: skip
+    }
     path = tmp_path / "flow.json"
     path.write_text(json.dumps(spec))
     out = tmp_path / "files"
-    run = json.loads(ok(zaowu("workflow", "run", str(path), "-i", "x=1", "--seed", "3", "-o", str(out), env=env)).stdout)
+    run = json.loads(
+        ok(zaowu("workflow", "run", str(path), "-i", "x=1", "--seed", "3", "-o", str(out), env=env)).stdout
+    )
     assert run["status"] == "succeeded" and run["outputs"]["value"] == 30
     assert (out / "value.txt").read_bytes() == b"value=3"
     assert json.loads(ok(zaowu("workflow", "show", run["id"], env=env)).stdout)["outputs"] == run["outputs"]

@@ -10,6 +10,8 @@ import pytest
 from ..conftest import free_port
 from .cli import Serve, clean_env, zaowu
 
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - these tests are about serving the network
+
 
 @pytest.fixture
 def home(tmp_path):
@@ -42,13 +44,15 @@ def test_auth_auto_requires_keys_off_loopback(home):
     key = new_key(home)
     with Serve(["--port", str(port := free_port())], env_for(home), port, home / "loopback.log") as srv:
         assert models_status(srv.base_url) == 200  # bound to 127.0.0.1: the local owner needs no key
-    with Serve(["--host", "0.0.0.0", "--port", str(port := free_port())], env_for(home), port, home / "lan.log") as srv:
+    with Serve(
+        ["--host", ALL_INTERFACES, "--port", str(port := free_port())], env_for(home), port, home / "lan.log"
+    ) as srv:
         assert models_status(srv.base_url) == 401  # reachable from the network: a key is required
         assert models_status(srv.base_url, "zw-not-a-key") == 401
         assert models_status(srv.base_url, key) == 200
     # said outright, 'off' serves the network without keys (the user's explicit choice)
     off = env_for(home, ZAOWU_AUTH="off")
-    with Serve(["--host", "0.0.0.0", "--port", str(port := free_port())], off, port, home / "off.log") as srv:
+    with Serve(["--host", ALL_INTERFACES, "--port", str(port := free_port())], off, port, home / "off.log") as srv:
         assert models_status(srv.base_url) == 200
 
 

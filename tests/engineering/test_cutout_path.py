@@ -30,8 +30,13 @@ def _photo() -> bytes:
 
 
 def _post(keyed, key: str, data: bytes):
-    return httpx.post(keyed.base + "/v1/images/cutout", files={"image": ("p.jpg", data, "image/jpeg")},
-                      data={"response_format": "b64_json"}, headers=keyed.headers(key), timeout=300)  # fmt: skip
+    return httpx.post(
+        keyed.base + "/v1/images/cutout",
+        files={"image": ("p.jpg", data, "image/jpeg")},
+        data={"response_format": "b64_json"},
+        headers=keyed.headers(key),
+        timeout=300,
+    )
 
 
 def test_a_cutout_is_recorded_in_the_generation_log_and_charged_to_the_key(keyed):

@@ -22,8 +22,11 @@ def _exception_classes() -> dict[str, str]:
     for path in ROOT.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ClassDef):
-                names = {b.id if isinstance(b, ast.Name) else b.attr for b in node.bases
-                         if isinstance(b, ast.Name | ast.Attribute)}  # fmt: skip
+                names = {
+                    b.id if isinstance(b, ast.Name) else b.attr
+                    for b in node.bases
+                    if isinstance(b, ast.Name | ast.Attribute)
+                }
                 bases[node.name] = (names, str(path.relative_to(ROOT)))
     derived = {"ZaowuError"}
     while grown := {n for n, (b, _) in bases.items() if b & derived and n not in derived}:

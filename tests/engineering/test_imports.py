@@ -51,18 +51,25 @@ def test_no_two_modules_import_each_other():
     paths = {_module_name(p): p for p in ROOT.rglob("*.py")}
     graph = {name: _imports(path, name, set(paths)) for name, path in paths.items()}
     loops = sorted(
-        f"{a} <-> {b}" for a, deps in graph.items() for b in deps
+        f"{a} <-> {b}"
+        for a, deps in graph.items()
+        for b in deps
         if a < b and a in graph[b] and not (a.startswith(b + ".") or b.startswith(a + "."))
-    )  # fmt: skip
+    )
     assert not loops, f"modules importing each other: {loops}"
 
 
 def test_the_office_plans_and_their_repairs_do_not_loop():
     """office.repair works on plain dicts; plans.from_llm repairs then validates (named here so the
     loop this test guards against is the one that existed)."""
-    graph = {name: _imports(ROOT / f"studio/office/{name}.py", f"zaowu.studio.office.{name}",
-                            {f"zaowu.studio.office.{m}" for m in ("plans", "repair", "columns")})
-             for name in ("plans", "repair")}  # fmt: skip
+    graph = {
+        name: _imports(
+            ROOT / f"studio/office/{name}.py",
+            f"zaowu.studio.office.{name}",
+            {f"zaowu.studio.office.{m}" for m in ("plans", "repair", "columns")},
+        )
+        for name in ("plans", "repair")
+    }
     assert "zaowu.studio.office.plans" not in graph["repair"]
     assert "zaowu.studio.office.repair" in graph["plans"]
 
@@ -71,6 +78,9 @@ def test_apps_use_the_workflows_api_not_the_studio_tables():
     """Apps read runs through zaowu.studio.workflows (get_run, run_for_job), so the studio may change
     its tables without breaking them."""
     paths = {_module_name(p): p for p in ROOT.rglob("*.py")}
-    offenders = sorted(name for name, path in paths.items() if name.startswith("zaowu.apps")
-                       and "zaowu.studio.db" in _imports(path, name, set(paths)))  # fmt: skip
+    offenders = sorted(
+        name
+        for name, path in paths.items()
+        if name.startswith("zaowu.apps") and "zaowu.studio.db" in _imports(path, name, set(paths))
+    )
     assert not offenders, f"apps importing the studio's tables: {offenders}"

@@ -33,8 +33,11 @@ def _spy(studio: Studio, backend: str) -> list[int | None]:
         calls.append(request.seed)
         return planner.plan(s, request, run)
 
-    studio.planners.register(Planner(backends=(backend,), fills=planner.fills, plan=plan, review=planner.review,
-                                     name=f"spy on {planner.name}"))  # fmt: skip
+    studio.planners.register(
+        Planner(
+            backends=(backend,), fills=planner.fills, plan=plan, review=planner.review, name=f"spy on {planner.name}"
+        )
+    )
     return calls
 
 
@@ -47,8 +50,9 @@ def _new_rows(studio: Studio, before: int) -> list[dict]:
 def test_an_image_without_a_spec_is_planned_inside_generate_media_and_one_with_a_spec_is_not(studio):
     calls = _spy(studio, "design")
     who = Caller(interface="cli", name="tester")
-    result = studio.generate_media(ImageRequest(prompt="A poster for Sunny Bakery's croissant sale", kind="poster",
-                                                size="3:4", seed=5), who=who)  # fmt: skip
+    result = studio.generate_media(
+        ImageRequest(prompt="A poster for Sunny Bakery's croissant sale", kind="poster", size="3:4", seed=5), who=who
+    )
     assert calls == [5]  # the design planner ran once, with the request's seed
     plan_row, image_row = _new_rows(studio, 0)
     assert plan_row["modality"] == "text" and plan_row["model"] == TEST_MODEL  # the planner model wrote the spec
@@ -60,8 +64,9 @@ def test_an_image_without_a_spec_is_planned_inside_generate_media_and_one_with_a
     assert result.media[0].meta["checks"], "the design checks travel with the result"
 
     before = len(studio.log.list(1000))
-    again = studio.generate_media(ImageRequest(prompt="A poster for Sunny Bakery's croissant sale", kind="poster",
-                                               size="3:4", seed=5, spec=spec))  # fmt: skip
+    again = studio.generate_media(
+        ImageRequest(prompt="A poster for Sunny Bakery's croissant sale", kind="poster", size="3:4", seed=5, spec=spec)
+    )
     assert calls == [5]  # a request that brings its spec is not planned again
     assert [r["modality"] for r in _new_rows(studio, before)] == ["image"]
     assert again.media[0].data == result.media[0].data  # the same spec and seed render the same design
@@ -91,11 +96,16 @@ def test_a_plugin_registers_a_planner_for_a_backend_of_its_own(dstudio):
     assert dstudio.planners.get("design").name == "design spec"  # the built-ins stay
     who = Caller(interface="job", name="plugin-user", job_id="job_1")
     seen: list[tuple[float, str]] = []
-    result = dstudio.generate_media(ImageRequest(model="stamp-1", prompt="hello", seed=9), who=who,
-                                    progress=lambda f, m: seen.append((f, m)), planner="my-planner-model",
-                                    hints={"theme": {"palette": "tea"}})  # fmt: skip
-    assert doubles.PLANNED == [{"prompt": "hello", "seed": 9, "who": who, "model": "my-planner-model",
-                                "hints": {"theme": {"palette": "tea"}}}]  # fmt: skip
+    result = dstudio.generate_media(
+        ImageRequest(model="stamp-1", prompt="hello", seed=9),
+        who=who,
+        progress=lambda f, m: seen.append((f, m)),
+        planner="my-planner-model",
+        hints={"theme": {"palette": "tea"}},
+    )
+    assert [
+        {"prompt": "hello", "seed": 9, "who": who, "model": "my-planner-model", "hints": {"theme": {"palette": "tea"}}}
+    ] == doubles.PLANNED
     assert (0.0, "planning the stamp") in seen
     meta = result.media[0].meta
     assert meta["spec"] == {"text": "HELLO", "seed": 9}  # the backend rendered the plugin planner's plan

@@ -42,7 +42,11 @@ def test_chat_streams_with_the_logged_seed_and_usage(studio, double, flavour):
     sent = double.last(flavour)
     row = studio.log.get(r.generation_id)
     assert sent["seed"] == row["seed"] == r.seed  # the seed logged is the one the server used
-    assert sent["model"] == MODELS[flavour] and sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+    assert (
+        sent["model"] == MODELS[flavour]
+        and sent["stream"] is True
+        and sent["stream_options"] == {"include_usage": True}
+    )
     assert r.text == "".join(answer(str(messages).replace("'", '"'), r.seed, 6))
     assert r.finish_reason == "length"
     assert (row["completion_tokens"], row["status"]) == (6, "ok") and row["prompt_tokens"] > 0
@@ -52,8 +56,11 @@ def test_chat_streams_with_the_logged_seed_and_usage(studio, double, flavour):
 
 @pytest.mark.parametrize("flavour", ["vllm", "ollama", "sse"])
 def test_stream_and_completions(studio, flavour):
-    chunks = list(studio.stream(TextRequest(model=model(flavour), messages=[{"role": "user", "content": "hi"}],
-                                            max_tokens=20, seed=5)))  # fmt: skip
+    chunks = list(
+        studio.stream(
+            TextRequest(model=model(flavour), messages=[{"role": "user", "content": "hi"}], max_tokens=20, seed=5)
+        )
+    )
     text = "".join(c.text for c in chunks)
     assert text.split() == [w.strip() for w in answer('[{"role": "user", "content": "hi"}]', 5, 20)]
     done = studio.generate_text(TextRequest(model=model(flavour), prompt="Once upon a time", max_tokens=3, seed=1))
@@ -62,13 +69,27 @@ def test_stream_and_completions(studio, flavour):
 
 def test_nothing_non_standard_is_sent_unless_asked(studio, double):
     """OpenAI's API refuses fields it does not know: a plain request must carry none of zaowu's own."""
-    r = studio.chat("hi", model=model("openai"), max_tokens=4, seed=2, temperature=0.5, top_p=0.9,
-                    presence_penalty=0.1, frequency_penalty=0.2, stop=["\n"])  # fmt: skip
+    r = studio.chat(
+        "hi",
+        model=model("openai"),
+        max_tokens=4,
+        seed=2,
+        temperature=0.5,
+        top_p=0.9,
+        presence_penalty=0.1,
+        frequency_penalty=0.2,
+        stop=["\n"],
+    )
     assert r.text and "top_k" not in double.last("openai") and "repeat_penalty" not in double.last("openai")
     schema = {"type": "object", "properties": {"a": {"type": "string"}}}
     with pytest.raises(SchemaViolation):  # the double's answer is not JSON: the schema check is still zaowu's
-        studio.chat("hi", model=model("openai"), max_tokens=4, seed=2,
-                    response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": schema}})  # fmt: skip
+        studio.chat(
+            "hi",
+            model=model("openai"),
+            max_tokens=4,
+            seed=2,
+            response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": schema}},
+        )
     assert double.last("openai")["response_format"]["json_schema"]["schema"] == schema
     # a field only some servers know, asked for by the user, reaches the server; its refusal is the user's 400
     with pytest.raises(RemoteError) as info:
@@ -80,15 +101,20 @@ def test_nothing_non_standard_is_sent_unless_asked(studio, double):
 
 @pytest.mark.parametrize(
     "flavour, status, said",
-    [("vllm", 404, "The model `nope` does not exist."), ("ollama", 404, 'model "nope" not found, try pulling it first'),
-     ("openai", 404, "The model `nope` does not exist")],
-)  # fmt: skip
+    [
+        ("vllm", 404, "The model `nope` does not exist."),
+        ("ollama", 404, 'model "nope" not found, try pulling it first'),
+        ("openai", 404, "The model `nope` does not exist"),
+    ],
+)
 def test_each_servers_error_shape_is_one_clear_error(tmp_path, double, flavour, status, said):
     remotes = {flavour: RemoteConfig(base_url=double.base_url(flavour), models=["nope"], timeout=30)}
     with Studio(Settings(data_dir=tmp_path / "d", models_dir=tmp_path / "m", remotes=remotes)) as studio:
         with pytest.raises(RemoteError) as info:
             studio.chat("hi", model=f"{flavour}/nope", max_tokens=4)
-        assert info.value.status == status and f"Remote '{flavour}'" in info.value.message and said in info.value.message
+        assert (
+            info.value.status == status and f"Remote '{flavour}'" in info.value.message and said in info.value.message
+        )
         assert studio.log.list(1)[0]["status"] == "error"
 
 

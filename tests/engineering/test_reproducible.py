@@ -13,8 +13,10 @@ import pytest
 
 from ..conftest import Server
 
-SYSTEM = ("You are the copywriter of Leaf House, a small tea shop in Hangzhou. Write warm, concrete copy "
-          "that names the season, the tea, the price and the shop's address. ") * 3  # fmt: skip
+SYSTEM = (
+    "You are the copywriter of Leaf House, a small tea shop in Hangzhou. Write warm, concrete copy "
+    "that names the season, the tea, the price and the shop's address. "
+) * 3
 ASKED = "Write a product description for our spring Longjing green tea."
 OTHER = "Write a slogan for our autumn oolong."
 POSTER = "A poster for the spring tea sale at Leaf House, 20% off all green tea"
@@ -39,8 +41,13 @@ def start(tmp_path, models_dir):
 
 
 def chat(server: Server, user: str, stream: bool = False) -> str:
-    body = {"messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}], "seed": 11,
-            "max_tokens": 120, "temperature": 1.0, "stream": stream}  # fmt: skip
+    body = {
+        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
+        "seed": 11,
+        "max_tokens": 120,
+        "temperature": 1.0,
+        "stream": stream,
+    }
     url = server.base_url + "/v1/chat/completions"
     if not stream:
         r = httpx.post(url, json=body, timeout=300)
@@ -61,8 +68,11 @@ def complete(server: Server, prompt: str) -> str:
 
 
 def image(server: Server, prompt: str) -> str:
-    r = httpx.post(server.base_url + "/v1/images/generations", json={"prompt": prompt, "seed": 7, "response_format": "b64_json"},
-                   timeout=300)  # fmt: skip
+    r = httpx.post(
+        server.base_url + "/v1/images/generations",
+        json={"prompt": prompt, "seed": 7, "response_format": "b64_json"},
+        timeout=300,
+    )
     assert r.status_code == 200, r.text
     return hashlib.sha256(base64.b64decode(r.json()["data"][0]["b64_json"])).hexdigest()
 
@@ -88,8 +98,12 @@ def test_unseeded_requests_still_vary(start):
     """The seed is what makes a repeat: without one, two answers differ (the fix must not pin sampling)."""
     server = start()
     body = {"messages": [{"role": "user", "content": ASKED}], "max_tokens": 40, "temperature": 1.0}
-    answers = {httpx.post(server.base_url + "/v1/chat/completions", json=body, timeout=300).json()["choices"][0]
-               ["message"]["content"] for _ in range(3)}  # fmt: skip
+    answers = {
+        httpx.post(server.base_url + "/v1/chat/completions", json=body, timeout=300).json()["choices"][0]["message"][
+            "content"
+        ]
+        for _ in range(3)
+    }
     assert len(answers) > 1
 
 

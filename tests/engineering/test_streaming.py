@@ -27,11 +27,14 @@ def test_waiting_items_come_in_order_and_the_error_after_them():
         stream = ThreadedStream(tokens())
         got = [await stream.next()]
         go.set()
-        with pytest.raises(ValueError, match="model failed"):
+
+        async def drain() -> None:
             while True:
-                item = await stream.next()
-                got.append(item)
+                got.append(await stream.next())
                 got.extend(stream.ready())  # never hands over the error: next() raises it
+
+        with pytest.raises(ValueError, match="model failed"):
+            await drain()
         assert await stream.next() is None  # after the error the stream has ended
         return got
 
@@ -57,10 +60,13 @@ def test_text_events_are_encoded_as_before(chat, text):
     event = writer.chunk(TextChunk(text=text))
     assert event == writer._event([writer._choice(text, None)])
     assert json.loads(event.removeprefix("data: "))["choices"][0]["delta" if chat else "text"] == (
-        {"content": text} if chat else text)
+        {"content": text} if chat else text
+    )
 
 
 def test_a_model_id_holding_the_marker_still_encodes_right():
     writer = ChunkWriter(True, f"odd{_MARK}model", include_usage=False)
     writer.start(None)
-    assert json.loads(writer.chunk(TextChunk(text="hi")).removeprefix("data: "))["choices"][0]["delta"] == {"content": "hi"}
+    assert json.loads(writer.chunk(TextChunk(text="hi")).removeprefix("data: "))["choices"][0]["delta"] == {
+        "content": "hi"
+    }

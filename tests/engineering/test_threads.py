@@ -29,12 +29,22 @@ def test_default_threads_reads_this_machine():
 def test_the_same_seed_gives_the_same_text_at_any_thread_count(tmp_path, models_dir):
     from zaowu.studio.engine import Studio
 
-    request = TextRequest(messages=[{"role": "user", "content": "Describe a spring tea sale in three sentences."}],
-                          seed=21, temperature=1.0, max_tokens=80)  # fmt: skip
+    request = TextRequest(
+        messages=[{"role": "user", "content": "Describe a spring tea sale in three sentences."}],
+        seed=21,
+        temperature=1.0,
+        max_tokens=80,
+    )
     texts = []
     for threads in (1, 2):
-        settings = Settings(data_dir=tmp_path / f"t{threads}", models_dir=models_dir, default_chat_model=TEST_MODEL,
-                            n_ctx=1024, n_parallel=1, n_threads=threads)  # fmt: skip
+        settings = Settings(
+            data_dir=tmp_path / f"t{threads}",
+            models_dir=models_dir,
+            default_chat_model=TEST_MODEL,
+            n_ctx=1024,
+            n_parallel=1,
+            n_threads=threads,
+        )
         with Studio(settings) as studio:
             texts.append(studio.generate_text(request).text)
     assert texts[0].strip() and texts[0] == texts[1]

@@ -52,9 +52,13 @@ def test_count(bench):
 
 
 def test_distinct_counts_duplicate_pairs(bench):
-    same = {"variants": [{"body": "Fresh bread every morning at Maple Bakery."},
-                         {"body": "Fresh bread every morning at Maple Bakery!"},
-                         {"body": "Our sourdough rests for 48 hours before baking."}]}  # fmt: skip
+    same = {
+        "variants": [
+            {"body": "Fresh bread every morning at Maple Bakery."},
+            {"body": "Fresh bread every morning at Maple Bakery!"},
+            {"body": "Our sourdough rests for 48 hours before baking."},
+        ]
+    }
     checks, stats = run(bench, same, [{"check": "distinct", "path": "variants[].body"}])
     assert not checks["distinct.body"]["ok"] and stats["duplicate_pairs"] == 1
     checks, stats = run(bench, {"variants": same["variants"][1:]}, [{"check": "distinct", "path": "variants[].body"}])
@@ -66,8 +70,9 @@ def test_distinct_counts_duplicate_pairs(bench):
 def test_language(bench):
     checks, _ = run(bench, {"t": "周末面包第二件半价，欢迎来店"}, [{"check": "language", "path": "t"}], language="zh")
     assert checks["language"]["ok"]
-    checks, _ = run(bench, {"t": "Weekend bread: buy one get one half price"}, [{"check": "language", "path": "t"}],
-                    language="zh")  # fmt: skip
+    checks, _ = run(
+        bench, {"t": "Weekend bread: buy one get one half price"}, [{"check": "language", "path": "t"}], language="zh"
+    )
     assert not checks["language"]["ok"]
     checks, _ = run(bench, {"t": "Half price 半价"}, [{"check": "language", "path": "t"}])
     assert not checks["language"]["ok"]
@@ -79,8 +84,12 @@ def test_claims_unless_the_request_states_them(bench):
     doc = {"t": ["The best coffee in town, guaranteed.", "全网销量第一的绿茶"]}
     checks, stats = run(bench, doc, [{"check": "claims", "path": "t"}], facts="Small-batch roasts")
     assert not checks["claims"]["ok"] and stats["unsupported_claims"] == 3
-    checks, stats = run(bench, {"t": "Voted best coffee in town by Portland Weekly"}, [{"check": "claims", "path": "t"}],
-                        facts="Voted best coffee in town by Portland Weekly 2025")  # fmt: skip
+    checks, stats = run(
+        bench,
+        {"t": "Voted best coffee in town by Portland Weekly"},
+        [{"check": "claims", "path": "t"}],
+        facts="Voted best coffee in town by Portland Weekly 2025",
+    )
     assert checks["claims"]["ok"] and stats["unsupported_claims"] == 0
 
 
@@ -89,20 +98,28 @@ def test_numbers_the_request_does_not_give(bench):
     assert bench.invented_numbers("Since 2020, 25% of our soy… 1,240 sold", "Sold 1,240 units") == ["2020", "25"]
     assert bench.invented_numbers("双11当天付尾款，11.11晚8点开抢", "11月11日晚8点开始付尾款") == []
     assert bench.invented_numbers("首发价89元，原价128元", "首发价89元") == ["128"]  # numbers after Chinese too
-    checks, stats = run(bench, {"v": ["Lilac, 1128", "First month $19"]}, [{"check": "numbers", "path": "v"}],
-                        offer="first month $19")  # fmt: skip
+    checks, stats = run(
+        bench, {"v": ["Lilac, 1128", "First month $19"]}, [{"check": "numbers", "path": "v"}], offer="first month $19"
+    )
     assert not checks["numbers"]["ok"] and checks["numbers"]["detail"] == "not in the request: 1128"
     assert stats["invented_numbers"] == 1
 
 
 def test_length(bench):
-    checks, _ = run(bench, {"v": [{"title": "短标题"}, {"title": "这是一个明显超过二十个字的小红书笔记标题需要被发现才对"}]},
-                    [{"check": "length", "path": "v[].title", "max": 20}])  # fmt: skip
+    checks, _ = run(
+        bench,
+        {"v": [{"title": "短标题"}, {"title": "这是一个明显超过二十个字的小红书笔记标题需要被发现才对"}]},
+        [{"check": "length", "path": "v[].title", "max": 20}],
+    )
     assert not checks["length.title"]["ok"] and "1 of 2" in checks["length.title"]["detail"]
 
 
 def test_channel_rules(bench):
-    good_xhs = {"title": "挂耳咖啡真香☕", "body": "早上来一包\n酸甜平衡\n每包3.5元\n缺点是有点酸", "hashtags": ["咖啡", "好物", "上班族"]}
+    good_xhs = {
+        "title": "挂耳咖啡真香☕",
+        "body": "早上来一包\n酸甜平衡\n每包3.5元\n缺点是有点酸",
+        "hashtags": ["咖啡", "好物", "上班族"],
+    }
     bad_xhs = {"title": "挂耳咖啡", "body": "这是一段很长的没有分段也没有表情的文字" * 3, "hashtags": ["咖啡"]}
     checks, _ = run(bench, {"v": [good_xhs]}, [{"check": "channel", "path": "v[]", "channel": "xiaohongshu"}])
     assert checks["channel.xiaohongshu"]["ok"], checks
@@ -133,8 +150,13 @@ def test_periods_resolve_against_today(bench):
 
 def test_dates_are_found_in_chinese_and_english(bench):
     text = "春节放假：2027年2月5日至2月12日暂停发货；Nov 27 to 30; 4 January 2027; 2027-03-06"
-    assert bench.find_dates(text, 2027) == [date(2027, 2, 5), date(2027, 2, 12), date(2027, 11, 27),
-                                            date(2027, 1, 4), date(2027, 3, 6)]  # in the order written
+    assert bench.find_dates(text, 2027) == [
+        date(2027, 2, 5),
+        date(2027, 2, 12),
+        date(2027, 11, 27),
+        date(2027, 1, 4),
+        date(2027, 3, 6),
+    ]  # in the order written
     assert bench.find_dates("2月30日", 2027) == []
 
 
@@ -145,14 +167,19 @@ def test_dates_within_the_period_and_no_past_years(bench):
     rows["rows"].append(["2026-12-28", 80])
     checks, _ = run(bench, rows, [{"check": "dates", "path": "rows", "period": "2027-Q1"}])
     assert not checks["dates"]["ok"] and "2026-12-28" in checks["dates"]["detail"]
-    checks, _ = run(bench, {"t": "Our 2024 best sellers are back"}, [{"check": "dates", "path": "t", "period": "next_month"}])
+    checks, _ = run(
+        bench, {"t": "Our 2024 best sellers are back"}, [{"check": "dates", "path": "t", "period": "next_month"}]
+    )
     assert not checks["dates"]["ok"] and "past years: [2024]" in checks["dates"]["detail"]
     checks, _ = run(bench, {"t": "没有日期"}, [{"check": "dates", "path": "t", "period": "2027-02", "required": True}])
     assert not checks["dates"]["ok"] and "no date" in checks["dates"]["detail"]
-    checks, _ = run(bench, {"t": "11月1日开始预售，11月11日付尾款"}, [{"check": "dates", "path": "t", "period": "--11-01..--11-11"}])
+    checks, _ = run(
+        bench, {"t": "11月1日开始预售，11月11日付尾款"}, [{"check": "dates", "path": "t", "period": "--11-01..--11-11"}]
+    )
     assert checks["dates"]["ok"]
-    checks, _ = run(bench, {"t": "See you this Saturday, December 5"}, [{"check": "dates", "path": "t",
-                                                                        "period": "this_saturday"}])  # fmt: skip
+    checks, _ = run(
+        bench, {"t": "See you this Saturday, December 5"}, [{"check": "dates", "path": "t", "period": "this_saturday"}]
+    )
     assert checks["dates"]["ok"]
 
 
@@ -172,14 +199,32 @@ def test_sum_duration_contains_equals_range_allowed(bench):
     checks, _ = run(bench, sms, [{"check": "contains", "path": "m[].text", "any_of": ["hw.shop/warm"]}])
     assert checks["contains.text"]["ok"]
     sheets = {"sheets": [{"name": "North"}, {"name": "South"}, {"name": "East"}]}
-    checks, _ = run(bench, sheets, [{"check": "contains", "name": "regions", "path": "sheets[].name",
-                                     "all_of": ["North", "South", "East", "West"]}])  # fmt: skip
+    checks, _ = run(
+        bench,
+        sheets,
+        [
+            {
+                "check": "contains",
+                "name": "regions",
+                "path": "sheets[].name",
+                "all_of": ["North", "South", "East", "West"],
+            }
+        ],
+    )
     assert not checks["contains.regions"]["ok"]
     music = {"plan": {"genre": "jazz", "time_signature": "3/4", "tempo": 150}}
-    checks, _ = run(bench, music, [{"check": "equals", "path": "plan.genre", "value": "jazz"},
-                                   {"check": "equals", "path": "plan.time_signature", "value": "4/4"},
-                                   {"check": "range", "path": "plan.tempo", "min": 60, "max": 95}])  # fmt: skip
-    assert checks["equals.genre"]["ok"] and not checks["equals.time_signature"]["ok"] and not checks["range.tempo"]["ok"]
+    checks, _ = run(
+        bench,
+        music,
+        [
+            {"check": "equals", "path": "plan.genre", "value": "jazz"},
+            {"check": "equals", "path": "plan.time_signature", "value": "4/4"},
+            {"check": "range", "path": "plan.tempo", "min": 60, "max": 95},
+        ],
+    )
+    assert (
+        checks["equals.genre"]["ok"] and not checks["equals.time_signature"]["ok"] and not checks["range.tempo"]["ok"]
+    )
     deck = {"slides": [{"kind": "content"}, {"kind": "section"}, {"kind": "two_column"}]}
     checks, _ = run(bench, deck, [{"check": "allowed", "path": "slides[].kind", "values": ["content", "two_column"]}])
     assert not checks["allowed.kind"]["ok"] and "section" in checks["allowed.kind"]["detail"]
@@ -201,8 +246,12 @@ def test_icon_and_palette_fit_the_category(bench):
 
 
 def test_design_variety(bench):
-    same = {"specs": [{"layout": "centered", "palette": "festive", "motifs": ["dots"]},
-                      {"layout": "centered", "palette": "festive", "motifs": ["rings"]}]}  # fmt: skip
+    same = {
+        "specs": [
+            {"layout": "centered", "palette": "festive", "motifs": ["dots"]},
+            {"layout": "centered", "palette": "festive", "motifs": ["rings"]},
+        ]
+    }
     checks, _ = run(bench, same, [{"check": "variety"}])
     assert not checks["variety.designs"]["ok"]
     same["specs"][1]["layout"] = "split"
@@ -213,18 +262,35 @@ def test_design_variety(bench):
 def test_reported_checks_and_the_summary(bench):
     from zaowu.studio.quality import Check
 
-    reported = bench.reported_checks([Check(name="count.variants", ok=True), {"name": "claims", "ok": False,
-                                                                              "detail": "最"}, "junk"])  # fmt: skip
-    assert [(c["name"], c["ok"], c["source"]) for c in reported] == [("count.variants", True, "result"),
-                                                                       ("claims", False, "result")]  # fmt: skip
+    reported = bench.reported_checks(
+        [Check(name="count.variants", ok=True), {"name": "claims", "ok": False, "detail": "最"}, "junk"]
+    )
+    assert [(c["name"], c["ok"], c["source"]) for c in reported] == [
+        ("count.variants", True, "result"),
+        ("claims", False, "result"),
+    ]
     assert bench.reported_checks(None) == []
-    e = entry(bench, [{"check": "count", "path": "v", "expected": 2}, {"check": "distinct", "path": "v"},
-                      {"check": "claims", "path": "v"}])  # fmt: skip
+    e = entry(
+        bench,
+        [
+            {"check": "count", "path": "v", "expected": 2},
+            {"check": "distinct", "path": "v"},
+            {"check": "claims", "path": "v"},
+        ],
+    )
     checks, stats = bench.evaluate(e, {"v": ["Same words here", "Same words here!"]}, TODAY)
-    records = [{"id": "t", "target": "copywriter", "seconds": 2.0, "error": None, "checks": checks + reported,
-                "stats": stats},
-               {"id": "u", "kind": "template", "target": "slogans", "seconds": 4.0, "error": "RemoteError: down", "stats": {},
-                "checks": [{"name": "count", "ok": False, "detail": "x", "kind": "count", "source": "bench"}]}]  # fmt: skip
+    records = [
+        {"id": "t", "target": "copywriter", "seconds": 2.0, "error": None, "checks": checks + reported, "stats": stats},
+        {
+            "id": "u",
+            "kind": "template",
+            "target": "slogans",
+            "seconds": 4.0,
+            "error": "RemoteError: down",
+            "stats": {},
+            "checks": [{"name": "count", "ok": False, "detail": "x", "kind": "count", "source": "bench"}],
+        },
+    ]
     summary = bench.summarise(records)
     assert summary["requirements"] == {"passed": 1, "total": 2, "rate": 0.5}
     assert summary["per_check"]["distinct"]["passed"] == 0 and summary["duplicate_variants"]["pairs"] == 1
@@ -254,8 +320,9 @@ def test_the_evaluation_set(bench, studio):
     assert {e.language for e in entries} == {"zh", "en"} and {e.kind for e in entries} == set(bench.KINDS)
     apps = {e.target for e in entries if e.kind == "app"}
     assert apps == {"copywriter", "business-plan", "office-docs", "store-kit"}
-    assert {"slogans", "product-title", "xiaohongshu-note", "weekly-report"} <= {e.target for e in entries
-                                                                                 if e.kind == "template"}  # fmt: skip
+    assert {"slogans", "product-title", "xiaohongshu-note", "weekly-report"} <= {
+        e.target for e in entries if e.kind == "template"
+    }
     for e in entries:
         assert e.checks, e.id
         if e.kind == "app":

@@ -101,6 +101,7 @@ def test_a_rewritten_claim_never_breaks_the_schema_length():
     from zaowu.studio.quality.outputs import OutputChecks, polish_output
 
     schema = {"type": "object", "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 30}}}
-    output, _, _ = polish_output(OutputChecks(), {"name": "Nominated for a Best of the 20"}, schema, language="en",
-                                 facts="a bakery", values={})  # fmt: skip
+    output, _, _ = polish_output(
+        OutputChecks(), {"name": "Nominated for a Best of the 20"}, schema, language="en", facts="a bakery", values={}
+    )
     assert len(output["name"]) <= 30 and "Best" not in output["name"] and not output["name"].endswith(" ")

@@ -41,8 +41,19 @@ DAY = date(2026, 9, 1)  # a Tuesday
 
 
 def test_hashtags_are_normalised_and_shown_in_the_platforms_form():
-    tags = normalize_hashtags(["#绿茶", "绿茶", " 高山 绿茶 ", "#春茶 #明前茶", "##", "2026", "#Tea#", "tea",
-                               "一个远远超过二十个字符长度的话题标签应该被丢弃掉才对的"])  # fmt: skip
+    tags = normalize_hashtags(
+        [
+            "#绿茶",
+            "绿茶",
+            " 高山 绿茶 ",
+            "#春茶 #明前茶",
+            "##",
+            "2026",
+            "#Tea#",
+            "tea",
+            "一个远远超过二十个字符长度的话题标签应该被丢弃掉才对的",
+        ]
+    )
     assert tags == ["绿茶", "高山绿茶", "春茶", "明前茶", "Tea"]
     assert format_hashtags(["绿茶", "春茶"], "weibo") == "#绿茶# #春茶#"
     assert format_hashtags(["coffee", "SmallBatch"], "tag") == "#coffee #SmallBatch"
@@ -51,8 +62,10 @@ def test_hashtags_are_normalised_and_shown_in_the_platforms_form():
 
 
 def test_xiaohongshu_body_gets_short_paragraphs_and_emoji_markers():
-    body = ("周一烘焙，新鲜到家。豆子来自云南两个农场。每一口都很香。适合上班族，早上一杯刚刚好。周末也能喝到。"
-            "我很喜欢这种感觉，朋友也说好喝。")
+    body = (
+        "周一烘焙，新鲜到家。豆子来自云南两个农场。每一口都很香。适合上班族，早上一杯刚刚好。周末也能喝到。"
+        "我很喜欢这种感觉，朋友也说好喝。"
+    )
     shaped = add_emoji_markers(short_paragraphs(body, 30))
     lines = shaped.split("\n")
     assert len(lines) >= 3 and all(has_emoji(line[:2]) for line in lines)
@@ -60,12 +73,20 @@ def test_xiaohongshu_body_gets_short_paragraphs_and_emoji_markers():
     assert "".join(re.sub(r"^\S+ ", "", line) for line in lines) == body  # nothing lost, nothing added but markers
     already = "☕ Monday roast.\nTwo farms."
     assert add_emoji_markers(already) == already  # the model's own emoji are kept as they are
-    assert short_paragraphs("Hi there. It is good. We roast on Mondays.", 16) == "Hi there.\nIt is good.\nWe roast on Mondays."
+    assert (
+        short_paragraphs("Hi there. It is good. We roast on Mondays.", 16)
+        == "Hi there.\nIt is good.\nWe roast on Mondays."
+    )
 
 
 def test_a_douyin_title_is_a_hook():
-    for title in ("你一定要试试这杯绿茶", "为什么这杯茶会回甘？", "3 秒看懂手工炒茶", "Why Monday coffee hits different",
-                  "Stop buying stale beans!"):
+    for title in (
+        "你一定要试试这杯绿茶",
+        "为什么这杯茶会回甘？",
+        "3 秒看懂手工炒茶",
+        "Why Monday coffee hits different",
+        "Stop buying stale beans!",
+    ):
         assert is_hook(title), title
     for title in ("山野茶舍高山绿茶", "Driftwood Coffee", ""):
         assert not is_hook(title), title
@@ -114,9 +135,11 @@ def test_numbers_not_in_the_facts_are_removed_or_reported():
 
 
 def test_a_chinese_xiaohongshu_variant_is_brought_into_the_channels_rules():
-    raw = {"title": "全网最好喝的高山绿茶，一口回甘真的停不下来啦姐妹们",
-           "body": "海拔1200米的茶园，手工炒制。每罐只要 99 元，性价比第一！泡开以后回甘明显，办公室里喝很提神。#绿茶 #春茶",
-           "hashtags": ["#绿茶", "高山 绿茶", "绿茶"]}  # fmt: skip
+    raw = {
+        "title": "全网最好喝的高山绿茶，一口回甘真的停不下来啦姐妹们",
+        "body": "海拔1200米的茶园，手工炒制。每罐只要 99 元，性价比第一！泡开以后回甘明显，办公室里喝很提神。#绿茶 #春茶",
+        "hashtags": ["#绿茶", "高山 绿茶", "绿茶"],
+    }
     d = polish(raw, CHANNELS["xiaohongshu"], "zh", TEA, "craft", 0)
     checks = {c.name: c for c in d.checks}
     assert len(d.title) <= 20 and checks["length.title"].ok and "最" not in d.title
@@ -129,16 +152,38 @@ def test_a_chinese_xiaohongshu_variant_is_brought_into_the_channels_rules():
 
 
 def test_weibo_hashtags_douyin_hooks_and_wrong_language_are_reported():
-    d = polish({"body": "手工炒制的高山绿茶，回甘明显，适合办公室。", "hashtags": ["绿茶", "#绿茶#", "春茶"]},
-               CHANNELS["weibo"], "zh", TEA, "scene", 1)  # fmt: skip
+    d = polish(
+        {"body": "手工炒制的高山绿茶，回甘明显，适合办公室。", "hashtags": ["绿茶", "#绿茶#", "春茶"]},
+        CHANNELS["weibo"],
+        "zh",
+        TEA,
+        "scene",
+        1,
+    )
     assert d.hashtags == ["绿茶", "春茶"]
     assert format_hashtags(d.hashtags, CHANNELS["weibo"].hashtag_style) == "#绿茶# #春茶#"
-    d = polish({"title": "山野茶舍高山绿茶", "body": "手工炒制，回甘明显，评论区告诉我你的喝法。", "hashtags": ["绿茶", "春茶"]},
-               CHANNELS["douyin"], "zh", TEA, "scene", 0)  # fmt: skip
+    d = polish(
+        {
+            "title": "山野茶舍高山绿茶",
+            "body": "手工炒制，回甘明显，评论区告诉我你的喝法。",
+            "hashtags": ["绿茶", "春茶"],
+        },
+        CHANNELS["douyin"],
+        "zh",
+        TEA,
+        "scene",
+        0,
+    )
     hook = next(c for c in d.checks if c.name == "format.hook")
     assert not hook.ok and d.failed == 1
-    d = polish({"body": "The tea is grown at 1200 m and fried by hand, 味道很好。", "hashtags": ["tea", "green", "hill"]},
-               CHANNELS["instagram"], "en", TEA, "craft", 0)  # fmt: skip
+    d = polish(
+        {"body": "The tea is grown at 1200 m and fried by hand, 味道很好。", "hashtags": ["tea", "green", "hill"]},
+        CHANNELS["instagram"],
+        "en",
+        TEA,
+        "craft",
+        0,
+    )
     language = next(c for c in d.checks if c.name == "language.text")
     assert not language.ok and "Chinese" in language.detail
     # the user's own Chinese shop name in English copy is no language error
@@ -193,9 +238,13 @@ def test_template_checks_narrow_the_schema_before_generation():
 def test_template_checks_repair_and_report_hand_written_outputs():
     tpl = _lib().get("slogans")
     rendered = tpl.render({"brand": "山野茶舍", "selling_points": "高山云雾绿茶，手工炒制，回甘明显", "count": 3})
-    output = {"slogans": [{"text": "最好喝的高山绿茶，一口回甘停不下来的好滋味", "idea": "绝对经典"},
-                          {"text": "最好喝的高山绿茶，一口回甘停不下来", "idea": "同上"},
-                          {"text": "手工炒制 99 元一罐", "idea": "价格"}]}  # fmt: skip
+    output = {
+        "slogans": [
+            {"text": "最好喝的高山绿茶，一口回甘停不下来的好滋味", "idea": "绝对经典"},
+            {"text": "最好喝的高山绿茶，一口回甘停不下来", "idea": "同上"},
+            {"text": "手工炒制 99 元一罐", "idea": "价格"},
+        ]
+    }
     text, out, checks, redo = check_template_output(rendered, json.dumps(output), output)
     by = {c.name: c for c in checks}
     assert out["slogans"][0]["text"] == "很好喝的高山绿茶" and json.loads(text) == out
@@ -211,8 +260,14 @@ def test_taobao_titles_are_measured_by_taobao_width():
     tpl = _lib().get("product-title")
     rendered = tpl.render(tpl.examples[0])
     long = "暖织 女士羊毛开衫 70%绵羊毛 V领短款 秋冬针织外套 米白燕麦黑三色 S-XL 通勤百搭 新款上市"
-    output = {"titles": [{"title": long, "focus": "羊毛开衫"}, {"title": "暖织 羊毛开衫女 V领短款", "focus": "短款"},
-                         {"title": "暖织 针织外套 秋冬 70%绵羊毛", "focus": "秋冬"}], "keywords": ["羊毛开衫"]}  # fmt: skip
+    output = {
+        "titles": [
+            {"title": long, "focus": "羊毛开衫"},
+            {"title": "暖织 羊毛开衫女 V领短款", "focus": "短款"},
+            {"title": "暖织 针织外套 秋冬 70%绵羊毛", "focus": "秋冬"},
+        ],
+        "keywords": ["羊毛开衫"],
+    }
     _, out, checks, _ = check_template_output(rendered, json.dumps(output, ensure_ascii=False), output)
     first = out["titles"][0]["title"]
     assert measure(first, "zh_width") <= 30 and long.startswith(first) and long[len(first)] == " "
@@ -222,9 +277,12 @@ def test_taobao_titles_are_measured_by_taobao_width():
 def test_xiaohongshu_note_template_gets_format_rules():
     tpl = _lib().get("xiaohongshu-note")
     rendered = tpl.render(tpl.examples[0])
-    output = {"title": "一人食小电锅真的绝了", "cover_text": "一人食神器",
-              "body": "租房两个月，每天都用它。1.2L 刚好一人份。能煮面、蒸蛋、涮火锅。159 元，性价比最高。缺点是不能炒菜。保证好用。",
-              "hashtags": ["#一人食", "一人食", "租房 好物", "#小电锅#"]}  # fmt: skip
+    output = {
+        "title": "一人食小电锅真的绝了",
+        "cover_text": "一人食神器",
+        "body": "租房两个月，每天都用它。1.2L 刚好一人份。能煮面、蒸蛋、涮火锅。159 元，性价比最高。缺点是不能炒菜。保证好用。",
+        "hashtags": ["#一人食", "一人食", "租房 好物", "#小电锅#"],
+    }
     _, out, checks, _ = check_template_output(rendered, json.dumps(output, ensure_ascii=False), output)
     assert out["hashtags"] == ["一人食", "租房好物", "小电锅"]
     assert has_emoji(out["body"][:2]) and "最高" not in out["body"] and "保证" not in out["body"]
@@ -235,8 +293,10 @@ def test_xiaohongshu_note_template_gets_format_rules():
 def test_a_text_template_counts_its_items_and_restyles_weibo_topics():
     tpl = _lib().get("weibo-post")
     rendered = tpl.render(tpl.examples[0])
-    text = ("第 1 条\n骑车来喝咖啡！出示头盔，美式第二杯半价 #周末去哪儿 #城市骑行# #周末去哪儿#\n\n"
-            "第 2 条\n全城最好喝的咖啡店开业啦，11 月 1 日见！#城市骑行")
+    text = (
+        "第 1 条\n骑车来喝咖啡！出示头盔，美式第二杯半价 #周末去哪儿 #城市骑行# #周末去哪儿#\n\n"
+        "第 2 条\n全城最好喝的咖啡店开业啦，11 月 1 日见！#城市骑行"
+    )
     out, output, checks, _ = check_template_output(rendered, text, None)
     assert output is None and "#周末去哪儿# #城市骑行#\n" in out and out.count("#周末去哪儿#") == 1
     assert "最好" not in out and out.endswith("11 月 1 日见！#城市骑行#")
@@ -246,17 +306,22 @@ def test_a_text_template_counts_its_items_and_restyles_weibo_topics():
     assert not next(c for c in checks if c.name == "count.items").ok  # one post of the two asked for
 
 
-@pytest.mark.parametrize("checks,field", [
-    ("checks: {lists: [{path: nope, text: [text]}]}", "checks.lists.0.path"),
-    ("checks: {lists: [{path: slogans, text: [text], count: tone}]}", "checks.lists.0.count"),
-    ("checks: {lists: [{path: slogans, text: [text], lengths: {text: 500}}]}", "maxLength"),
-    ("checks: {lists: [{path: slogans, text: [text], lengths: {text: {variable: tone, values: {grumpy: 9}}}}]}",
-     "grumpy"),
-    ("checks: {lengths: {idea: 10}}", "checks.lengths.idea"),
-    ("checks: {colour: red}", "checks.colour"),
-    ("checks: {items: {marker: '第 N 条'}}", "checks.items"),
-    ("checks: {hashtags: {style: weibo}}", "checks.hashtags.path"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "checks,field",
+    [
+        ("checks: {lists: [{path: nope, text: [text]}]}", "checks.lists.0.path"),
+        ("checks: {lists: [{path: slogans, text: [text], count: tone}]}", "checks.lists.0.count"),
+        ("checks: {lists: [{path: slogans, text: [text], lengths: {text: 500}}]}", "maxLength"),
+        (
+            "checks: {lists: [{path: slogans, text: [text], lengths: {text: {variable: tone, values: {grumpy: 9}}}}]}",
+            "grumpy",
+        ),
+        ("checks: {lengths: {idea: 10}}", "checks.lengths.idea"),
+        ("checks: {colour: red}", "checks.colour"),
+        ("checks: {items: {marker: '第 N 条'}}", "checks.items"),
+        ("checks: {hashtags: {style: weibo}}", "checks.hashtags.path"),
+    ],
+)
 def test_the_loader_validates_the_checks_section(tmp_path, checks, field):
     folder = tmp_path / "templates"
     folder.mkdir()
@@ -264,9 +329,11 @@ def test_the_loader_validates_the_checks_section(tmp_path, checks, field):
         text = f.read()
     text = re.sub(r"\nchecks:\n(?:  .*\n)+", "\n", text).replace("id: slogans", "id: my-slogans")
     (folder / "my-slogans.yaml").write_text(text + checks + "\n", encoding="utf-8")
-    (folder / "ok-slogans.yaml").write_text(text.replace("id: my-slogans", "id: ok-slogans") +
-                                            "checks: {lists: [{path: slogans, text: [text], count: count}]}\n",
-                                            encoding="utf-8")  # fmt: skip
+    (folder / "ok-slogans.yaml").write_text(
+        text.replace("id: my-slogans", "id: ok-slogans")
+        + "checks: {lists: [{path: slogans, text: [text], count: count}]}\n",
+        encoding="utf-8",
+    )
     lib = TemplateLibrary.for_data_dir(tmp_path)
     lib.list()
     (problem,) = [p for p in lib.problems if p.file.endswith("my-slogans.yaml")]
@@ -287,17 +354,31 @@ def test_store_kit_brand_and_copy_texts_are_cleaned_against_the_idea():
     from zaowu.apps.store_kit import check_brand, check_copy
 
     idea = "在杭州做手工陶瓷茶具的小网店，风格温润素雅"
-    plan = {"candidates": [{"name": "最美茶舍", "reason": "好记"}, {"name": "山野陶舍", "reason": "国家级工艺"},
-                           {"name": "温陶", "reason": "素雅"}],
-            "name": "最美茶舍", "tagline": "全网第一的手工茶具", "about": "我们坚持手工制作，保证品质。",
-            "products": [{"name": "青白釉茶杯", "price": 89, "description": "最好用的手工茶杯"}]}  # fmt: skip
+    plan = {
+        "candidates": [
+            {"name": "最美茶舍", "reason": "好记"},
+            {"name": "山野陶舍", "reason": "国家级工艺"},
+            {"name": "温陶", "reason": "素雅"},
+        ],
+        "name": "最美茶舍",
+        "tagline": "全网第一的手工茶具",
+        "about": "我们坚持手工制作，保证品质。",
+        "products": [{"name": "青白釉茶杯", "price": 89, "description": "最好用的手工茶杯"}],
+    }
     plan, checks = check_brand(plan, idea, "zh")
     assert plan["name"] == "山野陶舍"  # a name that is a claim gives way to a plain candidate
     assert plan["tagline"] == "受欢迎的手工茶具" and plan["about"] == "我们坚持手工制作。"
     assert plan["products"][0] == {"name": "青白釉茶杯", "price": 89, "description": "很好用的手工茶杯"}
     assert "removed '国家级'" in next(c for c in checks if c.name == "brand.claims").detail
-    copy = {"products": [{"title": "青白釉手工茶杯 顶级釉料", "points": ["手工拉坯", "第一品牌", "容量 250ml"],
-                          "detail": "售价 89 元，永不褪色。容量 250ml，送礼自用都合适。"}]}  # fmt: skip
+    copy = {
+        "products": [
+            {
+                "title": "青白釉手工茶杯 顶级釉料",
+                "points": ["手工拉坯", "第一品牌", "容量 250ml"],
+                "detail": "售价 89 元，永不褪色。容量 250ml，送礼自用都合适。",
+            }
+        ]
+    }
     copy, checks = check_copy(copy, plan, idea, "zh")
     product = copy["products"][0]
     assert product["title"] == "青白釉手工茶杯 优质釉料" and product["points"][1] == "受欢迎品牌"
@@ -321,17 +402,28 @@ def dated_studio(settings):
 @pytest.mark.slow
 def test_copywriter_writes_each_variant_from_its_own_angle_and_checks_it(dated_studio):
     studio = dated_studio
-    run = run_app(studio, "copywriter", {"product": "Driftwood Coffee", "facts": COFFEE.split("\n")[1],
-                                         "channel": "instagram", "variants": 3}, seed=5)  # fmt: skip
+    run = run_app(
+        studio,
+        "copywriter",
+        {"product": "Driftwood Coffee", "facts": COFFEE.split("\n")[1], "channel": "instagram", "variants": 3},
+        seed=5,
+    )
     r = run.result
     variants = r["variants"]
     assert len(variants) == 3 and all(v["body"] for v in variants)
     bodies = [v["body"] for v in variants]
-    assert all(similarity(a, b) <= DUPLICATE_SIMILARITY for i, a in enumerate(bodies) for b in bodies[i + 1:]), bodies
+    assert all(similarity(a, b) <= DUPLICATE_SIMILARITY for i, a in enumerate(bodies) for b in bodies[i + 1 :]), bodies
     assert len({v["angle"] for v in variants}) == 3 and all(v["angle"] in ANGLES for v in variants)
     names = {c["name"]: c for c in r["checks"]}
-    assert {"count.variants", "distinct.variants", "length.body", "language.text", "claims",
-            "facts.numbers", "format.hashtags"} <= set(names)  # fmt: skip
+    assert {
+        "count.variants",
+        "distinct.variants",
+        "length.body",
+        "language.text",
+        "claims",
+        "facts.numbers",
+        "format.hashtags",
+    } <= set(names)
     assert names["count.variants"]["ok"] and names["distinct.variants"]["ok"]
     assert all(set(c) == {"name", "ok", "detail"} and c["detail"] for c in r["checks"])
 
@@ -352,16 +444,26 @@ def test_copywriter_writes_each_variant_from_its_own_angle_and_checks_it(dated_s
 
 @pytest.mark.slow
 def test_a_template_with_checks_returns_the_count_asked_for_and_its_checks(dated_studio):
-    result = run_template(dated_studio, "slogans", {"brand": "Driftwood Coffee", "count": 3,
-                                                     "selling_points": "Small-batch roasts every Monday"}, seed=3)
+    result = run_template(
+        dated_studio,
+        "slogans",
+        {"brand": "Driftwood Coffee", "count": 3, "selling_points": "Small-batch roasts every Monday"},
+        seed=3,
+    )
     assert len(result.output["slogans"]) == 3 and json.loads(result.text) == result.output
     assert all(len(s["text"]) <= 60 for s in result.output["slogans"])
     names = {c.name: c for c in result.checks}
-    assert {"count.slogans", "distinct.slogans", "length.slogans.text", "language.output", "claims",
-            "facts.numbers"} <= set(names)  # fmt: skip
+    assert {
+        "count.slogans",
+        "distinct.slogans",
+        "length.slogans.text",
+        "language.output",
+        "claims",
+        "facts.numbers",
+    } <= set(names)
     assert names["count.slogans"].ok
     texts = [s["text"] for s in result.output["slogans"]]
-    pairs_ok = all(similarity(a, b) <= DUPLICATE_SIMILARITY for i, a in enumerate(texts) for b in texts[i + 1:])
+    pairs_ok = all(similarity(a, b) <= DUPLICATE_SIMILARITY for i, a in enumerate(texts) for b in texts[i + 1 :])
     assert names["distinct.slogans"].ok == pairs_ok  # the check tells the truth about the output
     assert result.generation_ids[0] == result.generation_id
     payload = result.to_dict()
@@ -381,12 +483,25 @@ def test_timed_shots_are_scaled_to_the_requested_length():
     assert sum(fit_durations([5, 5, 5, 6], 15)) == 15 and min(fit_durations([5, 5, 5, 6], 15)) >= 1
     assert fit_durations([0, 0, 0], 30) == [10, 10, 10]
     template = TemplateLibrary.for_data_dir(Path("/nonexistent-zaowu-data")).get("douyin-script")
-    output = {"title": "鲜榨橙汁开业", "hook": "不加一滴水？", "ending": "评论区见", "hashtags": ["鲜榨"],
-              "shots": [{"seconds": 3, "visual": "切橙子", "voiceover": "现榨不加水", "caption": "现榨"},
-                        {"seconds": 5, "visual": "倒果汁", "voiceover": "第二杯半价", "caption": "半价"},
-                        {"seconds": 5, "visual": "门头", "voiceover": "人民路88号", "caption": "地址"}]}  # fmt: skip
-    fixed, checks, _ = polish_output(template.checks, output, template.output_schema, language="zh",
-                                     facts="现榨不加水，第二杯半价，人民路88号", values={"duration": "30"})  # fmt: skip
+    output = {
+        "title": "鲜榨橙汁开业",
+        "hook": "不加一滴水？",
+        "ending": "评论区见",
+        "hashtags": ["鲜榨"],
+        "shots": [
+            {"seconds": 3, "visual": "切橙子", "voiceover": "现榨不加水", "caption": "现榨"},
+            {"seconds": 5, "visual": "倒果汁", "voiceover": "第二杯半价", "caption": "半价"},
+            {"seconds": 5, "visual": "门头", "voiceover": "人民路88号", "caption": "地址"},
+        ],
+    }
+    fixed, checks, _ = polish_output(
+        template.checks,
+        output,
+        template.output_schema,
+        language="zh",
+        facts="现榨不加水，第二杯半价，人民路88号",
+        values={"duration": "30"},
+    )
     assert sum(s["seconds"] for s in fixed["shots"]) == 30
     found = {c.name: c for c in checks}
     assert found["duration.shots"].ok and "repaired: 13 s scaled to 30 s" in found["duration.shots"].detail

@@ -30,7 +30,7 @@ from zaowu.backends.design.categories import (
     find_platforms,
     strip_platforms,
     theme_of,
-)  # fmt: skip
+)
 from zaowu.backends.design.layout import Rect, wrap
 from zaowu.backends.design.offers import find_offer
 from zaowu.backends.design.render import compose, mark_image
@@ -68,41 +68,44 @@ def by_name(design, name: str):
 # ---------------------------------------------------------------- category detection
 
 
-@pytest.mark.parametrize("text,category,occasion", [
-    ("给我的茶馆做一张春季新品海报", "tea", None),
-    ("帮我做一张小红书封面，主题是秋季女装上新", "fashion", None),
-    ("中秋月饼礼盒海报，全场8折", None, "mid_autumn"),
-    ("Bean There coffee", "coffee", None),
-    ("A poster for Sunny Bakery's weekend croissant sale, 20% off", "bakery", None),
-    ("抖音直播间宠物用品促销", "pets", None),
-    ("淘宝店铺童装双11大促海报", "kids", "shopping_festival"),
-    ("Instagram post for our yoga studio", "fitness", None),
-    ("SaaS launch banner for our AI meeting assistant", "tech", None),
-    ("圣诞节咖啡店活动海报", "coffee", "christmas"),
-    ("Halloween party at our pub", "wine", "halloween"),
-    ("端午节粽子礼盒", None, "dragon_boat"),
-    ("七夕情人节鲜花预订", "flowers", "valentine"),
-    ("Black Friday menswear sale, 40% off suits", "menswear", "shopping_festival"),
-    ("春节年货坚果礼盒促销", None, "spring_festival"),
-    ("Grand opening of our ramen shop", "restaurant", "grand_opening"),
-    ("天猫旗舰店 护肤品 精华液 新品", "beauty", None),
-    ("高端珠宝定制工作室", "jewellery", None),
-    ("海岛度假酒店夏季套餐", "travel", None),
-    ("精酿啤酒周末活动", "wine", None),
-    ("独立书店读书会招募", "books", None),
-    ("婚纱照摄影工作室开业", "photography", "grand_opening"),
-    ("水果店会员日，草莓买一送一", "grocery", None),
-    ("linen shirts and dresses summer collection", "fashion", None),
-    ("英语培训暑期班招生", "education", None),
-    ("健身房私教课体验", "fitness", None),
-    ("An online shop for hand-poured soy candles with calm, natural scents", "home", None),
-    ("在杭州做手工陶瓷茶具的小网店，风格温润素雅", "tea", None),
-    ("Mid-Autumn mooncake gift box for our tea house", "tea", "mid_autumn"),
-    ("Valentine's Day roses and chocolates", "flowers", "valentine"),
-    ("元旦跨年派对 酒吧", "wine", "new_year"),
-    ("微信公众号封面：科技公司年会", "tech", None),
-    ("Xiaohongshu cover for my nail salon", "beauty", None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,category,occasion",
+    [
+        ("给我的茶馆做一张春季新品海报", "tea", None),
+        ("帮我做一张小红书封面，主题是秋季女装上新", "fashion", None),
+        ("中秋月饼礼盒海报，全场8折", None, "mid_autumn"),
+        ("Bean There coffee", "coffee", None),
+        ("A poster for Sunny Bakery's weekend croissant sale, 20% off", "bakery", None),
+        ("抖音直播间宠物用品促销", "pets", None),
+        ("淘宝店铺童装双11大促海报", "kids", "shopping_festival"),
+        ("Instagram post for our yoga studio", "fitness", None),
+        ("SaaS launch banner for our AI meeting assistant", "tech", None),
+        ("圣诞节咖啡店活动海报", "coffee", "christmas"),
+        ("Halloween party at our pub", "wine", "halloween"),
+        ("端午节粽子礼盒", None, "dragon_boat"),
+        ("七夕情人节鲜花预订", "flowers", "valentine"),
+        ("Black Friday menswear sale, 40% off suits", "menswear", "shopping_festival"),
+        ("春节年货坚果礼盒促销", None, "spring_festival"),
+        ("Grand opening of our ramen shop", "restaurant", "grand_opening"),
+        ("天猫旗舰店 护肤品 精华液 新品", "beauty", None),
+        ("高端珠宝定制工作室", "jewellery", None),
+        ("海岛度假酒店夏季套餐", "travel", None),
+        ("精酿啤酒周末活动", "wine", None),
+        ("独立书店读书会招募", "books", None),
+        ("婚纱照摄影工作室开业", "photography", "grand_opening"),
+        ("水果店会员日，草莓买一送一", "grocery", None),
+        ("linen shirts and dresses summer collection", "fashion", None),
+        ("英语培训暑期班招生", "education", None),
+        ("健身房私教课体验", "fitness", None),
+        ("An online shop for hand-poured soy candles with calm, natural scents", "home", None),
+        ("在杭州做手工陶瓷茶具的小网店，风格温润素雅", "tea", None),
+        ("Mid-Autumn mooncake gift box for our tea house", "tea", "mid_autumn"),
+        ("Valentine's Day roses and chocolates", "flowers", "valentine"),
+        ("元旦跨年派对 酒吧", "wine", "new_year"),
+        ("微信公众号封面：科技公司年会", "tech", None),
+        ("Xiaohongshu cover for my nail salon", "beauty", None),
+    ],
+)
 def test_category_detection_zh_en(text, category, occasion):
     theme = detect_theme(text)
     assert (theme.category, theme.occasion) == (category, occasion), theme.matched
@@ -118,8 +121,13 @@ def test_platform_names_are_never_a_business(text):
 def test_platform_names_are_stripped_from_headline_and_brand():
     assert strip_platforms("小红书秋季女装上新") == "秋季女装上新"
     assert strip_platforms("Our Instagram post: Yoga Week") == "Our: Yoga Week"
-    spec, repairs = planned("帮我做一张小红书封面，主题是秋季女装上新", "social_post",
-                            headline="小红书秋季女装上新", brand="小红书", subline="温柔针织")  # fmt: skip
+    spec, repairs = planned(
+        "帮我做一张小红书封面，主题是秋季女装上新",
+        "social_post",
+        headline="小红书秋季女装上新",
+        brand="小红书",
+        subline="温柔针织",
+    )
     assert spec.headline == "秋季女装上新" and spec.brand is None and repairs
     spec, _ = planned("TikTok cover for our coffee shop", "social_post", headline="TikTok", subline="Fresh roast daily")
     assert not find_platforms(spec.headline) and spec.headline == "Fresh roast daily"
@@ -129,18 +137,26 @@ def test_platform_names_are_stripped_from_headline_and_brand():
 
 
 def test_a_subline_that_repeats_the_headline_is_dropped():
-    spec, repairs = planned("手工陶瓷茶具小店", "product_card", headline="王花宝的手工陶瓷茶具", subline="王花宝的手工陶瓷茶具",
-                            body="温润素雅，适合日常泡茶。")  # fmt: skip
+    spec, repairs = planned(
+        "手工陶瓷茶具小店",
+        "product_card",
+        headline="王花宝的手工陶瓷茶具",
+        subline="王花宝的手工陶瓷茶具",
+        body="温润素雅，适合日常泡茶。",
+    )
     assert spec.subline is None and spec.body and "subline repeated the headline: removed" in repairs
 
 
-@pytest.mark.parametrize("text,name", [
-    ("中秋节月饼礼盒促销海报，9月15日前下单全场8折，店名：月满楼", "月满楼"),
-    ("给我的女装店「小满衣橱」做一个logo", "小满衣橱"),
-    ("A logo for a coffee shop called Bean There.", "Bean There"),
-    ("海报标题写「春季新品」", None),  # a quoted slogan is not a shop name
-    ("“小红书”封面", None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,name",
+    [
+        ("中秋节月饼礼盒促销海报，9月15日前下单全场8折，店名：月满楼", "月满楼"),
+        ("给我的女装店「小满衣橱」做一个logo", "小满衣橱"),
+        ("A logo for a coffee shop called Bean There.", "Bean There"),
+        ("海报标题写「春季新品」", None),  # a quoted slogan is not a shop name
+        ("“小红书”封面", None),
+    ],
+)
 def test_the_stated_shop_name_is_used(text, name):
     from zaowu.studio.design import stated_brand
 
@@ -165,19 +181,29 @@ def test_every_table_choice_exists():
 # ---------------------------------------------------------------- repairs: icon, palette, art fit the category
 
 
-@pytest.mark.parametrize("prompt", ["给我的女装店「小满」做一个logo", "Logo for Linen & Lace, a women's fashion boutique",
-                                    "男装定制店 logo：绅士阁", "A logo for Mini Me kidswear"])  # fmt: skip
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "给我的女装店「小满」做一个logo",
+        "Logo for Linen & Lace, a women's fashion boutique",
+        "男装定制店 logo：绅士阁",
+        "A logo for Mini Me kidswear",
+    ],
+)
 def test_fashion_logo_never_gets_a_food_icon(prompt):
     # the model copied the prompt examples: a croissant, a bakery palette
     for seed in range(8):
-        spec, repairs = planned(prompt, "logo", seed, headline="小满", icon="croissant", palette="cream", fonts="friendly")
+        spec, repairs = planned(
+            prompt, "logo", seed, headline="小满", icon="croissant", palette="cream", fonts="friendly"
+        )
         assert spec.icon not in FOOD_ICONS and spec.art not in FOOD_ART, (seed, spec.icon, spec.art)
         assert any("icon croissant" in r for r in repairs)
     for seed in range(20):  # the model left the icon out: the seed picks among fitting ones only
         spec = resolve(DesignSpec(kind="logo", headline="Linen & Lace", subline="women's fashion boutique"), seed)
         assert spec.category == "fashion" and spec.icon not in FOOD_ICONS and spec.art not in FOOD_ART
-    bad = compose(DesignSpec(kind="logo", headline="小满", icon="croissant", art="croissant", palette="cream"),
-                  512, 512, 0)  # fmt: skip
+    bad = compose(
+        DesignSpec(kind="logo", headline="小满", icon="croissant", art="croissant", palette="cream"), 512, 512, 0
+    )
     checks = {c.name: c for c in design_checks(bad.spec, prompt, design=bad)}
     assert not checks["design.icon_fits"].ok and not checks["design.art_fits"].ok
 
@@ -185,15 +211,26 @@ def test_fashion_logo_never_gets_a_food_icon(prompt):
 def test_mid_autumn_poster_gets_a_festive_palette_and_moon_art():
     prompt = "中秋节月饼礼盒海报，9月15日前下单享8折"
     for seed in range(6):
-        spec, _ = planned(prompt, "poster", seed, headline="中秋好礼", subline="月饼礼盒", palette="sakura",
-                          icon="croissant", call_to_action="立即预订")  # fmt: skip
+        spec, _ = planned(
+            prompt,
+            "poster",
+            seed,
+            headline="中秋好礼",
+            subline="月饼礼盒",
+            palette="sakura",
+            icon="croissant",
+            call_to_action="立即预订",
+        )
         assert spec.occasion == "mid_autumn" and spec.palette in FESTIVE and spec.palette not in PASTEL
         assert spec.art in MOON_ART
         design = compose(spec, 540, 720, seed)
         assert next(a.name for a in design.scene.arts) in MOON_ART  # the illustration is really drawn
         assert all(c.ok for c in design_checks(spec, prompt, design=design)), design_checks(spec, prompt, design=design)
     sale = detect_theme("Black Friday menswear sale, 40% off suits")  # a sale shows the goods, a festival its symbols
-    assert sale.art("poster")[0] in CATEGORIES["menswear"].art and sale.palettes() == CATEGORIES["shopping_festival"].palettes
+    assert (
+        sale.art("poster")[0] in CATEGORIES["menswear"].art
+        and sale.palettes() == CATEGORIES["shopping_festival"].palettes
+    )
     spring, _ = planned("春节年货大促海报", "poster", headline="新春年货节", palette="mint")
     assert spring.palette in CATEGORIES["spring_festival"].palettes  # no pastel for 春节
     pastel = compose(DesignSpec(kind="poster", headline="中秋好礼", palette="sakura", art="croissant"), 540, 720, 0)
@@ -204,9 +241,15 @@ def test_mid_autumn_poster_gets_a_festive_palette_and_moon_art():
 # ---------------------------------------------------------------- layout rules
 
 
-PROMO = DesignSpec(kind="poster", headline="秋季女装焕新季 温柔针织与风衣全部上新", offer="低至3折",
-                   subline="满299元包邮 · 9月30日截止", body="精选面料，舒适显瘦，到店试穿更有惊喜。",
-                   call_to_action="立即抢购", brand="小满衣橱")  # fmt: skip
+PROMO = DesignSpec(
+    kind="poster",
+    headline="秋季女装焕新季 温柔针织与风衣全部上新",
+    offer="低至3折",
+    subline="满299元包邮 · 9月30日截止",
+    body="精选面料，舒适显瘦，到店试穿更有惊喜。",
+    call_to_action="立即抢购",
+    brand="小满衣橱",
+)
 
 
 @pytest.mark.parametrize("kind", ["poster", "social_post", "banner", "product_card", "storefront_header"])
@@ -222,12 +265,23 @@ def test_promo_offer_is_the_largest_text(kind):
 
 
 def test_offer_from_the_request_becomes_the_hero():
-    for prompt, expected in (("双11女装全场低至3折，满200减30", "低至3折"), ("Summer sale: up to 50% off all linen", "Up to 50% OFF"),
-                             ("新品咖啡仅需¥19.9", "仅需¥19.9"), ("会员价99元起", "99元起"), ("春季新品上市", None)):  # fmt: skip
+    for prompt, expected in (
+        ("双11女装全场低至3折，满200减30", "低至3折"),
+        ("Summer sale: up to 50% off all linen", "Up to 50% OFF"),
+        ("新品咖啡仅需¥19.9", "仅需¥19.9"),
+        ("会员价99元起", "99元起"),
+        ("春季新品上市", None),
+    ):
         assert find_offer(prompt) == expected
     # the model wrote the offer small in the subline and a long filler headline
     prompt = "双11女装全场低至3折，满200减30"
-    spec, _ = planned(prompt, "poster", headline="秋冬新品温暖上市，舒适针织衫", subline="全场低至3折 满200减30", call_to_action="去看看")
+    spec, _ = planned(
+        prompt,
+        "poster",
+        headline="秋冬新品温暖上市，舒适针织衫",
+        subline="全场低至3折 满200减30",
+        call_to_action="去看看",
+    )
     assert spec.offer == "低至3折" and "3折" not in (spec.subline or "")
     design = compose(spec, 1080, 1440, 0)
     assert {c.name: c for c in design_checks(spec, prompt, design=design)}["design.offer_is_hero"].ok
@@ -240,18 +294,28 @@ def test_covers_and_social_posts_have_no_cta():
     for layout, seed in itertools.product(LAYOUTS["social_post"], range(2)):
         design = compose(spec.model_copy(update={"layout": layout}), 1080, 1080, seed)
         assert "cta" not in {b.name for b in design.blocks}, layout
-        assert not any(s.kind == "rect" and s.geom[-1] > 0 and s.fill == design.colors.accent
-                       for s in design.scene.shapes[design.motif_count:] if len(s.geom) == 5 and s.geom[3] < 120)
+        assert not any(
+            s.kind == "rect" and s.geom[-1] > 0 and s.fill == design.colors.accent
+            for s in design.scene.shapes[design.motif_count :]
+            if len(s.geom) == 5 and s.geom[3] < 120
+        )
     cover, repairs = planned("帮我做一张小红书封面：秋季穿搭", "poster", headline="秋季穿搭", call_to_action="立即购买")
     assert cover.call_to_action is None and "call to action removed from a cover" in repairs
     ad = compose(DesignSpec(kind="poster", headline="秋季穿搭", call_to_action="立即购买"), 540, 720, 0)
-    assert not {c.name: c for c in design_checks(ad.spec, "公众号封面：秋季穿搭", design=ad)}["design.no_cta_on_cover"].ok
+    assert not {c.name: c for c in design_checks(ad.spec, "公众号封面：秋季穿搭", design=ad)}[
+        "design.no_cta_on_cover"
+    ].ok
 
 
 def _logo_marks(n: int = 4):
     backend = DesignBackend(ModelSpec(id="design", modality=Modality.image, backend="design"))
-    request = ImageRequest(prompt="Bloom & Co florist", kind="logo", size="512x512", n=n,
-                           spec={"kind": "logo", "headline": "Bloom & Co", "subline": "Florist"})  # fmt: skip
+    request = ImageRequest(
+        prompt="Bloom & Co florist",
+        kind="logo",
+        size="512x512",
+        n=n,
+        spec={"kind": "logo", "headline": "Bloom & Co", "subline": "Florist"},
+    )
     return backend.generate(request, seed=1).media
 
 
@@ -271,8 +335,9 @@ def test_logo_comes_with_a_transparent_mark():
 
 
 def test_logo_mark_is_stored_beside_the_logo(studio):
-    request = ImageRequest(prompt="Bloom & Co", kind="logo", size="256x256", seed=2,
-                           spec={"kind": "logo", "headline": "Bloom & Co"})  # fmt: skip
+    request = ImageRequest(
+        prompt="Bloom & Co", kind="logo", size="256x256", seed=2, spec={"kind": "logo", "headline": "Bloom & Co"}
+    )
     result = studio.generate_media(request)
     meta = result.media[0].meta
     png = studio.artifacts.read(meta["mark_artifact_id"])
@@ -280,11 +345,14 @@ def test_logo_mark_is_stored_beside_the_logo(studio):
     assert studio.artifacts.get(meta["artifact_id"])["meta"]["mark_artifact_id"] == meta["mark_artifact_id"]
 
 
-@pytest.mark.parametrize("text", [
-    "全场商品低至3折，满99元包邮，会员再享50%返现，活动截至2026年10月8日",
-    "新品上市3折起，第2件半价，满200减30，仅需¥19.9",
-    "Summer linen sale 50% OFF on 2026 collection, from $4.50",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "全场商品低至3折，满99元包邮，会员再享50%返现，活动截至2026年10月8日",
+        "新品上市3折起，第2件半价，满200减30，仅需¥19.9",
+        "Summer linen sale 50% OFF on 2026 collection, from $4.50",
+    ],
+)
 def test_chinese_line_breaks_keep_numbers_with_units(text):
     from zaowu.backends.design.layout import measure
 
@@ -344,8 +412,15 @@ def test_illustration_licence_is_recorded_and_svg_embeds_it():
 
 
 def test_art_never_overlaps_text():
-    spec = DesignSpec(kind="poster", headline="中秋团圆 月饼礼盒上新", subline="手工现烤 · 9月15日前下单",
-                      body="莲蓉、五仁、蛋黄三种口味，礼盒装。", offer="8折", call_to_action="立即预订", brand="月满楼")  # fmt: skip
+    spec = DesignSpec(
+        kind="poster",
+        headline="中秋团圆 月饼礼盒上新",
+        subline="手工现烤 · 9月15日前下单",
+        body="莲蓉、五仁、蛋黄三种口味，礼盒装。",
+        offer="8折",
+        call_to_action="立即预订",
+        brand="月满楼",
+    )
     sizes = {"banner": (1920, 1080), "storefront_header": (1600, 900), "logo": (512, 512)}
     for kind in LAYOUTS:
         for layout, seed in itertools.product(LAYOUTS[kind], range(2)):
@@ -365,16 +440,19 @@ def test_art_never_overlaps_text():
 
 def test_three_variants_differ_in_layout_or_palette():
     backend = DesignBackend(ModelSpec(id="design", modality=Modality.image, backend="design"))
-    for prompt, spec in (("春季新品海报", {"kind": "poster", "headline": "春季新品上市", "subline": "山间茶舍"}),
-                         ("Bean There coffee logo", {"kind": "logo", "headline": "Bean There"})):  # fmt: skip
+    for prompt, spec in (
+        ("春季新品海报", {"kind": "poster", "headline": "春季新品上市", "subline": "山间茶舍"}),
+        ("Bean There coffee logo", {"kind": "logo", "headline": "Bean There"}),
+    ):
         media = backend.generate(ImageRequest(prompt=prompt, spec=spec, n=3, size="1:1@400"), seed=7).media
         picks = [(m.meta["spec"]["layout"], m.meta["spec"]["palette"]) for m in media]
         assert len({p[0] for p in picks}) == 3 or len(set(picks)) == 3, picks
         distinct = [c for c in media[0].meta["checks"] if c["name"] == "variants.distinct"]
         assert distinct and distinct[0]["ok"], distinct
         # each variant re-renders from its own meta (spec + seed)
-        again = backend.generate(ImageRequest(prompt=prompt, spec=media[2].meta["spec"], size="1:1@400"),
-                                 seed=media[2].meta["seed"]).media[0]  # fmt: skip
+        again = backend.generate(
+            ImageRequest(prompt=prompt, spec=media[2].meta["spec"], size="1:1@400"), seed=media[2].meta["seed"]
+        ).media[0]
         assert again.data == media[2].data
     same = DesignSpec(kind="poster", headline="Same", layout="left", palette="mint", art="tulip")
     check = variant_checks([same, same, same])
@@ -391,8 +469,15 @@ def test_design_checks_are_check_records_for_the_bench():
     checks = design_checks(spec, "秋季女装上新，全场5折")
     assert all(isinstance(c, Check) for c in checks)
     names = {c.name for c in checks}
-    assert {"design.icon_fits", "design.palette_fits", "design.art_fits", "design.offer_is_hero",
-            "design.no_cta_on_cover", "design.contrast", "design.no_platform_name"} <= names  # fmt: skip
+    assert {
+        "design.icon_fits",
+        "design.palette_fits",
+        "design.art_fits",
+        "design.offer_is_hero",
+        "design.no_cta_on_cover",
+        "design.contrast",
+        "design.no_platform_name",
+    } <= names
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
 
 
@@ -443,8 +528,12 @@ def test_embedding_fallback_only_when_keywords_find_nothing():
 def test_store_kit_shares_one_category_and_palette(studio):
     from zaowu.apps.base import run_app
 
-    run = run_app(studio, "store-kit", {"idea": "A women's fashion boutique selling linen dresses and knit tops",
-                                        "products": 2}, seed=5)  # fmt: skip
+    run = run_app(
+        studio,
+        "store-kit",
+        {"idea": "A women's fashion boutique selling linen dresses and knit tops", "products": 2},
+        seed=5,
+    )
     r = run.result
     specs = [studio.artifacts.get(r["logo"]["id"])["meta"]["spec"]]
     specs += [studio.artifacts.get(p["card"]["id"])["meta"]["spec"] for p in r["products"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from zaowu.studio.quality.facts import drop_unsupported_numbers, unsupported_numbers
 from zaowu.studio.templates import TemplateLibrary, check_template_output
 
-NOTES_EN = ("Sold 1,240 units this week, up 8% on last week; onboarded 2 new staff; fixed the POS outage on Tuesday")
+NOTES_EN = "Sold 1,240 units this week, up 8% on last week; onboarded 2 new staff; fixed the POS outage on Tuesday"
 REPORT_EN = """## Done this week
 1. Sold 1,240 units, up 8% on last week.
 2. Onboarded 2 new staff.
@@ -46,12 +46,17 @@ def test_an_aside_or_date_goes_and_its_sentence_stays():
 
 def test_weekly_report_keeps_the_notes_numbers_and_loses_invented_ones(tmp_path):
     template = TemplateLibrary.for_data_dir(tmp_path).get("weekly-report")
-    rendered = template.render({"role": "Store manager", "notes": NOTES_EN,
-                                "next_week": "Prepare the holiday window display"}, "en")  # fmt: skip
+    rendered = template.render(
+        {"role": "Store manager", "notes": NOTES_EN, "next_week": "Prepare the holiday window display"}, "en"
+    )
     text, _, checks, _ = check_template_output(rendered, REPORT_EN, None)
     assert "1,148" not in text and "12,400" not in text and "2026" not in text
-    for kept in ("1. Sold 1,240 units, up 8% on last week.", "2. Onboarded 2 new staff.", "3. Fixed the POS",
-                 "- Prepare the holiday window display."):
+    for kept in (
+        "1. Sold 1,240 units, up 8% on last week.",
+        "2. Onboarded 2 new staff.",
+        "3. Fixed the POS",
+        "- Prepare the holiday window display.",
+    ):
         assert kept in text
     assert unsupported_numbers(text, NOTES_EN) == []
     numbers = next(c for c in checks if c.name == "facts.numbers")
@@ -62,8 +67,10 @@ def test_weekly_report_zh_numbers_checked(tmp_path):
     template = TemplateLibrary.for_data_dir(tmp_path).get("weekly-report")
     notes = "本周上新12款冬季外套；直播3场，成交订单860单；客服平均响应时长从70秒降到45秒"
     rendered = template.render({"role": "电商运营", "notes": notes, "next_week": "准备双十二活动页面和优惠券"}, "zh")
-    report = ("## 本周完成\n1. 上新12款冬季外套\n2. 直播3场，成交订单860单，GMV约25万元\n"
-              "## 关键数据\n- 响应时长从70秒降到45秒，提升36%\n## 下周计划\n- 12月10日前准备双十二活动页面")
+    report = (
+        "## 本周完成\n1. 上新12款冬季外套\n2. 直播3场，成交订单860单，GMV约25万元\n"
+        "## 关键数据\n- 响应时长从70秒降到45秒，提升36%\n## 下周计划\n- 12月10日前准备双十二活动页面"
+    )
     text, _, checks, _ = check_template_output(rendered, report, None)
     assert unsupported_numbers(text, notes + "准备双十二活动页面和优惠券") == []
     assert "成交订单860单" in text and "从70秒降到45秒" in text and "准备双十二活动页面" in text
@@ -76,9 +83,13 @@ def test_the_prompts_date_line_copied_into_store_copy_is_removed():
 
     assert drop_date_echo("Today is Tuesday, 1 December 2026. We pour candles.") == "We pour candles."
     assert drop_date_echo("今天是 2026年12月1日，星期二。我们做手工茶具。") == "我们做手工茶具。"
-    plan = {"candidates": [{"name": "Eco Zen", "reason": "calm"}], "name": "Eco Zen", "tagline": "Calm candles",
-            "about": "Today is Tuesday, 1 December 2026. We hand-pour soy candles, founded in 2019, from $18.",
-            "products": [{"name": "Cedar", "price": 18, "description": "Cedar scent"}]}  # fmt: skip
+    plan = {
+        "candidates": [{"name": "Eco Zen", "reason": "calm"}],
+        "name": "Eco Zen",
+        "tagline": "Calm candles",
+        "about": "Today is Tuesday, 1 December 2026. We hand-pour soy candles, founded in 2019, from $18.",
+        "products": [{"name": "Cedar", "price": 18, "description": "Cedar scent"}],
+    }
     fixed, checks = check_brand(plan, "An online shop for hand-poured soy candles", "en")
     assert fixed["about"] == "We hand-pour soy candles, from $18."
     numbers = next(c for c in checks if c.name == "brand.facts.numbers")

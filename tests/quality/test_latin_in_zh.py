@@ -40,7 +40,9 @@ def test_copy_templates_remove_stray_english_and_keep_the_opt_out_code(tmp_path)
     assert template.checks.latin is True
     assert TemplateLibrary.for_data_dir(tmp_path).get("swot").checks.latin is False  # documents keep their terms
     rendered = template.render({"brand": "麦香小屋", "offer": "周末全场面包第二件半价", "count": 1}, "zh")
-    output = {"messages": [{"text": "【麦香小屋】Hello! 周末全场面包第二件半价，Don't miss it。拒收请回复R", "style": "直接"}]}
+    output = {
+        "messages": [{"text": "【麦香小屋】Hello! 周末全场面包第二件半价，Don't miss it。拒收请回复R", "style": "直接"}]
+    }
     _, out, checks, _ = check_template_output(rendered, json.dumps(output, ensure_ascii=False), output)
     assert out["messages"][0]["text"] == "【麦香小屋】周末全场面包第二件半价。拒收请回复R"
     language = next(c for c in checks if c.name == "language.output")
@@ -49,8 +51,15 @@ def test_copy_templates_remove_stray_english_and_keep_the_opt_out_code(tmp_path)
 
 def test_store_kit_copy_loses_stray_english():
     plan = {"products": [{"name": "青瓷盖碗", "price": 168, "description": "手工拉坯"}]}
-    copy = {"products": [{"title": "青瓷盖碗 handmade 手工拉坯", "points": ["Nice gift 送礼", "手工拉坯", "釉色温润"],
-                          "detail": "这款盖碗由杭州手艺人拉坯制作，perfect for tea。"}]}  # fmt: skip
+    copy = {
+        "products": [
+            {
+                "title": "青瓷盖碗 handmade 手工拉坯",
+                "points": ["Nice gift 送礼", "手工拉坯", "釉色温润"],
+                "detail": "这款盖碗由杭州手艺人拉坯制作，perfect for tea。",
+            }
+        ]
+    }
     out, checks = check_copy(copy, plan, "在杭州做手工陶瓷茶具的小网店", "zh")
     product = out["products"][0]
     assert product["title"] == "青瓷盖碗手工拉坯" and "perfect" not in product["detail"]

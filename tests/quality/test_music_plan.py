@@ -23,14 +23,25 @@ needs_synth = pytest.mark.skipif(
 def plan(**changes) -> MusicPlan:
     """A sound pop plan (120 bpm 4/4, 15 bars = 30 s) with ``changes`` applied."""
     data = {
-        "genre": "pop", "mood": "happy", "key": "C", "mode": "major", "tempo": 120, "time_signature": "4/4",
-        "instruments": {"melody": "electric_piano", "chords": "acoustic_grand_piano", "bass": "electric_bass_finger",
-                        "pad": "string_ensemble"},
-        "sections": [{"name": "intro", "bars": 3, "chords": ["I", "IV"]},
-                     {"name": "verse", "bars": 4, "chords": ["I", "V", "vi", "IV"]},
-                     {"name": "chorus", "bars": 4, "chords": ["IV", "V", "iii", "vi"]},
-                     {"name": "outro", "bars": 4, "chords": ["IV", "V", "I"]}],
-    }  # fmt: skip
+        "genre": "pop",
+        "mood": "happy",
+        "key": "C",
+        "mode": "major",
+        "tempo": 120,
+        "time_signature": "4/4",
+        "instruments": {
+            "melody": "electric_piano",
+            "chords": "acoustic_grand_piano",
+            "bass": "electric_bass_finger",
+            "pad": "string_ensemble",
+        },
+        "sections": [
+            {"name": "intro", "bars": 3, "chords": ["I", "IV"]},
+            {"name": "verse", "bars": 4, "chords": ["I", "V", "vi", "IV"]},
+            {"name": "chorus", "bars": 4, "chords": ["IV", "V", "iii", "vi"]},
+            {"name": "outro", "bars": 4, "chords": ["IV", "V", "I"]},
+        ],
+    }
     for key, value in changes.items():
         data[key] = {**data[key], **value} if isinstance(value, dict) else value
     return MusicPlan.model_validate(data)
@@ -53,11 +64,15 @@ def test_swapped_instrument_roles_are_put_back():
     fixed, findings = check_plan(bad, "pop", 30)
     assert fixed.instruments.bass == "electric_bass_finger" and fixed.instruments.melody == "flute"
     check = by_name(findings)["instruments"]
-    assert check["ok"] and check["detail"].startswith("repaired") and "flute is not a bass instrument" in check["detail"]
+    assert (
+        check["ok"] and check["detail"].startswith("repaired") and "flute is not a bass instrument" in check["detail"]
+    )
 
 
 def test_a_pad_cannot_carry_the_melody_nor_a_flute_the_chords():
-    fixed, findings = check_plan(plan(instruments={"melody": "warm_pad", "chords": "flute", "bass": "violin"}), "pop", 30)
+    fixed, findings = check_plan(
+        plan(instruments={"melody": "warm_pad", "chords": "flute", "bass": "violin"}), "pop", 30
+    )
     assert fixed.instruments.melody == "electric_piano"  # the genre's own melody instrument
     assert fixed.instruments.chords == "acoustic_grand_piano" and fixed.instruments.bass in BASS_INSTRUMENTS
     detail = by_name(findings)["instruments"]["detail"]
@@ -65,20 +80,34 @@ def test_a_pad_cannot_carry_the_melody_nor_a_flute_the_chords():
 
 
 def test_instruments_suit_the_genre():
-    jazz = plan(genre="jazz", mood="calm", tempo=100, instruments={"melody": "glockenspiel", "chords": "pizzicato_strings",
-                                                                     "bass": "acoustic_bass", "pad": None})  # fmt: skip
+    jazz = plan(
+        genre="jazz",
+        mood="calm",
+        tempo=100,
+        instruments={"melody": "glockenspiel", "chords": "pizzicato_strings", "bass": "acoustic_bass", "pad": None},
+    )
     fixed, findings = check_plan(jazz, "relaxed café jazz", 30)
     assert (fixed.instruments.melody, fixed.instruments.chords) == ("alto_sax", "electric_piano")
     assert "glockenspiel does not suit jazz" in by_name(findings)["instruments"]["detail"]
-    fine = plan(genre="jazz", mood="calm", tempo=100, instruments={"melody": "trumpet", "chords": "acoustic_grand_piano",
-                                                                     "bass": "acoustic_bass", "pad": None})  # fmt: skip
+    fine = plan(
+        genre="jazz",
+        mood="calm",
+        tempo=100,
+        instruments={"melody": "trumpet", "chords": "acoustic_grand_piano", "bass": "acoustic_bass", "pad": None},
+    )
     assert check_plan(fine, "jazz", 30)[0].instruments == fine.instruments
 
 
 def test_major_numerals_in_a_minor_key_are_fixed():
-    bad = plan(mood="sad", mode="minor", key="A", sections=[
-        {"name": "verse", "bars": 8, "chords": ["I", "vi", "IV", "V"]},
-        {"name": "chorus", "bars": 7, "chords": ["iii", "VII", "ii", "Imaj7"]}])  # fmt: skip
+    bad = plan(
+        mood="sad",
+        mode="minor",
+        key="A",
+        sections=[
+            {"name": "verse", "bars": 8, "chords": ["I", "vi", "IV", "V"]},
+            {"name": "chorus", "bars": 7, "chords": ["iii", "VII", "ii", "Imaj7"]},
+        ],
+    )
     fixed, findings = check_plan(bad, "a sad song", 30)
     assert fixed.sections[0].chords == ["i", "VI", "iv", "V"]  # V stays: the harmonic-minor dominant
     assert fixed.sections[1].chords == ["III", "VII", "ii°", "i7"]
@@ -88,7 +117,15 @@ def test_major_numerals_in_a_minor_key_are_fixed():
 
 def test_minor_numerals_in_a_major_key_and_mood_mode_agreement():
     assert [fix_numeral(c, "major") for c in ("i", "iv", "VI", "III", "bVII", "V7", "ii7", "Am")] == [
-        "I", "IV", "vi", "iii", "bVII", "V7", "ii7", "Am"]  # fmt: skip
+        "I",
+        "IV",
+        "vi",
+        "iii",
+        "bVII",
+        "V7",
+        "ii7",
+        "Am",
+    ]
     # a sad mood in major (the prompt names no mode): the mode becomes minor, then the numerals follow it
     fixed, findings = check_plan(plan(mood="sad"), "a sad goodbye", 30)
     assert fixed.mode == "minor" and fixed.sections[1].chords == ["i", "V", "VI", "iv"]
@@ -111,7 +148,9 @@ def test_cafe_jazz_is_not_a_waltz_unless_asked():
 
 def test_tempo_is_kept_within_the_genre_and_mood():
     fixed, findings = check_plan(plan(genre="lofi", mood="calm", tempo=150), "lofi beats to study to", 30)
-    assert fixed.tempo == tempo_range("lofi", "calm")[1] and by_name(findings)["tempo"]["detail"].startswith("repaired: 150")
+    assert fixed.tempo == tempo_range("lofi", "calm")[1] and by_name(findings)["tempo"]["detail"].startswith(
+        "repaired: 150"
+    )
     fixed, _ = check_plan(plan(genre="edm", mood="energetic", tempo=70), "edm", 30)
     assert tempo_range("edm", "energetic")[0] == fixed.tempo
     fixed, findings = check_plan(plan(genre="lofi", mood="calm", tempo=150), "lofi at 150 bpm", 30)
@@ -135,8 +174,7 @@ def test_sections_add_up_to_the_duration_and_the_composer_plays_them_as_written(
 
 
 def test_a_users_plan_is_reported_not_rewritten():
-    bad = plan(mood="calm", mode="minor", key="A", time_signature="3/4", tempo=200,
-               instruments={"bass": "flute"})  # fmt: skip
+    bad = plan(mood="calm", mode="minor", key="A", time_signature="3/4", tempo=200, instruments={"bass": "flute"})
     same, findings = check_plan(bad, "calm café jazz", 30, repair=False)
     assert same == bad
     failed = {name for name, f in by_name(findings).items() if not f["ok"]}
@@ -161,6 +199,7 @@ def test_compose_with_the_llm_reports_checks_and_keeps_them(studio):
     import mido
 
     from zaowu.backends.music.audio import read_wav
+
     result = studio.generate_media(MusicRequest(prompt="relaxed café jazz for a Sunday morning", duration=20, seed=4))
     audio, midi = result.media
     checks = {c["name"]: c for c in audio.meta["checks"]}

@@ -100,8 +100,11 @@ def test_several_measures_get_a_sheet_per_region_and_an_average_stays_an_average
     assert [s["name"] for s in plan["sheets"]] == ["Downtown", "Airport", "Mall"]
     for sheet in plan["sheets"]:
         assert [r[0] for r in sheet["rows"]] == ["2026-07", "2026-08", "2026-09"]
-        assert {c["header"]: c["total"] for c in sheet["columns"]} == {"Month": "none", "Revenue": "average",
-                                                                        "Orders": "average"}  # fmt: skip
+        assert {c["header"]: c["total"] for c in sheet["columns"]} == {
+            "Month": "none",
+            "Revenue": "average",
+            "Orders": "average",
+        }
 
 
 def test_listed_products_are_rows_and_unnamed_ones_are_left_for_the_model():
@@ -121,23 +124,42 @@ def test_fill_schema_is_sized_to_what_was_asked_and_keys_each_row():
     assert set(rows["prefixItems"][0]["properties"]) == {"Week", "East", "West", "North"}  # no formulas asked for
     assert "Today is 2026-05-04" in request.system
     # the model's answer fills blanks only: labels, dates and formulas stay the code's
-    answer = {"title": "Q3 2026 weekly sales", "sheets": {"Sales": [
-        {"Week": f"Week {i + 1}", "East": 10 + i, "West": 20 + i, "North": 30 + i} for i in range(14)]}}
+    answer = {
+        "title": "Q3 2026 weekly sales",
+        "sheets": {
+            "Sales": [{"Week": f"Week {i + 1}", "East": 10 + i, "West": 20 + i, "North": 30 + i} for i in range(14)]
+        },
+    }
     jsonschema.validate(answer, request.schema)
     assert merge_fill(plan, request, answer) == 42 and blank_parts("xlsx", plan) == []
-    assert plan["title"] == "Q3 2026 weekly sales" and plan["sheets"][0]["rows"][0][:4] == ["Week 1", "2026-07-01",
-                                                                                          "2026-07-05", 10]  # fmt: skip
+    assert plan["title"] == "Q3 2026 weekly sales" and plan["sheets"][0]["rows"][0][:4] == [
+        "Week 1",
+        "2026-07-01",
+        "2026-07-05",
+        10,
+    ]
     # a whole-plan schema never caps rows below what was asked
-    assert plan_schema("xlsx", _c("a table of 20 rows"))["properties"]["sheets"]["items"]["properties"]["rows"][
-        "maxItems"] >= 20  # fmt: skip
+    assert (
+        plan_schema("xlsx", _c("a table of 20 rows"))["properties"]["sheets"]["items"]["properties"]["rows"]["maxItems"]
+        >= 20
+    )
 
 
 def test_pitch_deck_outline_has_the_count_asked_on_content_layouts():
     text = "A 10-slide pitch deck for our SaaS startup"
     c = _c(text)
     plan = deck_skeleton(c, text)
-    assert [s["title"] for s in plan["slides"]] == ["Problem", "Solution", "Market", "Product", "Business model",
-                                                    "Traction", "Team", "Financials", "The ask"]  # fmt: skip
+    assert [s["title"] for s in plan["slides"]] == [
+        "Problem",
+        "Solution",
+        "Market",
+        "Product",
+        "Business model",
+        "Traction",
+        "Team",
+        "Financials",
+        "The ask",
+    ]
     assert all(s["kind"] == "content" for s in plan["slides"])
     for slide in plan["slides"]:
         slide["bullets"], slide["notes"] = ["one point", "another point"], "say it"
@@ -154,7 +176,10 @@ def test_document_sections_come_in_the_order_asked():
     assert [s["heading"] for s in plan["sections"]] == ["目的", "时间安排", "分工", "预算表"]
     request = fill_request("docx", plan, language="zh", today=TODAY, instruction=text)
     sections = request.schema["properties"]["sections"]["properties"]
-    assert list(sections) == ["1. 目的", "2. 时间安排", "3. 分工", "4. 预算表"] and "table" in sections["4. 预算表"]["properties"]
+    assert (
+        list(sections) == ["1. 目的", "2. 时间安排", "3. 分工", "4. 预算表"]
+        and "table" in sections["4. 预算表"]["properties"]
+    )
 
 
 # ---------------------------------------------------------------- repairs of hand-written bad plans
@@ -165,9 +190,20 @@ def _weekly_plan(weeks: list[int], total: str = "average", year: int = 2026) -> 
     monday = dt.date(2026, 6, 29)
     starts = [max(monday + dt.timedelta(days=7 * i), dt.date(2026, 7, 1)).replace(year=year) for i in weeks]
     rows = [[f"Week {i + 1}", start.isoformat(), 1000 + i] for i, start in zip(weeks, starts)]
-    return {"title": "Q3", "sheets": [{"name": "Sales", "rows": rows, "columns": [
-        {"header": "Week", "type": "text", "total": "none"}, {"header": "Week of", "type": "date", "total": "none"},
-        {"header": "Revenue", "type": "currency", "total": total}]}]}
+    return {
+        "title": "Q3",
+        "sheets": [
+            {
+                "name": "Sales",
+                "rows": rows,
+                "columns": [
+                    {"header": "Week", "type": "text", "total": "none"},
+                    {"header": "Week of", "type": "date", "total": "none"},
+                    {"header": "Revenue", "type": "currency", "total": total},
+                ],
+            }
+        ],
+    }
 
 
 def test_missing_weeks_come_back_blank_and_an_average_becomes_the_sum_asked():
@@ -200,10 +236,20 @@ def test_dates_in_the_wrong_year_are_moved_into_the_period():
 
 def test_free_plan_gets_the_sum_the_growth_formulas_and_the_columns_asked():
     text = "做一个按月的收入表，列出收入、成本、利润率，要有合计和环比增长"
-    plan = {"title": "收入表", "sheets": [{"name": "收入", "columns": [
-        {"header": "月份", "type": "text", "total": "none"}, {"header": "收入", "type": "currency", "total": "average"},
-        {"header": "环比增长", "type": "percent", "total": "none"}],
-        "rows": [["1月", 100, 0.1], ["2月", 120, 0.2]]}]}  # fmt: skip
+    plan = {
+        "title": "收入表",
+        "sheets": [
+            {
+                "name": "收入",
+                "columns": [
+                    {"header": "月份", "type": "text", "total": "none"},
+                    {"header": "收入", "type": "currency", "total": "average"},
+                    {"header": "环比增长", "type": "percent", "total": "none"},
+                ],
+                "rows": [["1月", 100, 0.1], ["2月", 120, 0.2]],
+            }
+        ],
+    }
     fixed, checks = review("xlsx", plan, _c(text), None)
     columns = {c["header"]: c for c in fixed["sheets"][0]["columns"]}
     assert columns["收入"]["total"] == "sum"
@@ -216,11 +262,15 @@ def test_free_plan_gets_the_sum_the_growth_formulas_and_the_columns_asked():
 
 def test_content_slide_on_a_section_layout_is_moved_to_a_content_layout():
     text = "A 4-slide deck about our loyalty program"
-    bad = {"title": "Loyalty", "slides": [
-        {"title": "Why it matters", "kind": "section", "bullets": ["Members spend more", "They come back"]},
-        {"title": "How it works", "kind": "content", "bullets": ["Earn points", "Redeem rewards"]},
-        {"title": "Rollout", "kind": "section", "bullets": ["Start in May"]},
-        {"title": "Extra", "kind": "content", "bullets": ["Too many slides"]}]}  # fmt: skip
+    bad = {
+        "title": "Loyalty",
+        "slides": [
+            {"title": "Why it matters", "kind": "section", "bullets": ["Members spend more", "They come back"]},
+            {"title": "How it works", "kind": "content", "bullets": ["Earn points", "Redeem rewards"]},
+            {"title": "Rollout", "kind": "section", "bullets": ["Start in May"]},
+            {"title": "Extra", "kind": "content", "bullets": ["Too many slides"]},
+        ],
+    }
     c = _c(text)
     plan, checks = review("pptx", bad, c, None)
     assert [s["kind"] for s in plan["slides"]] == ["content"] * 3 and len(plan["slides"]) == 3
@@ -234,9 +284,14 @@ def test_content_slide_on_a_section_layout_is_moved_to_a_content_layout():
 def test_pitch_deck_missing_topics_get_slots_in_order():
     text = "A 5-slide investor pitch deck"
     c = _c(text)
-    bad = {"title": "Acme", "slides": [{"title": "The Solution", "bullets": ["a", "b"]},
-                                       {"title": "Our problem", "bullets": ["c", "d"]},
-                                       {"title": "Random", "bullets": ["e"]}]}  # fmt: skip
+    bad = {
+        "title": "Acme",
+        "slides": [
+            {"title": "The Solution", "bullets": ["a", "b"]},
+            {"title": "Our problem", "bullets": ["c", "d"]},
+            {"title": "Random", "bullets": ["e"]},
+        ],
+    }
     plan, checks = review("pptx", bad, c, deck_skeleton(c, text))
     assert [s["title"] for s in plan["slides"]] == ["Our problem", "The Solution", "Market", "The ask"]
     assert blank_parts("pptx", plan) == ["slide 4", "slide 5"]
@@ -246,9 +301,14 @@ def test_pitch_deck_missing_topics_get_slots_in_order():
 def test_document_missing_or_misplaced_sections_are_put_in_order():
     text = "A report including Summary, Sales, Costs and Next steps"
     c = _c(text)
-    bad = {"title": "Report", "sections": [{"heading": "Costs", "paragraphs": ["c"]},
-                                           {"heading": "Summary", "paragraphs": ["s"]},
-                                           {"heading": "Next steps", "paragraphs": ["n"]}]}  # fmt: skip
+    bad = {
+        "title": "Report",
+        "sections": [
+            {"heading": "Costs", "paragraphs": ["c"]},
+            {"heading": "Summary", "paragraphs": ["s"]},
+            {"heading": "Next steps", "paragraphs": ["n"]},
+        ],
+    }
     plan, checks = review("docx", bad, c, document_skeleton(c, text))
     assert [s["heading"] for s in plan["sections"]] == ["Summary", "Sales", "Costs", "Next steps"]
     assert blank_parts("docx", plan) == ["section 2"]
@@ -259,15 +319,17 @@ def test_document_missing_or_misplaced_sections_are_put_in_order():
 
 
 def _business(costs: list[tuple[str, float]], **text: str) -> dict:
-    plan = {k: "" for k in ("name", "pitch", "target_users", "value_proposition", "revenue_and_costs",
-                            "key_activities", "risks")}  # fmt: skip
+    plan = dict.fromkeys(
+        ("name", "pitch", "target_users", "value_proposition", "revenue_and_costs", "key_activities", "risks"), ""
+    )
     return {**plan, **text, "first_year_costs": [{"item": i, "amount": a} for i, a in costs]}
 
 
 def test_saas_budget_without_hosting_or_apis_gets_flagged_estimates():
     plan = _business([("Salaries", 15000), ("Marketing", 3000)], pitch="Booking software for salons")
-    fixed, checks = review_business_plan(plan, idea="A SaaS booking tool for hair salons", budget="$30,000",
-                                         currency="$")  # fmt: skip
+    fixed, checks = review_business_plan(
+        plan, idea="A SaaS booking tool for hair salons", budget="$30,000", currency="$"
+    )
     added = [c for c in fixed["first_year_costs"] if c.get("added")]
     assert [c["item"] for c in added] == ["Cloud hosting and servers", "APIs and third-party services"]
     assert all(c["amount"] > 0 for c in added)
@@ -275,17 +337,21 @@ def test_saas_budget_without_hosting_or_apis_gets_flagged_estimates():
     already = _business([("Salaries", 15000), ("AWS hosting", 900), ("Stripe and SMS APIs", 600)])
     kept, checks = review_business_plan(already, idea="SaaS for salons", budget="$30,000", currency="$")
     assert not any(c.get("added") for c in kept["first_year_costs"])
-    zh, _ = review_business_plan(_business([("房租", 36000)]), idea="做一个帮餐馆排班的小程序", language="zh",
-                                 currency="¥")  # fmt: skip
+    zh, _ = review_business_plan(
+        _business([("房租", 36000)]), idea="做一个帮餐馆排班的小程序", language="zh", currency="¥"
+    )
     assert [c["item"] for c in zh["first_year_costs"] if c.get("added")] == ["云服务器与托管", "API 与第三方服务"]
     plain, _ = review_business_plan(_business([("Van", 9000)]), idea="A mobile bike-repair van", currency="$")
     assert len(plain["first_year_costs"]) == 1  # no software, nothing added
 
 
 def test_contradicting_prices_and_duplicate_items_are_resolved_and_totals_agree():
-    plan = _business([("Rent", 12000), ("Marketing", 3000), ("Rent", 15000)],
-                     pitch="Bike repairs at $30 per repair", revenue_and_costs="We charge $25 per repair; "
-                     "total first-year costs of $40,000.", key_activities="Tiers: $30 per repair, $20 per repair")  # fmt: skip
+    plan = _business(
+        [("Rent", 12000), ("Marketing", 3000), ("Rent", 15000)],
+        pitch="Bike repairs at $30 per repair",
+        revenue_and_costs="We charge $25 per repair; total first-year costs of $40,000.",
+        key_activities="Tiers: $30 per repair, $20 per repair",
+    )
     fixed, checks = review_business_plan(plan, idea="A bike-repair van", budget="$20,000", currency="$")
     assert [(c["item"], c["amount"]) for c in fixed["first_year_costs"]] == [("Rent", 12000), ("Marketing", 3000)]
     assert "$30 per repair" in fixed["revenue_and_costs"] and "$25" not in fixed["revenue_and_costs"]
@@ -293,15 +359,19 @@ def test_contradicting_prices_and_duplicate_items_are_resolved_and_totals_agree(
     assert fixed["key_activities"] == "Tiers: $30 per repair, $20 per repair"  # tiers within one part stay
     found = _checks(checks)
     assert "contradicting" in found["costs.duplicates"].detail and found["costs.budget"].ok
-    zh, _ = review_business_plan(_business([("房租", 36000)], pitch="奶茶每杯15元",
-                                                   revenue_and_costs="客单价25元，每杯18元"), idea="奶茶店",
-                                         language="zh", currency="¥")  # fmt: skip
+    zh, _ = review_business_plan(
+        _business([("房租", 36000)], pitch="奶茶每杯15元", revenue_and_costs="客单价25元，每杯18元"),
+        idea="奶茶店",
+        language="zh",
+        currency="¥",
+    )
     assert "每杯15元" in zh["revenue_and_costs"] and "客单价25元" in zh["revenue_and_costs"]
 
 
 def test_costs_over_the_budget_are_scaled_to_it_and_missing_amounts_reported():
-    fixed, checks = review_business_plan(_business([("Van", 30000), ("Tools", 0)]), idea="A bike-repair van",
-                                         budget="$20,000", currency="$")  # fmt: skip
+    fixed, checks = review_business_plan(
+        _business([("Van", 30000), ("Tools", 0)]), idea="A bike-repair van", budget="$20,000", currency="$"
+    )
     found = _checks(checks)
     assert found["costs.budget"].ok and "scaled" in found["costs.budget"].detail
     assert [(c["item"], c["amount"]) for c in fixed["first_year_costs"]] == [("Van", 19000), ("Tools", 0)]
@@ -317,8 +387,12 @@ def test_costs_over_the_budget_are_scaled_to_it_and_missing_amounts_reported():
 def test_office_docs_run_keeps_the_counts_dates_and_formulas_asked(studio):
     with pinned_today(TODAY):
         run = run_app(studio, "office-docs", {"instruction": Q3_EN, "format": "xlsx"}, seed=3)
-        deck_run = run_app(studio, "office-docs", {"instruction": "A 5-slide pitch deck for a bike-repair van",
-                                                   "format": "pptx"}, seed=3)  # fmt: skip
+        deck_run = run_app(
+            studio,
+            "office-docs",
+            {"instruction": "A 5-slide pitch deck for a bike-repair van", "format": "pptx"},
+            seed=3,
+        )
     r = run.result
     checks = _checks(r["checks"])
     assert {"count.rows.Sales", "totals", "dates.period", "file.totals", "file.growth", "content.filled"} <= set(checks)

@@ -64,8 +64,10 @@ def test_an_unreachable_remote_planner_falls_back_at_run_time(settings, caplog):
     from zaowu.studio.planner import plan_text
 
     dead = RemoteConfig(base_url=f"http://127.0.0.1:{free_port()}/v1", timeout=5)
-    with make_studio(settings, remotes={"dead": dead}, planner_model="dead/big-model") as studio, \
-            caplog.at_level(logging.WARNING):  # fmt: skip
+    with (
+        make_studio(settings, remotes={"dead": dead}, planner_model="dead/big-model") as studio,
+        caplog.at_level(logging.WARNING),
+    ):
         result = plan_text(studio, question())
         assert result.model == TEST_MODEL and result.text
         assert "dead/big-model" in caplog.text and "failed" in caplog.text
@@ -82,8 +84,13 @@ def test_an_unreachable_remote_planner_falls_back_at_run_time(settings, caplog):
 def test_apps_plan_with_the_planner_model(settings, caplog):
     from zaowu.apps.base import run_app
 
-    example = {"product": "Driftwood Coffee", "facts": "Small-batch roasts every Monday", "channel": "x",
-               "tone": "friendly", "variants": 1}  # fmt: skip
+    example = {
+        "product": "Driftwood Coffee",
+        "facts": "Small-batch roasts every Monday",
+        "channel": "x",
+        "tone": "friendly",
+        "variants": 1,
+    }
     with make_studio(settings, default_chat_model="no-such-default", planner_model=TEST_MODEL) as studio:
         run = run_app(studio, "copywriter", example, seed=5)
         assert run.result["variants"]

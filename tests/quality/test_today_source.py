@@ -38,8 +38,14 @@ def dated_studio(tmp_path, models_dir):
     from tests.conftest import TEST_MODEL, TEST_THREADS
     from zaowu.studio.engine import Studio
 
-    settings = Settings(data_dir=tmp_path / "data", models_dir=models_dir, default_chat_model=TEST_MODEL, n_ctx=2048,
-                        n_threads=TEST_THREADS, today=SETTING)  # fmt: skip
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        models_dir=models_dir,
+        default_chat_model=TEST_MODEL,
+        n_ctx=2048,
+        n_threads=TEST_THREADS,
+        today=SETTING,
+    )
     with Studio(settings) as studio:
         yield studio
 
@@ -56,15 +62,23 @@ def test_office_docs_and_business_plan_read_the_today_setting(dated_studio):
     assert plan["nodes"]["plan"]["with"]["variables"]["today"] == SETTING.isoformat()
     assert plan["nodes"]["review"]["with"]["today"] == SETTING.isoformat()
     with pinned_today(PINNED):  # a pinned day (tests, the bench) still wins
-        assert _workflow(dated_studio, "office-docs", {"instruction": "x sales", "format": "xlsx"})[
-            "nodes"]["compose"]["with"]["today"] == PINNED.isoformat()  # fmt: skip
+        assert (
+            _workflow(dated_studio, "office-docs", {"instruction": "x sales", "format": "xlsx"})["nodes"]["compose"][
+                "with"
+            ]["today"]
+            == PINNED.isoformat()
+        )
     assert today() == dt.date.today()  # nothing stays pinned after the app's workflow is built
 
 
 @pytest.mark.slow
 def test_office_docs_run_resolves_this_quarter_against_the_setting(dated_studio):
-    run = run_app(dated_studio, "office-docs", {"instruction": "A weekly sales table for this quarter for the East "
-                                                               "and West regions", "format": "xlsx"}, seed=3)  # fmt: skip
+    run = run_app(
+        dated_studio,
+        "office-docs",
+        {"instruction": "A weekly sales table for this quarter for the East and West regions", "format": "xlsx"},
+        seed=3,
+    )
     ws = openpyxl.load_workbook(io.BytesIO(dated_studio.artifacts.read(run.result["file"]["id"]))).worksheets[0]
     weeks = [row for row in ws.iter_rows(min_row=2, values_only=True) if str(row[0]).startswith("Week")]
     assert len(weeks) in (13, 14)

@@ -35,8 +35,11 @@ def test_items_of_one_round_never_share_an_angle_and_each_round_moves_on():
 def test_fact_slots_keep_a_list_of_colours_together_and_choices_start_where_asked():
     slots = fact_slots("品牌小橙子；A类纯棉；90到140码；黄、蓝、白三色；夏季短袖")
     assert slots == ["品牌小橙子", "A类纯棉", "90到140码", "黄、蓝、白三色", "夏季短袖"]
-    assert fact_slots("Brand GreenLeaf; set of 3 sizes; organic bamboo") == ["Brand GreenLeaf", "set of 3 sizes",
-                                                                              "organic bamboo"]
+    assert fact_slots("Brand GreenLeaf; set of 3 sizes; organic bamboo") == [
+        "Brand GreenLeaf",
+        "set of 3 sizes",
+        "organic bamboo",
+    ]
     assert slot_choices(["a", "b", "c"], 2, 1)[0] == ["b", "c"]
     assert slot_choices(["a", "b"], None, 1) == [["a", "b"]]
     assert differs("完全不同的一句话", ["一模一样的句子", "一模一样的句子"], 1)
@@ -44,10 +47,13 @@ def test_fact_slots_keep_a_list_of_colours_together_and_choices_start_where_aske
 
 
 SMS_ZH = {"brand": "麦香小屋", "offer": "周末全场面包第二件半价", "deadline": "本周日晚9点", "count": 3}
-SMS_DUPES_ZH = {"messages": [
-    {"text": "【麦香小屋】周末全场面包第二件半价，本周日晚9点截止，快来选购！拒收请回复R", "style": "直接优惠"},
-    {"text": "【麦香小屋】周末全场面包第二件半价，本周日晚9点前有效，快来选购！拒收请回复R", "style": "直接优惠"},
-    {"text": "【麦香小屋】周末全场面包第二件半价，本周日晚9点截止，欢迎选购！拒收请回复R", "style": "直接优惠"}]}  # fmt: skip
+SMS_DUPES_ZH = {
+    "messages": [
+        {"text": "【麦香小屋】周末全场面包第二件半价，本周日晚9点截止，快来选购！拒收请回复R", "style": "直接优惠"},
+        {"text": "【麦香小屋】周末全场面包第二件半价，本周日晚9点前有效，快来选购！拒收请回复R", "style": "直接优惠"},
+        {"text": "【麦香小屋】周末全场面包第二件半价，本周日晚9点截止，欢迎选购！拒收请回复R", "style": "直接优惠"},
+    ]
+}
 
 
 def _repair(library, template_id, values, output, language):
@@ -75,12 +81,23 @@ def test_promo_sms_duplicates_composed_from_the_offer_keep_the_format_zh(library
 
 
 def test_promo_sms_duplicates_composed_en(library):
-    values = {"brand": "Hearth & Wick", "offer": "25% off all candles this weekend", "deadline": "Sunday midnight",
-              "link": "hw.shop/warm", "count": 2}
-    text = "Hearth & Wick: 25% off all candles this weekend until Sunday midnight at hw.shop/warm. Reply STOP to opt out"
-    out, _, redo = _repair(library, "promo-sms", values, {"messages": [{"text": text, "style": "offer"},
-                                                                            {"text": text + ".", "style": "offer"}]},
-                                "en")  # fmt: skip
+    values = {
+        "brand": "Hearth & Wick",
+        "offer": "25% off all candles this weekend",
+        "deadline": "Sunday midnight",
+        "link": "hw.shop/warm",
+        "count": 2,
+    }
+    text = (
+        "Hearth & Wick: 25% off all candles this weekend until Sunday midnight at hw.shop/warm. Reply STOP to opt out"
+    )
+    out, _, redo = _repair(
+        library,
+        "promo-sms",
+        values,
+        {"messages": [{"text": text, "style": "offer"}, {"text": text + ".", "style": "offer"}]},
+        "en",
+    )
     second = out["messages"][1]["text"]
     assert _all_differ([m["text"] for m in out["messages"]]) and not redo
     assert second.startswith("Hearth & Wick: ") and second.endswith("Reply STOP to opt out")
@@ -88,11 +105,20 @@ def test_promo_sms_duplicates_composed_en(library):
 
 
 def test_product_titles_composed_from_distinct_attributes_within_taobao_width(library):
-    values = {"product": "纯棉儿童T恤", "attributes": "品牌小橙子；A类纯棉；90到140码；黄、蓝、白三色；夏季短袖",
-              "platform": "taobao", "count": 3}
+    values = {
+        "product": "纯棉儿童T恤",
+        "attributes": "品牌小橙子；A类纯棉；90到140码；黄、蓝、白三色；夏季短袖",
+        "platform": "taobao",
+        "count": 3,
+    }
     same = {"title": "小橙子纯棉儿童T恤 A类纯棉 夏季短袖 黄蓝白三色", "focus": "儿童T恤"}
-    out, checks, _ = _repair(library, "product-title", values, {"titles": [dict(same), dict(same), dict(same)],
-                                                                   "keywords": ["儿童T恤"]}, "zh")  # fmt: skip
+    out, checks, _ = _repair(
+        library,
+        "product-title",
+        values,
+        {"titles": [dict(same), dict(same), dict(same)], "keywords": ["儿童T恤"]},
+        "zh",
+    )
     titles = [t["title"] for t in out["titles"]]
     assert _all_differ(titles) and len(set(titles)) == 3
     assert all(t.startswith("纯棉儿童T恤") for t in titles[1:])
@@ -115,13 +141,26 @@ def test_no_composition_that_differs_is_reported_not_shipped_as_fixed(library):
 
 
 def test_store_kit_duplicate_titles_rewritten_from_their_own_product_and_reported():
-    plan = {"products": [{"name": "青瓷盖碗", "price": 168, "description": "手工拉坯的青瓷盖碗，釉色温润"},
-                         {"name": "粗陶公道杯", "price": 88, "description": "粗陶烧制，握感厚实"}]}  # fmt: skip
-    copy = {"products": [
-        {"title": "杭州手工陶瓷茶具 温润素雅 年轻人喝茶好物 礼盒装", "points": ["手工拉坯", "釉色温润", "适合泡绿茶"],
-         "detail": "这款盖碗由杭州手艺人拉坯制作。"},
-        {"title": "杭州手工陶瓷茶具 温润素雅 年轻人喝茶好物", "points": ["粗陶烧制", "握感厚实", "分茶方便"],
-         "detail": "公道杯用粗陶烧制，握感厚实。"}]}  # fmt: skip
+    plan = {
+        "products": [
+            {"name": "青瓷盖碗", "price": 168, "description": "手工拉坯的青瓷盖碗，釉色温润"},
+            {"name": "粗陶公道杯", "price": 88, "description": "粗陶烧制，握感厚实"},
+        ]
+    }
+    copy = {
+        "products": [
+            {
+                "title": "杭州手工陶瓷茶具 温润素雅 年轻人喝茶好物 礼盒装",
+                "points": ["手工拉坯", "釉色温润", "适合泡绿茶"],
+                "detail": "这款盖碗由杭州手艺人拉坯制作。",
+            },
+            {
+                "title": "杭州手工陶瓷茶具 温润素雅 年轻人喝茶好物",
+                "points": ["粗陶烧制", "握感厚实", "分茶方便"],
+                "detail": "公道杯用粗陶烧制，握感厚实。",
+            },
+        ]
+    }
     assert similarity(copy["products"][0]["title"], copy["products"][1]["title"]) > DUPLICATE_SIMILARITY
     out, checks = check_copy(copy, plan, "在杭州做手工陶瓷茶具的小网店，风格温润素雅，面向喜欢喝茶的年轻人", "zh")
     titles = [p["title"] for p in out["products"]]
@@ -131,10 +170,18 @@ def test_store_kit_duplicate_titles_rewritten_from_their_own_product_and_reporte
 
 
 def test_store_kit_titles_en_and_untouched_when_distinct():
-    products = [{"title": "Soy Candle - Hand-Poured, Calm Natural Scent", "points": ["Lavender and cedar", "40-hour burn"],
-                 "detail": ""},
-                {"title": "Soy Candle - Hand-Poured, Calm Natural Scents", "points": ["Sea salt and sage", "Cotton wick"],
-                 "detail": ""}]  # fmt: skip
+    products = [
+        {
+            "title": "Soy Candle - Hand-Poured, Calm Natural Scent",
+            "points": ["Lavender and cedar", "40-hour burn"],
+            "detail": "",
+        },
+        {
+            "title": "Soy Candle - Hand-Poured, Calm Natural Scents",
+            "points": ["Sea salt and sage", "Cotton wick"],
+            "detail": "",
+        },
+    ]
     planned = [{"name": "Lavender Candle"}, {"name": "Sea Salt Candle"}]
     assert distinct_titles(products, planned, "en").startswith("repaired: titles [2]")
     assert products[1]["title"] == "Sea Salt Candle - Sea salt and sage, Cotton wick"

@@ -10,13 +10,34 @@ from zaowu.studio.templates import run_template
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize(("template_id", "variables", "path", "field"), [
-    ("promo-sms", {"brand": "Hearth & Wick", "offer": "25% off all candles this weekend", "deadline": "Sunday midnight",
-                   "link": "hw.shop/warm", "count": 3}, "messages", "text"),
-    ("product-title", {"product": "Bamboo cutting board set", "platform": "amazon", "count": 3,
-                       "attributes": "Brand GreenLeaf; set of 3 sizes; organic bamboo; juice groove; hand wash"},
-     "titles", "title"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("template_id", "variables", "path", "field"),
+    [
+        (
+            "promo-sms",
+            {
+                "brand": "Hearth & Wick",
+                "offer": "25% off all candles this weekend",
+                "deadline": "Sunday midnight",
+                "link": "hw.shop/warm",
+                "count": 3,
+            },
+            "messages",
+            "text",
+        ),
+        (
+            "product-title",
+            {
+                "product": "Bamboo cutting board set",
+                "platform": "amazon",
+                "count": 3,
+                "attributes": "Brand GreenLeaf; set of 3 sizes; organic bamboo; juice groove; hand wash",
+            },
+            "titles",
+            "title",
+        ),
+    ],
+)
 def test_list_items_come_back_distinct_or_the_failure_is_reported(studio, template_id, variables, path, field):
     result = run_template(studio, template_id, variables, language="en", seed=11)
     items = result.output[path]

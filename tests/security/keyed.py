@@ -37,8 +37,9 @@ def keyed_server(tmp_path_factory, models_dir):
     from zaowu.studio.db import open_database
     from zaowu.studio.keys import KeyStore
 
-    srv = Server(tmp_path_factory.mktemp("security"), only_test_models(tmp_path_factory, models_dir),
-                 {"ZAOWU_AUTH": "required"})  # fmt: skip
+    srv = Server(
+        tmp_path_factory.mktemp("security"), only_test_models(tmp_path_factory, models_dir), {"ZAOWU_AUTH": "required"}
+    )
     engine = open_database(f"sqlite:///{srv.data_dir / 'zaowu.db'}")
     try:
         keys = KeyStore(engine)

@@ -15,11 +15,20 @@ from zaowu.studio.engine import Studio
 
 SPEC = {"kind": "logo", "headline": "Cups"}  # a ready design spec: no LLM needed
 BRAND = {"name": "Cups", "tagline": "t", "about": "a", "products": [{"name": "Cup", "price": 3, "description": "d"}]}
-ACTIVE = ("text/html", "text/html; charset=utf-8", "image/svg+xml", "application/xhtml+xml", "application/xml",
-          "text/xml", "text/javascript", "application/javascript")  # fmt: skip
+ACTIVE = (
+    "text/html",
+    "text/html; charset=utf-8",
+    "image/svg+xml",
+    "application/xhtml+xml",
+    "application/xml",
+    "text/xml",
+    "text/javascript",
+    "application/javascript",
+)
 
 
 srv = keyed_server()
+
 
 @pytest.fixture(scope="module")
 def key(srv):
@@ -28,8 +37,9 @@ def key(srv):
 
 def _run(srv, key, nodes: dict, outputs: dict | None = None) -> httpx.Response:
     flow = {"id": "files", "nodes": nodes, "outputs": outputs or {}}
-    return httpx.post(f"{srv.base_url}/v1/workflows/run", headers=key["h"], json={"workflow": flow, "seed": 1},
-                      timeout=120)  # fmt: skip
+    return httpx.post(
+        f"{srv.base_url}/v1/workflows/run", headers=key["h"], json={"workflow": flow, "seed": 1}, timeout=120
+    )
 
 
 def _save(text: str, name: str, mime: str) -> dict:
@@ -70,8 +80,7 @@ def test_control_characters_in_mime_or_name_are_a_400_and_the_server_keeps_servi
         from zaowu.studio.db import artifacts
 
         with studio.db.begin() as conn:
-            conn.execute(artifacts.update().where(artifacts.c.id == ok["id"])
-                         .values(mime="text/html\r\nX-Injected: 1"))  # fmt: skip
+            conn.execute(artifacts.update().where(artifacts.c.id == ok["id"]).values(mime="text/html\r\nX-Injected: 1"))
     r = httpx.get(f"{srv.base_url}/v1/artifacts/{ok['id']}", headers=key["h"])
     assert r.status_code == 200 and r.text == "still here"
     assert r.headers["content-type"] == "application/octet-stream" and "x-injected" not in r.headers
@@ -95,8 +104,13 @@ def test_every_artifact_is_sandboxed_and_active_ones_are_attachments(srv, key):
         "site": {"step": "storekit.site", "with": {"brand": BRAND, "texts": {}, "language": "en"}},
         "note": {"step": "file.text", "with": {"text": "# hi", "name": "note.md", "mime": "text/markdown"}},
     }
-    outputs = {"png": "${png.images}", "svg": "${svg.images}", "preview": "${site.preview}", "zip": "${site.site_zip}",
-               "note": "${note.file}"}  # fmt: skip
+    outputs = {
+        "png": "${png.images}",
+        "svg": "${svg.images}",
+        "preview": "${site.preview}",
+        "zip": "${site.site_zip}",
+        "note": "${note.file}",
+    }
     r = _run(srv, key, nodes, outputs)
     assert r.status_code == 200, r.text
     out = r.json()["outputs"]
@@ -111,6 +125,10 @@ def test_every_artifact_is_sandboxed_and_active_ones_are_attachments(srv, key):
         assert _get(srv, key, ref).headers["content-disposition"].startswith("attachment")
     # a browser-uploaded file keeps its type but is never shown inline either
     with Studio(Settings(data_dir=srv.data_dir)) as studio:
-        up = studio.artifacts.put(b"<svg onload='alert(1)' xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml",
-                                  name="upload.svg", key_id=key["id"])  # fmt: skip
+        up = studio.artifacts.put(
+            b"<svg onload='alert(1)' xmlns='http://www.w3.org/2000/svg'/>",
+            "image/svg+xml",
+            name="upload.svg",
+            key_id=key["id"],
+        )
     assert _get(srv, key, up).headers["content-disposition"].startswith("attachment")

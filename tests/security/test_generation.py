@@ -26,9 +26,14 @@ PARAM = "response_format.json_schema.schema"
 
 
 def _structured(schema: dict, **extra) -> dict:
-    return {"model": TEST_MODEL, "messages": [{"role": "user", "content": "Pick a value."}], "max_tokens": 40,
-            "seed": 3, "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}},
-            **extra}  # fmt: skip
+    return {
+        "model": TEST_MODEL,
+        "messages": [{"role": "user", "content": "Pick a value."}],
+        "max_tokens": 40,
+        "seed": 3,
+        "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}},
+        **extra,
+    }
 
 
 def _enum(n: int) -> dict:
@@ -132,8 +137,9 @@ def test_a_cancelled_stream_is_charged_what_it_generated(quota_server):
     headers = _key(quota_server, "streamer", 100_000)
     body = {**_long_output(), "stream": True}
     received = 0
-    with httpx.stream("POST", f"{quota_server.base_url}/v1/chat/completions", json=body, headers=headers,
-                      timeout=60) as r:  # fmt: skip
+    with httpx.stream(
+        "POST", f"{quota_server.base_url}/v1/chat/completions", json=body, headers=headers, timeout=60
+    ) as r:
         assert r.status_code == 200
         for line in r.iter_lines():
             if line.startswith("data: {") and '"content"' in line:
@@ -148,8 +154,13 @@ def test_a_cancelled_stream_is_charged_what_it_generated(quota_server):
 
 def test_a_generation_stops_at_the_daily_token_quota(quota_server):
     headers = _key(quota_server, "frugal-writer", 150)
-    body = {"model": TEST_MODEL, "messages": [{"role": "user", "content": "Write a long story about a dragon."}],
-            "max_tokens": 1000, "temperature": 0.8, "seed": 5}  # fmt: skip
+    body = {
+        "model": TEST_MODEL,
+        "messages": [{"role": "user", "content": "Write a long story about a dragon."}],
+        "max_tokens": 1000,
+        "temperature": 0.8,
+        "seed": 5,
+    }
     r = httpx.post(f"{quota_server.base_url}/v1/chat/completions", json=body, headers=headers, timeout=120)
     assert r.status_code == 200, r.text
     assert r.json()["choices"][0]["finish_reason"] == "length"
@@ -161,13 +172,18 @@ def test_a_generation_stops_at_the_daily_token_quota(quota_server):
 
 def test_concurrent_generations_share_one_quota(quota_server):
     headers = _key(quota_server, "parallel-writer", 400)
-    body = {"model": TEST_MODEL, "messages": [{"role": "user", "content": "Write a long story about a cat."}],
-            "max_tokens": 1000, "temperature": 0.8}  # fmt: skip
+    body = {
+        "model": TEST_MODEL,
+        "messages": [{"role": "user", "content": "Write a long story about a cat."}],
+        "max_tokens": 1000,
+        "temperature": 0.8,
+    }
     codes: list[int] = []
 
     def one(seed: int) -> None:
-        r = httpx.post(f"{quota_server.base_url}/v1/chat/completions", json={**body, "seed": seed}, headers=headers,
-                       timeout=180)  # fmt: skip
+        r = httpx.post(
+            f"{quota_server.base_url}/v1/chat/completions", json={**body, "seed": seed}, headers=headers, timeout=180
+        )
         codes.append(r.status_code)
 
     threads = [threading.Thread(target=one, args=(s,)) for s in range(4)]

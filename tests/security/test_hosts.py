@@ -57,8 +57,9 @@ def test_anonymous_loopback_caller_is_not_an_admin(server):
 )
 def test_cross_site_requests_cannot_change_anything(server, headers):
     base = server.base_url
-    form = httpx.post(f"{base}/v1/chat/completions", headers={**headers, "Content-Type": "text/plain"},
-                      content=json.dumps(CHAT))  # fmt: skip
+    form = httpx.post(
+        f"{base}/v1/chat/completions", headers={**headers, "Content-Type": "text/plain"}, content=json.dumps(CHAT)
+    )
     assert form.status_code == 403 and form.json()["error"]["code"] == "cross_site_request"
     r = httpx.post(f"{base}/v1/workflows/run", headers=headers, json={"workflow": {"nodes": {}}})
     assert r.status_code == 403
@@ -78,13 +79,19 @@ def test_same_origin_studio_requests_still_work(server):
 
 
 def test_configured_public_names_and_origins(tmp_path, models_dir):
-    env = {"ZAOWU_ALLOWED_HOSTS": '["studio.example.com", "*.lan"]',
-           "ZAOWU_ALLOWED_ORIGINS": '["https://shop.example.com"]'}  # fmt: skip
+    env = {
+        "ZAOWU_ALLOWED_HOSTS": '["studio.example.com", "*.lan"]',
+        "ZAOWU_ALLOWED_ORIGINS": '["https://shop.example.com"]',
+    }
     srv = Server(tmp_path / "srv", models_dir, extra_env=env)
     try:
         base = srv.base_url
-        for host, status in (("studio.example.com", 200), ("box.lan:8000", 200), ("other.example.com", 421),
-                             ("studio.example.com.evil.example", 421)):  # fmt: skip
+        for host, status in (
+            ("studio.example.com", 200),
+            ("box.lan:8000", 200),
+            ("other.example.com", 421),
+            ("studio.example.com.evil.example", 421),
+        ):
             assert httpx.get(f"{base}/health", headers={"Host": host}).status_code == status, host
         ok = {"Origin": "https://shop.example.com", "Sec-Fetch-Site": "cross-site"}
         r = httpx.post(f"{base}/v1/chat/completions", headers=ok, json=CHAT, timeout=60)

@@ -74,8 +74,12 @@ def still_serving(keyed) -> None:
 
 
 def post_workflow(keyed, workflow, inputs=None) -> httpx.Response:
-    return httpx.post(f"{keyed.base}/v1/workflows/run", headers=keyed.headers(), timeout=TIMEOUT,
-                      json={"workflow": workflow, "inputs": inputs or {}})  # fmt: skip
+    return httpx.post(
+        f"{keyed.base}/v1/workflows/run",
+        headers=keyed.headers(),
+        timeout=TIMEOUT,
+        json={"workflow": workflow, "inputs": inputs or {}},
+    )
 
 
 def post_raw(keyed, path: str, body: bytes) -> httpx.Response:
@@ -130,22 +134,34 @@ def test_yaml_alias_bomb_is_refused_without_cost(keyed):
 ONE_NODE = "nodes: {save: {step: file.text, with: {text: hi, name: a.txt}}}\n"
 DEEP = "id: deep\n" + ONE_NODE + "outputs: {x: " + "[" * 5000 + "]" * 5000 + "}\n"
 WIDE = "id: wide\n" + ONE_NODE + "outputs: {x: [" + "1," * 12000 + "1]}\n"
-MANY_NODES = "id: many\nnodes:\n" + "".join(f"  n{i}: {{step: file.text, with: {{text: hi, name: a.txt}}}}\n"
-                                            for i in range(MAX_WORKFLOW_NODES + 1))  # fmt: skip
+MANY_NODES = "id: many\nnodes:\n" + "".join(
+    f"  n{i}: {{step: file.text, with: {{text: hi, name: a.txt}}}}\n" for i in range(MAX_WORKFLOW_NODES + 1)
+)
 HUGE = PLAIN_WORKFLOW + "title: " + "x" * MAX_WORKFLOW_BYTES + "\n"
 
 
-@pytest.mark.parametrize("name,document,param,words", [
-    ("one anchor", "id: a\nnodes: {save: {step: file.text, with: {text: &t hi, name: a.txt}}}\n", "workflow",
-     ["anchor or alias"]),
-    ("merge key", "id: m\nbase: &b {text: hi}\nnodes: {save: {step: file.text, with: {<<: *b, name: a.txt}}}\n",
-     "workflow", ["anchor or alias"]),
-    ("deep nesting", DEEP, "workflow", ["deep"]),
-    ("too many values", WIDE, "workflow", ["values"]),
-    ("too many nodes", MANY_NODES, "workflow.nodes", [f"at most {MAX_WORKFLOW_NODES}"]),
-    ("too large", HUGE, "workflow", [f"at most {MAX_WORKFLOW_BYTES} bytes"]),
-    ("python tag", "id: t\nnodes: !!python/object/apply:os.system [id]\n", "workflow", ["not valid YAML"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name,document,param,words",
+    [
+        (
+            "one anchor",
+            "id: a\nnodes: {save: {step: file.text, with: {text: &t hi, name: a.txt}}}\n",
+            "workflow",
+            ["anchor or alias"],
+        ),
+        (
+            "merge key",
+            "id: m\nbase: &b {text: hi}\nnodes: {save: {step: file.text, with: {<<: *b, name: a.txt}}}\n",
+            "workflow",
+            ["anchor or alias"],
+        ),
+        ("deep nesting", DEEP, "workflow", ["deep"]),
+        ("too many values", WIDE, "workflow", ["values"]),
+        ("too many nodes", MANY_NODES, "workflow.nodes", [f"at most {MAX_WORKFLOW_NODES}"]),
+        ("too large", HUGE, "workflow", [f"at most {MAX_WORKFLOW_BYTES} bytes"]),
+        ("python tag", "id: t\nnodes: !!python/object/apply:os.system [id]\n", "workflow", ["not valid YAML"]),
+    ],
+)
 def test_hostile_yaml_documents_are_400s_naming_workflow(keyed, name, document, param, words):
     assert_400(post_workflow(keyed, document), param, *words)
 
@@ -154,17 +170,28 @@ def test_workflow_objects_are_bounded_like_yaml(keyed):
     deep: dict = {"x": 1}
     for _ in range(100):
         deep = {"x": deep}
-    flow = {"id": "deep", "nodes": {"save": {"step": "file.text", "with": {"text": "hi", "name": "a.txt"}}},
-            "outputs": {"o": deep}}  # fmt: skip
+    flow = {
+        "id": "deep",
+        "nodes": {"save": {"step": "file.text", "with": {"text": "hi", "name": "a.txt"}}},
+        "outputs": {"o": deep},
+    }
     assert_400(post_workflow(keyed, flow), "workflow", "deep")
-    many = {"id": "many", "nodes": {f"n{i}": {"step": "file.text", "with": {"text": "hi", "name": "a.txt"}}
-                                    for i in range(MAX_WORKFLOW_NODES + 1)}}  # fmt: skip
+    many = {
+        "id": "many",
+        "nodes": {
+            f"n{i}": {"step": "file.text", "with": {"text": "hi", "name": "a.txt"}}
+            for i in range(MAX_WORKFLOW_NODES + 1)
+        },
+    }
     assert_400(post_workflow(keyed, many), "workflow.nodes", "split")
 
 
-AMPLIFIER = {"id": "amplify", "inputs": {"s": {"type": "string"}},
-             "nodes": {"save": {"step": "file.text", "with": {"text": "${inputs.s}", "name": "s.txt"}}},
-             "outputs": {"file": "${save.file}"}}  # fmt: skip
+AMPLIFIER = {
+    "id": "amplify",
+    "inputs": {"s": {"type": "string"}},
+    "nodes": {"save": {"step": "file.text", "with": {"text": "${inputs.s}", "name": "s.txt"}}},
+    "outputs": {"file": "${save.file}"},
+}
 PIECE = 150_000  # characters in the input: references repeat it past MAX_RUN_BYTES
 REPEAT = MAX_RUN_BYTES // PIECE + 2
 
@@ -176,9 +203,12 @@ def _runs(keyed) -> list[dict]:
 def _stored_bytes(keyed, workflow: str) -> int:
     """What the database holds for a workflow's runs: spec, inputs, steps, outputs and error."""
     with sqlite3.connect(keyed.server.data_dir / "zaowu.db") as db:
-        return db.execute("SELECT coalesce(sum(length(spec) + length(inputs) + length(steps)"
-                          " + coalesce(length(outputs), 0) + coalesce(length(error), 0)), 0)"
-                          " FROM workflow_runs WHERE workflow = ?", (workflow,)).fetchone()[0]  # fmt: skip
+        return db.execute(
+            "SELECT coalesce(sum(length(spec) + length(inputs) + length(steps)"
+            " + coalesce(length(outputs), 0) + coalesce(length(error), 0)), 0)"
+            " FROM workflow_runs WHERE workflow = ?",
+            (workflow,),
+        ).fetchone()[0]
 
 
 def test_references_cannot_multiply_a_value_past_the_run_budget(keyed):
@@ -189,8 +219,11 @@ def test_references_cannot_multiply_a_value_past_the_run_budget(keyed):
     run = next(r for r in _runs(keyed) if r["workflow"] == "amplify-outputs")
     assert run["status"] == "failed" and run["outputs"] is None and "MiB" in run["error"]
     # a step's input repeats it: that step fails before it runs (no artifact), naming the node
-    flow = {**AMPLIFIER, "id": "amplify-step",
-            "nodes": {"save": {"step": "file.text", "with": {"text": "${inputs.s}" * REPEAT, "name": "s.txt"}}}}
+    flow = {
+        **AMPLIFIER,
+        "id": "amplify-step",
+        "nodes": {"save": {"step": "file.text", "with": {"text": "${inputs.s}" * REPEAT, "name": "s.txt"}}},
+    }
     r = post_workflow(keyed, flow, {"s": piece})
     assert_400(r, "nodes.save.with", "4 MiB")
     run = next(r for r in _runs(keyed) if r["workflow"] == "amplify-step")
@@ -214,15 +247,25 @@ def test_shipped_templates_still_load(keyed):
 CHAT = "/v1/chat/completions"
 
 
-@pytest.mark.parametrize("path,body,param", [
-    (CHAT, rb'{"model": "\ud800", "messages": [{"role": "user", "content": "hi"}]}', "model"),
-    (CHAT, rb'{"messages": [{"role": "user", "content": "caf\u00e9 \udfff!"}], "max_tokens": 1}', "messages.0.content"),
-    (CHAT, rb'{"messages": [{"role": "user", "content": "hi"}], "user": "\uDBFF"}', "user"),
-    ("/v1/completions", rb'{"prompt": ["ok", "\ud83d"], "max_tokens": 1}', "prompt.1"),
-    ("/v1/images/generations", rb'{"prompt": "poster \ud800", "model": "design"}', "prompt"),
-    ("/v1/workflows/run", rb'{"workflow": {"id": "x", "nodes": {"\udc00": {"step": "file.text"}}}}',
-     "workflow.nodes.\\udc00"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "path,body,param",
+    [
+        (CHAT, rb'{"model": "\ud800", "messages": [{"role": "user", "content": "hi"}]}', "model"),
+        (
+            CHAT,
+            rb'{"messages": [{"role": "user", "content": "caf\u00e9 \udfff!"}], "max_tokens": 1}',
+            "messages.0.content",
+        ),
+        (CHAT, rb'{"messages": [{"role": "user", "content": "hi"}], "user": "\uDBFF"}', "user"),
+        ("/v1/completions", rb'{"prompt": ["ok", "\ud83d"], "max_tokens": 1}', "prompt.1"),
+        ("/v1/images/generations", rb'{"prompt": "poster \ud800", "model": "design"}', "prompt"),
+        (
+            "/v1/workflows/run",
+            rb'{"workflow": {"id": "x", "nodes": {"\udc00": {"step": "file.text"}}}}',
+            "workflow.nodes.\\udc00",
+        ),
+    ],
+)
 def test_lone_surrogates_are_400s_naming_the_field(keyed, path, body, param):
     r = post_raw(keyed, path, body)
     assert_400(r, param, "lone UTF-16 surrogate", "UTF-8")
@@ -279,15 +322,18 @@ BOMB = _png(15000, 15000)  # 225 megapixels of zeros in about 220 kB
 THIN = _png(65000, 16)
 
 
-@pytest.mark.parametrize("path,field,data,words", [
-    ("/v1/images/edits", "image", BOMB, ["megapixels"]),
-    ("/v1/images/edits", "image", _png(100_000, 100_000, pixels=False), ["megapixels"]),
-    ("/v1/images/edits", "mask", BOMB, ["megapixels"]),
-    ("/v1/images/edits", "image", THIN, [f"{MAX_ASPECT_RATIO} times"]),
-    ("/v1/images/cutout", "image", BOMB, ["megapixels"]),
-    ("/v1/images/cutout", "image", THIN, [f"{MAX_ASPECT_RATIO} times"]),
-    ("/v1/images/cutout", "image", _png(16, 65000), [f"{MAX_ASPECT_RATIO} times"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "path,field,data,words",
+    [
+        ("/v1/images/edits", "image", BOMB, ["megapixels"]),
+        ("/v1/images/edits", "image", _png(100_000, 100_000, pixels=False), ["megapixels"]),
+        ("/v1/images/edits", "mask", BOMB, ["megapixels"]),
+        ("/v1/images/edits", "image", THIN, [f"{MAX_ASPECT_RATIO} times"]),
+        ("/v1/images/cutout", "image", BOMB, ["megapixels"]),
+        ("/v1/images/cutout", "image", THIN, [f"{MAX_ASPECT_RATIO} times"]),
+        ("/v1/images/cutout", "image", _png(16, 65000), [f"{MAX_ASPECT_RATIO} times"]),
+    ],
+)
 def test_hostile_images_are_400s_naming_the_field(keyed, path, field, data, words):
     files = {"image": _photo(), field: data} if path.endswith("edits") else {field: data}
     form = {"prompt": "a product card", "model": "design"} if path.endswith("edits") else {}
@@ -329,20 +375,30 @@ def test_malformed_last_event_id_is_a_400_naming_it(keyed):
 # ---------------------------------------------------------------- item 10: formula injection
 
 
-INJECTED = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)"]
+INJECTED = ['=HYPERLINK("http://evil.example","click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)"]
 
 
 def test_spreadsheet_cells_from_a_plan_are_text_not_formulas(keyed):
     import openpyxl
 
-    plan = {"title": "Injected", "sheets": [{
-        "name": "Data",
-        "columns": [{"header": "=1+1", "type": "text", "total": "none"},
-                    {"header": "Amount", "type": "number", "total": "sum"}],
-        "rows": [[cell, value] for cell, value in zip(INJECTED, ["=2*3", 2, "+4", "@5"])],
-    }]}  # fmt: skip
-    flow = {"id": "sheet", "nodes": {"xlsx": {"step": "office.render", "with": {"format": "xlsx", "plan": plan}}},
-            "outputs": {"file": "${xlsx.file}"}}  # fmt: skip
+    plan = {
+        "title": "Injected",
+        "sheets": [
+            {
+                "name": "Data",
+                "columns": [
+                    {"header": "=1+1", "type": "text", "total": "none"},
+                    {"header": "Amount", "type": "number", "total": "sum"},
+                ],
+                "rows": [[cell, value] for cell, value in zip(INJECTED, ["=2*3", 2, "+4", "@5"])],
+            }
+        ],
+    }
+    flow = {
+        "id": "sheet",
+        "nodes": {"xlsx": {"step": "office.render", "with": {"format": "xlsx", "plan": plan}}},
+        "outputs": {"file": "${xlsx.file}"},
+    }
     r = post_workflow(keyed, flow)
     assert r.status_code == 200, r.text[:500]
     url = f"{keyed.base}/v1/artifacts/{r.json()['outputs']['file']['id']}"
@@ -381,14 +437,17 @@ def _chat(keyed, path: str = CHAT, **body) -> httpx.Response:
     return httpx.post(f"{keyed.base}{path}", headers=keyed.headers(), json={**base, **body}, timeout=TIMEOUT)
 
 
-@pytest.mark.parametrize("path,field,value,words", [
-    (CHAT, "max_tokens", 2**70, ["less than or equal"]),
-    (CHAT, "max_tokens", 2**20 + 1, ["less than or equal"]),
-    (CHAT, "max_completion_tokens", 2**64, ["less than or equal"]),
-    ("/v1/completions", "max_tokens", 2**63, ["less than or equal"]),
-    (CHAT, "max_tokens", 4096, ["context of 2048 tokens", "at most 2048"]),
-    ("/v1/completions", "max_tokens", 2**20, ["context of 2048 tokens"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "path,field,value,words",
+    [
+        (CHAT, "max_tokens", 2**70, ["less than or equal"]),
+        (CHAT, "max_tokens", 2**20 + 1, ["less than or equal"]),
+        (CHAT, "max_completion_tokens", 2**64, ["less than or equal"]),
+        ("/v1/completions", "max_tokens", 2**63, ["less than or equal"]),
+        (CHAT, "max_tokens", 4096, ["context of 2048 tokens", "at most 2048"]),
+        ("/v1/completions", "max_tokens", 2**20, ["context of 2048 tokens"]),
+    ],
+)
 def test_max_tokens_is_bounded_by_the_model_context(keyed, path, field, value, words):
     assert_400(_chat(keyed, path, **{field: value}), field if "context" not in words[0] else "max_tokens", *words)
 
@@ -396,8 +455,12 @@ def test_max_tokens_is_bounded_by_the_model_context(keyed, path, field, value, w
 def test_max_tokens_within_the_context_works_and_template_overrides_are_checked(keyed):
     r = _chat(keyed, max_tokens=16)
     assert r.status_code == 200, r.text[:300]
-    r = httpx.post(f"{keyed.base}/v1/templates/slogans/run", headers=keyed.headers(), timeout=TIMEOUT,
-                   json={"variables": {"brand": "Bean There", "selling_points": "fresh"}, "max_tokens": 8192})
+    r = httpx.post(
+        f"{keyed.base}/v1/templates/slogans/run",
+        headers=keyed.headers(),
+        timeout=TIMEOUT,
+        json={"variables": {"brand": "Bean There", "selling_points": "fresh"}, "max_tokens": 8192},
+    )
     assert_400(r, "max_tokens", "context of 2048 tokens")
 
 

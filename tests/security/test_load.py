@@ -23,8 +23,19 @@ from ..helpers import wait_jobs
 MAX_UPLOAD = 1 << 20  # the upload cap of this test's server
 
 # at least 300 integers: several hundred tokens that the model cannot cut short
-LONG = {"type": "json_schema", "json_schema": {"name": "numbers", "strict": True, "schema": {
-    "type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 9}, "minItems": 300, "maxItems": 300}}}  # fmt: skip
+LONG = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "numbers",
+        "strict": True,
+        "schema": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 0, "maximum": 9},
+            "minItems": 300,
+            "maxItems": 300,
+        },
+    },
+}
 
 
 def chat(content: str = "Say hi.", **extra) -> dict:
@@ -33,8 +44,11 @@ def chat(content: str = "Say hi.", **extra) -> dict:
 
 @pytest.fixture(scope="module")
 def busy_server(tmp_path_factory, models_dir):
-    srv = Server(tmp_path_factory.mktemp("load-server"), models_dir, extra_env={
-        "ZAOWU_N_PARALLEL": "1", "ZAOWU_MAX_QUEUE": "1", "ZAOWU_MAX_UPLOAD_BYTES": str(MAX_UPLOAD)})  # fmt: skip
+    srv = Server(
+        tmp_path_factory.mktemp("load-server"),
+        models_dir,
+        extra_env={"ZAOWU_N_PARALLEL": "1", "ZAOWU_MAX_QUEUE": "1", "ZAOWU_MAX_UPLOAD_BYTES": str(MAX_UPLOAD)},
+    )
     yield srv
     srv.stop()
 
@@ -59,9 +73,15 @@ def test_full_queue_refuses_with_retry_after_and_jobs_wait(busy_server):
     base = busy_server.base_url
     assert httpx.post(base + "/v1/chat/completions", json=chat(), timeout=120).status_code == 200  # warm
     with cf.ThreadPoolExecutor(16) as pool:
-        holders = [pool.submit(httpx.post, base + "/v1/chat/completions", timeout=600,
-                               json=chat("List 300 digits.", max_tokens=1500, response_format=LONG))
-                   for _ in range(2)]  # fmt: skip
+        holders = [
+            pool.submit(
+                httpx.post,
+                base + "/v1/chat/completions",
+                timeout=600,
+                json=chat("List 300 digits.", max_tokens=1500, response_format=LONG),
+            )
+            for _ in range(2)
+        ]
         wait_line(base, lambda s: s["running"] + s["waiting"] == 2, "both holders in")
 
         job = httpx.post(base + "/v1/jobs", json={"kind": "text", "request": chat()}, timeout=30)
@@ -101,8 +121,7 @@ def test_abandoned_stream_gives_its_place_back(busy_server):
 def test_large_json_body_is_refused_with_413(busy_server):
     base = busy_server.base_url
     big = json.dumps(chat("x" * (3 << 20))).encode()
-    r = httpx.post(base + "/v1/chat/completions", content=big, headers={"content-type": "application/json"},
-                   timeout=60)  # fmt: skip
+    r = httpx.post(base + "/v1/chat/completions", content=big, headers={"content-type": "application/json"}, timeout=60)
     assert r.status_code == 413
     error = r.json()["error"]
     assert error["code"] == "request_too_large" and "max_body_bytes" in error["message"]
@@ -112,27 +131,35 @@ def test_large_json_body_is_refused_with_413(busy_server):
         for i in range(0, len(big), 1 << 16):
             yield big[i : i + (1 << 16)]
 
-    r = httpx.post(base + "/v1/chat/completions", content=chunks(), headers={"content-type": "application/json"},
-                   timeout=60)  # fmt: skip
+    r = httpx.post(
+        base + "/v1/chat/completions", content=chunks(), headers={"content-type": "application/json"}, timeout=60
+    )
     assert r.status_code == 413 and "max_body_bytes" in r.json()["error"]["message"]
     assert httpx.post(base + "/v1/chat/completions", json=chat(), timeout=120).status_code == 200
 
 
 def test_large_upload_is_refused_with_413(busy_server):
     files = {"file": ("talk.wav", b"\0" * (2 * MAX_UPLOAD), "audio/wav")}
-    r = httpx.post(busy_server.base_url + "/v1/audio/transcriptions", files=files, data={"model": "whisper-base"},
-                   timeout=60)  # fmt: skip
+    r = httpx.post(
+        busy_server.base_url + "/v1/audio/transcriptions", files=files, data={"model": "whisper-base"}, timeout=60
+    )
     assert r.status_code == 413
     assert "max_upload_bytes" in r.json()["error"]["message"]
 
 
-@pytest.mark.parametrize(("path", "body", "param"), [
-    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}] * 2049}, "messages"),
-    ("/v1/chat/completions", {"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}] * 257}]},
-     "messages.0.content"),
-    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}], "stop": ["a"] * 9}, "stop"),
-    ("/v1/embeddings", {"input": ["a"] * 2049}, "input"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "body", "param"),
+    [
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}] * 2049}, "messages"),
+        (
+            "/v1/chat/completions",
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}] * 257}]},
+            "messages.0.content",
+        ),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}], "stop": ["a"] * 9}, "stop"),
+        ("/v1/embeddings", {"input": ["a"] * 2049}, "input"),
+    ],
+)
 def test_oversized_lists_get_400_naming_the_field(busy_server, path, body, param):
     r = httpx.post(busy_server.base_url + path, json={"model": TEST_MODEL, **body}, timeout=60)
     assert r.status_code == 400

@@ -23,12 +23,19 @@ SPEC = {"kind": "poster", "headline": "Spring tea sale"}  # a ready spec: the de
 
 srv = keyed_server()
 
+
 @pytest.fixture(scope="module")
 def keys(srv):
     from zaowu.studio.keys import Quota
 
-    return make_keys(srv, writer=(["text"], None), painter=(["text", "image"], None), voice=(["text", "audio"], None),
-                     listener=(["text", "audio"], None), limited=(["text"], Quota(requests_per_minute=3)))  # fmt: skip
+    return make_keys(
+        srv,
+        writer=(["text"], None),
+        painter=(["text", "image"], None),
+        voice=(["text", "audio"], None),
+        listener=(["text", "audio"], None),
+        limited=(["text"], Quota(requests_per_minute=3)),
+    )
 
 
 def _studio(srv) -> Studio:
@@ -45,8 +52,9 @@ def _flow(nodes: dict, outputs: dict | None = None) -> dict:
 
 
 def _run(srv, key: dict, flow: dict, **extra) -> httpx.Response:
-    return httpx.post(f"{srv.base_url}/v1/workflows/run", headers=key["h"], json={"workflow": flow, **extra},
-                      timeout=300)  # fmt: skip
+    return httpx.post(
+        f"{srv.base_url}/v1/workflows/run", headers=key["h"], json={"workflow": flow, **extra}, timeout=300
+    )
 
 
 def _png(colour: str) -> bytes:
@@ -62,8 +70,10 @@ def _png(colour: str) -> bytes:
 
 def test_text_key_cannot_make_an_image_through_a_workflow(srv, keys):
     writer = keys["writer"]
-    flow = _flow({"poster": {"step": "image.design", "with": {"prompt": "tea", "spec": SPEC, "size": "1:1"}}},
-                 {"images": "${poster.images}"})  # fmt: skip
+    flow = _flow(
+        {"poster": {"step": "image.design", "with": {"prompt": "tea", "spec": SPEC, "size": "1:1"}}},
+        {"images": "${poster.images}"},
+    )
     r = _run(srv, writer, flow, seed=1)
     assert r.status_code == 403, r.text
     err = r.json()["error"]
@@ -72,7 +82,9 @@ def test_text_key_cannot_make_an_image_through_a_workflow(srv, keys):
     r = _run(srv, writer, flow, seed=1, **{"async": True})  # queued runs are refused up front too
     assert r.status_code == 403 and r.json()["error"]["param"] == "nodes.poster"
     # the generic job route takes a workflow with a text key: the job fails with the same refusal
-    r = httpx.post(f"{srv.base_url}/v1/jobs", headers=writer["h"], json={"kind": "workflow", "request": {"workflow": flow}})
+    r = httpx.post(
+        f"{srv.base_url}/v1/jobs", headers=writer["h"], json={"kind": "workflow", "request": {"workflow": flow}}
+    )
     assert r.status_code == 202, r.text
     job = wait_jobs(srv.base_url, [r.json()["id"]], headers=writer["h"])[0]
     assert job["state"] == "failed" and "lacks the 'image' scope" in job["error"]
@@ -102,9 +114,11 @@ def test_the_engine_refuses_a_modality_whatever_path_calls_it(srv, keys):
             with pytest.raises(PermissionDenied, match="lacks the '(image|audio)' scope"):
                 attempt()
         image_only = Caller(key_id=studio.keys.create("image-only", ["image"])[1]["id"])
-        for attempt in (lambda: studio.generate_text(TextRequest(prompt="hi"), who=image_only),
-                        lambda: studio.stream(TextRequest(prompt="hi"), who=image_only),
-                        lambda: studio.embed(EmbeddingRequest(input=["hi"]), who=image_only)):  # fmt: skip
+        for attempt in (
+            lambda: studio.generate_text(TextRequest(prompt="hi"), who=image_only),
+            lambda: studio.stream(TextRequest(prompt="hi"), who=image_only),
+            lambda: studio.embed(EmbeddingRequest(input=["hi"]), who=image_only),
+        ):
             with pytest.raises(PermissionDenied, match="lacks the 'text' scope"):
                 attempt()
         assert len(studio.log.list(limit=1000)) == before  # refused before anything was logged or loaded
@@ -119,8 +133,9 @@ def test_store_kit_with_a_text_key_is_refused_before_the_llm_runs(srv, keys):
     assert "lacks the 'image' scope" in err["message"] and err["param"] == "nodes.logo"
     r = httpx.post(f"{srv.base_url}/v1/apps/store-kit", headers=writer["h"], json={**body, "async": True})
     assert r.status_code == 403
-    r = httpx.post(f"{srv.base_url}/v1/jobs", headers=writer["h"],
-                   json={"kind": "app", "request": {"app": "store-kit", **body}})  # fmt: skip
+    r = httpx.post(
+        f"{srv.base_url}/v1/jobs", headers=writer["h"], json={"kind": "app", "request": {"app": "store-kit", **body}}
+    )
     job = wait_jobs(srv.base_url, [r.json()["id"]], headers=writer["h"])[0]
     assert job["state"] == "failed" and "lacks the 'image' scope" in job["error"]
     generations = httpx.get(f"{srv.base_url}/v1/generations", headers=writer["h"]).json()["data"]
@@ -133,18 +148,32 @@ def test_store_kit_with_a_text_key_is_refused_before_the_llm_runs(srv, keys):
 
 def test_transcription_job_cannot_read_another_keys_upload(srv, keys):
     base, voice, listener = srv.base_url, keys["voice"], keys["listener"]
-    speech = httpx.post(f"{base}/v1/audio/speech", headers=voice["h"], timeout=120,
-                        json={"input": "Please leave your order at the front desk."}).content  # fmt: skip
-    r = httpx.post(f"{base}/v1/audio/transcriptions", headers=voice["h"], timeout=60,
-                   files={"file": ("memo.wav", speech, "audio/wav")}, data={"async": "true", "response_format": "text"})  # fmt: skip
+    speech = httpx.post(
+        f"{base}/v1/audio/speech",
+        headers=voice["h"],
+        timeout=120,
+        json={"input": "Please leave your order at the front desk."},
+    ).content
+    r = httpx.post(
+        f"{base}/v1/audio/transcriptions",
+        headers=voice["h"],
+        timeout=60,
+        files={"file": ("memo.wav", speech, "audio/wav")},
+        data={"async": "true", "response_format": "text"},
+    )
     assert r.status_code == 202, r.text
     own = wait_jobs(base, [r.json()["id"]], timeout=300, headers=voice["h"])[0]
     assert own["state"] == "succeeded", own  # the owner's own upload works
-    upload = next(a for a in httpx.get(f"{base}/v1/artifacts", headers=voice["h"]).json()["data"] if a["name"] == "memo.wav")
+    upload = next(
+        a for a in httpx.get(f"{base}/v1/artifacts", headers=voice["h"]).json()["data"] if a["name"] == "memo.wav"
+    )
 
     def transcribe(artifact_id: str) -> dict:
-        r = httpx.post(f"{base}/v1/jobs", headers=listener["h"],
-                       json={"kind": "transcription", "request": {"artifact_id": artifact_id}})  # fmt: skip
+        r = httpx.post(
+            f"{base}/v1/jobs",
+            headers=listener["h"],
+            json={"kind": "transcription", "request": {"artifact_id": artifact_id}},
+        )
         assert r.status_code == 202, r.text
         return wait_jobs(base, [r.json()["id"]], timeout=300, headers=listener["h"])[0]
 
@@ -163,10 +192,26 @@ def test_workflow_step_cannot_pack_another_keys_artifact(srv, keys):
         art = studio.artifacts.put(_png("red"), "image/png", name="secret.png", key_id=painter["id"])
 
     def site(card_id: str) -> dict:
-        brand = {"name": "Cups", "tagline": "t", "about": "a", "products": [{"name": "Cup", "price": 3, "description": "d"}]}
-        return _flow({"site": {"step": "storekit.site", "with": {
-            "brand": brand, "texts": {}, "cards": [{"id": card_id, "mime": "image/png"}], "language": "en"}}},
-            {"zip": "${site.site_zip}"})  # fmt: skip
+        brand = {
+            "name": "Cups",
+            "tagline": "t",
+            "about": "a",
+            "products": [{"name": "Cup", "price": 3, "description": "d"}],
+        }
+        return _flow(
+            {
+                "site": {
+                    "step": "storekit.site",
+                    "with": {
+                        "brand": brand,
+                        "texts": {},
+                        "cards": [{"id": card_id, "mime": "image/png"}],
+                        "language": "en",
+                    },
+                }
+            },
+            {"zip": "${site.site_zip}"},
+        )
 
     mine = _run(srv, painter, site(art["id"]), seed=3)  # the owner packs its own image
     assert mine.status_code == 200, mine.text

@@ -49,8 +49,9 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.add_middleware(RefuseWhenBusy)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
     # outermost: requests for another host name or from another site are refused before anything else
-    app.add_middleware(RequestGuard, allowed_hosts=[*settings.allowed_hosts, settings.host],
-                       allowed_origins=settings.allowed_origins)  # fmt: skip
+    app.add_middleware(
+        RequestGuard, allowed_hosts=[*settings.allowed_hosts, settings.host], allowed_origins=settings.allowed_origins
+    )
     app.include_router(openai_router)
     app.include_router(jobs_router)
     app.include_router(audio_router)
@@ -64,8 +65,12 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     async def health() -> dict:
         """Answered on the event loop from memory only, so it stays fast however busy the workers are."""
         studio = app.state.studio
-        return {"status": "ok", "version": __version__, "loaded_models": list(studio._loaded),
-                "queues": studio.admission.snapshot()}  # fmt: skip
+        return {
+            "status": "ok",
+            "version": __version__,
+            "loaded_models": list(studio._loaded),
+            "queues": studio.admission.snapshot(),
+        }
 
     return app
 

@@ -29,8 +29,10 @@ def _authenticate(request: Request) -> Principal:
         if (principal := studio.keys.session(cookie)) is not None:
             return principal
         if required:
-            raise AuthenticationError("The studio session has ended (signed out, expired, or its key was revoked). "
-                                      "Sign in again, or send 'Authorization: Bearer zw-...'.")  # fmt: skip
+            raise AuthenticationError(
+                "The studio session has ended (signed out, expired, or its key was revoked). "
+                "Sign in again, or send 'Authorization: Bearer zw-...'."
+            )
     return studio.keys.authenticate(None, required)
 
 

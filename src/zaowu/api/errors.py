@@ -66,8 +66,10 @@ def _validation_body(errors: list[dict]) -> dict:
     elif first.get("type") == "missing":
         message = f"Missing required parameter: '{param}'."
     elif first.get("type") == "too_long" and "max_length" in (ctx := first.get("ctx") or {}):
-        message = (f"Invalid value for '{param}': at most {ctx['max_length']} items are allowed, "
-                   f"got {ctx.get('actual_length')}; send fewer.")  # fmt: skip
+        message = (
+            f"Invalid value for '{param}': at most {ctx['max_length']} items are allowed, "
+            f"got {ctx.get('actual_length')}; send fewer."
+        )
     elif first.get("type") == "json_invalid":
         message = "The request body is not valid JSON."
         param = None

@@ -86,14 +86,24 @@ class RequestGuard:
         host = headers.get("host", "")
         if not host_allowed(host, self.allowed_hosts):
             log.warning("refused a request for Host %r", host[:100])
-            return await _refuse(send, 421, "misdirected_request", "invalid_host",
-                                 f"This server does not answer to the host name '{host[:100]}'. If it is one of its "
-                                 "names, add it to the 'allowed_hosts' setting (ZAOWU_ALLOWED_HOSTS).")  # fmt: skip
+            return await _refuse(
+                send,
+                421,
+                "misdirected_request",
+                "invalid_host",
+                f"This server does not answer to the host name '{host[:100]}'. If it is one of its "
+                "names, add it to the 'allowed_hosts' setting (ZAOWU_ALLOWED_HOSTS).",
+            )
         if scope["method"] not in SAFE_METHODS and self._cross_site(headers, host):
             log.warning("refused a cross-site %s %s from %r", scope["method"], scope.get("path"), headers.get("origin"))
-            return await _refuse(send, 403, "permission_error", "cross_site_request",
-                                 "Cross-site requests cannot change anything on this server. Use the studio's own "
-                                 "pages or an API client; to allow a web app, add its origin to 'allowed_origins'.")  # fmt: skip
+            return await _refuse(
+                send,
+                403,
+                "permission_error",
+                "cross_site_request",
+                "Cross-site requests cannot change anything on this server. Use the studio's own "
+                "pages or an API client; to allow a web app, add its origin to 'allowed_origins'.",
+            )
         return await self.app(scope, receive, send)
 
     def _cross_site(self, headers: dict[str, str], host: str) -> bool:
@@ -110,6 +120,11 @@ class RequestGuard:
 
 async def _refuse(send, status: int, type_: str, code: str, message: str) -> None:
     body = json.dumps({"error": {"message": message, "type": type_, "param": None, "code": code}}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

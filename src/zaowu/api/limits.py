@@ -103,11 +103,14 @@ async def _refuse(receive: Any, send: Any, limit: int, setting: str, declared: i
     if drain:
         await _drain(receive)
     size = f"{_size(declared)}, " if declared is not None else ""
-    message = (f"The request body ({size}more than the limit of {_size(limit)}, setting {setting} = {limit} bytes) "
-               "is too large. Send a smaller body.")  # fmt: skip
+    message = (
+        f"The request body ({size}more than the limit of {_size(limit)}, setting {setting} = {limit} bytes) "
+        "is too large. Send a smaller body."
+    )
     log.info("refused a request body over %s (%d bytes)", setting, limit)
-    body = json.dumps({"error": {"message": message, "type": "invalid_request_error", "param": None,
-                                 "code": "request_too_large"}}).encode()  # fmt: skip
+    body = json.dumps(
+        {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": "request_too_large"}}
+    ).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -1,12 +1,12 @@
 """Templates, apps and workflows over HTTP (zaowu's own endpoints, thin over the Python API).
 
-    GET  /v1/templates[?category=]          GET /v1/templates/{id}
-    POST /v1/templates/{id}/run             {"variables", "language", "model", "seed", "stream"}
-    GET  /v1/apps                           GET /v1/apps/{id}
-    POST /v1/apps/{id}                      {"input", "model", "seed", "async"} → result, or 202 + job
-    POST /v1/workflows/run                  {"workflow" (object or YAML), "inputs", "model", "seed", "async"}
-    GET  /v1/workflows/steps                GET /v1/workflows/runs[?app=]   GET /v1/workflows/runs/{id}
-    POST /v1/workflows/runs/{id}/resume
+GET  /v1/templates[?category=]          GET /v1/templates/{id}
+POST /v1/templates/{id}/run             {"variables", "language", "model", "seed", "stream"}
+GET  /v1/apps                           GET /v1/apps/{id}
+POST /v1/apps/{id}                      {"input", "model", "seed", "async"} → result, or 202 + job
+POST /v1/workflows/run                  {"workflow" (object or YAML), "inputs", "model", "seed", "async"}
+GET  /v1/workflows/steps                GET /v1/workflows/runs[?app=]   GET /v1/workflows/runs/{id}
+POST /v1/workflows/runs/{id}/resume
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from ..errors import InvalidRequest, NotFound, ZaowuError
 from ..studio.keys import Principal
 from ..studio.templates import CATEGORIES, check_template_output, prepare_template_run, run_template
 from ..studio.workflows import check_scopes, get_run, list_runs, load_workflow, resume_workflow, run_workflow
-from .disconnect import until_disconnected
 from .auth import api_caller, caller_name, scope
+from .disconnect import until_disconnected
 from .routes_jobs import accepted_job
 from .streaming import ThreadedStream
 
@@ -69,8 +69,11 @@ def templates(request: Request, category: str | None = None, principal: Principa
     if category is not None and category not in CATEGORIES:
         raise InvalidRequest(f"Unknown category '{category}'. Use one of: {', '.join(CATEGORIES)}.", param="category")
     library = request.app.state.studio.templates
-    return {"object": "list", "data": [t.summary() for t in library.list(category)],
-            "problems": [str(p) for p in library.problems]}  # fmt: skip
+    return {
+        "object": "list",
+        "data": [t.summary() for t in library.list(category)],
+        "problems": [str(p) for p in library.problems],
+    }
 
 
 @router.get("/templates/{template_id}")
@@ -79,17 +82,20 @@ def template(request: Request, template_id: str, principal: Principal = scope(No
 
 
 @router.post("/templates/{template_id}/run")
-async def run_template_route(request: Request, template_id: str, body: TemplateRunBody,
-                             principal: Principal = scope("text")):  # fmt: skip
+async def run_template_route(
+    request: Request, template_id: str, body: TemplateRunBody, principal: Principal = scope("text")
+):
     studio = request.app.state.studio
     who = api_caller(principal, request)
     overrides = {"model": body.model, "seed": body.seed, "temperature": body.temperature, "max_tokens": body.max_tokens}
     if not body.stream:
-        result = await until_disconnected(request, run_template, studio, template_id, body.variables, language=body.language,
-                                         who=who, **overrides)  # fmt: skip
+        result = await until_disconnected(
+            request, run_template, studio, template_id, body.variables, language=body.language, who=who, **overrides
+        )
         return result.to_dict()
-    tpl, rendered, text_request = await run_in_threadpool(prepare_template_run, studio, template_id, body.variables,
-                                                          language=body.language, **overrides)  # fmt: skip
+    tpl, rendered, text_request = await run_in_threadpool(
+        prepare_template_run, studio, template_id, body.variables, language=body.language, **overrides
+    )
     stream = await run_in_threadpool(studio.stream, text_request, who=who.named(f"template:{tpl.id}"))
     chunks = ThreadedStream(stream)
     first = await chunks.next()  # errors before any output keep their status code
@@ -97,8 +103,15 @@ async def run_template_route(request: Request, template_id: str, body: TemplateR
     async def events():
         item = first
         try:
-            yield _sse({"template": tpl.id, "language": rendered.language, "model": stream.model, "seed": stream.seed,
-                        "generation_id": stream.generation_id})  # fmt: skip
+            yield _sse(
+                {
+                    "template": tpl.id,
+                    "language": rendered.language,
+                    "model": stream.model,
+                    "seed": stream.seed,
+                    "generation_id": stream.generation_id,
+                }
+            )
             while item is not None:
                 if item.text:
                     yield _sse({"delta": item.text})
@@ -107,8 +120,15 @@ async def run_template_route(request: Request, template_id: str, body: TemplateR
                 raise stream.violation
             # the deltas were the model's raw text; the checks (no regeneration) give the final one
             text, output, checks, _ = check_template_output(rendered, stream.text, stream.parsed)
-            yield _sse({"done": True, "generation_id": stream.generation_id, "output": output, "text": text,
-                        "checks": [c.model_dump() for c in checks]})
+            yield _sse(
+                {
+                    "done": True,
+                    "generation_id": stream.generation_id,
+                    "output": output,
+                    "text": text,
+                    "checks": [c.model_dump() for c in checks],
+                }
+            )
         except ZaowuError as exc:  # failed after the response started: report in-band
             yield _sse(exc.to_openai())
         finally:
@@ -147,8 +167,9 @@ async def run_app_route(request: Request, app_id: str, body: AppRunBody, princip
         await run_in_threadpool(check_scopes, studio, app().workflow(data), principal.key_id)  # and a 403
         job = {"app": app.id, "input": body.input, "model": body.model, "seed": body.seed}
         return await accepted_job(studio, "app", job, who)
-    result = await until_disconnected(request, run_app, studio, app.id, body.input, model=body.model, seed=body.seed,
-                                     who=who)  # fmt: skip
+    result = await until_disconnected(
+        request, run_app, studio, app.id, body.input, model=body.model, seed=body.seed, who=who
+    )
     return result.to_dict()
 
 
@@ -171,11 +192,16 @@ async def run_workflow_route(request: Request, body: WorkflowRunBody, principal:
         validate_workflow(spec, studio.workflow_steps)
         check_inputs(spec, body.inputs)  # a bad or oversized input is a 400 now, not a failed job later
         await run_in_threadpool(check_scopes, studio, spec, principal.key_id)
-        job = {"workflow": spec.model_dump(mode="json", by_alias=True), "inputs": body.inputs, "model": body.model,
-               "seed": body.seed}  # fmt: skip
+        job = {
+            "workflow": spec.model_dump(mode="json", by_alias=True),
+            "inputs": body.inputs,
+            "model": body.model,
+            "seed": body.seed,
+        }
         return await accepted_job(studio, "workflow", job, who)
-    run = await until_disconnected(request, run_workflow, studio, spec, body.inputs, seed=body.seed, model=body.model,
-                                  who=who)  # fmt: skip
+    run = await until_disconnected(
+        request, run_workflow, studio, spec, body.inputs, seed=body.seed, model=body.model, who=who
+    )
     return run.to_dict()
 
 
@@ -187,8 +213,9 @@ def _owned_run(principal: Principal, studio, run_id: str):
 
 
 @router.get("/workflows/runs")
-def workflow_runs(request: Request, app: str | None = None, limit: int = 50,
-                  principal: Principal = scope(None)) -> dict[str, Any]:  # fmt: skip
+def workflow_runs(
+    request: Request, app: str | None = None, limit: int = 50, principal: Principal = scope(None)
+) -> dict[str, Any]:
     studio = request.app.state.studio
     caller = None if principal.anonymous or principal.is_admin else caller_name(principal, request)
     runs = list_runs(studio, caller=caller, app=app, limit=max(1, min(limit, 500)))

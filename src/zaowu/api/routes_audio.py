@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import InvalidRequest
 from ..studio.keys import Principal
 from ..types import Caller, MusicRequest, SpeechRequest, TranscriptionRequest
-from .disconnect import until_disconnected
 from .auth import api_caller, scope
+from .disconnect import until_disconnected
 from .routes_jobs import accepted_job
 from .streaming import ThreadedStream
 
@@ -57,8 +57,14 @@ def _media_headers(result, media) -> dict[str, str]:
 @router.post("/speech")
 async def speech(request: Request, body: SpeechBody, principal: Principal = scope("audio")):
     studio = request.app.state.studio
-    req = SpeechRequest(model=body.model, input=body.input, voice=body.voice, language=body.language,
-                        speed=body.speed, format=body.response_format)  # fmt: skip
+    req = SpeechRequest(
+        model=body.model,
+        input=body.input,
+        voice=body.voice,
+        language=body.language,
+        speed=body.speed,
+        format=body.response_format,
+    )
     who = api_caller(principal, request)
     if body.async_:
         if body.stream:
@@ -73,8 +79,9 @@ async def speech(request: Request, body: SpeechBody, principal: Principal = scop
 
 async def _streamed_speech(studio, req: SpeechRequest, body: SpeechBody, who: Caller) -> StreamingResponse:
     if body.response_format != "wav":
-        raise InvalidRequest("Streaming sends WAV; set response_format to 'wav' or leave out 'stream'.",
-                             param="response_format")  # fmt: skip
+        raise InvalidRequest(
+            "Streaming sends WAV; set response_format to 'wav' or leave out 'stream'.", param="response_format"
+        )
     blocks = await run_in_threadpool(lambda: studio.stream_media(req, who=who))
     chunks = ThreadedStream(blocks)
     first = await chunks.next()  # the header; errors before it keep their status code
@@ -111,8 +118,14 @@ async def transcriptions(
     if model == "whisper-1":  # OpenAI's name: the default recogniser
         model = None
     if async_:
-        upload = await run_in_threadpool(studio.artifacts.put, audio, file.content_type or "application/octet-stream",
-                                         name=file.filename, caller=who.name, key_id=who.key_id)  # fmt: skip
+        upload = await run_in_threadpool(
+            studio.artifacts.put,
+            audio,
+            file.content_type or "application/octet-stream",
+            name=file.filename,
+            caller=who.name,
+            key_id=who.key_id,
+        )
         request_ = {"artifact_id": upload["id"], "model": model, "language": language, "format": response_format}
         return await accepted_job(studio, "transcription", request_, who)
     req = TranscriptionRequest(audio=audio, model=model, language=language, format=response_format)
@@ -129,8 +142,9 @@ async def music(request: Request, body: MusicBody, principal: Principal = scope(
     """A prompt (Chinese or English) → an LLM plan → composed music. Answers JSON with the audio
     and MIDI artifacts (download them from their ``url``), the plan and the seed."""
     studio = request.app.state.studio
-    req = MusicRequest(model=body.model, prompt=body.prompt, duration=body.duration, seed=body.seed,
-                       format=body.format, plan=body.plan)  # fmt: skip
+    req = MusicRequest(
+        model=body.model, prompt=body.prompt, duration=body.duration, seed=body.seed, format=body.format, plan=body.plan
+    )
     who = api_caller(principal, request)
     if body.async_:
         return await accepted_job(studio, "music", req.model_dump(mode="json"), who)
@@ -144,8 +158,14 @@ async def music(request: Request, body: MusicBody, principal: Principal = scope(
         "generation_id": result.generation_id,
         "plan": audio.meta.get("plan"),
         "checks": audio.meta.get("checks", []),
-        "audio": {"artifact_id": audio.meta["artifact_id"], "mime": audio.mime,
-                  "url": f"/v1/artifacts/{audio.meta['artifact_id']}"},
-        "midi": {"artifact_id": midi.meta["artifact_id"], "mime": midi.mime,
-                 "url": f"/v1/artifacts/{midi.meta['artifact_id']}"},
-    }  # fmt: skip
+        "audio": {
+            "artifact_id": audio.meta["artifact_id"],
+            "mime": audio.mime,
+            "url": f"/v1/artifacts/{audio.meta['artifact_id']}",
+        },
+        "midi": {
+            "artifact_id": midi.meta["artifact_id"],
+            "mime": midi.mime,
+            "url": f"/v1/artifacts/{midi.meta['artifact_id']}",
+        },
+    }

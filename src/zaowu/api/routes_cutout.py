@@ -37,13 +37,23 @@ async def cutout_route(
 ):
     data = await image.read(MAX_PHOTO_BYTES + 1)
     if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidRequest(f"The image is larger than {MAX_PHOTO_BYTES >> 20} MiB; upload a smaller one.", param="image")
+        raise InvalidRequest(
+            f"The image is larger than {MAX_PHOTO_BYTES >> 20} MiB; upload a smaller one.", param="image"
+        )
     studio = request.app.state.studio
     who = api_caller(principal, request, user)
     result = await run_in_threadpool(studio.cutout, data, kind, who=who)
     if response_format == "png":
-        headers = {"X-Zaowu-Cutout-Kind": result.kind, "X-Zaowu-Artifact-Id": result.artifact_id,
-                   "X-Zaowu-Generation-Id": result.generation_id}  # fmt: skip
+        headers = {
+            "X-Zaowu-Cutout-Kind": result.kind,
+            "X-Zaowu-Artifact-Id": result.artifact_id,
+            "X-Zaowu-Generation-Id": result.generation_id,
+        }
         return Response(result.png, media_type="image/png", headers=headers)
-    return {**result.meta, "artifact_id": result.artifact_id, "url": f"/v1/artifacts/{result.artifact_id}",
-            "generation_id": result.generation_id, "b64_json": base64.b64encode(result.png).decode("ascii")}  # fmt: skip
+    return {
+        **result.meta,
+        "artifact_id": result.artifact_id,
+        "url": f"/v1/artifacts/{result.artifact_id}",
+        "generation_id": result.generation_id,
+        "b64_json": base64.b64encode(result.png).decode("ascii"),
+    }

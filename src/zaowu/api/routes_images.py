@@ -17,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import InvalidRequest
 from ..studio.keys import Principal
 from ..types import ImageRequest, MediaResult, Modality
-from .disconnect import until_disconnected
 from .auth import api_caller, scope
+from .disconnect import until_disconnected
 from .routes_jobs import accepted_job
 
 router = APIRouter(prefix="/v1/images")
@@ -47,8 +47,16 @@ class ImageBody(BaseModel):
 @router.post("/generations")
 async def generations(request: Request, body: ImageBody, principal: Principal = scope("image")):
     studio = request.app.state.studio
-    req = ImageRequest(model=body.model, prompt=body.prompt, n=body.n, size=body.size, seed=body.seed, kind=body.kind,
-                       format=body.format, spec=body.spec)  # fmt: skip
+    req = ImageRequest(
+        model=body.model,
+        prompt=body.prompt,
+        n=body.n,
+        size=body.size,
+        seed=body.seed,
+        kind=body.kind,
+        format=body.format,
+        spec=body.spec,
+    )
     who = api_caller(principal, request, body.user)
     if body.async_:
         body_ = req.model_dump(mode="json", exclude={"image", "mask"})
@@ -61,9 +69,14 @@ async def generations(request: Request, body: ImageBody, principal: Principal = 
 def _images_json(result: MediaResult, response_format: str) -> dict[str, Any]:
     data = []
     for media in result.media:
-        item: dict[str, Any] = {"url": f"/v1/artifacts/{media.meta['artifact_id']}", "revised_prompt": None,
-                                "artifact_id": media.meta["artifact_id"], "seed": media.meta.get("seed"),
-                                "spec": media.meta.get("spec"), "size": media.meta.get("size")}  # fmt: skip
+        item: dict[str, Any] = {
+            "url": f"/v1/artifacts/{media.meta['artifact_id']}",
+            "revised_prompt": None,
+            "artifact_id": media.meta["artifact_id"],
+            "seed": media.meta.get("seed"),
+            "spec": media.meta.get("spec"),
+            "size": media.meta.get("size"),
+        }
         if "checks" in media.meta:
             item["checks"] = media.meta["checks"]
         if mark := media.meta.get("mark_artifact_id"):  # a logo's transparent mark
@@ -110,8 +123,18 @@ async def edits(
     studio = request.app.state.studio
     source, mask_bytes = await _upload(studio, image, "image"), await _upload(studio, mask, "mask")
     try:
-        req = ImageRequest(model=model, prompt=prompt, negative_prompt=negative_prompt, n=n, size=size, seed=seed,
-                           format=format, kind=kind, image=source, mask=mask_bytes)  # fmt: skip
+        req = ImageRequest(
+            model=model,
+            prompt=prompt,
+            negative_prompt=negative_prompt,
+            n=n,
+            size=size,
+            seed=seed,
+            format=format,
+            kind=kind,
+            image=source,
+            mask=mask_bytes,
+        )
     except ValidationError as exc:
         raise InvalidRequest.from_validation(exc) from None
     who = api_caller(principal, request, user)

@@ -31,11 +31,21 @@ class JobSubmit(BaseModel):
 
 def job_json(job: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": job["id"], "object": "job", "kind": job["kind"], "state": job["state"], "priority": job["priority"],
-        "progress": job["progress"], "message": job["message"], "created_at": job["created_at"],
-        "started_at": job["started_at"], "finished_at": job["finished_at"], "attempts": job["attempts"],
-        "caller": job["caller"], "result": job["result"], "error": job["error"],
-    }  # fmt: skip
+        "id": job["id"],
+        "object": "job",
+        "kind": job["kind"],
+        "state": job["state"],
+        "priority": job["priority"],
+        "progress": job["progress"],
+        "message": job["message"],
+        "created_at": job["created_at"],
+        "started_at": job["started_at"],
+        "finished_at": job["finished_at"],
+        "attempts": job["attempts"],
+        "caller": job["caller"],
+        "result": job["result"],
+        "error": job["error"],
+    }
 
 
 async def accepted_job(studio, kind: str, request: dict[str, Any], who: Caller) -> JSONResponse:
@@ -55,18 +65,31 @@ def _owned(principal: Principal, row: dict[str, Any], what: str) -> dict[str, An
 async def submit_job(request: Request, body: JobSubmit, principal: Principal = scope(None)) -> dict[str, Any]:
     studio = request.app.state.studio
     principal.require(studio.jobs.kind(body.kind).scope)
-    job = await run_in_threadpool(studio.jobs.submit, body.kind, body.request, priority=body.priority,
-                                  caller=caller_name(principal, request), key_id=principal.key_id)  # fmt: skip
+    job = await run_in_threadpool(
+        studio.jobs.submit,
+        body.kind,
+        body.request,
+        priority=body.priority,
+        caller=caller_name(principal, request),
+        key_id=principal.key_id,
+    )
     return job_json(job)
 
 
 @router.get("/jobs")
-async def list_jobs(request: Request, state: str | None = None, caller: str | None = None, kind: str | None = None,
-                    limit: int = 50, principal: Principal = scope(None)) -> dict[str, Any]:  # fmt: skip
+async def list_jobs(
+    request: Request,
+    state: str | None = None,
+    caller: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    principal: Principal = scope(None),
+) -> dict[str, Any]:
     studio = request.app.state.studio
     mine = None if principal.anonymous or principal.is_admin else principal.key_id
-    rows = await run_in_threadpool(studio.jobs.list, state=state, caller=caller, kind=kind, key_id=mine,
-                                   limit=max(1, min(limit, 1000)))  # fmt: skip
+    rows = await run_in_threadpool(
+        studio.jobs.list, state=state, caller=caller, kind=kind, key_id=mine, limit=max(1, min(limit, 1000))
+    )
     return {"object": "list", "data": [job_json(r) for r in rows]}
 
 
@@ -133,8 +156,9 @@ def artifact_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/artifacts")
-async def list_artifacts(request: Request, job_id: str | None = None, limit: int = 50,
-                         principal: Principal = scope(None)) -> dict[str, Any]:  # fmt: skip
+async def list_artifacts(
+    request: Request, job_id: str | None = None, limit: int = 50, principal: Principal = scope(None)
+) -> dict[str, Any]:
     studio = request.app.state.studio
     rows = await run_in_threadpool(studio.artifacts.list, job_id=job_id, limit=max(1, min(limit, 1000)))
     rows = [r for r in rows if principal.can_see(r["key_id"])]
@@ -151,17 +175,20 @@ async def artifact_meta(request: Request, artifact_id: str, principal: Principal
 async def get_artifact(request: Request, artifact_id: str, principal: Principal = scope(None)):
     """The file itself; Range requests are honoured (audio/video seeking). Only rendered media
     are inline: anything else is an attachment, and every answer is nosniff and CSP-sandboxed."""
-    row, path = await run_in_threadpool(request.app.state.studio.artifacts.open_path, artifact_id,
-                                        key_id=principal.key_id)  # fmt: skip
+    row, path = await run_in_threadpool(
+        request.app.state.studio.artifacts.open_path, artifact_id, key_id=principal.key_id
+    )
     mime, disposition, headers = delivery(row)
     headers.update({"ETag": f'"{row["sha256"]}"', "Cache-Control": "private, max-age=31536000, immutable"})
-    return FileResponse(path, media_type=mime, filename=row["name"], content_disposition_type=disposition,
-                        headers=headers)  # fmt: skip
+    return FileResponse(
+        path, media_type=mime, filename=row["name"], content_disposition_type=disposition, headers=headers
+    )
 
 
 @router.get("/usage")
-async def get_usage(request: Request, key: str | None = None, days: int = 7,
-                    principal: Principal = scope(None, count=False)) -> dict[str, Any]:  # fmt: skip
+async def get_usage(
+    request: Request, key: str | None = None, days: int = 7, principal: Principal = scope(None, count=False)
+) -> dict[str, Any]:
     """The calling key's daily usage and limits; admins may ask for any key (``?key=NAME``) or all."""
     keys = request.app.state.studio.keys
     days = max(1, min(days, 90))
@@ -169,14 +196,24 @@ async def get_usage(request: Request, key: str | None = None, days: int = 7,
         return {"object": "list", "data": []}  # the local owner has no key; keys' usage is admin business
     if key is not None or principal.anonymous:
         if not principal.is_admin:
-            raise PermissionDenied("Only admin keys can read the usage of other keys; send an admin key "
-                                   "('zaowu keys create NAME --scope admin') or read it with 'zaowu keys usage'.")  # fmt: skip
+            raise PermissionDenied(
+                "Only admin keys can read the usage of other keys; send an admin key "
+                "('zaowu keys create NAME --scope admin') or read it with 'zaowu keys usage'."
+            )
         rows = [await run_in_threadpool(keys.get, key)] if key else await run_in_threadpool(keys.list)
     else:
         rows = [await run_in_threadpool(keys.get, principal.key_id)]
     out = []
     for row in rows:
         daily = await run_in_threadpool(keys.usage_for, row["id"], days)
-        out.append({"key": row["name"], "scopes": row["scopes"], "limits": row["quota"], "revoked": bool(row["revoked_at"]),
-                    "today": daily[0], "daily": daily})  # fmt: skip
+        out.append(
+            {
+                "key": row["name"],
+                "scopes": row["scopes"],
+                "limits": row["quota"],
+                "revoked": bool(row["revoked_at"]),
+                "today": daily[0],
+                "daily": daily,
+            }
+        )
     return {"object": "list", "data": out}

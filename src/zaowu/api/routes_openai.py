@@ -17,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import InvalidRequest, ZaowuError
 from ..studio.keys import Principal
 from ..types import EmbeddingRequest, Modality, TextRequest
-from .disconnect import until_disconnected
 from .auth import api_caller, scope
+from .disconnect import until_disconnected
 from .routes_jobs import accepted_job
 from .streaming import ThreadedStream
 from .wire import (
@@ -71,8 +71,9 @@ async def _text(request: Request, body: ChatCompletionRequest | CompletionReques
     who = api_caller(principal, request, body.user)
     if body.async_:
         if body.stream:
-            raise InvalidRequest("'async' and 'stream' cannot be combined; follow the job's events instead.",
-                                 param="stream")  # fmt: skip
+            raise InvalidRequest(
+                "'async' and 'stream' cannot be combined; follow the job's events instead.", param="stream"
+            )
         body_ = text_request.model_dump(mode="json", by_alias=True)
         return await accepted_job(studio, "text", body_, who)
     studio.admission.precheck(text_request.model or studio.default_model(Modality.text))  # busy: 503 now
@@ -123,4 +124,3 @@ async def embeddings(request: Request, body: EmbeddingsRequest, principal: Princ
     studio.admission.precheck(req.model or studio.default_model(Modality.embedding))
     result = await until_disconnected(request, studio.embed, req, who=api_caller(principal, request, body.user))
     return JSONResponse(embeddings_response(result, body.encoding_format))
-

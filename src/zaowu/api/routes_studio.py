@@ -33,14 +33,29 @@ def _mine(principal: Principal) -> str | None:
 
 
 @router.get("/v1/generations")
-async def list_generations(request: Request, modality: str | None = None, model: str | None = None,
-                           status: str | None = None, q: str | None = None, before: str | None = None,
-                           limit: int = 50, principal: Principal = scope(None, count=False)) -> dict[str, Any]:  # fmt: skip
+async def list_generations(
+    request: Request,
+    modality: str | None = None,
+    model: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    before: str | None = None,
+    limit: int = 50,
+    principal: Principal = scope(None, count=False),
+) -> dict[str, Any]:
     """The generation log, newest first, each row with its artifacts; keys see only their own rows."""
     studio = request.app.state.studio
     history = History(studio.db, studio.log)
-    rows = await run_in_threadpool(history.list, key_id=_mine(principal), modality=modality, model=model,
-                                   status=status, q=q, before=before, limit=limit)  # fmt: skip
+    rows = await run_in_threadpool(
+        history.list,
+        key_id=_mine(principal),
+        modality=modality,
+        model=model,
+        status=status,
+        q=q,
+        before=before,
+        limit=limit,
+    )
     return {"object": "list", "data": rows, "has_more": len(rows) == max(1, min(limit, 500))}
 
 
@@ -73,8 +88,13 @@ class KeyBody(BaseModel):
 
 
 def _key_json(row: dict[str, Any]) -> dict[str, Any]:
-    return {"object": "api_key", **{k: row.get(k) for k in ("id", "name", "prefix", "scopes", "quota", "created_at",
-                                                          "last_used_at", "revoked_at")}}  # fmt: skip
+    return {
+        "object": "api_key",
+        **{
+            k: row.get(k)
+            for k in ("id", "name", "prefix", "scopes", "quota", "created_at", "last_used_at", "revoked_at")
+        },
+    }
 
 
 @router.get("/v1/keys")
@@ -100,8 +120,10 @@ async def revoke_key(request: Request, name: str, principal: Principal = scope("
 async def list_remotes(request: Request, principal: Principal = scope(None, count=False)) -> dict[str, Any]:
     """Configured OpenAI-compatible servers (never their keys)."""
     remotes = request.app.state.studio.settings.remotes
-    data = [{"name": n, "base_url": r.base_url, "models": r.models, "has_key": r.api_key is not None,
-             "timeout": r.timeout} for n, r in sorted(remotes.items())]  # fmt: skip
+    data = [
+        {"name": n, "base_url": r.base_url, "models": r.models, "has_key": r.api_key is not None, "timeout": r.timeout}
+        for n, r in sorted(remotes.items())
+    ]
     return {"object": "list", "data": data}
 
 
@@ -120,9 +142,13 @@ class LoginBody(BaseModel):
 
 
 def _session(studio, principal: Principal | None) -> dict[str, Any]:
-    return {"auth_required": studio.settings.auth_required, "signed_in": principal is not None and not principal.anonymous,
-            "name": principal.name if principal else None, "scopes": list(principal.scopes) if principal else [],
-            "admin": bool(principal and principal.is_admin)}  # fmt: skip
+    return {
+        "auth_required": studio.settings.auth_required,
+        "signed_in": principal is not None and not principal.anonymous,
+        "name": principal.name if principal else None,
+        "scopes": list(principal.scopes) if principal else [],
+        "admin": bool(principal and principal.is_admin),
+    }
 
 
 @router.post("/studio/login")
@@ -132,12 +158,14 @@ async def login(request: Request, body: LoginBody, response: Response) -> dict[s
     try:
         token, principal = await run_in_threadpool(studio.keys.open_session, body.key.strip())
     except AuthenticationError as exc:
-        raise InvalidRequest(f"{exc.message} Ask the server's owner for a key ('zaowu keys create NAME').",
-                             param="key") from None  # fmt: skip
+        raise InvalidRequest(
+            f"{exc.message} Ask the server's owner for a key ('zaowu keys create NAME').", param="key"
+        ) from None
     await run_in_threadpool(studio.keys.close_session, request.cookies.get(SESSION_COOKIE))  # the one it replaces
     secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_TTL_SECONDS, httponly=True, samesite="strict",
-                        secure=secure, path="/")  # fmt: skip
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=SESSION_TTL_SECONDS, httponly=True, samesite="strict", secure=secure, path="/"
+    )
     return _session(studio, principal)
 
 

@@ -68,11 +68,18 @@ class _Sampling(_Wire):
     def _common(self) -> dict[str, Any]:
         stop = [self.stop] if isinstance(self.stop, str) else (self.stop or [])
         return dict(
-            model=self.model, max_tokens=self.max_tokens, temperature=self.temperature, top_p=self.top_p,
-            top_k=self.top_k, stop=stop, seed=self.seed, presence_penalty=self.presence_penalty,
-            frequency_penalty=self.frequency_penalty, repeat_penalty=self.repeat_penalty,
+            model=self.model,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            stop=stop,
+            seed=self.seed,
+            presence_penalty=self.presence_penalty,
+            frequency_penalty=self.frequency_penalty,
+            repeat_penalty=self.repeat_penalty,
             response_format=self.response_format,
-        )  # fmt: skip
+        )
 
 
 class ChatCompletionRequest(_Sampling):

@@ -30,8 +30,19 @@ from ..types import LOCAL, Caller
 if TYPE_CHECKING:
     from ..studio.engine import Studio
 
-__all__ = ["App", "AppInput", "AppRun", "get_app", "list_apps", "run_app", "resume_app", "validate_input",
-           "token_budget", "input_field", "LANGUAGE_FIELD"]
+__all__ = [
+    "App",
+    "AppInput",
+    "AppRun",
+    "get_app",
+    "list_apps",
+    "run_app",
+    "resume_app",
+    "validate_input",
+    "token_budget",
+    "input_field",
+    "LANGUAGE_FIELD",
+]
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +56,16 @@ def token_budget(max_chars: int, language: str) -> int:
     return min(6000, 64 + int(max_chars * (3.2 if language == "zh" else 1.0)))
 
 
-def input_field(default: Any = ..., *, en: str, zh: str, help_en: str | None = None, help_zh: str | None = None,
-          choices: dict[str, tuple[str, str]] | None = None, **constraints: Any) -> Any:
+def input_field(
+    default: Any = ...,
+    *,
+    en: str,
+    zh: str,
+    help_en: str | None = None,
+    help_zh: str | None = None,
+    choices: dict[str, tuple[str, str]] | None = None,
+    **constraints: Any,
+) -> Any:
     """A typed app input field with its label (and help, and choice labels) in both languages,
     carried in the JSON Schema as ``x-title`` / ``x-description`` / ``x-enum-titles``."""
     extra: dict[str, Any] = {"x-title": {"zh": zh, "en": en}}
@@ -57,8 +76,13 @@ def input_field(default: Any = ..., *, en: str, zh: str, help_en: str | None = N
     return Field(default, title=en, description=help_en, json_schema_extra=extra, **constraints)
 
 
-LANGUAGE_FIELD = dict(en="Output language", zh="输出语言", help_en="Detected from your text when left empty",
-                      help_zh="留空则按输入自动判断", choices={"zh": ("中文", "Chinese"), "en": ("英文", "English")})
+LANGUAGE_FIELD = dict(
+    en="Output language",
+    zh="输出语言",
+    help_en="Detected from your text when left empty",
+    help_zh="留空则按输入自动判断",
+    choices={"zh": ("中文", "Chinese"), "en": ("英文", "English")},
+)
 
 
 class AppInput(BaseModel):
@@ -83,9 +107,14 @@ class App:
 
     @classmethod
     def describe(cls) -> dict[str, Any]:
-        return {"id": cls.id, "title": cls.title.model_dump(), "description": cls.description.model_dump(),
-                "input_schema": cls.Input.model_json_schema(), "result_schema": cls.Result.model_json_schema(),
-                "examples": cls.examples}  # fmt: skip
+        return {
+            "id": cls.id,
+            "title": cls.title.model_dump(),
+            "description": cls.description.model_dump(),
+            "input_schema": cls.Input.model_json_schema(),
+            "result_schema": cls.Result.model_json_schema(),
+            "examples": cls.examples,
+        }
 
 
 @dataclass
@@ -98,8 +127,14 @@ class AppRun:
     seed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"app": self.app, "run_id": self.run_id, "seed": self.seed, "result": self.result,
-                "artifacts": self.artifacts, "generation_ids": self.generation_ids}  # fmt: skip
+        return {
+            "app": self.app,
+            "run_id": self.run_id,
+            "seed": self.seed,
+            "result": self.result,
+            "artifacts": self.artifacts,
+            "generation_ids": self.generation_ids,
+        }
 
 
 def list_apps(studio: Studio) -> list[type[App]]:
@@ -125,12 +160,26 @@ def validate_input(app: type[App], data: Any) -> BaseModel:
 
 def _finish(app: type[App], run: WorkflowRun, data: BaseModel) -> AppRun:
     result = app().result(run, data)
-    return AppRun(app=app.id, run_id=run.id, result=result.model_dump(mode="json"), artifacts=run.artifacts,
-                  generation_ids=run.generation_ids, seed=run.seed)  # fmt: skip
+    return AppRun(
+        app=app.id,
+        run_id=run.id,
+        result=result.model_dump(mode="json"),
+        artifacts=run.artifacts,
+        generation_ids=run.generation_ids,
+        seed=run.seed,
+    )
 
 
-def run_app(studio: Studio, app_id: str, input: Any, *, model: str | None = None, seed: int | None = None,
-            job: Any = None, who: Caller = LOCAL) -> AppRun:  # fmt: skip
+def run_app(
+    studio: Studio,
+    app_id: str,
+    input: Any,
+    *,
+    model: str | None = None,
+    seed: int | None = None,
+    job: Any = None,
+    who: Caller = LOCAL,
+) -> AppRun:
     """Validate the input, run the app's workflow, and build its typed result. Without ``model`` the
     app plans and writes with the configured ``planner_model`` (or the default chat model)."""
     from ..studio.planner import planner_model
@@ -140,8 +189,9 @@ def run_app(studio: Studio, app_id: str, input: Any, *, model: str | None = None
     app = get_app(studio, app_id)
     data = validate_input(app, input)
     spec = app_workflow(studio, app, data)
-    run = run_workflow(studio, spec, {"input": data.model_dump(mode="json")}, seed=seed, model=model, job=job,
-                       app=app.id, who=who)  # fmt: skip
+    run = run_workflow(
+        studio, spec, {"input": data.model_dump(mode="json")}, seed=seed, model=model, job=job, app=app.id, who=who
+    )
     return _finish(app, run, data)
 
 

@@ -81,53 +81,148 @@ class Channel:
 
 
 CHANNELS: dict[str, Channel] = {
-    "xiaohongshu": Channel("小红书笔记", "Xiaohongshu note", 20, 400, (3, 8),
-                           ("标题不超过 20 字，可带 1-2 个 emoji，制造好奇或给出利益点", "正文口语化、分段短句，像真实用户分享体验",
-                            "正文适当使用 emoji 分隔要点", "话题标签放在最后"),
-                           ("Title at most 20 characters, may carry 1-2 emoji, sparks curiosity or names a benefit",
-                            "Body reads like a real user's first-hand experience, short paragraphs",
-                            "Emoji may mark the key points", "Hashtags go at the end"), paragraphs=True),
-    "douyin": Channel("抖音短视频文案", "Douyin/TikTok caption", 20, 150, (2, 5),
-                      ("标题是视频前 3 秒的钩子，不超过 20 字", "正文是视频描述，口语化，结尾引导评论或下单"),
-                      ("The title is the hook spoken in the first 3 seconds, at most 20 characters",
-                       "The body is the video caption: spoken style, ends by inviting a comment or an order"), hook=True),
-    "weibo": Channel("微博", "Weibo post", 0, 140, (1, 3),
-                     ("正文不超过 140 字", "话题写成 #话题# 的形式"), ("At most 140 characters", "Topics in #topic# form"),
-                     hashtag_style="weibo"),
-    "wechat_moments": Channel("朋友圈", "WeChat Moments", 0, 120, (0, 0),
-                              ("像朋友分享一样自然，不超过 120 字", "不要话题标签"),
-                              ("Natural, like a friend sharing, at most 120 characters", "No hashtags")),
-    "taobao_title": Channel("淘宝/天猫商品标题", "Taobao/Tmall product title", 30, 0, (0, 0),
-                            ("标题不超过 30 个汉字", "包含品牌、品类、核心卖点和规格等搜索关键词", "不堆砌无关词，不用特殊符号"),
-                            ("At most 30 characters", "Include brand, category, key selling point and spec keywords",
-                             "No keyword stuffing or special symbols")),
-    "amazon_title": Channel("亚马逊商品标题", "Amazon product title", 200, 0, (0, 0),
-                            ("英文标题不超过 200 字符", "品牌 + 品类 + 关键特性 + 规格/数量"),
-                            ("At most 200 characters", "Brand + product type + key features + size/quantity",
-                             "Capitalise the first letter of each major word; no promotional claims")),
-    "instagram": Channel("Instagram 文案", "Instagram caption", 0, 400, (3, 10),
-                         ("第一句抓住注意力", "结尾有行动号召"),
-                         ("The first line grabs attention before the 'more' cut", "End with a call to action")),
-    "x": Channel("X/Twitter 帖子", "X (Twitter) post", 0, 270, (0, 2),
-                 ("不超过 270 字符", "一个清晰观点"), ("At most 270 characters", "One clear point")),
-    "email": Channel("营销邮件", "Marketing email", 60, 700, (0, 0),
-                     ("标题即邮件主题，不超过 60 字", "正文包含称呼、价值、行动号召"),
-                     ("The title is the subject line, at most 60 characters",
-                      "The body has a greeting, the value, and one call to action")),
-    "search_ad": Channel("搜索广告", "Search ad", 30, 90, (0, 0),
-                         ("标题不超过 30 字符", "描述不超过 90 字符", "包含关键词和行动号召"),
-                         ("Headline at most 30 characters", "Description at most 90 characters",
-                          "Include the keyword and a call to action")),
+    "xiaohongshu": Channel(
+        "小红书笔记",
+        "Xiaohongshu note",
+        20,
+        400,
+        (3, 8),
+        (
+            "标题不超过 20 字，可带 1-2 个 emoji，制造好奇或给出利益点",
+            "正文口语化、分段短句，像真实用户分享体验",
+            "正文适当使用 emoji 分隔要点",
+            "话题标签放在最后",
+        ),
+        (
+            "Title at most 20 characters, may carry 1-2 emoji, sparks curiosity or names a benefit",
+            "Body reads like a real user's first-hand experience, short paragraphs",
+            "Emoji may mark the key points",
+            "Hashtags go at the end",
+        ),
+        paragraphs=True,
+    ),
+    "douyin": Channel(
+        "抖音短视频文案",
+        "Douyin/TikTok caption",
+        20,
+        150,
+        (2, 5),
+        ("标题是视频前 3 秒的钩子，不超过 20 字", "正文是视频描述，口语化，结尾引导评论或下单"),
+        (
+            "The title is the hook spoken in the first 3 seconds, at most 20 characters",
+            "The body is the video caption: spoken style, ends by inviting a comment or an order",
+        ),
+        hook=True,
+    ),
+    "weibo": Channel(
+        "微博",
+        "Weibo post",
+        0,
+        140,
+        (1, 3),
+        ("正文不超过 140 字", "话题写成 #话题# 的形式"),
+        ("At most 140 characters", "Topics in #topic# form"),
+        hashtag_style="weibo",
+    ),
+    "wechat_moments": Channel(
+        "朋友圈",
+        "WeChat Moments",
+        0,
+        120,
+        (0, 0),
+        ("像朋友分享一样自然，不超过 120 字", "不要话题标签"),
+        ("Natural, like a friend sharing, at most 120 characters", "No hashtags"),
+    ),
+    "taobao_title": Channel(
+        "淘宝/天猫商品标题",
+        "Taobao/Tmall product title",
+        30,
+        0,
+        (0, 0),
+        ("标题不超过 30 个汉字", "包含品牌、品类、核心卖点和规格等搜索关键词", "不堆砌无关词，不用特殊符号"),
+        (
+            "At most 30 characters",
+            "Include brand, category, key selling point and spec keywords",
+            "No keyword stuffing or special symbols",
+        ),
+    ),
+    "amazon_title": Channel(
+        "亚马逊商品标题",
+        "Amazon product title",
+        200,
+        0,
+        (0, 0),
+        ("英文标题不超过 200 字符", "品牌 + 品类 + 关键特性 + 规格/数量"),
+        (
+            "At most 200 characters",
+            "Brand + product type + key features + size/quantity",
+            "Capitalise the first letter of each major word; no promotional claims",
+        ),
+    ),
+    "instagram": Channel(
+        "Instagram 文案",
+        "Instagram caption",
+        0,
+        400,
+        (3, 10),
+        ("第一句抓住注意力", "结尾有行动号召"),
+        ("The first line grabs attention before the 'more' cut", "End with a call to action"),
+    ),
+    "x": Channel(
+        "X/Twitter 帖子",
+        "X (Twitter) post",
+        0,
+        270,
+        (0, 2),
+        ("不超过 270 字符", "一个清晰观点"),
+        ("At most 270 characters", "One clear point"),
+    ),
+    "email": Channel(
+        "营销邮件",
+        "Marketing email",
+        60,
+        700,
+        (0, 0),
+        ("标题即邮件主题，不超过 60 字", "正文包含称呼、价值、行动号召"),
+        (
+            "The title is the subject line, at most 60 characters",
+            "The body has a greeting, the value, and one call to action",
+        ),
+    ),
+    "search_ad": Channel(
+        "搜索广告",
+        "Search ad",
+        30,
+        90,
+        (0, 0),
+        ("标题不超过 30 字符", "描述不超过 90 字符", "包含关键词和行动号召"),
+        (
+            "Headline at most 30 characters",
+            "Description at most 90 characters",
+            "Include the keyword and a call to action",
+        ),
+    ),
 }
 
-TONES = {"friendly": ("亲切", "Friendly"), "professional": ("专业", "Professional"), "playful": ("活泼", "Playful"),
-         "premium": ("高端", "Premium"), "urgent": ("促销紧迫", "Urgent (promotion)")}  # fmt: skip
+TONES = {
+    "friendly": ("亲切", "Friendly"),
+    "professional": ("专业", "Professional"),
+    "playful": ("活泼", "Playful"),
+    "premium": ("高端", "Premium"),
+    "urgent": ("促销紧迫", "Urgent (promotion)"),
+}
 
 
 class CopywriterInput(AppInput):
     product: str = input_field(en="Product or brand", zh="产品或品牌", min_length=1, max_length=200)
-    facts: str = input_field(en="Facts and selling points", zh="产品事实与卖点", min_length=1, max_length=2000,
-                       help_en="Only these facts are used", help_zh="只会使用这里写的事实")  # fmt: skip
+    facts: str = input_field(
+        en="Facts and selling points",
+        zh="产品事实与卖点",
+        min_length=1,
+        max_length=2000,
+        help_en="Only these facts are used",
+        help_zh="只会使用这里写的事实",
+    )
     channel: Literal[tuple(CHANNELS)] = input_field(  # type: ignore[valid-type]
         "xiaohongshu", en="Channel", zh="发布渠道", choices={k: (c.zh, c.en) for k, c in CHANNELS.items()}
     )
@@ -169,27 +264,59 @@ class Angle:
 
 
 ANGLES: dict[str, Angle] = {
-    "scene": Angle("使用场景：从一个具体的使用时刻写起（什么时候、在哪里、谁在做什么）",
-                   "Scene: open with one concrete moment of use (when, where, who is doing what)"),
-    "pain": Angle("痛点：先写目标人群遇到的一个具体麻烦，再写产品事实怎样解决它",
-                  "Pain point: start from one specific problem the buyer has, then show how the facts solve it"),
-    "value": Angle("价格与价值：写清楚花这笔钱能得到什么；只写事实里给出的价格",
-                   "Price and value: what the buyer gets for the money; state a price only if the facts give one",
-                   ("元", "¥", "￥", "$", "价", "折", "优惠", "price", "off", "deal", "save")),
-    "gift": Angle("送礼：写送给谁、什么场合送、为什么合适", "Gift: who to give it to, on what occasion, and why it fits",
-                  ("礼", "节", "生日", "gift", "festival", "birthday", "holiday")),
-    "craft": Angle("工艺与产地：写它怎么做、在哪里做，只用事实里的说法",
-                   "Craft and origin: how and where it is made, in the facts' own words",
-                   ("手工", "产地", "茶园", "农场", "工艺", "海拔", "handmade", "hand-", "farm", "roast", "made in", "origin",
-                    "small-batch", "craft")),
-    "social": Angle("口碑：写身边人用过后的真实反应，不编造评分、销量、评论数或任何数字",
-                    "Social proof: how people around you react, without inventing ratings, sales, review counts or "
-                    "any numbers"),
-    "senses": Angle("感官体验：写看到、闻到、尝到或摸到的感觉", "Senses: what you see, smell, taste or feel",
-                    ("味", "香", "口感", "甘", "柔软", "taste", "aroma", "flavo", "soft", "smooth", "scent")),
-    "routine": Angle("日常习惯：写它怎样融入每天的生活节奏", "Routine: how it fits into everyday life",
-                     ("每天", "每周", "日常", "通勤", "daily", "every", "morning", "commute")),
-}  # fmt: skip
+    "scene": Angle(
+        "使用场景：从一个具体的使用时刻写起（什么时候、在哪里、谁在做什么）",
+        "Scene: open with one concrete moment of use (when, where, who is doing what)",
+    ),
+    "pain": Angle(
+        "痛点：先写目标人群遇到的一个具体麻烦，再写产品事实怎样解决它",
+        "Pain point: start from one specific problem the buyer has, then show how the facts solve it",
+    ),
+    "value": Angle(
+        "价格与价值：写清楚花这笔钱能得到什么；只写事实里给出的价格",
+        "Price and value: what the buyer gets for the money; state a price only if the facts give one",
+        ("元", "¥", "￥", "$", "价", "折", "优惠", "price", "off", "deal", "save"),
+    ),
+    "gift": Angle(
+        "送礼：写送给谁、什么场合送、为什么合适",
+        "Gift: who to give it to, on what occasion, and why it fits",
+        ("礼", "节", "生日", "gift", "festival", "birthday", "holiday"),
+    ),
+    "craft": Angle(
+        "工艺与产地：写它怎么做、在哪里做，只用事实里的说法",
+        "Craft and origin: how and where it is made, in the facts' own words",
+        (
+            "手工",
+            "产地",
+            "茶园",
+            "农场",
+            "工艺",
+            "海拔",
+            "handmade",
+            "hand-",
+            "farm",
+            "roast",
+            "made in",
+            "origin",
+            "small-batch",
+            "craft",
+        ),
+    ),
+    "social": Angle(
+        "口碑：写身边人用过后的真实反应，不编造评分、销量、评论数或任何数字",
+        "Social proof: how people around you react, without inventing ratings, sales, review counts or any numbers",
+    ),
+    "senses": Angle(
+        "感官体验：写看到、闻到、尝到或摸到的感觉",
+        "Senses: what you see, smell, taste or feel",
+        ("味", "香", "口感", "甘", "柔软", "taste", "aroma", "flavo", "soft", "smooth", "scent"),
+    ),
+    "routine": Angle(
+        "日常习惯：写它怎样融入每天的生活节奏",
+        "Routine: how it fits into everyday life",
+        ("每天", "每周", "日常", "通勤", "daily", "every", "morning", "commute"),
+    ),
+}
 
 
 def pick_angles(facts: str, seed: int) -> list[str]:
@@ -219,9 +346,12 @@ def variant_schema(channel: Channel) -> dict[str, Any]:
         item["properties"]["body"] = {"type": "string", "minLength": 10, "maxLength": with_slack(channel.body_max)}
         item["required"].append("body")
     if channel.hashtags[1]:
-        item["properties"]["hashtags"] = {"type": "array", "minItems": channel.hashtags[0],
-                                          "maxItems": channel.hashtags[1],
-                                          "items": {"type": "string", "minLength": 1, "maxLength": 20}}  # fmt: skip
+        item["properties"]["hashtags"] = {
+            "type": "array",
+            "minItems": channel.hashtags[0],
+            "maxItems": channel.hashtags[1],
+            "items": {"type": "string", "minLength": 1, "maxLength": 20},
+        }
         item["required"].append("hashtags")
     return item
 
@@ -232,19 +362,44 @@ def _system(channel: Channel, tone: str, lang: str, day: Any) -> str:
     tone_label = TONES[tone][0 if lang == "zh" else 1]
     if lang == "zh":
         extra = ("正文分成 2-4 个短段落，每段开头放一个 emoji",) if channel.paragraphs else ()
-        rules = "\n".join(f"{i}. {r}" for i, r in enumerate((
-            *channel.rules_zh, *extra, f"语气：{tone_label}", "按给出的角度写", "只使用给出的产品事实，不编造功效、数据、奖项或价格",
-            "遵守广告法，不用“最”“第一”“国家级”等绝对化用语"), 1))  # fmt: skip
-        return (f"# 角色\n你是一名熟悉{channel.zh}的资深文案。\n\n# 任务\n为给出的产品写一条{channel.zh}文案。\n\n"
-                f"# 要求\n{rules}\n\n# 日期\n{date_line('zh', day)}\n\n# 输出格式\n只输出 JSON，字段见 schema。")  # fmt: skip
+        rules = "\n".join(
+            f"{i}. {r}"
+            for i, r in enumerate(
+                (
+                    *channel.rules_zh,
+                    *extra,
+                    f"语气：{tone_label}",
+                    "按给出的角度写",
+                    "只使用给出的产品事实，不编造功效、数据、奖项或价格",
+                    "遵守广告法，不用“最”“第一”“国家级”等绝对化用语",
+                ),
+                1,
+            )
+        )
+        return (
+            f"# 角色\n你是一名熟悉{channel.zh}的资深文案。\n\n# 任务\n为给出的产品写一条{channel.zh}文案。\n\n"
+            f"# 要求\n{rules}\n\n# 日期\n{date_line('zh', day)}\n\n# 输出格式\n只输出 JSON，字段见 schema。"
+        )
     extra = ("Split the body into 2-4 short paragraphs, each starting with one emoji",) if channel.paragraphs else ()
-    rules = "\n".join(f"{i}. {r}" for i, r in enumerate((
-        *channel.rules_en, *extra, f"Tone: {tone_label}", "Write from the angle given",
-        "Use only the facts given; invent no claims, numbers, awards or prices",
-        "No absolute or comparative claims (best, guaranteed, No. 1, better than others)"), 1))  # fmt: skip
-    return (f"# Role\nYou are a senior copywriter who knows {channel.en} well.\n\n# Task\nWrite one {channel.en} "
-            f"for the product below.\n\n# Requirements\n{rules}\n\n# Date\n{date_line('en', day)}\n\n"
-            f"# Output\nJSON only, as the schema describes.")  # fmt: skip
+    rules = "\n".join(
+        f"{i}. {r}"
+        for i, r in enumerate(
+            (
+                *channel.rules_en,
+                *extra,
+                f"Tone: {tone_label}",
+                "Write from the angle given",
+                "Use only the facts given; invent no claims, numbers, awards or prices",
+                "No absolute or comparative claims (best, guaranteed, No. 1, better than others)",
+            ),
+            1,
+        )
+    )
+    return (
+        f"# Role\nYou are a senior copywriter who knows {channel.en} well.\n\n# Task\nWrite one {channel.en} "
+        f"for the product below.\n\n# Requirements\n{rules}\n\n# Date\n{date_line('en', day)}\n\n"
+        f"# Output\nJSON only, as the schema describes."
+    )
 
 
 def _user(inp: CopywriterInput, lang: str, angle: str, avoid: list[str]) -> str:
@@ -342,26 +497,46 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
     if channel.hashtags[1]:
         low, high = channel.hashtags
         draft.hashtags = _fill_tags(tags, facts, low)[:high]
-        checks.append(Check(name="format.hashtags", ok=low <= len(draft.hashtags) <= high,
-                            detail=f"{len(draft.hashtags)} hashtags (need {low}–{high})"))  # fmt: skip
+        checks.append(
+            Check(
+                name="format.hashtags",
+                ok=low <= len(draft.hashtags) <= high,
+                detail=f"{len(draft.hashtags)} hashtags (need {low}–{high})",
+            )
+        )
     checks.append(check_language("text", f"{draft.title or ''}\n{draft.body or ''}", lang, allow=facts))
     if any(fix.removed for fix in latin):
-        checks[-1].detail = f"removed Latin words not in the input: {[w for f in latin for w in f.removed]}; " \
-                            + checks[-1].detail
+        checks[-1].detail = (
+            f"removed Latin words not in the input: {[w for f in latin for w in f.removed]}; " + checks[-1].detail
+        )
     changed = title_claims + body_claims + tag_claims
     checks.append(Check(name="claims", ok=True, detail=describe_claims(changed) if changed else "none found"))
     left = title_fix.left + body_fix.left
     removed = title_fix.removed + body_fix.removed
-    detail = "; ".join(x for x in (f"removed {removed}" if removed else "", f"not in the facts: {left}" if left else "")
-                       if x) or "none invented"  # fmt: skip
+    detail = (
+        "; ".join(
+            x for x in (f"removed {removed}" if removed else "", f"not in the facts: {left}" if left else "") if x
+        )
+        or "none invented"
+    )
     checks.append(Check(name="facts.numbers", ok=not left, detail=detail))
     if channel.paragraphs:
-        checks.append(Check(name="format.emoji", ok=has_emoji(draft.body or ""),
-                            detail="emoji mark the paragraphs" if has_emoji(draft.body or "") else "no emoji"))
+        checks.append(
+            Check(
+                name="format.emoji",
+                ok=has_emoji(draft.body or ""),
+                detail="emoji mark the paragraphs" if has_emoji(draft.body or "") else "no emoji",
+            )
+        )
     if channel.hook:
         ok = is_hook(draft.title or "")
-        checks.append(Check(name="format.hook", ok=ok, detail="the title is a hook" if ok else
-                            "the title asks nothing, names no number and speaks to no one"))  # fmt: skip
+        checks.append(
+            Check(
+                name="format.hook",
+                ok=ok,
+                detail="the title is a hook" if ok else "the title asks nothing, names no number and speaks to no one",
+            )
+        )
     draft.checks = checks
     return draft
 
@@ -410,12 +585,16 @@ class WriteVariants(Step):
                 affordable = max(affordable, 1)
             redo = (urgent + weaker)[:affordable]
             if len(redo) < len(urgent) + len(weaker):
-                log.info("copywriter: repair budget spent; variants %s stay as they are",
-                         [i + 1 for i in (urgent + weaker)[affordable:]])  # fmt: skip
+                log.info(
+                    "copywriter: repair budget spent; variants %s stay as they are",
+                    [i + 1 for i in (urgent + weaker)[affordable:]],
+                )
             if not redo:
                 break
             ctx.check()
-            ctx.progress(attempt / (MAX_REPAIR_ATTEMPTS + 1), f"rewriting variant {', '.join(str(i + 1) for i in redo)}")
+            ctx.progress(
+                attempt / (MAX_REPAIR_ATTEMPTS + 1), f"rewriting variant {', '.join(str(i + 1) for i in redo)}"
+            )
             budget -= writer.repair(drafts, redo, attempt)
             rounds = attempt
         checks = writer.checks(drafts, rounds)
@@ -471,12 +650,21 @@ class _Writer:
 
     def _one(self, index: int, angle: str, seed: int, avoid: list[str]) -> Draft:
         channel = self.channel
-        budget = (with_slack(channel.title_max) if channel.title_max else 0) + \
-            (with_slack(channel.body_max) if channel.body_max else 0) + channel.hashtags[1] * 24  # fmt: skip
-        request = llm_request(self.ctx, self.system, _user(self.inp, self.lang, angle, avoid),
-                              schema=variant_schema(channel), model=self.model,
-                              temperature=self.temperature, max_tokens=token_budget(budget, self.lang),
-                              name="variant")
+        budget = (
+            (with_slack(channel.title_max) if channel.title_max else 0)
+            + (with_slack(channel.body_max) if channel.body_max else 0)
+            + channel.hashtags[1] * 24
+        )
+        request = llm_request(
+            self.ctx,
+            self.system,
+            _user(self.inp, self.lang, angle, avoid),
+            schema=variant_schema(channel),
+            model=self.model,
+            temperature=self.temperature,
+            max_tokens=token_budget(budget, self.lang),
+            name="variant",
+        )
         request = request.model_copy(update={"seed": seed, "frequency_penalty": LOOP_FREQUENCY_PENALTY})
         try:
             result = self.ctx.studio.generate_text(request, who=self.ctx.run_caller)
@@ -504,9 +692,16 @@ class _Writer:
         limits_ok = all(c.ok for c in d.checks if c.name.startswith(("length.", "format.hashtags", "generated")))
         tags = format_hashtags(d.hashtags, channel.hashtag_style)
         post = "\n\n".join(x for x in (d.title, d.body, tags) if x)
-        return Variant(title=d.title, body=d.body, hashtags=d.hashtags, title_chars=len(d.title or ""),
-                       body_chars=len(d.body or ""), within_limits=limits_ok, angle=d.angle,
-                       post=post).model_dump()  # fmt: skip
+        return Variant(
+            title=d.title,
+            body=d.body,
+            hashtags=d.hashtags,
+            title_chars=len(d.title or ""),
+            body_chars=len(d.body or ""),
+            within_limits=limits_ok,
+            angle=d.angle,
+            post=post,
+        ).model_dump()
 
 
 def _to_rewrite(drafts: list[Draft], attempt: int) -> tuple[list[int], list[int]]:
@@ -515,8 +710,11 @@ def _to_rewrite(drafts: list[Draft], attempt: int) -> tuple[list[int], list[int]
     failed = [[c.name for c in d.checks if not c.ok] for d in drafts]
     broken = {i for i, names in enumerate(failed) if any(n.startswith(REWRITE_ALWAYS) for n in names)}
     urgent = redo_indices([d.text for d in drafts], broken)
-    weaker = [i for i, names in enumerate(failed) if attempt == 1 and i not in urgent
-              and any(n.startswith(REWRITE_ONCE) for n in names)]  # fmt: skip
+    weaker = [
+        i
+        for i, names in enumerate(failed)
+        if attempt == 1 and i not in urgent and any(n.startswith(REWRITE_ONCE) for n in names)
+    ]
     return urgent, weaker
 
 
@@ -532,31 +730,50 @@ def _score(draft: Draft, others: list[str]) -> int:
 class Copywriter(App):
     id = "copywriter"
     title = Localized(zh="文案助手", en="Copywriter")
-    description = Localized(zh="输入产品事实、渠道和语气，生成多个角度不同、符合渠道字数与格式规则的文案版本，并报告检查结果。",
-                            en="Product facts + channel + tone → several variants, each from its own angle, that keep "
-                               "the channel's length and format rules, with the checks they passed.")  # fmt: skip
+    description = Localized(
+        zh="输入产品事实、渠道和语气，生成多个角度不同、符合渠道字数与格式规则的文案版本，并报告检查结果。",
+        en="Product facts + channel + tone → several variants, each from its own angle, that keep "
+        "the channel's length and format rules, with the checks they passed.",
+    )
     Input = CopywriterInput
     Result = CopywriterResult
     examples = [
-        {"product": "山野茶舍 高山云雾绿茶", "facts": "海拔 1200 米茶园，手工炒制，250g 罐装，回甘明显", "channel": "xiaohongshu",
-         "tone": "friendly", "variants": 3},
-        {"product": "Driftwood Coffee", "facts": "Small-batch roasts every Monday; beans from two farms in Yunnan",
-         "channel": "instagram", "tone": "playful", "variants": 2},
-    ]  # fmt: skip
+        {
+            "product": "山野茶舍 高山云雾绿茶",
+            "facts": "海拔 1200 米茶园，手工炒制，250g 罐装，回甘明显",
+            "channel": "xiaohongshu",
+            "tone": "friendly",
+            "variants": 3,
+        },
+        {
+            "product": "Driftwood Coffee",
+            "facts": "Small-batch roasts every Monday; beans from two farms in Yunnan",
+            "channel": "instagram",
+            "tone": "playful",
+            "variants": 2,
+        },
+    ]
 
     def workflow(self, input: CopywriterInput) -> WorkflowSpec:
         lang = input.language or detect_language(input.product + input.facts)
-        return WorkflowSpec.model_validate({
-            "id": "copywriter",
-            "inputs": {"input": {"type": "object"}},
-            "nodes": {
-                "write": {"step": "copywriter.write", "with": {"input": "${inputs.input}", "language": lang}},
-                "save": {"step": "file.text", "with": {"name": "copy.json", "mime": "application/json",
-                                                       "text": "${write.text}"}},
-            },
-            "outputs": {"output": {"variants": "${write.variants}"}, "checks": "${write.checks}",
-                        "file": "${save.file}"},
-        })  # fmt: skip
+        return WorkflowSpec.model_validate(
+            {
+                "id": "copywriter",
+                "inputs": {"input": {"type": "object"}},
+                "nodes": {
+                    "write": {"step": "copywriter.write", "with": {"input": "${inputs.input}", "language": lang}},
+                    "save": {
+                        "step": "file.text",
+                        "with": {"name": "copy.json", "mime": "application/json", "text": "${write.text}"},
+                    },
+                },
+                "outputs": {
+                    "output": {"variants": "${write.variants}"},
+                    "checks": "${write.checks}",
+                    "file": "${save.file}",
+                },
+            }
+        )
 
     def result(self, run: WorkflowRun, input: CopywriterInput) -> CopywriterResult:
         lang = input.language or detect_language(input.product + input.facts)
@@ -564,9 +781,15 @@ class Copywriter(App):
         out = run.outputs or {}
         variants = [Variant.model_validate(v) for v in (out.get("output") or {}).get("variants", [])]
         limits = {"title_max": channel.title_max, "body_max": channel.body_max, "hashtags": list(channel.hashtags)}
-        return CopywriterResult(channel=input.channel, language=lang, limits=limits, variants=variants,
-                                markdown=_markdown(channel, lang, variants), checks=out.get("checks") or [],
-                                file=out.get("file"))  # fmt: skip
+        return CopywriterResult(
+            channel=input.channel,
+            language=lang,
+            limits=limits,
+            variants=variants,
+            markdown=_markdown(channel, lang, variants),
+            checks=out.get("checks") or [],
+            file=out.get("file"),
+        )
 
 
 def _markdown(channel: Channel, lang: str, variants: list[Variant]) -> str:

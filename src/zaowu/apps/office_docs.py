@@ -33,32 +33,56 @@ MAX_PLAN_ATTEMPTS = 2  # whole-plan generations (no skeleton) before the run fai
 
 _GUIDE = {
     ("xlsx", "zh"): "你是一名擅长做表格的办公助理。根据用户的要求设计一个 Excel 工作簿：列要有明确的表头和正确的类型"
-                    "（金额用 currency，百分比用 percent，数量用 integer，日期用 date），数值列可以设合计（sum）或平均（average），"
-                    "需要时加一个图表（category 是标签列的表头，values 是数值列的表头）。数据要具体、合理。只输出 JSON。",
-    ("xlsx", "en"): "You are an office assistant who builds spreadsheets. Design an Excel workbook for the request: clear "
-                    "headers with the right column types (currency for money, percent, integer for counts, date), totals "
-                    "(sum or average) on numeric columns where useful, and a chart when it helps (category = the header of "
-                    "the label column, values = headers of numeric columns). Use concrete, plausible data. JSON only.",
-    ("docx", "zh"): "你是一名擅长写公文和报告的办公助理。根据用户的要求写一份 Word 文档：有标题、副标题、3-6 个带小标题的章节，"
-                    "每章有段落，需要时用要点列表和表格。内容具体、专业。只输出 JSON。",
-    ("docx", "en"): "You are an office assistant who writes reports and memos. Write a Word document for the request: a "
-                    "title, a subtitle, 3-6 sections with headings and paragraphs, bullets and a table where they help. "
-                    "Concrete and professional. JSON only.",
+    "（金额用 currency，百分比用 percent，数量用 integer，日期用 date），数值列可以设合计（sum）或平均（average），"
+    "需要时加一个图表（category 是标签列的表头，values 是数值列的表头）。数据要具体、合理。只输出 JSON。",
+    (
+        "xlsx",
+        "en",
+    ): "You are an office assistant who builds spreadsheets. Design an Excel workbook for the request: clear "
+    "headers with the right column types (currency for money, percent, integer for counts, date), totals "
+    "(sum or average) on numeric columns where useful, and a chart when it helps (category = the header of "
+    "the label column, values = headers of numeric columns). Use concrete, plausible data. JSON only.",
+    (
+        "docx",
+        "zh",
+    ): "你是一名擅长写公文和报告的办公助理。根据用户的要求写一份 Word 文档：有标题、副标题、3-6 个带小标题的章节，"
+    "每章有段落，需要时用要点列表和表格。内容具体、专业。只输出 JSON。",
+    (
+        "docx",
+        "en",
+    ): "You are an office assistant who writes reports and memos. Write a Word document for the request: a "
+    "title, a subtitle, 3-6 sections with headings and paragraphs, bullets and a table where they help. "
+    "Concrete and professional. JSON only.",
     ("pptx", "zh"): "你是一名擅长做演示文稿的办公助理。根据用户的要求设计一份 PPT：标题、副标题和 4-8 页幻灯片，"
-                    "每页有标题和不超过 6 条简短要点（section 页只用于分章、不放要点，two_column 页用于对比），每页写演讲者备注。只输出 JSON。",
-    ("pptx", "en"): "You are an office assistant who builds slide decks. Plan a deck for the request: a title, a subtitle "
-                    "and 4-8 slides, each with a title and at most 6 short bullets (section slides only divide parts and "
-                    "hold no bullets, two_column slides compare), and speaker notes for every slide. JSON only.",
-}  # fmt: skip
+    "每页有标题和不超过 6 条简短要点（section 页只用于分章、不放要点，two_column 页用于对比），每页写演讲者备注。只输出 JSON。",
+    (
+        "pptx",
+        "en",
+    ): "You are an office assistant who builds slide decks. Plan a deck for the request: a title, a subtitle "
+    "and 4-8 slides, each with a title and at most 6 short bullets (section slides only divide parts and "
+    "hold no bullets, two_column slides compare), and speaker notes for every slide. JSON only.",
+}
 
 
 class OfficeInput(AppInput):
-    instruction: str = input_field(en="What should the document contain?", zh="要做什么文档", min_length=4, max_length=2000,
-                             help_en="The kind of document, its content and purpose",
-                             help_zh="写清楚文档类型、内容和用途")  # fmt: skip
-    format: Literal["xlsx", "docx", "pptx"] = input_field("docx", en="Format", zh="格式", choices={
-        "xlsx": ("Excel 表格", "Excel workbook"), "docx": ("Word 文档", "Word document"),
-        "pptx": ("PPT 演示文稿", "PowerPoint deck")})  # fmt: skip
+    instruction: str = input_field(
+        en="What should the document contain?",
+        zh="要做什么文档",
+        min_length=4,
+        max_length=2000,
+        help_en="The kind of document, its content and purpose",
+        help_zh="写清楚文档类型、内容和用途",
+    )
+    format: Literal["xlsx", "docx", "pptx"] = input_field(
+        "docx",
+        en="Format",
+        zh="格式",
+        choices={
+            "xlsx": ("Excel 表格", "Excel workbook"),
+            "docx": ("Word 文档", "Word document"),
+            "pptx": ("PPT 演示文稿", "PowerPoint deck"),
+        },
+    )
     pdf: bool = input_field(False, en="Also make a PDF", zh="同时生成 PDF")
     language: Literal["zh", "en"] | None = input_field(None, **LANGUAGE_FIELD)
 
@@ -81,16 +105,25 @@ def plan_schema(fmt: str, constraints: Any = None) -> dict[str, Any]:
     if c is None:
         return {"xlsx": WorkbookPlan, "docx": DocumentPlan, "pptx": DeckPlan}[fmt].llm_schema()
     if fmt == "xlsx":
-        return WorkbookPlan.llm_schema(max_sheets=max(2, c.count("sheet") or 0),
-                                       max_columns=max(6, len(c.includes) + 1),
-                                       max_rows=max(12, c.count("row", "item") or 0))  # fmt: skip
+        return WorkbookPlan.llm_schema(
+            max_sheets=max(2, c.count("sheet") or 0),
+            max_columns=max(6, len(c.includes) + 1),
+            max_rows=max(12, c.count("row", "item") or 0),
+        )
     if fmt == "docx":
         return DocumentPlan.llm_schema(max_sections=max(6, c.count("section") or 0))
     return DeckPlan.llm_schema(max_slides=max(8, (c.count("slide", "page") or 0) - 1))
 
 
-def _ask(ctx: StepContext, system: str, prompt: str, schema: dict[str, Any], max_tokens: int, attempt: int,
-         temperature: float) -> Any:  # fmt: skip
+def _ask(
+    ctx: StepContext,
+    system: str,
+    prompt: str,
+    schema: dict[str, Any],
+    max_tokens: int,
+    attempt: int,
+    temperature: float,
+) -> Any:
     """One structured generation; a retry gets its own seed."""
     request = llm_request(ctx, system, prompt, schema=schema, max_tokens=max_tokens, temperature=temperature)
     if attempt:
@@ -140,8 +173,13 @@ class ComposePlan(Step):
         blanks = blank_parts(fmt, plan)
         checks = merge_checks(checks, after)
         rewritten = [c.text for c in scrub_claims_in(plan, inputs.instruction)]
-        checks.add("claims", True, f"repaired: rewrote {', '.join(repr(t) for t in rewritten[:8])}" if rewritten
-                   else "no unsupported absolute or comparative claims")  # fmt: skip
+        checks.add(
+            "claims",
+            True,
+            f"repaired: rewrote {', '.join(repr(t) for t in rewritten[:8])}"
+            if rewritten
+            else "no unsupported absolute or comparative claims",
+        )
         checks.add("content.filled", not blanks, f"still blank: {'; '.join(blanks)}" if blanks else "every part filled")
         return self.Outputs(plan=plan, checks=list(checks))
 
@@ -167,8 +205,14 @@ class ComposePlan(Step):
 
         for attempt in range(MAX_FILL_ROUNDS):
             ctx.check()
-            request = fill_request(inputs.format, plan, language=inputs.language, today=inputs.today,
-                                   instruction=inputs.instruction, requirements=c.summary())  # fmt: skip
+            request = fill_request(
+                inputs.format,
+                plan,
+                language=inputs.language,
+                today=inputs.today,
+                instruction=inputs.instruction,
+                requirements=c.summary(),
+            )
             if request is None:
                 return
             ctx.progress(0.1 + 0.4 * attempt, "filling" if attempt == 0 else "filling what is still blank")
@@ -189,7 +233,9 @@ def _constraints(inputs: Any) -> Any:
 
 
 def _today_line(inputs: Any) -> str:
-    return f"今天是 {inputs.today.isoformat()}。" if inputs.language == "zh" else f"Today is {inputs.today.isoformat()}."
+    return (
+        f"今天是 {inputs.today.isoformat()}。" if inputs.language == "zh" else f"Today is {inputs.today.isoformat()}."
+    )
 
 
 class VerifyFile(Step):
@@ -234,16 +280,21 @@ class RepairPlan(Step):
 class OfficeDocs(App):
     id = "office-docs"
     title = Localized(zh="办公文档", en="Office documents")
-    description = Localized(zh="一句话说明要做什么，生成真正的 Excel（类型、公式、图表）、Word（标题、表格、样式）或 PPT（版式、演讲者备注）。",
-                            en="Describe the document; get a real Excel (types, formulas, chart), Word (headings, "
-                               "tables, styles) or PowerPoint (layouts, speaker notes) file.")  # fmt: skip
+    description = Localized(
+        zh="一句话说明要做什么，生成真正的 Excel（类型、公式、图表）、Word（标题、表格、样式）或 PPT（版式、演讲者备注）。",
+        en="Describe the document; get a real Excel (types, formulas, chart), Word (headings, "
+        "tables, styles) or PowerPoint (layouts, speaker notes) file.",
+    )
     Input = OfficeInput
     Result = OfficeResult
     examples = [
-        {"instruction": "做一个小咖啡店 1-6 月的收入和成本表，按月列出收入、成本、利润率，并画收入柱状图", "format": "xlsx"},
+        {
+            "instruction": "做一个小咖啡店 1-6 月的收入和成本表，按月列出收入、成本、利润率，并画收入柱状图",
+            "format": "xlsx",
+        },
         {"instruction": "A 5-slide deck introducing our new loyalty program to store staff", "format": "pptx"},
         {"instruction": "写一份社区读书会活动方案，包括目的、时间安排、分工和预算表", "format": "docx"},
-    ]  # fmt: skip
+    ]
 
     def workflow(self, input: OfficeInput) -> WorkflowSpec:
         from ..studio.quality.constraints import parse_constraints
@@ -251,25 +302,55 @@ class OfficeDocs(App):
 
         day = today()
         lang = input.language or parse_constraints(input.instruction, today=day).language
-        asked = {"instruction": "${inputs.input.instruction}", "format": input.format, "language": lang,
-                 "today": day.isoformat()}  # fmt: skip
-        return WorkflowSpec.model_validate({
-            "id": "office-docs",
-            "inputs": {"input": {"type": "object"}},
-            "nodes": {
-                "compose": {"step": "office.compose", "with": asked},
-                "render": {"step": "office.render", "with": {"format": input.format, "plan": "${compose.plan}",
-                                                             "name": "文档" if lang == "zh" else "document",
-                                                             "pdf": input.pdf}},
-                "verify": {"step": "office.verify", "with": {**asked, "file": "${render.file}", "plan": "${render.plan}",
-                                                             "checks": "${compose.checks}"}},
-            },
-            "outputs": {"plan": "${render.plan}", "file": "${render.file}", "pdf": "${render.pdf}",
-                        "checks": "${verify.checks}", "language": lang},
-        })  # fmt: skip
+        asked = {
+            "instruction": "${inputs.input.instruction}",
+            "format": input.format,
+            "language": lang,
+            "today": day.isoformat(),
+        }
+        return WorkflowSpec.model_validate(
+            {
+                "id": "office-docs",
+                "inputs": {"input": {"type": "object"}},
+                "nodes": {
+                    "compose": {"step": "office.compose", "with": asked},
+                    "render": {
+                        "step": "office.render",
+                        "with": {
+                            "format": input.format,
+                            "plan": "${compose.plan}",
+                            "name": "文档" if lang == "zh" else "document",
+                            "pdf": input.pdf,
+                        },
+                    },
+                    "verify": {
+                        "step": "office.verify",
+                        "with": {
+                            **asked,
+                            "file": "${render.file}",
+                            "plan": "${render.plan}",
+                            "checks": "${compose.checks}",
+                        },
+                    },
+                },
+                "outputs": {
+                    "plan": "${render.plan}",
+                    "file": "${render.file}",
+                    "pdf": "${render.pdf}",
+                    "checks": "${verify.checks}",
+                    "language": lang,
+                },
+            }
+        )
 
     def result(self, run: WorkflowRun, input: OfficeInput) -> OfficeResult:
         out = run.outputs or {}
-        return OfficeResult(format=input.format, language=out.get("language") or input.language or
-                            detect_language(input.instruction), title=out["plan"].get("title", ""), plan=out["plan"],
-                            file=out["file"], pdf=out.get("pdf"), checks=out.get("checks") or [])  # fmt: skip
+        return OfficeResult(
+            format=input.format,
+            language=out.get("language") or input.language or detect_language(input.instruction),
+            title=out["plan"].get("title", ""),
+            plan=out["plan"],
+            file=out["file"],
+            pdf=out.get("pdf"),
+            checks=out.get("checks") or [],
+        )

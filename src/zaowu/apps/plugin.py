@@ -44,16 +44,24 @@ def _earlier_run(ctx: JobContext) -> str | None:
 def _run_app_job(ctx: JobContext, request: AppJob) -> dict[str, Any]:
     if (earlier := _earlier_run(ctx)) is not None:
         return resume_app(ctx.studio, earlier, job=ctx).to_dict()
-    return run_app(ctx.studio, request.app, request.input, model=request.model, seed=request.seed, job=ctx,
-                   who=ctx.who).to_dict()  # fmt: skip
+    return run_app(
+        ctx.studio, request.app, request.input, model=request.model, seed=request.seed, job=ctx, who=ctx.who
+    ).to_dict()
 
 
 def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
     if (earlier := _earlier_run(ctx)) is not None:
         run = resume_workflow(ctx.studio, earlier, job=ctx)
     else:
-        run = run_workflow(ctx.studio, load_workflow(request.workflow), request.inputs, seed=request.seed,
-                           model=request.model, job=ctx, who=ctx.who)  # fmt: skip
+        run = run_workflow(
+            ctx.studio,
+            load_workflow(request.workflow),
+            request.inputs,
+            seed=request.seed,
+            model=request.model,
+            job=ctx,
+            who=ctx.who,
+        )
     run = get_run(ctx.studio, run.id)
     return {"run_id": run.id, **run.to_dict()}
 
@@ -66,8 +74,19 @@ def register_apps(register):
 
 @hookimpl
 def register_workflow_steps(register):
-    for step in (BusinessPlanFiles, BusinessPlanReview, RepairPlan, ComposePlan, VerifyFile, Brand, CopyTexts,
-                 ProductCards, BuildSite, StoreTheme, WriteVariants):
+    for step in (
+        BusinessPlanFiles,
+        BusinessPlanReview,
+        RepairPlan,
+        ComposePlan,
+        VerifyFile,
+        Brand,
+        CopyTexts,
+        ProductCards,
+        BuildSite,
+        StoreTheme,
+        WriteVariants,
+    ):
         register(step)
 
 

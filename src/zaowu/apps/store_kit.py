@@ -49,48 +49,77 @@ def _s(max_len: int, min_len: int = 1) -> dict[str, Any]:
 
 def brand_schema(products: int) -> dict[str, Any]:
     lim = BRAND_LIMITS
-    product = {"type": "object", "properties": {"name": _s(lim["product_name"]), "price": {"type": "number", "minimum": 0},
-                                                "description": _s(lim["description"])},
-               "required": ["name", "price", "description"]}  # fmt: skip
-    candidate = {"type": "object", "properties": {"name": _s(lim["name"]), "reason": _s(lim["reason"])},
-                 "required": ["name", "reason"]}  # fmt: skip
-    return {"type": "object", "properties": {
-        "candidates": {"type": "array", "minItems": 3, "maxItems": 3, "items": candidate},
-        "name": _s(lim["name"]), "tagline": _s(lim["tagline"]), "about": _s(lim["about"]),
-        "products": {"type": "array", "minItems": products, "maxItems": products, "items": product},
-    }, "required": ["candidates", "name", "tagline", "about", "products"]}  # fmt: skip
+    product = {
+        "type": "object",
+        "properties": {
+            "name": _s(lim["product_name"]),
+            "price": {"type": "number", "minimum": 0},
+            "description": _s(lim["description"]),
+        },
+        "required": ["name", "price", "description"],
+    }
+    candidate = {
+        "type": "object",
+        "properties": {"name": _s(lim["name"]), "reason": _s(lim["reason"])},
+        "required": ["name", "reason"],
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "candidates": {"type": "array", "minItems": 3, "maxItems": 3, "items": candidate},
+            "name": _s(lim["name"]),
+            "tagline": _s(lim["tagline"]),
+            "about": _s(lim["about"]),
+            "products": {"type": "array", "minItems": products, "maxItems": products, "items": product},
+        },
+        "required": ["candidates", "name", "tagline", "about", "products"],
+    }
 
 
 def copy_schema(products: int, lang: str) -> dict[str, Any]:
     lim = COPY_LIMITS[lang]
-    item = {"type": "object", "properties": {
-        "title": _s(lim["title"], 4),
-        "points": {"type": "array", "minItems": 3, "maxItems": 3, "items": _s(lim["point"])},
-        "detail": _s(lim["detail"], 10)}, "required": ["title", "points", "detail"]}  # fmt: skip
-    return {"type": "object", "properties": {"products": {"type": "array", "minItems": products, "maxItems": products,
-                                                          "items": item}}, "required": ["products"]}  # fmt: skip
+    item = {
+        "type": "object",
+        "properties": {
+            "title": _s(lim["title"], 4),
+            "points": {"type": "array", "minItems": 3, "maxItems": 3, "items": _s(lim["point"])},
+            "detail": _s(lim["detail"], 10),
+        },
+        "required": ["title", "points", "detail"],
+    }
+    return {
+        "type": "object",
+        "properties": {"products": {"type": "array", "minItems": products, "maxItems": products, "items": item}},
+        "required": ["products"],
+    }
 
 
 _BRAND = {
     "zh": "你是一名帮小店做品牌的策划。根据店铺想法：给出 3 个好记、好读、不易混淆的店名候选（每个附一句理由），选出最好的一个作为 name，"
-          "写一句不超过 15 字的口号 tagline、一段店铺介绍 about，并规划首批主推商品（名称、合理的人民币售价、一句描述）。只输出 JSON。",
+    "写一句不超过 15 字的口号 tagline、一段店铺介绍 about，并规划首批主推商品（名称、合理的人民币售价、一句描述）。只输出 JSON。",
     "en": "You are a brand strategist for small shops. From the shop idea: propose 3 short, memorable, distinct store "
-          "names (each with a one-line reason), pick the best as `name`, write a tagline of at most 6 words, a short "
-          "`about` paragraph, and plan the first featured products (name, a realistic price in USD, one-line "
-          "description). JSON only.",
+    "names (each with a one-line reason), pick the best as `name`, write a tagline of at most 6 words, a short "
+    "`about` paragraph, and plan the first featured products (name, a realistic price in USD, one-line "
+    "description). JSON only.",
 }
 _COPY = {
     "zh": "你是一名电商运营。为每个商品写：淘宝风格商品标题（不超过 30 字，含品类和核心卖点关键词）、3 条卖点（每条不超过 12 字）、"
-          "一段详情页文案。只使用给出的信息，不编造认证、数据或“最”“第一”等绝对化用语。按给出的商品顺序输出 JSON。",
+    "一段详情页文案。只使用给出的信息，不编造认证、数据或“最”“第一”等绝对化用语。按给出的商品顺序输出 JSON。",
     "en": "You are an e-commerce copywriter. For each product write: a marketplace product title (under 110 characters, "
-          "with product type and key benefit), 3 selling points (short phrases), and a detail-page paragraph. Use only "
-          "the information given; invent no certifications or numbers. Keep the products' order. JSON only.",
+    "with product type and key benefit), 3 selling points (short phrases), and a detail-page paragraph. Use only "
+    "the information given; invent no certifications or numbers. Keep the products' order. JSON only.",
 }
 
 
 class StoreKitInput(AppInput):
-    idea: str = input_field(en="Shop idea", zh="开店想法", help_en="What you sell, to whom, in what style",
-                      help_zh="卖什么、给谁、什么风格", min_length=4, max_length=1000)  # fmt: skip
+    idea: str = input_field(
+        en="Shop idea",
+        zh="开店想法",
+        help_en="What you sell, to whom, in what style",
+        help_zh="卖什么、给谁、什么风格",
+        min_length=4,
+        max_length=1000,
+    )
     products: int = input_field(3, en="Featured products", zh="主推商品数量", ge=1, le=4)
     language: Literal["zh", "en"] | None = input_field(None, **LANGUAGE_FIELD)
 
@@ -157,15 +186,27 @@ class ProductCards(Step):
         for i, p in enumerate(inputs.products):
             ctx.check()
             ctx.progress(i / len(inputs.products), f"card {i + 1}/{len(inputs.products)}: {p.get('name', '')}")
-            prompt = f"{inputs.store} · {p.get('name', '')}：{p.get('description', '')}" if inputs.language == "zh" \
-                else f"{inputs.store} · {p.get('name', '')}: {p.get('description', '')}"  # fmt: skip
+            prompt = (
+                f"{inputs.store} · {p.get('name', '')}：{p.get('description', '')}"
+                if inputs.language == "zh"
+                else f"{inputs.store} · {p.get('name', '')}: {p.get('description', '')}"
+            )
             request = ImageRequest(prompt=prompt, kind="product_card", size=inputs.size, seed=ctx.seed + i)
-            result = ctx.studio.generate_media(request, who=ctx.run_caller, planner=ctx.model,
-                                               hints={"theme": inputs.theme})  # fmt: skip
+            result = ctx.studio.generate_media(
+                request, who=ctx.run_caller, planner=ctx.model, hints={"theme": inputs.theme}
+            )
             ctx.generation(result.generation_id)
             m = result.media[0]
-            cards.append(ctx.adopt({"id": m.meta["artifact_id"], "name": f"product-{i + 1}.png", "mime": m.mime,
-                                    "size_bytes": len(m.data)}))  # fmt: skip
+            cards.append(
+                ctx.adopt(
+                    {
+                        "id": m.meta["artifact_id"],
+                        "name": f"product-{i + 1}.png",
+                        "mime": m.mime,
+                        "size_bytes": len(m.data),
+                    }
+                )
+            )
         return self.Outputs(cards=cards)
 
 
@@ -194,14 +235,27 @@ class BuildSite(Step):
         for i, p in enumerate(brand.get("products", [])):
             c = copies[i] if i < len(copies) else {}
             card = inputs.cards[i] if i < len(inputs.cards) else None
-            products.append(Product(name=p["name"], title=c.get("title") or p["name"], price=f"{symbol}{p['price']:,.2f}",
-                                    points=c.get("points", []), detail=c.get("detail") or p.get("description", ""),
-                                    image=read(card.id) if card else None))  # fmt: skip
+            products.append(
+                Product(
+                    name=p["name"],
+                    title=c.get("title") or p["name"],
+                    price=f"{symbol}{p['price']:,.2f}",
+                    points=c.get("points", []),
+                    detail=c.get("detail") or p.get("description", ""),
+                    image=read(card.id) if card else None,
+                )
+            )
         logo = inputs.logo[0] if inputs.logo else None
         colors = {k: v for k, v in (inputs.theme or {}).items() if k in ("accent", "background")}
-        store = Storefront(name=brand["name"], tagline=brand.get("tagline", ""), about=brand.get("about", ""),
-                           language=inputs.language, products=products, logo=read(logo.id) if logo else None,
-                           **colors)  # fmt: skip
+        store = Storefront(
+            name=brand["name"],
+            tagline=brand.get("tagline", ""),
+            about=brand.get("about", ""),
+            language=inputs.language,
+            products=products,
+            logo=read(logo.id) if logo else None,
+            **colors,
+        )
         files = build_files(store)
         site_zip = ctx.artifact(build_zip(files), "application/zip", "storefront.zip")
         preview = ctx.artifact(build_preview(files), "text/html; charset=utf-8", "storefront-preview.html")
@@ -211,50 +265,104 @@ class BuildSite(Step):
 class StoreKit(App):
     id = "store-kit"
     title = Localized(zh="开店套件", en="Store kit")
-    description = Localized(zh="输入开店想法，得到店名候选、Logo、商品设计卡、商品标题与详情文案，并打包成可直接上线的静态店铺网页。",
-                            en="A shop idea → store names, a logo, product cards, product titles and detail copy, "
-                               "assembled into a static storefront (HTML + assets, zipped).")  # fmt: skip
+    description = Localized(
+        zh="输入开店想法，得到店名候选、Logo、商品设计卡、商品标题与详情文案，并打包成可直接上线的静态店铺网页。",
+        en="A shop idea → store names, a logo, product cards, product titles and detail copy, "
+        "assembled into a static storefront (HTML + assets, zipped).",
+    )
     Input = StoreKitInput
     Result = StoreKitResult
     examples = [
         {"idea": "在杭州做手工陶瓷茶具的小网店，风格温润素雅，面向喜欢喝茶的年轻人", "products": 3},
         {"idea": "An online shop for hand-poured soy candles with calm, natural scents", "products": 2},
-    ]  # fmt: skip
+    ]
 
     def workflow(self, input: StoreKitInput) -> WorkflowSpec:
         lang = input.language or detect_language(input.idea)
         n = input.products
         logo_prompt = "${brand.name}：${brand.tagline}" if lang == "zh" else "${brand.name}: ${brand.tagline}"
-        copy_prompt = ("店铺：${brand.name}\n商品（按顺序）：${brand.products}" if lang == "zh"
-                       else "Store: ${brand.name}\nProducts (in order): ${brand.products}")  # fmt: skip
-        return WorkflowSpec.model_validate({
-            "id": "store-kit",
-            "inputs": {"input": {"type": "object"}},
-            "nodes": {
-                "theme": {"step": "storekit.theme", "with": {"idea": input.idea}},
-                "plan": {"step": "text.structured", "with": {
-                    "system": _BRAND[lang], "prompt": input.idea, "json_schema": brand_schema(n),
-                    "max_tokens": token_budget(450 + 120 * n, lang), "temperature": 0.7, "dated": True}},
-                "brand": {"step": "storekit.brand", "with": {"plan": "${plan.output}", "idea": input.idea,
-                                                             "language": lang}},
-                "logo": {"step": "image.design", "with": {"prompt": logo_prompt, "kind": "logo", "size": "512x512",
-                                                          "theme": "${theme.theme}"}},
-                "cards": {"step": "storekit.cards", "with": {"store": "${brand.name}", "products": "${brand.products}",
-                                                             "language": lang, "theme": "${theme.theme}"}},
-                "copy": {"step": "text.structured", "with": {
-                    "system": _COPY[lang], "prompt": copy_prompt, "json_schema": copy_schema(n, lang),
-                    "max_tokens": token_budget((270 if lang == "zh" else 620) * n, lang), "temperature": 0.7,
-                    "dated": True}},
-                "checked": {"step": "storekit.copy", "with": {"texts": "${copy.output}", "plan": "${brand.plan}",
-                                                              "idea": input.idea, "language": lang}},
-                "site": {"step": "storekit.site", "with": {"brand": "${brand.plan}", "texts": "${checked.texts}",
-                                                           "logo": "${logo.images}", "cards": "${cards.cards}",
-                                                           "language": lang, "theme": "${theme.theme}"}},
-            },
-            "outputs": {"brand": "${brand.plan}", "copy": "${checked.texts}", "logo": "${logo.images}",
-                        "checks": {"brand": "${brand.checks}", "copy": "${checked.checks}"},
-                        "cards": "${cards.cards}", "site_zip": "${site.site_zip}", "preview": "${site.preview}"},
-        })  # fmt: skip
+        copy_prompt = (
+            "店铺：${brand.name}\n商品（按顺序）：${brand.products}"
+            if lang == "zh"
+            else "Store: ${brand.name}\nProducts (in order): ${brand.products}"
+        )
+        return WorkflowSpec.model_validate(
+            {
+                "id": "store-kit",
+                "inputs": {"input": {"type": "object"}},
+                "nodes": {
+                    "theme": {"step": "storekit.theme", "with": {"idea": input.idea}},
+                    "plan": {
+                        "step": "text.structured",
+                        "with": {
+                            "system": _BRAND[lang],
+                            "prompt": input.idea,
+                            "json_schema": brand_schema(n),
+                            "max_tokens": token_budget(450 + 120 * n, lang),
+                            "temperature": 0.7,
+                            "dated": True,
+                        },
+                    },
+                    "brand": {
+                        "step": "storekit.brand",
+                        "with": {"plan": "${plan.output}", "idea": input.idea, "language": lang},
+                    },
+                    "logo": {
+                        "step": "image.design",
+                        "with": {"prompt": logo_prompt, "kind": "logo", "size": "512x512", "theme": "${theme.theme}"},
+                    },
+                    "cards": {
+                        "step": "storekit.cards",
+                        "with": {
+                            "store": "${brand.name}",
+                            "products": "${brand.products}",
+                            "language": lang,
+                            "theme": "${theme.theme}",
+                        },
+                    },
+                    "copy": {
+                        "step": "text.structured",
+                        "with": {
+                            "system": _COPY[lang],
+                            "prompt": copy_prompt,
+                            "json_schema": copy_schema(n, lang),
+                            "max_tokens": token_budget((270 if lang == "zh" else 620) * n, lang),
+                            "temperature": 0.7,
+                            "dated": True,
+                        },
+                    },
+                    "checked": {
+                        "step": "storekit.copy",
+                        "with": {
+                            "texts": "${copy.output}",
+                            "plan": "${brand.plan}",
+                            "idea": input.idea,
+                            "language": lang,
+                        },
+                    },
+                    "site": {
+                        "step": "storekit.site",
+                        "with": {
+                            "brand": "${brand.plan}",
+                            "texts": "${checked.texts}",
+                            "logo": "${logo.images}",
+                            "cards": "${cards.cards}",
+                            "language": lang,
+                            "theme": "${theme.theme}",
+                        },
+                    },
+                },
+                "outputs": {
+                    "brand": "${brand.plan}",
+                    "copy": "${checked.texts}",
+                    "logo": "${logo.images}",
+                    "checks": {"brand": "${brand.checks}", "copy": "${checked.checks}"},
+                    "cards": "${cards.cards}",
+                    "site_zip": "${site.site_zip}",
+                    "preview": "${site.preview}",
+                },
+            }
+        )
 
     def result(self, run: WorkflowRun, input: StoreKitInput) -> StoreKitResult:
         out = run.outputs or {}
@@ -262,15 +370,28 @@ class StoreKit(App):
         products = []
         for i, p in enumerate(brand.get("products", [])):
             c = copies[i] if i < len(copies) else {}
-            products.append(KitProduct(name=p["name"], price=p["price"], title=c.get("title") or p["name"],
-                                       points=c.get("points", []), detail=c.get("detail", ""),
-                                       card=cards[i] if i < len(cards) else None))  # fmt: skip
-        return StoreKitResult(language=input.language or detect_language(input.idea), name=brand["name"],
-                              candidates=brand.get("candidates", []), tagline=brand.get("tagline", ""),
-                              about=brand.get("about", ""), logo=(out.get("logo") or [None])[0], products=products,
-                              site_zip=out["site_zip"], preview=out["preview"],
-                              checks=[*(out.get("checks") or {}).get("brand", []),
-                                      *(out.get("checks") or {}).get("copy", [])])  # fmt: skip
+            products.append(
+                KitProduct(
+                    name=p["name"],
+                    price=p["price"],
+                    title=c.get("title") or p["name"],
+                    points=c.get("points", []),
+                    detail=c.get("detail", ""),
+                    card=cards[i] if i < len(cards) else None,
+                )
+            )
+        return StoreKitResult(
+            language=input.language or detect_language(input.idea),
+            name=brand["name"],
+            candidates=brand.get("candidates", []),
+            tagline=brand.get("tagline", ""),
+            about=brand.get("about", ""),
+            logo=(out.get("logo") or [None])[0],
+            products=products,
+            site_zip=out["site_zip"],
+            preview=out["preview"],
+            checks=[*(out.get("checks") or {}).get("brand", []), *(out.get("checks") or {}).get("copy", [])],
+        )
 
 
 class Brand(Step):
@@ -295,8 +416,13 @@ class Brand(Step):
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
         plan, checks = check_brand(inputs.plan, inputs.idea, inputs.language)
-        return self.Outputs(name=plan.get("name") or "Shop", tagline=plan.get("tagline") or "",
-                            products=plan.get("products") or [], plan=plan, checks=checks)  # fmt: skip
+        return self.Outputs(
+            name=plan.get("name") or "Shop",
+            tagline=plan.get("tagline") or "",
+            products=plan.get("products") or [],
+            plan=plan,
+            checks=checks,
+        )
 
 
 class CopyTexts(Step):
@@ -349,15 +475,30 @@ class _Texts:
         return fit.text
 
     def checks(self, prefix: str) -> list[Check]:
-        out = [Check(name=f"{prefix}.length", ok=not self.lengths,
-                     detail="; ".join(self.lengths) or "every text within its limit, ending at a boundary"),
-               Check(name=f"{prefix}.claims", ok=True, detail=describe_claims(self.claims) or "none found")]  # fmt: skip
+        out = [
+            Check(
+                name=f"{prefix}.length",
+                ok=not self.lengths,
+                detail="; ".join(self.lengths) or "every text within its limit, ending at a boundary",
+            ),
+            Check(name=f"{prefix}.claims", ok=True, detail=describe_claims(self.claims) or "none found"),
+        ]
         if self.latin:
-            out.append(Check(name=f"{prefix}.latin", ok=True, detail=f"removed Latin words not in the input: {self.latin}"))
+            out.append(
+                Check(name=f"{prefix}.latin", ok=True, detail=f"removed Latin words not in the input: {self.latin}")
+            )
         if self.numbers:
-            parts = [f"removed {self.removed}" if self.removed else "", f"not in the facts: {self.left}" if self.left else ""]
-            out.append(Check(name=f"{prefix}.facts.numbers", ok=not self.left,
-                             detail="; ".join(p for p in parts if p) or "none invented"))  # fmt: skip
+            parts = [
+                f"removed {self.removed}" if self.removed else "",
+                f"not in the facts: {self.left}" if self.left else "",
+            ]
+            out.append(
+                Check(
+                    name=f"{prefix}.facts.numbers",
+                    ok=not self.left,
+                    detail="; ".join(p for p in parts if p) or "none invented",
+                )
+            )
         return out
 
 
@@ -370,30 +511,46 @@ def check_brand(plan: dict[str, Any], idea: str, language: str) -> tuple[dict[st
     plain = [c.get("name") for c in plan.get("candidates") or [] if c.get("name") and not find_claims(c["name"], idea)]
     if find_claims(str(plan.get("name") or ""), idea) and plain:  # a name that is a claim: a plain candidate instead
         plan["name"] = plain[0]
-    candidates = [{"name": clean(c.get("name"), lim["name"], f"candidate {i + 1}"),
-                   "reason": clean(c.get("reason"), lim["reason"], f"candidate {i + 1}")}
-                  for i, c in enumerate(plan.get("candidates") or [])]  # fmt: skip
+    candidates = [
+        {
+            "name": clean(c.get("name"), lim["name"], f"candidate {i + 1}"),
+            "reason": clean(c.get("reason"), lim["reason"], f"candidate {i + 1}"),
+        }
+        for i, c in enumerate(plan.get("candidates") or [])
+    ]
     plan["candidates"] = candidates
     plan["name"] = clean(plan.get("name"), lim["name"], "name")
     facts = "\n".join([idea, json.dumps(plan.get("products") or [], ensure_ascii=False)])
     told = _Texts(facts, numbers=True, language=language)  # the shop's own words state no invented numbers
     for key in ("tagline", "about"):
         plan[key] = told(plan.get(key), lim[key], key)
-    clean.claims, clean.lengths, clean.latin = clean.claims + told.claims, clean.lengths + told.lengths, \
-        clean.latin + told.latin
-    plan["products"] = [{**p, "name": clean(p.get("name"), lim["product_name"], f"product {i + 1}"),
-                         "description": clean(p.get("description"), lim["description"], f"product {i + 1}")}
-                        for i, p in enumerate(plan.get("products") or [])]  # fmt: skip
+    clean.claims, clean.lengths, clean.latin = (
+        clean.claims + told.claims,
+        clean.lengths + told.lengths,
+        clean.latin + told.latin,
+    )
+    plan["products"] = [
+        {
+            **p,
+            "name": clean(p.get("name"), lim["product_name"], f"product {i + 1}"),
+            "description": clean(p.get("description"), lim["description"], f"product {i + 1}"),
+        }
+        for i, p in enumerate(plan.get("products") or [])
+    ]
     texts = [plan.get("tagline", ""), plan.get("about", ""), *(p["description"] for p in plan["products"])]
-    checks = [check_distinct("names", [c["name"] for c in candidates]),
-              check_language("texts", "\n".join(texts), language, allow=idea), *clean.checks("brand"),
-              *[c for c in told.checks("brand") if c.name == "brand.facts.numbers"]]  # fmt: skip
+    checks = [
+        check_distinct("names", [c["name"] for c in candidates]),
+        check_language("texts", "\n".join(texts), language, allow=idea),
+        *clean.checks("brand"),
+        *[c for c in told.checks("brand") if c.name == "brand.facts.numbers"],
+    ]
     checks[0].name, checks[1].name = "brand.distinct.names", "brand.language"
     return plan, checks
 
 
-def check_copy(copy: dict[str, Any], plan: dict[str, Any], idea: str, language: str) -> tuple[dict[str, Any],
-                                                                                                list[Check]]:  # fmt: skip
+def check_copy(
+    copy: dict[str, Any], plan: dict[str, Any], idea: str, language: str
+) -> tuple[dict[str, Any], list[Check]]:
     """The product copy with its texts cleaned against the idea and the brand plan, and its checks."""
     lim = COPY_LIMITS[language]
     facts = "\n".join([idea, json.dumps(plan.get("products") or [], ensure_ascii=False)])
@@ -401,14 +558,21 @@ def check_copy(copy: dict[str, Any], plan: dict[str, Any], idea: str, language: 
     products = []
     for i, p in enumerate(copy.get("products") or []):
         where = f"product {i + 1}"
-        products.append({"title": clean(p.get("title"), lim["title"], where),
-                         "points": [clean(x, lim["point"], where) for x in p.get("points") or []],
-                         "detail": clean(p.get("detail"), lim["detail"], where)})  # fmt: skip
+        products.append(
+            {
+                "title": clean(p.get("title"), lim["title"], where),
+                "points": [clean(x, lim["point"], where) for x in p.get("points") or []],
+                "detail": clean(p.get("detail"), lim["detail"], where),
+            }
+        )
     repair = distinct_titles(products, plan.get("products") or [], language)
     texts = [f"{p['title']}\n{p['detail']}" for p in products]
-    checks = [check_count("products", len(products), len(plan.get("products") or [])),
-              check_distinct("titles", [p["title"] for p in products]),
-              check_language("texts", "\n".join(texts), language, allow=facts), *clean.checks("copy")]  # fmt: skip
+    checks = [
+        check_count("products", len(products), len(plan.get("products") or [])),
+        check_distinct("titles", [p["title"] for p in products]),
+        check_language("texts", "\n".join(texts), language, allow=facts),
+        *clean.checks("copy"),
+    ]
     for c, name in zip(checks, ("copy.count.products", "copy.distinct.titles", "copy.language")):
         c.name = name
     if repair:
@@ -424,7 +588,9 @@ def distinct_titles(products: list[dict[str, Any]], planned: list[dict[str, Any]
     done = []
     for i in sorted(duplicates_of_others(titles)):
         name = str((planned[i] if i < len(planned) else {}).get("name") or "").strip()
-        slots = fact_slots(*products[i]["points"], str((planned[i] if i < len(planned) else {}).get("description") or ""))
+        slots = fact_slots(
+            *products[i]["points"], str((planned[i] if i < len(planned) else {}).get("description") or "")
+        )
         for chosen in slot_choices(slots, 2, 0):
             title = (f"{name} {join.join(chosen)}" if language == "zh" else f"{name} - {join.join(chosen)}").strip(" -")
             if len(title) <= limit and differs(title, titles, i):

@@ -85,8 +85,9 @@ class Backend:
         return None
 
     @classmethod
-    def parse_options(cls, values: Mapping[str, Any], where: Mapping[str, str] | None = None, *,
-                      partial: bool = False) -> BackendOptions:  # fmt: skip
+    def parse_options(
+        cls, values: Mapping[str, Any], where: Mapping[str, str] | None = None, *, partial: bool = False
+    ) -> BackendOptions:
         """``values`` validated by this backend's ``Options``. ``where`` maps an option to the place it was
         set (``backend_options.tts.sentence_pause``), which the error names. ``partial``: check only the
         values given (required options may come later, e.g. from a remote's connection)."""
@@ -106,11 +107,13 @@ class Backend:
         if problem["type"] == "extra_forbidden":
             close = difflib.get_close_matches(name, list(fields), n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
-            return InvalidRequest(f"Backend '{cls.id}' has no option '{name}' (set at '{place}').{hint} "
-                                  f"Its options: {', '.join(fields) or '(none)'}.", param=place)  # fmt: skip
+            return InvalidRequest(
+                f"Backend '{cls.id}' has no option '{name}' (set at '{place}').{hint} "
+                f"Its options: {', '.join(fields) or '(none)'}.",
+                param=place,
+            )
         about = f" ({name}: {fields[name].description})" if name in fields and fields[name].description else ""
-        return InvalidRequest(f"Invalid value for '{place}': {problem['msg']}{about}.",
-                              param=place)  # fmt: skip
+        return InvalidRequest(f"Invalid value for '{place}': {problem['msg']}{about}.", param=place)
 
 
 class TextBackend(Backend):

@@ -118,8 +118,9 @@ class DiffusersBackend(MediaBackend):
         if dtype_name == "auto":
             dtype_name = "float16" if device.startswith("cuda") else "float32"
         started = time.perf_counter()
-        pipe = AutoPipelineForText2Image.from_pretrained(folder, dtype=getattr(torch, dtype_name),
-                                                         local_files_only=True)  # fmt: skip
+        pipe = AutoPipelineForText2Image.from_pretrained(
+            folder, dtype=getattr(torch, dtype_name), local_files_only=True
+        )
         if self.options.scheduler:
             pipe.scheduler = self._scheduler(pipe, self.options.scheduler)
         pipe.to(device)
@@ -135,8 +136,9 @@ class DiffusersBackend(MediaBackend):
         compatible = sorted(c.__name__ for c in pipe.scheduler.compatibles)
         cls = getattr(diffusers, name, None)
         if cls is None or name not in compatible:
-            raise InvalidRequest(f"Unknown or incompatible scheduler '{name}'. Use one of: {', '.join(compatible)}.",
-                                 param="scheduler")  # fmt: skip
+            raise InvalidRequest(
+                f"Unknown or incompatible scheduler '{name}'. Use one of: {', '.join(compatible)}.", param="scheduler"
+            )
         return cls.from_config(pipe.scheduler.config)
 
     def _pipe(self, mode: str):
@@ -158,9 +160,12 @@ class DiffusersBackend(MediaBackend):
         if request.mask is not None and request.image is None:
             raise InvalidRequest("A mask needs the image it masks; send 'image' too.", param="image")
         width, height = parse_size(request.size, self._native())
-        kwargs: dict[str, Any] = {"prompt": request.prompt, "negative_prompt": request.negative_prompt,
-                                  "num_inference_steps": self.options.steps,
-                                  "guidance_scale": self.options.guidance}  # fmt: skip
+        kwargs: dict[str, Any] = {
+            "prompt": request.prompt,
+            "negative_prompt": request.negative_prompt,
+            "num_inference_steps": self.options.steps,
+            "guidance_scale": self.options.guidance,
+        }
         if request.image is None:
             return "txt2img", {**kwargs, "width": width, "height": height}, (width, height)
         kwargs["image"] = decode_image(request.image, "image").convert("RGB").resize((width, height))
@@ -190,9 +195,16 @@ class DiffusersBackend(MediaBackend):
                 except torch.cuda.OutOfMemoryError as exc:
                     raise BackendError(f"Out of GPU memory for {width}x{height}; use a smaller size ({exc}).") from None
                 # 4. encode
-                meta = {"seed": base_seed + i, "size": f"{width}x{height}", "format": request.format, "mode": mode,
-                        "steps": self.options.steps, "guidance": self.options.guidance, "device": self.device,
-                        "scheduler": type(pipe.scheduler).__name__}  # fmt: skip
+                meta = {
+                    "seed": base_seed + i,
+                    "size": f"{width}x{height}",
+                    "format": request.format,
+                    "mode": mode,
+                    "steps": self.options.steps,
+                    "guidance": self.options.guidance,
+                    "device": self.device,
+                    "scheduler": type(pipe.scheduler).__name__,
+                }
                 media.append(Media(data=encode(image, request.format), mime=MIMES[request.format], meta=meta))
         log.debug("%s: %d image(s) in %.2f s", mode, request.n, time.perf_counter() - started)
         return MediaResult(media=media, model=self.model.id, seed=base_seed, usage={"images": float(request.n)})

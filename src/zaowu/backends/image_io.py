@@ -14,8 +14,19 @@ import io
 from ..errors import InvalidRequest
 from ..types import ImageRequest
 
-__all__ = ["MIMES", "RATIOS", "MAX_PIXELS", "MAX_ASPECT_RATIO", "check_image_size", "too_many_pixels",
-           "check_prompt_request", "parse_size", "decode_image", "mask_image", "encode"]  # fmt: skip
+__all__ = [
+    "MIMES",
+    "RATIOS",
+    "MAX_PIXELS",
+    "MAX_ASPECT_RATIO",
+    "check_image_size",
+    "too_many_pixels",
+    "check_prompt_request",
+    "parse_size",
+    "decode_image",
+    "mask_image",
+    "encode",
+]
 
 MIMES = {"png": "image/png", "webp": "image/webp", "jpeg": "image/jpeg"}
 RATIOS = {"1:1": (1, 1), "3:4": (3, 4), "4:3": (4, 3), "9:16": (9, 16), "16:9": (16, 9)}
@@ -25,8 +36,9 @@ MAX_ASPECT_RATIO = 20  # long side / short side of an upload; a panorama is 4:1,
 
 def too_many_pixels(param: str, size: str = "far too many") -> InvalidRequest:
     """The error for an upload with more than ``MAX_PIXELS`` (Pillow's own bomb check included)."""
-    return InvalidRequest(f"'{param}' has {size} pixels; resize it to at most {MAX_PIXELS // 1_000_000} megapixels.",
-                          param=param)  # fmt: skip
+    return InvalidRequest(
+        f"'{param}' has {size} pixels; resize it to at most {MAX_PIXELS // 1_000_000} megapixels.", param=param
+    )
 
 
 def check_image_size(width: int, height: int, param: str) -> None:

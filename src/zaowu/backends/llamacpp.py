@@ -71,8 +71,12 @@ def server_params(path: str, opts: LlamaCppOptions, n_ctx: int) -> Any:
 
     threads = opts.n_threads or default_threads()
     if not opts.n_threads:
-        log.info("llama.cpp runs %s on %d thread(s), load %.1f; set n_threads to choose", path, threads,
-                 os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)  # fmt: skip
+        log.info(
+            "llama.cpp runs %s on %d thread(s), load %.1f; set n_threads to choose",
+            path,
+            threads,
+            os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0,
+        )
     params = xllamacpp.CommonParams()
     params.model.path = path
     params.n_parallel = opts.n_parallel
@@ -93,8 +97,11 @@ class LlamaCppBackend(TextBackend):
     supports_schema = True
     Options = LlamaCppOptions
     settings_options: ClassVar[dict[str, str]] = {
-        "n_ctx": "n_ctx", "n_parallel": "n_parallel", "n_threads": "n_threads", "n_gpu_layers": "n_gpu_layers",
-    }  # fmt: skip
+        "n_ctx": "n_ctx",
+        "n_parallel": "n_parallel",
+        "n_threads": "n_threads",
+        "n_gpu_layers": "n_gpu_layers",
+    }
 
     @classmethod
     def slots(cls, options: BackendOptions) -> int | None:
@@ -234,7 +241,9 @@ class LlamaCppBackend(TextBackend):
                         finish_reason = choice["finish_reason"]
                 if item.get("usage"):
                     u = item["usage"]
-                    usage = Usage(prompt_tokens=u.get("prompt_tokens", 0), completion_tokens=u.get("completion_tokens", 0))
+                    usage = Usage(
+                        prompt_tokens=u.get("prompt_tokens", 0), completion_tokens=u.get("completion_tokens", 0)
+                    )
             yield TextChunk(finish_reason=finish_reason or "stop", usage=usage)
         finally:
             stop.set()

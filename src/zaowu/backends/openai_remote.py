@@ -42,7 +42,7 @@ class _RemoteMixin:
     model: Any
     options: RemoteOptions
 
-    def _client(self) -> "httpx.Client":
+    def _client(self) -> httpx.Client:
         import httpx  # imported when a remote is used, not when plugins load
 
         headers = {}
@@ -54,7 +54,7 @@ class _RemoteMixin:
             timeout=httpx.Timeout(self.options.timeout, connect=10.0),
         )
 
-    def _raise_for(self, response: "httpx.Response") -> None:
+    def _raise_for(self, response: httpx.Response) -> None:
         if response.status_code < 400:
             return
         try:

@@ -33,8 +33,7 @@ class BackendRegistry:
         except KeyError:
             known = ", ".join(sorted(self._classes))
             raise InvalidRequest(
-                f"No backend named '{backend_id}'. Installed backends: {known}. "
-                "Install the plugin that provides it.",
+                f"No backend named '{backend_id}'. Installed backends: {known}. Install the plugin that provides it.",
                 param="backend",
             ) from None
 

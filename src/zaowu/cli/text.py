@@ -72,8 +72,11 @@ def _stream_to_stdout(studio, request: TextRequest) -> str:
 @click.argument("text", required=False)
 @_sampling
 @click.option("--json", "json_mode", is_flag=True, help="answer with a JSON object")
-@click.option("--json-schema", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="answer with JSON matching this JSON Schema file (constrained decoding)")  # fmt: skip
+@click.option(
+    "--json-schema",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="answer with JSON matching this JSON Schema file (constrained decoding)",
+)
 @click.option("--completion", is_flag=True, help="plain text completion instead of chat")
 @click.pass_obj
 def prompt(state, text: str | None, json_mode: bool, json_schema: Path | None, completion: bool, **kw: Any) -> None:
@@ -91,7 +94,10 @@ def prompt(state, text: str | None, json_mode: bool, json_schema: Path | None, c
             schema = json.loads(json_schema.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidRequest(f"{json_schema} is not valid JSON: {exc}", param="json_schema") from None
-        options["response_format"] = {"type": "json_schema", "json_schema": {"name": json_schema.stem, "schema": schema}}
+        options["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": json_schema.stem, "schema": schema},
+        }
     elif json_mode:
         options["response_format"] = {"type": "json_object"}
     if completion:

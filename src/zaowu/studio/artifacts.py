@@ -35,8 +35,7 @@ from ..errors import InvalidRequest, NotFound
 from .db import artifacts
 from .genlog import new_id
 
-__all__ = ["ARTIFACT_CSP", "MAX_MIME_CHARS", "MAX_NAME_CHARS", "ArtifactStore", "check_mime", "delivery",
-           "unprintable"]  # fmt: skip
+__all__ = ["ARTIFACT_CSP", "MAX_MIME_CHARS", "MAX_NAME_CHARS", "ArtifactStore", "check_mime", "delivery", "unprintable"]
 
 MAX_NAME_CHARS = 255  # longest artifact (file) name stored
 MAX_MIME_CHARS = 255  # longest MIME type stored, parameters included
@@ -64,11 +63,17 @@ def check_mime(mime: Any, param: str = "mime") -> str:
     if not isinstance(mime, str) or not mime.strip():
         raise InvalidRequest("A MIME type is required, e.g. 'text/plain'.", param=param)
     if (bad := unprintable(mime)) is not None:
-        raise InvalidRequest(f"The MIME type contains a control character ({bad}); send a plain type such as "
-                             "'text/plain; charset=utf-8'.", param=param)  # fmt: skip
+        raise InvalidRequest(
+            f"The MIME type contains a control character ({bad}); send a plain type such as "
+            "'text/plain; charset=utf-8'.",
+            param=param,
+        )
     if len(mime) > MAX_MIME_CHARS or not _MIME.fullmatch(mime.strip()):
-        raise InvalidRequest(f"'{mime[:80]}' is not a MIME type; use the form 'type/subtype' (e.g. 'text/plain'), "
-                             f"at most {MAX_MIME_CHARS} characters.", param=param)  # fmt: skip
+        raise InvalidRequest(
+            f"'{mime[:80]}' is not a MIME type; use the form 'type/subtype' (e.g. 'text/plain'), "
+            f"at most {MAX_MIME_CHARS} characters.",
+            param=param,
+        )
     return mime.strip()
 
 
@@ -78,8 +83,9 @@ def _check_name(name: Any, param: str = "name") -> None:
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_CHARS:
         raise InvalidRequest(f"An artifact name has 1 to {MAX_NAME_CHARS} characters.", param=param)
     if (bad := unprintable(name)) is not None:
-        raise InvalidRequest(f"The artifact name contains a control character ({bad}); use a plain file name.",
-                             param=param)  # fmt: skip
+        raise InvalidRequest(
+            f"The artifact name contains a control character ({bad}); use a plain file name.", param=param
+        )
 
 
 def delivery(row: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
@@ -99,8 +105,13 @@ def delivery(row: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
 
 
 class ArtifactStore:
-    def __init__(self, engine: Engine, root: Path, retention_days: float | None = None,
-                 principal: Callable[[str | None], Any] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        root: Path,
+        retention_days: float | None = None,
+        principal: Callable[[str | None], Any] | None = None,
+    ):
         """``principal`` maps a key id to its Principal (KeyStore.principal) for owner checks;
         without it only the local owner (key_id None) and a row's own key may read it."""
         self.engine = engine
@@ -147,11 +158,19 @@ class ArtifactStore:
         self._write(data, sha)
         now = time.time()
         row = {
-            "id": new_id("art"), "sha256": sha, "mime": mime, "size_bytes": len(data), "name": name,
-            "created_at": now, "job_id": job_id, "generation_id": generation_id, "caller": caller,
-            "key_id": key_id, "meta": meta or {},
+            "id": new_id("art"),
+            "sha256": sha,
+            "mime": mime,
+            "size_bytes": len(data),
+            "name": name,
+            "created_at": now,
+            "job_id": job_id,
+            "generation_id": generation_id,
+            "caller": caller,
+            "key_id": key_id,
+            "meta": meta or {},
             "expires_at": now + self.retention_days * 86400 if self.retention_days else None,
-        }  # fmt: skip
+        }
         with self.engine.begin() as conn:
             conn.execute(artifacts.insert().values(**row))
         return row

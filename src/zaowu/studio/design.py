@@ -76,7 +76,7 @@ __all__ = [
     "stated_brand",
     "store_theme",
     "web_colors",
-]  # fmt: skip
+]
 
 EMBED_MIN_SIMILARITY = 0.3  # cosine (USE multilingual v3) a category description must reach to be chosen
 EMBED_MIN_MARGIN = 0.05  # ... and its lead over the second-nearest category
@@ -111,9 +111,15 @@ _SYSTEM = {
 }
 _KIND_NAMES = {
     "en": {k: k.replace("_", " ") for k in KINDS},
-    "zh": {"poster": "海报", "logo": "标志（logo）", "banner": "横幅", "social_post": "社交媒体配图",
-           "product_card": "商品卡片", "storefront_header": "店铺招牌横幅"},
-}  # fmt: skip
+    "zh": {
+        "poster": "海报",
+        "logo": "标志（logo）",
+        "banner": "横幅",
+        "social_post": "社交媒体配图",
+        "product_card": "商品卡片",
+        "storefront_header": "店铺招牌横幅",
+    },
+}
 
 
 def design_messages(prompt: str, kind: str | None, language: str, offer: str | None = None) -> list[dict[str, str]]:
@@ -127,8 +133,11 @@ def design_messages(prompt: str, kind: str | None, language: str, offer: str | N
         label = _KIND_NAMES[lang][kind]
         user += f"\n\n设计类型：{label}" if lang == "zh" else f"\n\nDesign type: {label}"
     if offer:
-        user += f"\n优惠（单独醒目展示，标题里不要重复）：{offer}" if lang == "zh" else \
-            f"\nOffer (shown large on its own; do not repeat it in the headline): {offer}"  # fmt: skip
+        user += (
+            f"\n优惠（单独醒目展示，标题里不要重复）：{offer}"
+            if lang == "zh"
+            else f"\nOffer (shown large on its own; do not repeat it in the headline): {offer}"
+        )
     return [{"role": "system", "content": _SYSTEM[lang]}, {"role": "user", "content": user}]
 
 
@@ -149,13 +158,14 @@ def nearest_category(studio: Studio, text: str, *, model: str | None = None) -> 
         model_id = model or studio.default_model(Modality.embedding)
         if model_id not in _EMBED_CACHE:
             descriptions = {k: v for k, v in category_descriptions().items() if not CATEGORIES[k].occasion}
-            result = studio.embed(EmbeddingRequest(model=model_id, input=list(descriptions.values())),
-                                  who=_CATEGORIES)  # fmt: skip
+            result = studio.embed(EmbeddingRequest(model=model_id, input=list(descriptions.values())), who=_CATEGORIES)
             vectors = np.asarray(result.vectors, dtype=np.float32)
             _EMBED_CACHE[model_id] = (list(descriptions), vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
         ids, table = _EMBED_CACHE[model_id]
-        query = np.asarray(studio.embed(EmbeddingRequest(model=model_id, input=[text[:500]]),
-                                        who=_CATEGORIES).vectors[0], dtype=np.float32)  # fmt: skip
+        query = np.asarray(
+            studio.embed(EmbeddingRequest(model=model_id, input=[text[:500]]), who=_CATEGORIES).vectors[0],
+            dtype=np.float32,
+        )
     except (ZaowuError, ImportError, OSError, ValueError) as exc:
         log.info("no embedding fallback for the design category: %s", exc)
         return None
@@ -198,7 +208,7 @@ def repair_spec(spec: DesignSpec, request_text: str, theme: Theme, seed: int = 0
             repairs.append(f"logo name set to the stated brand {stated!r}")
         elif spec.kind != "logo" and not spec.brand and not find_platforms(stated):
             update["brand"] = stated
-            rest = headline[len(stated):].strip(" ·:：,，-") if headline.startswith(stated) else ""
+            rest = headline[len(stated) :].strip(" ·:：,，-") if headline.startswith(stated) else ""
             if len(rest) >= 4:
                 headline = rest
             repairs.append(f"brand set to the stated shop name {stated!r}")
@@ -300,7 +310,9 @@ def design_spec(
     result = plan_text(studio, request, who=who, scope="image")
     spec = _to_spec(result.parsed, prompt, kind, language)
     if theme:  # a store's palette and fonts, shared by all its designs
-        shared = {k: theme[k] for k, allowed in (("palette", PALETTES), ("fonts", FONT_PAIRINGS)) if theme.get(k) in allowed}
+        shared = {
+            k: theme[k] for k, allowed in (("palette", PALETTES), ("fonts", FONT_PAIRINGS)) if theme.get(k) in allowed
+        }
         spec = spec.model_copy(update=shared)
     spec, done = repair_spec(spec, prompt, decided, seed)
     if done:
@@ -322,8 +334,14 @@ def store_theme(studio: Studio | None, idea: str, seed: int = 0, *, use_embeddin
     theme = decide_theme(studio, idea, use_embeddings=use_embeddings)
     rng = random.Random(f"zaowu-store:{seed}:{theme.category}:{theme.occasion}")
     palette, fonts = rng.choice(theme.palettes()), rng.choice(theme.fonts())
-    return {"category": theme.category, "occasion": theme.occasion, "mood": theme.mood, "palette": palette,
-            "fonts": fonts, **web_colors(palette)}  # fmt: skip
+    return {
+        "category": theme.category,
+        "occasion": theme.occasion,
+        "mood": theme.mood,
+        "palette": palette,
+        "fonts": fonts,
+        **web_colors(palette),
+    }
 
 
 def web_colors(palette: str) -> dict[str, str]:
@@ -350,8 +368,16 @@ def plan_design(studio: Studio, request: ImageRequest, run: PlanRun) -> Planned:
     run.report(0.0, "writing the design spec with the language model")
     repairs: list[str] = []
     seed = request.seed if request.seed is not None else 0
-    spec = design_spec(studio, request.prompt, request.kind, seed, who=run.who, model=run.model,
-                       theme=run.hints.get("theme"), repairs=repairs)  # fmt: skip
+    spec = design_spec(
+        studio,
+        request.prompt,
+        request.kind,
+        seed,
+        who=run.who,
+        model=run.model,
+        theme=run.hints.get("theme"),
+        repairs=repairs,
+    )
     checks = [{"name": "design.repaired", "ok": True, "detail": "; ".join(repairs)}] if repairs else []
     return Planned(request.model_copy(update={"spec": spec.model_dump(exclude_none=True)}), checks)
 

@@ -27,13 +27,13 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
+from .. import cancel
 from ..backends.base import Backend, BackendOptions, EmbeddingBackend, MediaBackend, Progress, TextBackend
 from ..backends.registry import BackendRegistry
-from ..plugins import plugin_manager
-from .. import cancel
 from ..errors import Cancelled, InvalidRequest, RateLimited, SchemaViolation
+from ..plugins import plugin_manager
 from ..settings import Settings
 from ..types import (
     LOCAL,
@@ -55,14 +55,6 @@ from ..types import (
     Usage,
     VideoRequest,
 )
-
-_MEDIA_MODALITY = {
-    SpeechRequest: Modality.speech,
-    TranscriptionRequest: Modality.transcription,
-    MusicRequest: Modality.music,
-    ImageRequest: Modality.image,
-    VideoRequest: Modality.video,
-}
 from .admission import Admission, Ticket
 from .artifacts import ArtifactStore
 from .backend_options import check_settings, options_for
@@ -77,7 +69,17 @@ from .templates import TemplateLibrary
 from .workflows import StepRegistry
 
 if TYPE_CHECKING:
+    import pluggy
+
     from .photos import CutoutResult
+
+_MEDIA_MODALITY = {
+    SpeechRequest: Modality.speech,
+    TranscriptionRequest: Modality.transcription,
+    MusicRequest: Modality.music,
+    ImageRequest: Modality.image,
+    VideoRequest: Modality.video,
+}
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +108,14 @@ class _TextRun:
 
     def result(self) -> TextResult:
         return TextResult(
-            text=self.text, finish_reason=self.finish_reason, usage=self.usage, model=self.spec.id,
-            seed=self.seed, generation_id=self.generation_id, parsed=self.parsed,
-        )  # fmt: skip
+            text=self.text,
+            finish_reason=self.finish_reason,
+            usage=self.usage,
+            model=self.spec.id,
+            seed=self.seed,
+            generation_id=self.generation_id,
+            parsed=self.parsed,
+        )
 
 
 class TextStream(Iterator[TextChunk]):
@@ -157,8 +164,8 @@ class TextStream(Iterator[TextChunk]):
 
 
 class Studio:
-    def __init__(self, settings: Settings | None = None, *, pm=None):
-        self.settings = settings or Settings()  # type: ignore[call-arg]  # BaseSettings fills the fields
+    def __init__(self, settings: Settings | None = None, *, pm: pluggy.PluginManager | None = None) -> None:
+        self.settings = settings or Settings()
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.pm = pm or plugin_manager(extra=self.settings.plugins)
         self.backends = BackendRegistry(self.pm)
@@ -168,8 +175,12 @@ class Studio:
         self.log = GenerationLog(self.db, charge=self.keys.add_usage)  # every generation is charged to its key
         self.catalog = Catalog(self.settings, self.pm, self.db)
         self.planners = PlannerRegistry(self.pm)  # what writes a design spec, a music plan... (generate_media)
-        self.artifacts = ArtifactStore(self.db, self.settings.data_dir / "artifacts", self.settings.artifact_retention_days,
-                                       principal=self.keys.principal)  # fmt: skip
+        self.artifacts = ArtifactStore(
+            self.db,
+            self.settings.data_dir / "artifacts",
+            self.settings.artifact_retention_days,
+            principal=self.keys.principal,
+        )
         kinds: dict[str, JobKind] = {}
         self.pm.hook.register_job_kinds(register=lambda kind: kinds.__setitem__(kind.name, kind))
         self.jobs = JobQueue(self.db, kinds, self.settings.job_concurrency, self.settings.job_default_concurrency)
@@ -185,10 +196,10 @@ class Studio:
         # bounded lines per model (as many slots as its backend declares): busy models answer 503 at once
         self.admission = Admission(self.settings, slots=self._slots)
 
-    def __enter__(self) -> "Studio":
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def start_workers(self, threads: int | None = None) -> WorkerPool:
@@ -229,8 +240,11 @@ class Studio:
     def edit_models(self) -> list[str]:
         """Image models whose backend takes a source image (image-to-image, inpainting, edits)."""
         classes = self.backends.all()
-        editors = [e.id for e in self.catalog.entries()
-                   if e.modality == Modality.image and (cls := classes.get(e.backend)) is not None and cls.supports_edit]
+        editors = [
+            e.id
+            for e in self.catalog.entries()
+            if e.modality == Modality.image and (cls := classes.get(e.backend)) is not None and cls.supports_edit
+        ]
         return editors or ["(none registered)"]
 
     def backend_options(self, spec: ModelSpec) -> BackendOptions:
@@ -288,10 +302,14 @@ class Studio:
             _check_schema(schema)
         context = self.text_context(spec.id)
         if request.max_tokens and context and request.max_tokens > context:
-            raise InvalidRequest(f"max_tokens is {request.max_tokens}, but '{spec.id}' has a context of {context} "
-                                 f"tokens per request (prompt and answer together). Ask for at most {context}.",
-                                 param="max_tokens")  # fmt: skip
-        filled = {k: v for k, v in spec.defaults.items() if k in TextRequest.model_fields and getattr(request, k) is None}
+            raise InvalidRequest(
+                f"max_tokens is {request.max_tokens}, but '{spec.id}' has a context of {context} "
+                f"tokens per request (prompt and answer together). Ask for at most {context}.",
+                param="max_tokens",
+            )
+        filled = {
+            k: v for k, v in spec.defaults.items() if k in TextRequest.model_fields and getattr(request, k) is None
+        }
         request = request.model_copy(update={"model": spec.id, **filled})
         seed = request.seed if request.seed is not None else random.randrange(2**31)
         return _TextRun(request=request, spec=spec, backend=backend, seed=seed, who=who)
@@ -309,10 +327,14 @@ class Studio:
         params = req.model_dump(exclude_none=True, exclude={"messages", "prompt", "model", "seed"}, by_alias=True)
         if not params.get("stop"):
             params.pop("stop", None)
-        shown = {"messages": [m.model_dump(exclude_none=True) for m in req.messages]} if req.messages is not None \
-            else {"prompt": req.prompt}  # fmt: skip
-        with self.log.record(run.who, modality="text", model=run.spec, params=params, seed=run.seed,
-                             input=shown) as rec:  # fmt: skip
+        shown = (
+            {"messages": [m.model_dump(exclude_none=True) for m in req.messages]}
+            if req.messages is not None
+            else {"prompt": req.prompt}
+        )
+        with self.log.record(
+            run.who, modality="text", model=run.spec, params=params, seed=run.seed, input=shown
+        ) as rec:
             run.generation_id = rec.id
             started = time.perf_counter()
             tokens = 0
@@ -358,8 +380,12 @@ class Studio:
         room = granted - prompt_estimate
         if room < 1:
             self.keys.release_tokens(key_id, granted)
-            raise RateLimited(f"The key's daily token quota has {granted} tokens left, not enough for this prompt "
-                              f"(about {prompt_estimate} tokens).", retry_after=seconds_to_midnight(), code="insufficient_quota")  # fmt: skip
+            raise RateLimited(
+                f"The key's daily token quota has {granted} tokens left, not enough for this prompt "
+                f"(about {prompt_estimate} tokens).",
+                retry_after=seconds_to_midnight(),
+                code="insufficient_quota",
+            )
         if room < ceiling:
             run.request = run.request.model_copy(update={"max_tokens": room})
         return granted
@@ -385,7 +411,7 @@ class Studio:
             raise run.violation
         return run.result()
 
-    def chat(self, messages: list[dict] | str, *, who: Caller = LOCAL, **options: Any) -> TextResult:
+    def chat(self, messages: list[dict[str, Any]] | str, *, who: Caller = LOCAL, **options: Any) -> TextResult:
         """Convenience: ``studio.chat("你好")`` or a list of ``{"role", "content"}`` dicts; ``options``
         are TextRequest fields (model, max_tokens, seed...)."""
         if isinstance(messages, str):
@@ -397,8 +423,12 @@ class Studio:
         self.authorize(who.key_id, Modality.embedding)
         spec, backend = self.load(request.model, Modality.embedding)
         assert isinstance(backend, EmbeddingBackend)
-        with self.admission.reserve(spec), self.log.record(who, modality="embedding", model=spec, params={}, seed=None,
-                                                           input={"input": request.input}) as rec:  # fmt: skip
+        with (
+            self.admission.reserve(spec),
+            self.log.record(
+                who, modality="embedding", model=spec, params={}, seed=None, input={"input": request.input}
+            ) as rec,
+        ):
             result = backend.generate(request)
             dims = len(result.vectors[0]) if result.vectors else 0
             rec.output = json.dumps({"vectors": len(result.vectors), "dimensions": dims})
@@ -406,8 +436,15 @@ class Studio:
         return result.model_copy(update={"generation_id": rec.id})
 
     # -- media (speech, transcription, music, images, video) -----------------------
-    def generate_media(self, request: MediaRequest, *, who: Caller = LOCAL, progress: Progress | None = None,
-                       planner: str | None = None, hints: Mapping[str, Any] | None = None) -> MediaResult:  # fmt: skip
+    def generate_media(
+        self,
+        request: MediaRequest,
+        *,
+        who: Caller = LOCAL,
+        progress: Progress | None = None,
+        planner: str | None = None,
+        hints: Mapping[str, Any] | None = None,
+    ) -> MediaResult:
         """Run a media model: the one way to make an image, speech, music or a video. A request for a
         backend that renders a plan (the design engine, the composer) and carries none is planned
         first by the planner registered for that backend (``zaowu/studio/planners.py``) with the
@@ -430,18 +467,31 @@ class Studio:
                 media.meta.setdefault("checks", []).extend(dict(c) for c in planned.checks)
         return result
 
-    def _generate_media(self, request: MediaRequest, modality: Modality, spec: ModelSpec, backend: MediaBackend,
-                        who: Caller, progress: Progress | None) -> MediaResult:  # fmt: skip
+    def _generate_media(
+        self,
+        request: MediaRequest,
+        modality: Modality,
+        spec: ModelSpec,
+        backend: MediaBackend,
+        who: Caller,
+        progress: Progress | None,
+    ) -> MediaResult:
         if isinstance(request, ImageRequest) and request.image is not None and not backend.supports_edit:
-            raise InvalidRequest(f"'{spec.id}' cannot edit images. Models that can: {', '.join(self.edit_models())}.",
-                                 param="model")  # fmt: skip
+            raise InvalidRequest(
+                f"'{spec.id}' cannot edit images. Models that can: {', '.join(self.edit_models())}.", param="model"
+            )
         seed = getattr(request, "seed", None)
         shown = request.model_dump(mode="json", exclude={"audio", "image", "mask", "model", "seed"}, exclude_none=True)
         if isinstance(request, TranscriptionRequest):
             shown["audio_bytes"] = len(request.audio)
         if isinstance(request, ImageRequest):  # uploaded images are recorded by hash, not kept in the log
-            shown.update({f"{k}_sha256": hashlib.sha256(v).hexdigest() for k in ("image", "mask")
-                          if (v := getattr(request, k)) is not None})  # fmt: skip
+            shown.update(
+                {
+                    f"{k}_sha256": hashlib.sha256(v).hexdigest()
+                    for k in ("image", "mask")
+                    if (v := getattr(request, k)) is not None
+                }
+            )
         with self.log.record(who, modality=modality.value, model=spec, params={}, seed=seed, input=shown) as rec:
             cancel.check()
             result = backend.generate(request, seed, progress)
@@ -449,20 +499,42 @@ class Studio:
             for media in result.media:
                 self._store_media(media, modality, rec.id, who)
             rec.media_seconds = float(result.usage.get("media_seconds", 0.0))
-            rec.output = json.dumps({"artifacts": [{"id": m.meta["artifact_id"], "mime": m.mime, "bytes": len(m.data)}
-                                                   for m in result.media], "media_seconds": rec.media_seconds})  # fmt: skip
-        return result.model_copy(update={"generation_id": rec.id, "seed": result.seed if result.seed is not None else seed})
+            rec.output = json.dumps(
+                {
+                    "artifacts": [
+                        {"id": m.meta["artifact_id"], "mime": m.mime, "bytes": len(m.data)} for m in result.media
+                    ],
+                    "media_seconds": rec.media_seconds,
+                }
+            )
+        return result.model_copy(
+            update={"generation_id": rec.id, "seed": result.seed if result.seed is not None else seed}
+        )
 
     def _store_media(self, media: Media, modality: Modality, gen_id: str, who: Caller) -> None:
         """Store one output and its attachments (first, so the main file's meta links them) as artifacts."""
         for name, extra in media.attachments.items():
-            row = self.artifacts.put(extra.data, extra.mime, name=f"{name}.{extra.mime.split('/')[-1]}",
-                                     job_id=who.job_id, generation_id=gen_id, caller=who.name, key_id=who.key_id,
-                                     meta=extra.meta)  # fmt: skip
+            row = self.artifacts.put(
+                extra.data,
+                extra.mime,
+                name=f"{name}.{extra.mime.split('/')[-1]}",
+                job_id=who.job_id,
+                generation_id=gen_id,
+                caller=who.name,
+                key_id=who.key_id,
+                meta=extra.meta,
+            )
             media.meta[f"{name}_artifact_id"] = row["id"]
-        row = self.artifacts.put(media.data, media.mime, name=_media_name(modality, media), job_id=who.job_id,
-                                 generation_id=gen_id, caller=who.name, key_id=who.key_id,
-                                 meta={k: v for k, v in media.meta.items() if k != "plan"})  # fmt: skip
+        row = self.artifacts.put(
+            media.data,
+            media.mime,
+            name=_media_name(modality, media),
+            job_id=who.job_id,
+            generation_id=gen_id,
+            caller=who.name,
+            key_id=who.key_id,
+            meta={k: v for k, v in media.meta.items() if k != "plan"},
+        )
         media.meta["artifact_id"] = row["id"]
 
     def stream_media(self, request: SpeechRequest, *, who: Caller = LOCAL) -> _MediaStream:
@@ -474,12 +546,13 @@ class Studio:
         spec, backend = self.load(request.model, modality)
         if not (isinstance(backend, MediaBackend) and backend.can_stream):
             raise InvalidRequest(f"'{spec.id}' cannot stream its output; leave out 'stream'.", param="stream")
-        blocks = backend.stream(request)  # type: ignore[attr-defined]
+        blocks = backend.stream(request)
         ticket = self.admission.reserve(spec)
         try:
             shown = request.model_dump(mode="json", exclude={"model"}, exclude_none=True)
-            rec = self.log.record(who, modality=modality.value, model=spec, params={"stream": True}, seed=None,
-                                  input=shown)  # fmt: skip
+            rec = self.log.record(
+                who, modality=modality.value, model=spec, params={"stream": True}, seed=None, input=shown
+            )
         except BaseException:
             ticket.release()
             raise
@@ -508,8 +581,10 @@ class Studio:
         """The speech voices: id, language, engine and description of each."""
         from ..backends.speech.engines import VOICES
 
-        return [{"id": v.id, "language": v.language, "engine": v.engine, "description": v.description}
-                for v in VOICES.values()]  # fmt: skip
+        return [
+            {"id": v.id, "language": v.language, "engine": v.engine, "description": v.description}
+            for v in VOICES.values()
+        ]
 
 
 class _MediaStream(Iterator[bytes]):
@@ -546,11 +621,21 @@ class _MediaStream(Iterator[bytes]):
         if exc is None and data:
             rate = int.from_bytes(data[24:28], "little") or 1
             rec.media_seconds = (len(data) - 44) / (2 * rate)
-            row = self._studio.artifacts.put(data, "audio/wav", name=f"{self._modality.value}.wav", generation_id=rec.id,
-                                             caller=rec.who.name, key_id=rec.who.key_id,
-                                             meta={"duration": rec.media_seconds, "format": "wav"})  # fmt: skip
-            rec.output = json.dumps({"artifacts": [{"id": row["id"], "mime": "audio/wav", "bytes": len(data)}],
-                                     "media_seconds": rec.media_seconds})  # fmt: skip
+            row = self._studio.artifacts.put(
+                data,
+                "audio/wav",
+                name=f"{self._modality.value}.wav",
+                generation_id=rec.id,
+                caller=rec.who.name,
+                key_id=rec.who.key_id,
+                meta={"duration": rec.media_seconds, "format": "wav"},
+            )
+            rec.output = json.dumps(
+                {
+                    "artifacts": [{"id": row["id"], "mime": "audio/wav", "bytes": len(data)}],
+                    "media_seconds": rec.media_seconds,
+                }
+            )
         rec.end(exc)
 
 
@@ -558,10 +643,16 @@ def _sized_wav(data: bytes) -> bytes:
     """A streamed WAV's open-ended header (sizes 0xFFFFFFFF) with the real sizes filled in."""
     if len(data) < 44 or data[:4] != b"RIFF" or data[36:40] != b"data":
         return data
-    return data[:4] + (len(data) - 8).to_bytes(4, "little") + data[8:40] + (len(data) - 44).to_bytes(4, "little") + data[44:]
+    return (
+        data[:4]
+        + (len(data) - 8).to_bytes(4, "little")
+        + data[8:40]
+        + (len(data) - 44).to_bytes(4, "little")
+        + data[44:]
+    )
 
 
-def _media_name(modality: Modality, media) -> str:
+def _media_name(modality: Modality, media: Media) -> str:
     ext = media.meta.get("format") or media.mime.split("/")[-1].split(";")[0]
     ext = {"midi": "mid", "mpeg": "mp3", "plain": "txt"}.get(ext, ext)
     return f"{modality.value}.{ext}"
@@ -616,5 +707,7 @@ def _check_output(run: _TextRun) -> SchemaViolation | None:
         errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(run.parsed), key=str)
         if errors:
             where = "/".join(str(p) for p in errors[0].absolute_path) or "(root)"
-            return SchemaViolation(f"The model's output does not match the schema at {where}: {errors[0].message}.{hint}")
+            return SchemaViolation(
+                f"The model's output does not match the schema at {where}: {errors[0].message}.{hint}"
+            )
     return None

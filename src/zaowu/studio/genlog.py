@@ -34,7 +34,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -90,7 +90,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _iso(ts: float | None) -> str | None:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds") if ts else None
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds") if ts else None
 
 
 def outcome(exc: BaseException) -> tuple[str, str | None]:
@@ -142,12 +142,23 @@ class Recording:
         self._ended = True
         if exc is not None:
             self.status, self.error = outcome(exc)
-        self._log.finish(self.id, status=self.status, output=self.output, prompt_tokens=self.prompt_tokens,
-                         completion_tokens=self.completion_tokens, ttft_ms=self.ttft_ms, error=self.error,
-                         duration_ms=(time.perf_counter() - self._started) * 1000)  # fmt: skip
+        self._log.finish(
+            self.id,
+            status=self.status,
+            output=self.output,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            ttft_ms=self.ttft_ms,
+            error=self.error,
+            duration_ms=(time.perf_counter() - self._started) * 1000,
+        )
         if self._log.charge is not None:
-            self._log.charge(self.who.key_id, prompt_tokens=self.prompt_tokens or 0,
-                             completion_tokens=self.completion_tokens or 0, media_seconds=self.media_seconds)  # fmt: skip
+            self._log.charge(
+                self.who.key_id,
+                prompt_tokens=self.prompt_tokens or 0,
+                completion_tokens=self.completion_tokens or 0,
+                media_seconds=self.media_seconds,
+            )
 
 
 class GenerationLog:
@@ -158,12 +169,22 @@ class GenerationLog:
         self.charge = charge
         self.mark_interrupted()
 
-    def record(self, who: Caller, *, modality: str, model: ModelSpec, params: dict[str, Any], seed: int | None,
-               input: Any) -> Recording:  # fmt: skip
+    def record(
+        self, who: Caller, *, modality: str, model: ModelSpec, params: dict[str, Any], seed: int | None, input: Any
+    ) -> Recording:
         """Start a row for ``who`` running ``model``; the returned Recording completes it (use it in ``with``)."""
-        gen_id = self.start(interface=who.interface, caller=who.name, key_id=who.key_id, modality=modality,
-                            model=model.id, model_sha256=model.sha256, backend=model.backend, params=params, seed=seed,
-                            input=input)  # fmt: skip
+        gen_id = self.start(
+            interface=who.interface,
+            caller=who.name,
+            key_id=who.key_id,
+            modality=modality,
+            model=model.id,
+            model_sha256=model.sha256,
+            backend=model.backend,
+            params=params,
+            seed=seed,
+            input=input,
+        )
         return Recording(self, who, gen_id)
 
     def start(
@@ -235,7 +256,9 @@ class GenerationLog:
         host = socket.gethostname()
         dead: list[str] = []
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(generations.c.id, generations.c.worker).where(generations.c.status == "running"))
+            rows = conn.execute(
+                sa.select(generations.c.id, generations.c.worker).where(generations.c.status == "running")
+            )
             for gen_id, worker in rows:
                 w_host, _, pid = (worker or "").rpartition(":")
                 if w_host == host and pid.isdigit() and not _pid_alive(int(pid)):
@@ -245,7 +268,9 @@ class GenerationLog:
                 conn.execute(
                     generations.update()
                     .where(generations.c.id.in_(dead))
-                    .values(status="interrupted", error="the process running this generation ended", finished_at=time.time())
+                    .values(
+                        status="interrupted", error="the process running this generation ended", finished_at=time.time()
+                    )
                 )
         return len(dead)
 

@@ -25,9 +25,17 @@ class History:
         self.engine = engine
         self.log = log  # the GenerationLog, for its row shape
 
-    def list(self, *, key_id: str | None = None, modality: str | None = None, model: str | None = None,
-             status: str | None = None, q: str | None = None, before: str | None = None,
-             limit: int = 50) -> list[dict[str, Any]]:  # fmt: skip
+    def list(
+        self,
+        *,
+        key_id: str | None = None,
+        modality: str | None = None,
+        model: str | None = None,
+        status: str | None = None,
+        q: str | None = None,
+        before: str | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
         """Newest first; ``key_id`` limits to one key's rows; ``before`` pages by id; ``q`` searches inputs."""
         g = generations.c
         query = self.log._query(model=model, status=status)

@@ -16,7 +16,7 @@ from ..types import (
     MediaResult,
     MusicRequest,
     SpeechRequest,
-    TextRequest,  # fmt: skip
+    TextRequest,
     TranscriptionRequest,
 )
 from .jobs import JobContext, JobKind
@@ -53,8 +53,12 @@ def _run_text(ctx: JobContext, request: TextRequest) -> dict[str, Any]:
         raise stream.violation
     text = "".join(parts)
     mime = "application/json" if request.response_format and request.response_format.type != "text" else "text/plain"
-    art = ctx.artifact(text.encode("utf-8"), f"{mime}; charset=utf-8", name="output.json" if "json" in mime else "output.txt",
-                       generation_id=stream.generation_id)  # fmt: skip
+    art = ctx.artifact(
+        text.encode("utf-8"),
+        f"{mime}; charset=utf-8",
+        name="output.json" if "json" in mime else "output.txt",
+        generation_id=stream.generation_id,
+    )
     return {
         "text": text,
         "finish_reason": final.finish_reason if final else None,
@@ -71,18 +75,31 @@ def _run_embeddings(ctx: JobContext, request: EmbeddingRequest) -> dict[str, Any
     result = ctx.studio.embed(request, who=ctx.who)
     data = json.dumps({"model": result.model, "vectors": result.vectors}).encode()
     art = ctx.artifact(data, "application/json", name="embeddings.json", generation_id=result.generation_id)
-    return {"model": result.model, "count": len(result.vectors), "dimensions": len(result.vectors[0]),
-            "generation_id": result.generation_id, "artifacts": [art["id"]]}  # fmt: skip
+    return {
+        "model": result.model,
+        "count": len(result.vectors),
+        "dimensions": len(result.vectors[0]),
+        "generation_id": result.generation_id,
+        "artifacts": [art["id"]],
+    }
 
 
 def _media_result(result) -> dict[str, Any]:
     return {
-        "model": result.model, "seed": result.seed, "generation_id": result.generation_id, "usage": result.usage,
+        "model": result.model,
+        "seed": result.seed,
+        "generation_id": result.generation_id,
+        "usage": result.usage,
         "artifacts": [m.meta["artifact_id"] for m in result.media],
-        "media": [{"artifact_id": m.meta["artifact_id"], "mime": m.mime,
-                   **{k: v for k, v in m.meta.items() if k in ("duration", "format", "language", "plan", "checks")}}
-                  for m in result.media],
-    }  # fmt: skip
+        "media": [
+            {
+                "artifact_id": m.meta["artifact_id"],
+                "mime": m.mime,
+                **{k: v for k, v in m.meta.items() if k in ("duration", "format", "language", "plan", "checks")},
+            }
+            for m in result.media
+        ],
+    }
 
 
 def _run_media(ctx: JobContext, request: MediaRequest) -> MediaResult:
@@ -112,20 +129,65 @@ def _run_transcription(ctx: JobContext, request: TranscriptionJob) -> dict[str, 
 
 @hookimpl
 def register_job_kinds(register):
-    register(JobKind(
-        name="text", run=_run_text, request_model=TextRequest, scope="text",
-        group=lambda r: f"text:{r.model or 'default'}", resumable=True,
-        description="a chat or completion (same fields as TextRequest); result has the text and an artifact",
-    ))  # fmt: skip
-    register(JobKind(
-        name="embeddings", run=_run_embeddings, request_model=EmbeddingRequest, scope="text",
-        group=lambda r: "embeddings", resumable=True, description="sentence embeddings; vectors in a JSON artifact",
-    ))  # fmt: skip
-    register(JobKind(name="speech", run=_run_speech, request_model=SpeechRequest, scope="audio",
-                     group=lambda r: "speech", description="text to speech; the audio is an artifact"))  # fmt: skip
-    register(JobKind(name="music", run=_run_music, request_model=MusicRequest, scope="audio",
-                     group=lambda r: "music", description="prompt → plan → composed music; audio and MIDI artifacts"))  # fmt: skip
-    register(JobKind(name="image", run=_run_image, request_model=ImageRequest, scope="image",
-                     group=lambda r: "image", description="prompt → design spec → rendered images (artifacts)"))  # fmt: skip
-    register(JobKind(name="transcription", run=_run_transcription, request_model=TranscriptionJob, scope="audio",
-                     group=lambda r: "transcription", description="speech to text of an uploaded audio artifact"))  # fmt: skip
+    register(
+        JobKind(
+            name="text",
+            run=_run_text,
+            request_model=TextRequest,
+            scope="text",
+            group=lambda r: f"text:{r.model or 'default'}",
+            resumable=True,
+            description="a chat or completion (same fields as TextRequest); result has the text and an artifact",
+        )
+    )
+    register(
+        JobKind(
+            name="embeddings",
+            run=_run_embeddings,
+            request_model=EmbeddingRequest,
+            scope="text",
+            group=lambda r: "embeddings",
+            resumable=True,
+            description="sentence embeddings; vectors in a JSON artifact",
+        )
+    )
+    register(
+        JobKind(
+            name="speech",
+            run=_run_speech,
+            request_model=SpeechRequest,
+            scope="audio",
+            group=lambda r: "speech",
+            description="text to speech; the audio is an artifact",
+        )
+    )
+    register(
+        JobKind(
+            name="music",
+            run=_run_music,
+            request_model=MusicRequest,
+            scope="audio",
+            group=lambda r: "music",
+            description="prompt → plan → composed music; audio and MIDI artifacts",
+        )
+    )
+    register(
+        JobKind(
+            name="image",
+            run=_run_image,
+            request_model=ImageRequest,
+            scope="image",
+            group=lambda r: "image",
+            description="prompt → design spec → rendered images (artifacts)",
+        )
+    )
+    register(
+        JobKind(
+            name="transcription",
+            run=_run_transcription,
+            request_model=TranscriptionJob,
+            scope="audio",
+            group=lambda r: "transcription",
+            description="speech to text of an uploaded audio artifact",
+        )
+    )

@@ -55,7 +55,7 @@ class JobKind:
     """A kind of job: how to validate its request and how to run it."""
 
     name: str
-    run: Callable[["JobContext", Any], dict[str, Any]]  # returns the JSON result
+    run: Callable[[JobContext, Any], dict[str, Any]]  # returns the JSON result
     request_model: type[BaseModel] | None = None
     scope: str = "text"  # API key scope needed to submit it
     group: Callable[[Any], str] | None = None  # concurrency group of a request (default: the kind)
@@ -74,7 +74,7 @@ class JobKind:
 class JobContext:
     """Handed to a running job: report progress, store artifacts, notice cancellation."""
 
-    def __init__(self, queue: "JobQueue", job: dict[str, Any], studio: Studio):
+    def __init__(self, queue: JobQueue, job: dict[str, Any], studio: Studio):
         self.queue = queue
         self.job_id: str = job["id"]
         self.caller: str | None = job["caller"]
@@ -110,10 +110,25 @@ class JobContext:
             self._last_progress = now
             self.queue._progress(self.job_id, max(0.0, min(1.0, fraction)), message)
 
-    def artifact(self, data: bytes, mime: str, *, name: str | None = None, meta: dict | None = None,
-                 generation_id: str | None = None) -> dict[str, Any]:  # fmt: skip
-        row = self.studio.artifacts.put(data, mime, name=name, job_id=self.job_id, generation_id=generation_id,
-                                        caller=self.caller, key_id=self.key_id, meta=meta)  # fmt: skip
+    def artifact(
+        self,
+        data: bytes,
+        mime: str,
+        *,
+        name: str | None = None,
+        meta: dict | None = None,
+        generation_id: str | None = None,
+    ) -> dict[str, Any]:
+        row = self.studio.artifacts.put(
+            data,
+            mime,
+            name=name,
+            job_id=self.job_id,
+            generation_id=generation_id,
+            caller=self.caller,
+            key_id=self.key_id,
+            meta=meta,
+        )
         self.queue._event(self.job_id, "artifact", {"artifact_id": row["id"], "mime": mime, "name": name})
         return row
 
@@ -123,8 +138,15 @@ class JobContext:
 
 
 class JobQueue:
-    def __init__(self, engine: Engine, kinds: dict[str, JobKind], concurrency: dict[str, int] | None = None,
-                 default_concurrency: int = 2, max_attempts: int = 3, stale_after: float = 60.0):  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        kinds: dict[str, JobKind],
+        concurrency: dict[str, int] | None = None,
+        default_concurrency: int = 2,
+        max_attempts: int = 3,
+        stale_after: float = 60.0,
+    ):
         self.engine = engine
         self.kinds = kinds
         self.concurrency = concurrency or {}
@@ -138,23 +160,46 @@ class JobQueue:
     # -- submitting and reading --------------------------------------------------
     def kind(self, name: str) -> JobKind:
         if name not in self.kinds:
-            raise InvalidRequest(f"Unknown job kind '{name}'. Known kinds: {', '.join(sorted(self.kinds))}.", param="kind")
+            raise InvalidRequest(
+                f"Unknown job kind '{name}'. Known kinds: {', '.join(sorted(self.kinds))}.", param="kind"
+            )
         return self.kinds[name]
 
-    def submit(self, kind: str, request: dict[str, Any], *, priority: int = 0, caller: str | None = None,
-               key_id: str | None = None) -> dict[str, Any]:  # fmt: skip
+    def submit(
+        self,
+        kind: str,
+        request: dict[str, Any],
+        *,
+        priority: int = 0,
+        caller: str | None = None,
+        key_id: str | None = None,
+    ) -> dict[str, Any]:
         job_kind = self.kind(kind)
         parsed = job_kind.parse(request)
         if not -100 <= priority <= 100:
             raise InvalidRequest("priority must be between -100 and 100 (higher runs first).", param="priority")
         body = parsed.model_dump(mode="json", exclude_none=True) if isinstance(parsed, BaseModel) else request
-        row = {"id": new_id("job"), "kind": kind, "request": body, "state": "queued", "priority": priority,
-               "group": job_kind.group(parsed) if job_kind.group else kind, "caller": caller, "key_id": key_id,
-               "created_at": time.time(), "attempts": 0, "progress": 0.0, "cancel_requested": False}  # fmt: skip
+        row = {
+            "id": new_id("job"),
+            "kind": kind,
+            "request": body,
+            "state": "queued",
+            "priority": priority,
+            "group": job_kind.group(parsed) if job_kind.group else kind,
+            "caller": caller,
+            "key_id": key_id,
+            "created_at": time.time(),
+            "attempts": 0,
+            "progress": 0.0,
+            "cancel_requested": False,
+        }
         with self.engine.begin() as conn:
             conn.execute(jobs.insert().values(**row))
-            conn.execute(job_events.insert().values(job_id=row["id"], at=row["created_at"], type="state",
-                                                    data={"state": "queued"}))  # fmt: skip
+            conn.execute(
+                job_events.insert().values(
+                    job_id=row["id"], at=row["created_at"], type="state", data={"state": "queued"}
+                )
+            )
         job = self.get(row["id"])  # read before waking a worker: the answer says "queued"
         with self.wakeup:
             self.wakeup.notify()
@@ -167,18 +212,33 @@ class JobQueue:
             raise NotFound(f"No job with id '{job_id}'.", param="id")
         return dict(row._mapping)
 
-    def list(self, *, state: str | None = None, caller: str | None = None, key_id: str | None = None,
-             kind: str | None = None, limit: int = 50) -> list[dict[str, Any]]:  # fmt: skip
+    def list(
+        self,
+        *,
+        state: str | None = None,
+        caller: str | None = None,
+        key_id: str | None = None,
+        kind: str | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
         q = sa.select(jobs).order_by(jobs.c.created_at.desc()).limit(limit)
-        for col, value in ((jobs.c.state, state), (jobs.c.caller, caller), (jobs.c.key_id, key_id), (jobs.c.kind, kind)):
+        for col, value in (
+            (jobs.c.state, state),
+            (jobs.c.caller, caller),
+            (jobs.c.key_id, key_id),
+            (jobs.c.kind, kind),
+        ):
             if value is not None:
                 q = q.where(col == value)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     def events(self, job_id: str, after: int = 0) -> list[dict[str, Any]]:
-        q = (sa.select(job_events).where(job_events.c.job_id == job_id, job_events.c.id > after)
-             .order_by(job_events.c.id))  # fmt: skip
+        q = (
+            sa.select(job_events)
+            .where(job_events.c.job_id == job_id, job_events.c.id > after)
+            .order_by(job_events.c.id)
+        )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
@@ -190,13 +250,19 @@ class JobQueue:
         """Queued jobs are cancelled at once; running ones stop at their next progress check."""
         now = time.time()
         with self.engine.begin() as conn:
-            done = conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.state == "queued")
-                                .values(state="cancelled", finished_at=now, cancel_requested=True)).rowcount  # fmt: skip
+            done = conn.execute(
+                jobs.update()
+                .where(jobs.c.id == job_id, jobs.c.state == "queued")
+                .values(state="cancelled", finished_at=now, cancel_requested=True)
+            ).rowcount
             if done:
-                conn.execute(job_events.insert().values(job_id=job_id, at=now, type="state", data={"state": "cancelled"}))
+                conn.execute(
+                    job_events.insert().values(job_id=job_id, at=now, type="state", data={"state": "cancelled"})
+                )
             else:
-                conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.state == "running")
-                             .values(cancel_requested=True))  # fmt: skip
+                conn.execute(
+                    jobs.update().where(jobs.c.id == job_id, jobs.c.state == "running").values(cancel_requested=True)
+                )
         ctx = self._running.get(job_id)
         if ctx is not None:
             ctx._cancel.set()
@@ -221,20 +287,26 @@ class JobQueue:
 
     def _progress(self, job_id: str, fraction: float, message: str | None) -> None:
         with self.engine.begin() as conn:
-            conn.execute(jobs.update().where(jobs.c.id == job_id).values(progress=fraction, message=message,
-                                                                          heartbeat_at=time.time()))  # fmt: skip
+            conn.execute(
+                jobs.update()
+                .where(jobs.c.id == job_id)
+                .values(progress=fraction, message=message, heartbeat_at=time.time())
+            )
             self._event(job_id, "progress", {"progress": fraction, "message": message}, conn)
 
     def _limit(self, group: str) -> int:
-        return self.concurrency.get(group, self.concurrency.get(group.split(":")[0], self.default_concurrency))
+        return self.concurrency.get(
+            group, self.concurrency.get(group.split(":", maxsplit=1)[0], self.default_concurrency)
+        )
 
     def claim(self, worker: str = WORKER_ID) -> dict[str, Any] | None:
         """Take the highest-priority queued job whose group is under its limit, or None."""
         with self._claim_lock:
             for _ in range(5):
                 with self.engine.begin() as conn:
-                    running = conn.execute(sa.select(jobs.c.group, sa.func.count()).where(jobs.c.state == "running")
-                                           .group_by(jobs.c.group)).all()  # fmt: skip
+                    running = conn.execute(
+                        sa.select(jobs.c.group, sa.func.count()).where(jobs.c.state == "running").group_by(jobs.c.group)
+                    ).all()
                     full = [g for g, n in running if n >= self._limit(g)]
                     q = sa.select(jobs.c.id).where(jobs.c.state == "queued", jobs.c.kind.in_(list(self.kinds)))
                     if full:
@@ -244,9 +316,15 @@ class JobQueue:
                         return None
                     now = time.time()
                     won = conn.execute(
-                        jobs.update().where(jobs.c.id == job_id, jobs.c.state == "queued")
-                        .values(state="running", worker=worker, started_at=now, heartbeat_at=now,
-                                attempts=jobs.c.attempts + 1)  # fmt: skip
+                        jobs.update()
+                        .where(jobs.c.id == job_id, jobs.c.state == "queued")
+                        .values(
+                            state="running",
+                            worker=worker,
+                            started_at=now,
+                            heartbeat_at=now,
+                            attempts=jobs.c.attempts + 1,
+                        )
                     ).rowcount
                     if won:
                         self._event(job_id, "state", {"state": "running", "worker": worker}, conn)
@@ -269,8 +347,11 @@ class JobQueue:
             self._finish(job["id"], "failed", error=f"{reason} and the job cannot resume")
             return
         with self.engine.begin() as conn:
-            conn.execute(jobs.update().where(jobs.c.id == job["id"], jobs.c.state == "running")
-                         .values(state="queued", worker=None, progress=0.0, message=f"re-queued: {reason}"))  # fmt: skip
+            conn.execute(
+                jobs.update()
+                .where(jobs.c.id == job["id"], jobs.c.state == "running")
+                .values(state="queued", worker=None, progress=0.0, message=f"re-queued: {reason}")
+            )
             self._event(job["id"], "state", {"state": "queued", "reason": reason}, conn)
 
     def heartbeat(self, job_ids: list[str]) -> None:
@@ -289,21 +370,34 @@ class JobQueue:
                 dead = (w_host == host and pid.isdigit() and not _pid_alive(int(pid))) or (
                     (job.heartbeat_at or 0) < now - self.stale_after
                 )
-                if not dead or job.worker == WORKER_ID and job.id in self._running:
+                if not dead or (job.worker == WORKER_ID and job.id in self._running):
                     continue
                 kind = self.kinds.get(job.kind)
-                if kind is not None and kind.resumable and job.attempts < self.max_attempts and not job.cancel_requested:
-                    conn.execute(jobs.update().where(jobs.c.id == job.id, jobs.c.state == "running")
-                                 .values(state="queued", worker=None, progress=0.0,
-                                         message="re-queued: its worker stopped"))  # fmt: skip
+                if (
+                    kind is not None
+                    and kind.resumable
+                    and job.attempts < self.max_attempts
+                    and not job.cancel_requested
+                ):
+                    conn.execute(
+                        jobs.update()
+                        .where(jobs.c.id == job.id, jobs.c.state == "running")
+                        .values(state="queued", worker=None, progress=0.0, message="re-queued: its worker stopped")
+                    )
                     self._event(job.id, "state", {"state": "queued", "reason": "worker stopped; re-queued"}, conn)
                     requeued += 1
                 else:
-                    reason = ("cancelled while its worker was stopped" if job.cancel_requested else
-                              f"its worker stopped after {job.attempts} attempt(s) and the job cannot resume")  # fmt: skip
+                    reason = (
+                        "cancelled while its worker was stopped"
+                        if job.cancel_requested
+                        else f"its worker stopped after {job.attempts} attempt(s) and the job cannot resume"
+                    )
                     state = "cancelled" if job.cancel_requested else "failed"
-                    conn.execute(jobs.update().where(jobs.c.id == job.id, jobs.c.state == "running")
-                                 .values(state=state, finished_at=now, error=reason))  # fmt: skip
+                    conn.execute(
+                        jobs.update()
+                        .where(jobs.c.id == job.id, jobs.c.state == "running")
+                        .values(state=state, finished_at=now, error=reason)
+                    )
                     self._event(job.id, "state", {"state": state, "error": reason}, conn)
                     failed += 1
         if requeued or failed:
@@ -348,7 +442,7 @@ class WorkerPool:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def start(self) -> "WorkerPool":
+    def start(self) -> WorkerPool:
         self.queue.recover()
         for i in range(self.threads):
             t = threading.Thread(target=self._work, name=f"zaowu-worker-{i}", daemon=True)

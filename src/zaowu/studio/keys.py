@@ -28,7 +28,7 @@ import time
 import unicodedata
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,8 +46,15 @@ SESSION_TTL_SECONDS = 7 * 24 * 3600  # a studio sign-in lasts a week, unless sig
 SESSION_PREFIX = "zs-"  # session ids look different from keys (zw-...), so neither is mistaken for the other
 
 # The scope a key needs for work of each modality, wherever the work runs (routes, jobs, workflow steps).
-MODALITY_SCOPES = {"text": "text", "embedding": "text", "image": "image", "speech": "audio",
-                   "transcription": "audio", "music": "audio", "video": "video"}  # fmt: skip
+MODALITY_SCOPES = {
+    "text": "text",
+    "embedding": "text",
+    "image": "image",
+    "speech": "audio",
+    "transcription": "audio",
+    "music": "audio",
+    "video": "video",
+}
 
 
 def scope_for(modality: Any) -> str:
@@ -99,12 +106,12 @@ OWNER = Principal(key_id=None, name="local", scopes=tuple(s for s in SCOPES if s
 
 
 def _today(now: float | None = None) -> str:
-    return datetime.fromtimestamp(now or time.time(), timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(now or time.time(), UTC).strftime("%Y-%m-%d")
 
 
 def seconds_to_midnight(now: float | None = None) -> float:
     """Seconds until the daily quotas reset (UTC midnight)."""
-    now_dt = datetime.fromtimestamp(now or time.time(), timezone.utc)
+    now_dt = datetime.fromtimestamp(now or time.time(), UTC)
     midnight = (now_dt + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return (midnight - now_dt).total_seconds()
 
@@ -134,18 +141,30 @@ class KeyStore:
         self._reserved: dict[str, int] = defaultdict(int)  # tokens held by generations in flight, per key
 
     # -- managing keys ---------------------------------------------------------
-    def create(self, name: str, scopes: list[str] | tuple[str, ...] = ("text",), quota: Quota | None = None) -> tuple[str, dict]:
+    def create(
+        self, name: str, scopes: list[str] | tuple[str, ...] = ("text",), quota: Quota | None = None
+    ) -> tuple[str, dict]:
         bad = [s for s in scopes if s not in SCOPES]
         if bad or not scopes:
             raise InvalidRequest(f"Unknown scope {bad or '(none)'}; choose from {', '.join(SCOPES)}.", param="scope")
         if not name or len(name) > 100:
             raise InvalidRequest("A key needs a name of 1 to 100 characters.", param="name")
         if bad_char := _control_character(name):
-            raise InvalidRequest(f"A key name may not contain control characters (it has {bad_char}); use letters, "
-                                 "digits, spaces and punctuation.", param="name")  # fmt: skip
+            raise InvalidRequest(
+                f"A key name may not contain control characters (it has {bad_char}); use letters, "
+                "digits, spaces and punctuation.",
+                param="name",
+            )
         secret = "zw-" + secrets.token_urlsafe(32)
-        row = {"id": new_id("key"), "name": name, "prefix": secret[:7], "hash": _hash(secret),
-               "scopes": list(scopes), "quota": (quota or Quota()).model_dump(), "created_at": time.time()}  # fmt: skip
+        row = {
+            "id": new_id("key"),
+            "name": name,
+            "prefix": secret[:7],
+            "hash": _hash(secret),
+            "scopes": list(scopes),
+            "quota": (quota or Quota()).model_dump(),
+            "created_at": time.time(),
+        }
         with self.engine.begin() as conn:
             if conn.scalar(sa.select(api_keys.c.id).where(api_keys.c.name == name)):
                 raise InvalidRequest(f"A key named '{name}' exists; revoke it or choose another name.", param="name")
@@ -172,8 +191,11 @@ class KeyStore:
         now = time.time()
         with self.engine.begin() as conn:
             conn.execute(api_keys.update().where(api_keys.c.id == row["id"]).values(revoked_at=now))
-            conn.execute(sessions.update().where(sessions.c.key_id == row["id"], sessions.c.revoked_at.is_(None))
-                         .values(revoked_at=now))  # fmt: skip
+            conn.execute(
+                sessions.update()
+                .where(sessions.c.key_id == row["id"], sessions.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
         return self.get(row["id"])
 
     # -- the web studio's sessions -------------------------------------------------
@@ -185,8 +207,15 @@ class KeyStore:
         now = now or time.time()
         with self.engine.begin() as conn:
             conn.execute(sessions.delete().where(sessions.c.expires_at < now))  # forget sessions long over
-            conn.execute(sessions.insert().values(id=new_id("ses"), hash=_hash(token), key_id=principal.key_id,
-                                                  created_at=now, expires_at=now + SESSION_TTL_SECONDS))  # fmt: skip
+            conn.execute(
+                sessions.insert().values(
+                    id=new_id("ses"),
+                    hash=_hash(token),
+                    key_id=principal.key_id,
+                    created_at=now,
+                    expires_at=now + SESSION_TTL_SECONDS,
+                )
+            )
         return token, principal
 
     def session(self, token: str | None, now: float | None = None) -> Principal | None:
@@ -194,9 +223,16 @@ class KeyStore:
         or its key revoked."""
         if not token:
             return None
-        query = (sa.select(api_keys).join(sessions, sessions.c.key_id == api_keys.c.id)
-                 .where(sessions.c.hash == _hash(token), sessions.c.revoked_at.is_(None),
-                        sessions.c.expires_at > (now or time.time()), api_keys.c.revoked_at.is_(None)))  # fmt: skip
+        query = (
+            sa.select(api_keys)
+            .join(sessions, sessions.c.key_id == api_keys.c.id)
+            .where(
+                sessions.c.hash == _hash(token),
+                sessions.c.revoked_at.is_(None),
+                sessions.c.expires_at > (now or time.time()),
+                api_keys.c.revoked_at.is_(None),
+            )
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
@@ -208,8 +244,11 @@ class KeyStore:
         if not token:
             return
         with self.engine.begin() as conn:
-            conn.execute(sessions.update().where(sessions.c.hash == _hash(token), sessions.c.revoked_at.is_(None))
-                         .values(revoked_at=time.time()))  # fmt: skip
+            conn.execute(
+                sessions.update()
+                .where(sessions.c.hash == _hash(token), sessions.c.revoked_at.is_(None))
+                .values(revoked_at=time.time())
+            )
 
     # -- authenticating ----------------------------------------------------------
     def principal(self, key_id: str | None) -> Principal:
@@ -270,14 +309,18 @@ class KeyStore:
             today = self.usage_for(principal.key_id, days=1)[0]
             tokens = today["prompt_tokens"] + today["completion_tokens"]
             if q.tokens_per_day and tokens >= q.tokens_per_day:
-                raise RateLimited(f"Daily token quota of key '{principal.name}' used up ({tokens}/{q.tokens_per_day}).",
-                                  retry_after=seconds_to_midnight(now), code="insufficient_quota")  # fmt: skip
+                raise RateLimited(
+                    f"Daily token quota of key '{principal.name}' used up ({tokens}/{q.tokens_per_day}).",
+                    retry_after=seconds_to_midnight(now),
+                    code="insufficient_quota",
+                )
             if q.media_seconds_per_day and today["media_seconds"] >= q.media_seconds_per_day:
                 raise RateLimited(
                     f"Daily media quota of key '{principal.name}' used up "
                     f"({today['media_seconds']:.0f}/{q.media_seconds_per_day:.0f} s).",
-                    retry_after=seconds_to_midnight(now), code="insufficient_quota",
-                )  # fmt: skip
+                    retry_after=seconds_to_midnight(now),
+                    code="insufficient_quota",
+                )
         self.add_usage(principal.key_id, requests=1, now=now)
 
     # -- token budgets of generations in flight ------------------------------------
@@ -300,8 +343,11 @@ class KeyStore:
             used = today["prompt_tokens"] + today["completion_tokens"] + self._reserved[key_id]
             room = limit - used
             if room <= 0:
-                raise RateLimited(f"Daily token quota used up ({used}/{limit} tokens, including generations running "
-                                  "now).", retry_after=seconds_to_midnight(now), code="insufficient_quota")  # fmt: skip
+                raise RateLimited(
+                    f"Daily token quota used up ({used}/{limit} tokens, including generations running now).",
+                    retry_after=seconds_to_midnight(now),
+                    code="insufficient_quota",
+                )
             granted = min(wanted, room)
             self._reserved[key_id] += granted
         return granted
@@ -312,16 +358,33 @@ class KeyStore:
         with self._lock:
             self._reserved[key_id] = max(0, self._reserved[key_id] - granted)
 
-    def add_usage(self, key_id: str | None, *, requests: int = 0, prompt_tokens: int = 0,
-                  completion_tokens: int = 0, media_seconds: float = 0.0, now: float | None = None) -> None:  # fmt: skip
+    def add_usage(
+        self,
+        key_id: str | None,
+        *,
+        requests: int = 0,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        media_seconds: float = 0.0,
+        now: float | None = None,
+    ) -> None:
         if key_id is None:
             return
         day = _today(now)
-        add = dict(requests=usage.c.requests + requests, prompt_tokens=usage.c.prompt_tokens + prompt_tokens,
-                   completion_tokens=usage.c.completion_tokens + completion_tokens,
-                   media_seconds=usage.c.media_seconds + media_seconds)  # fmt: skip
-        row = dict(key_id=key_id, day=day, requests=requests, prompt_tokens=prompt_tokens,
-                   completion_tokens=completion_tokens, media_seconds=media_seconds)  # fmt: skip
+        add = dict(
+            requests=usage.c.requests + requests,
+            prompt_tokens=usage.c.prompt_tokens + prompt_tokens,
+            completion_tokens=usage.c.completion_tokens + completion_tokens,
+            media_seconds=usage.c.media_seconds + media_seconds,
+        )
+        row = dict(
+            key_id=key_id,
+            day=day,
+            requests=requests,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            media_seconds=media_seconds,
+        )
         where = (usage.c.key_id == key_id, usage.c.day == day)
         for _ in range(3):  # update, else insert; a concurrent insert of the same day retries the update
             try:
@@ -338,12 +401,20 @@ class KeyStore:
         now = time.time()
         wanted = [_today(now - 86400 * i) for i in range(days)]
         with self.engine.connect() as conn:
-            rows = {r.day: r for r in conn.execute(sa.select(usage).where(usage.c.key_id == key_id,
-                                                                            usage.c.day.in_(wanted)))}  # fmt: skip
+            rows = {
+                r.day: r
+                for r in conn.execute(sa.select(usage).where(usage.c.key_id == key_id, usage.c.day.in_(wanted)))
+            }
         out = []
         for day in wanted:
             r = rows.get(day)
-            out.append({"day": day, "requests": r.requests if r else 0, "prompt_tokens": r.prompt_tokens if r else 0,
-                        "completion_tokens": r.completion_tokens if r else 0,
-                        "media_seconds": r.media_seconds if r else 0.0})  # fmt: skip
+            out.append(
+                {
+                    "day": day,
+                    "requests": r.requests if r else 0,
+                    "prompt_tokens": r.prompt_tokens if r else 0,
+                    "completion_tokens": r.completion_tokens if r else 0,
+                    "media_seconds": r.media_seconds if r else 0.0,
+                }
+            )
         return out

@@ -28,5 +28,13 @@ def _run_pull(ctx: JobContext, request: PullJob) -> dict[str, Any]:
 
 @hookimpl
 def register_job_kinds(register):
-    register(JobKind(name="pull", run=_run_pull, request_model=PullJob, scope="admin",
-                     group=lambda r: "pull", description="install a catalog model; progress while downloading"))  # fmt: skip
+    register(
+        JobKind(
+            name="pull",
+            run=_run_pull,
+            request_model=PullJob,
+            scope="admin",
+            group=lambda r: "pull",
+            description="install a catalog model; progress while downloading",
+        )
+    )

@@ -36,8 +36,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["music_plan", "plan_music", "plan_checks", "plan_music_request", "review_music_plan", "validated",
-           "PLAN_SYSTEM_PROMPT"]  # fmt: skip
+__all__ = [
+    "music_plan",
+    "plan_music",
+    "plan_checks",
+    "plan_music_request",
+    "review_music_plan",
+    "validated",
+    "PLAN_SYSTEM_PROMPT",
+]
 
 PLAN_SYSTEM_PROMPT = """\
 # Role
@@ -83,19 +90,32 @@ def plan_checks(plan: MusicPlan, prompt: str, duration: float, *, repair: bool =
 
 
 def plan_music(
-    studio: Studio, prompt: str, duration: float, seed: int, *, model: str | None = None, max_tokens: int = 700,
+    studio: Studio,
+    prompt: str,
+    duration: float,
+    seed: int,
+    *,
+    model: str | None = None,
+    max_tokens: int = 700,
     who: Caller = LOCAL,
 ) -> tuple[MusicPlan, CheckList]:
     """The LLM's plan (``model``, else the planner model), filled from the seed, checked and repaired."""
     plan = music_plan(studio, prompt, duration, seed, model=model, max_tokens=max_tokens, who=who)
     plan, checks = plan_checks(plan, prompt, duration)
-    log.info("music plan after checks: %s (%s)", plan.model_dump_json(),
-             "; ".join(f"{c.name}: {c.detail}" for c in checks))  # fmt: skip
+    log.info(
+        "music plan after checks: %s (%s)", plan.model_dump_json(), "; ".join(f"{c.name}: {c.detail}" for c in checks)
+    )
     return plan, checks
 
 
 def music_plan(
-    studio: Studio, prompt: str, duration: float, seed: int, *, model: str | None = None, max_tokens: int = 700,
+    studio: Studio,
+    prompt: str,
+    duration: float,
+    seed: int,
+    *,
+    model: str | None = None,
+    max_tokens: int = 700,
     who: Caller = LOCAL,
 ) -> MusicPlan:
     """Ask the LLM for a plan through the plan's JSON schema; fill and correct it from the seed
@@ -105,9 +125,12 @@ def music_plan(
         model=model,
         messages=[
             Message(role="system", content=PLAN_SYSTEM_PROMPT),
-            Message(role="user", content=f"Request: {json.dumps(request.prompt, ensure_ascii=False)}\n"
-                                         f"Length: {request.duration:g} seconds"),
-        ],  # fmt: skip
+            Message(
+                role="user",
+                content=f"Request: {json.dumps(request.prompt, ensure_ascii=False)}\n"
+                f"Length: {request.duration:g} seconds",
+            ),
+        ],
         max_tokens=max_tokens,
         temperature=0.7,
         seed=seed,

@@ -24,8 +24,13 @@ if TYPE_CHECKING:
 __all__ = ["CUTOUT_MODEL", "MAX_PHOTO_BYTES", "CutoutResult", "cut_out"]
 
 MAX_PHOTO_BYTES = MAX_BYTES  # an upload larger than this is refused before it is decoded
-CUTOUT_MODEL = ModelSpec(id="cutout", modality=Modality.image, backend="vision", name="photo cut-out",
-                         licence="Apache-2.0 (OpenCV GrabCut; mediapipe for people)")  # fmt: skip
+CUTOUT_MODEL = ModelSpec(
+    id="cutout",
+    modality=Modality.image,
+    backend="vision",
+    name="photo cut-out",
+    licence="Apache-2.0 (OpenCV GrabCut; mediapipe for people)",
+)
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,22 @@ def cut_out(studio: Studio, image: bytes, kind: str, who: Caller) -> CutoutResul
     from ..backends.vision.cutout import cutout
 
     shown = {"kind": kind, "image_sha256": hashlib.sha256(image).hexdigest(), "image_bytes": len(image)}
-    with studio.log.record(who, modality=Modality.image.value, model=CUTOUT_MODEL, params={"kind": kind}, seed=None,
-                           input=shown) as rec:  # fmt: skip
+    with studio.log.record(
+        who, modality=Modality.image.value, model=CUTOUT_MODEL, params={"kind": kind}, seed=None, input=shown
+    ) as rec:
         found = cutout(image, kind)
         png, meta = found.png, found.meta()
-        row = studio.artifacts.put(png, "image/png", name="cutout.png", generation_id=rec.id, job_id=who.job_id,
-                                   caller=who.name, key_id=who.key_id, meta={"cutout": meta})  # fmt: skip
-        rec.output = json.dumps({"artifacts": [{"id": row["id"], "mime": "image/png", "bytes": len(png)}],
-                                 "media_seconds": 0.0})  # fmt: skip
+        row = studio.artifacts.put(
+            png,
+            "image/png",
+            name="cutout.png",
+            generation_id=rec.id,
+            job_id=who.job_id,
+            caller=who.name,
+            key_id=who.key_id,
+            meta={"cutout": meta},
+        )
+        rec.output = json.dumps(
+            {"artifacts": [{"id": row["id"], "mime": "image/png", "bytes": len(png)}], "media_seconds": 0.0}
+        )
     return CutoutResult(png=png, kind=found.kind, meta=meta, artifact_id=row["id"], generation_id=rec.id)

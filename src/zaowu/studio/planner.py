@@ -60,8 +60,12 @@ def planner_model(studio: Studio, requested: str | None = None) -> str:
     reason = _unavailable(studio, configured)
     if reason is None:
         return configured
-    log.warning("planner_model '%s' is unavailable (%s); planning with the default chat model '%s'",
-                configured, reason, _default(studio))  # fmt: skip
+    log.warning(
+        "planner_model '%s' is unavailable (%s); planning with the default chat model '%s'",
+        configured,
+        reason,
+        _default(studio),
+    )
     return _default(studio)
 
 
@@ -76,6 +80,10 @@ def plan_text(studio: Studio, request: TextRequest, *, who: Caller = LOCAL, scop
     except _UNAVAILABLE as exc:
         if model == _default(studio):
             raise
-        log.warning("planner_model '%s' failed (%s); planning with the default chat model '%s'",
-                    model, exc.message, _default(studio))  # fmt: skip
+        log.warning(
+            "planner_model '%s' failed (%s); planning with the default chat model '%s'",
+            model,
+            exc.message,
+            _default(studio),
+        )
         return studio.generate_text(request.model_copy(update={"model": _default(studio)}), who=who, scope=scope)

@@ -93,7 +93,9 @@ class PlannerRegistry:
     def register(self, planner: Planner) -> None:
         for backend in planner.backends:
             if backend in self._by_backend:
-                log.info("planner %r replaces %r for backend '%s'", planner.name, self._by_backend[backend].name, backend)
+                log.info(
+                    "planner %r replaces %r for backend '%s'", planner.name, self._by_backend[backend].name, backend
+                )
             self._by_backend[backend] = planner
 
     def get(self, backend: str) -> Planner | None:

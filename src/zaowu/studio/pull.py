@@ -62,8 +62,19 @@ def fetch_wheels(
                 found[req] = w
     missing = [r for r in requirements if r not in found]
     if missing:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--progress-bar=off",
-               "--disable-pip-version-check", "-d", str(dest), *missing]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--progress-bar=off",
+            "--disable-pip-version-check",
+            "-d",
+            str(dest),
+            *missing,
+        ]
         log.info("downloading %d package(s)", len(missing))
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         done, tail = 0, []

@@ -35,8 +35,11 @@ class SchemaLimits:
 
 def _refuse(what: str, where: str, limit: int, fix: str) -> InvalidRequest:
     place = f" at {where}" if where else ""
-    return InvalidRequest(f"The JSON schema is too costly to decode: {what}{place} exceeds the limit of {limit}. {fix}",
-                          param=PARAM, code="schema_too_complex")  # fmt: skip
+    return InvalidRequest(
+        f"The JSON schema is too costly to decode: {what}{place} exceeds the limit of {limit}. {fix}",
+        param=PARAM,
+        code="schema_too_complex",
+    )
 
 
 def check_schema_cost(schema: Any, limits: type[SchemaLimits] = SchemaLimits) -> None:
@@ -65,14 +68,19 @@ def check_schema_cost(schema: Any, limits: type[SchemaLimits] = SchemaLimits) ->
 def _check_keywords(node: dict[str, Any], where: str, counts: dict[str, int], limits: type[SchemaLimits]) -> None:
     values = list(node["enum"]) if isinstance(node.get("enum"), list) else []
     if len(values) > limits.max_enum_values:
-        raise _refuse(f"an enum of {len(values)} values", f"{where}/enum", limits.max_enum_values,
-                      "Use a plain string and check the value afterwards, or split the choice.")  # fmt: skip
+        raise _refuse(
+            f"an enum of {len(values)} values",
+            f"{where}/enum",
+            limits.max_enum_values,
+            "Use a plain string and check the value afterwards, or split the choice.",
+        )
     if "const" in node:
         values.append(node["const"])
     counts["enum"] += len(values)
     if counts["enum"] > limits.max_enum_total:
-        raise _refuse("the number of enum and const values", where or "(root)", limits.max_enum_total,
-                      "Use fewer fixed values.")  # fmt: skip
+        raise _refuse(
+            "the number of enum and const values", where or "(root)", limits.max_enum_total, "Use fewer fixed values."
+        )
     for value in values:
         if len(json.dumps(value, ensure_ascii=False)) > limits.max_enum_value_chars:
             raise _refuse("an enum value's length", f"{where}/enum", limits.max_enum_value_chars, "Shorten it.")
@@ -87,5 +95,8 @@ def _check_keywords(node: dict[str, Any], where: str, counts: dict[str, int], li
         raise _refuse("the number of patterns", where or "(root)", limits.max_patterns, "Use fewer patterns.")
     ref = node.get("$ref")
     if isinstance(ref, str) and not ref.startswith("#"):
-        raise InvalidRequest(f"The JSON schema refers to '{ref[:100]}' at {where or '(root)'}; only local references "
-                             "('#/$defs/...') are allowed, nothing is fetched.", param=PARAM)  # fmt: skip
+        raise InvalidRequest(
+            f"The JSON schema refers to '{ref[:100]}' at {where or '(root)'}; only local references "
+            "('#/$defs/...') are allowed, nothing is fetched.",
+            param=PARAM,
+        )

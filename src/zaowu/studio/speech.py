@@ -16,8 +16,16 @@ log = logging.getLogger(__name__)
 __all__ = ["speak", "transcribe"]
 
 
-def speak(text: str, *, voice: str | None = None, language: str | None = None, speed: float = 1.0,
-          format: str = "wav", backend=None, progress: Progress | None = None) -> MediaResult:  # fmt: skip
+def speak(
+    text: str,
+    *,
+    voice: str | None = None,
+    language: str | None = None,
+    speed: float = 1.0,
+    format: str = "wav",
+    backend=None,
+    progress: Progress | None = None,
+) -> MediaResult:
     """Synthesise ``text``; bad fields raise InvalidRequest naming them."""
     from ..backends.speech.backend import SpeechBackend
 
@@ -26,8 +34,9 @@ def speak(text: str, *, voice: str | None = None, language: str | None = None, s
     return backend.generate(request, None, progress)
 
 
-def transcribe(audio: bytes, *, backend, language: str | None = None, format: str = "json",
-               progress: Progress | None = None) -> MediaResult:  # fmt: skip
+def transcribe(
+    audio: bytes, *, backend, language: str | None = None, format: str = "json", progress: Progress | None = None
+) -> MediaResult:
     """Transcribe ``audio`` with a loaded WhisperBackend; bad fields raise InvalidRequest naming them."""
     request = validated(TranscriptionRequest, audio=audio, language=language, format=format)
     return backend.generate(request, None, progress)

@@ -17,13 +17,28 @@ from .artifacts import unprintable
 from .templates import run_template
 from .workflows import ArtifactRef, Step, StepContext
 
-__all__ = ["TemplateStep", "StructuredStep", "ChatStep", "DesignStep", "TextFileStep", "OfficeStep", "llm_request",
-           "TEXT_FILE_TYPES"]  # fmt: skip
+__all__ = [
+    "TemplateStep",
+    "StructuredStep",
+    "ChatStep",
+    "DesignStep",
+    "TextFileStep",
+    "OfficeStep",
+    "llm_request",
+    "TEXT_FILE_TYPES",
+]
 
 # The MIME types file.text may declare: inert text only. HTML, SVG, XML and scripts would run in a
 # browser; the step stores UTF-8, so the only parameter allowed is charset=utf-8.
-TEXT_FILE_TYPES = ("text/plain", "text/markdown", "text/csv", "text/tab-separated-values", "application/json",
-                   "application/x-ndjson", "application/yaml")  # fmt: skip
+TEXT_FILE_TYPES = (
+    "text/plain",
+    "text/markdown",
+    "text/csv",
+    "text/tab-separated-values",
+    "application/json",
+    "application/x-ndjson",
+    "application/yaml",
+)
 
 
 class _In(BaseModel):
@@ -55,14 +70,26 @@ class TemplateStep(Step):
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
         ctx.progress(0.0, f"template {inputs.template}")
-        result = run_template(ctx.studio, inputs.template, inputs.variables, language=inputs.language,
-                              model=inputs.model or ctx.model, seed=ctx.seed, temperature=inputs.temperature,
-                              max_tokens=fit_max_tokens(ctx, inputs.model, inputs.max_tokens), who=ctx.run_caller)  # fmt: skip
+        result = run_template(
+            ctx.studio,
+            inputs.template,
+            inputs.variables,
+            language=inputs.language,
+            model=inputs.model or ctx.model,
+            seed=ctx.seed,
+            temperature=inputs.temperature,
+            max_tokens=fit_max_tokens(ctx, inputs.model, inputs.max_tokens),
+            who=ctx.run_caller,
+        )
         for generation_id in result.generation_ids or [result.generation_id]:
             ctx.generation(generation_id)
-        return self.Outputs(text=result.text, output=result.output, language=result.language,
-                            generation_id=result.generation_id,
-                            checks=[c.model_dump() for c in result.checks])  # fmt: skip
+        return self.Outputs(
+            text=result.text,
+            output=result.output,
+            language=result.language,
+            generation_id=result.generation_id,
+            checks=[c.model_dump() for c in result.checks],
+        )
 
 
 def fit_max_tokens(ctx: StepContext, model: str | None, max_tokens: int | None) -> int | None:
@@ -74,9 +101,18 @@ def fit_max_tokens(ctx: StepContext, model: str | None, max_tokens: int | None) 
     return min(max_tokens, context) if context else max_tokens
 
 
-def llm_request(ctx: StepContext, system: str, prompt: str, *, schema: dict[str, Any] | None = None,
-                model: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
-                name: str = "output", dated: bool = False) -> TextRequest:  # fmt: skip
+def llm_request(
+    ctx: StepContext,
+    system: str,
+    prompt: str,
+    *,
+    schema: dict[str, Any] | None = None,
+    model: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    name: str = "output",
+    dated: bool = False,
+) -> TextRequest:
     """A chat request with the node's seed and the run's model (for steps and apps); ``dated`` ends the
     system prompt with today's date (the ``today`` setting, else the system date) in its language."""
     if dated:
@@ -88,8 +124,14 @@ def llm_request(ctx: StepContext, system: str, prompt: str, *, schema: dict[str,
     messages = [{"role": "system", "content": system}] if system else []
     messages.append({"role": "user", "content": prompt})
     response_format = {"type": "json_schema", "json_schema": {"name": name, "schema": schema}} if schema else None
-    return TextRequest(model=model or ctx.model, messages=messages, response_format=response_format, seed=ctx.seed,
-                       temperature=temperature, max_tokens=fit_max_tokens(ctx, model, max_tokens))  # fmt: skip
+    return TextRequest(
+        model=model or ctx.model,
+        messages=messages,
+        response_format=response_format,
+        seed=ctx.seed,
+        temperature=temperature,
+        max_tokens=fit_max_tokens(ctx, model, max_tokens),
+    )
 
 
 class StructuredStep(Step):
@@ -109,9 +151,16 @@ class StructuredStep(Step):
         generation_id: str | None = None
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
-        request = llm_request(ctx, inputs.system, inputs.prompt, schema=inputs.json_schema, model=inputs.model,
-                              temperature=inputs.temperature, max_tokens=inputs.max_tokens,
-                              dated=inputs.dated)  # fmt: skip
+        request = llm_request(
+            ctx,
+            inputs.system,
+            inputs.prompt,
+            schema=inputs.json_schema,
+            model=inputs.model,
+            temperature=inputs.temperature,
+            max_tokens=inputs.max_tokens,
+            dated=inputs.dated,
+        )
         result = ctx.studio.generate_text(request, who=ctx.run_caller)
         ctx.generation(result.generation_id)
         return self.Outputs(output=result.parsed, text=result.text, generation_id=result.generation_id)
@@ -131,8 +180,14 @@ class ChatStep(Step):
         generation_id: str | None = None
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
-        request = llm_request(ctx, inputs.system, inputs.prompt, model=inputs.model, temperature=inputs.temperature,
-                              max_tokens=inputs.max_tokens)  # fmt: skip
+        request = llm_request(
+            ctx,
+            inputs.system,
+            inputs.prompt,
+            model=inputs.model,
+            temperature=inputs.temperature,
+            max_tokens=inputs.max_tokens,
+        )
         result = ctx.studio.generate_text(request, who=ctx.run_caller)
         ctx.generation(result.generation_id)
         return self.Outputs(text=result.text, generation_id=result.generation_id)
@@ -151,7 +206,9 @@ class DesignStep(Step):
         format: str = "png"
         spec: dict[str, Any] | None = None
         model: str | None = None  # an image model; the design engine by default
-        theme: dict[str, Any] | None = None  # a decided category/occasion/mood/palette (a store's), else from the prompt
+        theme: dict[str, Any] | None = (
+            None  # a decided category/occasion/mood/palette (a store's), else from the prompt
+        )
 
     class Outputs(BaseModel):
         images: list[ArtifactRef]
@@ -163,14 +220,37 @@ class DesignStep(Step):
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
         fields = inputs.model_dump(exclude_none=True, exclude={"theme"})
         request = ImageRequest(**fields, seed=ctx.seed)
-        result = ctx.studio.generate_media(request, who=ctx.run_caller, progress=lambda f, m: ctx.progress(f, m),
-                                           planner=ctx.model, hints={"theme": inputs.theme})  # fmt: skip
+        result = ctx.studio.generate_media(
+            request,
+            who=ctx.run_caller,
+            progress=lambda f, m: ctx.progress(f, m),
+            planner=ctx.model,
+            hints={"theme": inputs.theme},
+        )
         ctx.generation(result.generation_id)
-        images = [ctx.adopt({"id": m.meta["artifact_id"], "name": m.meta.get("name") or f"image.{inputs.format}",
-                             "mime": m.mime, "size_bytes": len(m.data)}) for m in result.media]  # fmt: skip
-        marks = [ctx.adopt({"id": m.meta["mark_artifact_id"], "name": "mark.png", "mime": "image/png",
-                            "size_bytes": len(m.attachments["mark"].data)})
-                 for m in result.media if "mark_artifact_id" in m.meta and "mark" in m.attachments]  # fmt: skip
+        images = [
+            ctx.adopt(
+                {
+                    "id": m.meta["artifact_id"],
+                    "name": m.meta.get("name") or f"image.{inputs.format}",
+                    "mime": m.mime,
+                    "size_bytes": len(m.data),
+                }
+            )
+            for m in result.media
+        ]
+        marks = [
+            ctx.adopt(
+                {
+                    "id": m.meta["mark_artifact_id"],
+                    "name": "mark.png",
+                    "mime": "image/png",
+                    "size_bytes": len(m.attachments["mark"].data),
+                }
+            )
+            for m in result.media
+            if "mark_artifact_id" in m.meta and "mark" in m.attachments
+        ]
         specs = [m.meta["spec"] for m in result.media if isinstance(m.meta.get("spec"), dict)]
         checks = [c for m in result.media[:1] for c in m.meta.get("checks", [])]
         return self.Outputs(images=images, specs=specs, marks=marks, checks=checks, generation_id=result.generation_id)
@@ -197,9 +277,11 @@ class TextFileStep(Step):
         def _inert_type(cls, mime: str) -> str:
             base, *params = (p.strip().lower() for p in mime.split(";"))
             if base not in TEXT_FILE_TYPES or any(p.replace(" ", "") != "charset=utf-8" for p in params):
-                raise ValueError(f"'{mime[:60]}' is not a text type this step stores; use one of "
-                                 f"{', '.join(TEXT_FILE_TYPES)} (optionally '; charset=utf-8'). HTML, SVG, XML "
-                                 "and scripts are refused")  # fmt: skip
+                raise ValueError(
+                    f"'{mime[:60]}' is not a text type this step stores; use one of "
+                    f"{', '.join(TEXT_FILE_TYPES)} (optionally '; charset=utf-8'). HTML, SVG, XML "
+                    "and scripts are refused"
+                )
             return base
 
     class Outputs(BaseModel):

@@ -61,9 +61,15 @@ if TYPE_CHECKING:
     from .engine import Studio
 
 __all__ = [
-    "CATEGORIES", "Template", "TemplateLibrary", "Variable", "RenderedTemplate", "check_bounded_schema",
-    "detect_language", "BUILTIN_DIR",
-]  # fmt: skip
+    "CATEGORIES",
+    "Template",
+    "TemplateLibrary",
+    "Variable",
+    "RenderedTemplate",
+    "check_bounded_schema",
+    "detect_language",
+    "BUILTIN_DIR",
+]
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +151,11 @@ class Variable(_Strict):
             s.update(type="string", enum=[c.value for c in self.choices])
             s["x-enum-titles"] = {lang: [getattr(c, lang) or c.value for c in self.choices] for lang in LANGUAGES}
         else:
-            s.update(type="array", items={"type": "string", "minLength": 1, "maxLength": self._max_length()},
-                     maxItems=self.max_items or 20)  # fmt: skip
+            s.update(
+                type="array",
+                items={"type": "string", "minLength": 1, "maxLength": self._max_length()},
+                maxItems=self.max_items or 20,
+            )
         if self.default is not None:
             s["default"] = self.default
         return s
@@ -229,15 +238,20 @@ class Template(_Strict):
         known = {v.name: v for v in self.variables}
         for name in values:
             if name not in known:
-                raise InvalidRequest(f"Template '{self.id}' has no variable '{name}'; its variables are: "
-                                     f"{', '.join(known) or '(none)'}.", param=f"variables.{name}")  # fmt: skip
+                raise InvalidRequest(
+                    f"Template '{self.id}' has no variable '{name}'; its variables are: "
+                    f"{', '.join(known) or '(none)'}.",
+                    param=f"variables.{name}",
+                )
         filled = {n: v.default for n, v in known.items() if v.default is not None and values.get(n) is None}
         filled.update({k: v for k, v in values.items() if v is not None})
         for var in self.variables:
             if var.name not in filled:
                 if var.required:
-                    raise InvalidRequest(f"Variable '{var.name}' ({var.title.en} / {var.title.zh}) is required.",
-                                         param=f"variables.{var.name}")  # fmt: skip
+                    raise InvalidRequest(
+                        f"Variable '{var.name}' ({var.title.en} / {var.title.zh}) is required.",
+                        param=f"variables.{var.name}",
+                    )
                 continue
             errors = list(jsonschema.Draft202012Validator(var.json_schema()).iter_errors(filled[var.name]))
             if errors:
@@ -248,11 +262,16 @@ class Template(_Strict):
     def system_prompt(self, language: str, today: date | None = None) -> str:
         """The role-structured system prompt, ending with today's date (``today``, else the system date)."""
         side = self.prompt[language]  # type: ignore[index]
-        heads = ("角色", "任务", "要求", "输出格式", "日期") if language == "zh" else \
-            ("Role", "Task", "Requirements", "Output", "Date")  # fmt: skip
+        heads = (
+            ("角色", "任务", "要求", "输出格式", "日期")
+            if language == "zh"
+            else ("Role", "Task", "Requirements", "Output", "Date")
+        )
         reqs = "\n".join(f"{i}. {r}" for i, r in enumerate(side.requirements, 1))
-        return (f"# {heads[0]}\n{side.role}\n\n# {heads[1]}\n{side.task}\n\n# {heads[2]}\n{reqs}\n\n"
-                f"# {heads[3]}\n{side.output}\n\n# {heads[4]}\n{date_line(language, today)}")  # fmt: skip
+        return (
+            f"# {heads[0]}\n{side.role}\n\n# {heads[1]}\n{side.task}\n\n# {heads[2]}\n{reqs}\n\n"
+            f"# {heads[3]}\n{side.output}\n\n# {heads[4]}\n{date_line(language, today)}"
+        )
 
     def user_prompt(self, language: str, variables: dict[str, Any]) -> str:
         import jinja2
@@ -265,8 +284,9 @@ class Template(_Strict):
         try:
             return _jinja().from_string(self.prompt[language].user).render(**shown).strip()  # type: ignore[index]
         except jinja2.TemplateError as exc:
-            raise InvalidRequest(f"Template '{self.id}' prompt.{language}.user cannot render: {exc}",
-                                 param=f"prompt.{language}.user") from None  # fmt: skip
+            raise InvalidRequest(
+                f"Template '{self.id}' prompt.{language}.user cannot render: {exc}", param=f"prompt.{language}.user"
+            ) from None
 
     def request_schema(self, values: dict[str, Any], language: str) -> dict[str, Any] | None:
         """The schema the model decodes under: the output schema narrowed by the checks (the requested
@@ -275,16 +295,20 @@ class Template(_Strict):
             return None
         return narrow_schema(self.checks, self.output_schema, language, values)
 
-    def render(self, variables: dict[str, Any], language: str | None = None,
-               today: date | None = None) -> RenderedTemplate:  # fmt: skip
+    def render(
+        self, variables: dict[str, Any], language: str | None = None, today: date | None = None
+    ) -> RenderedTemplate:
         """Validate the variables and build the chat request (language auto-detected if not given)."""
         values = self.validate_variables(variables)
         if language is not None and language not in LANGUAGES:
-            raise InvalidRequest(f"language must be one of {', '.join(LANGUAGES)} (or omitted to detect it).",
-                                 param="language")  # fmt: skip
+            raise InvalidRequest(
+                f"language must be one of {', '.join(LANGUAGES)} (or omitted to detect it).", param="language"
+            )
         lang = language or detect_language(variables)  # what the user wrote, not the defaults
-        messages = [{"role": "system", "content": self.system_prompt(lang, today)},
-                    {"role": "user", "content": self.user_prompt(lang, values)}]  # fmt: skip
+        messages = [
+            {"role": "system", "content": self.system_prompt(lang, today)},
+            {"role": "user", "content": self.user_prompt(lang, values)},
+        ]
         response_format = None
         if self.output_schema is not None:
             schema = self.request_schema(values, lang)
@@ -293,16 +317,24 @@ class Template(_Strict):
 
     def summary(self) -> dict[str, Any]:
         return {
-            "id": self.id, "version": self.version, "category": self.category, "title": self.title.model_dump(),
-            "description": self.description.model_dump(), "input_schema": self.input_schema(),
+            "id": self.id,
+            "version": self.version,
+            "category": self.category,
+            "title": self.title.model_dump(),
+            "description": self.description.model_dump(),
+            "input_schema": self.input_schema(),
             "has_output_schema": self.output_schema is not None,
-        }  # fmt: skip
+        }
 
     def detail(self) -> dict[str, Any]:
-        return {**self.summary(), "output_schema": self.output_schema, "examples": self.examples,
-                "prompt": {k: v.model_dump() for k, v in self.prompt.items()},
-                "sampling": self.sampling.model_dump(exclude_none=True),
-                "checks": self.checks.model_dump(exclude_defaults=True)}  # fmt: skip
+        return {
+            **self.summary(),
+            "output_schema": self.output_schema,
+            "examples": self.examples,
+            "prompt": {k: v.model_dump() for k, v in self.prompt.items()},
+            "sampling": self.sampling.model_dump(exclude_none=True),
+            "checks": self.checks.model_dump(exclude_defaults=True),
+        }
 
 
 @dataclass
@@ -315,8 +347,10 @@ class RenderedTemplate:
 
     def request(self, **overrides: Any) -> TextRequest:
         """The TextRequest to run: the template's sampling, then ``overrides`` (None values ignored)."""
-        fields = {**self.template.sampling.model_dump(exclude_none=True),
-                  **{k: v for k, v in overrides.items() if v is not None}}  # fmt: skip
+        fields = {
+            **self.template.sampling.model_dump(exclude_none=True),
+            **{k: v for k, v in overrides.items() if v is not None},
+        }
         try:
             return TextRequest(messages=self.messages, response_format=self.response_format, **fields)
         except ValidationError as exc:
@@ -326,8 +360,9 @@ class RenderedTemplate:
 def _jinja():
     import jinja2.sandbox
 
-    env = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                              lstrip_blocks=True, keep_trailing_newline=False)  # fmt: skip
+    env = jinja2.sandbox.SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False
+    )
     env.filters["bullets"] = lambda items: "\n".join(f"- {x}" for x in (items or []))
     env.filters["joinlist"] = lambda items, sep="、": sep.join(str(x) for x in (items or []))
     return env
@@ -421,8 +456,9 @@ class TemplateLibrary:
         broken = [p for p in self.problems if Path(p.file).stem == template_id]
         if broken:
             raise InvalidRequest(f"Template '{template_id}' is malformed: {broken[0]}", param="template")
-        raise NotFound(f"No template '{template_id}'. See `zaowu templates list` or GET /v1/templates.",
-                       param="template")  # fmt: skip
+        raise NotFound(
+            f"No template '{template_id}'. See `zaowu templates list` or GET /v1/templates.", param="template"
+        )
 
 
 class _LoadError(ZaowuError):
@@ -474,13 +510,22 @@ class TemplateResult:
     generation_ids: list[str] = field(default_factory=list)  # the first generation and any focused repairs
 
     def to_dict(self) -> dict[str, Any]:
-        return {"template": self.template, "language": self.language, "model": self.model, "seed": self.seed,
-                "generation_id": self.generation_id, "text": self.text, "output": self.output,
-                "checks": [c.model_dump() for c in self.checks], "generation_ids": self.generation_ids}  # fmt: skip
+        return {
+            "template": self.template,
+            "language": self.language,
+            "model": self.model,
+            "seed": self.seed,
+            "generation_id": self.generation_id,
+            "text": self.text,
+            "output": self.output,
+            "checks": [c.model_dump() for c in self.checks],
+            "generation_ids": self.generation_ids,
+        }
 
 
-def prepare_template_run(studio: Studio, template_id: str, variables: dict[str, Any], *, language: str | None = None,
-                         **overrides: Any) -> tuple[Template, RenderedTemplate, TextRequest]:  # fmt: skip
+def prepare_template_run(
+    studio: Studio, template_id: str, variables: dict[str, Any], *, language: str | None = None, **overrides: Any
+) -> tuple[Template, RenderedTemplate, TextRequest]:
     """Look up, validate and render: everything that can fail on bad input fails here."""
     template = studio.templates.get(template_id)
     rendered = template.render(variables, language, today=_today_setting(studio))
@@ -503,23 +548,37 @@ def _facts(values: dict[str, Any]) -> str:
     return "\n".join(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v for v in values.values())
 
 
-def check_template_output(rendered: RenderedTemplate, text: str, parsed: Any) -> tuple[str, Any, list[Check],
-                                                                                      dict[str, list[int]]]:  # fmt: skip
+def check_template_output(
+    rendered: RenderedTemplate, text: str, parsed: Any
+) -> tuple[str, Any, list[Check], dict[str, list[int]]]:
     """Apply the template's checks to one generation: (text, output, checks, list items to regenerate)."""
     template = rendered.template
     schema = template.output_schema
     if schema is not None and parsed is None:
         return text, parsed, [Check(name="generated", ok=False, detail="no JSON output to check")], {}
     subject = parsed if schema is not None else text
-    output, checks, redo = polish_output(template.checks, subject, schema, language=rendered.language,
-                                         facts=_facts(rendered.variables), values=rendered.variables)  # fmt: skip
+    output, checks, redo = polish_output(
+        template.checks,
+        subject,
+        schema,
+        language=rendered.language,
+        facts=_facts(rendered.variables),
+        values=rendered.variables,
+    )
     if schema is None:
         return output, None, checks, redo
     return json.dumps(output, ensure_ascii=False), output, checks, redo
 
 
-def run_template(studio: Studio, template_id: str, variables: dict[str, Any], *, language: str | None = None,
-                 who: Caller = LOCAL, **overrides: Any) -> TemplateResult:  # fmt: skip
+def run_template(
+    studio: Studio,
+    template_id: str,
+    variables: dict[str, Any],
+    *,
+    language: str | None = None,
+    who: Caller = LOCAL,
+    **overrides: Any,
+) -> TemplateResult:
     """Render a template with ``variables``, run it and apply its checks; an output that does not parse
     is generated once more, near-duplicate list items are regenerated one at a time, each with its own seed
     and angle (at most ``MAX_REPAIR_ATTEMPTS`` rounds), and what is still a near-duplicate is composed
@@ -533,9 +592,15 @@ def run_template(studio: Studio, template_id: str, variables: dict[str, Any], *,
         if request.response_format is None:
             raise
         log.info("template %s: %s; trying once more", template.id, exc)
-        result = studio.generate_text(request.model_copy(update={
-            "seed": None if request.seed is None else seed_for(request.seed, 0, 1),
-            "frequency_penalty": request.frequency_penalty or LOOP_FREQUENCY_PENALTY}), who=who)  # fmt: skip
+        result = studio.generate_text(
+            request.model_copy(
+                update={
+                    "seed": None if request.seed is None else seed_for(request.seed, 0, 1),
+                    "frequency_penalty": request.frequency_penalty or LOOP_FREQUENCY_PENALTY,
+                }
+            ),
+            who=who,
+        )
     ids = [result.generation_id] if result.generation_id else []
     text, output, checks, redo = check_template_output(rendered, result.text, result.parsed)
     for attempt in range(1, MAX_REPAIR_ATTEMPTS + 1):
@@ -547,16 +612,24 @@ def run_template(studio: Studio, template_id: str, variables: dict[str, Any], *,
     if redo:  # near-duplicates that regeneration did not fix: composed from the input's facts, re-checked
         repairs = compose_duplicates(template.checks, output, language=rendered.language, values=rendered.variables)
         if repairs:
-            text, output, checks, redo = check_template_output(rendered, json.dumps(output, ensure_ascii=False),
-                                                               output)  # fmt: skip
+            text, output, checks, redo = check_template_output(rendered, json.dumps(output, ensure_ascii=False), output)
             checks = [*checks, *repairs]
-    return TemplateResult(template.id, rendered.language, result.model, result.seed, result.generation_id, text,
-                          output, checks, ids)  # fmt: skip
+    return TemplateResult(
+        template.id, rendered.language, result.model, result.seed, result.generation_id, text, output, checks, ids
+    )
 
 
-def _regenerate_items(studio: Studio, rendered: RenderedTemplate, request: TextRequest, output: dict[str, Any],
-                      path: str, indices: list[int], attempt: int, seed: int | None,
-                      who: Caller) -> list[str]:  # fmt: skip
+def _regenerate_items(
+    studio: Studio,
+    rendered: RenderedTemplate,
+    request: TextRequest,
+    output: dict[str, Any],
+    path: str,
+    indices: list[int],
+    attempt: int,
+    seed: int | None,
+    who: Caller,
+) -> list[str]:
     """Regenerate the items ``indices`` of the list ``path`` one at a time, each with a seed and an angle
     of its own (no two items of a round share an angle), shown every other item to differ from."""
     ids = []
@@ -566,28 +639,45 @@ def _regenerate_items(studio: Studio, rendered: RenderedTemplate, request: TextR
     return ids
 
 
-def _regenerate_item(studio: Studio, rendered: RenderedTemplate, request: TextRequest, output: dict[str, Any],
-                     path: str, index: int, attempt: int, seed: int | None,
-                     who: Caller) -> str | None:  # fmt: skip
+def _regenerate_item(
+    studio: Studio,
+    rendered: RenderedTemplate,
+    request: TextRequest,
+    output: dict[str, Any],
+    path: str,
+    index: int,
+    attempt: int,
+    seed: int | None,
+    who: Caller,
+) -> str | None:
     template, lang = rendered.template, rendered.language
     rule = next(r for r in template.checks.lists if r.path == path)
     items = output[path]
     others = [items[i] for i in range(len(items)) if i != index]
     shown = [x if isinstance(x, str) else " / ".join(str(x.get(f) or "") for f in rule.text) for x in others]
     angle = angle_for(index, attempt, len(items)).instruction(lang)
-    ask = ("\n\n已经写好的（新写的这一条要和它们明显不同，换用词、换开头、换结构）：\n" + "\n".join(f"- {x}" for x in shown) +
-           f"\n请只写 1 条新的，角度：{angle}。"
-           if lang == "zh" else "\n\nAlready written (the new one must clearly differ: other words, another opening, "
-           "another structure):\n" + "\n".join(f"- {x}" for x in shown) +
-           f"\nWrite only 1 new one, from this angle: {angle}.")  # fmt: skip
+    ask = (
+        "\n\n已经写好的（新写的这一条要和它们明显不同，换用词、换开头、换结构）：\n"
+        + "\n".join(f"- {x}" for x in shown)
+        + f"\n请只写 1 条新的，角度：{angle}。"
+        if lang == "zh"
+        else "\n\nAlready written (the new one must clearly differ: other words, another opening, "
+        "another structure):\n"
+        + "\n".join(f"- {x}" for x in shown)
+        + f"\nWrite only 1 new one, from this angle: {angle}."
+    )
     schema = template.request_schema(rendered.variables, lang) or {}
     array = {**schema["properties"][path], "minItems": 1, "maxItems": 1}
     sub = {"type": "object", "properties": {path: array}, "required": [path]}
     messages = [*rendered.messages[:-1], {"role": "user", "content": rendered.messages[-1]["content"] + ask}]
-    follow = TextRequest.model_validate({
-        **request.model_dump(exclude_none=True, by_alias=True), "messages": messages,
-        "seed": seed_for(seed or 0, 101 + index, attempt),
-        "response_format": {"type": "json_schema", "json_schema": {"name": f"{template.id}-{path}", "schema": sub}}})
+    follow = TextRequest.model_validate(
+        {
+            **request.model_dump(exclude_none=True, by_alias=True),
+            "messages": messages,
+            "seed": seed_for(seed or 0, 101 + index, attempt),
+            "response_format": {"type": "json_schema", "json_schema": {"name": f"{template.id}-{path}", "schema": sub}},
+        }
+    )
     try:
         result = studio.generate_text(follow, who=who)
     except SchemaViolation as exc:

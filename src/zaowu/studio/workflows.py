@@ -76,11 +76,29 @@ if TYPE_CHECKING:
     from .engine import Studio
 
 __all__ = [
-    "ArtifactRef", "Step", "StepContext", "WorkflowSpec", "NodeSpec", "WorkflowRun", "StepFailed", "StepRegistry",
-    "validate_workflow", "run_workflow", "resume_workflow", "get_run", "list_runs", "run_for_job", "load_workflow",
-    "check_scopes", "check_inputs",
-    "MAX_WORKFLOW_BYTES", "MAX_DOCUMENT_NODES", "MAX_DOCUMENT_DEPTH", "MAX_WORKFLOW_NODES", "MAX_RUN_BYTES",
-]  # fmt: skip
+    "ArtifactRef",
+    "Step",
+    "StepContext",
+    "WorkflowSpec",
+    "NodeSpec",
+    "WorkflowRun",
+    "StepFailed",
+    "StepRegistry",
+    "validate_workflow",
+    "run_workflow",
+    "resume_workflow",
+    "get_run",
+    "list_runs",
+    "run_for_job",
+    "load_workflow",
+    "check_scopes",
+    "check_inputs",
+    "MAX_WORKFLOW_BYTES",
+    "MAX_DOCUMENT_NODES",
+    "MAX_DOCUMENT_DEPTH",
+    "MAX_WORKFLOW_NODES",
+    "MAX_RUN_BYTES",
+]
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +131,9 @@ class StepFailed(ZaowuError):
     status = 500
     type = "step_failed"
 
-    def __init__(self, message: str, *, node: str, run_id: str, cause: Exception | None = None,
-                 param: str | None = None):  # fmt: skip
+    def __init__(
+        self, message: str, *, node: str, run_id: str, cause: Exception | None = None, param: str | None = None
+    ):
         super().__init__(message, param=param or f"nodes.{node}", code="step_failed")
         self.node, self.run_id, self.cause = node, run_id, cause
         if isinstance(cause, ZaowuError):  # keep the cause's HTTP status (a 400 stays a 400, a 429 its Retry-After)
@@ -133,7 +152,7 @@ class Step:
     Inputs: ClassVar[type[BaseModel]]
     Outputs: ClassVar[type[BaseModel]]
 
-    def execute(self, ctx: "StepContext", inputs: Any) -> BaseModel:
+    def execute(self, ctx: StepContext, inputs: Any) -> BaseModel:
         raise NotImplementedError
 
 
@@ -168,26 +187,33 @@ def load_workflow(data: dict[str, Any] | str) -> WorkflowSpec:
     except ValidationError as exc:
         raise InvalidRequest.from_validation(exc, "workflow") from None
     if len(spec.nodes) > MAX_WORKFLOW_NODES:
-        raise InvalidRequest(f"The workflow has {len(spec.nodes)} nodes; a workflow may have at most "
-                             f"{MAX_WORKFLOW_NODES}. Split it into smaller workflows.",
-                             param="workflow.nodes")  # fmt: skip
+        raise InvalidRequest(
+            f"The workflow has {len(spec.nodes)} nodes; a workflow may have at most "
+            f"{MAX_WORKFLOW_NODES}. Split it into smaller workflows.",
+            param="workflow.nodes",
+        )
     return spec
 
 
 def _check_bytes(size: int, form: str) -> None:
     if size > MAX_WORKFLOW_BYTES:
-        raise InvalidRequest(f"The workflow is {size} bytes of {form}; a workflow may be at most {MAX_WORKFLOW_BYTES} "
-                             "bytes. Move large values into the run's inputs.", param="workflow")  # fmt: skip
+        raise InvalidRequest(
+            f"The workflow is {size} bytes of {form}; a workflow may be at most {MAX_WORKFLOW_BYTES} "
+            "bytes. Move large values into the run's inputs.",
+            param="workflow",
+        )
 
 
 def _too_many_values() -> InvalidRequest:
-    return InvalidRequest(f"The workflow holds more than {MAX_DOCUMENT_NODES} values; write a smaller workflow.",
-                          param="workflow")  # fmt: skip
+    return InvalidRequest(
+        f"The workflow holds more than {MAX_DOCUMENT_NODES} values; write a smaller workflow.", param="workflow"
+    )
 
 
 def _too_deep() -> InvalidRequest:
-    return InvalidRequest(f"The workflow nests lists and mappings more than {MAX_DOCUMENT_DEPTH} deep; flatten it.",
-                          param="workflow")  # fmt: skip
+    return InvalidRequest(
+        f"The workflow nests lists and mappings more than {MAX_DOCUMENT_DEPTH} deep; flatten it.", param="workflow"
+    )
 
 
 def _check_shape(data: Any) -> None:
@@ -229,8 +255,9 @@ def _untrusted_yaml_loader() -> type:
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
                 raise InvalidRequest(
                     f"The workflow uses a YAML anchor or alias (line {event.start_mark.line + 1}); these are not "
-                    "accepted. Write each value out in full.", param="workflow",
-                )  # fmt: skip
+                    "accepted. Write each value out in full.",
+                    param="workflow",
+                )
             self.values += 1
             if self.values > MAX_DOCUMENT_NODES:
                 raise _too_many_values()
@@ -265,8 +292,16 @@ class StepRegistry:
         return sorted(self._steps)
 
     def describe(self) -> list[dict[str, Any]]:
-        return [{"id": s.id, "version": s.version, "title": s.title, "inputs": s.Inputs.model_json_schema(),
-                 "outputs": s.Outputs.model_json_schema()} for s in (self._steps[i] for i in self.ids())]  # fmt: skip
+        return [
+            {
+                "id": s.id,
+                "version": s.version,
+                "title": s.title,
+                "inputs": s.Inputs.model_json_schema(),
+                "outputs": s.Outputs.model_json_schema(),
+            }
+            for s in (self._steps[i] for i in self.ids())
+        ]
 
 
 def _refs(value: Any) -> list[tuple[str, str]]:
@@ -329,16 +364,18 @@ def validate_workflow(spec: WorkflowSpec, steps: StepRegistry) -> _Checked:
         fields = step.Inputs.model_fields
         for name in node.with_:
             if name not in fields:
-                problems.append((f"{where}.with.{name}", (f"step '{step.id}' has no input '{name}' "
-                                                          f"(inputs: {', '.join(fields)})")))  # fmt: skip
+                problems.append(
+                    (f"{where}.with.{name}", (f"step '{step.id}' has no input '{name}' (inputs: {', '.join(fields)})"))
+                )
         for name, info in fields.items():
             if info.is_required() and name not in node.with_:
                 problems.append((f"{where}.with.{name}", f"required input '{name}' of step '{step.id}' is missing"))
         for name, value in node.with_.items():
             if name not in fields:
                 continue
-            graph[node_id] |= _check_refs(spec, steps, value, f"{where}.with.{name}", _field_schema(step.Inputs, name),
-                                          problems)  # fmt: skip
+            graph[node_id] |= _check_refs(
+                spec, steps, value, f"{where}.with.{name}", _field_schema(step.Inputs, name), problems
+            )
     for name, value in spec.outputs.items():
         _check_refs(spec, steps, value, f"outputs.{name}", None, problems)
     order: list[str] = []
@@ -353,8 +390,14 @@ def validate_workflow(spec: WorkflowSpec, steps: StepRegistry) -> _Checked:
     return _Checked(spec, order)
 
 
-def _check_refs(spec: WorkflowSpec, steps: StepRegistry, value: Any, where: str, target: dict | None,
-                problems: list[tuple[str, str]]) -> set[str]:  # fmt: skip
+def _check_refs(
+    spec: WorkflowSpec,
+    steps: StepRegistry,
+    value: Any,
+    where: str,
+    target: dict | None,
+    problems: list[tuple[str, str]],
+) -> set[str]:
     """Check the references in one value; return the nodes it depends on."""
     deps: set[str] = set()
     whole = _whole_ref(value)
@@ -362,7 +405,9 @@ def _check_refs(spec: WorkflowSpec, steps: StepRegistry, value: Any, where: str,
         top = path.split(".")[0]
         if source == "inputs":
             if top not in spec.inputs:
-                problems.append((where, f"'${{inputs.{path}}}' names no workflow input (inputs: {', '.join(spec.inputs)})"))
+                problems.append(
+                    (where, f"'${{inputs.{path}}}' names no workflow input (inputs: {', '.join(spec.inputs)})")
+                )
                 continue
             produced = spec.inputs[top] if "." not in path else None
         elif source in spec.nodes:
@@ -372,8 +417,15 @@ def _check_refs(spec: WorkflowSpec, steps: StepRegistry, value: Any, where: str,
                 continue
             outputs = steps.get(step_id).Outputs
             if top not in outputs.model_fields:
-                problems.append((where, (f"node '{source}' ({step_id}) has no output '{top}' "
-                                         f"(outputs: {', '.join(outputs.model_fields)})")))  # fmt: skip
+                problems.append(
+                    (
+                        where,
+                        (
+                            f"node '{source}' ({step_id}) has no output '{top}' "
+                            f"(outputs: {', '.join(outputs.model_fields)})"
+                        ),
+                    )
+                )
                 continue
             produced = _field_schema(outputs, top) if "." not in path else None
         else:
@@ -384,8 +436,15 @@ def _check_refs(spec: WorkflowSpec, steps: StepRegistry, value: Any, where: str,
         wanted = _types(target)
         got = _types(produced) if whole else {"string"}
         if wanted is not None and got is not None and not got <= wanted | {"null"}:
-            problems.append((where, (f"type mismatch: '${{{source}.{path}}}' gives {'/'.join(sorted(got))} "
-                                     f"but the input takes {'/'.join(sorted(wanted))}")))  # fmt: skip
+            problems.append(
+                (
+                    where,
+                    (
+                        f"type mismatch: '${{{source}.{path}}}' gives {'/'.join(sorted(got))} "
+                        f"but the input takes {'/'.join(sorted(wanted))}"
+                    ),
+                )
+            )
     return deps
 
 
@@ -416,9 +475,19 @@ class WorkflowRun:
         return [g for s in self.steps.values() for g in s.get("generation_ids", [])]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "workflow": self.workflow, "app": self.app, "status": self.status, "seed": self.seed,
-                "inputs": self.inputs, "outputs": self.outputs, "steps": self.steps, "error": self.error,
-                "failed_step": self.failed_step, "job_id": self.job_id}  # fmt: skip
+        return {
+            "id": self.id,
+            "workflow": self.workflow,
+            "app": self.app,
+            "status": self.status,
+            "seed": self.seed,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "steps": self.steps,
+            "error": self.error,
+            "failed_step": self.failed_step,
+            "job_id": self.job_id,
+        }
 
 
 @dataclass
@@ -457,14 +526,16 @@ class StepContext:
         if generation_id:
             self.generation_ids.append(generation_id)
 
-    def artifact(self, data: bytes, mime: str, name: str, *, meta: dict | None = None,
-                 generation_id: str | None = None) -> ArtifactRef:  # fmt: skip
+    def artifact(
+        self, data: bytes, mime: str, name: str, *, meta: dict | None = None, generation_id: str | None = None
+    ) -> ArtifactRef:
         meta = {**(meta or {}), "workflow_run": self.run_id, "node": self.node}
         if self.job is not None:
             row = self.job.artifact(data, mime, name=name, meta=meta, generation_id=generation_id)
         else:
-            row = self.studio.artifacts.put(data, mime, name=name, generation_id=generation_id, caller=self.who.name,
-                                            key_id=self.key_id, meta=meta)  # fmt: skip
+            row = self.studio.artifacts.put(
+                data, mime, name=name, generation_id=generation_id, caller=self.who.name, key_id=self.key_id, meta=meta
+            )
         return self.adopt(row)
 
     def read_artifact(self, artifact_id: str) -> bytes:
@@ -546,8 +617,9 @@ def _as_text(value: Any) -> str:
 
 
 def _cache_key(step: type[Step], inputs: BaseModel, seed: int, model: str | None) -> str:
-    blob = json.dumps([step.id, step.version, inputs.model_dump(mode="json"), seed, model], sort_keys=True,
-                      ensure_ascii=False)  # fmt: skip
+    blob = json.dumps(
+        [step.id, step.version, inputs.model_dump(mode="json"), seed, model], sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -555,20 +627,28 @@ class _Runner:
     def __init__(self, studio: Studio, checked: _Checked, row: dict[str, Any], job: Any):
         self.studio, self.checked, self.row, self.job = studio, checked, row, job
         self.engine = studio.db
-        self.steps_state: dict[str, dict[str, Any]] = {n: {"step": checked.spec.nodes[n].step, "status": "pending"}
-                                                       for n in checked.order}  # fmt: skip
+        self.steps_state: dict[str, dict[str, Any]] = {
+            n: {"step": checked.spec.nodes[n].step, "status": "pending"} for n in checked.order
+        }
         self.budget = _Budget(MAX_RUN_BYTES)  # what the run may still store
         self.budget.spend(_json_size(row["inputs"]), "inputs")
 
     def _save(self, **values: Any) -> None:
         with self.engine.begin() as conn:
-            conn.execute(workflow_runs.update().where(workflow_runs.c.id == self.row["id"])
-                         .values(steps=self.steps_state, **values))  # fmt: skip
+            conn.execute(
+                workflow_runs.update()
+                .where(workflow_runs.c.id == self.row["id"])
+                .values(steps=self.steps_state, **values)
+            )
 
     def _who(self) -> Caller:
         """Who the run runs as (recorded with the run); the job's id when it runs as a job."""
-        return Caller(interface=self.row["interface"] or "python", name=self.row["caller"], key_id=self.row["key_id"],
-                      job_id=getattr(self.job, "job_id", None))  # fmt: skip
+        return Caller(
+            interface=self.row["interface"] or "python",
+            name=self.row["caller"],
+            key_id=self.row["key_id"],
+            job_id=getattr(self.job, "job_id", None),
+        )
 
     def _report(self, index: int, node: str) -> Callable[[float, str], None]:
         total = len(self.checked.order)
@@ -590,8 +670,9 @@ class _Runner:
                 self.job.progress(index / len(self.checked.order), f"{node_id}: starting", force=True)
             scope[node_id] = self._run_node(index, node_id, scope)
         try:
-            outputs = {name: _resolve(value, scope, f"outputs.{name}", self.budget)
-                       for name, value in spec.outputs.items()}  # fmt: skip
+            outputs = {
+                name: _resolve(value, scope, f"outputs.{name}", self.budget) for name, value in spec.outputs.items()
+            }
         except InvalidRequest as exc:
             self._save(status="failed", finished_at=time.time(), error=exc.message, failed_step=None)
             raise
@@ -603,8 +684,16 @@ class _Runner:
         step_cls = self.studio.workflow_steps.get(node.step)
         state = self.steps_state[node_id]
         seed = (self.row["seed"] + zlib.crc32(node_id.encode())) % 2**31
-        ctx = StepContext(studio=self.studio, run_id=self.row["id"], node=node_id, seed=seed, model=self.row["model"],
-                          job=self.job, who=self._who(), report=self._report(index, node_id))  # fmt: skip
+        ctx = StepContext(
+            studio=self.studio,
+            run_id=self.row["id"],
+            node=node_id,
+            seed=seed,
+            model=self.row["model"],
+            job=self.job,
+            who=self._who(),
+            report=self._report(index, node_id),
+        )
         started = time.perf_counter()
         try:
             inputs = step_cls.Inputs.model_validate(_resolve(node.with_, scope, f"nodes.{node_id}.with"))
@@ -628,7 +717,7 @@ class _Runner:
             keys = self.studio.keys
             keys.admit(keys.principal(self.row["key_id"]))  # each executed step is one request of the key
             outputs = step_cls().execute(ctx, inputs).model_dump(mode="json")
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded against its step
+        except Exception as exc:
             from .jobs import JobCancelled, JobInterrupted
 
             state.update(generation_ids=ctx.generation_ids, artifacts=ctx.artifacts)
@@ -637,8 +726,12 @@ class _Runner:
                 self._save(status="cancelled", finished_at=time.time(), error="cancelled", failed_step=node_id)
                 raise
             return self._fail(node_id, state, exc)
-        state.update(status="done", generation_ids=ctx.generation_ids, artifacts=ctx.artifacts,
-                     duration_ms=round((time.perf_counter() - started) * 1000, 1))  # fmt: skip
+        state.update(
+            status="done",
+            generation_ids=ctx.generation_ids,
+            artifacts=ctx.artifacts,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
         try:
             self.budget.spend(_json_size(outputs), f"nodes.{node_id}")
         except InvalidRequest as exc:
@@ -655,9 +748,14 @@ class _Runner:
         state.update(status="failed", error=message)
         self._save(status="failed", finished_at=time.time(), error=message, failed_step=node_id)
         log.warning("workflow run %s: step %s failed: %s", self.row["id"], node_id, message)
-        raise StepFailed(f"Step '{node_id}' ({state['step']}) failed: {message} Resume the run with "
-                         f"id '{self.row['id']}' once fixed.", node=node_id, run_id=self.row["id"], cause=exc,
-                         param=self._param(node_id, exc))  # fmt: skip
+        raise StepFailed(
+            f"Step '{node_id}' ({state['step']}) failed: {message} Resume the run with "
+            f"id '{self.row['id']}' once fixed.",
+            node=node_id,
+            run_id=self.row["id"],
+            cause=exc,
+            param=self._param(node_id, exc),
+        )
 
     def _param(self, node_id: str, exc: Exception) -> str:
         """Where a step's error points: the input it names (``nodes.save.with.mime``), else the node."""
@@ -694,12 +792,17 @@ def check_inputs(spec: WorkflowSpec, inputs: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(inputs, dict):
         raise InvalidRequest("'inputs' must be an object.", param="inputs")
     if (size := _json_size(inputs)) > MAX_RUN_BYTES:
-        raise InvalidRequest(f"The inputs are {size} bytes of JSON; a run may hold at most {MAX_RUN_BYTES >> 20} MiB. "
-                             "Store large content as an artifact and pass its id.", param="inputs")  # fmt: skip
+        raise InvalidRequest(
+            f"The inputs are {size} bytes of JSON; a run may hold at most {MAX_RUN_BYTES >> 20} MiB. "
+            "Store large content as an artifact and pass its id.",
+            param="inputs",
+        )
     for name in inputs:
         if name not in spec.inputs:
-            raise InvalidRequest(f"Workflow '{spec.id}' has no input '{name}' (inputs: {', '.join(spec.inputs)}).",
-                                 param=f"inputs.{name}")  # fmt: skip
+            raise InvalidRequest(
+                f"Workflow '{spec.id}' has no input '{name}' (inputs: {', '.join(spec.inputs)}).",
+                param=f"inputs.{name}",
+            )
     values = {n: s["default"] for n, s in spec.inputs.items() if "default" in s}
     values.update(inputs)
     for name, schema in spec.inputs.items():
@@ -720,23 +823,42 @@ def check_scopes(studio: Studio, spec: WorkflowSpec, key_id: str | None) -> None
         try:
             principal.require(needed)
         except PermissionDenied as exc:
-            raise PermissionDenied(f"{exc.message} Node '{node_id}' runs '{node.step}', which needs it.",
-                                   param=f"nodes.{node_id}") from None  # fmt: skip
+            raise PermissionDenied(
+                f"{exc.message} Node '{node_id}' runs '{node.step}', which needs it.", param=f"nodes.{node_id}"
+            ) from None
 
 
-def run_workflow(studio: Studio, spec: WorkflowSpec, inputs: dict[str, Any], *, seed: int | None = None,
-                 model: str | None = None, job: Any = None, app: str | None = None,
-                 who: Caller = LOCAL) -> WorkflowRun:  # fmt: skip
+def run_workflow(
+    studio: Studio,
+    spec: WorkflowSpec,
+    inputs: dict[str, Any],
+    *,
+    seed: int | None = None,
+    model: str | None = None,
+    job: Any = None,
+    app: str | None = None,
+    who: Caller = LOCAL,
+) -> WorkflowRun:
     """Validate and run a workflow to the end for ``who``. A failing step raises StepFailed naming it and the run id."""
     checked = validate_workflow(spec, studio.workflow_steps)
     check_scopes(studio, spec, who.key_id)
     values = check_inputs(spec, inputs)
     row = {
-        "id": new_id("run"), "workflow": spec.id, "app": app, "spec": spec.model_dump(mode="json", by_alias=True),
-        "inputs": values, "seed": seed if seed is not None else random.randrange(2**31), "model": model,
-        "status": "running", "steps": {}, "job_id": getattr(job, "job_id", None),
-        "interface": who.interface, "caller": who.name, "key_id": who.key_id, "created_at": time.time(),
-    }  # fmt: skip
+        "id": new_id("run"),
+        "workflow": spec.id,
+        "app": app,
+        "spec": spec.model_dump(mode="json", by_alias=True),
+        "inputs": values,
+        "seed": seed if seed is not None else random.randrange(2**31),
+        "model": model,
+        "status": "running",
+        "steps": {},
+        "job_id": getattr(job, "job_id", None),
+        "interface": who.interface,
+        "caller": who.name,
+        "key_id": who.key_id,
+        "created_at": time.time(),
+    }
     with studio.db.begin() as conn:
         conn.execute(workflow_runs.insert().values(**row))
     return _Runner(studio, checked, row, job).run()
@@ -754,17 +876,36 @@ def resume_workflow(studio: Studio, run_id: str, *, job: Any = None) -> Workflow
     checked = validate_workflow(WorkflowSpec.model_validate(row["spec"]), studio.workflow_steps)
     check_scopes(studio, checked.spec, row["key_id"])
     with studio.db.begin() as conn:
-        conn.execute(workflow_runs.update().where(workflow_runs.c.id == run_id)
-                     .values(status="running", error=None, failed_step=None, finished_at=None,
-                             job_id=getattr(job, "job_id", None) or row["job_id"]))  # fmt: skip
+        conn.execute(
+            workflow_runs.update()
+            .where(workflow_runs.c.id == run_id)
+            .values(
+                status="running",
+                error=None,
+                failed_step=None,
+                finished_at=None,
+                job_id=getattr(job, "job_id", None) or row["job_id"],
+            )
+        )
     return _Runner(studio, checked, row, job).run()
 
 
 def _to_run(row: Any) -> WorkflowRun:
     m = row._mapping
-    return WorkflowRun(id=m["id"], workflow=m["workflow"], status=m["status"], seed=m["seed"], inputs=m["inputs"],
-                       outputs=m["outputs"], steps=m["steps"], error=m["error"], failed_step=m["failed_step"],
-                       app=m["app"], job_id=m["job_id"], key_id=m["key_id"])  # fmt: skip
+    return WorkflowRun(
+        id=m["id"],
+        workflow=m["workflow"],
+        status=m["status"],
+        seed=m["seed"],
+        inputs=m["inputs"],
+        outputs=m["outputs"],
+        steps=m["steps"],
+        error=m["error"],
+        failed_step=m["failed_step"],
+        app=m["app"],
+        job_id=m["job_id"],
+        key_id=m["key_id"],
+    )
 
 
 def get_run(studio: Studio, run_id: str) -> WorkflowRun:
@@ -777,14 +918,20 @@ def get_run(studio: Studio, run_id: str) -> WorkflowRun:
 
 def run_for_job(studio: Studio, job_id: str) -> WorkflowRun | None:
     """The latest run job ``job_id`` started (a job whose worker died resumes it); None when it started none."""
-    query = (sa.select(workflow_runs).where(workflow_runs.c.job_id == job_id)
-             .order_by(workflow_runs.c.created_at.desc()).limit(1))  # fmt: skip
+    query = (
+        sa.select(workflow_runs)
+        .where(workflow_runs.c.job_id == job_id)
+        .order_by(workflow_runs.c.created_at.desc())
+        .limit(1)
+    )
     with studio.db.connect() as conn:
         row = conn.execute(query).first()
     return None if row is None else _to_run(row)
 
 
-def list_runs(studio: Studio, *, caller: str | None = None, app: str | None = None, limit: int = 50) -> list[WorkflowRun]:
+def list_runs(
+    studio: Studio, *, caller: str | None = None, app: str | None = None, limit: int = 50
+) -> list[WorkflowRun]:
     query = sa.select(workflow_runs).order_by(workflow_runs.c.created_at.desc()).limit(limit)
     if caller is not None:
         query = query.where(workflow_runs.c.caller == caller)

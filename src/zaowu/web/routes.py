@@ -17,8 +17,13 @@ from ..errors import NotFound
 __all__ = ["router", "STATIC"]
 
 STATIC = Path(__file__).parent / "static"
-_TYPES = {".js": "text/javascript; charset=utf-8", ".json": "application/json; charset=utf-8",
-          ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".html": "text/html; charset=utf-8"}  # fmt: skip
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".html": "text/html; charset=utf-8",
+}
 
 router = APIRouter(include_in_schema=False)
 

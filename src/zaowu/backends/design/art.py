@@ -50,8 +50,14 @@ def info(name: str) -> dict[str, str]:
     """Where an illustration comes from: set name, author, licence, URL."""
     icon = _icon(name)
     src = _data()["sets"][icon["set"]]
-    return {"name": name, "set": src["name"], "package": f"{src['npm']}@{src['version']}", "author": src["author"],
-            "licence": src["licence"], "url": src["url"]}  # fmt: skip
+    return {
+        "name": name,
+        "set": src["name"],
+        "package": f"{src['npm']}@{src['version']}",
+        "author": src["author"],
+        "licence": src["licence"],
+        "url": src["url"],
+    }
 
 
 def licence_of(names_: list[str]) -> list[dict[str, str]]:
@@ -62,8 +68,10 @@ def licence_of(names_: list[str]) -> list[dict[str, str]]:
 def svg_document(name: str, size: int | None = None) -> str:
     icon = _icon(name)
     dims = f' width="{size}" height="{size}"' if size else ""
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"{dims} '
-            f'viewBox="0 0 {icon["width"]} {icon["height"]}">{icon["body"]}</svg>')  # fmt: skip
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"{dims} '
+        f'viewBox="0 0 {icon["width"]} {icon["height"]}">{icon["body"]}</svg>'
+    )
 
 
 def svg_fragment(name: str, x: float, y: float, size: float, uid: str, opacity: float = 1.0) -> str:
@@ -75,8 +83,10 @@ def svg_fragment(name: str, x: float, y: float, size: float, uid: str, opacity: 
         body = body.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
         body = body.replace(f'href="#{old}"', f'href="#{new}"')
     op = f' opacity="{opacity:.3f}"' if opacity < 1 else ""
-    return (f'<svg x="{x:.2f}" y="{y:.2f}" width="{size:.2f}" height="{size:.2f}" '
-            f'viewBox="0 0 {icon["width"]} {icon["height"]}"{op}>{body}</svg>')  # fmt: skip
+    return (
+        f'<svg x="{x:.2f}" y="{y:.2f}" width="{size:.2f}" height="{size:.2f}" '
+        f'viewBox="0 0 {icon["width"]} {icon["height"]}"{op}>{body}</svg>'
+    )
 
 
 @functools.lru_cache(maxsize=64)

@@ -46,8 +46,10 @@ def _truth(design: Design, request_text: str | None) -> Theme:
 def _fit_checks(design: Design, theme: Theme) -> list[dict[str, Any]]:
     spec = design.spec
     if not theme.known:
-        return [_check(f"design.{f}_fits", True, "no business category or occasion recognised; any fits")
-                for f in ("icon", "palette", "art")]  # fmt: skip
+        return [
+            _check(f"design.{f}_fits", True, "no business category or occasion recognised; any fits")
+            for f in ("icon", "palette", "art")
+        ]
     about = theme.describe("en")
     out = [_check("design.icon_fits", spec.icon in theme.icons(), f"icon {spec.icon} for {about}")]
     if spec.background_color:
@@ -61,8 +63,13 @@ def _fit_checks(design: Design, theme: Theme) -> list[dict[str, Any]]:
         out.append(_check("design.palette_fits", spec.palette in allowed, f"palette {spec.palette} for {about}"))
     shown = [a.name for a in design.scene.arts]
     if not shown:
-        out.append(_check("design.art_fits", True, "no illustration" if spec.art in (None, NO_ART) else
-                          f"{spec.art} not shown in this layout"))  # fmt: skip
+        out.append(
+            _check(
+                "design.art_fits",
+                True,
+                "no illustration" if spec.art in (None, NO_ART) else f"{spec.art} not shown in this layout",
+            )
+        )
     else:
         fitting = set(theme.art(spec.kind)) | {a for c in (theme.business, theme.event) if c for a in c.art}
         wrong = [a for a in shown if a not in fitting]
@@ -82,8 +89,11 @@ def _offer_check(design: Design, request_text: str | None) -> dict[str, Any]:
     others = [b.size for b in blocks if b is not hero]
     ok = not others or hero.size > max(others)
     biggest = max(blocks, key=lambda b: b.size)
-    detail = (f"'{offer}' is the largest text ({hero.size}px)" if ok else
-              f"'{offer}' is {hero.size}px but the {biggest.name} is {biggest.size}px")  # fmt: skip
+    detail = (
+        f"'{offer}' is the largest text ({hero.size}px)"
+        if ok
+        else f"'{offer}' is {hero.size}px but the {biggest.name} is {biggest.size}px"
+    )
     return _check("design.offer_is_hero", ok, detail)
 
 
@@ -97,23 +107,34 @@ def _cta_check(design: Design, request_text: str | None) -> dict[str, Any]:
 
 def _platform_check(design: Design) -> dict[str, Any]:
     found = find_platforms(design.spec.headline) + find_platforms(design.spec.brand or "")
-    return _check("design.no_platform_name", not found,
-                  f"platform name in headline or brand: {', '.join(found)}" if found else "no platform names")
+    return _check(
+        "design.no_platform_name",
+        not found,
+        f"platform name in headline or brand: {', '.join(found)}" if found else "no platform names",
+    )
 
 
 def _contrast_check(design: Design) -> dict[str, Any]:
     from .render import MIN_CONTRAST
 
     worst = min(((b.contrast or 0.0, b.name) for b in design.blocks), default=(21.0, ""))
-    return _check("design.contrast", worst[0] >= MIN_CONTRAST,
-                  f"lowest text contrast {worst[0]:.2f}:1 ({worst[1] or 'no text'}), AA needs {MIN_CONTRAST}:1")
+    return _check(
+        "design.contrast",
+        worst[0] >= MIN_CONTRAST,
+        f"lowest text contrast {worst[0]:.2f}:1 ({worst[1] or 'no text'}), AA needs {MIN_CONTRAST}:1",
+    )
 
 
 def audit(design: Design, request_text: str | None = None) -> list[dict[str, Any]]:
     """The design checks of one composed design, against the request it was made for."""
     theme = _truth(design, request_text)
-    return [*_fit_checks(design, theme), _offer_check(design, request_text), _cta_check(design, request_text),
-            _platform_check(design), _contrast_check(design)]  # fmt: skip
+    return [
+        *_fit_checks(design, theme),
+        _offer_check(design, request_text),
+        _cta_check(design, request_text),
+        _platform_check(design),
+        _contrast_check(design),
+    ]
 
 
 def _thumb(image):
@@ -133,8 +154,9 @@ def compare_variants(designs: list[Design], images: list | None = None) -> dict[
     diffs: list[float] = []
     if images is not None:
         thumbs = [_thumb(im) for im in images]
-        diffs = [float(np.abs(thumbs[i] - thumbs[j]).mean()) for i in range(len(thumbs))
-                 for j in range(i + 1, len(thumbs))]  # fmt: skip
+        diffs = [
+            float(np.abs(thumbs[i] - thumbs[j]).mean()) for i in range(len(thumbs)) for j in range(i + 1, len(thumbs))
+        ]
     close = [d for d in diffs if d < VARIANT_MIN_PIXEL_DIFF]
     ok = not same_fields and not close
     parts = [f"layouts {'/'.join(str(k[0]) for k in keys)}", f"palettes {'/'.join(str(k[1]) for k in keys)}"]
@@ -143,4 +165,3 @@ def compare_variants(designs: list[Design], images: list | None = None) -> dict[
     if same_fields:
         parts.append("same layout, palette and art: " + ", ".join(f"{i + 1}={j + 1}" for i, j in same_fields))
     return _check("variants.distinct", ok, "; ".join(parts))
-

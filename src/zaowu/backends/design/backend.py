@@ -51,8 +51,10 @@ class DesignBackend(MediaBackend):
     id = "design"
     modality = Modality.image
     description = "zaowu design engine: posters, logos and cards from a design spec (offline, no weights)"
-    licence = ("Apache-2.0 (icons: Lucide, ISC; illustrations: Fluent Emoji Flat, MIT, and Noto Emoji, Apache-2.0; "
-               "fonts: Noto CJK OFL-1.1 and other OFL fonts from Debian)")
+    licence = (
+        "Apache-2.0 (icons: Lucide, ISC; illustrations: Fluent Emoji Flat, MIT, and Noto Emoji, Apache-2.0; "
+        "fonts: Noto CJK OFL-1.1 and other OFL fonts from Debian)"
+    )
     can_stream = False
     supports_edit = True  # a product photo (ImageRequest.image) is cut out and placed on a product card
     Options = DesignOptions
@@ -105,8 +107,11 @@ class DesignBackend(MediaBackend):
                 meta["cutout"] = cut.meta()
             item = Media(data=data, mime=render.FORMATS[request.format], meta=meta)
             if design.spec.kind == "logo":
-                item.attachments["mark"] = Media(data=render.encode(render.mark_image(design), "png"),
-                                                 mime="image/png", meta={"of": "logo", "seed": s, "variant": i})  # fmt: skip
+                item.attachments["mark"] = Media(
+                    data=render.encode(render.mark_image(design), "png"),
+                    mime="image/png",
+                    meta={"of": "logo", "seed": s, "variant": i},
+                )
             media.append(item)
             designs.append(design)
             images.append(image)
@@ -124,11 +129,17 @@ class DesignBackend(MediaBackend):
         if request.image is None:
             return None
         if request.mask is not None:
-            raise InvalidRequest("The design engine cuts the product out itself; send no mask (or upload the product "
-                                 "as a transparent PNG).", param="mask")  # fmt: skip
+            raise InvalidRequest(
+                "The design engine cuts the product out itself; send no mask (or upload the product "
+                "as a transparent PNG).",
+                param="mask",
+            )
         if spec.kind != "product_card":
-            raise InvalidRequest(f"A photo can be placed on a product card only, not a {spec.kind}; set kind to "
-                                 "'product_card' or send no image.", param="image")  # fmt: skip
+            raise InvalidRequest(
+                f"A photo can be placed on a product card only, not a {spec.kind}; set kind to "
+                "'product_card' or send no image.",
+                param="image",
+            )
         from ..vision.cutout import cutout
 
         return cutout(request.image, "auto")

@@ -78,25 +78,42 @@ def _lato(name: str, weight: int) -> Face:
 PAIRINGS: dict[str, Pairing] = {
     "modern": Pairing(
         Face(_INTER + "InterDisplay-ExtraBold.otf", "fonts-inter", "Inter Display", 800),
-        _inter("Regular", 400), SANS_CJK_BOLD, SANS_CJK, _inter("SemiBold", 600),
+        _inter("Regular", 400),
+        SANS_CJK_BOLD,
+        SANS_CJK,
+        _inter("SemiBold", 600),
     ),
     "geometric": Pairing(
         Face("opentype/league-spartan/LeagueSpartan-Bold.otf", "fonts-league-spartan", "League Spartan", 700),
-        _lato("Regular", 400), SANS_CJK_BOLD, SANS_CJK, _lato("Bold", 700),
+        _lato("Regular", 400),
+        SANS_CJK_BOLD,
+        SANS_CJK,
+        _lato("Bold", 700),
     ),
     "elegant": Pairing(
         Face("opentype/ebgaramond/EBGaramond12-Regular.otf", "fonts-ebgaramond", "EB Garamond", 400),
-        _lato("Light", 300), SERIF_CJK_BOLD, SERIF_CJK, _lato("Semibold", 600),
+        _lato("Light", 300),
+        SERIF_CJK_BOLD,
+        SERIF_CJK,
+        _lato("Semibold", 600),
     ),
     "display": Pairing(
-        Face("opentype/bebas-neue/BebasNeue-Bold.otf", "fonts-bebas-neue", "Bebas Neue", 700, tracking=0.02, upper=True),
-        _inter("Regular", 400), SANS_CJK_BOLD, SANS_CJK, _inter("Bold", 700),
+        Face(
+            "opentype/bebas-neue/BebasNeue-Bold.otf", "fonts-bebas-neue", "Bebas Neue", 700, tracking=0.02, upper=True
+        ),
+        _inter("Regular", 400),
+        SANS_CJK_BOLD,
+        SANS_CJK,
+        _inter("Bold", 700),
     ),
     "friendly": Pairing(
         Face("truetype/comfortaa/Comfortaa-Bold.ttf", "fonts-comfortaa", "Comfortaa", 700),
-        _lato("Regular", 400), SANS_CJK_BOLD, SANS_CJK, _lato("Bold", 700),
+        _lato("Regular", 400),
+        SANS_CJK_BOLD,
+        SANS_CJK,
+        _lato("Bold", 700),
     ),
-}  # fmt: skip
+}
 
 
 def pairing(name: str) -> Pairing:
@@ -115,7 +132,10 @@ def locate(file: str, package: str) -> str:
 
 
 def _all_faces() -> set[Face]:
-    return {FALLBACK, *(f for p in PAIRINGS.values() for f in (p.headline, p.body, p.headline_cjk, p.body_cjk, p.label))}
+    return {
+        FALLBACK,
+        *(f for p in PAIRINGS.values() for f in (p.headline, p.body, p.headline_cjk, p.body_cjk, p.label)),
+    }
 
 
 def warm_up() -> None:
@@ -136,7 +156,7 @@ def check_installed() -> list[str]:
 
 
 @functools.lru_cache(maxsize=512)
-def load(face: Face, size: int) -> "FreeTypeFont":
+def load(face: Face, size: int) -> FreeTypeFont:
     from PIL import ImageFont
 
     return ImageFont.truetype(face.path, size=max(1, int(size)), index=face.index, layout_engine=ImageFont.Layout.BASIC)

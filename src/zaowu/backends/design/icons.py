@@ -72,7 +72,7 @@ def icon_svg(name: str, color: str, stroke_width: float = 2.0, size: int = VIEWB
 
 
 @functools.lru_cache(maxsize=64)
-def render_icon(name: str, size: int, color: str, stroke_width: float = 2.0) -> "Image.Image":
+def render_icon(name: str, size: int, color: str, stroke_width: float = 2.0) -> Image.Image:
     """The icon as an RGBA Pillow image of ``size`` x ``size`` pixels."""
     from PIL import Image
 

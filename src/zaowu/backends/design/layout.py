@@ -39,8 +39,10 @@ _NO_LINE_START = set("，。！？、；：）」』》〉】〕…—,.!?;:)]}%
 _NO_LINE_END = set("（「『《〈【〔([{‘“$¥#")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F'’&@\-_./+%$¥#]+")
 # A number stays with its unit and its offer words: 50%、3折、99元、2026年、9月15日、满200减30、¥19.9、8.8折起、50% OFF.
-_UNITS = ("折起|折|元起|元|块|年|月|日|号|天|小时|分钟|分|秒|件|个|杯|份|斤|克|公斤|千克|周|岁|人|次|万|千|百|倍|"
-          "点|期|款|位|名|色|码|寸|楼|层|届|%|％")
+_UNITS = (
+    "折起|折|元起|元|块|年|月|日|号|天|小时|分钟|分|秒|件|个|杯|份|斤|克|公斤|千克|周|岁|人|次|万|千|百|倍|"
+    "点|期|款|位|名|色|码|寸|楼|层|届|%|％"
+)
 _NUMBER_UNIT = re.compile(
     r"满\d+(?:\.\d+)?元?减\d+(?:\.\d+)?元?"
     r"|(?:\d{4}年)?\d{1,2}月\d{1,2}[日号]"
@@ -67,11 +69,11 @@ class Rect:
     def bottom(self) -> float:
         return self.y + self.h
 
-    def inset(self, dx: float, dy: float | None = None) -> "Rect":
+    def inset(self, dx: float, dy: float | None = None) -> Rect:
         dy = dx if dy is None else dy
         return Rect(self.x + dx, self.y + dy, max(1.0, self.w - 2 * dx), max(1.0, self.h - 2 * dy))
 
-    def contains(self, other: "Rect", tol: float = 0.5) -> bool:
+    def contains(self, other: Rect, tol: float = 0.5) -> bool:
         return (
             other.x >= self.x - tol
             and other.y >= self.y - tol
@@ -79,10 +81,10 @@ class Rect:
             and other.bottom <= self.bottom + tol
         )
 
-    def overlaps(self, other: "Rect") -> bool:
+    def overlaps(self, other: Rect) -> bool:
         return self.x < other.right and other.x < self.right and self.y < other.bottom and other.y < self.bottom
 
-    def union(self, other: "Rect") -> "Rect":
+    def union(self, other: Rect) -> Rect:
         x, y = min(self.x, other.x), min(self.y, other.y)
         return Rect(x, y, max(self.right, other.right) - x, max(self.bottom, other.bottom) - y)
 
@@ -166,8 +168,37 @@ def _words(run: str) -> tuple[str, ...]:
 
 
 # Shop words jieba's dictionary splits into single characters; kept whole on a line.
-_SHOP_WORDS = frozenset("低至 包邮 返现 再享 立享 限时 特惠 上新 满减 秒杀 爆款 到手 直降 立减 好礼 礼盒 尝鲜 抢购 开抢 "
-                        "现货 预售 团购 拼团 专享 尊享 新客 会员价".split())
+_SHOP_WORDS = frozenset(
+    [
+        "低至",
+        "包邮",
+        "返现",
+        "再享",
+        "立享",
+        "限时",
+        "特惠",
+        "上新",
+        "满减",
+        "秒杀",
+        "爆款",
+        "到手",
+        "直降",
+        "立减",
+        "好礼",
+        "礼盒",
+        "尝鲜",
+        "抢购",
+        "开抢",
+        "现货",
+        "预售",
+        "团购",
+        "拼团",
+        "专享",
+        "尊享",
+        "新客",
+        "会员价",
+    ]
+)
 
 
 def _join_known(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -187,10 +218,9 @@ def tokenize(text: str) -> list[str]:
     units: list[str] = []
     i = 0
     while i < len(text):
-        if (m := _NUMBER_UNIT.match(text, i)) and not _LATIN_WORD.fullmatch(text[i : m.end() + 1].rstrip()):
-            units.append(m.group())
-            i = m.end()
-        elif m := _LATIN_WORD.match(text, i):
+        if ((m := _NUMBER_UNIT.match(text, i)) and not _LATIN_WORD.fullmatch(text[i : m.end() + 1].rstrip())) or (
+            m := _LATIN_WORD.match(text, i)
+        ):
             units.append(m.group())
             i = m.end()
         elif m := _CJK_RUN.match(text, i):
@@ -229,8 +259,9 @@ def measure(text: str, face: Face, cjk: Face, size: int, tracking: float = 0.0) 
     return total + tracking * size * max(0, len(text) - 1)
 
 
-def wrap(text: str, width: float, face: Face, cjk: Face, size: int, tracking: float = 0.0,
-         split_words: bool = True) -> list[str] | None:  # fmt: skip
+def wrap(
+    text: str, width: float, face: Face, cjk: Face, size: int, tracking: float = 0.0, split_words: bool = True
+) -> list[str] | None:
     """Greedy line breaking at token boundaries. A Latin word wider than the line is split
     by character when ``split_words``, else the result is None (the caller shrinks the text).
     A last line holding a single character takes the last word of the line above."""

@@ -30,8 +30,15 @@ def circles(scene: Scene, rng: random.Random, soft: str, accent: str, ink: str, 
         cy = fy * scene.height + (0.06 if fy == 0 else -0.06) * b
         scene.shapes.append(Shape("circle", (cx, cy, r * b), fill=color, opacity=op * k))
     fx, fy = corners[0]
-    scene.shapes.append(Shape("circle", (abs(fx * scene.width - 0.3 * b), abs(fy * scene.height - 0.42 * b),
-                                         0.035 * b), fill=accent, opacity=0.6 * k, decor=True))  # fmt: skip
+    scene.shapes.append(
+        Shape(
+            "circle",
+            (abs(fx * scene.width - 0.3 * b), abs(fy * scene.height - 0.42 * b), 0.035 * b),
+            fill=accent,
+            opacity=0.6 * k,
+            decor=True,
+        )
+    )
 
 
 def rings(scene: Scene, rng: random.Random, soft: str, accent: str, ink: str, k: float) -> None:
@@ -50,8 +57,9 @@ def dots(scene: Scene, rng: random.Random, soft: str, accent: str, ink: str, k: 
     y0 = b * 0.04 if fy == 0 else scene.height - b * 0.04 - step * (n - 1)
     for i in range(n):
         for j in range(n):
-            scene.shapes.append(Shape("circle", (x0 + i * step, y0 + j * step, b * 0.0055), fill=ink, opacity=0.28 * k,
-                                      decor=True))  # fmt: skip
+            scene.shapes.append(
+                Shape("circle", (x0 + i * step, y0 + j * step, b * 0.0055), fill=ink, opacity=0.28 * k, decor=True)
+            )
 
 
 def stripes(scene: Scene, rng: random.Random, soft: str, accent: str, ink: str, k: float) -> None:
@@ -62,8 +70,9 @@ def stripes(scene: Scene, rng: random.Random, soft: str, accent: str, ink: str, 
         x = scene.width - b * 0.42 + i * gap if top else -b * 0.05 + i * gap
         y0, y1 = (0.0, b * 0.32) if top else (scene.height - b * 0.32, scene.height)
         d = y1 - y0
-        scene.shapes.append(Shape("polygon", (x, y0, x + w, y0, x + w - d * 0.5, y1, x - d * 0.5, y1),
-                                  fill=soft, opacity=0.35 * k))  # fmt: skip
+        scene.shapes.append(
+            Shape("polygon", (x, y0, x + w, y0, x + w - d * 0.5, y1, x - d * 0.5, y1), fill=soft, opacity=0.35 * k)
+        )
 
 
 def triangles(scene: Scene, rng: random.Random, soft: str, accent: str, ink: str, k: float) -> None:
@@ -78,8 +87,9 @@ def triangles(scene: Scene, rng: random.Random, soft: str, accent: str, ink: str
         if rng.random() < 0.5:
             scene.shapes.append(Shape("polygon", tuple(pts), fill=accent, opacity=0.55 * k, decor=True))
         else:
-            scene.shapes.append(Shape("polygon", tuple(pts), stroke=ink, stroke_width=b * 0.004, opacity=0.45 * k,
-                                      decor=True))  # fmt: skip
+            scene.shapes.append(
+                Shape("polygon", tuple(pts), stroke=ink, stroke_width=b * 0.004, opacity=0.45 * k, decor=True)
+            )
 
 
 def waves(scene: Scene, rng: random.Random, soft: str, accent: str, ink: str, k: float) -> None:
@@ -133,8 +143,9 @@ MOTIF_FUNCS = {
 }
 
 
-def add_motifs(scene: Scene, names: list[str], rng: random.Random, soft: str, accent: str, ink: str,
-               subtle: bool = False) -> None:  # fmt: skip
+def add_motifs(
+    scene: Scene, names: list[str], rng: random.Random, soft: str, accent: str, ink: str, subtle: bool = False
+) -> None:
     """Add the named motifs to ``scene`` (grid first, so it lies underneath)."""
     for name in sorted(names, key=lambda n: n != "grid"):
         MOTIF_FUNCS[name](scene, rng, soft, accent, ink, 0.5 if subtle else 1.0)

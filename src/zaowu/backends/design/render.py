@@ -186,18 +186,52 @@ def _column(ctx: _Ctx, scale: float = 1.0, cta: bool = True, headline_lines: int
     offer = s.offer if s.kind != "logo" else None
     head = (0.085, 0.04) if offer else (0.15, 0.05)
     blocks = [
-        Block("headline", _txt(s.headline, p.headline), p.headline, p.headline_cjk, b * head[0] * scale, b * head[1],
-              headline_lines, leading=1.12, gap_after=0.38, priority=3, balance=True),
-        Block("subline", s.subline or "", p.label, p.body_cjk, b * 0.052, b * 0.03, 2, gap_after=0.7, priority=2,
-              balance=True),
+        Block(
+            "headline",
+            _txt(s.headline, p.headline),
+            p.headline,
+            p.headline_cjk,
+            b * head[0] * scale,
+            b * head[1],
+            headline_lines,
+            leading=1.12,
+            gap_after=0.38,
+            priority=3,
+            balance=True,
+        ),
+        Block(
+            "subline",
+            s.subline or "",
+            p.label,
+            p.body_cjk,
+            b * 0.052,
+            b * 0.03,
+            2,
+            gap_after=0.7,
+            priority=2,
+            balance=True,
+        ),
         Block("body", s.body or "", p.body, p.body_cjk, b * 0.034, b * 0.024, 4, leading=1.4, gap_after=1.2),
-    ]  # fmt: skip
+    ]
     if offer:
-        blocks.insert(1, Block("offer", _txt(offer, p.headline), p.headline, p.headline_cjk, b * 0.2 * scale,
-                               b * 0.065, 2, leading=1.05, gap_after=0.32, priority=4, balance=True))  # fmt: skip
+        blocks.insert(
+            1,
+            Block(
+                "offer",
+                _txt(offer, p.headline),
+                p.headline,
+                p.headline_cjk,
+                b * 0.2 * scale,
+                b * 0.065,
+                2,
+                leading=1.05,
+                gap_after=0.32,
+                priority=4,
+                balance=True,
+            ),
+        )
     if cta and s.call_to_action and s.kind not in NO_CTA_KINDS:
-        blocks.append(Block("cta", s.call_to_action, p.label, p.body_cjk, b * 0.038, b * 0.026, 1, pad=1.0,
-                            priority=1))  # fmt: skip
+        blocks.append(Block("cta", s.call_to_action, p.label, p.body_cjk, b * 0.038, b * 0.026, 1, pad=1.0, priority=1))
     return blocks
 
 
@@ -318,15 +352,23 @@ def _poster_split(ctx: _Ctx, inner: Rect) -> None:
     c, m = ctx.colors, ctx.margin
     panel, text = _panel_and_text(ctx, 0.4, 0.44, 2.0, 0.8, 1.8)
     ctx.scene.shapes.append(Shape("rect", _xywh(panel), fill=c.accent))
-    ctx.scene.shapes.append(Shape("circle", (panel.x + panel.w * 0.78, panel.y + panel.h * 0.2, panel.h * 0.35),
-                                  fill=c.accent_ink, opacity=0.10))  # fmt: skip
-    ctx.scene.shapes.append(Shape("circle", (panel.x + panel.w * 0.12, panel.bottom, panel.h * 0.28),
-                                  fill=c.accent_ink, opacity=0.08))  # fmt: skip
+    ctx.scene.shapes.append(
+        Shape(
+            "circle",
+            (panel.x + panel.w * 0.78, panel.y + panel.h * 0.2, panel.h * 0.35),
+            fill=c.accent_ink,
+            opacity=0.10,
+        )
+    )
+    ctx.scene.shapes.append(
+        Shape("circle", (panel.x + panel.w * 0.12, panel.bottom, panel.h * 0.28), fill=c.accent_ink, opacity=0.08)
+    )
     r = min(panel.w, panel.h) * (0.36 if ctx.art else 0.28)
     _art_badge(ctx, panel.x + panel.w / 2, panel.y + panel.h / 2, r, fill=c.bg1)
     if ctx.spec.brand and not ctx.landscape:
-        label = Block("brand", ctx.spec.brand.upper(), ctx.pair.label, ctx.pair.body_cjk, ctx.base * 0.026,
-                      ctx.base * 0.018, 1)  # fmt: skip
+        label = Block(
+            "brand", ctx.spec.brand.upper(), ctx.pair.label, ctx.pair.body_cjk, ctx.base * 0.026, ctx.base * 0.018, 1
+        )
         _place(ctx, [label], Rect(m, m * 0.6, ctx.width - 2 * m, ctx.base * 0.05), "left", "center", on_accent=True)
     _place(ctx, _column(ctx, 0.9), text, "left", "center")
 
@@ -334,11 +376,19 @@ def _poster_split(ctx: _Ctx, inner: Rect) -> None:
 def _poster_framed(ctx: _Ctx, inner: Rect) -> None:
     c, b = ctx.colors, ctx.base
     o = ctx.margin * 0.45
-    ctx.scene.shapes.append(Shape("rect", (o, o, ctx.width - 2 * o, ctx.height - 2 * o), stroke=c.ink,
-                                  stroke_width=b * 0.004, opacity=0.55))  # fmt: skip
+    ctx.scene.shapes.append(
+        Shape("rect", (o, o, ctx.width - 2 * o, ctx.height - 2 * o), stroke=c.ink, stroke_width=b * 0.004, opacity=0.55)
+    )
     o2 = o + b * 0.012
-    ctx.scene.shapes.append(Shape("rect", (o2, o2, ctx.width - 2 * o2, ctx.height - 2 * o2), stroke=c.ink,
-                                  stroke_width=b * 0.0015, opacity=0.45))  # fmt: skip
+    ctx.scene.shapes.append(
+        Shape(
+            "rect",
+            (o2, o2, ctx.width - 2 * o2, ctx.height - 2 * o2),
+            stroke=c.ink,
+            stroke_width=b * 0.0015,
+            opacity=0.45,
+        )
+    )
     d = b * 0.018
     for x, y in ((ctx.width / 2, o), (ctx.width / 2, ctx.height - o)):
         ctx.scene.shapes.append(Shape("polygon", (x, y - d, x + d, y, x, y + d, x - d, y), fill=c.accent))
@@ -398,7 +448,10 @@ def _banner_centered(ctx: _Ctx, inner: Rect) -> None:
     side = ctx.width * 0.16
     if ctx.art is not None:  # two illustrations of the theme, one each side of the text
         size = min(side * 0.95, ctx.height * 0.5)
-        for x, name in ((inner.x + side / 2 - size / 2, ctx.art), (inner.right - side / 2 - size / 2, ctx.second_art())):
+        for x, name in (
+            (inner.x + side / 2 - size / 2, ctx.art),
+            (inner.right - side / 2 - size / 2, ctx.second_art()),
+        ):
             _add_art(ctx, name, x, ctx.height / 2 - size / 2, size)
     else:
         size = ctx.height * 0.3
@@ -414,8 +467,21 @@ def _banner_centered(ctx: _Ctx, inner: Rect) -> None:
 
 def _logo_text(ctx: _Ctx, word_size: float) -> list[Block]:
     p, s = ctx.pair, ctx.spec
-    blocks = [Block("headline", _txt(s.headline, p.headline), p.headline, p.headline_cjk, word_size,
-                    ctx.base * 0.04, 2, leading=1.05, gap_after=0.45, priority=3, balance=True)]  # fmt: skip
+    blocks = [
+        Block(
+            "headline",
+            _txt(s.headline, p.headline),
+            p.headline,
+            p.headline_cjk,
+            word_size,
+            ctx.base * 0.04,
+            2,
+            leading=1.05,
+            gap_after=0.45,
+            priority=3,
+            balance=True,
+        )
+    ]
     if s.subline:
         tagline = s.subline.upper() if not _cjk(s.subline) else s.subline
         blocks.append(Block("subline", tagline, p.label, p.body_cjk, ctx.base * 0.034, ctx.base * 0.022, 1, priority=2))
@@ -450,8 +516,9 @@ def _logo_badge(ctx: _Ctx, inner: Rect) -> None:
     c, b = ctx.colors, ctx.base
     cx, cy, r = ctx.width / 2, ctx.height / 2, min(inner.w, inner.h) / 2
     ctx.scene.shapes.append(Shape("circle", (cx, cy, r), fill=c.accent))
-    ctx.scene.shapes.append(Shape("circle", (cx, cy, r * 0.9), stroke=c.accent_ink, stroke_width=b * 0.006,
-                                  opacity=0.7))  # fmt: skip
+    ctx.scene.shapes.append(
+        Shape("circle", (cx, cy, r * 0.9), stroke=c.accent_ink, stroke_width=b * 0.006, opacity=0.7)
+    )
     if ctx.art is not None:
         size = r * 0.42
         _add_art(ctx, ctx.art, cx - size / 2, cy - r * 0.7, size)
@@ -491,8 +558,9 @@ def _product_photo(ctx: _Ctx, inner: Rect) -> None:
         tint = _mix(c.accent, "#000000", 0.65)
     else:
         r = min(slot.w, slot.h) * 0.46
-        ctx.scene.shapes.append(Shape("circle", (slot.x + slot.w / 2, slot.y + slot.h / 2, r), fill=c.soft,
-                                      opacity=0.55))  # fmt: skip
+        ctx.scene.shapes.append(
+            Shape("circle", (slot.x + slot.w / 2, slot.y + slot.h / 2, r), fill=c.soft, opacity=0.55)
+        )
         tint = _mix(_mix(c.bg1, c.bg2, 0.5), "#000000", 0.7)
     if ctx.spec.brand:
         label = Block("brand", ctx.spec.brand.upper(), ctx.pair.label, ctx.pair.body_cjk, b * 0.03, b * 0.018, 1)
@@ -528,8 +596,12 @@ def compose(spec: DesignSpec | dict, width: int, height: int, seed: int = 0, pho
     rng = random.Random(f"zaowu-compose:{seed}")
     colors = colors_for(spec)
     logo = spec.kind == "logo"
-    bg = Gradient(colors.bg1, colors.bg1 if logo else colors.bg2, angle=rng.choice((60, 90, 120, 135)),
-                  radial=not logo and rng.random() < 0.3)  # fmt: skip
+    bg = Gradient(
+        colors.bg1,
+        colors.bg1 if logo else colors.bg2,
+        angle=rng.choice((60, 90, 120, 135)),
+        radial=not logo and rng.random() < 0.3,
+    )
     ctx = _Ctx(spec, width, height, rng, colors, fonts.pairing(spec.fonts), Scene(width, height, bg), photo=photo)
     if not logo:
         add_motifs(ctx.scene, spec.motifs or [], rng, colors.soft, colors.accent, colors.ink)
@@ -544,8 +616,9 @@ def compose(spec: DesignSpec | dict, width: int, height: int, seed: int = 0, pho
     else:
         funcs.get(spec.layout, _banner_left if wide else _poster_centered)(ctx, inner)
     _clear_text(ctx.scene)
-    design = Design(spec, seed, ctx.scene, colors, regions=ctx.regions, motif_count=motif_count,
-                    on_accent=ctx.on_accent)  # fmt: skip
+    design = Design(
+        spec, seed, ctx.scene, colors, regions=ctx.regions, motif_count=motif_count, on_accent=ctx.on_accent
+    )
     _fix_contrast(ctx, design)
     return design
 
@@ -564,16 +637,25 @@ def mark_image(design: Design):
     texts = []
     for block in scene.texts:
         if block.name not in design.on_accent and contrast_ratio(block.color, "#FFFFFF") < 3.0:
-            color = next((x for x in (c.accent, c.bg1, c.ink) if contrast_ratio(x, "#FFFFFF") >= MIN_CONTRAST),
-                         "#111111")  # fmt: skip
+            color = next(
+                (x for x in (c.accent, c.bg1, c.ink) if contrast_ratio(x, "#FFFFFF") >= MIN_CONTRAST), "#111111"
+            )
             block = TextBlock(**{**block.__dict__, "color": color})
         texts.append(block)
     shapes = [s for s in scene.shapes[design.motif_count :] if not s.late]
 
     def on(color: str):
         bg = Gradient(color, color)
-        flat = Scene(scene.width, scene.height, bg, shapes=shapes, icons=scene.icons, texts=texts,
-                     photos=scene.photos, arts=scene.arts)  # fmt: skip
+        flat = Scene(
+            scene.width,
+            scene.height,
+            bg,
+            shapes=shapes,
+            icons=scene.icons,
+            texts=texts,
+            photos=scene.photos,
+            arts=scene.arts,
+        )
         return np.asarray(paint(flat), dtype=np.float32)
 
     black, white = on("#000000"), on("#FFFFFF")
@@ -637,8 +719,9 @@ def _fix_contrast(ctx: _Ctx, design: Design) -> None:
 
 def _scrim(block: TextBlock, fill: str, opacity: float) -> Shape:
     pad, r = block.size * 0.35, block.ink
-    return Shape("rect", (r.x - pad, r.y - pad, r.w + 2 * pad, r.h + 2 * pad, pad), fill=fill, opacity=opacity,
-                 late=True)  # fmt: skip
+    return Shape(
+        "rect", (r.x - pad, r.y - pad, r.w + 2 * pad, r.h + 2 * pad, pad), fill=fill, opacity=opacity, late=True
+    )
 
 
 def _with_shape(image, shape: Shape):
@@ -664,7 +747,9 @@ def encode(image, fmt: str, quality: int = 90) -> bytes:
     return buf.getvalue()
 
 
-def render(spec: DesignSpec | dict, size: str | tuple[int, int] = "1024x1024", seed: int = 0, fmt: str = "png") -> bytes:
+def render(
+    spec: DesignSpec | dict, size: str | tuple[int, int] = "1024x1024", seed: int = 0, fmt: str = "png"
+) -> bytes:
     """Bytes of the design in ``fmt`` (png, webp, jpeg or svg)."""
     from ...errors import InvalidRequest
 

@@ -162,7 +162,9 @@ def _paste_icon(image, icon: Icon) -> None:
     mask = rgba.getchannel("A")
     if icon.opacity < 1:
         mask = mask.point(lambda v: round(v * icon.opacity))
-    image.paste(hex_to_rgb(icon.color), (round(icon.x), round(icon.y), round(icon.x) + size, round(icon.y) + size), mask)
+    image.paste(
+        hex_to_rgb(icon.color), (round(icon.x), round(icon.y), round(icon.x) + size, round(icon.y) + size), mask
+    )
 
 
 def _paste_art(image, item: Art) -> None:
@@ -218,7 +220,10 @@ def paint_background(scene: Scene):
             # translucent lines: draw a group opaque into a mask, so joints do not darken where segments overlap
             j = i
             while j < len(shapes) and (shapes[j].kind, shapes[j].stroke, shapes[j].opacity) == (
-                "polyline", shape.stroke, shape.opacity):  # fmt: skip
+                "polyline",
+                shape.stroke,
+                shape.opacity,
+            ):
                 j += 1
             _paste_lines(big, shapes[i:j], k)
             i = j
@@ -318,8 +323,9 @@ def _svg_photo(photo: Photo) -> str:
         tinted = Image.new("RGBA", placed.shadow.size, photo.tint)
         tinted.putalpha(placed.shadow)
         sx, sy = placed.shadow_origin
-        out.append(f'<image x="{sx}" y="{sy}" width="{tinted.width}" height="{tinted.height}" '
-                   f'href="{_data_uri(tinted)}"/>')  # fmt: skip
+        out.append(
+            f'<image x="{sx}" y="{sy}" width="{tinted.width}" height="{tinted.height}" href="{_data_uri(tinted)}"/>'
+        )
     out.append(f'<image x="{photo.x}" y="{photo.y}" width="{photo.w}" height="{photo.h}" href="{_data_uri(product)}"/>')
     return "".join(out)
 

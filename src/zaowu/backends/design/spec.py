@@ -114,19 +114,111 @@ MOTIFS: tuple[str, ...] = ("circles", "rings", "dots", "stripes", "triangles", "
 
 # Icons from Lucide (ISC licence) that suit small shops; all exist in lucide 1.1.4.
 ICONS: tuple[str, ...] = (
-    "coffee", "cup-soda", "cake-slice", "croissant", "cookie", "ice-cream-cone", "pizza", "sandwich",
-    "salad", "soup", "utensils", "chef-hat", "wine", "beer", "apple", "cherry", "citrus", "grape",
-    "carrot", "wheat", "egg", "milk", "candy", "fish", "shopping-bag", "shopping-cart", "store", "gift",
-    "tag", "percent", "badge-percent", "sparkles", "star", "heart", "gem", "crown", "award", "leaf",
-    "sprout", "flower", "flower-2", "trees", "mountain", "sun", "moon", "snowflake", "flame", "shirt",
-    "scissors", "glasses", "watch", "palette", "brush", "pen-tool", "camera", "music", "book-open",
-    "graduation-cap", "dumbbell", "bike", "paw-print", "baby", "house", "sofa", "lamp", "hammer",
-    "wrench", "truck", "plane", "car", "globe", "map-pin", "smartphone", "laptop", "gamepad-2",
-    "rocket", "zap", "megaphone", "handshake", "calendar", "clock", "shield-check", "recycle",
-    "stethoscope", "pill", "tent", "heart-pulse", "cpu", "briefcase", "bone", "spray-can", "lightbulb",
-    "tree-pine", "ghost", "party-popper", "martini", "library", "aperture", "film", "amphora", "guitar",
-    "headphones", "piano", "trophy",
-)  # fmt: skip
+    "coffee",
+    "cup-soda",
+    "cake-slice",
+    "croissant",
+    "cookie",
+    "ice-cream-cone",
+    "pizza",
+    "sandwich",
+    "salad",
+    "soup",
+    "utensils",
+    "chef-hat",
+    "wine",
+    "beer",
+    "apple",
+    "cherry",
+    "citrus",
+    "grape",
+    "carrot",
+    "wheat",
+    "egg",
+    "milk",
+    "candy",
+    "fish",
+    "shopping-bag",
+    "shopping-cart",
+    "store",
+    "gift",
+    "tag",
+    "percent",
+    "badge-percent",
+    "sparkles",
+    "star",
+    "heart",
+    "gem",
+    "crown",
+    "award",
+    "leaf",
+    "sprout",
+    "flower",
+    "flower-2",
+    "trees",
+    "mountain",
+    "sun",
+    "moon",
+    "snowflake",
+    "flame",
+    "shirt",
+    "scissors",
+    "glasses",
+    "watch",
+    "palette",
+    "brush",
+    "pen-tool",
+    "camera",
+    "music",
+    "book-open",
+    "graduation-cap",
+    "dumbbell",
+    "bike",
+    "paw-print",
+    "baby",
+    "house",
+    "sofa",
+    "lamp",
+    "hammer",
+    "wrench",
+    "truck",
+    "plane",
+    "car",
+    "globe",
+    "map-pin",
+    "smartphone",
+    "laptop",
+    "gamepad-2",
+    "rocket",
+    "zap",
+    "megaphone",
+    "handshake",
+    "calendar",
+    "clock",
+    "shield-check",
+    "recycle",
+    "stethoscope",
+    "pill",
+    "tent",
+    "heart-pulse",
+    "cpu",
+    "briefcase",
+    "bone",
+    "spray-can",
+    "lightbulb",
+    "tree-pine",
+    "ghost",
+    "party-popper",
+    "martini",
+    "library",
+    "aperture",
+    "film",
+    "amphora",
+    "guitar",
+    "headphones",
+    "piano",
+    "trophy",
+)
 
 # name -> (width, height) at the default resolution
 SIZES: dict[str, tuple[int, int]] = {
@@ -172,7 +264,9 @@ class DesignSpec(BaseModel):
     offer: str | None = Field(None, max_length=24, description="a promotion's offer (3折, 50% OFF, ¥99): the hero text")
     category: str | None = Field(None, description="business category id (categories.py), chosen by code")
     occasion: str | None = Field(None, description="occasion id (spring_festival, mid_autumn...), chosen by code")
-    mood: str | None = Field(None, description="the mood the request states: festive, calm, premium, playful, natural, tech")
+    mood: str | None = Field(
+        None, description="the mood the request states: festive, calm, premium, playful, natural, tech"
+    )
     art: str | None = Field(None, description="illustration shown as hero art, or 'none'")
 
     @field_validator("headline", "subline", "body", "call_to_action", "brand", "offer", mode="before")
@@ -189,7 +283,7 @@ class DesignSpec(BaseModel):
         return value or None
 
     @model_validator(mode="after")
-    def _choices(self) -> "DesignSpec":
+    def _choices(self) -> DesignSpec:
         _check_choice(self.palette, PALETTES, "palette")
         _check_choice(self.fonts, FONT_PAIRINGS, "fonts")
         _check_choice(self.icon, ICONS, "icon")

@@ -27,8 +27,14 @@ log = logging.getLogger(__name__)
 __all__ = ["MIME", "PEAK_LIMIT", "normalise", "fit_length", "to_wav", "read_wav", "encode", "decode"]
 
 PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBFS
-MIME = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "opus": "audio/ogg", "mp3": "audio/mpeg",
-        "midi": "audio/midi"}  # fmt: skip
+MIME = {
+    "wav": "audio/wav",
+    "flac": "audio/flac",
+    "ogg": "audio/ogg",
+    "opus": "audio/ogg",
+    "mp3": "audio/mpeg",
+    "midi": "audio/midi",
+}
 _FFMPEG_ARGS = {
     "flac": ["-c:a", "flac", "-f", "flac"],
     "ogg": ["-c:a", "libvorbis", "-q:a", "5", "-f", "ogg"],
@@ -37,7 +43,7 @@ _FFMPEG_ARGS = {
 }
 
 
-def normalise(samples: "np.ndarray", target_rms_db: float = -16.0) -> "np.ndarray":
+def normalise(samples: np.ndarray, target_rms_db: float = -16.0) -> np.ndarray:
     """Bring the level towards ``target_rms_db`` without letting the peak pass -1 dBFS."""
     import numpy as np
 
@@ -49,7 +55,7 @@ def normalise(samples: "np.ndarray", target_rms_db: float = -16.0) -> "np.ndarra
     return (samples * gain).astype(np.float32)
 
 
-def fit_length(samples: "np.ndarray", frames: int, sample_rate: int, fade_out: float) -> "np.ndarray":
+def fit_length(samples: np.ndarray, frames: int, sample_rate: int, fade_out: float) -> np.ndarray:
     """Trim or pad to exactly ``frames``, with a 10 ms fade-in and a cosine fade-out of ``fade_out`` s."""
     import numpy as np
 
@@ -65,7 +71,7 @@ def fit_length(samples: "np.ndarray", frames: int, sample_rate: int, fade_out: f
     return out
 
 
-def to_wav(samples: "np.ndarray", sample_rate: int) -> bytes:
+def to_wav(samples: np.ndarray, sample_rate: int) -> bytes:
     """16-bit PCM WAV bytes (samples clipped to [-1, 1])."""
     import numpy as np
 
@@ -79,7 +85,7 @@ def to_wav(samples: "np.ndarray", sample_rate: int) -> bytes:
     return buf.getvalue()
 
 
-def read_wav(data: bytes) -> tuple["np.ndarray", int]:
+def read_wav(data: bytes) -> tuple[np.ndarray, int]:
     """Samples and rate of 16-bit PCM WAV bytes."""
     import numpy as np
 
@@ -110,15 +116,25 @@ def encode(wav: bytes, fmt: str, timeout: float = 300) -> bytes:
     with tempfile.TemporaryDirectory(prefix="zaowu-audio-") as tmp:
         src, dst = Path(tmp) / "in.wav", Path(tmp) / f"out.{fmt}"
         src.write_bytes(wav)
-        cmd = [_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(src),
-               *_FFMPEG_ARGS[fmt], str(dst)]  # fmt: skip
+        cmd = [
+            _ffmpeg(),
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(src),
+            *_FFMPEG_ARGS[fmt],
+            str(dst),
+        ]
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
         if proc.returncode != 0 or not dst.is_file():
             raise BackendError(f"ffmpeg could not encode {fmt}: {proc.stderr.decode(errors='replace')[-500:]}")
         return dst.read_bytes()
 
 
-def decode(data: bytes, sample_rate: int = 16000, timeout: float = 300, param: str = "audio") -> "np.ndarray":
+def decode(data: bytes, sample_rate: int = 16000, timeout: float = 300, param: str = "audio") -> np.ndarray:
     """Any audio ffmpeg reads, as mono float32 at ``sample_rate``; unreadable bytes are an InvalidRequest."""
     import numpy as np
 
@@ -127,12 +143,28 @@ def decode(data: bytes, sample_rate: int = 16000, timeout: float = 300, param: s
     with tempfile.TemporaryDirectory(prefix="zaowu-audio-") as tmp:
         src = Path(tmp) / "in"
         src.write_bytes(data)
-        cmd = [_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(src),
-               "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]  # fmt: skip
+        cmd = [
+            _ffmpeg(),
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-i",
+            str(src),
+            "-ac",
+            "1",
+            "-ar",
+            str(sample_rate),
+            "-f",
+            "f32le",
+            "-",
+        ]
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
     if proc.returncode != 0:
         reason = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unknown reason"]
-        raise InvalidRequest(f"the audio could not be decoded ({reason[0]}); send wav, mp3, flac, ogg or m4a", param=param)
+        raise InvalidRequest(
+            f"the audio could not be decoded ({reason[0]}); send wav, mp3, flac, ogg or m4a", param=param
+        )
     samples = np.frombuffer(proc.stdout, dtype="<f4").copy()
     if samples.size == 0:
         raise InvalidRequest("the audio holds no samples", param=param)

@@ -87,24 +87,33 @@ class MusicBackend(MediaBackend):
         report(0.15, f"composed {piece.bars} bars ({', '.join(f'{n} {b}' for n, b in piece.sections)})")
         # 4. render and encode
         opts: MusicOptions = self.options  # type: ignore[assignment]
-        samples = render_midi(piece.midi, request.duration, sample_rate=opts.sample_rate,
-                              soundfont=opts.soundfont, gain=opts.gain)  # fmt: skip
+        samples = render_midi(
+            piece.midi, request.duration, sample_rate=opts.sample_rate, soundfont=opts.soundfont, gain=opts.gain
+        )
         report(0.85, "rendered with FluidSynth")
         audio = encode(to_wav(samples, opts.sample_rate), request.format)
         elapsed = time.perf_counter() - started
         report(1.0, f"{request.duration:g} s of music in {elapsed:.1f} s")
-        meta = {"duration": request.duration, "tempo": round(piece.tempo, 3), "bars": piece.bars,
-                "sections": piece.sections, "plan": plan.model_dump(mode="json")}  # fmt: skip
+        meta = {
+            "duration": request.duration,
+            "tempo": round(piece.tempo, 3),
+            "bars": piece.bars,
+            "sections": piece.sections,
+            "plan": plan.model_dump(mode="json"),
+        }
         return MediaResult(
             media=[
-                Media(data=audio, mime=MIME[request.format],
-                      meta={**meta, "format": request.format, "sample_rate": opts.sample_rate, "channels": 2}),
+                Media(
+                    data=audio,
+                    mime=MIME[request.format],
+                    meta={**meta, "format": request.format, "sample_rate": opts.sample_rate, "channels": 2},
+                ),
                 Media(data=piece.midi, mime=MIME["midi"], meta={**meta, "format": "midi"}),
             ],
             model=self.model.id,
             seed=seed,
             usage={"media_seconds": float(request.duration), "processing_seconds": round(elapsed, 3)},
-        )  # fmt: skip
+        )
 
 
 @hookimpl

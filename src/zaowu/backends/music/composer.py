@@ -39,8 +39,16 @@ __all__ = ["Composition", "Note", "compose", "fit_tempo", "fit_form", "MELODY", 
 
 TPB = 480  # MIDI ticks per beat
 MELODY, CHORDS, BASS, PAD, DRUMS = 0, 1, 2, 3, 9
-_RHYTHMS_4 = ([1, 1, 1, 1], [1.5, 0.5, 1, 1], [1, 0.5, 0.5, 2], [0.5, 0.5, 1, 0.5, 0.5, 1], [2, 1, 1],
-              [1, 1, 2], [1.5, 0.5, 2], [1, 0.5, 0.5, 1, 1])  # fmt: skip
+_RHYTHMS_4 = (
+    [1, 1, 1, 1],
+    [1.5, 0.5, 1, 1],
+    [1, 0.5, 0.5, 2],
+    [0.5, 0.5, 1, 0.5, 0.5, 1],
+    [2, 1, 1],
+    [1, 1, 2],
+    [1.5, 0.5, 2],
+    [1, 0.5, 0.5, 1, 1],
+)
 _RHYTHMS_SLOW = ([2, 1, 1], [1, 1, 2], [1.5, 0.5, 2], [1, 1, 1, 1], [3, 1])
 _RHYTHMS_3 = ([1, 1, 1], [2, 1], [1.5, 0.5, 1], [1, 0.5, 0.5, 1])
 _PHRASES = {
@@ -526,8 +534,16 @@ def compose(plan: MusicPlan, duration: float, seed: int) -> Composition:
     bpb = plan.beats_per_bar
     tempo, n_bars = fit_tempo(plan.tempo, bpb, duration)
     pentatonic = plan.genre.value in P.PENTATONIC
-    ctx = _Ctx(plan=plan, seed=seed, bpb=bpb, total=duration * tempo / 60, n_bars=n_bars, tonic=plan.tonic_pc,
-               scale=scale_pcs(plan.tonic_pc, plan.mode), mel=melody_pcs(plan.tonic_pc, plan.mode, pentatonic))  # fmt: skip
+    ctx = _Ctx(
+        plan=plan,
+        seed=seed,
+        bpb=bpb,
+        total=duration * tempo / 60,
+        n_bars=n_bars,
+        tonic=plan.tonic_pc,
+        scale=scale_pcs(plan.tonic_pc, plan.mode),
+        mel=melody_pcs(plan.tonic_pc, plan.mode, pentatonic),
+    )
     _harmony(ctx, fit_form(plan, n_bars))
     notes = (
         _melody(ctx, sub_rng(seed, "melody"))

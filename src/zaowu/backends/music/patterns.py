@@ -12,25 +12,50 @@ __all__ = ["DRUMS", "DRUMS_3_4", "BASS", "COMP", "SWING", "PENTATONIC", "GM_DRUM
 
 # General MIDI percussion keys (channel 10)
 GM_DRUM = {
-    "kick": 36, "side_stick": 37, "snare": 38, "clap": 39, "closed_hat": 42, "low_tom": 45, "pedal_hat": 44,
-    "open_hat": 46, "mid_tom": 47, "high_tom": 50, "crash": 49, "ride": 51, "tambourine": 54, "shaker": 70,
-    "high_wood_block": 76, "low_wood_block": 77,
-}  # fmt: skip
+    "kick": 36,
+    "side_stick": 37,
+    "snare": 38,
+    "clap": 39,
+    "closed_hat": 42,
+    "low_tom": 45,
+    "pedal_hat": 44,
+    "open_hat": 46,
+    "mid_tom": 47,
+    "high_tom": 50,
+    "crash": 49,
+    "ride": 51,
+    "tambourine": 54,
+    "shaker": 70,
+    "high_wood_block": 76,
+    "low_wood_block": 77,
+}
 
 DRUMS: dict[str, dict[str, str]] = {
     "pop": {"kick": "x.....x.x.......", "snare": "....x.......x...", "closed_hat": "x.x.x.x.x.x.x.x."},
     "rock": {"kick": "x.....x.x.x.....", "snare": "....x.......x...", "closed_hat": "x.x.x.x.x.x.x.x."},
     "lofi": {"kick": "x......x..x.....", "snare": "....x.......x...", "closed_hat": "o.o.o.o.o.o.o.o."},
     "hiphop": {"kick": "x.....x...x..x..", "snare": "....x.......x...", "closed_hat": "x.x.x.x.x.x.x.x."},
-    "edm": {"kick": "x...x...x...x...", "clap": "....x.......x...", "open_hat": "..x...x...x...x.",
-            "closed_hat": "o.o.o.o.o.o.o.o."},
-    "jazz": {"ride": "x...x.x.x...x.x.", "pedal_hat": "....x.......x...", "kick": "o.......o.......",
-             "snare": "..........o....."},
+    "edm": {
+        "kick": "x...x...x...x...",
+        "clap": "....x.......x...",
+        "open_hat": "..x...x...x...x.",
+        "closed_hat": "o.o.o.o.o.o.o.o.",
+    },
+    "jazz": {
+        "ride": "x...x.x.x...x.x.",
+        "pedal_hat": "....x.......x...",
+        "kick": "o.......o.......",
+        "snare": "..........o.....",
+    },
     "ballad": {"kick": "x.......x.......", "side_stick": "....x.......x...", "closed_hat": "o...o...o...o..."},
-    "chinese": {"low_tom": "x.......x.......", "high_wood_block": "x...x...x...x...", "low_wood_block": "......o.......o."},
+    "chinese": {
+        "low_tom": "x.......x.......",
+        "high_wood_block": "x...x...x...x...",
+        "low_wood_block": "......o.......o.",
+    },
     "ambient": {"shaker": "..o...o...o...o."},
     "classical": {},
-}  # fmt: skip
+}
 
 DRUMS_3_4: dict[str, dict[str, str]] = {
     "default": {"kick": "x...........", "snare": "....o...o...", "closed_hat": "x...x...x..."},
@@ -38,7 +63,7 @@ DRUMS_3_4: dict[str, dict[str, str]] = {
     "chinese": {"low_tom": "x...........", "high_wood_block": "x...x...x..."},
     "ambient": {"shaker": "..o...o...o."},
     "classical": {},
-}  # fmt: skip
+}
 
 # bass roles: R root, F fifth, O root an octave up, C third, A approach (a step toward the next root)
 BASS: dict[str, list[tuple[float, float, str]]] = {

@@ -72,17 +72,53 @@ SectionName = Literal["intro", "verse", "chorus", "bridge", "outro"]
 
 # General MIDI programs (0-based) by the names the plan uses.
 GM_PROGRAMS: dict[str, int] = {
-    "acoustic_grand_piano": 0, "bright_piano": 1, "electric_piano": 4, "harpsichord": 6, "celesta": 8,
-    "glockenspiel": 9, "music_box": 10, "vibraphone": 11, "marimba": 12, "drawbar_organ": 16,
-    "acoustic_guitar_nylon": 24, "acoustic_guitar_steel": 25, "electric_guitar_clean": 27,
-    "overdriven_guitar": 29, "distortion_guitar": 30, "acoustic_bass": 32, "electric_bass_finger": 33,
-    "electric_bass_pick": 34, "fretless_bass": 35, "synth_bass": 38, "violin": 40, "cello": 42,
-    "pizzicato_strings": 45, "harp": 46, "string_ensemble": 48, "slow_strings": 49, "choir_aahs": 52,
-    "trumpet": 56, "french_horn": 60, "brass_section": 61, "alto_sax": 65, "tenor_sax": 66, "clarinet": 71,
-    "flute": 73, "pan_flute": 75, "shakuhachi": 77, "square_lead": 80, "saw_lead": 81, "warm_pad": 89,
-    "polysynth_pad": 90, "halo_pad": 94, "sitar": 104, "banjo": 105, "shamisen": 106, "koto": 107,
+    "acoustic_grand_piano": 0,
+    "bright_piano": 1,
+    "electric_piano": 4,
+    "harpsichord": 6,
+    "celesta": 8,
+    "glockenspiel": 9,
+    "music_box": 10,
+    "vibraphone": 11,
+    "marimba": 12,
+    "drawbar_organ": 16,
+    "acoustic_guitar_nylon": 24,
+    "acoustic_guitar_steel": 25,
+    "electric_guitar_clean": 27,
+    "overdriven_guitar": 29,
+    "distortion_guitar": 30,
+    "acoustic_bass": 32,
+    "electric_bass_finger": 33,
+    "electric_bass_pick": 34,
+    "fretless_bass": 35,
+    "synth_bass": 38,
+    "violin": 40,
+    "cello": 42,
+    "pizzicato_strings": 45,
+    "harp": 46,
+    "string_ensemble": 48,
+    "slow_strings": 49,
+    "choir_aahs": 52,
+    "trumpet": 56,
+    "french_horn": 60,
+    "brass_section": 61,
+    "alto_sax": 65,
+    "tenor_sax": 66,
+    "clarinet": 71,
+    "flute": 73,
+    "pan_flute": 75,
+    "shakuhachi": 77,
+    "square_lead": 80,
+    "saw_lead": 81,
+    "warm_pad": 89,
+    "polysynth_pad": 90,
+    "halo_pad": 94,
+    "sitar": 104,
+    "banjo": 105,
+    "shamisen": 106,
+    "koto": 107,
     "kalimba": 108,
-}  # fmt: skip
+}
 Instrument = Literal[tuple(GM_PROGRAMS)]  # type: ignore[valid-type]
 
 # A chord is a roman numeral (accidental, numeral, quality, extension) or a chord symbol.
@@ -90,8 +126,30 @@ _ROMAN = r"(b|#)?(I|II|III|IV|V|VI|VII|i|ii|iii|iv|v|vi|vii)(°|o|\+)?(7|maj7|ø
 _SYMBOL = r"[A-G](b|#)?(m|min|maj7|m7|7|dim|aug|sus2|sus4|6|m6)?"
 CHORD_RE = re.compile(rf"^(?:{_ROMAN}|{_SYMBOL})$")
 # The numerals offered to the LLM: diatonic chords of major and minor, plus common colours.
-ROMAN_CHOICES = ("I", "ii", "iii", "IV", "V", "vi", "vii°", "V7", "Imaj7", "ii7", "IVmaj7", "vi7",
-                 "i", "ii°", "III", "iv", "v", "VI", "VII", "i7", "iv7", "bVII")  # fmt: skip
+ROMAN_CHOICES = (
+    "I",
+    "ii",
+    "iii",
+    "IV",
+    "V",
+    "vi",
+    "vii°",
+    "V7",
+    "Imaj7",
+    "ii7",
+    "IVmaj7",
+    "vi7",
+    "i",
+    "ii°",
+    "III",
+    "iv",
+    "v",
+    "VI",
+    "VII",
+    "i7",
+    "iv7",
+    "bVII",
+)
 
 
 class _Strict(BaseModel):
@@ -148,12 +206,16 @@ def plan_schema() -> dict[str, Any]:
         "properties": {
             "name": {"type": "string", "enum": ["intro", "verse", "chorus", "bridge", "outro"]},
             "bars": {"type": "integer", "enum": [2, 4, 8]},
-            "chords": {"type": "array", "items": {"type": "string", "enum": list(ROMAN_CHOICES)},
-                       "minItems": 2, "maxItems": 4},
+            "chords": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(ROMAN_CHOICES)},
+                "minItems": 2,
+                "maxItems": 4,
+            },
         },
         "required": ["name", "bars", "chords"],
         "additionalProperties": False,
-    }  # fmt: skip
+    }
     return {
         "type": "object",
         "properties": {
@@ -187,18 +249,32 @@ def sub_rng(seed: int, purpose: str) -> random.Random:
 
 # genre -> (tempo range, usual mode, instruments (melody, chords, bass, pad), time signatures)
 _GENRE_DEFAULTS: dict[Genre, tuple[tuple[int, int], str, tuple[str, str, str, str | None], tuple[str, ...]]] = {
-    Genre.pop: ((96, 124), "major", ("electric_piano", "acoustic_grand_piano", "electric_bass_finger", "string_ensemble"), ("4/4",)),
+    Genre.pop: (
+        (96, 124),
+        "major",
+        ("electric_piano", "acoustic_grand_piano", "electric_bass_finger", "string_ensemble"),
+        ("4/4",),
+    ),
     Genre.rock: ((110, 150), "major", ("overdriven_guitar", "distortion_guitar", "electric_bass_pick", None), ("4/4",)),
     Genre.lofi: ((70, 90), "minor", ("electric_piano", "electric_piano", "fretless_bass", "warm_pad"), ("4/4",)),
     Genre.hiphop: ((84, 98), "minor", ("vibraphone", "electric_piano", "synth_bass", "warm_pad"), ("4/4",)),
     Genre.edm: ((122, 130), "minor", ("saw_lead", "polysynth_pad", "synth_bass", "halo_pad"), ("4/4",)),
     Genre.jazz: ((100, 150), "major", ("alto_sax", "electric_piano", "acoustic_bass", None), ("4/4",)),
-    Genre.ballad: ((60, 76), "major", ("acoustic_grand_piano", "acoustic_guitar_nylon", "fretless_bass", "slow_strings"), ("4/4", "3/4")),
+    Genre.ballad: (
+        (60, 76),
+        "major",
+        ("acoustic_grand_piano", "acoustic_guitar_nylon", "fretless_bass", "slow_strings"),
+        ("4/4", "3/4"),
+    ),
     Genre.chinese: ((66, 92), "major", ("flute", "koto", "acoustic_bass", "slow_strings"), ("4/4",)),
     Genre.ambient: ((60, 80), "major", ("vibraphone", "warm_pad", "fretless_bass", "halo_pad"), ("4/4",)),
-    Genre.classical: ((72, 112), "major", ("violin", "acoustic_grand_piano", "cello", "string_ensemble"), ("4/4", "3/4")),
-}  # fmt: skip
-
+    Genre.classical: (
+        (72, 112),
+        "major",
+        ("violin", "acoustic_grand_piano", "cello", "string_ensemble"),
+        ("4/4", "3/4"),
+    ),
+}
 
 
 def genre_defaults(genre: Genre | str) -> tuple[str, str, str, str | None]:
@@ -215,39 +291,57 @@ _PROGRESSIONS = {
         "outro": (["IV", "V", "I"], ["ii", "V", "I"], ["IV", "I"]),
     },
     "minor": {
-        "verse": (["i", "VI", "III", "VII"], ["i", "iv", "VII", "III"], ["i", "VII", "VI", "VII"], ["i", "iv", "v", "i"]),
+        "verse": (
+            ["i", "VI", "III", "VII"],
+            ["i", "iv", "VII", "III"],
+            ["i", "VII", "VI", "VII"],
+            ["i", "iv", "v", "i"],
+        ),
         "chorus": (["VI", "VII", "i", "i"], ["VI", "III", "VII", "i"], ["iv", "VII", "III", "VI"]),
         "bridge": (["iv", "v", "VI", "VII"], ["VI", "iv", "VII", "V"]),
         "intro": (["i", "VI"], ["i", "iv", "VI", "VII"]),
         "outro": (["iv", "V", "i"], ["VI", "VII", "i"], ["iv", "i"]),
     },
 }
-_JAZZ = {"major": (["ii7", "V7", "Imaj7", "vi7"], ["Imaj7", "vi7", "ii7", "V7"]),
-         "minor": (["iv7", "V7", "i7", "VI"], ["i7", "iv7", "VII", "III"])}  # fmt: skip
+_JAZZ = {
+    "major": (["ii7", "V7", "Imaj7", "vi7"], ["Imaj7", "vi7", "ii7", "V7"]),
+    "minor": (["iv7", "V7", "i7", "VI"], ["i7", "iv7", "VII", "III"]),
+}
 _FORMS = (
     (("intro", 4), ("verse", 8), ("chorus", 8), ("verse", 8), ("chorus", 8), ("outro", 4)),
     (("intro", 4), ("verse", 8), ("chorus", 8), ("bridge", 4), ("chorus", 8), ("outro", 4)),
     (("intro", 2), ("verse", 8), ("verse", 8), ("chorus", 8), ("outro", 4)),
 )
-_MOOD_BY_MODE = {"major": (Mood.happy, Mood.calm, Mood.romantic, Mood.playful, Mood.dreamy, Mood.energetic),
-                 "minor": (Mood.sad, Mood.mysterious, Mood.tense, Mood.epic, Mood.dreamy, Mood.calm)}  # fmt: skip
+_MOOD_BY_MODE = {
+    "major": (Mood.happy, Mood.calm, Mood.romantic, Mood.playful, Mood.dreamy, Mood.energetic),
+    "minor": (Mood.sad, Mood.mysterious, Mood.tense, Mood.epic, Mood.dreamy, Mood.calm),
+}
 
 # Prompt keywords (English and Chinese) that pin a choice: tiny models follow these poorly.
 _GENRE_WORDS = {
-    Genre.lofi: ("lo-fi", "lofi", "低保真", "chill"), Genre.hiphop: ("hip-hop", "hip hop", "hiphop", "rap", "嘻哈", "说唱"),
-    Genre.edm: ("edm", "electronic", "dance", "techno", "house", "电子", "舞曲"), Genre.jazz: ("jazz", "swing", "爵士", "摇摆"),
-    Genre.rock: ("rock", "摇滚", "guitar", "吉他"), Genre.ballad: ("ballad", "抒情", "情歌"),
+    Genre.lofi: ("lo-fi", "lofi", "低保真", "chill"),
+    Genre.hiphop: ("hip-hop", "hip hop", "hiphop", "rap", "嘻哈", "说唱"),
+    Genre.edm: ("edm", "electronic", "dance", "techno", "house", "电子", "舞曲"),
+    Genre.jazz: ("jazz", "swing", "爵士", "摇摆"),
+    Genre.rock: ("rock", "摇滚", "guitar", "吉他"),
+    Genre.ballad: ("ballad", "抒情", "情歌"),
     Genre.chinese: ("chinese", "中国风", "古风", "民乐", "国风", "traditional", "古筝", "笛子", "pentatonic"),
-    Genre.ambient: ("ambient", "氛围", "冥想", "meditation", "relax"), Genre.classical: ("classical", "古典", "orchestra", "管弦"),
+    Genre.ambient: ("ambient", "氛围", "冥想", "meditation", "relax"),
+    Genre.classical: ("classical", "古典", "orchestra", "管弦"),
     Genre.pop: ("pop", "流行"),
-}  # fmt: skip
+}
 _MOOD_WORDS = {
-    Mood.happy: ("happy", "joy", "cheerful", "欢快", "快乐", "开心", "喜庆"), Mood.sad: ("sad", "melancholy", "悲伤", "伤感", "忧伤"),
-    Mood.calm: ("calm", "peaceful", "relax", "平静", "安静", "放松", "宁静"), Mood.energetic: ("energetic", "upbeat", "激昂", "动感", "活力"),
-    Mood.romantic: ("romantic", "love", "浪漫", "爱情"), Mood.epic: ("epic", "heroic", "史诗", "宏大", "壮丽"),
-    Mood.mysterious: ("mysterious", "dark", "神秘", "黑暗"), Mood.dreamy: ("dreamy", "dream", "梦幻", "梦"),
-    Mood.tense: ("tense", "suspense", "紧张", "悬疑"), Mood.playful: ("playful", "funny", "俏皮", "可爱"),
-}  # fmt: skip
+    Mood.happy: ("happy", "joy", "cheerful", "欢快", "快乐", "开心", "喜庆"),
+    Mood.sad: ("sad", "melancholy", "悲伤", "伤感", "忧伤"),
+    Mood.calm: ("calm", "peaceful", "relax", "平静", "安静", "放松", "宁静"),
+    Mood.energetic: ("energetic", "upbeat", "激昂", "动感", "活力"),
+    Mood.romantic: ("romantic", "love", "浪漫", "爱情"),
+    Mood.epic: ("epic", "heroic", "史诗", "宏大", "壮丽"),
+    Mood.mysterious: ("mysterious", "dark", "神秘", "黑暗"),
+    Mood.dreamy: ("dreamy", "dream", "梦幻", "梦"),
+    Mood.tense: ("tense", "suspense", "紧张", "悬疑"),
+    Mood.playful: ("playful", "funny", "俏皮", "可爱"),
+}
 
 
 def prompt_hints(prompt: str) -> dict[str, Any]:
@@ -309,14 +403,24 @@ def plan_from_seed(
     inst = given.get("instruments") if isinstance(given.get("instruments"), Mapping) else {}
     if partial and partial.get("genre") != genre.value:
         inst = {}  # instruments chosen for another genre (the prompt's keywords overrode it) do not fit
-    instruments = {"melody": inst.get("melody", melody), "chords": inst.get("chords", chords),
-                   "bass": inst.get("bass", bass), "pad": inst.get("pad", pad)}  # fmt: skip
+    instruments = {
+        "melody": inst.get("melody", melody),
+        "chords": inst.get("chords", chords),
+        "bass": inst.get("bass", bass),
+        "pad": inst.get("pad", pad),
+    }
     if _valid_part(Instruments, instruments) is None:
         instruments = {"melody": melody, "chords": chords, "bass": bass, "pad": pad}
     sections = given.get("sections")
     if not isinstance(sections, list) or not sections or any(_valid_part(Section, s) is None for s in sections):
         sections = _default_sections(genre, mode, rng)
     return MusicPlan(
-        genre=genre, mood=mood, key=key, mode=mode, tempo=tempo, time_signature=metre,
-        instruments=Instruments(**instruments), sections=[Section.model_validate(s) for s in sections],
-    )  # fmt: skip
+        genre=genre,
+        mood=mood,
+        key=key,
+        mode=mode,
+        tempo=tempo,
+        time_signature=metre,
+        instruments=Instruments(**instruments),
+        sections=[Section.model_validate(s) for s in sections],
+    )

@@ -59,7 +59,7 @@ def render_midi(
     soundfont: str | None = None,
     gain: float = 0.4,
     fade_out: float | None = None,
-) -> "np.ndarray":
+) -> np.ndarray:
     """Render ``midi`` to stereo float32 samples lasting exactly ``duration`` seconds."""
     import numpy as np
 
@@ -67,8 +67,26 @@ def render_midi(
     with tempfile.TemporaryDirectory(prefix="zaowu-music-") as tmp:
         mid, raw = Path(tmp) / "in.mid", Path(tmp) / "out.raw"
         mid.write_bytes(midi)
-        cmd = [_fluidsynth(), "-n", "-i", "-q", "-F", str(raw), "-T", "raw", "-O", "float", "-E", "little",
-               "-r", str(sample_rate), "-g", str(gain), str(sf2), str(mid)]  # fmt: skip
+        cmd = [
+            _fluidsynth(),
+            "-n",
+            "-i",
+            "-q",
+            "-F",
+            str(raw),
+            "-T",
+            "raw",
+            "-O",
+            "float",
+            "-E",
+            "little",
+            "-r",
+            str(sample_rate),
+            "-g",
+            str(gain),
+            str(sf2),
+            str(mid),
+        ]
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=60 + 2 * duration)
         except subprocess.TimeoutExpired:

@@ -35,41 +35,162 @@ __all__ = ["BASS_INSTRUMENTS", "MAX_PLAN_SECTIONS", "asks_for_waltz", "check_pla
 MAX_PLAN_SECTIONS = 16  # MusicPlan.sections holds at most this many
 MAX_SECTION_BARS = 64  # and each section at most this many bars
 
-BASS_INSTRUMENTS = frozenset({"acoustic_bass", "electric_bass_finger", "electric_bass_pick", "fretless_bass", "synth_bass"})
+BASS_INSTRUMENTS = frozenset(
+    {"acoustic_bass", "electric_bass_finger", "electric_bass_pick", "fretless_bass", "synth_bass"}
+)
 PADS = frozenset({"warm_pad", "polysynth_pad", "halo_pad"})
 # what each part may be played by
 ROLE_FIT: dict[str, frozenset[str]] = {
     "bass": BASS_INSTRUMENTS | {"cello"},
-    "chords": frozenset({
-        "acoustic_grand_piano", "bright_piano", "electric_piano", "harpsichord", "celesta", "vibraphone", "marimba",
-        "music_box", "drawbar_organ", "acoustic_guitar_nylon", "acoustic_guitar_steel", "electric_guitar_clean",
-        "overdriven_guitar", "distortion_guitar", "pizzicato_strings", "harp", "string_ensemble", "slow_strings",
-        "choir_aahs", "brass_section", "koto", "kalimba", "banjo", "shamisen", "sitar",
-    }) | PADS,
+    "chords": frozenset(
+        {
+            "acoustic_grand_piano",
+            "bright_piano",
+            "electric_piano",
+            "harpsichord",
+            "celesta",
+            "vibraphone",
+            "marimba",
+            "music_box",
+            "drawbar_organ",
+            "acoustic_guitar_nylon",
+            "acoustic_guitar_steel",
+            "electric_guitar_clean",
+            "overdriven_guitar",
+            "distortion_guitar",
+            "pizzicato_strings",
+            "harp",
+            "string_ensemble",
+            "slow_strings",
+            "choir_aahs",
+            "brass_section",
+            "koto",
+            "kalimba",
+            "banjo",
+            "shamisen",
+            "sitar",
+        }
+    )
+    | PADS,
     "pad": PADS | {"string_ensemble", "slow_strings", "choir_aahs", "drawbar_organ"},
-}  # fmt: skip
+}
 NOT_MELODY = BASS_INSTRUMENTS | PADS  # a bass line or a pad cannot carry a tune
 # genres whose sound depends on their lead and comping instruments (others take any that fits the role)
 GENRE_FIT: dict[str, dict[str, frozenset[str]]] = {
-    "jazz": {"melody": frozenset({"alto_sax", "tenor_sax", "trumpet", "clarinet", "flute", "vibraphone", "electric_piano",
-                                  "acoustic_grand_piano", "electric_guitar_clean"}),
-             "chords": frozenset({"acoustic_grand_piano", "electric_piano", "electric_guitar_clean", "vibraphone",
-                                  "drawbar_organ", "acoustic_guitar_nylon"})},
-    "chinese": {"melody": frozenset({"flute", "pan_flute", "shakuhachi", "koto", "shamisen", "violin", "harp"}),
-                "chords": frozenset({"koto", "harp", "acoustic_guitar_nylon", "pizzicato_strings", "string_ensemble",
-                                     "slow_strings", "shamisen", "acoustic_grand_piano"})},
-    "rock": {"melody": frozenset({"overdriven_guitar", "distortion_guitar", "electric_guitar_clean", "saw_lead",
-                                  "square_lead", "drawbar_organ", "acoustic_grand_piano", "bright_piano"}),
-             "chords": frozenset({"overdriven_guitar", "distortion_guitar", "electric_guitar_clean", "acoustic_guitar_steel",
-                                  "drawbar_organ", "acoustic_grand_piano", "bright_piano"})},
-    "classical": {"melody": frozenset({"violin", "cello", "flute", "clarinet", "french_horn", "trumpet", "harp",
-                                      "acoustic_grand_piano", "harpsichord", "celesta", "pizzicato_strings"}),
-                  "chords": frozenset({"acoustic_grand_piano", "harpsichord", "harp", "string_ensemble", "slow_strings",
-                                       "pizzicato_strings", "choir_aahs", "brass_section", "celesta"})},
-    "lofi": {"melody": frozenset({"electric_piano", "acoustic_grand_piano", "vibraphone", "marimba", "kalimba",
-                                  "music_box", "celesta", "acoustic_guitar_nylon", "electric_guitar_clean", "flute",
-                                  "alto_sax", "trumpet"})},
-}  # fmt: skip
+    "jazz": {
+        "melody": frozenset(
+            {
+                "alto_sax",
+                "tenor_sax",
+                "trumpet",
+                "clarinet",
+                "flute",
+                "vibraphone",
+                "electric_piano",
+                "acoustic_grand_piano",
+                "electric_guitar_clean",
+            }
+        ),
+        "chords": frozenset(
+            {
+                "acoustic_grand_piano",
+                "electric_piano",
+                "electric_guitar_clean",
+                "vibraphone",
+                "drawbar_organ",
+                "acoustic_guitar_nylon",
+            }
+        ),
+    },
+    "chinese": {
+        "melody": frozenset({"flute", "pan_flute", "shakuhachi", "koto", "shamisen", "violin", "harp"}),
+        "chords": frozenset(
+            {
+                "koto",
+                "harp",
+                "acoustic_guitar_nylon",
+                "pizzicato_strings",
+                "string_ensemble",
+                "slow_strings",
+                "shamisen",
+                "acoustic_grand_piano",
+            }
+        ),
+    },
+    "rock": {
+        "melody": frozenset(
+            {
+                "overdriven_guitar",
+                "distortion_guitar",
+                "electric_guitar_clean",
+                "saw_lead",
+                "square_lead",
+                "drawbar_organ",
+                "acoustic_grand_piano",
+                "bright_piano",
+            }
+        ),
+        "chords": frozenset(
+            {
+                "overdriven_guitar",
+                "distortion_guitar",
+                "electric_guitar_clean",
+                "acoustic_guitar_steel",
+                "drawbar_organ",
+                "acoustic_grand_piano",
+                "bright_piano",
+            }
+        ),
+    },
+    "classical": {
+        "melody": frozenset(
+            {
+                "violin",
+                "cello",
+                "flute",
+                "clarinet",
+                "french_horn",
+                "trumpet",
+                "harp",
+                "acoustic_grand_piano",
+                "harpsichord",
+                "celesta",
+                "pizzicato_strings",
+            }
+        ),
+        "chords": frozenset(
+            {
+                "acoustic_grand_piano",
+                "harpsichord",
+                "harp",
+                "string_ensemble",
+                "slow_strings",
+                "pizzicato_strings",
+                "choir_aahs",
+                "brass_section",
+                "celesta",
+            }
+        ),
+    },
+    "lofi": {
+        "melody": frozenset(
+            {
+                "electric_piano",
+                "acoustic_grand_piano",
+                "vibraphone",
+                "marimba",
+                "kalimba",
+                "music_box",
+                "celesta",
+                "acoustic_guitar_nylon",
+                "electric_guitar_clean",
+                "flute",
+                "alto_sax",
+                "trumpet",
+            }
+        )
+    },
+}
 
 # numerals of each mode by scale degree, and the chords a mode borrows that are still right
 DIATONIC = {"major": ("I", "ii", "iii", "IV", "V", "vi", "vii°"), "minor": ("i", "ii°", "III", "iv", "v", "VI", "VII")}
@@ -83,13 +204,26 @@ WALTZ_WORDS = ("waltz", "3/4", "three-four", "three four", "华尔兹", "圆舞�
 
 # tempo a genre is played at (bpm), wider than the seeded defaults; a mood narrows it
 GENRE_TEMPO: dict[str, tuple[int, int]] = {
-    "pop": (80, 132), "rock": (96, 172), "lofi": (60, 95), "hiphop": (70, 105), "edm": (115, 140),
-    "jazz": (72, 180), "ballad": (56, 86), "chinese": (60, 116), "ambient": (50, 90), "classical": (56, 144),
-}  # fmt: skip
+    "pop": (80, 132),
+    "rock": (96, 172),
+    "lofi": (60, 95),
+    "hiphop": (70, 105),
+    "edm": (115, 140),
+    "jazz": (72, 180),
+    "ballad": (56, 86),
+    "chinese": (60, 116),
+    "ambient": (50, 90),
+    "classical": (56, 144),
+}
 MOOD_TEMPO: dict[str, tuple[int, int]] = {
-    "calm": (0, 120), "sad": (0, 100), "dreamy": (0, 116), "romantic": (0, 120),
-    "energetic": (104, 999), "happy": (76, 999), "playful": (84, 999),
-}  # fmt: skip
+    "calm": (0, 120),
+    "sad": (0, 100),
+    "dreamy": (0, 116),
+    "romantic": (0, 120),
+    "energetic": (104, 999),
+    "happy": (76, 999),
+    "playful": (84, 999),
+}
 
 
 def _finding(name: str, ok: bool, detail: str) -> dict[str, Any]:
@@ -175,12 +309,19 @@ def _check_instruments(data: dict[str, Any], repair: bool) -> dict[str, Any]:
             problems.append(f"{role} {inst[role]} does not suit {data['genre']}")
             inst[role] = default
     if not problems:
-        return _finding("instruments", True, ", ".join(f"{r} {inst[r]}" for r in ("melody", "chords", "bass")
-                                                         if inst.get(r)) + "; drums: the genre's kit")  # fmt: skip
+        return _finding(
+            "instruments",
+            True,
+            ", ".join(f"{r} {inst[r]}" for r in ("melody", "chords", "bass") if inst.get(r))
+            + "; drums: the genre's kit",
+        )
     if not repair:
         return _finding("instruments", False, "; ".join(problems))
-    changed = ", ".join(f"{r} {data['instruments'].get(r)} → {inst[r]}" for r in ("melody", "chords", "bass", "pad")
-                        if inst.get(r) != data["instruments"].get(r))  # fmt: skip
+    changed = ", ".join(
+        f"{r} {data['instruments'].get(r)} → {inst[r]}"
+        for r in ("melody", "chords", "bass", "pad")
+        if inst.get(r) != data["instruments"].get(r)
+    )
     data["instruments"] = inst
     return _finding("instruments", True, f"repaired: {'; '.join(problems)} ({changed})")
 
@@ -227,8 +368,9 @@ def _check_tempo(data: dict[str, Any], prompt: str, repair: bool) -> dict[str, A
     if not repair:
         return _finding("tempo", False, f"{tempo} bpm outside {lo}–{hi} for {data['mood']} {data['genre']}")
     data["tempo"] = min(hi, max(lo, tempo))
-    return _finding("tempo", True, f"repaired: {tempo} → {data['tempo']} bpm ({lo}–{hi} for {data['mood']} "
-                                   f"{data['genre']})")  # fmt: skip
+    return _finding(
+        "tempo", True, f"repaired: {tempo} → {data['tempo']} bpm ({lo}–{hi} for {data['mood']} {data['genre']})"
+    )
 
 
 def _check_sections(data: dict[str, Any], duration: float, repair: bool) -> dict[str, Any]:
@@ -244,16 +386,22 @@ def _check_sections(data: dict[str, Any], duration: float, repair: bool) -> dict
     if planned == n_bars:
         return _finding("sections", True, f"{planned} bars = {seconds(planned):.0f} s of {duration:g} s")
     if not repair:  # a user's plan: its bars are relative, the composer scales them
-        return _finding("sections", True, f"{planned} relative bars, scaled to {n_bars} ({duration:g} s) "
-                                          "by the composer")  # fmt: skip
+        return _finding(
+            "sections", True, f"{planned} relative bars, scaled to {n_bars} ({duration:g} s) by the composer"
+        )
     form = fit_form(plan, n_bars, max_sections=MAX_PLAN_SECTIONS)
     if len(form) > MAX_PLAN_SECTIONS or max(bars for _, bars, _ in form) > MAX_SECTION_BARS:
-        return _finding("sections", False, f"{planned} bars ({seconds(planned):.0f} s) could not be fitted to "
-                                           f"{duration:g} s")  # fmt: skip
+        return _finding(
+            "sections", False, f"{planned} bars ({seconds(planned):.0f} s) could not be fitted to {duration:g} s"
+        )
     data["sections"] = [{"name": name, "bars": bars, "chords": chords} for name, bars, chords in form]
     cut = f", the last bar cut at {duration:g} s" if seconds(n_bars) - duration > 0.05 else ""
-    return _finding("sections", True, f"repaired: {planned} bars ({seconds(planned):.0f} s) → {n_bars} bars "
-                                      f"({seconds(n_bars):.0f} s of {duration:g} s{cut})")  # fmt: skip
+    return _finding(
+        "sections",
+        True,
+        f"repaired: {planned} bars ({seconds(planned):.0f} s) → {n_bars} bars "
+        f"({seconds(n_bars):.0f} s of {duration:g} s{cut})",
+    )
 
 
 def check_plan(plan: MusicPlan, prompt: str, duration: float, *, repair: bool = True) -> tuple[MusicPlan, list[dict]]:

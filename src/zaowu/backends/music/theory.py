@@ -20,12 +20,33 @@ _ROMAN_RE = re.compile(r"^(b|#)?(vii|vi|v|iv|iii|ii|i)(°|o|\+)?(7|maj7|ø7)?$",
 _SYMBOL_RE = re.compile(r"^([A-G])(b|#)?(.*)$")
 # chord quality -> intervals above the root
 _QUALITIES = {
-    "maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8), "7": (0, 4, 7, 10),
-    "maj7": (0, 4, 7, 11), "m7": (0, 3, 7, 10), "ø7": (0, 3, 6, 10), "sus2": (0, 2, 7), "sus4": (0, 5, 7),
-    "6": (0, 4, 7, 9), "m6": (0, 3, 7, 9),
-}  # fmt: skip
-_SYMBOL_QUALITY = {"": "maj", "m": "min", "min": "min", "maj7": "maj7", "m7": "m7", "7": "7", "dim": "dim",
-                   "aug": "aug", "sus2": "sus2", "sus4": "sus4", "6": "6", "m6": "m6"}  # fmt: skip
+    "maj": (0, 4, 7),
+    "min": (0, 3, 7),
+    "dim": (0, 3, 6),
+    "aug": (0, 4, 8),
+    "7": (0, 4, 7, 10),
+    "maj7": (0, 4, 7, 11),
+    "m7": (0, 3, 7, 10),
+    "ø7": (0, 3, 6, 10),
+    "sus2": (0, 2, 7),
+    "sus4": (0, 5, 7),
+    "6": (0, 4, 7, 9),
+    "m6": (0, 3, 7, 9),
+}
+_SYMBOL_QUALITY = {
+    "": "maj",
+    "m": "min",
+    "min": "min",
+    "maj7": "maj7",
+    "m7": "m7",
+    "7": "7",
+    "dim": "dim",
+    "aug": "aug",
+    "sus2": "sus2",
+    "sus4": "sus4",
+    "6": "6",
+    "m6": "m6",
+}
 
 
 @dataclass(frozen=True)
@@ -106,7 +127,9 @@ def step_in_scale(pitch: int, steps: int, pcs: tuple[int, ...]) -> int:
     return p
 
 
-def voice_lead(prev: tuple[int, ...] | None, chord: Chord, lo: int = 50, hi: int = 74, voices: int = 4) -> tuple[int, ...]:
+def voice_lead(
+    prev: tuple[int, ...] | None, chord: Chord, lo: int = 50, hi: int = 74, voices: int = 4
+) -> tuple[int, ...]:
     """Voice ``chord`` in ``voices`` parts close to ``prev``: common tones stay, others move least.
 
     Every chord tone appears (the root doubled in triads, the fifth dropped first when a
@@ -118,9 +141,11 @@ def voice_lead(prev: tuple[int, ...] | None, chord: Chord, lo: int = 50, hi: int
     if len(base) > voices:
         base = [pc for pc in base if pc != chord.fifth][:voices]
     # triads double a tone: the root by preference, then the fifth, then the third
-    doublings = [(base, 0.0)] if len(base) >= voices else [
-        (base + [pc] * (voices - len(base)), penalty) for pc, penalty in zip(base, (0.0, 1.0, 0.5))
-    ]  # fmt: skip
+    doublings = (
+        [(base, 0.0)]
+        if len(base) >= voices
+        else [(base + [pc] * (voices - len(base)), penalty) for pc, penalty in zip(base, (0.0, 1.0, 0.5))]
+    )
     centre = (lo + hi) / 2
     best, best_cost = None, None
     for pcs, penalty in doublings:

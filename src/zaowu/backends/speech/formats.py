@@ -10,8 +10,13 @@ from dataclasses import asdict, dataclass, field
 
 __all__ = ["Segment", "Transcript", "format_transcript", "MIME"]
 
-MIME = {"json": "application/json", "verbose_json": "application/json", "text": "text/plain; charset=utf-8",
-        "srt": "application/x-subrip", "vtt": "text/vtt"}  # fmt: skip
+MIME = {
+    "json": "application/json",
+    "verbose_json": "application/json",
+    "text": "text/plain; charset=utf-8",
+    "srt": "application/x-subrip",
+    "vtt": "text/vtt",
+}
 
 
 @dataclass
@@ -69,8 +74,13 @@ def format_transcript(t: Transcript, fmt: str) -> str:
     if fmt == "vtt":
         return to_vtt(t)
     if fmt == "verbose_json":
-        body = {"task": "transcribe", "language": t.language, "duration": round(t.duration, 3), "text": t.text,
-                "segments": [asdict(s) | {"start": round(s.start, 3), "end": round(s.end, 3)} for s in t.segments]}  # fmt: skip
+        body = {
+            "task": "transcribe",
+            "language": t.language,
+            "duration": round(t.duration, 3),
+            "text": t.text,
+            "segments": [asdict(s) | {"start": round(s.start, 3), "end": round(s.end, 3)} for s in t.segments],
+        }
         return json.dumps(body, ensure_ascii=False)
     if fmt == "json":
         return json.dumps({"text": t.text}, ensure_ascii=False)

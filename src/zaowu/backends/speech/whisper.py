@@ -66,15 +66,22 @@ class WhisperBackend(MediaBackend):
         if not (path / "model.bin").is_file():
             raise BackendError(f"no Whisper model at {path}; pull it first")
         opts: WhisperOptions = self.options  # type: ignore[assignment]
-        self._model = WhisperModel(str(path), device="cpu", compute_type=opts.compute_type,
-                                   cpu_threads=opts.threads or os.cpu_count() or 1, local_files_only=True)  # fmt: skip
+        self._model = WhisperModel(
+            str(path),
+            device="cpu",
+            compute_type=opts.compute_type,
+            cpu_threads=opts.threads or os.cpu_count() or 1,
+            local_files_only=True,
+        )
         self._lock = threading.Lock()
 
     def _check(self, request: BaseModel) -> tuple[TranscriptionRequest, str | None]:
         from faster_whisper.tokenizer import _LANGUAGE_CODES
 
         if not isinstance(request, TranscriptionRequest):
-            raise InvalidRequest(f"the transcription backend takes a TranscriptionRequest, not {type(request).__name__}")
+            raise InvalidRequest(
+                f"the transcription backend takes a TranscriptionRequest, not {type(request).__name__}"
+            )
         if request.format not in self.formats:
             raise InvalidRequest(f"response_format must be one of {', '.join(self.formats)}", param="response_format")
         if not request.audio:
@@ -83,8 +90,9 @@ class WhisperBackend(MediaBackend):
             raise InvalidRequest(f"the audio file is larger than {MAX_AUDIO_BYTES >> 20} MB", param="file")
         language = request.language.split("-")[0].lower() if request.language else None
         if language is not None and language not in _LANGUAGE_CODES:
-            raise InvalidRequest(f"unknown language '{request.language}'; use an ISO-639-1 code such as en or zh",
-                                 param="language")  # fmt: skip
+            raise InvalidRequest(
+                f"unknown language '{request.language}'; use an ISO-639-1 code such as en or zh", param="language"
+            )
         return request, language
 
     def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
@@ -102,9 +110,20 @@ class WhisperBackend(MediaBackend):
         with self._lock:
             pieces, info = self._model.transcribe(samples, language=language, beam_size=opts.beam_size)
             for i, s in enumerate(pieces):
-                segments.append(Segment(id=i, start=min(s.start, duration), end=min(s.end, duration), text=s.text,
-                                        avg_logprob=s.avg_logprob, no_speech_prob=s.no_speech_prob, compression_ratio=s.compression_ratio,
-                                        temperature=s.temperature or 0.0, tokens=list(s.tokens), seek=s.seek))  # fmt: skip
+                segments.append(
+                    Segment(
+                        id=i,
+                        start=min(s.start, duration),
+                        end=min(s.end, duration),
+                        text=s.text,
+                        avg_logprob=s.avg_logprob,
+                        no_speech_prob=s.no_speech_prob,
+                        compression_ratio=s.compression_ratio,
+                        temperature=s.temperature or 0.0,
+                        tokens=list(s.tokens),
+                        seek=s.seek,
+                    )
+                )
                 report(min(0.99, s.end / max(duration, 1e-9)), f"transcribed {s.end:.0f}/{duration:.0f} s")
         # 3. Simplified Chinese, then the requested format
         if info.language in ("zh", "yue"):
@@ -114,12 +133,19 @@ class WhisperBackend(MediaBackend):
         body = format_transcript(transcript, request.format)
         elapsed = time.perf_counter() - started
         report(1.0, f"{duration:.1f} s of audio in {elapsed:.1f} s")
-        meta = {"language": info.language, "duration": round(duration, 3), "format": request.format,
-                "text": transcript.text, "segments": len(segments)}  # fmt: skip
+        meta = {
+            "language": info.language,
+            "duration": round(duration, 3),
+            "format": request.format,
+            "text": transcript.text,
+            "segments": len(segments),
+        }
         return MediaResult(
-            media=[Media(data=body.encode("utf-8"), mime=MIME[request.format], meta=meta)], model=self.model.id,
-            seed=seed, usage={"media_seconds": round(duration, 3), "processing_seconds": round(elapsed, 3)},
-        )  # fmt: skip
+            media=[Media(data=body.encode("utf-8"), mime=MIME[request.format], meta=meta)],
+            model=self.model.id,
+            seed=seed,
+            usage={"media_seconds": round(duration, 3), "processing_seconds": round(elapsed, 3)},
+        )
 
 
 @hookimpl

@@ -91,8 +91,12 @@ def _replace(match: re.Match, text: str) -> str:
         return "到".join(read_integer(int(g)) for g in groups)  # a range: 3-5 -> 三到五
     digits, frac = match.group("int"), match.group("frac")
     after = text[match.end() : match.end() + 1]
-    if frac is None and (after == "年" and len(digits) in (2, 4) or len(digits) > 1 and digits[0] == "0"
-                         or len(digits) > 12 or len(digits) == 11 and digits[0] == "1"):  # fmt: skip
+    if frac is None and (
+        (after == "年" and len(digits) in (2, 4))
+        or (len(digits) > 1 and digits[0] == "0")
+        or len(digits) > 12
+        or (len(digits) == 11 and digits[0] == "1")
+    ):
         words = read_digits(digits)
     else:
         words = read_integer(int(digits))
@@ -115,22 +119,103 @@ def read_numbers(text: str) -> str:
 
 # How a Mandarin speaker names each Latin letter, in characters the Chinese voice reads.
 LETTER_NAMES = {
-    "A": "诶", "B": "比", "C": "西", "D": "迪", "E": "伊", "F": "艾弗", "G": "吉", "H": "艾尺", "I": "艾", "J": "杰",
-    "K": "开", "L": "艾勒", "M": "艾姆", "N": "恩", "O": "欧", "P": "批", "Q": "丘", "R": "阿尔", "S": "艾斯",
-    "T": "提", "U": "优", "V": "维", "W": "达布溜", "X": "艾克斯", "Y": "歪", "Z": "贼德",
-}  # fmt: skip
+    "A": "诶",
+    "B": "比",
+    "C": "西",
+    "D": "迪",
+    "E": "伊",
+    "F": "艾弗",
+    "G": "吉",
+    "H": "艾尺",
+    "I": "艾",
+    "J": "杰",
+    "K": "开",
+    "L": "艾勒",
+    "M": "艾姆",
+    "N": "恩",
+    "O": "欧",
+    "P": "批",
+    "Q": "丘",
+    "R": "阿尔",
+    "S": "艾斯",
+    "T": "提",
+    "U": "优",
+    "V": "维",
+    "W": "达布溜",
+    "X": "艾克斯",
+    "Y": "歪",
+    "Z": "贼德",
+}
 # Latin words with an established Chinese reading (keys in lower case).
 LEXICON = {
-    "ai": "诶艾", "app": "诶批批", "ceo": "西伊欧", "usb": "优艾斯比", "wi-fi": "歪发", "wifi": "歪发", "ok": "欧开",
-    "vip": "维艾批", "diy": "迪艾歪", "iphone": "爱疯", "ipad": "爱派", "ios": "艾欧艾斯", "logo": "楼勾",
-    "ppt": "批批提", "pdf": "批迪艾弗", "excel": "艾克塞尔", "vlog": "维楼格", "pro": "普肉", "max": "麦克斯",
-    "plus": "普拉斯", "mini": "迷你", "air": "艾尔", "ultra": "奥特拉", "wechat": "微信", "tiktok": "提克托克",
-    "nike": "耐克", "adidas": "阿迪达斯", "ikea": "宜家", "starbucks": "星巴克", "latte": "拿铁", "mocha": "摩卡",
-    "cappuccino": "卡布奇诺", "hi": "嗨", "hello": "哈喽", "bye": "拜拜", "emoji": "伊魔吉", "ip": "艾批",
-}  # fmt: skip
+    "ai": "诶艾",
+    "app": "诶批批",
+    "ceo": "西伊欧",
+    "usb": "优艾斯比",
+    "wi-fi": "歪发",
+    "wifi": "歪发",
+    "ok": "欧开",
+    "vip": "维艾批",
+    "diy": "迪艾歪",
+    "iphone": "爱疯",
+    "ipad": "爱派",
+    "ios": "艾欧艾斯",
+    "logo": "楼勾",
+    "ppt": "批批提",
+    "pdf": "批迪艾弗",
+    "excel": "艾克塞尔",
+    "vlog": "维楼格",
+    "pro": "普肉",
+    "max": "麦克斯",
+    "plus": "普拉斯",
+    "mini": "迷你",
+    "air": "艾尔",
+    "ultra": "奥特拉",
+    "wechat": "微信",
+    "tiktok": "提克托克",
+    "nike": "耐克",
+    "adidas": "阿迪达斯",
+    "ikea": "宜家",
+    "starbucks": "星巴克",
+    "latte": "拿铁",
+    "mocha": "摩卡",
+    "cappuccino": "卡布奇诺",
+    "hi": "嗨",
+    "hello": "哈喽",
+    "bye": "拜拜",
+    "emoji": "伊魔吉",
+    "ip": "艾批",
+}
 # Short capitals that are words, not acronyms ("NEW", "HOT" on a shop sign): read by the English voice.
-CAPS_WORDS = frozenset({"NEW", "HOT", "TOP", "OFF", "BUY", "GET", "SPA", "TEA", "BAR", "BIG", "FUN", "YES", "NO",
-                        "GO", "WOW", "ONE", "THE", "AND", "FOR", "YOU", "ALL", "NOW", "DAY", "OUT", "SALE"})  # fmt: skip
+CAPS_WORDS = frozenset(
+    {
+        "NEW",
+        "HOT",
+        "TOP",
+        "OFF",
+        "BUY",
+        "GET",
+        "SPA",
+        "TEA",
+        "BAR",
+        "BIG",
+        "FUN",
+        "YES",
+        "NO",
+        "GO",
+        "WOW",
+        "ONE",
+        "THE",
+        "AND",
+        "FOR",
+        "YOU",
+        "ALL",
+        "NOW",
+        "DAY",
+        "OUT",
+        "SALE",
+    }
+)
 _SEPARATORS = re.compile(r"[ \t,;:]+")
 _PARTS = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]")
 

@@ -50,8 +50,12 @@ Progress = Callable[[float, str], None]
 
 def _python_version(exe: str) -> tuple[int, int] | None:
     try:
-        out = subprocess.run([exe, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
-                             capture_output=True, text=True, timeout=30)  # fmt: skip
+        out = subprocess.run(
+            [exe, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         major, minor = out.stdout.split()
         return int(major), int(minor)
     except (OSError, ValueError, subprocess.SubprocessError):
@@ -93,8 +97,13 @@ class PythonEnv:
         except (OSError, ValueError):
             return {}
 
-    def create(self, requirements: list[str], constraints: list[str] = (), wheelhouse: Path | None = None,
-               progress: Progress | None = None) -> Path:  # fmt: skip
+    def create(
+        self,
+        requirements: list[str],
+        constraints: list[str] = (),
+        wheelhouse: Path | None = None,
+        progress: Progress | None = None,
+    ) -> Path:
         """Build the environment (replacing any unfinished one) and write the marker last.
         Concurrent pulls of one environment wait for each other (a file lock beside it)."""
         import fcntl
@@ -109,7 +118,9 @@ class PythonEnv:
                 self._build(requirements, constraints, wheelhouse, progress or (lambda fraction, message: None))
         return self.marker
 
-    def _build(self, requirements: list[str], constraints: list[str], wheelhouse: Path | None, report: Progress) -> None:
+    def _build(
+        self, requirements: list[str], constraints: list[str], wheelhouse: Path | None, report: Progress
+    ) -> None:
         if self.root.exists():
             shutil.rmtree(self.root)  # a build that did not finish
         started = time.perf_counter()
@@ -122,8 +133,13 @@ class PythonEnv:
             self._pip_install(requirements, pins, wheelhouse)
             report(0.95, "recording versions")
             versions = json.loads(self._run([str(self.python), "-c", _FREEZE], "reading versions"))
-            record = {"requirements": list(requirements), "versions": versions, "python": str(self.python),
-                      "created": time.time(), "build_seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
+            record = {
+                "requirements": list(requirements),
+                "versions": versions,
+                "python": str(self.python),
+                "created": time.time(),
+                "build_seconds": round(time.perf_counter() - started, 1),
+            }
             tmp = self.marker.with_suffix(".partial")
             tmp.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
             os.replace(tmp, self.marker)
@@ -133,8 +149,17 @@ class PythonEnv:
         report(1.0, f"environment ready in {time.perf_counter() - started:.0f} s")
 
     def _pip_install(self, requirements: list[str], constraints: Path, wheelhouse: Path | None) -> None:
-        base = [str(self.python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-                "--only-binary=:all:", "-c", str(constraints)]  # fmt: skip
+        base = [
+            str(self.python),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--only-binary=:all:",
+            "-c",
+            str(constraints),
+        ]
         if wheelhouse and Path(wheelhouse).is_dir():
             try:  # everything from the wheelhouse, without touching the network
                 self._run([*base, "--no-index", "--find-links", str(wheelhouse), *requirements], "pip install")
@@ -172,8 +197,15 @@ _FREEZE = "import json, importlib.metadata as m; print(json.dumps({d.metadata['N
 class WorkerProcess:
     """A worker script run by an environment's python, answering one JSON line per JSON line."""
 
-    def __init__(self, env: PythonEnv, script: Path = WORKER_SCRIPT, *, env_vars: dict[str, str] | None = None,
-                 start_timeout: float = 300.0, request_timeout: float = 600.0):  # fmt: skip
+    def __init__(
+        self,
+        env: PythonEnv,
+        script: Path = WORKER_SCRIPT,
+        *,
+        env_vars: dict[str, str] | None = None,
+        start_timeout: float = 300.0,
+        request_timeout: float = 600.0,
+    ):
         self.env = env
         self.script = script
         self.env_vars = env_vars or {}
@@ -200,9 +232,15 @@ class WorkerProcess:
         started = time.perf_counter()
         self._lines = queue.Queue()
         self._proc = subprocess.Popen(
-            [str(self.env.python), "-u", str(self.script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env, cwd=str(self.env.root),
-        )  # fmt: skip
+            [str(self.env.python), "-u", str(self.script)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            cwd=str(self.env.root),
+        )
         threading.Thread(target=_pump, args=(self._proc.stdout, self._lines.put, True), daemon=True).start()
         threading.Thread(target=_pump, args=(self._proc.stderr, self._stderr.append, False), daemon=True).start()
         self.starts += 1
@@ -211,8 +249,13 @@ class WorkerProcess:
             self._kill()
             raise BackendError(f"the worker did not start: {first}")
         self.ready = first
-        log.info("worker %s started (pid %s) in %.1f s; models loaded in %.1f s", self.script.name, self._proc.pid,
-                 time.perf_counter() - started, first.get("load_seconds", 0.0))  # fmt: skip
+        log.info(
+            "worker %s started (pid %s) in %.1f s; models loaded in %.1f s",
+            self.script.name,
+            self._proc.pid,
+            time.perf_counter() - started,
+            first.get("load_seconds", 0.0),
+        )
 
     def _read(self, timeout: float, what: str) -> dict:
         try:
@@ -294,7 +337,7 @@ def _pump(stream, sink, mark_end: bool) -> None:
         sink(None)
 
 
-def _stop_at_exit(ref: "weakref.ref[WorkerProcess]") -> None:
+def _stop_at_exit(ref: weakref.ref[WorkerProcess]) -> None:
     worker = ref()
     if worker is not None:
         worker.stop()

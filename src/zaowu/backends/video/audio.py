@@ -97,7 +97,7 @@ class SampleReader:
         parts, have = [self.buffer], self.buffer.shape[1]
         while have < n and not self.finished:
             chunk = next(self.chunks, None)
-            if chunk is None or have > 0 and chunk.samples.shape[1] == 0:
+            if chunk is None or (have > 0 and chunk.samples.shape[1] == 0):
                 if self.loop and have > 0:
                     self.container.close()
                     self._open()
@@ -125,8 +125,11 @@ class AudioStage(Stage):
         super().__init__()
         self.op, self.param = op, param
         if op.asset not in assets:
-            raise InvalidRequest(f"'{param}.asset' names '{op.asset}', which was not uploaded with the edit "
-                                 f"(assets: {', '.join(sorted(assets)) or 'none'}).", param=f"{param}.asset")
+            raise InvalidRequest(
+                f"'{param}.asset' names '{op.asset}', which was not uploaded with the edit "
+                f"(assets: {', '.join(sorted(assets)) or 'none'}).",
+                param=f"{param}.asset",
+            )
         self.path = assets[op.asset]
 
     def plan(self, state: State) -> State:

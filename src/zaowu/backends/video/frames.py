@@ -31,8 +31,9 @@ def read_picture(path: Path, param: str):
     if not path.is_file():
         raise InvalidRequest(f"'{param}' is missing. Upload a PNG or JPEG.", param=param)
     if path.stat().st_size > MAX_BYTES:
-        raise InvalidRequest(f"'{param}' is larger than {MAX_BYTES // 2**20} MiB. Upload a smaller picture.",
-                             param=param)
+        raise InvalidRequest(
+            f"'{param}' is larger than {MAX_BYTES // 2**20} MiB. Upload a smaller picture.", param=param
+        )
     return decode_photo(path.read_bytes(), param)
 
 
@@ -116,8 +117,11 @@ class ResizeStage(Stage):
             w, h = w * op.height / h, op.height
         self.size = (_even(w), _even(h))
         if self.size[0] * self.size[1] > MAX_OUTPUT_PIXELS:
-            raise InvalidRequest(f"'{self.param}' would make {self.size[0]}x{self.size[1]} frames; at most "
-                                 f"{MAX_OUTPUT_PIXELS} pixels per frame. Ask for a smaller size.", param=self.param)
+            raise InvalidRequest(
+                f"'{self.param}' would make {self.size[0]}x{self.size[1]} frames; at most "
+                f"{MAX_OUTPUT_PIXELS} pixels per frame. Ask for a smaller size.",
+                param=self.param,
+            )
         return state.but(width=self.size[0], height=self.size[1])
 
     def apply(self, frame: Frame) -> Frame:
@@ -159,8 +163,11 @@ class FadeStage(Stage):
 
     def plan(self, state: State) -> State:
         if self.op.fade_in + self.op.fade_out > state.duration + 1e-3:
-            raise InvalidRequest(f"'{self.param}': fade_in + fade_out ({self.op.fade_in + self.op.fade_out:g} s) is "
-                                 f"longer than the video ({state.duration:.2f} s).", param=f"{self.param}.fade_out")
+            raise InvalidRequest(
+                f"'{self.param}': fade_in + fade_out ({self.op.fade_in + self.op.fade_out:g} s) is "
+                f"longer than the video ({state.duration:.2f} s).",
+                param=f"{self.param}.fade_out",
+            )
         self.duration = state.duration
         return state
 

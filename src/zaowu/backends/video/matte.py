@@ -68,8 +68,10 @@ class MatteStage(Stage):
         elif self.op.background == "image":
             name = self.op.asset
             if name not in self.assets:
-                raise InvalidRequest(f"'{self.param}.asset' names '{name}', which was not uploaded with the edit.",
-                                     param=f"{self.param}.asset")
+                raise InvalidRequest(
+                    f"'{self.param}.asset' names '{name}', which was not uploaded with the edit.",
+                    param=f"{self.param}.asset",
+                )
             photo = read_picture(self.assets[name], f"assets.{name}")
             picture = cv2.cvtColor(photo.rgb, cv2.COLOR_RGB2BGR)
             self.backdrop = fit_image(picture, state.width, state.height, fit="crop")

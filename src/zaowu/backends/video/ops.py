@@ -38,7 +38,7 @@ __all__ = [
     "TrimOp",
     "VideoEdit",
     "parse_edit",
-]  # fmt: skip
+]
 
 MAX_OPERATIONS = 32
 """Operations one edit may hold."""
@@ -261,8 +261,21 @@ class MatteOp(_Op):
 
 
 Operation = Annotated[
-    TrimOp | CutOp | ConcatOp | CropOp | ResizeOp | SpeedOp | FpsOp | RotateOp | MuteOp | AudioOp | FadeOp
-    | TrackOp | RemoveOp | StyleOp | MatteOp,
+    TrimOp
+    | CutOp
+    | ConcatOp
+    | CropOp
+    | ResizeOp
+    | SpeedOp
+    | FpsOp
+    | RotateOp
+    | MuteOp
+    | AudioOp
+    | FadeOp
+    | TrackOp
+    | RemoveOp
+    | StyleOp
+    | MatteOp,
     Field(discriminator="op"),
 ]
 TIME_OPS = ("trim", "cut", "speed", "fps")

@@ -64,12 +64,20 @@ class EditResult:
 
     def as_dict(self) -> dict:
         return {
-            "path": str(self.path), "width": self.width, "height": self.height, "fps": self.fps,
-            "duration": round(self.duration, 3), "frames": self.frames, "audio": self.audio, "format": self.format,
+            "path": str(self.path),
+            "width": self.width,
+            "height": self.height,
+            "fps": self.fps,
+            "duration": round(self.duration, 3),
+            "frames": self.frames,
+            "audio": self.audio,
+            "format": self.format,
             "copied": self.copied,
-            "seconds": round(self.seconds, 3), "tracks": self.tracks, "inputs": self.inputs,
+            "seconds": round(self.seconds, 3),
+            "tracks": self.tracks,
+            "inputs": self.inputs,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
-        }  # fmt: skip
+        }
 
 
 ProgressFn = Callable[[EditProgress], None]
@@ -80,14 +88,22 @@ def _stage_for(op, param: str, assets: dict[str, Path]) -> Stage:
     if kind in ("trim", "cut", "speed", "fps"):
         from . import timeline
 
-        cls = {"trim": timeline.TrimStage, "cut": timeline.CutStage, "speed": timeline.SpeedStage,
-               "fps": timeline.FpsStage}[kind]  # fmt: skip
+        cls = {
+            "trim": timeline.TrimStage,
+            "cut": timeline.CutStage,
+            "speed": timeline.SpeedStage,
+            "fps": timeline.FpsStage,
+        }[kind]
         return cls(op, param)
     if kind in ("crop", "resize", "rotate", "fade"):
         from . import frames
 
-        cls = {"crop": frames.CropStage, "resize": frames.ResizeStage, "rotate": frames.RotateStage,
-               "fade": frames.FadeStage}[kind]  # fmt: skip
+        cls = {
+            "crop": frames.CropStage,
+            "resize": frames.ResizeStage,
+            "rotate": frames.RotateStage,
+            "fade": frames.FadeStage,
+        }[kind]
         return cls(op, param)
     if kind == "mute":
         from .audio import MuteStage
@@ -137,16 +153,19 @@ def _ordered_inputs(edit: VideoEdit, infos: list[VideoInfo]) -> tuple[list[Video
         return infos, (concat.fit if concat else "pad")
     for j, k in enumerate(concat.order):
         if k >= len(infos):
-            raise InvalidRequest(f"'operations.0.order.{j}' is {k}, but only {len(infos)} videos were given.",
-                                 param=f"operations.0.order.{j}")
+            raise InvalidRequest(
+                f"'operations.0.order.{j}' is {k}, but only {len(infos)} videos were given.",
+                param=f"operations.0.order.{j}",
+            )
     return [infos[k] for k in concat.order], concat.fit
 
 
 _TURNS = {90: 0, 180: 1, 270: 2}  # cv2.ROTATE_90_CLOCKWISE, ROTATE_180, ROTATE_90_COUNTERCLOCKWISE
 
 
-def _decode_video(container, info: VideoInfo, offset: float, size: tuple[int, int], fit: str,
-                  seek: float) -> Iterator[Frame]:  # fmt: skip
+def _decode_video(
+    container, info: VideoInfo, offset: float, size: tuple[int, int], fit: str, seek: float
+) -> Iterator[Frame]:
     import av
     import cv2
 
@@ -171,12 +190,14 @@ def _decode_video(container, info: VideoInfo, offset: float, size: tuple[int, in
                 image = fit_image(image, *size, fit=fit)
             yield Frame(image, offset + max(t, 0.0))
     except av.FFmpegError as exc:
-        raise InvalidRequest(f"'video' is damaged: decoding failed at {index} frames ({exc}). Re-export it as MP4.",
-                             param="video") from None
+        raise InvalidRequest(
+            f"'video' is damaged: decoding failed at {index} frames ({exc}). Re-export it as MP4.", param="video"
+        ) from None
 
 
-def _sources(stack: ExitStack, inputs: list[VideoInfo], fit: str, seek: float, fps: Fraction,
-             with_audio: bool) -> tuple[Iterator[Frame], Iterator[Chunk]]:  # fmt: skip
+def _sources(
+    stack: ExitStack, inputs: list[VideoInfo], fit: str, seek: float, fps: Fraction, with_audio: bool
+) -> tuple[Iterator[Frame], Iterator[Chunk]]:
     from .audio import decode_audio
     from .timeline import resample
 
@@ -218,8 +239,13 @@ def _open_output(path: Path, state: State, edit: VideoEdit):
         out = av.open(str(path), mode="w", format="webm")
         vs = out.add_stream("libvpx-vp9", rate=state.fps)
         vs.pix_fmt = "yuva420p" if edit.alpha else "yuv420p"
-        vs.options = {"crf": str(min(63, edit.crf + 12)), "b:v": "0", "deadline": "realtime", "row-mt": "1",
-                      "cpu-used": str(VP9_SPEED[edit.preset])}  # fmt: skip
+        vs.options = {
+            "crf": str(min(63, edit.crf + 12)),
+            "b:v": "0",
+            "deadline": "realtime",
+            "row-mt": "1",
+            "cpu-used": str(VP9_SPEED[edit.preset]),
+        }
         audio_codec = "libopus"
     else:
         out = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
@@ -235,8 +261,9 @@ def _open_output(path: Path, state: State, edit: VideoEdit):
     return out, vs, aus
 
 
-def _encode(out, vs, aus, frames: Iterator[Frame], chunks: Iterator[Chunk], state: State,
-            report: Callable[[int], None]) -> tuple[int, int]:  # fmt: skip
+def _encode(
+    out, vs, aus, frames: Iterator[Frame], chunks: Iterator[Chunk], state: State, report: Callable[[int], None]
+) -> tuple[int, int]:
     """Mux video and audio in time order; returns (frames written, audio samples written)."""
     import av
     import numpy as np
@@ -269,8 +296,9 @@ def _encode(out, vs, aus, frames: Iterator[Frame], chunks: Iterator[Chunk], stat
         else:
             data = a.samples[:, : max(0, audio_end - samples)]
             if data.shape[1]:
-                frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data, dtype=np.float32), format="fltp",
-                                                   layout="stereo")
+                frame = av.AudioFrame.from_ndarray(
+                    np.ascontiguousarray(data, dtype=np.float32), format="fltp", layout="stereo"
+                )
                 frame.sample_rate, frame.pts = RATE, samples
                 out.mux(aus.encode(frame))
                 samples += data.shape[1]
@@ -288,13 +316,17 @@ def _check_inputs(inputs: list[str | os.PathLike], limits: VideoLimits) -> list[
     if not inputs:
         raise InvalidRequest("Give at least one video.", param="video")
     if len(inputs) > limits.max_inputs:
-        raise InvalidRequest(f"{len(inputs)} videos given; the limit (video_max_inputs) is {limits.max_inputs}.",
-                             param="video_max_inputs")
+        raise InvalidRequest(
+            f"{len(inputs)} videos given; the limit (video_max_inputs) is {limits.max_inputs}.",
+            param="video_max_inputs",
+        )
     infos = [probe_video(p, limits, "video" if len(inputs) == 1 else f"video.{i}") for i, p in enumerate(inputs)]
     total = sum(i.duration for i in infos)
     if total > limits.max_seconds:
-        raise InvalidRequest(f"The videos last {total:.1f} s together; the limit (video_max_seconds) is "
-                             f"{limits.max_seconds:g} s.", param="video_max_seconds")
+        raise InvalidRequest(
+            f"The videos last {total:.1f} s together; the limit (video_max_seconds) is {limits.max_seconds:g} s.",
+            param="video_max_seconds",
+        )
     return infos
 
 
@@ -326,13 +358,17 @@ def edit_video(
     infos = _check_inputs(paths, limits)
     ordered, fit = _ordered_inputs(edit, infos)
     first = ordered[0]
-    state0 = State(first.width, first.height, first.fps, sum(i.duration for i in ordered),
-                   any(i.has_audio for i in ordered))  # fmt: skip
+    state0 = State(
+        first.width, first.height, first.fps, sum(i.duration for i in ordered), any(i.has_audio for i in ordered)
+    )
     asset_paths = {k: Path(v) for k, v in (assets or {}).items()}
     stages, final = build_stages(edit, state0, asset_paths)
     if final.duration > limits.max_seconds:
-        raise InvalidRequest(f"The edit would make a {final.duration:.1f} s video; the limit (video_max_seconds) is "
-                             f"{limits.max_seconds:g} s. Trim it or speed it up less.", param="video_max_seconds")
+        raise InvalidRequest(
+            f"The edit would make a {final.duration:.1f} s video; the limit (video_max_seconds) is "
+            f"{limits.max_seconds:g} s. Trim it or speed it up less.",
+            param="video_max_seconds",
+        )
     final = final.but(width=max(2, final.width // 2 * 2), height=max(2, final.height // 2 * 2))  # yuv420p
     output = Path(output)
     tmp = _temp_beside(output, edit.format)
@@ -363,14 +399,29 @@ def edit_video(
         if res is not None:
             tracks[getattr(stage.op, "name", None) or f"{stage.name}.{stage.param.rsplit('.', 1)[-1]}"] = res
     result = EditResult(
-        path=output, width=final.width, height=final.height, fps=float(final.fps),
-        duration=copied[1] if copied else written / float(final.fps), frames=written, audio=final.audio,
-        format=edit.format, copied=bool(copied), seconds=time.monotonic() - started, tracks=tracks,
+        path=output,
+        width=final.width,
+        height=final.height,
+        fps=float(final.fps),
+        duration=copied[1] if copied else written / float(final.fps),
+        frames=written,
+        audio=final.audio,
+        format=edit.format,
+        copied=bool(copied),
+        seconds=time.monotonic() - started,
+        tracks=tracks,
         inputs=[i.as_dict() for i in ordered],
         timings=timings,
-    )  # fmt: skip
-    log.info("video edit: %d ops, %d frames %dx%d in %.1f s%s", len(stages), written, final.width, final.height,
-             result.seconds, " (stream copy)" if copied else "")
+    )
+    log.info(
+        "video edit: %d ops, %d frames %dx%d in %.1f s%s",
+        len(stages),
+        written,
+        final.width,
+        final.height,
+        result.seconds,
+        " (stream copy)" if copied else "",
+    )
     return result
 
 
@@ -379,8 +430,16 @@ def _leading_trim(edit: VideoEdit) -> float:
     return ops[0].start if ops and ops[0].op == "trim" else 0.0
 
 
-def _analyse(inputs: list[VideoInfo], fit: str, edit: VideoEdit, stages: list[Stage], state0: State,
-             final: State, progress: ProgressFn | None, timings: dict[str, float]) -> None:  # fmt: skip
+def _analyse(
+    inputs: list[VideoInfo],
+    fit: str,
+    edit: VideoEdit,
+    stages: list[Stage],
+    state0: State,
+    final: State,
+    progress: ProgressFn | None,
+    timings: dict[str, float],
+) -> None:
     """A decode-only pass through stages that only look (tracking boxes) before a stream copy."""
     total = max(1, final.frames)
     clock = _Clock()
@@ -428,8 +487,17 @@ class _Clock:
         return out
 
 
-def _run_pass(inputs: list[VideoInfo], fit: str, edit: VideoEdit, stages: list[Stage], state0: State,
-              final: State, tmp: Path, progress: ProgressFn | None, timings: dict[str, float]) -> int:  # fmt: skip
+def _run_pass(
+    inputs: list[VideoInfo],
+    fit: str,
+    edit: VideoEdit,
+    stages: list[Stage],
+    state0: State,
+    final: State,
+    tmp: Path,
+    progress: ProgressFn | None,
+    timings: dict[str, float],
+) -> int:
     total = max(1, final.frames)
     clock = _Clock()
     started = time.perf_counter()
@@ -449,7 +517,7 @@ def _run_pass(inputs: list[VideoInfo], fit: str, edit: VideoEdit, stages: list[S
         written, _ = _encode(out, vs, aus, frames, chunks, final, report)
     timings.update(clock.exclusive(time.perf_counter() - started))
     if written == 0:
-        raise InvalidRequest("The edit leaves no frames (check trims and cuts against the video's length).",
-                             param="operations")
+        raise InvalidRequest(
+            "The edit leaves no frames (check trims and cuts against the video's length).", param="operations"
+        )
     return written
-

@@ -16,9 +16,7 @@ from typing import Any
 
 from ...errors import InvalidRequest
 
-__all__ = [
-    "DEFAULT_LIMITS", "VideoInfo", "VideoLimits", "open_input", "probe_video", "upright_turn"
-]
+__all__ = ["DEFAULT_LIMITS", "VideoInfo", "VideoLimits", "open_input", "probe_video", "upright_turn"]
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +78,18 @@ class VideoInfo:
 
     def as_dict(self) -> dict:
         return {
-            "container": self.container, "video_codec": self.video_codec, "width": self.width,
-            "height": self.height, "fps": float(self.fps), "duration": round(self.duration, 3),
-            "frames": self.frames, "audio_codec": self.audio_codec, "sample_rate": self.sample_rate,
-            "channels": self.channels, "turn": self.turn,
-        }  # fmt: skip
+            "container": self.container,
+            "video_codec": self.video_codec,
+            "width": self.width,
+            "height": self.height,
+            "fps": float(self.fps),
+            "duration": round(self.duration, 3),
+            "frames": self.frames,
+            "audio_codec": self.audio_codec,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "turn": self.turn,
+        }
 
 
 def _bad(message: str, param: str = "video") -> InvalidRequest:
@@ -98,8 +103,10 @@ def open_input(path: str | os.PathLike, param: str = "video"):
     try:
         return av.open(str(path), mode="r", metadata_errors="ignore")
     except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
-        raise _bad(f"'{param}' is not a readable video file ({type(exc).__name__}). Upload an MP4, MOV, MKV or "
-                   "WebM video.", param) from None
+        raise _bad(
+            f"'{param}' is not a readable video file ({type(exc).__name__}). Upload an MP4, MOV, MKV or WebM video.",
+            param,
+        ) from None
 
 
 def _duration(container, stream) -> float:
@@ -137,8 +144,11 @@ def probe_video(path: str | os.PathLike, limits: VideoLimits = DEFAULT_LIMITS, p
     """What the file holds, checked: a video stream that decodes, within ``limits``. Raises InvalidRequest."""
     size = Path(path).stat().st_size
     if size > limits.max_bytes:
-        raise _bad(f"'{param}' is {size / 2**20:.0f} MiB; the limit (video_max_upload_bytes) is "
-                   f"{limits.max_bytes / 2**20:.0f} MiB. Trim or compress it first.", "video_max_upload_bytes")
+        raise _bad(
+            f"'{param}' is {size / 2**20:.0f} MiB; the limit (video_max_upload_bytes) is "
+            f"{limits.max_bytes / 2**20:.0f} MiB. Trim or compress it first.",
+            "video_max_upload_bytes",
+        )
     if size == 0:
         raise _bad(f"'{param}' is empty. Upload an MP4, MOV, MKV or WebM video.", param)
     with open_input(path, param) as container:
@@ -151,26 +161,42 @@ def probe_video(path: str | os.PathLike, limits: VideoLimits = DEFAULT_LIMITS, p
         fps = vs.average_rate or vs.guessed_rate or vs.base_rate
         duration = _duration(container, vs)
         if not width or not height or not fps or duration <= 0:
-            raise _bad(f"'{param}' is damaged: its video stream has no size, frame rate or duration. "
-                       "Re-export it as MP4 (H.264).", param)
+            raise _bad(
+                f"'{param}' is damaged: its video stream has no size, frame rate or duration. "
+                "Re-export it as MP4 (H.264).",
+                param,
+            )
         if width * height > limits.max_pixels:
-            raise _bad(f"'{param}' is {width}x{height}; the limit (video_max_pixels) is {limits.max_pixels} pixels "
-                       "per frame. Scale it down first.", "video_max_pixels")
+            raise _bad(
+                f"'{param}' is {width}x{height}; the limit (video_max_pixels) is {limits.max_pixels} pixels "
+                "per frame. Scale it down first.",
+                "video_max_pixels",
+            )
         if duration > limits.max_seconds:
-            raise _bad(f"'{param}' lasts {duration:.1f} s; the limit (video_max_seconds) is "
-                       f"{limits.max_seconds:g} s. Trim it first.", "video_max_seconds")
+            raise _bad(
+                f"'{param}' lasts {duration:.1f} s; the limit (video_max_seconds) is "
+                f"{limits.max_seconds:g} s. Trim it first.",
+                "video_max_seconds",
+            )
         audio = container.streams.audio[0] if container.streams.audio else None
         info = VideoInfo(
-            path=str(path), container=fmt, video_codec=cc.name, width=width, height=height,
-            fps=Fraction(fps), duration=duration, frames=vs.frames or round(duration * float(fps)),
+            path=str(path),
+            container=fmt,
+            video_codec=cc.name,
+            width=width,
+            height=height,
+            fps=Fraction(fps),
+            duration=duration,
+            frames=vs.frames or round(duration * float(fps)),
             audio_codec=audio.codec_context.name if audio else None,
             sample_rate=audio.codec_context.sample_rate if audio else None,
             channels=audio.codec_context.channels if audio else None,
-        )  # fmt: skip
+        )
         first = _first_frame(container, vs)
         if first is None:
-            raise _bad(f"'{param}' is damaged: no frame of its {cc.name} video decodes. Re-export it as MP4 (H.264).",
-                       param)
+            raise _bad(
+                f"'{param}' is damaged: no frame of its {cc.name} video decodes. Re-export it as MP4 (H.264).", param
+            )
         turn = upright_turn(first)
         if turn:
             upright = (height, width) if turn in (90, 270) else (width, height)

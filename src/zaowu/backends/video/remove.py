@@ -67,9 +67,9 @@ def _bbox(mask, pad: int):
     import cv2
 
     x, y, w, h = cv2.boundingRect(mask)
-    H, W = mask.shape
+    height, width = mask.shape
     x0, y0 = max(0, x - pad), max(0, y - pad)
-    return x0, y0, min(W, x + w + pad), min(H, y + h + pad)
+    return x0, y0, min(width, x + w + pad), min(height, y + h + pad)
 
 
 def fill_frame(image, mask, background: Background, previous=None):
@@ -148,13 +148,17 @@ class RemoveStage(Stage):
             static = np.zeros((state.height, state.width), np.uint8)
             for j, (x, y, w, h) in enumerate(op.rects or ()):
                 if x >= state.width or y >= state.height:
-                    raise InvalidRequest(f"'{self.param}.rects.{j}' lies outside the {state.width}x{state.height} "
-                                         "frame.", param=f"{self.param}.rects.{j}")
+                    raise InvalidRequest(
+                        f"'{self.param}.rects.{j}' lies outside the {state.width}x{state.height} frame.",
+                        param=f"{self.param}.rects.{j}",
+                    )
                 static[y : y + h, x : x + w] = 255
             if op.mask is not None:
                 if op.mask not in self.assets:
-                    raise InvalidRequest(f"'{self.param}.mask' names '{op.mask}', which was not uploaded with the "
-                                         "edit.", param=f"{self.param}.mask")
+                    raise InvalidRequest(
+                        f"'{self.param}.mask' names '{op.mask}', which was not uploaded with the edit.",
+                        param=f"{self.param}.mask",
+                    )
                 static |= _load_mask(self.assets[op.mask], f"assets.{op.mask}", state.width, state.height)
             if op.margin:
                 k = 2 * op.margin + 1
@@ -178,8 +182,14 @@ class RemoveStage(Stage):
             return
         m = self.op.margin
         for frame, box, status in self.follower.boxes(frames):
-            self.records.append({"frame": len(self.records), "t": round(frame.t, 4),
-                                 "box": list(box) if box else None, "status": status})  # fmt: skip
+            self.records.append(
+                {
+                    "frame": len(self.records),
+                    "t": round(frame.t, 4),
+                    "box": list(box) if box else None,
+                    "status": status,
+                }
+            )
             mask = np.zeros(self.size, np.uint8)
             if box is not None:
                 x, y, w, h = box

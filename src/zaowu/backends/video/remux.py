@@ -31,7 +31,13 @@ def _signature(info: VideoInfo, with_audio: bool) -> tuple | None:
         vs = c.streams.video[0]
         if vs.codec_context.name not in COPY_VIDEO_CODECS:
             return None
-        sig: tuple = (vs.codec_context.name, info.width, info.height, info.fps, bytes(vs.codec_context.extradata or b""))
+        sig: tuple = (
+            vs.codec_context.name,
+            info.width,
+            info.height,
+            info.fps,
+            bytes(vs.codec_context.extradata or b""),
+        )
         if with_audio:
             if not c.streams.audio:
                 return None
@@ -69,7 +75,7 @@ def plan_copy(inputs: list[VideoInfo], stages: list[Stage], final: State) -> Cop
     """How to copy packets for this edit, or None when some frame changes (or the streams do not allow it).
     Stages that only look at frames (``changes_frames`` False, e.g. a track with no action) are allowed:
     the caller runs them on a decode-only pass."""
-    timing = [s.name for s in stages if s.name not in ("mute",) and s.changes_frames]
+    timing = [s.name for s in stages if s.name != "mute" and s.changes_frames]
     if any(n != "trim" for n in timing) or timing.count("trim") > 1:
         return None
     if any(s.name not in ("trim", "mute") and s.changes_audio for s in stages):
@@ -94,8 +100,7 @@ def write_copy(inputs: list[VideoInfo], plan: CopyPlan, tmp: Path) -> tuple[int,
     return _copy(inputs, plan.start, plan.end, plan.audio, tmp)
 
 
-def _copy(inputs: list[VideoInfo], start: float, end: float | None, with_audio: bool,
-          tmp: Path) -> tuple[int, float]:  # fmt: skip
+def _copy(inputs: list[VideoInfo], start: float, end: float | None, with_audio: bool, tmp: Path) -> tuple[int, float]:
     import av
 
     frames = 0

@@ -35,8 +35,11 @@ class TrimStage(Stage):
         self.start = self.op.start
         self.end = state.duration if self.op.end is None else min(self.op.end, state.duration)
         if self.start >= state.duration - 0.5 / float(state.fps):
-            raise InvalidRequest(f"'{self.param}.start' ({self.start:g} s) is at or after the end of the video "
-                                 f"({state.duration:.2f} s). Pick a start inside it.", param=f"{self.param}.start")
+            raise InvalidRequest(
+                f"'{self.param}.start' ({self.start:g} s) is at or after the end of the video "
+                f"({state.duration:.2f} s). Pick a start inside it.",
+                param=f"{self.param}.start",
+            )
         return state.but(duration=self.end - self.start)
 
     def video(self, frames: Iterator[Frame]) -> Iterator[Frame]:
@@ -68,8 +71,10 @@ class CutStage(Stage):
     def plan(self, state: State) -> State:
         self.start, self.end = self.op.start, min(self.op.end, state.duration)
         if self.start >= state.duration:
-            raise InvalidRequest(f"'{self.param}.start' ({self.start:g} s) is after the end of the video "
-                                 f"({state.duration:.2f} s).", param=f"{self.param}.start")
+            raise InvalidRequest(
+                f"'{self.param}.start' ({self.start:g} s) is after the end of the video ({state.duration:.2f} s).",
+                param=f"{self.param}.start",
+            )
         if self.start <= EPS and self.end >= state.duration - EPS:
             raise InvalidRequest(f"'{self.param}' cuts the whole video; nothing would be left.", param=self.param)
         return state.but(duration=state.duration - (self.end - self.start))

@@ -76,8 +76,11 @@ class BoxTracker:
     def _small(self, image):
         import cv2
 
-        small = image if self.scale == 1 else cv2.resize(image, None, fx=self.scale, fy=self.scale,
-                                                          interpolation=cv2.INTER_AREA)  # fmt: skip
+        small = (
+            image
+            if self.scale == 1
+            else cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA)
+        )
         return small, cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
 
     def start(self, image, box) -> None:
@@ -204,13 +207,17 @@ class Follower:
     def plan(self, state: State) -> None:
         op = self.op
         if op.at >= state.duration:
-            raise InvalidRequest(f"'{self.param}.at' ({op.at:g} s) is after the end of the video "
-                                 f"({state.duration:.2f} s).", param=f"{self.param}.at")
+            raise InvalidRequest(
+                f"'{self.param}.at' ({op.at:g} s) is after the end of the video ({state.duration:.2f} s).",
+                param=f"{self.param}.at",
+            )
         x, y = (op.box or op.point)[:2]
         if x >= state.width or y >= state.height:
             field = "box" if op.box is not None else "point"
-            raise InvalidRequest(f"'{self.param}.{field}' ({x}, {y}) lies outside the {state.width}x{state.height} "
-                                 "frame.", param=f"{self.param}.{field}")
+            raise InvalidRequest(
+                f"'{self.param}.{field}' ({x}, {y}) lies outside the {state.width}x{state.height} frame.",
+                param=f"{self.param}.{field}",
+            )
         self.half_frame = 0.5 / float(state.fps)
 
     def _start(self, frame: Frame) -> tuple[int, int, int, int]:
@@ -270,8 +277,9 @@ class TrackStage(Stage):
         import cv2
 
         for frame, box, status in self.follower.boxes(frames):
-            self.records.append({"frame": self.frames_done, "t": round(frame.t, 4),
-                                 "box": list(box) if box else None, "status": status})  # fmt: skip
+            self.records.append(
+                {"frame": self.frames_done, "t": round(frame.t, 4), "box": list(box) if box else None, "status": status}
+            )
             self.frames_done += 1
             action = self.op.action
             if box is None or action == "none" or (status == "lost" and action == "draw"):

@@ -71,8 +71,13 @@ class Cutout:
         return image
 
     def meta(self) -> dict[str, Any]:
-        return {"kind": self.kind, "confidence": self.confidence, "box": list(self.box),
-                "size": list(self.size), "source_sha256": self.source_sha256}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "confidence": self.confidence,
+            "box": list(self.box),
+            "size": list(self.size),
+            "source_sha256": self.source_sha256,
+        }
 
 
 def cutout(image_bytes: bytes | None, kind: str = "auto", *, param: str = "image") -> Cutout:
@@ -106,8 +111,9 @@ def _guess_kind(rgb):
         log.warning("mediapipe is not installed, so kind=auto treats every photo as an object; %s", people.INSTALL)
         return "object", None
     h, w = rgb.shape[:2]
-    faces = [(x, y, fw, fh) for score, (x, y, fw, fh) in people.find_faces(rgb)
-             if score >= 0.7 and fw * fh >= 0.002 * w * h]  # fmt: skip
+    faces = [
+        (x, y, fw, fh) for score, (x, y, fw, fh) in people.find_faces(rgb) if score >= 0.7 and fw * fh >= 0.002 * w * h
+    ]
     if not faces:
         return "object", None
     found = people.segment_person(rgb)

@@ -17,8 +17,16 @@ from ..image_io import MAX_ASPECT_RATIO, MAX_PIXELS, check_image_size, too_many_
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Photo", "decode_photo", "encode_png", "resize_max", "MAX_BYTES", "MAX_PIXELS", "MAX_ASPECT_RATIO",
-           "MIN_SIDE"]  # fmt: skip
+__all__ = [
+    "Photo",
+    "decode_photo",
+    "encode_png",
+    "resize_max",
+    "MAX_BYTES",
+    "MAX_PIXELS",
+    "MAX_ASPECT_RATIO",
+    "MIN_SIDE",
+]
 
 MAX_BYTES = 30 * 1024 * 1024  # an upload larger than this is refused before decoding
 MIN_SIDE = 16

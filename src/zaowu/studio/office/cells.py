@@ -14,7 +14,9 @@ from typing import Any
 
 __all__ = ["coerce", "number_format", "display_text", "text_width"]
 
-_SYMBOLS = re.compile(r"(?i)^(?:rmb|cny|usd|eur|gbp|jpy|hkd|us)?\s*[¥$€£₩]?\s*|\s*(?:元|块|美元|人民币|rmb|cny|usd|eur)$")
+_SYMBOLS = re.compile(
+    r"(?i)^(?:rmb|cny|usd|eur|gbp|jpy|hkd|us)?\s*[¥$€£₩]?\s*|\s*(?:元|块|美元|人民币|rmb|cny|usd|eur)$"
+)
 _NUMBER = re.compile(r"^([+-]?)\(?(\d{1,3}(?:,\d{3})+|\d+)?(\.\d+)?\)?\s*(万|亿|k|m)?$", re.IGNORECASE)
 _SCALE = {"万": 1e4, "亿": 1e8, "k": 1e3, "m": 1e6}
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?$")

@@ -38,8 +38,20 @@ __all__ = ["merge_checks", "review", "review_deck", "review_document", "review_w
 _GROWTH_WORDS = re.compile(r"growth|change|\bwow\b|\bmom\b|\bqoq\b|\byoy\b|增长|环比|同比|变化", re.IGNORECASE)
 _FULL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})(\s*[-/.年]\s*)(\d{1,2})(\s*[-/.月]\s*)(\d{1,2})(?!\d)")
 _YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})(\s*(?:-|/|年)\s*)(\d{1,2})(?![\d/.-]|\s*月\s*\d)")
-_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-              "november", "december")  # fmt: skip
+_MONTHS_EN = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 def _norm(value: Any) -> str:
@@ -171,8 +183,9 @@ def _required_columns(sheet: dict, c: Constraints, checks: CheckList) -> None:
     for item in wanted:
         if _match(item, [col["header"] for col in sheet["columns"]]) is None:
             kind = guess_type(item)
-            _insert_column(sheet, len(sheet["columns"]), {"header": item, "type": kind,
-                                                          "total": total_for(kind, "none", c)})  # fmt: skip
+            _insert_column(
+                sheet, len(sheet["columns"]), {"header": item, "type": kind, "total": total_for(kind, "none", c)}
+            )
             added.append(item)
     name = f"columns.{sheet['name']}"
     checks.add(name, True, f"repaired: added {', '.join(added)} (asked for)" if added else f"has {', '.join(wanted)}")
@@ -186,13 +199,21 @@ def _growth_columns(sheet: dict, c: Constraints, checks: CheckList) -> None:
     if any(col.get("growth_of") for col in columns):
         checks.add(name, True, "growth columns are formulas")
         return
-    numeric = [col["header"] for col in columns if col.get("type") in ("currency", "integer", "number")
-               and not LABEL_WORDS.match(col["header"])]  # fmt: skip
+    numeric = [
+        col["header"]
+        for col in columns
+        if col.get("type") in ("currency", "integer", "number") and not LABEL_WORDS.match(col["header"])
+    ]
     if not numeric:
         checks.add(name, False, "no numeric column to compute growth of")
         return
-    typed = [j for j, col in enumerate(columns) if _GROWTH_WORDS.search(col["header"]) and col.get("type") not in
-             ("currency", "integer", "number") and not LABEL_WORDS.match(col["header"])]  # fmt: skip
+    typed = [
+        j
+        for j, col in enumerate(columns)
+        if _GROWTH_WORDS.search(col["header"])
+        and col.get("type") not in ("currency", "integer", "number")
+        and not LABEL_WORDS.match(col["header"])
+    ]
     zh = c.language == "zh"
     notes = []
     if "pop" in c.growth:
@@ -204,7 +225,9 @@ def _growth_columns(sheet: dict, c: Constraints, checks: CheckList) -> None:
             en, cn = GROWTH_NAMES.get(c.interval or "", ("growth", "环比"))
             index = next(j for j, col in enumerate(columns) if col["header"] == numeric[0]) + 1
             header = f"{numeric[0]}{cn}" if zh else f"{numeric[0]} {en}"
-            _insert_column(sheet, index, {"header": header, "type": "percent", "total": "none", "growth_of": numeric[0]})
+            _insert_column(
+                sheet, index, {"header": header, "type": "percent", "total": "none", "growth_of": numeric[0]}
+            )
             notes.append(f"added '{header}'")
     if "yoy" in c.growth:
         base = f"{numeric[0]}去年同期" if zh else f"{numeric[0]} last year"
@@ -212,8 +235,11 @@ def _growth_columns(sheet: dict, c: Constraints, checks: CheckList) -> None:
         kind = next(col["type"] for col in columns if col["header"] == numeric[0])
         if _match(base, [col["header"] for col in columns]) is None:
             _insert_column(sheet, len(columns), {"header": base, "type": kind, "total": "none"})
-        _insert_column(sheet, len(columns), {"header": header, "type": "percent", "total": "none",
-                                             "growth_of": numeric[0], "growth_vs": base})  # fmt: skip
+        _insert_column(
+            sheet,
+            len(columns),
+            {"header": header, "type": "percent", "total": "none", "growth_of": numeric[0], "growth_vs": base},
+        )
         notes.append(f"added '{header}' against '{base}'")
     checks.add(name, True, "repaired: " + "; ".join(notes))
 
@@ -289,8 +315,16 @@ def _bucket_keys(interval: str, index: int, bucket: tuple[dt.date, dt.date] | No
         keys |= {f"w{index}", f"wk{index}", f"week{index}", f"第{index}周"}
     elif interval == "month":
         name = _MONTHS_EN[start.month - 1]
-        keys |= {f"{start.year}{start.month}", f"{start.year}{start.month:02d}", f"{start.month}月", name, name[:3],
-                 f"{name}{start.year}", f"{name[:3]}{start.year}", f"{start.year}年{start.month:02d}月"}  # fmt: skip
+        keys |= {
+            f"{start.year}{start.month}",
+            f"{start.year}{start.month:02d}",
+            f"{start.month}月",
+            name,
+            name[:3],
+            f"{name}{start.year}",
+            f"{name[:3]}{start.year}",
+            f"{start.year}年{start.month:02d}月",
+        }
     elif interval == "quarter":
         q = (start.month - 1) // 3 + 1
         keys |= {f"q{q}", f"q{q}{start.year}", f"{start.year}q{q}", f"第{q}季度", f"{'一二三四'[q - 1]}季度"}
@@ -343,9 +377,12 @@ def _conform_sheet(source: dict, target: dict, axis, c: Constraints, checks: Che
     if isinstance(source.get("chart"), dict) and _chart_fits(source["chart"], sheet["columns"]):
         sheet["chart"] = source["chart"]
     _report_conform(sheet, source, target, col_map, row_map, checks)
-    changed = [f"'{src_cols[k].get('header')}' {src_cols[k].get('total', 'none')} → {sheet['columns'][j]['total']}"
-               for j, k in col_map.items() if src_cols[k].get("total", "none") != sheet["columns"][j].get("total", "none")
-               and sheet["columns"][j].get("type") in NUMERIC_TYPES]  # fmt: skip
+    changed = [
+        f"'{src_cols[k].get('header')}' {src_cols[k].get('total', 'none')} → {sheet['columns'][j]['total']}"
+        for j, k in col_map.items()
+        if src_cols[k].get("total", "none") != sheet["columns"][j].get("total", "none")
+        and sheet["columns"][j].get("type") in NUMERIC_TYPES
+    ]
     if changed and source is not target:
         checks.add("totals", True, f"repaired: {', '.join(changed)}")
     return sheet
@@ -354,6 +391,7 @@ def _conform_sheet(source: dict, target: dict, axis, c: Constraints, checks: Che
 def _pair_numeric(columns: list[dict], src_cols: list[dict], col_map: dict[int, int], skip: set[int]) -> None:
     """Value columns left unmatched on both sides, as many on each, are the same measures named differently
     ('Revenue' written for 'Sales'): pair them in order."""
+
     def numeric(col: dict) -> bool:
         return col.get("type") in NUMERIC_TYPES and not col.get("growth_of") and not LABEL_WORDS.match(col["header"])
 
@@ -393,15 +431,19 @@ def _report_conform(sheet: dict, source: dict, target: dict, col_map: dict, row_
     wanted, written = len(target["rows"]), len(source.get("rows") or [])
     notes = []
     if len(row_map) < wanted:
-        labels = [str(next((v for v in sheet["rows"][i] if not _blank(v)), i + 1)) for i in range(wanted)
-                  if i not in row_map]  # fmt: skip
+        labels = [
+            str(next((v for v in sheet["rows"][i] if not _blank(v)), i + 1)) for i in range(wanted) if i not in row_map
+        ]
         notes.append(f"added {len(labels)} missing rows ({', '.join(labels[:4])}{'…' if len(labels) > 4 else ''})")
     if written > len(row_map):
         notes.append(f"dropped {written - len(row_map)} rows outside the layout asked")
     detail = f"{wanted} rows"
     checks.add(f"count.rows.{name}", True, f"repaired: {'; '.join(notes)}; {detail}" if notes else detail)
-    missing = [col["header"] for j, col in enumerate(sheet["columns"][: len(target["columns"])])
-               if j not in col_map and not col.get("growth_of") and not _filled_column(target, j)]  # fmt: skip
+    missing = [
+        col["header"]
+        for j, col in enumerate(sheet["columns"][: len(target["columns"])])
+        if j not in col_map and not col.get("growth_of") and not _filled_column(target, j)
+    ]
     if missing and source is not target:
         checks.add(f"columns.{name}", True, f"repaired: added {', '.join(missing)}")
     growth = [col["header"] for col in sheet["columns"] if col.get("growth_of")]
@@ -431,10 +473,14 @@ def review_deck(plan: dict, c: Constraints, skeleton: dict | None = None) -> tup
     _slide_layouts(plan, checks)
     if asked:
         total = len(plan["slides"]) + 1
-        checks.add("count.slides", total == asked or (asked == 1 and total == 2),
-                   f"{total} slides (title slide included) of {asked} asked")  # fmt: skip
-    fixed, outside = _fix_plan_text(plan, c.period, ("title", "subtitle"), "slides", ("title", "bullets", "left",
-                                                                                       "right", "notes"))  # fmt: skip
+        checks.add(
+            "count.slides",
+            total == asked or (asked == 1 and total == 2),
+            f"{total} slides (title slide included) of {asked} asked",
+        )
+    fixed, outside = _fix_plan_text(
+        plan, c.period, ("title", "subtitle"), "slides", ("title", "bullets", "left", "right", "notes")
+    )
     _date_check(checks, fixed, outside, c.period)
     return plan, checks
 
@@ -450,8 +496,14 @@ def _conform_slides(plan: dict, skeleton: dict, checks: CheckList) -> None:
             found = _match(title, [sources[k].get("title", "") for k in free])
             k = next((k for k in free if sources[k].get("title") == found), None) if found else None
         else:
-            k = next((k for k in free if not _match(sources[k].get("title"), [t["title"] for t in skeleton["slides"]
-                                                                              if t["title"]])), None)  # fmt: skip
+            k = next(
+                (
+                    k
+                    for k in free
+                    if not _match(sources[k].get("title"), [t["title"] for t in skeleton["slides"] if t["title"]])
+                ),
+                None,
+            )
         if k is None:
             out.append(_slide(title))
             added.append(title or str(len(out) + 1))
@@ -505,8 +557,9 @@ def review_document(plan: dict, c: Constraints, skeleton: dict | None = None) ->
     if asked:
         level1 = sum(1 for s in plan["sections"] if s.get("level", 1) == 1)
         checks.add("count.sections", level1 == asked, f"{level1} of {asked} sections")
-    fixed, outside = _fix_plan_text(plan, c.period, ("title", "subtitle"), "sections", ("heading", "paragraphs",
-                                                                                         "bullets"))  # fmt: skip
+    fixed, outside = _fix_plan_text(
+        plan, c.period, ("title", "subtitle"), "sections", ("heading", "paragraphs", "bullets")
+    )
     _date_check(checks, fixed, outside, c.period)
     return plan, checks
 
@@ -541,8 +594,9 @@ def _conform_sections(plan: dict, skeleton: dict, checks: CheckList) -> None:
     checks.add("sections.order", True, f"repaired: {'; '.join(notes)}; {detail}" if notes else detail)
 
 
-def _fix_plan_text(plan: dict, period: Period | None, top: tuple[str, ...], parts: str,
-                   fields: tuple[str, ...]) -> tuple[int, int]:  # fmt: skip
+def _fix_plan_text(
+    plan: dict, period: Period | None, top: tuple[str, ...], parts: str, fields: tuple[str, ...]
+) -> tuple[int, int]:
     fixed = outside = 0
 
     def fix(value: Any) -> Any:
@@ -604,13 +658,23 @@ def _verify_xlsx(data: bytes, plan: dict, c: Constraints) -> CheckList:
                 if not all(isinstance(v, str) and v.startswith("=IF(") and f"{value}" in v for v in cells):
                     wrong_growth.append(f"{ws.title}!{letter}")
         if ws.max_row < last:
-            checks.add(f"file.rows.{sheet['name']}", False, f"{ws.max_row - 1} data rows in the file, {last - 1} planned")
+            checks.add(
+                f"file.rows.{sheet['name']}", False, f"{ws.max_row - 1} data rows in the file, {last - 1} planned"
+            )
     if totals or wrong_totals:
-        checks.add("file.totals", not wrong_totals, f"not formulas over the data rows: {', '.join(wrong_totals)}"
-                   if wrong_totals else f"{totals} totals are formulas over the data rows")  # fmt: skip
+        checks.add(
+            "file.totals",
+            not wrong_totals,
+            f"not formulas over the data rows: {', '.join(wrong_totals)}"
+            if wrong_totals
+            else f"{totals} totals are formulas over the data rows",
+        )
     if wrong_growth or any(col.get("growth_of") for s in plan["sheets"] for col in s["columns"]):
-        checks.add("file.growth", not wrong_growth, f"growth not computed in {', '.join(wrong_growth)}"
-                   if wrong_growth else "growth columns are formulas")  # fmt: skip
+        checks.add(
+            "file.growth",
+            not wrong_growth,
+            f"growth not computed in {', '.join(wrong_growth)}" if wrong_growth else "growth columns are formulas",
+        )
     return checks
 
 
@@ -623,11 +687,21 @@ def _verify_pptx(data: bytes, plan: dict, c: Constraints) -> CheckList:
     asked = c.count("slide", "page")
     expected = asked if asked and asked > 1 else len(plan["slides"]) + 1
     checks.add("file.slides", len(slides) == expected, f"{len(slides)} slides in the file, {expected} expected")
-    wrong = [i + 1 for i, slide in enumerate(slides[1:], start=1) if slide.slide_layout.name == "Section Header"
-             and any(s.has_text_frame and s.text_frame.text.strip() and s != slide.shapes.title
-                     for s in slide.placeholders if s.placeholder_format.idx != 0)]  # fmt: skip
-    checks.add("file.layouts", not wrong, f"section header layout on content slides {wrong}" if wrong
-               else "content slides use content layouts")  # fmt: skip
+    wrong = [
+        i + 1
+        for i, slide in enumerate(slides[1:], start=1)
+        if slide.slide_layout.name == "Section Header"
+        and any(
+            s.has_text_frame and s.text_frame.text.strip() and s != slide.shapes.title
+            for s in slide.placeholders
+            if s.placeholder_format.idx != 0
+        )
+    ]
+    checks.add(
+        "file.layouts",
+        not wrong,
+        f"section header layout on content slides {wrong}" if wrong else "content slides use content layouts",
+    )
     return checks
 
 

@@ -20,8 +20,12 @@ log = logging.getLogger(__name__)
 
 __all__ = ["render_pptx", "LAYOUTS"]
 
-LAYOUTS = {"title": "Title Slide", "content": "Title and Content", "section": "Section Header",
-           "two_column": "Two Content"}  # fmt: skip
+LAYOUTS = {
+    "title": "Title Slide",
+    "content": "Title and Content",
+    "section": "Section Header",
+    "two_column": "Two Content",
+}
 _WIDE = 16 / 9
 ACCENT = (0x1F, 0x4E, 0x79)  # deep blue: a band on title and section slides, a thin bar atop the others
 

@@ -27,16 +27,28 @@ NOTES_CHARS = 300
 PARAGRAPH_CHARS = 500
 PLACEHOLDER_TITLES = frozenset({"Workbook", "工作簿", "Presentation", "演示文稿", "Document", "文档", "Title", "封面"})
 _GUIDE = {
-    "xlsx": (("Fill the table with concrete, plausible figures for the request. Write numbers only: money without a "
-              "currency sign, a percentage as 12.5 for 12.5%."),
-             "按要求给表格填入具体、合理的数据。只写数字：金额不带货币符号，百分比写成 12.5 表示 12.5%。"),
-    "pptx": (("Write each slide's content for the request: 2-5 short bullets on the slide's topic and one or two "
-              "sentences of speaker notes."),
-             "按要求写每页幻灯片的内容：2-5 条紧扣本页主题的简短要点，以及一两句演讲者备注。"),
-    "docx": (("Write each section of the document for the request: 1-2 concrete paragraphs on the section's "
-              "heading, bullets and a table where they help."),
-             "按要求写文档的每一章：1-2 段紧扣小标题的具体段落，需要时加要点和表格。"),
-}  # fmt: skip
+    "xlsx": (
+        (
+            "Fill the table with concrete, plausible figures for the request. Write numbers only: money without a "
+            "currency sign, a percentage as 12.5 for 12.5%."
+        ),
+        "按要求给表格填入具体、合理的数据。只写数字：金额不带货币符号，百分比写成 12.5 表示 12.5%。",
+    ),
+    "pptx": (
+        (
+            "Write each slide's content for the request: 2-5 short bullets on the slide's topic and one or two "
+            "sentences of speaker notes."
+        ),
+        "按要求写每页幻灯片的内容：2-5 条紧扣本页主题的简短要点，以及一两句演讲者备注。",
+    ),
+    "docx": (
+        (
+            "Write each section of the document for the request: 1-2 concrete paragraphs on the section's "
+            "heading, bullets and a table where they help."
+        ),
+        "按要求写文档的每一章：1-2 段紧扣小标题的具体段落，需要时加要点和表格。",
+    ),
+}
 
 
 @dataclass
@@ -90,9 +102,14 @@ def _workbook_targets(plan: dict) -> list[tuple[int, list[int], list[int]]]:
     for s, sheet in enumerate(plan.get("sheets") or []):
         columns = sheet.get("columns") or []
         fill = [j for j, col in enumerate(columns) if _fillable(col)]
-        rows = [r for r, row in enumerate(sheet.get("rows") or [])
-                if any(_blank(row[j] if j < len(row) else None) for j in fill)]  # fmt: skip
-        cols = [j for j in fill if any(_blank(sheet["rows"][r][j] if j < len(sheet["rows"][r]) else None) for r in rows)]
+        rows = [
+            r
+            for r, row in enumerate(sheet.get("rows") or [])
+            if any(_blank(row[j] if j < len(row) else None) for j in fill)
+        ]
+        cols = [
+            j for j in fill if any(_blank(sheet["rows"][r][j] if j < len(sheet["rows"][r]) else None) for r in rows)
+        ]
         if rows and cols:
             out.append((s, rows, cols))
     return out
@@ -131,8 +148,12 @@ def _workbook_fill(plan: dict, lang: str, today: dt.date, instruction: str, requ
             props.update({sheet["columns"][j]["header"]: _cell_schema(sheet["columns"][j]) for j in cols})
             items.append(_object(props))
         # one schema per row (prefixItems), so each row carries its own label and the count is exact
-        sheets_schema[sheet["name"]] = {"type": "array", "prefixItems": items, "minItems": len(rows),
-                                        "maxItems": len(rows)}  # fmt: skip
+        sheets_schema[sheet["name"]] = {
+            "type": "array",
+            "prefixItems": items,
+            "minItems": len(rows),
+            "maxItems": len(rows),
+        }
         headers = " | ".join(c["header"] for c in sheet["columns"])
         fill = ", ".join(sheet["columns"][j]["header"] for j in cols)
         lines.append(f"{sheet['name']}: {headers}\n  rows: {', '.join(labels)}\n  fill: {fill}")
@@ -141,10 +162,17 @@ def _workbook_fill(plan: dict, lang: str, today: dt.date, instruction: str, requ
     props = {"title": _str(60)} if with_title else {}
     props["sheets"] = _object(sheets_schema)
     zh = lang == "zh"
-    prompt = (f"{instruction}\n\n" + ("表格：\n" if zh else "Tables:\n") + "\n".join(lines))
+    prompt = f"{instruction}\n\n" + ("表格：\n" if zh else "Tables:\n") + "\n".join(lines)
     budget = 64 + int(cells * 12 * (1.5 if zh else 1.0)) + (60 if with_title else 0)
-    return FillRequest("xlsx", _object(props), prompt, _system("xlsx", lang, today, requirements),
-                       min(budget, MAX_FILL_TOKENS), targets, with_title)  # fmt: skip
+    return FillRequest(
+        "xlsx",
+        _object(props),
+        prompt,
+        _system("xlsx", lang, today, requirements),
+        min(budget, MAX_FILL_TOKENS),
+        targets,
+        with_title,
+    )
 
 
 def _merge_workbook(plan: dict, request: FillRequest, answer: dict) -> int:
@@ -175,8 +203,11 @@ def _slide_key(index: int, title: str) -> str:
 
 
 def _deck_fill(plan: dict, lang: str, today: dt.date, instruction: str, requirements: str) -> FillRequest | None:
-    targets = [i for i, s in enumerate(plan.get("slides") or [])
-               if _blank(s.get("title")) or (s.get("kind", "content") != "section" and not _slide_has_body(s))]  # fmt: skip
+    targets = [
+        i
+        for i, s in enumerate(plan.get("slides") or [])
+        if _blank(s.get("title")) or (s.get("kind", "content") != "section" and not _slide_has_body(s))
+    ]
     if not targets:
         return None
     slides = {}
@@ -189,8 +220,9 @@ def _deck_fill(plan: dict, lang: str, today: dt.date, instruction: str, requirem
     return _outline_request("pptx", plan, slides, targets, (lang, today, instruction, requirements))
 
 
-def _outline_request(kind: str, plan: dict, parts: dict[str, Any], targets: list[int],
-                     asked: tuple[str, dt.date, str, str]) -> FillRequest:  # fmt: skip
+def _outline_request(
+    kind: str, plan: dict, parts: dict[str, Any], targets: list[int], asked: tuple[str, dt.date, str, str]
+) -> FillRequest:
     """A deck's or document's request: its parts keyed by number and title, the outline in the prompt."""
     lang, today, instruction, requirements = asked
     field, key, per_part = ("title", _slide_key, 190) if kind == "pptx" else ("heading", _section_key, 320)
@@ -200,12 +232,22 @@ def _outline_request(kind: str, plan: dict, parts: dict[str, Any], targets: list
     props[listed] = _object(parts)
     zh = lang == "zh"
     outline = "\n".join(f"- {key(i, s.get(field) or '')}" for i, s in enumerate(plan[listed]))
-    heading = {("pptx", True): "幻灯片（第 1 页是封面）：", ("pptx", False): "Slides (slide 1 is the title slide):",
-               ("docx", True): "章节：", ("docx", False): "Sections:"}[(kind, zh)]  # fmt: skip
+    heading = {
+        ("pptx", True): "幻灯片（第 1 页是封面）：",
+        ("pptx", False): "Slides (slide 1 is the title slide):",
+        ("docx", True): "章节：",
+        ("docx", False): "Sections:",
+    }[(kind, zh)]
     budget = 80 + int(len(targets) * per_part * (1.6 if zh else 1.0))
-    return FillRequest(kind, _object(props), f"{instruction}\n\n{heading}\n{outline}",
-                       _system(kind, lang, today, requirements), min(budget, MAX_FILL_TOKENS), targets,
-                       with_title)  # fmt: skip
+    return FillRequest(
+        kind,
+        _object(props),
+        f"{instruction}\n\n{heading}\n{outline}",
+        _system(kind, lang, today, requirements),
+        min(budget, MAX_FILL_TOKENS),
+        targets,
+        with_title,
+    )
 
 
 def _slide_has_body(slide: dict) -> bool:
@@ -268,7 +310,9 @@ def _document_fill(plan: dict, lang: str, today: dt.date, instruction: str, requ
         props["paragraphs"] = _array(_str(PARAGRAPH_CHARS, 10), 1, 2)
         props["bullets"] = _array(_str(120, 2), 0, 4)
         if wants_table(heading):
-            props["table"] = _object({"headers": _array(_str(30), 2, 4), "rows": _array(_array(_str(60, 0), 2, 4), 1, 6)})
+            props["table"] = _object(
+                {"headers": _array(_str(30), 2, 4), "rows": _array(_array(_str(60, 0), 2, 4), 1, 6)}
+            )
         sections[_section_key(i, heading)] = _object(props)
     return _outline_request("docx", plan, sections, targets, (lang, today, instruction, requirements))
 
@@ -287,7 +331,9 @@ def _merge_document(plan: dict, request: FillRequest, answer: dict) -> int:
             table = content.get("table")
             if isinstance(table, dict) and _clean_lines(table.get("headers"), 5):
                 headers = _clean_lines(table["headers"], 5)
-                rows = [[str(c) for c in row[: len(headers)]] for row in table.get("rows") or [] if isinstance(row, list)]
+                rows = [
+                    [str(c) for c in row[: len(headers)]] for row in table.get("rows") or [] if isinstance(row, list)
+                ]
                 section["table"] = {"headers": headers, "rows": rows}
             filled += int(not _section_empty(section))
     _merge_title(plan, request, answer)
@@ -300,8 +346,9 @@ _BUILD = {"xlsx": _workbook_fill, "pptx": _deck_fill, "docx": _document_fill}
 _MERGE = {"xlsx": _merge_workbook, "pptx": _merge_deck, "docx": _merge_document}
 
 
-def fill_request(kind: str, plan: dict, *, language: str, today: dt.date, instruction: str,
-                 requirements: str = "") -> FillRequest | None:  # fmt: skip
+def fill_request(
+    kind: str, plan: dict, *, language: str, today: dt.date, instruction: str, requirements: str = ""
+) -> FillRequest | None:
     """The model call that fills ``plan``'s blanks; None when nothing is blank."""
     return _BUILD[kind](plan, language, today, instruction, requirements)
 
@@ -316,9 +363,14 @@ def merge_fill(plan: dict, request: FillRequest, answer: Any) -> int:
 def blank_parts(kind: str, plan: dict) -> list[str]:
     """What is still blank, in words: 'Sales rows 3, 5', 'slide 4', 'section 2'."""
     if kind == "xlsx":
-        return [f"{plan['sheets'][s]['name']} rows {', '.join(str(r + 1) for r in rows[:8])}"
-                for s, rows, _ in _workbook_targets(plan)]  # fmt: skip
+        return [
+            f"{plan['sheets'][s]['name']} rows {', '.join(str(r + 1) for r in rows[:8])}"
+            for s, rows, _ in _workbook_targets(plan)
+        ]
     if kind == "pptx":
-        return [f"slide {i + 2}" for i, s in enumerate(plan.get("slides") or [])
-                if s.get("kind", "content") != "section" and not _slide_has_body(s)]  # fmt: skip
+        return [
+            f"slide {i + 2}"
+            for i, s in enumerate(plan.get("slides") or [])
+            if s.get("kind", "content") != "section" and not _slide_has_body(s)
+        ]
     return [f"section {i + 1}" for i, s in enumerate(plan.get("sections") or []) if _section_empty(s)]

@@ -35,8 +35,9 @@ def to_pdf(data: bytes, suffix: str, timeout: float = 120) -> bytes:
     """Convert an office file (given as bytes, with its suffix such as 'xlsx') to PDF bytes."""
     kind = suffix.lower().lstrip(".")
     if kind not in _SUFFIXES:
-        raise InvalidRequest(f"Cannot convert '{suffix}' files to PDF. Use one of: {', '.join(_SUFFIXES)}.",
-                             param="suffix")  # fmt: skip
+        raise InvalidRequest(
+            f"Cannot convert '{suffix}' files to PDF. Use one of: {', '.join(_SUFFIXES)}.", param="suffix"
+        )
     program = soffice_path()
     if program is None:
         raise BackendError(
@@ -50,9 +51,16 @@ def to_pdf(data: bytes, suffix: str, timeout: float = 120) -> bytes:
         command = [
             program,
             f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-            "--headless", "--norestore", "--nolockcheck", "--nodefault",
-            "--convert-to", "pdf", "--outdir", str(folder / "out"), str(source),
-        ]  # fmt: skip
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--nodefault",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder / "out"),
+            str(source),
+        ]
         stdout, stderr, code = _run(command, timeout)
         pdf = folder / "out" / "document.pdf"
         if code != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
@@ -66,9 +74,7 @@ def to_pdf(data: bytes, suffix: str, timeout: float = 120) -> bytes:
 
 def _run(command: list[str], timeout: float) -> tuple[str, str, int]:
     """Run LibreOffice in its own process group, so a timeout ends its helper processes too."""
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, text=True
-    )
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, text=True)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -94,10 +94,12 @@ class ColumnPlan(_Plan):
     header: _text(80, 1)
     type: ColumnType = "text"
     total: Literal["sum", "average", "none"] = "none"
-    growth_of: _text(80, 1) | None = Field(None, description="header of the column whose growth this column shows as "
-                                           "formulas (its cells are ignored)")  # fmt: skip
-    growth_vs: _text(80, 1) | None = Field(None, description="header of the column it is compared with (year-over-year); "
-                                           "the previous row when left out")  # fmt: skip
+    growth_of: _text(80, 1) | None = Field(
+        None, description="header of the column whose growth this column shows as formulas (its cells are ignored)"
+    )
+    growth_vs: _text(80, 1) | None = Field(
+        None, description="header of the column it is compared with (year-over-year); the previous row when left out"
+    )
 
 
 class ChartPlan(_Plan):

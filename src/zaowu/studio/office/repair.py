@@ -99,8 +99,9 @@ def _workbook(data: dict, notes: list[str]) -> None:
 
 def _sheet(sheet: dict, path: str, notes: list[str]) -> None:
     columns = sheet.get("columns") or []
-    headers = [_text(c.get("header"), f"Column {i + 1}", f"{path}.columns.{i}.header", notes)
-               for i, c in enumerate(columns)]  # fmt: skip
+    headers = [
+        _text(c.get("header"), f"Column {i + 1}", f"{path}.columns.{i}.header", notes) for i, c in enumerate(columns)
+    ]
     headers = _unique(headers, f"{path}.columns", notes)
     for i, (column, header) in enumerate(zip(columns, headers)):
         column["header"] = header
@@ -132,8 +133,9 @@ def _chart(sheet: dict, columns: list[dict], headers: list[str], path: str, note
         del sheet["chart"]
         return
     if category != chart.get("category") or values != chart.get("values"):
-        notes.append(f"{path}.chart: plots {values} by '{category}' (asked {chart.get('values')} by "
-                     f"'{chart.get('category')}')")  # fmt: skip
+        notes.append(
+            f"{path}.chart: plots {values} by '{category}' (asked {chart.get('values')} by '{chart.get('category')}')"
+        )
     chart["category"], chart["values"] = category, values
 
 

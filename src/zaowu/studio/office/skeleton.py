@@ -37,7 +37,7 @@ __all__ = [
     "total_for",
     "wants_table",
     "workbook_skeleton",
-]  # fmt: skip
+]
 
 MAX_ROWS = 100  # rows a skeleton sheet holds; a finer interval that needs more is made coarser
 MAX_SHEETS = 12  # sheets (one per region, store…) a skeleton makes
@@ -73,16 +73,33 @@ METRICS = [
     Metric(r"customers?|顾客|客户数", "Customers", "顾客数", "integer", "sum"),
     Metric(r"inventory|stock|库存", "Stock", "库存", "integer", "none"),
 ]
-LABEL_WORDS = re.compile(r"^(?:date|day|week|month|quarter|year|period|日期|周次?|月份?|季度|年份?|时间|期间)$", re.IGNORECASE)
+LABEL_WORDS = re.compile(
+    r"^(?:date|day|week|month|quarter|year|period|日期|周次?|月份?|季度|年份?|时间|期间)$", re.IGNORECASE
+)
 _PERCENT_WORDS = re.compile(r"rate|ratio|share|percent|%|margin|率|占比|比例|比重")
 _COUNT_WORDS = re.compile(r"count|number|qty|quantity|units|orders|visitors|人数|数量|个数|次数|单数|销量")
-_MONEY_WORDS = re.compile(r"sales|revenue|cost|price|profit|spend|amount|fee|budget|income|金额|销售|收入|成本|价|利润|费|预算")
+_MONEY_WORDS = re.compile(
+    r"sales|revenue|cost|price|profit|spend|amount|fee|budget|income|金额|销售|收入|成本|价|利润|费|预算"
+)
 # nouns a table can be laid out by, in order of preference, with their header
-ENTITY_HEADERS = {"region": ("Region", "地区"), "store": ("Store", "门店"), "city": ("City", "城市"),
-                  "product": ("Product", "产品"), "channel": ("Channel", "渠道"), "category": ("Category", "品类"),
-                  "competitor": ("Competitor", "竞品"), "person": ("Name", "姓名"), "item": ("Item", "项目")}  # fmt: skip
-GROWTH_NAMES = {"day": ("DoD", "日环比"), "week": ("WoW", "周环比"), "month": ("MoM", "月环比"),
-                 "quarter": ("QoQ", "季度环比"), "year": ("YoY", "年增长")}  # fmt: skip
+ENTITY_HEADERS = {
+    "region": ("Region", "地区"),
+    "store": ("Store", "门店"),
+    "city": ("City", "城市"),
+    "product": ("Product", "产品"),
+    "channel": ("Channel", "渠道"),
+    "category": ("Category", "品类"),
+    "competitor": ("Competitor", "竞品"),
+    "person": ("Name", "姓名"),
+    "item": ("Item", "项目"),
+}
+GROWTH_NAMES = {
+    "day": ("DoD", "日环比"),
+    "week": ("WoW", "周环比"),
+    "month": ("MoM", "月环比"),
+    "quarter": ("QoQ", "季度环比"),
+    "year": ("YoY", "年增长"),
+}
 
 
 # ---------------------------------------------------------------- workbook
@@ -125,7 +142,9 @@ def metrics(c: Constraints, instruction: str) -> list[tuple[str, str, str]]:
             kind = known.type if known else guess_type(name)
             out.append((name, kind, known.total if known else "sum" if kind in ("currency", "integer") else "none"))
         return out
-    found = sorted((m.start(), metric) for metric in METRICS if (m := re.search(metric.pattern, instruction, re.IGNORECASE)))
+    found = sorted(
+        (m.start(), metric) for metric in METRICS if (m := re.search(metric.pattern, instruction, re.IGNORECASE))
+    )
     seen: list[tuple[str, str, str]] = []
     for _, metric in found:
         header = metric.zh if zh else metric.en
@@ -143,7 +162,7 @@ def entity_axis(c: Constraints) -> tuple[str, list[str], bool] | None:
     """(noun, names, named) for the first noun the table can be laid out by; placeholders pad the names."""
     for noun in ENTITY_HEADERS:
         count, names = c.count(noun), c.names(noun)
-        if not count or count < 2 and not names:
+        if not count or (count < 2 and not names):
             continue
         count = min(max(count, len(names)), MAX_ROWS)
         zh = c.language == "zh"
@@ -154,9 +173,15 @@ def entity_axis(c: Constraints) -> tuple[str, list[str], bool] | None:
 
 
 def _default_interval(unit: str, days: int) -> str | None:
-    return {"year": "month", "half": "month", "quarter": "week", "month": "week", "week": "day", "weekend": "day",
-            "day": None}.get(unit) or (("day" if days <= 31 else "week" if days <= 120 else "month")
-                                        if unit == "range" else None)  # fmt: skip
+    return {
+        "year": "month",
+        "half": "month",
+        "quarter": "week",
+        "month": "week",
+        "week": "day",
+        "weekend": "day",
+        "day": None,
+    }.get(unit) or (("day" if days <= 31 else "week" if days <= 120 else "month") if unit == "range" else None)
 
 
 def time_axis(c: Constraints) -> tuple[str, list[tuple[dt.date, dt.date] | None]] | None:
@@ -179,8 +204,13 @@ def time_axis(c: Constraints) -> tuple[str, list[tuple[dt.date, dt.date] | None]
 def bucket_label(interval: str, index: int, bucket: tuple[dt.date, dt.date] | None, zh: bool) -> str:
     """The text that names a row: 'Week 1', '2026-07', 'Q3 2026', '2026年7月', '第1周'."""
     if bucket is None:
-        unit = {"day": ("Day", "天"), "week": ("Week", "周"), "month": ("Month", "月"), "quarter": ("Quarter", "季度"),
-                "year": ("Year", "年")}[interval]  # fmt: skip
+        unit = {
+            "day": ("Day", "天"),
+            "week": ("Week", "周"),
+            "month": ("Month", "月"),
+            "quarter": ("Quarter", "季度"),
+            "year": ("Year", "年"),
+        }[interval]
         return f"第{index}{unit[1]}" if zh else f"{unit[0]} {index}"
     start = bucket[0]
     if interval == "week":
@@ -198,12 +228,19 @@ def bucket_label(interval: str, index: int, bucket: tuple[dt.date, dt.date] | No
 def _label_columns(interval: str, dated: bool, zh: bool) -> list[dict]:
     if interval == "day" and dated:
         return [{"header": "日期" if zh else "Date", "type": "date", "total": "none"}]
-    first = {"week": ("Week", "周次"), "month": ("Month", "月份"), "quarter": ("Quarter", "季度"), "year": ("Year", "年份"),
-             "day": ("Day", "天")}[interval]  # fmt: skip
+    first = {
+        "week": ("Week", "周次"),
+        "month": ("Month", "月份"),
+        "quarter": ("Quarter", "季度"),
+        "year": ("Year", "年份"),
+        "day": ("Day", "天"),
+    }[interval]
     columns = [{"header": first[1] if zh else first[0], "type": "text", "total": "none"}]
     if interval == "week" and dated:
-        columns += [{"header": "开始日期" if zh else "Start", "type": "date", "total": "none"},
-                    {"header": "结束日期" if zh else "End", "type": "date", "total": "none"}]  # fmt: skip
+        columns += [
+            {"header": "开始日期" if zh else "Start", "type": "date", "total": "none"},
+            {"header": "结束日期" if zh else "End", "type": "date", "total": "none"},
+        ]
     return columns
 
 
@@ -242,8 +279,9 @@ def _values(bases: list[tuple[str, str, str]], c: Constraints, interval: str | N
         if "yoy" in c.growth:
             base = f"{header}去年同期" if zh else f"{header} last year"
             out.append(_Value(base, kind, value.total))
-            out.append(_Value(f"{header}同比" if zh else f"{header} YoY", "percent", "none", growth_of=header,
-                              growth_vs=base))  # fmt: skip
+            out.append(
+                _Value(f"{header}同比" if zh else f"{header} YoY", "percent", "none", growth_of=header, growth_vs=base)
+            )
     return out[:MAX_VALUE_COLUMNS]
 
 
@@ -256,8 +294,11 @@ def _chart(c: Constraints, category: str, values: list[_Value], timeline: bool) 
 
 
 def _sheet(name: str, labels: list[dict], label_rows: list[list], values: list[_Value], chart: dict | None) -> dict:
-    sheet = {"name": name[:31], "columns": labels + [v.column() for v in values],
-             "rows": [cells + [None] * len(values) for cells in label_rows]}  # fmt: skip
+    sheet = {
+        "name": name[:31],
+        "columns": labels + [v.column() for v in values],
+        "rows": [cells + [None] * len(values) for cells in label_rows],
+    }
     if chart:
         sheet["chart"] = chart
     return sheet
@@ -278,16 +319,16 @@ def workbook_skeleton(c: Constraints, instruction: str) -> dict | None:
         header = ENTITY_HEADERS[noun][1 if zh else 0]
         values = _values(bases, c, None)
         rows = [[name if named else None] for name in names]
-        sheet = _sheet(data, [{"header": header, "type": "text", "total": "none"}], rows, values,
-                       _chart(c, header, values, False))  # fmt: skip
+        sheet = _sheet(
+            data, [{"header": header, "type": "text", "total": "none"}], rows, values, _chart(c, header, values, False)
+        )
         return {"title": title, "language": c.language, "sheets": [sheet]}
     interval, buckets = time
     labels = _label_columns(interval, buckets[0] is not None, zh)
     label_rows = [_label_cells(interval, i, b, zh) for i, b in enumerate(buckets, start=1)]
     if entity is None:
         values = _values(bases, c, interval)
-        sheets = [_sheet(data, labels, label_rows, values,
-                         _chart(c, labels[0]["header"], values, True))]  # fmt: skip
+        sheets = [_sheet(data, labels, label_rows, values, _chart(c, labels[0]["header"], values, True))]
     elif len(bases) == 1 and "yoy" not in c.growth:  # one measure: a column per region
         _, names, _ = entity
         values = _values([(name, bases[0][1], bases[0][2]) for name in names], c, interval)
@@ -295,23 +336,41 @@ def workbook_skeleton(c: Constraints, instruction: str) -> dict | None:
     else:  # several measures: a sheet per region
         _, names, _ = entity
         values = _values(bases, c, interval)
-        sheets = [_sheet(name, labels, label_rows, values, _chart(c, labels[0]["header"], values, True))
-                  for name in names[:MAX_SHEETS]]  # fmt: skip
+        sheets = [
+            _sheet(name, labels, label_rows, values, _chart(c, labels[0]["header"], values, True))
+            for name in names[:MAX_SHEETS]
+        ]
     return {"title": title, "language": c.language, "sheets": sheets}
 
 
 # ---------------------------------------------------------------- deck
 
 # (key, English title, Chinese title, priority when the deck is shorter: lower stays)
-PITCH = [("title", "Title", "封面", 0), ("problem", "Problem", "痛点", 1), ("solution", "Solution", "解决方案", 2),
-         ("market", "Market", "市场机会", 4), ("product", "Product", "产品", 7),
-         ("business_model", "Business model", "商业模式", 5), ("traction", "Traction", "进展与数据", 8),
-         ("team", "Team", "团队", 6), ("financials", "Financials", "财务预测", 9), ("ask", "The ask", "融资需求", 3)]
-PITCH_EXTRA = [("competition", "Competition", "竞争格局"), ("go_to_market", "Go-to-market", "市场推广"),
-               ("roadmap", "Roadmap", "发展规划"), ("use_of_funds", "Use of funds", "资金用途"),
-               ("why_now", "Why now", "为什么是现在"), ("contact", "Thank you", "谢谢")]  # fmt: skip
-_PITCH_WORDS = re.compile(r"pitch|investor|fund\s*rais|seed\s+round|series\s+[ab]\b|融资|路演|投资人|商业计划书?\s*(?:ppt|演示)"
-                          r"|\bBP\b", re.IGNORECASE)  # fmt: skip
+PITCH = [
+    ("title", "Title", "封面", 0),
+    ("problem", "Problem", "痛点", 1),
+    ("solution", "Solution", "解决方案", 2),
+    ("market", "Market", "市场机会", 4),
+    ("product", "Product", "产品", 7),
+    ("business_model", "Business model", "商业模式", 5),
+    ("traction", "Traction", "进展与数据", 8),
+    ("team", "Team", "团队", 6),
+    ("financials", "Financials", "财务预测", 9),
+    ("ask", "The ask", "融资需求", 3),
+]
+PITCH_EXTRA = [
+    ("competition", "Competition", "竞争格局"),
+    ("go_to_market", "Go-to-market", "市场推广"),
+    ("roadmap", "Roadmap", "发展规划"),
+    ("use_of_funds", "Use of funds", "资金用途"),
+    ("why_now", "Why now", "为什么是现在"),
+    ("contact", "Thank you", "谢谢"),
+]
+_PITCH_WORDS = re.compile(
+    r"pitch|investor|fund\s*rais|seed\s+round|series\s+[ab]\b|融资|路演|投资人|商业计划书?\s*(?:ppt|演示)"
+    r"|\bBP\b",
+    re.IGNORECASE,
+)
 
 
 def is_pitch(instruction: str) -> bool:
@@ -350,13 +409,19 @@ def deck_skeleton(c: Constraints, instruction: str) -> dict | None:
         title = ""
     else:
         return None
-    return {"title": title or ("演示文稿" if zh else "Presentation"), "subtitle": "", "language": c.language,
-            "slides": [_slide(t) for t in slides] or [_slide("")]}  # fmt: skip
+    return {
+        "title": title or ("演示文稿" if zh else "Presentation"),
+        "subtitle": "",
+        "language": c.language,
+        "slides": [_slide(t) for t in slides] or [_slide("")],
+    }
 
 
 # ---------------------------------------------------------------- document
 
-_TABLE_WORDS = re.compile(r"table|budget|schedule|timeline|timetable|agenda|表|预算|日程|时间安排|排期|分工|清单", re.IGNORECASE)
+_TABLE_WORDS = re.compile(
+    r"table|budget|schedule|timeline|timetable|agenda|表|预算|日程|时间安排|排期|分工|清单", re.IGNORECASE
+)
 
 
 def wants_table(heading: str) -> bool:
@@ -373,5 +438,9 @@ def document_skeleton(c: Constraints, instruction: str) -> dict | None:
         return None
     total = min(max(asked or 0, len(headings)), MAX_SECTIONS)
     headings += [""] * (total - len(headings))
-    return {"title": "文档" if zh else "Document", "subtitle": "", "language": c.language,
-            "sections": [{"heading": h, "level": 1, "paragraphs": [], "bullets": []} for h in headings]}  # fmt: skip
+    return {
+        "title": "文档" if zh else "Document",
+        "subtitle": "",
+        "language": c.language,
+        "sections": [{"heading": h, "level": 1, "paragraphs": [], "bullets": []} for h in headings],
+    }

@@ -115,8 +115,11 @@ def _write_growth(ws, sheet: SheetPlan, last: int, percent: str) -> None:
         value = letters[col.growth_of]
         for r in range(2, last + 1):
             base = f"{letters[col.growth_vs]}{r}" if col.growth_vs else f"{value}{r - 1}" if r > 2 else None
-            cell = ws.cell(row=r, column=c, value=None if base is None else
-                           f'=IF(OR({base}="",{base}=0,{value}{r}=""),"",{value}{r}/{base}-1)')  # fmt: skip
+            cell = ws.cell(
+                row=r,
+                column=c,
+                value=None if base is None else f'=IF(OR({base}="",{base}=0,{value}{r}=""),"",{value}{r}/{base}-1)',
+            )
             cell.number_format = percent
 
 
@@ -140,8 +143,11 @@ def _write_totals(ws, sheet: SheetPlan, plan: WorkbookPlan, last: int, widths: l
         letter = get_column_letter(c)
         cell.value = f"={'SUM' if col.total == 'sum' else 'AVERAGE'}({letter}2:{letter}{last})"
         cell.number_format = number_format(col.type, currency)
-        numbers = [v for v in (coerce(r[c - 1] if c - 1 < len(r) else None, col.type) for r in sheet.rows)
-                   if isinstance(v, (int, float))]  # fmt: skip
+        numbers = [
+            v
+            for v in (coerce(r[c - 1] if c - 1 < len(r) else None, col.type) for r in sheet.rows)
+            if isinstance(v, (int, float))
+        ]
         estimate = sum(numbers) / (len(numbers) if col.total == "average" and numbers else 1)
         widths[c - 1] = max(widths[c - 1], text_width(display_text(estimate, col.type, currency)))
 

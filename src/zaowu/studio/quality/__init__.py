@@ -17,5 +17,15 @@ from .checks import Check, CheckList, check_count, check_distinct, check_languag
 from .claims import Claim, find_claims, scrub_claims
 from .text import similarity, trim_to_boundary
 
-__all__ = ["Check", "CheckList", "check_count", "check_distinct", "check_language",
-           "Claim", "find_claims", "scrub_claims", "similarity", "trim_to_boundary"]  # fmt: skip
+__all__ = [
+    "Check",
+    "CheckList",
+    "check_count",
+    "check_distinct",
+    "check_language",
+    "Claim",
+    "find_claims",
+    "scrub_claims",
+    "similarity",
+    "trim_to_boundary",
+]

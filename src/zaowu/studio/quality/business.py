@@ -33,32 +33,58 @@ MIN_ADDED = {"¥": 1000.0, "$": 200.0, "€": 200.0, "£": 200.0}  # and at leas
 BUDGET_SLACK = 1.0  # the total may reach the budget, not pass it
 MIN_BUDGET_USE = 0.2  # a first-year total under this share of the budget is not a real estimate
 
-_SOFTWARE = re.compile(r"\bsaas\b|software|(?<![a-z])apps?(?![a-z])|mobile\s+app|\bapis?\b|web\s*app|online\s+tool|"
-                       r"(?<![a-z])ai(?![a-z])|plug-?in|chatbot|小程序|软件|应用程序|云服务|在线工具|人工智能|开发", re.IGNORECASE)  # fmt: skip
-_WEB = re.compile(r"website|web\s*(?:site|page|shop|store)|online\s+(?:store|shop|booking|ordering)|e-?commerce|"
-                  r"网站|网店|电商|官网|在线预约|线上商城|小程序", re.IGNORECASE)  # fmt: skip
-_HOSTING = re.compile(r"host|cloud|server|aws|azure|gcp|aliyun|vercel|heroku|infrastructure|\bcdn\b|domain|"
-                      r"托管|服务器|云|带宽|域名|主机|基础设施", re.IGNORECASE)  # fmt: skip
-_THIRD_PARTY = re.compile(r"\bapis?\b|third[- ]party|3rd[- ]party|subscriptions?|licen[cs]es?|saas\s+(?:tools?|services?)|"
-                          r"software\s+(?:tools?|services?|licen[cs]es?)|tools?\b|"
-                          r"payment|stripe|\bsms\b|openai|\bllm\b|接口|第三方|订阅|授权|许可|短信|支付|工具|软件", re.IGNORECASE)  # fmt: skip
-_ADDED_NAMES = {"hosting": ("Cloud hosting and servers", "云服务器与托管"),
-                "third_party": ("APIs and third-party services", "API 与第三方服务")}  # fmt: skip
+_SOFTWARE = re.compile(
+    r"\bsaas\b|software|(?<![a-z])apps?(?![a-z])|mobile\s+app|\bapis?\b|web\s*app|online\s+tool|"
+    r"(?<![a-z])ai(?![a-z])|plug-?in|chatbot|小程序|软件|应用程序|云服务|在线工具|人工智能|开发",
+    re.IGNORECASE,
+)
+_WEB = re.compile(
+    r"website|web\s*(?:site|page|shop|store)|online\s+(?:store|shop|booking|ordering)|e-?commerce|"
+    r"网站|网店|电商|官网|在线预约|线上商城|小程序",
+    re.IGNORECASE,
+)
+_HOSTING = re.compile(
+    r"host|cloud|server|aws|azure|gcp|aliyun|vercel|heroku|infrastructure|\bcdn\b|domain|"
+    r"托管|服务器|云|带宽|域名|主机|基础设施",
+    re.IGNORECASE,
+)
+_THIRD_PARTY = re.compile(
+    r"\bapis?\b|third[- ]party|3rd[- ]party|subscriptions?|licen[cs]es?|saas\s+(?:tools?|services?)|"
+    r"software\s+(?:tools?|services?|licen[cs]es?)|tools?\b|"
+    r"payment|stripe|\bsms\b|openai|\bllm\b|接口|第三方|订阅|授权|许可|短信|支付|工具|软件",
+    re.IGNORECASE,
+)
+_ADDED_NAMES = {
+    "hosting": ("Cloud hosting and servers", "云服务器与托管"),
+    "third_party": ("APIs and third-party services", "API 与第三方服务"),
+}
 
 # a price per unit: "$30 per repair", "$25/month", "15元/杯", "每杯15元", "客单价25元"
-_EN_PRICE = re.compile(r"([$€£¥])\s?(\d[\d,]*(?:\.\d+)?)(?!\s*(?:-|–|to)\s*[$€£¥]?\d)\s*(?:/\s*|\s+(?:per|a|an|each)\s+)"
-                       r"([a-z]+)", re.IGNORECASE)  # fmt: skip
+_EN_PRICE = re.compile(
+    r"([$€£¥])\s?(\d[\d,]*(?:\.\d+)?)(?!\s*(?:-|–|to)\s*[$€£¥]?\d)\s*(?:/\s*|\s+(?:per|a|an|each)\s+)"
+    r"([a-z]+)",
+    re.IGNORECASE,
+)
 _ZH_UNITS = r"杯|份|次|件|单|个|月|年|小时|人|位|套|瓶|盒|节|课|天|周|张|本"
-_ZH_PRICE_AFTER = re.compile(rf"(?<![\d.\-~])(\d+(?:\.\d+)?)(?!\s*[-~～到至]\s*\d)\s*(?:元|块)\s*(?:/|每|一)\s*({_ZH_UNITS})")
-_ZH_PRICE_BEFORE = re.compile(rf"(?:每|一)({_ZH_UNITS})\s*(?:约|只要|仅|为|是)?\s*(?:¥|￥)?\s*(\d+(?:\.\d+)?)(?!\s*[-~～到至]\s*\d)"
-                              r"\s*(?:元|块)")  # fmt: skip
-_ZH_NAMED = re.compile(r"(客单价|单价|均价|月费|年费|会员费|定价|售价|人均消费|人均)\s*(?:为|是|约|在|:|：)?\s*(?:¥|￥)?\s*"
-                       r"(\d+(?:\.\d+)?)(?!\s*[-~～到至]\s*\d)\s*(?:元|块)?")  # fmt: skip
+_ZH_PRICE_AFTER = re.compile(
+    rf"(?<![\d.\-~])(\d+(?:\.\d+)?)(?!\s*[-~～到至]\s*\d)\s*(?:元|块)\s*(?:/|每|一)\s*({_ZH_UNITS})"
+)
+_ZH_PRICE_BEFORE = re.compile(
+    rf"(?:每|一)({_ZH_UNITS})\s*(?:约|只要|仅|为|是)?\s*(?:¥|￥)?\s*(\d+(?:\.\d+)?)(?!\s*[-~～到至]\s*\d)"
+    r"\s*(?:元|块)"
+)
+_ZH_NAMED = re.compile(
+    r"(客单价|单价|均价|月费|年费|会员费|定价|售价|人均消费|人均)\s*(?:为|是|约|在|:|：)?\s*(?:¥|￥)?\s*"
+    r"(\d+(?:\.\d+)?)(?!\s*[-~～到至]\s*\d)\s*(?:元|块)?"
+)
 _UNIT_ALIASES = {"mo": "month", "months": "month", "yr": "year", "hr": "hour", "hrs": "hour", "hours": "hour"}
-_STATED_TOTAL = re.compile(r"(?:total|overall)\s+(?:first[- ]year\s+)?(?:costs?|expenses?|spend(?:ing)?|investment)"
-                           r"(?:\s+(?:of|is|are|at|about|around|:))*\s*([$€£¥]?\s?\d[\d,]*(?:\.\d+)?\s*(?:k|万)?)|"
-                           r"(?:总成本|总费用|总投入|费用合计|成本合计|合计费用|第一年费用)\s*(?:为|是|约|共|:|：)?\s*"
-                           r"((?:¥|￥)?\s*\d[\d,]*(?:\.\d+)?\s*(?:万)?\s*元?)", re.IGNORECASE)  # fmt: skip
+_STATED_TOTAL = re.compile(
+    r"(?:total|overall)\s+(?:first[- ]year\s+)?(?:costs?|expenses?|spend(?:ing)?|investment)"
+    r"(?:\s+(?:of|is|are|at|about|around|:))*\s*([$€£¥]?\s?\d[\d,]*(?:\.\d+)?\s*(?:k|万)?)|"
+    r"(?:总成本|总费用|总投入|费用合计|成本合计|合计费用|第一年费用)\s*(?:为|是|约|共|:|：)?\s*"
+    r"((?:¥|￥)?\s*\d[\d,]*(?:\.\d+)?\s*(?:万)?\s*元?)",
+    re.IGNORECASE,
+)
 
 
 def parse_amount(text: str | None) -> float | None:
@@ -110,7 +136,9 @@ def _dedupe(plan: dict, checks: CheckList) -> None:
         kept.append(cost)
     plan["first_year_costs"] = kept
     if contradictions:
-        checks.add("costs.duplicates", True, "repaired: contradicting amounts, the first kept: " + "; ".join(contradictions))
+        checks.add(
+            "costs.duplicates", True, "repaired: contradicting amounts, the first kept: " + "; ".join(contradictions)
+        )
     elif notes:
         checks.add("costs.duplicates", True, "repaired: " + "; ".join(notes))
     else:
@@ -134,8 +162,11 @@ def _required(plan: dict, idea: str, language: str, currency: str, checks: Check
         costs.append({"item": item, "amount": float(estimate), "added": True})
         added.append(f"{item} ≈ {currency}{estimate:,.0f} (estimate: review it)")
     kind = "software" if len(needs) == 2 else "web"
-    detail = f"repaired: added {'; '.join(added)}" if added else f"a {kind} business: hosting" + (
-        " and third-party services budgeted" if len(needs) == 2 else " budgeted")
+    detail = (
+        f"repaired: added {'; '.join(added)}"
+        if added
+        else f"a {kind} business: hosting" + (" and third-party services budgeted" if len(needs) == 2 else " budgeted")
+    )
     checks.add("costs.required", True, detail)
 
 
@@ -184,8 +215,13 @@ def _prices(plan: dict, checks: CheckList) -> None:
         for start, end, new in sorted(edits, reverse=True):
             text = text[:start] + new + text[end:]
         plan[field] = text
-    detail = f"repaired: set to the first price stated: {'; '.join(changed)}" if changed else \
-        f"{len(first)} prices per unit, each stated once or alike" if first else "no price per unit stated"  # fmt: skip
+    detail = (
+        f"repaired: set to the first price stated: {'; '.join(changed)}"
+        if changed
+        else f"{len(first)} prices per unit, each stated once or alike"
+        if first
+        else "no price per unit stated"
+    )
     checks.add("prices.agree", True, detail)
 
 
@@ -215,8 +251,11 @@ def _totals(plan: dict, budget: str | None, currency: str, checks: CheckList) ->
     scaled = _fit_budget(costs, parse_amount(budget), budget)
     total = sum(_amount(c) for c in costs)
     empty = [str(c.get("item")) for c in costs if _amount(c) <= 0]
-    checks.add("costs.amounts", bool(costs) and not empty,
-               f"no amount for {', '.join(empty)}" if empty else f"{len(costs)} cost lines, each with an amount")  # fmt: skip
+    checks.add(
+        "costs.amounts",
+        bool(costs) and not empty,
+        f"no amount for {', '.join(empty)}" if empty else f"{len(costs)} cost lines, each with an amount",
+    )
     stated = []
     for field in TEXT_FIELDS:
         text = plan.get(field)
@@ -230,28 +269,43 @@ def _totals(plan: dict, budget: str | None, currency: str, checks: CheckList) ->
                 stated.append(f"{field} said {m[group].strip()}")
                 edits.append((m.start(group), m.end(group), f"{currency}{total:,.0f}"))
         for start, end, new in sorted(edits, reverse=True):
-            text = text[:start] + new + (" " if text[end - 1:end] == " " else "") + text[end:]
+            text = text[:start] + new + (" " if text[end - 1 : end] == " " else "") + text[end:]
         plan[field] = text
     detail = f"the {len(costs)} cost lines add up to {currency}{total:,.0f}"
     checks.add("costs.total", True, f"repaired: {'; '.join(stated)}; now {detail}" if stated else detail)
     limit = parse_amount(budget)
     if limit:
         over, under = total > limit * BUDGET_SLACK, total < limit * MIN_BUDGET_USE
-        checks.add("costs.budget", not over and not under, ("repaired: " + scaled + "; " if scaled else "") +
-                   f"first-year costs {currency}{total:,.0f} " +
-                   (f"exceed the budget {budget}" if over else f"use under {MIN_BUDGET_USE:.0%} of the budget {budget}"
-                    if under else f"within the budget {budget}"))  # fmt: skip
+        checks.add(
+            "costs.budget",
+            not over and not under,
+            ("repaired: " + scaled + "; " if scaled else "")
+            + f"first-year costs {currency}{total:,.0f} "
+            + (
+                f"exceed the budget {budget}"
+                if over
+                else f"use under {MIN_BUDGET_USE:.0%} of the budget {budget}"
+                if under
+                else f"within the budget {budget}"
+            ),
+        )
 
 
 def _claims(plan: dict, idea: str, checks: CheckList) -> None:
     """Absolute and comparative claims the idea does not state, rewritten in every text of the plan."""
     found = [c.text for c in scrub_claims_in(plan, idea)]
-    checks.add("claims", True, f"repaired: rewrote {', '.join(repr(f) for f in found[:8])}" if found
-               else "no unsupported absolute or comparative claims")  # fmt: skip
+    checks.add(
+        "claims",
+        True,
+        f"repaired: rewrote {', '.join(repr(f) for f in found[:8])}"
+        if found
+        else "no unsupported absolute or comparative claims",
+    )
 
 
-def review_business_plan(plan: dict, *, idea: str, budget: str | None = None, language: str = "en",
-                         currency: str = "$") -> tuple[dict, CheckList]:  # fmt: skip
+def review_business_plan(
+    plan: dict, *, idea: str, budget: str | None = None, language: str = "en", currency: str = "$"
+) -> tuple[dict, CheckList]:
     """The plan with its costs and prices repaired where code can, and the checks that ran."""
     plan, checks = copy.deepcopy(plan), CheckList()
     _dedupe(plan, checks)

@@ -16,8 +16,7 @@ from pydantic import BaseModel
 from .latin import foreign_latin
 from .text import CJK, cjk_ratio, similarity
 
-__all__ = ["Check", "CheckList", "check_count", "check_distinct", "check_language",
-           "DUPLICATE_SIMILARITY"]  # fmt: skip
+__all__ = ["Check", "CheckList", "check_count", "check_distinct", "check_language", "DUPLICATE_SIMILARITY"]
 
 DUPLICATE_SIMILARITY = 0.6  # trigram Jaccard above which two variants count as near-duplicates
 
@@ -99,4 +98,3 @@ def similar_pairs(texts: Sequence[str], threshold: float = DUPLICATE_SIMILARITY)
             if s > threshold:
                 out.append((i, j, s))
     return out
-

@@ -49,41 +49,84 @@ def _en(pattern: str, replacement: Replacement, action: str = "rewrite", skip=No
 
 
 # 最 + a word, except time/quantity words and advice (最好提前预约 = "better book ahead")
-_ZUI_NOT_A_CLAIM = (r"近|后|终|初|早|晚|迟|多|少|爱|起|好(?:提前|先|别|不要|尽快|趁|及时|当天|冷藏|避光|密封|在|于|搭配|配合|放)"
-                    r"|高(?:立减|减|可|返|优惠|享|省|领)|低(?:消费|起订|购买)")
+_ZUI_NOT_A_CLAIM = (
+    r"近|后|终|初|早|晚|迟|多|少|爱|起|好(?:提前|先|别|不要|尽快|趁|及时|当天|冷藏|避光|密封|在|于|搭配|配合|放)"
+    r"|高(?:立减|减|可|返|优惠|享|省|领)|低(?:消费|起订|购买)"
+)
 # 第 + 一 + a measure word or time noun is an ordinal (第一次, 第一口, 第一件半价), not a rank
-_DIYI_ORDINAL = r"[次步天口眼件杯个批期周季章节轮位时印站场单份款遍条种层道年月届回只盒瓶袋包颗块张感人手波顿部百十弹代]"
+_DIYI_ORDINAL = (
+    r"[次步天口眼件杯个批期周季章节轮位时印站场单份款遍条种层道年月届回只盒瓶袋包颗块张感人手波顿部百十弹代]"
+)
 _PREFIX_ZH = r"(?:史上|全网|全球|全国|世界|宇宙|全城|全市|行业|业内|同类|市面上|目前)"
 
 _ZH_RULES: list[_Rule] = [
-    _zh(rf"{_PREFIX_ZH}?(?P<word>(?:性价比|口碑|人气|销量)(?P<key>第一))", {"性价比第一": "性价比高", "口碑第一": "口碑好", "人气第一": "人气高",
-                                               "销量第一": "热销"}),
+    _zh(
+        rf"{_PREFIX_ZH}?(?P<word>(?:性价比|口碑|人气|销量)(?P<key>第一))",
+        {"性价比第一": "性价比高", "口碑第一": "口碑好", "人气第一": "人气高", "销量第一": "热销"},
+    ),
     _zh(rf"(?:{_PREFIX_ZH}|全平台|品类)?(?:销量|人气|口碑|排名|销售额)?(?P<key>第一)(?!{_DIYI_ORDINAL})", "受欢迎"),
     _zh(rf"(?:{_PREFIX_ZH}|全场|历史|全年)?(?P<key>最低价)(?:格)?", "实惠价"),
     _zh(r"(?P<key>最佳)", "理想"),
     _zh(r"(?P<key>最新)", "新"),
     _zh(rf"{_PREFIX_ZH}?(?P<key>最(?!{_ZUI_NOT_A_CLAIM})(?P<rest>[{_HAN}]))", r"很\g<rest>"),
     _zh(r"(?:国家级|世界级|全球级|宇宙级|殿堂级|驰名商标|特供|专供|史无前例|前所未有|万人疯抢|秒杀全网)", "", "remove"),
-    _zh(r"(?:顶级|顶尖|极品|极致|完美|至尊|王牌|独一无二|唯一的|遥遥领先|行业领先|领先品牌|领导品牌|首选)",
-        {"顶级": "优质", "顶尖": "优质", "极品": "优质", "极致": "出色", "完美": "理想", "至尊": "尊享", "王牌": "招牌",
-         "独一无二": "独特", "唯一的": "理想的", "遥遥领先": "出色", "行业领先": "成熟", "领先品牌": "品牌", "领导品牌": "品牌",
-         "首选": "优选"}),
+    _zh(
+        r"(?:顶级|顶尖|极品|极致|完美|至尊|王牌|独一无二|唯一的|遥遥领先|行业领先|领先品牌|领导品牌|首选)",
+        {
+            "顶级": "优质",
+            "顶尖": "优质",
+            "极品": "优质",
+            "极致": "出色",
+            "完美": "理想",
+            "至尊": "尊享",
+            "王牌": "招牌",
+            "独一无二": "独特",
+            "唯一的": "理想的",
+            "遥遥领先": "出色",
+            "行业领先": "成熟",
+            "领先品牌": "品牌",
+            "领导品牌": "品牌",
+            "首选": "优选",
+        },
+    ),
     _zh(r"(?:无敌|终极|巅峰|唯一(?!的)|独家|(?:国内|全国|全球|业内|行业)?首(?:个|家|创))", "", "remove"),
     _zh(r"(?:百分之百|百分百)", "", "remove"),
     _zh(r"(?:品质|质量)有?保[证障]", "品质用心"),
     _zh(r"(?:保证(?!金)(?:有效|效果)?|承诺|包退|包换|包赔|无效退款)", "", "sentence"),
-    _zh(r"(?:根治|治愈|药到病除|包治|神效|无副作用|零风险|特效药|疗效|治疗|抗癌|防癌|降血压|降血糖|降三高|减肥|祛斑|美白"
-        r"|零添加|无添加|纯天然)", "", "sentence"),
-    _zh(r"(?:永久|永不|永远|绝对|绝不|从不|万能|万无一失|绝无仅有|无可挑剔|零差评|全网好评)",
-        {"永久": "持久", "永不": "不易", "永远": "", "绝对": "", "绝不": "不", "从不": "不", "万能": "多用途",
-         "万无一失": "稳妥", "绝无仅有": "少见", "无可挑剔": "出色", "零差评": "", "全网好评": ""}),
+    _zh(
+        r"(?:根治|治愈|药到病除|包治|神效|无副作用|零风险|特效药|疗效|治疗|抗癌|防癌|降血压|降血糖|降三高|减肥|祛斑|美白"
+        r"|零添加|无添加|纯天然)",
+        "",
+        "sentence",
+    ),
+    _zh(
+        r"(?:永久|永不|永远|绝对|绝不|从不|万能|万无一失|绝无仅有|无可挑剔|零差评|全网好评)",
+        {
+            "永久": "持久",
+            "永不": "不易",
+            "永远": "",
+            "绝对": "",
+            "绝不": "不",
+            "从不": "不",
+            "万能": "多用途",
+            "万无一失": "稳妥",
+            "绝无仅有": "少见",
+            "无可挑剔": "出色",
+            "零差评": "",
+            "全网好评": "",
+        },
+    ),
     _zh(r"比(?:其他|别的|同类|别家|市面上|同行|竞品)[^，。！？,.!?\n]{0,12}?(?:更|还要|还)", "很"),
 ]
 
 
-_BEST_BEFORE = re.compile(r"(?:\ball(?:\s+the)?|\bat|\b(?:do|try|doing|trying)\s+(?:your|our|my|their|his|her)|\b(?:works|pairs|"
-                          r"tastes|looks|goes|served|enjoyed|kept|stored))\s+$")
-_BEST_AFTER = re.compile(r"[- ](?:before|by)\b|\s+(?:regards|wishes|enjoyed|served|kept|stored|used|when|with|of\s+luck)\b")
+_BEST_BEFORE = re.compile(
+    r"(?:\ball(?:\s+the)?|\bat|\b(?:do|try|doing|trying)\s+(?:your|our|my|their|his|her)|\b(?:works|pairs|"
+    r"tastes|looks|goes|served|enjoyed|kept|stored))\s+$"
+)
+_BEST_AFTER = re.compile(
+    r"[- ](?:before|by)\b|\s+(?:regards|wishes|enjoyed|served|kept|stored|used|when|with|of\s+luck)\b"
+)
 
 
 def _en_best_skip(text: str, m: re.Match[str]) -> bool:
@@ -94,49 +137,108 @@ def _en_best_skip(text: str, m: re.Match[str]) -> bool:
 
 def _always_skip(text: str, m: re.Match[str]) -> bool:
     """'as always', 'almost always', 'not always' state no absolute."""
-    return bool(re.search(r"\b(?:as|almost|nearly|not|isn't|aren't|don't|doesn't)\s+$", text[max(0, m.start() - 12):m.start()],
-                          re.IGNORECASE))
+    return bool(
+        re.search(
+            r"\b(?:as|almost|nearly|not|isn't|aren't|don't|doesn't)\s+$",
+            text[max(0, m.start() - 12) : m.start()],
+            re.IGNORECASE,
+        )
+    )
 
 
 _EN_RULES: list[_Rule] = [
     _en(r"\b(?:the\s+)?(?P<key>best)[- ]?sell(?:ing|ers?)\b", "favorite"),
     _en(r"\b(?:the\s+)?(?:world'?s\s+|very\s+|absolute\s+)?(?P<key>best)\b(?:\s+ever)?", "great", skip=_en_best_skip),
-    _en(r"\b(?:the\s+)?(?P<key>finest|greatest|healthiest|freshest|strongest|safest|purest|cheapest|tastiest|smoothest|"
+    _en(
+        r"\b(?:the\s+)?(?P<key>finest|greatest|healthiest|freshest|strongest|safest|purest|cheapest|tastiest|smoothest|"
         r"softest|top-rated|highest[- ]quality|lowest\s+prices?)\b",
-        {"finest": "fine", "greatest": "great", "healthiest": "healthy", "freshest": "fresh", "strongest": "strong",
-         "safest": "safe", "purest": "pure", "cheapest": "affordable", "tastiest": "tasty", "smoothest": "smooth",
-         "softest": "soft", "top-rated": "well-loved", "highest-quality": "high-quality",
-         "highest quality": "high-quality", "lowest price": "low price", "lowest prices": "low prices"}),
+        {
+            "finest": "fine",
+            "greatest": "great",
+            "healthiest": "healthy",
+            "freshest": "fresh",
+            "strongest": "strong",
+            "safest": "safe",
+            "purest": "pure",
+            "cheapest": "affordable",
+            "tastiest": "tasty",
+            "smoothest": "smooth",
+            "softest": "soft",
+            "top-rated": "well-loved",
+            "highest-quality": "high-quality",
+            "highest quality": "high-quality",
+            "lowest price": "low price",
+            "lowest prices": "low prices",
+        },
+    ),
     _en(r"(?:\bthe\s+)?(?P<key>#\s?1\b|\bno\.?\s?1\b|\bnumber\s+one\b)", "", "sentence"),
     _en(r"\b(?P<key>guarantee[ds]?)\b|\b(?P<key2>money[- ]back)\b", "", "sentence"),
-    _en(r"\b(?P<key>world[- ]class|world[- ]leading|industry[- ]leading|market[- ]leading|unbeatable|unrivall?ed|"
+    _en(
+        r"\b(?P<key>world[- ]class|world[- ]leading|industry[- ]leading|market[- ]leading|unbeatable|unrivall?ed|"
         r"unmatched|unparalleled|perfect)\b",
-        {"world-class": "excellent", "world class": "excellent", "world-leading": "excellent", "world leading": "excellent",
-         "industry-leading": "proven", "industry leading": "proven", "market-leading": "proven",
-         "market leading": "proven", "unbeatable": "great", "unrivaled": "great", "unrivalled": "great",
-         "unmatched": "great", "unparalleled": "great", "perfect": "ideal"}),
+        {
+            "world-class": "excellent",
+            "world class": "excellent",
+            "world-leading": "excellent",
+            "world leading": "excellent",
+            "industry-leading": "proven",
+            "industry leading": "proven",
+            "market-leading": "proven",
+            "market leading": "proven",
+            "unbeatable": "great",
+            "unrivaled": "great",
+            "unrivalled": "great",
+            "unmatched": "great",
+            "unparalleled": "great",
+            "perfect": "ideal",
+        },
+    ),
     _en(r"\b(?P<key>the\s+only)\b(?!\s+(?:thing|way|time|one\s+(?:you|i|we)))", "a"),
-    _en(r"\b(?P<key>the\s+first)\b(?=\s+(?:and\s+only\s+)?(?:brand|company|shop|store|caf[eé]|roaster|bakery|"
-        r"product|one\s+to|to)\b)", "a"),
-    _en(r"\b(?:the\s+)?(?P<key>most)\s+(?=(?:popular|loved|trusted|advanced|effective|powerful|delicious|comfortable|"
-        r"beautiful|reliable|innovative)\b)", "very "),
+    _en(
+        r"\b(?P<key>the\s+first)\b(?=\s+(?:and\s+only\s+)?(?:brand|company|shop|store|caf[eé]|roaster|bakery|"
+        r"product|one\s+to|to)\b)",
+        "a",
+    ),
+    _en(
+        r"\b(?:the\s+)?(?P<key>most)\s+(?=(?:popular|loved|trusted|advanced|effective|powerful|delicious|comfortable|"
+        r"beautiful|reliable|innovative)\b)",
+        "very ",
+    ),
     _en(r"\b(?P<key>the\s+most)\b(?!\s+(?:of|out\b|important|common|people|part|recent))", "very"),
     _en(r"(?<![\w.])(?P<key>100\s*%|(?:100|one\s+hundred)\s+percent)", "", "remove"),
     _en(r"\b(?P<key>always)\b\s*", "", "remove", skip=_always_skip),
     _en(r"\b(?P<key>forever)\b\s*", "", "remove"),
-    _en(r"\b(?P<key>never\s+(?:fails?|let\s+you\s+down|lets\s+you\s+down|disappoints?|fades?|breaks?|leaks?|"
-        r"wears?\s+out|goes\s+(?:stale|wrong)))\b", "", "sentence"),
-    _en(r"\b(?P<key>absolutely|totally|completely)\s+(?=(?:safe|harmless|natural|pure|free|risk|painless|"
-        r"effortless)\b)", "", "remove"),
+    _en(
+        r"\b(?P<key>never\s+(?:fails?|let\s+you\s+down|lets\s+you\s+down|disappoints?|fades?|breaks?|leaks?|"
+        r"wears?\s+out|goes\s+(?:stale|wrong)))\b",
+        "",
+        "sentence",
+    ),
+    _en(
+        r"\b(?P<key>absolutely|totally|completely)\s+(?=(?:safe|harmless|natural|pure|free|risk|painless|"
+        r"effortless)\b)",
+        "",
+        "remove",
+    ),
     _en(r"\b(?P<key>every(?:one|body)\s+loves)\b", "people love"),
     _en(r"\b(?P<key>zero[- ]risk)\b", "", "sentence"),
     _en(r"\b(?P<key>award[- ]winning|miracle|revolutionary)\s*", "", "remove"),
-    _en(r"\b(?P<key>cures?|heals?|risk[- ]free|no\s+side[- ]effects|clinically\s+proven|scientifically\s+proven|"
-        r"doctor[- ]recommended|lose\s+weight|weight\s+loss)\b", "", "sentence"),
-    _en(r"\b(?P<key>better\s+than)\s+(?:any\s+|all\s+)?(?:other|the\s+rest|the\s+competition|competitors?|"
-        r"others)[^,.;!?\n]{0,30}", "great"),
-    _en(r"\b(?P<key>superior\s+to|beats|outperforms)\s+(?:any\s+|all\s+)?(?:other|competitors?|the\s+rest|others)",
-        "", "sentence"),
+    _en(
+        r"\b(?P<key>cures?|heals?|risk[- ]free|no\s+side[- ]effects|clinically\s+proven|scientifically\s+proven|"
+        r"doctor[- ]recommended|lose\s+weight|weight\s+loss)\b",
+        "",
+        "sentence",
+    ),
+    _en(
+        r"\b(?P<key>better\s+than)\s+(?:any\s+|all\s+)?(?:other|the\s+rest|the\s+competition|competitors?|"
+        r"others)[^,.;!?\n]{0,30}",
+        "great",
+    ),
+    _en(
+        r"\b(?P<key>superior\s+to|beats|outperforms)\s+(?:any\s+|all\s+)?(?:other|competitors?|the\s+rest|others)",
+        "",
+        "sentence",
+    ),
 ]
 _RULES = _ZH_RULES + _EN_RULES
 
@@ -249,9 +351,10 @@ def scrub_claims(text: str, facts: str = "") -> tuple[str, list[Claim]]:
             continue
         action = "remove" if c.action == "sentence" or not c.replacement.strip() else c.action
         changed.append(Claim(c.text, c.start, c.replacement if action == "rewrite" else "", action, c.key))
-    for start, end, new in sorted([(s, e, "") for s, e in drop] +
-                                  [(c.start, c.start + len(c.text), c.replacement) for c in changed
-                                   if c.action != "sentence"]):
+    for start, end, new in sorted(
+        [(s, e, "") for s, e in drop]
+        + [(c.start, c.start + len(c.text), c.replacement) for c in changed if c.action != "sentence"]
+    ):
         if start < pos:
             continue
         out.append(text[pos:start])
@@ -282,8 +385,11 @@ def _tidy(original: str, cleaned: str) -> str:
     cleaned = re.sub(r"[（(]\s*[）)]", "", cleaned)
     cleaned = re.sub(r"很很", "很", cleaned)
     cleaned = re.sub(r"的的", "的", cleaned)
-    cleaned = re.sub(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])", "", cleaned) if not re.search(rf"[{_HAN}]\s[{_HAN}]", original) \
+    cleaned = (
+        re.sub(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])", "", cleaned)
+        if not re.search(rf"[{_HAN}]\s[{_HAN}]", original)
         else cleaned
+    )
     cleaned = re.sub(r"\b(a|an|the)\s+(a|an|the)\b", r"\1", cleaned, flags=re.IGNORECASE)
     cleaned = re.sub(r"^[\s,，、.。;；:：的]+", "", cleaned)
     cleaned = re.sub(r"\n[ \t]*[,，、;；:：]\s*", "\n", cleaned)

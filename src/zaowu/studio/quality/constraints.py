@@ -74,10 +74,29 @@ NOUNS: dict[str, tuple[str, str]] = {
     "category": (r"category|categories", "品类|类目|类别"),
 }
 # a Chinese measure word alone names the noun (三页, 五款, 13周) when no noun follows
-_ZH_MEASURES = {"页": "page", "张幻灯片": "slide", "章": "section", "款": "product", "家": "store", "版": "variant",
-                "周": "week", "个星期": "week", "天": "day", "个月": "month", "个季度": "quarter", "列": "column",
-                "行": "row", "项": "item", "位": "person", "名": "person", "个镜头": "shot", "张": "image"}  # fmt: skip
-_ZH_MEASURE = r"个月|个季度|个星期|个镜头|张幻灯片|个|家|款|张|页|条|份|种|位|名|套|项|篇|段|组|间|件|支|章|周|天|列|行|版|节"
+_ZH_MEASURES = {
+    "页": "page",
+    "张幻灯片": "slide",
+    "章": "section",
+    "款": "product",
+    "家": "store",
+    "版": "variant",
+    "周": "week",
+    "个星期": "week",
+    "天": "day",
+    "个月": "month",
+    "个季度": "quarter",
+    "列": "column",
+    "行": "row",
+    "项": "item",
+    "位": "person",
+    "名": "person",
+    "个镜头": "shot",
+    "张": "image",
+}
+_ZH_MEASURE = (
+    r"个月|个季度|个星期|个镜头|张幻灯片|个|家|款|张|页|条|份|种|位|名|套|项|篇|段|组|间|件|支|章|周|天|列|行|版|节"
+)
 
 
 def _noun_alternatives(index: int) -> str:
@@ -156,10 +175,15 @@ class Constraints(BaseModel):
 
 # ---------------------------------------------------------------- counts
 
-_EN_COUNT = re.compile(rf"(?<![\w$¥€£.,:/-])(\d{{1,4}}|{EN_NUM})(?:\s*-\s*|\s+)"
-                       rf"(?:(?!(?:and|or|to|of|per|in|for|the)\b)[a-z][\w'-]*\s+){{0,2}}?({_EN_NOUN})\b", re.IGNORECASE)  # fmt: skip
-_ZH_COUNT = re.compile(rf"(?<![第\d.\-~～到至零〇一二两三四五六七八九十百])(\d{{1,4}}|{ZH_NUM})\s*({_ZH_MEASURE})?\s*(?:不同的?|新的?|主要的?|核心的?|的)?"
-                       rf"\s*({_ZH_NOUN})?")  # fmt: skip
+_EN_COUNT = re.compile(
+    rf"(?<![\w$¥€£.,:/-])(\d{{1,4}}|{EN_NUM})(?:\s*-\s*|\s+)"
+    rf"(?:(?!(?:and|or|to|of|per|in|for|the)\b)[a-z][\w'-]*\s+){{0,2}}?({_EN_NOUN})\b",
+    re.IGNORECASE,
+)
+_ZH_COUNT = re.compile(
+    rf"(?<![第\d.\-~～到至零〇一二两三四五六七八九十百])(\d{{1,4}}|{ZH_NUM})\s*({_ZH_MEASURE})?\s*(?:不同的?|新的?|主要的?|核心的?|的)?"
+    rf"\s*({_ZH_NOUN})?"
+)
 
 
 def _counts(text: str) -> dict[str, int]:
@@ -192,13 +216,16 @@ _CAP = r"[A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*){0,2}"
 _LOW = r"[a-z][\w'-]*"
 _EN_LIST_BEFORE = re.compile(
     rf"((?:{_CAP})(?:\s*,\s*{_CAP})*\s*,?\s*(?:and|&|or)\s+{_CAP}|\b{_LOW}(?:\s*,\s*{_LOW})+\s*,?\s*(?:and|&)\s+"
-    rf"{_LOW})\s+(?i:({_EN_NOUN}))\b")  # fmt: skip
+    rf"{_LOW})\s+(?i:({_EN_NOUN}))\b"
+)
 _EN_LIST_AFTER = re.compile(
-    rf"\b({_EN_NOUN})\s*(?::|\(|—|–|,?\s*(?:such\s+as|namely|called|named|i\.e\.)\s)\s*([^.;:()\n]+)", re.IGNORECASE)
+    rf"\b({_EN_NOUN})\s*(?::|\(|—|–|,?\s*(?:such\s+as|namely|called|named|i\.e\.)\s)\s*([^.;:()\n]+)", re.IGNORECASE
+)
 _ZH_ITEM = r"[\u4e00-\u9fffA-Za-z0-9]{1,12}"
 _ZH_LIST_BEFORE = re.compile(
     rf"((?:{_ZH_ITEM}[、/])+{_ZH_ITEM}?(?:(?:和|及|与|以及){_ZH_ITEM}?)?|{_ZH_ITEM}(?:和|及|与){_ZH_ITEM}?)"
-    rf"(?:等|共|这|这些)?\s*(?:(?:\d+|{ZH_NUM})\s*(?:{_ZH_MEASURE})?)?\s*(?:的)?({_ZH_NOUN})")  # fmt: skip
+    rf"(?:等|共|这|这些)?\s*(?:(?:\d+|{ZH_NUM})\s*(?:{_ZH_MEASURE})?)?\s*(?:的)?({_ZH_NOUN})"
+)
 _ZH_LIST_AFTER = re.compile(rf"({_ZH_NOUN})(?:分别)?(?:\s*[:：]|是|为|包括|有|[（(])\s*([^，。；;！？!?\n)）]+)")
 _FILLER_ZH = re.compile(r"^(?:做|制作|写|给|为|对|按|在|包括|包含|有|分|是|的|个|一个|一份|张|[:：])+")
 _TAIL_EN = re.compile(r"\s+(?:with|for|by|per|in|each|over|across|showing|plus|from|during|at|on)\b.*$", re.IGNORECASE)
@@ -227,9 +254,12 @@ def _split_zh(items: str) -> list[str]:
 def _entities(text: str) -> dict[str, list[str]]:
     found: list[tuple[int, str, list[str]]] = []
     taken: list[tuple[int, int]] = []  # "sections: A, B and Next steps" is a list of sections, not of steps
-    for pattern, noun_group, list_group, split in ((_EN_LIST_AFTER, 1, 2, _split_en), (_ZH_LIST_AFTER, 1, 2, _split_zh),
-                                                   (_EN_LIST_BEFORE, 2, 1, _split_en),
-                                                   (_ZH_LIST_BEFORE, 2, 1, _split_zh)):  # fmt: skip
+    for pattern, noun_group, list_group, split in (
+        (_EN_LIST_AFTER, 1, 2, _split_en),
+        (_ZH_LIST_AFTER, 1, 2, _split_zh),
+        (_EN_LIST_BEFORE, 2, 1, _split_en),
+        (_ZH_LIST_BEFORE, 2, 1, _split_zh),
+    ):
         for m in pattern.finditer(text):
             if any(s < m.end(list_group) and m.start(list_group) < e for s, e in taken):
                 continue
@@ -245,17 +275,24 @@ def _entities(text: str) -> dict[str, list[str]]:
 
 # ---------------------------------------------------------------- required columns / sections
 
-_INCLUDES_EN = re.compile(r"\b(?:including|includes?|covering|covers|showing|listing|with\s+(?:the\s+)?(?:columns?|"
-                          r"sections?|slides?|fields?)(?:\s+(?:for|on|about))?|(?:columns?|sections?|fields?)\s*:|"
-                          r"broken\s+down\s+into)\s*[:：]?\s*([^.;:()\n]+)", re.IGNORECASE)  # fmt: skip
-_INCLUDES_ZH = re.compile(r"(?:列出|列明|包括|包含|含有|涵盖|内容有|内容包括|分为|分成|要有|需要有|有以下)\s*"
-                          r"(?:以下|如下)?(?:几?个?(?:内容|部分|方面|章节|栏目|列))?\s*[:：]?\s*"
-                          r"([^，。；;！？!?\n]+)")  # fmt: skip
+_INCLUDES_EN = re.compile(
+    r"\b(?:including|includes?|covering|covers|showing|listing|with\s+(?:the\s+)?(?:columns?|"
+    r"sections?|slides?|fields?)(?:\s+(?:for|on|about))?|(?:columns?|sections?|fields?)\s*:|"
+    r"broken\s+down\s+into)\s*[:：]?\s*([^.;:()\n]+)",
+    re.IGNORECASE,
+)
+_INCLUDES_ZH = re.compile(
+    r"(?:列出|列明|包括|包含|含有|涵盖|内容有|内容包括|分为|分成|要有|需要有|有以下)\s*"
+    r"(?:以下|如下)?(?:几?个?(?:内容|部分|方面|章节|栏目|列))?\s*[:：]?\s*"
+    r"([^，。；;！？!?\n]+)"
+)
 _ZH_INCLUDE_END = re.compile(r"(?:并|等|这几|几个|几部分|\d+\s*个?部分).*$")
 _SUM = r"\bsums?\b|\btotals?\b|\bsubtotals?\b|合计|总计|汇总|总和|求和|小计|总额"
 _AVERAGE = r"\baverages?\b|\bmean\b|\bavg\b|平均|均值"
-_POP = (r"period[- ]over[- ]period|(?:week|month|quarter|day)[- ]over[- ](?:week|month|quarter|day)|\b(?:WoW|MoM|QoQ|DoD)\b"
-        r"|环比|sequential\s+growth|growth\s+(?:rate|%)|增长率|增速")  # fmt: skip
+_POP = (
+    r"period[- ]over[- ]period|(?:week|month|quarter|day)[- ]over[- ](?:week|month|quarter|day)|\b(?:WoW|MoM|QoQ|DoD)\b"
+    r"|环比|sequential\s+growth|growth\s+(?:rate|%)|增长率|增速"
+)
 _YOY = r"year[- ](?:over|on)[- ]year|\bYoY\b|同比|(?:vs\.?|versus|compared\s+(?:with|to))\s+last\s+year|比去年"
 _CHART = r"chart|graph|plot|图表|柱状图|柱形图|条形图|折线图|趋势图|饼图|饼状图"
 _FLAG = re.compile(f"{_SUM}|{_AVERAGE}|{_POP}|{_YOY}|{_CHART}|\\bgrowth\\b|增长", re.IGNORECASE)
@@ -283,22 +320,42 @@ def _includes(text: str) -> list[str]:
 # ---------------------------------------------------------------- flags, intervals, durations, channels, language
 
 _INTERVALS: list[tuple[str, str]] = [
-    ("week", (r"\bweekly\b|\b(?:per|each|every|by)\s+week\b|week[- ](?:by|over|on)[- ]week|\bWoW\b|每周|按周|周度|逐周|分周|周环比|"
-              r"周报|(?<![\d一二三四五六七八九十本下上这])周(?:销售|销量|营业|收入|数据|报表|统计)")),
-    ("month", (r"\bmonthly\b|\b(?:per|each|every|by)\s+month\b|month[- ](?:by|over|on)[- ]month|\bMoM\b|每月|每个月|按月|"
-               r"月度|逐月|分月|月环比|月报|(?<![\d一二三四五六七八九十本下上这个-])月(?:销售|销量|营业|数据|报表|统计)")),
+    (
+        "week",
+        (
+            r"\bweekly\b|\b(?:per|each|every|by)\s+week\b|week[- ](?:by|over|on)[- ]week|\bWoW\b|每周|按周|周度|逐周|分周|周环比|"
+            r"周报|(?<![\d一二三四五六七八九十本下上这])周(?:销售|销量|营业|收入|数据|报表|统计)"
+        ),
+    ),
+    (
+        "month",
+        (
+            r"\bmonthly\b|\b(?:per|each|every|by)\s+month\b|month[- ](?:by|over|on)[- ]month|\bMoM\b|每月|每个月|按月|"
+            r"月度|逐月|分月|月环比|月报|(?<![\d一二三四五六七八九十本下上这个-])月(?:销售|销量|营业|数据|报表|统计)"
+        ),
+    ),
     ("day", r"\bdaily\b|\b(?:per|each|every|by)\s+day\b|day[- ](?:by|over)[- ]day|每天|每日|按天|按日|逐日|日报"),
-    ("quarter", (r"\bquarterly\b|\b(?:per|each|every|by)\s+quarter\b|quarter[- ]over[- ]quarter|\bQoQ\b|每季度?|"
-                 r"按季度?|分季度|季度环比|季报")),
+    (
+        "quarter",
+        (
+            r"\bquarterly\b|\b(?:per|each|every|by)\s+quarter\b|quarter[- ]over[- ]quarter|\bQoQ\b|每季度?|"
+            r"按季度?|分季度|季度环比|季报"
+        ),
+    ),
     ("year", r"\b(?:yearly|annually)\b|\b(?:per|each|every|by)\s+year\b|每年|按年|逐年"),
-]  # fmt: skip
+]
 _INTERVAL_RE = [(unit, re.compile(regex, re.IGNORECASE)) for unit, regex in _INTERVALS]
 _COUNT_UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter"}
 
-_DURATION_EN = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?|{EN_NUM}|half\s+an?)\s*(?:-\s*)?"
-                          r"(seconds?|secs?|minutes?|mins?|hours?|hrs?)\b|(?<![\w.])(\d+)s\b(?=\s+(?:video|ad|clip|spot|"
-                          r"script|reel|promo|commercial|trailer|teaser|story|intro))", re.IGNORECASE)  # fmt: skip
-_DURATION_ZH = re.compile(rf"(\d+(?:\.\d+)?|{ZH_NUM}|半)\s*(秒钟?|分钟|分(?=\d+秒|[一二三四五六七八九十]+秒|半)|小时|个小时)(半)?")
+_DURATION_EN = re.compile(
+    rf"(?<![\w.])(\d+(?:\.\d+)?|{EN_NUM}|half\s+an?)\s*(?:-\s*)?"
+    r"(seconds?|secs?|minutes?|mins?|hours?|hrs?)\b|(?<![\w.])(\d+)s\b(?=\s+(?:video|ad|clip|spot|"
+    r"script|reel|promo|commercial|trailer|teaser|story|intro))",
+    re.IGNORECASE,
+)
+_DURATION_ZH = re.compile(
+    rf"(\d+(?:\.\d+)?|{ZH_NUM}|半)\s*(秒钟?|分钟|分(?=\d+秒|[一二三四五六七八九十]+秒|半)|小时|个小时)(半)?"
+)
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "秒": 1, "分": 60, "小": 3600, "个": 3600}
 
 _CHANNELS: list[tuple[str, str]] = [
@@ -324,10 +381,14 @@ _CHANNELS: list[tuple[str, str]] = [
     ("search_ad", r"search\s+ads?|搜索广告|\bSEM\b"),
 ]
 _CHANNEL_RE = [(key, re.compile(regex, re.IGNORECASE)) for key, regex in _CHANNELS]
-_BILINGUAL = re.compile(r"bilingual|中英(?:文|双语|对照)?|双语|(?:chinese|english)\s+and\s+(?:chinese|english)", re.IGNORECASE)
+_BILINGUAL = re.compile(
+    r"bilingual|中英(?:文|双语|对照)?|双语|(?:chinese|english)\s+and\s+(?:chinese|english)", re.IGNORECASE
+)
 _WANTS_EN = re.compile(r"\bin\s+english\b|\benglish\s+(?:version|copy|only)\b|英文|英语", re.IGNORECASE)
-_WANTS_ZH = re.compile(r"\bin\s+(?:chinese|mandarin|simplified\s+chinese)\b|\bchinese\s+(?:version|copy|only)\b|中文|汉语|简体",
-                       re.IGNORECASE)  # fmt: skip
+_WANTS_ZH = re.compile(
+    r"\bin\s+(?:chinese|mandarin|simplified\s+chinese)\b|\bchinese\s+(?:version|copy|only)\b|中文|汉语|简体",
+    re.IGNORECASE,
+)
 
 
 def _interval(text: str, counts: dict[str, int]) -> str | None:
@@ -397,8 +458,18 @@ def parse_constraints(text: str, today: dt.date | None = None) -> Constraints:
     growth = [g for g, regex in (("pop", _POP), ("yoy", _YOY)) if re.search(regex, text, re.IGNORECASE)]
     totals = [t for t, regex in (("sum", _SUM), ("average", _AVERAGE)) if re.search(regex, text, re.IGNORECASE)]
     return Constraints(
-        today=day, language=language, language_explicit=explicit, bilingual=bilingual, counts=counts,
-        periods=find_periods(text, day), interval=_interval(text, counts), durations=_durations(text),
-        channels=[key for key, pattern in _CHANNEL_RE if pattern.search(text)], entities=entities,
-        includes=list(dict.fromkeys(includes)), totals=totals, growth=growth, chart=_chart(text),
-    )  # fmt: skip
+        today=day,
+        language=language,
+        language_explicit=explicit,
+        bilingual=bilingual,
+        counts=counts,
+        periods=find_periods(text, day),
+        interval=_interval(text, counts),
+        durations=_durations(text),
+        channels=[key for key, pattern in _CHANNEL_RE if pattern.search(text)],
+        entities=entities,
+        includes=list(dict.fromkeys(includes)),
+        totals=totals,
+        growth=growth,
+        chart=_chart(text),
+    )

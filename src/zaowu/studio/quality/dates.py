@@ -17,8 +17,20 @@ __all__ = ["today", "date_line", "drop_date_echo"]
 
 _WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")  # fmt: skip
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def date_line(language: str, day: date | None = None) -> str:
@@ -29,9 +41,11 @@ def date_line(language: str, day: date | None = None) -> str:
     return f"Today is {_WEEKDAYS_EN[day.weekday()]}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}."
 
 
-_ECHO = re.compile(r"(?:今天是\s*\d{4}年\d{1,2}月\d{1,2}日[，,]?\s*星期[一二三四五六日][。.]?"
-                   r"|Today is (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{1,2} [A-Z][a-z]+ \d{4}\.?)"
-                   r"[ \t]*")  # fmt: skip
+_ECHO = re.compile(
+    r"(?:今天是\s*\d{4}年\d{1,2}月\d{1,2}日[，,]?\s*星期[一二三四五六日][。.]?"
+    r"|Today is (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{1,2} [A-Z][a-z]+ \d{4}\.?)"
+    r"[ \t]*"
+)
 
 
 def drop_date_echo(text: str) -> str:

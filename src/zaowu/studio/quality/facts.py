@@ -17,20 +17,46 @@ __all__ = ["numbers_in", "unsupported_numbers", "drop_unsupported_numbers", "Num
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])([$¥€£]\s?)?(\d+(?:[.,]\d+)*)(\s?%)?")
 # a list's numbering at the start of a line ("1. ", "2) ", "3、", "## 4. ") is no fact
 _LIST_MARKER = re.compile(r"^[ \t>#*-]*\d{1,2}(?:[.)、]|\.(?=\s))[ \t]*(?=\S)", re.MULTILINE)
-_EN_WORDS = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])} | \
-    {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "thousand": 1000}  # fmt: skip
+_EN_WORDS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "thousand": 1000}
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_NUMERAL = re.compile(r"[零一二两三四五六七八九十百千万]+")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％＄￥．，", "0123456789%$¥.,")  # one for one: offsets stay
 _TRIVIAL = {"0", "1"}  # "1 cup", "one bag": no claim in itself
 _ASIDE = re.compile(r"\s?[(（][^()（）\n]{0,80}[)）]")  # a parenthesis within one line
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_DATE = re.compile(rf"\s?(?:\b(?:by|on|until|before|from|in|of)\s+)?(?:\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
-                   rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?|\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b)"
-                   r"|(?:\d{4}年)?\d{1,2}月\d{1,2}[日号](?:之?前|以前|起)?|\d{4}年(?:\d{1,2}月)?",
-                   re.IGNORECASE)  # a date phrase, removed as one piece
+_DATE = re.compile(
+    rf"\s?(?:\b(?:by|on|until|before|from|in|of)\s+)?(?:\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?|\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b)"
+    r"|(?:\d{4}年)?\d{1,2}月\d{1,2}[日号](?:之?前|以前|起)?|\d{4}年(?:\d{1,2}月)?",
+    re.IGNORECASE,
+)  # a date phrase, removed as one piece
 _CLAUSE_MARKS = "，,、;；。！？!?\n"
 MIN_KEPT_SHARE = 0.4  # a fix keeps at least this share of a text; beyond that the number is reported instead
 
@@ -106,7 +132,7 @@ def _spans(found: list[re.Match[str]], bad: list[_Number]) -> list[tuple[int, in
 
 def _is_marker(text: str, m: re.Match[str], marker_ends: set[int]) -> bool:
     """The number opens a numbered line: only list punctuation and spaces between it and the text."""
-    rest = text[m.end():]
+    rest = text[m.end() :]
     gap = len(rest) - len(rest.lstrip(".)、 \t"))
     return m.end() + gap in marker_ends and not m.group(1) and not m.group(3)
 

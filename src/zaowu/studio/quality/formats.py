@@ -23,13 +23,29 @@ from dataclasses import dataclass
 
 from .text import CJK, similarity, trim_to_boundary
 
-__all__ = ["EMOJI", "EMOJI_MARKERS", "has_emoji", "normalize_hashtags", "extract_hashtags", "format_hashtags",
-           "restyle_hashtags",
-           "short_paragraphs", "add_emoji_markers", "is_hook", "Fit", "fit_text", "HASHTAG_MAX_CHARS", "drop_echoes",
-           "drop_repeats", "ECHO_SIMILARITY"]  # fmt: skip
+__all__ = [
+    "EMOJI",
+    "EMOJI_MARKERS",
+    "has_emoji",
+    "normalize_hashtags",
+    "extract_hashtags",
+    "format_hashtags",
+    "restyle_hashtags",
+    "short_paragraphs",
+    "add_emoji_markers",
+    "is_hook",
+    "Fit",
+    "fit_text",
+    "HASHTAG_MAX_CHARS",
+    "drop_echoes",
+    "drop_repeats",
+    "ECHO_SIMILARITY",
+]
 
-EMOJI = re.compile("[\U0001f300-\U0001faff\U0001f000-\U0001f2ff\u2600-\u27bf\u2b50\u2b55\u2b06\u2194-\u21aa"
-                   "\u203c\u2049\u3030\u303d\u2122\u2139\u24c2\u3297\u3299]")  # fmt: skip
+EMOJI = re.compile(
+    "[\U0001f300-\U0001faff\U0001f000-\U0001f2ff\u2600-\u27bf\u2b50\u2b55\u2b06\u2194-\u21aa"
+    "\u203c\u2049\u3030\u303d\u2122\u2139\u24c2\u3297\u3299]"
+)
 EMOJI_MARKERS = ("✨", "🌿", "📌", "💡", "🌟", "✅", "👉", "🫶")  # markers for paragraph starts, in turn
 HASHTAG_MAX_CHARS = 20  # a longer tag is a sentence, not a topic
 ECHO_SIMILARITY = 0.5  # a sentence this similar to a line of the prompt's instructions repeats the prompt
@@ -39,7 +55,7 @@ _HOOK_WORDS = re.compile(
     r"你|您|竟然|居然|原来|别再|千万|谁懂|救命|终于|为什么|为啥|怎么|如何|秘密|真相|后悔|绝了|挑战|才知道|没想到|一定要"
     r"|\b(?:you|your|why|how|what|stop|secret|never|don'?t|finally|wait|this|these|here'?s|meet|try|guess|ever)\b",
     re.IGNORECASE,
-)  # fmt: skip
+)
 _PUNCT_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _WORD_CHAR = re.compile(r"[\w\u3400-\u9fff]")
 
@@ -48,8 +64,9 @@ def has_emoji(text: str) -> bool:
     return bool(EMOJI.search(text or ""))
 
 
-def normalize_hashtags(tags: Iterable[str], *, max_count: int | None = None,
-                       max_chars: int = HASHTAG_MAX_CHARS) -> list[str]:  # fmt: skip
+def normalize_hashtags(
+    tags: Iterable[str], *, max_count: int | None = None, max_chars: int = HASHTAG_MAX_CHARS
+) -> list[str]:
     """Tags of letters and digits only (no '#', spaces, punctuation or emoji), deduplicated
     case-insensitively, at most ``max_chars`` each; an entry holding several tags ('#a #b') is split,
     links and bare numbers are dropped."""
@@ -142,8 +159,9 @@ def add_emoji_markers(text: str, *, offset: int = 0, markers: Sequence[str] = EM
     if has_emoji(text) or not text.strip():
         return text
     lines = text.split("\n")
-    return "\n".join(f"{markers[(offset + i) % len(markers)]} {line}" if line.strip() else line
-                     for i, line in enumerate(lines))  # fmt: skip
+    return "\n".join(
+        f"{markers[(offset + i) % len(markers)]} {line}" if line.strip() else line for i, line in enumerate(lines)
+    )
 
 
 def drop_echoes(text: str, instructions: Sequence[str], threshold: float = ECHO_SIMILARITY) -> tuple[str, list[str]]:
@@ -210,8 +228,11 @@ def fit_text(text: str, limit: int) -> Fit:
     cut = trim_to_boundary(text, limit)
     if not _clean_end(text, cut):  # no boundary late enough: an earlier one beats a cut word
         head = text[:limit]
-        marks = [m.end() for m in re.finditer(rf"[\s。！？!?…；;，,、：:]|{EMOJI.pattern}", head)
-                 if m.end() >= max(2, limit // 4)]  # fmt: skip
+        marks = [
+            m.end()
+            for m in re.finditer(rf"[\s。！？!?…；;，,、：:]|{EMOJI.pattern}", head)
+            if m.end() >= max(2, limit // 4)
+        ]
         if marks:
             cut = head[: marks[-1]].rstrip(" ，,、：:；;")
     return Fit(cut, True, _clean_end(text, cut))

@@ -16,12 +16,75 @@ from dataclasses import dataclass
 __all__ = ["COMMON_LATIN_ZH", "foreign_latin", "strip_foreign_latin", "LatinFix"]
 
 # Latin words Chinese copy uses as its own (compared lower-case)
-COMMON_LATIN_ZH = frozenset({"vip", "diy", "app", "ok", "wifi", "wi-fi", "logo", "ins", "vlog", "plus", "pro", "max",
-                             "mini", "led", "usb", "gps", "ai", "pk", "ip", "po", "cp", "ootd", "mbti", "ppt", "pdf",
-                             "emoji", "mv", "kol", "kpi", "okr", "gmv", "sku", "spa", "cbd", "ktv", "bgm", "nfc", "5g",
-                             "3d", "4k", "swot", "roi", "ceo", "cto", "hr", "ui", "ux", "api", "b2b",
-                             "b2c", "o2o", "seo", "sem", "crm", "erp", "saas", "faq", "pr", "qa", "id", "q&a", "html",
-                             "excel", "word", "wps"})  # fmt: skip
+COMMON_LATIN_ZH = frozenset(
+    {
+        "vip",
+        "diy",
+        "app",
+        "ok",
+        "wifi",
+        "wi-fi",
+        "logo",
+        "ins",
+        "vlog",
+        "plus",
+        "pro",
+        "max",
+        "mini",
+        "led",
+        "usb",
+        "gps",
+        "ai",
+        "pk",
+        "ip",
+        "po",
+        "cp",
+        "ootd",
+        "mbti",
+        "ppt",
+        "pdf",
+        "emoji",
+        "mv",
+        "kol",
+        "kpi",
+        "okr",
+        "gmv",
+        "sku",
+        "spa",
+        "cbd",
+        "ktv",
+        "bgm",
+        "nfc",
+        "5g",
+        "3d",
+        "4k",
+        "swot",
+        "roi",
+        "ceo",
+        "cto",
+        "hr",
+        "ui",
+        "ux",
+        "api",
+        "b2b",
+        "b2c",
+        "o2o",
+        "seo",
+        "sem",
+        "crm",
+        "erp",
+        "saas",
+        "faq",
+        "pr",
+        "qa",
+        "id",
+        "q&a",
+        "html",
+        "excel",
+        "word",
+        "wps",
+    }
+)
 _RUN = re.compile(r"[A-Za-z][A-Za-z0-9'’&.+-]*(?:[ \t]+[A-Za-z][A-Za-z0-9'’&.+-]*)*")
 _SIZE = re.compile(r"(?:X{0,3}[SML]|X{1,4}L|\d?XL|F)", re.IGNORECASE)
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -46,7 +109,7 @@ def _allowed_run(text: str, m: re.Match[str], allow: str) -> bool:
         return True
     if len(run) <= 2 and run.isupper() and re.search(r"回复?\s*$", text[max(0, m.start() - 3) : m.start()]):
         return True  # an SMS opt-out code: 拒收请回复R, 回TD退订
-    if re.match(r"https?://|www\.|\S+\.(?:com|cn|shop|net|org)\b", text[m.start():]):
+    if re.match(r"https?://|www\.|\S+\.(?:com|cn|shop|net|org)\b", text[m.start() :]):
         return True
     return all(_allowed_word(w, allow) for w in run.split())
 

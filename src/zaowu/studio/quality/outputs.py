@@ -57,8 +57,16 @@ from .variants import (
     with_slack,
 )
 
-__all__ = ["OutputChecks", "ListRule", "ComposeRule", "Cap", "polish_output", "narrow_schema", "measure",
-           "compose_duplicates"]  # fmt: skip
+__all__ = [
+    "OutputChecks",
+    "ListRule",
+    "ComposeRule",
+    "Cap",
+    "polish_output",
+    "narrow_schema",
+    "measure",
+    "compose_duplicates",
+]
 
 _NAME = r"^[a-z_][a-z0-9_]*$"
 PARAGRAPH_MAX = {"zh": 60, "en": 160}  # characters in one paragraph of a field with `paragraphs`
@@ -159,8 +167,9 @@ class OutputChecks(_Strict):
 
     @property
     def structural(self) -> bool:
-        return bool(self.lists or self.lengths or (self.hashtags and self.hashtags.path) or self.paragraphs
-                    or self.durations)  # fmt: skip
+        return bool(
+            self.lists or self.lengths or (self.hashtags and self.hashtags.path) or self.paragraphs or self.durations
+        )
 
     @model_validator(mode="after")
     def _unique_lists(self) -> OutputChecks:
@@ -188,15 +197,19 @@ class OutputChecks(_Strict):
         if self.items is not None:
             if schema is not None:
                 raise ValueError("checks.items: only for a text output (a JSON output uses lists)")
-            if isinstance(self.items.count, str) and getattr(variables.get(self.items.count), "type", None) != "integer":
+            if (
+                isinstance(self.items.count, str)
+                and getattr(variables.get(self.items.count), "type", None) != "integer"
+            ):
                 raise ValueError(f"checks.items.count: '{self.items.count}' is not an integer variable")
         if self.hashtags and self.hashtags.path is None and schema is not None:
             raise ValueError("checks.hashtags.path: name the array of tags in output_schema")
         if self.hashtags and self.hashtags.path:
             tags = props.get(self.hashtags.path)
             if not tags or tags.get("type") != "array" or tags.get("items", {}).get("type") != "string":
-                raise ValueError(f"checks.hashtags.path: '{self.hashtags.path}' is not an array of strings in "
-                                 "output_schema")  # fmt: skip
+                raise ValueError(
+                    f"checks.hashtags.path: '{self.hashtags.path}' is not an array of strings in output_schema"
+                )
         if self.paragraphs:
             _string(props, self.paragraphs, "checks.paragraphs")
 
@@ -242,15 +255,16 @@ def _validate_compose(rule: ComposeRule, fields: dict[str, Any], variables: dict
     for name in rule.facts:
         if name not in variables:
             raise ValueError(f"{where}.facts: no variable '{name}'")
-    dummy = {name: "x" for name in variables} | {"facts": "x", "lead": "x", "angle": "x"}
+    dummy = dict.fromkeys(variables, "x") | {"facts": "x", "lead": "x", "angle": "x"}
     for name, pattern in rule.fields.items():
         _string(fields, name, f"{where}.fields")
         for text in (pattern.zh, pattern.en):
             try:
                 text.format_map(dummy)
             except (KeyError, IndexError, ValueError) as exc:
-                raise ValueError(f"{where}.fields.{name}: '{text}' names no variable, facts, lead or angle ({exc})") \
-                    from None
+                raise ValueError(
+                    f"{where}.fields.{name}: '{text}' names no variable, facts, lead or angle ({exc})"
+                ) from None
 
 
 def _caps(limit: Limit) -> list[Cap]:
@@ -319,7 +333,9 @@ def expected_count(rule: ListRule | TextItems, values: dict[str, Any]) -> int | 
     return None
 
 
-def narrow_schema(checks: OutputChecks, schema: dict[str, Any], language: str, values: dict[str, Any]) -> dict[str, Any]:
+def narrow_schema(
+    checks: OutputChecks, schema: dict[str, Any], language: str, values: dict[str, Any]
+) -> dict[str, Any]:
     """The request's schema: each checked list holds exactly the requested count (within the schema's own
     bounds) and each checked text gets slack past its limit, so the grammar never cuts it mid-word."""
     schema = copy.deepcopy(schema)
@@ -433,8 +449,15 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def polish_output(checks: OutputChecks, output: Any, schema: dict[str, Any] | None, *, language: str, facts: str,
-                  values: dict[str, Any]) -> tuple[Any, list[Check], dict[str, list[int]]]:  # fmt: skip
+def polish_output(
+    checks: OutputChecks,
+    output: Any,
+    schema: dict[str, Any] | None,
+    *,
+    language: str,
+    facts: str,
+    values: dict[str, Any],
+) -> tuple[Any, list[Check], dict[str, list[int]]]:
     """Apply the rules to a parsed output (or plain text when ``schema`` is None).
 
     Returns the repaired output, its checks, and per checked list the indices worth regenerating
@@ -504,8 +527,9 @@ def _fields(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> None:
     rules = run.rules
     _durations(run, output)
     if rules.paragraphs and isinstance(output.get(rules.paragraphs), str):
-        output[rules.paragraphs] = add_emoji_markers(short_paragraphs(output[rules.paragraphs],
-                                                                      PARAGRAPH_MAX[run.language]))  # fmt: skip
+        output[rules.paragraphs] = add_emoji_markers(
+            short_paragraphs(output[rules.paragraphs], PARAGRAPH_MAX[run.language])
+        )
     for name, limit in rules.lengths.items():
         if isinstance(output.get(name), str):
             output[name] = run.fit(output[name], limit, name, props.get(name, {}))
@@ -518,9 +542,13 @@ def _fields(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> None:
         if len(tags) < low:  # duplicates dropped: fill with the facts' own short phrases
             phrases = [p for p in re.split(r"[\n，,;；。.、]", run.facts) if p.strip()]
             tags = normalize_hashtags([*tags, *phrases], max_count=high, max_chars=max_chars)
-        run.lengths.append(Check(name="format.hashtags", ok=len(tags) >= low,
-                                 detail=f"{len(tags)} hashtags, shown as "
-                                        f"{'#话题#' if rules.hashtags.style == 'weibo' else '#tag'}"))  # fmt: skip
+        run.lengths.append(
+            Check(
+                name="format.hashtags",
+                ok=len(tags) >= low,
+                detail=f"{len(tags)} hashtags, shown as {'#话题#' if rules.hashtags.style == 'weibo' else '#tag'}",
+            )
+        )
         if len(tags) >= low:
             output[rules.hashtags.path] = tags
 
@@ -542,8 +570,9 @@ def _lists(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> tuple[li
             elif isinstance(item, dict):
                 for name, limit in rule.lengths.items():
                     if isinstance(item.get(name), str):
-                        item[name] = run.fit(item[name], limit, f"{rule.path}.{name}",
-                                             item_schema.get("properties", {}).get(name, {}))  # fmt: skip
+                        item[name] = run.fit(
+                            item[name], limit, f"{rule.path}.{name}", item_schema.get("properties", {}).get(name, {})
+                        )
             if any(not c.ok for c in run.lengths[before:]):
                 broken.add(i)
         expected = expected_count(rule, run.values)
@@ -596,8 +625,9 @@ def _summary(run: _Run, output: Any, list_checks: list[Check]) -> list[Check]:
         checks.append(Check(name="claims", ok=not run.kept_claims, detail=detail))
     if rules.numbers:
         parts = [f"removed {run.removed}" if run.removed else "", f"not in the input: {run.left}" if run.left else ""]
-        checks.append(Check(name="facts.numbers", ok=not run.left, detail="; ".join(p for p in parts if p)
-                            or "none invented"))  # fmt: skip
+        checks.append(
+            Check(name="facts.numbers", ok=not run.left, detail="; ".join(p for p in parts if p) or "none invented")
+        )
     return checks
 
 
@@ -628,10 +658,15 @@ def _compositions(rule: ListRule, index: int, count: int, language: str, values:
     for round_ in range(len(ANGLES)):
         angle = angle_for(index, round_, count)
         for chosen in slot_choices(slots, comp.slots, index):
-            fill = mapping | {"facts": comp.join.get(language).join(chosen), "lead": angle.lead(language),
-                              "angle": angle.name(language)}  # fmt: skip
-            item = {name: re.sub(r"\s{2,}", " ", pattern.get(language).format_map(fill)).strip()
-                    for name, pattern in comp.fields.items()}  # fmt: skip
+            fill = mapping | {
+                "facts": comp.join.get(language).join(chosen),
+                "lead": angle.lead(language),
+                "angle": angle.name(language),
+            }
+            item = {
+                name: re.sub(r"\s{2,}", " ", pattern.get(language).format_map(fill)).strip()
+                for name, pattern in comp.fields.items()
+            }
             if _fits(item, rule, language, values):
                 yield item
 
@@ -662,8 +697,15 @@ def compose_duplicates(checks: OutputChecks, output: Any, *, language: str, valu
                     break
             else:
                 left.append(i + 1)
-        parts = [f"{rule.path} {done} composed from the input's facts" if done else "",
-                 f"{rule.path} {left}: no composition differs enough" if left else ""]
-        out.append(Check(name=f"repair.{rule.path}", ok=not left,
-                         detail="near-duplicates after regeneration; " + "; ".join(p for p in parts if p)))
+        parts = [
+            f"{rule.path} {done} composed from the input's facts" if done else "",
+            f"{rule.path} {left}: no composition differs enough" if left else "",
+        ]
+        out.append(
+            Check(
+                name=f"repair.{rule.path}",
+                ok=not left,
+                detail="near-duplicates after regeneration; " + "; ".join(p for p in parts if p),
+            )
+        )
     return out

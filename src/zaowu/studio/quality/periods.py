@@ -54,9 +54,13 @@ class Period(BaseModel):
         one ending with the period."""
         if interval == "week" and count:
             return _blocks(self.start, self.end, count)
-        step = {"day": lambda d: d, "week": lambda d: week_range(d)[1], "month": lambda d: month_range(d.year, d.month)[1],
-                "quarter": lambda d: quarter_range(d.year, (d.month - 1) // 3 + 1)[1],
-                "year": lambda d: dt.date(d.year, 12, 31)}.get(interval)  # fmt: skip
+        step = {
+            "day": lambda d: d,
+            "week": lambda d: week_range(d)[1],
+            "month": lambda d: month_range(d.year, d.month)[1],
+            "quarter": lambda d: quarter_range(d.year, (d.month - 1) // 3 + 1)[1],
+            "year": lambda d: dt.date(d.year, 12, 31),
+        }.get(interval)
         if step is None:
             return [(self.start, self.end)]
         out, day = [], self.start
@@ -112,8 +116,48 @@ def _nearest(today: dt.date, make: Callable[[int], tuple[dt.date, dt.date]]) -> 
 
 # ---------------------------------------------------------------- numbers
 
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_EN_NUMBERS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}  # fmt: skip
+_ZH_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_EN_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
 _EN_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "a dozen": 12, "dozen": 12})
 ZH_NUM = r"[零〇一二两三四五六七八九十百]+"
 EN_NUM = r"(?:a\s+dozen|" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True)) + r")"
@@ -143,15 +187,41 @@ def number(token: str) -> int | None:
 
 # ---------------------------------------------------------------- finding periods
 
-_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
-           "nov": 11, "dec": 12}  # fmt: skip
-MONTH = (r"\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-         r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?")  # fmt: skip
-_FULL_MONTHS = ("january", "february", "march", "april", "june", "july", "august", "september", "october",
-                "november", "december")  # fmt: skip
+_MONTHS = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+MONTH = (
+    r"\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_FULL_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _ZH_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
-_EN_WEEKDAYS = {d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                                            "sunday"))}  # fmt: skip
+_EN_WEEKDAYS = {
+    d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+}
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 _RANGE_JOIN = re.compile(r"^\s*(?:from\s+)?(?:-|–|—|~|～|to|through|thru|until|till|至|到|——)\s*$", re.IGNORECASE)
 
@@ -241,8 +311,10 @@ def _zh_month_day(m, today):
     return start, end, "day", explicit
 
 
-@_pattern(r"(?:(\d{4})\s*年\s*)?(?<!\d)(\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月份?)?\s*(?:-|–|—|~|～|至|到)\s*"
-          r"(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月份?")  # fmt: skip
+@_pattern(
+    r"(?:(\d{4})\s*年\s*)?(?<!\d)(\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月份?)?\s*(?:-|–|—|~|～|至|到)\s*"
+    r"(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月份?"
+)
 def _zh_month_range(m, today):
     first, last = number(m[2]) or 0, number(m[3]) or 0
     if not 1 <= first <= last <= 12:
@@ -273,8 +345,11 @@ def _en_month_year(m, today):
     return (*month_range(int(m[2]), _month_no(m[1])), "month", True)
 
 
-@_pattern(r"(今年|明年|去年|后年)\s*(?:的\s*)?(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月份?(?!\s*\d)|\b(this|next|last|coming)\s+("
-          + "|".join(_FULL_MONTHS + ("may",)) + r")\b")  # fmt: skip
+@_pattern(
+    r"(今年|明年|去年|后年)\s*(?:的\s*)?(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月份?(?!\s*\d)|\b(this|next|last|coming)\s+("
+    + "|".join(_FULL_MONTHS + ("may",))
+    + r")\b"
+)
 def _relative_month(m, today):
     if m[1]:
         month = number(m[2]) or 0
@@ -283,14 +358,17 @@ def _relative_month(m, today):
         month, which = _month_no(m[4]), m[3].lower()
         this_year_end = month_range(today.year, month)[1]
         year = {"next": today.year + 1, "last": today.year - (month >= today.month)}.get(
-            which, today.year if this_year_end >= today else today.year + 1)  # "this December" is never past
+            which, today.year if this_year_end >= today else today.year + 1
+        )  # "this December" is never past
     if not 1 <= month <= 12:
         return None
     return (*month_range(year, month), "month", True)
 
 
-@_pattern(r"\bQ([1-4])\s*(?:of\s+|[-/]\s*)?(?:FY\s*)?(?:'(\d{2})\b|((?:19|20)\d{2})\b)|\b((?:19|20)\d{2})\s*(?:年\s*)?"
-          r"(?:的\s*)?(?:第\s*)?Q([1-4])\b")  # fmt: skip
+@_pattern(
+    r"\bQ([1-4])\s*(?:of\s+|[-/]\s*)?(?:FY\s*)?(?:'(\d{2})\b|((?:19|20)\d{2})\b)|\b((?:19|20)\d{2})\s*(?:年\s*)?"
+    r"(?:的\s*)?(?:第\s*)?Q([1-4])\b"
+)
 def _q_year(m, today):
     quarter, year = (int(m[1]), m[2] or m[3]) if m[1] else (int(m[5]), m[4])
     start, end, explicit = _within_year(today, year, lambda y: quarter_range(y, quarter))
@@ -317,8 +395,10 @@ def _bare_quarter(m, today):
     return start, end, "quarter", explicit
 
 
-@_pattern(r"\bH([12])\b(?:\s*((?:19|20)\d{2})\b)?|(?:((?:19|20)\d{2})\s*年\s*(?:的\s*)?)?([上下])半年"
-          r"|\b(first|second)\s+half\s+(?:of\s+)?(?:the\s+year\s*)?((?:19|20)\d{2})?")  # fmt: skip
+@_pattern(
+    r"\bH([12])\b(?:\s*((?:19|20)\d{2})\b)?|(?:((?:19|20)\d{2})\s*年\s*(?:的\s*)?)?([上下])半年"
+    r"|\b(first|second)\s+half\s+(?:of\s+)?(?:the\s+year\s*)?((?:19|20)\d{2})?"
+)
 def _half(m, today):
     if m[1]:
         half, year = int(m[1]), m[2]
@@ -334,8 +414,13 @@ def _half(m, today):
     return start, end, "half", explicit
 
 
-@_pattern(r"\b(?:past|last|previous)\s+(\d+|" + EN_NUM + r")\s+(days|weeks|months)\b|(?:近|最近|过去)\s*(\d+|" + ZH_NUM
-          + r")\s*(天|日|周|个星期|个月)")  # fmt: skip
+@_pattern(
+    r"\b(?:past|last|previous)\s+(\d+|"
+    + EN_NUM
+    + r")\s+(days|weeks|months)\b|(?:近|最近|过去)\s*(\d+|"
+    + ZH_NUM
+    + r")\s*(天|日|周|个星期|个月)"
+)
 def _recent(m, today):
     count, unit = (number(m[1]), m[2].lower()) if m[1] else (number(m[3]), m[4])
     if not count:
@@ -343,8 +428,13 @@ def _recent(m, today):
     return _span_back(today, count, unit), today, "range", True
 
 
-@_pattern(r"\b(?:next|coming|following)\s+(\d+|" + EN_NUM + r")\s+(days|weeks|months)\b|(?:未来|接下来的?|今后)\s*(\d+|"
-          + ZH_NUM + r")\s*(天|日|周|个星期|个月)")  # fmt: skip
+@_pattern(
+    r"\b(?:next|coming|following)\s+(\d+|"
+    + EN_NUM
+    + r")\s+(days|weeks|months)\b|(?:未来|接下来的?|今后)\s*(\d+|"
+    + ZH_NUM
+    + r")\s*(天|日|周|个星期|个月)"
+)
 def _coming(m, today):
     count, unit = (number(m[1]), m[2].lower()) if m[1] else (number(m[3]), m[4])
     if not count:
@@ -375,8 +465,10 @@ def _weekend(m, today):
     return saturday, saturday + _DAY, "weekend", True
 
 
-@_pattern(r"(?<!every\s)\b(?:(this|next|last|coming)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-          r"\b(?!s)|(?<![每\d零一二两三四五六七八九十])(本|这个?|下个?|上个?)?(?:周|星期|礼拜)([一二三四五六日天])(?![个家款位名])")  # fmt: skip
+@_pattern(
+    r"(?<!every\s)\b(?:(this|next|last|coming)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"\b(?!s)|(?<![每\d零一二两三四五六七八九十])(本|这个?|下个?|上个?)?(?:周|星期|礼拜)([一二三四五六日天])(?![个家款位名])"
+)
 def _weekday_match(m, today):
     if m[2]:
         weekday, which = _EN_WEEKDAYS[m[2].lower()], _which(m[1])
@@ -429,7 +521,9 @@ for _regex, _unit, _shift in _RELATIVE:
     _PATTERNS.append((re.compile(_regex, re.IGNORECASE), _relative(_unit, _shift)))
 
 
-@_pattern(r"\b(" + "|".join(_FULL_MONTHS) + r")\b|(?<![\d个-])(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月份?(?![\d日号])")
+@_pattern(
+    r"\b(" + "|".join(_FULL_MONTHS) + r")\b|(?<![\d个-])(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月份?(?![\d日号])"
+)
 def _bare_month(m, today):
     if m[1]:
         if not m[1][0].isupper():  # "march", "august" as words
@@ -443,7 +537,9 @@ def _bare_month(m, today):
     return start, end, "month", explicit
 
 
-@_pattern(r"(?<!\d)((?:19|20)\d{2})\s*(?:年度?|财年)(?!\s*\d)|\b(?:FY\s*)?((?:19|20)\d{2})\b(?!\s*(?:[%$¥€£元万千]|[-/.]\d))")
+@_pattern(
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:年度?|财年)(?!\s*\d)|\b(?:FY\s*)?((?:19|20)\d{2})\b(?!\s*(?:[%$¥€£元万千]|[-/.]\d))"
+)
 def _year(m, today):
     year = int(m[1] or m[2])
     if not m[1] and abs(year - today.year) > 10:
@@ -475,8 +571,12 @@ def _join_ranges(found: list[_Found], text: str) -> list[_Found]:
     out: list[_Found] = []
     for item in found:
         prev = out[-1] if out else None
-        if prev and prev.period.unit == "day" and item.period.unit == "day" and _RANGE_JOIN.match(
-                text[prev.end:item.start]):  # fmt: skip
+        if (
+            prev
+            and prev.period.unit == "day"
+            and item.period.unit == "day"
+            and _RANGE_JOIN.match(text[prev.end : item.start])
+        ):
             end = item.period.end
             if not item.explicit_year:
                 end = end.replace(year=prev.period.start.year)
@@ -485,9 +585,13 @@ def _join_ranges(found: list[_Found], text: str) -> list[_Found]:
             elif 0 < (prev.period.start - end).days < 7:  # 下周一到周五: the Friday of that week
                 end += dt.timedelta(days=7)
             if end >= prev.period.start:
-                words = text[prev.start:item.end].strip()
-                out[-1] = _Found(prev.start, item.end, Period(start=prev.period.start, end=end, unit="range",
-                                                              text=words), prev.explicit_year)  # fmt: skip
+                words = text[prev.start : item.end].strip()
+                out[-1] = _Found(
+                    prev.start,
+                    item.end,
+                    Period(start=prev.period.start, end=end, unit="range", text=words),
+                    prev.explicit_year,
+                )
                 continue
         out.append(item)
     return out

@@ -19,9 +19,23 @@ from itertools import combinations
 from .checks import DUPLICATE_SIMILARITY, Check, similar_pairs
 from .text import similarity
 
-__all__ = ["MAX_REPAIR_ATTEMPTS", "LOOP_FREQUENCY_PENALTY", "SCHEMA_SLACK_SHARE", "SCHEMA_SLACK_MIN", "with_slack", "seed_for", "redo_indices",
-           "duplicates_of_others", "aggregate_checks", "Angle", "ANGLES", "angle_for", "fact_slots", "slot_choices",
-           "differs"]  # fmt: skip
+__all__ = [
+    "MAX_REPAIR_ATTEMPTS",
+    "LOOP_FREQUENCY_PENALTY",
+    "SCHEMA_SLACK_SHARE",
+    "SCHEMA_SLACK_MIN",
+    "with_slack",
+    "seed_for",
+    "redo_indices",
+    "duplicates_of_others",
+    "aggregate_checks",
+    "Angle",
+    "ANGLES",
+    "angle_for",
+    "fact_slots",
+    "slot_choices",
+    "differs",
+]
 
 MAX_REPAIR_ATTEMPTS = 2  # regeneration rounds for failing variants after the first generation
 LOOP_FREQUENCY_PENALTY = 0.3  # frequency_penalty against the loops small models fall into ("250 g, 250 g, …")
@@ -96,23 +110,63 @@ class Angle:
 
 # every lead is claim-free and states nothing the user did not give
 ANGLES: tuple[Angle, ...] = (
-    Angle("scene", "使用场景：写它在什么场合、什么时候用", "the scene: when and where it is used",
-          "出门在家、日常小憩都用得上", "Made for everyday moments, at home or on the go"),
-    Angle("pain", "痛点：先说顾客的一个小烦恼，再说它怎么解决", "a pain point: a small problem the customer has, then how this helps",
-          "不用再为挑选发愁，看这里就好", "No more second-guessing: here is what is on offer"),
-    Angle("offer", "价格或优惠：开头就说给出的价格、优惠或划算之处", "price or offer: open with the given price, deal or value",
-          "这次的优惠内容请收好", "Here is the deal in short, so you can plan ahead"),
-    Angle("gift", "送礼：写成适合送给别人的礼物", "a gift: present it as a present for someone",
-          "送人自用都合适，心意刚刚好", "A thoughtful gift for someone, or a treat for you"),
-    Angle("material", "材质与做工：突出用料、工艺或规格", "material and make: lead with what it is made of, how, its specs",
-          "用料和做工都看得见，慢慢挑选", "Made with care, so take your time to choose"),
-    Angle("audience", "人群：直接对目标顾客说话", "the audience: speak directly to the people it is for",
-          "写给认真生活的你的一条消息", "A short note for you, our regular customers"),
-    Angle("feeling", "感受：写使用时的感觉（口感、手感、氛围）", "the feeling: how it feels, tastes or looks in use",
-          "给自己的日常添一点小愉快", "A small pleasure to brighten up your week"),
-    Angle("reminder", "提醒：用简短提醒的口吻说清时间和参与方式", "a reminder: a short friendly note with the dates and how to take part",
-          "温馨提醒，时间和方式如下", "A friendly reminder of the dates and how to join"),
-)  # fmt: skip
+    Angle(
+        "scene",
+        "使用场景：写它在什么场合、什么时候用",
+        "the scene: when and where it is used",
+        "出门在家、日常小憩都用得上",
+        "Made for everyday moments, at home or on the go",
+    ),
+    Angle(
+        "pain",
+        "痛点：先说顾客的一个小烦恼，再说它怎么解决",
+        "a pain point: a small problem the customer has, then how this helps",
+        "不用再为挑选发愁，看这里就好",
+        "No more second-guessing: here is what is on offer",
+    ),
+    Angle(
+        "offer",
+        "价格或优惠：开头就说给出的价格、优惠或划算之处",
+        "price or offer: open with the given price, deal or value",
+        "这次的优惠内容请收好",
+        "Here is the deal in short, so you can plan ahead",
+    ),
+    Angle(
+        "gift",
+        "送礼：写成适合送给别人的礼物",
+        "a gift: present it as a present for someone",
+        "送人自用都合适，心意刚刚好",
+        "A thoughtful gift for someone, or a treat for you",
+    ),
+    Angle(
+        "material",
+        "材质与做工：突出用料、工艺或规格",
+        "material and make: lead with what it is made of, how, its specs",
+        "用料和做工都看得见，慢慢挑选",
+        "Made with care, so take your time to choose",
+    ),
+    Angle(
+        "audience",
+        "人群：直接对目标顾客说话",
+        "the audience: speak directly to the people it is for",
+        "写给认真生活的你的一条消息",
+        "A short note for you, our regular customers",
+    ),
+    Angle(
+        "feeling",
+        "感受：写使用时的感觉（口感、手感、氛围）",
+        "the feeling: how it feels, tastes or looks in use",
+        "给自己的日常添一点小愉快",
+        "A small pleasure to brighten up your week",
+    ),
+    Angle(
+        "reminder",
+        "提醒：用简短提醒的口吻说清时间和参与方式",
+        "a reminder: a short friendly note with the dates and how to take part",
+        "温馨提醒，时间和方式如下",
+        "A friendly reminder of the dates and how to join",
+    ),
+)
 
 
 def angle_for(index: int, attempt: int, count: int) -> Angle:
@@ -150,5 +204,6 @@ def slot_choices(slots: Sequence[str], size: int | None, start: int) -> list[lis
 
 def differs(candidate: str, texts: Sequence[str], index: int, threshold: float = DUPLICATE_SIMILARITY) -> bool:
     """``candidate`` is no more similar than ``threshold`` to any of ``texts`` but ``texts[index]``."""
-    return bool(candidate.strip()) and all(similarity(candidate, t) <= threshold
-                                           for i, t in enumerate(texts) if i != index)  # fmt: skip
+    return bool(candidate.strip()) and all(
+        similarity(candidate, t) <= threshold for i, t in enumerate(texts) if i != index
+    )

@@ -22,6 +22,8 @@ from .routes_images import router as images_router
 from .routes_jobs import router as jobs_router
 from .routes_openai import router as openai_router
 from .routes_studio import router as studio_router
+from .routes_video import VIDEO_EDITS_PATH
+from .routes_video import router as video_router
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,12 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app = FastAPI(title="zaowu", version=__version__, lifespan=lifespan, dependencies=[Depends(valid_unicode)])
     errors.install(app)
     app.add_middleware(RefuseWhenBusy)
-    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_routes={VIDEO_EDITS_PATH: (settings.video_max_upload_bytes, "video_max_upload_bytes")},
+    )
     # outermost: requests for another host name or from another site are refused before anything else
     app.add_middleware(
         RequestGuard, allowed_hosts=[*settings.allowed_hosts, settings.host], allowed_origins=settings.allowed_origins
@@ -58,6 +65,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.include_router(images_router)
     app.include_router(apps_router)
     app.include_router(cutout_router)
+    app.include_router(video_router)
     app.include_router(studio_router)
     app.include_router(web_router)
 

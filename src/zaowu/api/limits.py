@@ -3,8 +3,9 @@
 ``RefuseWhenBusy``: an HTTP request for a model whose line is full gets 503 + Retry-After at once
 instead of waiting (see zaowu.studio.admission); jobs, the CLI and Python callers wait their turn.
 
-``BodyLimit``: a body larger than ``max_body_bytes`` (``max_upload_bytes`` for multipart uploads) gets 413 in
-OpenAI's error shape, naming the limit. A declared Content-Length is checked before anything is
+``BodyLimit``: a body larger than ``max_body_bytes`` (``max_upload_bytes`` for multipart uploads, or the limit
+``upload_routes`` gives a path, e.g. video uploads: ``video_max_upload_bytes``) gets 413 in OpenAI's error
+shape, naming the limit. A declared Content-Length is checked before anything is
 read; a chunked body is counted as it arrives and refused as soon as it passes the limit, so no
 more than the limit is ever handed to the app or held in memory. After refusing, up to
 ``DRAIN_BYTES`` more of the body are read and thrown away so that the client, still sending, gets
@@ -44,10 +45,18 @@ def _size(n: int) -> str:
 
 
 class BodyLimit:
-    def __init__(self, app: Any, max_body_bytes: int, max_upload_bytes: int):
+    def __init__(
+        self,
+        app: Any,
+        max_body_bytes: int,
+        max_upload_bytes: int,
+        upload_routes: dict[str, tuple[int, str]] | None = None,
+    ):
+        """``upload_routes``: path → (limit, setting name) for multipart uploads to that path."""
         self.app = app
         self.max_body = max_body_bytes
         self.max_upload = max_upload_bytes
+        self.upload_routes = upload_routes or {}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -55,7 +64,10 @@ class BodyLimit:
             return
         headers = {k.lower(): v for k, v in scope.get("headers", ())}
         upload = headers.get(b"content-type", b"").lower().startswith(b"multipart/")
-        limit, setting = (self.max_upload, "max_upload_bytes") if upload else (self.max_body, "max_body_bytes")
+        if upload:
+            limit, setting = self.upload_routes.get(scope.get("path", ""), (self.max_upload, "max_upload_bytes"))
+        else:
+            limit, setting = self.max_body, "max_body_bytes"
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             drain = int(declared) <= DRAIN_BYTES and headers.get(b"expect", b"").lower() != b"100-continue"

@@ -37,6 +37,7 @@ from .genlog import new_id
 
 __all__ = ["ARTIFACT_CSP", "MAX_MIME_CHARS", "MAX_NAME_CHARS", "ArtifactStore", "check_mime", "delivery", "unprintable"]
 
+COPY_BLOCK = 1 << 20  # bytes read at a time when a file is hashed and copied into the store
 MAX_NAME_CHARS = 255  # longest artifact (file) name stored
 MAX_MIME_CHARS = 255  # longest MIME type stored, parameters included
 # Sent with every artifact: a document opened from the studio's origin runs no script and loads nothing.
@@ -156,12 +157,66 @@ class ArtifactStore:
         _check_name(name)
         sha = hashlib.sha256(data).hexdigest()
         self._write(data, sha)
+        return self._insert(
+            sha,
+            mime,
+            len(data),
+            name=name,
+            job_id=job_id,
+            generation_id=generation_id,
+            caller=caller,
+            key_id=key_id,
+            meta=meta,
+        )
+
+    def put_file(self, path: str | os.PathLike[str], mime: str, **fields: Any) -> dict[str, Any]:
+        """Store the file at ``path`` (a video, too large to hold in memory) like ``put``: hashed and copied in
+        blocks, written atomically. ``fields`` are those of ``put`` (name, job_id, caller, key_id, meta...)."""
+        mime = check_mime(mime)
+        _check_name(fields.get("name"))
+        digest = hashlib.sha256()
+        size = 0
+        with open(path, "rb") as src:
+            while block := src.read(COPY_BLOCK):
+                digest.update(block)
+                size += len(block)
+        sha = digest.hexdigest()
+        final = self.path_for(sha)
+        if not (final.is_file() and final.stat().st_size == size):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
+            try:
+                with os.fdopen(fd, "wb") as dst, open(path, "rb") as src:
+                    while block := src.read(COPY_BLOCK):
+                        dst.write(block)
+                    dst.flush()
+                    os.fsync(dst.fileno())
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, final)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        return self._insert(sha, mime, size, **fields)
+
+    def _insert(
+        self,
+        sha: str,
+        mime: str,
+        size: int,
+        *,
+        name: str | None = None,
+        job_id: str | None = None,
+        generation_id: str | None = None,
+        caller: str | None = None,
+        key_id: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         now = time.time()
         row = {
             "id": new_id("art"),
             "sha256": sha,
             "mime": mime,
-            "size_bytes": len(data),
+            "size_bytes": size,
             "name": name,
             "created_at": now,
             "job_id": job_id,
@@ -211,6 +266,19 @@ class ArtifactStore:
             q = q.where(artifacts.c.caller == caller)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
+
+    def discard(self, artifact_ids: list[str]) -> int:
+        """Delete the rows ``artifact_ids`` (work that stored them was then cancelled or failed) and the files
+        no other row shares. Returns the rows deleted."""
+        if not artifact_ids:
+            return 0
+        with self.engine.begin() as conn:
+            shas = set(conn.scalars(sa.select(artifacts.c.sha256).where(artifacts.c.id.in_(artifact_ids))))
+            rows = conn.execute(artifacts.delete().where(artifacts.c.id.in_(artifact_ids))).rowcount
+            still = set(conn.scalars(sa.select(artifacts.c.sha256).where(artifacts.c.sha256.in_(shas))))
+        for sha in shas - still:
+            self.path_for(sha).unlink(missing_ok=True)
+        return rows
 
     def prune(self, now: float | None = None) -> tuple[int, int]:
         """Delete expired rows, then files that no row refers to. Returns (rows, files)."""

@@ -25,7 +25,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
@@ -71,7 +71,10 @@ from .workflows import StepRegistry
 if TYPE_CHECKING:
     import pluggy
 
+    from ..backends.video.ops import VideoEdit
+    from ..backends.video.pipeline import EditProgress
     from .photos import CutoutResult
+    from .video_edit import VideoEditResult, VideoInput
 
 _MEDIA_MODALITY = {
     SpeechRequest: Modality.speech,
@@ -570,6 +573,56 @@ class Studio:
 
         self.authorize(who.key_id, Modality.image)
         return cut_out(self, image, kind, who)
+
+    # -- video editing -----------------------------------------------------------------
+    def edit_video(
+        self,
+        inputs: Sequence[VideoInput],
+        edit: VideoEdit | dict[str, Any] | list[Any],
+        *,
+        assets: Mapping[str, VideoInput] | None = None,
+        who: Caller = LOCAL,
+        progress: Callable[[EditProgress], None] | None = None,
+    ) -> VideoEditResult:
+        """Apply a video edit (typed operations, see ``backends/video/ops.py``) to ``inputs`` (artifact ids
+        the caller owns, or local files) in one streaming pass; the MP4 is stored as an artifact with the
+        tracks (JSON) and subtitles (SRT) beside it, logged and charged by its seconds; needs the 'video'
+        scope. Nothing is stored when the edit fails or is cancelled."""
+        from .video_edit import run_video_edit
+
+        self.authorize(who.key_id, Modality.video)
+        return run_video_edit(self, inputs, edit, who, assets=assets, progress=progress)
+
+    def check_video_edit(
+        self,
+        inputs: Sequence[VideoInput],
+        edit: VideoEdit | dict[str, Any] | list[Any],
+        *,
+        assets: Mapping[str, VideoInput] | None = None,
+        who: Caller = LOCAL,
+    ) -> VideoEdit:
+        """Refuse a bad video edit before any work (400 naming the field or limit); the parsed edit."""
+        from .video_edit import check_video_edit
+
+        self.authorize(who.key_id, Modality.video)
+        return check_video_edit(self, inputs, edit, who, assets=assets)
+
+    def store_video_upload(
+        self, path: str, *, name: str | None = None, param: str = "video", who: Caller = LOCAL
+    ) -> str:
+        """Probe an uploaded video (400 naming ``param`` when it is not a readable video within the limits)
+        and store it as an artifact owned by ``who``; its id."""
+        from .video_edit import store_video
+
+        self.authorize(who.key_id, Modality.video)
+        return str(store_video(self, path, who, name=name, param=param)["id"])
+
+    def store_video_asset(self, path: str, name: str, *, who: Caller = LOCAL) -> str:
+        """Store a file a video edit's operations name (a mask, a background, a soundtrack); its artifact id."""
+        from .video_edit import store_asset
+
+        self.authorize(who.key_id, Modality.video)
+        return str(store_asset(self, path, who, name=name)["id"])
 
     def check_image(self, data: bytes, param: str) -> None:
         """Refuse (400 naming ``param``) uploaded bytes that are not an image within the size limits."""

@@ -1,13 +1,16 @@
-"""Built-in job kinds: text generation and embeddings. Later modalities and apps
-register theirs through the same ``register_job_kinds`` hook."""
+"""Built-in job kinds: text generation, embeddings, speech, music, images, transcription and video
+edits. Later modalities and apps register theirs through the same ``register_job_kinds`` hook."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import cancel
+from ..backends.video.ops import VideoEdit
+from ..errors import Cancelled
 from ..hookspecs import hookimpl
 from ..types import (
     EmbeddingRequest,
@@ -19,7 +22,7 @@ from ..types import (
     TextRequest,
     TranscriptionRequest,
 )
-from .jobs import JobContext, JobKind
+from .jobs import JobCancelled, JobContext, JobInterrupted, JobKind
 
 
 class TranscriptionJob(BaseModel):
@@ -127,6 +130,50 @@ def _run_transcription(ctx: JobContext, request: TranscriptionJob) -> dict[str, 
     return _media_result(_run_media(ctx, req))
 
 
+ArtifactId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class VideoEditJob(BaseModel):
+    """A video edit job: input videos and assets as artifact ids the job's key owns, and the edit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inputs: list[ArtifactId] = Field(min_length=1, max_length=256, description="videos, concatenated in order")
+    edit: VideoEdit
+    assets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")], ArtifactId] = Field(
+        default_factory=dict, max_length=16, description="files the operations name (mask, background, audio)"
+    )
+
+
+def _edit_message(p) -> str:
+    """``frame 12/90 · track 12 · style 11``: where the pass is, per operation."""
+    ops = " · ".join(f"{name} {done}" for name, done in p.operations)
+    return f"frame {p.frame}/{p.total}" + (f" · {ops}" if ops else "")
+
+
+def _run_video_edit(ctx: JobContext, request: VideoEditJob) -> dict[str, Any]:
+    token = cancel.CancelToken("The job was cancelled; the video edit was stopped and nothing was stored.")
+
+    def progress(p) -> None:
+        try:
+            ctx.progress(p.fraction, _edit_message(p))
+        except (JobCancelled, JobInterrupted):
+            token.cancel()
+            raise Cancelled(token.reason) from None
+
+    ctx.progress(0.0, "starting the edit", force=True)
+    with token.active():
+        result = ctx.studio.edit_video(
+            request.inputs, request.edit, assets=request.assets, who=ctx.who, progress=progress
+        )
+    if ctx.cancelled:  # cancelled as the last outputs were stored: take them back
+        ctx.studio.artifacts.discard(result.artifacts)
+        ctx.check()
+    for art in [{"artifact_id": result.artifact_id, "mime": result.mime}, *result.attachments]:
+        ctx.queue._event(ctx.job_id, "artifact", {"artifact_id": art["artifact_id"], "mime": art["mime"]})
+    return result.as_dict()
+
+
 @hookimpl
 def register_job_kinds(register):
     register(
@@ -189,5 +236,15 @@ def register_job_kinds(register):
             scope="audio",
             group=lambda r: "transcription",
             description="speech to text of an uploaded audio artifact",
+        )
+    )
+    register(
+        JobKind(
+            name="video_edit",
+            run=_run_video_edit,
+            request_model=VideoEditJob,
+            scope="video",
+            group=lambda r: "video_edit",
+            description="a video edit (operations in one streaming pass) of uploaded videos; MP4 and tracks artifacts",
         )
     )

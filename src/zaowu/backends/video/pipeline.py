@@ -26,7 +26,7 @@ from .ops import VideoEdit, parse_edit
 from .probe import DEFAULT_LIMITS, VideoInfo, VideoLimits, open_input, probe_video
 from .stage import EPS, RATE, Chunk, Frame, Stage, State
 
-__all__ = ["EditProgress", "EditResult", "build_stages", "edit_video"]
+__all__ = ["EditProgress", "EditResult", "build_stages", "check_edit", "edit_video"]
 
 log = logging.getLogger(__name__)
 
@@ -335,6 +335,27 @@ def _temp_beside(output: Path, suffix: str) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=f".part.{suffix}", dir=output.parent)
     os.close(fd)
     return Path(name)
+
+
+def check_edit(
+    inputs: list[str | os.PathLike] | str | os.PathLike,
+    edit: VideoEdit | dict | list,
+    *,
+    assets: dict[str, str | os.PathLike] | None = None,
+    limits: VideoLimits = DEFAULT_LIMITS,
+) -> State:
+    """Probe ``inputs`` and plan ``edit`` against them without decoding a frame: the InvalidRequest
+    ``edit_video`` would raise for a bad input or operation, raised before any work; else the planned
+    output (size, fps, duration, audio)."""
+    edit = parse_edit(edit)
+    paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    ordered, _ = _ordered_inputs(edit, _check_inputs(paths, limits))
+    first = ordered[0]
+    state0 = State(
+        first.width, first.height, first.fps, sum(i.duration for i in ordered), any(i.has_audio for i in ordered)
+    )
+    _, final = build_stages(edit, state0, {k: Path(v) for k, v in (assets or {}).items()})
+    return final
 
 
 def edit_video(

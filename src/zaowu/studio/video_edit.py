@@ -1,0 +1,328 @@
+"""Video edits run through the studio: uploads checked and stored, the edit run, its outputs stored and logged.
+
+The editing itself is backend code (``backends/video``: ``edit_video``); here it becomes a generation
+like any other. Inputs are artifacts the caller owns (an upload is stored as one first, after its
+container and codecs are probed) or, for Python and CLI callers, files on this machine. Before the
+pass ``video_prepare.prepare_edit`` may fill in operations (subtitles, styles from text). The output
+video is stored as an artifact, with the tracks as a JSON artifact and subtitles as SRT beside it,
+recorded in the generation log (modality ``video``, model ``video-edit``) and charged by the seconds
+of video made. A failed or cancelled edit stores nothing: the pass writes to a temporary folder and
+the artifacts are stored only once it is complete.
+
+    result = studio.edit_video([Path("in.mp4")], {"operations": [{"op": "trim", "start": 1, "end": 3}]})
+    result.artifact_id, result.attachments, result.duration
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidRequest, NotFound
+from ..types import Caller, Modality, ModelSpec
+
+if TYPE_CHECKING:
+    from ..backends.video.ops import VideoEdit
+    from ..backends.video.pipeline import EditProgress
+    from ..backends.video.probe import VideoInfo, VideoLimits
+    from .engine import Studio
+
+__all__ = [
+    "ASSET_NAME",
+    "MAX_ASSET_BYTES",
+    "VIDEO_EDIT_MODEL",
+    "VideoEditResult",
+    "VideoInput",
+    "check_video_edit",
+    "run_video_edit",
+    "store_asset",
+    "store_video",
+    "video_limits",
+]
+
+VIDEO_EDIT_MODEL = ModelSpec(
+    id="video-edit",
+    modality=Modality.video,
+    backend="video",
+    name="video editor",
+    licence="LGPL-2.1+ (FFmpeg via PyAV), Apache-2.0 (OpenCV; mediapipe for people)",
+)
+MAX_ASSET_BYTES = 64 << 20  # largest asset (a mask, a background picture, a soundtrack) an edit accepts
+ASSET_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # the names operations use for assets (ops.AssetName)
+MIME = {"mp4": "video/mp4", "webm": "video/webm"}
+
+VideoInput = str | os.PathLike[str]
+"""An input: a ``str`` is an artifact id the caller owns; a path is a file on this machine (Python, CLI)."""
+
+
+@dataclass(frozen=True)
+class VideoEditResult:
+    """A stored edit: the video artifact, what it is, its attachments (tracks JSON, SRT) and its log row."""
+
+    artifact_id: str
+    generation_id: str
+    mime: str
+    width: int
+    height: int
+    fps: float
+    duration: float
+    frames: int
+    audio: bool
+    copied: bool
+    tracks: dict[str, list[dict]] = field(default_factory=dict)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def artifacts(self) -> list[str]:
+        return [self.artifact_id, *(a["artifact_id"] for a in self.attachments)]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "artifact_id": self.artifact_id,
+            "url": f"/v1/artifacts/{self.artifact_id}",
+            "generation_id": self.generation_id,
+            "mime": self.mime,
+            "width": self.width,
+            "height": self.height,
+            "fps": round(self.fps, 3),
+            "duration": round(self.duration, 3),
+            "frames": self.frames,
+            "audio": self.audio,
+            "copied": self.copied,
+            "attachments": self.attachments,
+            "artifacts": self.artifacts,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def video_limits(studio: Studio) -> VideoLimits:
+    from ..backends.video.probe import VideoLimits
+
+    return VideoLimits.from_settings(studio.settings)
+
+
+def _info_meta(info: VideoInfo) -> dict[str, Any]:
+    return {k: v for k, v in info.as_dict().items() if k != "path"}
+
+
+def store_video(studio: Studio, path: str | os.PathLike[str], who: Caller, *, name: str | None, param: str) -> dict:
+    """Probe an uploaded video (400 naming ``param`` for a corrupt or non-video file, or one beyond the
+    limits) and store it as an artifact owned by ``who``; returns its row."""
+    from ..backends.video.probe import probe_video
+
+    info = probe_video(path, video_limits(studio), param)
+    return studio.artifacts.put_file(
+        path,
+        _upload_mime(info.container),
+        name=_safe_name(name, "video"),
+        job_id=who.job_id,
+        caller=who.name,
+        key_id=who.key_id,
+        meta={"video": _info_meta(info), "upload": True},
+    )
+
+
+def store_asset(studio: Studio, path: str | os.PathLike[str], who: Caller, *, name: str) -> dict:
+    """Store a file an operation names (``name``) as an artifact owned by ``who``; served only as an attachment."""
+    if not ASSET_NAME.match(name):
+        raise InvalidRequest(
+            f"The asset name {name[:80]!r} is not valid: use 1-64 letters, digits, '_', '.' or '-' "
+            "(the name the operations give in 'asset' or 'mask').",
+            param="assets",
+        )
+    size = os.path.getsize(path)
+    if size > MAX_ASSET_BYTES:
+        raise InvalidRequest(
+            f"The asset '{name}' is {size >> 20} MiB; the limit is {MAX_ASSET_BYTES >> 20} MiB. Send a smaller file.",
+            param=f"assets.{name}",
+        )
+    return studio.artifacts.put_file(
+        path,
+        "application/octet-stream",
+        name=name,
+        job_id=who.job_id,
+        caller=who.name,
+        key_id=who.key_id,
+        meta={"asset": name, "upload": True},
+    )
+
+
+def _upload_mime(container: str) -> str:
+    """The type an upload is stored as: a video type only for containers players open, else a download."""
+    if "webm" in container:
+        return "video/webm"
+    if "mp4" in container or "mov" in container:
+        return "video/mp4"
+    return "application/octet-stream"
+
+
+def _safe_name(name: str | None, default: str) -> str:
+    base = os.path.basename(name or "")[:120]
+    return base if base and base.isprintable() else default
+
+
+def _resolve(studio: Studio, item: VideoInput, who: Caller, param: str) -> tuple[Path, dict[str, Any]]:
+    """The local file of an input and how the log shows it; another key's artifact is a 404 like a missing one."""
+    if isinstance(item, str):
+        try:
+            row, path = studio.artifacts.open_path(item, key_id=who.key_id)
+        except NotFound:
+            raise NotFound(f"No artifact with id '{item[:80]}' (for '{param}').", param=param) from None
+        return path, {"artifact_id": row["id"], "sha256": row["sha256"], "bytes": row["size_bytes"]}
+    path = Path(item)
+    if not path.is_file():
+        raise InvalidRequest(f"'{param}': no file at {str(path)[:200]}.", param=param)
+    return path, {"file": path.name, "bytes": path.stat().st_size}
+
+
+def _resolve_all(
+    studio: Studio, inputs: Sequence[VideoInput], assets: Mapping[str, VideoInput] | None, who: Caller
+) -> tuple[list[Path], dict[str, Path], dict[str, Any]]:
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    if not inputs:
+        raise InvalidRequest("Give at least one video to edit.", param="video")
+    limits = video_limits(studio)
+    if len(inputs) > limits.max_inputs:
+        raise InvalidRequest(
+            f"{len(inputs)} videos given; the limit (video_max_inputs) is {limits.max_inputs}.",
+            param="video_max_inputs",
+        )
+    paths, shown = [], []
+    for i, item in enumerate(inputs):
+        path, desc = _resolve(studio, item, who, f"inputs.{i}")
+        paths.append(path)
+        shown.append(desc)
+    asset_paths, asset_shown = {}, {}
+    for name, item in (assets or {}).items():
+        path, desc = _resolve(studio, item, who, f"assets.{name}")
+        asset_paths[name] = path
+        asset_shown[name] = desc
+    return paths, asset_paths, {"inputs": shown, "assets": asset_shown}
+
+
+def check_video_edit(
+    studio: Studio,
+    inputs: Sequence[VideoInput],
+    edit: VideoEdit | dict | list,
+    who: Caller,
+    *,
+    assets: Mapping[str, VideoInput] | None = None,
+) -> VideoEdit:
+    """Refuse a bad edit before any work: the operations parsed, the inputs probed and the edit planned
+    against them (400 naming the field or the limit). Returns the parsed edit."""
+    from ..backends.video.ops import parse_edit
+    from ..backends.video.pipeline import check_edit
+
+    parsed = parse_edit(edit)
+    paths, asset_paths, _ = _resolve_all(studio, inputs, assets, who)
+    check_edit(paths, parsed, assets=asset_paths, limits=video_limits(studio))
+    return parsed
+
+
+def run_video_edit(
+    studio: Studio,
+    inputs: Sequence[VideoInput],
+    edit: VideoEdit | dict | list,
+    who: Caller,
+    *,
+    assets: Mapping[str, VideoInput] | None = None,
+    progress: Callable[[EditProgress], None] | None = None,
+) -> VideoEditResult:
+    """Run ``edit`` on ``inputs`` for ``who`` and store the outputs (see the module docstring)."""
+    from ..backends.video.ops import parse_edit
+    from ..backends.video.pipeline import edit_video
+    from .video_prepare import prepare_edit
+
+    parsed = parse_edit(edit)
+    paths, asset_paths, shown = _resolve_all(studio, inputs, assets, who)
+    parsed = prepare_edit(studio, parsed, paths, who)
+    params = parsed.model_dump(mode="json", exclude_none=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="video-edit-", dir=_work_dir(studio)) as tmp,
+        studio.log.record(
+            who, modality=Modality.video.value, model=VIDEO_EDIT_MODEL, params=params, seed=None, input=shown
+        ) as rec,
+    ):
+        out = Path(tmp) / f"edit.{parsed.format}"
+        done = edit_video(paths, parsed, out, assets=asset_paths, limits=video_limits(studio), progress=progress)
+        result = _store(studio, done, parsed.format, rec.id, who)
+        rec.media_seconds = result.duration
+        rec.output = json.dumps(
+            {
+                "artifacts": [{"id": a, "role": r} for a, r in _roles(result)],
+                "media_seconds": round(result.duration, 3),
+            }
+        )
+    return result
+
+
+def _work_dir(studio: Studio) -> Path:
+    """Where a pass writes before its output is stored: inside the data folder, beside the artifacts (room, one disk)."""
+    path = Path(studio.settings.data_dir) / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _roles(result: VideoEditResult) -> list[tuple[str, str]]:
+    return [(result.artifact_id, "video"), *((a["artifact_id"], a["role"]) for a in result.attachments)]
+
+
+def _store(studio: Studio, done: Any, fmt: str, generation_id: str, who: Caller) -> VideoEditResult:
+    """Store the finished video and its attachments; if any of it fails, none of it stays."""
+    from .. import cancel
+
+    cancel.check()  # cancelled while the pass ended: store nothing
+    common = {"generation_id": generation_id, "job_id": who.job_id, "caller": who.name, "key_id": who.key_id}
+    summary = {k: v for k, v in done.as_dict().items() if k not in ("path", "tracks", "inputs")}
+    stored: list[str] = []
+    try:
+        row = studio.artifacts.put_file(
+            done.path, MIME[fmt], name=f"edit.{fmt}", meta={"video_edit": summary}, **common
+        )
+        stored.append(row["id"])
+        attachments = []
+        if done.tracks:
+            data = json.dumps({"tracks": done.tracks}, ensure_ascii=False).encode("utf-8")
+            att = studio.artifacts.put(data, "application/json", name="tracks.json", **common)
+            stored.append(att["id"])
+            attachments.append({"artifact_id": att["id"], "role": "tracks", "mime": "application/json"})
+        for role, text, name, mime in _subtitle_files(done):
+            att = studio.artifacts.put(text.encode("utf-8"), mime, name=name, **common)
+            stored.append(att["id"])
+            attachments.append({"artifact_id": att["id"], "role": role, "mime": mime})
+    except BaseException:
+        studio.artifacts.discard(stored)
+        raise
+    return VideoEditResult(
+        artifact_id=row["id"],
+        generation_id=generation_id,
+        mime=MIME[fmt],
+        width=done.width,
+        height=done.height,
+        fps=done.fps,
+        duration=done.duration,
+        frames=done.frames,
+        audio=done.audio,
+        copied=done.copied,
+        tracks=done.tracks,
+        attachments=attachments,
+        timings=done.timings,
+    )
+
+
+def _subtitle_files(done: Any) -> list[tuple[str, str, str, str]]:
+    """(role, text, name, mime) of the subtitles an edit made: an ``srt``/``vtt`` text on the result, if any."""
+    files = []
+    for attr, mime in (("srt", "application/x-subrip; charset=utf-8"), ("vtt", "text/vtt; charset=utf-8")):
+        text = getattr(done, attr, None)
+        if isinstance(text, str) and text:
+            files.append((attr, text, f"subtitles.{attr}", mime))
+    return files

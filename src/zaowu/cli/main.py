@@ -74,7 +74,7 @@ def cli(ctx: click.Context, **values: Any) -> None:
 
 
 def _register() -> None:
-    from . import apps, jobs, logs, media, models, serve, text
+    from . import apps, jobs, logs, media, models, serve, text, video
 
     cli.add_command(text.prompt)
     cli.add_command(text.chat)
@@ -89,6 +89,7 @@ def _register() -> None:
     cli.add_command(media.transcribe)
     cli.add_command(media.music)
     cli.add_command(media.image)
+    cli.add_command(video.video)
     cli.add_command(apps.templates)
     cli.add_command(apps.app)
     cli.add_command(apps.workflow)

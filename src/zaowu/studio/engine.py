@@ -607,6 +607,14 @@ class Studio:
         self.authorize(who.key_id, Modality.video)
         return check_video_edit(self, inputs, edit, who, assets=assets)
 
+    def video_info(self, path: str, *, param: str = "video") -> dict[str, Any]:
+        """What a video file is (container, codecs, width, height, fps, duration, audio), probed within the
+        video limits; 400 naming ``param`` when it is not a readable video."""
+        from ..backends.video.probe import probe_video
+        from .video_edit import video_limits
+
+        return dict(probe_video(path, video_limits(self), param).as_dict())
+
     def store_video_upload(
         self, path: str, *, name: str | None = None, param: str = "video", who: Caller = LOCAL
     ) -> str:

@@ -197,7 +197,7 @@ def _resolve_all(
         )
     paths, shown = [], []
     for i, item in enumerate(inputs):
-        path, desc = _resolve(studio, item, who, f"inputs.{i}")
+        path, desc = _resolve(studio, item, who, "video" if len(inputs) == 1 else f"video.{i}")
         paths.append(path)
         shown.append(desc)
     asset_paths, asset_shown = {}, {}
@@ -319,10 +319,13 @@ def _store(studio: Studio, done: Any, fmt: str, generation_id: str, who: Caller)
 
 
 def _subtitle_files(done: Any) -> list[tuple[str, str, str, str]]:
-    """(role, text, name, mime) of the subtitles an edit made: an ``srt``/``vtt`` text on the result, if any."""
+    """(role, text, name, mime) of the subtitle sidecars the edit wrote: ``subtitles`` on the result, one entry per
+    subtitles operation with the paths of its ``srt`` and ``vtt`` files (absent before subtitles exist)."""
     files = []
-    for attr, mime in (("srt", "application/x-subrip; charset=utf-8"), ("vtt", "text/vtt; charset=utf-8")):
-        text = getattr(done, attr, None)
-        if isinstance(text, str) and text:
-            files.append((attr, text, f"subtitles.{attr}", mime))
+    for entry in getattr(done, "subtitles", None) or []:
+        suffix = f".{entry['operation']}" if len(done.subtitles) > 1 else ""
+        for fmt, mime in (("srt", "application/x-subrip; charset=utf-8"), ("vtt", "text/vtt; charset=utf-8")):
+            path = entry.get(fmt)
+            if path and Path(path).is_file():
+                files.append((fmt, Path(path).read_text(encoding="utf-8"), f"subtitles{suffix}.{fmt}", mime))
     return files

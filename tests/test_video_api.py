@@ -1,0 +1,261 @@
+"""Video edits over HTTP and the CLI: POST /v1/videos/edits against a real ``zaowu serve``.
+
+The clips are the synthetic scenes of ``video_scenes`` (320x240, 3 s, an object on a known path), so
+what comes back can be checked: the result plays at the planned size and length, and the tracks
+JSON holds a box per frame near the truth. Bad uploads and operations are refused with 400s naming
+``video`` or the field, an oversize upload with 413 naming ``video_max_upload_bytes``, a key without
+the ``video`` scope with 403 before any work; a cancelled edit stores nothing, and the server keeps
+serving throughout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from zaowu.settings import Settings
+from zaowu.studio.engine import Studio
+
+from .conftest import Server
+from .helpers import FINAL, wait_jobs
+from .video_scenes import make_scene, media_info
+
+pytest.importorskip("av")
+pytest.importorskip("cv2")
+
+VIDEO_LIMIT = 600_000  # video_max_upload_bytes of the test server: the clips (~100 KB) fit, 1 MB does not
+GENERAL_LIMIT = 32_768  # max_upload_bytes of the test server: smaller than a clip, so the video route's own limit shows
+
+
+@pytest.fixture(scope="module")
+def video_server(tmp_path_factory, models_dir):
+    env = {
+        "ZAOWU_AUTH": "required",
+        "ZAOWU_VIDEO_MAX_UPLOAD_BYTES": str(VIDEO_LIMIT),
+        "ZAOWU_MAX_UPLOAD_BYTES": str(GENERAL_LIMIT),
+    }
+    srv = Server(tmp_path_factory.mktemp("video-server"), models_dir, env)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def keys(video_server):
+    with Studio(Settings(data_dir=video_server.data_dir)) as studio:
+        return {
+            "video": studio.keys.create("editor", ["video"])[0],
+            "other": studio.keys.create("neighbour", ["video"])[0],
+            "text": studio.keys.create("writer", ["text"])[0],
+        }
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory):
+    return make_scene(tmp_path_factory.mktemp("clips") / "scene.mp4", seconds=3.0)
+
+
+def _auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _post(srv, key, files, operations, **data):
+    return httpx.post(
+        f"{srv.base_url}/v1/videos/edits",
+        files=files,
+        data={"operations": json.dumps(operations), **data},
+        headers=_auth(key),
+        timeout=120,
+    )
+
+
+def _upload(path: Path, name: str = "scene.mp4"):
+    return [("video", (name, path.read_bytes(), "video/mp4"))]
+
+
+def _artifact_count(srv) -> int:
+    with Studio(Settings(data_dir=srv.data_dir)) as studio:
+        return len(studio.artifacts.list(limit=10_000))
+
+
+def _still_serving(srv, key) -> None:
+    assert httpx.get(f"{srv.base_url}/health", timeout=10).status_code == 200
+    assert httpx.get(f"{srv.base_url}/v1/jobs", headers=_auth(key), timeout=10).status_code == 200
+
+
+def _download(srv, key, artifact_id: str, path: Path) -> Path:
+    r = httpx.get(f"{srv.base_url}/v1/artifacts/{artifact_id}", headers=_auth(key), timeout=60)
+    assert r.status_code == 200, r.text
+    path.write_bytes(r.content)
+    return path
+
+
+def test_multipart_edit_plays_and_tracks_every_frame(video_server, keys, scene, tmp_path):
+    x, y, w, h = scene.boxes[0]
+    ops = [{"op": "track", "box": [x, y, w, h], "action": "draw"}, {"op": "style", "contrast": 1.2}, {"op": "mute"}]
+    r = _post(video_server, keys["video"], _upload(scene.path), ops)
+    assert r.status_code == 202, r.text
+    assert r.json()["kind"] == "video_edit" and r.json()["state"] in ("queued", "running")
+    (job,) = wait_jobs(video_server.base_url, [r.json()["id"]], headers=_auth(keys["video"]))
+    assert job["state"] == "succeeded", job
+    assert job["progress"] == 1.0
+    result = job["result"]
+    out = media_info(_download(video_server, keys["video"], result["artifact_id"], tmp_path / "out.mp4"))
+    assert (out["width"], out["height"]) == (320, 240)
+    assert out["frames"] == len(scene.boxes)
+    assert abs(out["duration"] - scene.seconds) < 0.2
+    assert out["audio_codec"] is None  # muted
+    (tracks,) = [a for a in result["attachments"] if a["role"] == "tracks"]
+    data = json.loads(_download(video_server, keys["video"], tracks["artifact_id"], tmp_path / "t.json").read_text())
+    (boxes,) = data["tracks"].values()
+    assert len(boxes) == len(scene.boxes)
+    found = [b for b in boxes if b["box"] is not None]
+    assert len(found) >= 0.9 * len(boxes)
+    for b in found:  # near the truth: the top-left corner within the object's size
+        tx, ty, _, _ = scene.boxes[b["frame"]]
+        assert abs(b["box"][0] - tx) < w and abs(b["box"][1] - ty) < h
+
+
+def test_artifact_id_input_and_ownership(video_server, keys, scene, tmp_path):
+    r = _post(video_server, keys["video"], _upload(scene.path), [{"op": "fps", "fps": 15}])
+    (job,) = wait_jobs(video_server.base_url, [r.json()["id"]], headers=_auth(keys["video"]))
+    assert job["state"] == "succeeded", job
+    art = job["result"]["artifact_id"]
+    body = {"video": [art], "operations": [{"op": "trim", "start": 0.5, "end": 1.5}], "copy_streams": False}
+    r = httpx.post(f"{video_server.base_url}/v1/videos/edits", json=body, headers=_auth(keys["video"]), timeout=60)
+    assert r.status_code == 202, r.text
+    (job,) = wait_jobs(video_server.base_url, [r.json()["id"]], headers=_auth(keys["video"]))
+    assert job["state"] == "succeeded", job
+    out = media_info(_download(video_server, keys["video"], job["result"]["artifact_id"], tmp_path / "trim.mp4"))
+    assert abs(out["duration"] - 1.0) < 0.15 and out["audio_codec"] == "aac"
+    # another key's artifact is as missing as an id that does not exist
+    r = httpx.post(f"{video_server.base_url}/v1/videos/edits", json=body, headers=_auth(keys["other"]), timeout=60)
+    assert r.status_code == 404 and r.json()["error"]["param"] == "video", r.text
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("broken.mp4", b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000)),
+        ("notes.mp4", b"just some text, not a video\n" * 50),
+        ("picture.png", None),  # a real picture: a one-frame "video" is still not a video
+    ],
+)
+def test_corrupt_or_non_video_upload_is_400_naming_video(video_server, keys, tmp_path, name, content):
+    if content is None:
+        import cv2
+        import numpy as np
+
+        _, png = cv2.imencode(".png", np.full((64, 64, 3), 200, np.uint8))
+        content = png.tobytes()
+    before = _artifact_count(video_server)
+    r = _post(video_server, keys["video"], [("video", (name, content, "video/mp4"))], [{"op": "mute"}])
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["param"] == "video"
+    assert _artifact_count(video_server) == before  # nothing of the refused upload is kept
+    _still_serving(video_server, keys["video"])
+
+
+def test_oversize_upload_is_refused_naming_the_limit(video_server, keys, scene):
+    big = os.urandom(VIDEO_LIMIT + 400_000)
+    r = _post(video_server, keys["video"], [("video", ("big.mp4", big, "video/mp4"))], [{"op": "mute"}])
+    assert r.status_code == 413, r.text
+    assert "video_max_upload_bytes" in r.json()["error"]["message"]
+
+    def chunked():  # no Content-Length: the server counts as it reads and stops at the limit
+        yield b'--b\r\nContent-Disposition: form-data; name="video"; filename="big.mp4"\r\n\r\n'
+        for _ in range(40):
+            yield os.urandom(64 << 10)
+        yield b"\r\n--b--\r\n"
+
+    headers = {**_auth(keys["video"]), "Content-Type": "multipart/form-data; boundary=b"}
+    r = httpx.post(f"{video_server.base_url}/v1/videos/edits", content=chunked(), headers=headers, timeout=60)
+    assert r.status_code == 413 and "video_max_upload_bytes" in r.json()["error"]["message"], r.text
+    # a clip above the general upload limit but within the video limit is accepted by this route
+    assert scene.path.stat().st_size > GENERAL_LIMIT
+    r = _post(video_server, keys["video"], _upload(scene.path), [{"op": "mute"}])
+    assert r.status_code == 202, r.text
+    (job,) = wait_jobs(video_server.base_url, [r.json()["id"]], headers=_auth(keys["video"]))
+    assert job["state"] == "succeeded", job
+    _still_serving(video_server, keys["video"])
+
+
+@pytest.mark.parametrize(
+    "ops, param",
+    [
+        ([{"op": "mute"}, {"op": "speed", "factor": 9}], "operations.1.speed.factor"),
+        ([{"op": "track", "box": [400, 10, 20, 20]}], "operations.0.box"),  # outside the 320x240 frame
+        ([{"op": "trim", "start": 5}], "operations.0.start"),  # after the end of the 3 s clip
+        ([{"op": "remove", "mask": "logo"}], "operations.0.mask"),  # an asset that was not uploaded
+    ],
+)
+def test_bad_operation_is_400_naming_the_field(video_server, keys, scene, ops, param):
+    before = _artifact_count(video_server)
+    r = _post(video_server, keys["video"], _upload(scene.path), ops)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["param"] == param, r.json()
+    assert _artifact_count(video_server) == before
+    r = _post(video_server, keys["video"], _upload(scene.path), "not json")
+    assert r.status_code == 400 and r.json()["error"]["param"] == "operations"
+
+
+def test_key_without_video_scope_is_403_before_any_work(video_server, keys):
+    before = _artifact_count(video_server)
+    garbage = [("video", ("x.mp4", b"not a video", "video/mp4"))]
+    r = _post(video_server, keys["text"], garbage, [{"op": "mute"}])
+    assert r.status_code == 403, r.text  # not 400: the scope is checked before the upload is looked at
+    assert "video" in r.json()["error"]["message"]
+    r = httpx.post(
+        f"{video_server.base_url}/v1/jobs", json={"kind": "video_edit", "request": {}}, headers=_auth(keys["text"])
+    )
+    assert r.status_code == 403
+    assert _artifact_count(video_server) == before
+
+
+def test_cancelling_a_running_edit_stores_nothing(video_server, keys, scene):
+    x, y, w, h = scene.boxes[0]
+    ops = [{"op": "speed", "factor": 0.25}, {"op": "remove", "box": [x, y, w, h]}]  # 360 frames of removal
+    r = _post(video_server, keys["video"], _upload(scene.path), ops)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+    url = f"{video_server.base_url}/v1/jobs/{job_id}"
+    for _ in range(3000):  # until frames are being written (progress is reported per frame)
+        job = httpx.get(url, headers=_auth(keys["video"])).json()
+        if (job["state"] == "running" and job["progress"] > 0) or job["state"] in FINAL:
+            break
+        time.sleep(0.05)
+    assert job["state"] == "running" and job["message"].startswith("frame "), job
+    assert httpx.delete(url, headers=_auth(keys["video"])).status_code == 200
+    (job,) = wait_jobs(video_server.base_url, [job_id], headers=_auth(keys["video"]))
+    assert job["state"] == "cancelled", job
+    with Studio(Settings(data_dir=video_server.data_dir)) as studio:
+        assert studio.artifacts.list(job_id=job_id) == []
+        gens = [g for g in studio.log.list(50) if g["model"] == "video-edit" and g["status"] == "cancelled"]
+        assert gens, "the cancelled edit is in the generation log as cancelled"
+    assert not any((video_server.data_dir / "tmp").glob("video-edit-*/*"))  # the pass left no partial file
+    _still_serving(video_server, keys["video"])
+
+
+def test_cli_video_edit_writes_a_file(tmp_path, scene):
+    x, y, w, h = scene.boxes[0]
+    out = tmp_path / "cli.mp4"
+    env = {**os.environ, "ZAOWU_CONFIG": str(tmp_path / "none.toml")}
+    cmd = [sys.executable, "-m", "zaowu.cli.main", "--data-dir", str(tmp_path / "data"), "video", "edit"]
+    cmd += [str(scene.path), "--trim", "0.5,2", "--track", f"{x},{y},{w},{h}", "--mute", "-o", str(out)]
+    cmd += ["--tracks", str(tmp_path / "tracks.json")]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "frame" in done.stderr  # progress on stderr
+    info = media_info(out)
+    assert abs(info["duration"] - 1.5) < 0.2 and info["audio_codec"] is None
+    tracks = json.loads((tmp_path / "tracks.json").read_text())["tracks"]
+    assert len(next(iter(tracks.values()))) == info["frames"]
+    bad_cmd = [*cmd[:7], str(scene.path), "--remove", "-o", str(tmp_path / "bad.mp4")]
+    bad = subprocess.run(bad_cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode != 0 and "--track" in bad.stderr  # --remove without --track is a clear error

@@ -111,6 +111,8 @@ def test_multipart_edit_plays_and_tracks_every_frame(video_server, keys, scene, 
     assert out["frames"] == len(scene.boxes)
     assert abs(out["duration"] - scene.seconds) < 0.2
     assert out["audio_codec"] is None  # muted
+    usage = httpx.get(f"{video_server.base_url}/v1/usage", headers=_auth(keys["video"])).json()["data"][0]
+    assert usage["today"]["media_seconds"] >= scene.seconds - 0.1  # charged by the seconds of video made
     (tracks,) = [a for a in result["attachments"] if a["role"] == "tracks"]
     data = json.loads(_download(video_server, keys["video"], tracks["artifact_id"], tmp_path / "t.json").read_text())
     (boxes,) = data["tracks"].values()

@@ -92,7 +92,8 @@ def _store_uploads(studio: Any, videos: list[Any], assets: list[UploadFile], who
                     inputs.append(item)
                     continue
                 param = "video" if len(videos) == 1 else f"video.{i}"
-                art = studio.store_video_upload(_spill(item, stack), name=item.filename, param=param, who=who)
+                path = _spill(item, stack)
+                art = studio.store_video_upload(path, name=item.filename, param=param, move=True, who=who)
                 stored.append(art)
                 inputs.append(art)
             named: dict[str, str] = {}

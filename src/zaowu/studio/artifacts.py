@@ -105,6 +105,16 @@ def delivery(row: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
     return mime, "inline" if inline else "attachment", headers
 
 
+def _moved(path: str | os.PathLike[str], final: Path) -> bool:
+    """Move ``path`` to ``final`` when both are on one file system (a rename); False when they are not."""
+    try:
+        os.chmod(path, 0o644)
+        os.replace(path, final)
+    except OSError:
+        return False
+    return True
+
+
 class ArtifactStore:
     def __init__(
         self,
@@ -169,9 +179,10 @@ class ArtifactStore:
             meta=meta,
         )
 
-    def put_file(self, path: str | os.PathLike[str], mime: str, **fields: Any) -> dict[str, Any]:
+    def put_file(self, path: str | os.PathLike[str], mime: str, *, move: bool = False, **fields: Any) -> dict[str, Any]:
         """Store the file at ``path`` (a video, too large to hold in memory) like ``put``: hashed and copied in
-        blocks, written atomically. ``fields`` are those of ``put`` (name, job_id, caller, key_id, meta...)."""
+        blocks, written atomically; ``move``: the file is the caller's temporary, moved into the store when it is
+        on the same disk (no copy). ``fields`` are those of ``put`` (name, job_id, caller, key_id, meta...)."""
         mime = check_mime(mime)
         _check_name(fields.get("name"))
         digest = hashlib.sha256()
@@ -184,6 +195,8 @@ class ArtifactStore:
         final = self.path_for(sha)
         if not (final.is_file() and final.stat().st_size == size):
             final.parent.mkdir(parents=True, exist_ok=True)
+            if move and _moved(path, final):
+                return self._insert(sha, mime, size, **fields)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
             try:
                 with os.fdopen(fd, "wb") as dst, open(path, "rb") as src:

@@ -616,14 +616,15 @@ class Studio:
         return dict(probe_video(path, video_limits(self), param).as_dict())
 
     def store_video_upload(
-        self, path: str, *, name: str | None = None, param: str = "video", who: Caller = LOCAL
+        self, path: str, *, name: str | None = None, param: str = "video", move: bool = False, who: Caller = LOCAL
     ) -> str:
         """Probe an uploaded video (400 naming ``param`` when it is not a readable video within the limits)
-        and store it as an artifact owned by ``who``; its id."""
+        and store it as an artifact owned by ``who`` (``move``: ``path`` is a temporary file the store may
+        take over); its id."""
         from .video_edit import store_video
 
         self.authorize(who.key_id, Modality.video)
-        return str(store_video(self, path, who, name=name, param=param)["id"])
+        return str(store_video(self, path, who, name=name, param=param, move=move)["id"])
 
     def store_video_asset(self, path: str, name: str, *, who: Caller = LOCAL) -> str:
         """Store a file a video edit's operations name (a mask, a background, a soundtrack); its artifact id."""

@@ -44,6 +44,7 @@ __all__ = [
     "store_asset",
     "store_video",
     "video_limits",
+    "work_dir",
 ]
 
 VIDEO_EDIT_MODEL = ModelSpec(
@@ -112,15 +113,19 @@ def _info_meta(info: VideoInfo) -> dict[str, Any]:
     return {k: v for k, v in info.as_dict().items() if k != "path"}
 
 
-def store_video(studio: Studio, path: str | os.PathLike[str], who: Caller, *, name: str | None, param: str) -> dict:
+def store_video(
+    studio: Studio, path: str | os.PathLike[str], who: Caller, *, name: str | None, param: str, move: bool = False
+) -> dict:
     """Probe an uploaded video (400 naming ``param`` for a corrupt or non-video file, or one beyond the
-    limits) and store it as an artifact owned by ``who``; returns its row."""
+    limits) and store it as an artifact owned by ``who`` (``move``: the file is a temporary to move into
+    the store); returns its row."""
     from ..backends.video.probe import probe_video
 
     info = probe_video(path, video_limits(studio), param)
     return studio.artifacts.put_file(
         path,
         _upload_mime(info.container),
+        move=move,
         name=_safe_name(name, "video"),
         job_id=who.job_id,
         caller=who.name,
@@ -246,7 +251,7 @@ def run_video_edit(
     parsed = prepare_edit(studio, parsed, paths, who)
     params = parsed.model_dump(mode="json", exclude_none=True)
     with (
-        tempfile.TemporaryDirectory(prefix="video-edit-", dir=_work_dir(studio)) as tmp,
+        tempfile.TemporaryDirectory(prefix="video-edit-", dir=work_dir(studio)) as tmp,
         studio.log.record(
             who, modality=Modality.video.value, model=VIDEO_EDIT_MODEL, params=params, seed=None, input=shown
         ) as rec,
@@ -264,7 +269,7 @@ def run_video_edit(
     return result
 
 
-def _work_dir(studio: Studio) -> Path:
+def work_dir(studio: Studio) -> Path:
     """Where a pass writes before its output is stored: inside the data folder, beside the artifacts (room, one disk)."""
     path = Path(studio.settings.data_dir) / "tmp"
     path.mkdir(parents=True, exist_ok=True)
@@ -285,7 +290,7 @@ def _store(studio: Studio, done: Any, fmt: str, generation_id: str, who: Caller)
     stored: list[str] = []
     try:
         row = studio.artifacts.put_file(
-            done.path, MIME[fmt], name=f"edit.{fmt}", meta={"video_edit": summary}, **common
+            done.path, MIME[fmt], move=True, name=f"edit.{fmt}", meta={"video_edit": summary}, **common
         )
         stored.append(row["id"])
         attachments = []

@@ -43,6 +43,25 @@ def _metadata(pg, selector: str) -> dict:
     )
 
 
+def _near(box, truth, tolerance: int = 8) -> bool:
+    return box is not None and all(abs(a - b) <= tolerance for a, b in zip(box[:2], truth[:2], strict=True))
+
+
+def _run(pg, page, srv, button: str, duration: float) -> list[dict]:
+    """Click ``button``, wait for the job's result, check both players, and return the tracked boxes."""
+    pg.evaluate("document.getElementById('video-compare').replaceChildren()")
+    pg.click(button)
+    pg.wait_for_selector("#video-job progress")
+    pg.wait_for_selector("#video-after, main p.error:not([hidden])", timeout=300_000)
+    assert not pg.locator("main p.error:not([hidden])").count()
+    after = _metadata(pg, "#video-after")
+    assert (after["w"], after["h"]) == (320, 240) and abs(after["d"] - duration) < 0.2, after
+    assert _metadata(pg, "#video-original")["w"] == 320
+    href = pg.get_attribute("#video-compare ul.files a", "href")
+    (boxes,) = json.loads(httpx.get(srv.base_url + href).text)["tracks"].values()
+    return boxes
+
+
 def test_video_page_draws_a_box_runs_the_edit_and_compares(browser, video_web_server, tmp_path):
     scene = make_scene(tmp_path / "clip.mp4", seconds=2.0)
     page = Page(browser, video_web_server.base_url)
@@ -53,10 +72,9 @@ def test_video_page_draws_a_box_runs_the_edit_and_compares(browser, video_web_se
         pg.set_input_files('input[name="video"]', str(scene.path))
         assert pg.evaluate(UNLABELLED) == []
         assert _metadata(pg, "#video-before")["w"] == 320
-        pg.fill('input[name="at"]', "0")
+        pg.fill('input[name="at"]', "1")  # scrub to 1 s (frame 30) and draw the box there
         pg.dispatch_event('input[name="at"]', "input")
-        # drag on the picture from the object's corner to its far corner (canvas pixels = video pixels)
-        x, y, w, h = scene.boxes[0]
+        x, y, w, h = scene.boxes[30]
         pg.locator("#box-layer").scroll_into_view_if_needed()
         r = pg.locator("#box-layer").bounding_box()
         sx, sy = r["width"] / 320, r["height"] / 240
@@ -69,18 +87,15 @@ def test_video_page_draws_a_box_runs_the_edit_and_compares(browser, video_web_se
         assert pg.is_checked("#use-track")  # drawing a box picks tracking
         pg.check("#use-mute")
         page.shot("video-before")
-        pg.click("#video-form button[type=submit]")
-        pg.wait_for_selector("#video-job progress")
-        pg.wait_for_selector("#video-after, main p.error:not([hidden])", timeout=300_000)
-        assert not pg.locator("main p.error:not([hidden])").count()
-        after = _metadata(pg, "#video-after")
-        assert (after["w"], after["h"]) == (320, 240) and abs(after["d"] - 2.0) < 0.2
-        assert _metadata(pg, "#video-original")["w"] == 320
+
+        # preview: a few seconds from the shown frame (the clip's last second here)
+        boxes = _run(pg, page, video_web_server, "#video-preview", duration=1.0)
+        assert len(boxes) == 30 and _near(boxes[0]["box"], scene.boxes[30])
+        # the whole edit: tracking starts at 1 s, where the box was drawn
+        boxes = _run(pg, page, video_web_server, "#video-form button[type=submit]", duration=2.0)
+        assert len(boxes) == len(scene.boxes) and _near(boxes[30]["box"], scene.boxes[30])
+        assert _near(boxes[-1]["box"], scene.boxes[-1])
         page.shot("video-compare")
-        href = pg.get_attribute("#video-compare ul.files a", "href")
-        tracks = json.loads(httpx.get(video_web_server.base_url + href).text)["tracks"]
-        (boxes,) = tracks.values()
-        assert len(boxes) == len(scene.boxes) and boxes[0]["box"] is not None
         # the Chinese page has its own words
         pg.select_option("#lang", "zh")
         page.wait_page("video")

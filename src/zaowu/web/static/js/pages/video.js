@@ -1,12 +1,13 @@
 // Video editor: upload a clip, scrub to a frame, draw a box on it, pick operations (trim, track,
-// remove, style, matte, mute), run the edit as a job with live progress, then compare the clip
-// before and after in two players side by side.
+// remove, style, matte, mute), preview a few seconds from the shown frame or run the whole edit as a
+// job with live progress, then compare the clip before and after in two players side by side.
 import { h, field, errorBox, busy, select, jobView } from "../ui.js";
 import { t } from "../i18n.js";
 import { request } from "../api.js";
 
 const PRESETS = ["cartoon", "pencil", "pencil_color", "oil", "stylize"];
 const BACKGROUNDS = ["blur", "color", "transparent"];
+const PREVIEW_SECONDS = 3;  // length of a preview run from the shown frame
 
 export function render(main) {
   const state = { url: null, box: null, drag: null };
@@ -30,6 +31,7 @@ export function render(main) {
   const opRow = (name, ...controls) => h("fieldset", { class: "op" }, h("legend", {}, h("label", { for: `use-${name}` }, uses[name], " ", t(`video.op.${name}`))), ...controls);
 
   const go = h("button", { type: "submit", class: "primary" }, t("video.run"));
+  const previewButton = h("button", { type: "button", id: "video-preview" }, t("video.preview"));
   const err = errorBox();
   const progress = h("div", { id: "video-job" });
   const compare = h("div", { id: "video-compare" });
@@ -43,7 +45,7 @@ export function render(main) {
     opRow("style", h("div", { class: "cols" }, field(t("video.preset"), preset), field(t("video.prompt"), prompt))),
     opRow("matte", field(t("video.background"), background)),
     opRow("mute"),
-    err, h("div", { class: "row" }, go), progress);
+    err, h("div", { class: "row" }, go, previewButton), progress);
   main.append(h("h1", {}, t("nav.video")), form, compare);
 
   file.addEventListener("change", () => {
@@ -100,11 +102,14 @@ export function render(main) {
     setBox(parts.length === 4 && parts.every(Number.isFinite) ? parts : null);
   });
 
-  function operations() {
+  // The edit's operations; a preview is PREVIEW_SECONDS from the shown frame (where the box was drawn).
+  function operations(preview = false) {
     const ops = [];
-    const at = Math.max(0, Number(scrub.value) - (uses.trim.checked ? Number(start.value) || 0 : 0));
+    const from = Number(scrub.value) || 0;
+    const at = preview ? 0 : Math.max(0, from - (uses.trim.checked ? Number(start.value) || 0 : 0));
     const target = state.box ? { box: state.box, at: Number(at.toFixed(3)) } : {};
-    if (uses.trim.checked) ops.push({ op: "trim", start: Number(start.value) || 0, ...(end.value ? { end: Number(end.value) } : {}) });
+    if (preview) ops.push({ op: "trim", start: from, end: Math.min(from + PREVIEW_SECONDS, Number(scrub.max) || from + PREVIEW_SECONDS) });
+    else if (uses.trim.checked) ops.push({ op: "trim", start: Number(start.value) || 0, ...(end.value ? { end: Number(end.value) } : {}) });
     if (uses.track.checked) ops.push({ op: "track", ...target, action: trackAction.value });
     if (uses.remove.checked) ops.push({ op: "remove", ...target });
     if (uses.style.checked) ops.push({ op: "style", ...(preset.value ? { preset: preset.value } : {}), ...(prompt.value.trim() ? { prompt: prompt.value.trim() } : {}) });
@@ -113,26 +118,31 @@ export function render(main) {
     return ops;
   }
 
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    busy(go, err, form, async () => {
-      const ops = operations();
-      const fd = new FormData();
-      fd.append("video", file.files[0]);
-      fd.append("operations", JSON.stringify(uses.matte.checked && background.value === "transparent" ? { operations: ops, format: "webm" } : ops));
-      const job = await (await request("/v1/videos/edits", { method: "POST", form: fd })).json();
-      compare.replaceChildren();
-      const final = await jobView(job, progress);
-      if (final.state !== "succeeded") return;
-      showResult(final.result);
+  const run = (button, preview) => busy(button, err, form, async () => {
+    if (!form.reportValidity()) return;
+    const ops = operations(preview);
+    const fd = new FormData();
+    fd.append("video", file.files[0]);
+    fd.append("operations", JSON.stringify(uses.matte.checked && background.value === "transparent" ? { operations: ops, format: "webm" } : ops));
+    const job = await (await request("/v1/videos/edits", { method: "POST", form: fd })).json();
+    compare.replaceChildren();
+    const final = await jobView(job, progress);
+    if (final.state !== "succeeded") return;
+    showResult(final.result, preview ? Number(scrub.value) || 0 : 0);
     });
-  });
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); run(go, false); });
+  previewButton.addEventListener("click", () => run(previewButton, true));
 
-  function showResult(res) {
+  function showResult(res, offset) {
     const after = h("video", { id: "video-after", src: res.url, controls: true, muted: true, preload: "auto", playsinline: true, "aria-label": t("video.after") });
     const original = h("video", { id: "video-original", src: state.url, controls: true, muted: true, preload: "auto", playsinline: true, "aria-label": t("video.before") });
     const both = h("button", { type: "button" }, t("video.play_both"));
-    both.addEventListener("click", () => { for (const v of [original, after]) { v.currentTime = 0; v.play().catch(() => {}); } });
+    original.addEventListener("loadedmetadata", () => { original.currentTime = offset; });
+    both.addEventListener("click", () => {
+      original.currentTime = offset;
+      after.currentTime = 0;
+      for (const v of [original, after]) v.play().catch(() => {});
+    });
     const files = (res.attachments || []).map((a) => h("li", {}, h("a", { href: `/v1/artifacts/${a.artifact_id}`, download: `${a.role}` }, `⬇ ${t(`video.file_${a.role}`)}`)));
     compare.replaceChildren(h("section", { class: "panel" }, h("h2", {}, t("video.compare")),
       h("div", { class: "cols compare" }, h("figure", {}, original, h("figcaption", {}, t("video.before"))), h("figure", {}, after, h("figcaption", {}, t("video.after")))),

@@ -261,3 +261,23 @@ def test_cli_video_edit_writes_a_file(tmp_path, scene):
     bad_cmd = [*cmd[:7], str(scene.path), "--remove", "-o", str(tmp_path / "bad.mp4")]
     bad = subprocess.run(bad_cmd, capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode != 0 and "--track" in bad.stderr  # --remove without --track is a clear error
+
+
+def test_uploaded_asset_is_named_by_its_file_name(video_server, keys, scene, tmp_path):
+    import cv2
+    import numpy as np
+
+    mask = np.zeros((240, 320), np.uint8)
+    mask[10:40, 250:310] = 255  # a static "watermark" corner to remove
+    _, png = cv2.imencode(".png", mask)
+    files = [*_upload(scene.path), ("assets", ("logo", png.tobytes(), "image/png"))]
+    r = _post(video_server, keys["video"], files, [{"op": "remove", "mask": "logo"}])
+    assert r.status_code == 202, r.text
+    (job,) = wait_jobs(video_server.base_url, [r.json()["id"]], headers=_auth(keys["video"]))
+    assert job["state"] == "succeeded", job
+    # the asset is stored for the key, and served as a download, never inline
+    with Studio(Settings(data_dir=video_server.data_dir)) as studio:
+        (asset,) = [a for a in studio.artifacts.list(limit=10_000) if a["meta"].get("asset") == "logo"]
+    got = httpx.get(f"{video_server.base_url}/v1/artifacts/{asset['id']}", headers=_auth(keys["video"]))
+    assert got.headers["content-disposition"].startswith("attachment")
+    assert got.headers["x-content-type-options"] == "nosniff"

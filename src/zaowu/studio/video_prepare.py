@@ -102,14 +102,28 @@ STYLE_LIMITS: dict[str, tuple[float, float]] = {
     "grain": (0.0, 0.6),
 }
 """Ranges a look from words is kept in (narrower than StyleOp's own: a prompt's look stays watchable)."""
+STYLE_LEVELS: dict[str, list[float]] = {
+    "brightness": [0.0, -0.3, -0.15, 0.15, 0.3],
+    "contrast": [1.0, 0.8, 0.9, 1.15, 1.3],
+    "saturation": [1.0, 0.5, 0.8, 1.2, 1.4],
+    "temperature": [0.0, -0.5, -0.25, 0.25, 0.5],
+    "tint": [0.0, -0.2, -0.1, 0.1, 0.2],
+    "gamma": [1.0, 0.8, 0.9, 1.1, 1.25],
+    "sepia": [0.0, 0.2, 0.4, 0.6],
+    "vignette": [0.0, 0.2, 0.4, 0.6],
+    "grain": [0.0, 0.2, 0.4, 0.6],
+}
+"""The values the LLM chooses from for each number (neutral first): a small model picks a level reliably,
+and a grammar enforces an enum where it does not enforce a numeric range."""
 _PRESETS = ["none", "cartoon", "pencil", "pencil_color", "oil", "stylize"]
 _NEUTRAL = {name: StyleOp.model_fields[name].default for name in (*STYLE_LIMITS, "preset", "black_and_white")}
 
 STYLE_SYSTEM_PROMPT = (
     "You are a film colourist. Turn the user's description of a video look into grading parameters. "
-    "brightness -0.5..0.5 (0 neutral); contrast, saturation and gamma around 1 (1 neutral); temperature -1 cool "
-    "to 1 warm; tint -1 green to 1 magenta; sepia, vignette and grain 0 (none) to about 0.6; preset is a "
-    "painterly filter or none; black_and_white true only for a monochrome look. Keep values moderate."
+    "brightness: 0 neutral, below 0 darker, above 0 brighter; contrast, saturation and gamma: 1 neutral; "
+    "temperature: below 0 cooler (blue), above 0 warmer (orange); tint: below 0 greener, above 0 more magenta; "
+    "sepia, vignette and grain: 0 none; preset: a painterly filter, or none; black_and_white: true only for a "
+    "monochrome look. Change only what the description asks for."
 )
 
 
@@ -157,8 +171,7 @@ def _style_schema(fields: Sequence[str]) -> dict[str, Any]:
         elif name == "black_and_white":
             props[name] = {"type": "boolean"}
         else:
-            lo, hi = STYLE_LIMITS[name]
-            props[name] = {"type": "number", "minimum": lo, "maximum": hi}
+            props[name] = {"type": "number", "enum": STYLE_LEVELS[name]}
     return {"type": "object", "properties": props, "required": list(fields), "additionalProperties": False}
 
 
@@ -223,6 +236,12 @@ def _prepare_style(studio: Studio, op: StyleOp, param: str, who: Caller, checks:
         if answer is None:
             checks.add(f"style.{param}.llm", False, "the language model gave no usable look; keywords only")
         else:
+            if answer.pop("black_and_white", False):  # too drastic to take from a small model's guess
+                checks.add(
+                    f"style.{param}.black_and_white",
+                    False,
+                    "the language model asked for black and white; only words decide that (黑白, monochrome)",
+                )
             filled = repair_style({k: v for k, v in answer.items() if k in open_fields}, checks, param)
             filled = {k: v for k, v in filled.items() if v != _NEUTRAL[k]}
             checks.add(f"style.{param}.llm", True, f"the language model filled {filled or 'nothing'} for {left!r}")
@@ -273,10 +292,15 @@ def _audio_at(
     if before or len(inputs) > 1:  # trims, speed changes, joins or a new soundtrack: render that sound first
         tiny = {"op": "resize", "width": 32, "height": 32, "fit": "stretch"}
         ops = [op.model_dump() for op in before] + [tiny]
-        rendered = edit_video(inputs, {"operations": ops, "crf": 51, "preset": "ultrafast"}, work / "audio.mp4", assets=assets)
+        rendered = edit_video(
+            inputs, {"operations": ops, "crf": 51, "preset": "ultrafast"}, work / "audio.mp4", assets=assets
+        )
         source = rendered.path
+    from ..backends.video import probe_video
+
     wav = work / "audio.wav"
-    return wav, _write_wav(source, wav)
+    heard = _write_wav(source, wav)
+    return wav, min(heard, probe_video(source).duration)  # the sound may outlast the pictures by a frame
 
 
 def _transcribe(
@@ -339,6 +363,38 @@ def _translate(
     return out
 
 
+def _checked_translation(
+    studio: Studio,
+    segments: list[SubtitleSegment],
+    source: str,
+    target: str,
+    param: str,
+    who: Caller,
+    checks: CheckList,
+) -> tuple[list[SubtitleSegment], str]:
+    """The translation, line by line checked for its language: a line not in ``target`` keeps its original
+    text (a wrong-language "translation" would mislead); the checks say how many lines were translated."""
+    translated = _translate(studio, segments, source, target, who)
+    same = len(translated) == len(segments) and all(
+        (a.start, a.end) == (b.start, b.end) for a, b in zip(segments, translated, strict=True)
+    )
+    checks.add(f"subtitles.{param}.timing", same, f"{len(translated)} of {len(segments)} segments, same times")
+    out, good = [], 0
+    for original, line in zip(segments, translated, strict=True):
+        if check_language("line", line.text, target).ok and line.text != original.text:
+            out.append(line)
+            good += 1
+        else:
+            out.append(original)
+    check = check_language(f"subtitles.{param}", " ".join(s.text for s in translated), target)
+    check.detail = f"{good} of {len(segments)} lines translated into {target} ({check.detail})" + (
+        f"; the others keep the {source or 'original'} text" if good < len(segments) else ""
+    )
+    check.ok = good == len(segments)
+    checks.append(check)
+    return out, (target if good * 2 > len(segments) else source)
+
+
 def _prepare_subtitles(
     studio: Studio,
     edit: VideoEdit,
@@ -371,14 +427,7 @@ def _prepare_subtitles(
         f"{len(segments)} segments in {language or 'an unknown language'}: {heard[:200]}",
     )
     if op.translate_to and op.translate_to != language:
-        translated = _translate(studio, segments, language, op.translate_to, who)
-        kept = all(
-            (a.start, a.end) == (b.start, b.end) for a, b in zip(segments, translated, strict=True)
-        ) and len(translated) == len(segments)
-        checks.add(f"subtitles.{param}.timing", kept, f"{len(translated)} of {len(segments)} segments, same times")
-        check = check_language(f"subtitles.{param}", " ".join(s.text for s in translated), op.translate_to)
-        checks.append(check)
-        segments, language = translated, op.translate_to
+        segments, language = _checked_translation(studio, segments, language, op.translate_to, param, who, checks)
     return op.model_copy(update={"segments": segments, "language": op.language or language or None})
 
 

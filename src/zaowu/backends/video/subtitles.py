@@ -51,7 +51,7 @@ TRACK_TIME_BASE = Fraction(1, 1000)
 _NO_LINE_START = set("，。、；：！？）」』】〉》”’…,.;:!?)]}%")
 """Characters a line must not start with (kinsoku: closing punctuation stays on the line before)."""
 _NO_LINE_END = set("（「『【〈《“‘([{")
-_TOKEN = re.compile(r"[A-Za-z0-9'’\-]+[^\sA-Za-z0-9\u3400-\u9fff\uf900-\ufaff]*|\s+|.", re.S)
+_TOKEN = re.compile(r"[A-Za-z0-9'’\-]+[^\sA-Za-z0-9\u3400-\u9fff\uf900-\ufaff]*|\s+|.", re.DOTALL)
 
 
 def _tokens(text: str) -> list[str]:

@@ -251,3 +251,22 @@ def test_speech_is_transcribed_and_translated_into_timed_segments(studio, tmp_pa
     assert result.subtitles[0]["segments"] == len(op.segments) and result.subtitles[0]["track"]
     with av.open(str(result.path)) as c:
         assert c.streams.subtitles[0].metadata.get("language") == {"zh": "chi", "en": "eng"}[op.language]
+
+
+def test_webm_gets_a_webvtt_track(clip, tmp_path):
+    ops = [{"op": "trim", "end": 1.0}, {"op": "subtitles", "segments": SEGMENTS[:1], "language": "en"}]
+    result = edit_video(clip.path, {"operations": ops, "format": "webm"}, tmp_path / "soft.webm")
+    with av.open(str(result.path)) as c:
+        (track,) = c.streams.subtitles
+        texts = [bytes(p).decode() for p in c.demux(track) if p.size]
+    assert track.codec_context.name == "webvtt" and texts == [SEGMENTS[0]["text"]]
+    assert (tmp_path / "soft.srt").exists() and result.subtitles[0]["track"] is True
+
+
+def test_silence_is_not_transcribed(bare_settings, clip):
+    from zaowu.studio.engine import Studio
+    from zaowu.studio.video_prepare import prepare_edit
+
+    with Studio(bare_settings) as studio, pytest.raises(InvalidRequest) as err:  # no Whisper installed here
+        prepare_edit(studio, [{"op": "mute"}, {"op": "subtitles"}], [clip.path], LOCAL)
+    assert err.value.param == "operations.1.segments" and "silence" in err.value.message

@@ -57,6 +57,12 @@ STYLE_TOKENS = 220
 """Answer tokens for the style parameters."""
 WHISPER_RATE = 16_000
 """Sample rate of the audio handed to Whisper."""
+SILENCE_PEAK = 100
+"""Peak sample (of 32767) below which the sound counts as silent: nothing is transcribed (Whisper would
+invent words for silence)."""
+NO_SPEECH = (0.6, -1.0)
+"""Whisper's own rule: a segment with no_speech_prob above the first and avg_logprob below the second is
+not speech (dropped)."""
 
 # ------------------------------------------------------------------------------------------ style
 
@@ -260,7 +266,8 @@ def _prepare_style(studio: Studio, op: StyleOp, param: str, who: Caller, checks:
 
 
 def _write_wav(source: Path, target: Path) -> float:
-    """The first audio stream of ``source`` as 16 kHz mono 16-bit WAV; returns its seconds (0: no audio)."""
+    """The first audio stream of ``source`` as 16 kHz mono 16-bit WAV; returns its seconds (0: no audio, or
+    only silence)."""
     import av
 
     with av.open(str(source)) as container, wave.open(str(target), "wb") as out:
@@ -270,15 +277,16 @@ def _write_wav(source: Path, target: Path) -> float:
         if not container.streams.audio:
             return 0.0
         resampler = av.AudioResampler(format="s16", layout="mono", rate=WHISPER_RATE)
-        samples = 0
+        samples, peak = 0, 0
         for frame in container.decode(container.streams.audio[0]):
             for chunk in resampler.resample(frame):
-                data = chunk.to_ndarray().tobytes()
-                out.writeframes(data)
-                samples += len(data) // 2
+                data = chunk.to_ndarray()
+                out.writeframes(data.tobytes())
+                samples += data.size
+                peak = max(peak, int(abs(data.astype("int32")).max(initial=0)))
         for chunk in resampler.resample(None):
             out.writeframes(chunk.to_ndarray().tobytes())
-        return samples / WHISPER_RATE
+        return samples / WHISPER_RATE if peak >= SILENCE_PEAK else 0.0
 
 
 def _audio_at(
@@ -312,6 +320,8 @@ def _transcribe(
     body = json.loads(result.media[0].data)
     segments = []
     for s in body.get("segments", [])[:MAX_SEGMENTS]:
+        if s.get("no_speech_prob", 0) > NO_SPEECH[0] and s.get("avg_logprob", 0) < NO_SPEECH[1]:
+            continue
         start, end, text = float(s["start"]), min(float(s["end"]), seconds), " ".join(str(s["text"]).split())
         if text and start < end:
             segments.append(SubtitleSegment(start=start, end=end, text=text[:MAX_SEGMENT_CHARS]))
@@ -411,7 +421,8 @@ def _prepare_subtitles(
         wav, seconds = _audio_at(edit, index, inputs, assets, Path(tmp))
         if seconds <= 0:
             raise InvalidRequest(
-                f"'{param}.segments' is empty and the video has no sound to transcribe. Give the captions.",
+                f"'{param}.segments' is empty and the video has no sound to transcribe (or only silence). "
+                "Give the captions.",
                 param=f"{param}.segments",
             )
         segments, language = _transcribe(studio, wav, seconds, op, who)

@@ -277,7 +277,7 @@ class SubtitleSegment(_Op):
 
 
 class SubtitlesOp(_Op):
-    """Captions: a soft track in the MP4 (mov_text), burned into the pictures, or both; SRT and VTT files are
+    """Captions: a soft track (mov_text in an MP4, WebVTT in a WebM), burned into the pictures, or both; SRT and VTT files are
     written beside the output either way. Without ``segments`` the Studio transcribes the audio (Whisper) and,
     with ``translate_to``, translates the lines with the LLM, keeping each segment's timing."""
 

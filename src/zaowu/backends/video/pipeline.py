@@ -397,10 +397,15 @@ def edit_video(
                 progress(EditProgress(written, written, tuple((s.name, s.frames_done) for s in stages)))
         else:
             written = _run_pass(ordered, fit, edit, stages, state0, final, tmp, progress, timings)
-        subtitles = _sidecars(output, edit, stages)
+        subtitles: list[dict] = []
+        subtitles = _sidecars(output, edit, stages, subtitles)
         os.replace(tmp, output)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        for written in subtitles:
+            for fmt in ("srt", "vtt"):
+                if fmt in written:
+                    written[fmt].unlink(missing_ok=True)
         raise
     tracks = {}
     for stage in stages:
@@ -498,25 +503,26 @@ class _Clock:
 
 
 def _soft_stages(edit: VideoEdit, stages: list[Stage]) -> list[Stage]:
-    return [s for s in stages if s.name == "subtitles" and s.op.soft] if edit.format == "mp4" else []
+    return [s for s in stages if s.name == "subtitles" and s.op.soft]
 
 
 def _soft_tracks(out, edit: VideoEdit, stages: list[Stage], final: State) -> None:
-    """One mov_text track per soft subtitles operation, its cues muxed before the pictures."""
+    """One subtitle track per soft subtitles operation, its cues muxed before the pictures."""
     from .subtitles import add_soft_track, mux_cues
 
     soft = _soft_stages(edit, stages)
-    tracks = [add_soft_track(out, s.op.language) for s in soft]
+    tracks = [add_soft_track(out, s.op.language, edit.format) for s in soft]
     for stage, track in zip(soft, tracks, strict=True):
-        mux_cues(out, track, stage.segments, final.duration)
+        mux_cues(out, track, stage.segments, final.duration, edit.format)
 
 
-def _sidecars(output: Path, edit: VideoEdit, stages: list[Stage]) -> list[dict]:
+def _sidecars(output: Path, edit: VideoEdit, stages: list[Stage], out: list[dict]) -> list[dict]:
+    """SRT and VTT beside ``output`` for each subtitles operation, recorded in ``out`` as they are written
+    (so a failure can remove them)."""
     from .subtitles import write_sidecars
 
     subs = [s for s in stages if s.name == "subtitles"]
     soft = _soft_stages(edit, stages)
-    out = []
     for stage in subs:
         index = int(stage.param.rsplit(".", 1)[-1])
         paths = write_sidecars(output, stage.segments, f".{index}" if len(subs) > 1 else "")

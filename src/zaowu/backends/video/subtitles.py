@@ -8,8 +8,8 @@ caption band changes.
 
 The soft track: PyAV 18 cannot open the mov_text *encoder* (it needs an ASS header PyAV does not
 expose), so the cues are muxed as ready-made tx3g samples (a 16-bit length + UTF-8 text) through a
-stream made with ``add_mux_stream``; FFmpeg, VLC and browsers read it back. WebM output gets no
-soft track (the sidecar files carry the text).
+stream made with ``add_mux_stream``; FFmpeg reads it back. WebM output carries a WebVTT track the same
+way (plain UTF-8 cues).
 """
 
 from __future__ import annotations
@@ -238,16 +238,22 @@ def write_sidecars(output: Path, segments: Sequence[SubtitleSegment], suffix: st
 _LANG3 = {"zh": "chi", "en": "eng", "ja": "jpn", "ko": "kor", "fr": "fre", "de": "ger", "es": "spa"}
 
 
-def add_soft_track(out, language: str | None):
-    """A mov_text stream on an MP4 output container (before anything is muxed)."""
-    stream = out.add_mux_stream("mov_text", time_base=TRACK_TIME_BASE)
+SOFT_CODECS = {"mp4": "mov_text", "webm": "webvtt"}
+"""The subtitle codec of a soft track in each output format."""
+
+
+def add_soft_track(out, language: str | None, fmt: str = "mp4"):
+    """A subtitle stream (mov_text in an MP4, WebVTT in a WebM) on an output container, before anything
+    is muxed."""
+    stream = out.add_mux_stream(SOFT_CODECS[fmt], time_base=TRACK_TIME_BASE)
     if language:
         stream.metadata["language"] = _LANG3.get(language, language)
     return stream
 
 
-def mux_cues(out, stream, segments: Sequence[SubtitleSegment], duration: float) -> int:
-    """Every cue as a tx3g sample (times in milliseconds, clipped to ``duration``); returns the count."""
+def mux_cues(out, stream, segments: Sequence[SubtitleSegment], duration: float, fmt: str = "mp4") -> int:
+    """Every cue as a packet (times in milliseconds, clipped to ``duration``): a tx3g sample (16-bit length +
+    UTF-8) in an MP4, the bare UTF-8 text in a WebM; returns the count."""
     import av
 
     n = 0
@@ -256,7 +262,7 @@ def mux_cues(out, stream, segments: Sequence[SubtitleSegment], duration: float) 
         if end <= start:
             continue
         data = s.text.strip().encode("utf-8")
-        packet = av.Packet(struct.pack(">H", len(data)) + data)
+        packet = av.Packet(struct.pack(">H", len(data)) + data if fmt == "mp4" else data)
         packet.stream = stream
         packet.pts = packet.dts = start
         packet.duration = end - start

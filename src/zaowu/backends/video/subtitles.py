@@ -127,12 +127,18 @@ def render_caption(text: str, op: SubtitlesOp, width: int, height: int):
 
     size = max(10, round(op.size * height))
     font = _font(size)
-    lines = balanced(text, width * WRAP_WIDTH, font.getlength, op.max_lines)
+    advances: dict[str, float] = {}
+
+    def measure(s: str) -> float:  # sum of advances (basic layout: no kerning), each character measured once
+        return sum(advances.get(c) or advances.setdefault(c, font.getlength(c)) for c in s)
+
+    lines = balanced(text, width * WRAP_WIDTH, measure, op.max_lines)
     stroke = max(1, round(size * OUTLINE))
     line_h = round(size * 1.3)
     pad = round(size * 0.35)
     text_w = max(round(font.getlength(line)) for line in lines)
-    box_w, box_h = min(width, text_w + 2 * pad), min(height, line_h * len(lines) + 2 * pad - round(size * 0.3))
+    last_bottom = font.getbbox(lines[-1], stroke_width=stroke)[3]
+    box_w, box_h = min(width, text_w + 2 * pad), min(height, (len(lines) - 1) * line_h + last_bottom + pad + pad // 2)
     image = Image.new("RGBA", (box_w, box_h), (0, 0, 0, round(255 * BOX_ALPHA) if op.box else 0))
     draw = ImageDraw.Draw(image)
     b, g, r = hex_bgr(op.color)
@@ -143,18 +149,28 @@ def render_caption(text: str, op: SubtitlesOp, width: int, height: int):
         )
     margin = round(MARGIN * height)
     top = margin if op.position == "top" else height - margin - box_h
-    return np.asarray(image)[..., [2, 1, 0, 3]], max(0, top)
+    return np.ascontiguousarray(np.asarray(image)[..., [2, 1, 0, 3]]), max(0, top)
 
 
-def _blend(image, patch, top: int):
+def _premultiplied(patch):
+    """(colour x alpha, 255 - alpha) as two BGR uint8 pictures, so a blend is two OpenCV passes."""
+    import cv2
     import numpy as np
 
-    h, w = patch.shape[:2]
+    alpha = np.repeat(patch[..., 3:4], 3, axis=2)
+    return cv2.multiply(np.ascontiguousarray(patch[..., :3]), alpha, scale=1 / 255), 255 - alpha
+
+
+def _blend(image, layers, top: int):
+    """``image`` with a premultiplied caption (:func:`_premultiplied`) over it, centred, its top at ``top``."""
+    import cv2
+
+    colour, inverse = layers
+    h, w = colour.shape[:2]
     x = (image.shape[1] - w) // 2
     out = image.copy()
-    band = out[top : top + h, x : x + w].astype(np.float32)
-    alpha = patch[..., 3:4].astype(np.float32) / 255
-    out[top : top + h, x : x + w] = (band * (1 - alpha) + patch[..., :3] * alpha + 0.5).astype(np.uint8)
+    band = out[top : top + h, x : x + w]
+    band[:] = cv2.add(cv2.multiply(band, inverse, scale=1 / 255), colour)
     return out
 
 
@@ -184,7 +200,7 @@ class SubtitlesStage(Stage):
     def _patch(self, index: int, width: int, height: int):
         if self._cache is None or self._cache[0] != index:
             patch, top = render_caption(self.segments[index].text, self.op, width, height)
-            self._cache = (index, patch, top)
+            self._cache = (index, _premultiplied(patch), top)
         return self._cache[1], self._cache[2]
 
     def video(self, frames: Iterator[Frame]) -> Iterator[Frame]:

@@ -21,7 +21,7 @@ av = pytest.importorskip("av")
 
 from zaowu.backends.video import edit_video
 from zaowu.backends.video.ops import StyleOp, SubtitleSegment, parse_edit
-from zaowu.backends.video.subtitles import balanced, format_srt, format_vtt, wrap
+from zaowu.backends.video.subtitles import TX3G_ENTRY, balanced, format_srt, format_vtt, wrap
 from zaowu.errors import InvalidRequest
 from zaowu.types import LOCAL
 
@@ -124,6 +124,7 @@ def test_soft_track_is_in_the_mp4_with_sidecars(clip, tmp_path):
     with av.open(str(out)) as c:
         (track,) = c.streams.subtitles
         assert track.codec_context.name == "mov_text" and track.metadata.get("language") == "chi"
+        assert track.codec_context.extradata.startswith(TX3G_ENTRY)  # a full sample description (QuickTime)
         cues = [
             (float(p.pts * p.time_base), float(p.duration * p.time_base), bytes(p)[2:].decode())
             for p in c.demux(track)
@@ -144,7 +145,7 @@ def test_soft_track_is_in_the_mp4_with_sidecars(clip, tmp_path):
             text=True,
             check=True,
         ).stdout
-        assert "今天天气很好" in srt and "00:00:01,400 --> 00:00:01,900" in srt
+        assert "\n今天天气很好，我们一起去公园散步吧。\n" in srt and "00:00:01,400 --> 00:00:01,900" in srt
 
 
 # ------------------------------------------------------------------------------------ the Studio

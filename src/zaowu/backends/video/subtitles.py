@@ -7,9 +7,11 @@ rendered once into a small RGBA patch and alpha-blended onto the frames of its t
 caption band changes.
 
 The soft track: PyAV 18 cannot open the mov_text *encoder* (it needs an ASS header PyAV does not
-expose), so the cues are muxed as ready-made tx3g samples (a 16-bit length + UTF-8 text) through a
-stream made with ``add_mux_stream``; FFmpeg reads it back. WebM output carries a WebVTT track the same
-way (plain UTF-8 cues).
+expose), so the cues are muxed as ready-made tx3g samples (a 16-bit length + UTF-8 text). The track's
+sample description (display flags, justification, default style, font table: what QuickTime and phones
+need) comes from a template: a tiny MP4 holding only that description, built here box by box
+(:func:`tx3g_template`), whose stream the output copies (``add_stream_from_template``). WebM output
+carries a WebVTT track (plain UTF-8 cues).
 """
 
 from __future__ import annotations
@@ -258,10 +260,55 @@ SOFT_CODECS = {"mp4": "mov_text", "webm": "webvtt"}
 """The subtitle codec of a soft track in each output format."""
 
 
+def _box(kind: bytes, *parts: bytes) -> bytes:
+    body = b"".join(parts)
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+def _full(kind: bytes, flags: int, *parts: bytes) -> bytes:
+    return _box(kind, struct.pack(">I", flags), *parts)  # version 0
+
+
+TX3G_ENTRY = (
+    bytes([0, 0, 0, 0, 1, 0xFF, 0, 0, 0, 0])  # display flags; centred; at the bottom; no background
+    + bytes(8)  # text box: the whole track
+    + struct.pack(">HHHBB", 0, 0, 1, 0, 16)  # default style: font 1, plain, 16 px
+    + bytes([255, 255, 255, 255])  # white
+    + _box(b"ftab", struct.pack(">HHB", 1, 1, 5) + b"Arial")
+)
+"""The tx3g sample description after the sample entry header: what FFmpeg writes for a track made from
+SRT, so converting the track back to SRT gives plain lines (no font tags)."""
+
+
+def tx3g_template() -> bytes:
+    """An MP4 with one empty mov_text track described by :data:`TX3G_ENTRY` (ISO 14496-12 boxes)."""
+    matrix = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    rate_volume = struct.pack(">IH", 0x10000, 0x100)
+    mvhd = _full(b"mvhd", 0, struct.pack(">4I", 0, 0, 1000, 0), rate_volume, bytes(10), matrix, bytes(24), b"\0\0\0\2")
+    tkhd = _full(b"tkhd", 3, struct.pack(">5I", 0, 0, 1, 0, 0), bytes(8), bytes(8), matrix, bytes(8))
+    mdhd = _full(b"mdhd", 0, struct.pack(">4I", 0, 0, 1000, 0), struct.pack(">HH", 0x55C4, 0))
+    hdlr = _full(b"hdlr", 0, bytes(4), b"sbtl", bytes(12), b"SubtitleHandler\x00")
+    stsd = _full(b"stsd", 0, struct.pack(">I", 1), _box(b"tx3g", bytes(6), struct.pack(">H", 1), TX3G_ENTRY))
+    tables = [_full(k, 0, bytes(4)) for k in (b"stts", b"stsc", b"stco")] + [_full(b"stsz", 0, bytes(8))]
+    dinf = _box(b"dinf", _full(b"dref", 0, struct.pack(">I", 1), _full(b"url ", 1)))
+    minf = _box(b"minf", _full(b"nmhd", 0), dinf, _box(b"stbl", stsd, *tables))
+    trak = _box(b"trak", tkhd, _box(b"mdia", mdhd, hdlr, minf))
+    return _box(b"ftyp", b"isom", struct.pack(">I", 0x200), b"isomiso2mp41") + _box(b"moov", mvhd, trak)
+
+
 def add_soft_track(out, language: str | None, fmt: str = "mp4"):
     """A subtitle stream (mov_text in an MP4, WebVTT in a WebM) on an output container, before anything
     is muxed."""
-    stream = out.add_mux_stream(SOFT_CODECS[fmt], time_base=TRACK_TIME_BASE)
+    import io
+
+    import av
+
+    if fmt == "mp4":
+        with av.open(io.BytesIO(tx3g_template()), format="mp4") as template:
+            stream = out.add_stream_from_template(template.streams.subtitles[0], opaque=True)
+        stream.time_base = TRACK_TIME_BASE
+    else:
+        stream = out.add_mux_stream(SOFT_CODECS[fmt], time_base=TRACK_TIME_BASE)
     if language:
         stream.metadata["language"] = _LANG3.get(language, language)
     return stream

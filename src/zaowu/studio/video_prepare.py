@@ -290,25 +290,32 @@ def _write_wav(source: Path, target: Path) -> float:
 
 
 def _audio_at(
-    edit: VideoEdit, index: int, inputs: list[Path], assets: dict[str, Any] | None, work: Path
+    studio: Studio, edit: VideoEdit, index: int, inputs: list[Path], assets: dict[str, Any] | None, work: Path
 ) -> tuple[Path, float]:
-    """The sound of the stream as the subtitles operation at ``index`` sees it, as WAV, and its length."""
-    from ..backends.video import edit_video
+    """The sound of the stream as the subtitles operation at ``index`` sees it, as WAV, and its length
+    (the inputs are probed against the Studio's video limits first)."""
+    from ..backends.video import VideoLimits, edit_video, probe_video
+
+    limits = VideoLimits.from_settings(studio.settings)
 
     before = [op for op in edit.operations[:index] if op.op in (*TIME_OPS, "concat", "mute", "audio")]
+    if not inputs:
+        raise InvalidRequest("Give the video whose speech the subtitles transcribe.", param="video")
     source = inputs[0]
     if before or len(inputs) > 1:  # trims, speed changes, joins or a new soundtrack: render that sound first
         tiny = {"op": "resize", "width": 32, "height": 32, "fit": "stretch"}
         ops = [op.model_dump() for op in before] + [tiny]
         rendered = edit_video(
-            inputs, {"operations": ops, "crf": 51, "preset": "ultrafast"}, work / "audio.mp4", assets=assets
+            inputs,
+            {"operations": ops, "crf": 51, "preset": "ultrafast"},
+            work / "audio.mp4",
+            assets=assets,
+            limits=limits,
         )
         source = rendered.path
-    from ..backends.video import probe_video
-
+    duration = probe_video(source, limits).duration
     wav = work / "audio.wav"
-    heard = _write_wav(source, wav)
-    return wav, min(heard, probe_video(source).duration)  # the sound may outlast the pictures by a frame
+    return wav, min(_write_wav(source, wav), duration)  # the sound may outlast the pictures by a frame
 
 
 def _transcribe(
@@ -350,7 +357,8 @@ def _translate(
             messages=[
                 Message(
                     role="system",
-                    content=f"Translate each subtitle line into {_LANGUAGE_NAMES[target]}. Answer with JSON: "
+                    content=f"Translate each subtitle line from {_LANGUAGE_NAMES.get(source, 'its language')} into "
+                    f"{_LANGUAGE_NAMES[target]}. Answer with JSON: "
                     f'{{"lines": [...]}}, one translation per input line, in the same order.',
                 ),
                 Message(role="user", content=json.dumps([s.text for s in batch], ensure_ascii=False)),
@@ -418,7 +426,7 @@ def _prepare_subtitles(
     assert isinstance(op, SubtitlesOp)
     param = f"operations.{index}"
     with tempfile.TemporaryDirectory(prefix="zaowu-subs-") as tmp:
-        wav, seconds = _audio_at(edit, index, inputs, assets, Path(tmp))
+        wav, seconds = _audio_at(studio, edit, index, inputs, assets, Path(tmp))
         if seconds <= 0:
             raise InvalidRequest(
                 f"'{param}.segments' is empty and the video has no sound to transcribe (or only silence). "

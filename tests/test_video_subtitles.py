@@ -271,3 +271,23 @@ def test_silence_is_not_transcribed(bare_settings, clip):
     with Studio(bare_settings) as studio, pytest.raises(InvalidRequest) as err:  # no Whisper installed here
         prepare_edit(studio, [{"op": "mute"}, {"op": "subtitles"}], [clip.path], LOCAL)
     assert err.value.param == "operations.1.segments" and "silence" in err.value.message
+
+
+def test_a_cancelled_subtitled_edit_leaves_no_files(clip, tmp_path):
+    from zaowu.cancel import CancelToken
+    from zaowu.errors import Cancelled
+
+    token = CancelToken()
+
+    def stop_early(p):
+        if p.frame == 5:
+            token.cancel()
+
+    with token.active(), pytest.raises(Cancelled):
+        edit_video(
+            clip.path,
+            [{"op": "subtitles", "segments": SEGMENTS, "mode": "both"}],
+            tmp_path / "o.mp4",
+            progress=stop_early,
+        )
+    assert list(tmp_path.iterdir()) == []  # no video, no SRT or VTT, no temporary file

@@ -381,6 +381,7 @@ def edit_video(
     output = Path(output)
     tmp = _temp_beside(output, edit.format)
     timings: dict[str, float] = {}
+    subtitles: list[dict] = []  # the sidecar files written (removed again if the edit fails after all)
     try:
         from .remux import plan_copy, write_copy
 
@@ -397,8 +398,7 @@ def edit_video(
                 progress(EditProgress(written, written, tuple((s.name, s.frames_done) for s in stages)))
         else:
             written = _run_pass(ordered, fit, edit, stages, state0, final, tmp, progress, timings)
-        subtitles: list[dict] = []
-        subtitles = _sidecars(output, edit, stages, subtitles)
+        _sidecars(output, edit, stages, subtitles)
         os.replace(tmp, output)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -45,7 +45,14 @@ def operations(box: list[int]) -> dict[str, list[dict]]:
         ],
         "style_cartoon": [{"op": "style", "preset": "cartoon"}],
         "matte_blur": [{"op": "matte", "background": "blur"}],
+        "subtitles_burn": [{"op": "subtitles", "mode": "both", "segments": caption_segments()}],
     }
+
+
+def caption_segments(seconds: float = 120.0) -> list[dict]:
+    """A caption every 2 s (1.8 s long), Chinese and English in turn (the pass drops those past the end)."""
+    lines = ["今天天气很好，我们一起去公园散步，然后去吃饭。", "The weather is lovely today, so we walk in the park."]
+    return [{"start": t, "end": t + 1.8, "text": lines[k % 2]} for k, t in enumerate(range(0, int(seconds), 2))]
 
 
 def run_one(name: str, clip: Path, box: list[int]) -> dict:

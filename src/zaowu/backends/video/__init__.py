@@ -9,6 +9,7 @@
     remove.py    ``remove``: a tracked box or a static mask filled from the background, then inpainted
     style.py     ``style``: colour grade, contrast, cartoon, pencil, grain, vignette, black and white
     matte.py     ``matte``: a person matte (mediapipe) refined by a guided filter, background replaced
+    subtitles.py ``subtitles``: captions burned in (CJK font, wrapped), a soft mov_text track, SRT/VTT files
     audio.py     audio kept, muted, replaced or mixed, streamed in chunks
     remux.py     stream copy (trim at a keyframe, mute, same-codec concat) without decoding
     pipeline.py  ``edit_video(inputs, edit, output)``: plans the pass, streams it, stream-copies when it can

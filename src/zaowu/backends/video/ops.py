@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from ...errors import InvalidRequest
 
@@ -24,6 +24,7 @@ __all__ = [
     "ConcatOp",
     "CropOp",
     "CutOp",
+    "EditCheck",
     "FadeOp",
     "FpsOp",
     "MatteOp",
@@ -34,6 +35,8 @@ __all__ = [
     "RotateOp",
     "SpeedOp",
     "StyleOp",
+    "SubtitleSegment",
+    "SubtitlesOp",
     "TrackOp",
     "TrimOp",
     "VideoEdit",
@@ -44,6 +47,12 @@ MAX_OPERATIONS = 32
 """Operations one edit may hold."""
 MAX_SIDE = 8192
 """Largest width or height an operation may ask for."""
+MAX_STYLE_PROMPT = 300
+"""Characters a style prompt may hold."""
+MAX_SEGMENTS = 2000
+"""Subtitle segments one subtitles operation may hold."""
+MAX_SEGMENT_CHARS = 300
+"""Characters one subtitle segment may hold."""
 MAX_TIME = 86_400.0
 """Largest time (seconds) a field may hold; the video's own length is checked when the edit is planned."""
 
@@ -239,6 +248,67 @@ class StyleOp(_Op):
     vignette: float = Field(0.0, ge=0, le=1)
     grain: float = Field(0.0, ge=0, le=1)
     seed: int = Field(0, ge=0, le=2**31 - 1, description="film grain pattern")
+    prompt: Annotated[str, Field(min_length=1, max_length=MAX_STYLE_PROMPT)] | None = Field(
+        None,
+        description="the look in words ('warm film look', '复古胶片'): the Studio fills the parameters not given "
+        "from it (a keyword table, then the LLM); the engine itself applies only the parameters",
+    )
+
+    @property
+    def explicit(self) -> set[str]:
+        """The look parameters the caller set (not op, prompt or seed)."""
+        return set(self.model_fields_set) - {"op", "prompt", "seed"}
+
+
+class SubtitleSegment(_Op):
+    """One caption: shown from ``start`` to ``end`` (seconds of the stream at the subtitles operation)."""
+
+    start: Seconds
+    end: Seconds
+    text: Annotated[str, Field(min_length=1, max_length=MAX_SEGMENT_CHARS)]
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if not self.text.strip():
+            raise ValueError("text must not be blank")
+        return self
+
+
+class SubtitlesOp(_Op):
+    """Captions: a soft track (mov_text in an MP4, WebVTT in a WebM), burned into the pictures, or both; SRT and VTT files are
+    written beside the output either way. Without ``segments`` the Studio transcribes the audio (Whisper) and,
+    with ``translate_to``, translates the lines with the LLM, keeping each segment's timing."""
+
+    op: Literal["subtitles"]
+    segments: list[SubtitleSegment] | None = Field(None, min_length=1, max_length=MAX_SEGMENTS)
+    mode: Literal["soft", "burn", "both"] = "soft"
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] | None = Field(
+        None, description="language of the speech (Whisper detects it when absent) and of the soft track"
+    )
+    translate_to: Literal["zh", "en"] | None = Field(None, description="translate transcribed lines (Studio)")
+    position: Literal["bottom", "top"] = "bottom"
+    size: float = Field(0.055, ge=0.02, le=0.15, description="text height as a share of the frame height")
+    max_lines: int = Field(2, ge=1, le=4, description="lines per caption (longer text is shortened with …)")
+    box: bool = Field(True, description="a translucent box behind burned-in text (an outline is always drawn)")
+    color: Color = "#ffffff"
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.segments:
+            for a, b in zip(self.segments, self.segments[1:], strict=False):
+                if b.start < a.start:
+                    raise ValueError("segments must be in time order")
+        return self
+
+    @property
+    def burn(self) -> bool:
+        return self.mode in ("burn", "both")
+
+    @property
+    def soft(self) -> bool:
+        return self.mode in ("soft", "both")
 
 
 class MatteOp(_Op):
@@ -275,10 +345,21 @@ Operation = Annotated[
     | TrackOp
     | RemoveOp
     | StyleOp
+    | SubtitlesOp
     | MatteOp,
     Field(discriminator="op"),
 ]
 TIME_OPS = ("trim", "cut", "speed", "fps")
+
+
+class EditCheck(BaseModel):
+    """One check the Studio ran while preparing the edit (``{name, ok, detail}``, as every result reports)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(max_length=100)]
+    ok: bool
+    detail: Annotated[str, Field(max_length=2000)] = ""
 
 
 class VideoEdit(BaseModel):
@@ -290,6 +371,21 @@ class VideoEdit(BaseModel):
     audio_bitrate: int = Field(128_000, ge=32_000, le=320_000)
     copy_streams: bool = Field(True, description="stream-copy when no frame changes (trim at keyframes, concat)")
     format: Literal["mp4", "webm"] = Field("mp4", description="mp4: H.264 + AAC; webm: VP9 + Opus (alpha possible)")
+    checks: list[EditCheck] = Field(
+        default_factory=list,
+        max_length=256,
+        description="what the Studio decided and checked while preparing the edit (filled by the Studio)",
+    )
+
+    @field_validator("operations")
+    @classmethod
+    def _subtitles_after_time(cls, operations: list):
+        for i, op in enumerate(operations):
+            if op.op == "subtitles" and any(later.op in TIME_OPS for later in operations[i + 1 :]):
+                raise ValueError(
+                    f"subtitles (operation {i}) must come after trim, cut, speed and fps: its times are the output's"
+                )
+        return operations
 
     @model_validator(mode="after")
     def _concat_first(self):

@@ -61,6 +61,9 @@ class EditResult:
     inputs: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     """Wall seconds spent in decoding, in each operation ("2:track") and in encoding/muxing."""
+    subtitles: list[dict] = field(default_factory=list)
+    """Per subtitles operation: its index, language, cue count, the SRT and VTT paths, and whether the
+    output holds it as a soft track."""
 
     def as_dict(self) -> dict:
         return {
@@ -77,6 +80,7 @@ class EditResult:
             "tracks": self.tracks,
             "inputs": self.inputs,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "subtitles": [{k: str(v) if isinstance(v, Path) else v for k, v in s.items()} for s in self.subtitles],
         }
 
 
@@ -125,6 +129,10 @@ def _stage_for(op, param: str, assets: dict[str, Path]) -> Stage:
         from .style import StyleStage
 
         return StyleStage(op, param)
+    if kind == "subtitles":
+        from .subtitles import SubtitlesStage
+
+        return SubtitlesStage(op, param)
     if kind == "matte":
         from .matte import MatteStage
 
@@ -394,6 +402,7 @@ def edit_video(
     output = Path(output)
     tmp = _temp_beside(output, edit.format)
     timings: dict[str, float] = {}
+    subtitles: list[dict] = []  # the sidecar files written (removed again if the edit fails after all)
     try:
         from .remux import plan_copy, write_copy
 
@@ -410,9 +419,14 @@ def edit_video(
                 progress(EditProgress(written, written, tuple((s.name, s.frames_done) for s in stages)))
         else:
             written = _run_pass(ordered, fit, edit, stages, state0, final, tmp, progress, timings)
+        _sidecars(output, edit, stages, subtitles)
         os.replace(tmp, output)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        for written in subtitles:
+            for fmt in ("srt", "vtt"):
+                if fmt in written:
+                    written[fmt].unlink(missing_ok=True)
         raise
     tracks = {}
     for stage in stages:
@@ -433,6 +447,7 @@ def edit_video(
         tracks=tracks,
         inputs=[i.as_dict() for i in ordered],
         timings=timings,
+        subtitles=subtitles,
     )
     log.info(
         "video edit: %d ops, %d frames %dx%d in %.1f s%s",
@@ -508,6 +523,43 @@ class _Clock:
         return out
 
 
+def _soft_stages(edit: VideoEdit, stages: list[Stage]) -> list[Stage]:
+    return [s for s in stages if s.name == "subtitles" and s.op.soft]
+
+
+def _soft_tracks(out, edit: VideoEdit, stages: list[Stage], final: State) -> None:
+    """One subtitle track per soft subtitles operation, its cues muxed before the pictures."""
+    from .subtitles import add_soft_track, mux_cues
+
+    soft = _soft_stages(edit, stages)
+    tracks = [add_soft_track(out, s.op.language, edit.format) for s in soft]
+    for stage, track in zip(soft, tracks, strict=True):
+        mux_cues(out, track, stage.segments, final.duration, edit.format)
+
+
+def _sidecars(output: Path, edit: VideoEdit, stages: list[Stage], out: list[dict]) -> list[dict]:
+    """SRT and VTT beside ``output`` for each subtitles operation, recorded in ``out`` as they are written
+    (so a failure can remove them)."""
+    from .subtitles import write_sidecars
+
+    subs = [s for s in stages if s.name == "subtitles"]
+    soft = _soft_stages(edit, stages)
+    for stage in subs:
+        index = int(stage.param.rsplit(".", 1)[-1])
+        paths = write_sidecars(output, stage.segments, f".{index}" if len(subs) > 1 else "")
+        out.append(
+            {
+                "operation": index,
+                "language": stage.op.language,
+                "segments": len(stage.segments),
+                "track": stage in soft,
+                "burned": stage.op.burn,
+                **paths,
+            }
+        )
+    return out
+
+
 def _run_pass(
     inputs: list[VideoInfo],
     fit: str,
@@ -535,6 +587,7 @@ def _run_pass(
             chunks = stage.audio(chunks)
         out, vs, aus = _open_output(tmp, final, edit)
         stack.callback(out.close)
+        _soft_tracks(out, edit, stages, final)
         written, _ = _encode(out, vs, aus, frames, chunks, final, report)
     timings.update(clock.exclusive(time.perf_counter() - started))
     if written == 0:

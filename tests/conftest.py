@@ -90,6 +90,15 @@ def studio(settings):
         yield s
 
 
+@pytest.fixture
+def bare_studio(bare_settings):
+    """A Studio for tests that need no model: nothing pulled, nothing loaded (see ``bare_settings``)."""
+    from zaowu.studio.engine import Studio
+
+    with Studio(bare_settings) as s:
+        yield s
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -148,6 +157,15 @@ def server(tmp_path_factory, models_dir):
     for name in ("SmolLM2-135M-Instruct.Q4_1.gguf", "whisper-base"):
         (only / name).symlink_to(models_dir / name)
     srv = Server(tmp_path_factory.mktemp("server"), only)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def auth_server(tmp_path_factory, models_dir):
+    """One server requiring API keys (ZAOWU_AUTH=required) over the shared models folder, for every module
+    that meters or attacks keys; each module makes keys of its own (names are unique in one database)."""
+    srv = Server(tmp_path_factory.mktemp("auth-server"), models_dir, {"ZAOWU_AUTH": "required"})
     yield srv
     srv.stop()
 

@@ -183,7 +183,8 @@ def test_store_kit_builds_a_complete_storefront(studio):
     assert {"brand.claims", "copy.count.products", "copy.facts.numbers"} <= {c["name"] for c in r["checks"]}
 
 
-def test_app_errors_name_the_field(studio):
+def test_app_errors_name_the_field(bare_studio):
+    studio = bare_studio  # the input is refused before any model is asked for
     with pytest.raises(InvalidRequest) as e:
         run_app(studio, "copywriter", {"facts": "x"})
     assert e.value.param == "input.product"

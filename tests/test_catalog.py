@@ -158,7 +158,8 @@ def test_add_local_gguf_and_chat_with_it(studio, models_dir, tmp_path):
     assert "my-model" not in studio.catalog.ids() and copy.exists()
 
 
-def test_add_rejects_non_gguf_and_reserved_ids(studio, tmp_path, models_dir):
+def test_add_rejects_non_gguf_and_reserved_ids(bare_studio, tmp_path, models_dir):
+    studio = bare_studio  # models_dir only lends a real GGUF file; nothing is loaded
     junk = tmp_path / "notes.gguf"
     junk.write_text("hello")
     with pytest.raises(InvalidRequest, match="not a GGUF file"):
@@ -169,6 +170,7 @@ def test_add_rejects_non_gguf_and_reserved_ids(studio, tmp_path, models_dir):
         studio.catalog.add_local(models_dir / "SmolLM2-135M-Instruct.Q4_1.gguf", TEST_MODEL)
 
 
-def test_models_of_the_wrong_modality_are_refused(studio):
+def test_models_of_the_wrong_modality_are_refused(bare_studio):
+    studio = bare_studio
     with pytest.raises(InvalidRequest, match="is a embedding model|is a embedding"):
         studio.chat("hi", model="use-multilingual-v3")

@@ -20,6 +20,16 @@ PERSON = {
 
 @pytest.fixture
 def run(settings):
+    return _invoker(settings)
+
+
+@pytest.fixture
+def bare_run(bare_settings):
+    """The CLI over a models folder with nothing in it, for commands that must fail before any model loads."""
+    return _invoker(bare_settings)
+
+
+def _invoker(settings):
     runner = CliRunner()
     env = {
         "ZAOWU_DATA_DIR": str(settings.data_dir),
@@ -58,7 +68,8 @@ def test_prompt_json_schema_file(run, tmp_path):
     assert isinstance(data["name"], str) and isinstance(data["age"], int)
 
 
-def test_errors_are_one_line_with_nonzero_exit(run, tmp_path):
+def test_errors_are_one_line_with_nonzero_exit(bare_run, tmp_path):
+    run = bare_run
     r = run("prompt", "-m", "no-such-model", "hi")
     assert r.exit_code == 1
     assert r.output.startswith("Error: The model 'no-such-model' does not exist") and "Traceback" not in r.output

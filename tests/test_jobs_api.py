@@ -192,13 +192,6 @@ def test_jobs_survive_hard_kills(tmp_path, models_dir):
 
 
 @pytest.fixture(scope="module")
-def auth_server(tmp_path_factory, models_dir):
-    srv = Server(tmp_path_factory.mktemp("auth-server"), models_dir, {"ZAOWU_AUTH": "required"})
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
 def keys(auth_server):
     from zaowu.studio.keys import Quota
 

@@ -30,9 +30,13 @@ def remote_studio(tmp_path, server):
 
 def test_remote_chat_matches_the_server_and_is_logged_locally(remote_studio, client):
     kw = dict(max_tokens=16, seed=11, temperature=0.7)
-    via_remote = remote_studio.chat("Name a fruit.", model=f"peer/{TEST_MODEL}", **kw)
+    # the remote backend sends the penalty under vLLM's and llama.cpp's names; a zaowu peer takes both
+    via_remote = remote_studio.chat("Name a fruit.", model=f"peer/{TEST_MODEL}", repeat_penalty=1.3, **kw)
     direct = client.chat.completions.create(
-        model=TEST_MODEL, messages=[{"role": "user", "content": "Name a fruit."}], **kw
+        model=TEST_MODEL,
+        messages=[{"role": "user", "content": "Name a fruit."}],
+        extra_body={"repeat_penalty": 1.3},
+        **kw,
     )
     assert via_remote.text == direct.choices[0].message.content
     assert via_remote.usage.completion_tokens == direct.usage.completion_tokens
@@ -76,3 +80,17 @@ def test_unreachable_remote(remote_studio):
     assert info.value.status == 502 and "Cannot reach remote 'down'" in info.value.message
     rows = remote_studio.log.list(1)
     assert rows[0]["status"] == "error" and "Cannot reach" in rows[0]["error"]
+
+
+def test_the_api_takes_vllms_name_for_the_repeat_penalty(server):
+    """vLLM clients send ``repetition_penalty``; the same value under both names is one setting, two
+    different values are refused naming the field."""
+    import httpx
+
+    url, body = server.base_url + "/v1/completions", {"model": TEST_MODEL, "prompt": "Hi", "max_tokens": 4, "seed": 1}
+    one = httpx.post(url, json={**body, "repetition_penalty": 1.3}, timeout=120)
+    both = httpx.post(url, json={**body, "repetition_penalty": 1.3, "repeat_penalty": 1.3}, timeout=120)
+    assert one.status_code == both.status_code == 200, one.text
+    assert one.json()["choices"][0]["text"] == both.json()["choices"][0]["text"]
+    r = httpx.post(url, json={**body, "repetition_penalty": 1.3, "repeat_penalty": 1.1}, timeout=120)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "repetition_penalty", r.text

@@ -6,7 +6,9 @@ and sse-starlette based servers answer in the points a client depends on:
   Ollama and OpenAI nest it (``{"error": {"message": ...}}``); vLLM reports a failure after the stream
   began as an ``error`` event inside the stream (status 200 already sent);
 - unknown request fields: OpenAI rejects them with 400 ("Unrecognized request argument supplied"),
-  vLLM and Ollama ignore them; ``seed`` must be an integer (vLLM 422, others 400);
+  vLLM and Ollama ignore them; ``seed`` must be an integer (vLLM 422, others 400); vLLM reads the
+  repeat penalty as ``repetition_penalty`` (a number above 0, else 400) and ignores ``repeat_penalty``,
+  llama.cpp's server's name for it;
 - streaming: ``data: {...}`` events and ``data: [DONE]``; vLLM opens with a role-only delta, Ollama
   does not and tags chunks ``fp_ollama``; with ``stream_options.include_usage`` a last ``choices: []``
   event carries the usage (without it, no usage at all); ``/sse`` writes ``data:`` without the
@@ -113,6 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
             }
             missing = message.get(flavour, f"The model `{body.get('model')}` does not exist or you do not have access.")
             raise _Refused(404, missing, "NotFoundError" if flavour == "vllm" else "not_found_error")
+        penalty = body.get("repetition_penalty", 1.0)
+        if flavour == "vllm" and (not isinstance(penalty, (int, float)) or penalty <= 0):
+            raise _Refused(400, f"repetition_penalty must be greater than zero, got {penalty}.")
         if "seed" in body and not isinstance(body["seed"], int):
             raise _Refused(400 if flavour != "vllm" else 422, "seed: Input should be a valid integer", param="seed")
         if body.get("max_tokens", 16) > CONTEXT and flavour in ("vllm", "openai"):

@@ -80,7 +80,8 @@ def test_nothing_non_standard_is_sent_unless_asked(studio, double):
         frequency_penalty=0.2,
         stop=["\n"],
     )
-    assert r.text and "top_k" not in double.last("openai") and "repeat_penalty" not in double.last("openai")
+    plain = double.last("openai")
+    assert r.text and not {"top_k", "repeat_penalty", "repetition_penalty"} & set(plain), plain
     schema = {"type": "object", "properties": {"a": {"type": "string"}}}
     with pytest.raises(SchemaViolation):  # the double's answer is not JSON: the schema check is still zaowu's
         studio.chat(
@@ -97,6 +98,17 @@ def test_nothing_non_standard_is_sent_unless_asked(studio, double):
     assert info.value.status == 400 and "Remote 'openai'" in info.value.message
     assert "Unrecognized request argument supplied: top_k" in info.value.message
     assert studio.chat("hi", model=model("vllm"), max_tokens=4, top_k=40, repeat_penalty=1.1).text  # vLLM takes it
+
+
+def test_the_repeat_penalty_reaches_vllm_and_llamacpp_under_their_own_names(studio, double):
+    """vLLM reads ``repetition_penalty``, llama.cpp's server ``repeat_penalty``: a penalty the user sets
+    must arrive under the name each server reads, not only under one it silently ignores."""
+    studio.chat("hi", model=model("vllm"), max_tokens=4, seed=3, repeat_penalty=1.3)
+    sent = double.last("vllm")
+    assert sent["repetition_penalty"] == 1.3  # what vLLM applies
+    assert sent["repeat_penalty"] == 1.3  # what llama.cpp's server applies (vLLM ignores it)
+    studio.chat("hi", model=model("vllm"), max_tokens=4, seed=3)
+    assert "repetition_penalty" not in double.last("vllm")  # not set, not sent: the server's own default holds
 
 
 @pytest.mark.parametrize(

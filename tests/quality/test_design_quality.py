@@ -334,7 +334,8 @@ def test_logo_comes_with_a_transparent_mark():
     assert words.mode == "RGBA" and words.getchannel("A").getextrema() == (0, 255)
 
 
-def test_logo_mark_is_stored_beside_the_logo(studio):
+def test_logo_mark_is_stored_beside_the_logo(bare_studio):
+    studio = bare_studio  # the spec is given: the design engine alone, no planner model
     request = ImageRequest(
         prompt="Bloom & Co", kind="logo", size="256x256", seed=2, spec={"kind": "logo", "headline": "Bloom & Co"}
     )

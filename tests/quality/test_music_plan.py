@@ -183,7 +183,8 @@ def test_a_users_plan_is_reported_not_rewritten():
 
 
 @needs_synth
-def test_a_users_plan_is_composed_as_given_with_its_checks(studio):
+def test_a_users_plan_is_composed_as_given_with_its_checks(bare_studio):
+    studio = bare_studio  # the plan is given: the synthesiser alone, no planner model
     bad = plan(time_signature="3/4")
     result = studio.generate_media(MusicRequest(prompt="pop", duration=6, seed=1, plan=bad.model_dump(mode="json")))
     meta = result.media[0].meta

@@ -116,10 +116,9 @@ def test_a_disconnected_non_streaming_request_is_cancelled(server):
 
 
 @pytest.fixture(scope="module")
-def quota_server(tmp_path_factory, models_dir):
-    srv = Server(tmp_path_factory.mktemp("quota"), models_dir, extra_env={"ZAOWU_AUTH": "required"})
-    yield srv
-    srv.stop()
+def quota_server(auth_server):
+    """The session's key-requiring server; the keys made here have names of their own."""
+    return auth_server
 
 
 def _key(srv: Server, name: str, tokens: int) -> dict:

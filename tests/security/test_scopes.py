@@ -241,7 +241,7 @@ def test_each_workflow_step_counts_against_the_keys_rate_limit(srv, keys):
     with _studio(srv) as studio:
         from zaowu.studio.workflows import list_runs
 
-        run = next(run for run in list_runs(studio, caller="limited"))
+        run = next(run for run in list_runs(studio, caller=limited["name"]))
         statuses = sorted(s["status"] for s in run.steps.values())
         assert run.status == "failed" and statuses == ["done", "done", "failed", "pending", "pending"]
         assert len(_stored_by(srv, limited["id"])) == 2  # the steps that ran, and no more

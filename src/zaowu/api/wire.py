@@ -59,11 +59,22 @@ class _Sampling(_Wire):
     presence_penalty: float | None = Field(None, ge=-2, le=2)
     frequency_penalty: float | None = Field(None, ge=-2, le=2)
     repeat_penalty: float | None = Field(None, gt=0, le=3)
+    repetition_penalty: float | None = Field(None, gt=0, le=3, description="vLLM's name for repeat_penalty")
     response_format: ResponseFormat | None = None
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = None
     async_: bool = Field(False, alias="async", description="zaowu: run as a job and return it (202)")
+
+    def _repeat_penalty(self) -> float | None:
+        """repeat_penalty (llama.cpp's name) or repetition_penalty (vLLM's): clients may send both."""
+        both = (self.repeat_penalty, self.repetition_penalty)
+        if None not in both and both[0] != both[1]:
+            raise InvalidRequest(
+                "repeat_penalty and repetition_penalty are two names for one setting; give one value",
+                param="repetition_penalty",
+            )
+        return self.repeat_penalty if self.repeat_penalty is not None else self.repetition_penalty
 
     def _common(self) -> dict[str, Any]:
         stop = [self.stop] if isinstance(self.stop, str) else (self.stop or [])
@@ -77,7 +88,7 @@ class _Sampling(_Wire):
             seed=self.seed,
             presence_penalty=self.presence_penalty,
             frequency_penalty=self.frequency_penalty,
-            repeat_penalty=self.repeat_penalty,
+            repeat_penalty=self._repeat_penalty(),
             response_format=self.response_format,
         )
 

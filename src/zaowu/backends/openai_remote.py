@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The field names servers read for the repeat penalty, sent only when the user sets one: vLLM (and TGI)
+# read ``repetition_penalty``, llama.cpp's server ``repeat_penalty``; each ignores the other's name.
+# OpenAI's API knows neither and refuses both, which is the user's 400 for asking.
+REPEAT_PENALTY_NAMES = ("repetition_penalty", "repeat_penalty")
+
 
 class RemoteOptions(BackendOptions):
     name: str = Field("remote", description="the remote's name in the configuration")
@@ -95,7 +100,7 @@ class RemoteTextBackend(_RemoteMixin, TextBackend):
         if not body.get("stop"):
             body.pop("stop", None)
         if request.repeat_penalty is not None:
-            body["repeat_penalty"] = request.repeat_penalty  # vLLM and llama.cpp read it; OpenAI ignores it
+            body.update(dict.fromkeys(REPEAT_PENALTY_NAMES, request.repeat_penalty))
         return ("/chat/completions" if request.is_chat else "/completions"), body
 
     def generate(self, request: TextRequest, seed: int) -> Iterator[TextChunk]:

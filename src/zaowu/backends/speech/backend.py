@@ -14,7 +14,11 @@ from a lexicon, so the sentence keeps one voice; only real English words and phr
 (``word_pause``). A sentence that is English as a whole is read by the English voice.
 
 ``generate`` returns the whole file; ``stream`` yields a WAV as batches of sentences
-finish (for a streaming HTTP response on long text).
+finish (for a streaming HTTP response on long text). A stream's batches start with one
+piece and grow fivefold up to ``batch``, so the first audio of any text comes after its first
+sentence and playback stays ahead of synthesis, at the cost of two more
+engine calls per stream with the default batch of 25 (never more with length);
+``generate`` keeps full batches.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ __all__ = ["SpeechBackend", "SpeechOptions", "MAX_INPUT_CHARS"]
 
 MAX_INPUT_CHARS = 200_000
 SAMPLE_RATE = 22050
+STREAM_FIRST_BATCH = 1  # pieces in a stream's first engine call: the first audio comes after the first sentence
+STREAM_BATCH_GROWTH = 5  # each later stream batch is this many times the last, up to ``batch``: 1, 5, 25 pieces
 
 
 class SpeechOptions(BackendOptions):
@@ -156,16 +162,20 @@ class SpeechBackend(MediaBackend):
             raise InvalidRequest("input has no words to speak", param="input")
         return request, paragraphs, items
 
-    def _batches(self, items, speed: float) -> Iterator[tuple[int, list]]:
-        """Synthesise consecutive pieces sharing a voice together; yield (pieces done, their clips)."""
+    def _batches(self, items, speed: float, *, ramp: bool = False) -> Iterator[tuple[int, list]]:
+        """Synthesise consecutive pieces sharing a voice together; yield (pieces done, their clips).
+        With ``ramp`` the first call takes STREAM_FIRST_BATCH pieces and each next one
+        STREAM_BATCH_GROWTH times more, up to the ``batch`` option (for streams)."""
         opts: SpeechOptions = self.options  # type: ignore[assignment]
+        size = min(STREAM_FIRST_BATCH, opts.batch) if ramp else opts.batch
         i = 0
         while i < len(items):
             voice = items[i][2]
             j = i
-            while j < len(items) and items[j][2] == voice and j - i < opts.batch:
+            while j < len(items) and items[j][2] == voice and j - i < size:
                 j += 1
             yield j, self.engines[voice.engine].synthesize([s for _, s, _, _ in items[i:j]], voice, speed)
+            size = min(size * STREAM_BATCH_GROWTH, opts.batch)
             i = j
 
     def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
@@ -213,7 +223,8 @@ class SpeechBackend(MediaBackend):
 
     def stream(self, request: BaseModel) -> Iterator[bytes]:
         """16-bit mono WAV sent as sentences finish: a header with open-ended sizes (players and
-        ffmpeg read to the end), then one block per batch. The level is set from the first batch.
+        ffmpeg read to the end), then one block per batch, the first batch holding the first piece
+        alone and the next ones growing fivefold. The level is set from the first batch.
         Bad input raises here, before the first byte; synthesis runs as the iterator is read."""
         request, _, items = self._prepare(request)
         return self._stream(request, items)
@@ -227,7 +238,7 @@ class SpeechBackend(MediaBackend):
         place = [(p, n) for p, _, _, n in items]
         yield _WAV_STREAM_HEADER
         gain, start = None, 0
-        for done, batch in self._batches(items, request.speed):
+        for done, batch in self._batches(items, request.speed, ramp=True):
             block = _join(
                 batch,
                 place[start:done],

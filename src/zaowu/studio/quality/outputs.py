@@ -11,11 +11,18 @@ it::
           distinct: true           # near-duplicates are rewritten, then reported (default true)
           lengths:                 # item field → limit; the text is trimmed there at a boundary
             text: {zh: 16, en: 60}
+          require:                 # item field → facts each item must carry, inserted in code where missing
+            text:                  # (within the length limit), then re-checked and reported
+              - {variable: link}   # a variable's value, copied exactly (nothing required when it is empty)
+              - {name: opt-out, text: {zh: [拒收请回复R], en: [Reply STOP to opt out]},
+                 accept: {zh: [回T退订], en: [Text STOP]}}   # a fixed text; other wordings that count
       lengths: {title: 20}         # top-level string fields → limit
       hashtags: {path: hashtags, style: tag}   # normalised: no '#', no spaces, no duplicates
                                    # (no path, for a text output: inline tags rewritten to the style)
       items: {marker: "第\\s*\\d+\\s*条", count: count}  # a text output's items, each starting with the marker
       paragraphs: body             # short paragraphs, each opened by an emoji marker
+      sections: {empty: {zh: ["- 无"], en: ["- None reported"]}}  # a text output's Markdown heading left empty
+                                   # (its invented lines removed, or none written) gets this line, reported
       language: true               # the output is in the run's language (default true)
       latin: true                  # Chinese output loses Latin words the input lacks (default: copy categories)
       claims: true                 # absolute/comparative claims not in the variables removed (default true)
@@ -45,6 +52,7 @@ from .dates import drop_date_echo
 from .facts import drop_unsupported_numbers, unsupported_numbers
 from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
 from .latin import strip_foreign_latin
+from .required import Carried, Requirement, SectionRule, carry, check_required, fill_empty_sections
 from .text import CJK, trim_to_boundary
 from .variants import (
     ANGLES,
@@ -121,6 +129,7 @@ class ListRule(_Strict):
     lengths: dict[str, Limit] = Field(default_factory=dict)
     max_chars: Limit | None = None  # for a list of strings
     compose: ComposeRule | None = None  # the last resort against near-duplicates (object items only)
+    require: dict[str, list[Requirement]] = Field(default_factory=dict)  # item field → facts it must carry
 
 
 class HashtagRule(_Strict):
@@ -160,6 +169,7 @@ class OutputChecks(_Strict):
     hashtags: HashtagRule | None = None
     paragraphs: str | None = Field(default=None, pattern=_NAME)
     items: TextItems | None = None
+    sections: SectionRule | None = None  # a text output's Markdown headings left empty get a line
     language: bool = True
     latin: bool | None = None  # Latin words the input lacks removed from Chinese text (default: copy templates)
     claims: bool = True
@@ -212,6 +222,8 @@ class OutputChecks(_Strict):
                 )
         if self.paragraphs:
             _string(props, self.paragraphs, "checks.paragraphs")
+        if self.sections is not None and schema is not None:
+            raise ValueError("checks.sections: only for a text (Markdown) output")
 
 
 def _string(props: dict[str, Any], name: str, where: str) -> dict[str, Any]:
@@ -231,8 +243,8 @@ def _validate_list(rule: ListRule, props: dict[str, Any], variables: dict[str, A
         if var is None or var.type != "integer":
             raise ValueError(f"{where}.count: '{rule.count}' is not an integer variable")
     if items.get("type") == "string":
-        if rule.compose is not None:
-            raise ValueError(f"{where}.compose: only for a list of objects")
+        if rule.compose is not None or rule.require:
+            raise ValueError(f"{where}: compose and require are only for a list of objects")
         if rule.text or rule.lengths:
             raise ValueError(f"{where}: the items are strings; use max_chars, not text or lengths")
         if rule.max_chars is not None:
@@ -249,6 +261,17 @@ def _validate_list(rule: ListRule, props: dict[str, Any], variables: dict[str, A
         _validate_limit(limit, _string(fields, name, f"{where}.lengths.{name}"), variables, f"{where}.lengths.{name}")
     if rule.compose is not None:
         _validate_compose(rule.compose, fields, variables, f"{where}.compose")
+    _validate_require(rule.require, fields, variables, f"{where}.require")
+
+
+def _validate_require(
+    require: dict[str, list[Requirement]], fields: dict[str, Any], variables: dict[str, Any], where: str
+) -> None:
+    for name, requirements in require.items():
+        _string(fields, name, where)
+        for k, req in enumerate(requirements):
+            if req.variable is not None and req.variable not in variables:
+                raise ValueError(f"{where}.{name}.{k}.variable: no variable '{req.variable}'")
 
 
 def _validate_compose(rule: ComposeRule, fields: dict[str, Any], variables: dict[str, Any], where: str) -> None:
@@ -469,7 +492,8 @@ def polish_output(
         output = run.text(output, {})
         if checks.hashtags and checks.hashtags.path is None:
             output = restyle_hashtags(output, checks.hashtags.style)
-        return output, _summary(run, output, _text_items(checks.items, output, values)), {}
+        output, sections = _sections(checks.sections, output, language)
+        return output, _summary(run, output, [*_text_items(checks.items, output, values), *sections]), {}
     output = run.walk(copy.deepcopy(output), schema)
     props = schema.get("properties", {})
     if isinstance(output, dict):
@@ -575,6 +599,7 @@ def _lists(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> tuple[li
                         )
             if any(not c.ok for c in run.lengths[before:]):
                 broken.add(i)
+        out += _require(run, rule, items)
         expected = expected_count(rule, run.values)
         if expected is not None:
             out.append(check_count(rule.path, len(items), expected))
@@ -587,6 +612,35 @@ def _lists(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> tuple[li
         if broken:
             redo[rule.path] = sorted(broken)
     return out, redo
+
+
+def _require(run: _Run, rule: ListRule, items: list[Any]) -> list[Check]:
+    """The facts each item's fields must carry, inserted where missing: one check per field."""
+    out = []
+    for name, requirements in rule.require.items():
+        cap = resolve_limit(rule.lengths.get(name), run.language, run.values)
+
+        def fits(text: str, cap: Cap | None = cap) -> bool:
+            return cap is None or measure(text, cap.unit) <= cap.max
+
+        results: list[Carried] = []
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get(name), str):
+                result = carry(item[name], requirements, run.language, run.values, fits)
+                item[name] = result.text
+                results.append(result)
+        out.append(check_required(rule.path, name, results))
+    return out
+
+
+def _sections(rule: SectionRule | None, text: str, language: str) -> tuple[str, list[Check]]:
+    """Markdown headings left with nothing under them get the rule's line, and are reported."""
+    if rule is None:
+        return text, []
+    placeholder = rule.empty.get(language)[0]
+    text, filled = fill_empty_sections(text, placeholder)
+    detail = f"nothing left under {filled}: each given '{placeholder}'" if filled else "every section has content"
+    return text, [Check(name="sections", ok=True, detail=detail)]
 
 
 def _text_items(rule: TextItems | None, text: str, values: dict[str, Any]) -> list[Check]:

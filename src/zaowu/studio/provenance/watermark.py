@@ -6,6 +6,7 @@ Public functions (the labelling step calls these; images are PIL images or uint8
     embed(image: PIL.Image.Image | numpy.ndarray, produce_id: str) -> same type as image
     embed_frame(frame: numpy.ndarray, produce_id: str) -> numpy.ndarray   # one HxWx3 uint8 RGB video frame
     read(image: PIL.Image.Image | numpy.ndarray) -> tuple[numpy.ndarray | None, float]   # (64 bits or None, confidence)
+    read_frames(frames: Iterable[numpy.ndarray]) -> tuple[numpy.ndarray | None, float]   # several frames of one video
     matches(image: PIL.Image.Image | numpy.ndarray, produce_id: str) -> float   # confidence in [0, 1]
 
 How it works. The payload is the first 64 bits of sha256("zaowu-watermark:" + ProduceID). The luma channel goes
@@ -26,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from functools import lru_cache
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,7 +35,7 @@ import numpy as np
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["PAYLOAD_BITS", "embed", "embed_frame", "matches", "payload_bits", "read"]
+__all__ = ["PAYLOAD_BITS", "embed", "embed_frame", "matches", "payload_bits", "read", "read_frames"]
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +46,14 @@ BLOCK = 8  # DCT block side, in LL-band pixels (16 image pixels)
 # DCT coefficients (row, col) of each LL block that carry the bit, with fixed signs: mid frequencies survive JPEG
 # and downscaling, and hold less of the picture's own energy than the lowest ones.
 COEFFICIENTS = ((1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (3, 2), (2, 3), (3, 3))
-STRENGTH = 36.0  # margin each block's projection is pushed to, in LL units (pixel RMS ~ STRENGTH / 16)
-MAX_PUSH = 72.0  # most a block is changed by: a block whose picture fights the bit harder is left to the vote
+STRENGTH = 42.0  # margin each block's projection is pushed to, in LL units (pixel RMS ~ STRENGTH / 16)
+MAX_PUSH = 84.0  # most a block is changed by: a block whose picture fights the bit harder is left to the vote
 MIN_SIDE = 2 * BLOCK * 2  # images smaller than this (pixels) are returned unmarked
 MIN_TILES = 2  # a read needs the tile repeated at least this often (a 1x read of ~ 320x320 pixels)
 READ_SCALES = (1.0, 0.5, 0.75, 0.9, 1.25, 2.0)  # size of the image read / size when marked, tried in this order
 CONFIDENT = 0.9  # read() stops searching once a scale reaches this confidence
-_Z_FLOOR, _Z_SPAN = 1.25, 1.25  # confidence: mean z-score of the sync bits mapped from [floor, floor + span] to [0, 1]
+_Z_FLOOR, _Z_SPAN = 1.25, 1.25
+_AGREE_FLOOR = 0.6  # share of the sync bits' weight that must agree before a phase counts at all  # confidence: mean z-score of the sync bits mapped from [floor, floor + span] to [0, 1]
 
 
 def _dct_matrix(n: int = BLOCK) -> np.ndarray:
@@ -105,8 +108,8 @@ def _ll_delta(rgb: np.ndarray, produce_id: str) -> np.ndarray:
     """The change to the luma LL band, halved: what each pixel of a 2x2 cell moves by (rounded, int16)."""
     h, w = rgb.shape[0] // (2 * BLOCK) * 2 * BLOCK, rgb.shape[1] // (2 * BLOCK) * 2 * BLOCK
     nby, nbx = h // (2 * BLOCK), w // (2 * BLOCK)
-    cells = rgb[:h, :w, :3].reshape(h // 2, 2, w // 2, 2, 3).astype(np.float32).sum(axis=(1, 3))
-    ll = (cells @ np.array([0.299, 0.587, 0.114], dtype=np.float32)) / 2.0  # orthonormal Haar LL of the luma
+    luma = rgb[:h, :w, :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    ll = luma.reshape(h // 2, 2, w // 2, 2).sum(axis=(1, 3)) / 2.0  # orthonormal Haar LL of the luma
     proj = np.einsum("aybx,yx->ab", ll.reshape(nby, BLOCK, nbx, BLOCK), _PATTERN.astype(np.float32))
     signs = np.tile(_tile_signs(produce_id), (nby // TILE_ROWS + 1, nbx // TILE_COLS + 1))[:nby, :nbx]
     push = (signs * np.clip(STRENGTH - signs * proj, 0.0, MAX_PUSH)).astype(np.float32)
@@ -221,9 +224,13 @@ def _best_alignment(proj: np.ndarray) -> tuple[np.ndarray, float] | None:
             if blocks.shape[0] < MIN_TILES * TILE_ROWS or blocks.shape[1] < TILE_COLS:
                 continue
             by_bit = _group_z(blocks).reshape(-1)[_PHASES]  # (phases, bits)
-            sync = by_bit[:, PAYLOAD_BITS:] @ _SYNC_SIGN / SYNC_BITS
+            sync_z = by_bit[:, PAYLOAD_BITS:]
+            sync = sync_z @ _SYNC_SIGN / SYNC_BITS
             payload = np.abs(by_bit[:, :PAYLOAD_BITS]).mean(axis=1)
-            strength = np.minimum(sync, payload)
+            # a wrong phase of a strong mark still gets most sync bits right by chance and a high mean; the true
+            # one gets (nearly) all of them: weigh by how much of the sync bits' magnitude agrees
+            agreement = sync / np.maximum(np.abs(sync_z).mean(axis=1), 1e-9)
+            strength = np.minimum(sync, payload) * np.clip((agreement - _AGREE_FLOOR) / (1 - _AGREE_FLOOR), 0, 1)
             phase = int(np.argmax(strength))
             if best is None or strength[phase] > best[1]:
                 best = (by_bit[phase, :PAYLOAD_BITS], float(strength[phase]))
@@ -274,6 +281,23 @@ def read(image: Image.Image | np.ndarray) -> tuple[np.ndarray | None, float]:
     if soft is None:
         return None, 0.0
     return (soft > 0).astype(np.uint8), confidence
+
+
+def read_frames(frames: Iterable[np.ndarray]) -> tuple[np.ndarray | None, float]:
+    """read() over several same-sized frames of one video (or any frames marked at the same size): the mark sits
+    at the same place in every frame while the picture moves, so the mean luma carries it more clearly than any
+    one frame does after a lossy video encode."""
+    total: np.ndarray | None = None
+    count = 0
+    for frame in frames:
+        luma = _as_luma(frame)
+        if total is not None and luma.shape != total.shape:
+            raise ValueError(f"watermark: frames differ in size ({luma.shape} after {total.shape})")
+        total = luma if total is None else total + luma
+        count += 1
+    if total is None:
+        return None, 0.0
+    return read(total / count)
 
 
 def matches(image: Image.Image | np.ndarray, produce_id: str) -> float:

@@ -185,3 +185,18 @@ def test_video_frames_read_together_after_heavy_compression(pan):
     assert confidence >= 0.5
     _, unmarked_confidence = watermark.read_frames(encode_h264(pan, crf=28))
     assert unmarked_confidence < 0.2
+
+
+def test_frame_marker_for_streaming_pipelines(pan):
+    """The streaming marker reuses its mark between refreshes; every frame it writes carries the id through H.264."""
+    marker = watermark.FrameMarker(GEN, refresh=4)
+    frames = pan + pan[::-1]  # 12 frames: three refreshes, the pan going back over the same picture
+    marked = [marker(frame) for frame in frames]
+    for original, frame in zip(frames, marked, strict=True):
+        assert psnr(Image.fromarray(original), Image.fromarray(frame)) >= MIN_PSNR
+    decoded = encode_h264(marked, crf=20)
+    assert all(watermark.matches(frame, GEN) >= 0.5 for frame in decoded)
+    bits, confidence = watermark.read_frames(decoded)
+    assert bits is not None and np.array_equal(bits, watermark.payload_bits(GEN)) and confidence >= 0.9
+    with pytest.raises(ValueError, match="uint8"):
+        marker(np.zeros((480, 640, 3), dtype=np.float32))

@@ -58,8 +58,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-# MIME types zaowu signs (all embed the manifest in the file itself); c2pa-python supports more (TIFF, AVIF,
-# HEIC, MOV, FLAC, Office Open XML ...) and read() accepts whatever it does.
+# MIME types zaowu signs (each embeds the manifest in the file itself). c2pa-python 0.38 reads PDF but cannot sign
+# it, and its ZIP reader lacks deflate, so DOCX/XLSX/PPTX cannot be signed either: those keep their implicit label
+# only. read() accepts whatever c2pa-python reads.
 SIGNABLE = frozenset(
     {
         "image/jpeg",
@@ -73,7 +74,6 @@ SIGNABLE = frozenset(
         "audio/x-wav",
         "audio/mpeg",
         "audio/flac",
-        "application/pdf",
     }
 )
 LOCAL_CHAIN_DIR = Path("provenance") / "c2pa"  # under the data dir
@@ -223,9 +223,7 @@ def _pem(obj: Any) -> bytes:
     if hasattr(obj, "public_bytes") and not hasattr(obj, "private_bytes"):
         return bytes(obj.public_bytes(serialization.Encoding.PEM))
     return bytes(
-        obj.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        obj.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
 
 
@@ -373,7 +371,7 @@ def sign(data: bytes, mime: str, manifest_info: ManifestInfo, *, credentials: Cr
     """`data` (a whole file of type `mime`) with a signed C2PA manifest embedded; the last labelling step."""
     import c2pa
 
-    mime = mime.split(";")[0].strip().lower()
+    mime = mime.split(";", maxsplit=1)[0].strip().lower()
     if mime not in SIGNABLE:
         raise UnsupportedFormat(f"c2pa: cannot embed a manifest in {mime}; signable: {sorted(SIGNABLE)}", param="mime")
     creds = credentials or _default_credentials()
@@ -385,6 +383,12 @@ def sign(data: bytes, mime: str, manifest_info: ManifestInfo, *, credentials: Cr
         out = io.BytesIO()
         builder.sign(signer, mime, io.BytesIO(data), out)
     except c2pa.C2paError as exc:
+        if "Signature" in type(exc).__name__:
+            raise InvalidRequest(
+                f"c2pa_cert: C2PA refuses this signing certificate ({exc}); use a chain whose signer is issued by "
+                "a CA, with digitalSignature and the emailProtection or documentSigning extended key usage",
+                param="c2pa_cert",
+            ) from exc
         raise InvalidRequest(f"c2pa: cannot sign this {mime} file: {exc}", param="data") from exc
     finally:
         context.close()
@@ -451,7 +455,7 @@ def _fill(report: C2paReport, store: dict[str, Any]) -> None:
 def read(data: bytes, mime: str, *, credentials: Credentials | None = None) -> C2paReport:
     """What the file's C2PA manifest says and whether it holds up (see C2paReport)."""
     creds = credentials or _default_credentials()
-    mime = mime.split(";")[0].strip().lower()
+    mime = mime.split(";", maxsplit=1)[0].strip().lower()
     store = _reader_json(data, mime, creds.local_root_pem)
     if store is None:
         return C2paReport(state="missing")

@@ -5,6 +5,9 @@ Public functions (the labelling step calls these; images are PIL images or uint8
     payload_bits(produce_id: str) -> numpy.ndarray            # the 64 bits (0/1, uint8) a ProduceID maps to
     embed(image: PIL.Image.Image | numpy.ndarray, produce_id: str) -> same type as image
     embed_frame(frame: numpy.ndarray, produce_id: str) -> numpy.ndarray   # one HxWx3 uint8 RGB video frame
+    FrameMarker(produce_id: str, refresh: int = REFRESH_FRAMES)            # a streaming video pipeline's marker:
+        marker(frame: numpy.ndarray) -> numpy.ndarray                      # recomputes the mark every `refresh`
+                                                                           # frames, in between one saturating add
     read(image: PIL.Image.Image | numpy.ndarray) -> tuple[numpy.ndarray | None, float]   # (64 bits or None, confidence)
     read_frames(frames: Iterable[numpy.ndarray]) -> tuple[numpy.ndarray | None, float]   # several frames of one video
     matches(image: PIL.Image.Image | numpy.ndarray, produce_id: str) -> float   # confidence in [0, 1]
@@ -26,8 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,7 +38,17 @@ import numpy as np
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["PAYLOAD_BITS", "embed", "embed_frame", "matches", "payload_bits", "read", "read_frames"]
+__all__ = [
+    "PAYLOAD_BITS",
+    "REFRESH_FRAMES",
+    "FrameMarker",
+    "embed",
+    "embed_frame",
+    "matches",
+    "payload_bits",
+    "read",
+    "read_frames",
+]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +64,7 @@ MAX_PUSH = 84.0  # most a block is changed by: a block whose picture fights the 
 MIN_SIDE = 2 * BLOCK * 2  # images smaller than this (pixels) are returned unmarked
 MIN_TILES = 2  # a read needs the tile repeated at least this often (a 1x read of ~ 320x320 pixels)
 READ_SCALES = (1.0, 0.5, 0.75, 0.9, 1.25, 2.0)  # size of the image read / size when marked, tried in this order
+REFRESH_FRAMES = 25  # FrameMarker recomputes the content-aware mark this often (once a second at 25 fps)
 CONFIDENT = 0.9  # read() stops searching once a scale reaches this confidence
 _Z_FLOOR, _Z_SPAN = 1.25, 1.25
 _AGREE_FLOOR = 0.6  # share of the sync bits' weight that must agree before a phase counts at all  # confidence: mean z-score of the sync bits mapped from [floor, floor + span] to [0, 1]
@@ -104,12 +118,23 @@ def _haar_ll(y: np.ndarray) -> np.ndarray:
     return (y[0::2, 0::2] + y[0::2, 1::2] + y[1::2, 0::2] + y[1::2, 1::2]) / 2.0
 
 
+def _ll_of(rgb: np.ndarray) -> np.ndarray:
+    """Orthonormal Haar LL band of the luma of an even-sized uint8 RGB array (float32): twice each 2x2 mean."""
+    h, w = rgb.shape[:2]
+    try:
+        import cv2
+    except ImportError:  # pragma: no cover - OpenCV is a dependency; numpy gives the same, slower
+        luma = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        return np.asarray(luma.reshape(h // 2, 2, w // 2, 2).sum(axis=(1, 3)) / 2.0)
+    gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return np.asarray(cv2.resize(gray, (w // 2, h // 2), interpolation=cv2.INTER_AREA)) * 2.0
+
+
 def _ll_delta(rgb: np.ndarray, produce_id: str) -> np.ndarray:
     """The change to the luma LL band, halved: what each pixel of a 2x2 cell moves by (rounded, int16)."""
     h, w = rgb.shape[0] // (2 * BLOCK) * 2 * BLOCK, rgb.shape[1] // (2 * BLOCK) * 2 * BLOCK
     nby, nbx = h // (2 * BLOCK), w // (2 * BLOCK)
-    luma = rgb[:h, :w, :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    ll = luma.reshape(h // 2, 2, w // 2, 2).sum(axis=(1, 3)) / 2.0  # orthonormal Haar LL of the luma
+    ll = _ll_of(rgb[:h, :w, :3])
     proj = np.einsum("aybx,yx->ab", ll.reshape(nby, BLOCK, nbx, BLOCK), _PATTERN.astype(np.float32))
     signs = np.tile(_tile_signs(produce_id), (nby // TILE_ROWS + 1, nbx // TILE_COLS + 1))[:nby, :nbx]
     push = (signs * np.clip(STRENGTH - signs * proj, 0.0, MAX_PUSH)).astype(np.float32)
@@ -118,20 +143,76 @@ def _ll_delta(rgb: np.ndarray, produce_id: str) -> np.ndarray:
     return np.rint(d_ll.reshape(nby * BLOCK, nbx * BLOCK) / 2.0).astype(np.int16)
 
 
-def embed_frame(frame: np.ndarray, produce_id: str) -> np.ndarray:
-    """Mark one HxWx3 (or HxWx4, alpha kept) uint8 RGB frame; frames smaller than MIN_SIDE come back unchanged."""
+def _check_frame(frame: np.ndarray) -> None:
     if frame.ndim != 3 or frame.shape[2] not in (3, 4) or frame.dtype != np.uint8:
         raise ValueError(f"watermark: expected an HxWx3 uint8 RGB array, got {frame.shape} {frame.dtype}")
+
+
+def _planes(frame: np.ndarray, produce_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """The mark as two full-size uint8 planes to add and to subtract (the same on R, G and B, which moves luma by
+    exactly that much and leaves the chroma alone; alpha untouched)."""
+    d = _ll_delta(frame, produce_id)
+    return _spread(np.clip(d, 0, 255).astype(np.uint8), frame.shape), _spread(
+        np.clip(-d, 0, 255).astype(np.uint8), frame.shape
+    )
+
+
+def _spread(cells: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A half-resolution plane as a full frame: each value on its 2x2 pixels, on R, G and B, zero elsewhere."""
+    h, w = cells.shape[0] * 2, cells.shape[1] * 2
+    try:
+        import cv2
+    except ImportError:  # pragma: no cover
+        full = np.zeros(shape, dtype=np.uint8)
+        full[:h, :w, :3] = np.repeat(np.repeat(cells, 2, axis=0), 2, axis=1)[..., None]
+        return full
+    up = cv2.resize(cells, (w, h), interpolation=cv2.INTER_NEAREST)
+    channels = [up, up, up] + ([np.zeros_like(up)] if shape[2] == 4 else [])
+    merged = cv2.merge(channels)
+    if (h, w) != shape[:2]:
+        merged = cv2.copyMakeBorder(merged, 0, shape[0] - h, 0, shape[1] - w, cv2.BORDER_CONSTANT, value=0)
+    return np.asarray(merged)
+
+
+def _apply(frame: np.ndarray, add: np.ndarray, sub: np.ndarray) -> np.ndarray:
+    try:
+        import cv2
+    except ImportError:  # pragma: no cover - OpenCV is a dependency; numpy does the same, slower
+        return np.clip(frame.astype(np.int16) + add - sub, 0, 255).astype(np.uint8)
+    return np.asarray(cv2.subtract(cv2.add(np.ascontiguousarray(frame), add), sub))
+
+
+def embed_frame(frame: np.ndarray, produce_id: str) -> np.ndarray:
+    """Mark one HxWx3 (or HxWx4, alpha kept) uint8 RGB frame; frames smaller than MIN_SIDE come back unchanged."""
+    _check_frame(frame)
     if min(frame.shape[:2]) < MIN_SIDE:
         log.debug("watermark: %s too small to mark", frame.shape[:2])
         return frame
-    d = _ll_delta(frame, produce_id)
-    h, w = d.shape[0] * 2, d.shape[1] * 2
-    out = frame.copy()
-    region = out[:h, :w, :3].reshape(h // 2, 2, w // 2, 2, 3)
-    # the same change on R, G and B moves luma by exactly that much and leaves the chroma alone
-    region[...] = np.clip(region + d[:, None, :, None, None], 0, 255)
-    return out
+    return _apply(frame, *_planes(frame, produce_id))
+
+
+class FrameMarker:
+    """Marks the frames of one video in a streaming pipeline, at a fraction of embed_frame's cost per frame.
+
+    The content-aware change (_ll_delta) is computed on every `refresh`-th frame and reused for the frames in
+    between, where it costs two saturating uint8 passes (OpenCV); the picture moves little within a second,
+    and read_frames pools frames anyway. Frames must keep one size (a new size recomputes)."""
+
+    def __init__(self, produce_id: str, refresh: int = REFRESH_FRAMES) -> None:
+        self.produce_id = produce_id
+        self.refresh = max(1, refresh)
+        self._count = 0
+        self._planes: tuple[np.ndarray, np.ndarray] | None = None  # (add, subtract), full-size uint8
+        self._shape: tuple[int, ...] = ()
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        _check_frame(frame)
+        if min(frame.shape[:2]) < MIN_SIDE:
+            return frame
+        if self._planes is None or frame.shape != self._shape or self._count % self.refresh == 0:
+            self._planes, self._shape = _planes(frame, self.produce_id), frame.shape
+        self._count += 1
+        return _apply(frame, *self._planes)
 
 
 def embed(image: Image.Image | np.ndarray, produce_id: str) -> Any:
@@ -141,11 +222,15 @@ def embed(image: Image.Image | np.ndarray, produce_id: str) -> Any:
     from PIL import Image
 
     mode = image.mode
-    work = image if mode in ("RGB", "RGBA") else image.convert("RGBA" if "A" in mode or "transparency" in image.info else "RGB")
+    work = (
+        image
+        if mode in ("RGB", "RGBA")
+        else image.convert("RGBA" if "A" in mode or "transparency" in image.info else "RGB")
+    )
     marked = Image.fromarray(embed_frame(np.asarray(work), produce_id), work.mode)
     if mode not in ("RGB", "RGBA", "P", "1"):
         marked = marked.convert(mode)
-    marked.info.update({k: v for k, v in image.info.items() if k not in ("transparency",)})
+    marked.info.update({k: v for k, v in image.info.items() if k != "transparency"})
     return marked
 
 

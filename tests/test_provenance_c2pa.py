@@ -207,3 +207,14 @@ def test_formats_c2pa_cannot_embed_in_are_refused(creds, mime):
 def test_garbage_declared_as_png_is_an_invalid_request(creds):
     with pytest.raises(InvalidRequest, match="image/png"):
         c2pa.sign(b"not a png at all", "image/png", INFO, credentials=creds)
+
+
+@pytest.mark.parametrize(
+    ("data", "mime", "state"),
+    [(b"hello", "text/plain", "missing"), (b"\x89PNG\r\n\x1a\n" + bytes(30), "image/png", "invalid")],
+    ids=["text", "broken-png"],
+)
+def test_read_of_files_c2pa_cannot_parse(creds, data, mime, state):
+    """verify gets a report, never an exception: a type without C2PA is missing, broken bytes are invalid."""
+    report = c2pa.read(data, mime, credentials=creds)
+    assert report.state == state and report.errors and not report.valid

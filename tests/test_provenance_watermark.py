@@ -132,6 +132,8 @@ def test_modes_and_arrays_are_kept():
     marked_rgba = watermark.embed(rgba, GEN)
     assert marked_rgba.mode == "RGBA"
     assert np.array_equal(np.asarray(marked_rgba)[..., 3], np.asarray(rgba)[..., 3])  # alpha untouched
+    gray = watermark.embed(photo_like(512, 8).convert("L"), GEN)
+    assert gray.mode == "L" and watermark.matches(gray, GEN) >= 0.5
     array = np.asarray(photo_like(512, 7))
     marked_array = watermark.embed(array, GEN)
     assert isinstance(marked_array, np.ndarray) and marked_array.shape == array.shape

@@ -9,7 +9,8 @@ Public API (c2pa-python, offline: no timestamp authority, no OCSP, no remote man
         # trainedAlgorithmicMedia, the model id and generation id. Raises UnsupportedFormat for a MIME type
         # c2pa cannot embed into (see SIGNABLE), InvalidRequest when the bytes are not a valid file of that type.
     read(data: bytes, mime: str, *, credentials: Credentials | None = None) -> C2paReport
-        # .state: "missing" | "invalid" | "valid" (signature checks out, signer unknown) | "trusted"
+        # .state: "missing" (no manifest, or a type c2pa cannot hold one in) | "invalid" (a manifest that fails
+        #         validation, or bytes c2pa cannot parse) | "valid" (signature checks out, signer unknown) | "trusted"
         # .trust: "zaowu-local-root" | "configured-anchor" | None; .signer, .actions, .ingredients, .errors ...
         # .to_dict() gives JSON-ready fields for `zaowu verify` and the API.
     credentials(settings: Settings | None = None) -> Credentials
@@ -411,9 +412,12 @@ def _reader_json(data: bytes, mime: str, anchors: bytes | None) -> dict[str, Any
         with c2pa.Reader(mime, io.BytesIO(data), context=context) as reader:
             return dict(json.loads(reader.json()))
     except c2pa.C2paError as exc:
-        if "ManifestNotFound" in type(exc).__name__ or "ManifestNotFound" in str(exc):
+        kind = type(exc).__name__
+        if "ManifestNotFound" in kind or "ManifestNotFound" in str(exc):
             return None
-        return {"validation_state": "Invalid", "_error": f"{type(exc).__name__}: {exc}"}
+        if "NotSupported" in kind:  # c2pa reads nothing in this type: there is no manifest to find
+            return {"validation_state": "Missing", "_error": str(exc)}
+        return {"validation_state": "Invalid", "_error": str(exc)}
     finally:
         context.close()
 
@@ -457,8 +461,8 @@ def read(data: bytes, mime: str, *, credentials: Credentials | None = None) -> C
     creds = credentials or _default_credentials()
     mime = mime.split(";", maxsplit=1)[0].strip().lower()
     store = _reader_json(data, mime, creds.local_root_pem)
-    if store is None:
-        return C2paReport(state="missing")
+    if store is None or store.get("validation_state") == "Missing":
+        return C2paReport(state="missing", errors=[store["_error"]] if store else [])
     report = C2paReport(state="invalid", errors=_failures(store))
     _fill(report, store)
     state = str(store.get("validation_state", "Invalid")).lower()

@@ -62,12 +62,14 @@ COEFFICIENTS = ((1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (3, 2), (2, 3), (3, 3))
 STRENGTH = 42.0  # margin each block's projection is pushed to, in LL units (pixel RMS ~ STRENGTH / 16)
 MAX_PUSH = 84.0  # most a block is changed by: a block whose picture fights the bit harder is left to the vote
 MIN_SIDE = 2 * BLOCK * 2  # images smaller than this (pixels) are returned unmarked
-MIN_TILES = 2  # a read needs the tile repeated at least this often (a 1x read of ~ 320x320 pixels)
+MIN_TILES = 2  # a read needs this many tile rows (at scale 1: 256 pixels tall); reliable from about 512x512
 READ_SCALES = (1.0, 0.5, 0.75, 0.9, 1.25, 2.0)  # size of the image read / size when marked, tried in this order
 REFRESH_FRAMES = 25  # FrameMarker recomputes the content-aware mark this often (once a second at 25 fps)
 CONFIDENT = 0.9  # read() stops searching once a scale reaches this confidence
+# confidence: the read's strength (the smaller of the mean signed sync z-score and the mean absolute payload z-score;
+# an unmarked picture's best alignment scores up to ~1) mapped from [floor, floor + span] to [0, 1]
 _Z_FLOOR, _Z_SPAN = 1.25, 1.25
-_AGREE_FLOOR = 0.6  # share of the sync bits' weight that must agree before a phase counts at all  # confidence: mean z-score of the sync bits mapped from [floor, floor + span] to [0, 1]
+_AGREE_FLOOR = 0.6  # share of the sync bits' weight that must agree before a phase counts at all
 
 
 def _dct_matrix(n: int = BLOCK) -> np.ndarray:
@@ -216,7 +218,8 @@ class FrameMarker:
 
 
 def embed(image: Image.Image | np.ndarray, produce_id: str) -> Any:
-    """Mark an image (PIL image in any mode, or a uint8 RGB/RGBA array); returns the same kind it was given."""
+    """Mark an image (PIL image, or a uint8 RGB/RGBA array); returns the same kind it was given, in the same mode
+    except palette and 1-bit images, which come back RGB/RGBA (a palette would wipe the mark out)."""
     if isinstance(image, np.ndarray):
         return embed_frame(image, produce_id)
     from PIL import Image

@@ -218,3 +218,20 @@ def test_read_of_files_c2pa_cannot_parse(creds, data, mime, state):
     """verify gets a report, never an exception: a type without C2PA is missing, broken bytes are invalid."""
     report = c2pa.read(data, mime, credentials=creds)
     assert report.state == state and report.errors and not report.valid
+
+
+def test_manifest_info_may_be_a_mapping(creds):
+    fields = {"generation_id": "gen_map", "model_id": "tts-1", "parameters": {"voice": "joe"}}
+    signed = c2pa.sign(wav(), "audio/wav", fields, credentials=creds)
+    report = c2pa.read(signed, "audio/wav", credentials=creds)
+    assert (report.generation_id, report.model_id) == ("gen_map", "tts-1")
+    assert report.actions[0]["parameters"]["voice"] == "joe"
+
+
+def test_a_chain_folder_without_a_certificate_is_named_in_the_error(tmp_path):
+    directory = tmp_path / "c2pa"
+    directory.mkdir()
+    (directory / "notes.txt").write_text("someone else's folder")
+    with pytest.raises(InvalidRequest, match="signer.pem"):
+        c2pa.ensure_local_chain(directory)
+    assert [p.name for p in tmp_path.iterdir()] == ["c2pa"]  # the attempt left nothing behind

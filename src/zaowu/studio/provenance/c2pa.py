@@ -4,11 +4,13 @@ Public API (c2pa-python, offline: no timestamp authority, no OCSP, no remote man
 
     ManifestInfo(generation_id: str, model_id: str, title: str | None = None, producer: str = "zaowu",
                  parameters: dict[str, str] = {})
-    sign(data: bytes, mime: str, manifest_info: ManifestInfo, *, credentials: Credentials | None = None) -> bytes
+    sign(data: bytes, mime: str, manifest_info: ManifestInfo | Mapping[str, Any], *,
+         credentials: Credentials | None = None) -> bytes
         # the same file with a signed manifest embedded: action c2pa.created, digitalSourceType
         # trainedAlgorithmicMedia, the model id and generation id. Raises UnsupportedFormat for a MIME type
         # c2pa cannot embed into (see SIGNABLE), InvalidRequest when the bytes are not a valid file of that type.
     read(data: bytes, mime: str, *, credentials: Credentials | None = None) -> C2paReport
+        # (credentials: pass credentials(studio.settings); the default is Settings() from the environment)
         # .state: "missing" (no manifest, or a type c2pa cannot hold one in) | "invalid" (a manifest that fails
         #         validation, or bytes c2pa cannot parse) | "valid" (signature checks out, signer unknown) | "trusted"
         # .trust: "zaowu-local-root" | "configured-anchor" | None; .signer, .actions, .ingredients, .errors ...
@@ -34,6 +36,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -256,6 +259,12 @@ def _create_chain(directory: Path) -> None:
             log.info("c2pa: created a local signing chain in %s", directory)
         except OSError:  # another process won the race: use its chain
             shutil.rmtree(tmp, ignore_errors=True)
+            if not (directory / _CERT).is_file():
+                raise InvalidRequest(
+                    f"c2pa: {directory} exists but holds no {_CERT}; move it away so zaowu can create its chain "
+                    "there, or set c2pa_cert and c2pa_key",
+                    param="c2pa_cert",
+                ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -368,9 +377,21 @@ def _manifest(info: ManifestInfo, mime: str) -> dict[str, Any]:
     }
 
 
-def sign(data: bytes, mime: str, manifest_info: ManifestInfo, *, credentials: Credentials | None = None) -> bytes:
-    """`data` (a whole file of type `mime`) with a signed C2PA manifest embedded; the last labelling step."""
+def sign(
+    data: bytes,
+    mime: str,
+    manifest_info: ManifestInfo | Mapping[str, Any],
+    *,
+    credentials: Credentials | None = None,
+) -> bytes:
+    """`data` (a whole file of type `mime`) with a signed C2PA manifest embedded; the last labelling step.
+
+    `manifest_info` may be a ManifestInfo or a mapping of its fields. Pass `credentials=credentials(settings)`
+    with the Studio's settings; without it the chain comes from Settings() read from the environment."""
     import c2pa
+
+    if not isinstance(manifest_info, ManifestInfo):
+        manifest_info = ManifestInfo(**manifest_info)
 
     mime = mime.split(";", maxsplit=1)[0].strip().lower()
     if mime not in SIGNABLE:

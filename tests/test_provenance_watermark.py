@@ -77,10 +77,26 @@ ATTACKS = {
 }
 
 
-@pytest.fixture(scope="module", params=[("photo", 1), ("photo", 2), ("poster", 3)], ids=lambda p: f"{p[0]}{p[1]}")
+def real_photo(width: int) -> Image.Image:
+    """A real photograph: the portrait matplotlib ships as sample data (matplotlib is a dependency)."""
+    from matplotlib import cbook
+
+    with cbook.get_sample_data("grace_hopper.jpg") as fh:
+        photo = Image.open(fh).convert("RGB")
+    return photo.resize((width, width * photo.height // photo.width), Image.Resampling.LANCZOS)
+
+
+PICTURES = {
+    "photo1": lambda: photo_like(1024, 1),
+    "photo2": lambda: photo_like(1024, 2),
+    "poster3": lambda: poster_like(1024, 3),
+    "real-photo": lambda: real_photo(1024),
+}
+
+
+@pytest.fixture(scope="module", params=list(PICTURES))
 def marked(request) -> tuple[Image.Image, Image.Image]:
-    kind, seed = request.param
-    original = (photo_like if kind == "photo" else poster_like)(1024, seed)
+    original = PICTURES[request.param]()
     return original, watermark.embed(original, GEN)
 
 
@@ -111,8 +127,10 @@ def test_payload_survives(marked, attack):
         poster_like(1024, 13),
         half(photo_like(1024, 14)),
         photo_like(640, 15),
+        real_photo(1024),
+        jpeg(real_photo(512)),
     ],
-    ids=["photo", "photo-jpeg", "poster", "photo-half", "photo-640"],
+    ids=["photo", "photo-jpeg", "poster", "photo-half", "photo-640", "real-photo", "real-photo-512-jpeg"],
 )
 def test_unmarked_pictures_are_not_detected(picture):
     _, confidence = watermark.read(picture)

@@ -3,8 +3,10 @@
     ZaowuError                      base; ``status`` is the HTTP status the API uses
     ├── InvalidRequest              400: a field is wrong; ``param`` names it
     │   ├── ContextLengthExceeded   400: prompt + max_tokens do not fit the context
-    │   └── PlanError               400: an office plan's fields disagree (a chart naming a missing
-    │                                    column); ``param`` is the field path (studio.office.plans)
+    │   ├── PlanError               400: an office plan's fields disagree (a chart naming a missing
+    │   │                                column); ``param`` is the field path (studio.office.plans)
+    │   └── UnsupportedFormat       400: C2PA cannot embed a manifest in this MIME type; the labelling step
+    │                                    skips C2PA for it (studio.provenance.c2pa)
     ├── ModelNotFound               404: unknown model id; the message lists known ids
     ├── ModelNotInstalled           404: in the catalog but not pulled yet
     ├── SchemaViolation             422: model output does not match the requested schema

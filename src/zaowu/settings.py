@@ -140,6 +140,15 @@ class Settings(BaseSettings):
         3840 * 2160, ge=64 * 64, le=8192 * 8192, description="largest frame (width x height) an edit accepts"
     )
     video_max_inputs: int = Field(16, ge=1, le=256, description="most videos one edit may concatenate")
+    c2pa_cert: Path | None = Field(
+        None,
+        description="PEM certificate chain (signing certificate first) that signs C2PA manifests "
+        "(default: a local root CA and signer zaowu creates in DATA_DIR/provenance/c2pa)",
+    )
+    c2pa_key: Path | None = Field(None, description="PEM private key of c2pa_cert (set both or neither)")
+    c2pa_trust_anchors: Path | None = Field(
+        None, description="PEM root certificates trusted when verifying C2PA manifests, besides zaowu's local root"
+    )
     log_level: str = Field("info", description="debug, info, warning or error")
     today: date | None = Field(
         None,

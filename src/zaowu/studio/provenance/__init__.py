@@ -1,0 +1,1 @@
+"""Provenance: the labels, C2PA content credentials and invisible watermark every stored output carries."""

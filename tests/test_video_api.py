@@ -281,3 +281,98 @@ def test_uploaded_asset_is_named_by_its_file_name(video_server, keys, scene, tmp
     got = httpx.get(f"{video_server.base_url}/v1/artifacts/{asset['id']}", headers=_auth(keys["video"]))
     assert got.headers["content-disposition"].startswith("attachment")
     assert got.headers["x-content-type-options"] == "nosniff"
+
+
+def _talking_clip(studio, tmp_path: Path, audio: bool = True) -> Path:
+    """A 160x120 clip whose sound is English speech the studio synthesised (Piper), its words known."""
+    from zaowu.backends.video import edit_video
+    from zaowu.types import SpeechRequest
+
+    speech = studio.generate_media(SpeechRequest(input="Our new coffee shop opens at seven in the morning."))
+    wav = tmp_path / "speech.wav"
+    wav.write_bytes(speech.media[0].data)
+    seconds = len(speech.media[0].data) / (2 * 22_050)  # Piper: 16-bit mono at 22.05 kHz (a little over: header)
+    silent = make_scene(
+        tmp_path / "silent.mp4", seconds=round(seconds + 0.5, 1), fps=10, audio=False, width=160, height=120
+    )
+    ops = [{"op": "audio", "asset": "speech", "loop": False}]
+    return edit_video(silent.path, ops, tmp_path / "talk.mp4", assets={"speech": wav}).path
+
+
+def _colourfulness(path: Path) -> float:
+    """Mean HSV saturation of a video's frames (0: grey)."""
+    import av
+    import cv2
+    import numpy as np
+
+    with av.open(str(path)) as c:
+        frames = [f.to_ndarray(format="bgr24") for f in c.decode(video=0)]
+    return float(np.mean([cv2.cvtColor(f, cv2.COLOR_BGR2HSV)[..., 1].mean() for f in frames]))
+
+
+def test_video_key_subtitles_speech_and_styles_from_words(video_server, keys, studio, tmp_path):
+    """A key with only the video scope: Whisper runs inside the edit under that scope and is charged to the key;
+    the job's result reports the Studio's checks (a forged one sent by the client is dropped), an SRT with the
+    words and the transcript, and the MP4 holds a soft track; 黑白复古 is decided by the keyword table (no LLM)."""
+    import av
+
+    pytest.importorskip("faster_whisper")
+    clip = _talking_clip(studio, tmp_path)
+    assert clip.stat().st_size < VIDEO_LIMIT
+    usage_url = f"{video_server.base_url}/v1/usage"
+    before = httpx.get(usage_url, headers=_auth(keys["video"])).json()["data"][0]["today"]["media_seconds"]
+    forged = {"name": "style.operations.1.look", "ok": True, "detail": "forged by the client"}
+    edit = {"operations": [{"op": "subtitles"}, {"op": "style", "prompt": "黑白复古"}], "checks": [forged]}
+    r = _post(video_server, keys["video"], _upload(clip, "talk.mp4"), edit)
+    assert r.status_code == 202, r.text
+    (job,) = wait_jobs(video_server.base_url, [r.json()["id"]], timeout=900, headers=_auth(keys["video"]))
+    assert job["state"] == "succeeded", job
+    result = job["result"]
+    checks = {c["name"]: c for c in result["checks"]}
+    assert "forged by the client" not in json.dumps(result["checks"])
+    assert "coffee" in checks["subtitles.operations.0.transcribed"]["detail"].lower()
+    assert (
+        checks["style.operations.1.keywords"]["ok"] and "black_and_white" in checks["style.operations.1.look"]["detail"]
+    )
+    assert "style.operations.1.llm" not in checks  # the words were all known: no language model ran
+    (subs,) = result["subtitles"]
+    assert subs["track"] is True and subs["segments"] >= 1 and "srt" in subs and "vtt" in subs
+    roles = {a["role"]: a for a in result["attachments"]}
+    assert set(roles) == {"srt", "vtt", "transcript"} and roles["srt"]["artifact_id"] == subs["srt"]
+    srt = _download(video_server, keys["video"], subs["srt"], tmp_path / "out.srt").read_text(encoding="utf-8")
+    assert srt.startswith("1\n00:00:0") and " --> " in srt and "coffee" in srt.lower()
+    vtt = _download(video_server, keys["video"], subs["vtt"], tmp_path / "out.vtt").read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT") and "coffee" in vtt.lower()
+    transcript = json.loads(
+        _download(video_server, keys["video"], roles["transcript"]["artifact_id"], tmp_path / "t.json").read_text()
+    )
+    assert "coffee" in transcript["text"].lower()
+    out = _download(video_server, keys["video"], result["artifact_id"], tmp_path / "out.mp4")
+    with av.open(str(out)) as c:
+        (track,) = c.streams.subtitles
+        cues = [bytes(p)[2:].decode() for p in c.demux(track) if p.size > 2]
+        assert track.codec_context.name == "mov_text" and len(c.streams.audio) == 1
+    assert "coffee" in " ".join(cues).lower()
+    assert _colourfulness(out) < 0.5 * _colourfulness(clip)  # black and white (with a vintage tint)
+    # the transcription is the key's: logged for it and charged with the edit
+    with Studio(Settings(data_dir=video_server.data_dir)) as s:
+        (heard,) = [g for g in s.log.list(200) if g["modality"] == "transcription"]
+        assert heard["status"] == "ok" and heard["key_id"] == s.log.get(result["generation_id"])["key_id"] is not None
+    after = httpx.get(usage_url, headers=_auth(keys["video"])).json()["data"][0]["today"]["media_seconds"]
+    assert after - before >= 2 * result["duration"] - 0.5  # the edit's seconds and the transcribed seconds
+
+
+def test_subtitles_from_speech_on_a_clip_without_sound_is_400_at_submit(video_server, keys, tmp_path):
+    silent = make_scene(tmp_path / "silent.mp4", seconds=1.0, fps=10, audio=False, width=160, height=120)
+    before = _artifact_count(video_server)
+    for ops, param in [
+        ([{"op": "subtitles"}], "operations.0.segments"),
+        ([{"op": "trim", "end": 2}, {"op": "mute"}, {"op": "subtitles"}], "operations.2.segments"),  # scene has a tone
+    ]:
+        clip = silent.path if len(ops) == 1 else None
+        files = _upload(clip) if clip else _upload(make_scene(tmp_path / "tone.mp4", seconds=2.5, fps=10).path)
+        r = _post(video_server, keys["video"], files, ops)
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["param"] == param and "sound" in r.json()["error"]["message"]
+    assert _artifact_count(video_server) == before  # the refused uploads are not kept
+    _still_serving(video_server, keys["video"])

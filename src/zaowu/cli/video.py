@@ -1,10 +1,12 @@
 """``zaowu video edit``: a video edit from flags (or a JSON file of operations), run by the Studio.
 
     zaowu video edit in.mp4 --trim 1,4 --track 120,80,40,40@0 --remove --style "warm film look" -o out.mp4
+    zaowu video edit talk.mp4 --subtitles --burn --translate zh --srt talk.srt -o out.mp4
     zaowu video edit a.mp4 b.mp4 --ops edit.json -o out.mp4
 
-The flags only spell operations (in the order trim, track, remove, style, matte, mute); the edit is
-stored and logged like every generation, and the result is copied to ``-o``. Progress goes to stderr.
+The flags only spell operations (in the order trim, track, remove, style, matte, subtitles, mute); the
+edit is stored and logged like every generation, and the result is copied to ``-o``. Progress and the
+checks the Studio ran preparing the edit (a look from words, the transcription) go to stderr.
 """
 
 from __future__ import annotations
@@ -58,7 +60,15 @@ def _matte(value: str) -> dict[str, Any]:
     return op
 
 
-def _flag_ops(studio, first: Path, trim, track, remove, style, matte, mute) -> list[dict[str, Any]]:
+def _subtitles(burn: bool, translate: str | None) -> dict[str, Any]:
+    """``--subtitles``: captions transcribed from the sound, a soft track (``--burn``: drawn into the pictures)."""
+    op: dict[str, Any] = {"op": "subtitles", "mode": "burn" if burn else "soft"}
+    if translate:
+        op["translate_to"] = translate
+    return op
+
+
+def _flag_ops(studio, first: Path, trim, track, remove, style, matte, subs, mute) -> list[dict[str, Any]]:
     ops: list[dict[str, Any]] = []
     if trim:
         start, end = _numbers(trim, 2, "--trim")
@@ -74,6 +84,8 @@ def _flag_ops(studio, first: Path, trim, track, remove, style, matte, mute) -> l
         ops.append({"op": "style", "preset": style} if style in STYLE_PRESETS else {"op": "style", "prompt": style})
     if matte:
         ops.append(_matte(matte))
+    if subs:
+        ops.append(subs)
     if mute:
         ops.append({"op": "mute"})
     return ops
@@ -99,12 +111,35 @@ def video() -> None:
 @click.option("--remove", is_flag=True, help="make the --track object disappear")
 @click.option("--style", help=f"a preset ({', '.join(STYLE_PRESETS)}) or a look in words")
 @click.option("--matte", help="people cut out: bg=color|image|blur|transparent[,color=#rrggbb][,blur=N]")
-@click.option("--mute", is_flag=True, help="drop the sound")
+@click.option("--subtitles", "subtitle", is_flag=True, help="captions from the speech (Whisper), as a soft track")
+@click.option("--burn", is_flag=True, help="with --subtitles: draw the captions into the pictures")
+@click.option("--translate", type=click.Choice(["zh", "en"]), help="with --subtitles: translate the captions")
+@click.option("--srt", "srt_out", type=click.Path(dir_okay=False, path_type=Path), help="write the subtitles (SRT)")
+@click.option("--mute", is_flag=True, help="drop the sound (after the subtitles are transcribed)")
 @click.option("--asset", "assets", multiple=True, help="NAME=PATH: a file the operations name (mask, background)")
 @click.option("--tracks", "tracks_out", type=click.Path(dir_okay=False, path_type=Path), help="write the tracks JSON")
 @click.pass_obj
-def edit(state, inputs, output, ops_file, trim, track, remove, style, matte, mute, assets, tracks_out) -> None:
+def edit(
+    state,
+    inputs,
+    output,
+    ops_file,
+    trim,
+    track,
+    remove,
+    style,
+    matte,
+    subtitle,
+    burn,
+    translate,
+    srt_out,
+    mute,
+    assets,
+    tracks_out,
+) -> None:
     """Edit INPUTS (concatenated in order) into OUTPUT."""
+    if (burn or translate) and not subtitle:
+        raise click.BadParameter("--burn and --translate go with --subtitles", param_hint="--subtitles")
     studio = state.studio()
     if ops_file:
         try:
@@ -112,7 +147,8 @@ def edit(state, inputs, output, ops_file, trim, track, remove, style, matte, mut
         except ValueError as exc:
             raise click.BadParameter(f"{ops_file} is not JSON: {exc}", param_hint="--ops") from None
     else:
-        edit_spec = {"operations": _flag_ops(studio, inputs[0], trim, track, remove, style, matte, mute)}
+        subs = _subtitles(burn, translate) if subtitle else None
+        edit_spec = {"operations": _flag_ops(studio, inputs[0], trim, track, remove, style, matte, subs, mute)}
     if isinstance(edit_spec, dict) and output.suffix.lower() == ".webm":
         edit_spec.setdefault("format", "webm")
     named = {}
@@ -126,9 +162,13 @@ def edit(state, inputs, output, ops_file, trim, track, remove, style, matte, mut
     _, path = studio.artifacts.open_path(result.artifact_id)
     output.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, output)
-    for att in result.attachments:
-        if att["role"] == "tracks" and tracks_out:
-            shutil.copyfile(studio.artifacts.open_path(att["artifact_id"])[1], tracks_out)
+    for role, target in (("tracks", tracks_out), ("srt", srt_out)):
+        first = next((a for a in result.attachments if a["role"] == role), None)  # the first subtitles operation's
+        if target and first:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(studio.artifacts.open_path(first["artifact_id"])[1], target)
+    for check in result.checks:
+        click.echo(f"{'ok  ' if check['ok'] else 'FAIL'} {check['name']}: {check['detail']}", err=True)
     click.echo(
         f"wrote {output} ({result.width}x{result.height}, {result.duration:.2f} s, {result.frames} frames; "
         f"artifact {result.artifact_id})"

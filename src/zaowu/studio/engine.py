@@ -66,6 +66,7 @@ from .keys import KeyStore, scope_for, seconds_to_midnight
 from .planners import Planned, PlannerRegistry, PlanRun
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
+from .video_edit import sweep_work_dir
 from .workflows import StepRegistry
 
 if TYPE_CHECKING:
@@ -170,6 +171,7 @@ class Studio:
     def __init__(self, settings: Settings | None = None, *, pm: pluggy.PluginManager | None = None) -> None:
         self.settings = settings or Settings()
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        sweep_work_dir(self.settings.data_dir)  # what a killed video edit left in data_dir/tmp
         self.pm = pm or plugin_manager(extra=self.settings.plugins)
         self.backends = BackendRegistry(self.pm)
         check_settings(self.settings, self.backends)  # a bad backend option stops here, naming it
@@ -447,15 +449,20 @@ class Studio:
         progress: Progress | None = None,
         planner: str | None = None,
         hints: Mapping[str, Any] | None = None,
+        scope: str | None = None,
     ) -> MediaResult:
         """Run a media model: the one way to make an image, speech, music or a video. A request for a
         backend that renders a plan (the design engine, the composer) and carries none is planned
         first by the planner registered for that backend (``zaowu/studio/planners.py``) with the
         language model ``planner`` (None: the ``planner_model`` setting); ``hints`` go to it. Every
         output is stored as an artifact (ids in each media's ``meta["artifact_id"]``), the generation
-        is logged with its media seconds, and each media's ``meta["checks"]`` holds the planner's checks."""
+        is logged with its media seconds, and each media's ``meta["checks"]`` holds the planner's checks.
+        ``scope``: the key scope this work needs (None: its modality's). Work done as part of an operation
+        already authorised under another scope passes that scope, as a planner's text does: a transcription
+        for a video edit's subtitles runs under "video" (a planner run inside still asks for its own media's scope).
+        It is logged and charged to ``who``'s key all the same."""
         modality = _MEDIA_MODALITY[type(request)]
-        self.authorize(who.key_id, modality)  # before the planner: a key without the scope spends nothing
+        self.authorize(who.key_id, scope or modality)  # before the planner: a key without the scope spends nothing
         spec, backend = self.load(request.model, modality)
         assert isinstance(backend, MediaBackend)
         if "seed" in type(request).model_fields and getattr(request, "seed", None) is None:

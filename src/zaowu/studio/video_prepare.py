@@ -11,7 +11,9 @@
   not know, the LLM fills the parameters still open through a JSON schema (enums and bounded numbers);
   out-of-range or contradictory values are clamped or repaired. Parameters the caller set are kept.
 
-What was decided, repaired or still falls short is reported in ``edit.checks``.
+What was decided, repaired or still falls short is reported in ``edit.checks``. The models run as part
+of the edit: under its ``video`` scope (a key with only ``video`` may subtitle), logged and charged to
+``who``'s key.
 """
 
 from __future__ import annotations
@@ -319,11 +321,14 @@ def _audio_at(
 
 
 def _transcribe(
-    studio: Studio, wav: Path, seconds: float, op: SubtitlesOp, who: Caller
+    studio: Studio, wav: Path, seconds: float, op: SubtitlesOp, who: Caller, stored: list[str]
 ) -> tuple[list[SubtitleSegment], str]:
     result = studio.generate_media(
-        TranscriptionRequest(audio=wav.read_bytes(), language=op.language, format="verbose_json"), who=who
+        TranscriptionRequest(audio=wav.read_bytes(), language=op.language, format="verbose_json"),
+        who=who,
+        scope="video",
     )
+    stored.extend(m.meta["artifact_id"] for m in result.media if "artifact_id" in m.meta)
     body = json.loads(result.media[0].data)
     segments = []
     for s in body.get("segments", [])[:MAX_SEGMENTS]:
@@ -421,11 +426,14 @@ def _prepare_subtitles(
     assets: dict[str, Any] | None,
     who: Caller,
     checks: CheckList,
+    stored: list[str],
 ) -> SubtitlesOp:
+    from .video_edit import WORK_PREFIX, work_dir
+
     op = edit.operations[index]
     assert isinstance(op, SubtitlesOp)
     param = f"operations.{index}"
-    with tempfile.TemporaryDirectory(prefix="zaowu-subs-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{WORK_PREFIX}subs-", dir=work_dir(studio)) as tmp:
         wav, seconds = _audio_at(studio, edit, index, inputs, assets, Path(tmp))
         if seconds <= 0:
             raise InvalidRequest(
@@ -433,7 +441,7 @@ def _prepare_subtitles(
                 "Give the captions.",
                 param=f"{param}.segments",
             )
-        segments, language = _transcribe(studio, wav, seconds, op, who)
+        segments, language = _transcribe(studio, wav, seconds, op, who, stored)
     if not segments:
         raise InvalidRequest(
             f"'{param}.segments' is empty and no speech was found in the sound. Give the captions.",
@@ -460,9 +468,13 @@ def prepare_edit(
     who: Caller,
     *,
     assets: dict[str, Any] | None = None,
+    stored: list[str] | None = None,
 ) -> VideoEdit:
     """``edit`` with the parts only models can fill (subtitles from speech, a look from words) filled in,
-    and what was decided or repaired in ``checks``; an edit needing nothing is returned unchanged."""
+    and what was decided or repaired in ``checks``; an edit needing nothing is returned unchanged.
+    ``assets``: the files the operations name (a soundtrack before the subtitles is transcribed with the
+    rest); ``stored`` receives the ids of artifacts the preparation stored (Whisper's transcript)."""
+    stored = [] if stored is None else stored
     edit = parse_edit(edit)
     paths = [Path(p) for p in inputs]
     checks = CheckList()
@@ -471,7 +483,7 @@ def prepare_edit(
         if isinstance(op, StyleOp) and op.prompt:
             ops[i] = _prepare_style(studio, op, f"operations.{i}", who, checks)
         elif isinstance(op, SubtitlesOp) and not op.segments:
-            ops[i] = _prepare_subtitles(studio, edit, i, paths, assets, who, checks)
+            ops[i] = _prepare_subtitles(studio, edit, i, paths, assets, who, checks, stored)
     if not checks:
         return edit
     for check in checks:

@@ -376,3 +376,15 @@ def test_subtitles_from_speech_on_a_clip_without_sound_is_400_at_submit(video_se
         assert r.json()["error"]["param"] == param and "sound" in r.json()["error"]["message"]
     assert _artifact_count(video_server) == before  # the refused uploads are not kept
     _still_serving(video_server, keys["video"])
+
+
+def test_look_from_words_keeps_what_the_caller_set_through_the_job(video_server, keys, scene):
+    """The job stores the edit as the caller gave it: a parameter the caller set wins over the words (vivid
+    would raise the saturation), the others come from the words (warm)."""
+    ops = [{"op": "trim", "end": 0.5}, {"op": "style", "prompt": "vivid warm", "saturation": 0.5}]
+    r = _post(video_server, keys["video"], _upload(scene.path), ops)
+    assert r.status_code == 202, r.text
+    (job,) = wait_jobs(video_server.base_url, [r.json()["id"]], headers=_auth(keys["video"]))
+    assert job["state"] == "succeeded", job
+    (look,) = [c for c in job["result"]["checks"] if c["name"] == "style.operations.1.look"]
+    assert "'saturation': 0.5" in look["detail"] and "'temperature': 0.4" in look["detail"], look

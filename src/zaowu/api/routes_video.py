@@ -114,7 +114,8 @@ def _submit(studio: Any, inputs: list[str], edit: Any, assets: dict[str, str], w
     """Plan the edit against its inputs (400 before any work), then queue it; uploads are dropped on refusal."""
     try:
         parsed = studio.check_video_edit(inputs, edit, assets=assets, who=who)
-        request = {"inputs": inputs, "edit": parsed.model_dump(mode="json", exclude_none=True), "assets": assets}
+        # only what the caller set: a look from words keeps the parameters the caller gave (StyleOp.explicit)
+        request = {"inputs": inputs, "edit": parsed.model_dump(mode="json", exclude_unset=True), "assets": assets}
         return studio.jobs.submit("video_edit", request, caller=who.name, key_id=who.key_id)
     except BaseException:
         studio.artifacts.discard(uploaded)

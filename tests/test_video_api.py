@@ -360,6 +360,14 @@ def test_video_key_subtitles_speech_and_styles_from_words(video_server, keys, st
         assert heard["status"] == "ok" and heard["key_id"] == s.log.get(result["generation_id"])["key_id"] is not None
     after = httpx.get(usage_url, headers=_auth(keys["video"])).json()["data"][0]["today"]["media_seconds"]
     assert after - before >= 2 * result["duration"] - 0.5  # the edit's seconds and the transcribed seconds
+    # the video scope covers transcription inside an edit only: the key still may not transcribe on its own
+    alone = httpx.post(
+        f"{video_server.base_url}/v1/audio/transcriptions",
+        files={"file": ("speech.wav", b"RIFF", "audio/wav")},
+        data={"model": "whisper-base"},
+        headers=_auth(keys["video"]),
+    )
+    assert alone.status_code == 403 and "audio" in alone.json()["error"]["message"], alone.text
 
 
 def test_subtitles_from_speech_on_a_clip_without_sound_is_400_at_submit(video_server, keys, tmp_path):

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -57,12 +58,12 @@ def measure(stream_events, seed: int, max_tokens: int) -> dict:
     return {"ttft_ms": (first - t0) * 1000 if first else None, "tokens": n, "tok_s": decode, "total_s": end - t0}
 
 
-def direct_runner(path: str, settings: Settings):
+def direct_runner(path: str, options: Any, n_ctx: int):
     import xllamacpp
 
-    from zaowu.backends.llamacpp import LlamaCppOptions, server_params
+    from zaowu.backends.llamacpp import server_params
 
-    p = server_params(path, LlamaCppOptions(**settings.llama_options()), settings.n_ctx)  # as the server loads it
+    p = server_params(path, options, n_ctx)  # as the server loads it
     started = time.perf_counter()
     server = xllamacpp.Server(p)
     events_load_s = time.perf_counter() - started
@@ -166,11 +167,12 @@ def run(args: argparse.Namespace) -> None:
     settings = Settings(n_parallel=1, n_threads=args.threads or default_threads())
     with Studio(settings) as studio:
         spec = studio.catalog.spec(args.model)
+        options = studio.backend_options(spec)  # the options the server's backend loads with
     size = Path(spec.path).stat().st_size
     bw = bandwidth_gbs()
     print(f"model {spec.id}: {size / 1e6:.0f} MB; read bandwidth {bw:.1f} GB/s; bound {bw * 1e9 / size:.1f} tok/s")
 
-    server, direct_events = direct_runner(spec.path, settings)
+    server, direct_events = direct_runner(spec.path, options, settings.n_ctx)
     port = 8799
     with tempfile.TemporaryDirectory() as tmp:
         env = {

@@ -133,6 +133,9 @@ def _implicit(family: str, data: bytes, mime: str, label: AIGCLabel) -> tuple[by
         return office.label_ooxml(data, office.OOXML_MIMES[_base(mime)], value, notice=False), "custom property AIGC"
     if family == "pdf":
         return office.label_pdf(data, value), "PDF Info /AIGC"
+    if family == "zip":
+        page: Callable[[str], str] = lambda html: text.label_html(html, value, notice=True)  # noqa: E731
+        return office.label_zip(data, page), "HTML meta AIGC in each page"
     source = data.decode("utf-8")
     if family == "json":
         if (labelled := text.label_json_doc(source, label.to_dict(), notice=True)) is not None:
@@ -140,9 +143,6 @@ def _implicit(family: str, data: bytes, mime: str, label: AIGCLabel) -> tuple[by
         family = "text"
     if family == "html":
         return text.label_html(source, value, notice=True).encode("utf-8"), "HTML meta AIGC"
-    if family == "zip":
-        page: Callable[[str], str] = lambda html: text.label_html(html, value, notice=True)  # noqa: E731
-        return office.label_zip(data, page), "HTML meta AIGC in each page"
     return text.label_text(source, value, notice=True).encode("utf-8"), "front matter AIGC"
 
 

@@ -73,15 +73,25 @@ def _sheet_footer(data: bytes) -> bytes:
     from lxml import etree
 
     root = etree.fromstring(data)
-    if root.find(f"{{{_SHEET_NS}}}headerFooter") is not None:
-        return data
-    hf = etree.Element(f"{{{_SHEET_NS}}}headerFooter")
-    etree.SubElement(hf, f"{{{_SHEET_NS}}}oddFooter").text = f"&C{FOOTER_TEXT}"
-    later = [child for child in root if etree.QName(child).localname in _AFTER_HEADER_FOOTER]
-    if later:
-        later[0].addprevious(hf)
-    else:
-        root.append(hf)
+    hf = root.find(f"{{{_SHEET_NS}}}headerFooter")
+    if hf is None:
+        hf = etree.Element(f"{{{_SHEET_NS}}}headerFooter")
+        later = [child for child in root if etree.QName(child).localname in _AFTER_HEADER_FOOTER]
+        if later:
+            later[0].addprevious(hf)
+        else:
+            root.append(hf)
+    footer = hf.find(f"{{{_SHEET_NS}}}oddFooter")
+    if footer is None:
+        footer = etree.Element(f"{{{_SHEET_NS}}}oddFooter")
+        header = hf.find(f"{{{_SHEET_NS}}}oddHeader")
+        if header is not None:
+            header.addnext(footer)
+        else:
+            hf.insert(0, footer)
+    text = footer.text or ""
+    if FOOTER_TEXT not in text:
+        footer.text = f"{text}{'&L' if '&C' in text else '&C'}{FOOTER_TEXT}"  # centre, else left
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 

@@ -160,9 +160,9 @@ def ooxml_notice(data: bytes) -> bool | None:
     """Whether an OOXML file shows the footer notice (None: PPTX, where none is written)."""
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         names = src.namelist()
-        parts = [n for n in names if re.fullmatch(r"word/footer\d*\.xml|xl/worksheets/sheet\d+\.xml", n)]
-        if not parts:
+        if "word/document.xml" not in names and "xl/workbook.xml" not in names:
             return None
+        parts = [n for n in names if re.fullmatch(r"word/footer\d*\.xml|xl/worksheets/sheet\d+\.xml", n)]
         return any(FOOTER_TEXT.encode() in src.read(n) for n in parts)
 
 

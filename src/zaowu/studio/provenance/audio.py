@@ -15,11 +15,12 @@ from array import array
 
 from .aigc import parse
 
-__all__ = ["CUE", "label_wav", "read_wav_label", "detect_cue", "label_mp3", "read_mp3_label"]
+__all__ = ["CUE", "CUE_SECONDS", "label_wav", "read_wav_label", "detect_cue", "label_mp3", "read_mp3_label"]
 
 CUE_HZ = 880.0
 CUE = ((0.12, True), (0.08, False), (0.36, True), (0.08, False), (0.12, True), (0.08, False), (0.12, True))
 CUE_TAIL = 0.25  # silence between the cue and the sound
+CUE_SECONDS = sum(seconds for seconds, _ in CUE) + CUE_TAIL  # what the cue adds before the sound
 CUE_LEVEL = 0.3  # peak of the cue tones (full scale 1.0)
 _FRAME = 0.01  # seconds per analysis frame (cue detection)
 AIGC_CHUNK = b"AIGC"

@@ -12,7 +12,7 @@ import pytest
 
 from zaowu.studio.provenance.audio import CUE_SECONDS
 
-from .helpers import content_of, wait_jobs, wer
+from .helpers import content_of, unlabelled_text, wait_jobs, wer
 
 SENTENCES = [
     "The coffee shop opens early in the morning.",
@@ -131,5 +131,5 @@ def test_transcription_as_a_job_from_an_upload(server):
     assert r.status_code == 202
     job = wait_jobs(base, [r.json()["id"]])[0]
     assert job["state"] == "succeeded", job
-    text = httpx.get(base + "/v1/artifacts/" + job["result"]["artifacts"][0]).text
+    text = unlabelled_text(httpx.get(base + "/v1/artifacts/" + job["result"]["artifacts"][0]).text)
     assert wer("Please leave your order at the front desk.", text) <= 0.10

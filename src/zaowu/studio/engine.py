@@ -64,6 +64,7 @@ from .genlog import GenerationLog, Recording
 from .jobs import JobKind, JobQueue, WorkerPool
 from .keys import KeyStore, scope_for, seconds_to_midnight
 from .planners import Planned, PlannerRegistry, PlanRun
+from .provenance.audio import with_stream_cue
 from .provenance.labels import LabelPolicy, label_output, verify_bytes
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
@@ -655,6 +656,8 @@ class _MediaStream(Iterator[bytes]):
         except Exception as exc:
             self._finish(exc)
             raise
+        if not self._parts and not self._rec.who.unlabelled:
+            block = with_stream_cue(block)  # the listener hears the AI-content cue first, as stored
         self._parts.append(block)
         return block
 

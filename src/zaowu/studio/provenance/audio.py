@@ -15,7 +15,7 @@ from array import array
 
 from .aigc import parse
 
-__all__ = ["CUE", "CUE_SECONDS", "label_wav", "read_wav_label", "detect_cue", "label_mp3", "read_mp3_label"]
+__all__ = ["CUE", "CUE_SECONDS", "with_stream_cue", "label_wav", "read_wav_label", "detect_cue", "label_mp3", "read_mp3_label"]
 
 CUE_HZ = 880.0
 CUE = ((0.12, True), (0.08, False), (0.36, True), (0.08, False), (0.12, True), (0.08, False), (0.12, True))
@@ -38,6 +38,18 @@ def _cue_samples(rate: int, channels: int) -> array:
     return samples
 
 
+def with_stream_cue(first: bytes) -> bytes:
+    """A streamed WAV's first block (its 44-byte header, perhaps with sound) with the cue after the
+    header; other blocks (not a 16-bit PCM WAV header) are returned as they are."""
+    if len(first) < 44 or first[:4] != b"RIFF" or first[36:40] != b"data" or first[34:36] != b"\x10\x00":
+        return first
+    channels = int.from_bytes(first[22:24], "little")
+    rate = int.from_bytes(first[24:28], "little")
+    if not (1 <= channels <= 8 and 1000 <= rate <= 384_000):
+        return first
+    return first[:44] + _cue_samples(rate, channels).tobytes() + first[44:]
+
+
 def _chunk(cid: bytes, body: bytes) -> bytes:
     return cid + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b"")
 
@@ -48,7 +60,7 @@ def label_wav(data: bytes, label_json: str | None, *, cue: bool) -> bytes:
     with wave.open(io.BytesIO(data)) as src:
         params = src.getparams()
         frames = src.readframes(params.nframes)
-    if cue and params.sampwidth == 2:
+    if cue and params.sampwidth == 2 and not detect_cue(data):  # a stream that sent the cue already
         frames = _cue_samples(params.framerate, params.nchannels).tobytes() + frames
     out = io.BytesIO()
     with wave.open(out, "wb") as dst:

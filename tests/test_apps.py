@@ -293,7 +293,9 @@ def test_workflows_over_http(server):
         f"{base}/v1/workflows/run", json={"workflow": flow, "inputs": {"topic": "tea"}, "seed": 1}, timeout=120
     ).json()
     assert run["status"] == "succeeded" and run["outputs"]["word"]
-    assert unlabelled_text(httpx.get(f"{base}/v1/artifacts/{run['outputs']['file']['id']}").text) == run["outputs"]["word"]
+    assert (
+        unlabelled_text(httpx.get(f"{base}/v1/artifacts/{run['outputs']['file']['id']}").text) == run["outputs"]["word"]
+    )
     bad = {
         **flow,
         "nodes": {**flow["nodes"], "save": {"step": "file.text", "with": {"text": "${say.words}", "name": "w.txt"}}},

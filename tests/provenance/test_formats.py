@@ -53,8 +53,11 @@ def _mp4() -> bytes:
 
 
 def _pdf() -> bytes:
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"]
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for i, body in enumerate(objs, 1):
         offsets.append(len(out))
@@ -70,8 +73,11 @@ def _office(kind: str) -> bytes:
 
     from ..test_office import DECKS, DOCUMENTS, WORKBOOKS
 
-    return {"docx": lambda: render_docx(DOCUMENTS["zh"]), "xlsx": lambda: render_xlsx(WORKBOOKS["zh"]),
-            "pptx": lambda: render_pptx(DECKS["zh"])}[kind]()
+    return {
+        "docx": lambda: render_docx(DOCUMENTS["zh"]),
+        "xlsx": lambda: render_xlsx(WORKBOOKS["zh"]),
+        "pptx": lambda: render_pptx(DECKS["zh"]),
+    }[kind]()
 
 
 CASES = {
@@ -84,10 +90,18 @@ CASES = {
     "md": ("text/markdown; charset=utf-8", lambda: "# 标题\n\n正文。".encode(), True),
     "txt": ("text/plain; charset=utf-8", lambda: b"Plain words.", True),
     "json": ("application/json", lambda: b'{"slogan": "Fresh tea"}', True),
-    "html": ("text/html; charset=utf-8", lambda: b"<!doctype html><html><head></head><body><p>x</p></body></html>", True),
+    "html": (
+        "text/html; charset=utf-8",
+        lambda: b"<!doctype html><html><head></head><body><p>x</p></body></html>",
+        True,
+    ),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", lambda: _office("docx"), True),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", lambda: _office("xlsx"), True),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", lambda: _office("pptx"), None),
+    "pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        lambda: _office("pptx"),
+        None,
+    ),
     "pdf": ("application/pdf", _pdf, None),
 }
 
@@ -121,16 +135,25 @@ def test_each_format_round_trips_through_verify(ext):
 
 
 def test_other_producers_variants_are_read():
-    fields = {"Label": "1", "ContentProducer": "other", "ProduceID": "p1", "ReserveCode1": "r", "ContentPropagator": "",
-              "PropagateID": "", "ReservedCode2": ""}
+    fields = {
+        "Label": "1",
+        "ContentProducer": "other",
+        "ProduceID": "p1",
+        "ReserveCode1": "r",
+        "ContentPropagator": "",
+        "PropagateID": "",
+        "ReservedCode2": "",
+    }
     assert parse(json.dumps(fields))["ReservedCode1"] == "r"  # the ReserveCode1 spelling
     assert parse(json.dumps({"AIGC": fields}))["ProduceID"] == "p1"  # wrapped in "AIGC"
     assert parse(json.dumps(json.dumps(fields)))["ContentProducer"] == "other"  # a JSON string holding JSON
     assert parse("not json") is None and parse("[1]") is None
     wrapped = json.dumps({"AIGC": fields}).replace('"', "&quot;")
-    xmp = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-           f'<rdf:Description xmlns:TC260="{TC260_NS}"><TC260:AIGC>{wrapped}</TC260:AIGC></rdf:Description>'
-           "</rdf:RDF></x:xmpmeta>")
+    xmp = (
+        f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description xmlns:TC260="{TC260_NS}"><TC260:AIGC>{wrapped}</TC260:AIGC></rdf:Description>'
+        "</rdf:RDF></x:xmpmeta>"
+    )
     png = io.BytesIO()
     from PIL import PngImagePlugin
 

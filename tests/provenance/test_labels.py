@@ -70,8 +70,12 @@ def test_speech_carries_the_cue_and_the_implicit_label(server, fmt):
 
 
 def _storefront_inputs() -> dict:
-    brand = {"name": "Leaf House", "tagline": "Fresh tea", "about": "A small tea shop.", "products": [
-        {"name": "Longjing", "price": 88.0, "description": "Spring green tea"}]}
+    brand = {
+        "name": "Leaf House",
+        "tagline": "Fresh tea",
+        "about": "A small tea shop.",
+        "products": [{"name": "Longjing", "price": 88.0, "description": "Spring green tea"}],
+    }
     return {"brand": brand, "texts": {"products": [{"title": "Longjing", "points": ["fresh"], "detail": "Fresh."}]}}
 
 
@@ -79,7 +83,10 @@ def test_text_office_and_storefront_files_are_labelled(server):
     flow = {
         "id": "labelled-files",
         "nodes": {
-            "md": {"step": "file.text", "with": {"text": "# 新品\n\n春茶上市。", "name": "a.md", "mime": "text/markdown"}},
+            "md": {
+                "step": "file.text",
+                "with": {"text": "# 新品\n\n春茶上市。", "name": "a.md", "mime": "text/markdown"},
+            },
             "txt": {"step": "file.text", "with": {"text": "Spring tea is here.", "name": "a.txt"}},
             "doc": {"step": "office.render", "with": {"format": "docx", "plan": DOCUMENTS["en"]}},
             "sheet": {"step": "office.render", "with": {"format": "xlsx", "plan": WORKBOOKS["en"]}},
@@ -87,8 +94,13 @@ def test_text_office_and_storefront_files_are_labelled(server):
             "site": {"step": "storekit.site", "with": {**_storefront_inputs(), "language": "en"}},
         },
         "outputs": {
-            "md": "${md.file}", "txt": "${txt.file}", "docx": "${doc.file}", "xlsx": "${sheet.file}",
-            "pptx": "${deck.file}", "zip": "${site.site_zip}", "html": "${site.preview}",
+            "md": "${md.file}",
+            "txt": "${txt.file}",
+            "docx": "${doc.file}",
+            "xlsx": "${sheet.file}",
+            "pptx": "${deck.file}",
+            "zip": "${site.site_zip}",
+            "html": "${site.preview}",
         },
     }
     run = httpx.post(f"{server.base_url}/v1/workflows/run", json={"workflow": flow}, timeout=300).json()

@@ -21,7 +21,9 @@ srv = keyed_server()
 
 @pytest.fixture(scope="module")
 def keys(srv):
-    return make_keys(srv, painter=(["image", "audio"], None), boss=(["admin"], None), raw=(["image", "unlabelled"], None))
+    return make_keys(
+        srv, painter=(["image", "audio"], None), boss=(["admin"], None), raw=(["image", "unlabelled"], None)
+    )
 
 
 def _image(srv, key, headers=None):

@@ -15,7 +15,16 @@ from array import array
 
 from .aigc import parse
 
-__all__ = ["CUE", "CUE_SECONDS", "with_stream_cue", "label_wav", "read_wav_label", "detect_cue", "label_mp3", "read_mp3_label"]
+__all__ = [
+    "CUE",
+    "CUE_SECONDS",
+    "with_stream_cue",
+    "label_wav",
+    "read_wav_label",
+    "detect_cue",
+    "label_mp3",
+    "read_mp3_label",
+]
 
 CUE_HZ = 880.0
 CUE = ((0.12, True), (0.08, False), (0.36, True), (0.08, False), (0.12, True), (0.08, False), (0.12, True))
@@ -107,7 +116,10 @@ def detect_cue(data: bytes) -> bool:
         return False
     samples = array("h", frames[: len(frames) - len(frames) % 2])[::channels]
     step = max(1, int(rate * _FRAME))
-    on = [max((abs(s) for s in samples[i : i + step]), default=0) > 32767 * CUE_LEVEL * 0.3 for i in range(0, len(samples), step)]
+    on = [
+        max((abs(s) for s in samples[i : i + step]), default=0) > 32767 * CUE_LEVEL * 0.3
+        for i in range(0, len(samples), step)
+    ]
     runs: list[tuple[bool, int]] = []
     for flag in on:
         if runs and runs[-1][0] == flag:

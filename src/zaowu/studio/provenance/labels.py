@@ -39,7 +39,7 @@ class LabelPolicy:
 
 
 def _base(mime: str) -> str:
-    return mime.split(";")[0].strip().lower()
+    return mime.split(";", maxsplit=1)[0].strip().lower()
 
 
 def family_of(mime: str) -> str | None:
@@ -164,7 +164,7 @@ def label_output(
             data, report["watermark"] = watermark_hook(data, _base(mime), label.ProduceID)
         data, report["implicit"] = _implicit(family, data, mime, label)
         data, report["c2pa"] = c2pa_hook(data, _base(mime), label)
-    except Exception as exc:  # a file its format's reader rejects: stored as made, the failure reported
+    except Exception as exc:  # noqa: BLE001 - a file its format's reader rejects: stored as made, the failure reported
         log.warning("could not label output %s (%s): %s", produce_id, mime, exc)
         report["error"] = f"{type(exc).__name__}: {exc}"[:300]
     return data, report
@@ -291,7 +291,7 @@ def verify_bytes(data: bytes, name: str | None = None) -> dict[str, Any]:
         return report
     try:
         fields, where = _read_implicit(family, data)
-    except Exception as exc:  # a damaged file: reported, not raised
+    except Exception as exc:  # noqa: BLE001 - a damaged file: reported, not raised
         fields, where = None, f"unreadable: {type(exc).__name__}"
     report["implicit"] = {
         "found": fields is not None,
@@ -301,7 +301,7 @@ def verify_bytes(data: bytes, name: str | None = None) -> dict[str, Any]:
     }
     try:
         report["explicit"] = _read_explicit(family, data)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a damaged file: reported, not raised
         report["explicit"] = {"checked": False, "found": None, "detail": f"unreadable: {type(exc).__name__}"}
     report["watermark"] = _hook_report("watermark", "detect", data, mime or "")
     report["c2pa"] = _hook_report("c2pa", "verify", data, mime or "")

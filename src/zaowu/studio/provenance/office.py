@@ -32,10 +32,24 @@ _VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 _FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 _SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # CT_Worksheet children that come after headerFooter, in schema order
-_AFTER_HEADER_FOOTER = (
-    "rowBreaks colBreaks customProperties cellWatches ignoredErrors smartTags drawing legacyDrawing "
-    "legacyDrawingHF drawingHF picture oleObjects controls webPublishItems tableParts extLst"
-).split()
+_AFTER_HEADER_FOOTER = [
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+]
 MAX_PDF_TAIL = 1 << 16  # bytes of a PDF's end searched for its trailer
 
 
@@ -181,9 +195,7 @@ def label_pdf(data: bytes, label_json: str) -> bytes:
     obj = max(int(s) for s in size)
     body = data if data.endswith(b"\n") else data + b"\n"
     offset = len(body)
-    info = (
-        f"{obj} 0 obj\n<< /AIGC ".encode() + _pdf_string(label_json) + b" /Trapped /False >>\nendobj\n"
-    )
+    info = f"{obj} 0 obj\n<< /AIGC ".encode() + _pdf_string(label_json) + b" /Trapped /False >>\nendobj\n"
     xref = offset + len(info)
     trailer = (
         f"xref\n0 1\n0000000000 65535 f \n{obj} 1\n{offset:010d} 00000 n \n"

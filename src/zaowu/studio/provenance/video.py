@@ -25,9 +25,10 @@ def label_mp4(data: bytes, label_json: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="zaowu-label-") as tmp:
         src, dst = Path(tmp) / "in.mp4", Path(tmp) / "out.mp4"
         src.write_bytes(data)
-        with av.open(str(src)) as inp, av.open(
-            str(dst), "w", format="mp4", options={"movflags": "use_metadata_tags+faststart"}
-        ) as out:
+        with (
+            av.open(str(src)) as inp,
+            av.open(str(dst), "w", format="mp4", options={"movflags": "use_metadata_tags+faststart"}) as out,
+        ):
             out.metadata.update({k: v for k, v in inp.metadata.items() if k not in ("AIGC", "comment")})
             out.metadata["AIGC"] = label_json
             out.metadata["comment"] = label_json

@@ -84,6 +84,11 @@ CASES = {
     "png": ("image/png", lambda: _image("PNG"), True),
     "jpeg": ("image/jpeg", lambda: _image("JPEG"), True),
     "webp": ("image/webp", lambda: _image("WEBP"), True),
+    "svg": (
+        "image/svg+xml",
+        lambda: b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 200"><rect width="300" height="200"/></svg>',
+        True,
+    ),
     "wav": ("audio/wav", _wav, True),
     "mp3": ("audio/mpeg", lambda: b"\xff\xfb\x90\x00" + b"\0" * 400, None),
     "mp4": ("video/mp4", _mp4, None),

@@ -47,6 +47,8 @@ def family_of(mime: str) -> str | None:
     base = _base(mime)
     if base in image.IMAGE_FORMATS:
         return "image"
+    if base == "image/svg+xml":
+        return "svg"
     if base in ("audio/wav", "audio/x-wav", "audio/wave"):
         return "wav"
     if base in ("audio/mpeg", "audio/mp3"):
@@ -112,6 +114,8 @@ def _explicit(family: str, data: bytes, mime: str, policy: LabelPolicy) -> tuple
         if kind == "pptx":
             return data, None
         return office.label_ooxml(data, kind, None, notice=True), "footer notice"
+    if family == "svg":
+        return data, f"visible mark ({policy.position})"  # drawn with the implicit label (_implicit)
     if family in ("text", "json", "html"):
         return data, "notice line"  # written with the implicit label in one pass (_implicit)
     if family == "zip":
@@ -119,8 +123,13 @@ def _explicit(family: str, data: bytes, mime: str, policy: LabelPolicy) -> tuple
     return data, None
 
 
-def _implicit(family: str, data: bytes, mime: str, label: AIGCLabel) -> tuple[bytes, str | None]:
+def _implicit(family: str, data: bytes, mime: str, label: AIGCLabel, policy: LabelPolicy) -> tuple[bytes, str | None]:
     value = label.to_json()
+    if family == "svg":
+        svg = text.label_svg(
+            data.decode("utf-8"), value, mark=True, mark_text=image.MARK_TEXT, position=policy.position
+        )
+        return svg.encode("utf-8"), "SVG metadata AIGC"
     if family == "image":
         return image.add_xmp(data, _base(mime), value), "XMP TC260:AIGC"
     if family == "wav":
@@ -162,7 +171,7 @@ def label_output(
         data, report["explicit"] = _explicit(family, data, mime, policy)
         if family == "image":
             data, report["watermark"] = watermark_hook(data, _base(mime), label.ProduceID)
-        data, report["implicit"] = _implicit(family, data, mime, label)
+        data, report["implicit"] = _implicit(family, data, mime, label, policy)
         data, report["c2pa"] = c2pa_hook(data, _base(mime), label)
     except Exception as exc:  # noqa: BLE001 - a file its format's reader rejects: stored as made, the failure reported
         log.warning("could not label output %s (%s): %s", produce_id, mime, exc)
@@ -190,6 +199,7 @@ _EXTENSIONS = {
     "mp4": "video/mp4",
     **{ext: mime for mime, ext in office.OOXML_MIMES.items()},
     "zip": "application/zip",
+    "svg": "image/svg+xml",
 }
 
 
@@ -214,6 +224,8 @@ def sniff_mime(data: bytes, name: str | None = None) -> str | None:
     head = data[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")):
         return "text/html"
+    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:2048].lower()):
+        return "image/svg+xml"
     if head.startswith((b"{", b"[")):
         return "application/json"
     return "text/plain" if _is_text(data) else None
@@ -250,6 +262,8 @@ def _read_implicit(family: str, data: bytes) -> tuple[dict[str, str] | None, str
     if family == "zip":
         return office.read_zip_label(data, text.read_html_label)
     source = data.decode("utf-8", "replace")
+    if family == "svg":
+        return text.read_svg_label(source)
     if family == "html":
         return text.read_html_label(source)
     if family == "json":
@@ -265,6 +279,9 @@ def _read_explicit(family: str, data: bytes) -> dict[str, Any]:
     if family == "wav":
         found = audio.detect_cue(data)
         return {"checked": True, "found": found, "detail": "audio cue (short-long-short-short)" if found else None}
+    if family == "svg":
+        found = text.has_svg_mark(data.decode("utf-8", "replace"))
+        return {"checked": True, "found": found, "detail": "visible mark" if found else None}
     if family in ("text", "json", "html"):
         found = text.has_notice(data.decode("utf-8", "replace"))
         return {"checked": True, "found": found, "detail": "notice line" if found else None}

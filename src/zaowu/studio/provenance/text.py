@@ -12,7 +12,7 @@ import html
 import json
 import re
 
-from .aigc import parse
+from .aigc import TC260_NS, parse
 
 __all__ = [
     "NOTICE_ZH",
@@ -110,3 +110,50 @@ def read_html_label(text: str) -> tuple[dict[str, str] | None, str | None]:
         if match and (fields := parse(html.unescape(match.group(1) or match.group(2) or ""))):
             return fields, "HTML meta AIGC"
     return None, None
+
+
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>", re.IGNORECASE)
+_SVG_SIZE = re.compile(r"""viewBox\s*=\s*["']\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)\s*["']""")
+_SVG_AIGC = re.compile(r"<(?:\w+:)?AIGC\b[^>]*>(.*?)</(?:\w+:)?AIGC>", re.DOTALL)
+SVG_MARK_CLASS = "zaowu-aigc-mark"
+
+
+def label_svg(text: str, label_json: str | None, *, mark: bool, mark_text: str, position: str) -> str:
+    """SVG with the label in ``<metadata>`` (TC260 namespace) and the visible mark as a plate and text
+    at least 5% of the shorter side high (from the viewBox)."""
+    opening = _SVG_OPEN.search(text)
+    if opening is None:
+        raise ValueError("no <svg> element")
+    extra = ""
+    if label_json:
+        extra += f'<metadata><AIGC xmlns="{TC260_NS}">{html.escape(label_json)}</AIGC></metadata>'
+    size = _SVG_SIZE.search(opening.group(0))
+    if mark and size:
+        w, h = float(size.group(1)), float(size.group(2))
+        font = min(w, h) * 0.07  # CJK glyphs fill most of the em: their height stays above 5%
+        pad, margin = font * 0.4, min(w, h) * 0.02
+        pw, ph = font * len(mark_text) * 0.8 + 2 * pad, font + 2 * pad
+        x = margin if position.endswith("left") else w - margin - pw
+        y = margin if position.startswith("top") else h - margin - ph
+        extra += (
+            f'<g class="{SVG_MARK_CLASS}"><rect x="{x:.1f}" y="{y:.1f}" width="{pw:.1f}" height="{ph:.1f}" '
+            f'rx="{font / 5:.1f}" fill="#000" fill-opacity="0.6"/><text x="{x + pw / 2:.1f}" '
+            f'y="{y + pad + font * 0.88:.1f}" font-size="{font:.1f}" text-anchor="middle" fill="#fff" '
+            f'font-family="Noto Sans CJK SC, sans-serif" font-weight="bold">{html.escape(mark_text)}</text></g>'
+        )
+    close = text.rfind("</svg>")
+    head = text[: opening.end()] + (extra if label_json else "")
+    body = text[opening.end() : close] if close > opening.end() else text[opening.end() :]
+    mark_part = extra[extra.find("<g ") :] if mark and size else ""
+    return head + body + mark_part + text[close:] if close > 0 else head + body + mark_part
+
+
+def read_svg_label(text: str) -> tuple[dict[str, str] | None, str | None]:
+    for match in _SVG_AIGC.finditer(text):
+        if fields := parse(html.unescape(match.group(1))):
+            return fields, "SVG metadata AIGC"
+    return None, None
+
+
+def has_svg_mark(text: str) -> bool:
+    return SVG_MARK_CLASS in text

@@ -46,3 +46,57 @@ def wait_jobs(base: str, ids: list[str], timeout: float = 180, headers=None) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"unfinished: {[(j['id'], j['state']) for j in jobs]}")
         time.sleep(0.2)
+
+
+def content_of(data: bytes) -> bytes:
+    """What a stored output holds without its labels' per-generation metadata, for "same seed, same
+    output" checks: an image's pixels, a WAV's samples, a text's body; other files as they are.
+    (Every output carries its own generation id in its implicit label, so the bytes always differ.)"""
+    import io
+    import wave
+
+    from zaowu.studio.provenance.labels import sniff_mime
+
+    mime = sniff_mime(data) or ""
+    if mime.startswith("image/"):
+        from PIL import Image
+
+        im = Image.open(io.BytesIO(data))
+        return f"{im.size}{im.mode}".encode() + im.tobytes()
+    if mime == "audio/wav":
+        with wave.open(io.BytesIO(data)) as w:
+            return w.readframes(w.getnframes())
+    if mime.startswith("text/") or mime == "application/json":
+        return unlabelled_text(data.decode("utf-8")).encode("utf-8")
+    return data
+
+
+def unlabelled_text(text: str) -> str:
+    """A labelled text file's own words: without the AIGC front matter and the notice line."""
+    from zaowu.studio.provenance.text import NOTICE_EN, NOTICE_ZH
+
+    if text.startswith("---\nAIGC: "):
+        text = text.split("\n---\n", 1)[1]
+    for notice in (NOTICE_ZH, NOTICE_EN):
+        if text.startswith(notice + "\n\n"):
+            return text[len(notice) + 2 :]
+    return text
+
+
+def same_apart_from_mark(ours: bytes, theirs: bytes, tolerance: int = 12) -> bool:
+    """Whether a labelled image is ``theirs`` with only the visible mark added: same size, and the
+    same pixels (within ``tolerance``, for a re-encoded JPEG) outside the mark's plate."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from zaowu.studio.provenance.image import plate_box
+
+    a, b = (Image.open(io.BytesIO(d)).convert("RGB") for d in (ours, theirs))
+    if a.size != b.size:
+        return False
+    x0, y0, x1, y1 = plate_box(*a.size).box
+    diff = np.abs(np.asarray(a, np.int16) - np.asarray(b, np.int16)).max(axis=2)
+    diff[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1] = 0  # the plate, its last row and column included
+    return int(diff.max()) <= tolerance

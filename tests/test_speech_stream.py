@@ -9,6 +9,8 @@ import wave
 
 import httpx
 
+from zaowu.studio.provenance.audio import detect_cue, read_wav_label
+
 # 50 sentences: more than one engine batch (25); the stream sends each batch as it is done
 TEXT = " ".join(f"Parcel {i} is ready at the shop." for i in range(1, 51))
 
@@ -77,7 +79,9 @@ def test_long_speech_streams_in_blocks_and_is_stored(server):
     row = httpx.get(f"{base}/v1/artifacts?limit=5").json()["data"]
     stored = next(a for a in row if a["generation_id"] == gen_id)
     data = httpx.get(f"{base}/v1/artifacts/{stored['id']}").content
-    assert data[44:] == streamed[44:] and len(data) == len(streamed)  # the same audio, with real sizes
+    # the same audio (the AI-content cue first, streamed too), with real sizes, then the label chunks
+    assert data[44 : len(streamed)] == streamed[44:] and detect_cue(streamed)
+    assert data[len(streamed) :].startswith(b"LIST") and read_wav_label(data)[0]["ProduceID"] == gen_id
     with wave.open(io.BytesIO(data)) as w:
         seconds = w.getnframes() / w.getframerate()
     assert seconds > 20 and abs(stored["meta"]["duration"] - seconds) < 0.01

@@ -13,6 +13,7 @@ from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 
 from .conftest import TEST_MODEL, Server
+from .helpers import unlabelled_text
 from .web_helpers import PHONE, Page, launch
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -300,7 +301,7 @@ def test_app_run_shows_live_progress_then_its_page_and_files(studio_page):
     frame = pg.frame_locator("#app-result iframe")
     assert frame.locator("h1").inner_text() == "Bean There"  # the storefront, previewed in a frame
     notes = pg.locator("#app-result a", has_text="notes.txt")
-    assert httpx.get(studio_page.base_url + notes.get_attribute("href")).text == "30 pages"
+    assert unlabelled_text(httpx.get(studio_page.base_url + notes.get_attribute("href")).text) == "30 pages"
     assert "Bean There" in pg.locator("#app-result").inner_text()  # the typed result
     studio_page.shot("apps-result")
 

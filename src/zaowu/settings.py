@@ -14,10 +14,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-__all__ = ["Settings", "RemoteConfig", "ComfyWorkflow", "default_data_dir", "config_path"]
+__all__ = ["Settings", "RemoteConfig", "ComfyWorkflow", "default_data_dir", "config_path", "MIN_LOG_RETENTION_DAYS"]
+
+MIN_LOG_RETENTION_DAYS = 180  # the generation log is kept at least this long unless the settings file overrides it
 
 
 def default_data_dir() -> Path:
@@ -134,6 +136,27 @@ class Settings(BaseSettings):
     job_concurrency: dict[str, int] = Field(default_factory=dict, description="max running jobs per group, e.g. text")
     job_default_concurrency: int = Field(2, ge=1, description="max running jobs of any other group")
     artifact_retention_days: float | None = Field(None, gt=0, description="delete artifacts after this (default: keep)")
+    label_producer: str = Field(
+        "zaowu",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[\x20-\x7e]+$",
+        description="ContentProducer written in every output's implicit AIGC label (ASCII: the service's name or code)",
+    )
+    label_position: Literal["bottom-right", "bottom-left", "top-right", "top-left"] = Field(
+        "bottom-right", description="corner of an image where the visible 'AI生成' mark goes"
+    )
+    generation_log_retention_days: float | None = Field(
+        None,
+        gt=0,
+        description=f"delete generation log rows after this many days (default: keep); at least "
+        f"{MIN_LOG_RETENTION_DAYS} unless generation_log_retention_override is set",
+    )
+    generation_log_retention_override: bool = Field(
+        False,
+        description="allow generation_log_retention_days below the legal minimum (set it in the settings file, "
+        "knowing the records GB 45438-2025 asks for may be gone)",
+    )
     video_max_upload_bytes: int = Field(2 << 30, ge=1024, description="largest video a video edit accepts, in bytes")
     video_max_seconds: float = Field(3600.0, gt=0, le=86_400, description="longest video (seconds) an edit accepts")
     video_max_pixels: int = Field(
@@ -155,6 +178,17 @@ class Settings(BaseSettings):
         description="today's date as prompts and date checks see it, e.g. 2026-09-01 "
         "(default: the system date; fixed for tests and reproducible runs)",
     )
+
+    @model_validator(mode="after")
+    def _log_retention(self) -> Settings:
+        days = self.generation_log_retention_days
+        if days is not None and days < MIN_LOG_RETENTION_DAYS and not self.generation_log_retention_override:
+            raise ValueError(
+                f"generation_log_retention_days is {days:g}, below the minimum of {MIN_LOG_RETENTION_DAYS} days "
+                "the generation log is kept for; set it to at least "
+                f"{MIN_LOG_RETENTION_DAYS}, or set generation_log_retention_override = true in the settings file"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -53,7 +53,8 @@ class Modality(str, Enum):
 class Caller:
     """Who runs a generation: the interface it came through (python, api, cli, job, bench), the caller's
     name, the API key (None: the local owner, who may do anything) and the job it runs in. Recorded
-    with every generation and artifact; ``key_id`` decides scopes and quotas.
+    with every generation and artifact; ``key_id`` decides scopes and quotas. ``unlabelled`` asks for
+    outputs without labels, which only a key with the ``unlabelled`` permission gets.
 
         studio.generate_text(request)                                    # the local owner, from Python
         studio.generate_text(request, who=Caller(interface="api", name="shop", key_id=key_id))
@@ -63,6 +64,7 @@ class Caller:
     name: str | None = None
     key_id: str | None = None
     job_id: str | None = None
+    unlabelled: bool = False
 
     def named(self, default: str) -> Caller:
         """This caller, named ``default`` when it has no name of its own (a template, a workflow run)."""

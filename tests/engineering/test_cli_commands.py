@@ -16,6 +16,7 @@ import wave
 import pytest
 
 from ..conftest import TEST_MODEL, TEST_THREADS
+from ..helpers import content_of, unlabelled_text
 from .cli import ZAOWU, clean_env, zaowu
 
 
@@ -107,10 +108,12 @@ def test_jobs_run_in_a_worker_process_and_leave_artifacts(env_no_models, tmp_pat
     arts = ok(zaowu("artifacts", "list", "--job", job_id, env=env)).stdout.splitlines()
     assert len(arts) == 2 and all("text/plain" in a for a in arts)
     final = next(a.split()[0] for a in arts if a.endswith("final.txt"))
-    assert zaowu("artifacts", "get", final, env=env).stdout == "parcel done after 3 steps"
+    shown = zaowu("artifacts", "get", final, env=env).stdout
+    assert unlabelled_text(shown) == "parcel done after 3 steps" and "AIGC" in shown  # stored with its labels
     out = tmp_path / "final.txt"
-    assert f"wrote 25 bytes to {out}" in ok(zaowu("artifacts", "get", final, "-o", str(out), env=env)).stderr
-    assert out.read_bytes() == b"parcel done after 3 steps"
+    size = len(shown.encode())
+    assert f"wrote {size} bytes to {out}" in ok(zaowu("artifacts", "get", final, "-o", str(out), env=env)).stderr
+    assert out.read_text() == shown
     assert ok(zaowu("artifacts", "prune", env=env)).stdout.startswith("pruned 0 artifact record(s)")  # no retention set
 
     assert "Unknown job kind 'paint'" in failed(zaowu("jobs", "submit", "paint", "{}", env=env))
@@ -262,7 +265,7 @@ def test_workflow_run_show_and_resume(env_no_models, tmp_path):
         ok(zaowu("workflow", "run", str(path), "-i", "x=1", "--seed", "3", "-o", str(out), env=env)).stdout
     )
     assert run["status"] == "succeeded" and run["outputs"]["value"] == 30
-    assert (out / "value.txt").read_bytes() == b"value=3"
+    assert content_of((out / "value.txt").read_bytes()) == b"value=3"
     assert json.loads(ok(zaowu("workflow", "show", run["id"], env=env)).stdout)["outputs"] == run["outputs"]
 
     flag.write_text("broken")

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from ..conftest import Server
+from ..helpers import content_of
 
 SYSTEM = (
     "You are the copywriter of Leaf House, a small tea shop in Hangzhou. Write warm, concrete copy "
@@ -74,7 +75,8 @@ def image(server: Server, prompt: str) -> str:
         timeout=300,
     )
     assert r.status_code == 200, r.text
-    return hashlib.sha256(base64.b64decode(r.json()["data"][0]["b64_json"])).hexdigest()
+    # the pixels: each output's implicit label carries its own generation id
+    return hashlib.sha256(content_of(base64.b64decode(r.json()["data"][0]["b64_json"]))).hexdigest()
 
 
 def test_seeded_text_is_the_same_fresh_warm_and_after_other_requests(start):

@@ -189,7 +189,7 @@ def test_transcription_job_cannot_read_another_keys_upload(srv, keys):
 def test_workflow_step_cannot_pack_another_keys_artifact(srv, keys):
     base, painter, writer = srv.base_url, keys["painter"], keys["writer"]
     with _studio(srv) as studio:
-        art = studio.artifacts.put(_png("red"), "image/png", name="secret.png", key_id=painter["id"])
+        art = studio.artifacts.put(_png("red"), "image/png", name="secret.png", key_id=painter["id"], upload=True)
 
     def site(card_id: str) -> dict:
         brand = {

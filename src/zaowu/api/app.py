@@ -21,6 +21,7 @@ from .routes_cutout import router as cutout_router
 from .routes_images import router as images_router
 from .routes_jobs import router as jobs_router
 from .routes_openai import router as openai_router
+from .routes_provenance import router as provenance_router
 from .routes_studio import router as studio_router
 from .routes_video import VIDEO_EDITS_PATH
 from .routes_video import router as video_router
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.include_router(cutout_router)
     app.include_router(video_router)
     app.include_router(studio_router)
+    app.include_router(provenance_router)
     app.include_router(web_router)
 
     @app.get("/health")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import AuthenticationError
+from ..errors import AuthenticationError, InvalidRequest
 from ..studio.keys import Principal
 from ..types import Caller
 
@@ -59,9 +59,29 @@ def scope(needed: str | None, count: bool = True):
     return Depends(dependency)
 
 
+UNLABELLED_HEADER = "X-Zaowu-Unlabelled"  # "true": store this request's outputs without labels (key permission)
+
+
 def api_caller(principal: Principal, request: Request, user: str | None = None) -> Caller:
-    """Who an API request runs as: the key, named as ``caller_name`` says."""
-    return Caller(interface="api", name=caller_name(principal, request, user), key_id=principal.key_id)
+    """Who an API request runs as: the key, named as ``caller_name`` says, asking for unlabelled
+    output when the request sends ``X-Zaowu-Unlabelled: true`` (the studio checks the permission)."""
+    return Caller(
+        interface="api",
+        name=caller_name(principal, request, user),
+        key_id=principal.key_id,
+        unlabelled=_unlabelled(request),
+    )
+
+
+def _unlabelled(request: Request) -> bool:
+    value = request.headers.get(UNLABELLED_HEADER)
+    if value is None:
+        return False
+    if value.strip().lower() not in ("true", "false", "1", "0"):
+        raise InvalidRequest(
+            f"The {UNLABELLED_HEADER} header is '{value[:20]}'; send 'true' or 'false'.", param="unlabelled"
+        )
+    return value.strip().lower() in ("true", "1")
 
 
 def caller_name(principal: Principal, request: Request, user: str | None = None) -> str:

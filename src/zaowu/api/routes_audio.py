@@ -125,6 +125,7 @@ async def transcriptions(
             name=file.filename,
             caller=who.name,
             key_id=who.key_id,
+            upload=True,  # the user's own audio: stored as sent, not labelled
         )
         request_ = {"artifact_id": upload["id"], "model": model, "language": language, "format": response_format}
         return await accepted_job(studio, "transcription", request_, who)

@@ -184,7 +184,7 @@ def keys() -> None:
     multiple=True,
     default=("text",),
     show_default=True,
-    help="text, image, audio, video or admin (repeatable)",
+    help="text, image, audio, video, admin or unlabelled (repeatable)",
 )
 @click.option("--rpm", type=int, help="requests per minute")
 @click.option("--tokens-per-day", type=int)

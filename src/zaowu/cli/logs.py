@@ -72,3 +72,12 @@ def export(state, output, model, status, interface) -> None:
     with open(output, "w", encoding="utf-8") as fp:
         n = log.export_json(fp, **_filters(model, status, interface))
     click.echo(f"exported {n} generation(s) to {output}", err=True)
+
+
+@logs.command()
+@click.pass_obj
+def prune(state) -> None:
+    """Delete rows older than the generation_log_retention_days setting (at least 180 days)."""
+    studio = state.studio()
+    n = studio.log.prune(studio.settings.generation_log_retention_days)
+    click.echo(f"pruned {n} generation log row(s)")

@@ -74,7 +74,7 @@ def cli(ctx: click.Context, **values: Any) -> None:
 
 
 def _register() -> None:
-    from . import apps, jobs, logs, media, models, serve, text, video
+    from . import apps, jobs, logs, media, models, serve, text, verify, video
 
     cli.add_command(text.prompt)
     cli.add_command(text.chat)
@@ -93,6 +93,7 @@ def _register() -> None:
     cli.add_command(apps.templates)
     cli.add_command(apps.app)
     cli.add_command(apps.workflow)
+    cli.add_command(verify.verify)
 
 
 _register()

@@ -14,11 +14,17 @@ and names are checked (no control characters: they would break response headers)
 and ``delivery`` says how an artifact may be served: only media the server renders
 inline, everything else (HTML, SVG, XML, scripts, text) as an attachment, always
 with ``nosniff`` and a sandboxing Content-Security-Policy.
+
+Labels: every generated file passes the store's labeller (``provenance/labels.py``: explicit and
+implicit labels, watermark, C2PA) before it is hashed and written, so no interface can store an
+unlabelled output. Only uploads (``upload=True``) are kept as sent, and ``unlabelled=True`` is
+honoured only for a key holding the ``unlabelled`` permission; such outputs are logged as such.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -31,9 +37,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..errors import InvalidRequest, NotFound
+from ..errors import InvalidRequest, NotFound, PermissionDenied
 from .db import artifacts
 from .genlog import new_id
+
+log = logging.getLogger(__name__)
+
+# (data, mime, produce id) -> (labelled data, report of the labels written)
+Labeller = Callable[[bytes, str, str], tuple[bytes, dict[str, Any]]]
+UNLABELLED_SCOPE = "unlabelled"  # the key permission to store outputs without labels
 
 __all__ = ["ARTIFACT_CSP", "MAX_MIME_CHARS", "MAX_NAME_CHARS", "ArtifactStore", "check_mime", "delivery", "unprintable"]
 
@@ -122,13 +134,16 @@ class ArtifactStore:
         root: Path,
         retention_days: float | None = None,
         principal: Callable[[str | None], Any] | None = None,
+        labeller: Labeller | None = None,
     ):
         """``principal`` maps a key id to its Principal (KeyStore.principal) for owner checks;
-        without it only the local owner (key_id None) and a row's own key may read it."""
+        without it only the local owner (key_id None) and a row's own key may read it. ``labeller``
+        labels every generated file before it is stored (None: a bare store, as in tools and tests)."""
         self.engine = engine
         self.root = root
         self.retention_days = retention_days
         self._principal = principal
+        self.labeller = labeller
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -162,9 +177,16 @@ class ArtifactStore:
         caller: str | None = None,
         key_id: str | None = None,
         meta: dict[str, Any] | None = None,
+        upload: bool = False,
+        unlabelled: bool = False,
     ) -> dict[str, Any]:
+        """Store ``data``; a generated file (not ``upload``) is labelled first, ``ProduceID`` its
+        generation id (else the artifact's own id). ``unlabelled`` needs the key's permission."""
         mime = check_mime(mime)
         _check_name(name)
+        art_id = new_id("art")
+        if not upload and self.labeller is not None:
+            data, meta = self._label(data, mime, generation_id or art_id, key_id, meta, unlabelled)
         sha = hashlib.sha256(data).hexdigest()
         self._write(data, sha)
         return self._insert(
@@ -226,7 +248,7 @@ class ArtifactStore:
     ) -> dict[str, Any]:
         now = time.time()
         row = {
-            "id": new_id("art"),
+            "id": art_id,
             "sha256": sha,
             "mime": mime,
             "size_bytes": size,
@@ -242,6 +264,41 @@ class ArtifactStore:
         with self.engine.begin() as conn:
             conn.execute(artifacts.insert().values(**row))
         return row
+
+    def stored_bytes(self, row: dict[str, Any], original: bytes) -> bytes:
+        """The bytes stored for ``row`` (labelled), or ``original`` when the store kept them as sent."""
+        if row["size_bytes"] == len(original) and hashlib.sha256(original).hexdigest() == row["sha256"]:
+            return original
+        return self.path_for(row["sha256"]).read_bytes()
+
+    def check_unlabelled(self, key_id: str | None) -> None:
+        """Refuse (403) unlabelled output for a key without the explicit ``unlabelled`` permission
+        (the local owner has none either: an operator makes a key for it)."""
+        principal = self._principal(key_id) if self._principal is not None and key_id is not None else None
+        if principal is None or UNLABELLED_SCOPE not in principal.scopes:
+            who = f"The key '{principal.name}'" if principal is not None else "The local owner"
+            raise PermissionDenied(
+                f"{who} may not store outputs without labels (unlabelled): that needs a key created with "
+                f"'zaowu keys create NAME --scope {UNLABELLED_SCOPE}'; leave out unlabelled to get labelled output.",
+                param="unlabelled",
+            )
+
+    def _label(
+        self,
+        data: bytes,
+        mime: str,
+        produce_id: str,
+        key_id: str | None,
+        meta: dict[str, Any] | None,
+        unlabelled: bool,
+    ) -> tuple[bytes, dict[str, Any]]:
+        if unlabelled:
+            self.check_unlabelled(key_id)
+            log.warning("output %s stored UNLABELLED for key %s (unlabelled permission)", produce_id, key_id)
+            return data, {**(meta or {}), "labels": {"unlabelled": True, "key_id": key_id}}
+        assert self.labeller is not None
+        data, report = self.labeller(data, mime, produce_id)
+        return data, {**(meta or {}), "labels": report}
 
     def get(self, artifact_id: str, *, key_id: str | None = None) -> dict[str, Any]:
         """The artifact's row, if the caller's key (``key_id``; None: the local owner) may see it.

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Self
 from .. import cancel
 from ..backends.base import Backend, BackendOptions, EmbeddingBackend, MediaBackend, Progress, TextBackend
 from ..backends.registry import BackendRegistry
-from ..errors import Cancelled, InvalidRequest, RateLimited, SchemaViolation
+from ..errors import Cancelled, InvalidRequest, NotFound, RateLimited, SchemaViolation
 from ..plugins import plugin_manager
 from ..settings import Settings
 from ..types import (
@@ -56,7 +56,7 @@ from ..types import (
     VideoRequest,
 )
 from .admission import Admission, Ticket
-from .artifacts import ArtifactStore
+from .artifacts import ArtifactStore, Labeller
 from .backend_options import check_settings, options_for
 from .catalog import Catalog
 from .db import open_database
@@ -64,6 +64,8 @@ from .genlog import GenerationLog, Recording
 from .jobs import JobKind, JobQueue, WorkerPool
 from .keys import KeyStore, scope_for, seconds_to_midnight
 from .planners import Planned, PlannerRegistry, PlanRun
+from .provenance.audio import with_stream_cue
+from .provenance.labels import LabelPolicy, label_output, verify_bytes
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .video_edit import sweep_work_dir
@@ -185,6 +187,7 @@ class Studio:
             self.settings.data_dir / "artifacts",
             self.settings.artifact_retention_days,
             principal=self.keys.principal,
+            labeller=self._labeller(),
         )
         kinds: dict[str, JobKind] = {}
         self.pm.hook.register_job_kinds(register=lambda kind: kinds.__setitem__(kind.name, kind))
@@ -223,6 +226,41 @@ class Studio:
                 backend.close()
             self._loaded.clear()
         self.db.dispose()
+
+    # -- labels ------------------------------------------------------------------
+    def _labeller(self) -> Labeller:
+        """The one labelling step of the artifact store (provenance/labels.py), from the settings."""
+        policy = LabelPolicy(producer=self.settings.label_producer, position=self.settings.label_position)
+        return lambda data, mime, produce_id: label_output(data, mime, produce_id=produce_id, policy=policy)
+
+    def check_labels(self, who: Caller) -> None:
+        """Refuse (403) a caller asking for unlabelled output without the key permission, before any work."""
+        if who.unlabelled:
+            self.artifacts.check_unlabelled(who.key_id)
+
+    def verify(self, data: bytes, name: str | None = None, *, key_id: str | None = None) -> dict[str, Any]:
+        """Every label ``data`` carries and every one it lacks (provenance/labels.py), with the
+        generation log row its ProduceID names when that generation is ours and the caller may see it."""
+        report = verify_bytes(data, name)
+        report["generation"] = self._own_generation(report.get("produce_id"), key_id)
+        return report
+
+    def _own_generation(self, produce_id: str | None, key_id: str | None) -> dict[str, Any] | None:
+        gen_id = produce_id
+        if produce_id and produce_id.startswith("art_"):
+            try:
+                gen_id = self.artifacts.get(produce_id, key_id=key_id).get("generation_id")
+            except NotFound:
+                return None
+        if not gen_id or not gen_id.startswith("gen_"):
+            return None
+        try:
+            row = self.log.get(gen_id)
+        except InvalidRequest:
+            return None
+        if key_id is not None and not self.keys.principal(key_id).can_see(row.get("key_id")):
+            return None
+        return {k: row.get(k) for k in ("id", "created_at", "modality", "model", "caller", "interface", "status")}
 
     # -- who may run what --------------------------------------------------------
     def authorize(self, key_id: str | None, modality: Modality | str) -> None:
@@ -463,6 +501,7 @@ class Studio:
         It is logged and charged to ``who``'s key all the same."""
         modality = _MEDIA_MODALITY[type(request)]
         self.authorize(who.key_id, scope or modality)  # before the planner: a key without the scope spends nothing
+        self.check_labels(who)
         spec, backend = self.load(request.model, modality)
         assert isinstance(backend, MediaBackend)
         if "seed" in type(request).model_fields and getattr(request, "seed", None) is None:
@@ -502,7 +541,8 @@ class Studio:
                     if (v := getattr(request, k)) is not None
                 }
             )
-        with self.log.record(who, modality=modality.value, model=spec, params={}, seed=seed, input=shown) as rec:
+        params = {"unlabelled": True} if who.unlabelled else {}  # every unlabelled output is logged as such
+        with self.log.record(who, modality=modality.value, model=spec, params=params, seed=seed, input=shown) as rec:
             cancel.check()
             result = backend.generate(request, seed, progress)
             cancel.check()  # nobody waits for it any more: store nothing
@@ -533,8 +573,10 @@ class Studio:
                 caller=who.name,
                 key_id=who.key_id,
                 meta=extra.meta,
+                unlabelled=who.unlabelled,
             )
             media.meta[f"{name}_artifact_id"] = row["id"]
+            extra.data = self.artifacts.stored_bytes(row, extra.data)
         row = self.artifacts.put(
             media.data,
             media.mime,
@@ -544,8 +586,11 @@ class Studio:
             caller=who.name,
             key_id=who.key_id,
             meta={k: v for k, v in media.meta.items() if k != "plan"},
+            unlabelled=who.unlabelled,
         )
         media.meta["artifact_id"] = row["id"]
+        media.data = self.artifacts.stored_bytes(row, media.data)  # the caller gets the labelled file
+        media.meta["labels"] = row["meta"].get("labels")
 
     def stream_media(self, request: SpeechRequest, *, who: Caller = LOCAL) -> _MediaStream:
         """Stream a media backend's output as it is produced (speech: a WAV whose blocks come as
@@ -553,6 +598,7 @@ class Studio:
         whole output is stored as an artifact and the generation logged (cancelled if cut short)."""
         modality = _MEDIA_MODALITY[type(request)]
         self.authorize(who.key_id, modality)
+        self.check_labels(who)
         spec, backend = self.load(request.model, modality)
         if not (isinstance(backend, MediaBackend) and backend.can_stream):
             raise InvalidRequest(f"'{spec.id}' cannot stream its output; leave out 'stream'.", param="stream")
@@ -561,7 +607,12 @@ class Studio:
         try:
             shown = request.model_dump(mode="json", exclude={"model"}, exclude_none=True)
             rec = self.log.record(
-                who, modality=modality.value, model=spec, params={"stream": True}, seed=None, input=shown
+                who,
+                modality=modality.value,
+                model=spec,
+                params={"stream": True, **({"unlabelled": True} if who.unlabelled else {})},
+                seed=None,
+                input=shown,
             )
         except BaseException:
             ticket.release()
@@ -674,6 +725,8 @@ class _MediaStream(Iterator[bytes]):
         except Exception as exc:
             self._finish(exc)
             raise
+        if not self._parts and not self._rec.who.unlabelled:
+            block = with_stream_cue(block)  # the listener hears the AI-content cue first, as stored
         self._parts.append(block)
         return block
 
@@ -698,6 +751,7 @@ class _MediaStream(Iterator[bytes]):
                 caller=rec.who.name,
                 key_id=rec.who.key_id,
                 meta={"duration": rec.media_seconds, "format": "wav"},
+                unlabelled=rec.who.unlabelled,
             )
             rec.output = json.dumps(
                 {

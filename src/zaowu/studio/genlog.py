@@ -312,6 +312,16 @@ class GenerationLog:
             for row in conn.execution_options(stream_results=True).execute(self._query(**filters)):
                 yield self._row(row)
 
+    def prune(self, retention_days: float | None, now: float | None = None) -> int:
+        """Delete finished rows older than ``retention_days`` (None: keep all); returns how many. The
+        settings refuse a retention under MIN_LOG_RETENTION_DAYS unless the operator overrides it."""
+        if retention_days is None:
+            return 0
+        cutoff = (now or time.time()) - retention_days * 86400
+        with self.engine.begin() as conn:
+            q = generations.delete().where(generations.c.created_at < cutoff, generations.c.status != "running")
+            return int(conn.execute(q).rowcount or 0)
+
     def export_json(self, fp, **filters: Any) -> int:
         """Write the rows as one JSON array (streamed row by row); return the count."""
         n = 0

@@ -2,7 +2,8 @@
 
 A key is ``zw-`` + 43 random URL-safe characters, shown once at creation and
 stored only as its sha256 (keys are long random secrets, so a fast hash is
-enough). Scopes: text, image, audio, video, admin. Quotas per key: requests per
+enough). Scopes: text, image, audio, video, admin, and unlabelled (the permission to store outputs
+without labels, never implied by admin). Quotas per key: requests per
 minute (an in-memory sliding window per process), tokens per day and media
 seconds per day (daily counters in the ``usage`` table, UTC days).
 
@@ -41,7 +42,8 @@ from .genlog import new_id
 
 __all__ = ["SCOPES", "MODALITY_SCOPES", "scope_for", "Quota", "Principal", "KeyStore", "SESSION_TTL_SECONDS"]
 
-SCOPES = ("text", "image", "audio", "video", "admin")
+SCOPES = ("text", "image", "audio", "video", "admin", "unlabelled")
+PERMISSIONS = ("admin", "unlabelled")  # scopes the local owner does not hold
 SESSION_TTL_SECONDS = 7 * 24 * 3600  # a studio sign-in lasts a week, unless signed out or its key revoked
 SESSION_PREFIX = "zs-"  # session ids look different from keys (zw-...), so neither is mistaken for the other
 
@@ -102,7 +104,7 @@ class Principal:
 
 # the local owner may generate anything but holds no admin rights: keys and model installs need an admin
 # key (or the CLI), so that nothing reaching the server anonymously, a web page included, can manage it
-OWNER = Principal(key_id=None, name="local", scopes=tuple(s for s in SCOPES if s != "admin"))
+OWNER = Principal(key_id=None, name="local", scopes=tuple(s for s in SCOPES if s not in PERMISSIONS))
 
 
 def _today(now: float | None = None) -> str:

@@ -65,7 +65,9 @@ def cut_out(studio: Studio, image: bytes, kind: str, who: Caller) -> CutoutResul
             caller=who.name,
             key_id=who.key_id,
             meta={"cutout": meta},
+            unlabelled=who.unlabelled,
         )
+        png = studio.artifacts.stored_bytes(row, png)  # the labelled image
         rec.output = json.dumps(
             {"artifacts": [{"id": row["id"], "mime": "image/png", "bytes": len(png)}], "media_seconds": 0.0}
         )

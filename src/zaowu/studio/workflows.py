@@ -534,7 +534,14 @@ class StepContext:
             row = self.job.artifact(data, mime, name=name, meta=meta, generation_id=generation_id)
         else:
             row = self.studio.artifacts.put(
-                data, mime, name=name, generation_id=generation_id, caller=self.who.name, key_id=self.key_id, meta=meta
+                data,
+                mime,
+                name=name,
+                generation_id=generation_id,
+                caller=self.who.name,
+                key_id=self.key_id,
+                meta=meta,
+                unlabelled=self.who.unlabelled,
             )
         return self.adopt(row)
 

@@ -1,0 +1,234 @@
+"""Labels on documents: OOXML (DOCX/XLSX/PPTX), PDF, and ZIP bundles of web pages.
+
+OOXML files get the label as a custom document property ``AIGC`` (docProps/custom.xml) and, where
+the format has one, a visible notice: a footer on every DOCX section and every XLSX sheet (PPTX
+slides are left as designed: a placeholder-free notice there is not feasible without redoing the
+layout). PDFs get ``/AIGC`` in their document Info, written as an incremental update (the original
+bytes are kept as they are). A ZIP of a web site gets every HTML page labelled as HTML.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+
+from .aigc import parse
+
+__all__ = ["OOXML_MIMES", "label_ooxml", "read_ooxml_label", "label_pdf", "read_pdf_label", "label_zip"]
+
+OOXML_MIMES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+}
+FOOTER_TEXT = "AI生成 · AI-generated"
+_CUSTOM = "docProps/custom.xml"
+_CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+_CP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+_SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+# CT_Worksheet children that come after headerFooter, in schema order
+_AFTER_HEADER_FOOTER = [
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+]
+MAX_PDF_TAIL = 1 << 16  # bytes of a PDF's end searched for its trailer
+
+
+def _custom_xml(existing: bytes | None, label_json: str) -> bytes:
+    from lxml import etree
+
+    if existing:
+        root = etree.fromstring(existing)
+    else:
+        root = etree.Element(f"{{{_CP_NS}}}Properties", nsmap={None: _CP_NS, "vt": _VT_NS})
+    for prop in root.findall(f"{{{_CP_NS}}}property"):
+        if prop.get("name") == "AIGC":
+            root.remove(prop)
+    pids = [int(p.get("pid", "1")) for p in root.findall(f"{{{_CP_NS}}}property")]
+    prop = etree.SubElement(root, f"{{{_CP_NS}}}property", fmtid=_FMTID, pid=str(max(pids, default=1) + 1), name="AIGC")
+    etree.SubElement(prop, f"{{{_VT_NS}}}lpwstr").text = label_json
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _content_types(data: bytes) -> bytes:
+    if _CUSTOM.encode() in data:
+        return data
+    override = f'<Override PartName="/{_CUSTOM}" ContentType="{_CUSTOM_CT}"/>'.encode()
+    return data.replace(b"</Types>", override + b"</Types>")
+
+
+def _rels(data: bytes) -> bytes:
+    if _CUSTOM_REL.encode() in data:
+        return data
+    rel = f'<Relationship Id="rIdAIGC" Type="{_CUSTOM_REL}" Target="{_CUSTOM}"/>'.encode()
+    return data.replace(b"</Relationships>", rel + b"</Relationships>")
+
+
+def _sheet_footer(data: bytes) -> bytes:
+    from lxml import etree
+
+    root = etree.fromstring(data)
+    hf = root.find(f"{{{_SHEET_NS}}}headerFooter")
+    if hf is None:
+        hf = etree.Element(f"{{{_SHEET_NS}}}headerFooter")
+        later = [child for child in root if etree.QName(child).localname in _AFTER_HEADER_FOOTER]
+        if later:
+            later[0].addprevious(hf)
+        else:
+            root.append(hf)
+    footer = hf.find(f"{{{_SHEET_NS}}}oddFooter")
+    if footer is None:
+        footer = etree.Element(f"{{{_SHEET_NS}}}oddFooter")
+        header = hf.find(f"{{{_SHEET_NS}}}oddHeader")
+        if header is not None:
+            header.addnext(footer)
+        else:
+            hf.insert(0, footer)
+    text = footer.text or ""
+    if FOOTER_TEXT not in text:
+        footer.text = f"{text}{'&L' if '&C' in text else '&C'}{FOOTER_TEXT}"  # centre, else left
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _docx_footer(data: bytes) -> bytes:
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    for section in document.sections:
+        footer = section.footer
+        if not any(FOOTER_TEXT in p.text for p in footer.paragraphs):
+            footer.add_paragraph(FOOTER_TEXT)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _rewrite_zip(data: bytes, change: Callable[[str, bytes], bytes], add: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename in add:
+                continue
+            dst.writestr(info, change(info.filename, src.read(info)), compress_type=zipfile.ZIP_DEFLATED)
+        for name, body in add.items():
+            dst.writestr(name, body)
+    return out.getvalue()
+
+
+def label_ooxml(data: bytes, kind: str, label_json: str | None, *, notice: bool) -> bytes:
+    """An OOXML file with the footer notice (DOCX, XLSX; when ``notice``) and the custom property."""
+    if notice and kind == "docx":
+        data = _docx_footer(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        existing = src.read(_CUSTOM) if _CUSTOM in src.namelist() else None
+
+    def change(name: str, body: bytes) -> bytes:
+        if label_json and name == "[Content_Types].xml":
+            return _content_types(body)
+        if label_json and name == "_rels/.rels":
+            return _rels(body)
+        if notice and kind == "xlsx" and re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name):
+            return _sheet_footer(body)
+        return body
+
+    add = {_CUSTOM: _custom_xml(existing, label_json)} if label_json else {}
+    return _rewrite_zip(data, change, add)
+
+
+def read_ooxml_label(data: bytes) -> tuple[dict[str, str] | None, str | None]:
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as src:
+            if _CUSTOM not in src.namelist():
+                return None, None
+            root = etree.fromstring(src.read(_CUSTOM))
+    except (zipfile.BadZipFile, etree.XMLSyntaxError):
+        return None, None
+    for prop in root.findall(f"{{{_CP_NS}}}property"):
+        if (prop.get("name") or "").upper() == "AIGC" and (fields := parse("".join(prop.itertext()))):
+            return fields, "custom property AIGC"
+    return None, None
+
+
+def ooxml_notice(data: bytes) -> bool | None:
+    """Whether an OOXML file shows the footer notice (None: PPTX, where none is written)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        names = src.namelist()
+        if "word/document.xml" not in names and "xl/workbook.xml" not in names:
+            return None
+        parts = [n for n in names if re.fullmatch(r"word/footer\d*\.xml|xl/worksheets/sheet\d+\.xml", n)]
+        return any(FOOTER_TEXT.encode() in src.read(n) for n in parts)
+
+
+def _pdf_string(text: str) -> bytes:
+    return b"(" + text.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def label_pdf(data: bytes, label_json: str) -> bytes:
+    """A PDF with ``/AIGC`` in a new document Info, appended as an incremental update."""
+    tail = data[-MAX_PDF_TAIL:]
+    start = re.findall(rb"startxref\s+(\d+)", tail)
+    root = re.findall(rb"/Root\s+(\d+\s+\d+)\s+R", data)
+    size = re.findall(rb"/Size\s+(\d+)", data)
+    if not start or not root or not size:
+        raise ValueError("no PDF trailer found")
+    obj = max(int(s) for s in size)
+    body = data if data.endswith(b"\n") else data + b"\n"
+    offset = len(body)
+    info = f"{obj} 0 obj\n<< /AIGC ".encode() + _pdf_string(label_json) + b" /Trapped /False >>\nendobj\n"
+    xref = offset + len(info)
+    trailer = (
+        f"xref\n0 1\n0000000000 65535 f \n{obj} 1\n{offset:010d} 00000 n \n"
+        f"trailer\n<< /Size {obj + 1} /Root {root[-1].decode()} R /Info {obj} 0 R /Prev {start[-1].decode()} >>\n"
+        f"startxref\n{xref}\n%%EOF\n"
+    ).encode()
+    return body + info + trailer
+
+
+def read_pdf_label(data: bytes) -> tuple[dict[str, str] | None, str | None]:
+    for match in reversed(list(re.finditer(rb"/AIGC\s*\(((?:\\.|[^\\)])*)\)", data))):
+        raw = re.sub(rb"\\(.)", rb"\1", match.group(1)).decode("latin-1")
+        if fields := parse(raw):
+            return fields, "PDF Info /AIGC"
+    return None, None
+
+
+def label_zip(data: bytes, page: Callable[[str], str]) -> bytes:
+    """A ZIP whose HTML pages are passed through ``page`` (the HTML labeller)."""
+
+    def change(name: str, body: bytes) -> bytes:
+        if name.lower().endswith((".html", ".htm")):
+            return page(body.decode("utf-8", "replace")).encode("utf-8")
+        return body
+
+    return _rewrite_zip(data, change, {})
+
+
+def read_zip_label(data: bytes, reader: Callable[[str], tuple[dict[str, str] | None, str | None]]):
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        for name in src.namelist():
+            if name.lower().endswith((".html", ".htm")):
+                fields, where = reader(src.read(name).decode("utf-8", "replace"))
+                if fields:
+                    return fields, f"{name}: {where}"
+    return None, None

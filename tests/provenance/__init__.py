@@ -1,0 +1,1 @@
+"""Issue 16: labels and provenance on every stored output."""

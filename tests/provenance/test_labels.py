@@ -1,0 +1,132 @@
+"""Issue 16: every stored output carries its labels, and verify reads them back.
+
+Against a real ``zaowu serve``: images (PNG, JPEG), speech (WAV, MP3), text files (Markdown, plain),
+office files (DOCX, XLSX, PPTX) and the storefront (HTML preview and the site ZIP) come back from
+the artifact store with the implicit AIGC label and, where the format has one, the explicit label;
+``POST /v1/provenance/verify`` names the generation they came from. No route makes an MP4 yet, so
+the MP4 writer is checked on a clip made here."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import httpx
+import pytest
+
+from tests.test_office import DECKS, DOCUMENTS, WORKBOOKS
+from zaowu.studio.provenance.aigc import FIELDS
+
+SPEC = {"kind": "poster", "headline": "春季新品上市", "subline": "全场八折", "brand": "山间茶舍", "language": "zh"}
+
+
+def verify(server, data: bytes, name: str) -> dict:
+    r = httpx.post(f"{server.base_url}/v1/provenance/verify", files={"file": (name, data)}, timeout=120)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def assert_labelled(report: dict, *, explicit: bool | None = True) -> None:
+    implicit = report["implicit"]
+    assert implicit["found"], report
+    assert set(implicit["fields"]) == set(FIELDS) and implicit["fields"]["Label"] == "1"
+    assert implicit["fields"]["ContentProducer"] == "zaowu"
+    assert report["generation"] is not None and report["generation"]["id"] == report["produce_id"]
+    if explicit is not None:
+        assert report["explicit"]["found"] is explicit, report["explicit"]
+    assert "implicit" not in report["missing"]
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg"])
+def test_images_from_the_server_carry_both_labels(server, fmt):
+    r = httpx.post(
+        f"{server.base_url}/v1/images/generations",
+        json={"prompt": "p", "spec": SPEC, "seed": 2, "size": "768x512", "format": fmt, "response_format": "b64_json"},
+        timeout=300,
+    )
+    assert r.status_code == 200, r.text
+    item = r.json()["data"][0]
+    data = base64.b64decode(item["b64_json"])
+    assert httpx.get(server.base_url + item["url"]).content == data  # the caller gets the stored, labelled file
+    report = verify(server, data, f"poster.{fmt}")
+    assert_labelled(report)
+    assert report["generation"]["id"] == r.json()["generation_id"] and report["generation"]["modality"] == "image"
+    assert report["implicit"]["where"] == "XMP TC260:AIGC"
+
+
+@pytest.mark.parametrize("fmt", ["wav", "mp3"])
+def test_speech_carries_the_cue_and_the_implicit_label(server, fmt):
+    r = httpx.post(
+        f"{server.base_url}/v1/audio/speech",
+        json={"input": "Hello from the tea shop.", "response_format": fmt},
+        timeout=300,
+    )
+    assert r.status_code == 200, r.text
+    stored = httpx.get(f"{server.base_url}/v1/artifacts/{r.headers['x-zaowu-artifact-id']}").content
+    assert stored == r.content
+    report = verify(server, r.content, f"speech.{fmt}")
+    assert_labelled(report, explicit=True if fmt == "wav" else None)
+    assert report["generation"]["id"] == r.headers["x-zaowu-generation-id"]
+
+
+def _storefront_inputs() -> dict:
+    brand = {
+        "name": "Leaf House",
+        "tagline": "Fresh tea",
+        "about": "A small tea shop.",
+        "products": [{"name": "Longjing", "price": 88.0, "description": "Spring green tea"}],
+    }
+    return {"brand": brand, "texts": {"products": [{"title": "Longjing", "points": ["fresh"], "detail": "Fresh."}]}}
+
+
+def test_text_office_and_storefront_files_are_labelled(server):
+    flow = {
+        "id": "labelled-files",
+        "nodes": {
+            "md": {
+                "step": "file.text",
+                "with": {"text": "# 新品\n\n春茶上市。", "name": "a.md", "mime": "text/markdown"},
+            },
+            "txt": {"step": "file.text", "with": {"text": "Spring tea is here.", "name": "a.txt"}},
+            "doc": {"step": "office.render", "with": {"format": "docx", "plan": DOCUMENTS["en"]}},
+            "sheet": {"step": "office.render", "with": {"format": "xlsx", "plan": WORKBOOKS["en"]}},
+            "deck": {"step": "office.render", "with": {"format": "pptx", "plan": DECKS["en"]}},
+            "site": {"step": "storekit.site", "with": {**_storefront_inputs(), "language": "en"}},
+        },
+        "outputs": {
+            "md": "${md.file}",
+            "txt": "${txt.file}",
+            "docx": "${doc.file}",
+            "xlsx": "${sheet.file}",
+            "pptx": "${deck.file}",
+            "zip": "${site.site_zip}",
+            "html": "${site.preview}",
+        },
+    }
+    run = httpx.post(f"{server.base_url}/v1/workflows/run", json={"workflow": flow}, timeout=300).json()
+    assert run["status"] == "succeeded", run
+    notices = {"md": True, "txt": True, "docx": True, "xlsx": True, "pptx": None, "zip": None, "html": True}
+    for key, explicit in notices.items():
+        art = run["outputs"][key]
+        data = httpx.get(f"{server.base_url}/v1/artifacts/{art['id']}").content
+        report = verify(server, data, art["name"])
+        assert report["implicit"]["found"], (key, report)
+        assert report["implicit"]["fields"]["ProduceID"].startswith(("gen_", "art_")), report
+        if explicit is not None:
+            assert report["explicit"]["found"] is explicit, (key, report["explicit"])
+    md = httpx.get(f"{server.base_url}/v1/artifacts/{run['outputs']['md']['id']}").text
+    assert "本内容由人工智能生成。" in md and md.rstrip().endswith("春茶上市。")  # zh text gets the zh notice
+    html = httpx.get(f"{server.base_url}/v1/artifacts/{run['outputs']['html']['id']}").text
+    assert 'name="AIGC"' in html and "This content was generated by AI." in html
+
+
+def test_verify_reports_a_file_without_labels(server):
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), "white").save(buf, "PNG")
+    report = verify(server, buf.getvalue(), "plain.png")
+    assert not report["implicit"]["found"] and report["generation"] is None
+    assert {"implicit", "explicit"} <= set(report["missing"])
+    r = httpx.post(f"{server.base_url}/v1/provenance/verify", files={"file": ("empty.png", b"")})
+    assert r.status_code == 400 and r.json()["error"]["param"] == "file"

@@ -193,6 +193,7 @@ class ArtifactStore:
             sha,
             mime,
             len(data),
+            art_id=art_id,
             name=name,
             job_id=job_id,
             generation_id=generation_id,
@@ -239,6 +240,7 @@ class ArtifactStore:
         mime: str,
         size: int,
         *,
+        art_id: str | None = None,
         name: str | None = None,
         job_id: str | None = None,
         generation_id: str | None = None,
@@ -248,7 +250,7 @@ class ArtifactStore:
     ) -> dict[str, Any]:
         now = time.time()
         row = {
-            "id": art_id,
+            "id": art_id or new_id("art"),
             "sha256": sha,
             "mime": mime,
             "size_bytes": size,

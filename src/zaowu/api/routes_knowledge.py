@@ -17,7 +17,7 @@ from ..studio.keys import Principal
 from .auth import api_caller, scope
 
 router = APIRouter(prefix="/v1")
-FILES_PATH = "/v1/files"
+FILES_PATH = "/v1/files"  # where uploads go (BodyLimit gives it kb_max_file_bytes)
 SCOPE = "text"  # knowledge is text work: the same scope as chat and embeddings
 
 
@@ -90,7 +90,7 @@ def _page(data: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- files
-@router.post(FILES_PATH)
+@router.post("/files")
 async def upload_file(
     request: Request,
     file: UploadFile = File(..., description="a PDF, DOCX, XLSX, PPTX, HTML, Markdown, TXT or CSV document"),
@@ -106,18 +106,18 @@ async def upload_file(
     return file_json(row)
 
 
-@router.get(FILES_PATH)
+@router.get("/files")
 def list_files(request: Request, purpose: str | None = None, principal: Principal = scope(SCOPE)) -> dict[str, Any]:
     rows = _kb(request).files(principal)
     return _page([file_json(r) for r in rows if purpose is None or r["purpose"] == purpose])
 
 
-@router.get(FILES_PATH + "/{file_id}")
+@router.get("/files/{file_id}")
 def get_file(request: Request, file_id: str, principal: Principal = scope(SCOPE)) -> dict[str, Any]:
     return file_json(_kb(request).file(file_id, principal))
 
 
-@router.delete(FILES_PATH + "/{file_id}")
+@router.delete("/files/{file_id}")
 def delete_file(request: Request, file_id: str, principal: Principal = scope(SCOPE)) -> dict[str, Any]:
     _kb(request).delete_file(file_id, principal)
     return {"id": file_id, "object": "file", "deleted": True}

@@ -73,8 +73,8 @@ if TYPE_CHECKING:
 
     from ..backends.video.ops import VideoEdit
     from ..backends.video.pipeline import EditProgress
-    from .photos import CutoutResult
     from .knowledge.store import KnowledgeBase
+    from .photos import CutoutResult
     from .video_edit import VideoEditResult, VideoInput
 
 _MEDIA_MODALITY = {

@@ -77,6 +77,15 @@ def _paragraphs(text: str, **where) -> Iterator[Block]:
 
 
 # ---------------------------------------------------------------- readers
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What the office and HTML parsers raise for a damaged file (zip, XML, missing parts, bad values)."""
+    import zipfile
+
+    from lxml import etree
+
+    return (zipfile.BadZipFile, etree.LxmlError, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError)
+
+
 def _pdf(data: bytes, limits: Limits) -> Iterator[Block]:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
@@ -116,7 +125,7 @@ def _docx(data: bytes, limits: Limits) -> Iterator[Block]:
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises zipfile, KeyError, lxml errors... for a damaged file
+    except _read_errors() as exc:
         raise DocumentError("invalid_file", f"The DOCX cannot be read ({exc}); check that the file is whole.") from None
     headings = _Headings()
     for item in document.iter_inner_content():
@@ -159,7 +168,7 @@ def _xlsx(data: bytes, limits: Limits) -> Iterator[Block]:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException...
+    except _read_errors() as exc:
         raise DocumentError("invalid_file", f"The XLSX cannot be read ({exc}); check that the file is whole.") from None
     try:
         _check_pages(len(book.worksheets), limits)
@@ -175,7 +184,7 @@ def _pptx(data: bytes, limits: Limits) -> Iterator[Block]:
 
     try:
         deck = pptx.Presentation(io.BytesIO(data))
-    except Exception as exc:
+    except _read_errors() as exc:
         raise DocumentError("invalid_file", f"The PPTX cannot be read ({exc}); check that the file is whole.") from None
     _check_pages(len(deck.slides), limits)
     for number, slide in enumerate(deck.slides, start=1):
@@ -200,7 +209,7 @@ def _html(data: bytes, limits: Limits) -> Iterator[Block]:
 
     try:
         root = lxml.html.document_fromstring(data)
-    except Exception as exc:  # lxml.etree.ParserError on an empty or broken document
+    except _read_errors() as exc:
         raise DocumentError("invalid_file", f"The HTML cannot be read ({exc}).") from None
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
@@ -316,6 +325,11 @@ def _pieces(text: str, size: int) -> Iterator[tuple[int, int]]:
     yield start, len(text)
 
 
+def extracted_text(filename: str, data: bytes, limits: Limits | None = None) -> str:
+    """The file's text as chunk offsets index it: its blocks joined by blank lines."""
+    return "\n\n".join(b.text for b in reader_for(filename)(data, limits or Limits()))
+
+
 def chunk(filename: str, data: bytes, limits: Limits | None = None) -> tuple[list[Chunk], int]:
     """The chunks of a document and the number of pages (or sheets/slides, or 1) it has.
     Raises DocumentError when it cannot be read or holds no text."""
@@ -329,7 +343,6 @@ def chunk(filename: str, data: bytes, limits: Limits | None = None) -> tuple[lis
         if not current:
             return
         first, start = current[0]
-        last, last_start = current[-1]
         text = "\n\n".join(b.text for b, _ in current)
         _add(chunks, text, first, start, limits)
         current.clear()

@@ -52,6 +52,9 @@ FILTER_OPS = {
 }
 
 
+_FTS_DELETE = sa.text("DELETE FROM kb_chunks_fts WHERE rowid IN :ids").bindparams(sa.bindparam("ids", expanding=True))
+
+
 @dataclass
 class Hit:
     chunk_id: int
@@ -391,7 +394,7 @@ class KnowledgeBase:
             ids = list(conn.scalars(sa.select(kb_chunks.c.id).where(*where)))
             for start in range(0, len(ids), 500):
                 part = ids[start : start + 500]
-                conn.execute(sa.text(f"DELETE FROM kb_chunks_fts WHERE rowid IN ({','.join(map(str, part))})"))
+                conn.execute(_FTS_DELETE, {"ids": part})
         conn.execute(kb_chunks.delete().where(*where))
 
     def _embed(self, texts: list[str], who: Caller | None) -> list[np.ndarray]:

@@ -251,3 +251,28 @@ def test_official_sdk_creates_a_store_uploads_files_and_searches(auth_server, kb
     assert client.vector_stores.delete(store.id).deleted
     with pytest.raises(openai.NotFoundError):
         client.vector_stores.retrieve(store.id)
+
+
+def test_http_refuses_oversized_uploads_and_bad_searches_naming_the_field(tmp_path, models_dir):
+    from tests.conftest import Server
+
+    server = Server(tmp_path / "srv", models_dir, {"ZAOWU_KB_MAX_FILE_BYTES": "4096"})
+    try:
+        base = server.base_url + "/v1"
+        big = httpx.post(f"{base}/files", files={"file": ("big.txt", b"x" * 200_000)}, data={"purpose": "assistants"})
+        assert big.status_code == 413 and "kb_max_file_bytes" in big.json()["error"]["message"]
+        bad_purpose = httpx.post(f"{base}/files", files={"file": ("a.txt", b"hi")}, data={"purpose": "fine-tune"})
+        assert bad_purpose.status_code == 400 and bad_purpose.json()["error"]["param"] == "purpose"
+        store = httpx.post(f"{base}/vector_stores", json={"name": "s"}).json()["id"]
+        for body, param in (
+            ({"query": "x", "filters": {"type": "like", "key": "a", "value": 1}}, "filters"),
+            ({"query": "   "}, "query"),
+        ):
+            response = httpx.post(f"{base}/vector_stores/{store}/search", json=body, timeout=60)
+            assert response.status_code == 400 and param in (response.json()["error"]["param"] or ""), response.text
+        missing = httpx.post(f"{base}/vector_stores/{store}/files", json={"file_id": "file_nope"})
+        assert missing.status_code == 404 and missing.json()["error"]["param"] == "file_id"
+        assert httpx.get(f"{base}/vector_stores/vs_nope").status_code == 404
+        assert httpx.get(server.base_url + "/health").status_code == 200  # still serving
+    finally:
+        server.stop()

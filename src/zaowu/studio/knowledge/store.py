@@ -71,15 +71,37 @@ class Hit:
     attributes: dict[str, Any]
 
 
+MAX_FILTER_DEPTH = 4  # nested and/or levels in one filter
+
+
+def check_filters(flt: Any, depth: int = 0) -> None:
+    """Refuse a malformed filter before searching (an empty store would otherwise hide the mistake)."""
+    if not isinstance(flt, dict):
+        raise InvalidRequest("Each filter is an object with 'type'.", param="filters")
+    kind = flt.get("type")
+    if kind in ("and", "or"):
+        parts = flt.get("filters")
+        if depth >= MAX_FILTER_DEPTH or not isinstance(parts, list) or not 1 <= len(parts) <= 32:
+            raise InvalidRequest(
+                f"'{kind}' takes 'filters': a list of 1 to 32 filters, nested at most {MAX_FILTER_DEPTH} deep.",
+                param="filters",
+            )
+        for part in parts:
+            check_filters(part, depth + 1)
+        return
+    if kind not in FILTER_OPS:
+        raise InvalidRequest(
+            f"Unknown filter type '{kind}'; use one of {', '.join([*FILTER_OPS, 'and', 'or'])}.", param="filters"
+        )
+    if not isinstance(flt.get("key"), str) or "value" not in flt:
+        raise InvalidRequest(f"A '{kind}' filter needs 'key' (a string) and 'value'.", param="filters")
+
+
 def _matches(flt: dict[str, Any], attrs: dict[str, Any]) -> bool:
     kind = flt.get("type")
     if kind in ("and", "or"):
         results = [_matches(f, attrs) for f in flt.get("filters") or []]
         return all(results) if kind == "and" else any(results)
-    if kind not in FILTER_OPS:
-        raise InvalidRequest(
-            f"Unknown filter type '{kind}'; use one of {', '.join([*FILTER_OPS, 'and', 'or'])}.", param="filters"
-        )
     try:
         return bool(FILTER_OPS[kind](attrs.get(flt.get("key", "")), flt.get("value")))
     except TypeError:
@@ -427,6 +449,8 @@ class KnowledgeBase:
             raise InvalidRequest(f"query needs 1 to {MAX_QUERY_CHARS} characters.", param="query")
         if not 1 <= max_results <= MAX_RESULTS:
             raise InvalidRequest(f"max_num_results must be between 1 and {MAX_RESULTS}.", param="max_num_results")
+        if filters is not None:
+            check_filters(filters)
         for store_id in store_ids:
             self.store(store_id, viewer)
         files = self._searchable_files(store_ids, filters)

@@ -54,6 +54,26 @@ def test_paraphrased_questions_find_the_right_chunk_in_the_top_5(kb):
     assert found >= MIN_FOUND, missed
 
 
+OUT_OF_SCOPE = [
+    "What is the capital of France?",
+    "今天股票会涨吗",
+    "How do I bake sourdough bread?",
+    "谁赢得了2018年世界杯",
+    "Do you sell laptops?",
+    "你们卖手机吗",
+    "What's the weather tomorrow?",
+]
+
+
+def test_relevance_keeps_every_written_question_and_drops_out_of_scope_ones(kb):
+    from zaowu.studio.knowledge.answer import relevant
+
+    base, store, _ = kb
+    kept = [q for q, _, _ in kb_docs.QUESTIONS if relevant(base.search([store], q, max_results=4), q)]
+    leaked = [q for q in OUT_OF_SCOPE if relevant(base.search([store], q, max_results=4), q)]
+    assert len(kept) == len(kb_docs.QUESTIONS) and not leaked, (kept, leaked)
+
+
 def test_chunks_keep_their_page_sheet_and_heading_path(kb):
     base, store, _ = kb
     by_text = {}
@@ -276,3 +296,74 @@ def test_http_refuses_oversized_uploads_and_bad_searches_naming_the_field(tmp_pa
         assert httpx.get(server.base_url + "/health").status_code == 200  # still serving
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------- chat over knowledge
+@pytest.fixture(scope="module")
+def shop_store(server):
+    client = _sdk(server, "unused")
+    store = client.vector_stores.create(name="answers")
+    batch = client.vector_stores.file_batches.upload_and_poll(
+        vector_store_id=store.id,
+        files=[(name, io.BytesIO(blob)) for name, blob in kb_docs.documents().items()],
+        poll_interval_ms=300,
+    )
+    assert batch.file_counts.completed == len(kb_docs.documents())
+    return client, store.id
+
+
+def _ask(client, store: str, question: str) -> dict:
+    from tests.conftest import TEST_MODEL
+
+    response = client.chat.completions.create(
+        model=TEST_MODEL,
+        messages=[{"role": "user", "content": question}],
+        max_tokens=40,
+        seed=1,
+        extra_body={"knowledge_bases": [store]},
+    )
+    return response.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("question", "filename", "page", "sheet", "quote"),
+    [
+        ("What time do you open on Saturdays?", "hours.pdf", 1, None, "weekends"),
+        ("客服热线电话号码是多少", "hours.pdf", 2, None, "400-800-1234"),
+        ("What does a replacement lid cost?", "specs.xlsx", None, "配件", "Spare lid"),
+    ],
+)
+def test_answers_cite_the_file_and_page_that_hold_the_fact(shop_store, question, filename, page, sheet, quote):
+    client, store = shop_store
+    body = _ask(client, store, question)
+    text = body["choices"][0]["message"]["content"]
+    citations = body["citations"]
+    assert not body["zaowu"]["knowledge"]["refused"] and citations
+    markers = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", text)}
+    assert {c["index"] for c in citations} <= markers, (text, citations)  # every citation is marked in the text
+    assert any(
+        c["filename"] == filename and c["page"] == page and c["sheet"] == sheet and quote in c["quote"]
+        for c in citations
+    ), citations
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [("What is the capital of France?", "do not say"), ("今天股票会涨吗", "没有提到")],
+)
+def test_out_of_scope_questions_are_refused_in_the_questions_language(shop_store, question, says):
+    client, store = shop_store
+    body = _ask(client, store, question)
+    assert body["zaowu"]["knowledge"]["refused"] and body["citations"] == []
+    assert says in body["choices"][0]["message"]["content"]
+
+
+def test_knowledge_answers_refuse_streaming_and_unknown_stores(server, shop_store):
+    from tests.conftest import TEST_MODEL
+
+    url = server.base_url + "/v1/chat/completions"
+    base = {"model": TEST_MODEL, "messages": [{"role": "user", "content": "hours?"}]}
+    streamed = httpx.post(url, json={**base, "stream": True, "knowledge_bases": [shop_store[1]]}, timeout=60)
+    assert streamed.status_code == 400 and streamed.json()["error"]["param"] == "stream"
+    unknown = httpx.post(url, json={**base, "knowledge_bases": ["vs_nope"]}, timeout=60)
+    assert unknown.status_code == 404

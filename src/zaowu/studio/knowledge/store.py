@@ -69,6 +69,7 @@ class Hit:
     start: int
     end: int
     attributes: dict[str, Any]
+    similarity: float = 0.0  # cosine between the query's and the chunk's embeddings (-1 to 1)
 
 
 MAX_FILTER_DEPTH = 4  # nested and/or levels in one filter
@@ -429,6 +430,14 @@ class KnowledgeBase:
             out.extend(matrix)
         return out
 
+    # -- answers -----------------------------------------------------------------
+    def answer(self, request, store_ids: list[str], *, viewer: Principal = OWNER, who: Caller | None = None):
+        """A chat answer from the stores with citations, or a refusal when they hold nothing relevant
+        (see answer.py): (TextResult, {"citations", "refused", "markers_added"})."""
+        from .answer import answer
+
+        return answer(self, request, store_ids, viewer=viewer, who=who)
+
     # -- search ------------------------------------------------------------------
     def search(
         self,
@@ -458,7 +467,8 @@ class KnowledgeBase:
             return []
         ranks: dict[int, float] = {}
         q = self._embed([query], who)[0]
-        for ranking in (self._vector_ranks(store_ids, q, files), self._text_ranks(store_ids, query, files)):
+        similarity: dict[int, float] = {}
+        for ranking in (self._vector_ranks(store_ids, q, files, similarity), self._text_ranks(store_ids, query, files)):
             for rank, chunk_id in enumerate(ranking[:CANDIDATES]):
                 ranks[chunk_id] = ranks.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(ranks, key=lambda c: -ranks[c])[:max_results]
@@ -479,6 +489,7 @@ class KnowledgeBase:
                 start=rows[c]["start"],
                 end=rows[c]["end"],
                 attributes=dict(files[(rows[c]["store_id"], rows[c]["file_id"])]["attributes"] or {}),
+                similarity=round(similarity.get(c, 0.0), 4),
             )
             for c in best
             if c in rows
@@ -526,7 +537,8 @@ class KnowledgeBase:
             self._vectors[store_id] = (version, ids, file_ids, matrix)  # type: ignore[assignment]
         return ids, file_ids, matrix
 
-    def _vector_ranks(self, store_ids: list[str], q: np.ndarray, files: dict) -> list[int]:
+    def _vector_ranks(self, store_ids: list[str], q: np.ndarray, files: dict, similarity: dict) -> list[int]:
+        """Chunk ids by cosine to ``q``, best first; fills ``similarity`` (chunk id → cosine)."""
         scored: list[tuple[float, int]] = []
         for store_id in store_ids:
             ids, file_ids, matrix = self._store_vectors(store_id)
@@ -537,6 +549,7 @@ class KnowledgeBase:
             sims[~allowed] = -np.inf
             top = np.argsort(-sims)[:CANDIDATES]
             scored.extend((float(sims[i]), int(ids[i])) for i in top if np.isfinite(sims[i]))
+        similarity.update((c, sim) for sim, c in scored)
         return [c for _, c in sorted(scored, reverse=True)]
 
     def _text_ranks(self, store_ids: list[str], query: str, files: dict) -> list[int]:

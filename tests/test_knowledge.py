@@ -367,3 +367,38 @@ def test_knowledge_answers_refuse_streaming_and_unknown_stores(server, shop_stor
     assert streamed.status_code == 400 and streamed.json()["error"]["param"] == "stream"
     unknown = httpx.post(url, json={**base, "knowledge_bases": ["vs_nope"]}, timeout=60)
     assert unknown.status_code == 404
+
+
+def _pptx() -> bytes:
+    import pptx
+
+    deck = pptx.Presentation()
+    for title, body in (("Opening hours", "Weekends 10:00 to 18:00"), ("退货政策", "签收后30天内可退货")):
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
+
+
+HTML = """<html><head><style>p{}</style><script>alert(1)</script></head><body>
+<h1>Shop</h1><h2>运费</h2><p>满199元包邮。</p><table><tr><th>Model</th><th>Weight</th></tr>
+<tr><td>Pro</td><td>450 g</td></tr></table></body></html>"""
+
+
+def test_pptx_html_and_csv_chunks_keep_slide_headings_and_rows():
+    from zaowu.studio.knowledge.parse import chunk
+
+    slides, _ = chunk("deck.pptx", _pptx())
+    assert [(c.page, c.heading_path, c.text) for c in slides] == [
+        (1, ["Opening hours"], "Weekends 10:00 to 18:00"),
+        (2, ["退货政策"], "签收后30天内可退货"),
+    ]
+    page, _ = chunk("page.html", HTML.encode())
+    texts = {c.text: c.heading_path for c in page}
+    assert texts["运费\n\n满199元包邮。"] == ["Shop", "运费"]  # a heading opens its section's chunk
+    assert texts["Model: Pro; Weight: 450 g"] == ["Shop", "运费"]
+    assert not any("alert" in t or "p{}" in t for t in texts)  # scripts and styles are not text
+    rows, _ = chunk("specs.csv", "Model,Weight\nMini,280 g\nPro,450 g\n".encode())
+    assert [c.text for c in rows] == ["Model: Mini; Weight: 280 g", "Model: Pro; Weight: 450 g"]

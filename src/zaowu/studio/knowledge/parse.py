@@ -191,37 +191,44 @@ def _pptx(data: bytes, limits: Limits) -> Iterator[Block]:
         title_shape = slide.shapes.title
         title = _clean(title_shape.text_frame.text) if title_shape is not None and title_shape.has_text_frame else ""
         where = {"page": number, "headings": (title,) if title else ()}
+        title_id = title_shape.shape_id if title_shape is not None else None
+        found = False
         for shape in slide.shapes:
-            if shape is title_shape:
+            if shape.shape_id == title_id:
                 continue
             if shape.has_text_frame:
                 for para in shape.text_frame.paragraphs:
                     if text := _clean("".join(r.text for r in para.runs)):
+                        found = True
                         yield Block(text, **where)
             elif getattr(shape, "has_table", False) and shape.has_table:
+                found = True
                 yield from _rows([[c.text for c in row.cells] for row in shape.table.rows], **where)
-        if title and not any(s.has_text_frame and s is not title_shape for s in slide.shapes):
+        if title and not found:  # a title-only slide still says something
             yield Block(title, **where)
 
 
 def _html(data: bytes, limits: Limits) -> Iterator[Block]:
     import lxml.html
 
+    if not data.strip():
+        return  # no blocks: reported as empty
     try:
-        root = lxml.html.document_fromstring(data)
+        # decoded here (UTF-8, else GB18030): lxml would read bytes without a charset tag as Latin-1
+        root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", _decode(data)))
     except _read_errors() as exc:
         raise DocumentError("invalid_file", f"The HTML cannot be read ({exc}).") from None
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     headings = _Headings()
-    for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre", "blockquote", "dd", "dt"):
-        if el.tag == "tr":
-            cells = [_clean(c.text_content()) for c in el.iter("td", "th")]
-            if any(cells):
-                yield Block(" | ".join(c for c in cells if c), row=True, headings=headings.now())
-            continue
-        if el.tag in ("p", "li") and any(p.tag in ("li", "td", "th") for p in el.iterancestors()):
+    tags = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "pre", "blockquote", "dd", "dt")
+    for el in root.iter(*tags):
+        if any(p.tag in ("li", "table", "blockquote") for p in el.iterancestors()):
             continue  # nested: its text is in the outer element's
+        if el.tag == "table":
+            rows = [[c.text_content() for c in tr.iter("td", "th")] for tr in el.iter("tr")]
+            yield from _rows(rows, headings=headings.now())
+            continue
         text = _clean(el.text_content())
         if not text:
             continue

@@ -400,5 +400,5 @@ def test_pptx_html_and_csv_chunks_keep_slide_headings_and_rows():
     assert texts["运费\n\n满199元包邮。"] == ["Shop", "运费"]  # a heading opens its section's chunk
     assert texts["Model: Pro; Weight: 450 g"] == ["Shop", "运费"]
     assert not any("alert" in t or "p{}" in t for t in texts)  # scripts and styles are not text
-    rows, _ = chunk("specs.csv", "Model,Weight\nMini,280 g\nPro,450 g\n".encode())
+    rows, _ = chunk("specs.csv", b"Model,Weight\nMini,280 g\nPro,450 g\n")
     assert [c.text for c in rows] == ["Model: Mini; Weight: 280 g", "Model: Pro; Weight: 450 g"]

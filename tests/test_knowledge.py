@@ -402,3 +402,23 @@ def test_pptx_html_and_csv_chunks_keep_slide_headings_and_rows():
     assert not any("alert" in t or "p{}" in t for t in texts)  # scripts and styles are not text
     rows, _ = chunk("specs.csv", b"Model,Weight\nMini,280 g\nPro,450 g\n")
     assert [c.text for c in rows] == ["Model: Mini; Weight: 280 g", "Model: Pro; Weight: 450 g"]
+
+
+def test_a_cancelled_ingest_marks_the_files_it_did_not_reach_cancelled(tmp_path):
+    from zaowu.studio.engine import Studio
+    from zaowu.studio.jobs import JobCancelled
+
+    with Studio(Settings(data_dir=tmp_path, models_dir=tmp_path / "models")) as studio:
+        base = studio.knowledge
+        store = base.create_store("cancel")["id"]
+        ids = [base.add_file(f"Paragraph {n}.".encode(), f"f{n}.txt")["id"] for n in range(3)]
+        base.attach(store, ids)
+
+        def cancel_after_first(fraction: float, message: str) -> None:
+            if fraction > 0:
+                raise JobCancelled()
+
+        with pytest.raises(JobCancelled):
+            base.ingest(store, ids, progress=cancel_after_first)
+        statuses = {r["filename"]: r["status"] for r in base.store_files(store)}
+        assert statuses == {"f0.txt": "completed", "f1.txt": "cancelled", "f2.txt": "cancelled"}

@@ -24,6 +24,7 @@ from ...errors import InvalidRequest, NotFound
 from ...types import Caller, EmbeddingRequest
 from ..db import kb_chunks, kb_files, kb_store_files, kb_stores
 from ..genlog import new_id
+from ..jobs import JobCancelled
 from ..keys import OWNER, Principal
 from . import segment
 from .parse import DocumentError, Limits, chunk
@@ -328,10 +329,16 @@ class KnowledgeBase:
         """Parse, chunk, embed and index each file; a file that fails is marked failed with its reason and
         the others go on. Returns per-file outcomes."""
         outcomes: dict[str, Any] = {}
-        for i, file_id in enumerate(file_ids):
-            if progress:
-                progress(i / max(1, len(file_ids)), f"file {i + 1} of {len(file_ids)}")
-            outcomes[file_id] = self._ingest_one(store_id, file_id, who)
+        try:
+            for i, file_id in enumerate(file_ids):
+                if progress:
+                    progress(i / max(1, len(file_ids)), f"file {i + 1} of {len(file_ids)}")
+                outcomes[file_id] = self._ingest_one(store_id, file_id, who)
+        except JobCancelled:
+            for file_id in file_ids:
+                if file_id not in outcomes:
+                    self._finish(store_id, file_id, "cancelled")
+            raise
         if progress:
             progress(1.0, "done")
         return {"files": outcomes}

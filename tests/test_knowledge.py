@@ -422,3 +422,17 @@ def test_a_cancelled_ingest_marks_the_files_it_did_not_reach_cancelled(tmp_path)
             base.ingest(store, ids, progress=cancel_after_first)
         statuses = {r["filename"]: r["status"] for r in base.store_files(store)}
         assert statuses == {"f0.txt": "completed", "f1.txt": "cancelled", "f2.txt": "cancelled"}
+
+
+def test_a_zip_bomb_office_file_is_refused_before_it_is_inflated():
+    import zipfile
+
+    from zaowu.studio.knowledge.parse import DocumentError, Limits, chunk
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"\0" * (4 << 20))  # 4 MB of zeros: a few KB zipped
+    assert len(out.getvalue()) < 64 << 10
+    with pytest.raises(DocumentError) as refused:
+        chunk("bomb.docx", out.getvalue(), Limits(max_unzipped_bytes=1 << 20))
+    assert refused.value.code == "too_large" and "zip bomb" in refused.value.message

@@ -47,11 +47,15 @@ class Chunk:
     end: int
 
 
+MAX_UNZIPPED_BYTES = 512 << 20  # DOCX, XLSX and PPTX are zip files: the most their parts may expand to
+
+
 @dataclass
 class Limits:
     max_pages: int = 2000
     max_chunks: int = 5000
     chunk_chars: int = 800
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
 
 
 @dataclass
@@ -309,6 +313,22 @@ READERS = {
 }
 
 
+def _check_zip(data: bytes, limits: Limits) -> None:
+    """Refuse a zip bomb before a parser inflates it: the declared sizes of all parts are summed."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentError("invalid_file", f"The file is not a whole Office document ({exc}).") from None
+    if total > limits.max_unzipped_bytes:
+        raise DocumentError(
+            "too_large",
+            f"The document expands to {total} bytes (the limit is {limits.max_unzipped_bytes}); it may be a zip bomb.",
+        )
+
+
 def reader_for(filename: str):
     suffix = PurePath(filename).suffix.lower()
     if suffix not in READERS:
@@ -341,7 +361,10 @@ def chunk(filename: str, data: bytes, limits: Limits | None = None) -> tuple[lis
     """The chunks of a document and the number of pages (or sheets/slides, or 1) it has.
     Raises DocumentError when it cannot be read or holds no text."""
     limits = limits or Limits()
-    blocks = list(reader_for(filename)(data, limits))
+    reader = reader_for(filename)
+    if reader in (_docx, _xlsx, _pptx):
+        _check_zip(data, limits)
+    blocks = list(reader(data, limits))
     chunks: list[Chunk] = []
     offset = 0  # offsets index the file's text as the blocks joined by blank lines
     current: list[tuple[Block, int]] = []

@@ -118,7 +118,7 @@ class KnowledgeBase:
         self.db = studio.db
         self.folder = studio.settings.data_dir / "knowledge" / "files"
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._vectors: dict[str, tuple[tuple[int, int], np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._vectors: dict[str, tuple[tuple[int, int], np.ndarray, tuple[list[str], np.ndarray], np.ndarray]] = {}
         self._lock = threading.Lock()
         self.fts = self.db.dialect.name == "sqlite"
 
@@ -518,8 +518,9 @@ class KnowledgeBase:
             }
         return files
 
-    def _store_vectors(self, store_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(chunk ids, file ids, unit vectors) of a store, cached until its chunks change."""
+    def _store_vectors(self, store_id: str) -> tuple[np.ndarray, tuple[list[str], np.ndarray], np.ndarray]:
+        """(chunk ids, (distinct file ids, each chunk's index into them), unit vectors) of a store, cached
+        until its chunks change."""
         with self.db.connect() as conn:
             version = tuple(
                 conn.execute(
@@ -537,7 +538,8 @@ class KnowledgeBase:
                 )
             ).all()
         ids = np.array([r[0] for r in rows], dtype=np.int64)
-        file_ids = np.array([r[1] for r in rows], dtype=object)
+        names, codes = np.unique(np.array([r[1] for r in rows], dtype=object), return_inverse=True)
+        file_ids = (list(names), codes)
         dims = len(rows[0][2]) // 4 if rows else 0
         matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dims)
         with self._lock:
@@ -551,10 +553,14 @@ class KnowledgeBase:
             ids, file_ids, matrix = self._store_vectors(store_id)
             if not len(ids):
                 continue
-            allowed = np.array([(store_id, f) in files for f in file_ids], dtype=bool)
+            # file_ids holds each chunk's file as an index into the store's distinct files
+            names, codes = file_ids
+            allowed = np.array([(store_id, f) in files for f in names], dtype=bool)[codes]
             sims = matrix @ q
             sims[~allowed] = -np.inf
-            top = np.argsort(-sims)[:CANDIDATES]
+            count = min(CANDIDATES, len(sims))
+            top = np.argpartition(-sims, count - 1)[:count]
+            top = top[np.argsort(-sims[top])]
             scored.extend((float(sims[i]), int(ids[i])) for i in top if np.isfinite(sims[i]))
         similarity.update((c, sim) for sim, c in scored)
         return [c for _, c in sorted(scored, reverse=True)]

@@ -26,6 +26,7 @@ BUILTIN_PLUGINS = (
     "zaowu.studio.steps",
     "zaowu.apps.plugin",
     "zaowu.studio.model_jobs",
+    "zaowu.studio.knowledge.jobs",
 )
 
 

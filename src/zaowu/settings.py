@@ -172,6 +172,16 @@ class Settings(BaseSettings):
     c2pa_trust_anchors: Path | None = Field(
         None, description="PEM root certificates trusted when verifying C2PA manifests, besides zaowu's local root"
     )
+    kb_max_file_bytes: int = Field(
+        50 << 20, ge=1024, description="largest file (bytes) a knowledge base accepts; larger uploads get 413"
+    )
+    kb_max_pages: int = Field(
+        2000, ge=1, le=100_000, description="most pages (PDF), slides (PPTX) or sheets (XLSX) read from one file"
+    )
+    kb_max_chunks_per_file: int = Field(
+        5000, ge=1, le=1_000_000, description="most chunks one file yields; a longer file fails with a clear error"
+    )
+    kb_chunk_chars: int = Field(800, ge=100, le=8000, description="largest chunk of knowledge-base text, in characters")
     log_level: str = Field("info", description="debug, info, warning or error")
     today: date | None = Field(
         None,

@@ -20,6 +20,8 @@ from .routes_audio import router as audio_router
 from .routes_cutout import router as cutout_router
 from .routes_images import router as images_router
 from .routes_jobs import router as jobs_router
+from .routes_knowledge import FILES_PATH
+from .routes_knowledge import router as knowledge_router
 from .routes_openai import router as openai_router
 from .routes_provenance import router as provenance_router
 from .routes_studio import router as studio_router
@@ -27,6 +29,8 @@ from .routes_video import VIDEO_EDITS_PATH
 from .routes_video import router as video_router
 
 log = logging.getLogger(__name__)
+
+MULTIPART_SLACK_BYTES = 64 << 10  # multipart headers and boundaries around an uploaded file
 
 
 def create_app(settings: Settings | None = None, *, preload: bool = False) -> FastAPI:
@@ -54,7 +58,10 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
         BodyLimit,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
-        upload_routes={VIDEO_EDITS_PATH: (settings.video_max_upload_bytes, "video_max_upload_bytes")},
+        upload_routes={
+            VIDEO_EDITS_PATH: (settings.video_max_upload_bytes, "video_max_upload_bytes"),
+            FILES_PATH: (settings.kb_max_file_bytes + MULTIPART_SLACK_BYTES, "kb_max_file_bytes"),
+        },
     )
     # outermost: requests for another host name or from another site are refused before anything else
     app.add_middleware(
@@ -62,6 +69,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     )
     app.include_router(openai_router)
     app.include_router(jobs_router)
+    app.include_router(knowledge_router)
     app.include_router(audio_router)
     app.include_router(images_router)
     app.include_router(apps_router)

@@ -69,6 +69,8 @@ async def _text(request: Request, body: ChatCompletionRequest | CompletionReques
     studio = request.app.state.studio
     text_request: TextRequest = body.to_request()
     who = api_caller(principal, request, body.user)
+    if chat and getattr(body, "knowledge_bases", None):
+        return await _knowledge_answer(request, body, text_request, principal, who)
     if body.async_:
         if body.stream:
             raise InvalidRequest(
@@ -103,6 +105,23 @@ async def _text(request: Request, body: ChatCompletionRequest | CompletionReques
             chunks.stop()  # no-op when finished; stops llama.cpp when the client went away
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+async def _knowledge_answer(request: Request, body, text_request: TextRequest, principal: Principal, who):
+    """A chat answer from the named vector stores: the response adds ``citations`` (and ``zaowu.knowledge``)."""
+    if body.stream or body.async_:
+        name = "stream" if body.stream else "async"
+        raise InvalidRequest(f"'knowledge_bases' answers are not '{name}' yet; leave '{name}' out.", param=name)
+    studio = request.app.state.studio
+    studio.admission.precheck(text_request.model or studio.default_model(Modality.text))  # busy: 503 now
+    kb = studio.knowledge
+    result, knowledge = await until_disconnected(
+        request, kb.answer, text_request, list(body.knowledge_bases), viewer=principal, who=who
+    )
+    response = text_response(result, True)
+    response["citations"] = knowledge["citations"]
+    response["zaowu"]["knowledge"] = {"refused": knowledge["refused"], "markers_added": knowledge["markers_added"]}
+    return JSONResponse(response)
 
 
 @router.post("/chat/completions")

@@ -98,6 +98,9 @@ class ChatCompletionRequest(_Sampling):
     max_completion_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS)
     logprobs: Literal[False] | None = None
     parallel_tool_calls: bool | None = None
+    knowledge_bases: list[Annotated[str, Field(max_length=40)]] | None = Field(
+        None, min_length=1, max_length=16, description="zaowu: vector store ids to answer from, with citations"
+    )
 
     def to_request(self) -> TextRequest:
         common = self._common()

@@ -15,6 +15,12 @@ Tables
   outputs, and finished steps' outputs by the hash of their inputs (workflows.py).
 - ``sessions``: the web studio's sign-ins: the sha256 of a random session id (the cookie)
   mapped to its API key, with an expiry; logging out or revoking the key ends it (keys.py).
+- ``kb_files``, ``kb_stores``, ``kb_store_files`` and ``kb_chunks``: knowledge bases (studio/knowledge):
+  uploaded files (bytes kept in DATA_DIR/knowledge), vector stores, which files each store holds with
+  their ingest status, and each file's chunks with page/sheet, heading path, offsets and vector.
+  ``kb_chunks_fts`` (SQLite only) is the FTS5 index over chunks' segmented text; SQLite keeps it in
+  ``kb_chunks_fts_data``, ``kb_chunks_fts_idx``, ``kb_chunks_fts_content``, ``kb_chunks_fts_docsize``
+  and ``kb_chunks_fts_config``.
 """
 
 from __future__ import annotations
@@ -198,6 +204,64 @@ sessions = sa.Table(
 )
 
 
+kb_files = sa.Table(
+    "kb_files",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("purpose", sa.String(40), nullable=False),
+    sa.Column("bytes", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("key_id", sa.String(40)),
+)
+
+kb_stores = sa.Table(
+    "kb_stores",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(255)),
+    sa.Column("metadata", sa.JSON),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_active_at", sa.Float),
+    sa.Column("key_id", sa.String(40)),
+)
+
+kb_store_files = sa.Table(
+    "kb_store_files",
+    metadata,
+    sa.Column("store_id", sa.String(40), primary_key=True),
+    sa.Column("file_id", sa.String(40), primary_key=True),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # in_progress, completed, failed, cancelled
+    sa.Column("error_code", sa.String(40)),
+    sa.Column("error", sa.Text),
+    sa.Column("attributes", sa.JSON),
+    sa.Column("chunks", sa.Integer, nullable=False, default=0),
+    sa.Column("pages", sa.Integer, nullable=False, default=0),
+    sa.Column("usage_bytes", sa.BigInteger, nullable=False, default=0),
+    sa.Column("batch_id", sa.String(40)),  # the ingest job that added it
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+kb_chunks = sa.Table(
+    "kb_chunks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("store_id", sa.String(40), nullable=False),
+    sa.Column("file_id", sa.String(40), nullable=False),
+    sa.Column("ord", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("page", sa.Integer),  # PDF page or PPTX slide, from 1
+    sa.Column("sheet", sa.String(255)),  # XLSX sheet
+    sa.Column("heading_path", sa.JSON, nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),  # character offsets in the file's extracted text
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("vector", sa.LargeBinary),  # float32 unit vector
+)
+
+
 def _m001_generations(conn: Connection) -> None:
     generations.create(conn)
     # plain SQL (valid in SQLite and PostgreSQL) so the Table object stays free of migration state
@@ -248,6 +312,16 @@ def _m007_sessions(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_sessions_key ON sessions (key_id)"))
 
 
+def _m008_knowledge(conn: Connection) -> None:
+    for table in (kb_files, kb_stores, kb_store_files, kb_chunks):
+        table.create(conn)
+    conn.execute(sa.text("CREATE INDEX ix_kb_files_key ON kb_files (key_id, created_at)"))
+    conn.execute(sa.text("CREATE INDEX ix_kb_store_files_file ON kb_store_files (file_id)"))
+    conn.execute(sa.text("CREATE INDEX ix_kb_chunks_store ON kb_chunks (store_id, file_id, ord)"))
+    if conn.dialect.name == "sqlite":  # PostgreSQL: retrieval falls back to its own text match (knowledge/index.py)
+        conn.execute(sa.text("CREATE VIRTUAL TABLE kb_chunks_fts USING fts5(tokens, tokenize='unicode61')"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_generations", _m001_generations),
     ("002_user_models", _m002_user_models),
@@ -256,6 +330,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("005_keys_and_usage", _m005_keys_and_usage),
     ("006_workflows", _m006_workflows),
     ("007_sessions", _m007_sessions),
+    ("008_knowledge", _m008_knowledge),
 ]
 
 

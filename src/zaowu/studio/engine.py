@@ -76,6 +76,7 @@ if TYPE_CHECKING:
 
     from ..backends.video.ops import VideoEdit
     from ..backends.video.pipeline import EditProgress
+    from .knowledge.store import KnowledgeBase
     from .photos import CutoutResult
     from .video_edit import VideoEditResult, VideoInput
 
@@ -203,12 +204,24 @@ class Studio:
         self._loading: dict[str, threading.Lock] = {}
         # bounded lines per model (as many slots as its backend declares): busy models answer 503 at once
         self.admission = Admission(self.settings, slots=self._slots)
+        self._knowledge: KnowledgeBase | None = None
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """Files, vector stores and retrieval (studio/knowledge), made on first use."""
+        if self._knowledge is None:
+            from .knowledge.store import KnowledgeBase
+
+            with self._lock:
+                if self._knowledge is None:
+                    self._knowledge = KnowledgeBase(self)
+        return self._knowledge
 
     def start_workers(self, threads: int | None = None) -> WorkerPool:
         """Run queued jobs in this process (the server does; ``zaowu worker`` does elsewhere)."""

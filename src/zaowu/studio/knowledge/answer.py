@@ -1,0 +1,115 @@
+"""Answers from a knowledge base: the last user message is searched in the chosen stores, the chunks
+that are relevant become numbered sources in the prompt, and the answer comes back with ``citations``
+(source number → file, page or sheet, heading path, quote) and [n] markers in its text.
+
+When nothing relevant is found the model is not asked at all: the answer says that the documents do
+not say (in the question's language), so a small model cannot make an answer up. Relevant means the
+query's embedding is near the chunk's (``MIN_SIMILARITY``), or nearer than ``MIN_SIMILARITY_WITH_WORDS``
+while sharing words with it. A small model often leaves out the markers: the answer then gets the
+marker of its best source appended (a repair, reported as ``markers_added``)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ...types import Caller, Message, Modality, TextRequest, TextResult, Usage
+from ..keys import OWNER, Principal
+from . import segment
+
+if TYPE_CHECKING:
+    from .store import Hit, KnowledgeBase
+
+SOURCES = 4  # chunks put in the prompt
+MIN_SIMILARITY = 0.2  # cosine (multilingual embeddings) that alone makes a chunk relevant
+MIN_SIMILARITY_WITH_WORDS = 0.12  # cosine enough when the chunk also shares a search word with the question
+QUOTE_CHARS = 300  # longest quote in a citation
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+
+REFUSAL = {
+    "zh": "抱歉，知识库中的文档没有提到这个问题，我无法根据资料回答。",
+    "en": "Sorry, the documents in the knowledge base do not say; I cannot answer this from them.",
+}
+INSTRUCTIONS = {
+    "zh": "只根据下面编号的资料回答用户的问题，用中文简短回答，并在用到的句子后标注来源编号，如 [1]。"
+    "资料中没有的内容，回答“文档中没有提到”。",
+    "en": "Answer the user's question only from the numbered sources below, briefly, and mark each sentence with "
+    "the number of the source it uses, like [1]. If the sources do not say, answer that the documents do not say.",
+}
+
+
+def language(text: str) -> str:
+    """zh when a quarter or more of the question's characters are Han, else en."""
+    han = len(_HAN.findall(text))
+    return "zh" if han and han * 4 >= len(text.replace(" ", "")) else "en"
+
+
+def relevant(hits: list[Hit], question: str) -> list[Hit]:
+    terms = set(segment.query_terms(question))
+    kept = []
+    for hit in hits:
+        shared = bool(terms & set(segment.words(hit.text + " " + " ".join(hit.heading_path))))
+        if hit.similarity >= MIN_SIMILARITY or (shared and hit.similarity >= MIN_SIMILARITY_WITH_WORDS):
+            kept.append(hit)
+    return kept
+
+
+def citation(number: int, hit: Hit) -> dict[str, Any]:
+    return {
+        "index": number,
+        "marker": f"[{number}]",
+        "file_id": hit.file_id,
+        "filename": hit.filename,
+        "vector_store_id": hit.store_id,
+        "page": hit.page,
+        "sheet": hit.sheet,
+        "heading_path": hit.heading_path,
+        "quote": hit.text[:QUOTE_CHARS],
+        "start": hit.start,
+        "end": hit.end,
+        "score": hit.score,
+    }
+
+
+def answer(
+    kb: KnowledgeBase,
+    request: TextRequest,
+    store_ids: list[str],
+    *,
+    viewer: Principal = OWNER,
+    who: Caller | None = None,
+) -> tuple[TextResult, dict[str, Any]]:
+    """The answer to the chat ``request`` from the stores, and the knowledge block of the response:
+    ``citations``, ``refused`` and ``markers_added``."""
+    messages = list(request.messages or [])
+    question = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    lang = language(question)
+    hits = kb.search(store_ids, question, max_results=SOURCES, viewer=viewer, who=who) if question.strip() else []
+    sources = relevant(hits, question)
+    if not sources:
+        model = request.model or kb.studio.default_model(Modality.text)
+        result = TextResult(text=REFUSAL[lang], finish_reason="stop", usage=Usage(), model=model, seed=request.seed)
+        return result, {"citations": [], "refused": True, "markers_added": False}
+    numbered = "\n\n".join(f"[{n}] ({_where(h)})\n{h.text}" for n, h in enumerate(sources, start=1))
+    system = Message(role="system", content=f"{INSTRUCTIONS[lang]}\n\n{numbered}")
+    prompt = request.model_copy(update={"messages": [system, *[m for m in messages if m.role != "system"]]})
+    result = kb.studio.generate_text(prompt, who=who or Caller(interface="python", name="knowledge"))
+    used = {int(n) for n in _MARKER.findall(result.text) if 1 <= int(n) <= len(sources)}
+    added = not used
+    if added:  # the model left out the markers: cite the best source, which the answer was grounded on
+        result = result.model_copy(update={"text": result.text.rstrip() + " [1]"})
+        used = {1}
+    citations = [citation(n, h) for n, h in enumerate(sources, start=1) if n in used]
+    return result, {"citations": citations, "refused": False, "markers_added": added}
+
+
+def _where(hit: Hit) -> str:
+    parts = [hit.filename]
+    if hit.page:
+        parts.append(f"p. {hit.page}")
+    if hit.sheet:
+        parts.append(f"sheet {hit.sheet}")
+    if hit.heading_path:
+        parts.append(" > ".join(hit.heading_path))
+    return ", ".join(parts)

@@ -1,4 +1,4 @@
-"""``matte``: people cut out of each frame and put on another background.
+"""``matte``: people, or one tracked object, cut out of each frame and put on another background.
 
 The person matte comes from mediapipe's selfie segmentation (bundled in the wheel, loaded by
 ``backends.vision.people``), computed at :data:`MATTE_SIDE`, refined at the edges with a guided
@@ -6,6 +6,14 @@ filter (opencv-contrib ``ximgproc``) that snaps it to the frame's own edges, and
 (an exponential average over frames, ``smooth``), so hair and shoulders do not flicker. The
 background becomes a colour, a picture (an asset, fitted by cropping) or a blurred copy of the
 frame itself, or stays transparent: the matte is written as the alpha of a WebM (VP9 yuva420p).
+A ``scene`` background is a picture the Studio rendered with the design engine, handed over as an asset.
+
+An object (a ``box`` or ``point``) is followed by the tracker of ``track`` (``Follower``); GrabCut
+separates it from the background inside the tracked box plus :data:`OBJECT_MARGIN`, on a region
+scaled to :data:`OBJECT_SIDE`: the first frame from the box alone, later frames from the previous
+matte carried along with the box (probable object / probable background), which keeps it steady.
+The same guided filter refines its edges and the same exponential average, taken in the box's own
+coordinates so the object's motion does not smear it, smooths it in time.
 """
 
 from __future__ import annotations
@@ -17,12 +25,22 @@ from ...errors import InvalidRequest
 from .ops import MatteOp
 from .stage import Frame, Stage, State, hex_bgr
 
-__all__ = ["MATTE_SIDE", "MatteStage", "person_matte"]
+__all__ = ["MATTE_SIDE", "MatteStage", "ObjectMatter", "person_matte"]
 
 MATTE_SIDE = 512
 """Long side (pixels) at which the matte is computed and refined, then scaled to the frame."""
 GUIDE_RADIUS = 6
 GUIDE_EPS = 1e-3
+OBJECT_SIDE = 192
+"""Long side (pixels) of the region around a tracked object that GrabCut sees."""
+OBJECT_MARGIN = 0.25
+"""Share of the box's sides added around it: the background GrabCut learns from."""
+OBJECT_GUIDE_RADIUS = 3
+"""Guided filter radius (pixels at :data:`OBJECT_SIDE` scale) refining an object's matte."""
+GRABCUT_FIRST_ITERS = 5
+"""GrabCut iterations on the first frame (from the box alone)."""
+GRABCUT_ITERS = 2
+"""GrabCut iterations on later frames (from the previous matte)."""
 
 
 def person_matte(image, previous=None, smooth: float = 0.0):
@@ -44,6 +62,71 @@ def person_matte(image, previous=None, smooth: float = 0.0):
     return matte
 
 
+def _region(box, width: int, height: int) -> tuple[int, int, int, int]:
+    """The box grown by :data:`OBJECT_MARGIN` on each side, clipped to the frame: (x0, y0, x1, y1)."""
+    x, y, w, h = box
+    mx, my = round(w * OBJECT_MARGIN) + 2, round(h * OBJECT_MARGIN) + 2
+    return max(0, x - mx), max(0, y - my), min(width, x + w + mx), min(height, y + h + my)
+
+
+class ObjectMatter:
+    """An object's 0..1 matte frame by frame, from its tracked box (GrabCut + guided filter + time smoothing)."""
+
+    def __init__(self, smooth: float = 0.0) -> None:
+        self.smooth = smooth
+        self.previous = None  # the last matte of the region, at its small scale
+
+    def _grabcut(self, small, rect):
+        import cv2
+        import numpy as np
+
+        mask = np.full(small.shape[:2], cv2.GC_BGD, np.uint8)
+        bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+        x, y, w, h = rect
+        prior = None
+        if self.previous is not None:
+            prior = cv2.resize(self.previous, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_LINEAR)
+            inside = prior[y : y + h, x : x + w] > 0.5
+        if prior is not None and inside.any() and not inside.all():
+            mask[y : y + h, x : x + w] = np.where(inside, cv2.GC_PR_FGD, cv2.GC_PR_BGD)
+            cv2.grabCut(small, mask, None, bgd, fgd, GRABCUT_ITERS, cv2.GC_INIT_WITH_MASK)
+        else:
+            cv2.grabCut(small, mask, rect, bgd, fgd, GRABCUT_FIRST_ITERS, cv2.GC_INIT_WITH_RECT)
+        return ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.float32)
+
+    def __call__(self, image, box):
+        """The matte at ``image``'s size (float32, 0 outside the region around ``box``)."""
+        import cv2
+        import numpy as np
+
+        height, width = image.shape[:2]
+        alpha = np.zeros((height, width), np.float32)
+        if box is None:
+            return alpha
+        x0, y0, x1, y1 = _region(box, width, height)
+        roi = image[y0:y1, x0:x1]
+        scale = min(1.0, OBJECT_SIDE / max(roi.shape[:2]))
+        small = cv2.resize(roi, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else roi
+        sh, sw = small.shape[:2]
+        bx, by = round((box[0] - x0) * scale), round((box[1] - y0) * scale)
+        bx, by = min(max(1, bx), sw - 3), min(max(1, by), sh - 3)  # GrabCut needs background around the box
+        rect = (
+            bx,
+            by,
+            max(2, min(round(box[2] * scale), sw - 1 - bx)),
+            max(2, min(round(box[3] * scale), sh - 1 - by)),
+        )
+        matte = self._grabcut(np.ascontiguousarray(small), rect)
+        guide = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255
+        matte = np.clip(cv2.ximgproc.guidedFilter(guide, matte, OBJECT_GUIDE_RADIUS, GUIDE_EPS), 0, 1)
+        if self.previous is not None and self.smooth > 0:
+            before = cv2.resize(self.previous, (sw, sh), interpolation=cv2.INTER_LINEAR)
+            matte = cv2.addWeighted(matte, 1 - self.smooth, before, self.smooth, 0)
+        self.previous = matte
+        alpha[y0:y1, x0:x1] = cv2.resize(matte, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+        return alpha
+
+
 class MatteStage(Stage):
     name = "matte"
 
@@ -57,16 +140,30 @@ class MatteStage(Stage):
         import cv2
         import numpy as np
 
-        from ..vision.people import require_mediapipe
         from .frames import fit_image, read_picture
 
-        require_mediapipe()
+        self.follower = None
+        if self.op.subject == "object":
+            from .track import Follower
+
+            self.follower = Follower(self.op, self.param)
+            self.follower.plan(state)
+        else:
+            from ..vision.people import require_mediapipe
+
+            require_mediapipe()
         self.backdrop = None
         if self.op.background == "color":
             self.backdrop = np.empty((state.height, state.width, 3), np.uint8)
             self.backdrop[:] = hex_bgr(self.op.color)
-        elif self.op.background == "image":
+        elif self.op.background in ("image", "scene"):
             name = self.op.asset
+            if name is None:  # a scene nobody rendered: the engine alone cannot draw it
+                raise InvalidRequest(
+                    f"'{self.param}.background' is a scene, which the Studio renders with the design engine "
+                    "(Studio.edit_video, POST /v1/videos/edits); here give the picture with background=image.",
+                    param=f"{self.param}.background",
+                )
             if name not in self.assets:
                 raise InvalidRequest(
                     f"'{self.param}.asset' names '{name}', which was not uploaded with the edit.",
@@ -88,16 +185,27 @@ class MatteStage(Stage):
         k = max(3, round(self.op.blur * scale) | 1)
         return cv2.resize(cv2.GaussianBlur(small, (k, k), 0), (w, h), interpolation=cv2.INTER_LINEAR)
 
+    def _mattes(self, frames: Iterator[Frame]):
+        """(frame, 0..1 float32 matte at the frame's size) for every frame."""
+        import cv2
+
+        if self.follower is not None:
+            matter = ObjectMatter(self.op.smooth)
+            for frame, box, _status in self.follower.boxes(frames):
+                yield frame, matter(frame.image, box)
+            return
+        previous = None
+        for frame in frames:
+            previous = person_matte(frame.image, previous, self.op.smooth)
+            h, w = frame.image.shape[:2]
+            yield frame, cv2.resize(previous, (w, h), interpolation=cv2.INTER_LINEAR)
+
     def video(self, frames: Iterator[Frame]) -> Iterator[Frame]:
         import cv2
         import numpy as np
 
-        previous = None
-        for frame in frames:
+        for frame, alpha in self._mattes(frames):
             image = frame.image
-            previous = person_matte(image, previous, self.op.smooth)
-            h, w = image.shape[:2]
-            alpha = cv2.resize(previous, (w, h), interpolation=cv2.INTER_LINEAR)
             self.frames_done += 1
             if self.op.background == "transparent":
                 yield Frame(image, frame.t, alpha=cv2.convertScaleAbs(alpha, alpha=255))

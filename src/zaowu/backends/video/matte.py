@@ -12,8 +12,9 @@ An object (a ``box`` or ``point``) is followed by the tracker of ``track`` (``Fo
 separates it from the background inside the tracked box plus :data:`OBJECT_MARGIN`, on a region
 scaled to :data:`OBJECT_SIDE`: the first frame from the box alone, later frames from the previous
 matte carried along with the box (probable object / probable background), which keeps it steady.
-The same guided filter refines its edges and the same exponential average, taken in the box's own
-coordinates so the object's motion does not smear it, smooths it in time.
+The same guided filter refines its edges and the same exponential average smooths it in time, taken
+in the box's own coordinates after aligning the previous matte on the new one (phase correlation), so
+neither the object's motion nor the box's jitter smears it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ OBJECT_MARGIN = 0.25
 """Share of the box's sides added around it: the background GrabCut learns from."""
 OBJECT_GUIDE_RADIUS = 3
 """Guided filter radius (pixels at :data:`OBJECT_SIDE` scale) refining an object's matte."""
+ALIGN_RESPONSE = 0.05
+"""Phase-correlation peak under which the previous matte is taken as it is (no clear shift found)."""
+ALIGN_SHIFT = 0.25
+"""Largest shift (share of the region's long side) trusted when aligning the previous matte."""
 GRABCUT_FIRST_ITERS = 5
 """GrabCut iterations on the first frame (from the box alone)."""
 GRABCUT_ITERS = 2
@@ -94,6 +99,19 @@ class ObjectMatter:
             cv2.grabCut(small, mask, rect, bgd, fgd, GRABCUT_FIRST_ITERS, cv2.GC_INIT_WITH_RECT)
         return ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.float32)
 
+    @staticmethod
+    def _aligned(before, matte):
+        """``before`` shifted onto ``matte`` (phase correlation): the tracked box jitters by a few pixels
+        from frame to frame, and averaging unaligned mattes would blur and shift the edges."""
+        import cv2
+        import numpy as np
+
+        (dx, dy), response = cv2.phaseCorrelate(before, matte)
+        if response < ALIGN_RESPONSE or max(abs(dx), abs(dy)) > max(matte.shape) * ALIGN_SHIFT:
+            return before
+        shift = np.float32([[1, 0, dx], [0, 1, dy]])
+        return cv2.warpAffine(before, shift, (matte.shape[1], matte.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+
     def __call__(self, image, box):
         """The matte at ``image``'s size (float32, 0 outside the region around ``box``)."""
         import cv2
@@ -120,7 +138,7 @@ class ObjectMatter:
         guide = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255
         matte = np.clip(cv2.ximgproc.guidedFilter(guide, matte, OBJECT_GUIDE_RADIUS, GUIDE_EPS), 0, 1)
         if self.previous is not None and self.smooth > 0:
-            before = cv2.resize(self.previous, (sw, sh), interpolation=cv2.INTER_LINEAR)
+            before = self._aligned(cv2.resize(self.previous, (sw, sh), interpolation=cv2.INTER_LINEAR), matte)
             matte = cv2.addWeighted(matte, 1 - self.smooth, before, self.smooth, 0)
         self.previous = matte
         alpha[y0:y1, x0:x1] = cv2.resize(matte, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)

@@ -10,8 +10,8 @@ A ``scene`` background is a picture the Studio rendered with the design engine, 
 
 An object (a ``box`` or ``point``) is followed by the tracker of ``track`` (``Follower``); GrabCut
 separates it from the background inside the tracked box plus :data:`OBJECT_MARGIN`, on a region
-scaled to :data:`OBJECT_SIDE`: the first frame from the box alone, later frames from the previous
-matte carried along with the box (probable object / probable background), which keeps it steady.
+scaled to :data:`OBJECT_SIDE`, from the box alone on every frame (seeding it with the previous
+matte was tried: its errors compound, and the matte shrinks frame after frame).
 The same guided filter refines its edges and the same exponential average smooths it in time, taken
 in the box's own coordinates after aligning the previous matte on the new one (phase correlation), so
 neither the object's motion nor the box's jitter smears it.
@@ -42,10 +42,8 @@ ALIGN_RESPONSE = 0.05
 """Phase-correlation peak under which the previous matte is taken as it is (no clear shift found)."""
 ALIGN_SHIFT = 0.25
 """Largest shift (share of the region's long side) trusted when aligning the previous matte."""
-GRABCUT_FIRST_ITERS = 5
-"""GrabCut iterations on the first frame (from the box alone)."""
-GRABCUT_ITERS = 2
-"""GrabCut iterations on later frames (from the previous matte)."""
+GRABCUT_ITERS = 4
+"""GrabCut iterations per frame."""
 
 
 def person_matte(image, previous=None, smooth: float = 0.0):
@@ -81,22 +79,14 @@ class ObjectMatter:
         self.smooth = smooth
         self.previous = None  # the last matte of the region, at its small scale
 
-    def _grabcut(self, small, rect):
+    @staticmethod
+    def _grabcut(small, rect):
         import cv2
         import numpy as np
 
-        mask = np.full(small.shape[:2], cv2.GC_BGD, np.uint8)
+        mask = np.zeros(small.shape[:2], np.uint8)
         bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-        x, y, w, h = rect
-        prior = None
-        if self.previous is not None:
-            prior = cv2.resize(self.previous, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_LINEAR)
-            inside = prior[y : y + h, x : x + w] > 0.5
-        if prior is not None and inside.any() and not inside.all():
-            mask[y : y + h, x : x + w] = np.where(inside, cv2.GC_PR_FGD, cv2.GC_PR_BGD)
-            cv2.grabCut(small, mask, None, bgd, fgd, GRABCUT_ITERS, cv2.GC_INIT_WITH_MASK)
-        else:
-            cv2.grabCut(small, mask, rect, bgd, fgd, GRABCUT_FIRST_ITERS, cv2.GC_INIT_WITH_RECT)
+        cv2.grabCut(small, mask, rect, bgd, fgd, GRABCUT_ITERS, cv2.GC_INIT_WITH_RECT)
         return ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.float32)
 
     @staticmethod

@@ -32,7 +32,7 @@ MATTE_SIDE = 512
 """Long side (pixels) at which the matte is computed and refined, then scaled to the frame."""
 GUIDE_RADIUS = 6
 GUIDE_EPS = 1e-3
-OBJECT_SIDE = 192
+OBJECT_SIDE = 128
 """Long side (pixels) of the region around a tracked object that GrabCut sees."""
 OBJECT_MARGIN = 0.25
 """Share of the box's sides added around it: the background GrabCut learns from."""
@@ -42,7 +42,7 @@ ALIGN_RESPONSE = 0.05
 """Phase-correlation peak under which the previous matte is taken as it is (no clear shift found)."""
 ALIGN_SHIFT = 0.25
 """Largest shift (share of the region's long side) trusted when aligning the previous matte."""
-GRABCUT_ITERS = 4
+GRABCUT_ITERS = 3
 """GrabCut iterations per frame."""
 
 

@@ -36,6 +36,8 @@ OBJECT_SIDE = 128
 """Long side (pixels) of the region around a tracked object that GrabCut sees."""
 OBJECT_MARGIN = 0.25
 """Share of the box's sides added around it: the background GrabCut learns from."""
+MIN_REGION = 8
+"""Short side (pixels) under which the region around the box is too small to cut anything out of."""
 OBJECT_GUIDE_RADIUS = 3
 """Guided filter radius (pixels at :data:`OBJECT_SIDE` scale) refining an object's matte."""
 ALIGN_RESPONSE = 0.05
@@ -103,7 +105,8 @@ class ObjectMatter:
         return cv2.warpAffine(before, shift, (matte.shape[1], matte.shape[0]), borderMode=cv2.BORDER_REPLICATE)
 
     def __call__(self, image, box):
-        """The matte at ``image``'s size (float32, 0 outside the region around ``box``)."""
+        """The matte at ``image``'s size (float32, 0 outside the region around ``box``; all 0 without a box,
+        as for frames before ``at`` beyond the tracker's memory)."""
         import cv2
         import numpy as np
 
@@ -116,6 +119,8 @@ class ObjectMatter:
         scale = min(1.0, OBJECT_SIDE / max(roi.shape[:2]))
         small = cv2.resize(roi, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else roi
         sh, sw = small.shape[:2]
+        if min(sh, sw) < MIN_REGION:  # a sliver at the frame's edge: nothing GrabCut can separate
+            return alpha
         bx, by = round((box[0] - x0) * scale), round((box[1] - y0) * scale)
         bx, by = min(max(1, bx), sw - 3), min(max(1, by), sh - 3)  # GrabCut needs background around the box
         rect = (

@@ -45,6 +45,7 @@ def operations(box: list[int]) -> dict[str, list[dict]]:
         ],
         "style_cartoon": [{"op": "style", "preset": "cartoon"}],
         "matte_blur": [{"op": "matte", "background": "blur"}],
+        "matte_object": [{"op": "matte", "box": box, "background": "blur"}],
         "subtitles_burn": [{"op": "subtitles", "mode": "both", "segments": caption_segments()}],
     }
 

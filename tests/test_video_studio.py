@@ -201,3 +201,51 @@ def test_cli_subtitles_flags_map_to_the_operation():
 
     assert _subtitles(False, None) == {"op": "subtitles", "mode": "soft"}
     assert _subtitles(True, "en") == {"op": "subtitles", "mode": "burn", "translate_to": "en"}
+
+
+# ------------------------------------------------------------------------------------ matte scenes
+
+SCENE_SPEC = {"kind": "banner", "headline": "Summer Sale", "background_color": "#1030c0", "accent_color": "#ffd000"}
+
+
+def test_matte_puts_the_object_on_a_design_engine_scene(bare_studio, tone):
+    """``background: {"scene": spec}``: the Studio renders the spec with the design engine at the video's size
+    (no LLM: the spec is given), stores it and the engine composites the tracked object over it."""
+    import av
+    import cv2
+    import numpy as np
+
+    edit = [{"op": "matte", "box": list(tone.boxes[0]), "background": {"scene": SCENE_SPEC}}]
+    assert bare_studio.check_video_edit([tone.path], edit).operations[0].background == "scene"
+    result = bare_studio.edit_video([tone.path], edit)
+    check = next(c for c in result.checks if c["name"] == "matte.operations.0.scene")
+    assert check["ok"] and "160x120" in check["detail"]
+    scene_id = check["detail"].rsplit(" ", 1)[-1]
+    row, scene_path = bare_studio.artifacts.open_path(scene_id)
+    assert row["mime"].startswith("image/")
+    scene = cv2.imread(str(scene_path))
+    assert scene.shape[:2] == (120, 160)
+    _, out_path = bare_studio.artifacts.open_path(result.artifact_id)
+    with av.open(str(out_path)) as c:
+        frames = [f.to_ndarray(format="bgr24") for f in c.decode(video=0)]
+    with av.open(str(tone.path)) as c:
+        source = [f.to_ndarray(format="bgr24") for f in c.decode(video=0)]
+    away = np.ones((120, 160), bool)  # far from the object on every frame
+    for x, y, w, h in tone.boxes:
+        away[max(0, y - 10) : y + h + 10, max(0, x - 10) : x + w + 10] = False
+    for frame, before in zip(frames, source, strict=True):
+        assert np.abs(frame[away].astype(int) - scene[away]).mean() < 6  # the scene, not the old background
+        assert np.abs(frame[away].astype(int) - before[away]).mean() > 30
+    x, y, w, h = tone.boxes[5]
+    inner = (slice(y + h // 4, y + 3 * h // 4), slice(x + w // 4, x + 3 * w // 4))
+    assert np.abs(frames[5][inner].astype(int) - source[5][inner]).mean() < 12  # the object stays
+
+
+def test_a_bad_scene_spec_is_refused_naming_the_field_and_keeps_nothing(bare_studio, tone):
+    before = len(bare_studio.artifacts.list(limit=1000))
+    with pytest.raises(InvalidRequest) as err:
+        bare_studio.edit_video(
+            [tone.path], [{"op": "matte", "box": [10, 10, 30, 30], "background": {"scene": {"kind": "flyer"}}}]
+        )
+    assert err.value.param.startswith("operations.0.scene")
+    assert len(bare_studio.artifacts.list(limit=1000)) == before

@@ -277,15 +277,28 @@ def _to_transcribe(edit: VideoEdit) -> list[int]:
 
 def _with_placeholders(edit: VideoEdit) -> VideoEdit:
     """The edit as the engine can plan it before preparation: subtitles to transcribe get one placeholder
-    caption (their real ones come from the sound)."""
+    caption (their real ones come from the sound), a matte's scene to render a plain colour."""
     from ..backends.video.ops import SubtitleSegment
 
     todo = _to_transcribe(edit)
-    if not todo:
+    scenes = _scenes(edit)
+    if not todo and not scenes:
         return edit
     caption = [SubtitleSegment(start=0.0, end=0.04, text="…")]
-    ops = [op.model_copy(update={"segments": caption}) if i in todo else op for i, op in enumerate(edit.operations)]
+    ops = [
+        op.model_copy(update={"segments": caption})
+        if i in todo
+        else op.model_copy(update={"background": "color"})
+        if i in scenes
+        else op
+        for i, op in enumerate(edit.operations)
+    ]
     return edit.model_copy(update={"operations": ops})
+
+
+def _scenes(edit: VideoEdit) -> list[int]:
+    """Indexes of the matte operations whose scene the Studio renders."""
+    return [i for i, op in enumerate(edit.operations) if op.op == "matte" and op.background == "scene" and not op.asset]
 
 
 def _check_models(studio: Studio, edit: VideoEdit) -> None:
@@ -297,8 +310,13 @@ def _check_models(studio: Studio, edit: VideoEdit) -> None:
         studio.catalog.spec(studio.default_model(Modality.transcription), Modality.transcription)
     words = [op.prompt for op in edit.operations if op.op == "style" and op.prompt]
     translate = any(edit.operations[i].translate_to for i in todo)
-    if translate or any(keyword_style(w)[2] for w in words):  # words the keyword table does not know
+    prompts = any(isinstance(edit.operations[i].scene, str) for i in _scenes(edit))  # planned by the LLM
+    if translate or prompts or any(keyword_style(w)[2] for w in words):  # words the keyword table does not know
         studio.catalog.spec(planner_model(studio), Modality.text)
+    if _scenes(edit):
+        from .video_prepare import SCENE_MODEL
+
+        studio.catalog.spec(SCENE_MODEL, Modality.image)
 
 
 def run_video_edit(

@@ -10,6 +10,10 @@
   复古 / vintage, 卡通 / cartoon, 素描 / pencil, 油画 / oil ...); when words are left that the table does
   not know, the LLM fills the parameters still open through a JSON schema (enums and bounded numbers);
   out-of-range or contradictory values are clamped or repaired. Parameters the caller set are kept.
+- ``matte`` with a ``scene`` background (a prompt or a design spec): the design engine renders it at the
+  stream's size at that operation (``studio.generate_media(ImageRequest(model="design"))``; a prompt is
+  planned into a spec by the LLM, a spec is rendered as given); the picture is stored as an artifact and
+  handed to the engine as the asset ``_scene.<index>``.
 
 What was decided, repaired or still falls short is reported in ``edit.checks``. The models run as part
 of the edit: under its ``video`` scope (a key with only ``video`` may subtitle), logged and charged to
@@ -33,6 +37,7 @@ from ..backends.video.ops import (
     MAX_SEGMENTS,
     TIME_OPS,
     EditCheck,
+    MatteOp,
     StyleOp,
     SubtitleSegment,
     SubtitlesOp,
@@ -40,7 +45,7 @@ from ..backends.video.ops import (
     parse_edit,
 )
 from ..errors import InvalidRequest, SchemaViolation
-from ..types import Caller, Message, ResponseFormat, TextRequest, TranscriptionRequest
+from ..types import Caller, ImageRequest, Message, ResponseFormat, TextRequest, TranscriptionRequest
 from .planner import plan_text
 from .quality.checks import CheckList, check_language
 
@@ -458,6 +463,59 @@ def _prepare_subtitles(
     return op.model_copy(update={"segments": segments, "language": op.language or language or None})
 
 
+# ------------------------------------------------------------------------------------------ matte scenes
+
+SCENE_MODEL = "design"
+"""The model a matte's scene background is rendered with (the design engine)."""
+SCENE_SIDES = (64, 4096)
+"""Smallest and largest side the design engine renders; a video outside them gets a scene scaled to fit."""
+
+
+def _scene_size(width: int, height: int) -> str:
+    low, high = SCENE_SIDES
+    scale = max(1.0, low / min(width, height))
+    scale = min(scale, high / max(width, height))
+    return f"{max(low, round(width * scale))}x{max(low, round(height * scale))}"
+
+
+def _prepare_scene(
+    studio: Studio,
+    edit: VideoEdit,
+    ops: list[Any],
+    index: int,
+    inputs: list[Path],
+    who: Caller,
+    assets: dict[str, Any],
+    checks: CheckList,
+    stored: list[str],
+) -> MatteOp:
+    """The matte at ``index`` with its scene rendered by the design engine at the stream's size there, the
+    picture stored (its id in ``stored``) and added to ``assets`` under the name the operation now gives."""
+    from ..backends.video import VideoLimits
+    from ..backends.video.pipeline import check_edit
+
+    op, param = ops[index], f"operations.{index}"
+    if not inputs:
+        raise InvalidRequest("Give the video whose background the scene replaces.", param="video")
+    before = edit.model_copy(update={"operations": ops[:index]})
+    state = check_edit(inputs, before, assets=assets, limits=VideoLimits.from_settings(studio.settings))
+    size = _scene_size(state.width, state.height)
+    spec = op.scene if isinstance(op.scene, dict) else None
+    prompt = op.scene if isinstance(op.scene, str) else str(spec.get("headline") or "scene")
+    request = ImageRequest(model=SCENE_MODEL, prompt=prompt, size=size, spec=spec, format="png")
+    try:
+        media = studio.generate_media(request, who=who, scope="video").media[0]
+    except InvalidRequest as exc:  # a bad design spec: name the operation's field
+        raise InvalidRequest(f"'{param}.scene': {exc.message}", param=f"{param}.scene") from None
+    artifact = media.meta["artifact_id"]
+    stored.append(artifact)
+    _, path = studio.artifacts.open_path(artifact, key_id=who.key_id)
+    name = f"_scene.{index}"
+    assets[name] = path
+    checks.add(f"matte.{param}.scene", True, f"design engine scene {size} stored as {artifact}")
+    return op.model_copy(update={"asset": name})
+
+
 # ------------------------------------------------------------------------------------------ entry point
 
 
@@ -473,7 +531,8 @@ def prepare_edit(
     """``edit`` with the parts only models can fill (subtitles from speech, a look from words) filled in,
     and what was decided or repaired in ``checks``; an edit needing nothing is returned unchanged.
     ``assets``: the files the operations name (a soundtrack before the subtitles is transcribed with the
-    rest); ``stored`` receives the ids of artifacts the preparation stored (Whisper's transcript)."""
+    rest); it receives the pictures rendered for matte scenes, under the names the operations now give.
+    ``stored`` receives the ids of artifacts the preparation stored (Whisper's transcript, scenes)."""
     stored = [] if stored is None else stored
     edit = parse_edit(edit)
     paths = [Path(p) for p in inputs]
@@ -484,6 +543,9 @@ def prepare_edit(
             ops[i] = _prepare_style(studio, op, f"operations.{i}", who, checks)
         elif isinstance(op, SubtitlesOp) and not op.segments:
             ops[i] = _prepare_subtitles(studio, edit, i, paths, assets, who, checks, stored)
+        elif isinstance(op, MatteOp) and op.background == "scene" and op.asset is None:
+            assets = {} if assets is None else assets
+            ops[i] = _prepare_scene(studio, edit, ops, i, paths, who, assets, checks, stored)
     if not checks:
         return edit
     for check in checks:

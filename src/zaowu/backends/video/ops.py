@@ -11,7 +11,8 @@ the field, e.g. ``operations.2.factor``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import json
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
@@ -53,6 +54,10 @@ MAX_SEGMENTS = 2000
 """Subtitle segments one subtitles operation may hold."""
 MAX_SEGMENT_CHARS = 300
 """Characters one subtitle segment may hold."""
+MAX_SCENE_PROMPT = 1000
+"""Characters a matte's scene prompt may hold."""
+MAX_SCENE_SPEC = 20_000
+"""Characters of JSON a matte's scene design spec may hold."""
 MAX_TIME = 86_400.0
 """Largest time (seconds) a field may hold; the video's own length is checked when the edit is planned."""
 
@@ -312,22 +317,53 @@ class SubtitlesOp(_Op):
 
 
 class MatteOp(_Op):
-    """Cut people out (mediapipe selfie segmentation) and put them on another background."""
+    """Cut out people (mediapipe selfie segmentation) or, given a ``box`` or ``point``, one tracked object
+    (GrabCut inside the tracked box), and put them on another background."""
 
     op: Literal["matte"]
-    background: Literal["color", "image", "blur", "transparent"] = Field(
-        "color", description="transparent: keep the matte as alpha (format webm, matte the last picture operation)"
+    background: Literal["color", "image", "blur", "transparent", "scene"] = Field(
+        "color",
+        description="transparent: keep the matte as alpha (format webm, matte the last picture operation); "
+        'scene: a design-engine picture the Studio renders from ``scene`` (also written {"scene": ...})',
     )
     color: Color = "#00b140"
-    asset: AssetName | None = Field(None, description="background picture (background=image)")
+    asset: AssetName | None = Field(None, description="background picture (background=image; scene: the rendering)")
+    scene: Annotated[str, Field(min_length=1, max_length=MAX_SCENE_PROMPT)] | dict[str, Any] | None = Field(
+        None, description="background=scene: a prompt or a design spec for the design engine (Studio)"
+    )
     blur: int = Field(25, ge=1, le=201, description="blur strength (background=blur)")
     smooth: float = Field(0.5, ge=0, le=0.95, description="how much of the previous frame's matte is kept")
+    box: Box | None = Field(None, description="[x, y, width, height] of an object to cut out at time ``at``")
+    point: Point | None = Field(None, description="[x, y] on an object to cut out at time ``at``")
+    at: Seconds = _Target.model_fields["at"]
+    method: Literal["csrt", "kcf"] = Field("csrt", description="tracker for an object (box or point)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scene_object(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("background"), dict):
+            given = data["background"]
+            if set(given) != {"scene"}:
+                raise ValueError('background as an object takes one key, "scene": a prompt or a design spec')
+            data = {**data, "background": "scene", "scene": given["scene"]}
+        return data
 
     @model_validator(mode="after")
     def _check(self):
         if self.background == "image" and self.asset is None:
             raise ValueError("background=image needs an asset")
+        if self.background == "scene" and self.scene is None:
+            raise ValueError("background=scene needs a scene: a prompt or a design spec")
+        if isinstance(self.scene, dict) and len(json.dumps(self.scene)) > MAX_SCENE_SPEC:
+            raise ValueError(f"the scene's design spec is over {MAX_SCENE_SPEC} characters of JSON")
+        if self.box is not None or self.point is not None:
+            _Target._one_target(self)  # type: ignore[arg-type]
         return self
+
+    @property
+    def subject(self) -> str:
+        """ "object" when a box or point names what to cut out, else "person"."""
+        return "object" if self.box is not None or self.point is not None else "person"
 
 
 Operation = Annotated[

@@ -4,7 +4,9 @@ The colour grade (brightness, contrast, gamma, temperature, tint) is folded into
 table per channel (``cv2.LUT``), so a graded 720p frame costs a few milliseconds; saturation,
 black and white, sepia, vignette and film grain are single OpenCV passes, the vignette and the
 grain patterns computed once per size (the grain cycles through :data:`GRAIN_FRAMES` patterns
-from ``seed``, so the same edit gives the same bytes). Painterly presets (cartoon, pencil, oil,
+from ``seed``, so the same edit gives the same bytes). Grain is what costs the H.264 encoder most (noise
+cannot be predicted), so it is drawn at 1/:data:`GRAIN_SCALE` of the frame's size and scaled up (soft
+grains a few pixels across, as film's are) and each pattern is held for :data:`GRAIN_HOLD` frames. Painterly presets (cartoon, pencil, oil,
 stylize) run on a frame scaled to :data:`PRESET_SIDE` and are blended with the previous output
 frame (:data:`PRESET_SMOOTH`) so edges and strokes do not flicker.
 """
@@ -26,6 +28,10 @@ GRAIN_FRAMES = 8
 """Film grain patterns cycled through."""
 GRAIN_SIGMA = 28.0
 """Grain strength (grey levels) at grain = 1."""
+GRAIN_SCALE = 2
+"""Grain is drawn at the frame's size divided by this and scaled up (larger, cheaper-to-encode grains)."""
+GRAIN_HOLD = 3
+"""Frames each grain pattern is shown for (the encoder predicts the held frame from the one before)."""
 
 
 def _tables(op: StyleOp):
@@ -47,6 +53,7 @@ class Look:
     """One StyleOp compiled for a frame size: call it on BGR frames in order."""
 
     def __init__(self, op: StyleOp, width: int, height: int) -> None:
+        import cv2
         import numpy as np
 
         self.op = op
@@ -61,8 +68,10 @@ class Look:
         self.grain = []
         if op.grain > 0:
             rng = np.random.default_rng(op.seed)
+            small = (max(1, -(-height // GRAIN_SCALE)), max(1, -(-width // GRAIN_SCALE)))
             for _ in range(GRAIN_FRAMES):
-                noise = rng.normal(0, GRAIN_SIGMA * op.grain, (height, width)).astype(np.float32)
+                noise = rng.normal(0, GRAIN_SIGMA * op.grain, small).astype(np.float32)
+                noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR)
                 self.grain.append(np.repeat(np.clip(noise + 128, 0, 255).astype(np.uint8)[..., None], 3, axis=2))
         self.previous = None
         self.index = 0
@@ -115,7 +124,7 @@ class Look:
         if self.vignette is not None:
             out = cv2.multiply(out, self.vignette, scale=1 / 255)
         if self.grain:
-            out = cv2.addWeighted(out, 1.0, self.grain[self.index % len(self.grain)], 1.0, -128)
+            out = cv2.addWeighted(out, 1.0, self.grain[self.index // GRAIN_HOLD % len(self.grain)], 1.0, -128)
             self.index += 1
         return out if out is not image else image.copy()
 

@@ -25,6 +25,9 @@ __all__ = [
     "IMAGE_FORMATS",
     "plate_box",
     "mark_image",
+    "decode",
+    "draw_mark",
+    "encode",
     "add_xmp",
     "read_xmp_label",
     "detect_mark",
@@ -94,12 +97,19 @@ def plate_box(width: int, height: int, position: str = "bottom-right", text: str
     return Plate((x0, y0, x0 + w, y0 + h), (x0 + pad - left, y0 + pad - top), size)
 
 
-def mark_image(data: bytes, mime: str, position: str) -> bytes:
-    """``data`` with the visible mark drawn in the ``position`` corner, in its own format."""
-    from PIL import Image, ImageDraw
+def decode(data: bytes) -> Any:
+    """The picture in ``data`` (PNG, JPEG or WebP), loaded."""
+    from PIL import Image
 
     im = Image.open(io.BytesIO(data))
     im.load()
+    return im
+
+
+def draw_mark(im: Any, position: str) -> Any:
+    """``im`` with the visible mark drawn in the ``position`` corner (RGB, or RGBA when it had transparency)."""
+    from PIL import Image, ImageDraw
+
     mode = im.mode
     base = im.convert("RGBA")
     overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
@@ -110,15 +120,25 @@ def mark_image(data: bytes, mime: str, position: str) -> bytes:
     marked = Image.alpha_composite(base, overlay)
     if mode not in ("RGBA", "LA", "PA") and "transparency" not in im.info:
         marked = marked.convert("RGB")
+    return marked
+
+
+def encode(im: Any, mime: str) -> bytes:
+    """``im`` encoded as ``mime`` with the label step's encoder settings (the one encode of a labelled image)."""
     out = io.BytesIO()
     fmt = IMAGE_FORMATS[mime]
     if fmt == "PNG":
-        marked.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+        im.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
     elif fmt == "JPEG":
-        marked.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY)
+        im.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY)
     else:
-        marked.save(out, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
+        im.save(out, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     return out.getvalue()
+
+
+def mark_image(data: bytes, mime: str, position: str) -> bytes:
+    """``data`` with the visible mark drawn in the ``position`` corner, in its own format."""
+    return encode(draw_mark(decode(data), position), mime)
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:

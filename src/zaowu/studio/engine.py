@@ -71,6 +71,7 @@ from .provenance.video import FrameLabel
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .video_edit import sweep_work_dir
+
 from .workflows import StepRegistry
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ _MEDIA_MODALITY = {
     VideoRequest: Modality.video,
 }
 
+WATERMARK_CANDIDATES = 2000  # newest image/video generations a watermark is matched against when verifying
 log = logging.getLogger(__name__)
 
 __all__ = ["Studio", "TextStream"]
@@ -274,9 +276,20 @@ class Studio:
     def verify(self, data: bytes, name: str | None = None, *, key_id: str | None = None) -> dict[str, Any]:
         """Every label ``data`` carries and every one it lacks (provenance/labels.py), with the
         generation log row its ProduceID names when that generation is ours and the caller may see it."""
-        report = verify_bytes(data, name, credentials=c2pa_credentials(self.settings))
+        report = verify_bytes(
+            data, name, credentials=c2pa_credentials(self.settings), known_ids=self._watermark_candidates(key_id)
+        )
         report["generation"] = self._own_generation(report.get("produce_id"), key_id)
         return report
+
+    def _watermark_candidates(self, key_id: str | None) -> list[str]:
+        """The newest image and video generations the caller may see: verify checks a watermark against them
+        when the file's metadata is gone (the payload is a hash of the id, so it is matched, not decoded)."""
+        rows = self.log.recent_ids(("image", "video"), WATERMARK_CANDIDATES)
+        if key_id is None:
+            return [gen_id for gen_id, _ in rows]
+        principal = self.keys.principal(key_id)
+        return [gen_id for gen_id, owner in rows if principal.can_see(owner)]
 
     def _own_generation(self, produce_id: str | None, key_id: str | None) -> dict[str, Any] | None:
         gen_id = produce_id

@@ -71,7 +71,6 @@ from .provenance.video import FrameLabel
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .video_edit import sweep_work_dir
-
 from .workflows import StepRegistry
 
 if TYPE_CHECKING:

@@ -307,7 +307,7 @@ class GenerationLog:
             raise InvalidRequest(f"No generation with id '{gen_id}'. List ids with 'zaowu logs list'.", param="id")
         return self._row(row)
 
-    def recent_ids(self, modalities: Sequence[str], limit: int) -> list[tuple[str, str | None]]:
+    def recent_ids(self, modalities: Sequence[str], limit: int) -> Sequence[tuple[str, str | None]]:
         """(id, key id) of the newest ``limit`` generations of ``modalities`` (verify checks a watermark
         against them)."""
         q = (

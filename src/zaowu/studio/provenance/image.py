@@ -107,19 +107,25 @@ def decode(data: bytes) -> Any:
 
 
 def draw_mark(im: Any, position: str) -> Any:
-    """``im`` with the visible mark drawn in the ``position`` corner (RGB, or RGBA when it had transparency)."""
+    """``im`` with the visible mark drawn in the ``position`` corner (RGB, or RGBA when it had transparency).
+    Only the plate's box is composited (a few thousand pixels, not the whole picture)."""
     from PIL import Image, ImageDraw
 
-    mode = im.mode
-    base = im.convert("RGBA")
-    overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
-    plate = plate_box(base.width, base.height, position)
+    keep_alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
+    marked = im.convert("RGBA" if keep_alpha else "RGB")
+    if marked is im:
+        marked = im.copy()
+    plate = plate_box(marked.width, marked.height, position)
+    x0, y0, x1, y1 = plate.box
+    box = (max(0, x0), max(0, y0), min(marked.width, x1), min(marked.height, y1))
+    overlay = Image.new("RGBA", (box[2] - box[0], box[3] - box[1]), (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
-    draw.rounded_rectangle(plate.box, radius=max(2, plate.font_size // 5), fill=(0, 0, 0, PLATE_ALPHA))
-    draw.text(plate.text_xy, MARK_TEXT, font=_font(plate.font_size), fill=(255, 255, 255, 255))
-    marked = Image.alpha_composite(base, overlay)
-    if mode not in ("RGBA", "LA", "PA") and "transparency" not in im.info:
-        marked = marked.convert("RGB")
+    shift = (x0 - box[0], y0 - box[1], x1 - box[0], y1 - box[1])
+    draw.rounded_rectangle(shift, radius=max(2, plate.font_size // 5), fill=(0, 0, 0, PLATE_ALPHA))
+    text_xy = (plate.text_xy[0] - box[0], plate.text_xy[1] - box[1])
+    draw.text(text_xy, MARK_TEXT, font=_font(plate.font_size), fill=(255, 255, 255, 255))
+    region = Image.alpha_composite(marked.crop(box).convert("RGBA"), overlay)
+    marked.paste(region if keep_alpha else region.convert("RGB"), box[:2])
     return marked
 
 

@@ -19,6 +19,7 @@ __all__ = ["FrameLabel", "label_mp4", "label_mp4_file", "read_mp4_label", "read_
 VIDEO_MIMES = frozenset({"video/mp4", "video/quicktime"})
 MARK_SECONDS = 2.0  # GB 45438-2025: a video shows the visible mark for at least its first 2 s
 WATERMARK_READ_FRAMES = 48  # frames pooled when verify reads a video's watermark
+WATERMARK_REFRESH_FRAMES = 75  # the frame watermark is recomputed for the picture this often (~3 s at 25 fps)
 
 
 def label_mp4(data: bytes, label_json: str) -> bytes:
@@ -76,9 +77,10 @@ def read_watermark(data: bytes, max_frames: int = WATERMARK_READ_FRAMES) -> tupl
 
 
 class FrameLabel:
-    """The labels drawn into a video's frames as it is rendered (``edit_video(frame_label=...)``): the visible
-    mark for the first ``mark_seconds`` and the invisible watermark carrying ``produce_id`` on every frame.
-    Frames are BGR uint8 arrays; the mark's plate is drawn once per frame size and blended in place."""
+    """The labels drawn into a video's frames as it is rendered (``edit_video(frame_label=...)``): the invisible
+    watermark carrying ``produce_id`` on every frame and the visible mark over it for the first ``mark_seconds``.
+    Frames are BGR uint8 arrays (the watermark moves R, G and B alike, so the channel order does not matter);
+    the mark's plate is drawn once per frame size and blended into the watermarked copy."""
 
     def __init__(self, produce_id: str, position: str = "bottom-right", mark_seconds: float = MARK_SECONDS) -> None:
         from .watermark import FrameMarker
@@ -86,7 +88,7 @@ class FrameLabel:
         self.produce_id = produce_id
         self.position = position
         self.mark_seconds = mark_seconds
-        self._marker = FrameMarker(produce_id)
+        self._marker = FrameMarker(produce_id, refresh=WATERMARK_REFRESH_FRAMES)
         self._plate: tuple[tuple[int, int, int, int], Any, Any] | None = None
         self._size: tuple[int, int] = (0, 0)
 
@@ -110,15 +112,18 @@ class FrameLabel:
     def __call__(self, image: Any, t: float) -> Any:
         import numpy as np
 
-        if t < self.mark_seconds:
-            height, width = image.shape[:2]
-            if self._plate is None or self._size != (width, height):
-                self._plate, self._size = self._patch(width, height), (width, height)
-            (x0, y0, x1, y1), bgr, alpha = self._plate
-            image = image.copy()
-            region = image[y0:y1, x0:x1].astype(np.float32)
-            image[y0:y1, x0:x1] = (region * (1 - alpha) + bgr * alpha + 0.5).astype(np.uint8)
-        return self._marker(np.ascontiguousarray(image))
+        marked = self._marker(np.ascontiguousarray(image))
+        if t >= self.mark_seconds:
+            return marked
+        if marked is image:  # too small to watermark: the input is not ours to draw on
+            marked = image.copy()
+        height, width = marked.shape[:2]
+        if self._plate is None or self._size != (width, height):
+            self._plate, self._size = self._patch(width, height), (width, height)
+        (x0, y0, x1, y1), bgr, alpha = self._plate
+        region = marked[y0:y1, x0:x1].astype(np.float32)
+        marked[y0:y1, x0:x1] = (region * (1 - alpha) + bgr * alpha + 0.5).astype(np.uint8)
+        return marked
 
 
 def read_mp4_label(data: bytes) -> tuple[dict[str, str] | None, str | None]:

@@ -93,7 +93,7 @@ class FrameLabel:
         self._size: tuple[int, int] = (0, 0)
 
     def _patch(self, width: int, height: int) -> tuple[tuple[int, int, int, int], Any, Any]:
-        """The plate's box, its BGR pixels and its alpha (0-1), for frames of this size."""
+        """The plate's box, its BGR pixels times their alpha (plus rounding), and 255 - alpha, for this size."""
         import numpy as np
         from PIL import Image, ImageDraw
 
@@ -106,8 +106,10 @@ class FrameLabel:
         draw = ImageDraw.Draw(overlay)
         draw.rounded_rectangle(plate.box, radius=max(2, plate.font_size // 5), fill=(0, 0, 0, PLATE_ALPHA))
         draw.text(plate.text_xy, MARK_TEXT, font=_font(plate.font_size), fill=(255, 255, 255, 255))
-        patch = np.asarray(overlay.crop((x0, y0, x1, y1)), dtype=np.float32)
-        return (x0, y0, x1, y1), patch[..., 2::-1], patch[..., 3:] / 255.0
+        patch = np.asarray(overlay.crop((x0, y0, x1, y1)), dtype=np.uint16)
+        alpha = patch[..., 3:]
+        # integer blend: out = (under * (255 - a) + colour * a + 127) // 255, the second term precomputed
+        return (x0, y0, x1, y1), patch[..., 2::-1] * alpha + 127, 255 - alpha
 
     def __call__(self, image: Any, t: float) -> Any:
         import numpy as np
@@ -120,9 +122,9 @@ class FrameLabel:
         height, width = marked.shape[:2]
         if self._plate is None or self._size != (width, height):
             self._plate, self._size = self._patch(width, height), (width, height)
-        (x0, y0, x1, y1), bgr, alpha = self._plate
-        region = marked[y0:y1, x0:x1].astype(np.float32)
-        marked[y0:y1, x0:x1] = (region * (1 - alpha) + bgr * alpha + 0.5).astype(np.uint8)
+        (x0, y0, x1, y1), over, keep = self._plate
+        region = marked[y0:y1, x0:x1].astype(np.uint16)
+        marked[y0:y1, x0:x1] = ((region * keep + over) // 255).astype(np.uint8)
         return marked
 
 

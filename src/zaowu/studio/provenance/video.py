@@ -17,6 +17,7 @@ from .aigc import parse
 __all__ = ["FrameLabel", "label_mp4", "label_mp4_file", "read_mp4_label", "read_watermark", "VIDEO_MIMES"]
 
 VIDEO_MIMES = frozenset({"video/mp4", "video/quicktime"})
+COPIED_STREAMS = ("video", "audio", "subtitle")  # what the labelling remux keeps (soft subtitles included)
 MARK_SECONDS = 2.0  # GB 45438-2025: a video shows the visible mark for at least its first 2 s
 WATERMARK_READ_FRAMES = 48  # frames pooled when verify reads a video's watermark
 WATERMARK_REFRESH_FRAMES = 75  # the frame watermark is recomputed for the picture this often (~3 s at 25 fps)
@@ -44,8 +45,9 @@ def label_mp4_file(src: Path, dst: Path, label_json: str) -> None:
         out.metadata["comment"] = label_json
         streams = {}
         for stream in inp.streams:
-            if stream.type in ("video", "audio"):
+            if stream.type in COPIED_STREAMS:
                 streams[stream.index] = out.add_stream_from_template(stream)
+                streams[stream.index].metadata.update(stream.metadata)  # a subtitle track's language and title
         for packet in inp.demux(*[inp.streams[i] for i in streams]):
             if packet.dts is None:
                 continue

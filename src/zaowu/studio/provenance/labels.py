@@ -3,10 +3,15 @@
 Order (GB 45438-2025 labels first, the signature last so it covers them):
 
 1. explicit label: what people see or hear (image mark, audio cue, text/HTML notice, office footer);
-2. invisible watermark: ``provenance.watermark.embed`` when that module is installed (images);
+2. invisible watermark (``watermark.py``, images): drawn on the same decoded picture as the mark, which is
+   then encoded once with ``image.py``'s encoder settings;
 3. implicit label: the AIGC object in the format's metadata (``aigc.py``);
-4. C2PA signature: ``provenance.c2pa.sign`` when that module is installed.
+4. C2PA signature (``c2pa.py``): generation id and model id, signed with the chain of the Studio's settings
+   (``LabelPolicy.settings``); formats C2PA cannot hold (PDF, OOXML, HTML, text) say so in the report
+   (``c2pa_skipped``) and keep their other labels.
 
+``label_file`` does the same path to path for MP4s stored from disk (implicit label by remux, then C2PA);
+their visible mark and frame watermark are drawn by the render (``video.FrameLabel``).
 ``label_output`` never raises for a format it cannot label: it returns the bytes unchanged and
 says so in the report stored with the artifact (``meta["labels"]``).
 """
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +44,8 @@ class LabelPolicy:
 
     producer: str = "zaowu"
     position: str = "bottom-right"
-    settings: Settings | None = None  # the Studio's settings: where the C2PA chain is (None: no C2PA signing)
+    # the Studio's settings: where the C2PA chain is (None: no C2PA signing)
+    settings: Settings | None = field(default=None, compare=False)
 
 
 def _base(mime: str) -> str:

@@ -51,7 +51,8 @@ def wait_jobs(base: str, ids: list[str], timeout: float = 180, headers=None) -> 
 def content_of(data: bytes) -> bytes:
     """What a stored output holds without its labels' per-generation metadata, for "same seed, same
     output" checks: an image's pixels, a WAV's samples, a text's body; other files as they are.
-    (Every output carries its own generation id in its implicit label, so the bytes always differ.)"""
+    (Every output carries its own generation id in its implicit label, so the bytes always differ; an
+    image's pixels also carry its own watermark: compare pictures with ``same_picture``.)"""
     import io
     import wave
 
@@ -69,6 +70,24 @@ def content_of(data: bytes) -> bytes:
     if mime.startswith("text/") or mime == "application/json":
         return unlabelled_text(data.decode("utf-8")).encode("utf-8")
     return data
+
+
+WATERMARK_MAX_CHANGE = 24  # most the invisible watermark (plus the mark over it) moves one pixel value
+
+
+def same_picture(a: bytes, b: bytes) -> bool:
+    """Whether two stored images hold the same picture: each carries the watermark of its own generation, so
+    their pixels differ by that faint mark only (every value within WATERMARK_MAX_CHANGE, on average < 2)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    first, second = (Image.open(io.BytesIO(x)) for x in (a, b))
+    if first.size != second.size or first.mode != second.mode:
+        return False
+    diff = np.abs(np.asarray(first, dtype=np.int16) - np.asarray(second, dtype=np.int16))
+    return int(diff.max()) <= WATERMARK_MAX_CHANGE and float(diff.mean()) < 2.0
 
 
 def unlabelled_text(text: str) -> str:

@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 # (data, mime, produce id) -> (labelled data, report of the labels written)
 Labeller = Callable[[bytes, str, str], tuple[bytes, dict[str, Any]]]
+# (source path, destination path, mime, produce id) -> report; writes the labelled file at the destination
+# (leaves it absent when nothing could be written: the source is stored as it is)
+FileLabeller = Callable[[Path, Path, str, str], dict[str, Any]]
 UNLABELLED_SCOPE = "unlabelled"  # the key permission to store outputs without labels
 
 __all__ = ["ARTIFACT_CSP", "MAX_MIME_CHARS", "MAX_NAME_CHARS", "ArtifactStore", "check_mime", "delivery", "unprintable"]
@@ -135,15 +138,18 @@ class ArtifactStore:
         retention_days: float | None = None,
         principal: Callable[[str | None], Any] | None = None,
         labeller: Labeller | None = None,
+        file_labeller: FileLabeller | None = None,
     ):
         """``principal`` maps a key id to its Principal (KeyStore.principal) for owner checks;
         without it only the local owner (key_id None) and a row's own key may read it. ``labeller``
-        labels every generated file before it is stored (None: a bare store, as in tools and tests)."""
+        labels every generated file before it is stored (None: a bare store, as in tools and tests);
+        ``file_labeller`` does it for files stored from disk (``put_file``: videos), path to path."""
         self.engine = engine
         self.root = root
         self.retention_days = retention_days
         self._principal = principal
         self.labeller = labeller
+        self.file_labeller = file_labeller
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -202,12 +208,42 @@ class ArtifactStore:
             meta=meta,
         )
 
-    def put_file(self, path: str | os.PathLike[str], mime: str, *, move: bool = False, **fields: Any) -> dict[str, Any]:
-        """Store the file at ``path`` (a video, too large to hold in memory) like ``put``: hashed and copied in
-        blocks, written atomically; ``move``: the file is the caller's temporary, moved into the store when it is
-        on the same disk (no copy). ``fields`` are those of ``put`` (name, job_id, caller, key_id, meta...)."""
+    def put_file(
+        self,
+        path: str | os.PathLike[str],
+        mime: str,
+        *,
+        move: bool = False,
+        upload: bool = False,
+        unlabelled: bool = False,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Store the file at ``path`` (a video, too large to hold in memory) like ``put``: labelled on disk
+        (not an ``upload``; ``unlabelled`` needs the key's permission), hashed and copied in blocks, written
+        atomically; ``move``: the file is the caller's temporary, moved into the store when it is on the same
+        disk (no copy). ``fields`` are those of ``put`` (name, job_id, generation_id, caller, key_id, meta...)."""
         mime = check_mime(mime)
         _check_name(fields.get("name"))
+        fields.setdefault("art_id", new_id("art"))
+        if upload or self.file_labeller is None:
+            return self._put_path(path, mime, move, fields)
+        produce_id = fields.get("generation_id") or fields["art_id"]
+        if unlabelled:
+            fields["meta"] = self._label(b"", mime, produce_id, fields.get("key_id"), fields.get("meta"), True)[1]
+            return self._put_path(path, mime, move, fields)
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".label-", dir=self.root) as tmp:
+            labelled = Path(tmp) / "labelled"
+            report = self.file_labeller(Path(path), labelled, mime, produce_id)
+            fields["meta"] = {**(fields.get("meta") or {}), "labels": report}
+            if labelled.is_file():
+                row = self._put_path(labelled, mime, True, fields)
+                if move:
+                    Path(path).unlink(missing_ok=True)
+                return row
+            return self._put_path(path, mime, move, fields)
+
+    def _put_path(self, path: str | os.PathLike[str], mime: str, move: bool, fields: dict[str, Any]) -> dict[str, Any]:
         digest = hashlib.sha256()
         size = 0
         with open(path, "rb") as src:

@@ -56,7 +56,7 @@ from ..types import (
     VideoRequest,
 )
 from .admission import Admission, Ticket
-from .artifacts import ArtifactStore, Labeller
+from .artifacts import ArtifactStore, FileLabeller, Labeller
 from .backend_options import check_settings, options_for
 from .catalog import Catalog
 from .db import open_database
@@ -65,7 +65,9 @@ from .jobs import JobKind, JobQueue, WorkerPool
 from .keys import KeyStore, scope_for, seconds_to_midnight
 from .planners import Planned, PlannerRegistry, PlanRun
 from .provenance.audio import with_stream_cue
-from .provenance.labels import LabelPolicy, label_output, verify_bytes
+from .provenance.c2pa import credentials as c2pa_credentials
+from .provenance.labels import LabelPolicy, label_file, label_output, verify_bytes
+from .provenance.video import FrameLabel
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .video_edit import sweep_work_dir
@@ -88,6 +90,7 @@ _MEDIA_MODALITY = {
     VideoRequest: Modality.video,
 }
 
+WATERMARK_CANDIDATES = 2000  # newest image/video generations a watermark is matched against when verifying
 log = logging.getLogger(__name__)
 
 __all__ = ["Studio", "TextStream"]
@@ -189,6 +192,7 @@ class Studio:
             self.settings.artifact_retention_days,
             principal=self.keys.principal,
             labeller=self._labeller(),
+            file_labeller=self._file_labeller(),
         )
         kinds: dict[str, JobKind] = {}
         self.pm.hook.register_job_kinds(register=lambda kind: kinds.__setitem__(kind.name, kind))
@@ -241,10 +245,40 @@ class Studio:
         self.db.dispose()
 
     # -- labels ------------------------------------------------------------------
+    def _label_policy(self) -> LabelPolicy:
+        return LabelPolicy(
+            producer=self.settings.label_producer, position=self.settings.label_position, settings=self.settings
+        )
+
     def _labeller(self) -> Labeller:
         """The one labelling step of the artifact store (provenance/labels.py), from the settings."""
-        policy = LabelPolicy(producer=self.settings.label_producer, position=self.settings.label_position)
-        return lambda data, mime, produce_id: label_output(data, mime, produce_id=produce_id, policy=policy)
+        policy = self._label_policy()
+        return lambda data, mime, produce_id: label_output(
+            data, mime, produce_id=produce_id, policy=policy, model_id=self._model_of(produce_id)
+        )
+
+    def _file_labeller(self) -> FileLabeller:
+        """The labelling step for files stored from disk (videos), path to path."""
+        policy = self._label_policy()
+        return lambda src, dst, mime, produce_id: label_file(
+            src, dst, mime, produce_id=produce_id, policy=policy, model_id=self._model_of(produce_id)
+        )
+
+    def _model_of(self, produce_id: str) -> str:
+        """The model id of the generation ``produce_id`` (its log row), for the C2PA manifest; "" if unknown."""
+        if not produce_id.startswith("gen_"):
+            return ""
+        try:
+            return str(self.log.get(produce_id).get("model") or "")
+        except (InvalidRequest, NotFound):
+            return ""
+
+    def frame_label(self, generation_id: str, who: Caller) -> Callable[[Any, float], Any] | None:
+        """The labels a rendered video's frames carry (visible mark for the first 2 s, the watermark on every
+        frame), for the video pipeline's last stage; None for a caller allowed unlabelled output."""
+        if who.unlabelled:
+            return None
+        return FrameLabel(generation_id, self.settings.label_position)
 
     def check_labels(self, who: Caller) -> None:
         """Refuse (403) a caller asking for unlabelled output without the key permission, before any work."""
@@ -254,9 +288,20 @@ class Studio:
     def verify(self, data: bytes, name: str | None = None, *, key_id: str | None = None) -> dict[str, Any]:
         """Every label ``data`` carries and every one it lacks (provenance/labels.py), with the
         generation log row its ProduceID names when that generation is ours and the caller may see it."""
-        report = verify_bytes(data, name)
+        report = verify_bytes(
+            data, name, credentials=c2pa_credentials(self.settings), known_ids=self._watermark_candidates(key_id)
+        )
         report["generation"] = self._own_generation(report.get("produce_id"), key_id)
         return report
+
+    def _watermark_candidates(self, key_id: str | None) -> list[str]:
+        """The newest image and video generations the caller may see: verify checks a watermark against them
+        when the file's metadata is gone (the payload is a hash of the id, so it is matched, not decoded)."""
+        rows = self.log.recent_ids(("image", "video"), WATERMARK_CANDIDATES)
+        if key_id is None:
+            return [gen_id for gen_id, _ in rows]
+        principal = self.keys.principal(key_id)
+        return [gen_id for gen_id, owner in rows if principal.can_see(owner)]
 
     def _own_generation(self, produce_id: str | None, key_id: str | None) -> dict[str, Any] | None:
         gen_id = produce_id

@@ -33,7 +33,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -306,6 +306,18 @@ class GenerationLog:
         if row is None:
             raise InvalidRequest(f"No generation with id '{gen_id}'. List ids with 'zaowu logs list'.", param="id")
         return self._row(row)
+
+    def recent_ids(self, modalities: Sequence[str], limit: int) -> Sequence[tuple[str, str | None]]:
+        """(id, key id) of the newest ``limit`` generations of ``modalities`` (verify checks a watermark
+        against them)."""
+        q = (
+            sa.select(generations.c.id, generations.c.key_id)
+            .where(generations.c.modality.in_(list(modalities)))
+            .order_by(generations.c.created_at.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(row.id, row.key_id) for row in conn.execute(q)]
 
     def iter_all(self, **filters: Any) -> Iterator[dict[str, Any]]:
         with self.engine.connect() as conn:

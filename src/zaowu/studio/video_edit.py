@@ -152,6 +152,7 @@ def store_video(
         caller=who.name,
         key_id=who.key_id,
         meta={"video": _info_meta(info), "upload": True},
+        upload=True,
     )
 
 
@@ -177,6 +178,7 @@ def store_asset(studio: Studio, path: str | os.PathLike[str], who: Caller, *, na
         caller=who.name,
         key_id=who.key_id,
         meta={"asset": name, "upload": True},
+        upload=True,
     )
 
 
@@ -364,7 +366,15 @@ def _run_pass(
         ) as rec,
     ):
         out = Path(tmp) / f"edit.{edit.format}"
-        done = edit_video(paths, edit, out, assets=asset_paths, limits=video_limits(studio), progress=progress)
+        done = edit_video(
+            paths,
+            edit,
+            out,
+            assets=asset_paths,
+            limits=video_limits(studio),
+            progress=progress,
+            frame_label=studio.frame_label(rec.id, who),
+        )
         result = _store(studio, done, edit, rec.id, who, made)
         rec.media_seconds = result.duration
         rec.output = json.dumps(
@@ -433,7 +443,13 @@ def _store(
     stored: list[str] = []
     try:
         row = studio.artifacts.put_file(
-            done.path, MIME[fmt], move=True, name=f"edit.{fmt}", meta={"video_edit": summary}, **common
+            done.path,
+            MIME[fmt],
+            move=True,
+            name=f"edit.{fmt}",
+            meta={"video_edit": summary},
+            unlabelled=who.unlabelled,
+            **common,
         )
         stored.append(row["id"])
         attachments = []

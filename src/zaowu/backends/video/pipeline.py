@@ -19,6 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from ... import cancel
 from ...errors import InvalidRequest
@@ -26,9 +27,12 @@ from .ops import VideoEdit, parse_edit
 from .probe import DEFAULT_LIMITS, VideoInfo, VideoLimits, open_input, probe_video
 from .stage import EPS, RATE, Chunk, Frame, Stage, State
 
-__all__ = ["EditProgress", "EditResult", "build_stages", "check_edit", "edit_video"]
+__all__ = ["EditProgress", "EditResult", "FrameLabelFn", "LabelStage", "build_stages", "check_edit", "edit_video"]
 
 log = logging.getLogger(__name__)
+
+FrameLabelFn = Callable[[Any, float], Any]
+"""A caller's labels for each output frame: (BGR uint8 picture, time in s) -> labelled picture."""
 
 
 @dataclass(frozen=True)
@@ -374,10 +378,13 @@ def edit_video(
     assets: dict[str, str | os.PathLike] | None = None,
     limits: VideoLimits = DEFAULT_LIMITS,
     progress: ProgressFn | None = None,
+    frame_label: FrameLabelFn | None = None,
 ) -> EditResult:
     """Apply ``edit`` to ``inputs`` (concatenated in order) and write an MP4 (or a WebM) to ``output``.
 
     ``assets`` are other files the operations name (a soundtrack, a mask, a background picture).
+    ``frame_label`` (the caller's labels: a visible mark, an invisible watermark) runs as the last stage on
+    every output frame, ``frame_label(bgr, t) -> bgr``; with it the pass always re-encodes (no stream copy).
     Raises InvalidRequest naming the field for bad input, Cancelled when the current cancel token
     fires; in both cases nothing is left at ``output`` or beside it.
     """
@@ -392,6 +399,9 @@ def edit_video(
     )
     asset_paths = {k: Path(v) for k, v in (assets or {}).items()}
     stages, final = build_stages(edit, state0, asset_paths)
+    if frame_label is not None:
+        stages.append(LabelStage(frame_label))
+        final = stages[-1].plan(final)
     if final.duration > limits.max_seconds:
         raise InvalidRequest(
             f"The edit would make a {final.duration:.1f} s video; the limit (video_max_seconds) is "
@@ -406,7 +416,8 @@ def edit_video(
     try:
         from .remux import plan_copy, write_copy
 
-        plan = plan_copy(ordered, stages, final) if edit.copy_streams and edit.format == "mp4" else None
+        copy = edit.copy_streams and edit.format == "mp4" and frame_label is None
+        plan = plan_copy(ordered, stages, final) if copy else None
         copied = None
         if plan is not None:
             if any(not s.changes_frames and s.name not in ("mute", "audio") for s in stages):
@@ -459,6 +470,21 @@ def edit_video(
         " (stream copy)" if copied else "",
     )
     return result
+
+
+class LabelStage(Stage):
+    """The caller's labels drawn into every output frame (the last stage), so the pass itself needs no
+    knowledge of what the labels are."""
+
+    name = "label"
+    param = "frame_label"
+
+    def __init__(self, label: FrameLabelFn) -> None:
+        super().__init__()
+        self.label = label
+
+    def apply(self, frame: Frame) -> Frame:
+        return Frame(self.label(frame.image, frame.t), frame.t, frame.alpha)
 
 
 def _leading_trim(edit: VideoEdit) -> float:

@@ -57,6 +57,7 @@ __all__ = [
     "ensure_local_chain",
     "read",
     "sign",
+    "sign_file",
 ]
 
 log = logging.getLogger(__name__)
@@ -388,22 +389,41 @@ def sign(
 
     `manifest_info` may be a ManifestInfo or a mapping of its fields. Pass `credentials=credentials(settings)`
     with the Studio's settings; without it the chain comes from Settings() read from the environment."""
+    out = io.BytesIO()
+    _sign_stream(io.BytesIO(data), out, mime, manifest_info, credentials)
+    return out.getvalue()
+
+
+def sign_file(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    mime: str,
+    manifest_info: ManifestInfo | Mapping[str, Any],
+    *,
+    credentials: Credentials | None = None,
+) -> None:
+    """``sign`` from the file ``src`` into the file ``dst`` (a video: c2pa streams it, never all in memory)."""
+    with open(src, "rb") as source, open(dst, "w+b") as dest:
+        _sign_stream(source, dest, mime, manifest_info, credentials)
+
+
+def _sign_stream(
+    source: Any, dest: Any, mime: str, manifest_info: ManifestInfo | Mapping[str, Any], creds: Credentials | None
+) -> None:
     import c2pa
 
     if not isinstance(manifest_info, ManifestInfo):
         manifest_info = ManifestInfo(**manifest_info)
-
     mime = mime.split(";", maxsplit=1)[0].strip().lower()
     if mime not in SIGNABLE:
         raise UnsupportedFormat(f"c2pa: cannot embed a manifest in {mime}; signable: {sorted(SIGNABLE)}", param="mime")
-    creds = credentials or _default_credentials()
+    creds = creds or _default_credentials()
     info = c2pa.C2paSignerInfo(creds.alg, creds.chain_pem, creds.key_pem, None)
     context = _context(None)
     try:
         signer = c2pa.Signer.from_info(info)
         builder = c2pa.Builder(_manifest(manifest_info, mime), context)
-        out = io.BytesIO()
-        builder.sign(signer, mime, io.BytesIO(data), out)
+        builder.sign(signer, mime, source, dest)
     except c2pa.C2paError as exc:
         if "Signature" in type(exc).__name__:
             raise InvalidRequest(
@@ -414,7 +434,6 @@ def sign(
         raise InvalidRequest(f"c2pa: cannot sign this {mime} file: {exc}", param="data") from exc
     finally:
         context.close()
-    return out.getvalue()
 
 
 def _default_credentials() -> Credentials:

@@ -25,6 +25,9 @@ __all__ = [
     "IMAGE_FORMATS",
     "plate_box",
     "mark_image",
+    "decode",
+    "draw_mark",
+    "encode",
     "add_xmp",
     "read_xmp_label",
     "detect_mark",
@@ -94,31 +97,54 @@ def plate_box(width: int, height: int, position: str = "bottom-right", text: str
     return Plate((x0, y0, x0 + w, y0 + h), (x0 + pad - left, y0 + pad - top), size)
 
 
-def mark_image(data: bytes, mime: str, position: str) -> bytes:
-    """``data`` with the visible mark drawn in the ``position`` corner, in its own format."""
-    from PIL import Image, ImageDraw
+def decode(data: bytes) -> Any:
+    """The picture in ``data`` (PNG, JPEG or WebP), loaded."""
+    from PIL import Image
 
     im = Image.open(io.BytesIO(data))
     im.load()
-    mode = im.mode
-    base = im.convert("RGBA")
-    overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
-    plate = plate_box(base.width, base.height, position)
+    return im
+
+
+def draw_mark(im: Any, position: str) -> Any:
+    """``im`` with the visible mark drawn in the ``position`` corner (RGB, or RGBA when it had transparency).
+    Only the plate's box is composited (a few thousand pixels, not the whole picture)."""
+    from PIL import Image, ImageDraw
+
+    keep_alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
+    marked = im.convert("RGBA" if keep_alpha else "RGB")
+    if marked is im:
+        marked = im.copy()
+    plate = plate_box(marked.width, marked.height, position)
+    x0, y0, x1, y1 = plate.box
+    box = (max(0, x0), max(0, y0), min(marked.width, x1), min(marked.height, y1))
+    overlay = Image.new("RGBA", (box[2] - box[0], box[3] - box[1]), (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
-    draw.rounded_rectangle(plate.box, radius=max(2, plate.font_size // 5), fill=(0, 0, 0, PLATE_ALPHA))
-    draw.text(plate.text_xy, MARK_TEXT, font=_font(plate.font_size), fill=(255, 255, 255, 255))
-    marked = Image.alpha_composite(base, overlay)
-    if mode not in ("RGBA", "LA", "PA") and "transparency" not in im.info:
-        marked = marked.convert("RGB")
+    shift = (x0 - box[0], y0 - box[1], x1 - box[0], y1 - box[1])
+    draw.rounded_rectangle(shift, radius=max(2, plate.font_size // 5), fill=(0, 0, 0, PLATE_ALPHA))
+    text_xy = (plate.text_xy[0] - box[0], plate.text_xy[1] - box[1])
+    draw.text(text_xy, MARK_TEXT, font=_font(plate.font_size), fill=(255, 255, 255, 255))
+    region = Image.alpha_composite(marked.crop(box).convert("RGBA"), overlay)
+    marked.paste(region if keep_alpha else region.convert("RGB"), box[:2])
+    return marked
+
+
+def encode(im: Any, mime: str) -> bytes:
+    """``im`` encoded as ``mime`` with the label step's encoder settings (the one encode of a labelled image)."""
     out = io.BytesIO()
     fmt = IMAGE_FORMATS[mime]
     if fmt == "PNG":
-        marked.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+        im.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
     elif fmt == "JPEG":
-        marked.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY)
+        im.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY)
     else:
-        marked.save(out, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
+        im.save(out, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     return out.getvalue()
+
+
+def mark_image(data: bytes, mime: str, position: str) -> bytes:
+    """``data`` with the visible mark drawn in the ``position`` corner, in its own format."""
+    return encode(draw_mark(decode(data), position), mime)
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:

@@ -3,28 +3,36 @@
 Order (GB 45438-2025 labels first, the signature last so it covers them):
 
 1. explicit label: what people see or hear (image mark, audio cue, text/HTML notice, office footer);
-2. invisible watermark: ``provenance.watermark.embed`` when that module is installed (images);
+2. invisible watermark (``watermark.py``, images): drawn on the same decoded picture as the mark, which is
+   then encoded once with ``image.py``'s encoder settings;
 3. implicit label: the AIGC object in the format's metadata (``aigc.py``);
-4. C2PA signature: ``provenance.c2pa.sign`` when that module is installed.
+4. C2PA signature (``c2pa.py``): generation id and model id, signed with the chain of the Studio's settings
+   (``LabelPolicy.settings``); formats C2PA cannot hold (PDF, OOXML, HTML, text) say so in the report
+   (``c2pa_skipped``) and keep their other labels.
 
+``label_file`` does the same path to path for MP4s stored from disk (implicit label by remux, then C2PA);
+their visible mark and frame watermark are drawn by the render (``video.FrameLabel``).
 ``label_output`` never raises for a format it cannot label: it returns the bytes unchanged and
 says so in the report stored with the artifact (``meta["labels"]``).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import audio, image, office, text, video
 from .aigc import FIELDS, AIGCLabel
 
+if TYPE_CHECKING:
+    from ...settings import Settings
+
 log = logging.getLogger(__name__)
 
-__all__ = ["LabelPolicy", "label_output", "verify_bytes", "family_of", "sniff_mime"]
+__all__ = ["LabelPolicy", "label_file", "label_output", "verify_bytes", "family_of", "sniff_mime"]
 
 MAX_VERIFY_BYTES = 256 << 20  # largest file verify reads
 TEXT_MIMES = {"text/plain": "text", "text/markdown": "text", "application/json": "json", "text/html": "html"}
@@ -36,6 +44,8 @@ class LabelPolicy:
 
     producer: str = "zaowu"
     position: str = "bottom-right"
+    # the Studio's settings: where the C2PA chain is (None: no C2PA signing)
+    settings: Settings | None = field(default=None, compare=False)
 
 
 def _base(mime: str) -> str:
@@ -66,39 +76,69 @@ def family_of(mime: str) -> str | None:
     return None
 
 
-# -- call sites of the other provenance parts ------------------------------------------------
+# -- the watermark and the C2PA signature -----------------------------------------------------
 
 
-def _optional(module: str) -> Any:
+def _watermark_image(im: Any, produce_id: str, report: dict[str, Any]) -> Any:
+    """Step 2 on the decoded picture: the invisible DWT-DCT mark carrying ``produce_id``."""
+    from . import watermark
+
     try:
-        return importlib.import_module(f"{__package__}.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.{module}":
-            raise
-        return None
+        marked = watermark.embed(im, produce_id)
+    except Exception as exc:  # noqa: BLE001 - the other labels stand; the failure is reported
+        log.warning("could not watermark output %s: %s", produce_id, exc)
+        report["watermark"], report["watermark_error"] = None, f"{type(exc).__name__}: {exc}"[:300]
+        return im
+    report["watermark"] = "DWT-DCT luma mark (ProduceID payload)"
+    return marked
 
 
-def watermark_hook(data: bytes, mime: str, produce_id: str) -> tuple[bytes, str | None]:
-    """Step 2: the invisible watermark carrying ``produce_id`` (``provenance.watermark.embed``)."""
-    module = _optional("watermark")
-    if module is None or not hasattr(module, "embed"):
-        return data, None
-    return module.embed(data, mime, produce_id), "watermark"
+def _manifest(label: AIGCLabel, policy: LabelPolicy, model_id: str) -> Any:
+    from . import c2pa
+
+    return c2pa.ManifestInfo(generation_id=label.ProduceID, model_id=model_id or "unknown", producer=policy.producer)
 
 
-def c2pa_hook(data: bytes, mime: str, label: AIGCLabel) -> tuple[bytes, str | None]:
-    """Step 4, last: the C2PA manifest signed over the labelled bytes (``provenance.c2pa.sign``)."""
-    module = _optional("c2pa")
-    if module is None or not hasattr(module, "sign"):
-        return data, None
-    return module.sign(data, mime, label), "c2pa"
+def _c2pa_credentials(policy: LabelPolicy) -> Any:
+    from . import c2pa
+
+    return c2pa.credentials(policy.settings)
+
+
+def _c2pa_skip(mime: str, policy: LabelPolicy) -> str | None:
+    """Why C2PA is not written for ``mime`` (None: it is)."""
+    from . import c2pa
+
+    if _base(mime) not in c2pa.SIGNABLE:
+        return f"C2PA cannot be embedded in {_base(mime)}; the explicit and implicit labels stand"
+    if policy.settings is None:
+        return "no signing settings given to the labeller"
+    return None
+
+
+def c2pa_step(data: bytes, mime: str, label: AIGCLabel, policy: LabelPolicy, model_id: str, report: dict) -> bytes:
+    """Step 4, last: the C2PA manifest (generation id, model id) signed over the labelled bytes."""
+    from . import c2pa
+
+    report["c2pa"] = None
+    if (why := _c2pa_skip(mime, policy)) is not None:
+        report["c2pa_skipped"] = why
+        return data
+    try:
+        creds = _c2pa_credentials(policy)
+        signed = c2pa.sign(data, _base(mime), _manifest(label, policy, model_id), credentials=creds)
+    except Exception as exc:  # noqa: BLE001 - the other labels stand; the failure is reported
+        log.warning("could not sign output %s (%s): %s", label.ProduceID, mime, exc)
+        report["c2pa_error"] = f"{type(exc).__name__}: {exc}"[:300]
+        return data
+    report["c2pa"] = f"signed ({creds.alg}), generation {label.ProduceID}, model {model_id or 'unknown'}"
+    return signed
 
 
 def video_mark_hook() -> None:
-    """Where a visible mark for a video's first seconds would be drawn. MP4 artifacts arrive encoded,
-    and re-encoding their first two seconds here is out of scope: the video render
-    (backends/video/pipeline.py) is the place to draw it as a stage; until then MP4s carry the
-    implicit label only and the report says ``explicit: not written``."""
+    """The visible mark of a video's first seconds and its per-frame watermark are drawn by the render
+    itself: the Studio passes ``provenance.video.FrameLabel`` to ``backends/video/pipeline.edit_video``
+    as its ``frame_label`` stage; ``label_file`` then adds the implicit label and the C2PA signature."""
 
 
 # -- labelling ---------------------------------------------------------------------------------
@@ -155,10 +195,19 @@ def _implicit(family: str, data: bytes, mime: str, label: AIGCLabel, policy: Lab
     return text.label_text(source, value, notice=True).encode("utf-8"), "front matter AIGC"
 
 
+def _label_image(data: bytes, mime: str, label: AIGCLabel, policy: LabelPolicy, report: dict[str, Any]) -> bytes:
+    """Steps 1-2 on one decoded picture, then one encode with the label step's encoder settings."""
+    im = image.draw_mark(image.decode(data), policy.position)
+    report["explicit"] = f"visible mark ({policy.position})"
+    im = _watermark_image(im, label.ProduceID, report)
+    return image.encode(im, _base(mime))
+
+
 def label_output(
-    data: bytes, mime: str, *, produce_id: str, policy: LabelPolicy, reserved: str = ""
+    data: bytes, mime: str, *, produce_id: str, policy: LabelPolicy, reserved: str = "", model_id: str = ""
 ) -> tuple[bytes, dict[str, Any]]:
-    """``data`` with every label its format takes, and a report of what was written."""
+    """``data`` with every label its format takes, and a report of what was written. ``model_id`` goes
+    into the C2PA manifest with the generation id (``produce_id``)."""
     family = family_of(mime)
     label = AIGCLabel.create(policy.producer, produce_id, reserved)
     report: dict[str, Any] = {"produce_id": label.ProduceID, "format": family}
@@ -168,15 +217,66 @@ def label_output(
         log.info("output %s (%s) stored without labels: no writer for the format", produce_id, mime)
         return data, report
     try:
-        data, report["explicit"] = _explicit(family, data, mime, policy)
         if family == "image":
-            data, report["watermark"] = watermark_hook(data, _base(mime), label.ProduceID)
+            data = _label_image(data, mime, label, policy, report)
+        else:
+            data, report["explicit"] = _explicit(family, data, mime, policy)
         data, report["implicit"] = _implicit(family, data, mime, label, policy)
-        data, report["c2pa"] = c2pa_hook(data, _base(mime), label)
     except Exception as exc:  # noqa: BLE001 - a file its format's reader rejects: stored as made, the failure reported
         log.warning("could not label output %s (%s): %s", produce_id, mime, exc)
         report["error"] = f"{type(exc).__name__}: {exc}"[:300]
-    return data, report
+        return data, report
+    return c2pa_step(data, mime, label, policy, model_id, report), report
+
+
+def label_file(
+    src: Path, dst: Path, mime: str, *, produce_id: str, policy: LabelPolicy, model_id: str = ""
+) -> dict[str, Any]:
+    """Label the file at ``src`` into ``dst`` without holding it in memory (MP4: the implicit label by a
+    remux path to path, then C2PA signed file to file). Other formats are read and passed to ``label_output``.
+    Returns the report; ``dst`` is left absent when nothing could be written (store ``src`` as it is)."""
+    family = family_of(mime)
+    if family != "mp4":
+        data, report = label_output(src.read_bytes(), mime, produce_id=produce_id, policy=policy, model_id=model_id)
+        dst.write_bytes(data)
+        return report
+    label = AIGCLabel.create(policy.producer, produce_id)
+    report: dict[str, Any] = {"produce_id": label.ProduceID, "format": family, "explicit": None}
+    middle = dst.with_name(dst.name + ".implicit")
+    try:
+        video.label_mp4_file(src, middle, label.to_json())
+        report["implicit"] = "MP4 metadata AIGC"
+        _sign_file(middle, dst, mime, label, policy, model_id, report)
+    except Exception as exc:  # noqa: BLE001 - a file PyAV cannot remux: stored as made, the failure reported
+        log.warning("could not label output %s (%s): %s", produce_id, mime, exc)
+        report["error"] = f"{type(exc).__name__}: {exc}"[:300]
+        middle.unlink(missing_ok=True)
+        dst.unlink(missing_ok=True)
+    finally:
+        if middle.exists() and not dst.exists():
+            middle.rename(dst)
+        middle.unlink(missing_ok=True)
+    return report
+
+
+def _sign_file(
+    src: Path, dst: Path, mime: str, label: AIGCLabel, policy: LabelPolicy, model_id: str, report: dict
+) -> None:
+    from . import c2pa
+
+    report["c2pa"] = None
+    if (why := _c2pa_skip(mime, policy)) is not None:
+        report["c2pa_skipped"] = why
+        return
+    try:
+        creds = _c2pa_credentials(policy)
+        c2pa.sign_file(src, dst, _base(mime), _manifest(label, policy, model_id), credentials=creds)
+    except Exception as exc:  # noqa: BLE001 - the implicit label stands; the failure is reported
+        log.warning("could not sign output %s (%s): %s", label.ProduceID, mime, exc)
+        report["c2pa_error"] = f"{type(exc).__name__}: {exc}"[:300]
+        dst.unlink(missing_ok=True)
+        return
+    report["c2pa"] = f"signed ({creds.alg}), generation {label.ProduceID}, model {model_id or 'unknown'}"
 
 
 # -- verify ------------------------------------------------------------------------------------
@@ -291,15 +391,57 @@ def _read_explicit(family: str, data: bytes) -> dict[str, Any]:
     return {"checked": False, "found": None, "detail": "not checkable for this format"}
 
 
-def _hook_report(module: str, function: str, data: bytes, mime: str) -> dict[str, Any]:
-    found = _optional(module)
-    if found is None or not hasattr(found, function):
-        return {"checked": False, "found": None, "detail": f"provenance.{module} is not installed"}
-    return dict(getattr(found, function)(data, mime))
+WATERMARK_FOUND = 0.5  # watermark confidence from which a mark counts as found
+WATERMARK_MATCH = 0.9  # share of the 64 payload bits that must agree with a ProduceID's for a match
 
 
-def verify_bytes(data: bytes, name: str | None = None) -> dict[str, Any]:
-    """Every label ``data`` carries and every one it lacks (the generation row is the caller's part)."""
+def _watermark_report(family: str, data: bytes, candidates: Iterable[str]) -> dict[str, Any]:
+    """The watermark read from the picture (video: pooled frames), and which candidate ProduceID it carries."""
+    from . import watermark
+
+    if family == "image":
+        bits, confidence = watermark.read(image.decode(data).convert("RGB"))
+    elif family == "mp4":
+        bits, confidence = video.read_watermark(data)
+    else:
+        return {"checked": False, "found": None, "detail": "no watermark in this format"}
+    report: dict[str, Any] = {"checked": True, "found": bits is not None and confidence >= WATERMARK_FOUND}
+    report["confidence"] = round(confidence, 3)
+    report["matches"], report["bit_accuracy"] = None, None
+    for produce_id in dict.fromkeys(c for c in candidates if c):
+        accuracy = float((bits == watermark.payload_bits(produce_id)).mean()) if bits is not None else 0.0
+        if report["bit_accuracy"] is None or accuracy > report["bit_accuracy"]:
+            report["bit_accuracy"] = round(accuracy, 3)
+        if accuracy >= WATERMARK_MATCH and report["found"]:
+            report["matches"] = produce_id
+            break
+    shown = f"payload of {report['matches']}" if report["matches"] else "payload matches no known generation id"
+    report["detail"] = f"{shown} (confidence {confidence:.2f})" if report["found"] else None
+    return report
+
+
+def _c2pa_report(data: bytes, mime: str, credentials: Any) -> dict[str, Any]:
+    """What the C2PA manifest says (state missing/invalid/valid/trusted, trust, signer, generation id)."""
+    from . import c2pa
+
+    if credentials is None:
+        return {"checked": False, "found": None, "detail": "no trust settings given to verify"}
+    try:
+        found = c2pa.read(data, _base(mime), credentials=credentials)
+    except Exception as exc:  # noqa: BLE001 - a file c2pa cannot parse: reported, not raised
+        return {"checked": True, "found": False, "state": "invalid", "detail": f"unreadable: {type(exc).__name__}"}
+    report = {"checked": True, "found": found.valid, **found.to_dict()}
+    who = found.signer.get("common_name") or found.signer.get("issuer") or "unknown signer"
+    report["detail"] = f"{found.state} ({found.trust or 'untrusted'}, {who})" if found.present else None
+    return report
+
+
+def verify_bytes(
+    data: bytes, name: str | None = None, *, credentials: Any = None, known_ids: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Every label ``data`` carries and every one it lacks (the generation row is the caller's part).
+    ``credentials``: the Studio's C2PA chain (``c2pa.credentials(settings)``: whose roots are trusted);
+    ``known_ids``: generation ids the watermark is checked against, besides those the labels name."""
     mime = sniff_mime(data, name)
     family = family_of(mime) if mime else None
     report: dict[str, Any] = {"name": name, "mime": mime, "format": family, "bytes": len(data)}
@@ -320,10 +462,16 @@ def verify_bytes(data: bytes, name: str | None = None) -> dict[str, Any]:
         report["explicit"] = _read_explicit(family, data)
     except Exception as exc:  # noqa: BLE001 - a damaged file: reported, not raised
         report["explicit"] = {"checked": False, "found": None, "detail": f"unreadable: {type(exc).__name__}"}
-    report["watermark"] = _hook_report("watermark", "detect", data, mime or "")
-    report["c2pa"] = _hook_report("c2pa", "verify", data, mime or "")
+    report["c2pa"] = _c2pa_report(data, mime or "", credentials)
+    candidates = [(fields or {}).get("ProduceID", ""), report["c2pa"].get("generation_id") or "", *known_ids]
+    try:
+        report["watermark"] = _watermark_report(family, data, candidates)
+    except Exception as exc:  # noqa: BLE001 - a damaged file: reported, not raised
+        report["watermark"] = {"checked": False, "found": None, "detail": f"unreadable: {type(exc).__name__}"}
     parts = ("implicit", "explicit", "watermark", "c2pa")
     report["found"] = [p for p in parts if report[p].get("found")]
     report["missing"] = [p for p in parts if report[p].get("found") is False or (p == "implicit" and not fields)]
-    report["produce_id"] = (fields or {}).get("ProduceID") or None
+    report["produce_id"] = (
+        (fields or {}).get("ProduceID") or report["c2pa"].get("generation_id") or report["watermark"].get("matches")
+    )
     return report

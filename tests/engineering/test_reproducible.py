@@ -5,14 +5,13 @@ cache used to make the answer depend on what the server had evaluated before (is
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 
 import httpx
 import pytest
 
 from ..conftest import Server
-from ..helpers import content_of
+from ..helpers import same_picture
 
 SYSTEM = (
     "You are the copywriter of Leaf House, a small tea shop in Hangzhou. Write warm, concrete copy "
@@ -68,15 +67,14 @@ def complete(server: Server, prompt: str) -> str:
     return r.json()["choices"][0]["text"]
 
 
-def image(server: Server, prompt: str) -> str:
+def image(server: Server, prompt: str) -> bytes:
     r = httpx.post(
         server.base_url + "/v1/images/generations",
         json={"prompt": prompt, "seed": 7, "response_format": "b64_json"},
         timeout=300,
     )
     assert r.status_code == 200, r.text
-    # the pixels: each output's implicit label carries its own generation id
-    return hashlib.sha256(content_of(base64.b64decode(r.json()["data"][0]["b64_json"]))).hexdigest()
+    return base64.b64decode(r.json()["data"][0]["b64_json"])
 
 
 def test_seeded_text_is_the_same_fresh_warm_and_after_other_requests(start):
@@ -109,11 +107,15 @@ def test_unseeded_requests_still_vary(start):
     assert len(answers) > 1
 
 
-def test_seeded_image_gives_the_same_bytes_fresh_and_warm(start):
-    """The design planner (an LLM plan) behind a seeded image request: the same bytes every time."""
+def test_seeded_image_gives_the_same_picture_fresh_and_warm(start):
+    """The design planner (an LLM plan) behind a seeded image request: the same picture every time. Each
+    stored image carries labels of its own generation (the implicit label's ProduceID and an invisible
+    watermark, issue 16), so the bytes differ by those alone: the pixels agree within the watermark's
+    faint change, while a different plan (another headline, palette or layout) changes them far more."""
     warm = start()
     on_warm = [image(warm, POSTER), image(warm, POSTER), image(warm, LOGO), image(warm, POSTER)]
     fresh = start()
     on_fresh = [image(fresh, LOGO), image(fresh, POSTER)]
-    assert on_warm[0] == on_warm[1] == on_warm[3] == on_fresh[1]
-    assert on_warm[2] == on_fresh[0] != on_warm[0]
+    assert same_picture(on_warm[0], on_warm[1]) and same_picture(on_warm[0], on_warm[3])
+    assert same_picture(on_warm[0], on_fresh[1]) and same_picture(on_warm[2], on_fresh[0])
+    assert not same_picture(on_warm[2], on_warm[0])

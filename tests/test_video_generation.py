@@ -188,3 +188,55 @@ def test_cancelled_render_leaves_nothing(tmp_path):
     with token.active(), pytest.raises(Cancelled):
         render_storyboard(BOARD, tmp_path / "gone.mp4", narration=NARRATION, music=_music, progress=progress)
     assert seen and list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------------ through the Studio
+
+
+def _small_board() -> dict:
+    return {**BOARD, "music": None, "scenes": BOARD["scenes"][:2]}
+
+
+def test_studio_renders_a_given_storyboard(bare_studio):
+    """``generate_media`` with a storyboard and narration: the storyboard backend renders it, the MP4, its
+    thumbnail, spritesheet and SRT are stored as artifacts, and the media seconds are logged."""
+    from zaowu.types import VideoRequest
+
+    request = VideoRequest(prompt="bakery", storyboard=_small_board(), narration=NARRATION[:2], seed=3)
+    result = bare_studio.generate_media(request)
+    video = result.media[0]
+    assert result.model == "storyboard" and video.mime == "video/mp4"
+    with av.open(io.BytesIO(video.data)) as c:
+        assert c.streams.video[0].codec_context.name == "h264"
+        assert c.duration / 1e6 == pytest.approx(video.meta["duration"], abs=0.1)
+    for name in ("thumbnail", "spritesheet", "srt"):
+        assert video.meta[f"{name}_artifact_id"]
+    assert result.usage["media_seconds"] == pytest.approx(video.meta["duration"], abs=0.01)
+
+
+def test_studio_rejects_a_storyboard_failing_its_schema(bare_studio):
+    from zaowu.types import VideoRequest
+
+    bad = {**_small_board(), "fps": 60}
+    with pytest.raises(InvalidRequest) as err:
+        bare_studio.generate_media(VideoRequest(prompt="x", storyboard=bad, narration=[None, None]))
+    assert err.value.param == "storyboard.fps"
+
+
+def test_planner_writes_a_storyboard_with_the_llm(studio):
+    """SmolLM2 writes the scenes; code repairs them: scene count from the seconds, durations summing to them,
+    narration within its scene at the speaking rate."""
+    from zaowu.studio.planners import PlanRun
+    from zaowu.studio.storyboard import SECONDS_PER_SCENE, SPEAKING_RATE, write_storyboard
+    from zaowu.types import VideoRequest
+
+    request = VideoRequest(prompt="A bakery's new sourdough bread, baked every morning", duration=8, size="720x1280")
+    board, _ = write_storyboard(studio, request, 5, PlanRun())
+    assert len(board["scenes"]) == round(8 / SECONDS_PER_SCENE)
+    assert sum(s["duration"] for s in board["scenes"]) == pytest.approx(8, abs=0.01)
+    assert (board["aspect"], board["resolution"], board["language"]) == ("9:16", "720p", "en")
+    for scene in board["scenes"]:
+        assert len(scene["narration"].split()) <= scene["duration"] * SPEAKING_RATE["en"]
+    from zaowu.backends.storyboard import validate_storyboard
+
+    validate_storyboard(board)

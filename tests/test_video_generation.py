@@ -240,3 +240,45 @@ def test_planner_writes_a_storyboard_with_the_llm(studio):
     from zaowu.backends.storyboard import validate_storyboard
 
     validate_storyboard(board)
+
+
+def test_cli_video_generate_from_a_storyboard(bare_settings, tmp_path):
+    """``zaowu video generate`` writes the MP4, its SRT and a cover; ``video edit`` stays in the group."""
+    import json
+
+    from click.testing import CliRunner
+
+    from zaowu.cli.main import cli
+
+    board = tmp_path / "board.json"
+    board.write_text(
+        json.dumps({**_small_board(), "scenes": [{**s, "narration": ""} for s in _small_board()["scenes"]]})
+    )
+    out = tmp_path / "ad.mp4"
+    env = {"ZAOWU_DATA_DIR": str(bare_settings.data_dir), "ZAOWU_MODELS_DIR": str(bare_settings.models_dir)}
+    runner = CliRunner()
+    r = runner.invoke(
+        cli,
+        [
+            "video",
+            "generate",
+            "bakery",
+            "-s",
+            "9:16",
+            "-d",
+            "3",
+            "--storyboard",
+            str(board),
+            "--seed",
+            "2",
+            "-o",
+            str(out),
+        ],
+        env=env,
+    )
+    assert r.exit_code == 0, r.output
+    with av.open(str(out)) as c:
+        assert (c.streams.video[0].codec_context.width, c.streams.video[0].codec_context.height) == (360, 640)
+        assert c.duration / 1e6 == pytest.approx(3.0, abs=0.1)
+    assert out.with_suffix(".cover.png").read_bytes()[:4] == b"\x89PNG"
+    assert "edit" in runner.invoke(cli, ["video", "--help"], env=env).output

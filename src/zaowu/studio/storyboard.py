@@ -255,3 +255,59 @@ def review_storyboard(studio: Studio, request: VideoRequest, run: PlanRun) -> Pl
         return Planned(request.model_copy(update={"storyboard": board}))
     clips, problems = narrate(studio, board, run)
     return Planned(request.model_copy(update={"storyboard": board, "narration": clips}), _checks([], problems))
+
+
+MAX_SECONDS = 600.0
+"""The longest video one request may ask for (VideoRequest's bound)."""
+
+
+def video_request(
+    studio: Studio,
+    *,
+    prompt: str | None,
+    model: str | None = None,
+    seconds: Any = None,
+    size: str | None = None,
+    seed: Any = None,
+    storyboard: Any = None,
+    language: str | None = None,
+) -> VideoRequest:
+    """A VideoRequest from an interface's loose fields (OpenAI's videos API sends ``seconds`` as a string),
+    every bad one a 400 naming it: ``seconds`` 0 or over the limit, a size that is not 9:16/16:9/1:1 at
+    360/720/1080, a model that is not a video model, a storyboard failing its schema."""
+    from ..backends.storyboard.spec import validate_storyboard
+    from ..types import Modality
+
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InvalidRequest("'prompt' is required: say what the video is about.", param="prompt")
+    try:
+        length = float(seconds) if seconds not in (None, "") else 8.0
+    except (TypeError, ValueError):
+        raise InvalidRequest(f"'seconds' must be a number of seconds, not {seconds!r}.", param="seconds") from None
+    if not 0 < length <= MAX_SECONDS:
+        raise InvalidRequest(
+            f"'seconds' must be more than 0 and at most {MAX_SECONDS:g}, got {length:g}.", param="seconds"
+        )
+    size = size or "720x1280"
+    board_size(size)
+    model = model or studio.default_model(Modality.video)
+    try:
+        entry = studio.catalog.get(model, Modality.video)
+    except ZaowuError:
+        raise InvalidRequest(f"'model' {model!r} is not a video model here; use 'storyboard'.", param="model") from None
+    if storyboard is not None:
+        storyboard = validate_storyboard(storyboard).model_dump(mode="json")
+    if seed not in (None, "") and not (isinstance(seed, int) or str(seed).isdigit()):
+        raise InvalidRequest("'seed' must be a whole number.", param="seed")
+    try:
+        return VideoRequest(
+            prompt=prompt,
+            model=getattr(entry, "id", model),
+            duration=length,
+            size=size,
+            seed=int(seed) if seed not in (None, "") else None,
+            storyboard=storyboard,
+            language=language,  # type: ignore[arg-type]
+        )
+    except ValueError as exc:
+        raise InvalidRequest(f"Invalid video request: {exc}", param="language") from None

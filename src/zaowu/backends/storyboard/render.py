@@ -6,8 +6,9 @@
 Scene timing comes first: a scene lasts as long as its narration (plus a lead-in and a tail), at
 least its duration hint, its boundaries on the frame grid. Frames are then made one at a time and
 handed to the video editor's encoder (``video.pipeline._encode``), so at most two stills and one
-frame are held whatever the clip's length. The audio mix is held whole as mono float32 (about
-11 MB a minute). The output goes to a temporary file beside ``output`` and is moved into place when
+frame are held whatever the clip's length. The narration track and the music bed are held whole as
+mono float32 (about 11 MB a minute each) and mixed a chunk at a time; FluidSynth's render of the bed
+(stereo) is held while it is converted. The output goes to a temporary file beside ``output`` and is moved into place when
 complete; on an error or a cancellation nothing is left.
 """
 
@@ -164,23 +165,27 @@ def scene_times(board: Storyboard, voiced: Sequence[float | None]) -> list[tuple
     return bounds
 
 
-def _duck_gain(speech, rate: int, volume: float, duck: float):
-    """Per-sample music gain: ``volume`` without speech, ``volume * duck`` under it (held, then ramped)."""
+def _duck_levels(speech, rate: int, volume: float, duck: float):
+    """Music gain per ``DUCK_WINDOW`` block: ``volume`` without speech, ``volume * duck`` under it (held, then
+    ramped). Small: one value per 20 ms."""
     import numpy as np
 
     block = max(1, round(DUCK_WINDOW * rate))
-    n = len(speech)
-    blocks = -(-n // block)
-    padded = np.zeros(blocks * block, dtype=np.float32)
-    padded[:n] = speech
-    rms = np.sqrt((padded.reshape(blocks, block) ** 2).mean(axis=1))
+    blocks = -(-len(speech) // block)
+    rms = np.zeros(blocks, dtype=np.float32)
+    for i in range(0, blocks, 4096):  # a slice at a time: no whole-clip temporaries
+        piece = speech[i * block : (i + 4096) * block]
+        whole = len(piece) // block
+        if whole:
+            rms[i : i + whole] = np.sqrt((piece[: whole * block].reshape(whole, block) ** 2).mean(axis=1))
+        if len(piece) % block:
+            rms[i + whole] = np.sqrt((piece[whole * block :] ** 2).mean())
     active = (rms > SPEECH_FLOOR).astype(np.float32)
     hold = max(1, round(DUCK_HOLD / DUCK_WINDOW))
     active = (np.convolve(active, np.ones(2 * hold + 1), mode="same") > 0).astype(np.float32)
     ramp = max(1, round(DUCK_RAMP / DUCK_WINDOW))
     level = np.convolve(active, np.ones(ramp) / ramp, mode="same")
-    gain = volume * (1.0 - (1.0 - duck) * np.clip(level, 0.0, 1.0))
-    return np.interp(np.arange(n), np.arange(blocks) * block + block / 2, gain).astype(np.float32)
+    return (volume * (1.0 - (1.0 - duck) * np.clip(level, 0.0, 1.0))).astype(np.float32), block
 
 
 def default_music(plan: dict, seconds: float, seed: int, rate: int):
@@ -193,7 +198,32 @@ def default_music(plan: dict, seconds: float, seed: int, rate: int):
     return render_midi(piece.midi, seconds, sample_rate=rate)
 
 
-def _mix(board: Storyboard, clips: list[Any], bounds, seed: int, music: MusicRenderer | None, rate: int):
+@dataclass
+class _Mix:
+    """The soundtrack, mixed a chunk at a time: narration (mono, whole clip), the music bed (mono, scaled
+    to its peak) and its gain per block."""
+
+    speech: Any
+    bed: Any = None
+    levels: Any = None
+    block: int = 1
+
+    def chunks(self, rate: int, size: int = 4096) -> Iterator[Any]:
+        import numpy as np
+
+        from ..video.stage import Chunk
+
+        for start in range(0, len(self.speech), size):
+            piece = self.speech[start : start + size].copy()
+            if self.bed is not None:
+                at = (np.arange(start, start + len(piece), dtype=np.float32) - self.block / 2) / self.block
+                gain = np.interp(at, np.arange(len(self.levels), dtype=np.float32), self.levels)
+                piece += self.bed[start : start + len(piece)] * gain.astype(np.float32)
+            np.clip(piece, -1.0, 1.0, out=piece)
+            yield Chunk(np.ascontiguousarray(np.stack([piece, piece])), start / rate)
+
+
+def _mix(board: Storyboard, clips: list[Any], bounds, seed: int, music: MusicRenderer | None, rate: int) -> _Mix:
     import numpy as np
 
     total = bounds[-1][1] / board.fps
@@ -205,26 +235,15 @@ def _mix(board: Storyboard, clips: list[Any], bounds, seed: int, music: MusicRen
         at = round((first / board.fps + LEAD) * rate)
         piece = clip[: max(0, n - at)]
         speech[at : at + len(piece)] += piece
-    mix = speech.copy()
+    mix = _Mix(speech)
     if board.music is not None and board.music_volume > 0:
-        bed = (music or default_music)(board.music, total, seed, rate)
-        bed = np.asarray(bed, dtype=np.float32)
-        bed = bed.mean(axis=1) if bed.ndim == 2 else bed
+        bed = np.asarray((music or default_music)(board.music, total, seed, rate), dtype=np.float32)
+        bed = bed.mean(axis=1, dtype=np.float32) if bed.ndim == 2 else bed
         bed = bed[:n] if len(bed) >= n else np.pad(bed, (0, n - len(bed)))
-        peak = float(np.abs(bed).max()) or 1.0
-        mix += bed / peak * _duck_gain(speech, rate, board.music_volume, board.duck)
-    np.clip(mix, -1.0, 1.0, out=mix)
-    return mix, speech
-
-
-def _chunks(mix, rate: int, size: int = 4096) -> Iterator[Any]:
-    import numpy as np
-
-    from ..video.stage import Chunk
-
-    for start in range(0, len(mix), size):
-        piece = mix[start : start + size]
-        yield Chunk(np.ascontiguousarray(np.stack([piece, piece])), start / rate)
+        bed *= 1.0 / (float(np.abs(bed).max()) or 1.0)
+        mix.bed = bed
+        mix.levels, mix.block = _duck_levels(speech, rate, board.music_volume, board.duck)
+    return mix
 
 
 # ------------------------------------------------------------------------------------------ subtitles
@@ -450,7 +469,7 @@ def render_storyboard(
         )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    mix, _ = _mix(board, clips, bounds, seed, music, RATE)
+    mix = _mix(board, clips, bounds, seed, music, RATE)
     timings["audio"] = time.perf_counter() - t0
     report(0.3, "mixed narration and music")
     segments = cues(board, clips, bounds, RATE)
@@ -476,7 +495,7 @@ def render_storyboard(
             if board.subtitles in ("soft", "both") and segments:
                 track = add_soft_track(out, board.language)
                 mux_cues(out, track, segments, duration)
-            written, _ = _encode(out, vs, aus, frames, _chunks(mix, RATE), state, lambda n: None, exact=True)
+            written, _ = _encode(out, vs, aus, frames, mix.chunks(RATE), state, lambda n: None, exact=True)
         finally:
             out.close()
         timings["video"] = time.perf_counter() - t0

@@ -358,7 +358,9 @@ class _Pictures:
         self.size = board.size
         self.big = tuple(round(s * OVERSCAN / 2) * 2 for s in self.size)
         self.overlays = _overlays(board, self.size)
-        self.taps: dict[int, Any] = {}
+        self.thumb_at = 0
+        self.thumb: Any = None
+        self.tiles: dict[int, Any] = {}
 
     def _frame(self, still, k: int, n: int):
         first, end = self.bounds[k]
@@ -387,25 +389,30 @@ class _Pictures:
                 image = self._frame(still, k, n)
                 if blend and n - first < blend:
                     image = transition_frame(scene.transition, last_prev, image, (n - first + 1) / (blend + 1))
+                if n == self.thumb_at:
+                    self.thumb = image
                 if n in want:
-                    self.taps[n] = image
+                    self.tiles[n] = _tile(image)  # small: the spritesheet holds no full frames
                 yield Frame(image, n / fps)
             prev = last_prev = None
             self.report(0.3 + 0.65 * end / total, f"rendered scene {k + 1} of {len(self.bounds)}")
 
 
-def _write_thumbnails(taps: dict[int, Any], thumb_at: int, sprite_at: list[int], output: Path) -> tuple[Path, Path]:
+def _tile(image):
+    import cv2
+
+    h, w = image.shape[:2]
+    return cv2.resize(image, (SPRITE_WIDTH, round(h * SPRITE_WIDTH / w)), interpolation=cv2.INTER_AREA)
+
+
+def _write_thumbnails(pictures: _Pictures, sprite_at: list[int], output: Path) -> tuple[Path, Path]:
     import cv2
     import numpy as np
 
     thumb = output.with_name(f"{output.stem}.thumbnail.png")
     sheet = output.with_name(f"{output.stem}.spritesheet.png")
-    cv2.imwrite(str(thumb), taps[thumb_at])
-    tiles = []
-    for n in sprite_at:
-        image = taps[n]
-        h, w = image.shape[:2]
-        tiles.append(cv2.resize(image, (SPRITE_WIDTH, round(h * SPRITE_WIDTH / w)), interpolation=cv2.INTER_AREA))
+    cv2.imwrite(str(thumb), pictures.thumb)
+    tiles = [pictures.tiles[n] for n in sprite_at]
     rows = -(-len(tiles) // SPRITE_COLUMNS)
     th, tw = tiles[0].shape[:2]
     grid = np.zeros((rows * th, SPRITE_COLUMNS * tw, 3), dtype=np.uint8)
@@ -481,7 +488,8 @@ def render_storyboard(
     pictures = _Pictures(board, bounds, seed, files, report)
     try:
         t0 = time.perf_counter()
-        frames = pictures.frames({thumb_at, *sprite_at})
+        pictures.thumb_at = thumb_at
+        frames = pictures.frames(set(sprite_at))
         burn = board.subtitles in ("burned", "both") and segments
         if burn:
             from ..video.ops import SubtitlesOp
@@ -499,7 +507,7 @@ def render_storyboard(
         finally:
             out.close()
         timings["video"] = time.perf_counter() - t0
-        thumb, sheet = _write_thumbnails(pictures.taps, thumb_at, sprite_at, output)
+        thumb, sheet = _write_thumbnails(pictures, sprite_at, output)
         made += [thumb, sheet]
         sidecars = write_sidecars(output, segments) if board.subtitles != "none" and segments else {}
         made += list(sidecars.values())

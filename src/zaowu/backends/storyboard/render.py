@@ -54,6 +54,9 @@ DUCK_HOLD = 0.25
 """The music stays ducked this long around speech (no pumping between words)."""
 DUCK_RAMP = 0.15
 """Seconds the music takes to go down or back up."""
+MUSIC_LOOP_SECONDS = 60.0
+"""The music bed is composed for at most this long and repeated over a longer clip, so its memory does not
+grow with the clip (each repeat fades out and in)."""
 SPEECH_FLOOR = 0.01
 """Speech RMS above which a block counts as speech."""
 
@@ -218,7 +221,8 @@ class _Mix:
             if self.bed is not None:
                 at = (np.arange(start, start + len(piece), dtype=np.float32) - self.block / 2) / self.block
                 gain = np.interp(at, np.arange(len(self.levels), dtype=np.float32), self.levels)
-                piece += self.bed[start : start + len(piece)] * gain.astype(np.float32)
+                bed = self.bed.take(np.arange(start, start + len(piece)), mode="wrap")  # the loop, repeated
+                piece += bed * gain.astype(np.float32)
             np.clip(piece, -1.0, 1.0, out=piece)
             yield Chunk(np.ascontiguousarray(np.stack([piece, piece])), start / rate)
 
@@ -237,9 +241,11 @@ def _mix(board: Storyboard, clips: list[Any], bounds, seed: int, music: MusicRen
         speech[at : at + len(piece)] += piece
     mix = _Mix(speech)
     if board.music is not None and board.music_volume > 0:
-        bed = np.asarray((music or default_music)(board.music, total, seed, rate), dtype=np.float32)
+        loop = min(total, MUSIC_LOOP_SECONDS)
+        bed = np.asarray((music or default_music)(board.music, loop, seed, rate), dtype=np.float32)
         bed = bed.mean(axis=1, dtype=np.float32) if bed.ndim == 2 else bed
-        bed = bed[:n] if len(bed) >= n else np.pad(bed, (0, n - len(bed)))
+        length = min(n, round(loop * rate))
+        bed = bed[:length] if len(bed) >= length else np.pad(bed, (0, length - len(bed)))
         bed *= 1.0 / (float(np.abs(bed).max()) or 1.0)
         mix.bed = bed
         mix.levels, mix.block = _duck_levels(speech, rate, board.music_volume, board.duck)

@@ -273,17 +273,17 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def cues(board: Storyboard, clips: list[Any], bounds, rate: int) -> list[Any]:
+def cues(board: Storyboard, spoken: list[int | None], bounds, rate: int) -> list[Any]:
     """Subtitle segments from each scene's narration, its sentences timed by their share of its characters."""
     from ..video.ops import SubtitleSegment
 
     segments = []
-    for scene, clip, (first, end) in zip(board.scenes, clips, bounds, strict=True):
+    for scene, clip, (first, end) in zip(board.scenes, spoken, bounds, strict=True):
         parts = _sentences(scene.narration)
         if not parts:
             continue
         start = first / board.fps + (LEAD if clip is not None else 0.0)
-        span = len(clip) / rate if clip is not None else end / board.fps - start
+        span = clip / rate if clip is not None else end / board.fps - start
         total = sum(len(p) for p in parts)
         t = start
         for part in parts:
@@ -483,9 +483,11 @@ def render_storyboard(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     mix = _mix(board, clips, bounds, seed, music, RATE)
+    spoken = [len(c) if c is not None else None for c in clips]  # (samples) the clips are in the mix now
+    del clips
     timings["audio"] = time.perf_counter() - t0
     report(0.3, "mixed narration and music")
-    segments = cues(board, clips, bounds, RATE)
+    segments = cues(board, spoken, bounds, RATE)
     output = Path(output)
     tmp = _temp_beside(output, "mp4")
     made: list[Path] = []
@@ -526,7 +528,7 @@ def render_storyboard(
     report(1.0, f"{duration:.1f} s video")
     scenes = [
         {"start": round(a / board.fps, 3), "end": round(b / board.fps, 3), "narrated": c is not None}
-        for (a, b), c in zip(bounds, clips, strict=True)
+        for (a, b), c in zip(bounds, spoken, strict=True)
     ]
     result = StoryResult(
         path=output,

@@ -16,6 +16,7 @@ BUILTIN_PLUGINS = (
     "zaowu.backends.openai_remote",
     "zaowu.backends.use_embeddings",
     "zaowu.backends.music.backend",
+    "zaowu.backends.storyboard.backend",
     "zaowu.backends.speech.backend",
     "zaowu.backends.speech.whisper",
     "zaowu.backends.design.backend",

@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     default_speech_model: str = Field("tts-1", description="speech synthesis model used when none is named")
     default_transcription_model: str = Field("whisper-base", description="speech recognition model by default")
     default_music_model: str = Field("composer", description="music model used when none is named")
+    default_video_model: str = Field("storyboard", description="video generation model used when none is named")
     default_image_model: str = Field("design", description="image model used when none is named")
     n_ctx: int = Field(4096, ge=256, description="context tokens of each parallel request (local models)")
     n_parallel: int = Field(4, ge=1, le=64, description="requests a local model decodes together")

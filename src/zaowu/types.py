@@ -257,6 +257,9 @@ class VideoRequest(Strict):
     size: str = "1280x720"
     seed: int | None = None
     format: Literal["mp4", "webm"] = "mp4"
+    language: Literal["zh", "en"] | None = None  # narration and on-screen text (None: the prompt's)
+    storyboard: dict[str, Any] | None = None  # storyboard backend: scenes to render; written by the LLM if absent
+    narration: list[bytes | None] | None = None  # one WAV per scene (None: silent), synthesised by the planner
 
 
 MediaRequest = SpeechRequest | TranscriptionRequest | MusicRequest | ImageRequest | VideoRequest

@@ -27,6 +27,7 @@ from .routes_provenance import router as provenance_router
 from .routes_studio import router as studio_router
 from .routes_video import VIDEO_EDITS_PATH
 from .routes_video import router as video_router
+from .routes_videos import router as videos_router
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.include_router(apps_router)
     app.include_router(cutout_router)
     app.include_router(video_router)
+    app.include_router(videos_router)
     app.include_router(studio_router)
     app.include_router(provenance_router)
     app.include_router(web_router)

@@ -99,7 +99,7 @@ def _progress(p) -> None:
 
 @click.group()
 def video() -> None:
-    """Edit videos: trim, track, remove objects, matte, restyle, subtitles."""
+    """Make and edit videos: generate from a prompt; trim, track, remove objects, matte, restyle, subtitles."""
 
 
 @video.command("edit")
@@ -172,4 +172,59 @@ def edit(
     click.echo(
         f"wrote {output} ({result.width}x{result.height}, {result.duration:.2f} s, {result.frames} frames; "
         f"artifact {result.artifact_id})"
+    )
+
+
+ASPECT_SIZES = {"9:16": "720x1280", "16:9": "1280x720", "1:1": "720x720"}
+
+
+def _stage_progress(fraction: float, message: str) -> None:
+    """One line per stage (planning, narrating, rendering) with the share done."""
+    click.echo(f"\r{f'{round(100 * fraction):3d}% {message}'[:110]:<110}", nl=False, err=True)
+
+
+@video.command("generate")
+@click.argument("prompt")
+@click.option("-s", "--size", default="9:16", help="9:16, 16:9, 1:1 (720p) or WIDTHxHEIGHT (e.g. 1080x1920)")
+@click.option("-d", "--duration", type=float, default=15.0, show_default=True, help="seconds")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="MP4 file")
+@click.option("--seed", type=int, help="same prompt + seed: the same storyboard and video")
+@click.option("--language", type=click.Choice(["zh", "en"]), help="narration language (default: the prompt's)")
+@click.option("--storyboard", "board_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="JSON")
+@click.option("--model", help="video model (default: storyboard)")
+@click.pass_obj
+def generate(state, prompt, size, duration, output, seed, language, board_file, model) -> None:
+    """A short video from PROMPT: storyboard → narration → music → subtitles → MP4 (+ .srt, cover PNG)."""
+    from ..studio.storyboard import video_request
+
+    studio = state.studio()
+    board = None
+    if board_file:
+        try:
+            board = json.loads(board_file.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise click.BadParameter(f"{board_file} is not JSON: {exc}", param_hint="--storyboard") from None
+    request = video_request(
+        studio,
+        prompt=prompt,
+        model=model,
+        seconds=duration,
+        size=ASPECT_SIZES.get(size, size),
+        seed=seed,
+        storyboard=board,
+        language=language,
+    )
+    result = studio.generate_media(request, who=_who(), progress=_stage_progress)
+    click.echo("", err=True)
+    video_media = result.media[0]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(studio.artifacts.open_path(video_media.meta["artifact_id"])[1], output)
+    for name, suffix in (("srt", ".srt"), ("thumbnail", ".cover.png")):
+        artifact_id = video_media.meta.get(f"{name}_artifact_id")
+        if artifact_id:
+            shutil.copyfile(studio.artifacts.open_path(artifact_id)[1], output.with_suffix(suffix))
+    meta = video_media.meta
+    click.echo(
+        f"wrote {output} ({meta['width']}x{meta['height']}, {meta['duration']:.2f} s, seed {result.seed}; "
+        f"artifact {meta['artifact_id']})"
     )

@@ -10,6 +10,7 @@ from ..hookspecs import hookimpl
 from .design import plan_design
 from .music import plan_music_request, review_music_plan
 from .planners import Planner
+from .storyboard import plan_storyboard, review_storyboard
 
 __all__ = ["register_planners"]
 
@@ -20,5 +21,14 @@ def register_planners(register: Callable[[Planner], None]) -> None:
     register(
         Planner(
             backends=("composer",), fills="plan", plan=plan_music_request, review=review_music_plan, name="music plan"
+        )
+    )
+    register(
+        Planner(
+            backends=("storyboard",),
+            fills="storyboard",
+            plan=plan_storyboard,
+            review=review_storyboard,
+            name="storyboard",
         )
     )

@@ -335,6 +335,7 @@ class Studio:
             Modality.transcription: self.settings.default_transcription_model,
             Modality.music: self.settings.default_music_model,
             Modality.image: self.settings.default_image_model,
+            Modality.video: self.settings.default_video_model,
         }
         return defaults.get(modality, self.settings.default_chat_model)
 
@@ -588,7 +589,9 @@ class Studio:
                 f"'{spec.id}' cannot edit images. Models that can: {', '.join(self.edit_models())}.", param="model"
             )
         seed = getattr(request, "seed", None)
-        shown = request.model_dump(mode="json", exclude={"audio", "image", "mask", "model", "seed"}, exclude_none=True)
+        shown = request.model_dump(
+            mode="json", exclude={"audio", "image", "mask", "narration", "model", "seed"}, exclude_none=True
+        )
         if isinstance(request, TranscriptionRequest):
             shown["audio_bytes"] = len(request.audio)
         if isinstance(request, ImageRequest):  # uploaded images are recorded by hash, not kept in the log

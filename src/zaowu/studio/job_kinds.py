@@ -21,6 +21,7 @@ from ..types import (
     SpeechRequest,
     TextRequest,
     TranscriptionRequest,
+    VideoRequest,
 )
 from .jobs import JobCancelled, JobContext, JobInterrupted, JobKind
 
@@ -180,6 +181,40 @@ def _run_video_edit(ctx: JobContext, request: VideoEditJob) -> dict[str, Any]:
     return result.as_dict()
 
 
+def _run_video(ctx: JobContext, request: VideoRequest) -> dict[str, Any]:
+    """Plan (LLM, narration) and render a video; a cancel stops the render and stores nothing."""
+    token = cancel.CancelToken("The job was cancelled; the video was stopped and nothing was stored.")
+
+    def progress(fraction: float, message: str) -> None:
+        try:
+            ctx.progress(fraction, message)
+        except (JobCancelled, JobInterrupted):
+            token.cancel()
+            raise Cancelled(token.reason) from None
+
+    ctx.progress(0.0, "starting the video", force=True)
+    with token.active():
+        result = ctx.studio.generate_media(request, who=ctx.who, progress=progress)
+    video = result.media[0]
+    names = ("thumbnail", "spritesheet", "srt")
+    ids = {"video": video.meta["artifact_id"], **{n: video.meta.get(f"{n}_artifact_id") for n in names}}
+    if ctx.cancelled:  # cancelled as the outputs were stored: take them back
+        ctx.studio.artifacts.discard([i for i in ids.values() if i])
+        ctx.check()
+    for name, artifact_id in ids.items():
+        if artifact_id:
+            ctx.queue._event(ctx.job_id, "artifact", {"artifact_id": artifact_id, "name": name})
+    meta = video.meta
+    return {
+        "artifacts": ids,
+        "seed": result.seed,
+        "seconds": meta.get("duration"),
+        "size": f"{meta.get('width')}x{meta.get('height')}",
+        "storyboard": meta.get("storyboard"),
+        "checks": meta.get("checks", []),
+    }
+
+
 @hookimpl
 def register_job_kinds(register):
     register(
@@ -252,5 +287,15 @@ def register_job_kinds(register):
             scope="video",
             group=lambda r: "video_edit",
             description="a video edit (operations in one streaming pass) of uploaded videos; MP4 and tracks artifacts",
+        )
+    )
+    register(
+        JobKind(
+            name="video",
+            run=_run_video,
+            request_model=VideoRequest,
+            scope="video",
+            group=lambda r: "video",
+            description="prompt → storyboard → narrated, scored, subtitled MP4 (+ thumbnail, spritesheet, SRT)",
         )
     )

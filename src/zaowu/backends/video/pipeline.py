@@ -273,10 +273,43 @@ def _open_output(path: Path, state: State, edit: VideoEdit):
     return out, vs, aus
 
 
+def _exact_frame(image):
+    """An NV12 frame of a BGR picture whose every byte is set: converted by OpenCV, each plane's row
+    padding filled with its last pixel. (PyAV's ``from_ndarray`` leaves row padding uninitialised, and x264
+    converting planar chroma read past it, so the same pictures gave different packets run to run;
+    NV12 is x264's own layout, copied as is.) The stream must be opened with ``pix_fmt = "nv12"``."""
+    import av
+    import cv2
+    import numpy as np
+
+    h, w = image.shape[:2]
+    yuv = cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420)
+    u, v = yuv[h : h + h // 4].reshape(h // 2, w // 2), yuv[h + h // 4 :].reshape(h // 2, w // 2)
+    uv = np.empty((h // 2, w), dtype=np.uint8)
+    uv[:, 0::2], uv[:, 1::2] = u, v
+    frame = av.VideoFrame(w, h, "nv12")
+    for plane, data in zip(frame.planes, (yuv[:h], uv), strict=True):
+        rows = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(-1, plane.line_size)
+        rows[: data.shape[0], : data.shape[1]] = data
+        rows[: data.shape[0], data.shape[1] :] = data[:, -1:]
+        rows[data.shape[0] :] = 0
+    return frame
+
+
 def _encode(
-    out, vs, aus, frames: Iterator[Frame], chunks: Iterator[Chunk], state: State, report: Callable[[int], None]
+    out,
+    vs,
+    aus,
+    frames: Iterator[Frame],
+    chunks: Iterator[Chunk],
+    state: State,
+    report: Callable[[int], None],
+    *,
+    exact: bool = False,
 ) -> tuple[int, int]:
-    """Mux video and audio in time order; returns (frames written, audio samples written)."""
+    """Mux video and audio in time order; returns (frames written, audio samples written).
+
+    ``exact``: same pictures, same packets (:func:`_exact_frame`)."""
     import av
     import numpy as np
 
@@ -298,6 +331,8 @@ def _encode(
             if v.alpha is not None:
                 alpha = v.alpha[: image.shape[0], : image.shape[1]]
                 frame = av.VideoFrame.from_ndarray(np.dstack([image, alpha]), format="bgra")
+            elif exact:
+                frame = _exact_frame(image)
             else:
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
             frame.pts, last_pts = pts, pts

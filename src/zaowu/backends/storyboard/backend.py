@@ -1,0 +1,80 @@
+"""The ``storyboard`` video backend: renders the request's storyboard (written by the Studio's planner, or
+given) to an MP4, with its thumbnail, spritesheet and SRT as attachments. It knows nothing of the LLM
+or of speech models: narration arrives as WAVs in the request."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from ...errors import InvalidRequest
+from ...hookspecs import hookimpl
+from ...types import Media, MediaResult, Modality, VideoRequest
+from ..base import MediaBackend, Progress
+
+__all__ = ["StoryboardBackend"]
+
+
+class StoryboardBackend(MediaBackend):
+    id = "storyboard"
+    modality = Modality.video
+    description = "zaowu's storyboard renderer: stills in motion, narration, music bed, subtitles (H.264 + AAC)"
+    licence = "Apache-2.0; FFmpeg bundled by PyAV"
+    formats: ClassVar[tuple[str, ...]] = ("mp4",)
+
+    def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
+        from .render import render_storyboard
+        from .spec import validate_storyboard
+
+        if not isinstance(request, VideoRequest):
+            raise InvalidRequest(f"the storyboard backend takes a VideoRequest, not {type(request).__name__}")
+        if request.format not in self.formats:
+            raise InvalidRequest("format must be 'mp4' for the storyboard model.", param="format")
+        if request.storyboard is None:
+            raise InvalidRequest("Give a storyboard (or run through the Studio, which plans one).", param="storyboard")
+        board = validate_storyboard(request.storyboard)
+        seed = seed if seed is not None else random.randrange(2**31)
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="zaowu-storyboard-") as tmp:
+            result = render_storyboard(
+                board, Path(tmp) / "video.mp4", seed=seed, narration=request.narration, progress=progress
+            )
+            meta = {
+                "duration": round(result.duration, 3),
+                "width": result.width,
+                "height": result.height,
+                "fps": result.fps,
+                "frames": result.frames,
+                "scenes": result.scenes,
+                "storyboard": board.model_dump(mode="json"),
+            }
+            attachments = {
+                "thumbnail": Media(data=result.thumbnail.read_bytes(), mime="image/png", meta={"kind": "thumbnail"}),
+                "spritesheet": Media(
+                    data=result.spritesheet.read_bytes(), mime="image/png", meta={"kind": "spritesheet"}
+                ),
+            }
+            if result.srt is not None:
+                attachments["srt"] = Media(
+                    data=result.srt.read_bytes(), mime="application/x-subrip", meta={"kind": "srt"}
+                )
+            video = Media(data=result.path.read_bytes(), mime="video/mp4", meta=meta, attachments=attachments)
+        return MediaResult(
+            media=[video],
+            model=self.model.id,
+            seed=seed,
+            usage={
+                "media_seconds": round(result.duration, 3),
+                "processing_seconds": round(time.perf_counter() - started, 3),
+            },
+        )
+
+
+@hookimpl
+def register_backends(register):
+    register(StoryboardBackend)

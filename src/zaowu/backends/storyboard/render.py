@@ -1,0 +1,550 @@
+"""``render_storyboard``: a storyboard to an MP4 in one streaming pass.
+
+    stills (design engine or image, once per scene) → Ken Burns + transitions → captions → encoder
+    narration (given WAVs or ``speak``) + music bed ducked under it → AAC
+
+Scene timing comes first: a scene lasts as long as its narration (plus a lead-in and a tail), at
+least its duration hint, its boundaries on the frame grid. Frames are then made one at a time and
+handed to the video editor's encoder (``video.pipeline._encode``), so at most two stills and one
+frame are held whatever the clip's length. The narration track and the music bed are held whole as
+mono float32 (about 11 MB a minute each) and mixed a chunk at a time; FluidSynth's render of the bed
+(stereo) is held while it is converted. The output goes to a temporary file beside ``output`` and is moved into place when
+complete; on an error or a cancellation nothing is left.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ... import cancel
+from ...errors import InvalidRequest
+from .motion import OVERSCAN, camera_frame, transition_frame
+from .spec import MAX_NARRATION_SECONDS, Storyboard, validate_storyboard
+
+__all__ = ["MAX_VIDEO_SECONDS", "StoryResult", "render_storyboard", "scene_times"]
+
+log = logging.getLogger(__name__)
+
+MAX_VIDEO_SECONDS = 600.0
+"""The longest clip a storyboard may make."""
+LEAD = 0.25
+"""Seconds of picture before a scene's narration starts."""
+TAIL = 0.35
+"""Seconds after a scene's narration before the next scene."""
+CRF = 20
+PRESET = "veryfast"
+X264_REPEATABLE = "mbtree=0:rc-lookahead=0"
+"""x264's lookahead (macroblock tree) gave different packets for the same pictures from run to run;
+without it a storyboard and its seed give the same frames (measured: 4 of 4 runs identical)."""
+AUDIO_BITRATE = 128_000
+SPRITE_COUNT = 16
+SPRITE_COLUMNS = 4
+SPRITE_WIDTH = 160
+DUCK_WINDOW = 0.02
+"""Seconds per block of the speech envelope that drives the ducking."""
+DUCK_HOLD = 0.25
+"""The music stays ducked this long around speech (no pumping between words)."""
+DUCK_RAMP = 0.15
+"""Seconds the music takes to go down or back up."""
+MUSIC_LOOP_SECONDS = 60.0
+"""The music bed is composed for at most this long and repeated over a longer clip, so its memory does not
+grow with the clip (each repeat fades out and in)."""
+SPEECH_FLOOR = 0.01
+"""Speech RMS above which a block counts as speech."""
+
+Speak = Callable[[str, str, str | None], bytes]
+"""``speak(text, language, voice)`` → WAV bytes (16-bit PCM)."""
+MusicRenderer = Callable[[dict, float, int, int], Any]
+"""``music(plan, seconds, seed, rate)`` → float32 samples (n,) or (n, channels) at ``rate``."""
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class StoryResult:
+    path: Path
+    width: int
+    height: int
+    fps: int
+    duration: float
+    frames: int
+    scenes: list[dict]
+    subtitles: list[dict]
+    thumbnail: Path
+    spritesheet: Path
+    srt: Path | None = None
+    vtt: Path | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "path": str(self.path),
+            "width": self.width,
+            "height": self.height,
+            "fps": self.fps,
+            "duration": round(self.duration, 3),
+            "frames": self.frames,
+            "scenes": self.scenes,
+            "subtitles": self.subtitles,
+            "thumbnail": str(self.thumbnail),
+            "spritesheet": str(self.spritesheet),
+            "srt": str(self.srt) if self.srt else None,
+            "vtt": str(self.vtt) if self.vtt else None,
+            "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+# ------------------------------------------------------------------------------------------ audio
+
+
+def _mono(data: bytes, rate: int, param: str):
+    """WAV bytes as mono float32 at ``rate``."""
+    import numpy as np
+
+    from ..music.audio import read_wav
+
+    try:
+        samples, src = read_wav(data)
+    except InvalidRequest as exc:
+        raise InvalidRequest(f"'{param}': {exc}", param=param) from None
+    mono = samples.mean(axis=1) if samples.ndim == 2 else samples
+    return _resample(mono.astype(np.float32), src, rate)
+
+
+def _resample(samples, src: int, rate: int):
+    import numpy as np
+
+    if src == rate or len(samples) == 0:
+        return samples
+    n = round(len(samples) * rate / src)
+    return np.interp(np.arange(n) * (src / rate), np.arange(len(samples)), samples).astype(np.float32)
+
+
+def _narrations(
+    board: Storyboard, narration: Sequence[bytes | None] | None, speak: Speak | None, rate: int, report: Progress
+) -> list[Any]:
+    """Each scene's narration as mono samples (None: no narration or no voice to speak it)."""
+    if narration is not None and len(narration) != len(board.scenes):
+        raise InvalidRequest(
+            f"{len(narration)} narration clips for {len(board.scenes)} scenes; give one per scene (None for none).",
+            param="narration",
+        )
+    out: list[Any] = []
+    for i, scene in enumerate(board.scenes):
+        cancel.check()
+        wav = narration[i] if narration is not None else None
+        if wav is None and speak is not None and scene.narration.strip():
+            wav = speak(scene.narration, scene.language or board.language, board.voice)
+            report(0.3 * (i + 1) / len(board.scenes), f"narrated scene {i + 1} of {len(board.scenes)}")
+        clip = _mono(wav, rate, f"narration.{i}") if wav else None
+        if clip is not None and len(clip) / rate > MAX_NARRATION_SECONDS:
+            raise InvalidRequest(
+                f"Scene {i}'s narration lasts {len(clip) / rate:.1f} s; the limit is {MAX_NARRATION_SECONDS:g} s. "
+                "Split it over more scenes.",
+                param=f"storyboard.scenes.{i}.narration",
+            )
+        out.append(clip)
+    return out
+
+
+def scene_times(board: Storyboard, voiced: Sequence[float | None]) -> list[tuple[int, int]]:
+    """Each scene's (first frame, end frame): its narration's length plus lead and tail, at least its hint."""
+    bounds, start, clock = [], 0, 0.0
+    for scene, spoken in zip(board.scenes, voiced, strict=True):
+        length = max(scene.duration, (spoken + LEAD + TAIL) if spoken else 0.0)
+        clock += length
+        end = max(start + 1, round(clock * board.fps))
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+def _duck_levels(speech, rate: int, volume: float, duck: float):
+    """Music gain per ``DUCK_WINDOW`` block: ``volume`` without speech, ``volume * duck`` under it (held, then
+    ramped). Small: one value per 20 ms."""
+    import numpy as np
+
+    block = max(1, round(DUCK_WINDOW * rate))
+    blocks = -(-len(speech) // block)
+    rms = np.zeros(blocks, dtype=np.float32)
+    for i in range(0, blocks, 4096):  # a slice at a time: no whole-clip temporaries
+        piece = speech[i * block : (i + 4096) * block]
+        whole = len(piece) // block
+        if whole:
+            rms[i : i + whole] = np.sqrt((piece[: whole * block].reshape(whole, block) ** 2).mean(axis=1))
+        if len(piece) % block:
+            rms[i + whole] = np.sqrt((piece[whole * block :] ** 2).mean())
+    active = (rms > SPEECH_FLOOR).astype(np.float32)
+    hold = max(1, round(DUCK_HOLD / DUCK_WINDOW))
+    active = (np.convolve(active, np.ones(2 * hold + 1), mode="same") > 0).astype(np.float32)
+    ramp = max(1, round(DUCK_RAMP / DUCK_WINDOW))
+    level = np.convolve(active, np.ones(ramp) / ramp, mode="same")
+    return (volume * (1.0 - (1.0 - duck) * np.clip(level, 0.0, 1.0))).astype(np.float32), block
+
+
+def default_music(plan: dict, seconds: float, seed: int, rate: int):
+    """The composer's music for ``plan`` (FluidSynth); fields the plan leaves out are chosen from the seed."""
+    from ..music.composer import compose
+    from ..music.plan import plan_from_seed
+    from ..music.render import render_midi
+
+    piece = compose(plan_from_seed(seed, partial=plan, hints=False), seconds, seed)
+    return render_midi(piece.midi, seconds, sample_rate=rate)
+
+
+@dataclass
+class _Mix:
+    """The soundtrack, mixed a chunk at a time: narration (mono, whole clip), the music bed (mono, scaled
+    to its peak) and its gain per block."""
+
+    speech: Any
+    bed: Any = None
+    levels: Any = None
+    block: int = 1
+
+    def chunks(self, rate: int, size: int = 4096) -> Iterator[Any]:
+        import numpy as np
+
+        from ..video.stage import Chunk
+
+        for start in range(0, len(self.speech), size):
+            piece = self.speech[start : start + size].copy()
+            if self.bed is not None:
+                at = (np.arange(start, start + len(piece), dtype=np.float32) - self.block / 2) / self.block
+                gain = np.interp(at, np.arange(len(self.levels), dtype=np.float32), self.levels)
+                bed = self.bed.take(np.arange(start, start + len(piece)), mode="wrap")  # the loop, repeated
+                piece += bed * gain.astype(np.float32)
+            np.clip(piece, -1.0, 1.0, out=piece)
+            yield Chunk(np.ascontiguousarray(np.stack([piece, piece])), start / rate)
+
+
+def _mix(board: Storyboard, clips: list[Any], bounds, seed: int, music: MusicRenderer | None, rate: int) -> _Mix:
+    import numpy as np
+
+    total = bounds[-1][1] / board.fps
+    n = round(total * rate)
+    speech = np.zeros(n, dtype=np.float32)
+    for clip, (first, _) in zip(clips, bounds, strict=True):
+        if clip is None:
+            continue
+        at = round((first / board.fps + LEAD) * rate)
+        piece = clip[: max(0, n - at)]
+        speech[at : at + len(piece)] += piece
+    mix = _Mix(speech)
+    if board.music is not None and board.music_volume > 0:
+        loop = min(total, MUSIC_LOOP_SECONDS)
+        bed = np.asarray((music or default_music)(board.music, loop, seed, rate), dtype=np.float32)
+        bed = bed.mean(axis=1, dtype=np.float32) if bed.ndim == 2 else bed
+        length = min(n, round(loop * rate))
+        bed = bed[:length] if len(bed) >= length else np.pad(bed, (0, length - len(bed)))
+        bed *= 1.0 / (float(np.abs(bed).max()) or 1.0)
+        mix.bed = bed
+        mix.levels, mix.block = _duck_levels(speech, rate, board.music_volume, board.duck)
+    return mix
+
+
+# ------------------------------------------------------------------------------------------ subtitles
+
+
+_SENTENCE = re.compile(r"[^。！？!?；;.]+[。！？!?；;.]*")
+MAX_CUE_CHARS = 60
+"""A sentence longer than this is split at commas (or by length) into several cues."""
+
+
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    for sentence in (s.strip() for s in _SENTENCE.findall(" ".join(text.split()))):
+        while len(sentence) > MAX_CUE_CHARS:
+            cut = max(sentence.rfind(c, 0, MAX_CUE_CHARS) for c in "，,、 ")
+            cut = cut + 1 if cut > MAX_CUE_CHARS // 3 else MAX_CUE_CHARS
+            out.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        if sentence:
+            out.append(sentence)
+    return out
+
+
+def cues(board: Storyboard, spoken: list[int | None], bounds, rate: int) -> list[Any]:
+    """Subtitle segments from each scene's narration, its sentences timed by their share of its characters."""
+    from ..video.ops import SubtitleSegment
+
+    segments = []
+    for scene, clip, (first, end) in zip(board.scenes, spoken, bounds, strict=True):
+        parts = _sentences(scene.narration)
+        if not parts:
+            continue
+        start = first / board.fps + (LEAD if clip is not None else 0.0)
+        span = clip / rate if clip is not None else end / board.fps - start
+        total = sum(len(p) for p in parts)
+        t = start
+        for part in parts:
+            length = span * len(part) / total
+            segments.append(
+                SubtitleSegment(start=round(t, 3), end=round(min(t + length, end / board.fps), 3), text=part)
+            )
+            t += length
+    return [s for s in segments if s.end > s.start]
+
+
+# ------------------------------------------------------------------------------------------ pictures
+
+
+def _cover(image, width: int, height: int):
+    """``image`` scaled to cover width x height, centred and cropped."""
+    import cv2
+
+    h, w = image.shape[:2]
+    scale = max(width / w, height / h)
+    resized = cv2.resize(
+        image, (max(width, round(w * scale)), max(height, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+    y, x = (resized.shape[0] - height) // 2, (resized.shape[1] - width) // 2
+    return resized[y : y + height, x : x + width]
+
+
+def _still(board: Storyboard, i: int, size: tuple[int, int], seed: int, images: Mapping[str, Path]):
+    """Scene ``i``'s picture at ``size`` (BGR uint8): its image file, else its design spec rendered."""
+    import cv2
+    import numpy as np
+
+    scene = board.scenes[i]
+    width, height = size
+    if scene.image is not None:
+        path = images.get(scene.image)
+        if path is None:
+            raise InvalidRequest(
+                f"Scene {i}'s image {scene.image!r} is not one of the images given with the storyboard.",
+                param=f"storyboard.scenes.{i}.image",
+            )
+        picture = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if picture is None:
+            raise InvalidRequest(f"Scene {i}'s image is not a picture.", param=f"storyboard.scenes.{i}.image")
+        return _cover(picture, width, height)
+    from ..design.render import compose
+
+    spec = dict(scene.visual or {})
+    if not spec.get("headline"):
+        spec["headline"] = (scene.text or scene.narration or board.title or " ").strip()[:80] or "·"
+    spec.setdefault("language", scene.language or board.language)
+    design = compose(spec, width, height, seed=seed + i)
+    rgb = np.asarray(design.image().convert("RGB"))
+    return np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+
+def _overlays(board: Storyboard, size: tuple[int, int]) -> list[Any]:
+    """On-screen text of image scenes (a design already prints its own), as premultiplied patches."""
+    from ..video.ops import SubtitlesOp
+    from ..video.subtitles import _premultiplied, render_caption
+
+    op = SubtitlesOp(op="subtitles", position="top", size=0.06, box=True)
+    out: list[Any] = []
+    for scene in board.scenes:
+        if scene.image is not None and scene.text:
+            patch, top = render_caption(scene.text, op, *size)
+            out.append((_premultiplied(patch), top))
+        else:
+            out.append(None)
+    return out
+
+
+class _Pictures:
+    """Frames of the clip in order; holds the current scene's still and the one before (for a transition)."""
+
+    def __init__(self, board: Storyboard, bounds, seed: int, images: Mapping[str, Path], report: Progress):
+        self.board, self.bounds, self.seed, self.images, self.report = board, bounds, seed, images, report
+        self.size = board.size
+        self.big = tuple(round(s * OVERSCAN / 2) * 2 for s in self.size)
+        self.overlays = _overlays(board, self.size)
+        self.thumb_at = 0
+        self.thumb: Any = None
+        self.tiles: dict[int, Any] = {}
+
+    def _frame(self, still, k: int, n: int):
+        first, end = self.bounds[k]
+        scene = self.board.scenes[k]
+        image = camera_frame(still, scene.camera, (n - first) / max(1, end - first - 1), self.size)
+        if self.overlays[k] is not None:
+            from ..video.subtitles import _blend
+
+            patch, top = self.overlays[k]
+            image = _blend(image, patch, top)
+        return image
+
+    def frames(self, want: set[int]) -> Iterator[Any]:
+        from ..video.stage import Frame
+
+        fps = self.board.fps
+        prev = still = None
+        total = self.bounds[-1][1]
+        for k, (first, end) in enumerate(self.bounds):
+            prev, still = still, _still(self.board, k, self.big, self.seed, self.images)
+            scene = self.board.scenes[k]
+            blend = 0 if k == 0 or scene.transition == "cut" else round(scene.transition_seconds * fps)
+            last_prev = self._frame(prev, k - 1, self.bounds[k - 1][1] - 1) if blend else None
+            for n in range(first, end):
+                cancel.check()
+                image = self._frame(still, k, n)
+                if blend and n - first < blend:
+                    image = transition_frame(scene.transition, last_prev, image, (n - first + 1) / (blend + 1))
+                if n == self.thumb_at:
+                    self.thumb = image
+                if n in want:
+                    self.tiles[n] = _tile(image)  # small: the spritesheet holds no full frames
+                yield Frame(image, n / fps)
+            prev = last_prev = None
+            self.report(0.3 + 0.65 * end / total, f"rendered scene {k + 1} of {len(self.bounds)}")
+
+
+def _tile(image):
+    import cv2
+
+    h, w = image.shape[:2]
+    return cv2.resize(image, (SPRITE_WIDTH, round(h * SPRITE_WIDTH / w)), interpolation=cv2.INTER_AREA)
+
+
+def _write_thumbnails(pictures: _Pictures, sprite_at: list[int], output: Path) -> tuple[Path, Path]:
+    import cv2
+    import numpy as np
+
+    thumb = output.with_name(f"{output.stem}.thumbnail.png")
+    sheet = output.with_name(f"{output.stem}.spritesheet.png")
+    cv2.imwrite(str(thumb), pictures.thumb)
+    tiles = [pictures.tiles[n] for n in sprite_at]
+    rows = -(-len(tiles) // SPRITE_COLUMNS)
+    th, tw = tiles[0].shape[:2]
+    grid = np.zeros((rows * th, SPRITE_COLUMNS * tw, 3), dtype=np.uint8)
+    for j, tile in enumerate(tiles):
+        r, c = divmod(j, SPRITE_COLUMNS)
+        grid[r * th : (r + 1) * th, c * tw : (c + 1) * tw] = tile
+    cv2.imwrite(str(sheet), grid)
+    return thumb, sheet
+
+
+# ------------------------------------------------------------------------------------------ entry point
+
+
+def _open_output(path: Path, size: tuple[int, int], fps: int):
+    import av
+
+    from ..video.stage import RATE
+
+    out = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
+    vs = out.add_stream("libx264", rate=fps)
+    vs.pix_fmt = "nv12"  # 4:2:0 like yuv420p (decoders give yuv420p); what ``_encode(exact=True)`` feeds
+    vs.width, vs.height = size
+    vs.options = {"crf": str(CRF), "preset": PRESET, "x264-params": X264_REPEATABLE}
+    aus = out.add_stream("aac", rate=RATE, layout="stereo")
+    aus.bit_rate = AUDIO_BITRATE
+    return out, vs, aus
+
+
+def render_storyboard(
+    board: Storyboard | dict,
+    output: str | os.PathLike,
+    *,
+    seed: int = 0,
+    narration: Sequence[bytes | None] | None = None,
+    speak: Speak | None = None,
+    music: MusicRenderer | None = None,
+    images: Mapping[str, str | os.PathLike] | None = None,
+    progress: Progress | None = None,
+) -> StoryResult:
+    """Render ``board`` to an MP4 at ``output`` (plus ``.srt``/``.vtt``, ``.thumbnail.png``, ``.spritesheet.png``
+    beside it). Narration per scene: ``narration`` (WAV bytes or None per scene), else ``speak``; the music bed:
+    ``music`` (default: the composer) for ``board.music``. ``images``: names a scene's ``image`` may use → files.
+    Same board, seed and narration → the same decoded frames."""
+    from ..video.pipeline import _encode, _temp_beside
+    from ..video.stage import RATE, State
+    from ..video.subtitles import SubtitlesStage, add_soft_track, mux_cues, write_sidecars
+
+    started = time.monotonic()
+    report = progress or (lambda fraction, message: None)
+    board = validate_storyboard(board)
+    files = {k: Path(v) for k, v in (images or {}).items()}
+    clips = _narrations(board, narration, speak, RATE, report)
+    bounds = scene_times(board, [len(c) / RATE if c is not None else None for c in clips])
+    frames_total = bounds[-1][1]
+    duration = frames_total / board.fps
+    if duration > MAX_VIDEO_SECONDS:
+        raise InvalidRequest(
+            f"The storyboard makes a {duration:.1f} s clip; the limit is {MAX_VIDEO_SECONDS:g} s. "
+            "Use fewer or shorter scenes.",
+            param="storyboard.scenes",
+        )
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    mix = _mix(board, clips, bounds, seed, music, RATE)
+    spoken = [len(c) if c is not None else None for c in clips]  # (samples) the clips are in the mix now
+    del clips
+    timings["audio"] = time.perf_counter() - t0
+    report(0.3, "mixed narration and music")
+    segments = cues(board, spoken, bounds, RATE)
+    output = Path(output)
+    tmp = _temp_beside(output, "mp4")
+    made: list[Path] = []
+    thumb_at = min(frames_total - 1, (bounds[0][0] + bounds[0][1]) // 2)
+    sprite_at = sorted({round(j * (frames_total - 1) / max(1, SPRITE_COUNT - 1)) for j in range(SPRITE_COUNT)})
+    pictures = _Pictures(board, bounds, seed, files, report)
+    try:
+        t0 = time.perf_counter()
+        pictures.thumb_at = thumb_at
+        frames = pictures.frames(set(sprite_at))
+        burn = board.subtitles in ("burned", "both") and segments
+        if burn:
+            from ..video.ops import SubtitlesOp
+
+            stage = SubtitlesStage(SubtitlesOp(op="subtitles", segments=segments, mode="burn"), "storyboard")
+            stage.segments = list(segments)
+            frames = stage.video(frames)
+        state = State(board.size[0], board.size[1], Fraction(board.fps), duration, True)
+        out, vs, aus = _open_output(tmp, board.size, board.fps)
+        try:
+            if board.subtitles in ("soft", "both") and segments:
+                track = add_soft_track(out, board.language)
+                mux_cues(out, track, segments, duration)
+            written, _ = _encode(out, vs, aus, frames, mix.chunks(RATE), state, lambda n: None, exact=True)
+        finally:
+            out.close()
+        timings["video"] = time.perf_counter() - t0
+        thumb, sheet = _write_thumbnails(pictures, sprite_at, output)
+        made += [thumb, sheet]
+        sidecars = write_sidecars(output, segments) if board.subtitles != "none" and segments else {}
+        made += list(sidecars.values())
+        os.replace(tmp, output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        for path in made:
+            path.unlink(missing_ok=True)
+        raise
+    report(1.0, f"{duration:.1f} s video")
+    scenes = [
+        {"start": round(a / board.fps, 3), "end": round(b / board.fps, 3), "narrated": c is not None}
+        for (a, b), c in zip(bounds, spoken, strict=True)
+    ]
+    result = StoryResult(
+        path=output,
+        width=board.size[0],
+        height=board.size[1],
+        fps=board.fps,
+        duration=duration,
+        frames=written,
+        scenes=scenes,
+        subtitles=[s.model_dump() for s in segments],
+        thumbnail=thumb,
+        spritesheet=sheet,
+        srt=sidecars.get("srt"),
+        vtt=sidecars.get("vtt"),
+        seconds=time.monotonic() - started,
+        timings=timings,
+    )
+    log.info("storyboard: %d scenes, %d frames %dx%d in %.1f s", len(bounds), written, *board.size, result.seconds)
+    return result

@@ -67,7 +67,9 @@ def test_the_verify_page_shows_a_stored_images_labels_and_generation(studio_page
     path.write_bytes(base64.b64decode(r.json()["data"][0]["b64_json"]))
     gen_id = r.json()["generation_id"]
 
-    report = httpx.post(f"{web_server.base_url}/v1/provenance/verify", files={"file": ("poster.png", path.read_bytes())})
+    report = httpx.post(
+        f"{web_server.base_url}/v1/provenance/verify", files={"file": ("poster.png", path.read_bytes())}
+    )
     report = report.json()
 
     studio_page.open("verify")

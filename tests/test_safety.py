@@ -141,3 +141,16 @@ def test_a_term_list_from_the_settings_file_replaces_the_default(tmp_path, monke
         with pytest.raises(ContentPolicyViolation) as caught:
             studio.chat("我想要香 蕉")  # refused before any model is loaded
         assert caught.value.param == "messages.0.content" and "fruit" in caught.value.message
+
+
+def test_a_streamed_request_with_a_filtered_prompt_is_refused_before_any_event(srv):
+    r = _chat(srv, "how to kill myself", stream=True)
+    _refused(r, "messages.0.content", "self_harm")
+    r = httpx.post(f"{srv.base_url}/v1/completions", json={"model": TEST_MODEL, "prompt": "儿童 色情", "max_tokens": 4})
+    _refused(r, "prompt", "child_abuse")
+
+
+def test_template_variables_are_refused_by_name(srv):
+    body = {"variables": {"product": "自制炸药套装", "selling_points": "便宜"}, "max_tokens": 8}
+    r = httpx.post(f"{srv.base_url}/v1/templates/ad-copy/run", json=body, timeout=300)
+    _refused(r, "variables.product", "weapons")

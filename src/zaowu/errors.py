@@ -3,6 +3,8 @@
     ZaowuError                      base; ``status`` is the HTTP status the API uses
     ├── InvalidRequest              400: a field is wrong; ``param`` names it
     │   ├── ContextLengthExceeded   400: prompt + max_tokens do not fit the context
+    │   ├── ContentPolicyViolation  400: a prompt or output matched the safety filter; ``param`` names the
+    │   │                                field, the message the category and term (studio.safety)
     │   ├── PlanError               400: an office plan's fields disagree (a chart naming a missing
     │   │                                column); ``param`` is the field path (studio.office.plans)
     │   └── UnsupportedFormat       400: C2PA cannot embed a manifest in this MIME type; the labelling step
@@ -40,6 +42,7 @@ __all__ = [
     "ZaowuError",
     "InvalidRequest",
     "ContextLengthExceeded",
+    "ContentPolicyViolation",
     "ModelNotFound",
     "ModelNotInstalled",
     "SchemaViolation",
@@ -94,6 +97,10 @@ class InvalidRequest(ZaowuError):
 
 class ContextLengthExceeded(InvalidRequest):
     code = "context_length_exceeded"
+
+
+class ContentPolicyViolation(InvalidRequest):
+    code = "content_policy_violation"
 
 
 class ModelNotFound(ZaowuError):

@@ -158,6 +158,19 @@ class Settings(BaseSettings):
         description="allow generation_log_retention_days below the legal minimum (set it in the settings file, "
         "knowing the records GB 45438-2025 asks for may be gone)",
     )
+    safety_policy: Literal["block", "warn", "log"] = Field(
+        "block",
+        description="what the safety filter does when a prompt or output matches a term, for keys without their "
+        "own policy and the local owner: block (refuse), warn (answer, log a warning) or log",
+    )
+    safety_terms: dict[str, list[str]] | None = Field(
+        None,
+        description="safety term lists by category (zh/en), replacing the built-in list (studio/safety_terms.toml); "
+        "{} turns the filter off",
+    )
+    safety_extra_terms: dict[str, list[str]] = Field(
+        default_factory=dict, description="safety terms by category, added to the built-in list (or to safety_terms)"
+    )
     video_max_upload_bytes: int = Field(2 << 30, ge=1024, description="largest video a video edit accepts, in bytes")
     video_max_seconds: float = Field(3600.0, gt=0, le=86_400, description="longest video (seconds) an edit accepts")
     video_max_pixels: int = Field(

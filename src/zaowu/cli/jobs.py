@@ -189,13 +189,18 @@ def keys() -> None:
 @click.option("--rpm", type=int, help="requests per minute")
 @click.option("--tokens-per-day", type=int)
 @click.option("--media-seconds-per-day", type=float)
+@click.option(
+    "--safety",
+    type=click.Choice(["block", "warn", "log"]),
+    help="the safety filter's policy for this key (default: the safety_policy setting)",
+)
 @click.pass_obj
-def keys_create(state, name, scopes, rpm, tokens_per_day, media_seconds_per_day) -> None:
+def keys_create(state, name, scopes, rpm, tokens_per_day, media_seconds_per_day, safety) -> None:
     """Create a key; its secret is printed once."""
     from ..studio.keys import Quota
 
     quota = Quota(requests_per_minute=rpm, tokens_per_day=tokens_per_day, media_seconds_per_day=media_seconds_per_day)
-    secret, row = state.studio().keys.create(name, list(scopes), quota)
+    secret, row = state.studio().keys.create(name, list(scopes), quota, safety=safety)
     click.echo(f"created key '{name}' with scopes {', '.join(row['scopes'])}; store this secret now:", err=True)
     click.echo(secret)
 

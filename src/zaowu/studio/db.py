@@ -21,6 +21,9 @@ Tables
   ``kb_chunks_fts`` (SQLite only) is the FTS5 index over chunks' segmented text; SQLite keeps it in
   ``kb_chunks_fts_data``, ``kb_chunks_fts_idx``, ``kb_chunks_fts_content``, ``kb_chunks_fts_docsize``
   and ``kb_chunks_fts_config``.
+- ``safety_events``: every prompt or output the safety filter matched: the action taken (refused,
+  warned, logged, cut), category, term, field, key and generation (safety.py); ``api_keys.safety``
+  holds a key's own filter policy (block, warn or log; NULL: the ``safety_policy`` setting).
 """
 
 from __future__ import annotations
@@ -146,6 +149,7 @@ api_keys = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("revoked_at", sa.Float),
     sa.Column("last_used_at", sa.Float),
+    sa.Column("safety", sa.String(10)),  # the key's safety filter policy; added by 009_safety
 )
 
 usage = sa.Table(
@@ -201,6 +205,22 @@ sessions = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
     sa.Column("revoked_at", sa.Float),
+)
+
+safety_events = sa.Table(
+    "safety_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("action", sa.String(10), nullable=False),  # refused, warned, logged, cut
+    sa.Column("category", sa.String(100), nullable=False),
+    sa.Column("term", sa.Text, nullable=False),
+    sa.Column("param", sa.String(200)),  # the field that matched: messages.0.content, prompt, input, output
+    sa.Column("modality", sa.String(20)),
+    sa.Column("interface", sa.String(20)),
+    sa.Column("caller", sa.String(200)),
+    sa.Column("key_id", sa.String(40)),
+    sa.Column("generation_id", sa.String(40)),
 )
 
 
@@ -322,6 +342,14 @@ def _m008_knowledge(conn: Connection) -> None:
         conn.execute(sa.text("CREATE VIRTUAL TABLE kb_chunks_fts USING fts5(tokens, tokenize='unicode61')"))
 
 
+def _m009_safety(conn: Connection) -> None:
+    safety_events.create(conn)
+    conn.execute(sa.text("CREATE INDEX ix_safety_events_at ON safety_events (at)"))
+    # databases made before this migration lack the column; new ones got it from the Table
+    if "safety" not in {c["name"] for c in sa.inspect(conn).get_columns("api_keys")}:
+        conn.execute(sa.text("ALTER TABLE api_keys ADD COLUMN safety VARCHAR(10)"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_generations", _m001_generations),
     ("002_user_models", _m002_user_models),
@@ -331,6 +359,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("006_workflows", _m006_workflows),
     ("007_sessions", _m007_sessions),
     ("008_knowledge", _m008_knowledge),
+    ("009_safety", _m009_safety),
 ]
 
 

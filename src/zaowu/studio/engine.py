@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Self
 from .. import cancel
 from ..backends.base import Backend, BackendOptions, EmbeddingBackend, MediaBackend, Progress, TextBackend
 from ..backends.registry import BackendRegistry
-from ..errors import Cancelled, InvalidRequest, NotFound, RateLimited, SchemaViolation
+from ..errors import Cancelled, ContentPolicyViolation, InvalidRequest, NotFound, RateLimited, SchemaViolation
 from ..plugins import plugin_manager
 from ..settings import Settings
 from ..types import (
@@ -68,6 +68,7 @@ from .provenance.audio import with_stream_cue
 from .provenance.c2pa import credentials as c2pa_credentials
 from .provenance.labels import LabelPolicy, label_file, label_output, verify_bytes
 from .provenance.video import FrameLabel
+from .safety import Match, OutputScreen, SafetyFilter
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .video_edit import sweep_work_dir
@@ -111,6 +112,9 @@ class _TextRun:
     generation_id: str | None = None
     parsed: Any = None
     violation: SchemaViolation | None = None
+    screen: OutputScreen | None = None  # the safety filter reading the output as it comes
+    policy: str | None = None  # the caller's safety policy (None: the setting's)
+    filtered: ContentPolicyViolation | None = None  # the output was cut by the safety filter
 
     @property
     def text(self) -> str:
@@ -184,6 +188,9 @@ class Studio:
         self.db = open_database(self.settings.db_url)
         self.keys = KeyStore(self.db)
         self.log = GenerationLog(self.db, charge=self.keys.add_usage)  # every generation is charged to its key
+        self.safety = SafetyFilter(
+            self.db, self.settings.safety_terms, self.settings.safety_extra_terms, self.settings.safety_policy
+        )
         self.catalog = Catalog(self.settings, self.pm, self.db)
         self.planners = PlannerRegistry(self.pm)  # what writes a design spec, a music plan... (generate_media)
         self.artifacts = ArtifactStore(
@@ -328,6 +335,14 @@ class Studio:
         self.keys.principal(key_id).require(scope_for(modality))
 
     # -- models ----------------------------------------------------------------
+    def screen(self, fields: Iterator[tuple[str, str]], who: Caller, modality: str) -> str | None:
+        """Run the safety filter over a request's (field, text) pairs under ``who``'s policy: a match is
+        logged, and refused (ContentPolicyViolation naming the field and rule) when the policy blocks.
+        Returns the policy, for the output check."""
+        policy = self.keys.principal(who.key_id).safety
+        self.safety.screen(fields, who, policy, modality)
+        return policy
+
     def default_model(self, modality: Modality) -> str:
         defaults = {
             Modality.embedding: self.settings.default_embedding_model,
@@ -395,7 +410,7 @@ class Studio:
         _, backend = self.load(model, Modality.text)
         return backend.context_length
 
-    def _prepare_text(self, request: TextRequest, who: Caller) -> _TextRun:
+    def _prepare_text(self, request: TextRequest, who: Caller, policy: str | None = None) -> _TextRun:
         spec, backend = self.load(request.model, Modality.text)
         assert isinstance(backend, TextBackend)
         if request.response_format and request.response_format.type != "text" and not backend.supports_schema:
@@ -414,7 +429,10 @@ class Studio:
         }
         request = request.model_copy(update={"model": spec.id, **filled})
         seed = request.seed if request.seed is not None else random.randrange(2**31)
-        return _TextRun(request=request, spec=spec, backend=backend, seed=seed, who=who)
+        run = _TextRun(request=request, spec=spec, backend=backend, seed=seed, who=who)
+        if self.safety.rules:
+            run.screen, run.policy = OutputScreen(self.safety), policy
+        return run
 
     def _run_text(self, run: _TextRun) -> Iterator[TextChunk]:
         prompt_estimate = _estimate_tokens(run.request)
@@ -447,6 +465,11 @@ class Studio:
                 for chunk in chunks:
                     if token is not None and token.cancelled:
                         raise Cancelled(token.reason)
+                    if chunk.text and run.screen is not None and self._filtered(run, chunk.text, rec.id):
+                        rec.status, rec.error = "refused", run.filtered.message if run.filtered else None
+                        run.finish_reason = "content_filter"
+                        yield TextChunk(finish_reason="content_filter")
+                        break
                     if chunk.text:
                         if rec.ttft_ms is None:
                             rec.ttft_ms = (time.perf_counter() - started) * 1000
@@ -456,7 +479,7 @@ class Studio:
                         run.finish_reason = chunk.finish_reason
                         run.usage = chunk.usage or run.usage
                     yield chunk
-                run.violation = _check_output(run)
+                run.violation = _check_output(run) if run.filtered is None else None
                 if run.violation is not None:
                     rec.status, rec.error = "schema_violation", run.violation.message
             except BaseException as exc:
@@ -470,6 +493,21 @@ class Studio:
                     run.usage = Usage(prompt_tokens=prompt_estimate, completion_tokens=tokens)
                 rec.output = run.text
                 rec.prompt_tokens, rec.completion_tokens = run.usage.prompt_tokens, run.usage.completion_tokens
+
+    def _filtered(self, run: _TextRun, text: str, gen_id: str) -> bool:
+        """Feed generated ``text`` to the safety filter: True when the policy blocks what it found (the stream
+        is cut before this chunk); a warn or log policy records the match once and lets the text go on."""
+        assert run.screen is not None
+        match: Match | None = run.screen.feed(text)
+        if match is None:
+            return False
+        try:
+            self.safety.act(match, run.who, run.policy, "text", gen_id)
+        except ContentPolicyViolation as exc:
+            run.filtered = exc
+            return True
+        run.screen = None  # recorded once; the rest of the answer goes through
+        return False
 
     def _hold_tokens(self, run: _TextRun, prompt_estimate: int) -> int | None:
         """Reserve the key's remaining daily tokens for this run and cap its max_tokens to them, so
@@ -498,17 +536,21 @@ class Studio:
         Closing the stream early stops the generation and logs it as cancelled. ``scope``: the key
         scope this text needs (a planner writing an image's design spec runs under "image")."""
         self.authorize(who.key_id, scope)
-        run = self._prepare_text(request, who)
+        policy = self.screen(_text_fields(request), who, "text")
+        run = self._prepare_text(request, who, policy)
         return TextStream(run, self._run_text(run), self.admission.reserve(run.spec))
 
     def generate_text(self, request: TextRequest, *, who: Caller = LOCAL, scope: str = "text") -> TextResult:
         """Run a chat or completion to the end. Structured output that fails its schema raises SchemaViolation.
         ``scope``: the key scope this text needs (a planner for an image or music passes that media's scope)."""
         self.authorize(who.key_id, scope)
-        run = self._prepare_text(request, who)
+        policy = self.screen(_text_fields(request), who, "text")
+        run = self._prepare_text(request, who, policy)
         with self.admission.reserve(run.spec):
             for _ in self._run_text(run):
                 pass
+        if run.filtered is not None:
+            raise run.filtered
         if run.violation is not None:
             raise run.violation
         return run.result()
@@ -560,6 +602,7 @@ class Studio:
         It is logged and charged to ``who``'s key all the same."""
         modality = _MEDIA_MODALITY[type(request)]
         self.authorize(who.key_id, scope or modality)  # before the planner: a key without the scope spends nothing
+        self.screen(_media_fields(request), who, modality.value)
         self.check_labels(who)
         spec, backend = self.load(request.model, modality)
         assert isinstance(backend, MediaBackend)
@@ -659,6 +702,7 @@ class Studio:
         whole output is stored as an artifact and the generation logged (cancelled if cut short)."""
         modality = _MEDIA_MODALITY[type(request)]
         self.authorize(who.key_id, modality)
+        self.screen(_media_fields(request), who, modality.value)
         self.check_labels(who)
         spec, backend = self.load(request.model, modality)
         if not (isinstance(backend, MediaBackend) and backend.can_stream):
@@ -843,6 +887,28 @@ def _media_name(modality: Modality, media: Media) -> str:
 
 
 _CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def _text_fields(request: TextRequest) -> Iterator[tuple[str, str]]:
+    """The (field, text) pairs of a text request the safety filter reads."""
+    for i, message in enumerate(request.messages or []):
+        yield f"messages.{i}.content", message.content
+    if request.prompt:
+        yield "prompt", request.prompt
+
+
+_SCREENED_MEDIA_FIELDS = ("prompt", "input")  # media request fields holding what to make (not negative_prompt)
+
+
+def _media_fields(request: MediaRequest) -> Iterator[tuple[str, str]]:
+    """The (field, text) pairs of a media request the safety filter reads: its prompt or text, and the texts
+    of a plan brought with it (a design spec's headline is drawn into the image)."""
+    for name in _SCREENED_MEDIA_FIELDS:
+        if isinstance(value := getattr(request, name, None), str):
+            yield name, value
+    for name in ("spec", "plan"):
+        if (value := getattr(request, name, None)) is not None:
+            yield name, json.dumps(value, ensure_ascii=False)
 
 
 def _estimate_tokens(request: TextRequest) -> int:

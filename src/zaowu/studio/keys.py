@@ -2,7 +2,7 @@
 
 A key is ``zw-`` + 43 random URL-safe characters, shown once at creation and
 stored only as its sha256 (keys are long random secrets, so a fast hash is
-enough). Scopes: text, image, audio, video, admin, and unlabelled (the permission to store outputs
+enough). Each key may carry its own safety filter policy (block, warn or log; see safety.py). Scopes: text, image, audio, video, admin, and unlabelled (the permission to store outputs
 without labels, never implied by admin). Quotas per key: requests per
 minute (an in-memory sliding window per process), tokens per day and media
 seconds per day (daily counters in the ``usage`` table, UTC days).
@@ -44,6 +44,7 @@ __all__ = ["SCOPES", "MODALITY_SCOPES", "scope_for", "Quota", "Principal", "KeyS
 
 SCOPES = ("text", "image", "audio", "video", "admin", "unlabelled")
 PERMISSIONS = ("admin", "unlabelled")  # scopes the local owner does not hold
+SAFETY_POLICIES = ("block", "warn", "log")  # what the safety filter does for a key (studio/safety.py)
 SESSION_TTL_SECONDS = 7 * 24 * 3600  # a studio sign-in lasts a week, unless signed out or its key revoked
 SESSION_PREFIX = "zs-"  # session ids look different from keys (zw-...), so neither is mistaken for the other
 
@@ -81,6 +82,7 @@ class Principal:
     name: str
     scopes: tuple[str, ...]
     quota: Quota = field(default_factory=Quota)
+    safety: str | None = None  # the key's safety filter policy (block, warn, log); None: the setting's
 
     @property
     def anonymous(self) -> bool:
@@ -119,7 +121,9 @@ def seconds_to_midnight(now: float | None = None) -> float:
 
 
 def _principal(row: Any) -> Principal:
-    return Principal(key_id=row.id, name=row.name, scopes=tuple(row.scopes), quota=Quota(**row.quota))
+    return Principal(
+        key_id=row.id, name=row.name, scopes=tuple(row.scopes), quota=Quota(**row.quota), safety=row.safety
+    )
 
 
 def _control_character(text: str) -> str | None:
@@ -129,6 +133,13 @@ def _control_character(text: str) -> str | None:
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
             return f"U+{ord(ch):04X}"
     return None
+
+
+def _check_safety(safety: str | None) -> None:
+    if safety is not None and safety not in SAFETY_POLICIES:
+        raise InvalidRequest(
+            f"Unknown safety policy '{safety}'; choose from {', '.join(SAFETY_POLICIES)}.", param="safety"
+        )
 
 
 def _hash(secret: str) -> str:
@@ -144,8 +155,15 @@ class KeyStore:
 
     # -- managing keys ---------------------------------------------------------
     def create(
-        self, name: str, scopes: list[str] | tuple[str, ...] = ("text",), quota: Quota | None = None
+        self,
+        name: str,
+        scopes: list[str] | tuple[str, ...] = ("text",),
+        quota: Quota | None = None,
+        *,
+        safety: str | None = None,
     ) -> tuple[str, dict]:
+        """A new key; ``safety``: its safety filter policy (block, warn or log; None: the setting's)."""
+        _check_safety(safety)
         bad = [s for s in scopes if s not in SCOPES]
         if bad or not scopes:
             raise InvalidRequest(f"Unknown scope {bad or '(none)'}; choose from {', '.join(SCOPES)}.", param="scope")
@@ -166,6 +184,7 @@ class KeyStore:
             "scopes": list(scopes),
             "quota": (quota or Quota()).model_dump(),
             "created_at": time.time(),
+            "safety": safety,
         }
         with self.engine.begin() as conn:
             if conn.scalar(sa.select(api_keys.c.id).where(api_keys.c.name == name)):
@@ -186,6 +205,14 @@ class KeyStore:
         if row is None:
             raise NotFound(f"No API key named '{name_or_id}'. List keys with 'zaowu keys list'.", param="key")
         return {k: v for k, v in row._mapping.items() if k != "hash"}
+
+    def set_safety(self, name_or_id: str, safety: str | None) -> dict[str, Any]:
+        """Change a key's safety filter policy (block, warn, log; None: follow the ``safety_policy`` setting)."""
+        _check_safety(safety)
+        row = self.get(name_or_id)
+        with self.engine.begin() as conn:
+            conn.execute(api_keys.update().where(api_keys.c.id == row["id"]).values(safety=safety))
+        return self.get(row["id"])
 
     def revoke(self, name_or_id: str) -> dict[str, Any]:
         """Revoke a key; its studio sessions end with it."""
@@ -239,7 +266,7 @@ class KeyStore:
             row = conn.execute(query).first()
         if row is None:
             return None
-        return Principal(key_id=row.id, name=row.name, scopes=tuple(row.scopes), quota=Quota(**row.quota))
+        return _principal(row)
 
     def close_session(self, token: str | None) -> None:
         """Sign out: the session id stops working at once."""

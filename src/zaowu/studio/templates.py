@@ -584,6 +584,9 @@ def run_template(
     and angle (at most ``MAX_REPAIR_ATTEMPTS`` rounds), and what is still a near-duplicate is composed
     from the input's facts (the list's ``compose`` rule) or reported. Overrides: model, seed, temperature,
     max_tokens, top_p."""
+    from .safety import text_fields
+
+    studio.screen(text_fields(variables, "variables"), who, "text")  # names the variable a refusal is about
     template, rendered, request = prepare_template_run(studio, template_id, variables, language=language, **overrides)
     who = who.named(f"template:{template.id}")
     try:

@@ -71,6 +71,7 @@ from ..errors import Cancelled, InvalidRequest, NotFound, PermissionDenied, Zaow
 from ..types import LOCAL, Caller
 from .db import step_cache, workflow_runs
 from .genlog import new_id
+from .safety import text_fields
 
 if TYPE_CHECKING:
     from .engine import Studio
@@ -850,6 +851,7 @@ def run_workflow(
     checked = validate_workflow(spec, studio.workflow_steps)
     check_scopes(studio, spec, who.key_id)
     values = check_inputs(spec, inputs)
+    studio.screen(text_fields(values, "inputs"), who, "text")  # refused before any step runs, naming the input
     row = {
         "id": new_id("run"),
         "workflow": spec.id,

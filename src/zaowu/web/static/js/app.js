@@ -2,7 +2,7 @@
 import { initialLanguage, setLanguage, t } from "./i18n.js";
 import { get, post, setAuthHandler } from "./api.js";
 
-const PAGES = ["home", "chat", "templates", "apps", "images", "audio", "video", "jobs", "history", "settings"];
+const PAGES = ["home", "chat", "templates", "apps", "images", "audio", "video", "jobs", "history", "verify", "settings"];
 const state = { session: null, cleanup: null, prefill: null };
 
 // Go to a page with values to prefill (kept in memory; simple values also go in the URL).
@@ -37,6 +37,7 @@ function renderNav(page) {
   document.getElementById("menu-label").textContent = t("nav.menu");
   document.getElementById("lang-label").textContent = t("lang.label");
   document.getElementById("skip-link").textContent = t("nav.skip");
+  document.getElementById("ai-notice").textContent = t("notice.ai");  // on every page (GB 45438-2025)
   const who = document.getElementById("who");
   const s = state.session;
   who.textContent = s && s.signed_in ? t("auth.signed_in_as", { name: s.name }) : "";

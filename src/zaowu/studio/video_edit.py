@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequest, NotFound
 from ..types import Caller, Modality, ModelSpec
 from .planner import planner_model
+from .video_work import WORK_PREFIX, work_dir
 
 if TYPE_CHECKING:
     from ..backends.video.ops import VideoEdit
@@ -66,7 +67,6 @@ VIDEO_EDIT_MODEL = ModelSpec(
 MAX_ASSET_BYTES = 64 << 20  # largest asset (a mask, a background picture, a soundtrack) an edit accepts
 ASSET_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # the names operations use for assets (ops.AssetName)
 MIME = {"mp4": "video/mp4", "webm": "video/webm"}
-WORK_PREFIX = "video-edit-"  # the temporary folders of edits (and their preparation) in data_dir/tmp
 STALE_WORK_SECONDS = 3600
 """A temporary folder of an edit in which nothing changed for this long was left by a killed process: a
 running pass writes its output continuously, so a Studio starting removes such folders."""
@@ -385,13 +385,6 @@ def _run_pass(
             }
         )
     return result
-
-
-def work_dir(studio: Studio) -> Path:
-    """Where a pass writes before its output is stored: inside the data folder, beside the artifacts (room, one disk)."""
-    path = Path(studio.settings.data_dir) / "tmp"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def sweep_work_dir(data_dir: str | os.PathLike[str], *, now: float | None = None) -> int:

@@ -433,7 +433,7 @@ def _prepare_subtitles(
     checks: CheckList,
     stored: list[str],
 ) -> SubtitlesOp:
-    from .video_edit import WORK_PREFIX, work_dir
+    from .video_work import WORK_PREFIX, work_dir
 
     op = edit.operations[index]
     assert isinstance(op, SubtitlesOp)

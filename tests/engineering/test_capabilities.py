@@ -24,6 +24,7 @@ from zaowu.errors import InvalidRequest
 from zaowu.hookspecs import hookimpl
 from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
+from zaowu.studio.provenance.audio import CUE_SECONDS, detect_cue
 from zaowu.types import Modality
 
 PLUGIN = "tests.capability_plugin"
@@ -44,8 +45,11 @@ def plugin_server(tmp_path_factory, models_dir):
 
 
 def _pitch(wav_bytes: bytes) -> int:
-    """The tone's frequency in Hz: sign changes per second / 2 (the chimes play 0.5 s)."""
+    """The tone's frequency in Hz: sign changes per second / 2 (the chimes play 0.5 s), after the
+    AI-content cue every stored audio output starts with (issue 16)."""
     with wave.open(io.BytesIO(wav_bytes)) as w:
+        if detect_cue(wav_bytes):
+            w.setpos(round(CUE_SECONDS * w.getframerate()))
         frames = w.readframes(w.getnframes())
     samples = struct.unpack(f"<{len(frames) // 2}h", frames)
     return sum((a < 0) != (b < 0) for a, b in itertools.pairwise(samples))

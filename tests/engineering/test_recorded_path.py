@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from zaowu.errors import InvalidRequest
+from zaowu.studio.provenance.audio import CUE_SECONDS
 from zaowu.types import Caller, EmbeddingRequest, ImageRequest, SpeechRequest, TextRequest
 
 
@@ -68,7 +69,7 @@ def test_media_is_logged_and_charged_when_it_succeeds_or_fails(dstudio, who):
 
 def test_streamed_media_is_logged_and_charged_when_it_ends_fails_or_is_closed(dstudio, who):
     ok = dstudio.stream_media(SpeechRequest(model="beep-speech", input="hello"), who=who)
-    assert sum(len(b) for b in ok) == 44 + 2 * 8000
+    assert sum(len(b) for b in ok) == 44 + 2 * 8000 + 2 * round(CUE_SECONDS * 8000)  # the AI-content cue first
     row = _row(dstudio, ok.generation_id)
     assert row["status"] == "ok" and '"media_seconds": 1.0' in row["output"]
 

@@ -12,6 +12,7 @@ import pytest
 from zaowu.backends.music.plan import MusicPlan
 from zaowu.backends.music.render import SOUNDFONTS
 from zaowu.backends.music.sanity import BASS_INSTRUMENTS, check_plan, fix_numeral, tempo_range
+from zaowu.studio.provenance.audio import CUE_SECONDS
 from zaowu.types import MusicRequest
 
 needs_synth = pytest.mark.skipif(
@@ -213,5 +214,5 @@ def test_compose_with_the_llm_reports_checks_and_keeps_them(studio):
     assert lo <= got.tempo <= hi
     assert sum(s.bars for s in got.sections) == audio.meta["bars"]
     samples, rate = read_wav(audio.data)
-    assert abs(len(samples) / rate - 20) <= 0.5
+    assert abs(len(samples) / rate - CUE_SECONDS - 20) <= 0.5  # the AI-content cue comes first
     assert abs(mido.MidiFile(file=io.BytesIO(midi.data)).length - 20) <= 0.5

@@ -343,8 +343,9 @@ def _m008_knowledge(conn: Connection) -> None:
 
 
 def _m009_safety(conn: Connection) -> None:
-    safety_events.create(conn)
-    conn.execute(sa.text("CREATE INDEX ix_safety_events_at ON safety_events (at)"))
+    # idempotent: a development database may hold these from when this migration was numbered 008
+    safety_events.create(conn, checkfirst=True)
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_safety_events_at ON safety_events (at)"))
     # databases made before this migration lack the column; new ones got it from the Table
     if "safety" not in {c["name"] for c in sa.inspect(conn).get_columns("api_keys")}:
         conn.execute(sa.text("ALTER TABLE api_keys ADD COLUMN safety VARCHAR(10)"))

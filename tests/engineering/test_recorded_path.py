@@ -4,6 +4,8 @@ charged to the caller's key, failures included (what a failing text generation s
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from zaowu.errors import InvalidRequest
@@ -71,7 +73,7 @@ def test_streamed_media_is_logged_and_charged_when_it_ends_fails_or_is_closed(ds
     ok = dstudio.stream_media(SpeechRequest(model="beep-speech", input="hello"), who=who)
     assert sum(len(b) for b in ok) == 44 + 2 * 8000 + 2 * round(CUE_SECONDS * 8000)  # the AI-content cue first
     row = _row(dstudio, ok.generation_id)
-    assert row["status"] == "ok" and '"media_seconds": 1.0' in row["output"]
+    assert row["status"] == "ok" and json.loads(row["output"])["media_seconds"] == pytest.approx(1.0 + CUE_SECONDS)
 
     broken = dstudio.stream_media(SpeechRequest(model="beep-speech", input="broken"), who=who)
     with pytest.raises(RuntimeError):
@@ -83,7 +85,7 @@ def test_streamed_media_is_logged_and_charged_when_it_ends_fails_or_is_closed(ds
     next(closed)
     closed.close()
     assert _row(dstudio, closed.generation_id)["status"] == "cancelled"
-    _charged_as_logged(dstudio, who, media_seconds=1.0)
+    _charged_as_logged(dstudio, who, media_seconds=1.0 + CUE_SECONDS)
 
 
 def _charged_as_logged(studio, who: Caller, media_seconds: float = 0.0) -> None:

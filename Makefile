@@ -8,7 +8,7 @@ MODEL  ?= qwen2.5-coder-1.5b-instruct
 MEDIAPIPE := mediapipe==0.10.14
 # models the tests use (tests/conftest.py: ZAOWU_TEST_MODELS, default .cache/models); `make test` pulls the
 # default model there too, so the README's default is exercised (a 1.1 GB download the first time, then cached)
-TEST_MODELS ?= $(or $(ZAOWU_TEST_MODELS),.cache/models)
+TEST_MODELS ?= $(abspath $(or $(ZAOWU_TEST_MODELS),.cache/models))
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 

@@ -37,7 +37,7 @@ def default_model_missing(model: str) -> None:
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
     """Folder holding real pulled models, shared by all tests and kept between runs."""
-    path = Path(os.environ.get("ZAOWU_TEST_MODELS", ROOT / ".cache" / "models"))
+    path = Path(os.environ.get("ZAOWU_TEST_MODELS", ROOT / ".cache" / "models")).resolve()  # servers run elsewhere
     path.mkdir(parents=True, exist_ok=True)
     from zaowu.studio.engine import Studio
 

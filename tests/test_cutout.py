@@ -24,7 +24,7 @@ from zaowu.errors import InvalidRequest
 from zaowu.studio.provenance.image import plate_box
 from zaowu.types import ImageRequest, Modality, ModelSpec
 
-from .helpers import content_of
+from .helpers import same_picture
 
 needs_mediapipe = pytest.mark.skipif(not mediapipe_available(), reason=f"mediapipe missing: {INSTALL}")
 needs_fonts = pytest.mark.skipif(bool(fonts.check_installed()), reason="design engine fonts missing")
@@ -334,11 +334,7 @@ def test_http_cutout_returns_the_png(server):
     stored = httpx.get(f"{server.base_url}/v1/artifacts/{r.headers['x-zaowu-artifact-id']}", timeout=30)
     assert stored.status_code == 200 and stored.content == r.content
     j = _post_cutout(server, data, response_format="b64_json").json()
-    assert (
-        content_of(base64.b64decode(j["b64_json"])) == content_of(r.content)
-        and j["kind"] == "object"
-        and len(j["box"]) == 4
-    )
+    assert same_picture(base64.b64decode(j["b64_json"]), r.content) and j["kind"] == "object" and len(j["box"]) == 4
 
 
 @pytest.mark.parametrize("name", ["empty", "text", "huge"])

@@ -32,7 +32,7 @@ from zaowu.studio.engine import Studio
 from zaowu.types import ImageRequest
 
 from .conftest import Server, free_port
-from .helpers import content_of, same_apart_from_mark
+from .helpers import same_apart_from_mark, same_picture
 from .test_diffusers import COMFY_ENV, STEPS, build_tiny_pipeline, left_half_mask, size_of
 
 pytest.importorskip("diffusers")
@@ -347,7 +347,7 @@ def test_comfyui_default_workflow(tmp_path, comfy):
         row = studio.log.get(result.generation_id)
     assert [size_of(m.data) for m in result.media] == [(96, 64), (96, 64)] and steps[-1] == 1.0
     assert [m.meta["seed"] for m in result.media] == [11, 12] and result.media[0].data != result.media[1].data
-    assert content_of(again.media[0].data) == content_of(result.media[0].data)
+    assert same_picture(again.media[0].data, result.media[0].data)
     graph = comfy.received[0]
     assert graph["6"]["inputs"]["text"] == "a red fox" and graph["7"]["inputs"]["text"] == "blurry"
     assert graph["3"]["inputs"]["seed"] == 11 and comfy.received[1]["3"]["inputs"]["seed"] == 12

@@ -238,7 +238,9 @@ def test_matte_puts_the_object_on_a_design_engine_scene(bare_studio, tone):
         assert np.abs(frame[away].astype(int) - before[away]).mean() > 30
     x, y, w, h = tone.boxes[5]
     inner = (slice(y + h // 4, y + 3 * h // 4), slice(x + w // 4, x + 3 * w // 4))
-    assert np.abs(frames[5][inner].astype(int) - source[5][inner]).mean() < 12  # the object stays
+    assert (
+        np.abs(frames[5][inner].astype(int) - source[5][inner]).mean() < 16
+    )  # the object stays (under the labels: watermark and, in the first 2 s, the mark)
 
 
 def test_a_bad_scene_spec_is_refused_naming_the_field_and_keeps_nothing(bare_studio, tone):

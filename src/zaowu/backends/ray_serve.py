@@ -17,9 +17,9 @@ A stream is retried only before its first piece: once text has reached the calle
 back, so a replica dying mid-stream ends the stream with ``BackendUnavailable``. Errors the backend itself
 raises (a bad field) are not retried and reach the caller as they were raised.
 
-What crosses the wire is the request and the result (pickled by Ray): a progress callback and the studio's
-cancel token stay in the studio process, so a replica reports no progress and a cancelled media job stops
-when its replica returns (the studio then stores nothing). Each node of the cluster needs zaowu installed
+What crosses the wire is the request and the result (pickled by Ray): a progress callback stays in the
+studio process, so a replica reports no progress. Cancelling (the caller went away, a job was cancelled)
+cancels the request on its replica; a render already running there may finish, and the studio stores nothing. Each node of the cluster needs zaowu installed
 (with the backend's extras) and, for backends with weights, the model files at the path the studio's
 catalog gives (shared storage or the same models_dir on every node).
 
@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from ..errors import BackendUnavailable, InvalidRequest, ZaowuError
+from .. import cancel
+from ..errors import BackendError, BackendUnavailable, InvalidRequest, ZaowuError
 from ..types import EmbeddingRequest, EmbeddingResult, MediaResult, ModelSpec, TextChunk, TextRequest
 from .base import Backend, BackendOptions, EmbeddingBackend, MediaBackend, Progress, TextBackend
 
@@ -49,6 +50,7 @@ __all__ = ["BackendReplica", "deploy", "app_name", "check_deployments", "RETRY_P
 
 log = logging.getLogger(__name__)
 
+WAIT_SLICE_S = 0.5  # seconds between looks at the studio's cancel token while a replica works
 RETRY_PAUSE_S = 0.5  # seconds before a retry (times the attempt): Serve's router drops the dead replica meanwhile
 APP_PREFIX = "zaowu-"  # Serve application names: zaowu-<model id>
 _DECLARED = (
@@ -65,7 +67,7 @@ _DECLARED = (
     "Options",
     "settings_options",
 )
-_connect_lock = threading.Lock()
+_deploy_lock = threading.Lock()
 
 
 def app_name(model_id: str) -> str:
@@ -157,11 +159,18 @@ def deploy(
     return the proxy backend calling it. Waits until its replicas are up."""
     from ray import serve
 
-    _connect(config)
     name = app_name(spec.id)
-    app = serve.deployment(BackendReplica).options(**_deployment_options(name, deployment)).bind(cls, spec, options)
     started = time.perf_counter()
-    handle = serve.run(app, name=name, route_prefix=None)
+    with _deploy_lock:  # Serve builds deployment configs with process-wide pickling state: one at a time
+        _connect(config)
+        app = serve.deployment(BackendReplica).options(**_deployment_options(name, deployment)).bind(cls, spec, options)
+        try:
+            handle = serve.run(app, name=name, route_prefix=None)
+        except Exception as exc:  # a replica that cannot start: say which deployment, and where to look
+            raise BackendError(
+                f"Ray Serve could not start '{name}' for backend '{cls.id}' ({_short(exc)}). Check `serve status` "
+                f"and the replica logs; each node needs zaowu installed and the model files at {spec.path or '-'}."
+            ) from exc
     log.info("Ray Serve application %s up in %.1f s", name, time.perf_counter() - started)
     proxy_cls = _proxy_class(cls)
     proxy = proxy_cls(spec, options)
@@ -176,10 +185,16 @@ def _connect(config: RayConfig) -> None:
     import ray
     from ray import serve
 
-    with _connect_lock:
-        if not ray.is_initialized():
+    if not ray.is_initialized():
+        try:
             ray.init(address=config.address, namespace=config.namespace, log_to_driver=False)
-        serve.start(proxy_location="Disabled")
+        except (ConnectionError, RuntimeError) as exc:
+            raise BackendUnavailable(
+                f"Could not join the Ray cluster at ray.address = '{config.address}' ({_short(exc)}). Start one "
+                'with `ray start --head`, or set ray.address to its address (or "local" for one in this process).',
+                param="ray.address",
+            ) from exc
+    serve.start(proxy_location="Disabled")
 
 
 def _deployment_options(name: str, deployment: RayDeployment) -> dict[str, Any]:
@@ -206,11 +221,24 @@ class _Caller:
         """``method(*args)`` on a replica; the answer and the attempt that got it."""
         for attempt in range(1, self.attempts + 1):
             try:
-                response = self.handle.options(method_name=method).remote(*args)
-                return response.result(timeout_s=self.timeout), attempt
+                return self._wait(self.handle.options(method_name=method).remote(*args)), attempt
             except Exception as exc:  # noqa: BLE001 - sorted below: a lost replica is retried, the rest raised
                 self._retry_or_raise(exc, attempt)
         raise AssertionError("unreachable")  # _retry_or_raise raises on the last attempt
+
+    def _wait(self, response: Any) -> Any:
+        """The response's result, looking every ``WAIT_SLICE_S`` whether the studio cancelled the work (the
+        caller went away, a job was cancelled): then the request is cancelled on its replica too."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return response.result(timeout_s=max(0.0, min(WAIT_SLICE_S, deadline - time.monotonic())))
+            except TimeoutError:
+                if cancel.cancelled():
+                    response.cancel()
+                    cancel.check()
+                if time.monotonic() >= deadline:
+                    raise
 
     def stream(self, method: str, *args: Any) -> Iterator[Any]:
         """The pieces ``method(*args)`` yields on a replica. Retried while nothing has been yielded yet."""

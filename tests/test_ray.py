@@ -24,6 +24,7 @@ ray = pytest.importorskip("ray")
 
 OBJECT_STORE_BYTES = 200 << 20  # the smallest object store Ray accepts comfortably; results are small images
 REQUESTS = 12  # requests of the load a replica is killed in
+REPLICA_PREFIX = "SERVE_REPLICA::zaowu-design#zaowu-design#"  # Ray actor names of the design replicas
 CONCURRENCY = 6  # of them in flight at once (each replica runs 2: the rest wait in the studio's line)
 SETTINGS = """
 [ray]
@@ -74,6 +75,7 @@ def ray_server(cluster, tmp_path_factory, models_dir):
     config = folder / "config.toml"
     config.write_text(SETTINGS.format(address=cluster))
     srv = Server(folder / "data", models_dir, {"ZAOWU_CONFIG": str(config)})
+    srv.config, srv.models_dir = config, models_dir
     yield srv
     srv.stop()
 
@@ -122,12 +124,19 @@ def test_replica_killed_under_load_loses_nothing(ray_server):
     assert again["ray"][0]["replica"] != victim
 
 
+def _replica_ids() -> set[str]:
+    """The replicas of the design deployment, by their Serve ids (from their Ray actors' names)."""
+    return {
+        a["name"].removeprefix(REPLICA_PREFIX)
+        for a in ray.util.list_named_actors(all_namespaces=True)
+        if a["name"].startswith(REPLICA_PREFIX)
+    }
+
+
 def _kill_a_busy_replica() -> str:
     """Kill (ray.kill) the first replica of the design deployment seen running 2 requests; its id."""
-    prefix = "SERVE_REPLICA::zaowu-design#zaowu-design#"
-    names = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(prefix)]
-    replicas = {name.removeprefix(prefix): ray.get_actor(name, namespace="serve") for name in names}
-    assert len(replicas) == 2, names
+    replicas = {rid: ray.get_actor(REPLICA_PREFIX + rid, namespace="serve") for rid in _replica_ids()}
+    assert len(replicas) == 2, replicas
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         for replica_id, actor in replicas.items():
@@ -135,6 +144,20 @@ def _kill_a_busy_replica() -> str:
                 ray.kill(actor, no_restart=True)
                 return replica_id
     raise AssertionError("no replica was seen running 2 requests")
+
+
+@pytest.mark.slow
+def test_second_api_node_joins_the_running_deployment(ray_server, tmp_path):
+    """Another `zaowu serve` with the same settings uses the replicas running, instead of restarting them."""
+    _generate(ray_server, 300)
+    _wait_for_replicas(2)
+    running = _replica_ids()
+    second = Server(tmp_path / "second", ray_server.models_dir, {"ZAOWU_CONFIG": str(ray_server.config)})
+    try:
+        made = _generate(second, 301)["ray"][0]
+    finally:
+        second.stop()
+    assert made["replica"] in running and _replica_ids() == running
 
 
 @pytest.mark.slow
@@ -273,3 +296,47 @@ def test_cancelled_work_is_cancelled_on_its_replica(monkeypatch):
     with token.active(), pytest.raises(Cancelled):
         caller.call("generate_media")
     assert handle.cancelled and handle.calls == 1  # cancelled on the replica, not retried
+
+
+class _Pieces:
+    """A scripted streaming response: yields its pieces, then raises ``end`` (if any)."""
+
+    def __init__(self, pieces, end=None):
+        self.pieces, self.end, self.cancelled = pieces, end, False
+
+    def __iter__(self):
+        yield from self.pieces
+        if self.end is not None:
+            raise self.end
+
+    def cancel(self):
+        self.cancelled = True
+
+
+def test_stream_is_retried_only_before_its_first_piece(monkeypatch):
+    from ray.exceptions import ActorDiedError
+
+    from zaowu.backends import ray_serve
+
+    monkeypatch.setattr(ray_serve, "RETRY_PAUSE_S", 0)
+    # the replica died before sending anything: the stream starts again on another replica
+    handle, caller = _caller([])
+    handle.remote = lambda *_: handle.script.pop(0)
+    handle.script = [_Pieces([], ActorDiedError()), _Pieces(["a", "b"])]
+    assert list(caller.stream("stream_text")) == ["a", "b"]
+    # it died after "a" reached the caller: that cannot be taken back, so the stream ends with a clear error
+    handle.script = [_Pieces(["a"], ActorDiedError()), _Pieces(["a", "b"])]
+    got = []
+    with pytest.raises(BackendUnavailable, match="in the middle of a stream"):
+        got.extend(caller.stream("stream_text"))
+    assert got == ["a"] and len(handle.script) == 1  # not retried
+
+
+def test_closing_a_stream_cancels_it_on_its_replica():
+    handle, caller = _caller([])
+    pieces = _Pieces(["a", "b", "c"])
+    handle.remote = lambda *_: pieces
+    stream = caller.stream("stream_text")
+    assert next(stream) == "a"
+    stream.close()  # the client went away
+    assert pieces.cancelled

@@ -28,6 +28,8 @@ catalog gives (shared storage or the same models_dir on every node).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
@@ -51,6 +53,7 @@ __all__ = ["BackendReplica", "deploy", "app_name", "check_deployments", "RETRY_P
 log = logging.getLogger(__name__)
 
 WAIT_SLICE_S = 0.5  # seconds between looks at the studio's cancel token while a replica works
+RUNNING_CHECK_S = 30.0  # seconds a running application has to say what it runs before it is deployed again
 RETRY_PAUSE_S = 0.5  # seconds before a retry (times the attempt): Serve's router drops the dead replica meanwhile
 APP_PREFIX = "zaowu-"  # Serve application names: zaowu-<model id>
 _DECLARED = (
@@ -100,14 +103,17 @@ def check_deployments(config: RayConfig, known: dict[str, type[Backend]]) -> Non
 class BackendReplica:
     """One replica of a backend's deployment: the real backend, built in this Ray worker process."""
 
-    def __init__(self, backend_cls: type[Backend], spec: ModelSpec, options: BackendOptions) -> None:
+    def __init__(
+        self, backend_cls: type[Backend], spec: ModelSpec, options: BackendOptions, fingerprint: str = ""
+    ) -> None:
         self.backend = backend_cls(spec, options)
         self.where = _where()
+        self.fingerprint = fingerprint  # what it was deployed with: an identical deploy joins it as it is
         log.info("replica %s of %s serving from pid %d", self.where["replica"], spec.id, os.getpid())
 
     def info(self) -> dict[str, Any]:
         """What the studio needs to know of the loaded backend, and where this replica runs."""
-        return {"context_length": self.backend.context_length, **self.where}
+        return {"context_length": self.backend.context_length, "fingerprint": self.fingerprint, **self.where}
 
     def generate_media(self, request: BaseModel, seed: int | None, extra: dict[str, Any]) -> MediaResult:
         assert isinstance(self.backend, MediaBackend)
@@ -155,17 +161,20 @@ def _where() -> dict[str, Any]:
 def deploy(
     cls: type[Backend], spec: ModelSpec, options: BackendOptions, config: RayConfig, deployment: RayDeployment
 ) -> Backend:
-    """Run ``spec``'s backend as a Serve application (or join the one running with the same settings) and
-    return the proxy backend calling it. Waits until its replicas are up."""
+    """Run ``spec``'s backend as a Serve application, or join the one already running it with the same
+    settings, and return the proxy backend calling it. Waits until its replicas are up."""
     from ray import serve
 
     name = app_name(spec.id)
+    fingerprint = _fingerprint(cls, spec, options, deployment)
     started = time.perf_counter()
     with _deploy_lock:  # Serve builds deployment configs with process-wide pickling state: one at a time
         _connect(config)
-        app = serve.deployment(BackendReplica).options(**_deployment_options(name, deployment)).bind(cls, spec, options)
+        handle = _running(name, fingerprint)
         try:
-            handle = serve.run(app, name=name, route_prefix=None)
+            if handle is None:
+                replica = serve.deployment(BackendReplica).options(**_deployment_options(name, deployment))
+                handle = serve.run(replica.bind(cls, spec, options, fingerprint), name=name, route_prefix=None)
         except Exception as exc:  # a replica that cannot start: say which deployment, and where to look
             raise BackendError(
                 f"Ray Serve could not start '{name}' for backend '{cls.id}' ({_short(exc)}). Check `serve status` "
@@ -195,6 +204,34 @@ def _connect(config: RayConfig) -> None:
                 param="ray.address",
             ) from exc
     serve.start(proxy_location="Disabled")
+
+
+def _fingerprint(cls: type[Backend], spec: ModelSpec, options: BackendOptions, deployment: RayDeployment) -> str:
+    """What a deployment runs, as a hash: the same backend, model, options and replicas give the same one."""
+    what = [
+        f"{cls.__module__}.{cls.__qualname__}",
+        spec.model_dump(mode="json"),
+        options.model_dump(mode="json"),
+        deployment.model_dump(mode="json"),
+    ]
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _running(name: str, fingerprint: str) -> Any:
+    """The handle of application ``name`` when it already runs what ``fingerprint`` says (another API node,
+    or this one before a restart, deployed it): joined as it is, since deploying it again would restart
+    every replica. None when it is missing, unhealthy or different (then it is deployed, a rolling update)."""
+    from ray import serve
+
+    app = serve.status().applications.get(name)
+    if app is None or app.status != "RUNNING":
+        return None
+    handle = serve.get_app_handle(name)
+    try:
+        info = handle.options(method_name="info").remote().result(timeout_s=RUNNING_CHECK_S)
+    except Exception:  # noqa: BLE001 - any failure to answer means: deploy it afresh
+        return None
+    return handle if info.get("fingerprint") == fingerprint else None
 
 
 def _deployment_options(name: str, deployment: RayDeployment) -> dict[str, Any]:

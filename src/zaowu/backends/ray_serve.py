@@ -266,11 +266,15 @@ class _Caller:
     def _wait(self, response: Any) -> Any:
         """The response's result, looking every ``WAIT_SLICE_S`` whether the studio cancelled the work (the
         caller went away, a job was cancelled): then the request is cancelled on its replica too."""
+        from ray.exceptions import RayTaskError
+
         deadline = time.monotonic() + self.timeout
         while True:
             try:
                 return response.result(timeout_s=max(0.0, min(WAIT_SLICE_S, deadline - time.monotonic())))
-            except TimeoutError:
+            except TimeoutError as exc:
+                if isinstance(exc, RayTaskError):  # the backend's own TimeoutError, not this wait's
+                    raise
                 if cancel.cancelled():
                     response.cancel()
                     cancel.check()
@@ -314,8 +318,7 @@ class _Caller:
         return BackendUnavailable(
             f"The Ray Serve deployment '{self.name}' lost its replica{where} on attempt {attempt} of "
             f"{self.attempts} ({_short(exc)}). Retry later; check the cluster with `ray status` and "
-            f"`serve status`, or raise ray.max_attempts.",
-            code="backend_unavailable",
+            f"`serve status`, or raise ray.max_attempts."
         )
 
 
@@ -328,8 +331,8 @@ def _lost_replica(exc: Exception) -> bool:
 
 
 def _cause(exc: Exception) -> Exception:
-    """The backend's own error out of Ray's wrapper (a zaowu error keeps its status and field); anything
-    else is a BackendError-like failure naming what happened."""
+    """The backend's own error out of Ray's wrapper, as it was raised (a zaowu error keeps its status and
+    field); a wait past ``ray.request_timeout`` is BackendUnavailable."""
     from ray.exceptions import RayTaskError
 
     cause = exc.cause if isinstance(exc, RayTaskError) else exc

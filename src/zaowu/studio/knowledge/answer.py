@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 SOURCES = 4  # chunks put in the prompt
 MIN_SIMILARITY = 0.2  # cosine (multilingual embeddings) that alone makes a chunk relevant
-MIN_SIMILARITY_WITH_WORDS = 0.12  # cosine enough when the chunk also shares a search word with the question
+MIN_SIMILARITY_WITH_WORDS = 0.12  # cosine enough when the chunk also shares a distinctive word with the question
+COMMON_TERM_SHARE = 0.25  # a word held by more than this share of the chunks is not distinctive
 QUOTE_CHARS = 300  # longest quote in a citation
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _MARKER = re.compile(r"\[(\d{1,2})\]")
@@ -45,14 +46,26 @@ def language(text: str) -> str:
     return "zh" if han and han * 4 >= len(text.replace(" ", "")) else "en"
 
 
-def relevant(hits: list[Hit], question: str) -> list[Hit]:
-    terms = set(segment.query_terms(question))
+def relevant(hits: list[Hit], question: str, shares: dict[str, float] | None = None) -> list[Hit]:
+    """The hits near enough to the question to answer from: ``MIN_SIMILARITY`` alone, or
+    ``MIN_SIMILARITY_WITH_WORDS`` with a distinctive word of the question in the chunk. A word is distinctive
+    when at most ``COMMON_TERM_SHARE`` of the stores' chunks hold it (``shares``: term → share, from
+    ``KnowledgeBase.term_shares``), so a word every row repeats ("price") lets no stray question in."""
+    shares = shares or {}
+    terms = {t for t in segment.query_terms(question) if shares.get(t, 0.0) <= COMMON_TERM_SHARE}
     kept = []
     for hit in hits:
         shared = bool(terms & set(segment.words(hit.text + " " + " ".join(hit.heading_path))))
         if hit.similarity >= MIN_SIMILARITY or (shared and hit.similarity >= MIN_SIMILARITY_WITH_WORDS):
             kept.append(hit)
     return kept
+
+
+def relevant_sources(kb: KnowledgeBase, hits: list[Hit], question: str, store_ids: list[str]) -> list[Hit]:
+    """``relevant`` with the shares of the question's words in the stores."""
+    if not hits:
+        return []
+    return relevant(hits, question, kb.term_shares(store_ids, segment.query_terms(question)))
 
 
 def citation(number: int, hit: Hit) -> dict[str, Any]:
@@ -86,7 +99,7 @@ def answer(
     question = next((m.content for m in reversed(messages) if m.role == "user"), "")
     lang = language(question)
     hits = kb.search(store_ids, question, max_results=SOURCES, viewer=viewer, who=who) if question.strip() else []
-    sources = relevant(hits, question)
+    sources = relevant_sources(kb, hits, question, store_ids)
     if not sources:
         model = request.model or kb.studio.default_model(Modality.text)
         result = TextResult(text=REFUSAL[lang], finish_reason="stop", usage=Usage(), model=model, seed=request.seed)

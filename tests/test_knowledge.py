@@ -374,14 +374,32 @@ def test_out_of_scope_questions_are_refused_in_the_questions_language(shop_store
     assert says in body["choices"][0]["message"]["content"]
 
 
-def test_knowledge_answers_refuse_streaming_and_unknown_stores(server, shop_store):
+def test_knowledge_answers_stream_with_citations_last_and_refuse_async_and_unknown_stores(server, shop_store):
+    import json
+
     from tests.conftest import TEST_MODEL
 
     url = server.base_url + "/v1/chat/completions"
-    base = {"model": TEST_MODEL, "messages": [{"role": "user", "content": "hours?"}]}
-    streamed = httpx.post(url, json={**base, "stream": True, "knowledge_bases": [shop_store[1]]}, timeout=60)
-    assert streamed.status_code == 400 and streamed.json()["error"]["param"] == "stream"
-    unknown = httpx.post(url, json={**base, "knowledge_bases": ["vs_nope"]}, timeout=60)
+    base = {"model": TEST_MODEL, "max_tokens": 40, "seed": 1}
+    ask = {**base, "messages": [{"role": "user", "content": "What time do you open on Saturdays?"}]}
+    streamed = httpx.post(url, json={**ask, "stream": True, "knowledge_bases": [shop_store[1]]}, timeout=300)
+    assert streamed.status_code == 200 and streamed.headers["content-type"].startswith("text/event-stream")
+    events = [line[6:] for line in streamed.text.splitlines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    last = chunks[-1]
+    assert not last["zaowu"]["knowledge"]["refused"] and last["citations"], last
+    assert {c["index"] for c in last["citations"]} <= {int(n) for n in __import__("re").findall(r"\[(\d+)\]", text)}
+    assert any(c["filename"] == "hours.pdf" and c["page"] == 1 for c in last["citations"]), last
+    away = {**base, "messages": [{"role": "user", "content": "今天股票会涨吗"}], "stream": True}
+    refused = httpx.post(url, json={**away, "knowledge_bases": [shop_store[1]]}, timeout=60)
+    chunks = [json.loads(line[6:]) for line in refused.text.splitlines() if line.startswith("data: {")]
+    assert chunks[-1]["zaowu"]["knowledge"]["refused"] and "没有提到" in chunks[1]["choices"][0]["delta"]["content"]
+
+    later = httpx.post(url, json={**ask, "async": True, "knowledge_bases": [shop_store[1]]}, timeout=60)
+    assert later.status_code == 400 and later.json()["error"]["param"] == "async"
+    unknown = httpx.post(url, json={**ask, "knowledge_bases": ["vs_nope"]}, timeout=60)
     assert unknown.status_code == 404
 
 

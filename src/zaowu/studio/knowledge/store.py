@@ -310,6 +310,25 @@ class KnowledgeBase:
                 )
         return [self.store_file(store_id, f["id"], viewer) for f in files]
 
+    def chunks(self, store_id: str, file_id: str, viewer: Principal = OWNER, limit: int = 100) -> list[dict]:
+        """The file's first ``limit`` chunks in the store, in order: text, page, sheet, heading path, offsets."""
+        self.store(store_id, viewer)
+        query = (
+            sa.select(
+                kb_chunks.c.text,
+                kb_chunks.c.page,
+                kb_chunks.c.sheet,
+                kb_chunks.c.heading_path,
+                kb_chunks.c.start,
+                kb_chunks.c.end,
+            )
+            .where(kb_chunks.c.store_id == store_id, kb_chunks.c.file_id == file_id)
+            .order_by(kb_chunks.c.ord)
+            .limit(limit)
+        )
+        with self.db.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
     def set_batch(self, store_id: str, file_ids: list[str], batch_id: str) -> None:
         """Record the ingest job (the file batch) that adds these files."""
         with self.db.begin() as conn:
@@ -439,6 +458,13 @@ class KnowledgeBase:
         return out
 
     # -- answers -----------------------------------------------------------------
+    @property
+    def assistants(self):
+        """Customer-service assistants over these stores (assistants.py)."""
+        from .assistants import Assistants
+
+        return Assistants(self)
+
     def answer(self, request, store_ids: list[str], *, viewer: Principal = OWNER, who: Caller | None = None):
         """A chat answer from the stores with citations, or a refusal when they hold nothing relevant
         (see answer.py): (TextResult, {"citations", "refused", "markers_added"})."""

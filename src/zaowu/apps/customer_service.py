@@ -20,12 +20,12 @@ class CustomerServiceInput(AppInput):
     assistant_id: str | None = input_field(
         None, en="Assistant", zh="客服助手", help_en="Empty: create a new one", help_zh="留空则新建", max_length=40
     )
-    knowledge_bases: list[str] = input_field(default_factory=list, en="Knowledge bases", zh="知识库", max_length=16)
+    knowledge_bases: list[str] = input_field([], en="Knowledge bases", zh="知识库", max_length=16)
     name: str = input_field("Shop", en="Shop name", zh="店铺名称", min_length=1, max_length=100)
     policy: str = input_field("", en="Shop policy", zh="店铺政策", max_length=4000)
     tone: str = input_field("", en="Tone", zh="语气", max_length=200)
     allowed_origins: list[str] = input_field(
-        default_factory=list,
+        [],
         en="Sites allowed to embed the widget",
         zh="允许嵌入聊天窗口的网站",
         help_en="Like https://shop.example",

@@ -244,3 +244,10 @@ def test_a_widget_scope_cannot_be_mixed_with_others(tmp_path):
 
     with Studio(Settings(data_dir=tmp_path)) as studio, pytest.raises(InvalidRequest, match="widget"):
         studio.keys.create("mixed", ["assistant", "text"])
+
+
+def test_a_looping_reply_keeps_each_sentence_once():
+    from zaowu.studio.knowledge.assistants import without_repeats
+
+    looped = "We open at 10:00 [1]. We open at 10:00 [1]. We open at 10:00 [1]. 周末营业。周末营业。"
+    assert without_repeats(looped) == "We open at 10:00 [1]. 周末营业。"

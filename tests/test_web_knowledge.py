@@ -13,8 +13,10 @@ from .conftest import Server
 from .web_helpers import Page, launch
 
 sync_api = pytest.importorskip("playwright.sync_api")
-SHOP = "http://shop.example"
-ELSEWHERE = "http://elsewhere.example"
+# the shop's sites: *.localhost pages are secure contexts, which Chrome lets reach the loopback test server
+# (with the local-network-access permission); a public http:// page could not reach it at all
+SHOP = "http://shop.localhost:8123"
+ELSEWHERE = "http://elsewhere.localhost:8123"
 MODEL_WAIT_MS = 300_000
 
 
@@ -36,6 +38,7 @@ def browser():
 def _shop_page(browser, server, origin: str, snippet: str) -> Page:
     """A page of ``origin`` (answered by the browser's router, not a server) that embeds ``snippet``."""
     page = Page(browser, server.base_url)
+    page.context.grant_permissions(["local-network-access"])  # the test server listens on loopback
     html = f"<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>{snippet}</body></html>"
     page.page.route(f"{origin}/", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
     page.page.goto(f"{origin}/")
@@ -60,6 +63,7 @@ def test_upload_list_chunks_search_then_an_assistant_with_its_widget(browser, kb
         assert pg.eval_on_selector("#kb-progress", "e => e.value") == 1
         assert pg.locator("#kb-files tbody tr").count() == 4
         pg.click("#kb-files tr[data-file='hours.pdf'] button:has-text('Chunks')")
+        pg.wait_for_selector("#kb-chunks li")
         chunks = pg.locator("#kb-chunks").inner_text()
         assert "weekends" in chunks and "p.1" in chunks and "p.2" in chunks
         pg.fill("#kb-search input[name=query]", "寄到西藏需要额外付邮费吗")
@@ -93,6 +97,7 @@ def test_upload_list_chunks_search_then_an_assistant_with_its_widget(browser, kb
 
     shop = _shop_page(browser, kb_server, SHOP, snippet)
     try:
+        shop.page.wait_for_selector("[data-zaowu-widget]", state="attached")
         widget = shop.page.locator("[data-zaowu-widget]")
         widget.locator("button.b").click()
         widget.locator("input").fill("What is the capital of France?")

@@ -109,6 +109,18 @@ def check_markers(text: str, sources: list[Hit]) -> tuple[str, list[int], bool]:
     return cleaned, used, bool(words & cited)
 
 
+def without_repeats(text: str) -> str:
+    """The reply with each sentence kept once (small models loop on a sentence until max_tokens)."""
+    seen: set[str] = set()
+    kept = []
+    for sentence in (x.strip() for x in SENTENCE.split(text)):
+        key = MARKER.sub("", sentence).strip().lower()
+        if sentence and key not in seen:
+            seen.add(key)
+            kept.append(sentence)
+    return "".join(x + ("" if x.endswith(("。", "！", "？", "；")) else " ") for x in kept).strip()
+
+
 def quote_answer(source: Hit, question: str, lang: str, number: int) -> str:
     """The source's sentence that shares most words with the question, quoted as the answer: grounded by
     construction, used when the model's reply is in another language than the customer's."""
@@ -293,7 +305,7 @@ class Assistants:
         if language(MARKER.sub("", result.text)) != lang:  # a small model answered in the other language
             log.info("assistant %s: reply in the wrong language; answered with its best source's words", row["id"])
             return quote_answer(sources[0], message, lang, 1), [citation(1, sources[0])], None
-        text, used, supported = check_markers(result.text, sources)
+        text, used, supported = check_markers(without_repeats(result.text), sources)
         if not supported:
             log.info("assistant %s: reply not supported by its sources; handed off", row["id"])
             return HANDOFF[lang], [], "unsupported"

@@ -92,7 +92,7 @@
         try { sessionStorage.setItem(storeKey, conversation); } catch (e) { /* private mode */ }
         say(reply.message, "a", reply.sources);
       })
-      .catch(function (error) { say(error.message || t.error, "a"); })
+      .catch(function (error) { say(error && error.message === t.busy ? t.busy : t.error, "a"); })
       .then(function () { send.disabled = false; });
   });
   (document.body || document.documentElement).appendChild(host);

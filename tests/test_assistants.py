@@ -251,3 +251,22 @@ def test_a_looping_reply_keeps_each_sentence_once():
 
     looped = "We open at 10:00 [1]. We open at 10:00 [1]. We open at 10:00 [1]. 周末营业。周末营业。"
     assert without_repeats(looped) == "We open at 10:00 [1]. 周末营业。"
+
+
+def test_a_foreign_page_cannot_use_the_chat_even_where_keys_are_not_required(server):
+    """With keys off, the local owner may chat without a key, but not from another site's page."""
+    store = httpx.post(server.base_url + "/v1/vector_stores", json={"name": "empty"}).json()["id"]
+    made = httpx.post(
+        server.base_url + "/v1/assistants",
+        json={"name": "Open", "knowledge_bases": [store], "allowed_origins": [SHOP]},
+    ).json()
+    url = f"{server.base_url}/v1/assistants/{made['id']}/chat"
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "text/plain"},
+    ):
+        refused = httpx.post(url, content=b'{"message": "hello"}', headers=headers, timeout=60)
+        assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers, refused.text
+    assert httpx.get(f"{server.base_url}/v1/assistants/{made['id']}/handoffs").json()["data"] == []  # nothing ran
+    own = httpx.post(url, json={"message": "What is the capital of France?"}, timeout=60)  # the owner, no page
+    assert own.status_code == 200 and own.json()["handed_off"]

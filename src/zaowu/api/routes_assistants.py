@@ -19,7 +19,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -152,26 +152,35 @@ def chat_preflight(request: Request, assistant_id: str) -> Response:
     return _cors(response, origin)
 
 
+class _Access:
+    """Who may chat with the assistant, from which page: decided before the body is read."""
+
+    def __init__(self, row: dict[str, Any], principal: Principal, origin: str | None):
+        self.row, self.principal, self.origin = row, principal, origin
+
+
+def _chat_access(request: Request, assistant_id: str, principal: Principal = scope(ASSISTANT)) -> _Access:
+    row = request.app.state.studio.knowledge.assistants.get(assistant_id, principal)  # a widget: its own only
+    return _Access(row, principal, _origin_allowed(request, row, principal))
+
+
 @router.post("/v1/assistants/{assistant_id}/chat")
 async def chat(
-    request: Request, assistant_id: str, body: ChatBody, principal: Principal = scope(ASSISTANT)
+    request: Request, assistant_id: str, body: ChatBody, access: _Access = Depends(_chat_access)
 ) -> Response:
-    studio = request.app.state.studio
-    desk = studio.knowledge.assistants
-    row = desk.get(assistant_id, principal)  # a widget key sees its own assistant only
-    origin = _origin_allowed(request, row, principal)
+    desk = request.app.state.studio.knowledge.assistants
     reply = await until_disconnected(
         request,
         desk.reply,
         assistant_id,
         body.message,
         conversation_id=body.conversation_id,
-        viewer=principal,
-        who=api_caller(principal, request),
+        viewer=access.principal,
+        who=api_caller(access.principal, request),
         model=body.model,
         seed=body.seed,
     )
-    return _cors(JSONResponse(reply), origin)
+    return _cors(JSONResponse(reply), access.origin)
 
 
 @router.get("/widget.js")

@@ -111,6 +111,13 @@ def test_replies_cite_the_page_keep_the_conversation_and_hand_off_out_of_scope(a
         record = records[handed["handoff_id"]]
         assert record["conversation_id"] == conversation and record["status"] == "open"
     assert records[zh["handoff_id"]]["question"] == "今天股票会涨吗" and records[zh["handoff_id"]]["language"] == "zh"
+    path = f"/v1/assistants/{shop['id']}/handoffs"
+    closed = _call(auth_server, keys["owner"], "POST", f"{path}/{away['handoff_id']}", json={"status": "closed"})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    still_open = _call(auth_server, keys["owner"], "GET", f"{path}?status=open").json()["data"]
+    assert [h["id"] for h in still_open if h["conversation_id"] == conversation] == [zh["handoff_id"]]
+    bad = _call(auth_server, keys["owner"], "POST", f"{path}/{zh['handoff_id']}", json={"status": "gone"})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "status"
     history = _call(auth_server, keys["owner"], "GET", f"/v1/assistants/{shop['id']}/conversations/{conversation}")
     messages = history.json()["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant"] * 4

@@ -5,7 +5,8 @@ POST   /v1/assistants                    {"name", "knowledge_bases", "policy", "
 GET    /v1/assistants                    GET/DELETE /v1/assistants/{id}
 POST   /v1/assistants/{id}/chat          {"message", "conversation_id"} → reply with citations and sources
 OPTIONS /v1/assistants/{id}/chat         CORS preflight: answered only for the assistant's allowed origins
-GET    /v1/assistants/{id}/handoffs      the questions handed to a person
+GET    /v1/assistants/{id}/handoffs      the questions handed to a person (?status=open|closed)
+POST   /v1/assistants/{id}/handoffs/{handoff_id}  {"status": "closed"}: a person took it
 GET    /v1/assistants/{id}/conversations/{conversation_id}
 GET    /widget.js                        the chat widget a shop embeds with one script tag
 
@@ -127,6 +128,19 @@ def handoffs(
 ) -> dict[str, Any]:
     rows = request.app.state.studio.knowledge.assistants.handoffs(assistant_id, principal, status)
     return {"object": "list", "data": rows}
+
+
+class HandoffBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str
+
+
+@router.post("/v1/assistants/{assistant_id}/handoffs/{handoff_id}")
+def set_handoff(
+    request: Request, assistant_id: str, handoff_id: str, body: HandoffBody, principal: Principal = scope("text")
+) -> dict[str, Any]:
+    return request.app.state.studio.knowledge.assistants.set_handoff(assistant_id, handoff_id, body.status, principal)
 
 
 @router.get("/v1/assistants/{assistant_id}/conversations/{conversation_id}")

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 1000  # longest customer message
 MAX_POLICY_CHARS = 4000  # longest shop policy text
 MAX_ORIGINS = 20  # sites one assistant's widget may be embedded on
+HANDOFF_STATES = ("open", "closed")
 REPLY_TOKENS = 160  # longest reply, in tokens
 MARKER = re.compile(r"\s?\[(\d{1,3})\]")
 ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
@@ -220,6 +221,17 @@ class Assistants:
             query = query.where(assistant_handoffs.c.status == status)
         with self.db.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
+
+    def set_handoff(self, assistant_id: str, handoff_id: str, status: str, viewer: Principal = OWNER) -> dict:
+        """Mark a hand-off ``open`` or ``closed`` (a person took it)."""
+        self.get(assistant_id, viewer)
+        if status not in HANDOFF_STATES:
+            raise InvalidRequest(f"status is one of {', '.join(HANDOFF_STATES)}.", param="status")
+        where = (assistant_handoffs.c.id == handoff_id, assistant_handoffs.c.assistant_id == assistant_id)
+        with self.db.begin() as conn:
+            if not conn.execute(assistant_handoffs.update().where(*where).values(status=status)).rowcount:
+                raise NotFound(f"No hand-off '{handoff_id}'.", param="handoff_id")
+            return dict(conn.execute(sa.select(assistant_handoffs).where(*where)).mappings().one())
 
     def conversation(self, assistant_id: str, conversation_id: str, viewer: Principal = OWNER) -> dict[str, Any]:
         """The conversation and its messages, oldest first."""

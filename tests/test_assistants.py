@@ -223,6 +223,8 @@ def test_search_and_customer_service_apps_answer_with_sources(auth_server, keys,
     out = made.json()["result"]
     assert out["assistant_id"].startswith("asst") and out["widget_key"].startswith("zw-")
     assert out["reply"]["handed_off"] and "转接人工客服" in out["reply"]["message"]
+    empty = _call(auth_server, keys["owner"], "POST", "/v1/apps/customer-service", json={"input": {"message": "hi"}})
+    assert empty.status_code == 400 and "knowledge_bases" in empty.json()["error"]["message"], empty.text
     bad = _call(
         auth_server, keys["owner"], "POST", "/v1/assistants", json={"name": "x", "knowledge_bases": ["vs_nope"]}
     )

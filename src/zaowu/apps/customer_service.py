@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from ..studio.templates import Localized
 from ..studio.workflows import Step, StepContext, WorkflowRun, WorkflowSpec
@@ -34,6 +34,12 @@ class CustomerServiceInput(AppInput):
     )
     message: str | None = input_field(None, en="Customer message", zh="顾客消息", max_length=1000)
     conversation_id: str | None = input_field(None, en="Conversation", zh="会话", max_length=60)
+
+    @model_validator(mode="after")
+    def _needs_a_base(self) -> CustomerServiceInput:
+        if self.assistant_id is None and not self.knowledge_bases:
+            raise ValueError("knowledge_bases: a new assistant needs at least one knowledge base (a vector store id)")
+        return self
 
 
 class CustomerServiceResult(BaseModel):

@@ -108,3 +108,38 @@ def test_models_list_info_and_logs_export(run, tmp_path):
     assert rows and {"id", "model", "model_sha256", "seed", "input", "output", "status"} <= set(rows[0])
     r = run("logs", "show", rows[0]["id"])
     assert json.loads(r.output)["id"] == rows[0]["id"]
+
+
+def test_kb_create_add_search_ask_and_rm(run, tmp_path):
+    from tests import kb_docs
+
+    paths = []
+    for name, blob in {**kb_docs.documents(), "locked.pdf": kb_docs.encrypted_pdf()}.items():
+        (tmp_path / name).write_bytes(blob)
+        paths.append(str(tmp_path / name))
+    made = run("kb", "create", "shop")
+    assert made.exit_code == 0, made.output
+    store = made.stdout.strip()
+    assert store.startswith("vs_")
+
+    added = run("kb", "add", "shop", *paths, "--json")
+    assert added.exit_code == 1  # one file failed; the others are in
+    outcome = {f["filename"]: f for f in json.loads(added.stdout)["files"]}
+    assert outcome["locked.pdf"]["code"] == "encrypted" and outcome["hours.pdf"]["status"] == "completed"
+    assert "100%" in added.stderr and "file 5 of 5" in added.stderr  # progress, apart from the JSON
+
+    found = json.loads(run("kb", "search", store, "寄到西藏需要额外付邮费吗", "-n", "3", "--json").stdout)
+    assert found[0]["filename"] == "shipping.docx" and "15元" in found[0]["text"]
+    asked = run("kb", "ask", "shop", "How long is the guarantee on the electronics?", "--json")
+    assert asked.exit_code == 0, asked.output
+    answer = json.loads(asked.stdout)
+    assert not answer["refused"] and answer["sources"][0]["filename"] == "hours.pdf"
+    away = json.loads(run("kb", "ask", "shop", "Who won the 2018 World Cup?", "--json").stdout)
+    assert away["refused"] and away["sources"] == []
+
+    assert run("kb", "rm", "shop", "hours.pdf").exit_code == 0
+    listed = json.loads(run("kb", "list", "--json").stdout)
+    assert {f["filename"] for f in listed[0]["files"]} == {"policy.md", "shipping.docx", "specs.xlsx", "locked.pdf"}
+    assert run("kb", "rm", "shop").exit_code == 0
+    missing = run("kb", "search", "shop", "x")
+    assert missing.exit_code != 0 and "No knowledge base 'shop'" in missing.output

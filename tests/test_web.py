@@ -23,7 +23,21 @@ UNLABELLED = """[...document.querySelectorAll('main input, main select, main tex
     .filter((c) => c.type !== 'hidden' && !c.labels.length && !c.getAttribute('aria-label')
                    && !c.getAttribute('aria-labelledby') && !c.closest('label'))
     .map((c) => c.outerHTML.slice(0, 80))"""
-PAGES = ["home", "chat", "templates", "apps", "images", "audio", "video", "jobs", "history", "verify", "settings"]
+PAGES = [
+    "home",
+    "chat",
+    "templates",
+    "apps",
+    "knowledge",
+    "assistant",
+    "images",
+    "audio",
+    "video",
+    "jobs",
+    "history",
+    "verify",
+    "settings",
+]
 
 
 def _test_models(tmp_path_factory, models_dir):

@@ -273,6 +273,12 @@ class Settings(BaseSettings):
         5000, ge=1, le=1_000_000, description="most chunks one file yields; a longer file fails with a clear error"
     )
     kb_chunk_chars: int = Field(800, ge=100, le=8000, description="largest chunk of knowledge-base text, in characters")
+    assistant_requests_per_minute: int = Field(
+        20, ge=1, le=10_000, description="requests per minute a customer-service widget key may make (then 429)"
+    )
+    assistant_history_turns: int = Field(
+        6, ge=0, le=50, description="earlier messages of a customer-service conversation given to the model"
+    )
     log_level: str = Field("info", description="debug, info, warning or error")
     today: date | None = Field(
         None,

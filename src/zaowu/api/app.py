@@ -16,6 +16,7 @@ from .guard import RequestGuard
 from .inputs import valid_unicode
 from .limits import BodyLimit, RefuseWhenBusy
 from .routes_apps import router as apps_router
+from .routes_assistants import router as assistants_router
 from .routes_audio import router as audio_router
 from .routes_cutout import router as cutout_router
 from .routes_images import router as images_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.include_router(audio_router)
     app.include_router(images_router)
     app.include_router(apps_router)
+    app.include_router(assistants_router)
     app.include_router(cutout_router)
     app.include_router(video_router)
     app.include_router(videos_router)

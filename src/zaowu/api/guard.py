@@ -14,6 +14,9 @@ Two browser attacks reach a server that listens on loopback:
   is in ``allowed_origins``. Clients that are not browsers (the SDKs, curl) send neither header
   and pass.
 
+Paths in ``self_checked`` (a customer-service assistant's chat, called by its widget on a shop's own site) are
+left to their route, which accepts only the origins that assistant allows (and answers CORS for them alone).
+
 Refusals use OpenAI's error JSON: 421 for a foreign Host, 403 for a cross-site request.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -31,6 +35,7 @@ __all__ = ["RequestGuard", "host_allowed"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _SAME = frozenset({"same-origin", "none"})  # Sec-Fetch-Site values of the studio itself / a typed URL
+SELF_CHECKED = re.compile(r"^/v1/assistants/[A-Za-z0-9_-]{1,40}/chat$")  # routes that check Origin themselves
 
 
 def _hostname(host: str) -> str:
@@ -94,7 +99,8 @@ class RequestGuard:
                 f"This server does not answer to the host name '{host[:100]}'. If it is one of its "
                 "names, add it to the 'allowed_hosts' setting (ZAOWU_ALLOWED_HOSTS).",
             )
-        if scope["method"] not in SAFE_METHODS and self._cross_site(headers, host):
+        checks_itself = SELF_CHECKED.match(scope.get("path") or "") is not None
+        if scope["method"] not in SAFE_METHODS and not checks_itself and self._cross_site(headers, host):
             log.warning("refused a cross-site %s %s from %r", scope["method"], scope.get("path"), headers.get("origin"))
             return await _refuse(
                 send,

@@ -218,6 +218,22 @@ def get_store_file(request: Request, store_id: str, file_id: str, principal: Pri
     return store_file_json(_kb(request).store_file(store_id, file_id, principal))
 
 
+@router.get("/vector_stores/{store_id}/files/{file_id}/content")
+def store_file_content(
+    request: Request, store_id: str, file_id: str, limit: int = 100, principal: Principal = scope(SCOPE)
+) -> dict[str, Any]:
+    """The file's chunks as the store holds them (text, page or sheet, heading path), in order."""
+    kb = _kb(request)
+    row = kb.store_file(store_id, file_id, principal)
+    chunks = kb.chunks(store_id, file_id, principal, limit=max(1, min(limit, 1000)))
+    return {
+        "file_id": file_id,
+        "filename": row["filename"],
+        "attributes": row["attributes"] or {},
+        "content": [{"type": "text", **c} for c in chunks],
+    }
+
+
 @router.delete("/vector_stores/{store_id}/files/{file_id}")
 def remove_store_file(request: Request, store_id: str, file_id: str, principal: Principal = scope(SCOPE)):
     _kb(request).remove_from_store(store_id, file_id, principal)

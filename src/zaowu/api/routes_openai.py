@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidRequest, ZaowuError
 from ..studio.keys import Principal
-from ..types import EmbeddingRequest, Modality, TextRequest
+from ..types import EmbeddingRequest, Modality, TextChunk, TextRequest
 from .auth import api_caller, scope
 from .disconnect import until_disconnected
 from .routes_jobs import accepted_job
@@ -108,13 +108,15 @@ async def _text(request: Request, body: ChatCompletionRequest | CompletionReques
 
 
 async def _knowledge_answer(request: Request, body, text_request: TextRequest, principal: Principal, who):
-    """A chat answer from the named vector stores: the response adds ``citations`` (and ``zaowu.knowledge``)."""
-    if body.stream or body.async_:
-        name = "stream" if body.stream else "async"
-        raise InvalidRequest(f"'knowledge_bases' answers are not '{name}' yet; leave '{name}' out.", param=name)
+    """A chat answer from the named vector stores: the response adds ``citations`` (and ``zaowu.knowledge``);
+    streamed, the last event before [DONE] carries them."""
+    if body.async_:
+        raise InvalidRequest("'knowledge_bases' answers are not 'async' yet; leave 'async' out.", param="async")
     studio = request.app.state.studio
     studio.admission.precheck(text_request.model or studio.default_model(Modality.text))  # busy: 503 now
     kb = studio.knowledge
+    if body.stream:
+        return await _knowledge_stream(request, body, text_request, principal, who)
     result, knowledge = await until_disconnected(
         request, kb.answer, text_request, list(body.knowledge_bases), viewer=principal, who=who
     )
@@ -122,6 +124,60 @@ async def _knowledge_answer(request: Request, body, text_request: TextRequest, p
     response["citations"] = knowledge["citations"]
     response["zaowu"]["knowledge"] = {"refused": knowledge["refused"], "markers_added": knowledge["markers_added"]}
     return JSONResponse(response)
+
+
+async def _knowledge_stream(request: Request, body, text_request: TextRequest, principal: Principal, who):
+    from ..studio.knowledge.answer import REFUSAL, finish, prepare, refused
+
+    studio = request.app.state.studio
+    prompt, sources, lang = await run_in_threadpool(
+        prepare, studio.knowledge, text_request, list(body.knowledge_bases), viewer=principal, who=who
+    )
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+    model = text_request.model or studio.default_model(Modality.text)
+    if prompt is None:
+        writer = ChunkWriter(True, model, include_usage)
+
+        async def refusal():
+            yield writer.start(None)
+            yield writer.chunk(TextChunk(text=REFUSAL[lang], finish_reason="stop"))
+            yield _knowledge_event(writer, refused())
+            yield writer.done()
+
+        return StreamingResponse(refusal(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    stream = await run_in_threadpool(studio.stream, prompt, who=who)
+    chunks = ThreadedStream(stream)
+    first = await chunks.next()
+    writer = ChunkWriter(True, stream.model, include_usage)
+
+    async def events():
+        item, text = first, []
+        try:
+            yield writer.start(stream.generation_id)
+            while item is not None:
+                text.append(item.text)
+                if item.finish_reason:  # the marker repair goes out before the final chunk
+                    suffix, knowledge = finish("".join(text), sources)
+                    yield writer.chunk(TextChunk(text=item.text + suffix))
+                    yield writer.chunk(item.model_copy(update={"text": ""}))
+                    yield _knowledge_event(writer, knowledge)
+                else:
+                    yield writer.chunk(item)
+                item = await chunks.next()
+            yield writer.done()
+        except ZaowuError as exc:
+            yield writer.error(exc.to_openai())
+            yield writer.done()
+        finally:
+            chunks.stop()
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _knowledge_event(writer: ChunkWriter, knowledge: dict[str, Any]) -> str:
+    """The event after the answer's last chunk: no choices, the ``citations`` and ``zaowu.knowledge``."""
+    block = {"refused": knowledge["refused"], "markers_added": knowledge["markers_added"]}
+    return writer.extra(citations=knowledge["citations"], zaowu={"knowledge": block})
 
 
 @router.post("/chat/completions")

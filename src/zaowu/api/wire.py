@@ -235,6 +235,10 @@ class ChunkWriter:
                 out += self._event([], usage=_usage(chunk.usage))
         return out
 
+    def extra(self, **fields: Any) -> str:
+        """An event with no choices and ``fields`` (a knowledge answer's citations after its last chunk)."""
+        return self._event([], **fields)
+
     @staticmethod
     def error(payload: dict[str, Any]) -> str:
         import json

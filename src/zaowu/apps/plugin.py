@@ -13,7 +13,9 @@ from ..studio.workflows import get_run, load_workflow, resume_workflow, run_for_
 from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter, WriteVariants
+from .customer_service import CustomerService, Reply
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
+from .search import Answer, Search
 from .store_kit import Brand, BuildSite, CopyTexts, ProductCards, StoreKit, StoreTheme
 
 
@@ -68,7 +70,7 @@ def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
 
 @hookimpl
 def register_apps(register):
-    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit):
+    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, CustomerService, Search):
         register(app)
 
 
@@ -86,6 +88,8 @@ def register_workflow_steps(register):
         BuildSite,
         StoreTheme,
         WriteVariants,
+        Reply,
+        Answer,
     ):
         register(step)
 

@@ -120,6 +120,8 @@ def _option_for(name: str, field) -> click.Option:
     default = None if required else field.default
     if annotation is bool:
         return click.Option([f"{flag}/--no-{flag[2:]}"], default=bool(default), help=help_text, show_default=True)
+    if get_origin(annotation) is list:  # a list: the option repeats (--knowledge-bases vs_a --knowledge-bases vs_b)
+        return click.Option([flag], multiple=True, required=required, help=f"{help_text} (repeatable)")
     choices = get_args(annotation) if str(get_origin(annotation)).endswith("Literal") else None
     kind = (
         click.Choice([str(c) for c in choices])
@@ -164,7 +166,8 @@ class AppGroup(click.Group):
 
         @click.pass_obj
         def run(state, out, model, seed, as_json, **fields):
-            _run_app(state, app.id, {k: v for k, v in fields.items() if v is not None}, out, model, seed, as_json)
+            given = {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items() if v is not None and v != ()}
+            _run_app(state, app.id, given, out, model, seed, as_json)
 
         return click.Command(
             name, params=params, callback=run, help=f"{app.title.en} / {app.title.zh}: {app.description.en}"

@@ -21,6 +21,9 @@ Tables
   ``kb_chunks_fts`` (SQLite only) is the FTS5 index over chunks' segmented text; SQLite keeps it in
   ``kb_chunks_fts_data``, ``kb_chunks_fts_idx``, ``kb_chunks_fts_content``, ``kb_chunks_fts_docsize``
   and ``kb_chunks_fts_config``.
+- ``assistants``, ``assistant_conversations``, ``assistant_messages`` and ``assistant_handoffs``: customer-service
+  assistants (their stores, shop policy, tone, allowed widget origins and widget key), each customer
+  conversation with its messages and citations, and the questions handed to a person (studio/knowledge/assistants.py).
 - ``safety_events``: every prompt or output the safety filter matched: the action taken (refused,
   warned, logged, cut), category, term, field, key and generation (safety.py); ``api_keys.safety``
   holds a key's own filter policy (block, warn or log; NULL: the ``safety_policy`` setting).
@@ -282,6 +285,56 @@ kb_chunks = sa.Table(
 )
 
 
+assistants = sa.Table(
+    "assistants",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("store_ids", sa.JSON, nullable=False),  # the vector stores it answers from
+    sa.Column("policy", sa.Text, nullable=False),
+    sa.Column("tone", sa.String(200), nullable=False),
+    sa.Column("allowed_origins", sa.JSON, nullable=False),  # sites whose pages may embed its widget
+    sa.Column("widget_key_id", sa.String(40)),  # the api_keys row of its widget key (scope: assistant)
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("key_id", sa.String(40)),  # the key that made it (its owner)
+)
+
+assistant_conversations = sa.Table(
+    "assistant_conversations",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("assistant_id", sa.String(40), nullable=False),
+    sa.Column("language", sa.String(5), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+assistant_messages = sa.Table(
+    "assistant_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(40), nullable=False),
+    sa.Column("role", sa.String(10), nullable=False),  # user, assistant
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("citations", sa.JSON),
+    sa.Column("refused", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+assistant_handoffs = sa.Table(
+    "assistant_handoffs",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("assistant_id", sa.String(40), nullable=False),
+    sa.Column("conversation_id", sa.String(40), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("reason", sa.String(40), nullable=False),  # out_of_scope, unsupported, asked_for_person
+    sa.Column("language", sa.String(5), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # open, closed
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+
 def _m001_generations(conn: Connection) -> None:
     generations.create(conn)
     # plain SQL (valid in SQLite and PostgreSQL) so the Table object stays free of migration state
@@ -351,6 +404,18 @@ def _m009_safety(conn: Connection) -> None:
         conn.execute(sa.text("ALTER TABLE api_keys ADD COLUMN safety VARCHAR(10)"))
 
 
+def _m012_assistants(conn: Connection) -> None:
+    for table in (assistants, assistant_conversations, assistant_messages, assistant_handoffs):
+        table.create(conn, checkfirst=True)
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_assistants_key ON assistants (key_id, created_at)"))
+    conn.execute(
+        sa.text("CREATE INDEX IF NOT EXISTS ix_assistant_messages_conv ON assistant_messages (conversation_id, id)")
+    )
+    conn.execute(
+        sa.text("CREATE INDEX IF NOT EXISTS ix_assistant_handoffs ON assistant_handoffs (assistant_id, created_at)")
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_generations", _m001_generations),
     ("002_user_models", _m002_user_models),
@@ -361,6 +426,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("007_sessions", _m007_sessions),
     ("008_knowledge", _m008_knowledge),
     ("009_safety", _m009_safety),
+    ("012_assistants", _m012_assistants),
 ]
 
 

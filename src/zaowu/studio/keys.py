@@ -42,8 +42,9 @@ from .genlog import new_id
 
 __all__ = ["SCOPES", "MODALITY_SCOPES", "scope_for", "Quota", "Principal", "KeyStore", "SESSION_TTL_SECONDS"]
 
-SCOPES = ("text", "image", "audio", "video", "admin", "unlabelled")
-PERMISSIONS = ("admin", "unlabelled")  # scopes the local owner does not hold
+SCOPES = ("text", "image", "audio", "video", "admin", "unlabelled", "assistant")
+PERMISSIONS = ("admin", "unlabelled", "assistant")  # scopes the local owner does not hold
+ASSISTANT = "assistant"  # a widget key's only scope: the chat of the one assistant that holds it, nothing else
 SAFETY_POLICIES = ("block", "warn", "log")  # what the safety filter does for a key (studio/safety.py)
 SESSION_TTL_SECONDS = 7 * 24 * 3600  # a studio sign-in lasts a week, unless signed out or its key revoked
 SESSION_PREFIX = "zs-"  # session ids look different from keys (zw-...), so neither is mistaken for the other
@@ -92,7 +93,19 @@ class Principal:
     def is_admin(self) -> bool:
         return "admin" in self.scopes
 
+    @property
+    def widget(self) -> bool:
+        """A customer-service widget key: it may call its assistant's chat and nothing else."""
+        return ASSISTANT in self.scopes
+
     def require(self, scope: str | None) -> None:
+        if self.widget and scope != ASSISTANT:
+            raise PermissionDenied(
+                f"The key '{self.name}' is a chat widget's key: it can only call its assistant's chat "
+                "(POST /v1/assistants/{id}/chat). Use a key with the needed scope for anything else."
+            )
+        if scope == ASSISTANT and not self.widget and ("text" in self.scopes or self.is_admin):
+            return  # the owner and text keys may talk to an assistant too (the studio's live preview)
         if scope and scope not in self.scopes and not self.is_admin:
             raise PermissionDenied(
                 f"The key '{self.name}' lacks the '{scope}' scope (it has: {', '.join(self.scopes) or 'none'}). "
@@ -167,6 +180,11 @@ class KeyStore:
         bad = [s for s in scopes if s not in SCOPES]
         if bad or not scopes:
             raise InvalidRequest(f"Unknown scope {bad or '(none)'}; choose from {', '.join(SCOPES)}.", param="scope")
+        if ASSISTANT in scopes and len(scopes) > 1:
+            raise InvalidRequest(
+                f"The '{ASSISTANT}' scope is a chat widget key's only scope; create the widget key alone.",
+                param="scope",
+            )
         if not name or len(name) > 100:
             raise InvalidRequest("A key needs a name of 1 to 100 characters.", param="name")
         if bad_char := _control_character(name):

@@ -6,7 +6,8 @@ When nothing relevant is found the model is not asked at all: the answer says th
 not say (in the question's language), so a small model cannot make an answer up. Relevant means the
 query's embedding is near the chunk's (``MIN_SIMILARITY``), or nearer than ``MIN_SIMILARITY_WITH_WORDS``
 while sharing words with it. A small model often leaves out the markers: the answer then gets the
-marker of its best source appended (a repair, reported as ``markers_added``)."""
+marker of its best source appended (a repair, reported as ``markers_added``). Streamed answers
+(``prepare``, then the model's stream, then ``finish``) end with that marker and the citations."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 
 SOURCES = 4  # chunks put in the prompt
 MIN_SIMILARITY = 0.2  # cosine (multilingual embeddings) that alone makes a chunk relevant
-MIN_SIMILARITY_WITH_WORDS = 0.12  # cosine enough when the chunk also shares a search word with the question
+MIN_SIMILARITY_WITH_WORDS = 0.12  # cosine enough when the chunk also shares a distinctive word with the question
+COMMON_TERM_SHARE = 0.25  # a word held by more than this share of the chunks is not distinctive
 QUOTE_CHARS = 300  # longest quote in a citation
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _MARKER = re.compile(r"\[(\d{1,2})\]")
@@ -45,14 +47,26 @@ def language(text: str) -> str:
     return "zh" if han and han * 4 >= len(text.replace(" ", "")) else "en"
 
 
-def relevant(hits: list[Hit], question: str) -> list[Hit]:
-    terms = set(segment.query_terms(question))
+def relevant(hits: list[Hit], question: str, shares: dict[str, float] | None = None) -> list[Hit]:
+    """The hits near enough to the question to answer from: ``MIN_SIMILARITY`` alone, or
+    ``MIN_SIMILARITY_WITH_WORDS`` with a distinctive word of the question in the chunk. A word is distinctive
+    when at most ``COMMON_TERM_SHARE`` of the stores' chunks hold it (``shares``: term → share, from
+    ``KnowledgeBase.term_shares``), so a word every row repeats ("price") lets no stray question in."""
+    shares = shares or {}
+    terms = {t for t in segment.query_terms(question) if shares.get(t, 0.0) <= COMMON_TERM_SHARE}
     kept = []
     for hit in hits:
         shared = bool(terms & set(segment.words(hit.text + " " + " ".join(hit.heading_path))))
         if hit.similarity >= MIN_SIMILARITY or (shared and hit.similarity >= MIN_SIMILARITY_WITH_WORDS):
             kept.append(hit)
     return kept
+
+
+def relevant_sources(kb: KnowledgeBase, hits: list[Hit], question: str, store_ids: list[str]) -> list[Hit]:
+    """``relevant`` with the shares of the question's words in the stores."""
+    if not hits:
+        return []
+    return relevant(hits, question, kb.term_shares(store_ids, segment.query_terms(question)))
 
 
 def citation(number: int, hit: Hit) -> dict[str, Any]:
@@ -72,6 +86,47 @@ def citation(number: int, hit: Hit) -> dict[str, Any]:
     }
 
 
+def prepare(
+    kb: KnowledgeBase,
+    request: TextRequest,
+    store_ids: list[str],
+    *,
+    viewer: Principal = OWNER,
+    who: Caller | None = None,
+) -> tuple[TextRequest | None, list[Hit], str]:
+    """(the request with the numbered sources as its system message, the sources, the question's language);
+    the request is None when no chunk is relevant (the answer is then ``REFUSAL[language]``)."""
+    messages = list(request.messages or [])
+    question = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    lang = language(question)
+    hits = kb.search(store_ids, question, max_results=SOURCES, viewer=viewer, who=who) if question.strip() else []
+    sources = relevant_sources(kb, hits, question, store_ids)
+    if not sources:
+        return None, [], lang
+    numbered = "\n\n".join(f"[{n}] ({where(h)})\n{h.text}" for n, h in enumerate(sources, start=1))
+    system = Message(role="system", content=f"{INSTRUCTIONS[lang]}\n\n{numbered}")
+    return (
+        request.model_copy(update={"messages": [system, *[m for m in messages if m.role != "system"]]}),
+        sources,
+        lang,
+    )
+
+
+def finish(text: str, sources: list[Hit]) -> tuple[str, dict[str, Any]]:
+    """(text to append to the answer, the knowledge block: ``citations``, ``refused``, ``markers_added``).
+    An answer without markers gets the marker of its best source, which it was grounded on."""
+    used = {int(n) for n in _MARKER.findall(text) if 1 <= int(n) <= len(sources)}
+    added = not used
+    if added:
+        used = {1}
+    citations = [citation(n, h) for n, h in enumerate(sources, start=1) if n in used]
+    return (" [1]" if added else ""), {"citations": citations, "refused": False, "markers_added": added}
+
+
+def refused() -> dict[str, Any]:
+    return {"citations": [], "refused": True, "markers_added": False}
+
+
 def answer(
     kb: KnowledgeBase,
     request: TextRequest,
@@ -82,29 +137,19 @@ def answer(
 ) -> tuple[TextResult, dict[str, Any]]:
     """The answer to the chat ``request`` from the stores, and the knowledge block of the response:
     ``citations``, ``refused`` and ``markers_added``."""
-    messages = list(request.messages or [])
-    question = next((m.content for m in reversed(messages) if m.role == "user"), "")
-    lang = language(question)
-    hits = kb.search(store_ids, question, max_results=SOURCES, viewer=viewer, who=who) if question.strip() else []
-    sources = relevant(hits, question)
-    if not sources:
+    prompt, sources, lang = prepare(kb, request, store_ids, viewer=viewer, who=who)
+    if prompt is None:
         model = request.model or kb.studio.default_model(Modality.text)
         result = TextResult(text=REFUSAL[lang], finish_reason="stop", usage=Usage(), model=model, seed=request.seed)
-        return result, {"citations": [], "refused": True, "markers_added": False}
-    numbered = "\n\n".join(f"[{n}] ({_where(h)})\n{h.text}" for n, h in enumerate(sources, start=1))
-    system = Message(role="system", content=f"{INSTRUCTIONS[lang]}\n\n{numbered}")
-    prompt = request.model_copy(update={"messages": [system, *[m for m in messages if m.role != "system"]]})
+        return result, refused()
     result = kb.studio.generate_text(prompt, who=who or Caller(interface="python", name="knowledge"))
-    used = {int(n) for n in _MARKER.findall(result.text) if 1 <= int(n) <= len(sources)}
-    added = not used
-    if added:  # the model left out the markers: cite the best source, which the answer was grounded on
-        result = result.model_copy(update={"text": result.text.rstrip() + " [1]"})
-        used = {1}
-    citations = [citation(n, h) for n, h in enumerate(sources, start=1) if n in used]
-    return result, {"citations": citations, "refused": False, "markers_added": added}
+    suffix, knowledge = finish(result.text, sources)
+    if suffix:
+        result = result.model_copy(update={"text": result.text.rstrip() + suffix})
+    return result, knowledge
 
 
-def _where(hit: Hit) -> str:
+def where(hit: Hit) -> str:
     parts = [hit.filename]
     if hit.page:
         parts.append(f"p. {hit.page}")

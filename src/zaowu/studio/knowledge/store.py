@@ -41,6 +41,7 @@ CANDIDATES = 50  # results taken from each retriever before fusing
 MAX_RESULTS = 50  # most results one search returns
 MAX_QUERY_CHARS = 2000
 MAX_STORES_PER_SEARCH = 16
+MAX_SHARE_TERMS = 32  # query terms whose share of chunks is looked up for the relevance check
 FILTER_OPS = {
     "eq": lambda a, b: a == b,
     "ne": lambda a, b: a != b,
@@ -309,6 +310,25 @@ class KnowledgeBase:
                 )
         return [self.store_file(store_id, f["id"], viewer) for f in files]
 
+    def chunks(self, store_id: str, file_id: str, viewer: Principal = OWNER, limit: int = 100) -> list[dict]:
+        """The file's first ``limit`` chunks in the store, in order: text, page, sheet, heading path, offsets."""
+        self.store(store_id, viewer)
+        query = (
+            sa.select(
+                kb_chunks.c.text,
+                kb_chunks.c.page,
+                kb_chunks.c.sheet,
+                kb_chunks.c.heading_path,
+                kb_chunks.c.start,
+                kb_chunks.c.end,
+            )
+            .where(kb_chunks.c.store_id == store_id, kb_chunks.c.file_id == file_id)
+            .order_by(kb_chunks.c.ord)
+            .limit(limit)
+        )
+        with self.db.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
     def set_batch(self, store_id: str, file_ids: list[str], batch_id: str) -> None:
         """Record the ingest job (the file batch) that adds these files."""
         with self.db.begin() as conn:
@@ -438,6 +458,13 @@ class KnowledgeBase:
         return out
 
     # -- answers -----------------------------------------------------------------
+    @property
+    def assistants(self):
+        """Customer-service assistants over these stores (assistants.py)."""
+        from .assistants import Assistants
+
+        return Assistants(self)
+
     def answer(self, request, store_ids: list[str], *, viewer: Principal = OWNER, who: Caller | None = None):
         """A chat answer from the stores with citations, or a refusal when they hold nothing relevant
         (see answer.py): (TextResult, {"citations", "refused", "markers_added"})."""
@@ -564,6 +591,26 @@ class KnowledgeBase:
             scored.extend((float(sims[i]), int(ids[i])) for i in top if np.isfinite(sims[i]))
         similarity.update((c, sim) for sim, c in scored)
         return [c for _, c in sorted(scored, reverse=True)]
+
+    def term_shares(self, store_ids: list[str], terms: Iterable[str]) -> dict[str, float]:
+        """The share of the stores' chunks that hold each term (0 to 1), from the full-text index; empty
+        where there is none (PostgreSQL), so that every shared word then counts."""
+        terms = list(dict.fromkeys(terms))[:MAX_SHARE_TERMS]
+        if not self.fts or not terms or not store_ids:
+            return {}
+        stores = sa.bindparam("stores", expanding=True)
+        count = sa.text(
+            "SELECT count(*) FROM kb_chunks_fts f JOIN kb_chunks c ON c.id = f.rowid "
+            "WHERE kb_chunks_fts MATCH :match AND c.store_id IN :stores"
+        ).bindparams(stores)
+        with self.db.connect() as conn:
+            total = conn.scalar(sa.select(sa.func.count()).where(kb_chunks.c.store_id.in_(store_ids))) or 0
+            if not total:
+                return {}
+            return {
+                t: (conn.scalar(count, {"match": '"' + t.replace('"', '""') + '"', "stores": store_ids}) or 0) / total
+                for t in terms
+            }
 
     def _text_ranks(self, store_ids: list[str], query: str, files: dict) -> list[int]:
         if not self.fts:

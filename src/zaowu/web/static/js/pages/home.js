@@ -22,7 +22,7 @@ export function render(main) {
   }
   main.append(quick, h("h2", {}, t("home.everything")));
   const all = h("div", { class: "grid" });
-  for (const p of ["chat", "templates", "apps", "images", "audio", "jobs", "history", "settings"]) {
+  for (const p of ["chat", "templates", "apps", "knowledge", "assistant", "images", "audio", "jobs", "history", "settings"]) {
     all.append(h("a", { class: "card", href: `#/${p}` }, h("h3", {}, t(`nav.${p}`)), h("p", {}, t(`home.about_${p}`))));
   }
   main.append(all);

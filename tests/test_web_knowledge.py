@@ -1,0 +1,124 @@
+"""The studio's knowledge and customer-service pages in a real browser (Debian's Chromium) against a real
+`zaowu serve` with the real SmolLM2: upload with progress, files and chunks, a test search, an assistant
+with its widget snippet and live preview, and the widget itself embedded on a shop's page (another origin,
+served by the browser's router): allowed there, refused on a site the assistant does not list."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import kb_docs
+
+from .conftest import Server
+from .web_helpers import Page, launch
+
+sync_api = pytest.importorskip("playwright.sync_api")
+# the shop's sites: *.localhost pages are secure contexts, which Chrome lets reach the loopback test server
+# (with the local-network-access permission); a public http:// page could not reach it at all
+SHOP = "http://shop.localhost:8123"
+ELSEWHERE = "http://elsewhere.localhost:8123"
+MODEL_WAIT_MS = 300_000
+
+
+@pytest.fixture(scope="module")
+def kb_server(tmp_path_factory, models_dir):
+    srv = Server(tmp_path_factory.mktemp("web-kb"), models_dir)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def _shop_page(browser, server, origin: str, snippet: str) -> Page:
+    """A page of ``origin`` (answered by the browser's router, not a server) that embeds ``snippet``."""
+    page = Page(browser, server.base_url)
+    page.context.grant_permissions(["local-network-access"])  # the test server listens on loopback
+    html = f"<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>{snippet}</body></html>"
+    page.page.route(f"{origin}/", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    page.page.goto(f"{origin}/")
+    return page
+
+
+def test_upload_list_chunks_search_then_an_assistant_with_its_widget(browser, kb_server, tmp_path):
+    docs = []
+    for name, blob in kb_docs.documents().items():
+        (tmp_path / name).write_bytes(blob)
+        docs.append(str(tmp_path / name))
+    studio = Page(browser, kb_server.base_url)
+    try:
+        pg = studio.page
+        studio.open("knowledge")
+        pg.fill("#kb-create input[name=name]", "shop")
+        pg.click("#kb-create button[type=submit]")
+        pg.wait_for_selector("#kb-files p.hint")  # the new, empty base is chosen
+        pg.set_input_files("#kb-upload input[type=file]", docs)
+        pg.click("#kb-upload button[type=submit]")
+        pg.wait_for_selector("#kb-status:has-text('4 of 4')", timeout=MODEL_WAIT_MS)
+        assert pg.eval_on_selector("#kb-progress", "e => e.value") == 1
+        assert pg.locator("#kb-files tbody tr").count() == 4
+        pg.click("#kb-files tr[data-file='hours.pdf'] button:has-text('Chunks')")
+        pg.wait_for_selector("#kb-chunks li")
+        chunks = pg.locator("#kb-chunks").inner_text()
+        assert "weekends" in chunks and "p.1" in chunks and "p.2" in chunks
+        pg.fill("#kb-search input[name=query]", "寄到西藏需要额外付邮费吗")
+        pg.click("#kb-search button[type=submit]")
+        first = pg.locator("#kb-results li").first
+        first.wait_for()
+        assert "shipping.docx" in first.inner_text() and "15元" in first.inner_text()
+        studio.shot("knowledge-search")
+
+        studio.open("assistant")
+        pg.fill("#cs-create input[name=name]", "AirCup")
+        pg.fill("#cs-create textarea[name=allowed_origins]", SHOP)
+        pg.click("#cs-create button[type=submit]")
+        pg.wait_for_selector("#cs-widget:not([hidden])")
+        snippet = pg.input_value("#cs-snippet")
+        assert snippet.startswith(f'<script src="{kb_server.base_url}/widget.js" data-assistant="asst')
+        pg.fill("#cs-preview input[name=message]", "What time do you open on Saturdays?")
+        pg.click("#cs-preview button[type=submit]")
+        answer = pg.locator("#cs-messages [data-role=assistant]").first
+        answer.wait_for(timeout=MODEL_WAIT_MS)
+        assert "hours.pdf p.1" in answer.inner_text()
+        pg.fill("#cs-preview input[name=message]", "What is the capital of France?")
+        pg.click("#cs-preview button[type=submit]")
+        pg.wait_for_selector("#cs-messages [data-handed-off='1']")
+        assert "I'll pass this to a person" in pg.locator("[data-handed-off='1']").inner_text()
+        pg.wait_for_selector("#cs-handoffs li:has-text('capital of France')")
+        studio.shot("assistant-preview")
+    finally:
+        studio.close()
+    assert studio.errors == [], studio.errors
+
+    shop = _shop_page(browser, kb_server, SHOP, snippet)
+    try:
+        shop.page.wait_for_selector("[data-zaowu-widget]", state="attached")
+        widget = shop.page.locator("[data-zaowu-widget]")
+        widget.locator("button.b").click()
+        widget.locator("input").fill("What is the capital of France?")
+        widget.locator("form button").click()
+        reply = widget.locator(".m.a").first
+        reply.wait_for(timeout=MODEL_WAIT_MS)
+        assert "I'll pass this to a person" in reply.inner_text()
+        shop.shot("widget-on-shop")
+    finally:
+        shop.close()
+    assert shop.errors == [], shop.errors
+
+    stranger = _shop_page(browser, kb_server, ELSEWHERE, snippet)
+    try:
+        widget = stranger.page.locator("[data-zaowu-widget]")
+        widget.locator("button.b").click()
+        widget.locator("input").fill("What is the capital of France?")
+        widget.locator("form button").click()
+        reply = widget.locator(".m.a").first
+        reply.wait_for()
+        assert "cannot answer" in reply.inner_text()  # the browser refused: no CORS for this site
+        assert any("CORS" in e or "Failed to fetch" in e or "403" in e for e in stranger.errors), stranger.errors
+    finally:
+        stranger.close()

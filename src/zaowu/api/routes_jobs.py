@@ -240,11 +240,9 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
         n = int(last)
         return (max(size - n, 0), size - 1) if n and size else "unsatisfiable"
     start, end = int(first), int(last) if last else size - 1
-    if end < start:
-        return None
     if start >= size:
         return "unsatisfiable"
-    return start, min(end, size - 1)
+    return (start, min(end, size - 1)) if end >= start else None
 
 
 @router.get("/usage")

@@ -217,6 +217,8 @@ def test_server_on_s3_redirects_to_a_presigned_url(s3_endpoint, bucket, tmp_path
         assert "Expires=" in first.headers["location"] or "X-Amz-Expires=" in first.headers["location"]
         followed = httpx.get(url, follow_redirects=True)
         assert followed.status_code == 200 and followed.content == png
+        assert followed.headers["content-type"] == "image/png"  # the URL carries the type zaowu would send
+        assert followed.headers["content-disposition"].startswith("inline")
         assert httpx.get(f"{srv.base_url}/v1/artifacts/art_nope").status_code == 404  # checked before redirecting
     finally:
         srv.stop()

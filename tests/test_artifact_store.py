@@ -201,6 +201,9 @@ def test_server_on_s3_serves_whole_ranged_and_only_to_the_owner(s3_endpoint, buc
         other = httpx.get(url, headers={"Authorization": f"Bearer {neighbour}"})
         assert other.status_code == 404 and other.json()["error"]["param"] == "id"
         assert httpx.get(f"{srv.base_url}/v1/artifacts/art_nope", headers=auth).status_code == 404
+        client.delete_object(Bucket=name, Key=f"artifacts/{sha[:2]}/{sha}")  # lost from the bucket behind our back
+        gone = httpx.get(url, headers=auth)
+        assert gone.status_code == 404 and gone.json()["error"]["param"] == "id" and "missing" in gone.text
         assert httpx.get(f"{srv.base_url}/health").status_code == 200
     finally:
         srv.stop()

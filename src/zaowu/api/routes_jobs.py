@@ -191,7 +191,7 @@ async def get_artifact(request: Request, artifact_id: str, principal: Principal 
     url = await run_in_threadpool(store.presigned_url, row, mime, headers["Content-Disposition"])
     if url is not None:
         return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
-    return _relay(store, row, mime, headers, request.headers.get("range"))
+    return await _relay(store, row, mime, headers, request.headers.get("range"))
 
 
 def _artifact_headers(row: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
@@ -208,21 +208,23 @@ def _disposition(kind: str, name: str | None) -> str:
     return f"{kind}; filename*=utf-8''{quoted}" if quoted != name else f'{kind}; filename="{name}"'
 
 
-def _relay(store: Any, row: dict[str, Any], mime: str, headers: dict[str, str], range_header: str | None) -> Response:
-    """Stream an artifact from the object store: whole (200), one byte range (206), or 416."""
+async def _relay(store: Any, row: dict[str, Any], mime: str, headers: dict[str, str], header: str | None) -> Response:
+    """Stream an artifact from the object store: whole (200), one byte range (206), or 416; a file missing
+    from the store is a 404 before anything is sent."""
     size = row["size_bytes"]
     headers["Accept-Ranges"] = "bytes"
-    span = _byte_range(range_header, size)
+    span = _byte_range(header, size)
     if span == "unsatisfiable":
         return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    if not size:
+        return Response(b"", media_type=mime, headers=headers)
     start, end = span or (0, size - 1)
+    body = await run_in_threadpool(store.read_range, row, start, end)
     headers["Content-Length"] = str(end - start + 1)
-    if span is None:
-        body = store.read_range(row, start, end) if size else iter(())
-        return StreamingResponse(iterate_in_threadpool(body), media_type=mime, headers=headers)
-    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    body = store.read_range(row, start, end)
-    return StreamingResponse(iterate_in_threadpool(body), status_code=206, media_type=mime, headers=headers)
+    if span is not None:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    status = 200 if span is None else 206
+    return StreamingResponse(iterate_in_threadpool(body), status_code=status, media_type=mime, headers=headers)
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:

@@ -344,8 +344,12 @@ class ArtifactStore:
             raise self._missing(row) from None
 
     def read_range(self, row: dict[str, Any], start: int, end: int) -> Iterator[bytes]:
-        """Bytes ``start`` to ``end`` (included) of an artifact whose row the caller already got (owner-checked)."""
-        return self.blobs.read_range(row["sha256"], start, end)
+        """Bytes ``start`` to ``end`` (included) of an artifact whose row the caller already got (owner-checked);
+        NotFound at once when its file is missing from the store."""
+        try:
+            return self.blobs.read_range(row["sha256"], start, end)
+        except FileNotFoundError:
+            raise self._missing(row) from None
 
     def presigned_url(self, row: dict[str, Any], mime: str, disposition: str) -> str | None:
         """A direct, time-limited URL to the stored object when the store offers them (s3_presign), else None."""
@@ -354,11 +358,8 @@ class ArtifactStore:
     def verify(self, artifact_id: str, *, key_id: str | None = None) -> bool:
         row = self.get(artifact_id, key_id=key_id)
         digest = hashlib.sha256()
-        try:
-            for block in self.blobs.read_range(row["sha256"], 0, max(row["size_bytes"] - 1, 0)):
-                digest.update(block)
-        except FileNotFoundError:
-            raise self._missing(row) from None
+        for block in self.read_range(row, 0, max(row["size_bytes"] - 1, 0)):
+            digest.update(block)
         return digest.hexdigest() == row["sha256"]
 
     def list(self, *, job_id: str | None = None, caller: str | None = None, limit: int = 50) -> list[dict[str, Any]]:

@@ -93,7 +93,8 @@ class BlobStore:
             return fp.read()
 
     def read_range(self, sha256: str, start: int, end: int) -> Iterator[bytes]:
-        """Blocks of bytes ``start`` to ``end`` (both included)."""
+        """Blocks of bytes ``start`` to ``end`` (both included). Opens at once (FileNotFoundError when absent,
+        before any block), then reads as the iterator is consumed."""
         raise NotImplementedError
 
     def delete(self, sha256: str) -> bool:
@@ -149,7 +150,11 @@ class LocalBlobs(BlobStore):
         return open(self.path_for(sha256), "rb")
 
     def read_range(self, sha256: str, start: int, end: int) -> Iterator[bytes]:
-        with self.open(sha256) as fp:
+        return self._blocks(self.open(sha256), start, end)
+
+    @staticmethod
+    def _blocks(fp: IO[bytes], start: int, end: int) -> Iterator[bytes]:
+        with fp:
             fp.seek(start)
             left = end - start + 1
             while left > 0 and (block := fp.read(min(COPY_BLOCK, left))):
@@ -248,7 +253,10 @@ class S3Blobs(BlobStore):
         return body
 
     def read_range(self, sha256: str, start: int, end: int) -> Iterator[bytes]:
-        body = self._get(sha256, Range=f"bytes={start}-{end}")
+        return self._chunks(self._get(sha256, Range=f"bytes={start}-{end}"))
+
+    @staticmethod
+    def _chunks(body: Any) -> Iterator[bytes]:
         try:
             yield from body.iter_chunks(COPY_BLOCK)
         finally:

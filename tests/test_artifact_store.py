@@ -20,6 +20,7 @@ from zaowu.studio.blobs import MULTIPART_BYTES, LocalBlobs, S3Blobs
 from zaowu.studio.engine import Studio
 
 from .conftest import Server, free_port
+from .helpers import wait_jobs
 
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
@@ -29,6 +30,13 @@ AWS_ENV = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",
+}
+TINY = {  # a two-scene storyboard given whole: no planner model needed
+    "aspect": "9:16",
+    "resolution": "360p",
+    "fps": 24,
+    "music": None,
+    "scenes": [{"narration": "", "text": "One", "duration": 1.0}, {"narration": "", "text": "Two", "duration": 1.0}],
 }
 SPEC = {"kind": "poster", "headline": "春季新品上市", "subline": "全场八折", "brand": "山间茶舍", "language": "zh"}
 
@@ -176,7 +184,7 @@ def test_server_on_s3_serves_whole_ranged_and_only_to_the_owner(s3_endpoint, buc
     srv = Server(tmp_path / "srv", models_dir, _s3_env(s3_endpoint, name, ZAOWU_AUTH="required"))
     try:
         with Studio(Settings(data_dir=srv.data_dir)) as studio:  # keys live in the database, not the bucket
-            painter = studio.keys.create("painter", ["image"])[0]
+            painter = studio.keys.create("painter", ["image", "video"])[0]
             neighbour = studio.keys.create("neighbour", ["image"])[0]
         art_id, png = _image(srv.base_url, painter)
         sha = _sha(png)
@@ -201,6 +209,16 @@ def test_server_on_s3_serves_whole_ranged_and_only_to_the_owner(s3_endpoint, buc
         other = httpx.get(url, headers={"Authorization": f"Bearer {neighbour}"})
         assert other.status_code == 404 and other.json()["error"]["param"] == "id"
         assert httpx.get(f"{srv.base_url}/v1/artifacts/art_nope", headers=auth).status_code == 404
+        video = httpx.post(f"{srv.base_url}/v1/videos", json={"prompt": "x", "storyboard": TINY}, headers=auth)
+        assert video.status_code == 200, video.text
+        assert wait_jobs(srv.base_url, [video.json()["id"]], headers=auth)[0]["state"] == "succeeded"
+        mp4 = httpx.get(f"{srv.base_url}/v1/videos/{video.json()['id']}/content", headers=auth)
+        assert mp4.status_code == 200 and mp4.headers["content-type"] == "video/mp4" and mp4.content[4:8] == b"ftyp"
+        seek = httpx.get(
+            f"{srv.base_url}/v1/videos/{video.json()['id']}/content", headers={**auth, "Range": "bytes=4-7"}
+        )
+        assert seek.status_code == 206 and seek.content == b"ftyp"
+        assert not list((srv.data_dir / "artifact-cache").glob("??/*"))  # relayed, never copied to the node
         client.delete_object(Bucket=name, Key=f"artifacts/{sha[:2]}/{sha}")  # lost from the bucket behind our back
         gone = httpx.get(url, headers=auth)
         assert gone.status_code == 404 and gone.json()["error"]["param"] == "id" and "missing" in gone.text

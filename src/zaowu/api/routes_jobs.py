@@ -188,7 +188,16 @@ async def get_artifact(request: Request, artifact_id: str, principal: Principal 
     row = await run_in_threadpool(store.get, artifact_id, key_id=principal.key_id)
     mime, disposition, headers = _artifact_headers(row)
     headers["Content-Disposition"] = _disposition(disposition, row["name"])
-    url = await run_in_threadpool(store.presigned_url, row, mime, headers["Content-Disposition"])
+    return await from_object_store(request, store, row, mime, headers)
+
+
+async def from_object_store(
+    request: Request, store: Any, row: dict[str, Any], mime: str, headers: dict[str, str]
+) -> Response:
+    """An owner-checked artifact ``row`` of a remote store: a 307 to a presigned URL (s3_presign) carrying
+    its type and Content-Disposition, else the bytes relayed (whole, or the asked Range)."""
+    disposition = headers.setdefault("Content-Disposition", "inline")
+    url = await run_in_threadpool(store.presigned_url, row, mime, disposition)
     if url is not None:
         return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
     return await _relay(store, row, mime, headers, request.headers.get("range"))

@@ -6,7 +6,6 @@ input and output live in the bucket, and prune() deleting objects no artifact re
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import uuid
 from pathlib import Path
@@ -279,21 +278,32 @@ def test_a_video_edit_reads_its_input_from_the_bucket_and_stores_its_output_ther
         assert not (tmp_path / "data" / "artifacts" / row["sha256"][:2] / row["sha256"]).exists()
 
 
-def test_prune_deletes_objects_no_artifact_refers_to(s3_endpoint, bucket, tmp_path, monkeypatch):
-    name, client = bucket
-    with Studio(_s3_settings(tmp_path, s3_endpoint, name, artifact_retention_days=1)) as studio:
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_prune_deletes_stored_files_no_artifact_refers_to(where, tmp_path, monkeypatch, request):
+    if where == "s3":
+        name, client = request.getfixturevalue("bucket")
+        settings = _s3_settings(tmp_path, request.getfixturevalue("s3_endpoint"), name, artifact_retention_days=1)
+
+        def stored() -> list[str]:
+            return sorted(k.rsplit("/", 1)[1] for k in _keys(client, name))
+    else:
+        settings = Settings(data_dir=tmp_path / "data", models_dir=tmp_path / "no-models", artifact_retention_days=1)
+
+        def stored() -> list[str]:
+            return sorted(p.name for p in (tmp_path / "data" / "artifacts").glob("??/*"))
+
+    with Studio(settings) as studio:
         old = studio.artifacts.put(b"old", "text/plain", upload=True)
         studio.artifacts.put(b"also old", "text/plain", upload=True)
-        orphan = io.BytesIO(b"written before a crash, no row")
-        orphan_sha = _sha(orphan.getvalue())
-        studio.artifacts.blobs.put_bytes(orphan_sha, orphan.getvalue())
+        orphan = b"written before a crash, no row"
+        studio.artifacts.blobs.put_bytes(_sha(orphan), orphan)
         assert studio.artifacts.prune() == (0, 0)  # nothing expired; a fresh orphan may be a put in flight
-        assert len(_keys(client, name)) == 3
+        assert len(stored()) == 3
         rows, files = studio.artifacts.prune(now=studio.artifacts.get(old["id"])["expires_at"] + 1)
         assert (rows, files) == (2, 2)
-        assert _keys(client, name) == [f"artifacts/{orphan_sha[:2]}/{orphan_sha}"]
+        assert stored() == [_sha(orphan)]
         monkeypatch.setattr(artifacts_module, "ORPHAN_GRACE_SECONDS", -60)  # the orphan is now old enough
         again = studio.artifacts.put(b"again", "text/plain", upload=True)
         assert studio.artifacts.prune() == (0, 1)
-        assert _keys(client, name) == [f"artifacts/{again['sha256'][:2]}/{again['sha256']}"]
+        assert stored() == [again["sha256"]]
         assert studio.artifacts.read(again["id"]) == b"again"

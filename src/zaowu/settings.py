@@ -214,6 +214,24 @@ class Settings(BaseSettings):
     job_concurrency: dict[str, int] = Field(default_factory=dict, description="max running jobs per group, e.g. text")
     job_default_concurrency: int = Field(2, ge=1, description="max running jobs of any other group")
     artifact_retention_days: float | None = Field(None, gt=0, description="delete artifacts after this (default: keep)")
+    artifact_store: Literal["local", "s3"] = Field(
+        "local",
+        description="where artifact files live: local (DATA_DIR/artifacts) or s3 (an S3-compatible bucket, "
+        "needs zaowu[s3] and s3_bucket; credentials from the standard AWS environment or ~/.aws, never this file)",
+    )
+    artifact_cache_bytes: int = Field(
+        2 << 30, ge=1 << 20, description="local cache of artifacts downloaded from the object store for processing"
+    )
+    s3_bucket: str | None = Field(None, description="bucket of the artifacts when artifact_store = 's3'")
+    s3_prefix: str = Field("artifacts/", description="key prefix of the artifacts in the bucket")
+    s3_endpoint_url: str | None = Field(
+        None, description="S3-compatible endpoint (MinIO, Ceph, R2...; default: AWS S3 of s3_region)"
+    )
+    s3_region: str | None = Field(None, description="bucket region (default: from the AWS environment)")
+    s3_presign: bool = Field(
+        False, description="answer artifact downloads with a 307 to a presigned bucket URL instead of relaying them"
+    )
+    s3_presign_seconds: int = Field(900, ge=1, le=7 * 86400, description="lifetime of a presigned artifact URL")
     label_producer: str = Field(
         "zaowu",
         min_length=1,
@@ -285,6 +303,14 @@ class Settings(BaseSettings):
         description="today's date as prompts and date checks see it, e.g. 2026-09-01 "
         "(default: the system date; fixed for tests and reproducible runs)",
     )
+
+    @model_validator(mode="after")
+    def _artifact_store(self) -> Settings:
+        if self.artifact_store == "s3" and not self.s3_bucket:
+            raise ValueError(
+                "artifact_store = 's3' needs s3_bucket (the bucket's name); or set artifact_store = 'local'"
+            )
+        return self
 
     @model_validator(mode="after")
     def _log_retention(self) -> Settings:

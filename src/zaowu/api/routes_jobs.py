@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from ..errors import InvalidRequest, NotFound, PermissionDenied
 from ..studio.artifacts import delivery
@@ -172,17 +173,87 @@ async def artifact_meta(request: Request, artifact_id: str, principal: Principal
 
 
 @router.get("/artifacts/{artifact_id}")
-async def get_artifact(request: Request, artifact_id: str, principal: Principal = scope(None)):
+async def get_artifact(request: Request, artifact_id: str, principal: Principal = scope(None)) -> Response:
     """The file itself; Range requests are honoured (audio/video seeking). Only rendered media
-    are inline: anything else is an attachment, and every answer is nosniff and CSP-sandboxed."""
-    row, path = await run_in_threadpool(
-        request.app.state.studio.artifacts.open_path, artifact_id, key_id=principal.key_id
-    )
+    are inline: anything else is an attachment, and every answer is nosniff and CSP-sandboxed.
+    From an object store the bytes are relayed (a Range becomes a ranged GET), or, with
+    s3_presign, the answer is a 307 to a presigned URL (after the same owner check)."""
+    store = request.app.state.studio.artifacts
+    if not store.remote:
+        row, path = await run_in_threadpool(store.open_path, artifact_id, key_id=principal.key_id)
+        mime, disposition, headers = _artifact_headers(row)
+        return FileResponse(
+            path, media_type=mime, filename=row["name"], content_disposition_type=disposition, headers=headers
+        )
+    row = await run_in_threadpool(store.get, artifact_id, key_id=principal.key_id)
+    mime, disposition, headers = _artifact_headers(row)
+    headers["Content-Disposition"] = _disposition(disposition, row["name"])
+    return await from_object_store(request, store, row, mime, headers)
+
+
+async def from_object_store(
+    request: Request, store: Any, row: dict[str, Any], mime: str, headers: dict[str, str]
+) -> Response:
+    """An owner-checked artifact ``row`` of a remote store: a 307 to a presigned URL (s3_presign) carrying
+    its type and Content-Disposition, else the bytes relayed (whole, or the asked Range)."""
+    disposition = headers.setdefault("Content-Disposition", "inline")
+    url = await run_in_threadpool(store.presigned_url, row, mime, disposition)
+    if url is not None:
+        return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
+    return await _relay(store, row, mime, headers, request.headers.get("range"))
+
+
+def _artifact_headers(row: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
     mime, disposition, headers = delivery(row)
     headers.update({"ETag": f'"{row["sha256"]}"', "Cache-Control": "private, max-age=31536000, immutable"})
-    return FileResponse(
-        path, media_type=mime, filename=row["name"], content_disposition_type=disposition, headers=headers
-    )
+    return mime, disposition, headers
+
+
+def _disposition(kind: str, name: str | None) -> str:
+    """Content-Disposition as FileResponse writes it (RFC 6266: ``filename*`` for names that need quoting)."""
+    if name is None:
+        return kind
+    quoted = quote(name)
+    return f"{kind}; filename*=utf-8''{quoted}" if quoted != name else f'{kind}; filename="{name}"'
+
+
+async def _relay(store: Any, row: dict[str, Any], mime: str, headers: dict[str, str], header: str | None) -> Response:
+    """Stream an artifact from the object store: whole (200), one byte range (206), or 416; a file missing
+    from the store is a 404 before anything is sent."""
+    size = row["size_bytes"]
+    headers["Accept-Ranges"] = "bytes"
+    span = _byte_range(header, size)
+    if span == "unsatisfiable":
+        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    if not size:
+        return Response(b"", media_type=mime, headers=headers)
+    start, end = span or (0, size - 1)
+    body = await run_in_threadpool(store.read_range, row, start, end)
+    headers["Content-Length"] = str(end - start + 1)
+    if span is not None:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    status = 200 if span is None else 206
+    return StreamingResponse(iterate_in_threadpool(body), status_code=status, media_type=mime, headers=headers)
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
+    """The one range ``bytes=A-B`` / ``A-`` / ``-N`` asks for, clipped to ``size``; None (send it all)
+    for no header, a malformed one or several ranges (RFC 9110 lets a server ignore Range), or
+    ``"unsatisfiable"`` when it starts past the end."""
+    if not header or not header.strip().lower().startswith("bytes=") or "," in header:
+        return None
+    first, sep, last = header.strip()[6:].strip().partition("-")
+    if not sep or not (first.isdigit() or last.isdigit()) or (first and not first.isdigit()):
+        return None
+    if last and not last.isdigit():
+        return None
+    if not first:  # the last N bytes
+        n = int(last)
+        return (max(size - n, 0), size - 1) if n and size else "unsatisfiable"
+    start, end = int(first), int(last) if last else size - 1
+    if start >= size:
+        return "unsatisfiable"
+    return (start, min(end, size - 1)) if end >= start else None
 
 
 @router.get("/usage")

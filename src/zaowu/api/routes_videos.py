@@ -17,6 +17,7 @@ from ..errors import InvalidRequest, NotFound
 from ..studio.keys import Principal
 from ..studio.storyboard import video_request
 from .auth import api_caller, scope
+from .routes_jobs import from_object_store
 
 __all__ = ["router"]
 
@@ -129,6 +130,9 @@ async def video_content(request: Request, video_id: str, variant: str = "video",
     artifact_id = ((job.get("result") or {}).get("artifacts") or {}).get(variant)
     if job["state"] != "succeeded" or not artifact_id:
         raise NotFound(f"Video '{video_id}' has no {variant} (it is {video_json(job)['status']}).", param="video_id")
+    if studio.artifacts.remote:  # relayed from the bucket (or a presigned 307), not copied to this node first
+        row = await run_in_threadpool(studio.artifacts.get, artifact_id, key_id=principal.key_id)
+        return await from_object_store(request, studio.artifacts, row, row["mime"], {})
     row, path = await run_in_threadpool(studio.artifacts.open_path, artifact_id, key_id=principal.key_id)
     return FileResponse(path, media_type=row["mime"])
 

@@ -1,11 +1,15 @@
 """The artifact store: every generated file, content-addressed.
 
-Files live at ``DATA_DIR/artifacts/<sha[:2]>/<sha>`` and are written atomically
-(temporary file in the same folder, fsync, rename): a crash never leaves a
-partial file under a final name. Each ``put`` adds a metadata row (its own id,
+Bytes live in a ``BlobStore`` (``blobs.py``): by default files at
+``DATA_DIR/artifacts/<sha[:2]>/<sha>`` written atomically (temporary file in the same
+folder, fsync, rename: a crash never leaves a partial file under a final name), or
+objects in an S3-compatible bucket (``artifact_store = "s3"``); ``open_path`` gives a
+file on this machine either way (a bounded local cache for the bucket). Each ``put`` adds a metadata row (its own id,
 mime type, size, producing job and generation, caller) in ``artifacts``; rows
 with the same content share one file. Retention: rows may carry an
-``expires_at``; ``prune()`` deletes expired rows and files no row refers to.
+``expires_at``; ``prune()`` deletes expired rows and files no row refers to (and
+files left without a row, e.g. by a crash between the write and the row, once older
+than ``ORPHAN_GRACE_SECONDS``).
 
 Reading by id is owner-checked: ``get``/``open_path``/``read`` take the caller's
 ``key_id`` (None: the local owner, who sees all), and another key's artifact gives
@@ -30,7 +34,7 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..errors import InvalidRequest, NotFound, PermissionDenied
+from .blobs import COPY_BLOCK, BlobStore, LocalBlobs
 from .db import artifacts
 from .genlog import new_id
 
@@ -52,7 +57,9 @@ UNLABELLED_SCOPE = "unlabelled"  # the key permission to store outputs without l
 
 __all__ = ["ARTIFACT_CSP", "MAX_MIME_CHARS", "MAX_NAME_CHARS", "ArtifactStore", "check_mime", "delivery", "unprintable"]
 
-COPY_BLOCK = 1 << 20  # bytes read at a time when a file is hashed and copied into the store
+# A stored file without a row is deleted by prune() only when older than this: a put writes the file before its row.
+ORPHAN_GRACE_SECONDS = 3600
+PRUNE_BATCH = 500  # stored files looked up in the table at once by prune()
 MAX_NAME_CHARS = 255  # longest artifact (file) name stored
 MAX_MIME_CHARS = 255  # longest MIME type stored, parameters included
 # Sent with every artifact: a document opened from the studio's origin runs no script and loads nothing.
@@ -120,16 +127,6 @@ def delivery(row: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
     return mime, "inline" if inline else "attachment", headers
 
 
-def _moved(path: str | os.PathLike[str], final: Path) -> bool:
-    """Move ``path`` to ``final`` when both are on one file system (a rename); False when they are not."""
-    try:
-        os.chmod(path, 0o644)
-        os.replace(path, final)
-    except OSError:
-        return False
-    return True
-
-
 class ArtifactStore:
     def __init__(
         self,
@@ -139,38 +136,29 @@ class ArtifactStore:
         principal: Callable[[str | None], Any] | None = None,
         labeller: Labeller | None = None,
         file_labeller: FileLabeller | None = None,
+        blobs: BlobStore | None = None,
     ):
         """``principal`` maps a key id to its Principal (KeyStore.principal) for owner checks;
         without it only the local owner (key_id None) and a row's own key may read it. ``labeller``
         labels every generated file before it is stored (None: a bare store, as in tools and tests);
-        ``file_labeller`` does it for files stored from disk (``put_file``: videos), path to path."""
+        ``file_labeller`` does it for files stored from disk (``put_file``: videos), path to path.
+        ``blobs``: where the bytes go (default: the folder ``root``; ``root`` also holds temporary files)."""
         self.engine = engine
         self.root = root
+        self.blobs = blobs if blobs is not None else LocalBlobs(root)
         self.retention_days = retention_days
         self._principal = principal
         self.labeller = labeller
         self.file_labeller = file_labeller
 
-    def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256
+    @property
+    def remote(self) -> bool:
+        """True when the bytes are in an object store (not a folder on this machine)."""
+        return self.blobs.remote
 
-    def _write(self, data: bytes, sha256: str) -> Path:
-        final = self.path_for(sha256)
-        if final.is_file() and final.stat().st_size == len(data):
-            return final  # same content already stored
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
-        try:
-            with os.fdopen(fd, "wb") as fp:
-                fp.write(data)
-                fp.flush()
-                os.fsync(fp.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, final)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return final
+    def path_for(self, sha256: str) -> Path:
+        """Where the local folder store keeps ``sha256`` (only meaningful for it; others use ``open_path``)."""
+        return self.root / sha256[:2] / sha256
 
     def put(
         self,
@@ -194,7 +182,7 @@ class ArtifactStore:
         if not upload and self.labeller is not None:
             data, meta = self._label(data, mime, generation_id or art_id, key_id, meta, unlabelled)
         sha = hashlib.sha256(data).hexdigest()
-        self._write(data, sha)
+        self.blobs.put_bytes(sha, data)
         return self._insert(
             sha,
             mime,
@@ -251,23 +239,7 @@ class ArtifactStore:
                 digest.update(block)
                 size += len(block)
         sha = digest.hexdigest()
-        final = self.path_for(sha)
-        if not (final.is_file() and final.stat().st_size == size):
-            final.parent.mkdir(parents=True, exist_ok=True)
-            if move and _moved(path, final):
-                return self._insert(sha, mime, size, **fields)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
-            try:
-                with os.fdopen(fd, "wb") as dst, open(path, "rb") as src:
-                    while block := src.read(COPY_BLOCK):
-                        dst.write(block)
-                    dst.flush()
-                    os.fsync(dst.fileno())
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, final)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+        self.blobs.put_file(sha, path, size, move=move)
         return self._insert(sha, mime, size, **fields)
 
     def _insert(
@@ -307,7 +279,7 @@ class ArtifactStore:
         """The bytes stored for ``row`` (labelled), or ``original`` when the store kept them as sent."""
         if row["size_bytes"] == len(original) and hashlib.sha256(original).hexdigest() == row["sha256"]:
             return original
-        return self.path_for(row["sha256"]).read_bytes()
+        return self.blobs.read(row["sha256"])
 
     def check_unlabelled(self, key_id: str | None) -> None:
         """Refuse (403) unlabelled output for a key without the explicit ``unlabelled`` permission
@@ -352,19 +324,43 @@ class ArtifactStore:
             return True
         return self._principal is not None and self._principal(key_id).can_see(owner)
 
+    def _missing(self, row: dict[str, Any]) -> NotFound:
+        return NotFound(f"The file of artifact '{row['id']}' is missing from {self.blobs.where}.", param="id")
+
     def open_path(self, artifact_id: str, *, key_id: str | None = None) -> tuple[dict[str, Any], Path]:
+        """The row and a file on this machine holding the artifact (for tools that need a path: ffmpeg,
+        workflows); from an object store it is downloaded into the local cache. Do not modify the file."""
         row = self.get(artifact_id, key_id=key_id)
-        path = self.path_for(row["sha256"])
-        if not path.is_file():
-            raise NotFound(f"The file of artifact '{artifact_id}' is missing from {self.root}.", param="id")
-        return row, path
+        try:
+            return row, self.blobs.local_path(row["sha256"])
+        except FileNotFoundError:
+            raise self._missing(row) from None
 
     def read(self, artifact_id: str, *, key_id: str | None = None) -> bytes:
-        return self.open_path(artifact_id, key_id=key_id)[1].read_bytes()
+        row = self.get(artifact_id, key_id=key_id)
+        try:
+            return self.blobs.read(row["sha256"])
+        except FileNotFoundError:
+            raise self._missing(row) from None
+
+    def read_range(self, row: dict[str, Any], start: int, end: int) -> Iterator[bytes]:
+        """Bytes ``start`` to ``end`` (included) of an artifact whose row the caller already got (owner-checked);
+        NotFound at once when its file is missing from the store."""
+        try:
+            return self.blobs.read_range(row["sha256"], start, end)
+        except FileNotFoundError:
+            raise self._missing(row) from None
+
+    def presigned_url(self, row: dict[str, Any], mime: str, disposition: str) -> str | None:
+        """A direct, time-limited URL to the stored object when the store offers them (s3_presign), else None."""
+        return self.blobs.presigned_url(row["sha256"], mime=mime, disposition=disposition)
 
     def verify(self, artifact_id: str, *, key_id: str | None = None) -> bool:
-        row, path = self.open_path(artifact_id, key_id=key_id)
-        return hashlib.sha256(path.read_bytes()).hexdigest() == row["sha256"]
+        row = self.get(artifact_id, key_id=key_id)
+        digest = hashlib.sha256()
+        for block in self.read_range(row, 0, max(row["size_bytes"] - 1, 0)):
+            digest.update(block)
+        return digest.hexdigest() == row["sha256"]
 
     def list(self, *, job_id: str | None = None, caller: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         q = sa.select(artifacts).order_by(artifacts.c.created_at.desc()).limit(limit)
@@ -385,20 +381,29 @@ class ArtifactStore:
             rows = conn.execute(artifacts.delete().where(artifacts.c.id.in_(artifact_ids))).rowcount
             still = set(conn.scalars(sa.select(artifacts.c.sha256).where(artifacts.c.sha256.in_(shas))))
         for sha in shas - still:
-            self.path_for(sha).unlink(missing_ok=True)
+            self.blobs.delete(sha)
         return rows
 
     def prune(self, now: float | None = None) -> tuple[int, int]:
-        """Delete expired rows, then files that no row refers to. Returns (rows, files)."""
+        """Delete expired rows, then stored files that no row refers to (in the folder or the bucket):
+        those of the expired rows, and any older than ORPHAN_GRACE_SECONDS without a row. Returns (rows, files)."""
         now = now or time.time()
         with self.engine.begin() as conn:
-            expired = list(conn.scalars(sa.select(artifacts.c.sha256).where(artifacts.c.expires_at < now)))
+            expired = set(conn.scalars(sa.select(artifacts.c.sha256).where(artifacts.c.expires_at < now)))
             rows = conn.execute(artifacts.delete().where(artifacts.c.expires_at < now)).rowcount
-            still = set(conn.scalars(sa.select(artifacts.c.sha256).where(artifacts.c.sha256.in_(set(expired)))))
-        files = 0
-        for sha in set(expired) - still:
-            path = self.path_for(sha)
-            if path.is_file():
-                path.unlink()
-                files += 1
-        return rows, files
+            still = set(conn.scalars(sa.select(artifacts.c.sha256).where(artifacts.c.sha256.in_(expired))))
+        files = sum(self.blobs.delete(sha) for sha in expired - still)
+        return rows, files + self._prune_orphans()
+
+    def _prune_orphans(self) -> int:
+        cutoff = time.time() - ORPHAN_GRACE_SECONDS
+        old = sorted(sha for sha, mtime in self.blobs.list() if mtime < cutoff)
+        gone = 0
+        for start in range(0, len(old), PRUNE_BATCH):
+            batch = set(old[start : start + PRUNE_BATCH])
+            with self.engine.connect() as conn:
+                kept = set(conn.scalars(sa.select(artifacts.c.sha256).where(artifacts.c.sha256.in_(batch))))
+            gone += sum(self.blobs.delete(sha) for sha in batch - kept)
+        if gone:
+            log.info("prune: deleted %d stored files no artifact refers to", gone)
+        return gone

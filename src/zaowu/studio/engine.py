@@ -58,6 +58,7 @@ from ..types import (
 from .admission import Admission, Ticket
 from .artifacts import ArtifactStore, FileLabeller, Labeller
 from .backend_options import check_settings, options_for
+from .blobs import artifact_blobs
 from .catalog import Catalog
 from .db import open_database
 from .genlog import GenerationLog, Recording
@@ -204,6 +205,7 @@ class Studio:
             principal=self.keys.principal,
             labeller=self._labeller(),
             file_labeller=self._file_labeller(),
+            blobs=artifact_blobs(self.settings),
         )
         kinds: dict[str, JobKind] = {}
         self.pm.hook.register_job_kinds(register=lambda kind: kinds.__setitem__(kind.name, kind))

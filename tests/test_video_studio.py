@@ -215,6 +215,8 @@ def test_matte_puts_the_object_on_a_design_engine_scene(bare_studio, tone):
     import cv2
     import numpy as np
 
+    from zaowu.studio.provenance.image import plate_box
+
     edit = [{"op": "matte", "box": list(tone.boxes[0]), "background": {"scene": SCENE_SPEC}}]
     assert bare_studio.check_video_edit([tone.path], edit).operations[0].background == "scene"
     result = bare_studio.edit_video([tone.path], edit)
@@ -233,6 +235,9 @@ def test_matte_puts_the_object_on_a_design_engine_scene(bare_studio, tone):
     away = np.ones((120, 160), bool)  # far from the object on every frame
     for x, y, w, h in tone.boxes:
         away[max(0, y - 10) : y + h + 10, max(0, x - 10) : x + w + 10] = False
+    # the scene image and the first 2 s of the video each carry the visible AI label, in the same corner
+    x0, y0, x1, y1 = plate_box(160, 120, bare_studio.settings.label_position).box
+    away[max(0, y0) : y1, max(0, x0) : x1] = False
     for frame, before in zip(frames, source, strict=True):
         assert np.abs(frame[away].astype(int) - scene[away]).mean() < 6  # the scene, not the old background
         assert np.abs(frame[away].astype(int) - before[away]).mean() > 30

@@ -136,3 +136,45 @@ def test_video_edit_output_carries_its_labels(server, tmp_path):
     assert early[-1] is not None and frames[0][0] < 0.05
     assert all(image_labels.detect_mark(_png(rgb)) == "bottom-right" for rgb in early[:: max(1, len(early) // 6)])
     assert not any(image_labels.detect_mark(_png(rgb)) for rgb in late)
+
+
+def test_video_labels_drawn_on_the_encoders_planes(tmp_path, monkeypatch):
+    """The render draws the labels on the I420 planes it encodes (no colour round trip, no labelling remux): at a
+    size whose chroma planes have an odd number of rows the watermark still reads back fully, the plate shows in the
+    first seconds only, the container carries the implicit label, and ``label_file`` signs the file without a
+    remux (its report names the implicit label it found)."""
+    pytest.importorskip("av")
+    from zaowu.backends.video.pipeline import edit_video
+    from zaowu.settings import Settings
+    from zaowu.studio.provenance import watermark
+    from zaowu.studio.provenance.aigc import AIGCLabel
+    from zaowu.studio.provenance.labels import LabelPolicy, label_file
+    from zaowu.studio.provenance.video import FrameLabel, has_label_tags, read_mp4_label, read_watermark
+
+    gen = "gen_01JDX4Y8T0YUVPLANES0000"
+    scene = make_scene(tmp_path / "scene.mp4", width=642, height=362, seconds=3.0)
+    label = FrameLabel(gen, producer="zaowu")
+    done = edit_video(scene.path, [{"op": "style", "contrast": 1.1}], tmp_path / "edit.mp4", frame_label=label)
+    assert (done.width, done.height) == (642, 362)
+    data = done.path.read_bytes()
+    bits, confidence = read_watermark(data)
+    assert bits is not None and float((bits == watermark.payload_bits(gen)).mean()) >= 0.95 and confidence >= 0.5
+    fields, where = read_mp4_label(data)
+    assert fields is not None and fields["ProduceID"] == gen and where == "MP4 metadata AIGC"
+    assert has_label_tags(done.path, AIGCLabel.create("zaowu", gen).to_json())
+    assert not has_label_tags(done.path, AIGCLabel.create("zaowu", "gen_other").to_json())
+    frames = _frames(done.path)
+    early = [rgb for t, rgb in frames if t < MARK_SECONDS]
+    late = [rgb for t, rgb in frames if t > MARK_SECONDS + 0.1]
+    assert early and late
+    assert image_labels.detect_mark(_png(early[0])) == "bottom-right"
+    assert not any(image_labels.detect_mark(_png(rgb)) for rgb in late[::5])
+    policy = LabelPolicy(settings=Settings(data_dir=tmp_path / "data"))
+
+    def no_remux(*args: object) -> None:
+        raise AssertionError("the render's file was remuxed again")
+
+    monkeypatch.setattr("zaowu.studio.provenance.video.label_mp4_file", no_remux)
+    report = label_file(done.path, tmp_path / "signed.mp4", "video/mp4", produce_id=gen, policy=policy)
+    assert report["implicit"] == "MP4 metadata AIGC" and report["c2pa"], report
+    assert "error" not in report and (tmp_path / "signed.mp4").exists()

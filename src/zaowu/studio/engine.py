@@ -285,7 +285,7 @@ class Studio:
         frame), for the video pipeline's last stage; None for a caller allowed unlabelled output."""
         if who.unlabelled:
             return None
-        return FrameLabel(generation_id, self.settings.label_position)
+        return FrameLabel(generation_id, self.settings.label_position, producer=self.settings.label_producer)
 
     def check_labels(self, who: Caller) -> None:
         """Refuse (403) a caller asking for unlabelled output without the key permission, before any work."""

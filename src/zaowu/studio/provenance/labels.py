@@ -242,6 +242,10 @@ def label_file(
         return report
     label = AIGCLabel.create(policy.producer, produce_id)
     report: dict[str, Any] = {"produce_id": label.ProduceID, "format": family, "explicit": None}
+    if video.has_label_tags(src, label.to_json()):  # the render wrote it (FrameLabel.metadata): no remux
+        report["implicit"] = "MP4 metadata AIGC"
+        _sign_file(src, dst, mime, label, policy, model_id, report)
+        return report
     middle = dst.with_name(dst.name + ".implicit")
     try:
         video.label_mp4_file(src, middle, label.to_json())

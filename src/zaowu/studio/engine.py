@@ -287,6 +287,16 @@ class Studio:
             return None
         return FrameLabel(generation_id, self.settings.label_position, producer=self.settings.label_producer)
 
+    def submit_job(
+        self, kind: str, request: dict[str, Any], *, who: Caller = LOCAL, priority: int = 0
+    ) -> dict[str, Any]:
+        """Queue a job of ``kind`` for ``who``. Asking for unlabelled output (``who.unlabelled``) needs the key's
+        ``unlabelled`` permission: checked now (403, nothing queued) and again when the job runs."""
+        self.check_labels(who)
+        return self.jobs.submit(
+            kind, request, priority=priority, caller=who.name, key_id=who.key_id, unlabelled=who.unlabelled
+        )
+
     def check_labels(self, who: Caller) -> None:
         """Refuse (403) a caller asking for unlabelled output without the key permission, before any work."""
         if who.unlabelled:

@@ -1,6 +1,7 @@
 """Issue 16: every stored output carries its labels, and verify reads them back.
 
-Against a real ``zaowu serve``: images (PNG, JPEG), speech (WAV, MP3), text files (Markdown, plain),
+Against a real ``zaowu serve``: images (PNG, JPEG), speech (WAV, MP3, FLAC, Opus), music's MIDI, CSV (label
+recorded, not written), text files (Markdown, plain),
 office files (DOCX, XLSX, PPTX) and the storefront (HTML preview and the site ZIP) come back from
 the artifact store with the implicit AIGC label and, where the format has one, the explicit label;
 ``POST /v1/provenance/verify`` names the generation they came from. No route makes an MP4 yet, so
@@ -130,3 +131,77 @@ def test_verify_reports_a_file_without_labels(server):
     assert {"implicit", "explicit"} <= set(report["missing"])
     r = httpx.post(f"{server.base_url}/v1/provenance/verify", files={"file": ("empty.png", b"")})
     assert r.status_code == 400 and r.json()["error"]["param"] == "file"
+
+
+@pytest.mark.parametrize("fmt", ["flac", "opus"])
+def test_speech_in_flac_and_opus_carries_the_cue_and_vorbis_comments(server, fmt):
+    """FLAC and Ogg Opus had no writer: now the cue plays first and the label is in the Vorbis comments
+    (FLAC is C2PA-signed too); the file still decodes to the whole speech after the cue."""
+    from zaowu.backends.music.audio import decode
+    from zaowu.studio.provenance.audio import CUE_SECONDS
+
+    r = httpx.post(
+        f"{server.base_url}/v1/audio/speech",
+        json={"input": "Hello from the tea shop.", "response_format": fmt},
+        timeout=300,
+    )
+    assert r.status_code == 200, r.text
+    stored = httpx.get(f"{server.base_url}/v1/artifacts/{r.headers['x-zaowu-artifact-id']}").content
+    assert stored == r.content
+    report = verify(server, r.content, f"speech.{fmt}")
+    assert_labelled(report, explicit=True)
+    assert report["implicit"]["where"].startswith("Vorbis comment"), report["implicit"]
+    assert report["c2pa"]["found"] is (fmt == "flac"), report["c2pa"]
+    assert len(decode(r.content, 16000)) / 16000 > CUE_SECONDS + 0.5  # the cue, then the speech
+
+
+def test_music_midi_carries_a_marker_and_the_implicit_label(server):
+    """The MIDI beside a piece of music shows an AI-generated marker and holds the label as a text event;
+    its notes are untouched (the same plan and seed give the same notes)."""
+    import mido
+
+    from tests.helpers import content_of
+    from zaowu.backends.music.plan import plan_from_seed
+
+    plan = plan_from_seed(11, partial={"genre": "pop", "key": "D", "mode": "major", "tempo": 112}).model_dump()
+    body = {"prompt": "calm piano", "duration": 6, "seed": 3, "plan": plan}
+    first = httpx.post(f"{server.base_url}/v1/audio/music", json=body, timeout=300).json()
+    midi = httpx.get(server.base_url + first["midi"]["url"]).content
+    report = verify(server, midi, "music.mid")
+    assert_labelled(report, explicit=True)
+    assert report["implicit"]["where"] == "MIDI text event AIGC" and "c2pa" in report["missing"]
+    parsed = mido.MidiFile(file=io.BytesIO(midi))
+    assert [m.type for m in parsed.tracks[0][:3]] == ["marker", "copyright", "text"]
+    assert any(m.type == "note_on" for track in parsed.tracks for m in track)
+    again = httpx.post(f"{server.base_url}/v1/audio/music", json=body, timeout=300).json()
+    assert content_of(httpx.get(server.base_url + again["midi"]["url"]).content) == content_of(midi)
+
+
+def test_csv_is_stored_as_made_and_its_label_is_recorded(server):
+    """A CSV cannot hold a label without breaking its readers: it is stored byte for byte, the label goes into
+    the artifact record, and verify finds it there by the file's hash."""
+    import csv
+
+    table = "sku,name,price\n1,龙井,88\n2,碧螺春,66\n"
+    flow = {
+        "id": "csv-file",
+        "nodes": {"t": {"step": "file.text", "with": {"text": table, "name": "prices.csv", "mime": "text/csv"}}},
+        "outputs": {"csv": "${t.file}"},
+    }
+    run = httpx.post(f"{server.base_url}/v1/workflows/run", json={"workflow": flow}, timeout=300).json()
+    assert run["status"] == "succeeded", run
+    art = run["outputs"]["csv"]
+    data = httpx.get(f"{server.base_url}/v1/artifacts/{art['id']}").content
+    assert data.decode("utf-8") == table  # nothing added: every CSV reader sees the same rows
+    assert list(csv.reader(io.StringIO(data.decode("utf-8")))) == [
+        ["sku", "name", "price"],
+        ["1", "龙井", "88"],
+        ["2", "碧螺春", "66"],
+    ]
+    report = verify(server, data, "prices.csv")
+    assert report["implicit"]["found"] and report["implicit"]["where"].startswith("artifact record"), report
+    fields = report["implicit"]["fields"]
+    assert fields["Label"] == "1" and fields["ProduceID"].startswith(("gen_", "art_"))
+    assert report["produce_id"] == fields["ProduceID"]
+    unknown = verify(server, b"a,b\n1,2\n", "other.csv")  # a CSV the store never made: nothing to find
+    assert not unknown["implicit"]["found"] and "implicit" in unknown["missing"]

@@ -308,8 +308,26 @@ class Studio:
         report = verify_bytes(
             data, name, credentials=c2pa_credentials(self.settings), known_ids=self._watermark_candidates(key_id)
         )
+        if report.get("format") == "csv" and not report["implicit"].get("found"):
+            self._recorded_label(data, key_id, report)
         report["generation"] = self._own_generation(report.get("produce_id"), key_id)
         return report
+
+    def _recorded_label(self, data: bytes, key_id: str | None, report: dict[str, Any]) -> None:
+        """A CSV's label from the store's record of it (the file itself cannot hold one)."""
+        found = self.artifacts.recorded_label(data, key_id=key_id)
+        if found is None:
+            return
+        fields = found["fields"]
+        report["implicit"] = {
+            "found": True,
+            "where": f"artifact record {found['artifact_id']} (CSV holds no metadata)",
+            "fields": fields,
+            "missing_fields": [],
+        }
+        report["found"] = ["implicit", *report["found"]]
+        report["missing"] = [p for p in report["missing"] if p != "implicit"]
+        report["produce_id"] = fields.get("ProduceID") or report.get("produce_id")
 
     def _watermark_candidates(self, key_id: str | None) -> list[str]:
         """The newest image and video generations the caller may see: verify checks a watermark against them

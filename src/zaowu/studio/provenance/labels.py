@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import audio, image, office, text, video
+from . import audio, encoded, image, office, text, video
 from .aigc import FIELDS, AIGCLabel
 
 if TYPE_CHECKING:
@@ -63,6 +63,14 @@ def family_of(mime: str) -> str | None:
         return "wav"
     if base in ("audio/mpeg", "audio/mp3"):
         return "mp3"
+    if base in ("audio/flac", "audio/x-flac"):
+        return "flac"
+    if base in ("audio/ogg", "audio/opus", "audio/vorbis"):
+        return "ogg"
+    if base in ("audio/midi", "audio/x-midi", "audio/mid"):
+        return "midi"
+    if base == "text/csv":
+        return "csv"
     if base in video.VIDEO_MIMES:
         return "mp4"
     if base in TEXT_MIMES:
@@ -195,6 +203,28 @@ def _implicit(family: str, data: bytes, mime: str, label: AIGCLabel, policy: Lab
     return text.label_text(source, value, notice=True).encode("utf-8"), "front matter AIGC"
 
 
+CSV_RECORD = "artifact record (CSV holds no metadata; a comment line or column would break its readers)"
+
+
+def _label_other(
+    family: str, data: bytes, label: AIGCLabel, report: dict[str, Any]
+) -> tuple[bytes, str | None, str | None] | None:
+    """The formats labelled in one pass (``encoded.py``): (data, explicit, implicit), or None for the others.
+    CSV is stored as made: its label goes into the report, which the store keeps with the artifact."""
+    if family in ("flac", "ogg"):
+        return (
+            encoded.label_encoded(data, family, label.to_json()),
+            "audio cue (short-long-short-short)",
+            ("Vorbis comment AIGC"),
+        )
+    if family == "midi":
+        return encoded.label_midi(data, label.to_json()), "MIDI marker", "MIDI text event AIGC"
+    if family == "csv":
+        report["aigc"] = label.to_dict()
+        return data, None, CSV_RECORD
+    return None
+
+
 def _label_image(data: bytes, mime: str, label: AIGCLabel, policy: LabelPolicy, report: dict[str, Any]) -> bytes:
     """Steps 1-2 on one decoded picture, then one encode with the label step's encoder settings."""
     im = image.draw_mark(image.decode(data), policy.position)
@@ -217,11 +247,14 @@ def label_output(
         log.info("output %s (%s) stored without labels: no writer for the format", produce_id, mime)
         return data, report
     try:
-        if family == "image":
-            data = _label_image(data, mime, label, policy, report)
+        if (done := _label_other(family, data, label, report)) is not None:
+            data, report["explicit"], report["implicit"] = done
         else:
-            data, report["explicit"] = _explicit(family, data, mime, policy)
-        data, report["implicit"] = _implicit(family, data, mime, label, policy)
+            if family == "image":
+                data = _label_image(data, mime, label, policy, report)
+            else:
+                data, report["explicit"] = _explicit(family, data, mime, policy)
+            data, report["implicit"] = _implicit(family, data, mime, label, policy)
     except Exception as exc:  # noqa: BLE001 - a file its format's reader rejects: stored as made, the failure reported
         log.warning("could not label output %s (%s): %s", produce_id, mime, exc)
         report["error"] = f"{type(exc).__name__}: {exc}"[:300]
@@ -290,6 +323,9 @@ _MAGIC = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"ID3", "audio/mpeg"),
     (b"%PDF", "application/pdf"),
+    (b"fLaC", "audio/flac"),
+    (b"OggS", "audio/ogg"),
+    (b"MThd", "audio/midi"),
 )
 _EXTENSIONS = {
     "md": "text/markdown",
@@ -304,11 +340,19 @@ _EXTENSIONS = {
     **{ext: mime for mime, ext in office.OOXML_MIMES.items()},
     "zip": "application/zip",
     "svg": "image/svg+xml",
+    "flac": "audio/flac",
+    "ogg": "audio/ogg",
+    "opus": "audio/ogg",
+    "mid": "audio/midi",
+    "midi": "audio/midi",
+    "csv": "text/csv",
 }
 
 
 def sniff_mime(data: bytes, name: str | None = None) -> str | None:
     """The file's type from its first bytes (then its name's extension)."""
+    if data[:3] == b"ID3" and len(data) >= 10 and data[_id3_end(data) : _id3_end(data) + 4] == b"fLaC":
+        return "audio/flac"  # a FLAC file with an ID3 tag in front (how C2PA embeds its manifest in FLAC)
     for magic, mime in _MAGIC:
         if data.startswith(magic):
             return mime
@@ -333,6 +377,12 @@ def sniff_mime(data: bytes, name: str | None = None) -> str | None:
     if head.startswith((b"{", b"[")):
         return "application/json"
     return "text/plain" if _is_text(data) else None
+
+
+def _id3_end(data: bytes) -> int:
+    """Where the ID3v2 tag at the start of ``data`` ends (its header, syncsafe size and optional footer)."""
+    size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
+    return 10 + size + (10 if data[5] & 0x10 else 0)
 
 
 def _zip_kind(data: bytes) -> str:
@@ -365,6 +415,12 @@ def _read_implicit(family: str, data: bytes) -> tuple[dict[str, str] | None, str
         return office.read_pdf_label(data)
     if family == "zip":
         return office.read_zip_label(data, text.read_html_label)
+    if family in ("flac", "ogg"):
+        return encoded.read_encoded_label(data)
+    if family == "midi":
+        return encoded.read_midi_label(data)
+    if family == "csv":
+        return None, "CSV holds no metadata: zaowu keeps its label in the artifact record"
     source = data.decode("utf-8", "replace")
     if family == "svg":
         return text.read_svg_label(source)
@@ -389,6 +445,12 @@ def _read_explicit(family: str, data: bytes) -> dict[str, Any]:
     if family in ("text", "json", "html"):
         found = text.has_notice(data.decode("utf-8", "replace"))
         return {"checked": True, "found": found, "detail": "notice line" if found else None}
+    if family in ("flac", "ogg"):
+        found = encoded.detect_encoded_cue(data)
+        return {"checked": True, "found": found, "detail": "audio cue (short-long-short-short)" if found else None}
+    if family == "midi":
+        found = encoded.detect_midi_mark(data)
+        return {"checked": True, "found": found, "detail": "MIDI marker" if found else None}
     if family == "ooxml":
         shown = office.ooxml_notice(data)
         return {"checked": shown is not None, "found": shown, "detail": "footer notice" if shown else None}

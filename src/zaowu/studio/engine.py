@@ -68,7 +68,7 @@ from .provenance.audio import with_stream_cue
 from .provenance.c2pa import credentials as c2pa_credentials
 from .provenance.labels import LabelPolicy, label_file, label_output, verify_bytes
 from .provenance.video import FrameLabel
-from .safety import Match, OutputScreen, SafetyFilter
+from .safety import Match, OutputScreen, Policy, SafetyFilter
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .video_edit import sweep_work_dir
@@ -113,7 +113,7 @@ class _TextRun:
     parsed: Any = None
     violation: SchemaViolation | None = None
     screen: OutputScreen | None = None  # the safety filter reading the output as it comes
-    policy: str | None = None  # the caller's safety policy (None: the setting's)
+    policy: Policy = None  # the caller's safety policy, perhaps per category (None: the setting's)
     filtered: ContentPolicyViolation | None = None  # the output was cut by the safety filter
 
     @property
@@ -191,6 +191,7 @@ class Studio:
         self.safety = SafetyFilter(
             self.db, self.settings.safety_terms, self.settings.safety_extra_terms, self.settings.safety_policy
         )
+        self.keys.categories = frozenset(self.safety.categories)  # what a key's per-category policy may name
         self.catalog = Catalog(self.settings, self.pm, self.db)
         self.planners = PlannerRegistry(self.pm)  # what writes a design spec, a music plan... (generate_media)
         self.artifacts = ArtifactStore(
@@ -313,6 +314,30 @@ class Studio:
         report["generation"] = self._own_generation(report.get("produce_id"), key_id)
         return report
 
+    def safety_events(
+        self,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        key: str | None = None,
+        category: str | None = None,
+        action: str | None = None,
+        limit: int = 100,
+        before: int | None = None,
+    ) -> dict[str, Any]:
+        """A page of the safety filter's events, newest first, filtered by time (Unix seconds), key (name or id),
+        category and action; ``next_before`` is the cursor of the next page (None: this is the last)."""
+        key_id = self.keys.get(key)["id"] if key else None
+        rows = self.safety.events(
+            limit, since=since, until=until, key_id=key_id, category=category, action=action, before=before
+        )
+        more = len(rows) == limit and bool(
+            self.safety.events(
+                1, since=since, until=until, key_id=key_id, category=category, action=action, before=rows[-1]["id"]
+            )
+        )
+        return {"data": rows, "has_more": more, "next_before": rows[-1]["id"] if more else None}
+
     def _recorded_label(self, data: bytes, key_id: str | None, report: dict[str, Any]) -> None:
         """A CSV's label from the store's record of it (the file itself cannot hold one)."""
         found = self.artifacts.recorded_label(data, key_id=key_id)
@@ -363,11 +388,11 @@ class Studio:
         self.keys.principal(key_id).require(scope_for(modality))
 
     # -- models ----------------------------------------------------------------
-    def screen(self, fields: Iterator[tuple[str, str]], who: Caller, modality: str) -> str | None:
-        """Run the safety filter over a request's (field, text) pairs under ``who``'s policy: a match is
-        logged, and refused (ContentPolicyViolation naming the field and rule) when the policy blocks.
-        Returns the policy, for the output check."""
-        policy = self.keys.principal(who.key_id).safety
+    def screen(self, fields: Iterator[tuple[str, str]], who: Caller, modality: str) -> Policy:
+        """Run the safety filter over a request's (field, text) pairs under ``who``'s policy (per category, from
+        the key): a match is logged, and refused (ContentPolicyViolation naming the field and rule) when the
+        policy blocks its category. Returns the policy, for the output check."""
+        policy = self.keys.principal(who.key_id).safety_policy
         self.safety.screen(fields, who, policy, modality)
         return policy
 
@@ -438,7 +463,7 @@ class Studio:
         _, backend = self.load(model, Modality.text)
         return backend.context_length
 
-    def _prepare_text(self, request: TextRequest, who: Caller, policy: str | None = None) -> _TextRun:
+    def _prepare_text(self, request: TextRequest, who: Caller, policy: Policy = None) -> _TextRun:
         spec, backend = self.load(request.model, Modality.text)
         assert isinstance(backend, TextBackend)
         if request.response_format and request.response_format.type != "text" and not backend.supports_schema:
@@ -534,7 +559,7 @@ class Studio:
         except ContentPolicyViolation as exc:
             run.filtered = exc
             return True
-        run.screen = None  # recorded once; the rest of the answer goes through
+        run.screen.passed.add(match.category)  # recorded once; the rest goes through unless another category blocks
         return False
 
     def _hold_tokens(self, run: _TextRun, prompt_estimate: int) -> int | None:

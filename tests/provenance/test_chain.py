@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import time
 
 import httpx
 import numpy as np
@@ -178,3 +179,41 @@ def test_video_labels_drawn_on_the_encoders_planes(tmp_path, monkeypatch):
     report = label_file(done.path, tmp_path / "signed.mp4", "video/mp4", produce_id=gen, policy=policy)
     assert report["implicit"] == "MP4 metadata AIGC" and report["c2pa"], report
     assert "error" not in report and (tmp_path / "signed.mp4").exists()
+
+
+def test_generated_video_carries_the_mark_the_watermark_and_the_implicit_label(server, tmp_path):
+    """A video the storyboard renders (POST /v1/videos) gets the same frame labels as an edit: the visible mark for
+    its first seconds, the watermark naming its generation, the implicit label and a trusted C2PA manifest."""
+    pytest.importorskip("av")
+    board = {
+        "aspect": "16:9",
+        "resolution": "360p",
+        "fps": 24,
+        "music": None,
+        "scenes": [
+            {"narration": "", "text": "Spring tea", "duration": 1.5, "camera": "zoom_in"},
+            {"narration": "", "text": "New season", "duration": 1.5, "camera": "pan_left"},
+        ],
+    }
+    r = httpx.post(f"{server.base_url}/v1/videos", json={"prompt": "x", "storyboard": board, "seed": 4}, timeout=30)
+    assert r.status_code == 200, r.text
+    video_id = r.json()["id"]
+    for _ in range(600):
+        video = httpx.get(f"{server.base_url}/v1/videos/{video_id}", timeout=30).json()
+        if video["status"] in ("completed", "failed"):
+            break
+        time.sleep(0.5)
+    assert video["status"] == "completed", video
+    data = httpx.get(f"{server.base_url}/v1/videos/{video_id}/content", timeout=60).content
+    (tmp_path / "gen.mp4").write_bytes(data)
+    report = verify(server, data, "gen.mp4")
+    gen_id = report["implicit"]["fields"]["ProduceID"]
+    assert gen_id.startswith("gen_") and report["generation"]["modality"] == "video", report
+    assert report["c2pa"]["state"] == "trusted" and report["c2pa"]["generation_id"] == gen_id, report["c2pa"]
+    assert report["watermark"]["matches"] == gen_id, report["watermark"]
+    frames = _frames(tmp_path / "gen.mp4")
+    early = [rgb for t, rgb in frames if t < MARK_SECONDS]
+    late = [rgb for t, rgb in frames if t > MARK_SECONDS + 0.1]
+    assert early and late
+    assert image_labels.detect_mark(_png(early[0])) == "bottom-right"
+    assert not any(image_labels.detect_mark(_png(rgb)) for rgb in late)

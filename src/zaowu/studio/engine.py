@@ -26,6 +26,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
@@ -297,6 +298,15 @@ class Studio:
         return self.jobs.submit(
             kind, request, priority=priority, caller=who.name, key_id=who.key_id, unlabelled=who.unlabelled
         )
+
+    def _frame_labels(self, modality: Modality, generation_id: str, who: Caller) -> AbstractContextManager[None]:
+        """For a video render: its frame labels, set where the renderer finds them (``pipeline.frame_labels``)."""
+        label = self.frame_label(generation_id, who) if modality == Modality.video else None
+        if label is None:
+            return nullcontext()
+        from ..backends.video.pipeline import frame_labels
+
+        return frame_labels(label)
 
     def check_labels(self, who: Caller) -> None:
         """Refuse (403) a caller asking for unlabelled output without the key permission, before any work."""
@@ -701,7 +711,9 @@ class Studio:
         params = {"unlabelled": True} if who.unlabelled else {}  # every unlabelled output is logged as such
         with self.log.record(who, modality=modality.value, model=spec, params=params, seed=seed, input=shown) as rec:
             cancel.check()
-            result = backend.generate(request, seed, progress)
+            # a rendered video carries its visible mark and watermark in its frames, drawn by the render itself
+            with self._frame_labels(modality, rec.id, who):
+                result = backend.generate(request, seed, progress)
             cancel.check()  # nobody waits for it any more: store nothing
             for media in result.media:
                 self._store_media(media, modality, rec.id, who)

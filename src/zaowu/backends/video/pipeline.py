@@ -15,7 +15,8 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -27,7 +28,18 @@ from .ops import VideoEdit, parse_edit
 from .probe import DEFAULT_LIMITS, VideoInfo, VideoLimits, open_input, probe_video
 from .stage import EPS, RATE, Chunk, Frame, Stage, State
 
-__all__ = ["EditProgress", "EditResult", "FrameLabelFn", "LabelStage", "build_stages", "check_edit", "edit_video"]
+__all__ = [
+    "EditProgress",
+    "EditResult",
+    "FrameLabelFn",
+    "LabelStage",
+    "build_stages",
+    "check_edit",
+    "current_frame_label",
+    "edit_video",
+    "frame_labels",
+    "labelled",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +49,32 @@ also has a ``yuv420p(planes, t)`` method, the encoder calls that instead on the 
 (``(h * 3 // 2, w)`` uint8: the Y plane, then U, then V), which it may change in place: the labels then cost no
 extra colour conversion (frames with an alpha channel still get the BGR call). A ``metadata`` attribute (a dict of
 str) on it is written as the output container's tags (MP4: ``use_metadata_tags``, so custom keys are kept)."""
+
+_FRAME_LABEL: ContextVar[FrameLabelFn | None] = ContextVar("zaowu_frame_label", default=None)
+
+
+@contextmanager
+def frame_labels(label: FrameLabelFn | None) -> Iterator[None]:
+    """Run the block with ``label`` as the frame labels of every video rendered in it by a backend that takes no
+    ``frame_label`` argument (the storyboard renderer reads ``current_frame_label``): the caller's labels reach
+    the render without the backend interface knowing of them."""
+    token = _FRAME_LABEL.set(label)
+    try:
+        yield
+    finally:
+        _FRAME_LABEL.reset(token)
+
+
+def current_frame_label() -> FrameLabelFn | None:
+    """The frame labels set by ``frame_labels`` around the current render, if any."""
+    return _FRAME_LABEL.get()
+
+
+def labelled(frames: Iterator[Frame], label: FrameLabelFn | None) -> Iterator[Frame]:
+    """``frames`` with ``label`` applied as ``LabelStage`` applies it (drawn by the encoder when it can)."""
+    if label is None:
+        return frames
+    return LabelStage(label).video(frames)
 
 
 @dataclass(frozen=True)
@@ -556,6 +594,11 @@ class LabelStage(Stage):
         if self.in_encoder:
             return Frame(frame.image, frame.t, frame.alpha, label=self.label)
         return Frame(self.label(frame.image, frame.t), frame.t, frame.alpha)
+
+
+def container_tags(label: FrameLabelFn | None) -> dict[str, str] | None:
+    """The container tags ``label`` asks the output to carry (``FrameLabelFn.metadata``), if any."""
+    return getattr(label, "metadata", None) or None
 
 
 def _container_tags(stages: list[Stage]) -> dict[str, str] | None:

@@ -185,6 +185,8 @@ def _implicit(family: str, data: bytes, mime: str, label: AIGCLabel, policy: Lab
     if family == "mp3":
         return audio.label_mp3(data, value), "ID3 TXXX:AIGC"
     if family == "mp4":
+        if video.has_label_tags(data, value):  # the render wrote it (FrameLabel.metadata): no remux
+            return data, "MP4 metadata AIGC"
         return video.label_mp4(data, value), "MP4 metadata AIGC"
     if family == "ooxml":
         return office.label_ooxml(data, office.OOXML_MIMES[_base(mime)], value, notice=False), "custom property AIGC"

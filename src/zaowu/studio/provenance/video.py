@@ -7,10 +7,11 @@ drawn by the render itself: ``FrameLabel`` is the stage the Studio hands to ``ba
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .aigc import parse
 
@@ -38,23 +39,28 @@ def container_tags(label_json: str) -> dict[str, str]:
     return {"AIGC": label_json, "comment": label_json}
 
 
-def has_label_tags(path: Path, label_json: str) -> bool:
-    """Whether the MP4 at ``path`` already carries exactly this label in its tags (written by the render), read
-    from the ``moov`` box alone (faststart puts it first): nothing is decoded or probed."""
-    want = label_json.encode("utf-8")
-    with path.open("rb") as fp:
-        while header := fp.read(8):
-            if len(header) < 8:
-                return False
-            size, kind = int.from_bytes(header[:4], "big"), header[4:]
-            if size == 1:
-                size = int.from_bytes(fp.read(8), "big") - 8
-            if size < 8 or kind == b"mdat":
-                return False
-            if kind == b"moov":
-                moov = fp.read(size - 8) if size <= MAX_MOOV_BYTES else b""
-                return b"AIGC" in moov and want in moov
-            fp.seek(size - 8, os.SEEK_CUR)
+def has_label_tags(source: Path | bytes, label_json: str) -> bool:
+    """Whether the MP4 at ``source`` (a path, or the file's bytes) already carries exactly this label in its tags
+    (written by the render), read from the ``moov`` box alone (faststart puts it first): nothing is decoded."""
+    if isinstance(source, bytes):
+        return _moov_holds(io.BytesIO(source), label_json.encode("utf-8"))
+    with source.open("rb") as fp:
+        return _moov_holds(fp, label_json.encode("utf-8"))
+
+
+def _moov_holds(fp: BinaryIO, want: bytes) -> bool:
+    while header := fp.read(8):
+        if len(header) < 8:
+            return False
+        size, kind = int.from_bytes(header[:4], "big"), header[4:]
+        if size == 1:
+            size = int.from_bytes(fp.read(8), "big") - 8
+        if size < 8 or kind == b"mdat":
+            return False
+        if kind == b"moov":
+            moov = fp.read(size - 8) if size <= MAX_MOOV_BYTES else b""
+            return b"AIGC" in moov and want in moov
+        fp.seek(size - 8, os.SEEK_CUR)
     return False
 
 

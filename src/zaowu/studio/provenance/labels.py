@@ -159,9 +159,8 @@ def _explicit(family: str, data: bytes, mime: str, policy: LabelPolicy) -> tuple
         return audio.label_wav(data, None, cue=True), "audio cue (short-long-short-short)"
     if family == "ooxml":
         kind = office.OOXML_MIMES[_base(mime)]
-        if kind == "pptx":
-            return data, None
-        return office.label_ooxml(data, kind, None, notice=True), "footer notice"
+        shown = "notice on every slide" if kind == "pptx" else "footer notice"
+        return office.label_ooxml(data, kind, None, notice=True), shown
     if family == "svg":
         return data, f"visible mark ({policy.position})"  # drawn with the implicit label (_implicit)
     if family in ("text", "json", "html"):
@@ -455,7 +454,10 @@ def _read_explicit(family: str, data: bytes) -> dict[str, Any]:
         return {"checked": True, "found": found, "detail": "MIDI marker" if found else None}
     if family == "ooxml":
         shown = office.ooxml_notice(data)
-        return {"checked": shown is not None, "found": shown, "detail": "footer notice" if shown else None}
+        return {"checked": shown is not None, "found": shown, "detail": "notice (footer or slides)" if shown else None}
+    if family == "zip":
+        shown = office.zip_pages_notice(data, text.has_notice)
+        return {"checked": shown is not None, "found": shown, "detail": "notice on every HTML page" if shown else None}
     return {"checked": False, "found": None, "detail": "not checkable for this format"}
 
 

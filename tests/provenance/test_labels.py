@@ -66,7 +66,7 @@ def test_speech_carries_the_cue_and_the_implicit_label(server, fmt):
     stored = httpx.get(f"{server.base_url}/v1/artifacts/{r.headers['x-zaowu-artifact-id']}").content
     assert stored == r.content
     report = verify(server, r.content, f"speech.{fmt}")
-    assert_labelled(report, explicit=True if fmt == "wav" else None)
+    assert_labelled(report, explicit=True)  # the cue, in the WAV and (re-encoded once) in the MP3
     assert report["generation"]["id"] == r.headers["x-zaowu-generation-id"]
 
 

@@ -1,10 +1,10 @@
-"""Labels on FLAC, Ogg (Vorbis, Opus) and MIDI files, and on CSV (which cannot hold one).
+"""Labels on FLAC, Ogg (Vorbis, Opus), MP3 (the cue) and MIDI files, and on CSV (which cannot hold one).
 
 FLAC and Ogg: the file is decoded once (the ffmpeg command-line tool, a separate process, as the music backend
 encodes), the short-long-short-short cue (``audio.py``) is put before the sound, and it is encoded again in the
 same codec (FLAC losslessly; Vorbis and Opus at ``VORBIS_QUALITY`` / ``OPUS_BITRATE``) with the implicit label
 as the Vorbis comments ``AIGC`` and ``comment``. Verify reads the comments with PyAV and listens for the cue in
-the first seconds.
+the first seconds. An MP3 gets the cue the same way (at ``MP3_BITRATE``); its label stays the ID3 ``TXXX`` frame.
 
 MIDI (no sound of its own to carry a cue): a ``marker`` meta event "AI-generated (AIGC)" at the start of the
 first track, the notice DAWs and players show on the timeline (the explicit label), a ``copyright`` event
@@ -44,6 +44,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 OPUS_BITRATE = "96k"  # the labelled Opus file's bitrate (the music backend's own is 64k: no audible loss added)
+MP3_BITRATE = "192k"  # the labelled MP3's bitrate (as the music backend encodes)
 VORBIS_QUALITY = "5"  # libvorbis -q:a of the labelled Vorbis file (as the music backend encodes)
 FFMPEG_TIMEOUT = 300.0  # seconds one decode or encode of a labelled audio file may take
 CUE_READ_SECONDS = 2.0  # how much of the sound verify decodes to listen for the cue
@@ -53,6 +54,7 @@ _ENCODE_ARGS = {
     "flac": ["-c:a", "flac", "-f", "flac"],
     "vorbis": ["-c:a", "libvorbis", "-q:a", VORBIS_QUALITY, "-f", "ogg"],
     "opus": ["-c:a", "libopus", "-b:a", OPUS_BITRATE, "-f", "ogg"],
+    "mp3": ["-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-f", "mp3"],
 }
 
 
@@ -76,10 +78,10 @@ def _ffmpeg(args: list[str], what: str) -> None:
         raise RuntimeError(f"ffmpeg could not {what}: {proc.stderr.decode(errors='replace')[-300:]}")
 
 
-def label_encoded(data: bytes, family: str, label_json: str) -> bytes:
-    """A FLAC (``family`` "flac") or Ogg Vorbis/Opus ("ogg") file with the cue before its sound and the label in
-    its Vorbis comments, in the same codec."""
-    codec = "flac" if family == "flac" else ogg_codec(data)
+def label_encoded(data: bytes, family: str, label_json: str | None) -> bytes:
+    """A FLAC (``family`` "flac"), Ogg Vorbis/Opus ("ogg") or MP3 ("mp3") file with the cue before its sound and
+    the label (when given) in its Vorbis comments, in the same codec (an MP3's label is ``audio.label_mp3``'s)."""
+    codec = family if family in ("flac", "mp3") else ogg_codec(data)
     if codec is None:
         raise ValueError("an Ogg file whose stream is neither Vorbis nor Opus")
     with tempfile.TemporaryDirectory(prefix="zaowu-label-") as tmp:
@@ -87,7 +89,7 @@ def label_encoded(data: bytes, family: str, label_json: str) -> bytes:
         src.write_bytes(data)
         _ffmpeg(["-i", str(src), "-map", "0:a:0", "-c:a", "pcm_s16le", "-f", "wav", str(wav)], "decode it")
         wav.write_bytes(label_wav(wav.read_bytes(), None, cue=True))
-        tags = ["-metadata", f"AIGC={label_json}", "-metadata", f"comment={label_json}"]
+        tags = ["-metadata", f"AIGC={label_json}", "-metadata", f"comment={label_json}"] if label_json else []
         _ffmpeg(["-i", str(wav), "-map_metadata", "-1", *tags, *_ENCODE_ARGS[codec], str(out)], f"encode {codec}")
         return out.read_bytes()
 

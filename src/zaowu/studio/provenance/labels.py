@@ -218,6 +218,9 @@ def _label_other(
             "audio cue (short-long-short-short)",
             ("Vorbis comment AIGC"),
         )
+    if family == "mp3":
+        cued = encoded.label_encoded(data, "mp3", None)
+        return audio.label_mp3(cued, label.to_json()), "audio cue (short-long-short-short)", "ID3 TXXX:AIGC"
     if family == "midi":
         return encoded.label_midi(data, label.to_json()), "MIDI marker", "MIDI text event AIGC"
     if family == "csv":
@@ -446,7 +449,7 @@ def _read_explicit(family: str, data: bytes) -> dict[str, Any]:
     if family in ("text", "json", "html"):
         found = text.has_notice(data.decode("utf-8", "replace"))
         return {"checked": True, "found": found, "detail": "notice line" if found else None}
-    if family in ("flac", "ogg"):
+    if family in ("flac", "ogg", "mp3"):
         found = encoded.detect_encoded_cue(data)
         return {"checked": True, "found": found, "detail": "audio cue (short-long-short-short)" if found else None}
     if family == "midi":

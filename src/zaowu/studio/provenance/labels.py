@@ -10,8 +10,9 @@ Order (GB 45438-2025 labels first, the signature last so it covers them):
    (``LabelPolicy.settings``); formats C2PA cannot hold (PDF, OOXML, HTML, text) say so in the report
    (``c2pa_skipped``) and keep their other labels.
 
-``label_file`` does the same path to path for MP4s stored from disk (implicit label by remux, then C2PA);
-their visible mark and frame watermark are drawn by the render (``video.FrameLabel``).
+``label_file`` does the same path to path for MP4s stored from disk (implicit label by remux unless the render
+wrote it, then C2PA); their visible mark and frame watermark are drawn by the render (``video.FrameLabel``).
+FLAC, Ogg, MP3 (the cue), MIDI and CSV are labelled in one pass by ``encoded.py`` (``_label_other``).
 ``label_output`` never raises for a format it cannot label: it returns the bytes unchanged and
 says so in the report stored with the artifact (``meta["labels"]``).
 """

@@ -1,8 +1,10 @@
 """Labels on video (MP4): the implicit label as a container metadata tag ``AIGC`` (and ``comment``).
 
-The file is remuxed with PyAV (packets copied, nothing re-encoded, path to path) with ``use_metadata_tags``
-so the custom key is kept. The visible mark for the first ``MARK_SECONDS`` and the per-frame watermark are
-drawn by the render itself: ``FrameLabel`` is the stage the Studio hands to ``backends/video/pipeline``.
+A render labelled by ``FrameLabel`` writes the tags itself (``FrameLabel.metadata``, ``use_metadata_tags``), which
+``has_label_tags`` finds in the ``moov`` box, so storing it needs no remux; any other MP4 is remuxed with PyAV
+(packets copied, nothing re-encoded, path to path). The visible mark for the first ``MARK_SECONDS`` and the
+per-frame watermark are drawn by the render itself, on the I420 planes the encoder encodes
+(``FrameLabel.yuv420p``): ``FrameLabel`` is the stage the Studio hands to ``backends/video/pipeline``.
 """
 
 from __future__ import annotations

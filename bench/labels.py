@@ -9,8 +9,9 @@ see a realistic picture. Targets (issue 16): labelling + C2PA + watermark <= 80 
 and <= 3% of a video's render time. Prints one line per format: median and worst ms, and which steps
 ran. Times are wall and CPU (the process's, all threads): on a shared machine read the CPU figures. The
 video line: a 720p synthetic clip edited (one style operation) with the frame labels (visible
-mark for 2 s, watermark on every frame) as the pipeline's last stage, then labelled on disk (implicit
-MP4 label by remux, C2PA); the share is (label stage + on-disk labelling) / (edit + on-disk labelling).
+mark for 2 s, watermark on every frame, both drawn on the YUV planes the encoder encodes; the implicit
+label written as the container's tags by the same pass), then signed on disk (C2PA); the share is (frame labels + on-disk labelling) / (edit +
+on-disk labelling), all CPU; the same edit without labels is timed too, and the difference shown.
 """
 
 from __future__ import annotations
@@ -94,7 +95,28 @@ def bench_images(rounds: int, settings: Settings) -> None:
         )
 
 
-def bench_video(seconds: float, settings: Settings, tmp: Path) -> None:
+class _Timed:
+    """A FrameLabel whose calls are timed (thread CPU: the stage runs in the encoding thread; the encoder's own
+    threads are not counted)."""
+
+    def __init__(self, label: Any) -> None:
+        self.label, self.cpu = label, 0.0
+        self.metadata = label.metadata  # the container tags the render writes (the implicit label)
+
+    def __call__(self, image: Any, t: float) -> Any:
+        started = time.thread_time()
+        out = self.label(image, t)
+        self.cpu += time.thread_time() - started
+        return out
+
+    def yuv420p(self, yuv: Any, t: float) -> Any:
+        started = time.thread_time()
+        out = self.label.yuv420p(yuv, t)
+        self.cpu += time.thread_time() - started
+        return out
+
+
+def bench_video(seconds: float, settings: Settings, tmp: Path, rounds: int = 3) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from video_scenes import make_scene
 
@@ -103,29 +125,29 @@ def bench_video(seconds: float, settings: Settings, tmp: Path) -> None:
 
     clip = make_scene(tmp / "clip.mp4", width=1280, height=720, seconds=seconds).path
     policy = LabelPolicy(settings=settings)
-    frame_label, label_cpu = FrameLabel("gen_bench"), [0.0]
-
-    def timed(image: Any, t: float) -> Any:
-        started = time.thread_time()  # the stage runs in this thread; the encoder's threads are not counted
-        out = frame_label(image, t)
-        label_cpu[0] += time.thread_time() - started
-        return out
-
-    cpu = time.process_time()
-    done = edit_video(clip, [{"op": "style", "contrast": 1.1}], tmp / "edit.mp4", frame_label=timed)
-    edit_cpu = time.process_time() - cpu
-    stage = sum(v for k, v in done.timings.items() if k.endswith(":label"))
-    started, cpu = time.perf_counter(), time.process_time()
-    report = label_file(done.path, tmp / "labelled.mp4", "video/mp4", produce_id="gen_bench", policy=policy)
-    on_disk, on_disk_cpu = time.perf_counter() - started, time.process_time() - cpu
-    wall_share = (stage + on_disk) / (done.seconds + on_disk)
-    share = (label_cpu[0] + on_disk_cpu) / (edit_cpu + on_disk_cpu)
+    edit = [{"op": "style", "contrast": 1.1}]
+    plain_cpu, edit_cpu, label_cpu, on_disk_cpu = [], [], [], []
+    for i in range(rounds):  # alternated, the medians kept: the machine is shared
+        cpu = time.process_time()
+        edit_video(clip, edit, tmp / "plain.mp4")
+        plain_cpu.append(time.process_time() - cpu)
+        timed = _Timed(FrameLabel(f"gen_bench{i}", producer=policy.producer))  # as the Studio makes it
+        cpu = time.process_time()
+        done = edit_video(clip, edit, tmp / "edit.mp4", frame_label=timed)
+        edit_cpu.append(time.process_time() - cpu)
+        label_cpu.append(timed.cpu)
+        cpu = time.process_time()
+        report = label_file(done.path, tmp / "out.mp4", "video/mp4", produce_id=f"gen_bench{i}", policy=policy)
+        on_disk_cpu.append(time.process_time() - cpu)
+    plain, edited, stage, on_disk = (statistics.median(v) for v in (plain_cpu, edit_cpu, label_cpu, on_disk_cpu))
+    share = (stage + on_disk) / (edited + on_disk)
+    extra = (edited - plain + on_disk) / (edited + on_disk)
     steps = [k for k in ("implicit", "c2pa") if report.get(k)]
     print(
-        f"VIDEO 720p {done.frames} frames: edit {done.seconds:6.2f} s wall / {edit_cpu:6.2f} s CPU, label stage "
-        f"{stage * 1000:6.1f} ms wall / {label_cpu[0] * 1000:6.1f} ms CPU, on disk ({', '.join(steps)}) "
-        f"{on_disk * 1000:6.1f} ms wall / {on_disk_cpu * 1000:6.1f} ms CPU; share {wall_share:.1%} wall, "
-        f"{share:.1%} CPU  {'OK' if share <= TARGET_VIDEO_SHARE else 'OVER'} (target {TARGET_VIDEO_SHARE:.0%})"
+        f"VIDEO 720p {done.frames} frames (CPU s, median of {rounds}): edit unlabelled {plain:5.2f}, labelled "
+        f"{edited:5.2f}; frame labels {stage * 1000:6.1f} ms, on disk ({', '.join(steps)}) {on_disk * 1000:6.1f} ms; "
+        f"share {share:.1%} (labelled edit minus unlabelled: {extra:.1%})  "
+        f"{'OK' if share <= TARGET_VIDEO_SHARE else 'OVER'} (target {TARGET_VIDEO_SHARE:.0%})"
     )
 
 

@@ -69,6 +69,13 @@ def content_of(data: bytes) -> bytes:
             return w.readframes(w.getnframes())
     if mime.startswith("text/") or mime == "application/json":
         return unlabelled_text(data.decode("utf-8")).encode("utf-8")
+    if mime == "audio/midi":  # every event but the label's marker, copyright and AIGC text
+        import mido
+
+        midi = mido.MidiFile(file=io.BytesIO(data))
+        return repr(
+            [[m for m in t if not (m.is_meta and m.type in ("marker", "copyright", "text"))] for t in midi.tracks]
+        ).encode()
     return data
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import time
 
 import httpx
 import numpy as np
@@ -135,4 +136,84 @@ def test_video_edit_output_carries_its_labels(server, tmp_path):
     assert early and late
     assert early[-1] is not None and frames[0][0] < 0.05
     assert all(image_labels.detect_mark(_png(rgb)) == "bottom-right" for rgb in early[:: max(1, len(early) // 6)])
+    assert not any(image_labels.detect_mark(_png(rgb)) for rgb in late)
+
+
+def test_video_labels_drawn_on_the_encoders_planes(tmp_path, monkeypatch):
+    """The render draws the labels on the I420 planes it encodes (no colour round trip, no labelling remux): at a
+    size whose chroma planes have an odd number of rows the watermark still reads back fully, the plate shows in the
+    first seconds only, the container carries the implicit label, and ``label_file`` signs the file without a
+    remux (its report names the implicit label it found)."""
+    pytest.importorskip("av")
+    from zaowu.backends.video.pipeline import edit_video
+    from zaowu.settings import Settings
+    from zaowu.studio.provenance import watermark
+    from zaowu.studio.provenance.aigc import AIGCLabel
+    from zaowu.studio.provenance.labels import LabelPolicy, label_file
+    from zaowu.studio.provenance.video import FrameLabel, has_label_tags, read_mp4_label, read_watermark
+
+    gen = "gen_01JDX4Y8T0YUVPLANES0000"
+    scene = make_scene(tmp_path / "scene.mp4", width=642, height=362, seconds=3.0)
+    label = FrameLabel(gen, producer="zaowu")
+    done = edit_video(scene.path, [{"op": "style", "contrast": 1.1}], tmp_path / "edit.mp4", frame_label=label)
+    assert (done.width, done.height) == (642, 362)
+    data = done.path.read_bytes()
+    bits, confidence = read_watermark(data)
+    assert bits is not None and float((bits == watermark.payload_bits(gen)).mean()) >= 0.95 and confidence >= 0.5
+    fields, where = read_mp4_label(data)
+    assert fields is not None and fields["ProduceID"] == gen and where == "MP4 metadata AIGC"
+    assert has_label_tags(done.path, AIGCLabel.create("zaowu", gen).to_json())
+    assert not has_label_tags(done.path, AIGCLabel.create("zaowu", "gen_other").to_json())
+    frames = _frames(done.path)
+    early = [rgb for t, rgb in frames if t < MARK_SECONDS]
+    late = [rgb for t, rgb in frames if t > MARK_SECONDS + 0.1]
+    assert early and late
+    assert image_labels.detect_mark(_png(early[0])) == "bottom-right"
+    assert not any(image_labels.detect_mark(_png(rgb)) for rgb in late[::5])
+    policy = LabelPolicy(settings=Settings(data_dir=tmp_path / "data"))
+
+    def no_remux(*args: object) -> None:
+        raise AssertionError("the render's file was remuxed again")
+
+    monkeypatch.setattr("zaowu.studio.provenance.video.label_mp4_file", no_remux)
+    report = label_file(done.path, tmp_path / "signed.mp4", "video/mp4", produce_id=gen, policy=policy)
+    assert report["implicit"] == "MP4 metadata AIGC" and report["c2pa"], report
+    assert "error" not in report and (tmp_path / "signed.mp4").exists()
+
+
+def test_generated_video_carries_the_mark_the_watermark_and_the_implicit_label(server, tmp_path):
+    """A video the storyboard renders (POST /v1/videos) gets the same frame labels as an edit: the visible mark for
+    its first seconds, the watermark naming its generation, the implicit label and a trusted C2PA manifest."""
+    pytest.importorskip("av")
+    board = {
+        "aspect": "16:9",
+        "resolution": "360p",
+        "fps": 24,
+        "music": None,
+        "scenes": [
+            {"narration": "", "text": "Spring tea", "duration": 1.5, "camera": "zoom_in"},
+            {"narration": "", "text": "New season", "duration": 1.5, "camera": "pan_left"},
+        ],
+    }
+    r = httpx.post(f"{server.base_url}/v1/videos", json={"prompt": "x", "storyboard": board, "seed": 4}, timeout=30)
+    assert r.status_code == 200, r.text
+    video_id = r.json()["id"]
+    for _ in range(600):
+        video = httpx.get(f"{server.base_url}/v1/videos/{video_id}", timeout=30).json()
+        if video["status"] in ("completed", "failed"):
+            break
+        time.sleep(0.5)
+    assert video["status"] == "completed", video
+    data = httpx.get(f"{server.base_url}/v1/videos/{video_id}/content", timeout=60).content
+    (tmp_path / "gen.mp4").write_bytes(data)
+    report = verify(server, data, "gen.mp4")
+    gen_id = report["implicit"]["fields"]["ProduceID"]
+    assert gen_id.startswith("gen_") and report["generation"]["modality"] == "video", report
+    assert report["c2pa"]["state"] == "trusted" and report["c2pa"]["generation_id"] == gen_id, report["c2pa"]
+    assert report["watermark"]["matches"] == gen_id, report["watermark"]
+    frames = _frames(tmp_path / "gen.mp4")
+    early = [rgb for t, rgb in frames if t < MARK_SECONDS]
+    late = [rgb for t, rgb in frames if t > MARK_SECONDS + 0.1]
+    assert early and late
+    assert image_labels.detect_mark(_png(early[0])) == "bottom-right"
     assert not any(image_labels.detect_mark(_png(rgb)) for rgb in late)

@@ -52,6 +52,27 @@ def _mp4() -> bytes:
     return buf.getvalue()
 
 
+def _encoded(fmt: str) -> bytes:
+    """A second of a 440 Hz tone encoded by the music backend's encoder (FLAC, Ogg Opus)."""
+    import numpy as np
+
+    from zaowu.backends.music.audio import encode, to_wav
+
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(22050) / 22050)).astype(np.float32)[:, None]
+    return encode(to_wav(tone, 22050), fmt)
+
+
+def _midi() -> bytes:
+    import mido
+
+    song = mido.MidiFile()
+    track = mido.MidiTrack([mido.Message("note_on", note=60, time=0), mido.Message("note_off", note=60, time=480)])
+    song.tracks.append(track)
+    buf = io.BytesIO()
+    song.save(file=buf)
+    return buf.getvalue()
+
+
 def _pdf() -> bytes:
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -90,8 +111,11 @@ CASES = {
         True,
     ),
     "wav": ("audio/wav", _wav, True),
-    "mp3": ("audio/mpeg", lambda: b"\xff\xfb\x90\x00" + b"\0" * 400, None),
+    "mp3": ("audio/mpeg", lambda: _encoded("mp3"), True),
     "mp4": ("video/mp4", _mp4, None),
+    "flac": ("audio/flac", lambda: _encoded("flac"), True),
+    "opus": ("audio/ogg", lambda: _encoded("opus"), True),
+    "mid": ("audio/midi", _midi, True),
     "md": ("text/markdown; charset=utf-8", lambda: "# 标题\n\n正文。".encode(), True),
     "txt": ("text/plain; charset=utf-8", lambda: b"Plain words.", True),
     "json": ("application/json", lambda: b'{"slogan": "Fresh tea"}', True),
@@ -105,7 +129,7 @@ CASES = {
     "pptx": (
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         lambda: _office("pptx"),
-        None,
+        True,
     ),
     "pdf": ("application/pdf", _pdf, None),
 }
@@ -137,6 +161,16 @@ def test_each_format_round_trips_through_verify(ext):
     if ext == "wav":
         with wave.open(io.BytesIO(labelled)) as w:  # the cue comes first, the sound is kept whole
             assert w.getnframes() > 16000
+    if ext in ("flac", "opus", "mp3"):
+        from zaowu.backends.music.audio import decode
+        from zaowu.studio.provenance.audio import CUE_SECONDS
+
+        assert len(decode(labelled, 16000)) / 16000 > CUE_SECONDS + 0.9  # the cue, then the whole tone
+    if ext == "mid":
+        import mido
+
+        notes = [m for t in mido.MidiFile(file=io.BytesIO(labelled)).tracks for m in t if not m.is_meta]
+        assert [(m.type, m.time) for m in notes] == [("note_on", 0), ("note_off", 480)]  # timing untouched
 
 
 def test_other_producers_variants_are_read():

@@ -25,6 +25,7 @@ from .routes_knowledge import FILES_PATH
 from .routes_knowledge import router as knowledge_router
 from .routes_openai import router as openai_router
 from .routes_provenance import router as provenance_router
+from .routes_safety import router as safety_router
 from .routes_studio import router as studio_router
 from .routes_video import VIDEO_EDITS_PATH
 from .routes_video import router as video_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.include_router(videos_router)
     app.include_router(studio_router)
     app.include_router(provenance_router)
+    app.include_router(safety_router)
     app.include_router(web_router)
 
     @app.get("/health")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from ..studio.artifacts import delivery
 from ..studio.jobs import FINAL_STATES
 from ..studio.keys import Principal
 from ..types import Caller
-from .auth import caller_name, scope
+from .auth import api_caller, scope
 
 router = APIRouter(prefix="/v1")
 
@@ -28,6 +29,7 @@ class JobSubmit(BaseModel):
     kind: str
     request: dict[str, Any] = Field(default_factory=dict)
     priority: int = 0
+    unlabelled: bool = False  # outputs stored without labels (the key's 'unlabelled' permission; as the header)
 
 
 def job_json(job: dict[str, Any]) -> dict[str, Any]:
@@ -44,6 +46,7 @@ def job_json(job: dict[str, Any]) -> dict[str, Any]:
         "finished_at": job["finished_at"],
         "attempts": job["attempts"],
         "caller": job["caller"],
+        "unlabelled": bool(job.get("unlabelled")),
         "result": job["result"],
         "error": job["error"],
     }
@@ -51,7 +54,7 @@ def job_json(job: dict[str, Any]) -> dict[str, Any]:
 
 async def accepted_job(studio, kind: str, request: dict[str, Any], who: Caller) -> JSONResponse:
     """Queue ``request`` as a job of ``kind`` for ``who``'s ``"async": true`` call: 202 with the job."""
-    job = await run_in_threadpool(studio.jobs.submit, kind, request, caller=who.name, key_id=who.key_id)
+    job = await run_in_threadpool(lambda: studio.submit_job(kind, request, who=who))
     return JSONResponse(job_json(job), status_code=202)
 
 
@@ -66,14 +69,9 @@ def _owned(principal: Principal, row: dict[str, Any], what: str) -> dict[str, An
 async def submit_job(request: Request, body: JobSubmit, principal: Principal = scope(None)) -> dict[str, Any]:
     studio = request.app.state.studio
     principal.require(studio.jobs.kind(body.kind).scope)
-    job = await run_in_threadpool(
-        studio.jobs.submit,
-        body.kind,
-        body.request,
-        priority=body.priority,
-        caller=caller_name(principal, request),
-        key_id=principal.key_id,
-    )
+    who = api_caller(principal, request)
+    who = replace(who, unlabelled=who.unlabelled or body.unlabelled)
+    job = await run_in_threadpool(lambda: studio.submit_job(body.kind, body.request, who=who, priority=body.priority))
     return job_json(job)
 
 

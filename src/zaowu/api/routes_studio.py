@@ -85,6 +85,15 @@ class KeyBody(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[str] = Field(default_factory=lambda: ["text", "image", "audio"])
     quota: Quota = Field(default_factory=Quota)
+    # the safety filter's policy for the key: "block", "warn" or "log" for every category, or per category
+    # ({"violence": "warn", "*": "block"}); None: the safety_policy setting
+    safety: str | dict[str, str] | None = None
+
+
+class KeyUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    safety: str | dict[str, str] | None  # as KeyBody.safety; replaces the key's policy (None: the setting's)
 
 
 def _key_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +103,15 @@ def _key_json(row: dict[str, Any]) -> dict[str, Any]:
             k: row.get(k)
             for k in ("id", "name", "prefix", "scopes", "quota", "created_at", "last_used_at", "revoked_at")
         },
+        "safety": _policy_json(row),
     }
+
+
+def _policy_json(row: dict[str, Any]) -> str | dict[str, str] | None:
+    """The key's safety policy as it is set: per category (``"*"``: the rest) or one for all."""
+    if row.get("safety_categories"):
+        return {**row["safety_categories"], **({"*": row["safety"]} if row.get("safety") else {})}
+    return row.get("safety")
 
 
 @router.get("/v1/keys")
@@ -107,8 +124,17 @@ async def list_keys(request: Request, principal: Principal = scope("admin", coun
 async def create_key(request: Request, body: KeyBody, principal: Principal = scope("admin")) -> dict[str, Any]:
     """A new key; its secret is in the answer once and never again."""
     keys = request.app.state.studio.keys
-    secret, row = await run_in_threadpool(keys.create, body.name, body.scopes, body.quota)
+    secret, row = await run_in_threadpool(lambda: keys.create(body.name, body.scopes, body.quota, safety=body.safety))
     return {**_key_json(row), "key": secret}
+
+
+@router.patch("/v1/keys/{name}")
+async def update_key(
+    request: Request, name: str, body: KeyUpdate, principal: Principal = scope("admin")
+) -> dict[str, Any]:
+    """Change a key's safety policy (for every category, or per category)."""
+    keys = request.app.state.studio.keys
+    return _key_json(await run_in_threadpool(keys.set_safety, name, body.safety))
 
 
 @router.delete("/v1/keys/{name}")

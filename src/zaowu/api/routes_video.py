@@ -116,7 +116,7 @@ def _submit(studio: Any, inputs: list[str], edit: Any, assets: dict[str, str], w
         parsed = studio.check_video_edit(inputs, edit, assets=assets, who=who)
         # only what the caller set: a look from words keeps the parameters the caller gave (StyleOp.explicit)
         request = {"inputs": inputs, "edit": parsed.model_dump(mode="json", exclude_unset=True), "assets": assets}
-        return studio.jobs.submit("video_edit", request, caller=who.name, key_id=who.key_id)
+        return studio.submit_job("video_edit", request, who=who)
     except BaseException:
         studio.artifacts.discard(uploaded)
         raise

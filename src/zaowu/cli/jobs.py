@@ -194,13 +194,20 @@ def keys() -> None:
     type=click.Choice(["block", "warn", "log"]),
     help="the safety filter's policy for this key (default: the safety_policy setting)",
 )
+@click.option(
+    "--safety-category",
+    "safety_categories",
+    multiple=True,
+    help="CATEGORY=block|warn|log: the policy for one category, overriding --safety (repeatable)",
+)
 @click.pass_obj
-def keys_create(state, name, scopes, rpm, tokens_per_day, media_seconds_per_day, safety) -> None:
+def keys_create(state, name, scopes, rpm, tokens_per_day, media_seconds_per_day, safety, safety_categories) -> None:
     """Create a key; its secret is printed once."""
     from ..studio.keys import Quota
+    from .safety import _policy
 
     quota = Quota(requests_per_minute=rpm, tokens_per_day=tokens_per_day, media_seconds_per_day=media_seconds_per_day)
-    secret, row = state.studio().keys.create(name, list(scopes), quota, safety=safety)
+    secret, row = state.studio().keys.create(name, list(scopes), quota, safety=_policy(safety, safety_categories))
     click.echo(f"created key '{name}' with scopes {', '.join(row['scopes'])}; store this secret now:", err=True)
     click.echo(secret)
 

@@ -74,7 +74,7 @@ def cli(ctx: click.Context, **values: Any) -> None:
 
 
 def _register() -> None:
-    from . import apps, jobs, kb, logs, media, models, serve, text, verify, video
+    from . import apps, jobs, kb, logs, media, models, safety, serve, text, verify, video
 
     cli.add_command(text.prompt)
     cli.add_command(text.chat)
@@ -95,6 +95,7 @@ def _register() -> None:
     cli.add_command(apps.workflow)
     cli.add_command(verify.verify)
     cli.add_command(kb.kb)
+    cli.add_command(safety.safety)
 
 
 _register()

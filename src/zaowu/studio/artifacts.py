@@ -362,6 +362,26 @@ class ArtifactStore:
             digest.update(block)
         return digest.hexdigest() == row["sha256"]
 
+    def recorded_label(self, data: bytes, *, key_id: str | None = None) -> dict[str, Any] | None:
+        """The AIGC label the store recorded for a file that cannot hold one (CSV: ``meta["labels"]["aigc"]``),
+        found by the file's hash among the artifacts ``key_id`` may see; None if there is none."""
+        sha = hashlib.sha256(data).hexdigest()
+        q = sa.select(artifacts).where(artifacts.c.sha256 == sha).order_by(artifacts.c.created_at.desc()).limit(20)
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(q)]
+        for row in rows:
+            aigc = ((row.get("meta") or {}).get("labels") or {}).get("aigc")
+            if aigc and self._may_see(row, key_id):
+                return {"artifact_id": row["id"], "fields": aigc}
+        return None
+
+    def _may_see(self, row: dict[str, Any], key_id: str | None) -> bool:
+        try:
+            self.get(row["id"], key_id=key_id)
+        except NotFound:
+            return False
+        return True
+
     def list(self, *, job_id: str | None = None, caller: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         q = sa.select(artifacts).order_by(artifacts.c.created_at.desc()).limit(limit)
         if job_id:

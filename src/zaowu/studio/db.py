@@ -111,6 +111,8 @@ jobs = sa.Table(
     sa.Column("result", sa.JSON),
     sa.Column("error", sa.Text),
     sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
+    # the submitter asked for outputs without labels (checked against the key's permission again when it runs)
+    sa.Column("unlabelled", sa.Boolean, nullable=False, default=False, server_default=sa.false()),  # 010
 )
 
 job_events = sa.Table(
@@ -153,6 +155,7 @@ api_keys = sa.Table(
     sa.Column("revoked_at", sa.Float),
     sa.Column("last_used_at", sa.Float),
     sa.Column("safety", sa.String(10)),  # the key's safety filter policy; added by 009_safety
+    sa.Column("safety_categories", sa.JSON),  # per-category policy overriding it ({"violence": "warn"}); 010
 )
 
 usage = sa.Table(
@@ -416,6 +419,15 @@ def _m012_assistants(conn: Connection) -> None:
     )
 
 
+def _m013_labels_and_policies(conn: Connection) -> None:
+    """Jobs that asked for unlabelled output; per-category safety policies of keys; safety events by key."""
+    if "unlabelled" not in {c["name"] for c in sa.inspect(conn).get_columns("jobs")}:
+        conn.execute(sa.text("ALTER TABLE jobs ADD COLUMN unlabelled BOOLEAN NOT NULL DEFAULT FALSE"))
+    if "safety_categories" not in {c["name"] for c in sa.inspect(conn).get_columns("api_keys")}:
+        conn.execute(sa.text("ALTER TABLE api_keys ADD COLUMN safety_categories JSON"))
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_safety_events_key ON safety_events (key_id, at)"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_generations", _m001_generations),
     ("002_user_models", _m002_user_models),
@@ -427,6 +439,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("008_knowledge", _m008_knowledge),
     ("009_safety", _m009_safety),
     ("012_assistants", _m012_assistants),
+    ("013_labels_and_policies", _m013_labels_and_policies),
 ]
 
 

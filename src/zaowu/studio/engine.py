@@ -26,6 +26,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
@@ -69,7 +70,7 @@ from .provenance.audio import with_stream_cue
 from .provenance.c2pa import credentials as c2pa_credentials
 from .provenance.labels import LabelPolicy, label_file, label_output, verify_bytes
 from .provenance.video import FrameLabel
-from .safety import Match, OutputScreen, SafetyFilter
+from .safety import Match, OutputScreen, Policy, SafetyFilter
 from .schema_limits import check_schema_cost
 from .templates import TemplateLibrary
 from .video_edit import sweep_work_dir
@@ -114,7 +115,7 @@ class _TextRun:
     parsed: Any = None
     violation: SchemaViolation | None = None
     screen: OutputScreen | None = None  # the safety filter reading the output as it comes
-    policy: str | None = None  # the caller's safety policy (None: the setting's)
+    policy: Policy = None  # the caller's safety policy, perhaps per category (None: the setting's)
     filtered: ContentPolicyViolation | None = None  # the output was cut by the safety filter
 
     @property
@@ -196,6 +197,7 @@ class Studio:
         self.safety = SafetyFilter(
             self.db, self.settings.safety_terms, self.settings.safety_extra_terms, self.settings.safety_policy
         )
+        self.keys.categories = frozenset(self.safety.categories)  # what a key's per-category policy may name
         self.catalog = Catalog(self.settings, self.pm, self.db)
         self.planners = PlannerRegistry(self.pm)  # what writes a design spec, a music plan... (generate_media)
         self.artifacts = ArtifactStore(
@@ -291,7 +293,26 @@ class Studio:
         frame), for the video pipeline's last stage; None for a caller allowed unlabelled output."""
         if who.unlabelled:
             return None
-        return FrameLabel(generation_id, self.settings.label_position)
+        return FrameLabel(generation_id, self.settings.label_position, producer=self.settings.label_producer)
+
+    def submit_job(
+        self, kind: str, request: dict[str, Any], *, who: Caller = LOCAL, priority: int = 0
+    ) -> dict[str, Any]:
+        """Queue a job of ``kind`` for ``who``. Asking for unlabelled output (``who.unlabelled``) needs the key's
+        ``unlabelled`` permission: checked now (403, nothing queued) and again when the job runs."""
+        self.check_labels(who)
+        return self.jobs.submit(
+            kind, request, priority=priority, caller=who.name, key_id=who.key_id, unlabelled=who.unlabelled
+        )
+
+    def _frame_labels(self, modality: Modality, generation_id: str, who: Caller) -> AbstractContextManager[None]:
+        """For a video render: its frame labels, set where the renderer finds them (``pipeline.frame_labels``)."""
+        label = self.frame_label(generation_id, who) if modality == Modality.video else None
+        if label is None:
+            return nullcontext()
+        from ..backends.video.pipeline import frame_labels
+
+        return frame_labels(label)
 
     def check_labels(self, who: Caller) -> None:
         """Refuse (403) a caller asking for unlabelled output without the key permission, before any work."""
@@ -304,8 +325,50 @@ class Studio:
         report = verify_bytes(
             data, name, credentials=c2pa_credentials(self.settings), known_ids=self._watermark_candidates(key_id)
         )
+        if report.get("format") == "csv" and not report["implicit"].get("found"):
+            self._recorded_label(data, key_id, report)
         report["generation"] = self._own_generation(report.get("produce_id"), key_id)
         return report
+
+    def safety_events(
+        self,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        key: str | None = None,
+        category: str | None = None,
+        action: str | None = None,
+        limit: int = 100,
+        before: int | None = None,
+    ) -> dict[str, Any]:
+        """A page of the safety filter's events, newest first, filtered by time (Unix seconds), key (name or id),
+        category and action; ``next_before`` is the cursor of the next page (None: this is the last)."""
+        key_id = self.keys.get(key)["id"] if key else None
+        rows = self.safety.events(
+            limit, since=since, until=until, key_id=key_id, category=category, action=action, before=before
+        )
+        more = len(rows) == limit and bool(
+            self.safety.events(
+                1, since=since, until=until, key_id=key_id, category=category, action=action, before=rows[-1]["id"]
+            )
+        )
+        return {"data": rows, "has_more": more, "next_before": rows[-1]["id"] if more else None}
+
+    def _recorded_label(self, data: bytes, key_id: str | None, report: dict[str, Any]) -> None:
+        """A CSV's label from the store's record of it (the file itself cannot hold one)."""
+        found = self.artifacts.recorded_label(data, key_id=key_id)
+        if found is None:
+            return
+        fields = found["fields"]
+        report["implicit"] = {
+            "found": True,
+            "where": f"artifact record {found['artifact_id']} (CSV holds no metadata)",
+            "fields": fields,
+            "missing_fields": [],
+        }
+        report["found"] = ["implicit", *report["found"]]
+        report["missing"] = [p for p in report["missing"] if p != "implicit"]
+        report["produce_id"] = fields.get("ProduceID") or report.get("produce_id")
 
     def _watermark_candidates(self, key_id: str | None) -> list[str]:
         """The newest image and video generations the caller may see: verify checks a watermark against them
@@ -341,11 +404,11 @@ class Studio:
         self.keys.principal(key_id).require(scope_for(modality))
 
     # -- models ----------------------------------------------------------------
-    def screen(self, fields: Iterator[tuple[str, str]], who: Caller, modality: str) -> str | None:
-        """Run the safety filter over a request's (field, text) pairs under ``who``'s policy: a match is
-        logged, and refused (ContentPolicyViolation naming the field and rule) when the policy blocks.
-        Returns the policy, for the output check."""
-        policy = self.keys.principal(who.key_id).safety
+    def screen(self, fields: Iterator[tuple[str, str]], who: Caller, modality: str) -> Policy:
+        """Run the safety filter over a request's (field, text) pairs under ``who``'s policy (per category, from
+        the key): a match is logged, and refused (ContentPolicyViolation naming the field and rule) when the
+        policy blocks its category. Returns the policy, for the output check."""
+        policy = self.keys.principal(who.key_id).safety_policy
         self.safety.screen(fields, who, policy, modality)
         return policy
 
@@ -429,7 +492,7 @@ class Studio:
         _, backend = self.load(model, Modality.text)
         return backend.context_length
 
-    def _prepare_text(self, request: TextRequest, who: Caller, policy: str | None = None) -> _TextRun:
+    def _prepare_text(self, request: TextRequest, who: Caller, policy: Policy = None) -> _TextRun:
         spec, backend = self.load(request.model, Modality.text)
         assert isinstance(backend, TextBackend)
         if request.response_format and request.response_format.type != "text" and not backend.supports_schema:
@@ -525,7 +588,7 @@ class Studio:
         except ContentPolicyViolation as exc:
             run.filtered = exc
             return True
-        run.screen = None  # recorded once; the rest of the answer goes through
+        run.screen.passed.add(match.category)  # recorded once; the rest goes through unless another category blocks
         return False
 
     def _hold_tokens(self, run: _TextRun, prompt_estimate: int) -> int | None:
@@ -667,7 +730,9 @@ class Studio:
         params = {"unlabelled": True} if who.unlabelled else {}  # every unlabelled output is logged as such
         with self.log.record(who, modality=modality.value, model=spec, params=params, seed=seed, input=shown) as rec:
             cancel.check()
-            result = backend.generate(request, seed, progress)
+            # a rendered video carries its visible mark and watermark in its frames, drawn by the render itself
+            with self._frame_labels(modality, rec.id, who):
+                result = backend.generate(request, seed, progress)
             cancel.check()  # nobody waits for it any more: store nothing
             for media in result.media:
                 self._store_media(media, modality, rec.id, who)

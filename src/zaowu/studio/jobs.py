@@ -79,7 +79,14 @@ class JobContext:
         self.job_id: str = job["id"]
         self.caller: str | None = job["caller"]
         self.key_id: str | None = job["key_id"]
-        self.who = Caller(interface="job", name=self.caller, key_id=self.key_id, job_id=self.job_id)  # its generations'
+        # its generations' caller; ``unlabelled``: the submitter asked for outputs without labels (checked on run)
+        self.who = Caller(
+            interface="job",
+            name=self.caller,
+            key_id=self.key_id,
+            job_id=self.job_id,
+            unlabelled=bool(job.get("unlabelled")),
+        )
         self.studio = studio
         self._cancel = threading.Event()
         self._interrupt = threading.Event()
@@ -128,6 +135,7 @@ class JobContext:
             caller=self.caller,
             key_id=self.key_id,
             meta=meta,
+            unlabelled=self.who.unlabelled,
         )
         self.queue._event(self.job_id, "artifact", {"artifact_id": row["id"], "mime": mime, "name": name})
         return row
@@ -173,7 +181,10 @@ class JobQueue:
         priority: int = 0,
         caller: str | None = None,
         key_id: str | None = None,
+        unlabelled: bool = False,
     ) -> dict[str, Any]:
+        """Queue a job of ``kind``; ``unlabelled``: its outputs are stored without labels, which the caller
+        (``Studio.submit_job``) checks against the key's permission now and the run checks again."""
         job_kind = self.kind(kind)
         parsed = job_kind.parse(request)
         if not -100 <= priority <= 100:
@@ -198,6 +209,7 @@ class JobQueue:
             "attempts": 0,
             "progress": 0.0,
             "cancel_requested": False,
+            "unlabelled": unlabelled,
         }
         with self.engine.begin() as conn:
             conn.execute(jobs.insert().values(**row))
@@ -418,6 +430,9 @@ class JobQueue:
         try:
             kind = self.kinds[job["kind"]]
             studio.keys.principal(ctx.key_id).require(kind.scope)  # the key may have changed since it was queued
+            if ctx.who.unlabelled:  # so may its permission to get outputs without labels
+                studio.check_labels(ctx.who)
+                log.warning("job %s runs UNLABELLED for key %s (unlabelled permission)", ctx.job_id, ctx.key_id)
             result = kind.run(ctx, kind.parse(job["request"]))
             ctx.check()
             self._finish(job["id"], "succeeded", result=result)

@@ -28,6 +28,7 @@ import threading
 import time
 import unicodedata
 from collections import defaultdict, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,6 +47,8 @@ SCOPES = ("text", "image", "audio", "video", "admin", "unlabelled", "assistant")
 PERMISSIONS = ("admin", "unlabelled", "assistant")  # scopes the local owner does not hold
 ASSISTANT = "assistant"  # a widget key's only scope: the chat of the one assistant that holds it, nothing else
 SAFETY_POLICIES = ("block", "warn", "log")  # what the safety filter does for a key (studio/safety.py)
+ALL_CATEGORIES = "*"  # in a per-category policy: every category it does not name (as safety.ALL_CATEGORIES)
+MAX_SAFETY_CATEGORIES = 100  # most categories one key's policy may name
 SESSION_TTL_SECONDS = 7 * 24 * 3600  # a studio sign-in lasts a week, unless signed out or its key revoked
 SESSION_PREFIX = "zs-"  # session ids look different from keys (zw-...), so neither is mistaken for the other
 
@@ -84,6 +87,14 @@ class Principal:
     scopes: tuple[str, ...]
     quota: Quota = field(default_factory=Quota)
     safety: str | None = None  # the key's safety filter policy (block, warn, log); None: the setting's
+    safety_categories: dict[str, str] | None = None  # per category, overriding ``safety`` ({"violence": "warn"})
+
+    @property
+    def safety_policy(self) -> str | dict[str, str] | None:
+        """The policy the safety filter applies for this key: per category (``"*"``: the others) or one for all."""
+        if not self.safety_categories:
+            return self.safety
+        return {**self.safety_categories, **({ALL_CATEGORIES: self.safety} if self.safety else {})}
 
     @property
     def anonymous(self) -> bool:
@@ -135,7 +146,12 @@ def seconds_to_midnight(now: float | None = None) -> float:
 
 def _principal(row: Any) -> Principal:
     return Principal(
-        key_id=row.id, name=row.name, scopes=tuple(row.scopes), quota=Quota(**row.quota), safety=row.safety
+        key_id=row.id,
+        name=row.name,
+        scopes=tuple(row.scopes),
+        quota=Quota(**row.quota),
+        safety=row.safety,
+        safety_categories=dict(row.safety_categories) if row.safety_categories else None,
     )
 
 
@@ -146,6 +162,33 @@ def _control_character(text: str) -> str | None:
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
             return f"U+{ord(ch):04X}"
     return None
+
+
+def _split_safety(
+    safety: str | Mapping[str, str] | None, known: frozenset[str] | None
+) -> tuple[str | None, dict[str, str] | None]:
+    """A policy as given (one for all, or per category with ``"*"`` for the rest) as the two stored columns:
+    (``safety``, ``safety_categories``). Unknown policies, and categories the filter does not have, are refused."""
+    if not isinstance(safety, Mapping):
+        _check_safety(safety)
+        return safety, None
+    if len(safety) > MAX_SAFETY_CATEGORIES:
+        raise InvalidRequest(f"A key's policy names at most {MAX_SAFETY_CATEGORIES} categories.", param="safety")
+    for category, policy in safety.items():
+        if policy not in SAFETY_POLICIES:
+            raise InvalidRequest(
+                f"Unknown safety policy '{str(policy)[:20]}' for '{category[:40]}'; choose from "
+                f"{', '.join(SAFETY_POLICIES)}.",
+                param=f"safety.{category[:40]}",
+            )
+        if category != ALL_CATEGORIES and known is not None and category not in known:
+            raise InvalidRequest(
+                f"Unknown safety category '{category[:40]}'; the filter's categories are "
+                f"{', '.join(sorted(known)) or 'none'} (or '{ALL_CATEGORIES}' for all the others).",
+                param=f"safety.{category[:40]}",
+            )
+    named = {c: p for c, p in safety.items() if c != ALL_CATEGORIES}
+    return safety.get(ALL_CATEGORIES), named or None
 
 
 def _check_safety(safety: str | None) -> None:
@@ -160,8 +203,9 @@ def _hash(secret: str) -> str:
 
 
 class KeyStore:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, categories: frozenset[str] | None = None):
         self.engine = engine
+        self.categories = categories  # the safety filter's categories, which a per-category policy may name
         self._windows: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._reserved: dict[str, int] = defaultdict(int)  # tokens held by generations in flight, per key
@@ -173,10 +217,11 @@ class KeyStore:
         scopes: list[str] | tuple[str, ...] = ("text",),
         quota: Quota | None = None,
         *,
-        safety: str | None = None,
+        safety: str | Mapping[str, str] | None = None,
     ) -> tuple[str, dict]:
-        """A new key; ``safety``: its safety filter policy (block, warn or log; None: the setting's)."""
-        _check_safety(safety)
+        """A new key; ``safety``: its safety filter policy, one for all categories (block, warn or log; None: the
+        setting's) or per category ({"violence": "warn", "*": "block"})."""
+        default, categories = _split_safety(safety, self.categories)
         bad = [s for s in scopes if s not in SCOPES]
         if bad or not scopes:
             raise InvalidRequest(f"Unknown scope {bad or '(none)'}; choose from {', '.join(SCOPES)}.", param="scope")
@@ -202,7 +247,8 @@ class KeyStore:
             "scopes": list(scopes),
             "quota": (quota or Quota()).model_dump(),
             "created_at": time.time(),
-            "safety": safety,
+            "safety": default,
+            "safety_categories": categories,
         }
         with self.engine.begin() as conn:
             if conn.scalar(sa.select(api_keys.c.id).where(api_keys.c.name == name)):
@@ -224,12 +270,15 @@ class KeyStore:
             raise NotFound(f"No API key named '{name_or_id}'. List keys with 'zaowu keys list'.", param="key")
         return {k: v for k, v in row._mapping.items() if k != "hash"}
 
-    def set_safety(self, name_or_id: str, safety: str | None) -> dict[str, Any]:
-        """Change a key's safety filter policy (block, warn, log; None: follow the ``safety_policy`` setting)."""
-        _check_safety(safety)
+    def set_safety(self, name_or_id: str, safety: str | Mapping[str, str] | None) -> dict[str, Any]:
+        """Change a key's safety filter policy: one for all categories (block, warn, log; None: follow the
+        ``safety_policy`` setting) or per category ({"violence": "warn", "*": "block"}); replaces the old one."""
+        default, categories = _split_safety(safety, self.categories)
         row = self.get(name_or_id)
         with self.engine.begin() as conn:
-            conn.execute(api_keys.update().where(api_keys.c.id == row["id"]).values(safety=safety))
+            conn.execute(
+                api_keys.update().where(api_keys.c.id == row["id"]).values(safety=default, safety_categories=categories)
+            )
         return self.get(row["id"])
 
     def revoke(self, name_or_id: str) -> dict[str, Any]:

@@ -6,8 +6,10 @@ full-width forms, case, and spacing or punctuation inserted between characters (
 hide a term. Terms holding Chinese characters match anywhere in the compacted text; other terms match
 whole words (so "meth" does not match "method").
 
-What happens on a match is the caller's policy: the key's own (``api_keys.safety``) or the
-``safety_policy`` setting. ``block`` refuses (ContentPolicyViolation naming the field and the rule),
+What happens on a match is the caller's policy: the key's own, per category (``api_keys.safety_categories``,
+e.g. ``{"violence": "warn"}``) or for every category (``api_keys.safety``, the ``"*"`` of a policy mapping), else
+the ``safety_policy`` setting. Every category a text breaks is acted on, so a category that only warns never
+hides one that blocks. ``block`` refuses (ContentPolicyViolation naming the field and the rule),
 ``warn`` and ``log`` let the work go on; every match is written to the ``safety_events`` table.
 The Studio calls ``screen`` at each entry point (text, streams, media) and ``OutputScreen`` on text
 as it is generated.
@@ -28,15 +30,33 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..errors import ContentPolicyViolation
+from ..errors import ContentPolicyViolation, InvalidRequest
 from ..types import Caller
 from .db import safety_events
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Match", "SafetyFilter", "OutputScreen", "builtin_terms", "normalise", "text_fields"]
+__all__ = [
+    "ACTIONS",
+    "Match",
+    "OutputScreen",
+    "POLICIES",
+    "Policy",
+    "SafetyFilter",
+    "builtin_terms",
+    "normalise",
+    "text_fields",
+]
 
 MAX_FIELD_DEPTH = 8  # how deep text_fields walks nested inputs
+POLICIES = ("block", "warn", "log")  # what the filter does on a match
+ACTIONS = ("refused", "warned", "logged", "cut")  # what a safety event records
+ALL_CATEGORIES = "*"  # the key of a per-category policy that covers the categories it does not name
+MAX_EVENTS_PAGE = 500  # most safety events one page answers
+
+Policy = str | Mapping[str, str] | None
+"""A caller's policy: one for every category ("block"), per category ({"violence": "warn", "*": "block"}; a
+category not named follows "*", else the setting), or None (the setting's)."""
 
 _SEPARATORS = ("Z", "P", "S", "C")  # unicode category initials dropped between characters: spaces, punctuation...
 
@@ -101,28 +121,44 @@ class SafetyFilter:
 
     def find(self, text: str, param: str) -> Match | None:
         """The first rule ``text`` breaks, or None."""
+        found = self.find_all(text, param)
+        return found[0] if found else None
+
+    def find_all(self, text: str, param: str, skip: frozenset[str] = frozenset()) -> list[Match]:
+        """The first rule ``text`` breaks in each category (those in ``skip`` left out), in rule order."""
         if not self.rules or not text:
-            return None
+            return []
         compact, words = normalise(text)
+        found: dict[str, Match] = {}
         for rule in self.rules:
+            if rule.category in found or rule.category in skip:
+                continue
             if rule.needle in (compact if rule.cjk else words):
-                return Match(rule.category, rule.term, param)
-        return None
+                found[rule.category] = Match(rule.category, rule.term, param)
+        return list(found.values())
 
-    def screen(self, fields: Iterator[tuple[str, str]], who: Caller, policy: str | None, modality: str) -> Match | None:
-        """Check each (field, text) of a request: on a match, log it and refuse it when the policy blocks."""
+    def resolve(self, policy: Policy, category: str) -> str:
+        """The policy that applies to ``category`` under a caller's ``policy``."""
+        if isinstance(policy, Mapping):
+            return policy.get(category) or policy.get(ALL_CATEGORIES) or self.policy
+        return policy or self.policy
+
+    def screen(self, fields: Iterator[tuple[str, str]], who: Caller, policy: Policy, modality: str) -> Match | None:
+        """Check each (field, text) of a request: every category matched is logged, and the request is refused
+        when the policy blocks one (the non-blocking ones are logged first). Returns the first match."""
+        first: Match | None = None
         for param, text in fields:
-            if (match := self.find(text, param)) is not None:
+            matches = self.find_all(text, param)
+            # blocking last: the warn and log categories of the same text are recorded before the refusal
+            for match in sorted(matches, key=lambda m: self.resolve(policy, m.category) == "block"):
+                first = first or match
                 self.act(match, who, policy, modality)
-                return match
-        return None
+        return first
 
-    def act(
-        self, match: Match, who: Caller, policy: str | None, modality: str, generation_id: str | None = None
-    ) -> str:
-        """Record ``match`` and apply ``policy`` (None: the default): raises ContentPolicyViolation when it blocks.
-        Returns the action logged."""
-        policy = policy or self.policy
+    def act(self, match: Match, who: Caller, policy: Policy, modality: str, generation_id: str | None = None) -> str:
+        """Record ``match`` and apply ``policy`` (None: the default) for its category: raises ContentPolicyViolation
+        when it blocks. Returns the action logged."""
+        policy = self.resolve(policy, match.category)
         action = {"block": "refused", "warn": "warned"}.get(policy, "logged")
         if match.param == "output" and policy == "block":
             action = "cut"
@@ -153,27 +189,56 @@ class SafetyFilter:
                 )
             )
 
-    def events(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The latest safety events, newest first."""
+    def events(
+        self,
+        limit: int = 100,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        key_id: str | None = None,
+        category: str | None = None,
+        action: str | None = None,
+        before: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Safety events, newest first: at or after ``since`` and before ``until`` (Unix seconds), of one key,
+        category or action; ``before``: only events older than that event id (the next page's cursor)."""
+        if action is not None and action not in ACTIONS:
+            raise InvalidRequest(f"Unknown action '{action[:20]}'; choose from {', '.join(ACTIONS)}.", param="action")
+        if not 1 <= limit <= MAX_EVENTS_PAGE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_EVENTS_PAGE}.", param="limit")
+        q = sa.select(safety_events).order_by(safety_events.c.id.desc()).limit(limit)
+        for column, value in ((safety_events.c.key_id, key_id), (safety_events.c.category, category)):
+            if value is not None:
+                q = q.where(column == value)
+        if action is not None:
+            q = q.where(safety_events.c.action == action)
+        if since is not None:
+            q = q.where(safety_events.c.at >= since)
+        if until is not None:
+            q = q.where(safety_events.c.at < until)
+        if before is not None:
+            q = q.where(safety_events.c.id < before)
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(safety_events).order_by(safety_events.c.id.desc()).limit(limit))
-            return [dict(r._mapping) for r in rows]
+            return [dict(r._mapping) for r in conn.execute(q)]
 
 
 class OutputScreen:
-    """Checks generated text as it grows; ``feed`` returns the match once the text breaks a rule.
-    Only the recent tail is rescanned, so a long answer costs little."""
+    """Checks generated text as it grows; ``feed`` returns a match once the text breaks a rule of a category not
+    yet ``passed`` (those a warn or log policy let through: recorded once). Only the recent tail is rescanned,
+    so a long answer costs little."""
 
     TAIL_CHARS = 400  # text before the newest chunk rescanned with it (longer than any term)
 
     def __init__(self, safety: SafetyFilter) -> None:
         self.safety = safety
         self.text = ""
+        self.passed: set[str] = set()
 
     def feed(self, chunk: str) -> Match | None:
         start = max(0, len(self.text) - self.TAIL_CHARS)
         self.text += chunk
-        return self.safety.find(self.text[start:], "output")
+        found = self.safety.find_all(self.text[start:], "output", frozenset(self.passed))
+        return found[0] if found else None
 
 
 def text_fields(value: Any, param: str, depth: int = 0) -> Iterator[tuple[str, str]]:

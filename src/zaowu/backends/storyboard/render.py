@@ -432,12 +432,14 @@ def _write_thumbnails(pictures: _Pictures, sprite_at: list[int], output: Path) -
 # ------------------------------------------------------------------------------------------ entry point
 
 
-def _open_output(path: Path, size: tuple[int, int], fps: int):
+def _open_output(path: Path, size: tuple[int, int], fps: int, tags: dict[str, str] | None = None):
     import av
 
     from ..video.stage import RATE
 
-    out = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
+    flags = "+faststart+use_metadata_tags" if tags else "+faststart"
+    out = av.open(str(path), mode="w", format="mp4", options={"movflags": flags})
+    out.metadata.update(tags or {})
     vs = out.add_stream("libx264", rate=fps)
     vs.pix_fmt = "nv12"  # 4:2:0 like yuv420p (decoders give yuv420p); what ``_encode(exact=True)`` feeds
     vs.width, vs.height = size
@@ -462,7 +464,7 @@ def render_storyboard(
     beside it). Narration per scene: ``narration`` (WAV bytes or None per scene), else ``speak``; the music bed:
     ``music`` (default: the composer) for ``board.music``. ``images``: names a scene's ``image`` may use → files.
     Same board, seed and narration → the same decoded frames."""
-    from ..video.pipeline import _encode, _temp_beside
+    from ..video.pipeline import _encode, _temp_beside, container_tags, current_frame_label, labelled
     from ..video.stage import RATE, State
     from ..video.subtitles import SubtitlesStage, add_soft_track, mux_cues, write_sidecars
 
@@ -505,8 +507,10 @@ def render_storyboard(
             stage = SubtitlesStage(SubtitlesOp(op="subtitles", segments=segments, mode="burn"), "storyboard")
             stage.segments = list(segments)
             frames = stage.video(frames)
+        label = current_frame_label()  # the caller's labels (a visible mark, a watermark), drawn last
+        frames = labelled(frames, label)
         state = State(board.size[0], board.size[1], Fraction(board.fps), duration, True)
-        out, vs, aus = _open_output(tmp, board.size, board.fps)
+        out, vs, aus = _open_output(tmp, board.size, board.fps, container_tags(label))
         try:
             if board.subtitles in ("soft", "both") and segments:
                 track = add_soft_track(out, board.language)

@@ -15,7 +15,8 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -27,12 +28,53 @@ from .ops import VideoEdit, parse_edit
 from .probe import DEFAULT_LIMITS, VideoInfo, VideoLimits, open_input, probe_video
 from .stage import EPS, RATE, Chunk, Frame, Stage, State
 
-__all__ = ["EditProgress", "EditResult", "FrameLabelFn", "LabelStage", "build_stages", "check_edit", "edit_video"]
+__all__ = [
+    "EditProgress",
+    "EditResult",
+    "FrameLabelFn",
+    "LabelStage",
+    "build_stages",
+    "check_edit",
+    "current_frame_label",
+    "edit_video",
+    "frame_labels",
+    "labelled",
+]
 
 log = logging.getLogger(__name__)
 
 FrameLabelFn = Callable[[Any, float], Any]
-"""A caller's labels for each output frame: (BGR uint8 picture, time in s) -> labelled picture."""
+"""A caller's labels for each output frame: (BGR uint8 picture, time in s) -> labelled picture. When the callable
+also has a ``yuv420p(planes, t)`` method, the encoder calls that instead on the I420 array it is about to encode
+(``(h * 3 // 2, w)`` uint8: the Y plane, then U, then V), which it may change in place: the labels then cost no
+extra colour conversion (frames with an alpha channel still get the BGR call). A ``metadata`` attribute (a dict of
+str) on it is written as the output container's tags (MP4: ``use_metadata_tags``, so custom keys are kept)."""
+
+_FRAME_LABEL: ContextVar[FrameLabelFn | None] = ContextVar("zaowu_frame_label", default=None)
+
+
+@contextmanager
+def frame_labels(label: FrameLabelFn | None) -> Iterator[None]:
+    """Run the block with ``label`` as the frame labels of every video rendered in it by a backend that takes no
+    ``frame_label`` argument (the storyboard renderer reads ``current_frame_label``): the caller's labels reach
+    the render without the backend interface knowing of them."""
+    token = _FRAME_LABEL.set(label)
+    try:
+        yield
+    finally:
+        _FRAME_LABEL.reset(token)
+
+
+def current_frame_label() -> FrameLabelFn | None:
+    """The frame labels set by ``frame_labels`` around the current render, if any."""
+    return _FRAME_LABEL.get()
+
+
+def labelled(frames: Iterator[Frame], label: FrameLabelFn | None) -> Iterator[Frame]:
+    """``frames`` with ``label`` applied as ``LabelStage`` applies it (drawn by the encoder when it can)."""
+    if label is None:
+        return frames
+    return LabelStage(label).video(frames)
 
 
 @dataclass(frozen=True)
@@ -244,7 +286,8 @@ VP9_SPEED = {"ultrafast": 8, "superfast": 8, "veryfast": 7, "faster": 6, "fast":
 """libvpx ``cpu-used`` for each x264 preset name (higher: faster, larger)."""
 
 
-def _open_output(path: Path, state: State, edit: VideoEdit):
+def _open_output(path: Path, state: State, edit: VideoEdit, metadata: dict[str, str] | None = None):
+    """The output container and its video and audio streams; ``metadata``: container tags (custom keys kept)."""
     import av
 
     if edit.format == "webm":
@@ -260,12 +303,14 @@ def _open_output(path: Path, state: State, edit: VideoEdit):
         }
         audio_codec = "libopus"
     else:
-        out = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
+        flags = "+faststart+use_metadata_tags" if metadata else "+faststart"
+        out = av.open(str(path), mode="w", format="mp4", options={"movflags": flags})
         vs = out.add_stream("libx264", rate=state.fps)
         vs.pix_fmt = "yuv420p"
         vs.options = {"crf": str(edit.crf), "preset": edit.preset}
         audio_codec = "aac"
     vs.width, vs.height = state.width, state.height
+    out.metadata.update(metadata or {})
     aus = None
     if state.audio:
         aus = out.add_stream(audio_codec, rate=RATE, layout="stereo")
@@ -278,17 +323,37 @@ def _exact_frame(image):
     padding filled with its last pixel. (PyAV's ``from_ndarray`` leaves row padding uninitialised, and x264
     converting planar chroma read past it, so the same pictures gave different packets run to run;
     NV12 is x264's own layout, copied as is.) The stream must be opened with ``pix_fmt = "nv12"``."""
-    import av
+    import cv2
+
+    return _i420_frame(cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420), "nv12")
+
+
+def _labelled_frame(image, t: float, label: FrameLabelFn, pix_fmt: str):
+    """The BGR picture converted once to I420 (OpenCV: BT.601 limited range, as libswscale's default), the
+    caller's labels drawn on its planes (``label.yuv420p``), as a ``pix_fmt`` frame for the encoder."""
     import cv2
     import numpy as np
 
-    h, w = image.shape[:2]
-    yuv = cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420)
-    u, v = yuv[h : h + h // 4].reshape(h // 2, w // 2), yuv[h + h // 4 :].reshape(h // 2, w // 2)
-    uv = np.empty((h // 2, w), dtype=np.uint8)
-    uv[:, 0::2], uv[:, 1::2] = u, v
-    frame = av.VideoFrame(w, h, "nv12")
-    for plane, data in zip(frame.planes, (yuv[:h], uv), strict=True):
+    yuv = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_BGR2YUV_I420)
+    return _i420_frame(label.yuv420p(yuv, t), pix_fmt)  # type: ignore[attr-defined]
+
+
+def _i420_frame(yuv, pix_fmt: str):
+    """A ``yuv420p`` or ``nv12`` frame of an I420 array, every byte set (row padding: the row's last pixel)."""
+    import av
+    import numpy as np
+
+    h, w = yuv.shape[0] * 2 // 3, yuv.shape[1]
+    chroma, quarter = yuv[h:].reshape(-1), h // 2 * (w // 2)  # U then V, each (h/2, w/2), packed without row gaps
+    u, v = chroma[:quarter].reshape(h // 2, w // 2), chroma[quarter:].reshape(h // 2, w // 2)
+    if pix_fmt == "nv12":
+        uv = np.empty((h // 2, w), dtype=np.uint8)
+        uv[:, 0::2], uv[:, 1::2] = u, v
+        planes = (yuv[:h], uv)
+    else:
+        planes = (yuv[:h], u, v)
+    frame = av.VideoFrame(w, h, pix_fmt)
+    for plane, data in zip(frame.planes, planes, strict=True):
         rows = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(-1, plane.line_size)
         rows[: data.shape[0], : data.shape[1]] = data
         rows[: data.shape[0], data.shape[1] :] = data[:, -1:]
@@ -328,7 +393,11 @@ def _encode(
             image = v.image
             if image.shape[1] % 2 or image.shape[0] % 2:  # yuv420p wants even sides
                 image = image[: image.shape[0] // 2 * 2, : image.shape[1] // 2 * 2]
-            if v.alpha is not None:
+            if v.label is not None and v.alpha is None:
+                frame = _labelled_frame(image, v.t, v.label, "nv12" if exact else "yuv420p")
+            elif v.alpha is not None:
+                if v.label is not None:
+                    image = v.label(image, v.t)
                 alpha = v.alpha[: image.shape[0], : image.shape[1]]
                 frame = av.VideoFrame.from_ndarray(np.dstack([image, alpha]), format="bgra")
             elif exact:
@@ -509,7 +578,8 @@ def edit_video(
 
 class LabelStage(Stage):
     """The caller's labels drawn into every output frame (the last stage), so the pass itself needs no
-    knowledge of what the labels are."""
+    knowledge of what the labels are. Labels that draw on YUV planes (``FrameLabelFn``) are handed to the
+    encoder with the frame instead, which draws them on the planes it encodes."""
 
     name = "label"
     param = "frame_label"
@@ -517,9 +587,23 @@ class LabelStage(Stage):
     def __init__(self, label: FrameLabelFn) -> None:
         super().__init__()
         self.label = label
+        self.in_encoder = callable(getattr(label, "yuv420p", None))
+        self.metadata: dict[str, str] | None = getattr(label, "metadata", None)  # the output's container tags
 
     def apply(self, frame: Frame) -> Frame:
+        if self.in_encoder:
+            return Frame(frame.image, frame.t, frame.alpha, label=self.label)
         return Frame(self.label(frame.image, frame.t), frame.t, frame.alpha)
+
+
+def container_tags(label: FrameLabelFn | None) -> dict[str, str] | None:
+    """The container tags ``label`` asks the output to carry (``FrameLabelFn.metadata``), if any."""
+    return getattr(label, "metadata", None) or None
+
+
+def _container_tags(stages: list[Stage]) -> dict[str, str] | None:
+    """The container tags the caller's labels ask for (``FrameLabelFn.metadata``), if any."""
+    return next((s.metadata for s in stages if isinstance(s, LabelStage) and s.metadata), None)
 
 
 def _leading_trim(edit: VideoEdit) -> float:
@@ -646,7 +730,7 @@ def _run_pass(
         for i, stage in enumerate(stages):
             frames = clock.wrap(f"{i}:{stage.name}", stage.video(frames))
             chunks = stage.audio(chunks)
-        out, vs, aus = _open_output(tmp, final, edit)
+        out, vs, aus = _open_output(tmp, final, edit, _container_tags(stages))
         stack.callback(out.close)
         _soft_tracks(out, edit, stages, final)
         written, _ = _encode(out, vs, aus, frames, chunks, final, report)

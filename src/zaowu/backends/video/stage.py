@@ -25,6 +25,7 @@ class Frame:
     image: Any  # np.ndarray HxWx3 uint8, BGR
     t: float
     alpha: Any = None  # np.ndarray HxW uint8 when a transparent matte made one (the last picture operation)
+    label: Any = None  # a caller's labels the encoder draws on the frame's YUV planes (pipeline.FrameLabelFn)
 
 
 @dataclass

@@ -10,8 +10,9 @@ Order (GB 45438-2025 labels first, the signature last so it covers them):
    (``LabelPolicy.settings``); formats C2PA cannot hold (PDF, OOXML, HTML, text) say so in the report
    (``c2pa_skipped``) and keep their other labels.
 
-``label_file`` does the same path to path for MP4s stored from disk (implicit label by remux, then C2PA);
-their visible mark and frame watermark are drawn by the render (``video.FrameLabel``).
+``label_file`` does the same path to path for MP4s stored from disk (implicit label by remux unless the render
+wrote it, then C2PA); their visible mark and frame watermark are drawn by the render (``video.FrameLabel``).
+FLAC, Ogg, MP3 (the cue), MIDI and CSV are labelled in one pass by ``encoded.py`` (``_label_other``).
 ``label_output`` never raises for a format it cannot label: it returns the bytes unchanged and
 says so in the report stored with the artifact (``meta["labels"]``).
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import audio, image, office, text, video
+from . import audio, encoded, image, office, text, video
 from .aigc import FIELDS, AIGCLabel
 
 if TYPE_CHECKING:
@@ -63,6 +64,14 @@ def family_of(mime: str) -> str | None:
         return "wav"
     if base in ("audio/mpeg", "audio/mp3"):
         return "mp3"
+    if base in ("audio/flac", "audio/x-flac"):
+        return "flac"
+    if base in ("audio/ogg", "audio/opus", "audio/vorbis"):
+        return "ogg"
+    if base in ("audio/midi", "audio/x-midi", "audio/mid"):
+        return "midi"
+    if base == "text/csv":
+        return "csv"
     if base in video.VIDEO_MIMES:
         return "mp4"
     if base in TEXT_MIMES:
@@ -151,9 +160,8 @@ def _explicit(family: str, data: bytes, mime: str, policy: LabelPolicy) -> tuple
         return audio.label_wav(data, None, cue=True), "audio cue (short-long-short-short)"
     if family == "ooxml":
         kind = office.OOXML_MIMES[_base(mime)]
-        if kind == "pptx":
-            return data, None
-        return office.label_ooxml(data, kind, None, notice=True), "footer notice"
+        shown = "notice on every slide" if kind == "pptx" else "footer notice"
+        return office.label_ooxml(data, kind, None, notice=True), shown
     if family == "svg":
         return data, f"visible mark ({policy.position})"  # drawn with the implicit label (_implicit)
     if family in ("text", "json", "html"):
@@ -177,6 +185,8 @@ def _implicit(family: str, data: bytes, mime: str, label: AIGCLabel, policy: Lab
     if family == "mp3":
         return audio.label_mp3(data, value), "ID3 TXXX:AIGC"
     if family == "mp4":
+        if video.has_label_tags(data, value):  # the render wrote it (FrameLabel.metadata): no remux
+            return data, "MP4 metadata AIGC"
         return video.label_mp4(data, value), "MP4 metadata AIGC"
     if family == "ooxml":
         return office.label_ooxml(data, office.OOXML_MIMES[_base(mime)], value, notice=False), "custom property AIGC"
@@ -193,6 +203,31 @@ def _implicit(family: str, data: bytes, mime: str, label: AIGCLabel, policy: Lab
     if family == "html":
         return text.label_html(source, value, notice=True).encode("utf-8"), "HTML meta AIGC"
     return text.label_text(source, value, notice=True).encode("utf-8"), "front matter AIGC"
+
+
+CSV_RECORD = "artifact record (CSV holds no metadata; a comment line or column would break its readers)"
+
+
+def _label_other(
+    family: str, data: bytes, label: AIGCLabel, report: dict[str, Any]
+) -> tuple[bytes, str | None, str | None] | None:
+    """The formats labelled in one pass (``encoded.py``): (data, explicit, implicit), or None for the others.
+    CSV is stored as made: its label goes into the report, which the store keeps with the artifact."""
+    if family in ("flac", "ogg"):
+        return (
+            encoded.label_encoded(data, family, label.to_json()),
+            "audio cue (short-long-short-short)",
+            ("Vorbis comment AIGC"),
+        )
+    if family == "mp3":
+        cued = encoded.label_encoded(data, "mp3", None)
+        return audio.label_mp3(cued, label.to_json()), "audio cue (short-long-short-short)", "ID3 TXXX:AIGC"
+    if family == "midi":
+        return encoded.label_midi(data, label.to_json()), "MIDI marker", "MIDI text event AIGC"
+    if family == "csv":
+        report["aigc"] = label.to_dict()
+        return data, None, CSV_RECORD
+    return None
 
 
 def _label_image(data: bytes, mime: str, label: AIGCLabel, policy: LabelPolicy, report: dict[str, Any]) -> bytes:
@@ -217,11 +252,14 @@ def label_output(
         log.info("output %s (%s) stored without labels: no writer for the format", produce_id, mime)
         return data, report
     try:
-        if family == "image":
-            data = _label_image(data, mime, label, policy, report)
+        if (done := _label_other(family, data, label, report)) is not None:
+            data, report["explicit"], report["implicit"] = done
         else:
-            data, report["explicit"] = _explicit(family, data, mime, policy)
-        data, report["implicit"] = _implicit(family, data, mime, label, policy)
+            if family == "image":
+                data = _label_image(data, mime, label, policy, report)
+            else:
+                data, report["explicit"] = _explicit(family, data, mime, policy)
+            data, report["implicit"] = _implicit(family, data, mime, label, policy)
     except Exception as exc:  # noqa: BLE001 - a file its format's reader rejects: stored as made, the failure reported
         log.warning("could not label output %s (%s): %s", produce_id, mime, exc)
         report["error"] = f"{type(exc).__name__}: {exc}"[:300]
@@ -242,6 +280,10 @@ def label_file(
         return report
     label = AIGCLabel.create(policy.producer, produce_id)
     report: dict[str, Any] = {"produce_id": label.ProduceID, "format": family, "explicit": None}
+    if video.has_label_tags(src, label.to_json()):  # the render wrote it (FrameLabel.metadata): no remux
+        report["implicit"] = "MP4 metadata AIGC"
+        _sign_file(src, dst, mime, label, policy, model_id, report)
+        return report
     middle = dst.with_name(dst.name + ".implicit")
     try:
         video.label_mp4_file(src, middle, label.to_json())
@@ -286,6 +328,9 @@ _MAGIC = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"ID3", "audio/mpeg"),
     (b"%PDF", "application/pdf"),
+    (b"fLaC", "audio/flac"),
+    (b"OggS", "audio/ogg"),
+    (b"MThd", "audio/midi"),
 )
 _EXTENSIONS = {
     "md": "text/markdown",
@@ -300,11 +345,19 @@ _EXTENSIONS = {
     **{ext: mime for mime, ext in office.OOXML_MIMES.items()},
     "zip": "application/zip",
     "svg": "image/svg+xml",
+    "flac": "audio/flac",
+    "ogg": "audio/ogg",
+    "opus": "audio/ogg",
+    "mid": "audio/midi",
+    "midi": "audio/midi",
+    "csv": "text/csv",
 }
 
 
 def sniff_mime(data: bytes, name: str | None = None) -> str | None:
     """The file's type from its first bytes (then its name's extension)."""
+    if data[:3] == b"ID3" and len(data) >= 10 and data[_id3_end(data) : _id3_end(data) + 4] == b"fLaC":
+        return "audio/flac"  # a FLAC file with an ID3 tag in front (how C2PA embeds its manifest in FLAC)
     for magic, mime in _MAGIC:
         if data.startswith(magic):
             return mime
@@ -329,6 +382,12 @@ def sniff_mime(data: bytes, name: str | None = None) -> str | None:
     if head.startswith((b"{", b"[")):
         return "application/json"
     return "text/plain" if _is_text(data) else None
+
+
+def _id3_end(data: bytes) -> int:
+    """Where the ID3v2 tag at the start of ``data`` ends (its header, syncsafe size and optional footer)."""
+    size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
+    return 10 + size + (10 if data[5] & 0x10 else 0)
 
 
 def _zip_kind(data: bytes) -> str:
@@ -361,6 +420,12 @@ def _read_implicit(family: str, data: bytes) -> tuple[dict[str, str] | None, str
         return office.read_pdf_label(data)
     if family == "zip":
         return office.read_zip_label(data, text.read_html_label)
+    if family in ("flac", "ogg"):
+        return encoded.read_encoded_label(data)
+    if family == "midi":
+        return encoded.read_midi_label(data)
+    if family == "csv":
+        return None, "CSV holds no metadata: zaowu keeps its label in the artifact record"
     source = data.decode("utf-8", "replace")
     if family == "svg":
         return text.read_svg_label(source)
@@ -385,9 +450,18 @@ def _read_explicit(family: str, data: bytes) -> dict[str, Any]:
     if family in ("text", "json", "html"):
         found = text.has_notice(data.decode("utf-8", "replace"))
         return {"checked": True, "found": found, "detail": "notice line" if found else None}
+    if family in ("flac", "ogg", "mp3"):
+        found = encoded.detect_encoded_cue(data)
+        return {"checked": True, "found": found, "detail": "audio cue (short-long-short-short)" if found else None}
+    if family == "midi":
+        found = encoded.detect_midi_mark(data)
+        return {"checked": True, "found": found, "detail": "MIDI marker" if found else None}
     if family == "ooxml":
         shown = office.ooxml_notice(data)
-        return {"checked": shown is not None, "found": shown, "detail": "footer notice" if shown else None}
+        return {"checked": shown is not None, "found": shown, "detail": "notice (footer or slides)" if shown else None}
+    if family == "zip":
+        shown = office.zip_pages_notice(data, text.has_notice)
+        return {"checked": shown is not None, "found": shown, "detail": "notice on every HTML page" if shown else None}
     return {"checked": False, "found": None, "detail": "not checkable for this format"}
 
 

@@ -1,9 +1,8 @@
 """Labels on documents: OOXML (DOCX/XLSX/PPTX), PDF, and ZIP bundles of web pages.
 
-OOXML files get the label as a custom document property ``AIGC`` (docProps/custom.xml) and, where
-the format has one, a visible notice: a footer on every DOCX section and every XLSX sheet (PPTX
-slides are left as designed: a placeholder-free notice there is not feasible without redoing the
-layout). PDFs get ``/AIGC`` in their document Info, written as an incremental update (the original
+OOXML files get the label as a custom document property ``AIGC`` (docProps/custom.xml) and a visible
+notice: a footer on every DOCX section and every XLSX sheet, and on every PPTX slide a small text box in
+its bottom-right corner (``SLIDE_NOTICE_*``: a box of its own, so no layout or placeholder changes). PDFs get ``/AIGC`` in their document Info, written as an incremental update (the original
 bytes are kept as they are). A ZIP of a web site gets every HTML page labelled as HTML.
 """
 
@@ -24,6 +23,9 @@ OOXML_MIMES = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
 }
 FOOTER_TEXT = "AI生成 · AI-generated"
+SLIDE_NOTICE_HEIGHT = 0.045  # the slide notice's box: this share of the slide's height (its text ~60% of it)
+SLIDE_NOTICE_WIDTH = 0.24  # and this share of its width, in the bottom-right corner
+SLIDE_NOTICE_MARGIN = 0.01  # from the slide's edges, as a share of its height
 _CUSTOM = "docProps/custom.xml"
 _CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 _CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
@@ -122,6 +124,38 @@ def _docx_footer(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _slide_notices(data: bytes) -> bytes:
+    """Every slide with the notice in a small text box of its own in the bottom-right corner (grey, right-aligned)."""
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Emu, Pt
+
+    deck = Presentation(io.BytesIO(data))
+    width, height = int(deck.slide_width or 12192000), int(deck.slide_height or 6858000)
+    box_w, box_h, margin = (
+        int(width * SLIDE_NOTICE_WIDTH),
+        int(height * SLIDE_NOTICE_HEIGHT),
+        int(height * SLIDE_NOTICE_MARGIN),
+    )
+    for slide in deck.slides:
+        if any(shape.has_text_frame and FOOTER_TEXT in shape.text_frame.text for shape in slide.shapes):
+            continue
+        box = slide.shapes.add_textbox(
+            Emu(width - box_w - margin), Emu(height - box_h - margin), Emu(box_w), Emu(box_h)
+        )
+        box.name = "AIGC notice"
+        paragraph = box.text_frame.paragraphs[0]
+        paragraph.alignment = PP_ALIGN.RIGHT
+        run = paragraph.add_run()
+        run.text = FOOTER_TEXT
+        run.font.size = Pt(max(8, round(box_h * 0.6 / 12700)))  # 12700 EMU per point
+        run.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
+
+
 def _rewrite_zip(data: bytes, change: Callable[[str, bytes], bytes], add: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -138,6 +172,8 @@ def label_ooxml(data: bytes, kind: str, label_json: str | None, *, notice: bool)
     """An OOXML file with the footer notice (DOCX, XLSX; when ``notice``) and the custom property."""
     if notice and kind == "docx":
         data = _docx_footer(data)
+    if notice and kind == "pptx":
+        data = _slide_notices(data)
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         existing = src.read(_CUSTOM) if _CUSTOM in src.namelist() else None
 
@@ -171,9 +207,12 @@ def read_ooxml_label(data: bytes) -> tuple[dict[str, str] | None, str | None]:
 
 
 def ooxml_notice(data: bytes) -> bool | None:
-    """Whether an OOXML file shows the footer notice (None: PPTX, where none is written)."""
+    """Whether an OOXML file shows the notice (DOCX, XLSX: a footer; PPTX: on every slide); None: no such parts."""
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         names = src.namelist()
+        slides = [n for n in names if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
+        if slides:
+            return all(FOOTER_TEXT.encode() in src.read(n) for n in slides)
         if "word/document.xml" not in names and "xl/workbook.xml" not in names:
             return None
         parts = [n for n in names if re.fullmatch(r"word/footer\d*\.xml|xl/worksheets/sheet\d+\.xml", n)]
@@ -222,6 +261,15 @@ def label_zip(data: bytes, page: Callable[[str], str]) -> bytes:
         return body
 
     return _rewrite_zip(data, change, {})
+
+
+def zip_pages_notice(data: bytes, has_notice: Callable[[str], bool]) -> bool | None:
+    """Whether every HTML page of a ZIP shows the notice (None: it holds no page)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        pages = [n for n in src.namelist() if n.lower().endswith((".html", ".htm"))]
+        if not pages:
+            return None
+        return all(has_notice(src.read(n).decode("utf-8", "replace")) for n in pages)
 
 
 def read_zip_label(data: bytes, reader: Callable[[str], tuple[dict[str, str] | None, str | None]]):

@@ -8,6 +8,7 @@ Public functions (the labelling step calls these; images are PIL images or uint8
     FrameMarker(produce_id: str, refresh: int = REFRESH_FRAMES)            # a streaming video pipeline's marker:
         marker(frame: numpy.ndarray) -> numpy.ndarray                      # recomputes the mark every `refresh`
                                                                            # frames, in between one saturating add
+        marker.mark_luma(y: numpy.ndarray) -> None                         # the same on a yuv420p Y plane, in place
     read(image: PIL.Image.Image | numpy.ndarray) -> tuple[numpy.ndarray | None, float]   # (64 bits or None, confidence)
     read_frames(frames: Iterable[numpy.ndarray]) -> tuple[numpy.ndarray | None, float]   # several frames of one video
     matches(image: PIL.Image.Image | numpy.ndarray, produce_id: str) -> float   # confidence in [0, 1]
@@ -64,6 +65,7 @@ MAX_PUSH = 84.0  # most a block is changed by: a block whose picture fights the 
 MIN_SIDE = 2 * BLOCK * 2  # images smaller than this (pixels) are returned unmarked
 MIN_TILES = 2  # a read needs this many tile rows (at scale 1: 256 pixels tall); reliable from about 512x512
 READ_SCALES = (1.0, 0.5, 0.75, 0.9, 1.25, 2.0)  # size of the image read / size when marked, tried in this order
+VIDEO_LUMA_GAIN = 255.0 / 219.0  # full-range luma per unit of BT.601 limited-range Y (what video planes hold)
 REFRESH_FRAMES = 25  # FrameMarker recomputes the content-aware mark this often (once a second at 25 fps)
 CONFIDENT = 0.9  # read() stops searching once a scale reaches this confidence
 # confidence: the read's strength (the smaller of the mean signed sync z-score and the mean absolute payload z-score;
@@ -135,14 +137,30 @@ def _ll_of(rgb: np.ndarray) -> np.ndarray:
 def _ll_delta(rgb: np.ndarray, produce_id: str) -> np.ndarray:
     """The change to the luma LL band, halved: what each pixel of a 2x2 cell moves by (rounded, int16)."""
     h, w = rgb.shape[0] // (2 * BLOCK) * 2 * BLOCK, rgb.shape[1] // (2 * BLOCK) * 2 * BLOCK
-    nby, nbx = h // (2 * BLOCK), w // (2 * BLOCK)
-    ll = _ll_of(rgb[:h, :w, :3])
-    proj = np.einsum("aybx,yx->ab", ll.reshape(nby, BLOCK, nbx, BLOCK), _PATTERN.astype(np.float32))
+    return _delta_of_ll(_ll_of(rgb[:h, :w, :3]), produce_id)
+
+
+def _ll_of_video_luma(y: np.ndarray) -> np.ndarray:
+    """The LL band ``_ll_of`` gives for the picture whose limited-range (BT.601 video) luma plane is ``y``: full-range
+    luma is (Y - 16) * 255 / 219, and the offset is lost on the zero-mean pattern anyway."""
+    import cv2
+
+    h, w = y.shape[0] // (2 * BLOCK) * 2 * BLOCK, y.shape[1] // (2 * BLOCK) * 2 * BLOCK
+    half = cv2.resize(y[:h, :w], (w // 2, h // 2), interpolation=cv2.INTER_AREA).astype(np.float32)
+    return np.asarray(half * np.float32(2.0 * VIDEO_LUMA_GAIN))
+
+
+def _delta_of_ll(ll: np.ndarray, produce_id: str, gain: float = 1.0) -> np.ndarray:
+    """What each pixel of a 2x2 cell moves by (rounded, int16) so that the LL band ``ll`` carries the mark;
+    ``gain``: luma units of the plane written per full-range luma unit."""
+    nby, nbx = ll.shape[0] // BLOCK, ll.shape[1] // BLOCK
+    blocks = ll.astype(np.float32, copy=False).reshape(nby, BLOCK, nbx, BLOCK).swapaxes(1, 2)
+    proj = blocks.reshape(nby, nbx, BLOCK * BLOCK) @ _PATTERN.astype(np.float32).reshape(-1)
     signs = np.tile(_tile_signs(produce_id), (nby // TILE_ROWS + 1, nbx // TILE_COLS + 1))[:nby, :nbx]
     push = (signs * np.clip(STRENGTH - signs * proj, 0.0, MAX_PUSH)).astype(np.float32)
     d_ll = push[:, None, :, None] * _PATTERN.astype(np.float32)[None, :, None, :]  # (nby, 8, nbx, 8)
     # inverse Haar with the detail bands unchanged: each pixel of a 2x2 cell moves by d_ll / 2
-    return np.rint(d_ll.reshape(nby * BLOCK, nbx * BLOCK) / 2.0).astype(np.int16)
+    return np.rint(d_ll.reshape(nby * BLOCK, nbx * BLOCK) * np.float32(gain / 2.0)).astype(np.int16)
 
 
 def _check_frame(frame: np.ndarray) -> None:
@@ -205,6 +223,7 @@ class FrameMarker:
         self.refresh = max(1, refresh)
         self._count = 0
         self._planes: tuple[np.ndarray, np.ndarray] | None = None  # (add, subtract), full-size uint8
+        self._luma: tuple[np.ndarray, np.ndarray] | None = None  # the same for a luma plane (mark_luma)
         self._shape: tuple[int, ...] = ()
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
@@ -215,6 +234,40 @@ class FrameMarker:
             self._planes, self._shape = _planes(frame, self.produce_id), frame.shape
         self._count += 1
         return _apply(frame, *self._planes)
+
+    def mark_luma(self, y: np.ndarray) -> None:
+        """Mark a video frame's limited-range luma plane (HxW uint8, the Y of yuv420p) in place: the same change
+        to the decoded picture's luma as ``__call__`` makes on RGB, at a third of the bytes and no colour
+        conversion (the chroma planes are left alone)."""
+        if y.ndim != 2 or y.dtype != np.uint8:
+            raise ValueError(f"watermark: expected an HxW uint8 luma plane, got {y.shape} {y.dtype}")
+        if min(y.shape) < MIN_SIDE:
+            return
+        if self._luma is None or y.shape != self._shape or self._count % self.refresh == 0:
+            d = _delta_of_ll(_ll_of_video_luma(y), self.produce_id, gain=1.0 / VIDEO_LUMA_GAIN)
+            self._luma = _spread_plane(np.clip(d, 0, 255), y.shape), _spread_plane(np.clip(-d, 0, 255), y.shape)
+            self._shape = y.shape
+        self._count += 1
+        _apply_plane(y, *self._luma)
+
+
+def _spread_plane(cells: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A half-resolution plane as one full-size uint8 plane (each value on its 2x2 pixels, zero beyond)."""
+    import cv2
+
+    h, w = cells.shape[0] * 2, cells.shape[1] * 2
+    up = cv2.resize(cells.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+    if (h, w) == shape[:2]:
+        return np.asarray(up)
+    return np.asarray(cv2.copyMakeBorder(up, 0, shape[0] - h, 0, shape[1] - w, cv2.BORDER_CONSTANT, value=0))
+
+
+def _apply_plane(y: np.ndarray, add: np.ndarray, sub: np.ndarray) -> None:
+    """``y`` += add - sub, saturating, in place."""
+    import cv2
+
+    cv2.add(y, add, dst=y)
+    cv2.subtract(y, sub, dst=y)
 
 
 def embed(image: Image.Image | np.ndarray, produce_id: str) -> Any:

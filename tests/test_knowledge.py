@@ -207,7 +207,7 @@ def test_filters_limits_and_other_keys(tmp_path):
 def kb_keys(auth_server):
     from zaowu.studio.engine import Studio
 
-    with Studio(Settings(data_dir=auth_server.data_dir)) as studio:
+    with Studio(auth_server.settings()) as studio:
         return {
             "shop": studio.keys.create("kb-shop", ["text"])[0],
             "other": studio.keys.create("kb-other", ["text"])[0],

@@ -185,7 +185,11 @@ class Studio:
         self.pm = pm or plugin_manager(extra=self.settings.plugins)
         self.backends = BackendRegistry(self.pm)
         check_settings(self.settings, self.backends)  # a bad backend option stops here, naming it
-        self.db = open_database(self.settings.db_url)
+        self.db = open_database(
+            self.settings.db_url,
+            pool_size=self.settings.database_pool_size,
+            max_overflow=self.settings.database_max_overflow,
+        )
         self.keys = KeyStore(self.db)
         self.log = GenerationLog(self.db, charge=self.keys.add_usage)  # every generation is charged to its key
         self.safety = SafetyFilter(

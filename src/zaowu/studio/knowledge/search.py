@@ -17,11 +17,12 @@ from . import segment
 
 log = logging.getLogger(__name__)
 
-CONFIG = "simple"  # no stemming nor stop words: the words are segmented (and lowercased) in Python already
+# the text search configuration is 'simple' (no stemming nor stop words): the words are segmented and lowercased
+# in Python already (segment.py), so PostgreSQL's parser only splits them as FTS5's unicode61 tokenizer does
 BACKFILL_BATCH = 500  # chunks read at a time when the migration fills the new columns
 
 _INDEX = sa.text(
-    f"UPDATE kb_chunks SET tokens = to_tsvector('{CONFIG}', :tokens), embedding = CAST(:embedding AS vector) "
+    "UPDATE kb_chunks SET tokens = to_tsvector('simple', :tokens), embedding = CAST(:embedding AS vector) "
     "WHERE id = :id"
 )
 
@@ -53,14 +54,15 @@ def vector_ranks(
 def text_ranks(conn: Connection, store_ids: list[str], terms: list[str], limit: int) -> list[tuple[int, str, str]]:
     """(chunk id, store id, file id) of chunks holding any of ``terms``, best ``ts_rank`` first. Each term is
     a phrase (a term the parser splits, like 'e-mail', must appear whole), as FTS5's quoted terms are."""
-    query = " || ".join(f"phraseto_tsquery('{CONFIG}', :t{i})" for i in range(len(terms)))
     sql = sa.text(
-        f"SELECT c.id, c.store_id, c.file_id FROM kb_chunks c, ({query}) AS q(query) "
+        "WITH q AS (SELECT CAST(string_agg('(' || CAST(phraseto_tsquery('simple', t) AS text) || ')', ' | ') "
+        "AS tsquery) AS query FROM unnest(CAST(:terms AS text[])) AS t "
+        "WHERE numnode(phraseto_tsquery('simple', t)) > 0) "
+        "SELECT c.id, c.store_id, c.file_id FROM kb_chunks c, q "
         "WHERE c.tokens @@ q.query AND c.store_id IN :stores "
         "ORDER BY ts_rank(c.tokens, q.query, 1) DESC, c.id LIMIT :limit"
     ).bindparams(sa.bindparam("stores", expanding=True))
-    params: dict[str, object] = {f"t{i}": term for i, term in enumerate(terms)}
-    params.update(stores=store_ids, limit=limit)
+    params = {"terms": list(terms), "stores": store_ids, "limit": limit}
     return [(r[0], r[1], r[2]) for r in conn.execute(sql, params)]
 
 

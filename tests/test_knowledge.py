@@ -116,7 +116,9 @@ def test_chunk_offsets_point_into_the_files_text(name):
 def test_changed_file_replaces_only_its_chunks_and_delete_removes_them(tmp_path):
     from zaowu.studio.engine import Studio
 
-    with Studio(Settings(data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test())) as studio:
+    with Studio(
+        Settings(data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test())
+    ) as studio:
         base = studio.knowledge
         store = base.create_store("changes")["id"]
         docs = kb_docs.documents()
@@ -155,7 +157,9 @@ def _chunk_ids(base, store: str, file_id: str) -> list[int]:
 def test_corrupt_encrypted_empty_and_unsupported_files_fail_alone(tmp_path):
     from zaowu.studio.engine import Studio
 
-    with Studio(Settings(data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test())) as studio:
+    with Studio(
+        Settings(data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test())
+    ) as studio:
         base = studio.knowledge
         store = base.create_store("mixed")["id"]
         files = {**kb_docs.bad_documents(), "hours.pdf": kb_docs.pdf(kb_docs.HOURS_PAGES)}
@@ -182,7 +186,9 @@ def test_filters_limits_and_other_keys(tmp_path):
     from zaowu.studio.engine import Studio
     from zaowu.types import Caller
 
-    settings = Settings(data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test(), kb_max_file_bytes=4096)
+    settings = Settings(
+        data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test(), kb_max_file_bytes=4096
+    )
     with Studio(settings) as studio:
         base = studio.knowledge
         with pytest.raises(InvalidRequest, match="kb_max_file_bytes"):
@@ -409,7 +415,9 @@ def test_a_cancelled_ingest_marks_the_files_it_did_not_reach_cancelled(tmp_path)
     from zaowu.studio.engine import Studio
     from zaowu.studio.jobs import JobCancelled
 
-    with Studio(Settings(data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test())) as studio:
+    with Studio(
+        Settings(data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test())
+    ) as studio:
         base = studio.knowledge
         store = base.create_store("cancel")["id"]
         ids = [base.add_file(f"Paragraph {n}.".encode(), f"f{n}.txt")["id"] for n in range(3)]

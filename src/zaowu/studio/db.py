@@ -404,7 +404,6 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
 _MIGRATION_LOCK = 0x7A616F77  # "zaow"
 
 
-
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer

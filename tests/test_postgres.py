@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from tests import kb_docs
 from tests.postgres import new_database, postgres_url  # noqa: F401 - the fixture
+from zaowu.errors import InvalidRequest
 from zaowu.studio import db
 from zaowu.studio.engine import Studio
 from zaowu.studio.history import History
@@ -262,3 +263,53 @@ def test_chunks_stored_before_postgres_search_are_indexed_by_its_migration(bare_
         assert "'退货'" in tokens and "'售后'" in tokens and same == pytest.approx(0.0)
         hits = studio.knowledge.search(["vs_old"], "怎么退货", max_results=3)
         assert [h.filename for h in hits] == ["faq.md"]  # found by its words (its 8-dim vector is not comparable)
+
+
+def _second_writer_after_first_commits(engine: sa.Engine, first, second) -> Future:
+    """Run ``first(conn)`` in an open transaction, start ``second()`` in a thread, wait until PostgreSQL shows
+    it blocked behind that transaction's row, then commit: the interleaving READ COMMITTED allows and SQLite's
+    single writer never does. Returns the second writer's future."""
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with engine.connect() as conn, ThreadPoolExecutor(1) as pool:
+        tx = conn.begin()
+        first(conn)
+        future = pool.submit(second)
+        with engine.connect() as watch:
+            while not watch.scalar(waiting):
+                assert not future.done(), f"the second writer did not wait for the first: {future.result()}"
+                time.sleep(0.01)
+        tx.commit()
+        future.exception()  # wait for it
+    return future
+
+
+def test_step_cache_writers_of_the_same_key_do_not_collide(pg_studio):
+    def row(value: int) -> dict:
+        return {"key": "k" * 64, "step": "test.add", "outputs": {"outputs": {"sum": value}}, "created_at": time.time()}
+
+    def second() -> None:
+        with pg_studio.db.begin() as conn:
+            db.put_row(conn, db.step_cache, row(2), ["key"])
+
+    future = _second_writer_after_first_commits(
+        pg_studio.db, lambda conn: db.put_row(conn, db.step_cache, row(1), ["key"]), second
+    )
+    assert future.exception() is None
+    with pg_studio.db.connect() as conn:
+        assert conn.scalar(sa.select(db.step_cache.c.outputs)) == {"outputs": {"sum": 2}}  # the last write wins
+
+
+def test_two_keys_of_one_name_created_at_once_give_one_key_and_a_400(pg_studio):
+    keys = pg_studio.keys
+    row = {"id": "key_first", "name": "shop", "prefix": "zw-abcd", "hash": "0" * 64, "scopes": ["text"], "quota": {}}
+
+    future = _second_writer_after_first_commits(
+        pg_studio.db,
+        lambda conn: conn.execute(db.api_keys.insert().values(**row, created_at=time.time())),
+        lambda: keys.create("shop", ["text"]),
+    )
+    error = future.exception()
+    assert isinstance(error, InvalidRequest) and error.param == "name" and "exists" in str(error)
+    assert [k["id"] for k in keys.list()] == ["key_first"]

@@ -451,15 +451,28 @@ def migrate(engine: Engine) -> list[str]:
     return applied
 
 
-def add_to_counters(conn: Connection, table: sa.Table, key: dict[str, Any], amounts: dict[str, Any]) -> None:
-    """Add ``amounts`` to a row's counter columns, creating the row (key + amounts) when it is missing, in one
-    atomic statement (INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL alike): concurrent callers
-    never lose an increment nor collide on the insert."""
+def _insert(conn: Connection) -> Any:
+    """The dialect's INSERT construct that has ``on_conflict_do_update`` (SQLite's and PostgreSQL's)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**key, **amounts)
+    return insert
+
+
+def put_row(conn: Connection, table: sa.Table, row: dict[str, Any], key: list[str]) -> None:
+    """Insert ``row``, or replace the other columns of the row with the same ``key`` columns, in one statement:
+    two writers of the same key never collide (under PostgreSQL's READ COMMITTED a delete-then-insert can)."""
+    statement = _insert(conn)(table).values(**row)
+    rest = {name: statement.excluded[name] for name in row if name not in key}
+    conn.execute(statement.on_conflict_do_update(index_elements=key, set_=rest))
+
+
+def add_to_counters(conn: Connection, table: sa.Table, key: dict[str, Any], amounts: dict[str, Any]) -> None:
+    """Add ``amounts`` to a row's counter columns, creating the row (key + amounts) when it is missing, in one
+    atomic statement (INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL alike): concurrent callers
+    never lose an increment nor collide on the insert."""
+    statement = _insert(conn)(table).values(**key, **amounts)
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in amounts}

@@ -186,10 +186,14 @@ class KeyStore:
             "created_at": time.time(),
             "safety": safety,
         }
-        with self.engine.begin() as conn:
-            if conn.scalar(sa.select(api_keys.c.id).where(api_keys.c.name == name)):
-                raise InvalidRequest(f"A key named '{name}' exists; revoke it or choose another name.", param="name")
-            conn.execute(api_keys.insert().values(**row))
+        taken = InvalidRequest(f"A key named '{name}' exists; revoke it or choose another name.", param="name")
+        try:
+            with self.engine.begin() as conn:
+                if conn.scalar(sa.select(api_keys.c.id).where(api_keys.c.name == name)):
+                    raise taken
+                conn.execute(api_keys.insert().values(**row))
+        except sa.exc.IntegrityError as exc:  # the same name created concurrently (PostgreSQL's READ COMMITTED)
+            raise taken from exc
         return secret, row
 
     def list(self) -> list[dict[str, Any]]:

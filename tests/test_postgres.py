@@ -313,3 +313,20 @@ def test_two_keys_of_one_name_created_at_once_give_one_key_and_a_400(pg_studio):
     error = future.exception()
     assert isinstance(error, InvalidRequest) and error.param == "name" and "exists" in str(error)
     assert [k["id"] for k in keys.list()] == ["key_first"]
+
+
+def test_strings_longer_than_their_column_are_a_400_naming_the_field(pg_studio):
+    """PostgreSQL enforces VARCHAR sizes that SQLite ignores: a long remote model name or caller is refused
+    before anything is written, on both databases alike, instead of failing the insert with a 500."""
+    chat = {"messages": [{"role": "user", "content": "hi"}]}
+    with pytest.raises(InvalidRequest) as e:
+        pg_studio.jobs.submit("text", {**chat, "model": "ollama/" + "m" * 300})
+    assert e.value.param == "request.model" and "at most 100" in str(e.value)
+    with pytest.raises(InvalidRequest) as e:
+        pg_studio.jobs.submit("text", chat, caller="c" * 201)
+    assert e.value.param == "caller"
+    with pytest.raises(InvalidRequest) as e:
+        pg_studio.artifacts.put(b"x", "application/" + "x" * 100, upload=True)
+    assert e.value.param == "mime"
+    assert pg_studio.jobs.list() == [] and pg_studio.artifacts.list() == []
+    assert pg_studio.jobs.submit("text", chat, caller="c" * 200)["caller"] == "c" * 200  # the limit itself fits

@@ -451,6 +451,22 @@ def migrate(engine: Engine) -> list[str]:
     return applied
 
 
+def check_fits(table: sa.Table, row: dict[str, Any], params: dict[str, str] | None = None) -> None:
+    """Refuse a string longer than its column (InvalidRequest naming the field: ``params`` maps a column to
+    the request field it comes from). PostgreSQL would fail the insert where SQLite stores it: both refuse
+    it the same way, before anything is written."""
+    from ..errors import InvalidRequest
+
+    for name, value in row.items():
+        limit = getattr(table.c[name].type, "length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            field = (params or {}).get(name, name)
+            raise InvalidRequest(
+                f"{field} is too long: {table.name}.{name} would be {len(value)} characters, at most {limit} fit.",
+                param=field,
+            )
+
+
 def _insert(conn: Connection) -> Any:
     """The dialect's INSERT construct that has ``on_conflict_do_update`` (SQLite's and PostgreSQL's)."""
     if conn.dialect.name == "postgresql":

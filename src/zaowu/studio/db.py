@@ -40,6 +40,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ..errors import InvalidRequest
+
 log = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
@@ -373,17 +375,19 @@ def _create_vector_extension(conn: Connection) -> None:
     if conn.scalar(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'vector'")):
         return
     if not conn.scalar(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")):
-        raise RuntimeError(
+        raise InvalidRequest(
             "The PostgreSQL server lacks the pgvector extension that knowledge bases need: install it "
-            "(e.g. the postgresql-NN-pgvector package) and start zaowu again."
+            "(e.g. the postgresql-NN-pgvector package) and start zaowu again.",
+            param="database_url",
         )
     try:
         with conn.begin_nested():
             conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS vector"))
     except sa.exc.DBAPIError as exc:
-        raise RuntimeError(
+        raise InvalidRequest(
             "Could not create the pgvector extension; run 'CREATE EXTENSION vector;' in zaowu's database as a "
-            f"superuser once, then start zaowu again ({exc.orig})."
+            f"superuser once, then start zaowu again ({exc.orig}).",
+            param="database_url",
         ) from exc
 
 
@@ -455,8 +459,6 @@ def check_fits(table: sa.Table, row: dict[str, Any], params: dict[str, str] | No
     """Refuse a string longer than its column (InvalidRequest naming the field: ``params`` maps a column to
     the request field it comes from). PostgreSQL would fail the insert where SQLite stores it: both refuse
     it the same way, before anything is written."""
-    from ..errors import InvalidRequest
-
     for name, value in row.items():
         limit = getattr(table.c[name].type, "length", None)
         if limit and isinstance(value, str) and len(value) > limit:

@@ -1,5 +1,5 @@
 # zaowu: `make run` starts the studio on the default model, `make check` lints, format-checks and type-checks,
-# `make test` runs the tests.
+# `make test` runs the tests (on SQLite, then the storage suites again on PostgreSQL: `make test-postgres`).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -15,12 +15,25 @@ PORT   ?= 8000
 # what ruff lints and formats (mypy's files are listed in pyproject.toml)
 LINT   := src tests bench scripts
 
-.PHONY: run test check format system install install-test pull serve bench clean
+# the suites that exercise storage (jobs, artifacts, keys and quotas, sessions, workflows, the generation log,
+# the API, knowledge bases), run again on a real PostgreSQL 18 + pgvector that tests/postgres.py starts in a
+# temporary folder (ZAOWU_TEST_DATABASE=postgres: every test Studio and server gets a fresh database there)
+POSTGRES_TESTS := tests/test_jobs.py tests/test_jobs_api.py tests/test_workflows.py \
+	tests/test_knowledge.py tests/test_api.py tests/security/test_scopes.py tests/security/test_sessions.py \
+	tests/security/test_inputs.py tests/security/test_generation.py
+PYTEST_POSTGRES = ZAOWU_TEST_DATABASE=postgres ZAOWU_TEST_MODELS=$(TEST_MODELS) $(BIN)/python -m pytest -q \
+	--durations=10 $(POSTGRES_TESTS)
+
+.PHONY: run test test-postgres check format system install install-test pull serve bench clean
 
 run: system install pull serve
 
 test: system install-test pull-test
 	ZAOWU_TEST_MODELS=$(TEST_MODELS) ZAOWU_TEST_REQUIRE_DEFAULT_MODEL=1 $(BIN)/python -m pytest -q --durations=30
+	$(PYTEST_POSTGRES)
+
+test-postgres: system install-test pull-test
+	$(PYTEST_POSTGRES)
 
 # the quality gate (run by .ci/run before the tests): ruff's rules and formatting, mypy on the typed core
 check: install-test

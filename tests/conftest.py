@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +25,26 @@ TEST_THREADS = int(os.environ["ZAOWU_TEST_THREADS"]) if os.environ.get("ZAOWU_TE
 # `make test` pulls the default model into the test models folder and sets this: its tests then fail, not skip,
 # when it is missing, so CI cannot pass without exercising the README's default
 REQUIRE_DEFAULT_MODEL = bool(os.environ.get("ZAOWU_TEST_REQUIRE_DEFAULT_MODEL"))
+# `make test-postgres` sets this to "postgres": the settings fixtures and every test server then use a fresh
+# database on the session's real PostgreSQL server (tests/postgres.py) instead of a SQLite file. Read once
+# here, since the autouse fixture below clears ZAOWU_* variables for each test.
+TEST_DATABASE = os.environ.get("ZAOWU_TEST_DATABASE", "sqlite")
+if TEST_DATABASE not in ("sqlite", "postgres"):
+    raise RuntimeError(f"ZAOWU_TEST_DATABASE={TEST_DATABASE!r}: use 'sqlite' (the default) or 'postgres'")
+
+
+def sqlite_only(reason: str) -> pytest.MarkDecorator:
+    """Mark a test that checks something only SQLite has (its query planner's words, its files on disk)."""
+    return pytest.mark.skipif(TEST_DATABASE == "postgres", reason=f"SQLite only: {reason}")
+
+
+def database_for_test() -> str | None:
+    """The database a test Studio or server uses: None (SQLite in its data folder) or a fresh PostgreSQL one."""
+    if TEST_DATABASE != "postgres":
+        return None
+    from tests.postgres import new_database
+
+    return new_database()
 
 
 def default_model_missing(model: str) -> None:
@@ -65,6 +86,7 @@ def settings(tmp_path, models_dir) -> Settings:
         n_ctx=2048,
         n_parallel=4,
         n_threads=TEST_THREADS,
+        database_url=database_for_test(),
     )
 
 
@@ -79,6 +101,7 @@ def bare_settings(tmp_path) -> Settings:
         n_ctx=2048,
         n_parallel=4,
         n_threads=TEST_THREADS,
+        database_url=database_for_test(),
     )
 
 
@@ -106,9 +129,19 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, models_dir: Path, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        models_dir: Path,
+        extra_env: dict[str, str] | None = None,
+        *,
+        database_url: str | None = None,
+    ):
+        """Start ``zaowu serve`` on ``data_dir``; ``database_url`` reopens a database (a restart), by default
+        a fresh one under ZAOWU_TEST_DATABASE=postgres, else SQLite in ``data_dir``."""
         self.port = free_port()
         self.data_dir = data_dir
+        self.database_url = database_url or (extra_env or {}).get("ZAOWU_DATABASE_URL") or database_for_test()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ZAOWU_")},
@@ -119,6 +152,7 @@ class Server:
             "ZAOWU_N_CTX": "2048",
             "ZAOWU_N_PARALLEL": "4",
             **({"ZAOWU_N_THREADS": str(TEST_THREADS)} if TEST_THREADS else {}),
+            **({"ZAOWU_DATABASE_URL": self.database_url} if self.database_url else {}),
             **(extra_env or {}),
         }
         self.log_path = data_dir / "server.log"
@@ -140,6 +174,10 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.2)
         raise RuntimeError("server did not become healthy in 60 s")
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Settings for a Studio in this test process over the server's own data folder and database."""
+        return Settings(data_dir=self.data_dir, database_url=self.database_url, **overrides)
 
     def stop(self) -> None:
         self.proc.terminate()

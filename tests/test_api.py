@@ -12,7 +12,6 @@ import numpy as np
 import openai
 import pytest
 
-from zaowu.settings import Settings
 from zaowu.studio.db import open_database
 from zaowu.studio.genlog import GenerationLog
 
@@ -28,7 +27,7 @@ PERSON = {
 
 
 def server_log(server) -> GenerationLog:
-    return GenerationLog(open_database(Settings(data_dir=server.data_dir).db_url))
+    return GenerationLog(open_database(server.settings().db_url))
 
 
 def test_models_lists_installed_models_with_catalog_facts(client):

@@ -15,7 +15,7 @@ from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 from zaowu.studio.jobs import FINAL_STATES
 
-from .conftest import TEST_MODEL
+from .conftest import TEST_MODEL, sqlite_only
 from .helpers import unlabelled_text
 
 
@@ -183,6 +183,7 @@ def query_plan(engine, statement: str, parameters: tuple) -> str:
         return " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
 
 
+@sqlite_only("reads SQLite's EXPLAIN QUERY PLAN")
 def test_listing_1000_queued_jobs_uses_indexes(jstudio):
     for i in range(1000):
         jstudio.jobs.submit("steps", {"steps": 1, "label": str(i)}, caller=f"c{i % 10}")

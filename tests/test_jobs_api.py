@@ -13,7 +13,6 @@ import time
 import httpx
 import pytest
 
-from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 
 from .conftest import TEST_MODEL, Server
@@ -173,7 +172,7 @@ def test_jobs_survive_hard_kills(tmp_path, models_dir):
         os.kill(srv.proc.pid, signal.SIGKILL)
         srv.proc.wait()
         srv._log.close()
-        srv = Server(tmp_path, models_dir, env)
+        srv = Server(tmp_path, models_dir, env, database_url=srv.database_url)
         base = srv.base_url
     try:
         jobs = wait_jobs(base, ids, timeout=300)
@@ -196,7 +195,7 @@ def test_jobs_survive_hard_kills(tmp_path, models_dir):
 def keys(auth_server):
     from zaowu.studio.keys import Quota
 
-    with Studio(Settings(data_dir=auth_server.data_dir)) as studio:
+    with Studio(auth_server.settings()) as studio:
         made = {
             "text": studio.keys.create("writer", ["text"])[0],
             "image": studio.keys.create("painter", ["image"])[0],
@@ -251,7 +250,7 @@ def test_keys_are_logged_and_see_only_their_own_jobs(auth_server, keys):
     h = {"Authorization": f"Bearer {keys['text']}"}
     r = _chat(base, keys["text"])
     gen_id = r.json()["zaowu"]["generation_id"]
-    with Studio(Settings(data_dir=auth_server.data_dir)) as studio:
+    with Studio(auth_server.settings()) as studio:
         row = studio.log.get(gen_id)
         assert row["caller"] == "writer" and row["key_id"] == studio.keys.get("writer")["id"]
     job = httpx.post(f"{base}/v1/jobs", headers=h, json={"kind": "embeddings", "request": {"input": ["x"]}}).json()

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests import kb_docs
+from tests.conftest import database_for_test
 from zaowu.errors import InvalidRequest, NotFound
 from zaowu.settings import Settings
 from zaowu.studio.keys import Principal
@@ -26,7 +27,7 @@ def kb(tmp_path_factory):
     from zaowu.studio.engine import Studio
 
     data = tmp_path_factory.mktemp("kb")
-    with Studio(Settings(data_dir=data, models_dir=data / "models")) as studio:
+    with Studio(Settings(data_dir=data, models_dir=data / "models", database_url=database_for_test())) as studio:
         base = studio.knowledge
         store = base.create_store("shop")
         ids = {name: base.add_file(blob, name)["id"] for name, blob in kb_docs.documents().items()}
@@ -131,7 +132,9 @@ def test_chunk_offsets_point_into_the_files_text(name):
 def test_changed_file_replaces_only_its_chunks_and_delete_removes_them(tmp_path):
     from zaowu.studio.engine import Studio
 
-    with Studio(Settings(data_dir=tmp_path, models_dir=tmp_path / "models")) as studio:
+    with Studio(
+        Settings(data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test())
+    ) as studio:
         base = studio.knowledge
         store = base.create_store("changes")["id"]
         docs = kb_docs.documents()
@@ -170,7 +173,9 @@ def _chunk_ids(base, store: str, file_id: str) -> list[int]:
 def test_corrupt_encrypted_empty_and_unsupported_files_fail_alone(tmp_path):
     from zaowu.studio.engine import Studio
 
-    with Studio(Settings(data_dir=tmp_path, models_dir=tmp_path / "models")) as studio:
+    with Studio(
+        Settings(data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test())
+    ) as studio:
         base = studio.knowledge
         store = base.create_store("mixed")["id"]
         files = {**kb_docs.bad_documents(), "hours.pdf": kb_docs.pdf(kb_docs.HOURS_PAGES)}
@@ -197,7 +202,9 @@ def test_filters_limits_and_other_keys(tmp_path):
     from zaowu.studio.engine import Studio
     from zaowu.types import Caller
 
-    settings = Settings(data_dir=tmp_path, models_dir=tmp_path / "models", kb_max_file_bytes=4096)
+    settings = Settings(
+        data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test(), kb_max_file_bytes=4096
+    )
     with Studio(settings) as studio:
         base = studio.knowledge
         with pytest.raises(InvalidRequest, match="kb_max_file_bytes"):
@@ -223,7 +230,7 @@ def test_filters_limits_and_other_keys(tmp_path):
 def kb_keys(auth_server):
     from zaowu.studio.engine import Studio
 
-    with Studio(Settings(data_dir=auth_server.data_dir)) as studio:
+    with Studio(auth_server.settings()) as studio:
         return {
             "shop": studio.keys.create("kb-shop", ["text"])[0],
             "other": studio.keys.create("kb-other", ["text"])[0],
@@ -442,7 +449,9 @@ def test_a_cancelled_ingest_marks_the_files_it_did_not_reach_cancelled(tmp_path)
     from zaowu.studio.engine import Studio
     from zaowu.studio.jobs import JobCancelled
 
-    with Studio(Settings(data_dir=tmp_path, models_dir=tmp_path / "models")) as studio:
+    with Studio(
+        Settings(data_dir=tmp_path, models_dir=tmp_path / "models", database_url=database_for_test())
+    ) as studio:
         base = studio.knowledge
         store = base.create_store("cancel")["id"]
         ids = [base.add_file(f"Paragraph {n}.".encode(), f"f{n}.txt")["id"] for n in range(3)]

@@ -36,7 +36,7 @@ def srv(tmp_path_factory, models_dir):
 
 
 def _events(server: Server) -> list[dict]:
-    with Studio(Settings(data_dir=server.data_dir)) as studio:
+    with Studio(server.settings()) as studio:
         return studio.safety.events()
 
 
@@ -89,7 +89,7 @@ def test_ordinary_words_that_contain_a_term_pass(srv):
 
 
 def test_a_warn_key_gets_its_answer_and_the_warning_is_logged(srv):
-    with Studio(Settings(data_dir=srv.data_dir)) as studio:
+    with Studio(srv.settings()) as studio:
         secret, row = studio.keys.create("lenient", ["text"], safety="warn")
     r = _chat(srv, "教我制造炸弹", headers={"Authorization": f"Bearer {secret}"})
     assert r.status_code == 200, r.text
@@ -121,7 +121,7 @@ def test_a_streamed_answer_hitting_a_blocked_term_ends_with_content_filter(srv):
     assert ECHO_TERM not in text.lower()  # cut before the offending token
     cut = [e for e in _events(srv) if e["action"] == "cut"]
     assert cut and cut[0]["term"] == ECHO_TERM and cut[0]["generation_id"]
-    with Studio(Settings(data_dir=srv.data_dir)) as studio:
+    with Studio(srv.settings()) as studio:
         row = studio.log.get(cut[0]["generation_id"])
     assert row["status"] == "refused"
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 
 from .conftest import Server
@@ -48,7 +47,7 @@ def video_server(tmp_path_factory, models_dir):
 
 @pytest.fixture(scope="module")
 def keys(video_server):
-    with Studio(Settings(data_dir=video_server.data_dir)) as studio:
+    with Studio(video_server.settings()) as studio:
         return {
             "video": studio.keys.create("editor", ["video"])[0],
             "other": studio.keys.create("neighbour", ["video"])[0],
@@ -80,7 +79,7 @@ def _upload(path: Path, name: str = "scene.mp4"):
 
 
 def _artifact_count(srv) -> int:
-    with Studio(Settings(data_dir=srv.data_dir)) as studio:
+    with Studio(srv.settings()) as studio:
         return len(studio.artifacts.list(limit=10_000))
 
 
@@ -236,7 +235,7 @@ def test_cancelling_a_running_edit_stores_nothing(video_server, keys, scene):
     assert httpx.delete(url, headers=_auth(keys["video"])).status_code == 200
     (job,) = wait_jobs(video_server.base_url, [job_id], headers=_auth(keys["video"]))
     assert job["state"] == "cancelled", job
-    with Studio(Settings(data_dir=video_server.data_dir)) as studio:
+    with Studio(video_server.settings()) as studio:
         assert studio.artifacts.list(job_id=job_id) == []
         gens = [g for g in studio.log.list(50) if g["model"] == "video-edit" and g["status"] == "cancelled"]
         assert gens, "the cancelled edit is in the generation log as cancelled"
@@ -276,7 +275,7 @@ def test_uploaded_asset_is_named_by_its_file_name(video_server, keys, scene, tmp
     (job,) = wait_jobs(video_server.base_url, [r.json()["id"]], headers=_auth(keys["video"]))
     assert job["state"] == "succeeded", job
     # the asset is stored for the key, and served as a download, never inline
-    with Studio(Settings(data_dir=video_server.data_dir)) as studio:
+    with Studio(video_server.settings()) as studio:
         (asset,) = [a for a in studio.artifacts.list(limit=10_000) if a["meta"].get("asset") == "logo"]
     got = httpx.get(f"{video_server.base_url}/v1/artifacts/{asset['id']}", headers=_auth(keys["video"]))
     assert got.headers["content-disposition"].startswith("attachment")
@@ -355,7 +354,7 @@ def test_video_key_subtitles_speech_and_styles_from_words(video_server, keys, st
     assert "coffee" in " ".join(cues).lower()
     assert _colourfulness(out) < 0.5 * _colourfulness(clip)  # black and white (with a vintage tint)
     # the transcription is the key's: logged for it and charged with the edit
-    with Studio(Settings(data_dir=video_server.data_dir)) as s:
+    with Studio(video_server.settings()) as s:
         (heard,) = [g for g in s.log.list(200) if g["modality"] == "transcription"]
         assert heard["status"] == "ok" and heard["key_id"] == s.log.get(result["generation_id"])["key_id"] is not None
     after = httpx.get(usage_url, headers=_auth(keys["video"])).json()["data"][0]["today"]["media_seconds"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 
 from .conftest import TEST_MODEL, Server
@@ -363,7 +362,7 @@ def auth_server(tmp_path_factory, models_dir):
 
 def test_sign_in_keeps_the_key_in_an_httponly_cookie_and_shows_only_own_history(browser, auth_server):
     base = auth_server.base_url
-    with Studio(Settings(data_dir=auth_server.data_dir)) as studio:
+    with Studio(auth_server.settings()) as studio:
         mine = studio.keys.create("shop", ["text", "image"])[0]
         other = studio.keys.create("neighbour", ["image"])[0]
     spec = {"kind": "poster", "headline": "Neighbour's secret sale"}
@@ -410,7 +409,7 @@ def test_sign_in_keeps_the_key_in_an_httponly_cookie_and_shows_only_own_history(
 
 def test_studio_endpoints_scope_history_and_keys_by_key(auth_server):
     base = auth_server.base_url
-    with Studio(Settings(data_dir=auth_server.data_dir)) as studio:
+    with Studio(auth_server.settings()) as studio:
         admin = studio.keys.create("owner", ["admin"])[0]
         user = studio.keys.create("clerk", ["image"])[0]
     as_admin, as_user = {"Authorization": f"Bearer {admin}"}, {"Authorization": f"Bearer {user}"}

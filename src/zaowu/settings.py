@@ -152,7 +152,17 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir, description="where the database and models live")
     models_dir: Path | None = Field(None, description="where pulled weights live (default: DATA_DIR/models)")
-    database_url: str | None = Field(None, description="SQLAlchemy URL (default: sqlite in DATA_DIR)")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL (default: sqlite in DATA_DIR); postgresql+psycopg://user:pass@host/db for "
+        "PostgreSQL (the 'postgres' extra; pgvector in the server for knowledge-base vectors)",
+    )
+    database_pool_size: int = Field(
+        10, ge=1, le=1000, description="connections each process keeps open to a PostgreSQL database"
+    )
+    database_max_overflow: int = Field(
+        20, ge=0, le=1000, description="connections a process may open beyond database_pool_size at peaks"
+    )
     host: str = Field("127.0.0.1", description="address the HTTP server binds")
     port: int = Field(8000, ge=1, le=65535, description="port the HTTP server listens on")
     default_chat_model: str = Field("qwen2.5-coder-1.5b-instruct", description="model used when a request names none")

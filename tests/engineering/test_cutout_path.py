@@ -44,7 +44,7 @@ def test_a_cutout_is_recorded_in_the_generation_log_and_charged_to_the_key(keyed
     r = _post(keyed, keyed.user, photo)
     assert r.status_code == 200, r.text
     body = r.json()
-    engine = open_database(Settings(data_dir=keyed.server.data_dir).db_url)
+    engine = open_database(keyed.server.settings().db_url)
     try:
         row = GenerationLog(engine).get(body["generation_id"])
         shop = next(k for k in KeyStore(engine).list() if k["name"] == "shop")
@@ -59,7 +59,7 @@ def test_a_cutout_is_recorded_in_the_generation_log_and_charged_to_the_key(keyed
 
 
 def test_a_cutout_without_the_image_scope_is_refused_and_not_logged(keyed):
-    engine = open_database(Settings(data_dir=keyed.server.data_dir).db_url)
+    engine = open_database(keyed.server.settings().db_url)
     try:
         writer = KeyStore(engine).create("writer-only", ["text"])[0]
         before = len(GenerationLog(engine).list(1000))

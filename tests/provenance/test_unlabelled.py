@@ -43,7 +43,7 @@ def _verify(srv, key, data: bytes) -> dict:
 
 
 def test_a_key_without_the_permission_cannot_get_unlabelled_output(srv, keys):
-    with Studio(Settings(data_dir=srv.data_dir)) as studio:
+    with Studio(srv.settings()) as studio:
         before = len(studio.log.list(1000))
     for name in ("painter", "boss"):  # admin does not imply it
         r = _image(srv, keys[name], RAW)
@@ -53,7 +53,7 @@ def test_a_key_without_the_permission_cannot_get_unlabelled_output(srv, keys):
         f"{srv.base_url}/v1/audio/speech", headers={**keys["painter"]["h"], **RAW}, json={"input": "hi"}, timeout=120
     )
     assert r.status_code == 403 and r.json()["error"]["param"] == "unlabelled"
-    with Studio(Settings(data_dir=srv.data_dir)) as studio:
+    with Studio(srv.settings()) as studio:
         assert len(studio.log.list(1000)) == before  # refused before any work: nothing generated or stored
     bad = _image(srv, keys["painter"], {"X-Zaowu-Unlabelled": "maybe"})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "unlabelled"
@@ -69,7 +69,7 @@ def test_a_permitted_key_gets_unlabelled_output_and_it_is_logged(srv, keys):
     data = base64.b64decode(r.json()["data"][0]["b64_json"])
     report = _verify(srv, keys["raw"], data)
     assert not report["implicit"]["found"] and not report["explicit"]["found"]
-    with Studio(Settings(data_dir=srv.data_dir)) as studio:
+    with Studio(srv.settings()) as studio:
         row = studio.log.get(r.json()["generation_id"])
         art = studio.artifacts.get(r.json()["data"][0]["artifact_id"])
     assert row["params"].get("unlabelled") is True and row["key_id"] == keys["raw"]["id"]

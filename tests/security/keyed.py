@@ -40,7 +40,7 @@ def keyed_server(tmp_path_factory, models_dir):
     srv = Server(
         tmp_path_factory.mktemp("security"), only_test_models(tmp_path_factory, models_dir), {"ZAOWU_AUTH": "required"}
     )
-    engine = open_database(f"sqlite:///{srv.data_dir / 'zaowu.db'}")
+    engine = open_database(srv.settings().db_url)
     try:
         keys = KeyStore(engine)
         admin = keys.create("owner", ["admin"])[0]

@@ -8,7 +8,6 @@ import uuid
 import pytest
 
 from tests.conftest import Server
-from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 
 
@@ -28,7 +27,7 @@ def make_keys(server: Server, **wanted) -> dict[str, dict]:
     "h"}}`` where ``h`` is the Authorization header; the stored name gets a random suffix, as the server is
     shared by modules whose keys would otherwise share names."""
     made = {}
-    with Studio(Settings(data_dir=server.data_dir)) as studio:
+    with Studio(server.settings()) as studio:
         for name, (scopes, quota) in wanted.items():
             secret, row = studio.keys.create(f"{name}-{uuid.uuid4().hex[:8]}", scopes, quota)
             made[name] = {

@@ -11,7 +11,6 @@ import pytest
 
 from tests.helpers import unlabelled_text
 from tests.security.keyed_server import keyed_server, make_keys
-from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 
 SPEC = {"kind": "logo", "headline": "Cups"}  # a ready design spec: no LLM needed
@@ -77,7 +76,7 @@ def test_control_characters_in_mime_or_name_are_a_400_and_the_server_keeps_servi
     assert "control character" in r.json()["error"]["message"]
     # a row stored before these checks (or by a buggy plugin) is served inert, not as a broken response
     ok = _run(srv, key, _save("still here", "kept.txt", "text/plain"), {"f": "${save.file}"}).json()["outputs"]["f"]
-    with Studio(Settings(data_dir=srv.data_dir)) as studio:
+    with Studio(srv.settings()) as studio:
         from zaowu.studio.db import artifacts
 
         with studio.db.begin() as conn:
@@ -125,7 +124,7 @@ def test_every_artifact_is_sandboxed_and_active_ones_are_attachments(srv, key):
     for ref in (out["zip"], out["note"]):
         assert _get(srv, key, ref).headers["content-disposition"].startswith("attachment")
     # a browser-uploaded file keeps its type but is never shown inline either
-    with Studio(Settings(data_dir=srv.data_dir)) as studio:
+    with Studio(srv.settings()) as studio:
         up = studio.artifacts.put(
             b"<svg onload='alert(1)' xmlns='http://www.w3.org/2000/svg'/>",
             "image/svg+xml",

@@ -16,7 +16,6 @@ import time
 import httpx
 import pytest
 
-from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 from zaowu.studio.keys import Quota
 
@@ -122,7 +121,7 @@ def quota_server(auth_server):
 
 
 def _key(srv: Server, name: str, tokens: int) -> dict:
-    with Studio(Settings(data_dir=srv.data_dir)) as studio:
+    with Studio(srv.settings()) as studio:
         secret = studio.keys.create(name, ["text"], Quota(tokens_per_day=tokens))[0]
     return {"Authorization": f"Bearer {secret}"}
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import sqlite3
 import struct
 import zlib
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from zaowu.api.errors import ErrorResponse
 from zaowu.backends.image_io import MAX_ASPECT_RATIO
@@ -44,9 +44,21 @@ def rss_bytes(pid: int) -> int:
 
 
 def db_bytes(keyed) -> int:
-    """The database's size on disk: the SQLite file and its write-ahead log."""
+    """The database's size on disk: the SQLite file and its write-ahead log, or PostgreSQL's database."""
+    if keyed.server.database_url:
+        return int(db_scalar(keyed, "SELECT pg_database_size(current_database())"))
     folder = keyed.server.data_dir
     return sum(p.stat().st_size for p in folder.glob("zaowu.db*") if p.is_file())
+
+
+def db_scalar(keyed, sql: str, **params) -> object:
+    """One value from the server's own database (SQLite or PostgreSQL)."""
+    engine = sa.create_engine(keyed.server.settings().db_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+    finally:
+        engine.dispose()
 
 
 def error_of(response: httpx.Response) -> dict:
@@ -203,13 +215,15 @@ def _runs(keyed) -> list[dict]:
 
 def _stored_bytes(keyed, workflow: str) -> int:
     """What the database holds for a workflow's runs: spec, inputs, steps, outputs and error."""
-    with sqlite3.connect(keyed.server.data_dir / "zaowu.db") as db:
-        return db.execute(
-            "SELECT coalesce(sum(length(spec) + length(inputs) + length(steps)"
-            " + coalesce(length(outputs), 0) + coalesce(length(error), 0)), 0)"
-            " FROM workflow_runs WHERE workflow = ?",
-            (workflow,),
-        ).fetchone()[0]
+    return int(
+        db_scalar(
+            keyed,
+            "SELECT coalesce(sum(length(CAST(spec AS TEXT)) + length(CAST(inputs AS TEXT))"
+            " + length(CAST(steps AS TEXT)) + coalesce(length(CAST(outputs AS TEXT)), 0)"
+            " + coalesce(length(error), 0)), 0) FROM workflow_runs WHERE workflow = :workflow",
+            workflow=workflow,
+        )
+    )
 
 
 def test_references_cannot_multiply_a_value_past_the_run_budget(keyed):
@@ -479,8 +493,7 @@ def test_rejected_huge_inputs_are_logged_as_a_bounded_excerpt(keyed):
     assert logged["sha256"] == hashlib.sha256(whole).hexdigest()
     assert len(logged["excerpt"].encode()) <= MAX_LOGGED_JSON_BYTES and whole.decode().startswith(logged["excerpt"])
     assert rows[0]["status"] == "error" and "context" in rows[0]["error"]
-    with sqlite3.connect(keyed.server.data_dir / "zaowu.db") as db:
-        stored = db.execute("SELECT length(input) FROM generations WHERE id = ?", (rows[0]["id"],)).fetchone()[0]
+    stored = db_scalar(keyed, "SELECT length(CAST(input AS TEXT)) FROM generations WHERE id = :id", id=rows[0]["id"])
     assert stored < MAX_LOGGED_JSON_BYTES + 1024
     # a small input is logged as it was
     r = _chat(keyed, messages=[{"role": "user", "content": "Name a tea."}], max_tokens=2)

@@ -15,7 +15,6 @@ import pytest
 
 from tests.helpers import wait_jobs
 from tests.security.keyed_server import keyed_server, make_keys
-from zaowu.settings import Settings
 from zaowu.studio.engine import Studio
 
 SPEC = {"kind": "poster", "headline": "Spring tea sale"}  # a ready spec: the design engine needs no LLM
@@ -39,7 +38,7 @@ def keys(srv):
 
 
 def _studio(srv) -> Studio:
-    return Studio(Settings(data_dir=srv.data_dir))
+    return Studio(srv.settings())
 
 
 def _stored_by(srv, key_id: str) -> list[dict]:
@@ -100,7 +99,7 @@ def test_the_engine_refuses_a_modality_whatever_path_calls_it(srv, keys):
     from zaowu.types import Caller, EmbeddingRequest, ImageRequest, MusicRequest, SpeechRequest, TextRequest
 
     writer, painter = Caller(key_id=keys["writer"]["id"]), Caller(key_id=keys["painter"]["id"])
-    with Studio(Settings(data_dir=srv.data_dir, models_dir=srv.data_dir / "none")) as studio:
+    with Studio(srv.settings(models_dir=srv.data_dir / "none")) as studio:
         before = len(studio.log.list(limit=1000))
         attempts = [
             lambda: studio.generate_media(ImageRequest(prompt="x", spec=SPEC), who=writer),

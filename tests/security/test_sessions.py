@@ -6,9 +6,9 @@ working; the cookie stays HttpOnly, SameSite=Strict, and Secure over https."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 
 import httpx
+import sqlalchemy as sa
 
 from .keyed import keyed_server  # noqa: F401 - the module's server fixture, "keyed"
 
@@ -16,8 +16,13 @@ COOKIE = "zaowu_session"
 
 
 def _sessions(keyed) -> list[tuple]:
-    with sqlite3.connect(keyed.server.data_dir / "zaowu.db") as db:
-        return db.execute("SELECT hash, key_id, expires_at - created_at, revoked_at FROM sessions").fetchall()
+    engine = sa.create_engine(keyed.server.settings().db_url)  # SQLite or PostgreSQL, as the server runs
+    try:
+        with engine.connect() as conn:
+            sql = "SELECT hash, key_id, expires_at - created_at, revoked_at FROM sessions"
+            return [tuple(r) for r in conn.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
 
 
 def _with_cookie(keyed, value: str) -> httpx.Response:

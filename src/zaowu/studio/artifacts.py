@@ -61,7 +61,7 @@ __all__ = ["ARTIFACT_CSP", "MAX_MIME_CHARS", "MAX_NAME_CHARS", "ArtifactStore", 
 ORPHAN_GRACE_SECONDS = 3600
 PRUNE_BATCH = 500  # stored files looked up in the table at once by prune()
 MAX_NAME_CHARS = 255  # longest artifact (file) name stored
-MAX_MIME_CHARS = 255  # longest MIME type stored, parameters included
+MAX_MIME_CHARS = 100  # longest MIME type stored, parameters included (the size of artifacts.mime)
 # Sent with every artifact: a document opened from the studio's origin runs no script and loads nothing.
 ARTIFACT_CSP = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'"
 # Media the server renders, safe to show inline (players, <img>); every other type is an attachment.

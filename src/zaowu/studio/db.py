@@ -1,8 +1,10 @@
-"""The database: SQLite by default (any SQLAlchemy URL works, PostgreSQL included).
+"""The database: SQLite by default, PostgreSQL when ``database_url`` names one (``postgresql+psycopg://``).
 
 Schema changes are an ordered list of named migrations; each runs once and is
 recorded in ``zaowu_migrations``. Never edit a migration that has shipped:
-add a new one.
+add a new one. The same migrations run on both databases; a step only one of them
+needs is guarded by ``conn.dialect.name``. On PostgreSQL all of them run in one
+transaction under an advisory lock, so processes starting together migrate once.
 
 Tables
 - ``generations``: one row per generation through any interface (see genlog.py).
@@ -36,9 +38,12 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+from ..errors import InvalidRequest
 
 log = logging.getLogger(__name__)
 
@@ -394,7 +399,7 @@ def _m008_knowledge(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_kb_files_key ON kb_files (key_id, created_at)"))
     conn.execute(sa.text("CREATE INDEX ix_kb_store_files_file ON kb_store_files (file_id)"))
     conn.execute(sa.text("CREATE INDEX ix_kb_chunks_store ON kb_chunks (store_id, file_id, ord)"))
-    if conn.dialect.name == "sqlite":  # PostgreSQL: retrieval falls back to its own text match (knowledge/index.py)
+    if conn.dialect.name == "sqlite":  # PostgreSQL: a tsvector column instead (010_postgres_search)
         conn.execute(sa.text("CREATE VIRTUAL TABLE kb_chunks_fts USING fts5(tokens, tokenize='unicode61')"))
 
 
@@ -428,6 +433,41 @@ def _m013_labels_and_policies(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_safety_events_key ON safety_events (key_id, at)"))
 
 
+def _m010_postgres_search(conn: Connection) -> None:
+    """PostgreSQL's knowledge-base search: a tsvector of each chunk's segmented words (GIN index) and its
+    vector as pgvector's ``vector`` (exact cosine search; stores mix embedding sizes, which HNSW cannot
+    index). Chunks stored before are filled in. Nothing to do on SQLite (FTS5, 008_knowledge)."""
+    if conn.dialect.name != "postgresql":
+        return
+    _create_vector_extension(conn)
+    conn.execute(sa.text("ALTER TABLE kb_chunks ADD COLUMN IF NOT EXISTS tokens tsvector"))
+    conn.execute(sa.text("ALTER TABLE kb_chunks ADD COLUMN IF NOT EXISTS embedding vector"))
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_kb_chunks_tokens ON kb_chunks USING gin (tokens)"))
+    from .knowledge.search import backfill_postgres  # jieba loads only when there are chunks to fill
+
+    backfill_postgres(conn)
+
+
+def _create_vector_extension(conn: Connection) -> None:
+    if conn.scalar(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'vector'")):
+        return
+    if not conn.scalar(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")):
+        raise InvalidRequest(
+            "The PostgreSQL server lacks the pgvector extension that knowledge bases need: install it "
+            "(e.g. the postgresql-NN-pgvector package) and start zaowu again.",
+            param="database_url",
+        )
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS vector"))
+    except sa.exc.DBAPIError as exc:
+        raise InvalidRequest(
+            "Could not create the pgvector extension; run 'CREATE EXTENSION vector;' in zaowu's database as a "
+            f"superuser once, then start zaowu again ({exc.orig}).",
+            param="database_url",
+        ) from exc
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_generations", _m001_generations),
     ("002_user_models", _m002_user_models),
@@ -438,9 +478,13 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("007_sessions", _m007_sessions),
     ("008_knowledge", _m008_knowledge),
     ("009_safety", _m009_safety),
+    ("010_postgres_search", _m010_postgres_search),
     ("012_assistants", _m012_assistants),
     ("013_labels_and_policies", _m013_labels_and_policies),
 ]
+
+# any constant key: PostgreSQL's advisory lock that lets one process at a time migrate a database
+_MIGRATION_LOCK = 0x7A616F77  # "zaow"
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -452,14 +496,19 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def open_database(url: str) -> Engine:
-    """Create the engine, the SQLite file's folder if needed, and apply pending migrations."""
+def open_database(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """Create the engine, the SQLite file's folder if needed, and apply pending migrations.
+
+    A server database (PostgreSQL) gets a pool of ``pool_size`` connections (``max_overflow`` more at peaks),
+    each checked before use so a restarted server or a dropped connection costs a reconnect, not an error."""
     kwargs: dict = {"json_serializer": lambda v: json.dumps(v, ensure_ascii=False)}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+    else:
+        kwargs.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=3600)
     engine = sa.create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         sa.event.listen(engine, "connect", _sqlite_pragmas)
@@ -471,6 +520,8 @@ def migrate(engine: Engine) -> list[str]:
     """Apply the migrations not yet recorded; return their names."""
     applied: list[str] = []
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # held to the end of this transaction
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         migrations_table.create(conn, checkfirst=True)
         done = set(conn.scalars(sa.select(migrations_table.c.name)))
         for name, fn in MIGRATIONS:
@@ -481,3 +532,46 @@ def migrate(engine: Engine) -> list[str]:
             conn.execute(migrations_table.insert().values(name=name, applied_at=time.time()))
             applied.append(name)
     return applied
+
+
+def check_fits(table: sa.Table, row: dict[str, Any], params: dict[str, str] | None = None) -> None:
+    """Refuse a string longer than its column (InvalidRequest naming the field: ``params`` maps a column to
+    the request field it comes from). PostgreSQL would fail the insert where SQLite stores it: both refuse
+    it the same way, before anything is written."""
+    for name, value in row.items():
+        limit = getattr(table.c[name].type, "length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            field = (params or {}).get(name, name)
+            raise InvalidRequest(
+                f"{field} is too long: {table.name}.{name} would be {len(value)} characters, at most {limit} fit.",
+                param=field,
+            )
+
+
+def _insert(conn: Connection) -> Any:
+    """The dialect's INSERT construct that has ``on_conflict_do_update`` (SQLite's and PostgreSQL's)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def put_row(conn: Connection, table: sa.Table, row: dict[str, Any], key: list[str]) -> None:
+    """Insert ``row``, or replace the other columns of the row with the same ``key`` columns, in one statement:
+    two writers of the same key never collide (under PostgreSQL's READ COMMITTED a delete-then-insert can)."""
+    statement = _insert(conn)(table).values(**row)
+    rest = {name: statement.excluded[name] for name in row if name not in key}
+    conn.execute(statement.on_conflict_do_update(index_elements=key, set_=rest))
+
+
+def add_to_counters(conn: Connection, table: sa.Table, key: dict[str, Any], amounts: dict[str, Any]) -> None:
+    """Add ``amounts`` to a row's counter columns, creating the row (key + amounts) when it is missing, in one
+    atomic statement (INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL alike): concurrent callers
+    never lose an increment nor collide on the insert."""
+    statement = _insert(conn)(table).values(**key, **amounts)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key), set_={name: table.c[name] + statement.excluded[name] for name in amounts}
+        )
+    )

@@ -191,7 +191,11 @@ class Studio:
             from ..backends.ray_serve import check_deployments
 
             check_deployments(self.settings.ray, self.backends.all())
-        self.db = open_database(self.settings.db_url)
+        self.db = open_database(
+            self.settings.db_url,
+            pool_size=self.settings.database_pool_size,
+            max_overflow=self.settings.database_max_overflow,
+        )
         self.keys = KeyStore(self.db)
         self.log = GenerationLog(self.db, charge=self.keys.add_usage)  # every generation is charged to its key
         self.safety = SafetyFilter(

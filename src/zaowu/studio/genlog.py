@@ -42,7 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..errors import Cancelled, InvalidRequest, ZaowuError
-from .db import generations
+from .db import check_fits, generations
 
 if TYPE_CHECKING:
     from ..types import Caller, ModelSpec
@@ -202,25 +202,25 @@ class GenerationLog:
         input: Any,
     ) -> str:
         gen_id = new_id("gen")
+        row = {
+            "id": gen_id,
+            "created_at": time.time(),
+            "interface": interface,
+            "caller": caller,
+            "key_id": key_id,
+            "worker": _WORKER,
+            "modality": modality,
+            "model": model,
+            "model_sha256": model_sha256,
+            "backend": backend,
+            "params": bounded(params),
+            "seed": seed,
+            "input": bounded(input),
+            "status": "running",
+        }
+        check_fits(generations, row)  # e.g. a remote server's model name, which any string may be
         with self.engine.begin() as conn:
-            conn.execute(
-                generations.insert().values(
-                    id=gen_id,
-                    created_at=time.time(),
-                    interface=interface,
-                    caller=caller,
-                    key_id=key_id,
-                    worker=_WORKER,
-                    modality=modality,
-                    model=model,
-                    model_sha256=model_sha256,
-                    backend=backend,
-                    params=bounded(params),
-                    seed=seed,
-                    input=bounded(input),
-                    status="running",
-                )
-            )
+            conn.execute(generations.insert().values(**row))
         return gen_id
 
     def finish(

@@ -46,7 +46,9 @@ class History:
         if before:
             query = query.where(g.id < before)
         if q:
-            query = query.where(sa.cast(g.input, sa.Text).like(f"%{q}%"))
+            # case-insensitive on SQLite and PostgreSQL alike; q's own % and _ match themselves
+            pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(sa.cast(g.input, sa.Text).ilike(pattern, escape="\\"))
         with self.engine.connect() as conn:
             rows = [self.log._row(r) for r in conn.execute(query.limit(max(1, min(limit, 500))))]
         by_gen = self._artifacts([r["id"] for r in rows])

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from ..errors import InvalidRequest, NotFound, ZaowuError
 from ..types import Caller
-from .db import job_events, jobs
+from .db import check_fits, job_events, jobs
 from .genlog import _pid_alive, new_id
 
 if TYPE_CHECKING:
@@ -211,6 +211,7 @@ class JobQueue:
             "cancel_requested": False,
             "unlabelled": unlabelled,
         }
+        check_fits(jobs, row, {"group": "request.model"})  # the group holds the model's name
         with self.engine.begin() as conn:
             conn.execute(jobs.insert().values(**row))
             conn.execute(

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from ..errors import AuthenticationError, InvalidRequest, NotFound, PermissionDenied, RateLimited
-from .db import api_keys, sessions, usage
+from .db import add_to_counters, api_keys, sessions, usage
 from .genlog import new_id
 
 __all__ = ["SCOPES", "MODALITY_SCOPES", "scope_for", "Quota", "Principal", "KeyStore", "SESSION_TTL_SECONDS"]
@@ -250,10 +250,14 @@ class KeyStore:
             "safety": default,
             "safety_categories": categories,
         }
-        with self.engine.begin() as conn:
-            if conn.scalar(sa.select(api_keys.c.id).where(api_keys.c.name == name)):
-                raise InvalidRequest(f"A key named '{name}' exists; revoke it or choose another name.", param="name")
-            conn.execute(api_keys.insert().values(**row))
+        taken = InvalidRequest(f"A key named '{name}' exists; revoke it or choose another name.", param="name")
+        try:
+            with self.engine.begin() as conn:
+                if conn.scalar(sa.select(api_keys.c.id).where(api_keys.c.name == name)):
+                    raise taken
+                conn.execute(api_keys.insert().values(**row))
+        except sa.exc.IntegrityError as exc:  # the same name created concurrently (PostgreSQL's READ COMMITTED)
+            raise taken from exc
         return secret, row
 
     def list(self) -> list[dict[str, Any]]:
@@ -466,31 +470,15 @@ class KeyStore:
     ) -> None:
         if key_id is None:
             return
-        day = _today(now)
-        add = dict(
-            requests=usage.c.requests + requests,
-            prompt_tokens=usage.c.prompt_tokens + prompt_tokens,
-            completion_tokens=usage.c.completion_tokens + completion_tokens,
-            media_seconds=usage.c.media_seconds + media_seconds,
-        )
-        row = dict(
-            key_id=key_id,
-            day=day,
+        amounts = dict(
             requests=requests,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             media_seconds=media_seconds,
         )
-        where = (usage.c.key_id == key_id, usage.c.day == day)
-        for _ in range(3):  # update, else insert; a concurrent insert of the same day retries the update
-            try:
-                with self.engine.begin() as conn:
-                    if not conn.execute(usage.update().where(*where).values(**add)).rowcount:
-                        conn.execute(usage.insert().values(**row))
-                    conn.execute(api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=time.time()))
-                return
-            except sa.exc.IntegrityError:
-                continue
+        with self.engine.begin() as conn:
+            add_to_counters(conn, usage, {"key_id": key_id, "day": _today(now)}, amounts)
+            conn.execute(api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=time.time()))
 
     def usage_for(self, key_id: str, days: int = 7) -> list[dict[str, Any]]:
         """Daily usage, today first, one row per day (zeros where nothing was used)."""

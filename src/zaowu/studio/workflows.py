@@ -69,7 +69,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .. import cancel
 from ..errors import Cancelled, InvalidRequest, NotFound, PermissionDenied, ZaowuError
 from ..types import LOCAL, Caller
-from .db import step_cache, workflow_runs
+from .db import put_row, step_cache, workflow_runs
 from .genlog import new_id
 from .safety import text_fields
 
@@ -789,8 +789,8 @@ class _Runner:
     def _store(self, key: str, step_id: str, outputs: dict[str, Any], state: dict[str, Any]) -> None:
         entry = {"outputs": outputs, "state": {k: state[k] for k in ("generation_ids", "artifacts", "duration_ms")}}
         with self.engine.begin() as conn:
-            conn.execute(step_cache.delete().where(step_cache.c.key == key))
-            conn.execute(step_cache.insert().values(key=key, step=step_id, outputs=entry, created_at=time.time()))
+            row = {"key": key, "step": step_id, "outputs": entry, "created_at": time.time()}
+            put_row(conn, step_cache, row, ["key"])  # a concurrent run of the same step may store it too
 
 
 def check_inputs(spec: WorkflowSpec, inputs: dict[str, Any]) -> dict[str, Any]:

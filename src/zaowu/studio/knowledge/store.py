@@ -1,6 +1,7 @@
 """Knowledge bases: uploaded files, vector stores holding them, ingest (parse → chunk → embed → index)
-and hybrid retrieval (FTS5 over segmented words, and cosine over the multilingual embeddings, fused by
-reciprocal rank), with filters over each file's attributes.
+and hybrid retrieval (full-text over segmented words, and cosine over the multilingual embeddings, fused by
+reciprocal rank), with filters over each file's attributes. SQLite: FTS5 and numpy over the stored vectors;
+PostgreSQL: a tsvector and pgvector (search.py).
 
 Files and stores belong to the key that made them; another key gets NotFound, as if they did not exist.
 A store keys its files by name: adding a file whose name the store already holds replaces that file's
@@ -26,6 +27,7 @@ from ..db import kb_chunks, kb_files, kb_store_files, kb_stores
 from ..genlog import new_id
 from ..jobs import JobCancelled
 from ..keys import OWNER, Principal
+from . import search as pg
 from . import segment
 from .parse import DocumentError, Limits, chunk
 
@@ -121,7 +123,8 @@ class KnowledgeBase:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._vectors: dict[str, tuple[tuple[int, int], np.ndarray, tuple[list[str], np.ndarray], np.ndarray]] = {}
         self._lock = threading.Lock()
-        self.fts = self.db.dialect.name == "sqlite"
+        self.fts = self.db.dialect.name == "sqlite"  # FTS5 table and in-process vectors
+        self.postgres = self.db.dialect.name == "postgresql"  # tsvector and pgvector columns (search.py)
 
     @property
     def limits(self) -> Limits:
@@ -368,7 +371,7 @@ class KnowledgeBase:
             f = self.file(file_id)
             data = (self.folder / file_id).read_bytes()
             chunks, pages = chunk(f["filename"], data, self.limits)
-            vectors = self._embed([_context(c.heading_path, c.text) for c in chunks], who)
+            vectors = self._embed([context(c.heading_path, c.text) for c in chunks], who)
         except DocumentError as exc:
             self._finish(store_id, file_id, "failed", error=(exc.code, exc.message))
             return {"status": "failed", "code": exc.code, "error": exc.message}
@@ -409,11 +412,14 @@ class KnowledgeBase:
                         vector=vector.astype(np.float32).tobytes(),
                     )
                 ).inserted_primary_key[0]
+                words = segment.words(context(c.heading_path, c.text))
                 if self.fts:
                     conn.execute(
                         sa.text("INSERT INTO kb_chunks_fts (rowid, tokens) VALUES (:id, :tokens)"),
-                        {"id": chunk_id, "tokens": " ".join(segment.words(_context(c.heading_path, c.text)))},
+                        {"id": chunk_id, "tokens": " ".join(words)},
                     )
+                elif self.postgres:
+                    pg.index_chunk(conn, chunk_id, words, vector)
             used = sum(len(c.text.encode()) for c in chunks)
             self._finish(store_id, file_id, "completed", chunks=len(chunks), pages=pages, usage=used, conn=conn)
         return {"status": "completed", "chunks": len(chunks), "pages": pages}
@@ -575,6 +581,12 @@ class KnowledgeBase:
 
     def _vector_ranks(self, store_ids: list[str], q: np.ndarray, files: dict, similarity: dict) -> list[int]:
         """Chunk ids by cosine to ``q``, best first; fills ``similarity`` (chunk id → cosine)."""
+        if self.postgres:
+            with self.db.connect() as conn:
+                rows = pg.vector_ranks(conn, store_ids, sorted({f for _, f in files}), q, CANDIDATES)
+            kept = [(c, sim) for c, store, file, sim in rows if (store, file) in files]
+            similarity.update(kept)
+            return [c for c, _ in kept]
         scored: list[tuple[float, int]] = []
         for store_id in store_ids:
             ids, file_ids, matrix = self._store_vectors(store_id)
@@ -613,10 +625,14 @@ class KnowledgeBase:
             }
 
     def _text_ranks(self, store_ids: list[str], query: str, files: dict) -> list[int]:
-        if not self.fts:
-            return []  # PostgreSQL: vectors only for now
         terms = segment.query_terms(query)
         if not terms:
+            return []
+        if self.postgres:
+            with self.db.connect() as conn:
+                rows = pg.text_ranks(conn, store_ids, terms, CANDIDATES * 4)
+            return [c for c, store, file in rows if (store, file) in files]
+        if not self.fts:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         stores = sa.bindparam("stores", expanding=True)
@@ -629,7 +645,7 @@ class KnowledgeBase:
         return [r[0] for r in rows if (r[1], r[2]) in files]
 
 
-def _context(headings: list[str], text: str) -> str:
+def context(headings: list[str], text: str) -> str:
     """What is embedded and indexed for a chunk: its heading path, then its text."""
     path = " > ".join(h for h in headings if h and h != text)
     return f"{path}\n{text}" if path else text

@@ -42,7 +42,12 @@ class StoryboardBackend(MediaBackend):
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="zaowu-storyboard-") as tmp:
             result = render_storyboard(
-                board, Path(tmp) / "video.mp4", seed=seed, narration=request.narration, progress=progress
+                board,
+                Path(tmp) / "video.mp4",
+                seed=seed,
+                narration=request.narration,
+                images=request.images,
+                progress=progress,
             )
             meta = {
                 "duration": round(result.duration, 3),

@@ -311,31 +311,58 @@ def _cover(image, width: int, height: int):
     return resized[y : y + height, x : x + width]
 
 
-def _still(board: Storyboard, i: int, size: tuple[int, int], seed: int, images: Mapping[str, Path]):
-    """Scene ``i``'s picture at ``size`` (BGR uint8): its image file, else its design spec rendered."""
+def _image_path(board: Storyboard, i: int, images: Mapping[str, Path]) -> Path:
+    name = board.scenes[i].image or ""
+    path = images.get(name)
+    if path is None:
+        raise InvalidRequest(
+            f"Scene {i}'s image {name[:80]!r} is not one of the images given with the storyboard; "
+            "use the artifact id of an uploaded image.",
+            param=f"storyboard.scenes.{i}.image",
+        )
+    return path
+
+
+def _cut_out(path: Path, param: str, cache: dict[str, Any]):
+    """The product in the picture at ``path``, cut out (PIL RGBA cropped to it); once per picture."""
+    if str(path) not in cache:
+        from ..vision.cutout import cutout
+
+        cache[str(path)] = cutout(path.read_bytes(), "object", param=param).rgba()
+    return cache[str(path)]
+
+
+def _still(
+    board: Storyboard,
+    i: int,
+    size: tuple[int, int],
+    seed: int,
+    images: Mapping[str, Path],
+    cutouts: dict[str, Any] | None = None,
+):
+    """Scene ``i``'s picture at ``size`` (BGR uint8): its image file, else its design spec rendered (with the
+    scene's image cut out on it when the spec is a product card)."""
     import cv2
     import numpy as np
 
     scene = board.scenes[i]
     width, height = size
-    if scene.image is not None:
-        path = images.get(scene.image)
-        if path is None:
-            raise InvalidRequest(
-                f"Scene {i}'s image {scene.image!r} is not one of the images given with the storyboard.",
-                param=f"storyboard.scenes.{i}.image",
-            )
-        picture = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    param = f"storyboard.scenes.{i}.image"
+    if scene.image is not None and scene.visual is None:
+        picture = cv2.imread(str(_image_path(board, i, images)), cv2.IMREAD_COLOR)
         if picture is None:
-            raise InvalidRequest(f"Scene {i}'s image is not a picture.", param=f"storyboard.scenes.{i}.image")
+            raise InvalidRequest(f"Scene {i}'s image is not a picture.", param=param)
         return _cover(picture, width, height)
     from ..design.render import compose
 
+    photo = None
+    if scene.image is not None:
+        photo = _cut_out(_image_path(board, i, images), param, {} if cutouts is None else cutouts)
     spec = dict(scene.visual or {})
     if not spec.get("headline"):
         spec["headline"] = (scene.text or scene.narration or board.title or " ").strip()[:80] or "·"
     spec.setdefault("language", scene.language or board.language)
-    design = compose(spec, width, height, seed=seed + i)
+    design = compose(spec, width, height, seed=seed + i, photo=photo)
     rgb = np.asarray(design.image().convert("RGB"))
     return np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
 
@@ -348,7 +375,7 @@ def _overlays(board: Storyboard, size: tuple[int, int]) -> list[Any]:
     op = SubtitlesOp(op="subtitles", position="top", size=0.06, box=True)
     out: list[Any] = []
     for scene in board.scenes:
-        if scene.image is not None and scene.text:
+        if scene.image is not None and scene.visual is None and scene.text:
             patch, top = render_caption(scene.text, op, *size)
             out.append((_premultiplied(patch), top))
         else:
@@ -367,6 +394,7 @@ class _Pictures:
         self.thumb_at = 0
         self.thumb: Any = None
         self.tiles: dict[int, Any] = {}
+        self.cutouts: dict[str, Any] = {}
 
     def _frame(self, still, k: int, n: int):
         first, end = self.bounds[k]
@@ -386,7 +414,7 @@ class _Pictures:
         prev = still = None
         total = self.bounds[-1][1]
         for k, (first, end) in enumerate(self.bounds):
-            prev, still = still, _still(self.board, k, self.big, self.seed, self.images)
+            prev, still = still, _still(self.board, k, self.big, self.seed, self.images, self.cutouts)
             scene = self.board.scenes[k]
             blend = 0 if k == 0 or scene.transition == "cut" else round(scene.transition_seconds * fps)
             last_prev = self._frame(prev, k - 1, self.bounds[k - 1][1] - 1) if blend else None

@@ -301,7 +301,7 @@ def _prepared(studio: Studio, request: VideoRequest, board: dict[str, Any], run:
 
 def _finish(studio: Studio, request: VideoRequest, board: dict[str, Any], run: PlanRun, repairs: list[str]) -> Planned:
     """Resolve the board's images, narrate it (unless narration came with the request), check the quota."""
-    check_media_quota(studio, run.who, request.duration)
+    check_media_quota(studio, run.who, expected_seconds(request.duration, board))
     update: dict[str, Any] = {"storyboard": board, "images": scene_images(studio, board, run.who)}
     problems: list[str] = []
     if request.narration is None:
@@ -327,7 +327,7 @@ def review_storyboard(studio: Studio, request: VideoRequest, run: PlanRun) -> Pl
     board = validate_storyboard(request.storyboard or {}).model_dump(mode="json")
     repairs: list[str] = []
     if request.remix_prompt:
-        check_media_quota(studio, run.who, request.duration)
+        check_media_quota(studio, run.who, expected_seconds(request.duration, board))
         board, repairs = rewrite_storyboard(studio, board, request, run)
     return _finish(studio, request, _prepared(studio, request, board, run), run, repairs)
 
@@ -423,6 +423,13 @@ def merge_texts(board: dict[str, Any], answer: Any, prompt: str) -> tuple[dict[s
 
 
 # ------------------------------------------------------------------------------------------ quota
+
+
+def expected_seconds(requested: float, board: dict[str, Any] | None) -> float:
+    """How long a video will be before it is narrated: a given storyboard's duration hints, else the request's."""
+    if board is None:
+        return requested
+    return float(sum(float(s.get("duration") or 0.0) for s in board["scenes"]))
 
 
 def check_media_quota(studio: Studio, who: Any, seconds: float) -> None:
@@ -522,7 +529,7 @@ def video_request(
     if who is not None:
         if storyboard is not None:
             scene_images(studio, storyboard, who)  # a scene's image is the caller's own image artifact
-        check_media_quota(studio, who, length)
+        check_media_quota(studio, who, expected_seconds(length, storyboard))
     try:
         return VideoRequest(
             prompt=prompt,

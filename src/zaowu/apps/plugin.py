@@ -15,6 +15,7 @@ from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter, WriteVariants
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
 from .store_kit import Brand, BuildSite, CopyTexts, ProductCards, StoreKit, StoreTheme
+from .video_ad import VideoAd, VideoAdStep
 
 
 class AppJob(BaseModel):
@@ -68,7 +69,7 @@ def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
 
 @hookimpl
 def register_apps(register):
-    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit):
+    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, VideoAd):
         register(app)
 
 
@@ -86,6 +87,7 @@ def register_workflow_steps(register):
         BuildSite,
         StoreTheme,
         WriteVariants,
+        VideoAdStep,
     ):
         register(step)
 

@@ -636,3 +636,44 @@ def check_reference(studio: Studio, artifact_id: Any, who: Any) -> str:
             f"'input_reference' {artifact_id} is {row['mime']}, not an image.", param="input_reference"
         )
     return str(row["id"])
+
+
+# ------------------------------------------------------------------------------------------ narration that fits
+
+FIT_TRIES = 3
+"""Times a scene's narration is shortened and spoken again when the voice ran past its scene."""
+
+
+def _spoken_seconds(wav: bytes) -> float:
+    from ..backends.music.audio import read_wav
+
+    samples, rate = read_wav(wav)
+    return len(samples) / rate
+
+
+def narrate_to_fit(
+    studio: Studio, board: dict[str, Any], run: PlanRun
+) -> tuple[dict[str, Any], list[bytes | None], list[str]]:
+    """Narrate the board so that every scene's speech fits its duration hint (the clip then lasts what the
+    hints sum to): a narration the voice says too slowly is cut in proportion and spoken again. Returns the
+    board (narrations as spoken), one WAV per scene and what was shortened or could not be spoken."""
+    from ..backends.storyboard.render import LEAD, TAIL
+
+    clips, problems = narrate(studio, board, run)
+    scenes = [dict(s) for s in board["scenes"]]
+    fixes: list[str] = []
+    for i, scene in enumerate(scenes):
+        budget = max(0.3, float(scene.get("duration") or 3.0) - LEAD - TAIL)
+        language = scene.get("language") or board.get("language") or "en"
+        for _ in range(FIT_TRIES):
+            wav = clips[i]
+            if wav is None or (spoken := _spoken_seconds(wav)) <= budget:
+                break
+            text = scene["narration"]
+            units = len(text) if language == "zh" else len(text.split())
+            keep = max(1, int(units * budget / spoken * 0.9))
+            scene["narration"] = _fit(text, keep / SPEAKING_RATE[language], language)
+            fixes.append(f"scene {i}: narration cut to fit {budget + LEAD + TAIL:.1f} s ({spoken:.1f} s spoken)")
+            sub = {**board, "scenes": [scene]}
+            clips[i] = narrate(studio, sub, run)[0][0]
+    return {**board, "scenes": scenes}, clips, fixes + problems

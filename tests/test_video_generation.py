@@ -282,3 +282,34 @@ def test_cli_video_generate_from_a_storyboard(bare_settings, tmp_path):
         assert c.duration / 1e6 == pytest.approx(3.0, abs=0.1)
     assert out.with_suffix(".cover.png").read_bytes()[:4] == b"\x89PNG"
     assert "edit" in runner.invoke(cli, ["video", "--help"], env=env).output
+
+
+def test_cli_video_alias_shows_a_bar_per_stage(models_dir, tmp_path):
+    """``zaowu video "…" -s 9:16 -d 3 -o ad.mp4`` (a real process; SmolLM2 writes the storyboard): the alias
+    of ``generate`` writes a 720x1280 MP4 of about 3 s and its SRT, and stderr shows each stage's bar
+    (storyboard, narration, music, scenes, encode) left complete."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import TEST_MODEL, TEST_THREADS
+
+    out = tmp_path / "ad.mp4"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ZAOWU_")},
+        "ZAOWU_CONFIG": str(tmp_path / "no-config.toml"),
+        "ZAOWU_DATA_DIR": str(tmp_path / "data"),
+        "ZAOWU_MODELS_DIR": str(models_dir),
+        "ZAOWU_DEFAULT_CHAT_MODEL": TEST_MODEL,
+        "ZAOWU_N_CTX": "2048",
+        **({"ZAOWU_N_THREADS": str(TEST_THREADS)} if TEST_THREADS else {}),
+    }
+    cmd = [sys.executable, "-m", "zaowu.cli.main", "video", "A bakery's morning bread", "-s", "9:16", "-d", "3"]
+    r = subprocess.run([*cmd, "--seed", "5", "-o", str(out)], env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    with av.open(str(out)) as c:
+        assert (c.streams.video[0].codec_context.width, c.streams.video[0].codec_context.height) == (720, 1280)
+        assert c.duration / 1e6 >= 2.9
+    assert "-->" in out.with_suffix(".srt").read_text(encoding="utf-8")
+    finished = {line.split()[0] for part in r.stderr.split("\n") for line in [part.split("\r")[-1]] if "100%" in line}
+    assert {"storyboard", "narration", "music", "scenes", "encode"} <= finished, r.stderr[-2000:]

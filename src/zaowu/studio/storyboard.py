@@ -27,7 +27,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["board_size", "plan_storyboard", "repair_storyboard", "review_storyboard", "storyboard_schema"]
+__all__ = [
+    "STAGES",
+    "stage_of",
+    "board_size",
+    "plan_storyboard",
+    "repair_storyboard",
+    "review_storyboard",
+    "storyboard_schema",
+]
 
 SECONDS_PER_SCENE = 4.0
 """About how long one scene lasts: the scene count is the requested seconds over this."""
@@ -36,6 +44,14 @@ SPEAKING_RATE = {"zh": 4.5, "en": 2.6}
 PLAN_MAX_TOKENS = 900
 CAMERA_CYCLE = ("zoom_in", "pan_left", "zoom_out", "pan_right", "zoom_in_right", "pan_up")
 TRANSITION_CYCLE = ("crossfade", "slide", "wipe", "crossfade")
+STAGES = {
+    "storyboard": (0.0, 0.1),
+    "narration": (0.1, 0.3),
+    "music": (0.29, 0.3),
+    "scenes": (0.3, 0.95),
+    "encode": (0.95, 1.0),
+}
+"""A video's stages and the share of its progress each spans; progress messages start with ``STAGE: ``."""
 REFERENCE_EVERY = 2
 """With a product/hero image, every this many scenes (and the last) shows it cut out on a product card."""
 
@@ -45,6 +61,16 @@ SYSTEM_PROMPT = (
     "for the picture. Be concrete about the user's subject; make no claims of 'best', 'No. 1' or guarantees. "
     "Write in the language asked for. Answer with JSON only."
 )
+
+
+def stage_of(fraction: float, message: str) -> tuple[str, float, str]:
+    """(stage, how far into it 0..1, what it says) of a video's progress report (``"scenes: rendered scene 2"``)."""
+    name, sep, detail = message.partition(": ")
+    if not sep or name not in STAGES:
+        return "", fraction, message
+    start, end = STAGES[name]
+    done = 1.0 if end <= start else min(1.0, max(0.0, (fraction - start) / (end - start)))
+    return name, done, detail
 
 
 def storyboard_schema(scenes: int) -> dict[str, Any]:
@@ -212,7 +238,7 @@ def narrate(studio: Studio, board: dict, run: PlanRun) -> tuple[list[bytes | Non
         if not text:
             clips.append(None)
             continue
-        run.report(0.1 + 0.2 * i / len(board["scenes"]), f"narrating scene {i + 1}")
+        run.report(0.1 + 0.2 * i / len(board["scenes"]), f"narration: speaking scene {i + 1} of {len(board['scenes'])}")
         try:
             result = studio.generate_media(
                 SpeechRequest(
@@ -226,6 +252,7 @@ def narrate(studio: Studio, board: dict, run: PlanRun) -> tuple[list[bytes | Non
         except ZaowuError as exc:
             problems.append(f"scene {i}: no narration ({exc})")
             clips.append(None)
+    run.report(0.3, f"narration: {sum(c is not None for c in clips)} of {len(clips)} scenes spoken")
     return clips, problems
 
 
@@ -313,9 +340,10 @@ def plan_storyboard(studio: Studio, request: VideoRequest, run: PlanRun) -> Plan
     """The storyboard backend's planner: the LLM's storyboard, repaired, then narrated."""
     board_size(request.size)  # a bad size fails before the LLM runs
     check_media_quota(studio, run.who, request.duration)
-    run.report(0.0, "writing the storyboard with the language model")
+    run.report(0.0, "storyboard: writing it with the language model")
     seed = request.seed if request.seed is not None else 0
     board, repairs = write_storyboard(studio, request, seed, run)
+    run.report(0.1, "storyboard: written")
     return _finish(studio, request, _prepared(studio, request, board, run), run, repairs)
 
 
@@ -375,7 +403,7 @@ def rewrite_storyboard(
             json_schema={"name": "storyboard", "schema": storyboard_schema(len(scenes)), "strict": True},  # type: ignore[arg-type]
         ),
     )
-    run.report(0.0, "rewriting the storyboard's texts for the remix")
+    run.report(0.0, "storyboard: rewriting its texts for the remix")
     try:
         answer = plan_text(studio, text, who=run.who, scope="video").parsed
     except SchemaViolation as exc:

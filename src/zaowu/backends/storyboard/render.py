@@ -144,7 +144,7 @@ def _narrations(
         wav = narration[i] if narration is not None else None
         if wav is None and speak is not None and scene.narration.strip():
             wav = speak(scene.narration, scene.language or board.language, board.voice)
-            report(0.3 * (i + 1) / len(board.scenes), f"narrated scene {i + 1} of {len(board.scenes)}")
+            report(0.3 * (i + 1) / len(board.scenes), f"narration: scene {i + 1} of {len(board.scenes)} spoken")
         clip = _mono(wav, rate, f"narration.{i}") if wav else None
         if clip is not None and len(clip) / rate > MAX_NARRATION_SECONDS:
             raise InvalidRequest(
@@ -429,7 +429,7 @@ class _Pictures:
                     self.tiles[n] = _tile(image)  # small: the spritesheet holds no full frames
                 yield Frame(image, n / fps)
             prev = last_prev = None
-            self.report(0.3 + 0.65 * end / total, f"rendered scene {k + 1} of {len(self.bounds)}")
+            self.report(0.3 + 0.65 * end / total, f"scenes: rendered scene {k + 1} of {len(self.bounds)}")
 
 
 def _tile(image):
@@ -510,11 +510,12 @@ def render_storyboard(
         )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    report(0.29, "music: composing the music bed and mixing it under the narration")
     mix = _mix(board, clips, bounds, seed, music, RATE)
     spoken = [len(c) if c is not None else None for c in clips]  # (samples) the clips are in the mix now
     del clips
     timings["audio"] = time.perf_counter() - t0
-    report(0.3, "mixed narration and music")
+    report(0.3, "music: narration and music bed mixed")
     segments = cues(board, spoken, bounds, RATE)
     output = Path(output)
     tmp = _temp_beside(output, "mp4")
@@ -543,6 +544,7 @@ def render_storyboard(
         finally:
             out.close()
         timings["video"] = time.perf_counter() - t0
+        report(0.96, "encode: thumbnail, spritesheet and subtitle files")
         thumb, sheet = _write_thumbnails(pictures, sprite_at, output)
         made += [thumb, sheet]
         sidecars = write_sidecars(output, segments) if board.subtitles != "none" and segments else {}
@@ -553,7 +555,7 @@ def render_storyboard(
         for path in made:
             path.unlink(missing_ok=True)
         raise
-    report(1.0, f"{duration:.1f} s video")
+    report(1.0, f"encode: {duration:.1f} s video written")
     scenes = [
         {"start": round(a / board.fps, 3), "end": round(b / board.fps, 3), "narrated": c is not None}
         for (a, b), c in zip(bounds, spoken, strict=True)

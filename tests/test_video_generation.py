@@ -313,3 +313,26 @@ def test_cli_video_alias_shows_a_bar_per_stage(models_dir, tmp_path):
     assert "-->" in out.with_suffix(".srt").read_text(encoding="utf-8")
     finished = {line.split()[0] for part in r.stderr.split("\n") for line in [part.split("\r")[-1]] if "100%" in line}
     assert {"storyboard", "narration", "music", "scenes", "encode"} <= finished, r.stderr[-2000:]
+
+
+def test_camera_moves_keep_design_text_in_the_safe_area():
+    """Every pan and zoom holds a design's text inside the window's safe area at every point of the move
+    (without the guard, the same moves cut it), and a small text still lets the camera move."""
+    from zaowu.backends.storyboard.motion import SAFE_MARGIN, keep_in_view, window
+    from zaowu.backends.storyboard.spec import CAMERA_MOVES
+
+    wide = (0.06, 0.30, 0.94, 0.46)  # a headline across the poster
+
+    def inside(f: float, cx: float, cy: float, box) -> bool:
+        m = SAFE_MARGIN * f - 1e-9
+        x0, y0, x1, y1 = box
+        return cx - f / 2 + m <= x0 and x1 <= cx + f / 2 - m and cy - f / 2 + m <= y0 and y1 <= cy + f / 2 - m
+
+    steps = [i / 20 for i in range(21)]
+    assert not all(inside(*window(move, p), wide) for move in CAMERA_MOVES for p in steps)  # unguarded: cut
+    for move in CAMERA_MOVES:
+        for p in steps:
+            assert inside(*keep_in_view(*window(move, p), wide), wide), (move, p)
+    small = (0.4, 0.45, 0.6, 0.55)
+    for move in ("pan_left", "pan_up", "zoom_in"):
+        assert keep_in_view(*window(move, 0.0), small) != keep_in_view(*window(move, 1.0), small)

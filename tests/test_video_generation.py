@@ -206,9 +206,12 @@ def test_studio_renders_a_given_storyboard(bare_studio):
     result = bare_studio.generate_media(request)
     video = result.media[0]
     assert result.model == "storyboard" and video.mime == "video/mp4"
-    with av.open(io.BytesIO(video.data)) as c:
+    row, stored = bare_studio.artifacts.open_path(video.meta["artifact_id"])
+    with av.open(str(stored)) as c:
         assert c.streams.video[0].codec_context.name == "h264"
         assert c.duration / 1e6 == pytest.approx(video.meta["duration"], abs=0.1)
+    assert row["size_bytes"] == video.meta["bytes"] == stored.stat().st_size and row["meta"]["labels"]["implicit"]
+    assert not Path(video.path or "").exists()  # moved into the store: no temporary left behind
     for name in ("thumbnail", "spritesheet", "srt"):
         assert video.meta[f"{name}_artifact_id"]
     assert result.usage["media_seconds"] == pytest.approx(video.meta["duration"], abs=0.01)

@@ -274,10 +274,13 @@ MediaRequest = SpeechRequest | TranscriptionRequest | MusicRequest | ImageReques
 
 class Media(BaseModel):
     """One produced file: bytes plus what it is, and files that belong with it (a logo's
-    transparent mark): each attachment is stored beside it as ``meta["<name>_artifact_id"]``."""
+    transparent mark): each attachment is stored beside it as ``meta["<name>_artifact_id"]``.
+    ``path``: a file too large to hold (a video) given instead of ``data``; the Studio moves it into the
+    artifact store (removing it if the output is not stored) and ``data`` stays empty."""
 
-    data: bytes
+    data: bytes = b""
     mime: str
+    path: str | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
     attachments: dict[str, Media] = Field(default_factory=dict)
 

@@ -111,8 +111,8 @@ class _VideoGroup(click.Group):
 
 @click.group(cls=_VideoGroup)
 def video() -> None:
-    """Make and edit videos: ``zaowu video "PROMPT" -s 9:16 -d 30 -o ad.mp4`` (generate); edit: trim, track,
-    remove objects, matte, restyle, subtitles."""
+    """Make and edit videos: zaowu video "PROMPT" -s 9:16 -d 30 -o ad.mp4 (same as generate); edit: trim,
+    track, remove objects, matte, restyle, subtitles."""
 
 
 @video.command("edit")

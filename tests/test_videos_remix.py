@@ -197,3 +197,25 @@ def test_input_reference_is_cut_out_on_the_scenes(server):
         timeout=30,
     )
     assert r.status_code == 400 and r.json()["error"]["param"] == "input_reference"
+
+
+def _artifacts(base: str, video_id: str) -> dict:
+    return httpx.get(f"{base}/v1/jobs/{video_id}", timeout=30).json()["result"]["artifacts"]
+
+
+def test_a_users_clip_plays_in_a_scene(server):
+    """A scene's ``image`` naming a video artifact plays that clip (its pictures move, matching the clip's
+    frames below the scene's caption), held to the scene's length; a clip on a product card is refused."""
+    source = _create(server.base_url, storyboard=BOARD)
+    clip_id = _artifacts(server.base_url, source["id"])["video"]
+    board = {**BOARD, "scenes": [{"image": clip_id, "text": "Our shop", "duration": 3.0, "camera": "none"}]}
+    played = _create(server.base_url, storyboard=board)
+    ours, theirs = _frames(server.base_url, played["id"]), _frames(server.base_url, source["id"])
+    assert len(ours) == 72
+    for n in (5, 30, 47):  # the lower half (under the caption) is the clip's own picture at that time
+        assert float(np.abs(ours[n][320:] - theirs[n][320:]).mean()) < 4.0, n
+    assert float(np.abs(ours[5][320:] - ours[30][320:]).mean()) > 4.0  # it plays: the pictures change
+    assert float(np.abs(ours[60][320:] - theirs[47][320:]).mean()) < 4.0  # then its last frame is held
+    bad = {**BOARD, "scenes": [{"image": clip_id, "visual": {"kind": "product_card", "headline": "x"}}]}
+    r = httpx.post(f"{server.base_url}/v1/videos", json={"prompt": "x", "storyboard": bad}, timeout=30)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "storyboard.scenes.0.image"

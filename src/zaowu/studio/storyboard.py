@@ -294,8 +294,8 @@ def feature_reference(board: dict[str, Any], artifact_id: str) -> dict[str, Any]
 
 
 def scene_images(studio: Studio, board: dict[str, Any], who: Any) -> dict[str, str]:
-    """The files of the images a storyboard's scenes name by artifact id (the caller's own, or 404 naming
-    the scene); an artifact that is not an image is a 400."""
+    """The files of the images and video clips a storyboard's scenes name by artifact id (the caller's own, or
+    404 naming the scene); an artifact that is neither, or a clip that cannot be read, is a 400."""
     from ..errors import NotFound
 
     files: dict[str, str] = {}
@@ -308,9 +308,18 @@ def scene_images(studio: Studio, board: dict[str, Any], who: Any) -> dict[str, s
             row, path = studio.artifacts.open_path(name, key_id=who.key_id)
         except NotFound:
             raise NotFound(f"No image artifact with id {name[:80]!r} (for '{param}').", param=param) from None
-        if not str(row["mime"]).startswith("image/"):
+        mime = str(row["mime"])
+        if mime.startswith("video/"):
+            if (scene.get("visual") or {}).get("kind") == "product_card":
+                raise InvalidRequest(
+                    f"'{param}': a clip cannot be cut out on a product card; give an image, or drop the visual.",
+                    param=param,
+                )
+            studio.video_info(str(path), param=param)  # a readable video within the limits, or a 400 naming it
+        elif not mime.startswith("image/"):
             raise InvalidRequest(
-                f"'{param}': artifact {name} is {row['mime']}, not an image; upload a PNG or JPEG.", param=param
+                f"'{param}': artifact {name} is {mime}, not an image or a video clip; upload a PNG, JPEG or MP4.",
+                param=param,
             )
         files[name] = str(path)
     return files

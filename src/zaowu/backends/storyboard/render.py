@@ -445,7 +445,8 @@ def _overlays(board: Storyboard, size: tuple[int, int]) -> list[Any]:
 
 
 class _Pictures:
-    """Frames of the clip in order; holds the current scene's still and the one before (for a transition)."""
+    """Frames of the clip in order; holds the current scene's still (or an open user clip) and the one before
+    (for a transition)."""
 
     def __init__(self, board: Storyboard, bounds, seed: int, images: Mapping[str, Path], report: Progress):
         self.board, self.bounds, self.seed, self.images, self.report = board, bounds, seed, images, report
@@ -462,6 +463,9 @@ class _Pictures:
         scene = self.board.scenes[k]
         picture, keep = still
         image = camera_frame(picture, scene.camera, (n - first) / max(1, end - first - 1), self.size, keep)
+        return self._overlay(image, k)
+
+    def _overlay(self, image, k: int):
         if self.overlays[k] is not None:
             from ..video.subtitles import _blend
 
@@ -469,29 +473,110 @@ class _Pictures:
             image = _blend(image, patch, top)
         return image
 
+    def _source(self, k: int):
+        """Scene ``k``'s pictures: a user's clip played (covering the frame), else a still in motion."""
+        scene = self.board.scenes[k]
+        if scene.image is not None and scene.visual is None:
+            path = _image_path(self.board, k, self.images)
+            if _is_clip(path):
+                return _Clip(path, self.size, self.board.fps, self.bounds[k][0], f"storyboard.scenes.{k}.image")
+        return _still(self.board, k, self.big, self.seed, self.images, self.cutouts)
+
+    def _picture(self, source, k: int, n: int):
+        if isinstance(source, _Clip):
+            return self._overlay(source.frame(n), k)
+        return self._frame(source, k, n)
+
     def frames(self, want: set[int]) -> Iterator[Any]:
         from ..video.stage import Frame
 
         fps = self.board.fps
-        prev = still = None
+        prev = source = None
+        last = None  # the previous scene's last picture, for the transition into this one
         total = self.bounds[-1][1]
         for k, (first, end) in enumerate(self.bounds):
-            prev, still = still, _still(self.board, k, self.big, self.seed, self.images, self.cutouts)
+            prev, source = source, self._source(k)
             scene = self.board.scenes[k]
             blend = 0 if k == 0 or scene.transition == "cut" else round(scene.transition_seconds * fps)
-            last_prev = self._frame(prev, k - 1, self.bounds[k - 1][1] - 1) if blend else None
-            for n in range(first, end):
-                cancel.check()
-                image = self._frame(still, k, n)
-                if blend and n - first < blend:
-                    image = transition_frame(scene.transition, last_prev, image, (n - first + 1) / (blend + 1))
-                if n == self.thumb_at:
-                    self.thumb = image
-                if n in want:
-                    self.tiles[n] = _tile(image)  # small: the spritesheet holds no full frames
-                yield Frame(image, n / fps)
+            last_prev = None
+            if blend:
+                last_prev = last if isinstance(prev, _Clip) else self._frame(prev, k - 1, self.bounds[k - 1][1] - 1)
+            if isinstance(prev, _Clip):
+                prev.close()
+            try:
+                for n in range(first, end):
+                    cancel.check()
+                    image = self._picture(source, k, n)
+                    if n == end - 1 and isinstance(source, _Clip):
+                        last = image.copy()
+                    if blend and n - first < blend:
+                        image = transition_frame(scene.transition, last_prev, image, (n - first + 1) / (blend + 1))
+                    if n == self.thumb_at:
+                        self.thumb = image
+                    if n in want:
+                        self.tiles[n] = _tile(image)  # small: the spritesheet holds no full frames
+                    yield Frame(image, n / fps)
+            except BaseException:
+                if isinstance(source, _Clip):
+                    source.close()
+                raise
             prev = last_prev = None
             self.report(0.3 + 0.65 * end / total, f"scenes: rendered scene {k + 1} of {len(self.bounds)}")
+        if isinstance(source, _Clip):
+            source.close()
+
+
+def _is_clip(path: Path) -> bool:
+    """Whether the file is a video (MP4/MOV or WebM/Matroska) rather than a picture, by its first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+    return head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
+
+
+class _Clip:
+    """A user's video clip played in a scene from its first frame, one decoded frame at a time, each scaled to
+    cover the output; when the clip is shorter than the scene its last frame is held."""
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: int, first: int, param: str):
+        import av
+
+        self.size, self.fps, self.first, self.param = size, fps, first, param
+        try:
+            self.container = av.open(str(path))
+            self.decoded = self.container.decode(video=0)
+        except (av.FFmpegError, IndexError, ValueError) as exc:
+            raise InvalidRequest(f"'{param}': the clip cannot be read ({exc}).", param=param) from None
+        self.current: Any = None
+        self.ahead: Any = None  # the next decoded frame, not shown yet
+        self.start: float | None = None
+        self.done = False
+
+    def _next(self):
+        if self.done:
+            return None
+        try:
+            return next(self.decoded)
+        except StopIteration:
+            self.done = True
+            return None
+        except Exception as exc:  # noqa: BLE001 - PyAV's decode errors (av.FFmpegError): the user's file
+            raise InvalidRequest(f"'{self.param}': the clip cannot be decoded ({exc}).", param=self.param) from None
+
+    def frame(self, n: int):
+        """The picture at output frame ``n``: the clip's latest frame at that time into the scene."""
+        t = (n - self.first) / self.fps
+        if self.ahead is None and self.current is None:
+            self.ahead = self._next()
+            if self.ahead is None:
+                raise InvalidRequest(f"'{self.param}': the clip has no pictures.", param=self.param)
+            self.start = float(self.ahead.time or 0.0)
+        while self.ahead is not None and float(self.ahead.time or 0.0) - (self.start or 0.0) <= t + 1e-6:
+            self.current = _cover(self.ahead.to_ndarray(format="bgr24"), *self.size)
+            self.ahead = self._next()
+        return self.current.copy()
+
+    def close(self) -> None:
+        self.container.close()
 
 
 def _tile(image):

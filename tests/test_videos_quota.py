@@ -3,11 +3,10 @@ length, and a key whose quota cannot cover the next video gets 429 before any re
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
+from tests.helpers import wait_video
 from tests.security.keyed_server import keyed_server, make_keys
 from zaowu.studio.keys import Quota
 
@@ -38,11 +37,7 @@ def test_video_is_charged_and_the_next_one_refused_before_rendering(server, keys
     body = {"prompt": "x", "storyboard": BOARD, "size": "360x640", "seconds": "2"}
     r = httpx.post(f"{server.base_url}/v1/videos", json=body, headers=key["h"], timeout=30)
     assert r.status_code == 200, r.text
-    deadline = time.monotonic() + 300
-    while (video := httpx.get(f"{server.base_url}/v1/videos/{r.json()['id']}", headers=key["h"]).json())[
-        "status"
-    ] not in ("completed", "failed") and time.monotonic() < deadline:
-        time.sleep(0.5)
+    video = wait_video(server.base_url, r.json()["id"], headers=key["h"])
     assert video["status"] == "completed", video["error"]
     usage = httpx.get(f"{server.base_url}/v1/usage", headers=key["h"], timeout=30).json()["data"][0]["today"]
     assert usage["media_seconds"] == pytest.approx(2.0, abs=0.1)  # the clip's length, charged to the key

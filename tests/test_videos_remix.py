@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import httpx
 import pytest
+
+from .helpers import wait_video
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the SDK warns that the Sora API closes
 
@@ -29,19 +30,10 @@ BOARD = {
 }
 
 
-def _wait(base: str, video_id: str, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        video = httpx.get(f"{base}/v1/videos/{video_id}", timeout=30).json()
-        if video["status"] in ("completed", "failed") or time.monotonic() > deadline:
-            return video
-        time.sleep(0.5)
-
-
 def _create(base: str, **body) -> dict:
     r = httpx.post(f"{base}/v1/videos", json={"prompt": "a bakery", "seed": 4, "size": "360x640", **body}, timeout=60)
     assert r.status_code == 200, r.text
-    video = _wait(base, r.json()["id"])
+    video = wait_video(base, r.json()["id"])
     assert video["status"] == "completed", video["error"]
     return video
 
@@ -71,7 +63,7 @@ def test_remix_with_an_edited_storyboard_changes_only_the_edited_scene(server):
         timeout=60,
     )
     assert r.status_code == 200, r.text
-    remix = _wait(server.base_url, r.json()["id"])
+    remix = wait_video(server.base_url, r.json()["id"])
     assert remix["status"] == "completed", remix["error"]
     assert remix["remixed_from_video_id"] == source["id"] and remix["seed"] == source["seed"] == 4
     assert remix["storyboard"]["scenes"][1]["text"] == "Closed on Mondays"
@@ -90,7 +82,7 @@ def test_sdk_remix_rewrites_texts_and_keeps_the_scenes(server):
     client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="x", timeout=300, max_retries=0)
     remix = client.videos.remix(source["id"], prompt="Mention fresh croissants")
     assert remix.remixed_from_video_id == source["id"]
-    video = _wait(server.base_url, remix.id)
+    video = wait_video(server.base_url, remix.id)
     assert video["status"] == "completed", video["error"]
     assert video["seed"] == source["seed"] and video["prompt"] == "Mention fresh croissants"
     old, new = source["storyboard"]["scenes"], video["storyboard"]["scenes"]
@@ -179,7 +171,7 @@ def test_input_reference_is_cut_out_on_the_scenes(server):
         timeout=60,
     )
     assert r.status_code == 200, r.text
-    video = _wait(server.base_url, r.json()["id"])
+    video = wait_video(server.base_url, r.json()["id"])
     assert video["status"] == "completed", video["error"]
     scenes = video["storyboard"]["scenes"]
     assert all(s["visual"]["kind"] == "product_card" and s["image"] == scenes[0]["image"] for s in scenes)

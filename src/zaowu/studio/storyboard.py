@@ -201,26 +201,39 @@ def _palette(prompt: str, seed: int) -> str | None:
     return random.Random(f"zaowu-storyboard-palette:{seed}").choice(options) if options else None
 
 
-def write_storyboard(studio: Studio, request: VideoRequest, seed: int, run: PlanRun) -> tuple[dict, list[str]]:
-    """The LLM's storyboard for ``request`` (today's date and the language in the prompt), repaired."""
-    scenes = max(1, min(40, round(request.duration / SECONDS_PER_SCENE)))
-    language = _language(request)
-    user = (
-        f"Today is {dt.date.today().isoformat()}. Language: {'Chinese (简体中文)' if language == 'zh' else 'English'}.\n"
-        f"Video: {json.dumps(request.prompt, ensure_ascii=False)}\n"
-        f"Length: {request.duration:g} seconds in {scenes} scenes."
+def _dated(language: str) -> str:
+    """The first line of a planning prompt: today's date and the language to write in."""
+    return (
+        f"Today is {dt.date.today().isoformat()}. Language: {'Chinese (简体中文)' if language == 'zh' else 'English'}."
     )
-    text = TextRequest(
+
+
+def _texts_request(
+    run: PlanRun, system: str, user: str, scenes: int, *, temperature: float, seed: int | None
+) -> TextRequest:
+    """The LLM call that writes a storyboard's texts (title; narration, text, headline per scene) by schema."""
+    return TextRequest(
         model=run.model,
-        messages=[Message(role="system", content=SYSTEM_PROMPT), Message(role="user", content=user)],
+        messages=[Message(role="system", content=system), Message(role="user", content=user)],
         max_tokens=PLAN_MAX_TOKENS,
-        temperature=0.7,
+        temperature=temperature,
         seed=seed,
         response_format=ResponseFormat(
             type="json_schema",
             json_schema={"name": "storyboard", "schema": storyboard_schema(scenes), "strict": True},  # type: ignore[arg-type]
         ),
     )
+
+
+def write_storyboard(studio: Studio, request: VideoRequest, seed: int, run: PlanRun) -> tuple[dict, list[str]]:
+    """The LLM's storyboard for ``request`` (today's date and the language in the prompt), repaired."""
+    scenes = max(1, min(40, round(request.duration / SECONDS_PER_SCENE)))
+    language = _language(request)
+    user = (
+        f"{_dated(language)}\nVideo: {json.dumps(request.prompt, ensure_ascii=False)}\n"
+        f"Length: {request.duration:g} seconds in {scenes} scenes."
+    )
+    text = _texts_request(run, SYSTEM_PROMPT, user, scenes, temperature=0.7, seed=seed)
     try:
         answer = plan_text(studio, text, who=run.who, scope="video").parsed
     except SchemaViolation as exc:  # cut off, usually: the prompt itself still makes a storyboard
@@ -397,21 +410,10 @@ def rewrite_storyboard(
         ],
     }
     user = (
-        f"Today is {dt.date.today().isoformat()}. Language: {'Chinese (简体中文)' if language == 'zh' else 'English'}.\n"
-        f"Storyboard: {json.dumps(current, ensure_ascii=False)}\n"
+        f"{_dated(language)}\nStoryboard: {json.dumps(current, ensure_ascii=False)}\n"
         f"Change: {json.dumps(request.remix_prompt, ensure_ascii=False)}"
     )
-    text = TextRequest(
-        model=run.model,
-        messages=[Message(role="system", content=REMIX_SYSTEM_PROMPT), Message(role="user", content=user)],
-        max_tokens=PLAN_MAX_TOKENS,
-        temperature=0.3,
-        seed=request.seed,
-        response_format=ResponseFormat(
-            type="json_schema",
-            json_schema={"name": "storyboard", "schema": storyboard_schema(len(scenes)), "strict": True},  # type: ignore[arg-type]
-        ),
-    )
+    text = _texts_request(run, REMIX_SYSTEM_PROMPT, user, len(scenes), temperature=0.3, seed=request.seed)
     run.report(0.0, "storyboard: rewriting its texts for the remix")
     try:
         answer = plan_text(studio, text, who=run.who, scope="video").parsed

@@ -24,7 +24,10 @@ BOARD = {
 @pytest.fixture(scope="module")
 def keys(server):
     return make_keys(
-        server, tight=(["video"], Quota(media_seconds_per_day=3)), spent=(["video"], Quota(media_seconds_per_day=1))
+        server,
+        tight=(["video"], Quota(media_seconds_per_day=3)),
+        spent=(["video"], Quota(media_seconds_per_day=1)),
+        other=(["video"], None),
     )
 
 
@@ -52,6 +55,16 @@ def test_video_is_charged_and_the_next_one_refused_before_rendering(server, keys
     )
     assert remix.status_code == 429 and remix.json()["error"]["code"] == "insufficient_quota"
     assert _videos(server, key) == before  # nothing queued, nothing rendered
+    # another key can neither remix this video nor use its artifacts
+    other = keys["other"]["h"]
+    r = httpx.post(f"{server.base_url}/v1/videos/{video['id']}/remix", json={"prompt": "x"}, headers=other, timeout=30)
+    assert r.status_code == 404 and r.json()["error"]["param"] == "video_id"
+    clip = httpx.get(f"{server.base_url}/v1/jobs/{video['id']}", headers=key["h"], timeout=30).json()
+    stolen = {**BOARD, "scenes": [{"image": clip["result"]["artifacts"]["thumbnail"], "duration": 1.0}]}
+    for body in ({"input_reference": {"file_id": clip["result"]["artifacts"]["thumbnail"]}}, {"storyboard": stolen}):
+        r = httpx.post(f"{server.base_url}/v1/videos", json={"prompt": "x", **body}, headers=other, timeout=30)
+        assert r.status_code == 404, r.text
+    assert _videos(server, keys["other"]) == []
     assert httpx.get(f"{server.base_url}/health", timeout=10).status_code == 200
 
 

@@ -111,8 +111,9 @@ def test_remix_of_an_unfinished_or_unknown_video_is_refused(server):
 def test_extras_reach_the_render(server):
     """music on with subtitles off: a music bed is heard and there is no SRT; music off: silence."""
     narrated = {**BOARD, "scenes": [{**s, "narration": "Fresh bread every morning."} for s in BOARD["scenes"]]}
-    scored = _create(server.base_url, storyboard=narrated, music=True, subtitles="none")
+    scored = _create(server.base_url, storyboard=narrated, music=True, subtitles="none", voice="joe")
     assert scored["storyboard"]["music"] is not None and scored["storyboard"]["subtitles"] == "none"
+    assert scored["storyboard"]["voice"] == "joe"
     srt = httpx.get(f"{server.base_url}/v1/videos/{scored['id']}/content", params={"variant": "srt"}, timeout=30)
     assert srt.status_code == 404
     quiet = _create(server.base_url, storyboard=BOARD, music="false", subtitles="burned")

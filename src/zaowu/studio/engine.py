@@ -643,7 +643,7 @@ class Studio:
             )
         seed = getattr(request, "seed", None)
         shown = request.model_dump(
-            mode="json", exclude={"audio", "image", "mask", "narration", "model", "seed"}, exclude_none=True
+            mode="json", exclude={"audio", "image", "mask", "narration", "images", "model", "seed"}, exclude_none=True
         )
         if isinstance(request, TranscriptionRequest):
             shown["audio_bytes"] = len(request.audio)

@@ -180,6 +180,15 @@ def test_input_reference_is_cut_out_on_the_scenes(server):
     assert _red_share(frames[12]) > 0.02 and _red_share(frames[36]) > 0.02
     plain = _create(server.base_url, storyboard=design)
     assert _red_share(_frames(server.base_url, plain["id"])[12]) < 0.001  # the red comes from the upload
+    client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="x", timeout=300, max_retries=0)
+    sdk = client.videos.create(
+        prompt="A red ball", input_reference=("ball.png", _product_png(), "image/png"), size="720x1280", seconds="2"
+    )  # the SDK's own multipart upload; SmolLM2 plans the storyboard
+    planned = wait_video(server.base_url, sdk.id)
+    assert planned["status"] == "completed", planned["error"]
+    first = planned["storyboard"]["scenes"][0]
+    assert first["visual"]["kind"] == "product_card" and first["image"].startswith("art")
+    assert _red_share(_frames(server.base_url, sdk.id)[12]) > 0.02
     by_id = {**BOARD, "scenes": [{"image": scenes[0]["image"], "text": "Ours", "duration": 1.0}]}
     shown = _create(server.base_url, storyboard=by_id)
     assert _red_share(_frames(server.base_url, shown["id"])[12]) > 0.05  # the whole photo, covering the frame

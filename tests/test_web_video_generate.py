@@ -10,27 +10,12 @@ import io
 import httpx
 import pytest
 
-from .conftest import Server
 from .test_web import UNLABELLED
-from .web_helpers import Page, launch
+from .test_web_video import browser, video_web_server  # noqa: F401 - the same fixtures: a server, a Chromium
+from .web_helpers import Page
 
 sync_api = pytest.importorskip("playwright.sync_api")
 av = pytest.importorskip("av")
-
-
-@pytest.fixture(scope="module")
-def gen_web_server(tmp_path_factory, models_dir):
-    srv = Server(tmp_path_factory.mktemp("video-gen-web"), models_dir, {"ZAOWU_JOB_WORKERS": "1"})
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def _player(pg) -> dict:
@@ -45,8 +30,8 @@ def _video_id(src: str) -> str:
     return src.split("/")[3]
 
 
-def test_generate_tab_makes_plays_and_rerenders(browser, gen_web_server):
-    base = gen_web_server.base_url
+def test_generate_tab_makes_plays_and_rerenders(browser, video_web_server):  # noqa: F811
+    base = video_web_server.base_url
     page = Page(browser, base)
     try:
         page.open("video")

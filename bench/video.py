@@ -7,7 +7,7 @@ FluidSynth) of 5 s scenes alternating design-spec stills, camera moves and trans
 the whole render in wall time (stills, motion, captions, audio mix, H.264/AAC encode); ``cpu fps`` is
 frames per CPU-second of the process, which is what to read on a busy shared machine.
 
-    python bench/video.py [--seconds 30] [--long 120] [--1080] [--json out.json]
+    python bench/video.py [--seconds 30] [--long 300] [--resolution 720p] [--1080] [--json out.json]
 """
 
 from __future__ import annotations
@@ -34,14 +34,22 @@ TRANSITIONS = ("crossfade", "slide", "wipe", "cut")
 HEADLINES = ("新鲜出炉", "Fresh every morning", "手工制作", "Open daily", "欢迎光临")
 
 
+def scene_seconds(seconds: float) -> float:
+    """5 s scenes, longer for a clip that would otherwise hold more scenes than a storyboard may."""
+    from zaowu.backends.storyboard.spec import MAX_SCENES
+
+    return max(SCENE_SECONDS, seconds / MAX_SCENES)
+
+
 def storyboard(seconds: float, resolution: str) -> dict:
     scenes = []
-    for i in range(max(1, round(seconds / SCENE_SECONDS))):
+    length = scene_seconds(seconds)
+    for i in range(max(1, round(seconds / length))):
         scenes.append(
             {
                 "narration": f"Scene {i + 1}. Something worth saying, about four seconds long.",
                 "visual": {"kind": "poster", "headline": HEADLINES[i % len(HEADLINES)]},
-                "duration": SCENE_SECONDS,
+                "duration": length,
                 "camera": CAMERAS[i % len(CAMERAS)],
                 "transition": TRANSITIONS[i % len(TRANSITIONS)],
             }
@@ -75,7 +83,7 @@ def child(seconds: float, resolution: str) -> None:
     from zaowu.backends.storyboard.render import render_storyboard
 
     board = storyboard(seconds, resolution)
-    narration = [tone(SCENE_SECONDS - 1.0)] * len(board["scenes"])
+    narration = [tone(scene_seconds(seconds) - 1.0) for _ in board["scenes"]]  # one WAV per scene, as in a job
     with tempfile.TemporaryDirectory(prefix="zaowu-bench-video-") as tmp:
         cpu0, t0 = time.process_time(), time.perf_counter()
         result = render_storyboard(board, Path(tmp) / "clip.mp4", seed=1, narration=narration)
@@ -114,7 +122,10 @@ def run(seconds: float, resolution: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the speed runs and the short clip")
-    parser.add_argument("--long", type=float, default=120.0, help="length of the long clip for the memory run")
+    parser.add_argument("--long", type=float, default=300.0, help="length of the long clip for the memory run")
+    parser.add_argument(
+        "--resolution", default="720p", choices=("360p", "720p", "1080p"), help="of the speed and memory runs"
+    )
     parser.add_argument("--1080", dest="full_hd", action="store_true", help="also render at 1080p")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
@@ -123,10 +134,11 @@ def main() -> None:
         child(float(args.child[0]), args.child[1])
         return
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    results = {"720p": run(args.seconds, "720p")}
+    results = {args.resolution: run(args.seconds, args.resolution)}
     if args.full_hd:
         results["1080p"] = run(args.seconds, "1080p")
-    results["long_720p"] = run(args.long, "720p")
+    long_name = f"long_{args.resolution}"
+    results[long_name] = run(args.long, args.resolution)
     for name, r in results.items():
         log.info(
             "%-10s %s %6.1f s  %5d frames  %5.1f fps (cpu %5.1f)  %5.2fx real time  peak RSS %6.1f MB",
@@ -139,7 +151,8 @@ def main() -> None:
             r["x_real_time"],
             r["peak_rss_mb"],
         )
-    log.info("RSS long - short: %+.1f MB", results["long_720p"]["peak_rss_mb"] - results["720p"]["peak_rss_mb"])
+    growth = results[long_name]["peak_rss_mb"] - results[args.resolution]["peak_rss_mb"]
+    log.info("RSS %g s - %g s: %+.1f MB", args.long, args.seconds, growth)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

@@ -48,6 +48,16 @@ def wait_jobs(base: str, ids: list[str], timeout: float = 180, headers=None) -> 
         time.sleep(0.2)
 
 
+def wait_video(base: str, video_id: str, timeout: float = 300, headers=None) -> dict:
+    """Poll GET /v1/videos/{id} until the video is completed or failed (or the time is up); the video object."""
+    deadline = time.monotonic() + timeout
+    while True:
+        video = httpx.get(f"{base}/v1/videos/{video_id}", headers=headers, timeout=30).json()
+        if video["status"] in ("completed", "failed") or time.monotonic() > deadline:
+            return video
+        time.sleep(0.5)
+
+
 def content_of(data: bytes) -> bytes:
     """What a stored output holds without its labels' per-generation metadata, for "same seed, same
     output" checks: an image's pixels, a WAV's samples, a text's body; other files as they are.

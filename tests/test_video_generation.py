@@ -206,9 +206,12 @@ def test_studio_renders_a_given_storyboard(bare_studio):
     result = bare_studio.generate_media(request)
     video = result.media[0]
     assert result.model == "storyboard" and video.mime == "video/mp4"
-    with av.open(io.BytesIO(video.data)) as c:
+    row, stored = bare_studio.artifacts.open_path(video.meta["artifact_id"])
+    with av.open(str(stored)) as c:
         assert c.streams.video[0].codec_context.name == "h264"
         assert c.duration / 1e6 == pytest.approx(video.meta["duration"], abs=0.1)
+    assert row["size_bytes"] == video.meta["bytes"] == stored.stat().st_size and row["meta"]["labels"]["implicit"]
+    assert not Path(video.path or "").exists()  # moved into the store: no temporary left behind
     for name in ("thumbnail", "spritesheet", "srt"):
         assert video.meta[f"{name}_artifact_id"]
     assert result.usage["media_seconds"] == pytest.approx(video.meta["duration"], abs=0.01)
@@ -282,3 +285,57 @@ def test_cli_video_generate_from_a_storyboard(bare_settings, tmp_path):
         assert c.duration / 1e6 == pytest.approx(3.0, abs=0.1)
     assert out.with_suffix(".cover.png").read_bytes()[:4] == b"\x89PNG"
     assert "edit" in runner.invoke(cli, ["video", "--help"], env=env).output
+
+
+def test_cli_video_alias_shows_a_bar_per_stage(models_dir, tmp_path):
+    """``zaowu video "…" -s 9:16 -d 3 -o ad.mp4`` (a real process; SmolLM2 writes the storyboard): the alias
+    of ``generate`` writes a 720x1280 MP4 of about 3 s and its SRT, and stderr shows each stage's bar
+    (storyboard, narration, music, scenes, encode) left complete."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import TEST_MODEL, TEST_THREADS
+
+    out = tmp_path / "ad.mp4"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ZAOWU_")},
+        "ZAOWU_CONFIG": str(tmp_path / "no-config.toml"),
+        "ZAOWU_DATA_DIR": str(tmp_path / "data"),
+        "ZAOWU_MODELS_DIR": str(models_dir),
+        "ZAOWU_DEFAULT_CHAT_MODEL": TEST_MODEL,
+        "ZAOWU_N_CTX": "2048",
+        **({"ZAOWU_N_THREADS": str(TEST_THREADS)} if TEST_THREADS else {}),
+    }
+    cmd = [sys.executable, "-m", "zaowu.cli.main", "video", "A bakery's morning bread", "-s", "9:16", "-d", "3"]
+    r = subprocess.run([*cmd, "--seed", "5", "-o", str(out)], env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    with av.open(str(out)) as c:
+        assert (c.streams.video[0].codec_context.width, c.streams.video[0].codec_context.height) == (720, 1280)
+        assert c.duration / 1e6 >= 2.9
+    assert "-->" in out.with_suffix(".srt").read_text(encoding="utf-8")
+    finished = {line.split()[0] for part in r.stderr.split("\n") for line in [part.split("\r")[-1]] if "100%" in line}
+    assert {"storyboard", "narration", "music", "scenes", "encode"} <= finished, r.stderr[-2000:]
+
+
+def test_camera_moves_keep_design_text_in_the_safe_area():
+    """Every pan and zoom holds a design's text inside the window's safe area at every point of the move
+    (without the guard, the same moves cut it), and a small text still lets the camera move."""
+    from zaowu.backends.storyboard.motion import SAFE_MARGIN, keep_in_view, window
+    from zaowu.backends.storyboard.spec import CAMERA_MOVES
+
+    wide = (0.06, 0.30, 0.94, 0.46)  # a headline across the poster
+
+    def inside(f: float, cx: float, cy: float, box) -> bool:
+        m = SAFE_MARGIN * f - 1e-9
+        x0, y0, x1, y1 = box
+        return cx - f / 2 + m <= x0 and x1 <= cx + f / 2 - m and cy - f / 2 + m <= y0 and y1 <= cy + f / 2 - m
+
+    steps = [i / 20 for i in range(21)]
+    assert not all(inside(*window(move, p), wide) for move in CAMERA_MOVES for p in steps)  # unguarded: cut
+    for move in CAMERA_MOVES:
+        for p in steps:
+            assert inside(*keep_in_view(*window(move, p), wide), wide), (move, p)
+    small = (0.4, 0.45, 0.6, 0.55)
+    for move in ("pan_left", "pan_up", "zoom_in"):
+        assert keep_in_view(*window(move, 0.0), small) != keep_in_view(*window(move, 1.0), small)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from .conftest import TEST_MODEL
+from .helpers import wait_video
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the SDK warns that the Sora API closes
 
@@ -27,15 +28,6 @@ TINY = {
         {"narration": "", "text": "Two", "duration": 1.0, "camera": "pan_left", "transition": "slide"},
     ],
 }
-
-
-def _wait(base: str, video_id: str, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        video = httpx.get(f"{base}/v1/videos/{video_id}", timeout=30).json()
-        if video["status"] in ("completed", "failed") or time.monotonic() > deadline:
-            return video
-        time.sleep(0.5)
 
 
 def test_sdk_creates_polls_and_downloads(server):
@@ -69,7 +61,7 @@ def test_storyboard_extra_renders_exactly_it(server):
         timeout=30,
     )
     assert r.status_code == 200, r.text
-    video = _wait(server.base_url, r.json()["id"])
+    video = wait_video(server.base_url, r.json()["id"])
     assert video["status"] == "completed" and video["seed"] == 4
     assert video["storyboard"]["scenes"][1]["transition"] == "slide"
     data = httpx.get(f"{server.base_url}/v1/videos/{video['id']}/content", timeout=30).content
@@ -105,7 +97,7 @@ def test_cancelled_video_leaves_no_artifact(server):
             break
         time.sleep(0.1)
     assert httpx.delete(f"{server.base_url}/v1/videos/{video_id}", timeout=30).json()["deleted"] is True
-    video = _wait(server.base_url, video_id)
+    video = wait_video(server.base_url, video_id)
     assert video["status"] == "failed"
     assert httpx.get(f"{server.base_url}/v1/artifacts", params={"job_id": video_id}, timeout=30).json()["data"] == []
     gone = httpx.get(f"{server.base_url}/v1/videos/{video_id}/content", timeout=30)

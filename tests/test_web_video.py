@@ -69,6 +69,7 @@ def test_video_page_draws_a_box_runs_the_edit_and_compares(browser, video_web_se
         page.open("video")
         pg = page.page
         assert pg.locator("h1").first.inner_text() == "Video"
+        pg.click("#video-tab-edit")  # the page opens on its Generate tab
         pg.set_input_files('input[name="video"]', str(scene.path))
         assert pg.evaluate(UNLABELLED) == []
         assert _metadata(pg, "#video-before")["w"] == 320

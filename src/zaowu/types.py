@@ -260,6 +260,13 @@ class VideoRequest(Strict):
     language: Literal["zh", "en"] | None = None  # narration and on-screen text (None: the prompt's)
     storyboard: dict[str, Any] | None = None  # storyboard backend: scenes to render; written by the LLM if absent
     narration: list[bytes | None] | None = None  # one WAV per scene (None: silent), synthesised by the planner
+    voice: str | None = Field(default=None, max_length=64)  # narration voice (None: the storyboard's)
+    music: bool | None = None  # a music bed under the clip (None: the storyboard's choice)
+    subtitles: Literal["soft", "burned", "both", "none"] | None = None  # captions (None: the storyboard's)
+    remix_prompt: str | None = Field(default=None, max_length=4000)  # a remix's change: the texts are rewritten
+    remixed_from: str | None = Field(default=None, max_length=64)  # the video a remix starts from
+    input_reference: str | None = Field(default=None, max_length=64)  # artifact id of the product/hero image
+    images: dict[str, str] | None = None  # scene image names → files: set by the Studio's planner only
 
 
 MediaRequest = SpeechRequest | TranscriptionRequest | MusicRequest | ImageRequest | VideoRequest
@@ -267,10 +274,13 @@ MediaRequest = SpeechRequest | TranscriptionRequest | MusicRequest | ImageReques
 
 class Media(BaseModel):
     """One produced file: bytes plus what it is, and files that belong with it (a logo's
-    transparent mark): each attachment is stored beside it as ``meta["<name>_artifact_id"]``."""
+    transparent mark): each attachment is stored beside it as ``meta["<name>_artifact_id"]``.
+    ``path``: a file too large to hold (a video) given instead of ``data``; the Studio moves it into the
+    artifact store (removing it if the output is not stored) and ``data`` stays empty."""
 
-    data: bytes
+    data: bytes = b""
     mime: str
+    path: str | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
     attachments: dict[str, Media] = Field(default_factory=dict)
 

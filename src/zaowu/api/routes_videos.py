@@ -1,7 +1,10 @@
 """OpenAI's Videos API over zaowu's video jobs: ``POST /v1/videos`` queues a ``video`` job (prompt →
 storyboard → MP4) and answers a video object; ``GET /v1/videos[/{id}]``, ``GET /v1/videos/{id}/content``
-(``variant=video|thumbnail|spritesheet``) and ``DELETE /v1/videos/{id}``. A video's id is its job's id.
-zaowu extras in the body: ``storyboard`` (render exactly this), ``seed``, ``language``. The route only
+(``variant=video|thumbnail|spritesheet|srt``), ``DELETE /v1/videos/{id}`` and ``POST /v1/videos/{id}/remix`` (the
+same storyboard and seed, its texts rewritten for a new prompt). A video's id is its job's id. ``input_reference``:
+a product/hero image (multipart upload or ``{"file_id": ARTIFACT_ID}``) shown cut out on the scenes.
+zaowu extras in the body: ``storyboard`` (render exactly this), ``seed``, ``language``, ``voice``, ``music``
+(true/false), ``subtitles`` (soft/burned/both/none). The route only
 translates: the Studio checks the fields (``studio/storyboard.video_request``) and runs the job."""
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidRequest, NotFound
 from ..studio.keys import Principal
-from ..studio.storyboard import video_request
+from ..studio.storyboard import remix_request, video_request
 from .auth import api_caller, scope
 from .routes_jobs import from_object_store
 
@@ -31,7 +34,7 @@ STATUS = {
     "cancelled": "failed",
     "interrupted": "queued",
 }
-VARIANTS = ("video", "thumbnail", "spritesheet")
+VARIANTS = ("video", "thumbnail", "spritesheet", "srt")
 
 
 def video_json(job: dict[str, Any]) -> dict[str, Any]:
@@ -54,6 +57,8 @@ def video_json(job: dict[str, Any]) -> dict[str, Any]:
         "seed": result.get("seed", req.get("seed")),
         "error": error if status == "failed" else None,
         "storyboard": result.get("storyboard"),
+        "prompt": req.get("prompt"),
+        "remixed_from_video_id": req.get("remixed_from"),
     }
 
 
@@ -88,19 +93,58 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+EXTRAS = ("storyboard", "seed", "language", "voice", "music", "subtitles")
+CREATE_FIELDS = {"prompt", "model", "seconds", "size", "input_reference", *EXTRAS}
+REMIX_FIELDS = {"prompt", "storyboard", "voice", "music", "subtitles"}
+
+
+def _known(body: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(body) - allowed
+    if unknown:
+        field = min(unknown)
+        raise InvalidRequest(f"Unknown field '{field}'.", param=field)
+
+
+async def _reference(studio, body: dict[str, Any], who) -> str | None:
+    """``input_reference``: an uploaded image (multipart) stored as the caller's artifact, or an artifact id."""
+    from ..studio.storyboard import check_reference, store_reference
+
+    ref = body.get("input_reference")
+    if ref in (None, ""):
+        return None
+    if hasattr(ref, "read"):
+        data = await ref.read()
+        return await run_in_threadpool(store_reference, studio, data, who, getattr(ref, "filename", None))
+    return await run_in_threadpool(check_reference, studio, ref, who)
+
+
 @router.post("")
 async def create_video(request: Request, principal: Principal = scope("video")) -> JSONResponse:
     studio = request.app.state.studio
     body = await _body(request)
-    unknown = set(body) - {"prompt", "model", "seconds", "size", "seed", "storyboard", "language", "input_reference"}
-    if unknown:
-        field = min(unknown)
-        raise InvalidRequest(f"Unknown field '{field}'.", param=field)
-    if body.get("input_reference") is not None:
-        raise InvalidRequest("'input_reference' is not supported yet; leave it out.", param="input_reference")
-    fields = {k: body.get(k) for k in ("prompt", "model", "seconds", "size", "seed", "storyboard", "language")}
-    req = await run_in_threadpool(lambda: video_request(studio, **fields))
+    _known(body, CREATE_FIELDS)
     who = api_caller(principal, request)
+    fields = {k: body.get(k) for k in ("prompt", "model", "seconds", "size", *EXTRAS)}
+    await run_in_threadpool(lambda: video_request(studio, **fields, who=who))  # every field checked first
+    fields["input_reference"] = await _reference(studio, body, who)
+    req = await run_in_threadpool(lambda: video_request(studio, **fields, who=who))
+    job = await run_in_threadpool(
+        studio.jobs.submit, "video", req.model_dump(mode="json", exclude_none=True), caller=who.name, key_id=who.key_id
+    )
+    return JSONResponse(video_json(job))
+
+
+@router.post("/{video_id}/remix")
+async def remix_video(request: Request, video_id: str, principal: Principal = scope("video")) -> JSONResponse:
+    """A new video from a completed one: its storyboard and seed with the texts rewritten for ``prompt``
+    (or ``storyboard``: an edited board rendered exactly)."""
+    studio = request.app.state.studio
+    body = await _body(request)
+    _known(body, REMIX_FIELDS)
+    source = await run_in_threadpool(_job, studio, principal, video_id)
+    who = api_caller(principal, request)
+    fields = {k: body.get(k) for k in REMIX_FIELDS}
+    req = await run_in_threadpool(lambda: remix_request(studio, source, **fields, who=who))
     job = await run_in_threadpool(
         studio.jobs.submit, "video", req.model_dump(mode="json", exclude_none=True), caller=who.name, key_id=who.key_id
     )

@@ -17,6 +17,7 @@ from .customer_service import CustomerService, Reply
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
 from .search import Answer, Search
 from .store_kit import Brand, BuildSite, CopyTexts, ProductCards, StoreKit, StoreTheme
+from .video_ad import VideoAd, VideoAdStep
 
 
 class AppJob(BaseModel):
@@ -70,7 +71,7 @@ def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
 
 @hookimpl
 def register_apps(register):
-    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, CustomerService, Search):
+    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, CustomerService, Search, VideoAd):
         register(app)
 
 
@@ -90,6 +91,7 @@ def register_workflow_steps(register):
         WriteVariants,
         Reply,
         Answer,
+        VideoAdStep,
     ):
         register(step)
 

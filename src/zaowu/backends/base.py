@@ -40,7 +40,28 @@ from ..types import (
     TextRequest,
 )
 
-__all__ = ["Backend", "BackendOptions", "TextBackend", "EmbeddingBackend", "MediaBackend", "Progress"]
+__all__ = [
+    "OUTPUT_DIR_PREFIX",
+    "Backend",
+    "BackendOptions",
+    "TextBackend",
+    "EmbeddingBackend",
+    "MediaBackend",
+    "Progress",
+    "output_dir",
+]
+
+OUTPUT_DIR_PREFIX = "zaowu-output-"
+"""Temporary folders holding a media backend's large outputs (``Media.path``): the Studio moves the file into
+the artifact store and removes the folder."""
+
+
+def output_dir() -> str:
+    """A new temporary folder for a large output file, which the Studio takes over (``Media.path``)."""
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=OUTPUT_DIR_PREFIX)
+
 
 Progress = Callable[[float, str], None]
 """Progress callback for long work: fraction done in [0, 1] and a short message."""

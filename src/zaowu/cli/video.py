@@ -1,4 +1,6 @@
-"""``zaowu video edit``: a video edit from flags (or a JSON file of operations), run by the Studio.
+"""``zaowu video``: generate a video from a prompt (``zaowu video "…" -s 9:16 -d 30 -o ad.mp4``, an alias of
+``zaowu video generate``, with a progress bar per stage), or ``zaowu video edit``: a video edit from flags
+(or a JSON file of operations), run by the Studio.
 
     zaowu video edit in.mp4 --trim 1,4 --track 120,80,40,40@0 --remove --style "warm film look" -o out.mp4
     zaowu video edit talk.mp4 --subtitles --burn --translate zh --srt talk.srt -o out.mp4
@@ -97,9 +99,20 @@ def _progress(p) -> None:
     click.echo(f"{line[:110]:<110}", nl=False, err=True)
 
 
-@click.group()
+class _VideoGroup(click.Group):
+    """``zaowu video "PROMPT" ...`` is ``zaowu video generate "PROMPT" ...``: a first argument that is not
+    a subcommand (nor an option) is a prompt."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["generate", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_VideoGroup)
 def video() -> None:
-    """Make and edit videos: generate from a prompt; trim, track, remove objects, matte, restyle, subtitles."""
+    """Make and edit videos: zaowu video "PROMPT" -s 9:16 -d 30 -o ad.mp4 (same as generate); edit: trim,
+    track, remove objects, matte, restyle, subtitles."""
 
 
 @video.command("edit")
@@ -178,12 +191,36 @@ def edit(
 ASPECT_SIZES = {"9:16": "720x1280", "16:9": "1280x720", "1:1": "720x720"}
 
 
-def _stage_progress(fraction: float, message: str) -> None:
-    """One line per stage (planning, narrating, rendering) with the share done."""
-    click.echo(f"\r{f'{round(100 * fraction):3d}% {message}'[:110]:<110}", nl=False, err=True)
+class _StageBars:
+    """One progress bar per stage of a video (storyboard, narration, music, scenes, encode) on stderr: a
+    stage's bar is redrawn in place and left complete on its own line when the next stage starts."""
+
+    WIDTH = 24
+
+    def __init__(self) -> None:
+        self.stage = ""
+
+    def __call__(self, fraction: float, message: str) -> None:
+        from ..studio.storyboard import stage_of
+
+        stage, done, detail = stage_of(fraction, message)
+        if stage != self.stage and self.stage:
+            click.echo("", err=True)
+        self.stage = stage or self.stage
+        shown = stage or "video"
+        bar = "#" * round(done * self.WIDTH)
+        line = f"{shown:<10} [{bar:<{self.WIDTH}}] {round(100 * done):3d}% {detail}"
+        click.echo(f"\r{line[:110]:<110}", nl=False, err=True)
+
+    def close(self) -> None:
+        if self.stage:
+            click.echo("", err=True)
 
 
-@video.command("generate")
+GENERATE_HELP = "A short video from PROMPT: storyboard → narration → music → subtitles → MP4 (+ .srt, cover PNG)."
+
+
+@video.command("generate", help=GENERATE_HELP)
 @click.argument("prompt")
 @click.option("-s", "--size", default="9:16", help="9:16, 16:9, 1:1 (720p) or WIDTHxHEIGHT (e.g. 1080x1920)")
 @click.option("-d", "--duration", type=float, default=15.0, show_default=True, help="seconds")
@@ -194,7 +231,6 @@ def _stage_progress(fraction: float, message: str) -> None:
 @click.option("--model", help="video model (default: storyboard)")
 @click.pass_obj
 def generate(state, prompt, size, duration, output, seed, language, board_file, model) -> None:
-    """A short video from PROMPT: storyboard → narration → music → subtitles → MP4 (+ .srt, cover PNG)."""
     from ..studio.storyboard import video_request
 
     studio = state.studio()
@@ -214,8 +250,11 @@ def generate(state, prompt, size, duration, output, seed, language, board_file, 
         storyboard=board,
         language=language,
     )
-    result = studio.generate_media(request, who=_who(), progress=_stage_progress)
-    click.echo("", err=True)
+    bars = _StageBars()
+    try:
+        result = studio.generate_media(request, who=_who(), progress=bars)
+    finally:
+        bars.close()
     video_media = result.media[0]
     output.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(studio.artifacts.open_path(video_media.meta["artifact_id"])[1], output)

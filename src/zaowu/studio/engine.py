@@ -16,6 +16,7 @@ music plan) and brings none is planned inside it by the planner registered for t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -28,10 +29,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from .. import cancel
-from ..backends.base import Backend, BackendOptions, EmbeddingBackend, MediaBackend, Progress, TextBackend
+from ..backends.base import (
+    OUTPUT_DIR_PREFIX,
+    Backend,
+    BackendOptions,
+    EmbeddingBackend,
+    MediaBackend,
+    Progress,
+    TextBackend,
+)
 from ..backends.registry import BackendRegistry
 from ..errors import Cancelled, ContentPolicyViolation, InvalidRequest, NotFound, RateLimited, SchemaViolation
 from ..plugins import plugin_manager
@@ -719,7 +729,7 @@ class Studio:
             )
         seed = getattr(request, "seed", None)
         shown = request.model_dump(
-            mode="json", exclude={"audio", "image", "mask", "narration", "model", "seed"}, exclude_none=True
+            mode="json", exclude={"audio", "image", "mask", "narration", "images", "model", "seed"}, exclude_none=True
         )
         if isinstance(request, TranscriptionRequest):
             shown["audio_bytes"] = len(request.audio)
@@ -737,14 +747,18 @@ class Studio:
             # a rendered video carries its visible mark and watermark in its frames, drawn by the render itself
             with self._frame_labels(modality, rec.id, who):
                 result = backend.generate(request, seed, progress)
-            cancel.check()  # nobody waits for it any more: store nothing
-            for media in result.media:
-                self._store_media(media, modality, rec.id, who)
+            try:
+                cancel.check()  # nobody waits for it any more: store nothing
+                for media in result.media:
+                    self._store_media(media, modality, rec.id, who)
+            finally:
+                _remove_files(result.media)  # what was not moved into the store
             rec.media_seconds = float(result.usage.get("media_seconds", 0.0))
             rec.output = json.dumps(
                 {
                     "artifacts": [
-                        {"id": m.meta["artifact_id"], "mime": m.mime, "bytes": len(m.data)} for m in result.media
+                        {"id": m.meta["artifact_id"], "mime": m.mime, "bytes": m.meta.get("bytes", len(m.data))}
+                        for m in result.media
                     ],
                     "media_seconds": rec.media_seconds,
                 }
@@ -769,19 +783,22 @@ class Studio:
             )
             media.meta[f"{name}_artifact_id"] = row["id"]
             extra.data = self.artifacts.stored_bytes(row, extra.data)
-        row = self.artifacts.put(
-            media.data,
-            media.mime,
-            name=_media_name(modality, media),
-            job_id=who.job_id,
-            generation_id=gen_id,
-            caller=who.name,
-            key_id=who.key_id,
-            meta={k: v for k, v in media.meta.items() if k != "plan"},
-            unlabelled=who.unlabelled,
-        )
+        fields: dict[str, Any] = {
+            "name": _media_name(modality, media),
+            "job_id": who.job_id,
+            "generation_id": gen_id,
+            "caller": who.name,
+            "key_id": who.key_id,
+            "meta": {k: v for k, v in media.meta.items() if k != "plan"},
+            "unlabelled": who.unlabelled,
+        }
+        if media.path is not None:  # a video: moved into the store, never read into memory
+            row = self.artifacts.put_file(media.path, media.mime, move=True, **fields)
+            media.meta["bytes"] = row["size_bytes"]
+        else:
+            row = self.artifacts.put(media.data, media.mime, **fields)
+            media.data = self.artifacts.stored_bytes(row, media.data)  # the caller gets the labelled file
         media.meta["artifact_id"] = row["id"]
-        media.data = self.artifacts.stored_bytes(row, media.data)  # the caller gets the labelled file
         media.meta["labels"] = row["meta"].get("labels")
 
     def stream_media(self, request: SpeechRequest, *, who: Caller = LOCAL) -> _MediaStream:
@@ -966,6 +983,18 @@ def _sized_wav(data: bytes) -> bytes:
         + (len(data) - 44).to_bytes(4, "little")
         + data[44:]
     )
+
+
+def _remove_files(media: list[Media]) -> None:
+    """Delete the files of outputs given by path (and their folders, the backend's temporaries) that are left."""
+    for item in media:
+        if item.path is None:
+            continue
+        path = Path(item.path)
+        path.unlink(missing_ok=True)
+        if path.parent.name.startswith(OUTPUT_DIR_PREFIX):  # the backend's own temporary folder, empty now
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
 
 
 def _media_name(modality: Modality, media: Media) -> str:

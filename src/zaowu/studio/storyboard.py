@@ -27,7 +27,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["board_size", "plan_storyboard", "repair_storyboard", "review_storyboard", "storyboard_schema"]
+__all__ = [
+    "STAGES",
+    "stage_of",
+    "board_size",
+    "plan_storyboard",
+    "repair_storyboard",
+    "review_storyboard",
+    "storyboard_schema",
+]
 
 SECONDS_PER_SCENE = 4.0
 """About how long one scene lasts: the scene count is the requested seconds over this."""
@@ -36,6 +44,16 @@ SPEAKING_RATE = {"zh": 4.5, "en": 2.6}
 PLAN_MAX_TOKENS = 900
 CAMERA_CYCLE = ("zoom_in", "pan_left", "zoom_out", "pan_right", "zoom_in_right", "pan_up")
 TRANSITION_CYCLE = ("crossfade", "slide", "wipe", "crossfade")
+STAGES = {
+    "storyboard": (0.0, 0.1),
+    "narration": (0.1, 0.3),
+    "music": (0.29, 0.3),
+    "scenes": (0.3, 0.95),
+    "encode": (0.95, 1.0),
+}
+"""A video's stages and the share of its progress each spans; progress messages start with ``STAGE: ``."""
+REFERENCE_EVERY = 2
+"""With a product/hero image, every this many scenes (and the last) shows it cut out on a product card."""
 
 SYSTEM_PROMPT = (
     "You write storyboards for short vertical videos (ads, explainers, announcements). "
@@ -43,6 +61,16 @@ SYSTEM_PROMPT = (
     "for the picture. Be concrete about the user's subject; make no claims of 'best', 'No. 1' or guarantees. "
     "Write in the language asked for. Answer with JSON only."
 )
+
+
+def stage_of(fraction: float, message: str) -> tuple[str, float, str]:
+    """(stage, how far into it 0..1, what it says) of a video's progress report (``"scenes: rendered scene 2"``)."""
+    name, sep, detail = message.partition(": ")
+    if not sep or name not in STAGES:
+        return "", fraction, message
+    start, end = STAGES[name]
+    done = 1.0 if end <= start else min(1.0, max(0.0, (fraction - start) / (end - start)))
+    return name, done, detail
 
 
 def storyboard_schema(scenes: int) -> dict[str, Any]:
@@ -173,26 +201,39 @@ def _palette(prompt: str, seed: int) -> str | None:
     return random.Random(f"zaowu-storyboard-palette:{seed}").choice(options) if options else None
 
 
-def write_storyboard(studio: Studio, request: VideoRequest, seed: int, run: PlanRun) -> tuple[dict, list[str]]:
-    """The LLM's storyboard for ``request`` (today's date and the language in the prompt), repaired."""
-    scenes = max(1, min(40, round(request.duration / SECONDS_PER_SCENE)))
-    language = _language(request)
-    user = (
-        f"Today is {dt.date.today().isoformat()}. Language: {'Chinese (简体中文)' if language == 'zh' else 'English'}.\n"
-        f"Video: {json.dumps(request.prompt, ensure_ascii=False)}\n"
-        f"Length: {request.duration:g} seconds in {scenes} scenes."
+def _dated(language: str) -> str:
+    """The first line of a planning prompt: today's date and the language to write in."""
+    return (
+        f"Today is {dt.date.today().isoformat()}. Language: {'Chinese (简体中文)' if language == 'zh' else 'English'}."
     )
-    text = TextRequest(
+
+
+def _texts_request(
+    run: PlanRun, system: str, user: str, scenes: int, *, temperature: float, seed: int | None
+) -> TextRequest:
+    """The LLM call that writes a storyboard's texts (title; narration, text, headline per scene) by schema."""
+    return TextRequest(
         model=run.model,
-        messages=[Message(role="system", content=SYSTEM_PROMPT), Message(role="user", content=user)],
+        messages=[Message(role="system", content=system), Message(role="user", content=user)],
         max_tokens=PLAN_MAX_TOKENS,
-        temperature=0.7,
+        temperature=temperature,
         seed=seed,
         response_format=ResponseFormat(
             type="json_schema",
             json_schema={"name": "storyboard", "schema": storyboard_schema(scenes), "strict": True},  # type: ignore[arg-type]
         ),
     )
+
+
+def write_storyboard(studio: Studio, request: VideoRequest, seed: int, run: PlanRun) -> tuple[dict, list[str]]:
+    """The LLM's storyboard for ``request`` (today's date and the language in the prompt), repaired."""
+    scenes = max(1, min(40, round(request.duration / SECONDS_PER_SCENE)))
+    language = _language(request)
+    user = (
+        f"{_dated(language)}\nVideo: {json.dumps(request.prompt, ensure_ascii=False)}\n"
+        f"Length: {request.duration:g} seconds in {scenes} scenes."
+    )
+    text = _texts_request(run, SYSTEM_PROMPT, user, scenes, temperature=0.7, seed=seed)
     try:
         answer = plan_text(studio, text, who=run.who, scope="video").parsed
     except SchemaViolation as exc:  # cut off, usually: the prompt itself still makes a storyboard
@@ -210,7 +251,7 @@ def narrate(studio: Studio, board: dict, run: PlanRun) -> tuple[list[bytes | Non
         if not text:
             clips.append(None)
             continue
-        run.report(0.1 + 0.2 * i / len(board["scenes"]), f"narrating scene {i + 1}")
+        run.report(0.1 + 0.2 * i / len(board["scenes"]), f"narration: speaking scene {i + 1} of {len(board['scenes'])}")
         try:
             result = studio.generate_media(
                 SpeechRequest(
@@ -224,6 +265,7 @@ def narrate(studio: Studio, board: dict, run: PlanRun) -> tuple[list[bytes | Non
         except ZaowuError as exc:
             problems.append(f"scene {i}: no narration ({exc})")
             clips.append(None)
+    run.report(0.3, f"narration: {sum(c is not None for c in clips)} of {len(clips)} scenes spoken")
     return clips, problems
 
 
@@ -236,29 +278,246 @@ def _checks(repairs: list[str], problems: list[str]) -> list[dict[str, Any]]:
     return checks
 
 
+def apply_extras(board: dict[str, Any], request: VideoRequest) -> dict[str, Any]:
+    """The request's own choices (voice, music on/off, subtitles) written over the storyboard's."""
+    board = dict(board)
+    if request.voice:
+        board["voice"] = request.voice
+    if request.music is False:
+        board["music"] = None
+    elif request.music and board.get("music") is None:
+        board["music"] = {}
+    if request.subtitles:
+        board["subtitles"] = request.subtitles
+    return board
+
+
+def feature_reference(board: dict[str, Any], artifact_id: str) -> dict[str, Any]:
+    """The product/hero image on the storyboard's design scenes where it fits: the first, the last and every
+    other one become product cards with the image cut out on them (scenes with their own image keep it)."""
+    scenes = [dict(s) for s in board["scenes"]]
+    for i, scene in enumerate(scenes):
+        visual = scene.get("visual")
+        if scene.get("image") is not None or not isinstance(visual, dict):
+            continue
+        if i % REFERENCE_EVERY == 0 or i == len(scenes) - 1:
+            scene["visual"] = {**visual, "kind": "product_card"}
+            scene["image"] = artifact_id
+    return {**board, "scenes": scenes}
+
+
+def scene_images(studio: Studio, board: dict[str, Any], who: Any) -> dict[str, str]:
+    """The files of the images and video clips a storyboard's scenes name by artifact id (the caller's own, or
+    404 naming the scene); an artifact that is neither, or a clip that cannot be read, is a 400."""
+    from ..errors import NotFound
+
+    files: dict[str, str] = {}
+    for i, scene in enumerate(board["scenes"]):
+        name = scene.get("image")
+        if name is None or name in files:
+            continue
+        param = f"storyboard.scenes.{i}.image"
+        try:
+            row, path = studio.artifacts.open_path(name, key_id=who.key_id)
+        except NotFound:
+            raise NotFound(f"No image artifact with id {name[:80]!r} (for '{param}').", param=param) from None
+        mime = str(row["mime"])
+        if mime.startswith("video/"):
+            if (scene.get("visual") or {}).get("kind") == "product_card":
+                raise InvalidRequest(
+                    f"'{param}': a clip cannot be cut out on a product card; give an image, or drop the visual.",
+                    param=param,
+                )
+            studio.video_info(str(path), param=param)  # a readable video within the limits, or a 400 naming it
+        elif not mime.startswith("image/"):
+            raise InvalidRequest(
+                f"'{param}': artifact {name} is {mime}, not an image or a video clip; upload a PNG, JPEG or MP4.",
+                param=param,
+            )
+        files[name] = str(path)
+    return files
+
+
+def _prepared(studio: Studio, request: VideoRequest, board: dict[str, Any], run: PlanRun) -> dict[str, Any]:
+    """The board with the request's extras and reference image, checked against the schema."""
+    from ..backends.storyboard.spec import validate_storyboard
+
+    board = apply_extras(board, request)
+    if request.input_reference:
+        board = feature_reference(board, request.input_reference)
+    return validate_storyboard(board).model_dump(mode="json")
+
+
+def _finish(studio: Studio, request: VideoRequest, board: dict[str, Any], run: PlanRun, repairs: list[str]) -> Planned:
+    """Resolve the board's images, narrate it (unless narration came with the request), check the quota."""
+    check_media_quota(studio, run.who, expected_seconds(request.duration, board))
+    update: dict[str, Any] = {"storyboard": board, "images": scene_images(studio, board, run.who)}
+    problems: list[str] = []
+    if request.narration is None:
+        update["narration"], problems = narrate(studio, board, run)
+    return Planned(request.model_copy(update=update), _checks(repairs, problems))
+
+
 def plan_storyboard(studio: Studio, request: VideoRequest, run: PlanRun) -> Planned:
     """The storyboard backend's planner: the LLM's storyboard, repaired, then narrated."""
     board_size(request.size)  # a bad size fails before the LLM runs
-    run.report(0.0, "writing the storyboard with the language model")
+    check_media_quota(studio, run.who, request.duration)
+    run.report(0.0, "storyboard: writing it with the language model")
     seed = request.seed if request.seed is not None else 0
     board, repairs = write_storyboard(studio, request, seed, run)
-    clips, problems = narrate(studio, board, run) if request.narration is None else (request.narration, [])
-    return Planned(request.model_copy(update={"storyboard": board, "narration": clips}), _checks(repairs, problems))
+    run.report(0.1, "storyboard: written")
+    return _finish(studio, request, _prepared(studio, request, board, run), run, repairs)
 
 
 def review_storyboard(studio: Studio, request: VideoRequest, run: PlanRun) -> Planned:
-    """A given storyboard: checked against its schema (400 naming the field), then narrated."""
+    """A given storyboard: checked against its schema (400 naming the field), its texts rewritten for a
+    remix's change, then narrated."""
     from ..backends.storyboard.spec import validate_storyboard
 
     board = validate_storyboard(request.storyboard or {}).model_dump(mode="json")
-    if request.narration is not None:
-        return Planned(request.model_copy(update={"storyboard": board}))
-    clips, problems = narrate(studio, board, run)
-    return Planned(request.model_copy(update={"storyboard": board, "narration": clips}), _checks([], problems))
+    repairs: list[str] = []
+    if request.remix_prompt:
+        check_media_quota(studio, run.who, expected_seconds(request.duration, board))
+        board, repairs = rewrite_storyboard(studio, board, request, run)
+    return _finish(studio, request, _prepared(studio, request, board, run), run, repairs)
+
+
+# ------------------------------------------------------------------------------------------ remix
+
+REMIX_SYSTEM_PROMPT = (
+    "You revise the texts of a short video's storyboard. Apply the change the user asks for; copy every text "
+    "the change does not touch exactly as it is. Keep the same number of scenes. Make no claims of 'best', "
+    "'No. 1' or guarantees. Answer with JSON only."
+)
+
+
+def rewrite_storyboard(
+    studio: Studio, board: dict[str, Any], request: VideoRequest, run: PlanRun
+) -> tuple[dict[str, Any], list[str]]:
+    """The board's title, narration and on-screen texts rewritten by the LLM for ``request.remix_prompt``;
+    scenes, visuals (but their headline), timing hints, camera moves and transitions stay as they were."""
+    scenes = board["scenes"]
+    language = board.get("language") or "en"
+    current = {
+        "title": board.get("title") or "",
+        "scenes": [
+            {
+                "narration": s.get("narration") or "",
+                "text": s.get("text") or "",
+                "headline": (s.get("visual") or {}).get("headline") or "",
+            }
+            for s in scenes
+        ],
+    }
+    user = (
+        f"{_dated(language)}\nStoryboard: {json.dumps(current, ensure_ascii=False)}\n"
+        f"Change: {json.dumps(request.remix_prompt, ensure_ascii=False)}"
+    )
+    text = _texts_request(run, REMIX_SYSTEM_PROMPT, user, len(scenes), temperature=0.3, seed=request.seed)
+    run.report(0.0, "storyboard: rewriting its texts for the remix")
+    try:
+        answer = plan_text(studio, text, who=run.who, scope="video").parsed
+    except SchemaViolation as exc:
+        log.warning("the LLM's remix was unusable (%s); the storyboard is kept as it was", exc.message)
+        return board, ["remix: the language model's answer was unusable; texts kept"]
+    return merge_texts(board, answer, request.remix_prompt or "")
+
+
+def merge_texts(board: dict[str, Any], answer: Any, prompt: str) -> tuple[dict[str, Any], list[str]]:
+    """``answer``'s texts (title, per scene narration / text / headline) over ``board``'s, each repaired (claims
+    scrubbed, narration fitted to its scene); everything else in the board is kept. Returns the scenes changed."""
+    from ..backends.storyboard.render import LEAD, TAIL
+    from ..backends.storyboard.spec import MAX_TEXT_CHARS
+    from .quality.claims import scrub_claims
+
+    new = answer.get("scenes") if isinstance(answer, dict) else None
+    new = new if isinstance(new, list) else []
+    scenes, changed = [], []
+    for i, old in enumerate(board["scenes"]):
+        item = new[i] if i < len(new) and isinstance(new[i], dict) else {}
+        scene = dict(old)
+        language = scene.get("language") or board.get("language") or "en"
+        narration = " ".join(str(item.get("narration") or "").split())
+        if narration and narration != (old.get("narration") or ""):
+            narration = scrub_claims(narration, prompt)[0]
+            scene["narration"] = _fit(narration, max(0.5, float(old.get("duration") or 3.0) - LEAD - TAIL), language)
+        words = scrub_claims(" ".join(str(item.get("text") or "").split())[:MAX_TEXT_CHARS], prompt)[0]
+        if words and words != (old.get("text") or ""):
+            scene["text"] = words
+        visual = old.get("visual")
+        if isinstance(visual, dict):
+            visual = dict(visual)
+            headline = scrub_claims(" ".join(str(item.get("headline") or "").split())[:40], prompt)[0]
+            if headline:
+                visual["headline"] = headline
+            if visual.get("subline") is not None and old.get("text") and visual["subline"] == old["text"]:
+                visual["subline"] = scene.get("text")
+            scene["visual"] = visual
+        if scene != old:
+            changed.append(str(i))
+        scenes.append(scene)
+    title = " ".join(str((answer or {}).get("title") or "").split())[:120] if isinstance(answer, dict) else ""
+    out = {**board, "title": title or board.get("title") or "", "scenes": scenes}
+    return out, [f"remix: scenes {', '.join(changed)} rewritten" if changed else "remix: no text changed"]
+
+
+# ------------------------------------------------------------------------------------------ quota
+
+
+def expected_seconds(requested: float, board: dict[str, Any] | None) -> float:
+    """How long a video will be before it is narrated: a given storyboard's duration hints, else the request's."""
+    if board is None:
+        return requested
+    return float(sum(float(s.get("duration") or 0.0) for s in board["scenes"]))
+
+
+def check_media_quota(studio: Studio, who: Any, seconds: float) -> None:
+    """Refuse (429, insufficient_quota) a video longer than what the caller's key has left of its daily
+    media seconds, before any work; a key without a media quota passes."""
+    from ..errors import RateLimited
+    from .keys import seconds_to_midnight
+
+    key_id = getattr(who, "key_id", None)
+    if key_id is None:
+        return
+    limit = studio.keys.principal(key_id).quota.media_seconds_per_day
+    if not limit:
+        return
+    used = float(studio.keys.usage_for(key_id, days=1)[0]["media_seconds"])
+    if used + seconds > limit:
+        raise RateLimited(
+            f"This {seconds:g} s video needs more than the key's daily media quota has left "
+            f"({max(0.0, limit - used):.0f} of {limit:.0f} s); ask for a shorter video or wait until tomorrow.",
+            retry_after=seconds_to_midnight(),
+            code="insufficient_quota",
+        )
 
 
 MAX_SECONDS = 600.0
 """The longest video one request may ask for (VideoRequest's bound)."""
+
+
+MUSIC_WORDS = {"true": True, "on": True, "1": True, "yes": True, "false": False, "off": False, "0": False, "no": False}
+SUBTITLE_MODES = ("soft", "burned", "both", "none")
+
+
+def _extras(voice: Any, music: Any, subtitles: Any) -> dict[str, Any]:
+    """The zaowu extras of a video request, loose (form fields are text), each bad one a 400 naming it."""
+    out: dict[str, Any] = {}
+    if voice not in (None, ""):
+        if not isinstance(voice, str) or len(voice) > 64:
+            raise InvalidRequest("'voice' must be a voice name of at most 64 characters.", param="voice")
+        out["voice"] = voice
+    if music not in (None, ""):
+        flag = music if isinstance(music, bool) else MUSIC_WORDS.get(str(music).strip().lower())
+        if flag is None:
+            raise InvalidRequest("'music' must be true (a music bed) or false (none).", param="music")
+        out["music"] = flag
+    if subtitles not in (None, ""):
+        if subtitles not in SUBTITLE_MODES:
+            raise InvalidRequest(f"'subtitles' must be one of {', '.join(SUBTITLE_MODES)}.", param="subtitles")
+        out["subtitles"] = subtitles
+    return out
 
 
 def video_request(
@@ -271,10 +530,16 @@ def video_request(
     seed: Any = None,
     storyboard: Any = None,
     language: str | None = None,
+    voice: Any = None,
+    music: Any = None,
+    subtitles: Any = None,
+    input_reference: str | None = None,
+    who: Any = None,
 ) -> VideoRequest:
     """A VideoRequest from an interface's loose fields (OpenAI's videos API sends ``seconds`` as a string),
     every bad one a 400 naming it: ``seconds`` 0 or over the limit, a size that is not 9:16/16:9/1:1 at
-    360/720/1080, a model that is not a video model, a storyboard failing its schema."""
+    360/720/1080, a model that is not a video model, a storyboard failing its schema, extras (voice, music
+    on/off, subtitles soft/burned/both/none) out of range. ``who``: a key over its media quota is a 429 here."""
     from ..backends.storyboard.spec import validate_storyboard
     from ..types import Modality
 
@@ -299,6 +564,11 @@ def video_request(
         storyboard = validate_storyboard(storyboard).model_dump(mode="json")
     if seed not in (None, "") and not (isinstance(seed, int) or str(seed).isdigit()):
         raise InvalidRequest("'seed' must be a whole number.", param="seed")
+    extras = _extras(voice, music, subtitles)
+    if who is not None:
+        if storyboard is not None:
+            scene_images(studio, storyboard, who)  # a scene's image is the caller's own image artifact
+        check_media_quota(studio, who, expected_seconds(length, storyboard))
     try:
         return VideoRequest(
             prompt=prompt,
@@ -308,6 +578,141 @@ def video_request(
             seed=int(seed) if seed not in (None, "") else None,
             storyboard=storyboard,
             language=language,  # type: ignore[arg-type]
+            input_reference=input_reference,
+            **extras,
         )
     except ValueError as exc:
         raise InvalidRequest(f"Invalid video request: {exc}", param="language") from None
+
+
+def remix_request(
+    studio: Studio,
+    source: dict[str, Any],
+    *,
+    prompt: Any,
+    storyboard: Any = None,
+    voice: Any = None,
+    music: Any = None,
+    subtitles: Any = None,
+    who: Any = None,
+) -> VideoRequest:
+    """A remix of the finished video job ``source``: the same storyboard, seed, size and reference image, its
+    texts rewritten for ``prompt`` by the language model (or ``storyboard``: an edited board, rendered exactly)."""
+    if source.get("state") != "succeeded" or not (source.get("result") or {}).get("storyboard"):
+        raise InvalidRequest(f"Video '{source['id']}' is not completed; remix a completed video.", param="video_id")
+    req, result = source.get("request") or {}, source["result"]
+    base = video_request(
+        studio,
+        prompt=prompt,
+        model=req.get("model"),
+        seconds=req.get("duration"),
+        size=req.get("size"),
+        seed=result.get("seed"),
+        storyboard=storyboard if storyboard is not None else result["storyboard"],
+        language=req.get("language"),
+        voice=voice if voice is not None else req.get("voice"),
+        music=music if music is not None else req.get("music"),
+        subtitles=subtitles if subtitles is not None else req.get("subtitles"),
+        input_reference=None,  # the source's board already shows its reference image
+        who=who,
+    )
+    update = {"remixed_from": source["id"], "remix_prompt": None if storyboard is not None else base.prompt}
+    return base.model_copy(update=update)
+
+
+# ------------------------------------------------------------------------------------------ reference image
+
+REFERENCE_MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+def store_reference(studio: Studio, data: bytes, who: Any, name: str | None = None) -> str:
+    """An uploaded product/hero image (``input_reference``) checked (400 naming it) and stored as the caller's
+    artifact, unlabelled as the user's own; its id."""
+    from PIL import Image
+
+    if not data:
+        raise InvalidRequest(
+            "The 'input_reference' upload is empty; send a PNG, JPEG or WebP image.", param="input_reference"
+        )
+    studio.check_image(data, "input_reference")
+    import io
+
+    with Image.open(io.BytesIO(data)) as image:
+        mime = REFERENCE_MIMES.get(str(image.format).lower())
+    if mime is None:
+        raise InvalidRequest("'input_reference' must be a PNG, JPEG or WebP image.", param="input_reference")
+    row = studio.artifacts.put(
+        data,
+        mime,
+        name=f"reference.{mime.split('/')[1]}",
+        job_id=getattr(who, "job_id", None),
+        caller=getattr(who, "name", None),
+        key_id=getattr(who, "key_id", None),
+        meta={"upload": True, "role": "input_reference"},
+        upload=True,
+    )
+    return str(row["id"])
+
+
+def check_reference(studio: Studio, artifact_id: Any, who: Any) -> str:
+    """An ``input_reference`` given by artifact id (``{"file_id": ...}`` or the id): the caller's own image."""
+    from ..errors import NotFound
+
+    if isinstance(artifact_id, dict):
+        artifact_id = artifact_id.get("file_id")
+    if not isinstance(artifact_id, str) or not artifact_id:
+        raise InvalidRequest(
+            "'input_reference' must be an image upload or {\"file_id\": ARTIFACT_ID}.", param="input_reference"
+        )
+    try:
+        row, _ = studio.artifacts.open_path(artifact_id, key_id=getattr(who, "key_id", None))
+    except NotFound:
+        raise NotFound(
+            f"No artifact with id {artifact_id[:80]!r} (for 'input_reference').", param="input_reference"
+        ) from None
+    if not str(row["mime"]).startswith("image/"):
+        raise InvalidRequest(
+            f"'input_reference' {artifact_id} is {row['mime']}, not an image.", param="input_reference"
+        )
+    return str(row["id"])
+
+
+# ------------------------------------------------------------------------------------------ narration that fits
+
+FIT_TRIES = 3
+"""Times a scene's narration is shortened and spoken again when the voice ran past its scene."""
+
+
+def _spoken_seconds(wav: bytes) -> float:
+    from ..backends.music.audio import read_wav
+
+    samples, rate = read_wav(wav)
+    return len(samples) / rate
+
+
+def narrate_to_fit(
+    studio: Studio, board: dict[str, Any], run: PlanRun
+) -> tuple[dict[str, Any], list[bytes | None], list[str]]:
+    """Narrate the board so that every scene's speech fits its duration hint (the clip then lasts what the
+    hints sum to): a narration the voice says too slowly is cut in proportion and spoken again. Returns the
+    board (narrations as spoken), one WAV per scene and what was shortened or could not be spoken."""
+    from ..backends.storyboard.render import LEAD, TAIL
+
+    clips, problems = narrate(studio, board, run)
+    scenes = [dict(s) for s in board["scenes"]]
+    fixes: list[str] = []
+    for i, scene in enumerate(scenes):
+        budget = max(0.3, float(scene.get("duration") or 3.0) - LEAD - TAIL)
+        language = scene.get("language") or board.get("language") or "en"
+        for _ in range(FIT_TRIES):
+            wav = clips[i]
+            if wav is None or (spoken := _spoken_seconds(wav)) <= budget:
+                break
+            text = scene["narration"]
+            units = len(text) if language == "zh" else len(text.split())
+            keep = max(1, int(units * budget / spoken * 0.9))
+            scene["narration"] = _fit(text, keep / SPEAKING_RATE[language], language)
+            fixes.append(f"scene {i}: narration cut to fit {budget + LEAD + TAIL:.1f} s ({spoken:.1f} s spoken)")
+            sub = {**board, "scenes": [scene]}
+            clips[i] = narrate(studio, sub, run)[0][0]
+    return {**board, "scenes": scenes}, clips, fixes + problems

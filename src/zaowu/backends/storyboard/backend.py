@@ -1,21 +1,26 @@
 """The ``storyboard`` video backend: renders the request's storyboard (written by the Studio's planner, or
-given) to an MP4, with its thumbnail, spritesheet and SRT as attachments. It knows nothing of the LLM
+given) to an MP4 (handed to the Studio as a file, moved into the store), with its thumbnail, spritesheet
+and SRT as attachments. It knows nothing of the LLM
 or of speech models: narration arrives as WAVs in the request."""
 
 from __future__ import annotations
 
 import random
-import tempfile
+import shutil
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel
 
 from ...errors import InvalidRequest
 from ...hookspecs import hookimpl
 from ...types import Media, MediaResult, Modality, VideoRequest
-from ..base import MediaBackend, Progress
+from ..base import MediaBackend, Progress, output_dir
+
+if TYPE_CHECKING:
+    from .render import StoryResult
+    from .spec import Storyboard
 
 __all__ = ["StoryboardBackend"]
 
@@ -40,30 +45,23 @@ class StoryboardBackend(MediaBackend):
         board = validate_storyboard(request.storyboard)
         seed = seed if seed is not None else random.randrange(2**31)
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="zaowu-storyboard-") as tmp:
+        folder = Path(output_dir())
+        try:
             result = render_storyboard(
-                board, Path(tmp) / "video.mp4", seed=seed, narration=request.narration, progress=progress
+                board,
+                folder / "video.mp4",
+                seed=seed,
+                narration=request.narration,
+                images=request.images,
+                progress=progress,
             )
-            meta = {
-                "duration": round(result.duration, 3),
-                "width": result.width,
-                "height": result.height,
-                "fps": result.fps,
-                "frames": result.frames,
-                "scenes": result.scenes,
-                "storyboard": board.model_dump(mode="json"),
-            }
-            attachments = {
-                "thumbnail": Media(data=result.thumbnail.read_bytes(), mime="image/png", meta={"kind": "thumbnail"}),
-                "spritesheet": Media(
-                    data=result.spritesheet.read_bytes(), mime="image/png", meta={"kind": "spritesheet"}
-                ),
-            }
-            if result.srt is not None:
-                attachments["srt"] = Media(
-                    data=result.srt.read_bytes(), mime="application/x-subrip", meta={"kind": "srt"}
-                )
-            video = Media(data=result.path.read_bytes(), mime="video/mp4", meta=meta, attachments=attachments)
+            video = _video(result, board)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        for extra in (result.thumbnail, result.spritesheet, result.srt, result.vtt):
+            if extra is not None:
+                extra.unlink(missing_ok=True)  # read into the attachments: the folder keeps the video only
         return MediaResult(
             media=[video],
             model=self.model.id,
@@ -73,6 +71,27 @@ class StoryboardBackend(MediaBackend):
                 "processing_seconds": round(time.perf_counter() - started, 3),
             },
         )
+
+
+def _video(result: StoryResult, board: Storyboard) -> Media:
+    """The rendered MP4 as a Media given by path (the Studio moves it into the store, never reading it whole),
+    its small files (thumbnail, spritesheet, SRT) as attachments."""
+    meta = {
+        "duration": round(result.duration, 3),
+        "width": result.width,
+        "height": result.height,
+        "fps": result.fps,
+        "frames": result.frames,
+        "scenes": result.scenes,
+        "storyboard": board.model_dump(mode="json"),
+    }
+    attachments = {
+        "thumbnail": Media(data=result.thumbnail.read_bytes(), mime="image/png", meta={"kind": "thumbnail"}),
+        "spritesheet": Media(data=result.spritesheet.read_bytes(), mime="image/png", meta={"kind": "spritesheet"}),
+    }
+    if result.srt is not None:
+        attachments["srt"] = Media(data=result.srt.read_bytes(), mime="application/x-subrip", meta={"kind": "srt"})
+    return Media(path=str(result.path), mime="video/mp4", meta=meta, attachments=attachments)
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["OVERSCAN", "camera_frame", "ease", "transition_frame", "window"]
+__all__ = ["OVERSCAN", "SAFE_MARGIN", "camera_frame", "ease", "keep_in_view", "transition_frame", "window"]
 
 OVERSCAN = 1.2
 """The still is this much larger than the output, so a pan or zoom never shows an edge."""
@@ -18,6 +18,11 @@ TIGHT = 1 / OVERSCAN
 """The narrowest window (a share of the still's width): the output at 1:1 pixels."""
 REST = 0.9
 """The window of a scene without a camera move."""
+SAFE_MARGIN = 0.05
+"""Share of the window kept clear around a design's text during a camera move (the title-safe area)."""
+
+Box = tuple[float, float, float, float]
+"""x0, y0, x1, y1 as shares of the still's width and height."""
 
 
 def ease(p: float) -> float:
@@ -47,14 +52,33 @@ def window(move: str, p: float) -> tuple[float, float, float]:
     return REST, 0.5, 0.5
 
 
-def camera_frame(still: Any, move: str, p: float, size: tuple[int, int]) -> Any:
-    """The output picture (``size`` = width, height) of ``still`` at progress ``p`` of ``move``."""
+def _clamp(value: float, lo: float, hi: float) -> float:
+    return (lo + hi) / 2 if lo > hi else min(max(value, lo), hi)
+
+
+def keep_in_view(f: float, cx: float, cy: float, keep: Box | None) -> tuple[float, float, float]:
+    """The window (f, cx, cy) moved and widened as little as needed to hold ``keep`` (the design's text) inside
+    its safe area, ``SAFE_MARGIN`` of the window from each edge: a pan stops where the text would leave the
+    frame, a zoom where it would be cut."""
+    if keep is None:
+        return f, cx, cy
+    x0, y0, x1, y1 = keep
+    f = min(1.0, max(f, (x1 - x0) / (1 - 2 * SAFE_MARGIN), (y1 - y0) / (1 - 2 * SAFE_MARGIN)))
+    margin = SAFE_MARGIN * f
+    cx = _clamp(cx, x1 + margin - f / 2, x0 - margin + f / 2)
+    cy = _clamp(cy, y1 + margin - f / 2, y0 - margin + f / 2)
+    return f, _clamp(cx, f / 2, 1 - f / 2), _clamp(cy, f / 2, 1 - f / 2)
+
+
+def camera_frame(still: Any, move: str, p: float, size: tuple[int, int], keep: Box | None = None) -> Any:
+    """The output picture (``size`` = width, height) of ``still`` at progress ``p`` of ``move``, the box
+    ``keep`` (the design's text, shares of the still) held inside the safe area."""
     import cv2
     import numpy as np
 
     width, height = size
     sh, sw = still.shape[:2]
-    f, cx, cy = window(move, p)
+    f, cx, cy = keep_in_view(*window(move, p), keep)
     w, h = f * sw, f * sh
     x0 = min(max(cx * sw - w / 2, 0.0), sw - w)
     y0 = min(max(cy * sh - h / 2, 0.0), sh - h)

@@ -6,9 +6,9 @@
 Scene timing comes first: a scene lasts as long as its narration (plus a lead-in and a tail), at
 least its duration hint, its boundaries on the frame grid. Frames are then made one at a time and
 handed to the video editor's encoder (``video.pipeline._encode``), so at most two stills and one
-frame are held whatever the clip's length. The narration track and the music bed are held whole as
-mono float32 (about 11 MB a minute each) and mixed a chunk at a time; FluidSynth's render of the bed
-(stereo) is held while it is converted. The output goes to a temporary file beside ``output`` and is moved into place when
+frame are held whatever the clip's length. The soundtrack is made a chunk at a time as well: each
+narration is read from its WAV bytes (a view, no copy) and resampled a piece at a time, the music bed
+is at most ``MUSIC_LOOP_SECONDS`` long and looped, and the ducking is one gain per 20 ms. The output goes to a temporary file beside ``output`` and is moved into place when
 complete; on an error or a cancellation nothing is left.
 """
 
@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import struct
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -106,49 +107,85 @@ class StoryResult:
 # ------------------------------------------------------------------------------------------ audio
 
 
-def _mono(data: bytes, rate: int, param: str):
-    """WAV bytes as mono float32 at ``rate``."""
+def _pcm(data: bytes, param: str) -> tuple[Any, int, float]:
+    """The samples of a WAV (frames x channels), their rate and the scale to [-1, 1]: 16-bit PCM is a
+    read-only view of ``data`` (no copy, so a long narration is held once, as the request's bytes)."""
     import numpy as np
 
     from ..music.audio import read_wav
 
     try:
+        if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+            pos, fmt = 12, None
+            while pos + 8 <= len(data):
+                chunk, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
+                body = pos + 8
+                if chunk == b"fmt ":
+                    fmt = struct.unpack("<HHIIHH", data[body : body + 16])
+                elif chunk == b"data" and fmt is not None and fmt[0] == 1 and fmt[5] == 16 and fmt[1] > 0:
+                    frames = min(size, len(data) - body) // (2 * fmt[1])
+                    view = np.frombuffer(data, dtype="<i2", count=frames * fmt[1], offset=body)
+                    return view.reshape(frames, fmt[1]), fmt[2], 1 / 32768.0
+                pos = body + size + (size & 1)
+    except struct.error:
+        pass
+    try:
         samples, src = read_wav(data)
     except InvalidRequest as exc:
         raise InvalidRequest(f"'{param}': {exc}", param=param) from None
-    mono = samples.mean(axis=1) if samples.ndim == 2 else samples
-    return _resample(mono.astype(np.float32), src, rate)
+    return (samples if samples.ndim == 2 else samples[:, None]), src, 1.0
 
 
-def _resample(samples, src: int, rate: int):
-    import numpy as np
+@dataclass
+class _Voice:
+    """One scene's narration, resampled to the output rate a piece at a time when the mix asks for it."""
 
-    if src == rate or len(samples) == 0:
-        return samples
-    n = round(len(samples) * rate / src)
-    return np.interp(np.arange(n) * (src / rate), np.arange(len(samples)), samples).astype(np.float32)
+    samples: Any  # frames x channels (int16 view of the WAV, or float32)
+    src: int
+    scale: float
+    length: int  # samples at the output rate
+    at: int = 0  # the output sample it starts at
+
+    def add_to(self, out: Any, start: int, rate: int) -> None:
+        """Add its samples for output samples ``start ..`` (as many as ``out`` holds) into ``out``."""
+        import numpy as np
+
+        lo, hi = max(start, self.at), min(start + len(out), self.at + self.length)
+        if lo >= hi:
+            return
+        where = (np.arange(lo, hi, dtype=np.float64) - self.at) * (self.src / rate)
+        first, last = int(where[0]), min(len(self.samples), int(where[-1]) + 2)
+        mono = self.samples[first:last].mean(axis=1, dtype=np.float32) * np.float32(self.scale)
+        out[lo - start : hi - start] += np.interp(where, np.arange(first, last), mono).astype(np.float32)
+
+
+def _voice(data: bytes, rate: int, param: str) -> _Voice | None:
+    samples, src, scale = _pcm(data, param)
+    if len(samples) == 0:
+        return None
+    return _Voice(samples, src, scale, round(len(samples) * rate / src) if src != rate else len(samples))
 
 
 def _narrations(
     board: Storyboard, narration: Sequence[bytes | None] | None, speak: Speak | None, rate: int, report: Progress
-) -> list[Any]:
-    """Each scene's narration as mono samples (None: no narration or no voice to speak it)."""
+) -> list[_Voice | None]:
+    """Each scene's narration (None: no narration or no voice to speak it), read lazily from its WAV."""
     if narration is not None and len(narration) != len(board.scenes):
         raise InvalidRequest(
             f"{len(narration)} narration clips for {len(board.scenes)} scenes; give one per scene (None for none).",
             param="narration",
         )
-    out: list[Any] = []
+    out: list[_Voice | None] = []
     for i, scene in enumerate(board.scenes):
         cancel.check()
         wav = narration[i] if narration is not None else None
         if wav is None and speak is not None and scene.narration.strip():
             wav = speak(scene.narration, scene.language or board.language, board.voice)
-            report(0.3 * (i + 1) / len(board.scenes), f"narrated scene {i + 1} of {len(board.scenes)}")
-        clip = _mono(wav, rate, f"narration.{i}") if wav else None
-        if clip is not None and len(clip) / rate > MAX_NARRATION_SECONDS:
+            report(0.3 * (i + 1) / len(board.scenes), f"narration: scene {i + 1} of {len(board.scenes)} spoken")
+        clip = _voice(wav, rate, f"narration.{i}") if wav else None
+        if clip is not None and clip.length / rate > MAX_NARRATION_SECONDS:
             raise InvalidRequest(
-                f"Scene {i}'s narration lasts {len(clip) / rate:.1f} s; the limit is {MAX_NARRATION_SECONDS:g} s. "
+                f"Scene {i}'s narration lasts {clip.length / rate:.1f} s; the limit is {MAX_NARRATION_SECONDS:g} s. "
                 "Split it over more scenes.",
                 param=f"storyboard.scenes.{i}.narration",
             )
@@ -168,16 +205,17 @@ def scene_times(board: Storyboard, voiced: Sequence[float | None]) -> list[tuple
     return bounds
 
 
-def _duck_levels(speech, rate: int, volume: float, duck: float):
+def _duck_levels(speech: Callable[[int, int], Any], n: int, rate: int, volume: float, duck: float):
     """Music gain per ``DUCK_WINDOW`` block: ``volume`` without speech, ``volume * duck`` under it (held, then
-    ramped). Small: one value per 20 ms."""
+    ramped). ``speech(start, size)`` gives the narration's samples, read a slice at a time; the result is small:
+    one value per 20 ms."""
     import numpy as np
 
     block = max(1, round(DUCK_WINDOW * rate))
-    blocks = -(-len(speech) // block)
+    blocks = -(-n // block)
     rms = np.zeros(blocks, dtype=np.float32)
     for i in range(0, blocks, 4096):  # a slice at a time: no whole-clip temporaries
-        piece = speech[i * block : (i + 4096) * block]
+        piece = speech(i * block, min(4096 * block, n - i * block))
         whole = len(piece) // block
         if whole:
             rms[i : i + whole] = np.sqrt((piece[: whole * block].reshape(whole, block) ** 2).mean(axis=1))
@@ -203,21 +241,32 @@ def default_music(plan: dict, seconds: float, seed: int, rate: int):
 
 @dataclass
 class _Mix:
-    """The soundtrack, mixed a chunk at a time: narration (mono, whole clip), the music bed (mono, scaled
-    to its peak) and its gain per block."""
+    """The soundtrack, made a chunk at a time: the scenes' narrations (read from their WAVs as needed), the
+    music bed (mono, at most ``MUSIC_LOOP_SECONDS``, looped) and its gain per block. Nothing in it grows with
+    the clip's length but the gain table (4 bytes per 20 ms)."""
 
-    speech: Any
+    voices: list[_Voice]
+    n: int  # samples in the clip
+    rate: int
     bed: Any = None
     levels: Any = None
     block: int = 1
+
+    def speech(self, start: int, size: int) -> Any:
+        import numpy as np
+
+        out = np.zeros(max(0, size), dtype=np.float32)
+        for voice in self.voices:
+            voice.add_to(out, start, self.rate)
+        return out
 
     def chunks(self, rate: int, size: int = 4096) -> Iterator[Any]:
         import numpy as np
 
         from ..video.stage import Chunk
 
-        for start in range(0, len(self.speech), size):
-            piece = self.speech[start : start + size].copy()
+        for start in range(0, self.n, size):
+            piece = self.speech(start, min(size, self.n - start))
             if self.bed is not None:
                 at = (np.arange(start, start + len(piece), dtype=np.float32) - self.block / 2) / self.block
                 gain = np.interp(at, np.arange(len(self.levels), dtype=np.float32), self.levels)
@@ -227,19 +276,21 @@ class _Mix:
             yield Chunk(np.ascontiguousarray(np.stack([piece, piece])), start / rate)
 
 
-def _mix(board: Storyboard, clips: list[Any], bounds, seed: int, music: MusicRenderer | None, rate: int) -> _Mix:
+def _mix(
+    board: Storyboard, clips: list[_Voice | None], bounds, seed: int, music: MusicRenderer | None, rate: int
+) -> _Mix:
     import numpy as np
 
     total = bounds[-1][1] / board.fps
     n = round(total * rate)
-    speech = np.zeros(n, dtype=np.float32)
+    voices = []
     for clip, (first, _) in zip(clips, bounds, strict=True):
         if clip is None:
             continue
         at = round((first / board.fps + LEAD) * rate)
-        piece = clip[: max(0, n - at)]
-        speech[at : at + len(piece)] += piece
-    mix = _Mix(speech)
+        if at < n:
+            voices.append(replace(clip, at=at, length=min(clip.length, n - at)))
+    mix = _Mix(voices, n, rate)
     if board.music is not None and board.music_volume > 0:
         loop = min(total, MUSIC_LOOP_SECONDS)
         bed = np.asarray((music or default_music)(board.music, loop, seed, rate), dtype=np.float32)
@@ -248,7 +299,7 @@ def _mix(board: Storyboard, clips: list[Any], bounds, seed: int, music: MusicRen
         bed = bed[:length] if len(bed) >= length else np.pad(bed, (0, length - len(bed)))
         bed *= 1.0 / (float(np.abs(bed).max()) or 1.0)
         mix.bed = bed
-        mix.levels, mix.block = _duck_levels(speech, rate, board.music_volume, board.duck)
+        mix.levels, mix.block = _duck_levels(mix.speech, n, rate, board.music_volume, board.duck)
     return mix
 
 
@@ -311,33 +362,70 @@ def _cover(image, width: int, height: int):
     return resized[y : y + height, x : x + width]
 
 
-def _still(board: Storyboard, i: int, size: tuple[int, int], seed: int, images: Mapping[str, Path]):
-    """Scene ``i``'s picture at ``size`` (BGR uint8): its image file, else its design spec rendered."""
+def _image_path(board: Storyboard, i: int, images: Mapping[str, Path]) -> Path:
+    name = board.scenes[i].image or ""
+    path = images.get(name)
+    if path is None:
+        raise InvalidRequest(
+            f"Scene {i}'s image {name[:80]!r} is not one of the images given with the storyboard; "
+            "use the artifact id of an uploaded image.",
+            param=f"storyboard.scenes.{i}.image",
+        )
+    return path
+
+
+def _cut_out(path: Path, param: str, cache: dict[str, Any]):
+    """The product in the picture at ``path``, cut out (PIL RGBA cropped to it); once per picture."""
+    if str(path) not in cache:
+        from ..vision.cutout import cutout
+
+        cache[str(path)] = cutout(path.read_bytes(), "object", param=param).rgba()
+    return cache[str(path)]
+
+
+def _still(
+    board: Storyboard,
+    i: int,
+    size: tuple[int, int],
+    seed: int,
+    images: Mapping[str, Path],
+    cutouts: dict[str, Any] | None = None,
+):
+    """Scene ``i``'s picture at ``size`` (BGR uint8): its image file, else its design spec rendered (with the
+    scene's image cut out on it when the spec is a product card); and where its text is (a design's), or None."""
     import cv2
     import numpy as np
 
     scene = board.scenes[i]
     width, height = size
-    if scene.image is not None:
-        path = images.get(scene.image)
-        if path is None:
-            raise InvalidRequest(
-                f"Scene {i}'s image {scene.image!r} is not one of the images given with the storyboard.",
-                param=f"storyboard.scenes.{i}.image",
-            )
-        picture = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    param = f"storyboard.scenes.{i}.image"
+    if scene.image is not None and scene.visual is None:
+        picture = cv2.imread(str(_image_path(board, i, images)), cv2.IMREAD_COLOR)
         if picture is None:
-            raise InvalidRequest(f"Scene {i}'s image is not a picture.", param=f"storyboard.scenes.{i}.image")
-        return _cover(picture, width, height)
+            raise InvalidRequest(f"Scene {i}'s image is not a picture.", param=param)
+        return _cover(picture, width, height), None
     from ..design.render import compose
 
+    photo = None
+    if scene.image is not None:
+        photo = _cut_out(_image_path(board, i, images), param, {} if cutouts is None else cutouts)
     spec = dict(scene.visual or {})
     if not spec.get("headline"):
         spec["headline"] = (scene.text or scene.narration or board.title or " ").strip()[:80] or "·"
     spec.setdefault("language", scene.language or board.language)
-    design = compose(spec, width, height, seed=seed + i)
+    design = compose(spec, width, height, seed=seed + i, photo=photo)
     rgb = np.asarray(design.image().convert("RGB"))
-    return np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), _text_box(design, width, height)
+
+
+def _text_box(design: Any, width: int, height: int) -> tuple[float, float, float, float] | None:
+    """Where a design's text is (shares of its size): what a camera move must keep in frame."""
+    rects = [r for name, r in design.regions.items() if name != "photo"]
+    if not rects:
+        return None
+    x0, y0 = min(r.x for r in rects) / width, min(r.y for r in rects) / height
+    x1, y1 = max(r.x + r.w for r in rects) / width, max(r.y + r.h for r in rects) / height
+    return max(0.0, x0), max(0.0, y0), min(1.0, x1), min(1.0, y1)
 
 
 def _overlays(board: Storyboard, size: tuple[int, int]) -> list[Any]:
@@ -348,7 +436,7 @@ def _overlays(board: Storyboard, size: tuple[int, int]) -> list[Any]:
     op = SubtitlesOp(op="subtitles", position="top", size=0.06, box=True)
     out: list[Any] = []
     for scene in board.scenes:
-        if scene.image is not None and scene.text:
+        if scene.image is not None and scene.visual is None and scene.text:
             patch, top = render_caption(scene.text, op, *size)
             out.append((_premultiplied(patch), top))
         else:
@@ -357,7 +445,8 @@ def _overlays(board: Storyboard, size: tuple[int, int]) -> list[Any]:
 
 
 class _Pictures:
-    """Frames of the clip in order; holds the current scene's still and the one before (for a transition)."""
+    """Frames of the clip in order; holds the current scene's still (or an open user clip) and the one before
+    (for a transition)."""
 
     def __init__(self, board: Storyboard, bounds, seed: int, images: Mapping[str, Path], report: Progress):
         self.board, self.bounds, self.seed, self.images, self.report = board, bounds, seed, images, report
@@ -367,11 +456,16 @@ class _Pictures:
         self.thumb_at = 0
         self.thumb: Any = None
         self.tiles: dict[int, Any] = {}
+        self.cutouts: dict[str, Any] = {}
 
     def _frame(self, still, k: int, n: int):
         first, end = self.bounds[k]
         scene = self.board.scenes[k]
-        image = camera_frame(still, scene.camera, (n - first) / max(1, end - first - 1), self.size)
+        picture, keep = still
+        image = camera_frame(picture, scene.camera, (n - first) / max(1, end - first - 1), self.size, keep)
+        return self._overlay(image, k)
+
+    def _overlay(self, image, k: int):
         if self.overlays[k] is not None:
             from ..video.subtitles import _blend
 
@@ -379,29 +473,110 @@ class _Pictures:
             image = _blend(image, patch, top)
         return image
 
+    def _source(self, k: int):
+        """Scene ``k``'s pictures: a user's clip played (covering the frame), else a still in motion."""
+        scene = self.board.scenes[k]
+        if scene.image is not None and scene.visual is None:
+            path = _image_path(self.board, k, self.images)
+            if _is_clip(path):
+                return _Clip(path, self.size, self.board.fps, self.bounds[k][0], f"storyboard.scenes.{k}.image")
+        return _still(self.board, k, self.big, self.seed, self.images, self.cutouts)
+
+    def _picture(self, source, k: int, n: int):
+        if isinstance(source, _Clip):
+            return self._overlay(source.frame(n), k)
+        return self._frame(source, k, n)
+
     def frames(self, want: set[int]) -> Iterator[Any]:
         from ..video.stage import Frame
 
         fps = self.board.fps
-        prev = still = None
+        prev = source = None
+        last = None  # the previous scene's last picture, for the transition into this one
         total = self.bounds[-1][1]
         for k, (first, end) in enumerate(self.bounds):
-            prev, still = still, _still(self.board, k, self.big, self.seed, self.images)
+            prev, source = source, self._source(k)
             scene = self.board.scenes[k]
             blend = 0 if k == 0 or scene.transition == "cut" else round(scene.transition_seconds * fps)
-            last_prev = self._frame(prev, k - 1, self.bounds[k - 1][1] - 1) if blend else None
-            for n in range(first, end):
-                cancel.check()
-                image = self._frame(still, k, n)
-                if blend and n - first < blend:
-                    image = transition_frame(scene.transition, last_prev, image, (n - first + 1) / (blend + 1))
-                if n == self.thumb_at:
-                    self.thumb = image
-                if n in want:
-                    self.tiles[n] = _tile(image)  # small: the spritesheet holds no full frames
-                yield Frame(image, n / fps)
+            last_prev = None
+            if blend:
+                last_prev = last if isinstance(prev, _Clip) else self._frame(prev, k - 1, self.bounds[k - 1][1] - 1)
+            if isinstance(prev, _Clip):
+                prev.close()
+            try:
+                for n in range(first, end):
+                    cancel.check()
+                    image = self._picture(source, k, n)
+                    if n == end - 1 and isinstance(source, _Clip):
+                        last = image.copy()
+                    if blend and n - first < blend:
+                        image = transition_frame(scene.transition, last_prev, image, (n - first + 1) / (blend + 1))
+                    if n == self.thumb_at:
+                        self.thumb = image
+                    if n in want:
+                        self.tiles[n] = _tile(image)  # small: the spritesheet holds no full frames
+                    yield Frame(image, n / fps)
+            except BaseException:
+                if isinstance(source, _Clip):
+                    source.close()
+                raise
             prev = last_prev = None
-            self.report(0.3 + 0.65 * end / total, f"rendered scene {k + 1} of {len(self.bounds)}")
+            self.report(0.3 + 0.65 * end / total, f"scenes: rendered scene {k + 1} of {len(self.bounds)}")
+        if isinstance(source, _Clip):
+            source.close()
+
+
+def _is_clip(path: Path) -> bool:
+    """Whether the file is a video (MP4/MOV or WebM/Matroska) rather than a picture, by its first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+    return head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
+
+
+class _Clip:
+    """A user's video clip played in a scene from its first frame, one decoded frame at a time, each scaled to
+    cover the output; when the clip is shorter than the scene its last frame is held."""
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: int, first: int, param: str):
+        import av
+
+        self.size, self.fps, self.first, self.param = size, fps, first, param
+        try:
+            self.container = av.open(str(path))
+            self.decoded = self.container.decode(video=0)
+        except (av.FFmpegError, IndexError, ValueError) as exc:
+            raise InvalidRequest(f"'{param}': the clip cannot be read ({exc}).", param=param) from None
+        self.current: Any = None
+        self.ahead: Any = None  # the next decoded frame, not shown yet
+        self.start: float | None = None
+        self.done = False
+
+    def _next(self):
+        if self.done:
+            return None
+        try:
+            return next(self.decoded)
+        except StopIteration:
+            self.done = True
+            return None
+        except Exception as exc:  # noqa: BLE001 - PyAV's decode errors (av.FFmpegError): the user's file
+            raise InvalidRequest(f"'{self.param}': the clip cannot be decoded ({exc}).", param=self.param) from None
+
+    def frame(self, n: int):
+        """The picture at output frame ``n``: the clip's latest frame at that time into the scene."""
+        t = (n - self.first) / self.fps
+        if self.ahead is None and self.current is None:
+            self.ahead = self._next()
+            if self.ahead is None:
+                raise InvalidRequest(f"'{self.param}': the clip has no pictures.", param=self.param)
+            self.start = float(self.ahead.time or 0.0)
+        while self.ahead is not None and float(self.ahead.time or 0.0) - (self.start or 0.0) <= t + 1e-6:
+            self.current = _cover(self.ahead.to_ndarray(format="bgr24"), *self.size)
+            self.ahead = self._next()
+        return self.current.copy()
+
+    def close(self) -> None:
+        self.container.close()
 
 
 def _tile(image):
@@ -473,7 +648,7 @@ def render_storyboard(
     board = validate_storyboard(board)
     files = {k: Path(v) for k, v in (images or {}).items()}
     clips = _narrations(board, narration, speak, RATE, report)
-    bounds = scene_times(board, [len(c) / RATE if c is not None else None for c in clips])
+    bounds = scene_times(board, [c.length / RATE if c is not None else None for c in clips])
     frames_total = bounds[-1][1]
     duration = frames_total / board.fps
     if duration > MAX_VIDEO_SECONDS:
@@ -484,11 +659,12 @@ def render_storyboard(
         )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    report(0.29, "music: composing the music bed and mixing it under the narration")
     mix = _mix(board, clips, bounds, seed, music, RATE)
-    spoken = [len(c) if c is not None else None for c in clips]  # (samples) the clips are in the mix now
+    spoken = [c.length if c is not None else None for c in clips]  # samples at the output rate
     del clips
     timings["audio"] = time.perf_counter() - t0
-    report(0.3, "mixed narration and music")
+    report(0.3, "music: narration and music bed mixed")
     segments = cues(board, spoken, bounds, RATE)
     output = Path(output)
     tmp = _temp_beside(output, "mp4")
@@ -519,6 +695,7 @@ def render_storyboard(
         finally:
             out.close()
         timings["video"] = time.perf_counter() - t0
+        report(0.96, "encode: thumbnail, spritesheet and subtitle files")
         thumb, sheet = _write_thumbnails(pictures, sprite_at, output)
         made += [thumb, sheet]
         sidecars = write_sidecars(output, segments) if board.subtitles != "none" and segments else {}
@@ -529,7 +706,7 @@ def render_storyboard(
         for path in made:
             path.unlink(missing_ok=True)
         raise
-    report(1.0, f"{duration:.1f} s video")
+    report(1.0, f"encode: {duration:.1f} s video written")
     scenes = [
         {"start": round(a / board.fps, 3), "end": round(b / board.fps, 3), "narrated": c is not None}
         for (a, b), c in zip(bounds, spoken, strict=True)

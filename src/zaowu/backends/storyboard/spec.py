@@ -69,7 +69,11 @@ class Scene(_Strict):
     narration: str = Field("", max_length=MAX_NARRATION_CHARS, description="spoken text (may be empty)")
     text: str | None = Field(None, max_length=MAX_TEXT_CHARS, description="on-screen text")
     visual: dict[str, Any] | None = Field(None, description="a design spec (kind, headline, palette…)")
-    image: str | None = Field(None, max_length=1000, description="an image file or artifact path instead of a spec")
+    image: str | None = Field(
+        None,
+        max_length=1000,
+        description="an image artifact id: the whole picture, or with a product_card visual the product cut out on it",
+    )
     duration: float = Field(3.0, ge=MIN_SCENE_SECONDS, le=MAX_SCENE_SECONDS, description="seconds at least")
     camera: CameraMove = "zoom_in"
     transition: Transition = Field("crossfade", description="how this scene enters from the one before")
@@ -78,8 +82,11 @@ class Scene(_Strict):
 
     @model_validator(mode="after")
     def _one_visual(self) -> Scene:
-        if self.visual is not None and self.image is not None:
-            raise ValueError("give 'visual' (a design spec) or 'image', not both")
+        if self.visual is not None and self.image is not None and self.visual.get("kind") != "product_card":
+            raise ValueError(
+                "give 'visual' (a design spec) or 'image', not both; or a 'product_card' visual, "
+                "on which the image is cut out and placed"
+            )
         if self.visual is None and self.image is None and not (self.text or self.narration).strip():
             raise ValueError("a scene needs a visual, an image, on-screen text or narration")
         return self

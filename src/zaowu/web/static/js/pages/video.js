@@ -1,15 +1,39 @@
-// Video editor: upload a clip, scrub to a frame, draw a box on it, pick operations (trim, track,
+// Video: generate (a prompt → storyboard → MP4, in video_generate.js) or edit. The editor: upload a clip, scrub to a frame, draw a box on it, pick operations (trim, track,
 // remove, style, matte, mute), preview a few seconds from the shown frame or run the whole edit as a
 // job with live progress, then compare the clip before and after in two players side by side.
 import { h, field, errorBox, busy, select, jobView } from "../ui.js";
 import { t } from "../i18n.js";
 import { request } from "../api.js";
+import { renderGenerate } from "./video_generate.js";
 
 const PRESETS = ["cartoon", "pencil", "pencil_color", "oil", "stylize"];
 const BACKGROUNDS = ["blur", "color", "transparent"];
 const PREVIEW_SECONDS = 3;  // length of a preview run from the shown frame
 
-export function render(main) {
+// The page: a tab to generate a video from a prompt (pages/video_generate.js) and a tab to edit one.
+const TABS = { generate: renderGenerate, edit: renderEdit };
+
+export function render(main, params = {}) {
+  const chosen = TABS[params.tab] ? params.tab : "generate";
+  const panel = h("div", { role: "tabpanel", id: "video-panel" });
+  const tabs = h("div", { role: "tablist", class: "tabs", "aria-label": t("nav.video") });
+  let cleanup = null;
+  function show(name) {
+    if (cleanup) { try { cleanup(); } catch { /* gone */ } }
+    for (const b of tabs.children) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+    panel.setAttribute("aria-labelledby", `video-tab-${name}`);
+    panel.replaceChildren();
+    cleanup = TABS[name](panel, params) || null;
+  }
+  for (const name of Object.keys(TABS)) {
+    tabs.append(h("button", { type: "button", role: "tab", id: `video-tab-${name}`, "data-tab": name, "aria-controls": "video-panel", onclick: () => show(name) }, t(`video.tab.${name}`)));
+  }
+  main.append(h("h1", {}, t("nav.video")), tabs, panel);
+  show(chosen);
+  return () => { if (cleanup) cleanup(); };
+}
+
+function renderEdit(main) {
   const state = { url: null, box: null, drag: null };
   const file = h("input", { type: "file", name: "video", accept: "video/*", required: true });
   const before = h("video", { id: "video-before", controls: true, muted: true, preload: "auto", playsinline: true, "aria-label": t("video.before") });
@@ -46,7 +70,7 @@ export function render(main) {
     opRow("matte", field(t("video.background"), background)),
     opRow("mute"),
     err, h("div", { class: "row" }, go, previewButton), progress);
-  main.append(h("h1", {}, t("nav.video")), form, compare);
+  main.append(form, compare);
 
   file.addEventListener("change", () => {
     if (state.url) URL.revokeObjectURL(state.url);

@@ -351,6 +351,11 @@ def _m009_safety(conn: Connection) -> None:
         conn.execute(sa.text("ALTER TABLE api_keys ADD COLUMN safety VARCHAR(10)"))
 
 
+def _m011_workers(conn: Connection) -> None:
+    # workers on many hosts count the running jobs of one group inside every claim (jobs.py)
+    conn.execute(sa.text('CREATE INDEX IF NOT EXISTS ix_jobs_state_group ON jobs (state, "group")'))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_generations", _m001_generations),
     ("002_user_models", _m002_user_models),
@@ -361,6 +366,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("007_sessions", _m007_sessions),
     ("008_knowledge", _m008_knowledge),
     ("009_safety", _m009_safety),
+    ("011_workers", _m011_workers),
 ]
 
 

@@ -150,8 +150,8 @@ class Settings(BaseSettings):
         5.0,
         gt=0,
         le=3600,
-        description="PostgreSQL: how often an idle worker looks for jobs when no NOTIFY woke it (a fallback; "
-        "SQLite workers poll every half second)",
+        description="PostgreSQL: how often an idle worker looks for jobs, and a job's event stream for events, "
+        "when no NOTIFY woke them (a fallback; on SQLite they poll several times a second)",
     )
     artifact_retention_days: float | None = Field(None, gt=0, description="delete artifacts after this (default: keep)")
     label_producer: str = Field(

@@ -151,6 +151,8 @@ async def job_events(request: Request, job_id: str, principal: Principal = scope
                     return
                 if await request.is_disconnected():
                     return
+                if events:  # there may be more already: read again before waiting
+                    continue
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(woken.wait(), studio.jobs.event_poll_seconds)
         finally:

@@ -145,7 +145,10 @@ def _stop_on_sigterm() -> None:
 def worker(state, threads: int | None, kinds: str | None, groups: str | None, name: str | None) -> None:
     """Run queued jobs from the shared database until interrupted (a separate worker process, on any host
     with the database URL)."""
+    import logging
+
     studio = state.studio()
+    logging.basicConfig(level=studio.settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     _stop_on_sigterm()
     pool = studio.start_workers(threads, kinds=_names(kinds), groups=_names(groups), name=name)
     from sqlalchemy.engine import make_url

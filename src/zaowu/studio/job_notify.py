@@ -63,13 +63,14 @@ class Listener:
 
     def _listen(self) -> None:
         raw = self.engine.raw_connection()
-        raw.detach()  # a long-lived connection of its own, never handed back to the pool
         conn = raw.driver_connection
+        raw.detach()  # a long-lived connection of its own, never handed back to the pool
         try:
             conn.autocommit = True
             conn.execute(f"LISTEN {QUEUE_CHANNEL}")
             conn.execute(f"LISTEN {EVENTS_CHANNEL}")
             self.ready.set()
+            self.on_queue("work")  # anything submitted before this LISTEN began is looked for now
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=STOP_CHECK_SECONDS):
                     self._dispatch(note.channel, note.payload)

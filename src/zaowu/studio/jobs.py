@@ -58,7 +58,6 @@ FINAL_STATES = ("succeeded", "failed", "cancelled")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 SQLITE_POLL_SECONDS = 0.5  # SQLite has no NOTIFY: idle workers look for jobs this often
 SQLITE_EVENT_POLL_SECONDS = 0.2  # ... and SSE streams for new events
-PG_EVENT_POLL_SECONDS = 2.0  # PostgreSQL: SSE streams are woken by NOTIFY; this is the fallback
 CLAIM_TRIES = 5  # a claim re-reads this often when other workers take its candidates first
 GROUP_LOCK_SPACE = 19_0019  # first key of the per-group advisory locks (the second is hashtext(group))
 
@@ -183,9 +182,9 @@ class JobQueue:
         self.max_attempts = max_attempts
         self.stale_after = stale_after
         self.postgres = engine.dialect.name == "postgresql"
-        # idle workers wait this long for a wake-up (PostgreSQL: NOTIFY; SQLite: a local submit only)
+        # idle workers and SSE streams wait this long for a wake-up (PostgreSQL: NOTIFY; SQLite: a local submit)
         self.poll_seconds = poll_seconds if self.postgres else SQLITE_POLL_SECONDS
-        self.event_poll_seconds = PG_EVENT_POLL_SECONDS if self.postgres else SQLITE_EVENT_POLL_SECONDS
+        self.event_poll_seconds = poll_seconds if self.postgres else SQLITE_EVENT_POLL_SECONDS
         self.wakeup = threading.Condition()
         self._wake_count = 0  # bumped on every wake-up, so a worker never sleeps through one
         self._running: dict[str, JobContext] = {}

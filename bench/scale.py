@@ -19,6 +19,7 @@ PostgreSQL is the test suite's embedded server (tests/postgres.py), in a tempora
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -52,6 +53,22 @@ def pg_url() -> str:
     from tests.postgres import new_database
 
     return new_database()
+
+
+def pg_cpu_seconds() -> float:
+    """CPU time used so far by this bench's PostgreSQL server: its postmaster and every backend."""
+    import psutil
+    import tests.postgres
+
+    folder = tests.postgres.server_uri().rsplit("host=", 1)[-1]
+    total = 0.0
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and any(folder in part for part in proc.info["cmdline"] or []):
+            for p in [proc, *proc.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = p.cpu_times()
+                    total += times.user + times.system
+    return total
 
 
 class Worker:
@@ -152,6 +169,7 @@ def _claim_loop(url: str, out: multiprocessing.Queue) -> None:
     noop = JobKind(name="tick", run=lambda ctx, req: {})
     queue = JobQueue(engine, {"tick": noop}, default_concurrency=1000)
     latencies = []
+    cpu = time.process_time()
     first = time.time()
     while True:
         t = time.perf_counter()
@@ -160,7 +178,7 @@ def _claim_loop(url: str, out: multiprocessing.Queue) -> None:
         if job is None:
             break
         queue._finish(job, "succeeded", result={})
-    out.put((first, time.time(), latencies[:-1]))
+    out.put((first, time.time(), latencies[:-1], time.process_time() - cpu))
 
 
 def claims(url: str, processes: int, async_commit: bool = False) -> dict:
@@ -173,11 +191,15 @@ def claims(url: str, processes: int, async_commit: bool = False) -> dict:
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     procs = [ctx.Process(target=_claim_loop, args=(url, out)) for _ in range(processes)]
+    postgres = not url.startswith("sqlite")
+    db_cpu = pg_cpu_seconds() if postgres else 0.0
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
-    latencies = sorted(x for _, _, lat in results for x in lat)
-    elapsed = max(end for _, end, _ in results) - min(start for start, _, _ in results)  # start-up excluded
+    db_cpu = pg_cpu_seconds() - db_cpu if postgres else 0.0
+    latencies = sorted(x for _, _, lat, _ in results for x in lat)
+    elapsed = max(r[1] for r in results) - min(r[0] for r in results)  # start-up excluded
+    worker_cpu = sum(r[3] for r in results)
     for p in procs:
         p.join()
     with engine.connect() as conn:
@@ -188,6 +210,9 @@ def claims(url: str, processes: int, async_commit: bool = False) -> dict:
         "claim_p50_ms": round(statistics.median(latencies) * 1000, 2),
         "claim_p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 2),
         "claimed": done,
+        # load-independent: claim+finish cycles per CPU second of the database server, and of the workers
+        "claims_per_db_cpu_s": round(done / db_cpu, 1) if db_cpu else None,
+        "claims_per_worker_cpu_s": round(done / worker_cpu, 1),
     }
 
 

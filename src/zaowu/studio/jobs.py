@@ -385,8 +385,11 @@ class JobQueue:
             with self.engine.begin() as c:
                 self._event(job_id, type_, data, c, at)
             return
-        conn.execute(stmt)
-        self._notify(conn, EVENTS_CHANNEL, job_id)
+        if self.postgres:  # one round trip: the insert and its NOTIFY
+            inserted = stmt.returning(job_events.c.job_id).cte("inserted")
+            conn.execute(sa.select(sa.func.pg_notify(EVENTS_CHANNEL, inserted.c.job_id)))
+        else:
+            conn.execute(stmt)
 
     @staticmethod
     def _held(job: dict[str, Any]) -> Any:
@@ -415,12 +418,14 @@ class JobQueue:
             group, self.concurrency.get(group.split(":", maxsplit=1)[0], self.default_concurrency)
         )
 
-    def _claimable(self, conn: Any, kinds: list[str] | None, groups: list[str] | None) -> Any:
-        """Queued jobs this worker serves, in groups under their limit, best first."""
+    def _full_groups(self, conn: Any) -> list[str]:
         running = conn.execute(
             sa.select(jobs.c.group, sa.func.count()).where(jobs.c.state == "running").group_by(jobs.c.group)
         ).all()
-        full = [g for g, n in running if n >= self._limit(g)]
+        return [g for g, n in running if n >= self._limit(g)]
+
+    def _claimable(self, kinds: list[str] | None, groups: list[str] | None, full: list[str]) -> Any:
+        """Queued jobs this worker serves, not in the ``full`` groups, best first."""
         served = [k for k in self.kinds if kinds is None or k in kinds]
         q = sa.select(jobs.c.id, jobs.c.group).where(jobs.c.state == "queued", jobs.c.kind.in_(served))
         if full:
@@ -454,7 +459,7 @@ class JobQueue:
         with self._claim_lock:  # SQLite: one writer at a time anyway; a lost race re-reads
             for _ in range(CLAIM_TRIES):
                 with self.engine.begin() as conn:
-                    candidate = conn.execute(self._claimable(conn, kinds, groups)).first()
+                    candidate = conn.execute(self._claimable(kinds, groups, self._full_groups(conn))).first()
                     if candidate is None:
                         return None
                     job = self._take(conn, candidate.id, worker)
@@ -465,9 +470,13 @@ class JobQueue:
     def _claim_locked(self, worker: str, kinds: list[str] | None, groups: list[str] | None) -> dict[str, Any] | None:
         """PostgreSQL: SKIP LOCKED takes a row no other claim holds; the group's advisory lock (one per
         transaction, so no deadlock) makes the running count and the take atomic across hosts."""
-        for _ in range(CLAIM_TRIES):
+        full: list[str] = []  # the first try reads no counts: a full group is found under its lock
+        for attempt in range(CLAIM_TRIES):
             with self.engine.begin() as conn:
-                candidate = conn.execute(self._claimable(conn, kinds, groups).with_for_update(skip_locked=True)).first()
+                if attempt:
+                    full = sorted({*full, *self._full_groups(conn)})
+                q = self._claimable(kinds, groups, full).with_for_update(skip_locked=True)
+                candidate = conn.execute(q).first()
                 if candidate is None:
                     return None
                 conn.execute(
@@ -477,7 +486,8 @@ class JobQueue:
                     sa.select(sa.func.count()).where(jobs.c.state == "running", jobs.c.group == candidate.group)
                 )
                 if running >= self._limit(candidate.group):
-                    continue  # the group filled up since it was read: look again
+                    full.append(candidate.group)
+                    continue  # look again, past the full groups
                 job = self._take(conn, candidate.id, worker)
             if job is not None:
                 return job

@@ -223,6 +223,23 @@ class Settings(BaseSettings):
     job_workers: int = Field(2, ge=0, le=64, description="job worker threads in the server (0: none)")
     job_concurrency: dict[str, int] = Field(default_factory=dict, description="max running jobs per group, e.g. text")
     job_default_concurrency: int = Field(2, ge=1, description="max running jobs of any other group")
+    job_heartbeat_seconds: float = Field(
+        5.0, gt=0, le=300, description="how often a worker marks its running jobs alive in the database"
+    )
+    job_heartbeat_timeout: float = Field(
+        60.0,
+        gt=0,
+        le=86400,
+        description="a running job whose heartbeat is older than this is recovered: re-queued when its kind can "
+        "resume, else failed (its worker's host is taken as dead; keep it well above job_heartbeat_seconds)",
+    )
+    job_poll_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="PostgreSQL: how often an idle worker looks for jobs, and a job's event stream for events, "
+        "when no NOTIFY woke them (a fallback; on SQLite they poll several times a second)",
+    )
     artifact_retention_days: float | None = Field(None, gt=0, description="delete artifacts after this (default: keep)")
     artifact_store: Literal["local", "s3"] = Field(
         "local",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import replace
 from typing import Any
@@ -132,19 +133,29 @@ async def job_events(request: Request, job_id: str, principal: Principal = scope
 
     async def stream():
         nonlocal after
-        while True:
-            events = await run_in_threadpool(studio.jobs.events, job_id, after)
-            for e in events:
-                after = e["id"]
-                payload = {"job_id": job_id, "at": e["at"], **e["data"]}
-                yield f"id: {e['id']}\nevent: {e['type']}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
-            job = await run_in_threadpool(studio.jobs.get, job_id)
-            if job["state"] in FINAL_STATES and not events:
-                yield f"event: end\ndata: {json.dumps(job_json(job), ensure_ascii=False)}\n\n"
-                return
-            if await request.is_disconnected():
-                return
-            await asyncio.sleep(0.2)
+        loop = asyncio.get_running_loop()
+        woken = asyncio.Event()  # set by NOTIFY on PostgreSQL; otherwise the stream polls
+        unwatch = studio.jobs.watch(job_id, lambda: loop.call_soon_threadsafe(woken.set))
+        try:
+            while True:
+                woken.clear()
+                events = await run_in_threadpool(studio.jobs.events, job_id, after)
+                for e in events:
+                    after = e["id"]
+                    payload = {"job_id": job_id, "at": e["at"], **e["data"]}
+                    yield f"id: {e['id']}\nevent: {e['type']}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+                job = await run_in_threadpool(studio.jobs.get, job_id)
+                if job["state"] in FINAL_STATES and not events:
+                    yield f"event: end\ndata: {json.dumps(job_json(job), ensure_ascii=False)}\n\n"
+                    return
+                if await request.is_disconnected():
+                    return
+                if events:  # there may be more already: read again before waiting
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), studio.jobs.event_poll_seconds)
+        finally:
+            unwatch()
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 

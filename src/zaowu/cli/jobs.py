@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from datetime import datetime
@@ -120,14 +121,41 @@ def wait(state, job_id: str, quiet: bool) -> None:
     _finish(_wait(state.studio(), job_id, quiet))
 
 
+def _names(value: str | None) -> list[str] | None:
+    """'image, video' -> ['image', 'video']; None or blank -> None (all)."""
+    names = [n.strip() for n in (value or "").split(",") if n.strip()]
+    return names or None
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a service manager, a container stop) stops the worker like Ctrl-C: jobs go back to the queue."""
+
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 @click.command()
 @click.option("--threads", type=int, help="worker threads (default: the job_workers setting)")
+@click.option("--kinds", help="serve only these job kinds, comma-separated (e.g. image,video on a GPU host)")
+@click.option("--groups", help="serve only these concurrency groups (a name also serves its 'name:…' groups)")
+@click.option("--name", help="this worker's name in the jobs table (default: host:pid)")
 @click.pass_obj
-def worker(state, threads: int | None) -> None:
-    """Run queued jobs from the shared database until interrupted (a separate worker process)."""
+def worker(state, threads: int | None, kinds: str | None, groups: str | None, name: str | None) -> None:
+    """Run queued jobs from the shared database until interrupted (a separate worker process, on any host
+    with the database URL)."""
+    import logging
+
     studio = state.studio()
-    pool = studio.start_workers(threads)
-    click.echo(f"worker running {pool.threads} thread(s) on {studio.settings.db_url}; Ctrl-C stops", err=True)
+    logging.basicConfig(level=studio.settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    _stop_on_sigterm()
+    pool = studio.start_workers(threads, kinds=_names(kinds), groups=_names(groups), name=name)
+    from sqlalchemy.engine import make_url
+
+    where = make_url(studio.settings.db_url).render_as_string(hide_password=True)
+    serves = f"kinds {','.join(pool.kinds or ['all'])}; groups {','.join(pool.groups or ['all'])}"
+    click.echo(f"worker {pool.name} running {pool.threads} thread(s) on {where} ({serves}); Ctrl-C stops", err=True)
     try:
         while True:
             time.sleep(3600)

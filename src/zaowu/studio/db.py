@@ -468,6 +468,11 @@ def _create_vector_extension(conn: Connection) -> None:
         ) from exc
 
 
+def _m011_workers(conn: Connection) -> None:
+    # workers on many hosts count the running jobs of one group inside every claim (jobs.py)
+    conn.execute(sa.text('CREATE INDEX IF NOT EXISTS ix_jobs_state_group ON jobs (state, "group")'))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_generations", _m001_generations),
     ("002_user_models", _m002_user_models),
@@ -479,6 +484,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("008_knowledge", _m008_knowledge),
     ("009_safety", _m009_safety),
     ("010_postgres_search", _m010_postgres_search),
+    ("011_workers", _m011_workers),
     ("012_assistants", _m012_assistants),
     ("013_labels_and_policies", _m013_labels_and_policies),
 ]

@@ -73,7 +73,7 @@ from .blobs import artifact_blobs
 from .catalog import Catalog
 from .db import open_database
 from .genlog import GenerationLog, Recording
-from .jobs import JobKind, JobQueue, WorkerPool
+from .jobs import WORKER_ID, JobKind, JobQueue, WorkerPool
 from .keys import KeyStore, scope_for, seconds_to_midnight
 from .planners import Planned, PlannerRegistry, PlanRun
 from .provenance.audio import with_stream_cue
@@ -225,7 +225,14 @@ class Studio:
         )
         kinds: dict[str, JobKind] = {}
         self.pm.hook.register_job_kinds(register=lambda kind: kinds.__setitem__(kind.name, kind))
-        self.jobs = JobQueue(self.db, kinds, self.settings.job_concurrency, self.settings.job_default_concurrency)
+        self.jobs = JobQueue(
+            self.db,
+            kinds,
+            self.settings.job_concurrency,
+            self.settings.job_default_concurrency,
+            stale_after=self.settings.job_heartbeat_timeout,
+            poll_seconds=self.settings.job_poll_seconds,
+        )
         self._workers: WorkerPool | None = None
         self.templates = TemplateLibrary.for_data_dir(self.settings.data_dir)
         self.workflow_steps = StepRegistry()
@@ -256,17 +263,39 @@ class Studio:
                     self._knowledge = KnowledgeBase(self)
         return self._knowledge
 
-    def start_workers(self, threads: int | None = None) -> WorkerPool:
-        """Run queued jobs in this process (the server does; ``zaowu worker`` does elsewhere)."""
+    def start_workers(
+        self,
+        threads: int | None = None,
+        *,
+        kinds: list[str] | None = None,
+        groups: list[str] | None = None,
+        name: str | None = None,
+    ) -> WorkerPool:
+        """Run queued jobs in this process (the server does; ``zaowu worker`` does elsewhere, on any host
+        sharing the database), of only ``kinds`` and ``groups`` when given."""
+        if kinds is not None:
+            for kind in kinds:
+                if kind not in self.jobs.kinds:
+                    known = ", ".join(sorted(self.jobs.kinds))
+                    raise InvalidRequest(f"Unknown job kind '{kind}'. Known kinds: {known}.", param="kinds")
         if self._workers is None:
             n = self.settings.job_workers if threads is None else threads
-            self._workers = WorkerPool(self.jobs, self, threads=n).start()
+            self._workers = WorkerPool(
+                self.jobs,
+                self,
+                threads=n,
+                heartbeat=self.settings.job_heartbeat_seconds,
+                kinds=kinds,
+                groups=groups,
+                name=name or WORKER_ID,
+            ).start()
         return self._workers
 
     def close(self) -> None:
         if self._workers is not None:
             self._workers.stop()
             self._workers = None
+        self.jobs.close()
         with self._lock:
             for backend in self._loaded.values():
                 backend.close()

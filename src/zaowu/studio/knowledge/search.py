@@ -69,8 +69,6 @@ def text_ranks(conn: Connection, store_ids: list[str], terms: list[str], limit: 
 def backfill_postgres(conn: Connection) -> None:
     """Fill ``tokens`` and ``embedding`` of chunks stored before 010_postgres_search (from their text, heading
     path and stored float32 vector)."""
-    from .store import context
-
     done = 0
     while True:
         rows = conn.execute(
@@ -83,7 +81,7 @@ def backfill_postgres(conn: Connection) -> None:
         if not rows:
             break
         for chunk_id, text, headings, blob in rows:
-            words = segment.words(context(list(headings or []), text))
+            words = segment.words(segment.context(list(headings or []), text))
             index_chunk(conn, chunk_id, words, np.frombuffer(bytes(blob), dtype=np.float32))
         done += len(rows)
     if done:

@@ -120,3 +120,9 @@ def query_terms(text: str) -> list[str]:
     terms = list(dict.fromkeys(words(text)))
     kept = [t for t in terms if t not in STOPWORDS]
     return kept or terms
+
+
+def context(headings: list[str], text: str) -> str:
+    """What is embedded and indexed for a chunk: its heading path, then its text."""
+    path = " > ".join(h for h in headings if h and h != text)
+    return f"{path}\n{text}" if path else text

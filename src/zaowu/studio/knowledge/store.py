@@ -30,6 +30,7 @@ from ..keys import OWNER, Principal
 from . import search as pg
 from . import segment
 from .parse import DocumentError, Limits, chunk
+from .segment import context
 
 if TYPE_CHECKING:
     from ..engine import Studio
@@ -643,12 +644,6 @@ class KnowledgeBase:
         with self.db.connect() as conn:
             rows = conn.execute(sql, {"match": match, "stores": store_ids, "limit": CANDIDATES * 4}).all()
         return [r[0] for r in rows if (r[1], r[2]) in files]
-
-
-def context(headings: list[str], text: str) -> str:
-    """What is embedded and indexed for a chunk: its heading path, then its text."""
-    path = " > ".join(h for h in headings if h and h != text)
-    return f"{path}\n{text}" if path else text
 
 
 def _check_attributes(attributes: dict[str, Any] | None) -> None:

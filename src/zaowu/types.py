@@ -8,11 +8,13 @@ This module imports only the standard library and Pydantic.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 __all__ = [
     "Caller",
@@ -250,6 +252,22 @@ class MusicRequest(Strict):
     plan: dict[str, Any] | None = None  # a music plan (genre, key, tempo, sections...); planned by the LLM if absent
 
 
+def _from_base64(value: Any) -> Any:
+    """Bytes as given; a string is base64 (how a stored job request carries them)."""
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be bytes, or base64 text") from None
+    return value
+
+
+FileBytes = Annotated[
+    bytes, BeforeValidator(_from_base64), PlainSerializer(lambda b: base64.b64encode(b).decode(), when_used="json")
+]
+"""A file's bytes; written to JSON as base64 (a job's stored request) and read back from it."""
+
+
 class VideoRequest(Strict):
     model: str | None = None
     prompt: str = Field(min_length=1)
@@ -259,7 +277,9 @@ class VideoRequest(Strict):
     format: Literal["mp4", "webm"] = "mp4"
     language: Literal["zh", "en"] | None = None  # narration and on-screen text (None: the prompt's)
     storyboard: dict[str, Any] | None = None  # storyboard backend: scenes to render; written by the LLM if absent
-    narration: list[bytes | None] | None = None  # one WAV per scene (None: silent), synthesised by the planner
+    narration: list[FileBytes | None] | None = None  # one WAV per scene (None: silent), synthesised by the planner
+    input_reference: FileBytes | None = None  # presenter: the portrait photo (OpenAI's field name)
+    presenter: dict[str, Any] | None = None  # presenter backend: banner name, background, voice... (PresenterOptions)
 
 
 MediaRequest = SpeechRequest | TranscriptionRequest | MusicRequest | ImageRequest | VideoRequest

@@ -1,11 +1,15 @@
 """OpenAI's Videos API over zaowu's video jobs: ``POST /v1/videos`` queues a ``video`` job (prompt →
 storyboard → MP4) and answers a video object; ``GET /v1/videos[/{id}]``, ``GET /v1/videos/{id}/content``
 (``variant=video|thumbnail|spritesheet``) and ``DELETE /v1/videos/{id}``. A video's id is its job's id.
-zaowu extras in the body: ``storyboard`` (render exactly this), ``seed``, ``language``. The route only
+zaowu extras in the body: ``storyboard`` (render exactly this), ``seed``, ``language``; for model ``presenter``
+the script is ``prompt``, the portrait ``input_reference`` (a file, or base64 in JSON) and its options
+``presenter`` (banner name, background, voice, subtitles; JSON text in a form), and ``audio`` a voice
+recording (WAV) spoken instead of the script. The route only
 translates: the Studio checks the fields (``studio/storyboard.video_request``) and runs the job."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -72,11 +76,12 @@ async def _body(request: Request) -> dict[str, Any]:
         form = await request.form()
         body: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
         body.update({k: v for k, v in form.items() if not isinstance(v, str)})
-        if isinstance(body.get("storyboard"), str):
-            try:
-                body["storyboard"] = json.loads(body["storyboard"])
-            except ValueError:
-                raise InvalidRequest("'storyboard' must be JSON.", param="storyboard") from None
+        for name in ("storyboard", "presenter"):
+            if isinstance(body.get(name), str):
+                try:
+                    body[name] = json.loads(body[name])
+                except ValueError:
+                    raise InvalidRequest(f"'{name}' must be JSON.", param=name) from None
         return body
     try:
         body = await request.json()
@@ -87,17 +92,42 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+FIELDS = ("prompt", "model", "seconds", "size", "seed", "storyboard", "language", "presenter")
+"""The body's fields besides ``input_reference`` (a file, or base64 text in a JSON body)."""
+
+
+async def _file(value: Any, param: str) -> bytes | None:
+    """An uploaded file's bytes (bounded), base64 text (a JSON body), or None."""
+    from ..backends.presenter.spec import MAX_PORTRAIT_BYTES, MAX_RECORDING_BYTES
+
+    limit = MAX_RECORDING_BYTES if param == "audio" else MAX_PORTRAIT_BYTES
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.split(",", 1)[1] if value.startswith("data:") else value
+        if len(text) > limit * 4 // 3 + 4:
+            raise InvalidRequest(f"'{param}' is over {limit >> 20} MB; upload a smaller file.", param=param)
+        try:
+            return base64.b64decode(text, validate=True)
+        except ValueError:
+            raise InvalidRequest(f"'{param}' must be a file upload or base64 text.", param=param) from None
+    data = await value.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidRequest(f"'{param}' is over {limit >> 20} MB; upload a smaller file.", param=param)
+    return data
+
+
 @router.post("")
 async def create_video(request: Request, principal: Principal = scope("video")) -> JSONResponse:
     studio = request.app.state.studio
     body = await _body(request)
-    unknown = set(body) - {"prompt", "model", "seconds", "size", "seed", "storyboard", "language", "input_reference"}
+    unknown = set(body) - {*FIELDS, "input_reference", "audio"}
     if unknown:
         field = min(unknown)
         raise InvalidRequest(f"Unknown field '{field}'.", param=field)
-    if body.get("input_reference") is not None:
-        raise InvalidRequest("'input_reference' is not supported yet; leave it out.", param="input_reference")
-    fields = {k: body.get(k) for k in ("prompt", "model", "seconds", "size", "seed", "storyboard", "language")}
+    fields = {k: body.get(k) for k in FIELDS}
+    fields["input_reference"] = await _file(body.get("input_reference"), "input_reference")
+    fields["audio"] = await _file(body.get("audio"), "audio")
     req = await run_in_threadpool(lambda: video_request(studio, **fields))
     who = api_caller(principal, request)
     job = await run_in_threadpool(

@@ -633,10 +633,14 @@ class Studio:
             )
         seed = getattr(request, "seed", None)
         shown = request.model_dump(
-            mode="json", exclude={"audio", "image", "mask", "narration", "model", "seed"}, exclude_none=True
+            mode="json",
+            exclude={"audio", "image", "mask", "narration", "input_reference", "model", "seed"},
+            exclude_none=True,
         )
         if isinstance(request, TranscriptionRequest):
             shown["audio_bytes"] = len(request.audio)
+        if isinstance(request, VideoRequest) and request.input_reference is not None:  # a portrait: by hash
+            shown["input_reference_sha256"] = hashlib.sha256(request.input_reference).hexdigest()
         if isinstance(request, ImageRequest):  # uploaded images are recorded by hash, not kept in the log
             shown.update(
                 {
@@ -906,7 +910,7 @@ def _media_fields(request: MediaRequest) -> Iterator[tuple[str, str]]:
     for name in _SCREENED_MEDIA_FIELDS:
         if isinstance(value := getattr(request, name, None), str):
             yield name, value
-    for name in ("spec", "plan"):
+    for name in ("spec", "plan", "presenter"):
         if (value := getattr(request, name, None)) is not None:
             yield name, json.dumps(value, ensure_ascii=False)
 

@@ -271,10 +271,16 @@ def video_request(
     seed: Any = None,
     storyboard: Any = None,
     language: str | None = None,
+    input_reference: bytes | None = None,
+    presenter: dict[str, Any] | None = None,
+    audio: bytes | None = None,
 ) -> VideoRequest:
     """A VideoRequest from an interface's loose fields (OpenAI's videos API sends ``seconds`` as a string),
     every bad one a 400 naming it: ``seconds`` 0 or over the limit, a size that is not 9:16/16:9/1:1 at
-    360/720/1080, a model that is not a video model, a storyboard failing its schema."""
+    360/720/1080, a model that is not a video model, a storyboard failing its schema. The ``presenter``
+    model takes the script as ``prompt``, a portrait as ``input_reference`` (checked here: a photo without a
+    usable face is a 400 before anything is queued), its options as ``presenter`` and, instead of speaking
+    the script, a voice recording as ``audio`` (WAV)."""
     from ..backends.storyboard.spec import validate_storyboard
     from ..types import Modality
 
@@ -294,7 +300,22 @@ def video_request(
     try:
         entry = studio.catalog.get(model, Modality.video)
     except ZaowuError:
-        raise InvalidRequest(f"'model' {model!r} is not a video model here; use 'storyboard'.", param="model") from None
+        raise InvalidRequest(
+            f"'model' {model!r} is not a video model here; use 'storyboard' or 'presenter'.", param="model"
+        ) from None
+    if getattr(entry, "backend", None) == "presenter":
+        if storyboard is not None:
+            raise InvalidRequest("The presenter model takes no storyboard; leave it out.", param="storyboard")
+        from .presenter import check_presenter
+
+        presenter, size, narration = check_presenter(prompt, input_reference, presenter, size, audio)
+    elif input_reference is not None or presenter is not None or audio is not None:
+        field = next(
+            k for k, v in (("input_reference", input_reference), ("presenter", presenter), ("audio", audio)) if v
+        )
+        raise InvalidRequest(f"'{field}' is for the presenter model; use model 'presenter'.", param=field)
+    else:
+        narration = None
     if storyboard is not None:
         storyboard = validate_storyboard(storyboard).model_dump(mode="json")
     if seed not in (None, "") and not (isinstance(seed, int) or str(seed).isdigit()):
@@ -308,6 +329,9 @@ def video_request(
             seed=int(seed) if seed not in (None, "") else None,
             storyboard=storyboard,
             language=language,  # type: ignore[arg-type]
+            input_reference=input_reference,
+            presenter=presenter or None,
+            narration=narration,
         )
     except ValueError as exc:
         raise InvalidRequest(f"Invalid video request: {exc}", param="language") from None

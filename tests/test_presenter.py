@@ -6,6 +6,7 @@ outside the face keeps still. Bad portraits and scripts are 400s naming the fiel
 
 from __future__ import annotations
 
+import base64
 import io
 import time
 import warnings
@@ -306,3 +307,57 @@ def test_several_faces_animate_the_largest(portrait):
     assert found.faces == 2
     x, _, w, _ = found.box
     assert x + w < 512 and w > 80  # the large face on the left
+
+
+def test_the_presenter_app_runs_as_a_job(server):
+    """The app over HTTP with the portrait inline (a data: URL): a job whose result is the video, its cover
+    and subtitles; a Chinese script's mouth shapes come from pinyin."""
+    from .helpers import wait_jobs
+
+    _, jpeg = cv2.imencode(".jpg", cv2.cvtColor(skimage_data.astronaut(), cv2.COLOR_RGB2BGR))
+    body = {
+        "input": {
+            "portrait": "data:image/jpeg;base64," + base64.b64encode(jpeg.tobytes()).decode(),
+            "script": "大家好，欢迎光临。",
+            "name": "小李",
+            "title": "店长",
+            "aspect": "1:1",
+        },
+        "async": True,
+        "seed": 3,
+    }
+    job = httpx.post(f"{server.base_url}/v1/apps/presenter", json=body, timeout=60).json()
+    (done,) = wait_jobs(server.base_url, [job["id"]], timeout=600)
+    assert done["state"] == "succeeded", done
+    result = done["result"]["result"]
+    assert result["size"] == "720x720" and result["mouth"] == "pinyin" and result["seconds"] > 0.5
+    video = httpx.get(f"{server.base_url}/v1/artifacts/{result['video']['id']}", timeout=60)
+    assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+    assert "欢迎光临" in httpx.get(f"{server.base_url}/v1/artifacts/{result['srt']['id']}", timeout=30).text
+    bad = {"input": {"portrait": "data:image/png;base64,!!", "script": "Hi."}}
+    r = httpx.post(f"{server.base_url}/v1/apps/presenter", json=bad, timeout=60)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "input.portrait", r.text
+
+
+def test_the_cli_renders_a_presenter(settings, tmp_path, portrait):
+    from click.testing import CliRunner
+
+    from zaowu.cli.main import cli
+
+    face = tmp_path / "face.png"
+    face.write_bytes(portrait)
+    out = tmp_path / "host.mp4"
+    env = {"ZAOWU_DATA_DIR": str(settings.data_dir), "ZAOWU_MODELS_DIR": str(settings.models_dir)}
+    args = ["video", "presenter", "--portrait", str(face), "--script", "Hi there.", "-s", "360x640", "-o", str(out)]
+    r = CliRunner().invoke(cli, [*args, "--name", "Sam", "--background", "#223344"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "mouth from espeak-ng" in r.output
+    with av.open(str(out)) as c:
+        assert (c.streams.video[0].codec_context.width, c.streams.video[0].codec_context.height) == (360, 640)
+    assert out.with_suffix(".srt").read_text(encoding="utf-8").count("Hi there.") == 1
+    coffee = tmp_path / "coffee.png"
+    coffee.write_bytes(_png(skimage_data.coffee()))
+    r = CliRunner().invoke(
+        cli, ["video", "presenter", "--portrait", str(coffee), "--script", "Hi.", "-o", str(out)], env=env
+    )
+    assert r.exit_code != 0 and "input_reference" in r.output

@@ -14,6 +14,7 @@ from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter, WriteVariants
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
+from .presenter import Presenter, RenderPresenter
 from .store_kit import Brand, BuildSite, CopyTexts, ProductCards, StoreKit, StoreTheme
 
 
@@ -68,7 +69,7 @@ def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
 
 @hookimpl
 def register_apps(register):
-    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit):
+    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, Presenter):
         register(app)
 
 
@@ -86,6 +87,7 @@ def register_workflow_steps(register):
         BuildSite,
         StoreTheme,
         WriteVariants,
+        RenderPresenter,
     ):
         register(step)
 

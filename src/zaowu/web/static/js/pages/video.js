@@ -4,6 +4,7 @@
 import { h, field, errorBox, busy, select, jobView } from "../ui.js";
 import { t } from "../i18n.js";
 import { request } from "../api.js";
+import { mountTabs } from "./presenter.js";
 
 const PRESETS = ["cartoon", "pencil", "pencil_color", "oil", "stylize"];
 const BACKGROUNDS = ["blur", "color", "transparent"];
@@ -47,6 +48,7 @@ export function render(main) {
     opRow("mute"),
     err, h("div", { class: "row" }, go, previewButton), progress);
   main.append(h("h1", {}, t("nav.video")), form, compare);
+  const closePresenter = mountTabs(main, [form, compare]);
 
   file.addEventListener("change", () => {
     if (state.url) URL.revokeObjectURL(state.url);
@@ -152,5 +154,5 @@ export function render(main) {
       files.length ? h("ul", { class: "files" }, ...files) : null));
   }
 
-  return () => { if (state.url) URL.revokeObjectURL(state.url); };
+  return () => { closePresenter(); if (state.url) URL.revokeObjectURL(state.url); };
 }

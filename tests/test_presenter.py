@@ -361,3 +361,27 @@ def test_the_cli_renders_a_presenter(settings, tmp_path, portrait):
         cli, ["video", "presenter", "--portrait", str(coffee), "--script", "Hi.", "-o", str(out)], env=env
     )
     assert r.exit_code != 0 and "input_reference" in r.output
+
+
+def test_the_mesh_warp_fades_out_at_its_border_and_never_folds(portrait):
+    """No tearing: every control moves the face (several pixels) but leaves the warped region's border where
+    it was, and no triangle of the mesh turns over, even at the control's full amount."""
+    from zaowu.backends.presenter.face import read_portrait
+    from zaowu.backends.presenter.rig import CONTROLS, Rig, _areas
+
+    found = read_portrait(portrait, matte=False)
+    rig = Rig(found.landmarks * 2, (1024, 1024))  # the face at about the size it has in a 720p clip
+    x0, y0, x1, y1 = rig.box
+    region = cv2.resize(cv2.cvtColor(found.rgb, cv2.COLOR_RGB2BGR), (1024, 1024))[y0:y1, x0:x1]
+    sign = np.sign(_areas(rig.points, rig.triangles))
+    for name in CONTROLS:
+        dx, dy = rig.fields[name]
+        assert max(np.abs(dx).max(), np.abs(dy).max()) > 3, name
+        edges = [f[[0, -1], :].ravel() for f in (dx, dy)] + [f[:, [0, -1]].ravel() for f in (dx, dy)]
+        assert np.abs(np.concatenate(edges)).max() < 0.5, name
+        moved = rig.points.copy()
+        moved[: len(rig.landmarks)] += rig.moves[name]
+        assert (_areas(moved, rig.triangles) * sign >= 0).all(), f"{name} folds the mesh"
+        warped = rig.warp(region, {name: 1.0}).astype(int)
+        assert np.abs(warped[[0, -1]] - region[[0, -1]]).max() <= 2, name
+        assert np.abs(warped[:, [0, -1]] - region[:, [0, -1]]).max() <= 2, name

@@ -43,6 +43,8 @@ HOST_ABOVE = 0.9
 """Face heights kept above the face (hair)."""
 HOST_BELOW = 2.8
 """Face heights kept below the face (neck and shoulders), at most to the photo's bottom."""
+HOST_OVERFLOW = 0.02
+"""Share of the host below the frame's bottom edge, so the sway never shows the host's cut edge."""
 HOST_FILL = (0.92, 0.86)
 """The most of the frame's width and height the host may fill."""
 BANNER_Y = 0.70
@@ -106,7 +108,7 @@ def host_layout(portrait: Portrait, size: tuple[int, int]) -> Host:
     alpha = cv2.GaussianBlur(alpha, (0, 0), max(1.0, out_w / 400))
     landmarks = (portrait.landmarks - np.array([x0, y0], np.float32)) * scale
     x = (width - out_w) // 2
-    y = height - out_h  # the body runs off the frame's bottom edge
+    y = height - out_h + math.ceil(HOST_OVERFLOW * out_h)  # the body runs off the frame's bottom edge
     return Host(image, np.clip(alpha * 255, 0, 255).astype(np.uint8), landmarks.astype(np.float32), x, y)
 
 
@@ -207,11 +209,11 @@ class _Pictures:
         self.report = report
         self.rig = Rig(host.landmarks, host.image.shape[:2])
         self.rest_gap = float(np.linalg.norm(self.rig.landmarks[14] - self.rig.landmarks[13]))
-        h, w = host.image.shape[:2]
-        self.pivot = (w / 2, float(h))
-        self.layer = np.dstack(
-            [host.image, host.alpha]
-        )  # BGRA: moved in one pass  # the body sways and breathes about the bottom of the frame
+        self.pivot = (
+            host.image.shape[1] / 2,
+            float(background.shape[0] - host.y),
+        )  # the body sways about the frame's bottom edge
+        self.layer = np.dstack([host.image, host.alpha])  # BGRA: moved in one pass
         self.thumb_at = 0
         self.thumb: Any = None
 

@@ -28,6 +28,8 @@ LIP_SPREAD = 0.05
 """How far each mouth corner moves sideways at wide ±1, as a share of the face's height."""
 BROW_LIFT = 0.04
 """How far the brows rise at brow 1, as a share of the face's height."""
+UNFOLD_ROUNDS = 200
+"""Smoothing rounds at most that take the folds out of a control's moves."""
 LID_CLOSE = 0.85
 """Share of the eye's opening the upper lid travels at blink 1 (the lower lid rises the rest, less a sliver)."""
 
@@ -166,6 +168,32 @@ def _triangles(points, size: tuple[int, int]):
     return np.array(tris, dtype=np.int32)
 
 
+def _areas(points, triangles):
+    a, b, c = points[triangles[:, 0]], points[triangles[:, 1]], points[triangles[:, 2]]
+    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
+
+
+def _unfold(points, triangles, move):
+    """``move`` smoothed where it would turn a triangle over (a fold shows as a tear in the picture): each
+    landmark of a flipped triangle takes the mean of its own and its neighbours' moves until none flips."""
+    import numpy as np
+
+    n = len(move)
+    full = np.concatenate([move, np.zeros((len(points) - n, 2), np.float32)])
+    sign = np.sign(_areas(points, triangles))
+    neighbours: list[set[int]] = [set() for _ in range(len(points))]
+    for tri in triangles:
+        for i in tri:
+            neighbours[i].update(int(j) for j in tri if j != i)
+    for _ in range(UNFOLD_ROUNDS):
+        flipped = triangles[_areas(points + full, triangles) * sign < 0]
+        if not len(flipped):
+            break
+        for i in {int(i) for i in flipped.ravel() if i < n}:
+            full[i] = 0.5 * full[i] + 0.5 * full[list(neighbours[i])].mean(axis=0)
+    return full[:n]
+
+
 class Rig:
     """The warp of one face. ``points``: the 468 landmarks in the picture's pixels; ``shape``: (h, w) of the picture."""
 
@@ -197,6 +225,7 @@ class Rig:
         ).astype(np.float32)
         self.points = np.concatenate([self.landmarks, ring])
         self.triangles = _triangles(self.points, (self.w, self.h))
+        self.moves = {name: _unfold(self.points, self.triangles, move) for name, move in self.moves.items()}
         ys, xs = np.mgrid[0 : self.h, 0 : self.w].astype(np.float32)
         self.grid = (xs, ys)
         self.fields = {name: self._field(move) for name, move in self.moves.items()}

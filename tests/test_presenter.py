@@ -349,11 +349,17 @@ def test_the_cli_renders_a_presenter(settings, tmp_path, portrait):
     out = tmp_path / "host.mp4"
     env = {"ZAOWU_DATA_DIR": str(settings.data_dir), "ZAOWU_MODELS_DIR": str(settings.models_dir)}
     args = ["video", "presenter", "--portrait", str(face), "--script", "Hi there.", "-s", "360x640", "-o", str(out)]
-    r = CliRunner().invoke(cli, [*args, "--name", "Sam", "--background", "#223344"], env=env)
+    scene = tmp_path / "scene.jpg"
+    scene.write_bytes(cv2.imencode(".jpg", cv2.cvtColor(skimage_data.coffee(), cv2.COLOR_RGB2BGR))[1].tobytes())
+    r = CliRunner().invoke(cli, [*args, "--name", "Sam", "--background", str(scene)], env=env)
     assert r.exit_code == 0, r.output
     assert "mouth from espeak-ng" in r.output
     with av.open(str(out)) as c:
         assert (c.streams.video[0].codec_context.width, c.streams.video[0].codec_context.height) == (360, 640)
+        first = next(c.decode(video=0)).to_ndarray(format="bgr24")
+    # above the host's head: the coffee picture, scaled to cover the frame (x1.6, centred)
+    coffee = cv2.resize(cv2.cvtColor(skimage_data.coffee(), cv2.COLOR_RGB2BGR), (960, 640))[20:60, 450:510]
+    assert np.abs(first[20:60, 150:210].mean(axis=(0, 1)) - coffee.mean(axis=(0, 1))).max() < 30
     assert out.with_suffix(".srt").read_text(encoding="utf-8").count("Hi there.") == 1
     coffee = tmp_path / "coffee.png"
     coffee.write_bytes(_png(skimage_data.coffee()))
@@ -385,3 +391,10 @@ def test_the_mesh_warp_fades_out_at_its_border_and_never_folds(portrait):
         warped = rig.warp(region, {name: 1.0}).astype(int)
         assert np.abs(warped[[0, -1]] - region[[0, -1]]).max() <= 2, name
         assert np.abs(warped[:, [0, -1]] - region[:, [0, -1]]).max() <= 2, name
+
+
+def test_a_background_picture_needs_to_be_an_image(server, portrait):
+    data = {"model": "presenter", "prompt": "Hi.", "presenter": '{"background": "image"}'}
+    _reject(server, _upload(portrait), data, "presenter.background_image")
+    data["presenter"] = '{"background": "image", "background_image": "bm90IGFuIGltYWdl"}'
+    _reject(server, _upload(portrait), data, "presenter.background_image")

@@ -13,6 +13,7 @@ checks the Studio ran preparing the edit (a look from words, the transcription) 
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from pathlib import Path
@@ -251,7 +252,7 @@ def generate(state, prompt, size, duration, output, seed, language, board_file, 
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="a WAV recording to speak instead of synthesising the script",
 )
-@click.option("--background", default="blur", help="'blur' (the photo's own scene) or a colour #rrggbb")
+@click.option("--background", default="blur", help="'blur' (the photo's own scene), a colour #rrggbb or a picture file")
 @click.option("--subtitles", type=click.Choice(["both", "soft", "burned", "none"]), default="both", show_default=True)
 @click.option("--seed", type=int, help="same inputs + seed: the same blinks and motion")
 @click.pass_obj
@@ -264,8 +265,15 @@ def presenter(
     if script == "-":
         script = click.get_text_stream("stdin").read()
     options: dict[str, Any] = {"name": name, "title": title, "voice": voice, "subtitles": subtitles}
-    if background != "blur":
+    if background.startswith("#"):
         options.update(background="colour", background_colour=background)
+    elif background != "blur":
+        picture = Path(background)
+        if not picture.is_file():
+            raise click.BadParameter(
+                f"{background!r} is not 'blur', a #rrggbb colour or a picture", param_hint="--background"
+            )
+        options.update(background="image", background_image=base64.b64encode(picture.read_bytes()).decode())
     studio = state.studio()
     request = video_request(
         studio,

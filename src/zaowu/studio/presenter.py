@@ -59,6 +59,10 @@ def check_presenter(
                 param="audio",
             )
         narration = [without_cue(audio)]
+    if options.get("background_image"):
+        from ..backends.presenter.render import background_picture
+
+        background_picture(options["background_image"])
     read_portrait(input_reference, matte=False)
     return options, f"{width}x{height}", narration
 

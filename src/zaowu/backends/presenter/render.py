@@ -30,7 +30,7 @@ from .motion import Tracks, make_tracks, voiced_runs
 from .rig import Rig, draw_mouth
 from .spec import MAX_SPEECH_SECONDS, PresenterOptions, validate_options
 
-__all__ = ["PresenterResult", "render_presenter", "host_layout"]
+__all__ = ["PresenterResult", "background_picture", "host_layout", "render_presenter"]
 
 log = logging.getLogger(__name__)
 
@@ -117,16 +117,36 @@ def _background(portrait: Portrait, options: PresenterOptions, size: tuple[int, 
     import cv2
     import numpy as np
 
+    from ..storyboard.render import _cover
     from ..video.stage import hex_bgr
 
     width, height = size
     if options.background == "colour":
         return np.full((height, width, 3), hex_bgr(options.background_colour), np.uint8)
-    from ..storyboard.render import _cover
-
+    if options.background == "image" and options.background_image:
+        return _cover(background_picture(options.background_image), width, height).copy()
     small = _cover(cv2.cvtColor(portrait.rgb, cv2.COLOR_RGB2BGR), max(2, width // 8), max(2, height // 8))
     small = cv2.GaussianBlur(small, (0, 0), 3)
     return (cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC) * BLUR_DARKEN).astype(np.uint8)
+
+
+def background_picture(text: str):
+    """The background picture (BGR) from base64 or a data: URL; a bad one is a 400 naming the field."""
+    import base64
+    import binascii
+
+    import cv2
+    import numpy as np
+
+    from ..image_io import decode_image
+
+    param = "presenter.background_image"
+    try:
+        data = base64.b64decode(text.split(",", 1)[1] if text.startswith("data:") else text, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidRequest(f"'{param}' must be base64 or a data: URL of an image.", param=param) from None
+    rgb = np.asarray(decode_image(data, param).convert("RGB"))
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
 def _banner(options: PresenterOptions, size: tuple[int, int]):

@@ -27,6 +27,8 @@ MIN_PORTRAIT_SIDE = 256
 """A portrait's short side must have at least this many pixels (smaller faces cannot be animated cleanly)."""
 MAX_PORTRAIT_BYTES = 10 << 20
 """The largest portrait file accepted."""
+MAX_BACKGROUND_CHARS = 8 << 20
+"""The longest base64 text of a background picture (about 6 MB of image)."""
 MAX_RECORDING_BYTES = 64 << 20
 """The largest voice recording accepted (a WAV: about 6 minutes of 48 kHz stereo 16-bit)."""
 
@@ -38,10 +40,17 @@ class PresenterOptions(BaseModel):
 
     name: str = Field("", max_length=60, description="the lower-third banner's text (empty: no banner)")
     title: str = Field("", max_length=80, description="a second, smaller banner line (a role, a shop)")
-    background: Literal["blur", "colour"] = Field(
-        "blur", description="'blur': the portrait's own scene, blurred; 'colour': a plain background_colour"
+    background: Literal["blur", "colour", "image"] = Field(
+        "blur",
+        description="'blur': the portrait's own scene, blurred; 'colour': a plain background_colour; "
+        "'image': background_image",
     )
     background_colour: str = Field("#1f2a44", pattern=r"^#[0-9a-fA-F]{6}$")
+    background_image: str | None = Field(
+        None,
+        max_length=MAX_BACKGROUND_CHARS,
+        description="the picture behind the host (background 'image'): base64 or a data: URL of a PNG/JPEG/WebP",
+    )
     banner_colour: str = Field("#c8102e", pattern=r"^#[0-9a-fA-F]{6}$")
     subtitles: Literal["soft", "burned", "both", "none"] = "both"
     music: dict[str, Any] | None = Field(None, description="a music plan for the composer, or none for no music bed")
@@ -50,11 +59,21 @@ class PresenterOptions(BaseModel):
     fps: Literal[24, 25, 30] = 25
 
 
+def _check_background(options: PresenterOptions, param: str) -> PresenterOptions:
+    if options.background == "image" and not options.background_image:
+        raise InvalidRequest(
+            f"'{param}.background' is 'image': give '{param}.background_image' (base64 or a data: URL).",
+            param=f"{param}.background_image",
+        )
+    return options
+
+
 def validate_options(data: dict[str, Any] | PresenterOptions | None, param: str = "presenter") -> PresenterOptions:
     """PresenterOptions from a dict; a bad one raises InvalidRequest naming the field (``presenter.fps``)."""
     if isinstance(data, PresenterOptions):
         return data
     try:
-        return PresenterOptions.model_validate(data or {})
+        options = PresenterOptions.model_validate(data or {})
     except ValidationError as exc:
         raise InvalidRequest.from_validation(exc, param) from None
+    return _check_background(options, param)

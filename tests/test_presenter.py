@@ -398,3 +398,26 @@ def test_a_background_picture_needs_to_be_an_image(server, portrait):
     _reject(server, _upload(portrait), data, "presenter.background_image")
     data["presenter"] = '{"background": "image", "background_image": "bm90IGFuIGltYWdl"}'
     _reject(server, _upload(portrait), data, "presenter.background_image")
+
+
+def test_a_cancelled_presenter_leaves_nothing(server, portrait):
+    """Deleting a presenter video while it renders stops it: no artifact of the job is left, and the server serves."""
+    script = " ".join(["Welcome to our shop, where every morning starts with fresh bread."] * 12)
+    r = httpx.post(
+        f"{server.base_url}/v1/videos",
+        data={"model": "presenter", "prompt": script, "size": "360x640"},
+        files=_upload(portrait),
+        timeout=120,
+    )
+    assert r.status_code == 200, r.text
+    video_id = r.json()["id"]
+    for _ in range(600):  # let it start (speaking, then rendering)
+        if httpx.get(f"{server.base_url}/v1/videos/{video_id}", timeout=30).json()["status"] == "in_progress":
+            break
+        time.sleep(0.1)
+    assert httpx.delete(f"{server.base_url}/v1/videos/{video_id}", timeout=30).json()["deleted"] is True
+    video = _wait(server.base_url, video_id)
+    assert video["status"] == "failed"
+    assert httpx.get(f"{server.base_url}/v1/artifacts", params={"job_id": video_id}, timeout=30).json()["data"] == []
+    assert httpx.get(f"{server.base_url}/v1/videos/{video_id}/content", timeout=30).status_code == 404
+    assert httpx.get(f"{server.base_url}/health", timeout=10).status_code == 200

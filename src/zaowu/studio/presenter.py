@@ -79,4 +79,7 @@ def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Plann
     )
     run.report(0.1, f"spoke {speech.media[0].meta.get('duration', 0):.1f} s")
     wav = without_cue(speech.media[0].data)  # the clip is labelled as a whole; the cue is no speech to mouth
+    # the speech lives on inside the video: its own file is not kept (a cancelled render leaves nothing behind);
+    # the generation log still records it
+    studio.artifacts.discard([speech.media[0].meta["artifact_id"]])
     return Planned(request.model_copy(update={"narration": [wav], "size": size}))

@@ -17,6 +17,7 @@ BUILTIN_PLUGINS = (
     "zaowu.backends.use_embeddings",
     "zaowu.backends.music.backend",
     "zaowu.backends.storyboard.backend",
+    "zaowu.backends.presenter.backend",
     "zaowu.backends.speech.backend",
     "zaowu.backends.speech.whisper",
     "zaowu.backends.design.backend",

@@ -8,11 +8,13 @@ This module imports only the standard library and Pydantic.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 __all__ = [
     "Caller",
@@ -250,6 +252,22 @@ class MusicRequest(Strict):
     plan: dict[str, Any] | None = None  # a music plan (genre, key, tempo, sections...); planned by the LLM if absent
 
 
+def _from_base64(value: Any) -> Any:
+    """Bytes as given; a string is base64 (how a stored job request carries them)."""
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be bytes, or base64 text") from None
+    return value
+
+
+FileBytes = Annotated[
+    bytes, BeforeValidator(_from_base64), PlainSerializer(lambda b: base64.b64encode(b).decode(), when_used="json")
+]
+"""A file's bytes; written to JSON as base64 (a job's stored request) and read back from it."""
+
+
 class VideoRequest(Strict):
     model: str | None = None
     prompt: str = Field(min_length=1)
@@ -259,14 +277,15 @@ class VideoRequest(Strict):
     format: Literal["mp4", "webm"] = "mp4"
     language: Literal["zh", "en"] | None = None  # narration and on-screen text (None: the prompt's)
     storyboard: dict[str, Any] | None = None  # storyboard backend: scenes to render; written by the LLM if absent
-    narration: list[bytes | None] | None = None  # one WAV per scene (None: silent), synthesised by the planner
+    narration: list[FileBytes | None] | None = None  # one WAV per scene (None: silent): the planner's, or a recording
     voice: str | None = Field(default=None, max_length=64)  # narration voice (None: the storyboard's)
     music: bool | None = None  # a music bed under the clip (None: the storyboard's choice)
     subtitles: Literal["soft", "burned", "both", "none"] | None = None  # captions (None: the storyboard's)
     remix_prompt: str | None = Field(default=None, max_length=4000)  # a remix's change: the texts are rewritten
     remixed_from: str | None = Field(default=None, max_length=64)  # the video a remix starts from
-    input_reference: str | None = Field(default=None, max_length=64)  # artifact id of the product/hero image
-    images: dict[str, str] | None = None  # scene image names → files: set by the Studio's planner only
+    input_reference: str | None = Field(default=None, max_length=64)  # artifact id: product image / portrait
+    images: dict[str, str] | None = None  # image names → files (presenter: "portrait"): planner only
+    presenter: dict[str, Any] | None = None  # presenter backend: banner name, background, voice... (PresenterOptions)
 
 
 MediaRequest = SpeechRequest | TranscriptionRequest | MusicRequest | ImageRequest | VideoRequest

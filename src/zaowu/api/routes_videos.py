@@ -2,13 +2,17 @@
 storyboard → MP4) and answers a video object; ``GET /v1/videos[/{id}]``, ``GET /v1/videos/{id}/content``
 (``variant=video|thumbnail|spritesheet|srt``), ``DELETE /v1/videos/{id}`` and ``POST /v1/videos/{id}/remix`` (the
 same storyboard and seed, its texts rewritten for a new prompt). A video's id is its job's id. ``input_reference``:
-a product/hero image (multipart upload or ``{"file_id": ARTIFACT_ID}``) shown cut out on the scenes.
+an image (multipart upload, a ``data:`` URL, or ``{"file_id": ARTIFACT_ID}``; an upload is stored as the caller's
+artifact): the storyboard's product/hero image, shown cut out on the scenes, or the ``presenter``'s portrait.
 zaowu extras in the body: ``storyboard`` (render exactly this), ``seed``, ``language``, ``voice``, ``music``
-(true/false), ``subtitles`` (soft/burned/both/none). The route only
+(true/false), ``subtitles`` (soft/burned/both/none); for model ``presenter`` the script is ``prompt``, its options
+``presenter`` (banner name, background, voice, subtitles; JSON text in a form), and ``audio`` a voice recording
+(WAV: a file, or base64 in JSON) spoken instead of the script. The route only
 translates: the Studio checks the fields (``studio/storyboard.video_request``) and runs the job."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -18,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidRequest, NotFound
 from ..studio.keys import Principal
+from ..studio.reference import store_reference
 from ..studio.storyboard import remix_request, video_request
 from .auth import api_caller, scope
 from .routes_jobs import from_object_store
@@ -78,11 +83,12 @@ async def _body(request: Request) -> dict[str, Any]:
         form = await request.form()
         body: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
         body.update({k: v for k, v in form.items() if not isinstance(v, str)})
-        if isinstance(body.get("storyboard"), str):
-            try:
-                body["storyboard"] = json.loads(body["storyboard"])
-            except ValueError:
-                raise InvalidRequest("'storyboard' must be JSON.", param="storyboard") from None
+        for name in ("storyboard", "presenter"):
+            if isinstance(body.get(name), str):
+                try:
+                    body[name] = json.loads(body[name])
+                except ValueError:
+                    raise InvalidRequest(f"'{name}' must be JSON.", param=name) from None
         return body
     try:
         body = await request.json()
@@ -93,8 +99,8 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-EXTRAS = ("storyboard", "seed", "language", "voice", "music", "subtitles")
-CREATE_FIELDS = {"prompt", "model", "seconds", "size", "input_reference", *EXTRAS}
+EXTRAS = ("storyboard", "seed", "language", "voice", "music", "subtitles", "presenter")
+CREATE_FIELDS = {"prompt", "model", "seconds", "size", "input_reference", "audio", *EXTRAS}
 REMIX_FIELDS = {"prompt", "storyboard", "voice", "music", "subtitles"}
 
 
@@ -105,17 +111,38 @@ def _known(body: dict[str, Any], allowed: set[str]) -> None:
         raise InvalidRequest(f"Unknown field '{field}'.", param=field)
 
 
-async def _reference(studio, body: dict[str, Any], who) -> str | None:
-    """``input_reference``: an uploaded image (multipart) stored as the caller's artifact, or an artifact id."""
-    from ..studio.storyboard import check_reference, store_reference
+async def _file(value: Any, param: str) -> bytes | None:
+    """An uploaded file's bytes (bounded), base64 text or a ``data:`` URL (a JSON body), or None."""
+    from ..backends.presenter.spec import MAX_PORTRAIT_BYTES, MAX_RECORDING_BYTES
+
+    limit = MAX_RECORDING_BYTES if param == "audio" else MAX_PORTRAIT_BYTES
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.split(",", 1)[1] if value.startswith("data:") else value
+        if len(text) > limit * 4 // 3 + 4:
+            raise InvalidRequest(f"'{param}' is over {limit >> 20} MB; upload a smaller file.", param=param)
+        try:
+            return base64.b64decode(text, validate=True)
+        except ValueError:
+            raise InvalidRequest(f"'{param}' must be a file upload or base64 text.", param=param) from None
+    data = await value.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidRequest(f"'{param}' is over {limit >> 20} MB; upload a smaller file.", param=param)
+    return data
+
+
+async def _reference(studio, body: dict[str, Any], who) -> tuple[str | None, bytes | None]:
+    """``input_reference``: an artifact id the caller may read (checked), or an upload's bytes (multipart or a
+    ``data:`` URL), not stored yet: the request is checked first, the portrait's face included."""
+    from ..studio.reference import check_reference
 
     ref = body.get("input_reference")
     if ref in (None, ""):
-        return None
-    if hasattr(ref, "read"):
-        data = await ref.read()
-        return await run_in_threadpool(store_reference, studio, data, who, getattr(ref, "filename", None))
-    return await run_in_threadpool(check_reference, studio, ref, who)
+        return None, None
+    if hasattr(ref, "read") or (isinstance(ref, str) and ref.startswith("data:")):
+        return None, await _file(ref, "input_reference")
+    return await run_in_threadpool(check_reference, studio, ref, who), None
 
 
 @router.post("")
@@ -125,9 +152,14 @@ async def create_video(request: Request, principal: Principal = scope("video")) 
     _known(body, CREATE_FIELDS)
     who = api_caller(principal, request)
     fields = {k: body.get(k) for k in ("prompt", "model", "seconds", "size", *EXTRAS)}
-    await run_in_threadpool(lambda: video_request(studio, **fields, who=who))  # every field checked first
-    fields["input_reference"] = await _reference(studio, body, who)
-    req = await run_in_threadpool(lambda: video_request(studio, **fields, who=who))
+    fields["audio"] = await _file(body.get("audio"), "audio")
+    fields["input_reference"], upload = await _reference(studio, body, who)
+    # every field checked (a presenter's portrait: its face) before the upload is stored or the job queued
+    req = await run_in_threadpool(lambda: video_request(studio, **fields, portrait=upload, who=who))
+    if upload is not None:
+        name = getattr(body["input_reference"], "filename", None)
+        stored = await run_in_threadpool(store_reference, studio, upload, who, name)
+        req = req.model_copy(update={"input_reference": stored})
     job = await run_in_threadpool(
         studio.jobs.submit, "video", req.model_dump(mode="json", exclude_none=True), caller=who.name, key_id=who.key_id
     )

@@ -15,6 +15,7 @@ from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter, WriteVariants
 from .customer_service import CustomerService, Reply
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
+from .presenter import Presenter, RenderPresenter
 from .search import Answer, Search
 from .store_kit import Brand, BuildSite, CopyTexts, ProductCards, StoreKit, StoreTheme
 from .video_ad import VideoAd, VideoAdStep
@@ -71,7 +72,7 @@ def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
 
 @hookimpl
 def register_apps(register):
-    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, CustomerService, Search, VideoAd):
+    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, CustomerService, Search, VideoAd, Presenter):
         register(app)
 
 
@@ -92,6 +93,7 @@ def register_workflow_steps(register):
         Reply,
         Answer,
         VideoAdStep,
+        RenderPresenter,
     ):
         register(step)
 

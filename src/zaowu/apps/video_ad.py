@@ -195,7 +195,8 @@ class VideoAdStep(Step):
 
     def execute(self, ctx: StepContext, inputs: Inputs) -> Outputs:
         from ..backends.storyboard.spec import output_size
-        from ..studio.storyboard import check_reference, narrate_to_fit, write_storyboard
+        from ..studio.reference import check_reference
+        from ..studio.storyboard import narrate_to_fit, write_storyboard
 
         aspect, zh, en = CHANNELS[inputs.channel]
         lang = inputs.language

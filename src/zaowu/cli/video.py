@@ -1,10 +1,11 @@
 """``zaowu video``: generate a video from a prompt (``zaowu video "…" -s 9:16 -d 30 -o ad.mp4``, an alias of
-``zaowu video generate``, with a progress bar per stage), or ``zaowu video edit``: a video edit from flags
-(or a JSON file of operations), run by the Studio.
+``zaowu video generate``, with a progress bar per stage), ``zaowu video edit``: a video edit from flags
+(or a JSON file of operations), or ``zaowu video presenter``: a portrait speaking a script; each run by the Studio.
 
     zaowu video edit in.mp4 --trim 1,4 --track 120,80,40,40@0 --remove --style "warm film look" -o out.mp4
     zaowu video edit talk.mp4 --subtitles --burn --translate zh --srt talk.srt -o out.mp4
     zaowu video edit a.mp4 b.mp4 --ops edit.json -o out.mp4
+    zaowu video presenter --portrait face.jpg --script "大家好，欢迎光临。" --name 小李 -o host.mp4
 
 The flags only spell operations (in the order trim, track, remove, style, matte, subtitles, mute); the
 edit is stored and logged like every generation, and the result is copied to ``-o``. Progress and the
@@ -13,6 +14,7 @@ checks the Studio ran preparing the edit (a look from words, the transcription) 
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from pathlib import Path
@@ -265,5 +267,80 @@ def generate(state, prompt, size, duration, output, seed, language, board_file, 
     meta = video_media.meta
     click.echo(
         f"wrote {output} ({meta['width']}x{meta['height']}, {meta['duration']:.2f} s, seed {result.seed}; "
+        f"artifact {meta['artifact_id']})"
+    )
+
+
+@video.command("presenter")
+@click.option(
+    "--portrait",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="a photo with one face (head and shoulders)",
+)
+@click.option("--script", required=True, help="what the host says (Chinese, English or both); '-' reads stdin")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="MP4 file")
+@click.option("-s", "--size", default="9:16", help="9:16, 16:9, 1:1 (720p) or WIDTHxHEIGHT (e.g. 1080x1920)")
+@click.option("--name", default="", help="the lower-third banner's name (empty: no banner)")
+@click.option("--title", default="", help="the banner's second line (a role, a shop)")
+@click.option("--voice", help="the voice speaking the script (default: by each sentence's language)")
+@click.option("--language", type=click.Choice(["zh", "en"]), help="the script's language (default: per sentence)")
+@click.option(
+    "--audio",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="a WAV recording to speak instead of synthesising the script",
+)
+@click.option("--background", default="blur", help="'blur' (the photo's own scene), a colour #rrggbb or a picture file")
+@click.option("--subtitles", type=click.Choice(["both", "soft", "burned", "none"]), default="both", show_default=True)
+@click.option("--seed", type=int, help="same inputs + seed: the same blinks and motion")
+@click.pass_obj
+def presenter(
+    state, portrait, script, output, size, name, title, voice, language, audio, background, subtitles, seed
+) -> None:
+    """A talking host: PORTRAIT speaks SCRIPT (lips, blinks, head motion, banner, subtitles) → MP4 (+ .srt, cover)."""
+    from ..studio.reference import store_reference
+    from ..studio.storyboard import video_request
+
+    if script == "-":
+        script = click.get_text_stream("stdin").read()
+    options: dict[str, Any] = {"name": name, "title": title, "voice": voice, "subtitles": subtitles}
+    if background.startswith("#"):
+        options.update(background="colour", background_colour=background)
+    elif background != "blur":
+        picture = Path(background)
+        if not picture.is_file():
+            raise click.BadParameter(
+                f"{background!r} is not 'blur', a #rrggbb colour or a picture", param_hint="--background"
+            )
+        options.update(background="image", background_image=base64.b64encode(picture.read_bytes()).decode())
+    studio = state.studio()
+    photo, who = portrait.read_bytes(), _who()
+    request = video_request(
+        studio,
+        prompt=script,
+        model="presenter",
+        size=ASPECT_SIZES.get(size, size),
+        seed=seed,
+        language=language,
+        portrait=photo,  # checked (a usable face) before it is stored
+        presenter={k: v for k, v in options.items() if v not in (None, "")},
+        audio=audio.read_bytes() if audio else None,
+    )
+    stored = store_reference(studio, photo, who, portrait.name)
+    bars = _StageBars()
+    try:
+        result = studio.generate_media(request.model_copy(update={"input_reference": stored}), who=who, progress=bars)
+    finally:
+        bars.close()
+    media = result.media[0]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(studio.artifacts.open_path(media.meta["artifact_id"])[1], output)
+    for key, suffix in (("srt", ".srt"), ("thumbnail", ".cover.png")):
+        artifact_id = media.meta.get(f"{key}_artifact_id")
+        if artifact_id:
+            shutil.copyfile(studio.artifacts.open_path(artifact_id)[1], output.with_suffix(suffix))
+    meta = media.meta
+    click.echo(
+        f"wrote {output} ({meta['width']}x{meta['height']}, {meta['duration']:.2f} s, mouth from {meta['mouth']}; "
         f"artifact {meta['artifact_id']})"
     )

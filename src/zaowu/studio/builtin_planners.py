@@ -10,6 +10,7 @@ from ..hookspecs import hookimpl
 from .design import plan_design
 from .music import plan_music_request, review_music_plan
 from .planners import Planner
+from .presenter import plan_presenter
 from .storyboard import plan_storyboard, review_storyboard
 
 __all__ = ["register_planners"]
@@ -31,4 +32,7 @@ def register_planners(register: Callable[[Planner], None]) -> None:
             review=review_storyboard,
             name="storyboard",
         )
+    )
+    register(
+        Planner(backends=("presenter",), fills="images", plan=plan_presenter, name="presenter portrait and speech")
     )

@@ -1052,7 +1052,7 @@ def _media_fields(request: MediaRequest) -> Iterator[tuple[str, str]]:
     for name in _SCREENED_MEDIA_FIELDS:
         if isinstance(value := getattr(request, name, None), str):
             yield name, value
-    for name in ("spec", "plan"):
+    for name in ("spec", "plan", "presenter"):
         if (value := getattr(request, name, None)) is not None:
             yield name, json.dumps(value, ensure_ascii=False)
 

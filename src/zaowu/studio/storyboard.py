@@ -534,12 +534,19 @@ def video_request(
     music: Any = None,
     subtitles: Any = None,
     input_reference: str | None = None,
+    presenter: dict[str, Any] | None = None,
+    audio: bytes | None = None,
+    portrait: bytes | None = None,
     who: Any = None,
 ) -> VideoRequest:
     """A VideoRequest from an interface's loose fields (OpenAI's videos API sends ``seconds`` as a string),
     every bad one a 400 naming it: ``seconds`` 0 or over the limit, a size that is not 9:16/16:9/1:1 at
     360/720/1080, a model that is not a video model, a storyboard failing its schema, extras (voice, music
-    on/off, subtitles soft/burned/both/none) out of range. ``who``: a key over its media quota is a 429 here."""
+    on/off, subtitles soft/burned/both/none) out of range. ``who``: a key over its media quota is a 429 here.
+    The ``presenter`` model takes the script as ``prompt``, the portrait as ``input_reference`` (an artifact id
+    ``who`` may read) or, before an upload is stored, as ``portrait`` bytes: either is checked here, so a photo
+    without a usable face is a 400 before anything is stored or queued; its options as ``presenter`` and,
+    instead of speaking the script, a voice recording as ``audio`` (WAV)."""
     from ..backends.storyboard.spec import validate_storyboard
     from ..types import Modality
 
@@ -559,12 +566,29 @@ def video_request(
     try:
         entry = studio.catalog.get(model, Modality.video)
     except ZaowuError:
-        raise InvalidRequest(f"'model' {model!r} is not a video model here; use 'storyboard'.", param="model") from None
+        raise InvalidRequest(
+            f"'model' {model!r} is not a video model here; use 'storyboard' or 'presenter'.", param="model"
+        ) from None
+    extras = _extras(voice, music, subtitles)
+    narration: list[bytes | None] | None = None
+    if getattr(entry, "backend", None) == "presenter":
+        if storyboard is not None:
+            raise InvalidRequest("The presenter model takes no storyboard; leave it out.", param="storyboard")
+        from .presenter import check_presenter
+        from .reference import portrait_of
+
+        if presenter is not None and not isinstance(presenter, dict):
+            raise InvalidRequest("'presenter' must be a JSON object of options.", param="presenter")
+        options = {k: extras[k] for k in ("voice", "subtitles") if k in extras} | (presenter or {})
+        photo = portrait if portrait is not None else portrait_of(studio, input_reference, who)
+        presenter, size, narration = check_presenter(prompt, photo, options, size, audio)
+    elif presenter is not None or audio is not None:
+        field = "presenter" if presenter is not None else "audio"
+        raise InvalidRequest(f"'{field}' is for the presenter model; use model 'presenter'.", param=field)
     if storyboard is not None:
         storyboard = validate_storyboard(storyboard).model_dump(mode="json")
     if seed not in (None, "") and not (isinstance(seed, int) or str(seed).isdigit()):
         raise InvalidRequest("'seed' must be a whole number.", param="seed")
-    extras = _extras(voice, music, subtitles)
     if who is not None:
         if storyboard is not None:
             scene_images(studio, storyboard, who)  # a scene's image is the caller's own image artifact
@@ -580,6 +604,8 @@ def video_request(
             language=language,  # type: ignore[arg-type]
             input_reference=input_reference,
             **extras,
+            presenter=presenter or None,
+            narration=narration,
         )
     except ValueError as exc:
         raise InvalidRequest(f"Invalid video request: {exc}", param="language") from None
@@ -618,63 +644,6 @@ def remix_request(
     )
     update = {"remixed_from": source["id"], "remix_prompt": None if storyboard is not None else base.prompt}
     return base.model_copy(update=update)
-
-
-# ------------------------------------------------------------------------------------------ reference image
-
-REFERENCE_MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
-
-
-def store_reference(studio: Studio, data: bytes, who: Any, name: str | None = None) -> str:
-    """An uploaded product/hero image (``input_reference``) checked (400 naming it) and stored as the caller's
-    artifact, unlabelled as the user's own; its id."""
-    from PIL import Image
-
-    if not data:
-        raise InvalidRequest(
-            "The 'input_reference' upload is empty; send a PNG, JPEG or WebP image.", param="input_reference"
-        )
-    studio.check_image(data, "input_reference")
-    import io
-
-    with Image.open(io.BytesIO(data)) as image:
-        mime = REFERENCE_MIMES.get(str(image.format).lower())
-    if mime is None:
-        raise InvalidRequest("'input_reference' must be a PNG, JPEG or WebP image.", param="input_reference")
-    row = studio.artifacts.put(
-        data,
-        mime,
-        name=f"reference.{mime.split('/')[1]}",
-        job_id=getattr(who, "job_id", None),
-        caller=getattr(who, "name", None),
-        key_id=getattr(who, "key_id", None),
-        meta={"upload": True, "role": "input_reference"},
-        upload=True,
-    )
-    return str(row["id"])
-
-
-def check_reference(studio: Studio, artifact_id: Any, who: Any) -> str:
-    """An ``input_reference`` given by artifact id (``{"file_id": ...}`` or the id): the caller's own image."""
-    from ..errors import NotFound
-
-    if isinstance(artifact_id, dict):
-        artifact_id = artifact_id.get("file_id")
-    if not isinstance(artifact_id, str) or not artifact_id:
-        raise InvalidRequest(
-            "'input_reference' must be an image upload or {\"file_id\": ARTIFACT_ID}.", param="input_reference"
-        )
-    try:
-        row, _ = studio.artifacts.open_path(artifact_id, key_id=getattr(who, "key_id", None))
-    except NotFound:
-        raise NotFound(
-            f"No artifact with id {artifact_id[:80]!r} (for 'input_reference').", param="input_reference"
-        ) from None
-    if not str(row["mime"]).startswith("image/"):
-        raise InvalidRequest(
-            f"'input_reference' {artifact_id} is {row['mime']}, not an image.", param="input_reference"
-        )
-    return str(row["id"])
 
 
 # ------------------------------------------------------------------------------------------ narration that fits

@@ -22,6 +22,7 @@ __all__ = [
     "label_wav",
     "read_wav_label",
     "detect_cue",
+    "without_cue",
     "label_mp3",
     "read_mp3_label",
 ]
@@ -102,6 +103,22 @@ def read_wav_label(data: bytes) -> tuple[dict[str, str] | None, str | None]:
                 if sub in (b"ICMT", b"AIGC") and (fields := parse(text.rstrip(b"\0"))):
                     return fields, f"RIFF LIST/INFO {sub.decode()}"
     return None, None
+
+
+def without_cue(data: bytes) -> bytes:
+    """A labelled WAV's sound without the cue before it (for a render that puts the speech inside another
+    output, which carries labels of its own); a WAV without the cue is returned as it is."""
+    if not detect_cue(data):
+        return data
+    with wave.open(io.BytesIO(data)) as src:
+        params = src.getparams()
+        src.readframes(round(params.framerate * CUE_SECONDS))
+        frames = src.readframes(params.nframes)
+    out = io.BytesIO()
+    with wave.open(out, "wb") as dst:
+        dst.setparams(params)
+        dst.writeframes(frames)
+    return out.getvalue()
 
 
 def detect_cue(data: bytes) -> bool:

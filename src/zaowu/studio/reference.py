@@ -1,0 +1,76 @@
+"""Images a request names: an uploaded ``input_reference`` checked and stored as the caller's artifact, one given
+by artifact id checked against the caller's key, and a portrait's bytes read with that key. Shared by the
+storyboard (a product/hero image) and the presenter (the portrait)."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from .engine import Studio
+
+__all__ = ["REFERENCE_MIMES", "check_reference", "portrait_of", "store_reference"]
+
+REFERENCE_MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+def store_reference(studio: Studio, data: bytes, who: Any, name: str | None = None) -> str:
+    """An uploaded image (``input_reference``: a product/hero image, a portrait) checked (400 naming it) and stored as the caller's
+    artifact, unlabelled as the user's own; its id."""
+    from PIL import Image
+
+    if not data:
+        raise InvalidRequest(
+            "The 'input_reference' upload is empty; send a PNG, JPEG or WebP image.", param="input_reference"
+        )
+    studio.check_image(data, "input_reference")
+    with Image.open(io.BytesIO(data)) as image:
+        mime = REFERENCE_MIMES.get(str(image.format).lower())
+    if mime is None:
+        raise InvalidRequest("'input_reference' must be a PNG, JPEG or WebP image.", param="input_reference")
+    row = studio.artifacts.put(
+        data,
+        mime,
+        name=f"reference.{mime.split('/')[1]}",
+        job_id=getattr(who, "job_id", None),
+        caller=getattr(who, "name", None),
+        key_id=getattr(who, "key_id", None),
+        meta={"upload": True, "role": "input_reference"},
+        upload=True,
+    )
+    return str(row["id"])
+
+
+def check_reference(studio: Studio, artifact_id: Any, who: Any) -> str:
+    """An ``input_reference`` given by artifact id (``{"file_id": ...}`` or the id): the caller's own image."""
+    from ..errors import NotFound
+
+    if isinstance(artifact_id, dict):
+        artifact_id = artifact_id.get("file_id")
+    if not isinstance(artifact_id, str) or not artifact_id:
+        raise InvalidRequest(
+            "'input_reference' must be an image upload or {\"file_id\": ARTIFACT_ID}.", param="input_reference"
+        )
+    try:
+        row, _ = studio.artifacts.open_path(artifact_id, key_id=getattr(who, "key_id", None))
+    except NotFound:
+        raise NotFound(
+            f"No artifact with id {artifact_id[:80]!r} (for 'input_reference').", param="input_reference"
+        ) from None
+    if not str(row["mime"]).startswith("image/"):
+        raise InvalidRequest(
+            f"'input_reference' {artifact_id} is {row['mime']}, not an image.", param="input_reference"
+        )
+    return str(row["id"])
+
+
+def portrait_of(studio: Studio, input_reference: Any, who: Any) -> bytes | None:
+    """The bytes of the portrait artifact ``input_reference`` (an id, or ``{"file_id": id}``) that ``who`` may
+    read (404 naming ``input_reference`` otherwise; 400 when it is not an image); None when none is given."""
+    if input_reference in (None, ""):
+        return None
+    artifact_id = check_reference(studio, input_reference, who)
+    return studio.artifacts.read(artifact_id, key_id=getattr(who, "key_id", None))

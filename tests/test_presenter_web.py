@@ -1,0 +1,57 @@
+"""The Video page's presenter tab in a real browser (Debian's Chromium) against a real ``zaowu serve``:
+choose the tab, upload a portrait (scikit-image's astronaut), type a script and a banner name, preview the
+first sentence with live progress, and play the clip that comes back. Labelled controls, no console errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Server
+from .test_web import UNLABELLED
+from .web_helpers import Page, launch
+
+sync_api = pytest.importorskip("playwright.sync_api")
+cv2 = pytest.importorskip("cv2")
+skimage_data = pytest.importorskip("skimage.data")
+
+
+@pytest.fixture(scope="module")
+def web_server(tmp_path_factory, models_dir):
+    srv = Server(tmp_path_factory.mktemp("presenter-web"), models_dir, {"ZAOWU_JOB_WORKERS": "1"})
+    yield srv
+    srv.stop()
+
+
+def test_presenter_tab_previews_a_talking_host(web_server, tmp_path):
+    face = tmp_path / "face.png"
+    cv2.imwrite(str(face), cv2.cvtColor(skimage_data.astronaut(), cv2.COLOR_RGB2BGR))
+    with sync_api.sync_playwright() as p:
+        browser = launch(p)
+        page = Page(browser, web_server.base_url)
+        try:
+            page.open("video")
+            pg = page.page
+            assert pg.is_hidden("#presenter-tab")
+            pg.click("#video-tab-presenter")
+            assert pg.is_visible("#presenter-tab") and pg.is_hidden("#video-form")
+            pg.set_input_files("#presenter-portrait", str(face))
+            pg.wait_for_selector("#presenter-thumb:not([hidden])")
+            pg.fill("#presenter-script", "Hello from the studio. This part is not in the preview.")
+            pg.fill("#presenter-name", "Eileen")
+            pg.select_option("#presenter-aspect", "16:9")
+            assert pg.evaluate(UNLABELLED) == []
+            pg.click("#presenter-preview")
+            pg.wait_for_selector("#presenter-job progress")
+            pg.wait_for_selector("#presenter-video, main p.error:not([hidden])", timeout=300_000)
+            assert not pg.locator("main p.error:not([hidden])").count()
+            pg.wait_for_function("document.querySelector('#presenter-video').readyState >= 1")
+            meta = pg.evaluate(
+                "(() => { const v = document.querySelector('#presenter-video'); "
+                "return {w: v.videoWidth, h: v.videoHeight, d: v.duration}; })()"
+            )
+            assert (meta["w"], meta["h"]) == (640, 360) and 0.5 < meta["d"] < 3.5, meta  # the first sentence only
+            page.shot("presenter-preview")
+            assert page.errors == [], page.errors
+        finally:
+            page.close()
+            browser.close()

@@ -460,3 +460,49 @@ def test_a_cancelled_presenter_leaves_nothing(server, portrait):
     assert httpx.get(f"{server.base_url}/v1/artifacts", params={"job_id": video_id}, timeout=30).json()["data"] == []
     assert httpx.get(f"{server.base_url}/v1/videos/{video_id}/content", timeout=30).status_code == 404
     assert httpx.get(f"{server.base_url}/health", timeout=10).status_code == 200
+
+
+def _tone_wav(parts: list[tuple[float, float]], rate: int = 24000) -> bytes:
+    """A mono 16-bit WAV of (seconds, amplitude) parts of a 220 Hz tone (amplitude 0: silence)."""
+    pieces = [a * np.sin(2 * np.pi * 220 * np.arange(int(s * rate)) / rate) for s, a in parts]
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((np.concatenate(pieces) * 32767).astype("<i2").tobytes())
+    return buf.getvalue()
+
+
+def _level(audio, rate: int, start: float, end: float, hz: float) -> float:
+    """The amplitude of the ``hz`` component of ``audio`` between ``start`` and ``end`` seconds."""
+    piece = audio[int(start * rate) : int(end * rate)]
+    t = np.arange(len(piece)) / rate
+    return float(2 * np.hypot((piece * np.sin(2 * np.pi * hz * t)).mean(), (piece * np.cos(2 * np.pi * hz * t)).mean()))
+
+
+def test_the_music_bed_plays_and_ducks_under_the_speech(portrait, tmp_path):
+    """A music bed (a 440 Hz stand-in for the composer) under 1 s of speech then 1.5 s of silence: it is heard,
+    and quieter while the host speaks than in the pause."""
+    from zaowu.backends.presenter.render import render_presenter
+
+    def bed(plan, seconds, seed, rate):
+        return 0.5 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate)
+
+    out = tmp_path / "bed.mp4"
+    render_presenter(
+        portrait,
+        _tone_wav([(1.0, 0.3), (1.5, 0.0)]),
+        out,
+        script="Hello there.",
+        language="en",
+        size=(360, 640),
+        options={"music": {}, "subtitles": "none"},
+        seed=1,
+        music=bed,
+    )
+    clip = _read(out.read_bytes())
+    rate = clip["info"]["rate"]
+    under, alone = _level(clip["audio"], rate, 0.2, 0.8, 440), _level(clip["audio"], rate, 1.9, 2.3, 440)
+    assert alone > 0.05, alone  # the bed is heard
+    assert under < alone / 2, (under, alone)  # and ducked under the speech

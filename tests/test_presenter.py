@@ -194,6 +194,19 @@ def test_the_job_keeps_the_portrait_as_an_artifact_id(server, clip, portrait):
     assert httpx.get(f"{server.base_url}/v1/artifacts/{ref}", timeout=30).content == portrait
 
 
+def test_a_stored_portrait_renders_again_by_its_id(server, clip):
+    """The stored portrait reused by ``{"file_id": ...}`` in a JSON body: a second clip, nothing uploaded."""
+    thumbs = httpx.get(f"{server.base_url}/v1/artifacts", params={"limit": 1000}, timeout=30).json()["data"]
+    ref = next(a["id"] for a in thumbs if a["mime"] == "image/png" and a.get("name") == "reference.png")
+    body = {"model": "presenter", "prompt": "Hello again.", "size": "360x640", "input_reference": {"file_id": ref}}
+    r = httpx.post(f"{server.base_url}/v1/videos", json=body, timeout=60)
+    assert r.status_code == 200, r.text
+    video = _wait(server.base_url, r.json()["id"])
+    assert video["status"] == "completed", video["error"]
+    out = _read(httpx.get(f"{server.base_url}/v1/videos/{video['id']}/content", timeout=60).content)
+    assert out["info"]["size"] == (360, 640) and len(out["frames"]) > FPS // 2
+
+
 def test_a_portrait_by_id_must_be_an_image_artifact_the_caller_has(server, clip):
     """``{"file_id": ...}`` of no artifact is a 404, of a video (not an image) a 400, both naming input_reference."""
     body = {"model": "presenter", "prompt": "Hi.", "input_reference": {"file_id": "art_missing"}}

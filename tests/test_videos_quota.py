@@ -61,9 +61,16 @@ def test_video_is_charged_and_the_next_one_refused_before_rendering(server, keys
     assert r.status_code == 404 and r.json()["error"]["param"] == "video_id"
     clip = httpx.get(f"{server.base_url}/v1/jobs/{video['id']}", headers=key["h"], timeout=30).json()
     stolen = {**BOARD, "scenes": [{"image": clip["result"]["artifacts"]["thumbnail"], "duration": 1.0}]}
-    for body in ({"input_reference": {"file_id": clip["result"]["artifacts"]["thumbnail"]}}, {"storyboard": stolen}):
+    thumbnail = {"file_id": clip["result"]["artifacts"]["thumbnail"]}
+    bodies = (
+        {"input_reference": thumbnail},
+        {"storyboard": stolen},
+        {"model": "presenter", "input_reference": thumbnail},  # as a presenter's portrait: the same owner check
+    )
+    for body in bodies:
         r = httpx.post(f"{server.base_url}/v1/videos", json={"prompt": "x", **body}, headers=other, timeout=30)
         assert r.status_code == 404, r.text
+        assert r.json()["error"]["param"] in ("input_reference", "storyboard.scenes.0.image"), r.text
     assert _videos(server, keys["other"]) == []
     assert httpx.get(f"{server.base_url}/health", timeout=10).status_code == 200
 

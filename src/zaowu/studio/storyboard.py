@@ -501,13 +501,14 @@ MUSIC_WORDS = {"true": True, "on": True, "1": True, "yes": True, "false": False,
 SUBTITLE_MODES = ("soft", "burned", "both", "none")
 
 
-def _extras(voice: Any, music: Any, subtitles: Any) -> dict[str, Any]:
-    """The zaowu extras of a video request, loose (form fields are text), each bad one a 400 naming it."""
+def _extras(studio: Studio, voice: Any, music: Any, subtitles: Any) -> dict[str, Any]:
+    """The zaowu extras of a video request, loose (form fields are text), each bad one a 400 naming it;
+    ``voice`` must be one the speech model has (``Studio.check_voice``), not a silent clip later."""
     out: dict[str, Any] = {}
     if voice not in (None, ""):
         if not isinstance(voice, str) or len(voice) > 64:
             raise InvalidRequest("'voice' must be a voice name of at most 64 characters.", param="voice")
-        out["voice"] = voice
+        out["voice"] = studio.check_voice(voice)
     if music not in (None, ""):
         flag = music if isinstance(music, bool) else MUSIC_WORDS.get(str(music).strip().lower())
         if flag is None:
@@ -539,7 +540,7 @@ def video_request(
     """A VideoRequest from an interface's loose fields (OpenAI's videos API sends ``seconds`` as a string),
     every bad one a 400 naming it: ``seconds`` 0 or over the limit, a size that is not 9:16/16:9/1:1 at
     360/720/1080, a model that is not a video model, a storyboard failing its schema, extras (voice, music
-    on/off, subtitles soft/burned/both/none) out of range. ``who``: a key over its media quota is a 429 here."""
+    on/off, subtitles soft/burned/both/none) out of range, a voice the speech model lacks. ``who``: a key over its media quota is a 429 here."""
     from ..backends.storyboard.spec import validate_storyboard
     from ..types import Modality
 
@@ -564,7 +565,7 @@ def video_request(
         storyboard = validate_storyboard(storyboard).model_dump(mode="json")
     if seed not in (None, "") and not (isinstance(seed, int) or str(seed).isdigit()):
         raise InvalidRequest("'seed' must be a whole number.", param="seed")
-    extras = _extras(voice, music, subtitles)
+    extras = _extras(studio, voice, music, subtitles)
     if who is not None:
         if storyboard is not None:
             scene_images(studio, storyboard, who)  # a scene's image is the caller's own image artifact

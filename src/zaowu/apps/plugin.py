@@ -13,6 +13,7 @@ from ..studio.workflows import get_run, load_workflow, resume_workflow, run_for_
 from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter, WriteVariants
+from .meeting_minutes import ExtractMinutes, MeetingMinutes, MinutesFiles, TranscribeMeeting
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
 from .store_kit import Brand, BuildSite, CopyTexts, ProductCards, StoreKit, StoreTheme
 
@@ -68,7 +69,7 @@ def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
 
 @hookimpl
 def register_apps(register):
-    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit):
+    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, MeetingMinutes):
         register(app)
 
 
@@ -86,6 +87,9 @@ def register_workflow_steps(register):
         BuildSite,
         StoreTheme,
         WriteVariants,
+        TranscribeMeeting,
+        ExtractMinutes,
+        MinutesFiles,
     ):
         register(step)
 

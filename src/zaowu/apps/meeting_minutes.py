@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from ..errors import InvalidRequest, SchemaViolation
-from ..studio.meeting_audio import Transcript, parse_transcript, stamp, transcribe_recording
+from ..studio.meeting_audio import Transcript, check_recording, parse_transcript, stamp, transcribe_recording
 from ..studio.minutes import ActionItem, Minutes, Note, build_minutes, minutes_language
 from ..studio.quality import Check
 from ..studio.templates import Localized
@@ -361,3 +361,23 @@ class MeetingMinutes(App):
             docx=out["docx"],
             checks=m.checks,
         )
+
+
+def upload_recording(
+    studio: Any, data: bytes, *, name: str | None, mime: str | None, who: Any, param: str = "file"
+) -> dict[str, Any]:
+    """Check a recording against the limits (settings ``minutes_max_upload_bytes``, ``minutes_max_seconds``)
+    and store it as the caller's upload; returns the artifact row and ``seconds``. For the HTTP route and CLI."""
+    settings = studio.settings
+    seconds = check_recording(
+        data, max_bytes=settings.minutes_max_upload_bytes, max_seconds=settings.minutes_max_seconds, param=param
+    )
+    row = studio.artifacts.put(
+        data,
+        mime or "application/octet-stream",
+        name=name or "recording",
+        caller=who.name,
+        key_id=who.key_id,
+        upload=True,  # the user's own audio: stored as sent, not labelled
+    )
+    return {**row, "seconds": seconds}

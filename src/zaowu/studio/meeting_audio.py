@@ -45,6 +45,7 @@ __all__ = [
 RATE = 16000  # Whisper's sample rate
 WINDOW_SECONDS = 300.0  # audio sent to the recogniser at once: bounds the samples held in memory
 CUT_SEARCH_SECONDS = 20.0  # a window ends at the quietest 100 ms within this much before its nominal end
+MAX_CHARS_PER_SECOND = 30  # faster than anyone speaks (about 15 in English, 6 in Chinese): a hallucinated segment
 _FRAME = RATE // 10  # 100 ms, the unit the quiet-moment search works in
 
 
@@ -185,6 +186,17 @@ def _wav(samples: np.ndarray) -> bytes:
     return out.getvalue()
 
 
+def _plausible(line: Line, before: list[Line]) -> bool:
+    """False for what Whisper invents in silence: a segment spoken impossibly fast (more than
+    ``MAX_CHARS_PER_SECOND``) or repeating one of the last few segments word for word."""
+    if not line.text:
+        return False
+    seconds = max((line.end or 0) - (line.start or 0), 0.0)
+    if len(line.text) > 8 and len(line.text) > MAX_CHARS_PER_SECOND * seconds:
+        return False
+    return all(line.text != b.text for b in before)
+
+
 def transcribe_recording(
     studio: Studio,
     data: bytes,
@@ -211,9 +223,11 @@ def transcribe_recording(
         detected = detected or body.get("language")
         end = start + float(body.get("duration") or 0)
         for s in body.get("segments") or []:
-            text = str(s.get("text") or "").strip()
-            if text:
-                lines.append(Line(start=start + float(s["start"]), end=start + float(s["end"]), text=text))
+            line = Line(
+                start=start + float(s["start"]), end=start + float(s["end"]), text=str(s.get("text") or "").strip()
+            )
+            if _plausible(line, lines[-3:]):
+                lines.append(line)
         report(0.0, f"transcribed {stamp(end)}")
     language = "zh" if (detected or "").startswith(("zh", "yue")) else "en"
     return Transcript(language=language, duration=round(end, 3), lines=lines)

@@ -156,9 +156,17 @@ _QUESTION = {
     ),
     "zh": re.compile(r"[?？]$|待定|还不确定|不确定|还没决定|还没有决定|悬而未决|有待|需要再讨论|再议"),
 }
+_QUESTION_CUE = {  # what a sentence the model reads as an open question must show
+    "en": re.compile(
+        _QUESTION["en"].pattern + r"|\b(?:whether|decide|figure out|check|discuss|how|who|when|which)\b",
+        re.IGNORECASE,
+    ),
+    "zh": re.compile(_QUESTION["zh"].pattern + r"|是否|怎么|如何|谁|什么时候|哪|讨论|决定"),
+}
 _ATTENDEES = {
     "en": re.compile(
-        r"\b(?:attendees|present|participants|in the meeting)\b\s*(?:are|were|is|:)\s*(?P<names>.+)", re.IGNORECASE
+        r"\b(?:attendees|present|participants|in the meeting)\b(?:\s+\w+){0,2}?\s*(?:are|were|is|:)\s*(?P<names>.+)",
+        re.IGNORECASE,
     ),
     "zh": re.compile(r"(?:参会人员|参会者|与会人员|出席)(?:有|是|[:：])\s*(?P<names>.+)"),
 }
@@ -204,7 +212,7 @@ def _action(s: Sentence, lang: str, meeting: dt.date) -> ActionItem | None:
             owner, task = m["owner"], m["task"]
         elif (m := _EN_SELF.match(s.text)) and s.speaker:
             owner, task = s.speaker, m["task"]
-        if owner and owner.split()[0].lower() in _NOT_NAMES or re.match(r"(?i)(?:be|have been|not)\b", task or ""):
+        if (owner and owner.split()[0].lower() in _NOT_NAMES) or re.match(r"(?i)(?:be|have been|not)\b", task or ""):
             return None  # "Budget will be tight" states, it assigns nothing
     else:
         for pattern in _ZH_ACTION:
@@ -370,6 +378,12 @@ def _model_item(raw: dict[str, Any], said: list[Sentence], text: str, minutes: M
     if owner and not _spoken(owner, text, lang):
         item.flags.append(f"owner '{owner}' is not named in the transcript")
         item.owner = None
+    elif owner and not (_spoken(owner, where.text, lang) or (where.speaker or "").lower() == owner.lower()):
+        item.flags.append(f"owner '{owner}' is not named where this is said")
+        item.owner = None
+    if item.owner is None and any(_similar(d.text, where.text, lang) for d in minutes.decisions):
+        minutes.dropped.append(f"{owner or '?'}: {task} (a decision, with no owner stated)")
+        return None
     item.due, item.due_text = _due(where.text, minutes.date)
     stated = str(raw.get("due") or "").strip()
     if stated and item.due is None:
@@ -398,13 +412,16 @@ def _merge_items(rules: list[ActionItem], model: list[ActionItem], lang: str) ->
     return out[:MAX_ITEMS]
 
 
-def _merge_notes(rules: list[Note], model: list[str], said: list[Sentence], minutes: Minutes) -> list[Note]:
+def _merge_notes(
+    rules: list[Note], model: list[str], said: list[Sentence], minutes: Minutes, cue: re.Pattern[str] | None = None
+) -> list[Note]:
+    """Rule notes plus the model's that the transcript supports (and, with ``cue``, where it is said so)."""
     lang = minutes.language
     notes = [n.model_copy() for n in rules]
     for text in model:
         text = _clean_task(text, lang)
         where = _support(text, said, lang)
-        if where is None:
+        if where is None or (cue is not None and not cue.search(where.text)):
             minutes.dropped.append(text)
             continue
         twin = next((n for n in notes if _similar(n.text, text, lang)), None)
@@ -468,7 +485,7 @@ def build_minutes(
         minutes.decisions, [d for a in answers for d in a.get("decisions") or []], said, minutes
     )
     questions = [q for a in answers for q in a.get("open_questions") or []]
-    minutes.open_questions = _merge_notes(minutes.open_questions, questions, said, minutes)
+    minutes.open_questions = _merge_notes(minutes.open_questions, questions, said, minutes, _QUESTION_CUE[lang])
     minutes.attendees = [
         n for n in minutes.attendees if _spoken(n, text, lang) or n in {ln.speaker for ln in transcript.lines}
     ]

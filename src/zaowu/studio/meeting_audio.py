@@ -11,6 +11,7 @@ other), and its segments are shifted by the window's start. Only one window of s
 
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import logging
@@ -46,6 +47,7 @@ RATE = 16000  # Whisper's sample rate
 WINDOW_SECONDS = 300.0  # audio sent to the recogniser at once: bounds the samples held in memory
 CUT_SEARCH_SECONDS = 20.0  # a window ends at the quietest 100 ms within this much before its nominal end
 MAX_CHARS_PER_SECOND = 30  # faster than anyone speaks (about 15 in English, 6 in Chinese): a hallucinated segment
+REPEAT_RATIO = 0.85  # a segment this similar to one just before is Whisper looping, not speech
 _FRAME = RATE // 10  # 100 ms, the unit the quiet-moment search works in
 
 
@@ -188,13 +190,13 @@ def _wav(samples: np.ndarray) -> bytes:
 
 def _plausible(line: Line, before: list[Line]) -> bool:
     """False for what Whisper invents in silence: a segment spoken impossibly fast (more than
-    ``MAX_CHARS_PER_SECOND``) or repeating one of the last few segments word for word."""
+    ``MAX_CHARS_PER_SECOND``) or repeating one of the last few segments (nearly) word for word."""
     if not line.text:
         return False
     seconds = max((line.end or 0) - (line.start or 0), 0.0)
     if len(line.text) > 8 and len(line.text) > MAX_CHARS_PER_SECOND * seconds:
         return False
-    return all(line.text != b.text for b in before)
+    return all(difflib.SequenceMatcher(None, line.text, b.text).ratio() < REPEAT_RATIO for b in before)
 
 
 def transcribe_recording(

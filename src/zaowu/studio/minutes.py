@@ -56,6 +56,7 @@ class Sentence(BaseModel):
     text: str
     at: float | None = None
     speaker: str | None = None
+    core: str | None = None  # where a stretch of two sentences is mostly said
 
 
 class Note(BaseModel):
@@ -91,7 +92,8 @@ class Minutes(BaseModel):
 # ------------------------------------------------------------------ transcript text
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_SPLIT = re.compile(r"(?<=[.!?。！？；;])\s*")
+_SPLIT = re.compile(r"(?<=[.!?。！？；;])\s*|(?<=[\u4e00-\u9fff]),(?=[\u4e00-\u9fff])")
+# Whisper joins Chinese clauses with ASCII commas (a person types '，'), so those split sentences too
 
 
 def minutes_language(text: str) -> Literal["zh", "en"]:
@@ -172,7 +174,7 @@ _ATTENDEES = {
 }
 _INTRO = {
     "en": re.compile(r"\b(?:I'm|I am|this is|my name is)\s+(?P<name>[A-Z][a-z]+)\b"),
-    "zh": re.compile(rf"我是(?P<name>{_ZH_NAME})"),
+    "zh": re.compile(rf"我是(?P<name>{_ZH_NAME})|由(?P<chair>{_ZH_NAME})主持"),
 }
 
 
@@ -248,7 +250,10 @@ def rule_candidates(transcript: Transcript, meeting: dt.date) -> Minutes:
             found.decisions.append(Note(text=_clean_task(s.text, lang), at=s.at))
         if m := _ATTENDEES[lang].search(s.text):
             attendees += _names(m["names"], lang)
-        attendees += [m["name"] for m in _INTRO[lang].finditer(s.text) if m["name"].lower() not in _NOT_NAMES]
+        for m in _INTRO[lang].finditer(s.text):
+            name = m["name"] or m.groupdict().get("chair")
+            if name and name.lower() not in _NOT_NAMES:
+                attendees.append(name)
     found.attendees = list(dict.fromkeys(attendees))
     return found
 
@@ -334,17 +339,23 @@ def _words(text: str, lang: str) -> set[str]:
 
 
 def _support(text: str, said: list[Sentence], lang: str) -> Sentence | None:
-    """The transcript sentence (or two neighbours) holding at least SUPPORT_RATIO of ``text``'s words."""
+    """The transcript sentence (or two neighbours) holding at least SUPPORT_RATIO of ``text``'s words. For
+    two neighbours, ``core`` is the one holding more of them (a due date is read from it alone)."""
     want = _words(text, lang)
     if not want:
         return None
     best, score = None, 0.0
     for i, s in enumerate(said):
-        pair = s.text + " " + said[i + 1].text if i + 1 < len(said) else s.text
-        for candidate, words in ((s, _words(s.text, lang)), (Sentence(text=pair, at=s.at), _words(pair, lang))):
-            ratio = len(want & words) / len(want)
-            if ratio > score:
-                best, score = candidate, ratio
+        own = len(want & _words(s.text, lang)) / len(want)
+        if own > score:
+            best, score = s.model_copy(update={"core": s.text}), own
+        if i + 1 < len(said):
+            after = said[i + 1]
+            pair = len(want & _words(f"{s.text} {after.text}", lang)) / len(want)
+            if pair > score:
+                core = s if own >= len(want & _words(after.text, lang)) / len(want) else after
+                best = Sentence(text=f"{s.text} {after.text}", at=core.at, speaker=core.speaker, core=core.text)
+                score = pair
     return best if score >= SUPPORT_RATIO else None
 
 
@@ -384,7 +395,7 @@ def _model_item(raw: dict[str, Any], said: list[Sentence], text: str, minutes: M
     if item.owner is None and any(_similar(d.text, where.text, lang) for d in minutes.decisions):
         minutes.dropped.append(f"{owner or '?'}: {task} (a decision, with no owner stated)")
         return None
-    item.due, item.due_text = _due(where.text, minutes.date)
+    item.due, item.due_text = _due(where.core or where.text, minutes.date)
     stated = str(raw.get("due") or "").strip()
     if stated and item.due is None:
         item.flags.append(f"due '{stated}' is not stated in the meeting")

@@ -103,10 +103,15 @@ def minutes_language(text: str) -> Literal["zh", "en"]:
     return "zh" if letters and han / letters >= 0.2 else "en"
 
 
+_CLAUSE = re.compile(  # ", David will …" / "and Maria is going to …": Whisper runs sentences together
+    r"(?:,\s+|\s+and\s+)(?=[A-Z][a-z]+(?:\s[A-Z][a-z]+)?,?\s+(?:will|'ll|is going to|needs to|has to|is to)\b)"
+)
+
+
 def sentences(transcript: Transcript) -> list[Sentence]:
     out = []
     for line in transcript.lines:
-        for part in _SPLIT.split(line.text):
+        for part in (clause for sentence in _SPLIT.split(line.text) for clause in _CLAUSE.split(sentence)):
             if part.strip():
                 out.append(Sentence(text=part.strip(), at=line.start, speaker=line.speaker))
     return out

@@ -203,6 +203,8 @@ def _strip_due(task: str, due_text: str | None, lang: str) -> str:
         return task
     if lang == "en":
         cut = _EN_DUE.sub("", task) if due_text in task else task
+        if cut.rstrip(" .").endswith(due_text):  # "call the printer tomorrow"
+            cut = cut.rstrip(" .")[: -len(due_text)].rstrip(" ,")
         return cut if len(cut) >= 4 else task
     head, _, tail = task.partition(due_text)
     head = re.sub(r"(?:在|于|到)$", "", head.strip())
@@ -394,7 +396,9 @@ def _model_item(raw: dict[str, Any], said: list[Sentence], text: str, minutes: M
     if owner and not _spoken(owner, text, lang):
         item.flags.append(f"owner '{owner}' is not named in the transcript")
         item.owner = None
-    elif owner and not (_spoken(owner, where.text, lang) or (where.speaker or "").lower() == owner.lower()):
+    elif owner and not (
+        _spoken(owner, where.core or where.text, lang) or (where.speaker or "").lower() == owner.lower()
+    ):
         item.flags.append(f"owner '{owner}' is not named where this is said")
         item.owner = None
     if item.owner is None and any(_similar(d.text, where.text, lang) for d in minutes.decisions):
@@ -440,6 +444,8 @@ def _merge_notes(
         if where is None or (cue is not None and not cue.search(where.text)):
             minutes.dropped.append(text)
             continue
+        if any(_similar(i.task, text, lang) for i in minutes.action_items):
+            continue  # an action item the model also listed here
         twin = next((n for n in notes if _similar(n.text, text, lang)), None)
         if twin is not None:
             twin.source = "both"
@@ -506,6 +512,7 @@ def build_minutes(
         n for n in minutes.attendees if _spoken(n, text, lang) or n in {ln.speaker for ln in transcript.lines}
     ]
     _flag_unknown_owners(minutes, said)
+    minutes.dropped = list(dict.fromkeys(minutes.dropped))
     minutes.summary, summary_ok = _summary(answers, minutes, text)
     minutes.checks = _checks(minutes, rule_count, summary_ok, ask is not None)
     return minutes
@@ -541,9 +548,11 @@ def _checks(m: Minutes, rule_count: int, summary_ok: bool, asked: bool) -> list[
         Check(
             name="minutes.unsupported",
             ok=not m.dropped,
-            detail=(f"dropped {len(m.dropped)} model items not found in the transcript: " + "; ".join(m.dropped[:8]))
+            detail=(
+                f"dropped {len(m.dropped)} model items the transcript does not support: " + "; ".join(m.dropped[:8])
+            )
             if m.dropped
-            else "every model item was found in the transcript",
+            else "every model item is supported by the transcript",
         ),
         Check(
             name="minutes.rules",

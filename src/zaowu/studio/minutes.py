@@ -367,12 +367,13 @@ def _support(text: str, said: list[Sentence], lang: str) -> Sentence | None:
 
 
 def _spoken(name: str, text: str, lang: str) -> bool:
+    """``name`` is said in ``text`` as a name: exactly as written ("everyone" is no owner called Everyone)."""
     name = name.strip()
-    if not name:
+    if not name or name.split()[0].lower() in _NOT_NAMES:
         return False
     if lang == "zh" or _CJK.search(name):
         return name in text
-    return re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE) is not None
+    return re.search(rf"\b{re.escape(name)}\b", text) is not None
 
 
 def _similar(a: str, b: str, lang: str) -> bool:

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from .conftest import Server
-from .web_helpers import PHONE, Page, launch
+from .test_web import browser, studio_page  # noqa: F401  (the browser and a page on this module's web_server)
+from .web_helpers import PHONE, Page
 
 sync_api = pytest.importorskip("playwright.sync_api")
 av = pytest.importorskip("av")
@@ -34,29 +35,13 @@ def web_server(tmp_path_factory, models_dir):
     srv.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def studio_page(browser, web_server):
-    page = Page(browser, web_server.base_url)
-    yield page
-    page.close()
-    assert page.errors == [], page.errors
-
-
 def _wait_done(pg) -> None:
     pg.wait_for_selector('#minutes-form[data-done="1"], #minutes-form p.error:not([hidden])', timeout=600_000)
     error = pg.locator("#minutes-form p.error:not([hidden])")
     assert not error.count(), error.first.inner_text()
 
 
-def test_the_page_renders_in_both_languages_and_at_phone_width(browser, web_server, studio_page):
+def test_the_page_renders_in_both_languages_and_at_phone_width(browser, web_server, studio_page):  # noqa: F811
     studio_page.open("minutes")
     pg = studio_page.page
     assert pg.locator("h1").inner_text() == "Minutes"
@@ -77,7 +62,7 @@ def test_the_page_renders_in_both_languages_and_at_phone_width(browser, web_serv
         phone.close()
 
 
-def test_an_empty_form_names_the_missing_field(studio_page):
+def test_an_empty_form_names_the_missing_field(studio_page):  # noqa: F811
     studio_page.open("minutes")
     pg = studio_page.page
     pg.fill('[name="transcript"]', "")
@@ -94,7 +79,7 @@ def _recording(server: Server) -> bytes:
     return r.content
 
 
-def test_upload_a_recording_then_read_and_download_the_minutes(studio_page, web_server, tmp_path):
+def test_upload_a_recording_then_read_and_download_the_minutes(studio_page, web_server, tmp_path):  # noqa: F811
     wav = tmp_path / "standup.wav"
     wav.write_bytes(_recording(web_server))
     studio_page.open("minutes")
@@ -120,7 +105,7 @@ def test_upload_a_recording_then_read_and_download_the_minutes(studio_page, web_
     studio_page.shot("minutes-result")
 
 
-def test_a_pasted_transcript(studio_page):
+def test_a_pasted_transcript(studio_page):  # noqa: F811
     studio_page.open("minutes")
     pg = studio_page.page
     pg.fill('[name="date"]', "2026-12-01")

@@ -56,7 +56,10 @@ class MeetingMinutesInput(AppInput):
     @model_validator(mode="after")
     def _one_source(self) -> MeetingMinutesInput:
         if (self.audio is None) == (self.transcript is None):
-            raise InvalidRequest("Give either 'audio' (a recording) or 'transcript' (text), not both.", param="audio")
+            raise InvalidRequest(
+                "Give 'audio' (an uploaded recording's id) or 'transcript' (text): exactly one of them.",
+                param="input.audio",
+            )
         return self
 
 
@@ -132,7 +135,8 @@ class ExtractMinutes(Step):
             text = inputs.text or ""
             transcript = parse_transcript(text, inputs.language or minutes_language(text))
         if not transcript.lines:
-            raise InvalidRequest("The recording holds no speech the recogniser could read.", param="audio")
+            where = "audio" if inputs.transcript is not None else "transcript"
+            raise InvalidRequest(f"The {where} holds no speech to take minutes of.", param=where)
 
         def ask(system: str, prompt: str, schema: dict[str, Any], max_tokens: int) -> dict[str, Any] | None:
             from ..studio.steps import llm_request

@@ -342,7 +342,8 @@ def _words(text: str, lang: str) -> set[str]:
         han = "".join(_CJK.findall(text))
         return {han[i : i + 2] for i in range(len(han) - 1)} | set(re.findall(r"[a-z0-9]{2,}", text.lower()))
     stop = _NOT_NAMES | {"a", "an", "to", "of", "for", "in", "on", "by", "with", "will", "be", "is", "are"}
-    return {w for w in re.findall(r"[a-z0-9']+", text.lower()) if w not in stop and len(w) > 1}
+    words = (w for w in re.findall(r"[a-z0-9']+", text.lower()) if w not in stop and len(w) > 1)
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}  # calls → call
 
 
 def _support(text: str, said: list[Sentence], lang: str) -> Sentence | None:
@@ -445,7 +446,7 @@ def _merge_notes(
         if where is None or (cue is not None and not cue.search(where.text)):
             minutes.dropped.append(text)
             continue
-        if any(_similar(i.task, text, lang) for i in minutes.action_items):
+        if any(_similar(f"{i.owner or ''} {i.task} {i.due_text or ''}", text, lang) for i in minutes.action_items):
             continue  # an action item the model also listed here
         twin = next((n for n in notes if _similar(n.text, text, lang)), None)
         if twin is not None:

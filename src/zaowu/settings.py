@@ -298,6 +298,12 @@ class Settings(BaseSettings):
     video_max_pixels: int = Field(
         3840 * 2160, ge=64 * 64, le=8192 * 8192, description="largest frame (width x height) an edit accepts"
     )
+    minutes_max_upload_bytes: int = Field(
+        100 << 20, ge=1024, description="largest meeting recording the meeting-minutes app accepts, in bytes"
+    )
+    minutes_max_seconds: float = Field(
+        4 * 3600.0, gt=0, le=86_400, description="longest meeting recording (seconds) the meeting-minutes app accepts"
+    )
     video_max_inputs: int = Field(16, ge=1, le=256, description="most videos one edit may concatenate")
     c2pa_cert: Path | None = Field(
         None,

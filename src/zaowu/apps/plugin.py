@@ -14,6 +14,7 @@ from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter, WriteVariants
 from .customer_service import CustomerService, Reply
+from .meeting_minutes import ExtractMinutes, MeetingMinutes, MinutesFiles, TranscribeMeeting
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
 from .search import Answer, Search
 from .store_kit import Brand, BuildSite, CopyTexts, ProductCards, StoreKit, StoreTheme
@@ -71,7 +72,7 @@ def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
 
 @hookimpl
 def register_apps(register):
-    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, CustomerService, Search, VideoAd):
+    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, CustomerService, Search, VideoAd, MeetingMinutes):
         register(app)
 
 
@@ -92,6 +93,9 @@ def register_workflow_steps(register):
         Reply,
         Answer,
         VideoAdStep,
+        TranscribeMeeting,
+        ExtractMinutes,
+        MinutesFiles,
     ):
         register(step)
 

@@ -3,16 +3,27 @@ its own while the background pans under it, text is never cropped, and the same 
 
 from __future__ import annotations
 
+import base64
+import io
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
+import httpx
 import numpy as np
 import pytest
+from PIL import Image
 
 from zaowu.backends.design.render import compose
 from zaowu.backends.storyboard.layers import TEXT_DELAY, TEXT_SECONDS
 from zaowu.backends.storyboard.motion import OVERSCAN
 from zaowu.backends.storyboard.render import render_storyboard
 from zaowu.backends.storyboard.spec import output_size
+
+from .conftest import Server
+from .helpers import wait_video
 
 av = pytest.importorskip("av")
 cv2 = pytest.importorskip("cv2")
@@ -143,3 +154,133 @@ def test_animation_must_be_known(tmp_path):
     with pytest.raises(InvalidRequest) as err:
         render_storyboard(board, tmp_path / "bad.mp4")
     assert err.value.param == "storyboard.scenes.0.animation"
+
+
+# ---------------------------------------------------------------- image_model: scenes painted by a remote image server
+
+CHECKER = ((224, 48, 128), (16, 176, 224))
+"""The two colours (RGB) of the remote double's picture: a checkerboard no design would paint."""
+TILE = 40
+
+
+class ImageDouble(ThreadingHTTPServer):
+    """A real HTTP server answering OpenAI's ``POST /v1/images/generations`` with a checkerboard PNG of the
+    requested size (``b64_json``), keeping each request body."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _ImageHandler)
+        self.received: list[dict[str, Any]] = []
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+class _ImageHandler(BaseHTTPRequestHandler):
+    server: ImageDouble
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+        self.server.received.append(body)
+        if self.path != "/v1/images/generations":
+            self.send_error(404)
+            return
+        width, height = (int(v) for v in str(body.get("size", "256x256")).split("x"))
+        ys, xs = np.mgrid[0:height, 0:width]
+        odd = ((xs // TILE + ys // TILE) % 2).astype(bool)
+        picture = np.where(odd[..., None], CHECKER[1], CHECKER[0]).astype(np.uint8)
+        png = io.BytesIO()
+        Image.fromarray(picture, "RGB").save(png, "PNG")
+        payload = json.dumps({"created": 0, "data": [{"b64_json": base64.b64encode(png.getvalue()).decode()}]})
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload.encode())
+
+
+@pytest.fixture(scope="module")
+def painted(tmp_path_factory, models_dir):
+    """A real ``zaowu serve`` with the double configured as the remote ``pics`` (image model ``pics/checker``)."""
+    double = ImageDouble()
+    remotes = {"pics": {"base_url": double.base_url, "image_models": ["checker"], "timeout": 30}}
+    srv = Server(tmp_path_factory.mktemp("painted"), models_dir, extra_env={"ZAOWU_REMOTES": json.dumps(remotes)})
+    yield srv, double
+    srv.stop()
+    double.shutdown()
+    double.server_close()
+
+
+def _near(rgb: np.ndarray, color: tuple[int, int, int], tolerance: int = 40) -> np.ndarray:
+    return np.abs(rgb.astype(int) - np.array(color)).max(axis=2) <= tolerance
+
+
+def test_image_model_scene_shows_the_remote_picture_under_the_design_text(painted):
+    """``image_model`` on POST /v1/videos: the scene's image_prompt goes to the remote image server, its picture
+    is the scene's background (the frames are mostly its two colours), and the headline is laid over it by
+    the design engine (not the model: the double draws no text). Without image_model, the same storyboard
+    shows the design engine's own background."""
+    srv, double = painted
+    board = {
+        "aspect": "9:16",
+        "resolution": "360p",
+        "fps": 24,
+        "music": None,
+        "subtitles": "none",
+        "scenes": [
+            {
+                "visual": {"kind": "poster", "headline": "Blue hour"},
+                "image_prompt": "a checkerboard at dusk",
+                "duration": 1.5,
+                "camera": "zoom_in",
+            }
+        ],
+    }
+    shares = {}
+    for image_model in ("pics/checker", None):
+        body = {"prompt": "A dusk poster", "model": "storyboard", "seconds": "2", "size": "360x640"}
+        body |= {"storyboard": board, "seed": 3} | ({"image_model": image_model} if image_model else {})
+        r = httpx.post(f"{srv.base_url}/v1/videos", json=body, timeout=60)
+        assert r.status_code == 200, r.text
+        video = wait_video(srv.base_url, r.json()["id"])
+        assert video["status"] == "completed", video
+        data = httpx.get(f"{srv.base_url}/v1/videos/{video['id']}/content", timeout=60).content
+        with av.open(io.BytesIO(data)) as c:
+            last = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)][-1]
+        x0, y0, x1, y1 = _headline_box_for(board)
+        outside = np.ones(last.shape[:2], bool)
+        outside[y0:y1, x0:x1] = False
+        either = _near(last, CHECKER[0]) | _near(last, CHECKER[1])
+        shares[image_model] = float(either[outside].mean())
+    assert [b["prompt"] for b in double.received] == ["a checkerboard at dusk"]
+    assert double.received[0]["size"] == "360x640"
+    assert shares["pics/checker"] > 0.6, shares
+    assert shares[None] < 0.1, shares
+
+
+def _headline_box_for(board: dict) -> tuple[int, int, int, int]:
+    """The headline's place (output pixels) with a wide margin: its panel and the scrim around it."""
+    size = output_size(board["aspect"], board["resolution"])
+    big = tuple(round(s * OVERSCAN / 2) * 2 for s in size)
+    design = compose({**board["scenes"][0]["visual"], "language": "en"}, *big, seed=3)
+    k = size[0] / big[0]
+    boxes = [b.ink for b in design.scene.texts]
+    x0, y0 = min(r.x for r in boxes) * k, min(r.y for r in boxes) * k
+    x1, y1 = max(r.x + r.w for r in boxes) * k, max(r.y + r.h for r in boxes) * k
+    return max(0, round(x0) - 30), max(0, round(y0) - 30), round(x1) + 30, round(y1) + 30
+
+
+def test_unknown_image_model_is_a_400_naming_it(painted):
+    srv = painted[0]
+    body = {"prompt": "x", "model": "storyboard", "seconds": "2", "size": "360x640", "image_model": "no-such-painter"}
+    body["storyboard"] = {"aspect": "9:16", "resolution": "360p", "scenes": [{"text": "Hi", "duration": 1.0}]}
+    r = httpx.post(f"{srv.base_url}/v1/videos", json=body, timeout=60)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["param"] == "image_model"
+    assert httpx.get(f"{srv.base_url}/health", timeout=10).status_code == 200

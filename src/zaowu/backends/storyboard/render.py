@@ -1,6 +1,7 @@
 """``render_storyboard``: a storyboard to an MP4 in one streaming pass.
 
     stills (design engine or image, once per scene) → Ken Burns + transitions → captions → encoder
+    (a layered design scene: its layers once per scene, composited per frame, each with its motion: layers.py)
     narration (given WAVs or ``speak``) + music bed ducked under it → AAC
 
 Scene timing comes first: a scene lasts as long as its narration (plus a lead-in and a tail), at

@@ -1,8 +1,10 @@
 """The storyboard: what a short video says and shows, scene by scene, with every field bounded.
 
 A storyboard is the contract between the planner (an LLM writing JSON through a schema) and the
-renderer. A scene's visual is a design spec (rendered by the design engine) or an image file; its
-narration is spoken, and the scene lasts as long as its narration (at least ``duration``).
+renderer. A scene's visual is a design spec (rendered by the design engine, in layers that move apart
+or under one camera move: ``animation``), possibly over a ``background`` picture (painted by an image model
+from ``image_prompt``), or an image file; its narration is spoken, and the scene lasts as long as its
+narration (at least ``duration``).
 This module imports only the standard library and Pydantic.
 """
 

@@ -195,18 +195,20 @@ def _split_shapes(design: Any) -> tuple[list[Any], list[Any], list[Any], list[An
 
 
 def _rgba(scene: Any, **parts: Any):
-    """The given parts of ``scene`` alone: (BGR float32 premultiplied, alpha float32), painted on black and white."""
+    """The given parts of ``scene`` alone: (BGR uint8 premultiplied, alpha float32), painted on black and white."""
+    import cv2
     import numpy as np
 
     from ..design.scene import Gradient, Scene, paint
 
     def on(color: str):
         flat = Scene(scene.width, scene.height, Gradient(color, color), **parts)
-        return np.asarray(paint(flat), dtype=np.float32)
+        return np.asarray(paint(flat))
 
     black, white = on("#000000"), on("#FFFFFF")
-    alpha = np.clip(1.0 - (white - black).mean(axis=2) / 255.0, 0.0, 1.0)
-    return np.ascontiguousarray(black[..., ::-1]), alpha
+    spread = cv2.transform(cv2.subtract(white, black).astype(np.float32), np.full((1, 3), 1 / 765, np.float32))
+    alpha = np.clip(1.0 - spread, 0.0, 1.0)
+    return cv2.cvtColor(black, cv2.COLOR_RGB2BGR), alpha
 
 
 def _sprites(layer: tuple[Any, Any], size: tuple[int, int], split: bool = False) -> list[Sprite]:
@@ -216,6 +218,7 @@ def _sprites(layer: tuple[Any, Any], size: tuple[int, int], split: bool = False)
     import numpy as np
 
     rgb, alpha = (cv2.resize(x, size, interpolation=cv2.INTER_AREA) for x in layer)
+    rgb = rgb.astype(np.float32)
     mask = (alpha > 1 / 255).astype(np.uint8)
     boxes: list[tuple[int, int, int, int]] = []
     if split:

@@ -284,3 +284,20 @@ def test_unknown_image_model_is_a_400_naming_it(painted):
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == "image_model"
     assert httpx.get(f"{srv.base_url}/health", timeout=10).status_code == 200
+
+
+def test_planner_picks_the_animation_by_scene_type(bare_studio):
+    """A storyboard given to the Studio with ``auto`` animations is stored with the planner's choice: a poster
+    and a text scene move in layers, a logo under the camera alone; an explicit choice is kept."""
+    from zaowu.types import VideoRequest
+
+    scenes = [
+        {"visual": {"kind": "poster", "headline": "New"}, "duration": 0.5},
+        {"visual": {"kind": "logo", "headline": "Acme"}, "duration": 0.5},
+        {"text": "Open daily", "duration": 0.5},
+        {"visual": {"kind": "poster", "headline": "Still"}, "duration": 0.5, "animation": "camera"},
+    ]
+    board = {"aspect": "1:1", "resolution": "360p", "fps": 24, "music": None, "subtitles": "none", "scenes": scenes}
+    result = bare_studio.generate_media(VideoRequest(prompt="x", storyboard=board, narration=[None] * 4, seed=1))
+    stored = result.media[0].meta["storyboard"]["scenes"]
+    assert [s["animation"] for s in stored] == ["layered", "camera", "layered", "camera"]

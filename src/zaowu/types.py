@@ -266,6 +266,7 @@ class VideoRequest(Strict):
     remix_prompt: str | None = Field(default=None, max_length=4000)  # a remix's change: the texts are rewritten
     remixed_from: str | None = Field(default=None, max_length=64)  # the video a remix starts from
     input_reference: str | None = Field(default=None, max_length=64)  # artifact id of the product/hero image
+    image_model: str | None = Field(default=None, max_length=200)  # paints design scenes' pictures (None: design)
     images: dict[str, str] | None = None  # scene image names → files: set by the Studio's planner only
 
 

@@ -93,7 +93,7 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-EXTRAS = ("storyboard", "seed", "language", "voice", "music", "subtitles")
+EXTRAS = ("storyboard", "seed", "language", "voice", "music", "subtitles", "image_model")
 CREATE_FIELDS = {"prompt", "model", "seconds", "size", "input_reference", *EXTRAS}
 REMIX_FIELDS = {"prompt", "storyboard", "voice", "music", "subtitles"}
 

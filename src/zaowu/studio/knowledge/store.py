@@ -14,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,8 @@ FILTER_OPS = {
 }
 
 
+# a query's embedding runs here while the search's thread asks the full-text index (numpy and SQLite release the GIL)
+_QUERY_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kb-query")
 _FTS_DELETE = sa.text("DELETE FROM kb_chunks_fts WHERE rowid IN :ids").bindparams(sa.bindparam("ids", expanding=True))
 _FTS_INSERT = sa.text("INSERT INTO kb_chunks_fts (rowid, tokens) VALUES (:id, :tokens)")
 # CROSS JOIN keeps the full-text index as the outer loop: SQLite would otherwise scan the store's chunks and
@@ -553,9 +556,11 @@ class KnowledgeBase:
         if not files:
             return []
         ranks: dict[int, float] = {}
-        q = self._query_vector(query, who)
+        pending = _QUERY_THREADS.submit(self._query_vector, query, who)  # embedded while the full-text index answers
+        text_ranks = self._text_ranks(store_ids, query, files)
         similarity: dict[int, float] = {}
-        for ranking in (self._vector_ranks(store_ids, q, files, similarity), self._text_ranks(store_ids, query, files)):
+        vector_ranks = self._vector_ranks(store_ids, pending.result(), files, similarity)
+        for ranking in (vector_ranks, text_ranks):
             for rank, chunk_id in enumerate(ranking[:CANDIDATES]):
                 ranks[chunk_id] = ranks.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(ranks, key=lambda c: -ranks[c])[:max_results]

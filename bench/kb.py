@@ -207,7 +207,9 @@ def bench_answer(studio: Studio, store: str, answers: int) -> None:
         print(
             f"  answer {i + 1}: {len(sources)} sources, first token: wall {clock.wall:.0f} ms, CPU {clock.cpu:.0f} ms"
         )
-    print(spread(f"first answer token ({studio.settings.default_chat_model})", clocks[1:] or clocks))
+    settings = studio.settings
+    name = f"first answer token ({settings.default_chat_model}, kb_context_tokens={settings.kb_context_tokens})"
+    print(spread(name, clocks[1:] or clocks))
 
 
 def main() -> None:
@@ -218,10 +220,12 @@ def main() -> None:
     parser.add_argument("--random-vectors", action="store_true", help="build the search stores without embedding")
     parser.add_argument("--models-dir", type=Path, help="where the default chat model is, for the first answer token")
     parser.add_argument("--answers", type=int, default=4)
+    parser.add_argument("--context-tokens", type=int, help="kb_context_tokens for the answers (default: the setting's)")
     args = parser.parse_args()
+    tuned = {"kb_context_tokens": args.context_tokens} if args.context_tokens else {}
     with (
         tempfile.TemporaryDirectory() as tmp,
-        Studio(Settings(data_dir=Path(tmp), kb_chunk_chars=CHUNK_CHARS, models_dir=args.models_dir)) as studio,
+        Studio(Settings(data_dir=Path(tmp), kb_chunk_chars=CHUNK_CHARS, models_dir=args.models_dir, **tuned)) as studio,
     ):
         print(f"memory at start: {rss_mb():.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         bench_ingest(studio, args.pages)

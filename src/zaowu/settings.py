@@ -324,6 +324,12 @@ class Settings(BaseSettings):
         5000, ge=1, le=1_000_000, description="most chunks one file yields; a longer file fails with a clear error"
     )
     kb_chunk_chars: int = Field(800, ge=100, le=8000, description="largest chunk of knowledge-base text, in characters")
+    kb_context_tokens: int = Field(
+        300,
+        ge=50,
+        le=8000,
+        description="most tokens (estimated) of retrieved sources put in an answer's prompt: fewer answer sooner",
+    )
     assistant_requests_per_minute: int = Field(
         20, ge=1, le=10_000, description="requests per minute a customer-service widget key may make (then 429)"
     )

@@ -41,7 +41,7 @@ def scene_seconds(seconds: float) -> float:
     return max(SCENE_SECONDS, seconds / MAX_SCENES)
 
 
-def storyboard(seconds: float, resolution: str) -> dict:
+def storyboard(seconds: float, resolution: str, animation: str = "auto") -> dict:
     scenes = []
     length = scene_seconds(seconds)
     for i in range(max(1, round(seconds / length))):
@@ -51,6 +51,7 @@ def storyboard(seconds: float, resolution: str) -> dict:
                 "visual": {"kind": "poster", "headline": HEADLINES[i % len(HEADLINES)]},
                 "duration": length,
                 "camera": CAMERAS[i % len(CAMERAS)],
+                "animation": animation,
                 "transition": TRANSITIONS[i % len(TRANSITIONS)],
             }
         )
@@ -78,11 +79,11 @@ def tone(seconds: float, rate: int = 22_050) -> bytes:
     return buf.getvalue()
 
 
-def child(seconds: float, resolution: str) -> None:
+def child(seconds: float, resolution: str, animation: str = "auto") -> None:
     """One render in this process; prints a JSON line."""
     from zaowu.backends.storyboard.render import render_storyboard
 
-    board = storyboard(seconds, resolution)
+    board = storyboard(seconds, resolution, animation)
     narration = [tone(scene_seconds(seconds) - 1.0) for _ in board["scenes"]]  # one WAV per scene, as in a job
     with tempfile.TemporaryDirectory(prefix="zaowu-bench-video-") as tmp:
         cpu0, t0 = time.process_time(), time.perf_counter()
@@ -99,6 +100,8 @@ def child(seconds: float, resolution: str) -> None:
                 "wall_s": round(wall, 2),
                 "fps": round(result.frames / wall, 1),
                 "cpu_fps": round(result.frames / cpu, 1),
+                "cpu_ms_per_frame": round(cpu / result.frames * 1000, 1),
+                "animation": animation,
                 "x_real_time": round(result.duration / wall, 2),
                 "peak_rss_mb": round(rss_mb, 1),
                 "timings": result.as_dict()["timings"],
@@ -107,10 +110,10 @@ def child(seconds: float, resolution: str) -> None:
     )
 
 
-def run(seconds: float, resolution: str) -> dict:
+def run(seconds: float, resolution: str, animation: str = "auto") -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(seconds), resolution],
+        [sys.executable, __file__, "--child", str(seconds), resolution, animation],
         env=env,
         capture_output=True,
         text=True,
@@ -128,17 +131,23 @@ def main() -> None:
     )
     parser.add_argument("--1080", dest="full_hd", action="store_true", help="also render at 1080p")
     parser.add_argument("--json", type=Path, help="write the results here")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--animation",
+        default="auto",
+        choices=("auto", "camera", "layered"),
+        help="how the scenes move: layered (design layers each with their motion) or camera (the whole still)",
+    )
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(float(args.child[0]), args.child[1])
+        child(float(args.child[0]), args.child[1], args.child[2])
         return
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    results = {args.resolution: run(args.seconds, args.resolution)}
+    results = {args.resolution: run(args.seconds, args.resolution, args.animation)}
     if args.full_hd:
-        results["1080p"] = run(args.seconds, "1080p")
+        results["1080p"] = run(args.seconds, "1080p", args.animation)
     long_name = f"long_{args.resolution}"
-    results[long_name] = run(args.long, args.resolution)
+    results[long_name] = run(args.long, args.resolution, args.animation)
     for name, r in results.items():
         log.info(
             "%-10s %s %6.1f s  %5d frames  %5.1f fps (cpu %5.1f)  %5.2fx real time  peak RSS %6.1f MB",

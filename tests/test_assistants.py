@@ -185,6 +185,12 @@ def test_the_widget_key_is_rate_limited(auth_server, keys, shop):
     assert statuses == [200, 200, 429]
     again = _chat(auth_server, limited, "What is the capital of France?")
     assert again.status_code == 429 and int(again.headers["retry-after"]) >= 1
+    # the shop's page may read the refusal (CORS), so the widget can say "too many requests"
+    assert again.headers["access-control-allow-origin"] == SHOP and again.json()["error"]["type"], again.text
+    foreign = _chat(auth_server, limited, "What is the capital of France?", origin="https://evil.example")
+    assert foreign.status_code in (403, 429) and "access-control-allow-origin" not in foreign.headers
+    bad_key = _chat(auth_server, {**limited, "widget_key": "zw-not-a-key"}, "hello")
+    assert bad_key.status_code == 401 and bad_key.headers["access-control-allow-origin"] == SHOP
     assert _chat(auth_server, shop, "What is the capital of France?").status_code == 200  # other widgets unaffected
 
 

@@ -479,3 +479,60 @@ def test_a_zip_bomb_office_file_is_refused_before_it_is_inflated():
     with pytest.raises(DocumentError) as refused:
         chunk("bomb.docx", out.getvalue(), Limits(max_unzipped_bytes=1 << 20))
     assert refused.value.code == "too_large" and "zip bomb" in refused.value.message
+
+
+def _embeddings_logged(base) -> int:
+    import sqlalchemy as sa
+
+    from zaowu.studio.db import generations
+
+    with base.db.connect() as conn:
+        return conn.scalar(sa.select(sa.func.count()).where(generations.c.modality == "embedding")) or 0
+
+
+def test_a_repeated_question_reuses_its_embedding_and_still_sees_new_chunks(tmp_path):
+    """The query's embedding is cached, the store's vectors are not stale: a file added after the first
+    search is found by the same question, and removing it takes it out of the results."""
+    from zaowu.studio.engine import Studio
+
+    with Studio(Settings(data_dir=tmp_path, models_dir=tmp_path / "models")) as studio:
+        base = studio.knowledge
+        store = base.create_store("cache")["id"]
+        hours = base.add_file(kb_docs.documents()["hours.pdf"], "hours.pdf")["id"]
+        base.attach(store, [hours])
+        base.ingest(store, [hours])
+        question = "Which colours does the travel mug come in?"
+        assert not any("teal" in h.text for h in base.search([store], question))
+        logged = _embeddings_logged(base)
+        base.search([store], question)
+        assert _embeddings_logged(base) == logged  # asked again: not embedded again
+
+        mug = base.add_file(b"The travel mug comes in teal, black and sand colours.", "mug.txt")["id"]
+        base.attach(store, [mug])
+        base.ingest(store, [mug])
+        logged = _embeddings_logged(base)
+        found = base.search([store], question)
+        assert found and found[0].filename == "mug.txt" and "teal" in found[0].text
+        assert _embeddings_logged(base) == logged
+
+        base.remove_from_store(store, mug)
+        assert not any(h.filename == "mug.txt" for h in base.search([store], question))
+
+
+def test_the_sources_in_an_answers_prompt_keep_to_the_token_budget():
+    """Long chunks are cut to ``kb_context_tokens`` (estimated), best source first; the numbering matches the
+    sources kept, and a short first source leaves room for the next."""
+    from zaowu.studio.knowledge.answer import estimate_tokens, numbered_sources
+    from zaowu.studio.knowledge.store import Hit
+
+    def hit(text: str, name: str) -> Hit:
+        return Hit(1, "vs_1", "file_1", name, 1.0, text, None, None, [], 0, len(text), {})
+
+    block, kept = numbered_sources([hit("保温杯保修两年。" * 200, "a.txt"), hit("Second.", "b.txt")], 300)
+    assert [h.filename for h in kept] == ["a.txt"] and estimate_tokens(block) <= 305
+    assert block.startswith("[1] (a.txt)\n保温杯保修两年。")
+    block, kept = numbered_sources([hit("Short first.", "a.txt"), hit("word " * 2000, "b.txt")], 300)
+    assert [h.filename for h in kept] == ["a.txt", "b.txt"] and "[2] (b.txt)" in block
+    assert 250 <= estimate_tokens(block) <= 305
+    block, kept = numbered_sources([hit("One.", "a.txt"), hit("Two.", "b.txt")], 300)
+    assert block == "[1] (a.txt)\nOne.\n\n[2] (b.txt)\nTwo."

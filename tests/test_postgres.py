@@ -197,18 +197,61 @@ def _indexes(engine: sa.Engine) -> dict[str, list[str]]:
     return {table: sorted(i["name"] for i in inspector.get_indexes(table)) for table in inspector.get_table_names()}
 
 
+def _sequences(engine: sa.Engine) -> dict[str, str]:
+    """PostgreSQL: each sequence's integer type (a SERIAL's is INTEGER and stops at 2^31 - 1)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.text("SELECT sequencename, data_type::text FROM pg_sequences")).all())
+
+
+def _rows_past_2_31(engine: sa.Engine) -> dict[str, int]:
+    """The id each BIG_ID table gives a new row once its sequence is past 2^31 (PostgreSQL)."""
+    rows = {
+        "job_events": {"job_id": "job_x", "at": 1.0, "type": "state", "data": {}},
+        "safety_events": {"at": 1.0, "action": "logged", "category": "c", "term": "t"},
+        "kb_chunks": {"store_id": "vs_x", "file_id": "file_x", "ord": 0, "text": "t", "heading_path": []},
+    }
+    rows["kb_chunks"].update(start=0, end=1)
+    ids = {}
+    with engine.begin() as conn:
+        for name in db.BIG_ID_TABLES:
+            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), 2147483650)"), {"t": name})
+            table = db.metadata.tables[name]
+            ids[name] = conn.execute(table.insert().values(**rows[name]).returning(table.c.id)).scalar_one()
+    return ids
+
+
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_a_database_upgraded_migration_by_migration_matches_a_new_one(dialect, tmp_path, monkeypatch):
+    """Each migration applied in turn, by the code as it shipped (before 014_bigint_ids the ids of
+    ``BIG_ID_TABLES`` were INTEGER: 32-bit SERIALs on PostgreSQL), gives the schema of a new database:
+    on PostgreSQL those ids and their sequences are BIGINT, and rows get ids past 2^31."""
     url = new_database() if dialect == "postgresql" else f"sqlite:///{tmp_path / 'old.db'}"
     fresh_url = new_database() if dialect == "postgresql" else f"sqlite:///{tmp_path / 'new.db'}"
     engine = sa.create_engine(url)
     every = list(db.MIGRATIONS)
+    ids = [db.metadata.tables[name].c.id for name in db.BIG_ID_TABLES]
     for n, (name, _) in enumerate(every, start=1):
         monkeypatch.setattr(db, "MIGRATIONS", every[:n])  # the code as it shipped with n migrations
+        for column in ids:
+            monkeypatch.setattr(column, "type", sa.Integer() if name < "014" else db.BIG_ID)
         assert db.migrate(engine) == [name]
+        if dialect == "postgresql" and name == "013_labels_and_policies":  # the old schema really was 32-bit
+            assert dict(_schema(engine)["job_events"])["id"] == "INTEGER"
+            assert _sequences(engine)["job_events_id_seq"] == "integer"
     monkeypatch.setattr(db, "MIGRATIONS", every)
     fresh = db.open_database(fresh_url)
     assert _schema(engine) == _schema(fresh) and _indexes(engine) == _indexes(fresh)
+    assert _sequences(engine) == _sequences(fresh)
+    if dialect == "postgresql":
+        for name in db.BIG_ID_TABLES:
+            assert dict(_schema(engine)[name])["id"] == "BIGINT", name
+            assert _sequences(engine)[f"{name}_id_seq"] == "bigint", name
+        assert _rows_past_2_31(engine) == dict.fromkeys(db.BIG_ID_TABLES, 2147483651)
+        assert _rows_past_2_31(fresh) == dict.fromkeys(db.BIG_ID_TABLES, 2147483651)
+    else:
+        assert {dict(_schema(engine)[name])["id"] for name in db.BIG_ID_TABLES} == {"INTEGER"}  # the rowid
     engine.dispose()
     fresh.dispose()
 

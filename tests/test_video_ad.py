@@ -88,3 +88,11 @@ def test_fit_board_sums_durations_and_cuts_texts():
     assert fitted["scenes"][0]["text"] == "一款专为小户型设计的天然"
     assert len(fitted["scenes"][0]["visual"]["headline"]) == TEXT_LIMITS["zh"]
     assert fitted["scenes"][1]["text"] == "短句" and "scene 0" in " ".join(fixes)
+
+
+@pytest.mark.parametrize("run_async", [False, True])
+def test_an_unknown_ad_voice_is_a_400_listing_the_voices(server, run_async):
+    body = {"input": {"product": "Candles", "channel": "douyin", "seconds": 10, "voice": "robot-9"}}
+    r = httpx.post(f"{server.base_url}/v1/apps/video-ad", json={**body, "async": run_async}, timeout=60)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["param"] == "input.voice" and "espeak-en" in r.json()["error"]["message"]

@@ -339,3 +339,62 @@ def test_camera_moves_keep_design_text_in_the_safe_area():
     small = (0.4, 0.45, 0.6, 0.55)
     for move in ("pan_left", "pan_up", "zoom_in"):
         assert keep_in_view(*window(move, 0.0), small) != keep_in_view(*window(move, 1.0), small)
+
+
+def test_cli_video_reference_puts_the_product_on_the_scenes(models_dir, tmp_path):
+    """Issue 17: ``zaowu video "…" --reference product.png`` (a real process): the product is cut out on the
+    design scenes (its red is seen in the frames; without the flag it is not); a file that is not an image
+    and an unknown ``--voice`` are refused by name, writing no video."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image, ImageDraw
+
+    from .test_videos_remix import BOARD, _red_share
+
+    product = tmp_path / "product.png"
+    image = Image.new("RGB", (400, 400), "white")
+    ImageDraw.Draw(image).ellipse((100, 100, 300, 300), fill=(220, 20, 20))
+    image.save(product)
+    design = {
+        **BOARD,
+        "scenes": [
+            {"text": "Fresh", "visual": {"kind": "poster", "headline": "Fresh", "palette": "ocean"}, "duration": 1.0},
+            {"text": "Daily", "visual": {"kind": "poster", "headline": "Daily", "palette": "ocean"}, "duration": 1.0},
+        ],
+    }
+    board = tmp_path / "board.json"
+    board.write_text(json.dumps(design), encoding="utf-8")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ZAOWU_")},
+        "ZAOWU_CONFIG": str(tmp_path / "no-config.toml"),
+        "ZAOWU_DATA_DIR": str(tmp_path / "data"),
+        "ZAOWU_MODELS_DIR": str(models_dir),
+    }
+
+    def frames(path):
+        with av.open(str(path)) as c:
+            return [f.to_ndarray(format="rgb24").astype(np.int16) for f in c.decode(video=0)]
+
+    def zaowu_video(out, *flags: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "zaowu.cli.main", "video", "a bakery", "-s", "360x640", "--seed", "4"]
+        return subprocess.run(
+            [*cmd, "--storyboard", str(board), *flags, "-o", str(out)], env=env, capture_output=True, text=True
+        )
+
+    r = zaowu_video(tmp_path / "ad.mp4", "--reference", str(product))
+    assert r.returncode == 0, r.stderr[-2000:]
+    shown = frames(tmp_path / "ad.mp4")
+    assert _red_share(shown[12]) > 0.02 and _red_share(shown[36]) > 0.02
+    r = zaowu_video(tmp_path / "plain.mp4")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert _red_share(frames(tmp_path / "plain.mp4")[12]) < 0.001  # the red comes from the reference
+    notes = tmp_path / "notes.png"
+    notes.write_text("not an image at all")
+    r = zaowu_video(tmp_path / "bad.mp4", "--reference", str(notes))
+    assert r.returncode != 0 and "--reference" in r.stderr and "notes.png" in r.stderr, r.stderr
+    r = zaowu_video(tmp_path / "mute.mp4", "--voice", "robot-9")
+    assert r.returncode != 0 and "robot-9" in r.stderr and "espeak-en" in r.stderr, r.stderr
+    assert not (tmp_path / "bad.mp4").exists() and not (tmp_path / "mute.mp4").exists()

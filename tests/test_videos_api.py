@@ -105,3 +105,33 @@ def test_cancelled_video_leaves_no_artifact(server):
     assert httpx.get(f"{server.base_url}/health", timeout=10).status_code == 200
     assert json.loads(httpx.get(f"{server.base_url}/v1/videos", timeout=30).text)["object"] == "list"
     assert TEST_MODEL
+
+
+def test_an_unknown_voice_is_a_400_listing_the_voices_and_a_known_one_speaks(server):
+    """Issue 17: a voice the speech model lacks was a silent clip with a failed check; now it is refused
+    before any job is queued, naming ``voice`` and the voices there are. An installed voice narrates."""
+    before = httpx.get(f"{server.base_url}/v1/videos", timeout=30).json()["data"]
+    spoken = {**TINY, "scenes": [{**TINY["scenes"][0], "narration": "Fresh bread.", "duration": 2.0}]}
+    r = httpx.post(
+        f"{server.base_url}/v1/videos",
+        json={"prompt": "a clip", "storyboard": spoken, "voice": "no-such-voice"},
+        timeout=60,
+    )
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["param"] == "voice" and "no-such-voice" in error["message"] and "espeak-en" in error["message"]
+    assert httpx.get(f"{server.base_url}/v1/videos", timeout=30).json()["data"] == before  # no job queued
+    r = httpx.post(
+        f"{server.base_url}/v1/videos",
+        json={"prompt": "a clip", "storyboard": spoken, "voice": "espeak-en", "size": "360x640"},
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    video = wait_video(server.base_url, r.json()["id"])
+    assert video["status"] == "completed", video
+    assert video["storyboard"]["voice"] == "espeak-en"
+    data = httpx.get(f"{server.base_url}/v1/videos/{video['id']}/content", timeout=30).content
+    with av.open(io.BytesIO(data)) as c:
+        assert c.streams.audio, "the narrated clip has a sound track"
+        loudest = max(float(abs(frame.to_ndarray()).max()) for frame in c.decode(audio=0))
+    assert loudest > 0.05, "the voice is heard (an unknown voice used to leave the clip silent)"

@@ -31,6 +31,7 @@ PAGES = [
     "assistant",
     "images",
     "audio",
+    "minutes",
     "video",
     "jobs",
     "history",

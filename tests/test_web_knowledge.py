@@ -5,6 +5,7 @@ served by the browser's router): allowed there, refused on a site the assistant 
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests import kb_docs
@@ -91,6 +92,12 @@ def test_upload_list_chunks_search_then_an_assistant_with_its_widget(browser, kb
         assert "I'll pass this to a person" in pg.locator("[data-handed-off='1']").inner_text()
         pg.wait_for_selector("#cs-handoffs li:has-text('capital of France')")
         studio.shot("assistant-preview")
+        # a person took the question: closing it marks it closed, on the page and on the server
+        pg.click("#cs-handoffs li:has-text('capital of France') button")
+        pg.wait_for_selector("#cs-handoffs li[data-status=closed]:has-text('capital of France')")
+        made = pg.input_value("#cs-preview select[name=assistant_id]")
+        still_open = httpx.get(f"{kb_server.base_url}/v1/assistants/{made}/handoffs", params={"status": "open"})
+        assert still_open.json()["data"] == [], still_open.text
     finally:
         studio.close()
     assert studio.errors == [], studio.errors
@@ -122,3 +129,38 @@ def test_upload_list_chunks_search_then_an_assistant_with_its_widget(browser, kb
         assert any("CORS" in e or "Failed to fetch" in e or "403" in e for e in stranger.errors), stranger.errors
     finally:
         stranger.close()
+
+
+def test_the_knowledge_page_deletes_a_file_and_a_knowledge_base(browser, kb_server, tmp_path):
+    """A file deleted from the page is gone from the server (404) and the base's list; a deleted base is gone
+    from the picker and the server, while another base keeps its files."""
+    doc = tmp_path / "notes.txt"
+    doc.write_text("Our shop opens at nine on weekdays.\n\nWe close at six.", encoding="utf-8")
+    keep = httpx.post(f"{kb_server.base_url}/v1/vector_stores", json={"name": "keep"}).json()["id"]
+    studio = Page(browser, kb_server.base_url)
+    try:
+        pg = studio.page
+        pg.on("dialog", lambda dialog: dialog.accept())  # the confirmations
+        studio.open("knowledge")
+        pg.fill("#kb-create input[name=name]", "doomed")
+        pg.click("#kb-create button[type=submit]")
+        pg.wait_for_selector("#kb-files p.hint")
+        store = pg.input_value("#kb-upload select[name=vector_store_id]")
+        assert store != keep
+        pg.set_input_files("#kb-upload input[type=file]", [str(doc)])
+        pg.click("#kb-upload button[type=submit]")
+        pg.wait_for_selector("#kb-status:has-text('1 of 1')", timeout=MODEL_WAIT_MS)
+        file_id = httpx.get(f"{kb_server.base_url}/v1/vector_stores/{store}/files").json()["data"][0]["id"]
+        pg.click("#kb-files tr[data-file='notes.txt'] button:has-text('Delete file')")
+        pg.wait_for_selector("#kb-files p.hint")  # the base is empty again
+        assert httpx.get(f"{kb_server.base_url}/v1/files/{file_id}").status_code == 404
+
+        pg.click("#kb-delete-store")
+        pg.wait_for_function(
+            f"() => ![...document.querySelectorAll('#kb-upload select option')].some(o => o.value === '{store}')"
+        )
+        assert httpx.get(f"{kb_server.base_url}/v1/vector_stores/{store}").status_code == 404
+        assert httpx.get(f"{kb_server.base_url}/v1/vector_stores/{keep}").status_code == 200
+    finally:
+        studio.close()
+    assert studio.errors == [], studio.errors

@@ -298,6 +298,12 @@ class Settings(BaseSettings):
     video_max_pixels: int = Field(
         3840 * 2160, ge=64 * 64, le=8192 * 8192, description="largest frame (width x height) an edit accepts"
     )
+    minutes_max_upload_bytes: int = Field(
+        100 << 20, ge=1024, description="largest meeting recording the meeting-minutes app accepts, in bytes"
+    )
+    minutes_max_seconds: float = Field(
+        4 * 3600.0, gt=0, le=86_400, description="longest meeting recording (seconds) the meeting-minutes app accepts"
+    )
     video_max_inputs: int = Field(16, ge=1, le=256, description="most videos one edit may concatenate")
     c2pa_cert: Path | None = Field(
         None,
@@ -318,6 +324,12 @@ class Settings(BaseSettings):
         5000, ge=1, le=1_000_000, description="most chunks one file yields; a longer file fails with a clear error"
     )
     kb_chunk_chars: int = Field(800, ge=100, le=8000, description="largest chunk of knowledge-base text, in characters")
+    kb_context_tokens: int = Field(
+        300,
+        ge=50,
+        le=8000,
+        description="most tokens (estimated) of retrieved sources put in an answer's prompt: fewer answer sooner",
+    )
     assistant_requests_per_minute: int = Field(
         20, ge=1, le=10_000, description="requests per minute a customer-service widget key may make (then 429)"
     )

@@ -284,6 +284,7 @@ class VideoRequest(Strict):
     remix_prompt: str | None = Field(default=None, max_length=4000)  # a remix's change: the texts are rewritten
     remixed_from: str | None = Field(default=None, max_length=64)  # the video a remix starts from
     input_reference: str | None = Field(default=None, max_length=64)  # artifact id: product image / portrait
+    image_model: str | None = Field(default=None, max_length=200)  # paints design scenes' pictures (None: design)
     images: dict[str, str] | None = None  # image names → files (presenter: "portrait"): planner only
     presenter: dict[str, Any] | None = None  # presenter backend: banner name, background, voice... (PresenterOptions)
 

@@ -131,7 +131,7 @@ CASES = {
         lambda: _office("pptx"),
         True,
     ),
-    "pdf": ("application/pdf", _pdf, None),
+    "pdf": ("application/pdf", _pdf, True),
 }
 
 

@@ -212,3 +212,41 @@ def test_csv_is_stored_as_made_and_its_label_is_recorded(server):
     assert report["produce_id"] == fields["ProduceID"]
     unknown = verify(server, b"a,b\n1,2\n", "other.csv")  # a CSV the store never made: nothing to find
     assert not unknown["implicit"]["found"] and "implicit" in unknown["missing"]
+
+
+def test_pdf_output_shows_the_notice_on_every_page_and_verify_reports_it(server, tmp_path):
+    """Issue 16: a PDF from the office step carries the visible notice on each page (stamped after
+    LibreOffice made it) besides its Info label; the API's and the CLI's verify report the notice found,
+    and a PDF without it (LibreOffice's own) missing."""
+    from click.testing import CliRunner
+    from pypdf import PdfReader
+
+    from zaowu.cli.main import cli
+    from zaowu.studio.office import render_pptx, to_pdf
+    from zaowu.studio.provenance.office import FOOTER_TEXT
+
+    flow = {
+        "id": "labelled-pdf",
+        "nodes": {"deck": {"step": "office.render", "with": {"format": "pptx", "plan": DECKS["zh"], "pdf": True}}},
+        "outputs": {"pdf": "${deck.pdf}"},
+    }
+    run = httpx.post(f"{server.base_url}/v1/workflows/run", json={"workflow": flow}, timeout=300).json()
+    assert run["status"] == "succeeded", run
+    data = httpx.get(f"{server.base_url}/v1/artifacts/{run['outputs']['pdf']['id']}").content
+    pages = PdfReader(io.BytesIO(data)).pages
+    assert len(pages) == len(DECKS["zh"]["slides"]) + 1  # the title slide, then one page a slide
+    assert all(FOOTER_TEXT in page.extract_text() for page in pages)
+    assert any("春" in page.extract_text() or "茶" in page.extract_text() for page in pages)  # the content is kept
+    report = verify(server, data, "deck.pdf")
+    assert report["implicit"]["found"] and report["implicit"]["fields"]["ProduceID"] == report["produce_id"]
+    assert report["explicit"]["found"] is True and "explicit" not in report["missing"]
+    assert report["explicit"]["detail"] == "notice on every page" and report["implicit"]["where"] == "PDF Info /AIGC"
+
+    bare = to_pdf(render_pptx(DECKS["zh"]), "pptx")
+    assert verify(server, bare, "bare.pdf")["explicit"]["found"] is False
+    (tmp_path / "ok.pdf").write_bytes(data)
+    (tmp_path / "bare.pdf").write_bytes(bare)
+    out = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "verify", str(tmp_path / "ok.pdf")])
+    assert out.exit_code == 0 and "explicit: found: notice on every page" in out.output, out.output
+    out = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "verify", str(tmp_path / "bare.pdf")])
+    assert "explicit: MISSING" in out.output and "missing: implicit, explicit" in out.output, out.output

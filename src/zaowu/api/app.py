@@ -23,6 +23,8 @@ from .routes_images import router as images_router
 from .routes_jobs import router as jobs_router
 from .routes_knowledge import FILES_PATH
 from .routes_knowledge import router as knowledge_router
+from .routes_minutes import MINUTES_RECORDING_PATH
+from .routes_minutes import router as minutes_router
 from .routes_openai import router as openai_router
 from .routes_provenance import router as provenance_router
 from .routes_safety import router as safety_router
@@ -64,6 +66,10 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
         upload_routes={
             VIDEO_EDITS_PATH: (settings.video_max_upload_bytes, "video_max_upload_bytes"),
             FILES_PATH: (settings.kb_max_file_bytes + MULTIPART_SLACK_BYTES, "kb_max_file_bytes"),
+            MINUTES_RECORDING_PATH: (
+                settings.minutes_max_upload_bytes + MULTIPART_SLACK_BYTES,
+                "minutes_max_upload_bytes",
+            ),
         },
     )
     # outermost: requests for another host name or from another site are refused before anything else
@@ -75,6 +81,7 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
     app.include_router(knowledge_router)
     app.include_router(audio_router)
     app.include_router(images_router)
+    app.include_router(minutes_router)
     app.include_router(apps_router)
     app.include_router(assistants_router)
     app.include_router(cutout_router)

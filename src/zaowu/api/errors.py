@@ -95,10 +95,22 @@ def _never_fails(handler):
     return wrapper
 
 
+async def _widget_cors(request: Request) -> dict[str, str]:
+    """The chat widget's CORS headers for its allowed origins (routes_assistants.py), so it can read the error;
+    the assistant is looked up off the event loop, and only for a chat path from a page."""
+    if "origin" not in request.headers or not request.url.path.endswith("/chat"):
+        return {}
+    from starlette.concurrency import run_in_threadpool
+
+    from .routes_assistants import error_cors_headers
+
+    return await run_in_threadpool(error_cors_headers, request)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ZaowuError)
     @_never_fails
-    async def _zaowu(_: Request, exc: ZaowuError):
+    async def _zaowu(request: Request, exc: ZaowuError):
         # a workflow step refused as busy (StepFailed) carries the Overloaded as its cause
         cause = exc if isinstance(exc, (RateLimited, Overloaded)) else getattr(exc, "cause", None)
         if isinstance(cause, Overloaded):  # expected under load: one line, not an error
@@ -109,12 +121,15 @@ def install(app: FastAPI) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
-        return ErrorResponse(exc.to_openai(), status_code=exc.status, headers=headers)
+        headers = {**(headers or {}), **(await _widget_cors(request))}
+        return ErrorResponse(exc.to_openai(), status_code=exc.status, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     @_never_fails
-    async def _request_validation(_: Request, exc: RequestValidationError):
-        return ErrorResponse(_validation_body(list(exc.errors())), status_code=400)
+    async def _request_validation(request: Request, exc: RequestValidationError):
+        return ErrorResponse(
+            _validation_body(list(exc.errors())), status_code=400, headers=(await _widget_cors(request)) or None
+        )
 
     @app.exception_handler(ValidationError)
     @_never_fails

@@ -164,6 +164,7 @@ async def run_app_route(request: Request, app_id: str, body: AppRunBody, princip
         from ..apps.base import validate_input
 
         data = validate_input(app, body.input)  # a bad input is a 400 now, not a failed job later
+        await run_in_threadpool(app().check, studio, data)
         await run_in_threadpool(check_scopes, studio, app().workflow(data), principal.key_id)  # and a 403
         job = {"app": app.id, "input": body.input, "model": body.model, "seed": body.seed}
         return await accepted_job(studio, "app", job, who)

@@ -12,11 +12,14 @@ GET    /widget.js                        the chat widget a shop embeds with one 
 
 The chat takes the assistant's widget key (scope ``assistant``: nothing else) from pages of its allowed
 origins only; a widget key must come with such an ``Origin``. The owner's keys may chat too (the studio's
-live preview). Widget keys are rate-limited per minute (``assistant_requests_per_minute``).
+live preview). Widget keys are rate-limited per minute (``assistant_requests_per_minute``). The chat's error
+replies (401, 403, 429...) carry the CORS headers too when the page's origin is one the assistant allows, so
+the widget can read the status and say "too many requests"; a foreign page's get none.
 """
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from typing import Any
 
@@ -24,13 +27,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import PermissionDenied
+from ..errors import PermissionDenied, ZaowuError
 from ..studio.keys import ASSISTANT, Principal
 from .auth import api_caller, scope
 from .disconnect import until_disconnected
 
 router = APIRouter()
 CORS_MAX_AGE = 600  # seconds a browser may keep a preflight answer
+_CHAT_PATH = re.compile(r"^/v1/assistants/([^/]+)/chat$")
 
 
 class AssistantBody(BaseModel):
@@ -86,6 +90,24 @@ def _cors(response: Response, origin: str | None) -> Response:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Vary"] = "Origin"
     return response
+
+
+def error_cors_headers(request: Request) -> dict[str, str]:
+    """CORS headers for an error reply to the widget's chat when the page's origin is one the assistant allows
+    (the app's error handlers add them); none for other paths, origins or an unknown assistant."""
+    match = _CHAT_PATH.match(request.url.path)
+    origin = (request.headers.get("origin") or "").strip().lower()
+    if match is None or not origin:
+        return {}
+    from ..studio.keys import OWNER
+
+    try:
+        row = request.app.state.studio.knowledge.assistants.get(match.group(1), OWNER)
+    except ZaowuError:
+        return {}
+    if origin not in row["allowed_origins"]:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
 
 @router.post("/v1/assistants")

@@ -99,7 +99,7 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-EXTRAS = ("storyboard", "seed", "language", "voice", "music", "subtitles", "presenter")
+EXTRAS = ("storyboard", "seed", "language", "voice", "music", "subtitles", "image_model", "presenter")
 CREATE_FIELDS = {"prompt", "model", "seconds", "size", "input_reference", "audio", *EXTRAS}
 REMIX_FIELDS = {"prompt", "storyboard", "voice", "music", "subtitles"}
 

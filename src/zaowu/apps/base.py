@@ -105,6 +105,9 @@ class App:
     def result(self, run: WorkflowRun, input: Any) -> BaseModel:
         raise NotImplementedError
 
+    def check(self, studio: Studio, input: Any) -> None:
+        """Checks of a valid input that need the Studio (each a 400 naming its field); none by default."""
+
     @classmethod
     def describe(cls) -> dict[str, Any]:
         return {
@@ -188,6 +191,7 @@ def run_app(
         model = planner_model(studio)
     app = get_app(studio, app_id)
     data = validate_input(app, input)
+    app().check(studio, data)
     spec = app_workflow(studio, app, data)
     run = run_workflow(
         studio, spec, {"input": data.model_dump(mode="json")}, seed=seed, model=model, job=job, app=app.id, who=who

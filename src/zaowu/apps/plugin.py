@@ -14,6 +14,7 @@ from .base import resume_app, run_app
 from .business_plan import BusinessPlan, BusinessPlanFiles, BusinessPlanReview
 from .copywriter import Copywriter, WriteVariants
 from .customer_service import CustomerService, Reply
+from .meeting_minutes import ExtractMinutes, MeetingMinutes, MinutesFiles, TranscribeMeeting
 from .office_docs import ComposePlan, OfficeDocs, RepairPlan, VerifyFile
 from .presenter import Presenter, RenderPresenter
 from .search import Answer, Search
@@ -72,7 +73,17 @@ def _run_workflow_job(ctx: JobContext, request: WorkflowJob) -> dict[str, Any]:
 
 @hookimpl
 def register_apps(register):
-    for app in (Copywriter, BusinessPlan, OfficeDocs, StoreKit, CustomerService, Search, VideoAd, Presenter):
+    for app in (
+        Copywriter,
+        BusinessPlan,
+        OfficeDocs,
+        StoreKit,
+        CustomerService,
+        Search,
+        VideoAd,
+        MeetingMinutes,
+        Presenter,
+    ):
         register(app)
 
 
@@ -94,6 +105,9 @@ def register_workflow_steps(register):
         Answer,
         VideoAdStep,
         RenderPresenter,
+        TranscribeMeeting,
+        ExtractMinutes,
+        MinutesFiles,
     ):
         register(step)
 

@@ -11,16 +11,20 @@ render report the clip's measured length, its aspect and the on-screen texts.
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..errors import InvalidRequest
 from ..studio.planners import PlanRun
 from ..studio.quality import Check
 from ..studio.templates import Localized, detect_language
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
 from ..types import VideoRequest
 from .base import LANGUAGE_FIELD, App, AppInput, input_field
+
+if TYPE_CHECKING:
+    from ..studio.engine import Studio
 
 __all__ = ["CHANNELS", "TEXT_LIMITS", "VideoAd", "VideoAdStep", "fit_board"]
 
@@ -78,6 +82,14 @@ class VideoAdInput(AppInput):
         max_length=64,
     )
     music: bool = input_field(True, en="Music bed", zh="背景音乐")
+    voice: str | None = input_field(
+        None,
+        en="Voice",
+        zh="配音音色",
+        help_en="A narration voice from GET /v1/audio/voices (empty: the language's default)",
+        help_zh="配音音色，见 GET /v1/audio/voices（留空：该语言的默认音色）",
+        max_length=64,
+    )
     language: Literal["zh", "en"] | None = input_field(None, **LANGUAGE_FIELD)
 
 
@@ -183,6 +195,7 @@ class VideoAdStep(Step):
         language: Literal["zh", "en"]
         image: str | None = None
         music: bool = True
+        voice: str | None = None
 
     class Outputs(BaseModel):
         video: ArtifactRef
@@ -216,6 +229,8 @@ class VideoAdStep(Step):
         )
         run = PlanRun(who=ctx.run_caller, model=ctx.model, progress=lambda f, m: ctx.progress(0.3 * f, m))
         board, repairs = write_storyboard(ctx.studio, request, ctx.seed, run)
+        if inputs.voice:
+            board = {**board, "voice": ctx.studio.check_voice(inputs.voice)}
         board, fixes = fit_board(board, inputs.seconds, aspect, lang)
         board, clips, spoken = narrate_to_fit(ctx.studio, board, run)
         result = ctx.studio.generate_media(
@@ -277,6 +292,13 @@ class VideoAd(App):
                 },
             }
         )
+
+    def check(self, studio: Studio, input: VideoAdInput) -> None:
+        if input.voice:  # an unknown voice is a 400 now, not a silent ad later
+            try:
+                studio.check_voice(input.voice)
+            except InvalidRequest as exc:
+                raise InvalidRequest(exc.message, param="input.voice") from None
 
     def result(self, run: WorkflowRun, input: VideoAdInput) -> VideoAdResult:
         out = run.outputs or {}

@@ -133,6 +133,15 @@ def _option_for(name: str, field) -> click.Option:
     )
 
 
+def _minutes_command() -> click.Command:
+    from .minutes import meeting_minutes
+
+    return meeting_minutes
+
+
+_OWN_COMMANDS = {"meeting-minutes": _minutes_command}
+
+
 class AppGroup(click.Group):
     """One subcommand per registered app, its options made from the app's typed input."""
 
@@ -152,6 +161,8 @@ class AppGroup(click.Group):
         app = self._apps(ctx).get(name)
         if app is None:
             return None
+        if name in _OWN_COMMANDS:  # apps that take a file argument have a command of their own
+            return _OWN_COMMANDS[name]()
         params = [_option_for(n, f) for n, f in app.Input.model_fields.items()]
         params += [
             click.Option(

@@ -1,5 +1,6 @@
 """``zaowu video``: generate a video from a prompt (``zaowu video "…" -s 9:16 -d 30 -o ad.mp4``, an alias of
-``zaowu video generate``, with a progress bar per stage), ``zaowu video edit``: a video edit from flags
+``zaowu video generate``, with a progress bar per stage; ``--reference product.jpg`` puts a product image on
+the design scenes, ``--voice`` picks the narration voice), ``zaowu video edit``: a video edit from flags
 (or a JSON file of operations), or ``zaowu video presenter``: a portrait speaking a script; each run by the Studio.
 
     zaowu video edit in.mp4 --trim 1,4 --track 120,80,40,40@0 --remove --style "warm film look" -o out.mp4
@@ -22,6 +23,7 @@ from typing import Any
 
 import click
 
+from ..errors import InvalidRequest
 from .text import _who
 
 STYLE_PRESETS = ("cartoon", "pencil", "pencil_color", "oil", "stylize")  # StyleOp.preset; other text is a prompt
@@ -193,6 +195,16 @@ def edit(
 ASPECT_SIZES = {"9:16": "720x1280", "16:9": "1280x720", "1:1": "720x720"}
 
 
+def _reference(studio, path: Path) -> str:
+    """The ``--reference`` image stored as the local user's upload (a 400-style error naming the flag); its id."""
+    from ..studio.reference import store_reference
+
+    try:
+        return store_reference(studio, path.read_bytes(), _who(), name=path.name)
+    except InvalidRequest as exc:
+        raise click.BadParameter(f"{path}: {exc.message}", param_hint="--reference") from None
+
+
 class _StageBars:
     """One progress bar per stage of a video (storyboard, narration, music, scenes, encode) on stderr: a
     stage's bar is redrawn in place and left complete on its own line when the next stage starts."""
@@ -231,8 +243,14 @@ GENERATE_HELP = "A short video from PROMPT: storyboard → narration → music �
 @click.option("--language", type=click.Choice(["zh", "en"]), help="narration language (default: the prompt's)")
 @click.option("--storyboard", "board_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="JSON")
 @click.option("--model", help="video model (default: storyboard)")
+@click.option(
+    "--reference",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="product/hero image (PNG, JPEG, WebP) cut out on the first, last and every other design scene",
+)
+@click.option("--voice", help="narration voice (see GET /v1/audio/voices; default: the language's)")
 @click.pass_obj
-def generate(state, prompt, size, duration, output, seed, language, board_file, model) -> None:
+def generate(state, prompt, size, duration, output, seed, language, board_file, model, reference, voice) -> None:
     from ..studio.storyboard import video_request
 
     studio = state.studio()
@@ -242,16 +260,11 @@ def generate(state, prompt, size, duration, output, seed, language, board_file, 
             board = json.loads(board_file.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise click.BadParameter(f"{board_file} is not JSON: {exc}", param_hint="--storyboard") from None
-    request = video_request(
-        studio,
-        prompt=prompt,
-        model=model,
-        seconds=duration,
-        size=ASPECT_SIZES.get(size, size),
-        seed=seed,
-        storyboard=board,
-        language=language,
-    )
+    fields = {"prompt": prompt, "model": model, "seconds": duration, "size": ASPECT_SIZES.get(size, size)}
+    fields.update(seed=seed, storyboard=board, language=language, voice=voice)
+    request = video_request(studio, **fields)  # every field checked before the reference is stored
+    if reference is not None:
+        request = request.model_copy(update={"input_reference": _reference(studio, reference)})
     bars = _StageBars()
     try:
         result = studio.generate_media(request, who=_who(), progress=bars)

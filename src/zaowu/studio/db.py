@@ -49,6 +49,11 @@ log = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
 
+# ids of tables that grow without bound: BIGINT (BIGSERIAL) on PostgreSQL, where INTEGER runs out at 2^31;
+# on SQLite an INTEGER PRIMARY KEY is already the 64-bit rowid (and BIGINT would not be one)
+BIG_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+BIG_ID_TABLES = ("job_events", "safety_events", "kb_chunks")  # their ``id``: 32-bit SERIAL before 014_bigint_ids
+
 migrations_table = sa.Table(
     "zaowu_migrations",
     metadata,
@@ -123,7 +128,7 @@ jobs = sa.Table(
 job_events = sa.Table(
     "job_events",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),  # 014
     sa.Column("job_id", sa.String(40), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
     sa.Column("type", sa.String(20), nullable=False),  # state, progress, artifact
@@ -221,7 +226,7 @@ sessions = sa.Table(
 safety_events = sa.Table(
     "safety_events",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),  # 014
     sa.Column("at", sa.Float, nullable=False),
     sa.Column("action", sa.String(10), nullable=False),  # refused, warned, logged, cut
     sa.Column("category", sa.String(100), nullable=False),
@@ -279,7 +284,7 @@ kb_store_files = sa.Table(
 kb_chunks = sa.Table(
     "kb_chunks",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),  # 014
     sa.Column("store_id", sa.String(40), nullable=False),
     sa.Column("file_id", sa.String(40), nullable=False),
     sa.Column("ord", sa.Integer, nullable=False),
@@ -448,6 +453,18 @@ def _m010_postgres_search(conn: Connection) -> None:
     backfill_postgres(conn)
 
 
+def _m014_bigint_ids(conn: Connection) -> None:
+    """PostgreSQL: the ids of the tables that grow without bound (``BIG_ID_TABLES``) and their sequences become
+    BIGINT, as new databases make them. Nothing to do on SQLite, whose INTEGER PRIMARY KEY is 64-bit."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in BIG_ID_TABLES:
+        conn.execute(sa.text(f"ALTER TABLE {table} ALTER COLUMN id TYPE BIGINT"))
+        sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table})
+        if sequence:  # a SERIAL's sequence is INTEGER too: it would stop at 2^31 - 1 all the same
+            conn.execute(sa.text(f"ALTER SEQUENCE {sequence} AS BIGINT"))
+
+
 def _create_vector_extension(conn: Connection) -> None:
     if conn.scalar(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'vector'")):
         return
@@ -487,6 +504,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("011_workers", _m011_workers),
     ("012_assistants", _m012_assistants),
     ("013_labels_and_policies", _m013_labels_and_policies),
+    ("014_bigint_ids", _m014_bigint_ids),
 ]
 
 # any constant key: PostgreSQL's advisory lock that lets one process at a time migrate a database

@@ -936,6 +936,24 @@ class Studio:
 
         decode_image(data, param)
 
+    def check_voice(self, voice: str) -> str:
+        """``voice`` when the speech model can speak with it (an installed voice; OpenAI's voice names and
+        'auto' mean the default voice of the text's language), else a 400 naming ``voice`` with the ones here."""
+        from ..backends.speech.engines import OPENAI_VOICES
+
+        _, backend = self.load(self.default_model(Modality.speech), Modality.speech)
+        listing = getattr(backend, "voices", None)
+        if listing is None:  # a speech backend that cannot list its voices checks them itself
+            return voice
+        installed = [v.id for v in listing()]
+        if voice in installed or voice in OPENAI_VOICES or voice == "auto":
+            return voice
+        raise InvalidRequest(
+            f"'voice' {voice!r} is not a voice here. Use one of: {', '.join(installed) or 'none installed'}; "
+            "or 'auto' (or an OpenAI voice name) for the default voice of the text's language.",
+            param="voice",
+        )
+
     def voices(self) -> list[dict[str, str]]:
         """The speech voices: id, language, engine and description of each."""
         from ..backends.speech.engines import VOICES

@@ -292,6 +292,26 @@ def apply_extras(board: dict[str, Any], request: VideoRequest) -> dict[str, Any]
     return board
 
 
+CAMERA_ONLY_KINDS = ("logo",)
+"""Design kinds shown whole under the camera move (a logo is one mark: its parts do not move apart)."""
+
+
+def choose_animations(board: dict[str, Any]) -> dict[str, Any]:
+    """Each scene's ``auto`` animation made explicit by its type: a design (poster, product card...) moves in
+    layers, a picture, a clip or a logo under the camera alone. The stored storyboard records the choice."""
+    scenes = []
+    for scene in board["scenes"]:
+        scene = dict(scene) if isinstance(scene, dict) else scene
+        if isinstance(scene, dict) and scene.get("animation", "auto") == "auto":
+            visual = scene.get("visual")
+            whole = (scene.get("image") is not None and visual is None) or (
+                isinstance(visual, dict) and visual.get("kind") in CAMERA_ONLY_KINDS
+            )
+            scene["animation"] = "camera" if whole else "layered"
+        scenes.append(scene)
+    return {**board, "scenes": scenes}
+
+
 def feature_reference(board: dict[str, Any], artifact_id: str) -> dict[str, Any]:
     """The product/hero image on the storyboard's design scenes where it fits: the first, the last and every
     other one become product cards with the image cut out on them (scenes with their own image keep it)."""
@@ -309,33 +329,41 @@ def feature_reference(board: dict[str, Any], artifact_id: str) -> dict[str, Any]
 def scene_images(studio: Studio, board: dict[str, Any], who: Any) -> dict[str, str]:
     """The files of the images and video clips a storyboard's scenes name by artifact id (the caller's own, or
     404 naming the scene); an artifact that is neither, or a clip that cannot be read, is a 400."""
-    from ..errors import NotFound
-
     files: dict[str, str] = {}
     for i, scene in enumerate(board["scenes"]):
-        name = scene.get("image")
-        if name is None or name in files:
-            continue
-        param = f"storyboard.scenes.{i}.image"
-        try:
-            row, path = studio.artifacts.open_path(name, key_id=who.key_id)
-        except NotFound:
-            raise NotFound(f"No image artifact with id {name[:80]!r} (for '{param}').", param=param) from None
-        mime = str(row["mime"])
-        if mime.startswith("video/"):
-            if (scene.get("visual") or {}).get("kind") == "product_card":
-                raise InvalidRequest(
-                    f"'{param}': a clip cannot be cut out on a product card; give an image, or drop the visual.",
-                    param=param,
-                )
-            studio.video_info(str(path), param=param)  # a readable video within the limits, or a 400 naming it
-        elif not mime.startswith("image/"):
+        for key in ("image", "background"):
+            _scene_file(studio, scene, i, key, files, who)
+    return files
+
+
+def _scene_file(studio: Studio, scene: dict[str, Any], i: int, key: str, files: dict[str, str], who: Any) -> None:
+    """The file of the artifact a scene's ``image`` (a picture or a clip) or ``background`` (a picture) names,
+    checked (404 or 400 naming the field), added to ``files``."""
+    from ..errors import NotFound
+
+    name = scene.get(key)
+    if name is None or name in files:
+        return
+    param = f"storyboard.scenes.{i}.{key}"
+    try:
+        row, path = studio.artifacts.open_path(name, key_id=who.key_id)
+    except NotFound:
+        raise NotFound(f"No image artifact with id {name[:80]!r} (for '{param}').", param=param) from None
+    mime = str(row["mime"])
+    if mime.startswith("video/") and key == "image":
+        if (scene.get("visual") or {}).get("kind") == "product_card":
             raise InvalidRequest(
-                f"'{param}': artifact {name} is {mime}, not an image or a video clip; upload a PNG, JPEG or MP4.",
+                f"'{param}': a clip cannot be cut out on a product card; give an image, or drop the visual.",
                 param=param,
             )
-        files[name] = str(path)
-    return files
+        studio.video_info(str(path), param=param)  # a readable video within the limits, or a 400 naming it
+    elif not mime.startswith("image/"):
+        raise InvalidRequest(
+            f"'{param}': artifact {name} is {mime}, not an image; upload a PNG, JPEG or WebP"
+            + (" (or an MP4 clip)." if key == "image" else "."),
+            param=param,
+        )
+    files[name] = str(path)
 
 
 def _prepared(studio: Studio, request: VideoRequest, board: dict[str, Any], run: PlanRun) -> dict[str, Any]:
@@ -345,12 +373,13 @@ def _prepared(studio: Studio, request: VideoRequest, board: dict[str, Any], run:
     board = apply_extras(board, request)
     if request.input_reference:
         board = feature_reference(board, request.input_reference)
-    return validate_storyboard(board).model_dump(mode="json")
+    return validate_storyboard(choose_animations(board)).model_dump(mode="json")
 
 
 def _finish(studio: Studio, request: VideoRequest, board: dict[str, Any], run: PlanRun, repairs: list[str]) -> Planned:
     """Resolve the board's images, narrate it (unless narration came with the request), check the quota."""
     check_media_quota(studio, run.who, expected_seconds(request.duration, board))
+    board = paint_scenes(studio, request, board, run)
     update: dict[str, Any] = {"storyboard": board, "images": scene_images(studio, board, run.who)}
     problems: list[str] = []
     if request.narration is None:
@@ -501,13 +530,58 @@ MUSIC_WORDS = {"true": True, "on": True, "1": True, "yes": True, "false": False,
 SUBTITLE_MODES = ("soft", "burned", "both", "none")
 
 
-def _extras(voice: Any, music: Any, subtitles: Any) -> dict[str, Any]:
-    """The zaowu extras of a video request, loose (form fields are text), each bad one a 400 naming it."""
+def check_image_model(studio: Studio, name: Any) -> str:
+    """``image_model``: the id of a configured image model (diffusers, remote, ComfyUI, design), else a 400."""
+    from ..types import Modality
+
+    if not isinstance(name, str) or len(name) > 200:
+        raise InvalidRequest("'image_model' must be the name of an image model.", param="image_model")
+    try:
+        entry = studio.catalog.get(name, Modality.image)
+    except ZaowuError:
+        raise InvalidRequest(
+            f"'image_model' {name[:80]!r} is not an image model here; see GET /v1/models for the image models, "
+            "or leave it out for the design engine.",
+            param="image_model",
+        ) from None
+    return str(getattr(entry, "id", name))
+
+
+def paint_scenes(studio: Studio, request: VideoRequest, board: dict[str, Any], run: PlanRun) -> dict[str, Any]:
+    """With ``image_model``: each design scene without a picture gets one painted by that model from its
+    ``image_prompt`` (written from the prompt and the scene's headline when absent), stored as the caller's
+    artifact and named as the scene's ``background``; the design's text is laid over it when rendered. A scene
+    that already has a background (a remix, an edited storyboard) keeps it, so a re-render is exact."""
+    from ..backends.storyboard.spec import MAX_IMAGE_PROMPT_CHARS, output_size
+    from ..types import ImageRequest
+
+    if not request.image_model:
+        return board
+    width, height = output_size(board["aspect"], board["resolution"])
+    seed = request.seed if request.seed is not None else 0
+    scenes = [dict(s) for s in board["scenes"]]
+    todo = [i for i, s in enumerate(scenes) if s.get("image") is None and s.get("background") is None]
+    for n, i in enumerate(todo):
+        scene = scenes[i]
+        headline = (scene.get("visual") or {}).get("headline") or scene.get("text") or ""
+        prompt = scene.get("image_prompt") or f"{request.prompt}. {headline}".strip()[:MAX_IMAGE_PROMPT_CHARS]
+        run.report(0.05 + 0.05 * n / len(todo), f"pictures: painting scene {i + 1} with {request.image_model}")
+        result = studio.generate_media(
+            ImageRequest(model=request.image_model, prompt=prompt, size=f"{width}x{height}", seed=seed + i),
+            who=run.who,
+        )
+        scene["image_prompt"], scene["background"] = prompt, result.media[0].meta["artifact_id"]
+    return {**board, "scenes": scenes}
+
+
+def _extras(studio: Studio, voice: Any, music: Any, subtitles: Any) -> dict[str, Any]:
+    """The zaowu extras of a video request, loose (form fields are text), each bad one a 400 naming it;
+    ``voice`` must be one the speech model has (``Studio.check_voice``), not a silent clip later."""
     out: dict[str, Any] = {}
     if voice not in (None, ""):
         if not isinstance(voice, str) or len(voice) > 64:
             raise InvalidRequest("'voice' must be a voice name of at most 64 characters.", param="voice")
-        out["voice"] = voice
+        out["voice"] = studio.check_voice(voice)
     if music not in (None, ""):
         flag = music if isinstance(music, bool) else MUSIC_WORDS.get(str(music).strip().lower())
         if flag is None:
@@ -537,16 +611,17 @@ def video_request(
     presenter: dict[str, Any] | None = None,
     audio: bytes | None = None,
     portrait: bytes | None = None,
+    image_model: Any = None,
     who: Any = None,
 ) -> VideoRequest:
     """A VideoRequest from an interface's loose fields (OpenAI's videos API sends ``seconds`` as a string),
     every bad one a 400 naming it: ``seconds`` 0 or over the limit, a size that is not 9:16/16:9/1:1 at
     360/720/1080, a model that is not a video model, a storyboard failing its schema, extras (voice, music
-    on/off, subtitles soft/burned/both/none) out of range. ``who``: a key over its media quota is a 429 here.
-    The ``presenter`` model takes the script as ``prompt``, the portrait as ``input_reference`` (an artifact id
-    ``who`` may read) or, before an upload is stored, as ``portrait`` bytes: either is checked here, so a photo
-    without a usable face is a 400 before anything is stored or queued; its options as ``presenter`` and,
-    instead of speaking the script, a voice recording as ``audio`` (WAV)."""
+    on/off, subtitles soft/burned/both/none) out of range, a voice the speech model lacks. ``who``: a key over
+    its media quota is a 429 here. The ``presenter`` model takes the script as ``prompt``, the portrait as
+    ``input_reference`` (an artifact id ``who`` may read) or, before an upload is stored, as ``portrait`` bytes:
+    either is checked here, so a photo without a usable face is a 400 before anything is stored or queued; its
+    options as ``presenter`` and, instead of speaking the script, a voice recording as ``audio`` (WAV)."""
     from ..backends.storyboard.spec import validate_storyboard
     from ..types import Modality
 
@@ -569,7 +644,9 @@ def video_request(
         raise InvalidRequest(
             f"'model' {model!r} is not a video model here; use 'storyboard' or 'presenter'.", param="model"
         ) from None
-    extras = _extras(voice, music, subtitles)
+    extras = _extras(studio, voice, music, subtitles)
+    if image_model not in (None, ""):
+        extras["image_model"] = check_image_model(studio, image_model)
     narration: list[bytes | None] | None = None
     if getattr(entry, "backend", None) == "presenter":
         if storyboard is not None:

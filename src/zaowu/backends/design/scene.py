@@ -114,6 +114,8 @@ def _gradient_image(g: Gradient, width: int, height: int):
     import numpy as np
     from PIL import Image
 
+    if g.start.upper() == g.end.upper():  # one colour: the same pixels, without a resize of a big canvas
+        return Image.new("RGB", (width, height), hex_to_rgb(g.start))
     sw, sh = max(2, width // 8), max(2, height // 8)
     ys, xs = np.mgrid[0:sh, 0:sw].astype(np.float32)
     xs, ys = xs / (sw - 1), ys / (sh - 1)

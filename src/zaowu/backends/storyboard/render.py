@@ -1,6 +1,7 @@
 """``render_storyboard``: a storyboard to an MP4 in one streaming pass.
 
     stills (design engine or image, once per scene) → Ken Burns + transitions → captions → encoder
+    (a layered design scene: its layers once per scene, composited per frame, each with its motion: layers.py)
     narration (given WAVs or ``speak``) + music bed ducked under it → AAC
 
 Scene timing comes first: a scene lasts as long as its narration (plus a lead-in and a tail), at
@@ -27,6 +28,7 @@ from typing import Any
 
 from ... import cancel
 from ...errors import InvalidRequest
+from .layers import LayeredStill
 from .motion import OVERSCAN, camera_frame, transition_frame
 from .spec import MAX_NARRATION_SECONDS, Storyboard, validate_storyboard
 
@@ -362,16 +364,23 @@ def _cover(image, width: int, height: int):
     return resized[y : y + height, x : x + width]
 
 
-def _image_path(board: Storyboard, i: int, images: Mapping[str, Path]) -> Path:
-    name = board.scenes[i].image or ""
+def _image_path(board: Storyboard, i: int, images: Mapping[str, Path], key: str = "image") -> Path:
+    name = getattr(board.scenes[i], key) or ""
     path = images.get(name)
     if path is None:
         raise InvalidRequest(
-            f"Scene {i}'s image {name[:80]!r} is not one of the images given with the storyboard; "
+            f"Scene {i}'s {key} {name[:80]!r} is not one of the images given with the storyboard; "
             "use the artifact id of an uploaded image.",
-            param=f"storyboard.scenes.{i}.image",
+            param=f"storyboard.scenes.{i}.{key}",
         )
     return path
+
+
+def is_layered(scene: Any) -> bool:
+    """Whether a scene is animated in layers: a design (or text) scene unless it asks for the camera alone."""
+    if scene.image is not None and scene.visual is None:
+        return False
+    return scene.animation != "camera"
 
 
 def _cut_out(path: Path, param: str, cache: dict[str, Any]):
@@ -392,7 +401,8 @@ def _still(
     cutouts: dict[str, Any] | None = None,
 ):
     """Scene ``i``'s picture at ``size`` (BGR uint8): its image file, else its design spec rendered (with the
-    scene's image cut out on it when the spec is a product card); and where its text is (a design's), or None."""
+    scene's image cut out on it when the spec is a product card, on its ``background`` picture when it has one);
+    and where its text is (a design's), or None. A layered scene gives its layers (a ``LayeredStill``) instead."""
     import cv2
     import numpy as np
 
@@ -414,6 +424,21 @@ def _still(
         spec["headline"] = (scene.text or scene.narration or board.title or " ").strip()[:80] or "·"
     spec.setdefault("language", scene.language or board.language)
     design = compose(spec, width, height, seed=seed + i, photo=photo)
+    if is_layered(scene) or scene.background is not None:
+        from .layers import layered_still
+
+        picture = None
+        if scene.background is not None:
+            picture = cv2.imread(str(_image_path(board, i, images, "background")), cv2.IMREAD_COLOR)
+            if picture is None:
+                raise InvalidRequest(
+                    f"Scene {i}'s background is not a picture.", param=f"storyboard.scenes.{i}.background"
+                )
+            picture = np.ascontiguousarray(_cover(picture, width, height))
+        layers = layered_still(design, board.size, picture)
+        if is_layered(scene):
+            return layers
+        return layers.flat(), _text_box(design, width, height)
     rgb = np.asarray(design.image().convert("RGB"))
     return np.ascontiguousarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)), _text_box(design, width, height)
 
@@ -461,8 +486,11 @@ class _Pictures:
     def _frame(self, still, k: int, n: int):
         first, end = self.bounds[k]
         scene = self.board.scenes[k]
+        p = (n - first) / max(1, end - first - 1)
+        if isinstance(still, LayeredStill):
+            return self._overlay(still.frame(scene.camera, p, (n - first) / self.board.fps), k)
         picture, keep = still
-        image = camera_frame(picture, scene.camera, (n - first) / max(1, end - first - 1), self.size, keep)
+        image = camera_frame(picture, scene.camera, p, self.size, keep)
         return self._overlay(image, k)
 
     def _overlay(self, image, k: int):

@@ -1,8 +1,10 @@
 """The storyboard: what a short video says and shows, scene by scene, with every field bounded.
 
 A storyboard is the contract between the planner (an LLM writing JSON through a schema) and the
-renderer. A scene's visual is a design spec (rendered by the design engine) or an image file; its
-narration is spoken, and the scene lasts as long as its narration (at least ``duration``).
+renderer. A scene's visual is a design spec (rendered by the design engine, in layers that move apart
+or under one camera move: ``animation``), possibly over a ``background`` picture (painted by an image model
+from ``image_prompt``), or an image file; its narration is spoken, and the scene lasts as long as its
+narration (at least ``duration``).
 This module imports only the standard library and Pydantic.
 """
 
@@ -15,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ...errors import InvalidRequest
 
 __all__ = [
+    "ANIMATIONS",
     "ASPECTS",
     "CAMERA_MOVES",
     "MAX_SCENES",
@@ -52,11 +55,16 @@ CAMERA_MOVES = (
     "zoom_in_right",
 )
 TRANSITIONS = ("cut", "crossfade", "slide", "wipe")
+ANIMATIONS = ("auto", "camera", "layered")
+"""How a scene moves: ``layered`` (a design's background, product, text and icons each with their own motion),
+``camera`` (the whole picture under one camera move) or ``auto`` (layered for a design, camera for an image)."""
+MAX_IMAGE_PROMPT_CHARS = 1000
 
 CameraMove = Literal[
     "none", "zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down", "zoom_in_left", "zoom_in_right"
 ]
 Transition = Literal["cut", "crossfade", "slide", "wipe"]
+Animation = Literal["auto", "camera", "layered"]
 
 
 class _Strict(BaseModel):
@@ -75,7 +83,18 @@ class Scene(_Strict):
         description="an image artifact id: the whole picture, or with a product_card visual the product cut out on it",
     )
     duration: float = Field(3.0, ge=MIN_SCENE_SECONDS, le=MAX_SCENE_SECONDS, description="seconds at least")
-    camera: CameraMove = "zoom_in"
+    image_prompt: str | None = Field(
+        None,
+        max_length=MAX_IMAGE_PROMPT_CHARS,
+        description="a picture for the background, painted by the request's image_model; the design's text goes on it",
+    )
+    background: str | None = Field(
+        None,
+        max_length=1000,
+        description="an image artifact id shown behind the design's text (the Studio sets it from image_prompt)",
+    )
+    camera: CameraMove = Field("zoom_in", description="the camera move (of the background, in a layered scene)")
+    animation: Animation = Field("auto", description="layered, camera, or auto (layered for a design)")
     transition: Transition = Field("crossfade", description="how this scene enters from the one before")
     transition_seconds: float = Field(0.5, ge=0.0, le=MAX_TRANSITION_SECONDS)
     language: Literal["zh", "en"] | None = Field(None, description="narration language (default: the board's)")
@@ -87,6 +106,8 @@ class Scene(_Strict):
                 "give 'visual' (a design spec) or 'image', not both; or a 'product_card' visual, "
                 "on which the image is cut out and placed"
             )
+        if self.background is not None and self.image is not None and self.visual is None:
+            raise ValueError("give 'image' (the whole picture) or 'background' (a picture behind the text), not both")
         if self.visual is None and self.image is None and not (self.text or self.narration).strip():
             raise ValueError("a scene needs a visual, an image, on-screen text or narration")
         return self

@@ -26,6 +26,8 @@ MIN_SIMILARITY = 0.2  # cosine (multilingual embeddings) that alone makes a chun
 MIN_SIMILARITY_WITH_WORDS = 0.12  # cosine enough when the chunk also shares a distinctive word with the question
 COMMON_TERM_SHARE = 0.25  # a word held by more than this share of the chunks is not distinctive
 QUOTE_CHARS = 300  # longest quote in a citation
+MIN_SOURCE_TOKENS = 40  # a source cut to fit the context budget keeps at least this much, or is left out
+CHARS_PER_TOKEN = 4  # non-Han text, for the token estimate (a Han character counts as one token)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 
@@ -69,6 +71,44 @@ def relevant_sources(kb: KnowledgeBase, hits: list[Hit], question: str, store_id
     return relevant(hits, question, kb.term_shares(store_ids, segment.query_terms(question)))
 
 
+def estimate_tokens(text: str) -> int:
+    """Tokens ``text`` takes in a prompt, estimated: one per Han character, one per 4 other characters."""
+    han = len(_HAN.findall(text))
+    return han + (len(text) - han + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+def _cut(text: str, tokens: int) -> str:
+    """The start of ``text`` that takes about ``tokens`` tokens."""
+    kept, used = [], 0.0
+    for ch in text:
+        used += 1.0 if _HAN.match(ch) else 1.0 / CHARS_PER_TOKEN
+        if used > tokens:
+            break
+        kept.append(ch)
+    return "".join(kept).rstrip() + "…"
+
+
+def numbered_sources(sources: list[Hit], budget: int) -> tuple[str, list[Hit]]:
+    """The sources as the prompt's numbered block, best first, within ``budget`` tokens (``kb_context_tokens``):
+    the source that overflows is cut (the first always keeps ``budget`` tokens; later ones are left out when
+    under ``MIN_SOURCE_TOKENS`` remain). Returns (the block, the sources it holds, in their numbering)."""
+    parts: list[str] = []
+    kept: list[Hit] = []
+    left = budget
+    for hit in sources:
+        header = f"[{len(kept) + 1}] ({where(hit)})\n"
+        room = left - estimate_tokens(header)
+        if kept and room < MIN_SOURCE_TOKENS:
+            break
+        overflows = estimate_tokens(hit.text) > room
+        parts.append(header + (_cut(hit.text, max(room, MIN_SOURCE_TOKENS)) if overflows else hit.text))
+        kept.append(hit)
+        left -= estimate_tokens(parts[-1])
+        if overflows:
+            break
+    return "\n\n".join(parts), kept
+
+
 def citation(number: int, hit: Hit) -> dict[str, Any]:
     return {
         "index": number,
@@ -103,7 +143,7 @@ def prepare(
     sources = relevant_sources(kb, hits, question, store_ids)
     if not sources:
         return None, [], lang
-    numbered = "\n\n".join(f"[{n}] ({where(h)})\n{h.text}" for n, h in enumerate(sources, start=1))
+    numbered, sources = numbered_sources(sources, kb.studio.settings.kb_context_tokens)
     system = Message(role="system", content=f"{INSTRUCTIONS[lang]}\n\n{numbered}")
     return (
         request.model_copy(update={"messages": [system, *[m for m in messages if m.role != "system"]]}),

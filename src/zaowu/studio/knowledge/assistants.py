@@ -30,7 +30,7 @@ from ..db import assistant_conversations, assistant_handoffs, assistant_messages
 from ..genlog import new_id
 from ..keys import ASSISTANT, OWNER, Principal, Quota
 from . import segment
-from .answer import SOURCES, citation, language, relevant_sources, where
+from .answer import SOURCES, citation, language, numbered_sources, relevant_sources
 
 if TYPE_CHECKING:
     from .store import Hit, KnowledgeBase
@@ -305,7 +305,8 @@ class Assistants:
         )
         if row["policy"]:
             system += f"\n\n{POLICY_HEADING[lang]}:\n{row['policy']}"
-        system += "\n\n" + "\n\n".join(f"[{n}] ({where(h)})\n{h.text}" for n, h in enumerate(sources, start=1))
+        numbered, sources = numbered_sources(sources, self.studio.settings.kb_context_tokens)
+        system += "\n\n" + numbered
         request = TextRequest(
             model=model,
             messages=[Message(role="system", content=system), *history, Message(role="user", content=message)],

@@ -13,7 +13,9 @@ import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -38,7 +40,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PURPOSES = ("assistants", "user_data")
-EMBED_BATCH = 32  # chunks embedded in one call
+EMBED_BATCH = 256  # chunks embedded in one call (one generation record each; the model packs its own micro-batches)
+QUERY_CACHE = 512  # query embeddings kept (most recently used): a repeated question is not embedded again
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
 CANDIDATES = 50  # results taken from each retriever before fusing
 MAX_RESULTS = 50  # most results one search returns
@@ -57,7 +60,32 @@ FILTER_OPS = {
 }
 
 
+# a query's embedding runs here while the search's thread asks the full-text index (numpy and SQLite release the GIL)
+_QUERY_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kb-query")
 _FTS_DELETE = sa.text("DELETE FROM kb_chunks_fts WHERE rowid IN :ids").bindparams(sa.bindparam("ids", expanding=True))
+_FTS_INSERT = sa.text("INSERT INTO kb_chunks_fts (rowid, tokens) VALUES (:id, :tokens)")
+# CROSS JOIN keeps the full-text index as the outer loop: SQLite would otherwise scan the store's chunks and
+# test MATCH on each (seconds at 10k chunks for a common word).
+_FTS_RANKED = sa.text(
+    "SELECT c.id, c.store_id, c.file_id FROM kb_chunks_fts f CROSS JOIN kb_chunks c ON c.id = f.rowid "
+    "WHERE kb_chunks_fts MATCH :match AND c.store_id IN :stores ORDER BY bm25(kb_chunks_fts) LIMIT :limit"
+).bindparams(sa.bindparam("stores", expanding=True))
+_FTS_COUNT = sa.text(
+    "SELECT count(*) FROM kb_chunks_fts f CROSS JOIN kb_chunks c ON c.id = f.rowid "
+    "WHERE kb_chunks_fts MATCH :match AND c.store_id IN :stores"
+).bindparams(sa.bindparam("stores", expanding=True))
+# what a hit needs of its chunk (not the vector)
+_HIT_COLUMNS = [
+    kb_chunks.c.id,
+    kb_chunks.c.store_id,
+    kb_chunks.c.file_id,
+    kb_chunks.c.text,
+    kb_chunks.c.page,
+    kb_chunks.c.sheet,
+    kb_chunks.c.heading_path,
+    kb_chunks.c.start,
+    kb_chunks.c.end,
+]
 
 
 @dataclass
@@ -124,6 +152,7 @@ class KnowledgeBase:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._vectors: dict[str, tuple[tuple[int, int], np.ndarray, tuple[list[str], np.ndarray], np.ndarray]] = {}
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # query text → unit vector (QUERY_CACHE)
         self.fts = self.db.dialect.name == "sqlite"  # FTS5 table and in-process vectors
         self.postgres = self.db.dialect.name == "postgresql"  # tsvector and pgvector columns (search.py)
 
@@ -398,32 +427,44 @@ class KnowledgeBase:
                         kb_store_files.c.store_id == store_id, kb_store_files.c.file_id.in_(stale)
                     )
                 )
-            for n, (c, vector) in enumerate(zip(chunks, vectors, strict=True)):
-                chunk_id = conn.execute(
-                    kb_chunks.insert().values(
-                        store_id=store_id,
-                        file_id=file_id,
-                        ord=n,
-                        text=c.text,
-                        page=c.page,
-                        sheet=c.sheet,
-                        heading_path=c.heading_path,
-                        start=c.start,
-                        end=c.end,
-                        vector=vector.astype(np.float32).tobytes(),
-                    )
-                ).inserted_primary_key[0]
-                words = segment.words(context(c.heading_path, c.text))
-                if self.fts:
-                    conn.execute(
-                        sa.text("INSERT INTO kb_chunks_fts (rowid, tokens) VALUES (:id, :tokens)"),
-                        {"id": chunk_id, "tokens": " ".join(words)},
-                    )
-                elif self.postgres:
-                    pg.index_chunk(conn, chunk_id, words, vector)
+            self._insert_chunks(conn, store_id, file_id, chunks, vectors)
             used = sum(len(c.text.encode()) for c in chunks)
             self._finish(store_id, file_id, "completed", chunks=len(chunks), pages=pages, usage=used, conn=conn)
         return {"status": "completed", "chunks": len(chunks), "pages": pages}
+
+    def _insert_chunks(self, conn, store_id: str, file_id: str, chunks: list, vectors: list[np.ndarray]) -> None:
+        """All of a file's chunks in one statement (executemany), then their full-text rows likewise."""
+        if not chunks:
+            return
+        rows = [
+            {
+                "store_id": store_id,
+                "file_id": file_id,
+                "ord": n,
+                "text": c.text,
+                "page": c.page,
+                "sheet": c.sheet,
+                "heading_path": c.heading_path,
+                "start": c.start,
+                "end": c.end,
+                "vector": np.asarray(vector, dtype=np.float32).tobytes(),
+            }
+            for n, (c, vector) in enumerate(zip(chunks, vectors, strict=True))
+        ]
+        conn.execute(kb_chunks.insert(), rows)
+        if not (self.fts or self.postgres):
+            return
+        ids = conn.execute(
+            sa.select(kb_chunks.c.id)
+            .where(kb_chunks.c.store_id == store_id, kb_chunks.c.file_id == file_id)
+            .order_by(kb_chunks.c.ord)
+        ).scalars()
+        words = [segment.words(context(c.heading_path, c.text)) for c in chunks]
+        if self.postgres:  # tsvector and pgvector columns of each row (search.py)
+            for chunk_id, chunk_words, vector in zip(ids, words, vectors, strict=True):
+                pg.index_chunk(conn, chunk_id, chunk_words, vector)
+            return
+        conn.execute(_FTS_INSERT, [{"id": i, "tokens": " ".join(w)} for i, w in zip(ids, words, strict=True)])
 
     def _finish(self, store_id, file_id, status, *, error=None, chunks=0, pages=0, usage=0, conn=None) -> None:
         values = {
@@ -453,6 +494,22 @@ class KnowledgeBase:
                 part = ids[start : start + 500]
                 conn.execute(_FTS_DELETE, {"ids": part})
         conn.execute(kb_chunks.delete().where(*where))
+
+    def _query_vector(self, query: str, who: Caller | None) -> np.ndarray:
+        """The query's unit vector, from the cache of recent queries (``QUERY_CACHE``) or embedded now."""
+        key = f"{self.studio.settings.default_embedding_model}\n{query}"
+        with self._lock:
+            cached = self._queries.get(key)
+            if cached is not None:
+                self._queries.move_to_end(key)
+                return cached
+        vector = self._embed([query], who)[0]
+        vector.setflags(write=False)
+        with self._lock:
+            self._queries[key] = vector
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
 
     def _embed(self, texts: list[str], who: Caller | None) -> list[np.ndarray]:
         out: list[np.ndarray] = []
@@ -507,14 +564,18 @@ class KnowledgeBase:
         if not files:
             return []
         ranks: dict[int, float] = {}
-        q = self._embed([query], who)[0]
+        pending = _QUERY_THREADS.submit(self._query_vector, query, who)  # embedded while the full-text index answers
+        text_ranks = self._text_ranks(store_ids, query, files)
         similarity: dict[int, float] = {}
-        for ranking in (self._vector_ranks(store_ids, q, files, similarity), self._text_ranks(store_ids, query, files)):
+        vector_ranks = self._vector_ranks(store_ids, pending.result(), files, similarity)
+        for ranking in (vector_ranks, text_ranks):
             for rank, chunk_id in enumerate(ranking[:CANDIDATES]):
                 ranks[chunk_id] = ranks.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(ranks, key=lambda c: -ranks[c])[:max_results]
         with self.db.connect() as conn:
-            rows = {r["id"]: r for r in conn.execute(sa.select(kb_chunks).where(kb_chunks.c.id.in_(best))).mappings()}
+            rows = {
+                r["id"]: r for r in conn.execute(sa.select(*_HIT_COLUMNS).where(kb_chunks.c.id.in_(best))).mappings()
+            }
         top = 2.0 / (RRF_K + 1)  # first in both rankings
         return [
             Hit(
@@ -595,9 +656,10 @@ class KnowledgeBase:
                 continue
             # file_ids holds each chunk's file as an index into the store's distinct files
             names, codes = file_ids
-            allowed = np.array([(store_id, f) in files for f in names], dtype=bool)[codes]
             sims = matrix @ q
-            sims[~allowed] = -np.inf
+            allowed = np.fromiter(((store_id, f) in files for f in names), dtype=bool, count=len(names))
+            if not allowed.all():  # filtered out, or not completed: never ranked
+                sims[~allowed[codes]] = -np.inf
             count = min(CANDIDATES, len(sims))
             top = np.argpartition(-sims, count - 1)[:count]
             top = top[np.argsort(-sims[top])]
@@ -611,17 +673,13 @@ class KnowledgeBase:
         terms = list(dict.fromkeys(terms))[:MAX_SHARE_TERMS]
         if not self.fts or not terms or not store_ids:
             return {}
-        stores = sa.bindparam("stores", expanding=True)
-        count = sa.text(
-            "SELECT count(*) FROM kb_chunks_fts f JOIN kb_chunks c ON c.id = f.rowid "
-            "WHERE kb_chunks_fts MATCH :match AND c.store_id IN :stores"
-        ).bindparams(stores)
         with self.db.connect() as conn:
             total = conn.scalar(sa.select(sa.func.count()).where(kb_chunks.c.store_id.in_(store_ids))) or 0
             if not total:
                 return {}
             return {
-                t: (conn.scalar(count, {"match": '"' + t.replace('"', '""') + '"', "stores": store_ids}) or 0) / total
+                t: (conn.scalar(_FTS_COUNT, {"match": '"' + t.replace('"', '""') + '"', "stores": store_ids}) or 0)
+                / total
                 for t in terms
             }
 
@@ -636,13 +694,8 @@ class KnowledgeBase:
         if not self.fts:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        stores = sa.bindparam("stores", expanding=True)
-        sql = sa.text(
-            "SELECT c.id, c.store_id, c.file_id FROM kb_chunks_fts f JOIN kb_chunks c ON c.id = f.rowid "
-            "WHERE kb_chunks_fts MATCH :match AND c.store_id IN :stores ORDER BY bm25(kb_chunks_fts) LIMIT :limit"
-        ).bindparams(stores)
         with self.db.connect() as conn:
-            rows = conn.execute(sql, {"match": match, "stores": store_ids, "limit": CANDIDATES * 4}).all()
+            rows = conn.execute(_FTS_RANKED, {"match": match, "stores": store_ids, "limit": CANDIDATES * 4}).all()
         return [r[0] for r in rows if (r[1], r[2]) in files]
 
 

@@ -2,7 +2,7 @@
 
 Order (GB 45438-2025 labels first, the signature last so it covers them):
 
-1. explicit label: what people see or hear (image mark, audio cue, text/HTML notice, office footer);
+1. explicit label: what people see or hear (image mark, audio cue, text/HTML notice, office footer, PDF page notice);
 2. invisible watermark (``watermark.py``, images): drawn on the same decoded picture as the mark, which is
    then encoded once with ``image.py``'s encoder settings;
 3. implicit label: the AIGC object in the format's metadata (``aigc.py``);
@@ -168,6 +168,8 @@ def _explicit(family: str, data: bytes, mime: str, policy: LabelPolicy) -> tuple
         return data, "notice line"  # written with the implicit label in one pass (_implicit)
     if family == "zip":
         return data, "notice on each HTML page"
+    if family == "pdf":
+        return office.stamp_pdf(data), "notice at the foot of every page"
     return data, None
 
 
@@ -462,6 +464,9 @@ def _read_explicit(family: str, data: bytes) -> dict[str, Any]:
     if family == "zip":
         shown = office.zip_pages_notice(data, text.has_notice)
         return {"checked": shown is not None, "found": shown, "detail": "notice on every HTML page" if shown else None}
+    if family == "pdf":
+        shown = office.pdf_notice(data)
+        return {"checked": shown is not None, "found": shown, "detail": "notice on every page" if shown else None}
     return {"checked": False, "found": None, "detail": "not checkable for this format"}
 
 

@@ -2,8 +2,9 @@
 
 OOXML files get the label as a custom document property ``AIGC`` (docProps/custom.xml) and a visible
 notice: a footer on every DOCX section and every XLSX sheet, and on every PPTX slide a small text box in
-its bottom-right corner (``SLIDE_NOTICE_*``: a box of its own, so no layout or placeholder changes). PDFs get ``/AIGC`` in their document Info, written as an incremental update (the original
-bytes are kept as they are). A ZIP of a web site gets every HTML page labelled as HTML.
+its bottom-right corner (``SLIDE_NOTICE_*``: a box of its own, so no layout or placeholder changes). PDFs get the notice stamped at the foot of every page (``stamp_pdf``: a one-line overlay merged with pypdf, in
+the standard CJK font STSong-Light so no font is embedded) and ``/AIGC`` in their document Info, written as an
+incremental update (the stamped bytes are kept as they are). A ZIP of a web site gets every HTML page labelled as HTML.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from collections.abc import Callable
 
 from .aigc import parse
 
-__all__ = ["OOXML_MIMES", "label_ooxml", "read_ooxml_label", "label_pdf", "read_pdf_label", "label_zip"]
+__all__ = [
+    "OOXML_MIMES",
+    "label_ooxml",
+    "read_ooxml_label",
+    "stamp_pdf",
+    "pdf_notice",
+    "label_pdf",
+    "read_pdf_label",
+    "label_zip",
+]
 
 OOXML_MIMES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
@@ -53,6 +63,9 @@ _AFTER_HEADER_FOOTER = [
     "extLst",
 ]
 MAX_PDF_TAIL = 1 << 16  # bytes of a PDF's end searched for its trailer
+PDF_NOTICE_SIZE = 0.012  # the PDF notice's font size, as a share of the page's height (at least PDF_NOTICE_MIN_PT)
+PDF_NOTICE_MIN_PT = 7.0  # smallest font size of the PDF notice, in points
+PDF_NOTICE_MARGIN = 0.015  # the notice's baseline and right edge from the page's edges, as a share of its height
 
 
 def _custom_xml(existing: bytes | None, label_json: str) -> bytes:
@@ -221,6 +234,112 @@ def ooxml_notice(data: bytes) -> bool | None:
 
 def _pdf_string(text: str) -> bytes:
     return b"(" + text.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def _notice_font() -> object:
+    """A Type0 font for the notice: STSong-Light, a standard CJK font viewers supply, so nothing is embedded."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+
+    system = DictionaryObject(
+        {
+            NameObject("/Registry"): TextStringObject("Adobe"),
+            NameObject("/Ordering"): TextStringObject("GB1"),
+            NameObject("/Supplement"): NumberObject(4),
+        }
+    )
+    cid = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/CIDFontType0"),
+            NameObject("/BaseFont"): NameObject("/STSong-Light"),
+            NameObject("/CIDSystemInfo"): system,
+            NameObject("/FontDescriptor"): DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/FontDescriptor"),
+                    NameObject("/FontName"): NameObject("/STSong-Light"),
+                    NameObject("/Flags"): NumberObject(6),
+                    NameObject("/FontBBox"): ArrayObject([NumberObject(v) for v in (-25, -254, 1000, 880)]),
+                    NameObject("/ItalicAngle"): NumberObject(0),
+                    NameObject("/Ascent"): NumberObject(880),
+                    NameObject("/Descent"): NumberObject(-120),
+                    NameObject("/CapHeight"): NumberObject(880),
+                    NameObject("/StemV"): NumberObject(93),
+                }
+            ),
+            NameObject("/DW"): NumberObject(1000),
+            NameObject("/W"): ArrayObject([NumberObject(1), NumberObject(95), NumberObject(500)]),  # half-width Latin
+        }
+    )
+    return DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type0"),
+            NameObject("/BaseFont"): NameObject("/STSong-Light-UniGB-UTF16-H"),
+            NameObject("/Encoding"): NameObject("/UniGB-UTF16-H"),
+            NameObject("/DescendantFonts"): ArrayObject([cid]),
+        }
+    )
+
+
+def _notice_width(size: float) -> float:
+    """The notice's width in points: half-width for ASCII, full-width for the rest."""
+    return sum(0.5 if ord(ch) < 128 else 1.0 for ch in FOOTER_TEXT) * size
+
+
+def _overlay(width: float, height: float, left: float, bottom: float) -> object:
+    """A blank page of the given box holding the notice, grey, in its bottom-right corner."""
+    from pypdf import PageObject
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    size = max(PDF_NOTICE_MIN_PT, height * PDF_NOTICE_SIZE)
+    margin = height * PDF_NOTICE_MARGIN
+    x, y = left + width - margin - _notice_width(size), bottom + margin
+    text = FOOTER_TEXT.encode("utf-16-be").hex().upper()
+    stream = DecodedStreamObject()
+    stream.set_data(f"q BT 0.5 g /AIGCNotice {size:.2f} Tf {x:.2f} {y:.2f} Td <{text}> Tj ET Q".encode())
+    page = PageObject.create_blank_page(width=left + width, height=bottom + height)
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/AIGCNotice"): _notice_font()})}
+    )
+    page[NameObject("/Contents")] = stream
+    return page
+
+
+def stamp_pdf(data: bytes) -> bytes:
+    """A PDF with the notice at the foot of every page (pages already carrying it are left as they are)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    for page in writer.pages:
+        if FOOTER_TEXT in _page_text(page):
+            continue
+        box = page.mediabox
+        overlay = _overlay(float(box.width), float(box.height), float(box.left), float(box.bottom))
+        page.merge_page(overlay)  # type: ignore[arg-type]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _page_text(page: object) -> str:
+    try:
+        return page.extract_text()  # type: ignore[attr-defined,no-any-return]
+    except Exception:  # noqa: BLE001 - a page whose text cannot be read shows no notice
+        return ""
+
+
+def pdf_notice(data: bytes) -> bool | None:
+    """Whether every page of a PDF shows the notice (None: the PDF cannot be read or has no page)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        pages = list(PdfReader(io.BytesIO(data)).pages)
+    except (PdfReadError, ValueError, KeyError):
+        return None
+    if not pages:
+        return None
+    return all(FOOTER_TEXT in _page_text(page) for page in pages)
 
 
 def label_pdf(data: bytes, label_json: str) -> bytes:

@@ -2,7 +2,7 @@
 import { initialLanguage, setLanguage, t } from "./i18n.js";
 import { get, post, setAuthHandler } from "./api.js";
 
-const PAGES = ["home", "chat", "templates", "apps", "knowledge", "assistant", "images", "audio", "video", "jobs", "history", "verify", "settings"];
+const PAGES = ["home", "chat", "templates", "apps", "knowledge", "assistant", "images", "audio", "minutes", "video", "jobs", "history", "verify", "settings"];
 const state = { session: null, cleanup: null, prefill: null };
 
 // Go to a page with values to prefill (kept in memory; simple values also go in the URL).

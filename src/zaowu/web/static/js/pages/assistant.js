@@ -1,5 +1,5 @@
 // The customer-service assistant: make one over a knowledge base (policy, tone, the sites that may embed
-// it), copy its widget snippet, try it live, and read the questions it handed to a person.
+// it), copy its widget snippet, try it live, and read the questions it handed to a person (and close them).
 import { h, field, errorBox, busy, select, copyButton } from "../ui.js";
 import { t } from "../i18n.js";
 import { ApiError, get, post } from "../api.js";
@@ -51,8 +51,17 @@ export async function render(main, params) {
     handoffs.replaceChildren();
     if (!picker.value) return;
     const rows = (await get(`/v1/assistants/${encodeURIComponent(picker.value)}/handoffs`)).data;
-    handoffs.append(...rows.map((r) => h("li", {}, h("span", { class: "tag" }, t(`cs.reason_${r.reason}`)), " ", r.question)));
+    handoffs.append(...rows.map((r) => h("li", { "data-handoff": r.id, "data-status": r.status },
+      h("span", { class: "tag" }, t(`cs.reason_${r.reason}`)), " ", r.question, " ",
+      r.status === "open"
+        ? h("button", { type: "button", onclick: () => closeHandoff(r) }, t("cs.close_handoff"))
+        : h("span", { class: "hint" }, t("cs.handoff_closed")))));
     if (!rows.length) handoffs.append(h("li", { class: "hint" }, t("cs.no_handoffs")));
+  }
+
+  async function closeHandoff(row) {
+    await post(`/v1/assistants/${encodeURIComponent(picker.value)}/handoffs/${encodeURIComponent(row.id)}`, { status: "closed" });
+    await showHandoffs();
   }
 
   createForm.addEventListener("submit", (ev) => {

@@ -1,5 +1,5 @@
 // Knowledge bases: create one, upload files with progress (upload, then ingest), list its files and
-// their chunks, and test a search. Every text from a file is shown as text, never as HTML.
+// their chunks, and test a search; delete a knowledge base, or a file from everywhere. Every text from a file is shown as text, never as HTML.
 import { h, field, errorBox, showError, busy, select } from "../ui.js";
 import { t } from "../i18n.js";
 import { ApiError, get, post, del } from "../api.js";
@@ -46,7 +46,8 @@ export async function render(main, params) {
   const bar = h("progress", { max: 1, value: 0, hidden: true, id: "kb-progress", "aria-label": t("kb.progress") });
   const status = h("p", { class: "hint", id: "kb-status", "aria-live": "polite" });
   const uploadErr = errorBox();
-  const uploadForm = h("form", { class: "panel", id: "kb-upload" }, field(t("kb.store"), picker), field(t("kb.files"), files, t("kb.files_hint")), bar, status, uploadErr, h("div", { class: "row" }, send));
+  const dropStore = h("button", { type: "button", id: "kb-delete-store", class: "danger" }, t("kb.delete_store"));
+  const uploadForm = h("form", { class: "panel", id: "kb-upload" }, field(t("kb.store"), picker), h("div", { class: "row" }, dropStore), field(t("kb.files"), files, t("kb.files_hint")), bar, status, uploadErr, h("div", { class: "row" }, send));
 
   const table = h("div", { id: "kb-files" });
   const chunks = h("div", { id: "kb-chunks" });
@@ -71,7 +72,8 @@ export async function render(main, params) {
         h("td", {}, r.filename || r.id), h("td", {}, r.status === "failed" ? `${t("kb.failed")}: ${r.last_error ? r.last_error.message : ""}` : t(`kb.state_${r.status}`)),
         h("td", {}, String(r.chunks ?? "")),
         h("td", {}, r.status === "completed" ? h("button", { type: "button", onclick: () => showChunks(r) }, t("kb.show_chunks")) : "",
-          h("button", { type: "button", onclick: () => remove(r) }, t("kb.remove"))))))));
+          h("button", { type: "button", onclick: () => remove(r) }, t("kb.remove")),
+          h("button", { type: "button", class: "danger", onclick: () => deleteFile(r) }, t("kb.delete_file"))))))));
   }
 
   async function showChunks(row) {
@@ -84,6 +86,22 @@ export async function render(main, params) {
     await del(`/v1/vector_stores/${encodeURIComponent(picker.value)}/files/${encodeURIComponent(row.id)}`);
     await showFiles();
   }
+
+  async function deleteFile(row) {
+    if (!confirm(t("kb.delete_file_confirm", { name: row.filename || row.id }))) return;
+    await del(`/v1/files/${encodeURIComponent(row.id)}`);
+    await showFiles();
+  }
+
+  dropStore.addEventListener("click", () => busy(dropStore, uploadErr, uploadForm, async () => {
+    if (!picker.value) throw new ApiError(t("kb.pick_store"), { param: "vector_store_id" });
+    const option = picker.selectedOptions[0];
+    if (!confirm(t("kb.delete_store_confirm", { name: option ? option.textContent : picker.value }))) return;
+    await del(`/v1/vector_stores/${encodeURIComponent(picker.value)}`);
+    option.remove();
+    results.replaceChildren();
+    await showFiles();
+  }));
 
   createForm.addEventListener("submit", (ev) => {
     ev.preventDefault();

@@ -287,6 +287,22 @@ def test_cli_video_generate_from_a_storyboard(bare_settings, tmp_path):
     assert "edit" in runner.invoke(cli, ["video", "--help"], env=env).output
 
 
+def test_cli_video_image_model_must_be_an_image_model(bare_settings, tmp_path):
+    """``--image-model`` reaches the planner's check: an unknown model fails naming it, and no video is written."""
+    from click.testing import CliRunner
+
+    from zaowu.cli.main import cli
+
+    out = tmp_path / "ad.mp4"
+    env = {"ZAOWU_DATA_DIR": str(bare_settings.data_dir), "ZAOWU_MODELS_DIR": str(bare_settings.models_dir)}
+    r = CliRunner().invoke(
+        cli, ["video", "bakery", "-d", "3", "--image-model", "no-such-painter", "-o", str(out)], env=env
+    )
+    assert r.exit_code != 0
+    assert "image_model" in r.output and "no-such-painter" in r.output
+    assert not out.exists()
+
+
 def test_cli_video_alias_shows_a_bar_per_stage(models_dir, tmp_path):
     """``zaowu video "…" -s 9:16 -d 3 -o ad.mp4`` (a real process; SmolLM2 writes the storyboard): the alias
     of ``generate`` writes a 720x1280 MP4 of about 3 s and its SRT, and stderr shows each stage's bar

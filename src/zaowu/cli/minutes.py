@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .apps import _echo_checks, _echo_json, _save_artifacts
+from .output import _echo_checks, _echo_json, _save_artifacts
 from .text import _user, _who
 
 _SUFFIX_FILE = {".docx": "docx", ".md": "markdown_file"}

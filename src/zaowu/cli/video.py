@@ -249,8 +249,9 @@ GENERATE_HELP = "A short video from PROMPT: storyboard → narration → music �
     help="product/hero image (PNG, JPEG, WebP) cut out on the first, last and every other design scene",
 )
 @click.option("--voice", help="narration voice (see GET /v1/audio/voices; default: the language's)")
+@click.option("--image-model", help="paint the design scenes' pictures with this image model (default: none)")
 @click.pass_obj
-def generate(state, prompt, size, duration, output, seed, language, board_file, model, reference, voice) -> None:
+def generate(state, prompt, size, duration, output, seed, language, board_file, model, reference, voice, image_model):
     from ..studio.storyboard import video_request
 
     studio = state.studio()
@@ -261,7 +262,7 @@ def generate(state, prompt, size, duration, output, seed, language, board_file, 
         except ValueError as exc:
             raise click.BadParameter(f"{board_file} is not JSON: {exc}", param_hint="--storyboard") from None
     fields = {"prompt": prompt, "model": model, "seconds": duration, "size": ASPECT_SIZES.get(size, size)}
-    fields.update(seed=seed, storyboard=board, language=language, voice=voice)
+    fields.update(seed=seed, storyboard=board, language=language, voice=voice, image_model=image_model)
     request = video_request(studio, **fields)  # every field checked before the reference is stored
     if reference is not None:
         request = request.model_copy(update={"input_reference": _reference(studio, reference)})

@@ -320,7 +320,9 @@ def _second_writer_after_first_commits(engine: sa.Engine, first, second) -> Futu
         first(conn)
         future = pool.submit(second)
         with engine.connect() as watch:
+            # each look in its own transaction: PostgreSQL keeps one snapshot of pg_stat_activity per transaction
             while not watch.scalar(waiting):
+                watch.rollback()
                 assert not future.done(), f"the second writer did not wait for the first: {future.result()}"
                 time.sleep(0.01)
         tx.commit()

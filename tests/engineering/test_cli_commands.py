@@ -102,7 +102,7 @@ def test_jobs_run_in_a_worker_process_and_leave_artifacts(env_no_models, tmp_pat
     finally:
         worker.send_signal(signal.SIGINT)
         _, err = worker.communicate(timeout=30)
-    assert "worker running 2 thread(s)" in err and "stopping" in err
+    assert "running 2 thread(s)" in err and "stopping" in err
 
     # the job's files: listed, read to stdout and to a file
     arts = ok(zaowu("artifacts", "list", "--job", job_id, env=env)).stdout.splitlines()

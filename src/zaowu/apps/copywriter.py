@@ -42,8 +42,9 @@ from ..studio.quality.formats import (
     short_paragraphs,
 )
 from ..studio.quality.latin import strip_foreign_latin
+from ..studio.quality.redate import date_check, move_dates, recheck, request_periods
 from ..studio.quality.text import similarity
-from ..studio.quality.today import settings_today
+from ..studio.quality.today import settings_today, today
 from ..studio.quality.variants import (
     LOOP_FREQUENCY_PENALTY,
     MAX_REPAIR_ATTEMPTS,
@@ -481,6 +482,9 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
     latin = [strip_foreign_latin(title, facts), strip_foreign_latin(body, facts)] if lang == "zh" else []
     if latin:  # stray English out of Chinese copy; the user's own brand words and acronyms stay
         title, body = latin[0].text, latin[1].text
+    periods = request_periods(facts, today())
+    title_dates, body_dates = move_dates(title, periods), move_dates(body, periods)
+    title, body = title_dates.text, body_dates.text
     title_fix, body_fix = drop_unsupported_numbers(title, facts), drop_unsupported_numbers(body, facts)
     title, body = title_fix.text, body_fix.text
     if channel.paragraphs and body:
@@ -520,6 +524,9 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
         or "none invented"
     )
     checks.append(Check(name="facts.numbers", ok=not left, detail=detail))
+    if periods:
+        left_dates = recheck(f"{draft.title or ''}\n{draft.body or ''}", periods)
+        checks.append(date_check(periods, title_dates.moved + body_dates.moved, left_dates))
     if channel.paragraphs:
         checks.append(
             Check(

@@ -52,8 +52,10 @@ from .dates import drop_date_echo
 from .facts import drop_unsupported_numbers, unsupported_numbers
 from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
 from .latin import strip_foreign_latin
+from .redate import date_check, move_dates, recheck, request_periods
 from .required import Carried, Requirement, SectionRule, carry, check_required, fill_empty_sections
 from .text import CJK, trim_to_boundary
+from .today import today
 from .variants import (
     ANGLES,
     aggregate_checks,
@@ -398,6 +400,9 @@ class _Run:
         self.left: list[str] = []
         self.lengths: list[Check] = []
         self.latin: list[str] = []  # Latin words removed from Chinese text
+        self.periods = request_periods(facts, today())  # the dates the request names
+        self.moved: list[str] = []  # dates moved into the requested period
+        self.dates_left: list[str] = []  # dates still outside it after the repair
 
     def text(self, value: str, schema: dict[str, Any]) -> str:
         """Claims and invented numbers out of one free-text string, never below its minLength and
@@ -421,6 +426,10 @@ class _Run:
             if len(latin.text) >= minimum:
                 value = latin.text
                 self.latin += latin.removed
+        if self.periods:
+            moved = move_dates(value, self.periods)
+            value, self.moved = moved.text, self.moved + moved.moved
+            self.dates_left += recheck(value, self.periods)
         if self.rules.numbers:
             fix = drop_unsupported_numbers(value, self.facts)
             if len(fix.text) >= minimum:
@@ -682,6 +691,8 @@ def _summary(run: _Run, output: Any, list_checks: list[Check]) -> list[Check]:
         checks.append(
             Check(name="facts.numbers", ok=not run.left, detail="; ".join(p for p in parts if p) or "none invented")
         )
+    if run.periods:
+        checks.append(date_check(run.periods, run.moved, run.dates_left))
     return checks
 
 

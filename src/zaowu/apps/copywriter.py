@@ -42,7 +42,9 @@ from ..studio.quality.formats import (
     short_paragraphs,
 )
 from ..studio.quality.latin import strip_foreign_latin
+from ..studio.quality.musts import explicit_facts, must_carry
 from ..studio.quality.redate import date_check, move_dates, recheck, request_periods
+from ..studio.quality.required import Carried, carry
 from ..studio.quality.text import similarity
 from ..studio.quality.today import settings_today, today
 from ..studio.quality.variants import (
@@ -62,7 +64,8 @@ log = logging.getLogger(__name__)
 
 PARAGRAPH_MAX = {"zh": 60, "en": 160}  # characters in one paragraph of a Xiaohongshu body
 REWRITE_ALWAYS = ("generated", "length.", "language.")  # broken variants: rewritten in every repair round
-REWRITE_ONCE = ("facts.numbers", "format.hook")  # weaker failures: one more try, then reported
+EMOJI_ROOM = 12  # characters kept free for the paragraph emoji added after the facts are carried
+REWRITE_ONCE = ("facts.numbers", "format.hook", "facts.required")  # weaker failures: one more try, then reported
 REPAIR_TOKEN_SHARE = 0.5  # rewrites may spend at most this share of the first round's output tokens (a broken
 # or duplicate variant always gets one rewrite), so checks keep a run within ~1.5x a single generation
 
@@ -468,6 +471,21 @@ def instructions(channel: Channel, lang: str, angle: str) -> list[str]:
     return [*lines, *(part for line in lines for part in re.split(r"[:：；;]", line) if len(part) > 12)]
 
 
+def _carry_facts(text: str, limit: int | None, emoji: bool, lang: str, facts: str) -> Carried | None:
+    """``text`` with the request's promo codes and first figure inserted where the model left them out."""
+    wanted = must_carry(explicit_facts(facts), lang)
+    if not wanted or not text:
+        return None
+    room = limit - EMOJI_ROOM if emoji and limit else limit
+    return carry(text, wanted, lang, {}, lambda t: not room or len(t) <= room)
+
+
+def _facts_check(carried: Carried) -> Check:
+    parts = [f"added {carried.added}" if carried.added else "", f"missing {carried.missing}" if carried.missing else ""]
+    detail = "; ".join(p for p in parts if p) or "the request's codes and figures are all there"
+    return Check(name="facts.required", ok=not [m for m in carried.missing if m != "length"], detail=detail)
+
+
 def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: str, index: int) -> Draft:
     """Enforce the channel's rules on one model-written variant and check it."""
     draft = Draft(angle=angle)
@@ -487,6 +505,12 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
     title, body = title_dates.text, body_dates.text
     title_fix, body_fix = drop_unsupported_numbers(title, facts), drop_unsupported_numbers(body, facts)
     title, body = title_fix.text, body_fix.text
+    if channel.body_max:
+        carried = _carry_facts(body, channel.body_max, channel.paragraphs, lang, facts)
+        body = carried.text if carried else body
+    else:  # a title-only channel (Amazon): the title carries them
+        carried = _carry_facts(title, channel.title_max, False, lang, facts)
+        title = carried.text if carried else title
     if channel.paragraphs and body:
         body = add_emoji_markers(short_paragraphs(body, PARAGRAPH_MAX[lang]), offset=index * 3)
     checks = []
@@ -524,6 +548,8 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
         or "none invented"
     )
     checks.append(Check(name="facts.numbers", ok=not left, detail=detail))
+    if carried is not None:
+        checks.append(_facts_check(carried))
     if periods:
         left_dates = recheck(f"{draft.title or ''}\n{draft.body or ''}", periods)
         checks.append(date_check(periods, title_dates.moved + body_dates.moved, left_dates))

@@ -39,6 +39,7 @@ from ..studio.quality.formats import (
     has_emoji,
     is_hook,
     normalize_hashtags,
+    short_lines,
     short_paragraphs,
 )
 from ..studio.quality.latin import strip_foreign_latin
@@ -512,7 +513,7 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
         carried = _carry_facts(title, channel.title_max, False, lang, facts)
         title = carried.text if carried else title
     if channel.paragraphs and body:
-        body = add_emoji_markers(short_paragraphs(body, PARAGRAPH_MAX[lang]), offset=index * 3)
+        body = short_lines(add_emoji_markers(short_paragraphs(body, PARAGRAPH_MAX[lang]), offset=index * 3))
     checks = []
     if channel.title_max:
         fit = fit_text(title, channel.title_max)

@@ -50,8 +50,16 @@ from .checks import Check, check_count, check_distinct, check_language
 from .claims import Claim, describe_claims, scrub_claims
 from .dates import drop_date_echo
 from .facts import drop_unsupported_numbers, unsupported_numbers
-from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
+from .formats import (
+    add_emoji_markers,
+    fit_text,
+    normalize_hashtags,
+    restyle_hashtags,
+    short_lines,
+    short_paragraphs,
+)
 from .latin import strip_foreign_latin
+from .musts import explicit_facts, must_carry
 from .redate import date_check, move_dates, recheck, request_periods
 from .required import Carried, Requirement, SectionRule, carry, check_required, fill_empty_sections
 from .text import CJK, trim_to_boundary
@@ -79,6 +87,7 @@ __all__ = [
 ]
 
 _NAME = r"^[a-z_][a-z0-9_]*$"
+EMOJI_ROOM = 12  # characters kept free for the emoji leads added after the facts are carried
 PARAGRAPH_MAX = {"zh": 60, "en": 160}  # characters in one paragraph of a field with `paragraphs`
 
 
@@ -556,12 +565,27 @@ def _durations(run: _Run, output: dict[str, Any]) -> None:
     run.lengths.append(Check(name=f"duration.{rule.path}", ok=ok, detail=detail))
 
 
+def _carry_facts(run: _Run, text: str, schema: dict[str, Any]) -> str:
+    """``text`` with the request's promo codes and first figure (``musts``) inserted where missing."""
+    wanted = must_carry(explicit_facts(run.facts), run.language)
+    if not wanted or not text.strip():
+        return text
+    cap = schema.get("maxLength")
+    carried = carry(text, wanted, run.language, run.values, lambda t: not cap or len(t) <= cap - EMOJI_ROOM)
+    missing = [m for m in carried.missing if m != "length"]
+    parts = [f"added {carried.added}" if carried.added else "", f"missing {missing}" if missing else ""]
+    detail = "; ".join(p for p in parts if p) or "the request's codes and figures are all there"
+    run.lengths.append(Check(name="facts.required", ok=not missing, detail=detail))
+    return carried.text
+
+
 def _fields(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> None:
     rules = run.rules
     _durations(run, output)
     if rules.paragraphs and isinstance(output.get(rules.paragraphs), str):
-        output[rules.paragraphs] = add_emoji_markers(
-            short_paragraphs(output[rules.paragraphs], PARAGRAPH_MAX[run.language])
+        output[rules.paragraphs] = _carry_facts(run, output[rules.paragraphs], props.get(rules.paragraphs, {}))
+        output[rules.paragraphs] = short_lines(
+            add_emoji_markers(short_paragraphs(output[rules.paragraphs], PARAGRAPH_MAX[run.language]))
         )
     for name, limit in rules.lengths.items():
         if isinstance(output.get(name), str):

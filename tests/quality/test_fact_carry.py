@@ -52,3 +52,27 @@ def test_a_title_only_listing_carries_the_quantity_in_its_title():
     draft = polish({"title": title, "body": None}, CHANNELS["amazon_title"], "en", facts, "routine", 1)
     assert draft.title == title + ". 750 ml"
     assert _checks(draft)["facts.required"].ok
+
+
+def test_a_near_duplicate_title_is_varied_from_its_own_body():
+    from zaowu.apps.copywriter import Draft, vary_titles
+    from zaowu.studio.quality.checks import DUPLICATE_SIMILARITY
+    from zaowu.studio.quality.text import similarity
+
+    drafts = [  # the real search-ad titles of the bench: 1 ≈ 3
+        Draft(angle="value", title="Bright Smile Dental - Your", body="Teeth cleaning is $89 for new patients"),
+        Draft(angle="scene", title="Revitalize Your Smile with", body="Evening appointments until 8pm"),
+        Draft(
+            angle="craft",
+            title="Bright Smile Dental",
+            body="Experience the ultimate smile makeover with Bright. Teeth cleaning $89 for new patients",
+        ),
+    ]
+    assert similarity(drafts[0].title, drafts[2].title) > DUPLICATE_SIMILARITY
+    changed = vary_titles(drafts, 30)
+    assert changed and changed[0].startswith("variant 3:")
+    titles = [d.title for d in drafts]
+    assert titles[:2] == ["Bright Smile Dental - Your", "Revitalize Your Smile with"]  # the first of a pair stays
+    assert all(similarity(a, b) <= DUPLICATE_SIMILARITY for i, a in enumerate(titles) for b in titles[i + 1 :])
+    assert len(titles[2]) <= 30
+    assert vary_titles(drafts, 30) == []  # nothing left to vary

@@ -29,6 +29,7 @@ from ..studio.quality.claims import describe_claims, find_claims
 from ..studio.quality.dates import date_line
 from ..studio.quality.facts import drop_unsupported_numbers
 from ..studio.quality.formats import (
+    EMOJI_MARKERS,
     HASHTAG_MAX_CHARS,
     add_emoji_markers,
     drop_echoes,
@@ -52,6 +53,8 @@ from ..studio.quality.variants import (
     LOOP_FREQUENCY_PENALTY,
     MAX_REPAIR_ATTEMPTS,
     aggregate_checks,
+    differs,
+    duplicates_of_others,
     redo_indices,
     seed_for,
     with_slack,
@@ -631,7 +634,10 @@ class WriteVariants(Step):
             )
             budget -= writer.repair(drafts, redo, attempt)
             rounds = attempt
+        varied = vary_titles(drafts, writer.channel.title_max)
         checks = writer.checks(drafts, rounds)
+        if varied:
+            checks.append(Check(name="distinct.titles", ok=True, detail=f"repaired: {'; '.join(varied)}"))
         variants = [writer.variant(d) for d in drafts]
         text = json.dumps({"variants": variants, "checks": [c.model_dump() for c in checks]}, ensure_ascii=False)
         return self.Outputs(variants=variants, checks=checks, text=text)
@@ -738,12 +744,43 @@ class _Writer:
         ).model_dump()
 
 
+def _title_duplicates(drafts: list[Draft]) -> set[int]:
+    """The later of each pair of near-duplicate titles (variants without a title are never duplicates)."""
+    titles = [d.title or "" for d in drafts]
+    return {j for j in duplicates_of_others(titles) if titles[j].strip()} if sum(map(bool, titles)) > 1 else set()
+
+
+def _title_candidates(draft: Draft, limit: int) -> list[str]:
+    """Other titles for ``draft``: its body's first sentence, then the title with a body clause added."""
+    sentences = [x.strip(" \u3000") for x in re.split(r"(?<=[。！？!?.])\s*|\n", draft.body or "") if x.strip()]
+    sentences = [x.lstrip("".join(EMOJI_MARKERS) + " ") for x in sentences]
+    out = [fit_text(x, limit).text for x in sentences[:2]]
+    clauses = [c.strip() for c in re.split(r"[,，;；:：]", sentences[0] if sentences else "") if c.strip()]
+    out += [fit_text(f"{draft.title} – {c}", limit).text for c in clauses[:2]]
+    return [c for c in out if c and c != draft.title]
+
+
+def vary_titles(drafts: list[Draft], limit: int) -> list[str]:
+    """Titles still near-duplicates after the rewrites, replaced in code by one that differs (see
+    ``_title_candidates``); what was changed, as "variant 3: old → new"."""
+    if not limit:
+        return []
+    changed = []
+    for j in sorted(_title_duplicates(drafts)):
+        titles = [d.title or "" for d in drafts]
+        pick = next((c for c in _title_candidates(drafts[j], limit) if differs(c, titles, j)), None)
+        if pick is not None:
+            changed.append(f"variant {j + 1}: {titles[j]!r} → {pick!r}")
+            drafts[j].title = pick
+    return changed
+
+
 def _to_rewrite(drafts: list[Draft], attempt: int) -> tuple[list[int], list[int]]:
     """Variants to regenerate: broken ones and near-duplicates, and (first repair round only) those
     with weaker failures."""
     failed = [[c.name for c in d.checks if not c.ok] for d in drafts]
     broken = {i for i, names in enumerate(failed) if any(n.startswith(REWRITE_ALWAYS) for n in names)}
-    urgent = redo_indices([d.text for d in drafts], broken)
+    urgent = redo_indices([d.text for d in drafts], broken | _title_duplicates(drafts))
     weaker = [
         i
         for i, names in enumerate(failed)

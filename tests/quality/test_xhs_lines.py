@@ -56,3 +56,20 @@ def test_a_note_missing_the_price_gets_it_and_reads_as_short_lines():
     assert len(body) <= template.output_schema["properties"]["body"].get("maxLength", 10_000)
     found = {c.name: c for c in checks}
     assert found["facts.required"].ok and "58" in found["facts.required"].detail
+
+
+def test_stray_chinese_in_an_english_caption_is_removed_and_reported():
+    from zaowu.studio.quality.latin import strip_stray_cjk
+    from zaowu.studio.quality.outputs import OutputChecks
+
+    fix = strip_stray_cjk("Free induction with a教练")  # the real Douyin caption of the bench
+    assert fix.text == "Free induction" and fix.removed == ["教练"]
+    assert (
+        strip_stray_cjk("Visit 山野茶舍 today", "山野茶舍").text == "Visit 山野茶舍 today"
+    )  # the user's own words stay
+    schema = {"type": "object", "properties": {"caption": {"type": "string"}}}
+    output, checks, _ = polish_output(
+        OutputChecks(), {"caption": "Free induction with a教练"}, schema, language="en", facts="gym", values={}
+    )
+    language = {c.name: c for c in checks}["language.output"]
+    assert output["caption"] == "Free induction" and language.ok and "教练" in language.detail

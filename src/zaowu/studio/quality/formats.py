@@ -8,7 +8,8 @@ rules (or say that it does not), so the result never depends on the model having
   spaces, no duplicates (case-insensitive), a bounded length; shown as ``#话题#`` on Weibo and
   ``#tag`` elsewhere;
 - ``short_paragraphs`` and ``add_emoji_markers``: paragraphs split at sentence ends, an emoji marker
-  at each paragraph start when the model wrote none;
+  at each paragraph start when the model wrote none; ``short_lines``: at least ``MIN_LINES`` lines,
+  split at sentence (else clause) ends, each led by an emoji like the others;
 - ``is_hook``: a title that makes a viewer stop (a question, an exclamation, a number, "you", a
   twist word);
 - ``fit_text``: text trimmed to a limit at a sentence, clause or word boundary, and whether the
@@ -31,6 +32,7 @@ __all__ = [
     "extract_hashtags",
     "format_hashtags",
     "restyle_hashtags",
+    "short_lines",
     "short_paragraphs",
     "add_emoji_markers",
     "is_hook",

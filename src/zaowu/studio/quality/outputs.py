@@ -58,7 +58,7 @@ from .formats import (
     short_lines,
     short_paragraphs,
 )
-from .latin import strip_foreign_latin
+from .latin import strip_foreign_latin, strip_stray_cjk
 from .musts import explicit_facts, must_carry
 from .redate import date_check, move_dates, recheck, request_periods
 from .required import Carried, Requirement, SectionRule, carry, check_required, fill_empty_sections
@@ -430,6 +430,11 @@ class _Run:
                 self.claims += found
             elif found:
                 self.kept_claims += [c.text for c in found]
+        if self.rules.language and self.language == "en":
+            stray = strip_stray_cjk(value, self.facts)
+            if len(stray.text) >= minimum:
+                value = stray.text
+                self.latin += stray.removed
         if self.rules.language and self.rules.latin and self.language == "zh":
             latin = strip_foreign_latin(value, self.facts)
             if len(latin.text) >= minimum:
@@ -703,7 +708,8 @@ def _summary(run: _Run, output: Any, list_checks: list[Check]) -> list[Check]:
     if rules.language:
         language = check_language("output", "\n".join(_strings(output)), run.language, allow=run.facts)
         if run.latin:
-            language.detail = f"removed Latin words not in the input: {run.latin}; {language.detail}"
+            foreign = "Chinese" if run.language == "en" else "Latin"
+            language.detail = f"removed {foreign} words not in the input: {run.latin}; {language.detail}"
         checks.append(language)
     if rules.claims:
         detail = describe_claims(run.claims) if run.claims else "none found"

@@ -433,8 +433,8 @@ def test_copywriter_writes_each_variant_from_its_own_angle_and_checks_it(dated_s
     raw_bodies = [json.loads(row["output"]).get("body", "") for row in rows]
     for v in variants:
         assert len(v["body"]) <= 400 and len(v["hashtags"]) <= 10 and v["within_limits"] == names["length.body"]["ok"]
-        last = re.findall(r"\w+", v["body"])[-1]  # the body ends on a word the model wrote whole
-        assert any(re.search(rf"\b{re.escape(last)}\b", raw) for raw in raw_bodies), (last, v["body"])
+        last = re.findall(r"\w+", v["body"])[-1]  # a word the model wrote whole, or a fact of the request carried
+        assert any(re.search(rf"\b{re.escape(last)}\b", raw) for raw in [*raw_bodies, COFFEE]), (last, v["body"])
         assert v["post"].startswith(v["body"]) and all(f"#{t}" in v["post"] for t in v["hashtags"])
     for row in rows:  # every prompt knows today's date
         assert "Today is Tuesday, 1 September 2026." in json.dumps(row["input"])

@@ -231,7 +231,9 @@ def test_dates_in_the_wrong_year_are_moved_into_the_period():
     assert _checks(checks)["dates.period"].detail.startswith("repaired: 14 dates moved")
     outside = _weekly_plan([0], total="sum")
     outside["sheets"][0]["rows"][0][1] = "2026-12-25"
-    assert not _checks(review("xlsx", outside, c, None)[1])["dates.period"].ok  # reported, not invented
+    plan, checks = review("xlsx", outside, c, None)
+    assert plan["sheets"][0]["rows"][0][1] == "2026-09-25"  # the wrong month: the same day inside Q3
+    assert _checks(checks)["dates.period"].ok
 
 
 def test_free_plan_gets_the_sum_the_growth_formulas_and_the_columns_asked():

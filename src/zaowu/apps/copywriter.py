@@ -29,6 +29,7 @@ from ..studio.quality.claims import describe_claims, find_claims
 from ..studio.quality.dates import date_line
 from ..studio.quality.facts import drop_unsupported_numbers
 from ..studio.quality.formats import (
+    EMOJI_MARKERS,
     HASHTAG_MAX_CHARS,
     add_emoji_markers,
     drop_echoes,
@@ -39,15 +40,21 @@ from ..studio.quality.formats import (
     has_emoji,
     is_hook,
     normalize_hashtags,
+    short_lines,
     short_paragraphs,
 )
 from ..studio.quality.latin import strip_foreign_latin
+from ..studio.quality.musts import explicit_facts, must_carry
+from ..studio.quality.redate import date_check, move_dates, recheck, request_periods
+from ..studio.quality.required import Carried, carry
 from ..studio.quality.text import similarity
-from ..studio.quality.today import settings_today
+from ..studio.quality.today import settings_today, today
 from ..studio.quality.variants import (
     LOOP_FREQUENCY_PENALTY,
     MAX_REPAIR_ATTEMPTS,
     aggregate_checks,
+    differs,
+    duplicates_of_others,
     redo_indices,
     seed_for,
     with_slack,
@@ -61,7 +68,8 @@ log = logging.getLogger(__name__)
 
 PARAGRAPH_MAX = {"zh": 60, "en": 160}  # characters in one paragraph of a Xiaohongshu body
 REWRITE_ALWAYS = ("generated", "length.", "language.")  # broken variants: rewritten in every repair round
-REWRITE_ONCE = ("facts.numbers", "format.hook")  # weaker failures: one more try, then reported
+EMOJI_ROOM = 12  # characters kept free for the paragraph emoji added after the facts are carried
+REWRITE_ONCE = ("facts.numbers", "format.hook", "facts.required")  # weaker failures: one more try, then reported
 REPAIR_TOKEN_SHARE = 0.5  # rewrites may spend at most this share of the first round's output tokens (a broken
 # or duplicate variant always gets one rewrite), so checks keep a run within ~1.5x a single generation
 
@@ -467,6 +475,21 @@ def instructions(channel: Channel, lang: str, angle: str) -> list[str]:
     return [*lines, *(part for line in lines for part in re.split(r"[:：；;]", line) if len(part) > 12)]
 
 
+def _carry_facts(text: str, limit: int | None, emoji: bool, lang: str, facts: str) -> Carried | None:
+    """``text`` with the request's promo codes and first figure inserted where the model left them out."""
+    wanted = must_carry(explicit_facts(facts), lang)
+    if not wanted or not text:
+        return None
+    room = limit - EMOJI_ROOM if emoji and limit else limit
+    return carry(text, wanted, lang, {}, lambda t: not room or len(t) <= room)
+
+
+def _facts_check(carried: Carried) -> Check:
+    parts = [f"added {carried.added}" if carried.added else "", f"missing {carried.missing}" if carried.missing else ""]
+    detail = "; ".join(p for p in parts if p) or "the request's codes and figures are all there"
+    return Check(name="facts.required", ok=not [m for m in carried.missing if m != "length"], detail=detail)
+
+
 def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: str, index: int) -> Draft:
     """Enforce the channel's rules on one model-written variant and check it."""
     draft = Draft(angle=angle)
@@ -481,10 +504,19 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
     latin = [strip_foreign_latin(title, facts), strip_foreign_latin(body, facts)] if lang == "zh" else []
     if latin:  # stray English out of Chinese copy; the user's own brand words and acronyms stay
         title, body = latin[0].text, latin[1].text
+    periods = request_periods(facts, today())
+    title_dates, body_dates = move_dates(title, periods), move_dates(body, periods)
+    title, body = title_dates.text, body_dates.text
     title_fix, body_fix = drop_unsupported_numbers(title, facts), drop_unsupported_numbers(body, facts)
     title, body = title_fix.text, body_fix.text
+    if channel.body_max:
+        carried = _carry_facts(body, channel.body_max, channel.paragraphs, lang, facts)
+        body = carried.text if carried else body
+    else:  # a title-only channel (Amazon): the title carries them
+        carried = _carry_facts(title, channel.title_max, False, lang, facts)
+        title = carried.text if carried else title
     if channel.paragraphs and body:
-        body = add_emoji_markers(short_paragraphs(body, PARAGRAPH_MAX[lang]), offset=index * 3)
+        body = short_lines(add_emoji_markers(short_paragraphs(body, PARAGRAPH_MAX[lang]), offset=index * 3))
     checks = []
     if channel.title_max:
         fit = fit_text(title, channel.title_max)
@@ -520,6 +552,11 @@ def polish(raw: dict[str, Any], channel: Channel, lang: str, facts: str, angle: 
         or "none invented"
     )
     checks.append(Check(name="facts.numbers", ok=not left, detail=detail))
+    if carried is not None:
+        checks.append(_facts_check(carried))
+    if periods:
+        left_dates = recheck(f"{draft.title or ''}\n{draft.body or ''}", periods)
+        checks.append(date_check(periods, title_dates.moved + body_dates.moved, left_dates))
     if channel.paragraphs:
         checks.append(
             Check(
@@ -597,7 +634,10 @@ class WriteVariants(Step):
             )
             budget -= writer.repair(drafts, redo, attempt)
             rounds = attempt
+        varied = vary_titles(drafts, writer.channel.title_max)
         checks = writer.checks(drafts, rounds)
+        if varied:
+            checks.append(Check(name="distinct.titles", ok=True, detail=f"repaired: {'; '.join(varied)}"))
         variants = [writer.variant(d) for d in drafts]
         text = json.dumps({"variants": variants, "checks": [c.model_dump() for c in checks]}, ensure_ascii=False)
         return self.Outputs(variants=variants, checks=checks, text=text)
@@ -704,12 +744,43 @@ class _Writer:
         ).model_dump()
 
 
+def _title_duplicates(drafts: list[Draft]) -> set[int]:
+    """The later of each pair of near-duplicate titles (variants without a title are never duplicates)."""
+    titles = [d.title or "" for d in drafts]
+    return {j for j in duplicates_of_others(titles) if titles[j].strip()} if sum(map(bool, titles)) > 1 else set()
+
+
+def _title_candidates(draft: Draft, limit: int) -> list[str]:
+    """Other titles for ``draft``: its body's first sentence, then the title with a body clause added."""
+    sentences = [x.strip(" \u3000") for x in re.split(r"(?<=[。！？!?.])\s*|\n", draft.body or "") if x.strip()]
+    sentences = [x.lstrip("".join(EMOJI_MARKERS) + " ") for x in sentences]
+    out = [fit_text(x, limit).text for x in sentences[:2]]
+    clauses = [c.strip() for c in re.split(r"[,，;；:：]", sentences[0] if sentences else "") if c.strip()]
+    out += [fit_text(f"{draft.title} – {c}", limit).text for c in clauses[:2]]
+    return [c for c in out if c and c != draft.title]
+
+
+def vary_titles(drafts: list[Draft], limit: int) -> list[str]:
+    """Titles still near-duplicates after the rewrites, replaced in code by one that differs (see
+    ``_title_candidates``); what was changed, as "variant 3: old → new"."""
+    if not limit:
+        return []
+    changed = []
+    for j in sorted(_title_duplicates(drafts)):
+        titles = [d.title or "" for d in drafts]
+        pick = next((c for c in _title_candidates(drafts[j], limit) if differs(c, titles, j)), None)
+        if pick is not None:
+            changed.append(f"variant {j + 1}: {titles[j]!r} → {pick!r}")
+            drafts[j].title = pick
+    return changed
+
+
 def _to_rewrite(drafts: list[Draft], attempt: int) -> tuple[list[int], list[int]]:
     """Variants to regenerate: broken ones and near-duplicates, and (first repair round only) those
     with weaker failures."""
     failed = [[c.name for c in d.checks if not c.ok] for d in drafts]
     broken = {i for i, names in enumerate(failed) if any(n.startswith(REWRITE_ALWAYS) for n in names)}
-    urgent = redo_indices([d.text for d in drafts], broken)
+    urgent = redo_indices([d.text for d in drafts], broken | _title_duplicates(drafts))
     weaker = [
         i
         for i, names in enumerate(failed)

@@ -28,6 +28,7 @@ from typing import Any
 from ..quality.checks import CheckList
 from ..quality.constraints import Constraints
 from ..quality.periods import Period, month_range
+from ..quality.redate import move_dates, recheck
 from .cells import coerce
 from .plans import NUMERIC_TYPES
 from .repair import _match
@@ -97,12 +98,15 @@ def _fix_text_dates(text: str, period: Period | None) -> tuple[str, int, int]:
             if _inside(candidate, month, day, period):
                 fixed += 1
                 return str(candidate) + m[0][4:]
-        outside += 1
-        return m[0]
+        if not has_day:
+            outside += 1
+        return m[0]  # a full date in the wrong month: moved below
 
     text = _FULL_DATE.sub(lambda m: shift(m, True), text)
     text = _YEAR_MONTH.sub(lambda m: shift(m, False), text)
-    return text, fixed, outside
+    moved = move_dates(text, [period])
+    left = recheck(moved.text, [period])
+    return moved.text, fixed + len(moved.moved) - len(left), outside + len(left)
 
 
 def _inside(year: int, month: int, day: int | None, period: Period) -> bool:

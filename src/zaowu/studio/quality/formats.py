@@ -8,7 +8,8 @@ rules (or say that it does not), so the result never depends on the model having
   spaces, no duplicates (case-insensitive), a bounded length; shown as ``#话题#`` on Weibo and
   ``#tag`` elsewhere;
 - ``short_paragraphs`` and ``add_emoji_markers``: paragraphs split at sentence ends, an emoji marker
-  at each paragraph start when the model wrote none;
+  at each paragraph start when the model wrote none; ``short_lines``: at least ``MIN_LINES`` lines,
+  split at sentence (else clause) ends, each led by an emoji like the others;
 - ``is_hook``: a title that makes a viewer stop (a question, an exclamation, a number, "you", a
   twist word);
 - ``fit_text``: text trimmed to a limit at a sentence, clause or word boundary, and whether the
@@ -31,6 +32,7 @@ __all__ = [
     "extract_hashtags",
     "format_hashtags",
     "restyle_hashtags",
+    "short_lines",
     "short_paragraphs",
     "add_emoji_markers",
     "is_hook",
@@ -152,6 +154,48 @@ def short_paragraphs(text: str, max_chars: int) -> str:
         if current:
             paragraphs.append(current)
     return "\n".join(paragraphs)
+
+
+MIN_LINES = 3  # a Xiaohongshu-style body reads as at least this many short lines
+_CLAUSE_END = re.compile(r"(?<=[，；,;：:])")
+
+
+def _halves(line: str) -> tuple[str, str] | None:
+    """``line`` split at the sentence end nearest its middle, else at a clause end; None when it has neither."""
+    for pattern in (_SENTENCE_END, _CLAUSE_END):
+        cuts = [m.start() for m in pattern.finditer(line) if 0 < m.start() < len(line.rstrip())]
+        cuts = [c for c in cuts if line[:c].strip() and line[c:].strip()]
+        if cuts:
+            cut = min(cuts, key=lambda c: abs(c - len(line) / 2))
+            return line[:cut].rstrip(), line[cut:].strip()
+    return None
+
+
+def _lead(lines: list[str], at: int, offset: int, markers: Sequence[str]) -> str:
+    """An emoji marker (and its space) no other line starts with, picked in turn from ``at``."""
+    used = {line[:1] for line in lines}
+    picks = [markers[(offset + at + k) % len(markers)] for k in range(len(markers))]
+    return next((m for m in picks if m not in used), picks[0]) + " "
+
+
+def short_lines(
+    text: str, *, min_lines: int = MIN_LINES, offset: int = 0, markers: Sequence[str] = EMOJI_MARKERS
+) -> str:
+    """``text`` with its longest lines split at sentence (else clause) ends until it has ``min_lines``
+    lines; a new line gets an emoji lead when the line it came from had one."""
+    lines = [line for line in (text or "").split("\n") if line.strip()]
+    if any(EMOJI.match(line) for line in lines):  # every line led like the others
+        lines = [line if EMOJI.match(line) else _lead(lines, i, offset, markers) + line for i, line in enumerate(lines)]
+    while 0 < len(lines) < min_lines:
+        order = sorted(range(len(lines)), key=lambda i: -len(lines[i]))
+        split = next(((i, h) for i in order if (h := _halves(lines[i])) is not None), None)
+        if split is None:
+            break
+        i, (first, second) = split
+        if EMOJI.match(lines[i]):
+            second = _lead(lines, i + 1, offset, markers) + second
+        lines[i : i + 1] = [first, second]
+    return "\n".join(lines) if lines else text
 
 
 def add_emoji_markers(text: str, *, offset: int = 0, markers: Sequence[str] = EMOJI_MARKERS) -> str:

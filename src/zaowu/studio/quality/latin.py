@@ -5,7 +5,8 @@ may keep Latin only where the reader expects it: words the user wrote (a brand, 
 units and sizes after or instead of numbers (250ml, 5kg, XL), a letter fused with a Chinese word
 (T恤, A类, Q弹, B站), an SMS opt-out code (回复R) and a few loanwords every Chinese reader uses (``COMMON_LATIN_ZH``).
 ``foreign_latin`` lists the other runs; ``strip_foreign_latin`` removes them when the text keeps
-enough Chinese to stand on, and says what it removed.
+enough Chinese to stand on, and says what it removed. ``strip_stray_cjk`` is the mirror for English
+copy: Chinese characters the user did not write are removed ("Free induction with a教练").
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["COMMON_LATIN_ZH", "foreign_latin", "strip_foreign_latin", "LatinFix"]
+__all__ = ["COMMON_LATIN_ZH", "foreign_latin", "strip_foreign_latin", "strip_stray_cjk", "LatinFix"]
 
 # Latin words Chinese copy uses as its own (compared lower-case)
 COMMON_LATIN_ZH = frozenset(
@@ -155,3 +156,28 @@ def _tidy(text: str) -> str:
     text = re.sub(r"([，、；：])\s*(?=[，。！？、；：\n]|$)", "", text)  # a clause emptied by the removal
     text = re.sub(r"^[\s，、；：。！？]+", "", text, flags=re.MULTILINE)
     return text.strip()
+
+
+_CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]+")
+_DANGLING = re.compile(r"\s+\b(?:a|an|the|with|and|or|of|to|for)\s*$", re.IGNORECASE)
+
+
+def strip_stray_cjk(text: str, allow: str = "") -> LatinFix:
+    """English ``text`` without the Chinese runs ``allow`` (the user's words) lacks; a word left
+    dangling at the end of a clause by the removal ("with a") goes with it."""
+    removed = [m.group(0) for m in _CJK_RUN.finditer(text) if m.group(0) not in allow]
+    if not removed:
+        return LatinFix(text, [], [])
+    parts = []
+    last = 0
+    for m in _CJK_RUN.finditer(text):
+        if m.group(0) in allow:
+            continue
+        head = text[last : m.start()]
+        at_end = not text[m.end() :].strip() or text[m.end() : m.end() + 1] in ".,;:!?\n"
+        while at_end and _DANGLING.search(head):
+            head = _DANGLING.sub("", head)
+        parts.append(head)
+        last = m.end()
+    parts.append(text[last:])
+    return LatinFix(re.sub(r"[ \t]{2,}", " ", "".join(parts)).strip(), removed, [])

@@ -50,10 +50,20 @@ from .checks import Check, check_count, check_distinct, check_language
 from .claims import Claim, describe_claims, scrub_claims
 from .dates import drop_date_echo
 from .facts import drop_unsupported_numbers, unsupported_numbers
-from .formats import add_emoji_markers, fit_text, normalize_hashtags, restyle_hashtags, short_paragraphs
-from .latin import strip_foreign_latin
+from .formats import (
+    add_emoji_markers,
+    fit_text,
+    normalize_hashtags,
+    restyle_hashtags,
+    short_lines,
+    short_paragraphs,
+)
+from .latin import strip_foreign_latin, strip_stray_cjk
+from .musts import explicit_facts, must_carry
+from .redate import date_check, move_dates, recheck, request_periods
 from .required import Carried, Requirement, SectionRule, carry, check_required, fill_empty_sections
 from .text import CJK, trim_to_boundary
+from .today import today
 from .variants import (
     ANGLES,
     aggregate_checks,
@@ -77,6 +87,7 @@ __all__ = [
 ]
 
 _NAME = r"^[a-z_][a-z0-9_]*$"
+EMOJI_ROOM = 12  # characters kept free for the emoji leads added after the facts are carried
 PARAGRAPH_MAX = {"zh": 60, "en": 160}  # characters in one paragraph of a field with `paragraphs`
 
 
@@ -398,6 +409,9 @@ class _Run:
         self.left: list[str] = []
         self.lengths: list[Check] = []
         self.latin: list[str] = []  # Latin words removed from Chinese text
+        self.periods = request_periods(facts, today())  # the dates the request names
+        self.moved: list[str] = []  # dates moved into the requested period
+        self.dates_left: list[str] = []  # dates still outside it after the repair
 
     def text(self, value: str, schema: dict[str, Any]) -> str:
         """Claims and invented numbers out of one free-text string, never below its minLength and
@@ -416,11 +430,20 @@ class _Run:
                 self.claims += found
             elif found:
                 self.kept_claims += [c.text for c in found]
+        if self.rules.language and self.language == "en":
+            stray = strip_stray_cjk(value, self.facts)
+            if len(stray.text) >= minimum:
+                value = stray.text
+                self.latin += stray.removed
         if self.rules.language and self.rules.latin and self.language == "zh":
             latin = strip_foreign_latin(value, self.facts)
             if len(latin.text) >= minimum:
                 value = latin.text
                 self.latin += latin.removed
+        if self.periods:
+            moved = move_dates(value, self.periods)
+            value, self.moved = moved.text, self.moved + moved.moved
+            self.dates_left += recheck(value, self.periods)
         if self.rules.numbers:
             fix = drop_unsupported_numbers(value, self.facts)
             if len(fix.text) >= minimum:
@@ -547,12 +570,27 @@ def _durations(run: _Run, output: dict[str, Any]) -> None:
     run.lengths.append(Check(name=f"duration.{rule.path}", ok=ok, detail=detail))
 
 
+def _carry_facts(run: _Run, text: str, schema: dict[str, Any]) -> str:
+    """``text`` with the request's promo codes and first figure (``musts``) inserted where missing."""
+    wanted = must_carry(explicit_facts(run.facts), run.language)
+    if not wanted or not text.strip():
+        return text
+    cap = schema.get("maxLength")
+    carried = carry(text, wanted, run.language, run.values, lambda t: not cap or len(t) <= cap - EMOJI_ROOM)
+    missing = [m for m in carried.missing if m != "length"]
+    parts = [f"added {carried.added}" if carried.added else "", f"missing {missing}" if missing else ""]
+    detail = "; ".join(p for p in parts if p) or "the request's codes and figures are all there"
+    run.lengths.append(Check(name="facts.required", ok=not missing, detail=detail))
+    return carried.text
+
+
 def _fields(run: _Run, output: dict[str, Any], props: dict[str, Any]) -> None:
     rules = run.rules
     _durations(run, output)
     if rules.paragraphs and isinstance(output.get(rules.paragraphs), str):
-        output[rules.paragraphs] = add_emoji_markers(
-            short_paragraphs(output[rules.paragraphs], PARAGRAPH_MAX[run.language])
+        output[rules.paragraphs] = _carry_facts(run, output[rules.paragraphs], props.get(rules.paragraphs, {}))
+        output[rules.paragraphs] = short_lines(
+            add_emoji_markers(short_paragraphs(output[rules.paragraphs], PARAGRAPH_MAX[run.language]))
         )
     for name, limit in rules.lengths.items():
         if isinstance(output.get(name), str):
@@ -670,7 +708,8 @@ def _summary(run: _Run, output: Any, list_checks: list[Check]) -> list[Check]:
     if rules.language:
         language = check_language("output", "\n".join(_strings(output)), run.language, allow=run.facts)
         if run.latin:
-            language.detail = f"removed Latin words not in the input: {run.latin}; {language.detail}"
+            foreign = "Chinese" if run.language == "en" else "Latin"
+            language.detail = f"removed {foreign} words not in the input: {run.latin}; {language.detail}"
         checks.append(language)
     if rules.claims:
         detail = describe_claims(run.claims) if run.claims else "none found"
@@ -682,6 +721,8 @@ def _summary(run: _Run, output: Any, list_checks: list[Check]) -> list[Check]:
         checks.append(
             Check(name="facts.numbers", ok=not run.left, detail="; ".join(p for p in parts if p) or "none invented")
         )
+    if run.periods:
+        checks.append(date_check(run.periods, run.moved, run.dates_left))
     return checks
 
 

@@ -293,6 +293,14 @@ def _iso_day(m, today):
     return (*_day(today, m[1], int(m[2]), int(m[3]))[:2], "day", True)
 
 
+@_pattern(MONTH + r"\s+(\d{1,2})\s*[-–]\s*(\d{1,2})\b(?!\s*[:.]\d)(?:,?\s*((?:19|20)\d{2})\b)?")
+def _en_month_day_range(m, today):
+    """Nov 27-30: one month, two days."""
+    start = _day(today, m[4], _month_no(m[1]), int(m[2]))[0]
+    end = start.replace(day=int(m[3]))
+    return (start, end, "range", bool(m[4])) if end >= start else None
+
+
 @_pattern(MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!\s*[:.]\d)(?:,?\s*((?:19|20)\d{2})\b)?")
 def _en_month_day(m, today):
     start, end, explicit = _day(today, m[3], _month_no(m[1]), int(m[2]))

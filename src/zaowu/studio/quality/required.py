@@ -11,6 +11,7 @@ left with nothing under it one line saying nothing was reported.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -93,7 +94,7 @@ def _lead(before: str, language: str) -> str:
     left = before.rstrip()
     if not left:
         return ""
-    if left[-1] not in _ENDS_CLAUSE and not _CODE_END.search(left):
+    if left[-1] not in _ENDS_CLAUSE and not _CODE_END.search(left) and unicodedata.category(left[-1]) != "So":
         left += "。" if language == "zh" else "."
     return left if language == "zh" and left[-1] in _PUNCT_END else left + " "
 

@@ -173,8 +173,10 @@ def test_a_job_whose_run_broke_off_resumes_that_run(wstudio, tmp_path):
     job = wstudio.jobs.submit("workflow", {"workflow": graph, "inputs": {"x": 4}, "seed": 1})
     assert run_for_job(wstudio, job["id"]) is None
     flag.write_text("broken")
+    job = wstudio.jobs.claim()  # the first attempt holds the job (only its holder may report progress)
     with pytest.raises(StepFailed) as e:  # the job's first attempt, run under its context
         run_workflow(wstudio, load_workflow(graph), {"x": 4}, seed=1, job=JobContext(wstudio.jobs, job, wstudio))
+    wstudio.jobs._requeue(job, "the first attempt's worker died")
     assert run_for_job(wstudio, job["id"]).id == e.value.run_id
     before = _count(counter)
 
@@ -212,9 +214,11 @@ def test_an_app_job_whose_run_broke_off_resumes_it(wstudio, tmp_path):
     counter, flag = tmp_path / "count", tmp_path / "flag"
     flag.write_text("broken")
     app_input = {"x": 2, "flag": str(flag), "counter": str(counter)}
-    job = wstudio.jobs.submit("app", {"app": "test.flaky-sum", "input": app_input})
+    wstudio.jobs.submit("app", {"app": "test.flaky-sum", "input": app_input})
+    job = wstudio.jobs.claim()  # the first attempt holds the job (only its holder may report progress)
     with pytest.raises(StepFailed) as e:
         run_app(wstudio, "test.flaky-sum", app_input, job=JobContext(wstudio.jobs, job, wstudio))
+    wstudio.jobs._requeue(job, "the first attempt's worker died")
     flag.unlink()
     done = _finish_jobs(wstudio, job["id"])
     assert done["state"] == "succeeded", done["error"]

@@ -157,7 +157,9 @@ def test_second_api_node_joins_the_running_deployment(ray_server, tmp_path):
     """Another `zaowu serve` with the same settings uses the replicas running, instead of restarting them."""
     _generate(ray_server, 300)
     _wait_for_replicas(2)
-    running = _replica_ids()
+    deadline = time.monotonic() + 60
+    while len(running := _replica_ids()) < 2 and time.monotonic() < deadline:  # a replaced replica's actor is named
+        time.sleep(0.5)
     second = Server(tmp_path / "second", ray_server.models_dir, {"ZAOWU_CONFIG": str(ray_server.config)})
     try:
         made = _generate(second, 301)["ray"][0]

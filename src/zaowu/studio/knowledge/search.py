@@ -86,3 +86,11 @@ def backfill_postgres(conn: Connection) -> None:
         done += len(rows)
     if done:
         log.info("indexed %d knowledge-base chunks for PostgreSQL search", done)
+
+
+def term_count(conn: Connection, store_ids: Sequence[str], term: str) -> int:
+    """How many of the stores' chunks hold ``term`` (a segmented word, matched as a phrase) in ``tokens``."""
+    sql = sa.text(
+        "SELECT count(*) FROM kb_chunks WHERE store_id IN :stores AND tokens @@ phraseto_tsquery('simple', :term)"
+    ).bindparams(sa.bindparam("stores", expanding=True))
+    return int(conn.scalar(sql, {"stores": list(store_ids), "term": term}) or 0)

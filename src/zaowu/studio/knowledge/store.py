@@ -668,15 +668,17 @@ class KnowledgeBase:
         return [c for _, c in sorted(scored, reverse=True)]
 
     def term_shares(self, store_ids: list[str], terms: Iterable[str]) -> dict[str, float]:
-        """The share of the stores' chunks that hold each term (0 to 1), from the full-text index; empty
-        where there is none (PostgreSQL), so that every shared word then counts."""
+        """The share of the stores' chunks that hold each term (0 to 1), from the full-text index (FTS5 on
+        SQLite, the tsvector column on PostgreSQL); empty where there is none, so that every shared word counts."""
         terms = list(dict.fromkeys(terms))[:MAX_SHARE_TERMS]
-        if not self.fts or not terms or not store_ids:
+        if not (self.fts or self.postgres) or not terms or not store_ids:
             return {}
         with self.db.connect() as conn:
             total = conn.scalar(sa.select(sa.func.count()).where(kb_chunks.c.store_id.in_(store_ids))) or 0
             if not total:
                 return {}
+            if self.postgres:
+                return {t: (pg.term_count(conn, store_ids, t) or 0) / total for t in terms}
             return {
                 t: (conn.scalar(_FTS_COUNT, {"match": '"' + t.replace('"', '""') + '"', "stores": store_ids}) or 0)
                 / total

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..quality.checks import CheckList
 from ..quality.constraints import Constraints
-from ..quality.periods import Period, month_range
+from ..quality.periods import MONTH_NAMES, Period, month_range
 from ..quality.redate import move_dates, recheck
 from .cells import coerce
 from .plans import NUMERIC_TYPES
@@ -39,20 +39,6 @@ __all__ = ["merge_checks", "review", "review_deck", "review_document", "review_w
 _GROWTH_WORDS = re.compile(r"growth|change|\bwow\b|\bmom\b|\bqoq\b|\byoy\b|增长|环比|同比|变化", re.IGNORECASE)
 _FULL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})(\s*[-/.年]\s*)(\d{1,2})(\s*[-/.月]\s*)(\d{1,2})(?!\d)")
 _YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})(\s*(?:-|/|年)\s*)(\d{1,2})(?![\d/.-]|\s*月\s*\d)")
-_MONTHS_EN = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 
 
 def _norm(value: Any) -> str:
@@ -318,7 +304,7 @@ def _bucket_keys(interval: str, index: int, bucket: tuple[dt.date, dt.date] | No
     if interval == "week":
         keys |= {f"w{index}", f"wk{index}", f"week{index}", f"第{index}周"}
     elif interval == "month":
-        name = _MONTHS_EN[start.month - 1]
+        name = MONTH_NAMES[start.month - 1]
         keys |= {
             f"{start.year}{start.month}",
             f"{start.year}{start.month:02d}",

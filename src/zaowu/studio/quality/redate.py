@@ -15,26 +15,12 @@ import re
 from dataclasses import dataclass, field
 
 from .checks import Check
-from .periods import Period, find_periods
+from .periods import MONTH_NAMES, Period, find_periods
 
 __all__ = ["Moved", "date_check", "move_dates", "recheck", "request_periods"]
 
 MAX_MONTHS_SCANNED = 24  # months of a long period tried for a same-day candidate
 
-_MONTH_NAMES = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 _MN = (
     r"(?P<mn>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
     r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -97,7 +83,7 @@ def _suffix(day: int) -> str:
 
 
 def _month_word(old: str, month: int) -> str:
-    name = _MONTH_NAMES[month - 1]
+    name = MONTH_NAMES[month - 1]
     dot = "." if old.endswith(".") else ""
     word = old.rstrip(".")
     new = name[:3] if len(word) <= 3 else name
@@ -133,7 +119,7 @@ def _rewrite(m: re.Match, new: dt.date) -> str:
 
 def _date_of(m: re.Match, default_year: int) -> dt.date | None:
     groups = m.groupdict()
-    month = int(groups["m"]) if groups.get("m") else _MONTH_NAMES.index(_full(groups["mn"])) + 1
+    month = int(groups["m"]) if groups.get("m") else MONTH_NAMES.index(_full(groups["mn"])) + 1
     year = int(groups["y"]) if groups.get("y") else default_year
     try:
         return dt.date(year, month, int(groups["d"]))
@@ -143,7 +129,7 @@ def _date_of(m: re.Match, default_year: int) -> dt.date | None:
 
 def _full(name: str) -> str:
     word = name.lower().rstrip(".")
-    return next(n for n in _MONTH_NAMES if n.startswith(word[:3]))
+    return next(n for n in MONTH_NAMES if n.startswith(word[:3]))
 
 
 def _yearless_inside(day: dt.date, periods: list[Period]) -> bool:

@@ -316,20 +316,14 @@ def _soundtrack(speech, total: float, options: PresenterOptions, seed: int, musi
     """The speech padded to the clip, with the music bed ducked under it when the options ask for one."""
     import numpy as np
 
-    from ..storyboard.render import MUSIC_LOOP_SECONDS, _duck_levels, _Mix, default_music
+    from ..storyboard.render import MUSIC_LOOP_SECONDS, _duck_levels, _Mix, add_music_bed, default_music
 
     n = round(total * rate)
     padded = np.zeros(n, np.float32)
     padded[: min(n, len(speech))] = speech[:n]
     mix = _Mix([_Padded(padded)], n, rate)  # type: ignore[list-item]
     if options.music is not None and options.music_volume > 0:
-        loop = min(total, MUSIC_LOOP_SECONDS)
-        bed = np.asarray((music or default_music)(options.music, loop, seed, rate), dtype=np.float32)
-        bed = bed.mean(axis=1, dtype=np.float32) if bed.ndim == 2 else bed
-        length = min(n, round(loop * rate))
-        bed = bed[:length] if len(bed) >= length else np.pad(bed, (0, length - len(bed)))
-        bed *= 1.0 / (float(np.abs(bed).max()) or 1.0)
-        mix.bed = bed
+        add_music_bed(mix, (music or default_music)(options.music, min(total, MUSIC_LOOP_SECONDS), seed, rate))
         mix.levels, mix.block = _duck_levels(mix.speech, n, rate, options.music_volume, 0.25)
     return mix
 

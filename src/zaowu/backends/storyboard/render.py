@@ -281,7 +281,6 @@ class _Mix:
 def _mix(
     board: Storyboard, clips: list[_Voice | None], bounds, seed: int, music: MusicRenderer | None, rate: int
 ) -> _Mix:
-    import numpy as np
 
     total = bounds[-1][1] / board.fps
     n = round(total * rate)
@@ -294,15 +293,22 @@ def _mix(
             voices.append(replace(clip, at=at, length=min(clip.length, n - at)))
     mix = _Mix(voices, n, rate)
     if board.music is not None and board.music_volume > 0:
-        loop = min(total, MUSIC_LOOP_SECONDS)
-        bed = np.asarray((music or default_music)(board.music, loop, seed, rate), dtype=np.float32)
-        bed = bed.mean(axis=1, dtype=np.float32) if bed.ndim == 2 else bed
-        length = min(n, round(loop * rate))
-        bed = bed[:length] if len(bed) >= length else np.pad(bed, (0, length - len(bed)))
-        bed *= 1.0 / (float(np.abs(bed).max()) or 1.0)
-        mix.bed = bed
+        add_music_bed(mix, (music or default_music)(board.music, min(total, MUSIC_LOOP_SECONDS), seed, rate))
         mix.levels, mix.block = _duck_levels(mix.speech, n, rate, board.music_volume, board.duck)
     return mix
+
+
+def add_music_bed(mix: _Mix, bed: Any) -> None:
+    """Set ``mix.bed`` to the composed loop ``bed`` as mono float32, cut or padded to at most the mix's length,
+    peak-normalised (the mix loops it and the ducking levels scale it)."""
+    import numpy as np
+
+    bed = np.asarray(bed, dtype=np.float32)
+    bed = bed.mean(axis=1, dtype=np.float32) if bed.ndim == 2 else bed
+    length = min(mix.n, round(MUSIC_LOOP_SECONDS * mix.rate))
+    bed = bed[:length] if len(bed) >= length else np.pad(bed, (0, length - len(bed)))
+    bed *= 1.0 / (float(np.abs(bed).max()) or 1.0)
+    mix.bed = bed
 
 
 # ------------------------------------------------------------------------------------------ subtitles

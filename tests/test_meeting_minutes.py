@@ -152,13 +152,14 @@ def test_english_meeting_spoken_by_two_voices(minutes_server):
 
 def test_chinese_meeting_spoken_by_the_mandarin_voice(minutes_server):
     audio = _meeting(minutes_server, ZH_SCRIPT, "mp3")
-    r = _post_recording(minutes_server, audio, "会议.mp3")
+    r = _post_recording(minutes_server, audio, "会议.mp3", attendees="王强、刘洋")  # Whisper may write 刘扬
     assert r.status_code == 200, r.text
     result = r.json()["result"]
     assert result["language"] == "zh"
     _assert_planted(result, ZH_ACTIONS, ZH_DECISIONS)
     assert "会议纪要" in result["markdown"] and "| 王强 |" in result["markdown"]
     assert "刘洋" in _docx_text(minutes_server, result["docx"])
+    assert result["attendees"][:2] == ["王强", "刘洋"]
 
 
 def _runs(server: Server) -> list:
@@ -169,7 +170,7 @@ def _runs(server: Server) -> list:
 
 @pytest.mark.parametrize(
     "case",
-    ["empty", "not audio", "too large", "too long", "truncated m4a", "bad date"],
+    ["empty", "not audio", "too large", "too long", "truncated m4a", "bad date", "too many attendees"],
 )
 def test_bad_recordings_are_400_naming_the_field(minutes_server, case):
     before = len(_runs(minutes_server))
@@ -187,6 +188,8 @@ def test_bad_recordings_are_400_naming_the_field(minutes_server, case):
     else:
         data, field = _encode(np.zeros(RATE, dtype=np.int16), "wav"), "date"
     extra = {"date": "2026-13-45"} if case == "bad date" else {}
+    if case == "too many attendees":
+        extra, field = {"attendees": ",".join(f"P{i}" for i in range(60))}, "attendees"
     r = _post_recording(minutes_server, data, "x.m4a", **extra)
     assert r.status_code == 400, r.text
     error = r.json()["error"]
@@ -265,3 +268,27 @@ def test_checks_drop_or_flag_what_the_transcript_does_not_support():
     assert [d.text for d in minutes.decisions] == ["We decided to hire a designer"]
     failed = {c.name for c in minutes.checks if not c.ok}
     assert {"minutes.unsupported", "minutes.items_flagged", "minutes.owners"} <= failed
+
+
+def test_listed_attendees_fix_the_names_the_recogniser_misheard():
+    """Whisper writes a name by its sound (刘洋 → 刘扬, Maria → Marie). With the attendee list, every
+    sound-alike spelling in the transcript becomes the listed one, owners included, and the change is
+    reported; a different name that only shares a surname, and words that do not sound alike, stay."""
+    transcript = parse_transcript(
+        "[00:03] 大家好，今天由王强主持，刘杨也在。\n"
+        "[00:09] 刘扬会在明天联系供应商。\n"
+        "[00:15] 刘伟负责在下周五之前完成报价单。\n",
+        "zh",
+    )
+    minutes = build_minutes(transcript, dt.date(2026, 12, 1), names=["刘洋", "王强"])
+    assert "刘扬" not in transcript.text and "刘杨" not in transcript.text
+    assert "刘伟负责" in transcript.text  # liu wei is not liu yang
+    owners = {i.owner: i for i in minutes.action_items}
+    assert owners["刘洋"].due == dt.date(2026, 12, 2) and owners["刘伟"].due == dt.date(2026, 12, 11)
+    assert minutes.attendees[:2] == ["刘洋", "王强"]
+    names = next(c for c in minutes.checks if c.name == "minutes.names")
+    assert "刘扬 → 刘洋" in names.detail and "刘杨 → 刘洋" in names.detail
+
+    english = parse_transcript("[00:02] Marie will call the supplier by Friday.\n[00:08] Mark agreed.\n", "en")
+    minutes = build_minutes(english, dt.date(2026, 12, 1), names=["Maria", "Alice"])
+    assert [i.owner for i in minutes.action_items] == ["Maria"] and "Mark agreed" in english.text

@@ -1,6 +1,6 @@
 """The meeting-minutes app over HTTP with a recording upload (multipart), thin over the app.
 
-POST /v1/apps/meeting-minutes/recording   file=<audio>, date, language, model, seed, async
+POST /v1/apps/meeting-minutes/recording   file=<audio>, date, language, attendees, model, seed, async
 → the app's result (as POST /v1/apps/meeting-minutes answers), or 202 + job with ``"async": true``.
 The upload is bounded (``minutes_max_upload_bytes``; the BodyLimit middleware refuses a larger body
 before it is read) and checked before any work: an empty, undecodable or too long recording is a
@@ -18,6 +18,7 @@ from ..apps.base import run_app, validate_input
 from ..apps.meeting_minutes import MeetingMinutes, upload_recording
 from ..errors import InvalidRequest
 from ..studio.keys import Principal
+from ..studio.minutes_names import parse_names
 from ..studio.workflows import check_scopes
 from .auth import api_caller, scope
 from .disconnect import until_disconnected
@@ -34,6 +35,9 @@ async def minutes_recording(
     file: UploadFile = File(..., description="the meeting recording: m4a, mp3, wav, webm, ogg…"),
     date: str | None = Form(None, description="meeting date YYYY-MM-DD (due dates resolve against it)"),
     language: str | None = Form(None, description="zh or en (default: detected)"),
+    attendees: str | None = Form(
+        None, max_length=4000, description="names of the people present, separated by commas or 、"
+    ),
     model: str | None = Form(None),
     seed: int | None = Form(None, ge=0, le=2**31 - 1),
     async_: bool = Form(False, alias="async"),
@@ -47,6 +51,8 @@ async def minutes_recording(
             f"'file' is larger than {limit >> 20} MB (setting minutes_max_upload_bytes).", param="file"
         )
     fields = {k: v for k, v in {"date": date or None, "language": language or None}.items() if v is not None}
+    if names := parse_names(attendees):
+        fields["attendees"] = names
     validate_input(MeetingMinutes, {"audio": "-", **fields})  # a bad date or language is a 400 before any work
     who = api_caller(principal, request)
     upload = await run_in_threadpool(

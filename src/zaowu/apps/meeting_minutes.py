@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from ..errors import InvalidRequest, SchemaViolation
 from ..studio.meeting_audio import Transcript, check_recording, parse_transcript, stamp, transcribe_recording
 from ..studio.minutes import ActionItem, Minutes, Note, build_minutes, minutes_language
+from ..studio.minutes_names import MAX_NAME_CHARS, MAX_NAMES
 from ..studio.quality import Check
 from ..studio.templates import Localized
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
@@ -52,6 +53,16 @@ class MeetingMinutesInput(AppInput):
         None, en="Meeting date", zh="会议日期", help_en="Due dates resolve against it (default: today)"
     )
     language: Literal["zh", "en"] | None = input_field(None, **LANGUAGE_FIELD)
+    attendees: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_CHARS)]
+    ] = input_field(
+        [],
+        en="Attendees",
+        zh="参会人员",
+        help_en="Names of the people present: names the recogniser mishears are spelled as listed",
+        help_zh="参会人姓名：识别有误的同音姓名按此处写法更正",
+        max_length=MAX_NAMES,
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> MeetingMinutesInput:
@@ -121,6 +132,7 @@ class ExtractMinutes(Step):
         text: str | None = None
         date: dt.date
         language: Literal["zh", "en"] | None = None
+        attendees: list[str] = Field(default_factory=list, max_length=MAX_NAMES)
 
     class Outputs(BaseModel):
         minutes: dict[str, Any]
@@ -150,7 +162,7 @@ class ExtractMinutes(Step):
             ctx.generation(result.generation_id)
             return result.parsed if isinstance(result.parsed, dict) else None
 
-        minutes = build_minutes(transcript, inputs.date, ask, progress=ctx.progress)
+        minutes = build_minutes(transcript, inputs.date, ask, progress=ctx.progress, names=inputs.attendees)
         return self.Outputs(minutes=minutes.model_dump(mode="json"), transcript=transcript.model_dump(mode="json"))
 
 
@@ -320,6 +332,8 @@ class MeetingMinutes(App):
         day = (input.date or today()).isoformat()
         nodes: dict[str, Any] = {}
         extract: dict[str, Any] = {"date": day, **({"language": input.language} if input.language else {})}
+        if input.attendees:
+            extract["attendees"] = "${inputs.input.attendees}"
         if input.audio is not None:
             nodes["transcribe"] = {
                 "step": "minutes.transcribe",

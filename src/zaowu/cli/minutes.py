@@ -34,11 +34,16 @@ _SUFFIX_FILE = {".docx": "docx", ".md": "markdown_file"}
 )
 @click.option("--date", "date", type=click.DateTime(["%Y-%m-%d"]), help="meeting date; due dates resolve against it")
 @click.option("-l", "--language", type=click.Choice(["zh", "en"]), help="default: detected")
+@click.option(
+    "-a",
+    "--attendees",
+    help="names of the people present ('刘洋、王强' or 'Alice, David'); misheard names are spelled so",
+)
 @click.option("-m", "--model", help="text model that reads the transcript")
 @click.option("--seed", type=int)
 @click.option("--json", "as_json", is_flag=True, help="print the whole result as JSON")
 @click.pass_obj
-def meeting_minutes(state, recording, transcript, out, date, language, model, seed, as_json) -> None:
+def meeting_minutes(state, recording, transcript, out, date, language, attendees, model, seed, as_json) -> None:
     """Meeting minutes / 会议纪要: a recording (m4a, mp3, wav, webm…) or transcript → minutes, Markdown and DOCX."""
     from ..apps.base import run_app
     from ..apps.meeting_minutes import upload_recording
@@ -46,7 +51,9 @@ def meeting_minutes(state, recording, transcript, out, date, language, model, se
     if (recording is None) == (transcript is None):
         raise click.UsageError("give a RECORDING or --transcript FILE (one of them)")
     studio = state.studio()
-    fields: dict[str, Any] = {"language": language}
+    from ..studio.minutes_names import parse_names
+
+    fields: dict[str, Any] = {"language": language, "attendees": parse_names(attendees) or None}
     if date is not None:
         fields["date"] = dt.date.isoformat(date.date())
     if recording is not None:

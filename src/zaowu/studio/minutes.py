@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from .meeting_audio import Line, Transcript
+from .minutes_names import respell_names
 from .quality import Check
 from .quality.periods import find_periods
 
@@ -492,8 +493,13 @@ def build_minutes(
     meeting: dt.date,
     ask: Ask | None = None,
     progress: Callable[[float, str], None] | None = None,
+    names: list[str] | None = None,
 ) -> Minutes:
-    """The checked minutes of ``transcript`` (``ask``: the constrained model call; None: rules only)."""
+    """The checked minutes of ``transcript`` (``ask``: the constrained model call; None: rules only).
+    ``names``: the attendees the user listed; sound-alike spellings of them in the transcript are
+    rewritten first (in place, so the transcript shown agrees with the minutes) and reported."""
+    names = list(dict.fromkeys(names or []))
+    respelled = respell_names(transcript, names) if names else []
     minutes = rule_candidates(transcript, meeting)
     lang, said, text = minutes.language, sentences(transcript), transcript.text
     answers = ask_model(transcript, lang, meeting, ask, progress) if ask is not None else []
@@ -510,13 +516,19 @@ def build_minutes(
     )
     questions = [q for a in answers for q in a.get("open_questions") or []]
     minutes.open_questions = _merge_notes(minutes.open_questions, questions, said, minutes, _QUESTION_CUE[lang])
-    minutes.attendees = [
-        n for n in minutes.attendees if _spoken(n, text, lang) or n in {ln.speaker for ln in transcript.lines}
-    ]
+    minutes.attendees = list(
+        dict.fromkeys(
+            names
+            + [n for n in minutes.attendees if _spoken(n, text, lang) or n in {ln.speaker for ln in transcript.lines}]
+        )
+    )
     _flag_unknown_owners(minutes, said)
     minutes.dropped = list(dict.fromkeys(minutes.dropped))
     minutes.summary, summary_ok = _summary(answers, minutes, text)
     minutes.checks = _checks(minutes, rule_count, summary_ok, ask is not None)
+    if respelled:
+        detail = "names spelled as in the attendee list: " + "; ".join(respelled[:20])
+        minutes.checks.append(Check(name="minutes.names", ok=True, detail=detail))
     return minutes
 
 

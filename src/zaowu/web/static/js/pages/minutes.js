@@ -13,6 +13,7 @@ export async function render(main, params) {
   const text = h("textarea", { name: "transcript", rows: 6, maxlength: 200000, placeholder: t("minutes.transcript_placeholder") }, params.transcript || "");
   const date = h("input", { type: "date", name: "date", value: params.date || new Date().toISOString().slice(0, 10) });
   const lang = select([["", t("audio.detect")], ["zh", "中文"], ["en", "English"]], params.language || "", { name: "language" });
+  const people = h("input", { type: "text", name: "attendees", maxlength: 2000, value: params.attendees || "", placeholder: t("minutes.attendees_placeholder") });
   const go = h("button", { type: "submit", class: "primary" }, t("minutes.go"));
   const err = errorBox();
   const progress = h("div", { id: "minutes-progress" });
@@ -21,13 +22,14 @@ export async function render(main, params) {
     field(t("minutes.recording"), file, t("minutes.recording_hint")),
     field(t("minutes.transcript"), text, t("minutes.transcript_hint")),
     h("div", { class: "cols" }, field(t("minutes.date"), date, t("minutes.date_hint")), field(t("common.language"), lang)),
+    field(t("minutes.attendees"), people, t("minutes.attendees_hint")),
     err, h("div", { class: "row" }, go), progress);
   main.append(form, result);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     go.disabled = true; result.replaceChildren(); showError(err, null, form); delete form.dataset.done;
     try {
-      const job = await start(file, text, date.value, lang.value);
+      const job = await start(file, text, date.value, lang.value, people.value);
       const final = await jobView(job, progress);
       if (final.state !== "succeeded") throw new Error(final.error || t(`state.${final.state}`));
       show(final.result || {}, result);
@@ -36,17 +38,19 @@ export async function render(main, params) {
   });
 }
 
-async function start(file, text, date, language) {
+async function start(file, text, date, language, attendees) {
   if (file.files.length) {
     const fd = new FormData();
     fd.append("file", file.files[0]);
     if (date) fd.append("date", date);
     if (language) fd.append("language", language);
+    if (attendees.trim()) fd.append("attendees", attendees);
     fd.append("async", "true");
     return (await request(`/v1/apps/${APP}/recording`, { method: "POST", form: fd })).json();
   }
   if (!text.value.trim()) throw new ApiError(t("minutes.need_input"), { param: "file" });
-  const input = { transcript: text.value, ...(date ? { date } : {}), ...(language ? { language } : {}) };
+  const names = attendees.split(/[,，、;；\n]+/).map((n) => n.trim()).filter(Boolean);
+  const input = { transcript: text.value, ...(date ? { date } : {}), ...(language ? { language } : {}), ...(names.length ? { attendees: names } : {}) };
   return post(`/v1/apps/${APP}`, { input, async: true });
 }
 

@@ -139,3 +139,20 @@ def same_apart_from_mark(ours: bytes, theirs: bytes, tolerance: int = 12) -> boo
     diff = np.abs(np.asarray(a, np.int16) - np.asarray(b, np.int16)).max(axis=2)
     diff[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1] = 0  # the plate, its last row and column included
     return int(diff.max()) <= tolerance + WATERMARK_MAX_CHANGE and float(diff.mean()) < 2.0
+
+
+def job_request(server, job_id: str) -> dict:
+    """The request a job was queued with, as stored (the API does not show it): read from the server's database."""
+    import json
+
+    import sqlalchemy as sa
+
+    from zaowu.studio.db import jobs, open_database
+
+    engine = open_database(server.database_url or f"sqlite:///{server.data_dir / 'zaowu.db'}")
+    try:
+        with engine.connect() as conn:
+            request = conn.execute(sa.select(jobs.c.request).where(jobs.c.id == job_id)).scalar_one()
+    finally:
+        engine.dispose()
+    return json.loads(request) if isinstance(request, str) else request

@@ -19,6 +19,8 @@ import pytest
 
 from zaowu.studio.provenance.audio import without_cue
 
+from .helpers import job_request
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
 
 av = pytest.importorskip("av")
@@ -178,17 +180,7 @@ def test_a_recording_sets_the_length(server, portrait):
 def test_the_job_keeps_the_portrait_as_an_artifact_id(server, clip, portrait):
     """The uploaded portrait is stored once as the caller's image artifact; the job's request names it by id
     (no photo inlined as base64 in the job's JSON)."""
-    import sqlalchemy as sa
-
-    from zaowu.studio.db import jobs, open_database
-
-    engine = open_database(server.database_url or f"sqlite:///{server.data_dir / 'zaowu.db'}")
-    try:
-        with engine.connect() as conn:
-            request = conn.execute(sa.select(jobs.c.request).where(jobs.c.id == clip["video"].id)).scalar_one()
-    finally:
-        engine.dispose()
-    request = json.loads(request) if isinstance(request, str) else request
+    request = job_request(server, clip["video"].id)
     ref = request["input_reference"]
     assert ref.startswith("art_") and len(json.dumps(request)) < 4000, request
     assert httpx.get(f"{server.base_url}/v1/artifacts/{ref}", timeout=30).content == portrait
@@ -419,6 +411,18 @@ def test_the_cli_renders_a_presenter(settings, tmp_path, portrait):
         cli, ["video", "presenter", "--portrait", str(coffee), "--script", "Hi.", "-o", str(out)], env=env
     )
     assert r.exit_code != 0 and "input_reference" in r.output
+    # slides from the command line: text on the first, the coffee picture on the second, a designed scene
+    two = ["--script", "Fresh coffee.\nGood morning.", "--slide", "Menu: espresso; latte", "--slide", "-"]
+    r = CliRunner().invoke(
+        cli,
+        [*args[:4], *two, "--slide-image", f"2={coffee}", "--background", "scene:sage", "-s", "16:9", "-o", str(out)],
+        env=env,
+    )
+    assert r.exit_code == 0, r.output
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.width == 1280
+    r = CliRunner().invoke(cli, [*args[:4], *two, "--slide-image", f"3={coffee}", "-o", str(out)], env=env)
+    assert r.exit_code != 0 and "--slide-image" in r.output
 
 
 def test_the_mesh_warp_fades_out_at_its_border_and_never_folds(portrait):
@@ -519,3 +523,112 @@ def test_the_music_bed_plays_and_ducks_under_the_speech(portrait, tmp_path):
     under, alone = _level(clip["audio"], rate, 0.2, 0.8, 440), _level(clip["audio"], rate, 1.9, 2.3, 440)
     assert alone > 0.05, alone  # the bed is heard
     assert under < alone / 2, (under, alone)  # and ducked under the speech
+
+
+def _stored_image(server, rgb) -> str:
+    """An image the (anonymous) caller owns, stored as an upload: its artifact id."""
+    from zaowu.studio.engine import Studio
+    from zaowu.studio.reference import store_reference
+
+    with Studio(server.settings()) as studio:
+        return store_reference(studio, _png(rgb), None, "panel.png", param="presenter.panels.1.image")
+
+
+def test_slides_beside_the_host_change_with_the_paragraphs(server, portrait):
+    """Two paragraphs (two lines) and two panels over a designed scene, 16:9: the host stands on the right
+    (a face is found there), panel 1 (a white card with text) shows on the left while the first paragraph is
+    spoken, panel 2 (a red picture) while the second is, changing in the pause between them. The job keeps
+    the picture and the inline background by artifact id."""
+    red = np.zeros((300, 400, 3), np.uint8)
+    red[..., 0] = 220  # RGB: red
+    picture = _stored_image(server, red)
+    recording = _tone_wav([(0.3, 0), (1.6, 0.4), (0.8, 0), (1.6, 0.4), (0.3, 0)])
+    options = {
+        "background": "scene",
+        "scene": {"palette": "ocean"},
+        "panels": [{"title": "Spring menu", "bullets": ["Matcha latte", "Peach soda"]}, {"image": picture}],
+    }
+    r = httpx.post(
+        f"{server.base_url}/v1/videos",
+        data={
+            "model": "presenter",
+            "prompt": "Our spring menu is here.\nEverything is fresh.",
+            "size": "1280x720",
+            "presenter": json.dumps(options),
+        },
+        files={**_upload(portrait), "audio": ("voice.wav", recording, "audio/wav")},
+        timeout=120,
+    )
+    assert r.status_code == 200, r.text
+    video = _wait(server.base_url, r.json()["id"])
+    assert video["status"] == "completed", video["error"]
+    out = _read(httpx.get(f"{server.base_url}/v1/videos/{video['id']}/content", timeout=60).content)
+    frames = out["frames"]
+    assert out["info"]["size"] == (1280, 720) and len(frames) / FPS == pytest.approx(4.6, abs=0.1)
+
+    def panel(n: int):
+        return frames[n][int(0.07 * 720) + 20 : int(0.65 * 720) - 20, int(0.04 * 1280) + 20 : int(0.54 * 1280) - 20]
+
+    first, second = panel(int(1.0 * FPS)), panel(int(3.8 * FPS))
+    assert (first.min(axis=2) > 200).mean() > 0.6  # the white card (with dark text on it)
+    assert ((second[..., 2] > 180) & (second[..., 1] < 60) & (second[..., 0] < 60)).mean() > 0.3  # the red picture
+    assert (panel(int(2.4 * FPS + 8)).astype(int) - second.astype(int)).__abs__().mean() < 3  # changed in the pause
+    pts = _landmarks(_mesh(), frames[FPS])
+    assert pts is not None and pts[:, 0].min() > 0.5 * 1280  # the host on the right half
+
+    assert job_request(server, video["id"])["presenter"]["panels"][1]["image"] == picture
+
+
+def test_an_inline_background_picture_is_stored_and_named_by_id(server, portrait):
+    """A base64 background in a JSON body: checked, stored as the caller's upload, and the queued job names it
+    by id (the job's JSON stays small); the clip shows the picture behind the host."""
+    blue = np.zeros((360, 640, 3), np.uint8)
+    blue[..., 2] = 230  # RGB: blue
+    body = {
+        "model": "presenter",
+        "prompt": "Hi.",
+        "size": "360x640",
+        "input_reference": "data:image/png;base64," + base64.b64encode(portrait).decode(),
+        "presenter": {"background": "image", "background_image": base64.b64encode(_png(blue)).decode()},
+    }
+    r = httpx.post(f"{server.base_url}/v1/videos", json=body, timeout=120)
+    assert r.status_code == 200, r.text
+    request = job_request(server, r.json()["id"])
+    assert request["presenter"]["background_image"].startswith("art_") and len(json.dumps(request)) < 4000
+    video = _wait(server.base_url, r.json()["id"])
+    assert video["status"] == "completed", video["error"]
+    corner = _read(httpx.get(f"{server.base_url}/v1/videos/{video['id']}/content", timeout=60).content)["frames"][5]
+    assert corner[:40, :40, 0].mean() > 180 and corner[:40, :40, 2].mean() < 60  # BGR: blue behind the host
+
+
+def test_panels_and_pictures_are_checked_before_anything_is_queued(server, portrait):
+    """More panels than paragraphs, a panel picture that is no artifact of the caller, an unknown scene palette:
+    400/404s naming the field, nothing stored or queued."""
+    two = {"panels": [{"title": "One"}, {"title": "Two"}]}
+    data = {"model": "presenter", "prompt": "Only one paragraph.", "presenter": json.dumps(two)}
+    _reject(server, _upload(portrait), data, "presenter.panels")
+    missing = {"panels": [{"image": "art_0123456789abcdef012345"}]}
+    _reject(server, _upload(portrait), {**data, "presenter": json.dumps(missing)}, "presenter.panels.0.image", 404)
+    scene = {"background": "scene", "scene": {"palette": "no-such-palette"}}
+    _reject(server, _upload(portrait), {**data, "presenter": json.dumps(scene)}, "presenter.scene")
+
+
+def test_a_presenter_video_remixes_with_a_new_script(server, clip):
+    """Remix of a presenter clip: the same portrait, look and size, speaking the new script."""
+    source = httpx.get(f"{server.base_url}/v1/jobs/{clip['video'].id}", timeout=30).json()
+    r = httpx.post(
+        f"{server.base_url}/v1/videos/{clip['video'].id}/remix", json={"prompt": "Thanks for watching."}, timeout=60
+    )
+    assert r.status_code == 200, r.text
+    video = _wait(server.base_url, r.json()["id"])
+    assert video["status"] == "completed", video["error"]
+    remix = httpx.get(f"{server.base_url}/v1/jobs/{video['id']}", timeout=30).json()
+    asked, before = job_request(server, video["id"]), job_request(server, source["id"])
+    assert asked["input_reference"] == before["input_reference"] and asked["remixed_from"] == source["id"]
+    assert asked["size"] == before["size"] and asked["prompt"] == "Thanks for watching."
+    srt = httpx.get(f"{server.base_url}/v1/artifacts/{remix['result']['artifacts']['srt']}", timeout=30).text
+    assert "Thanks for watching" in srt and remix["result"]["seed"] == source["result"]["seed"]
+    r = httpx.post(
+        f"{server.base_url}/v1/videos/{clip['video'].id}/remix", json={"prompt": "x", "storyboard": {}}, timeout=60
+    )
+    assert r.status_code == 400 and r.json()["error"]["param"] == "storyboard", r.text

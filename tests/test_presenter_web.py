@@ -4,9 +4,11 @@ first sentence with live progress, and play the clip that comes back. Labelled c
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from .conftest import Server
+from .helpers import job_request
 from .test_web import UNLABELLED
 from .web_helpers import Page, launch
 
@@ -51,6 +53,27 @@ def test_presenter_tab_previews_a_talking_host(web_server, tmp_path):
             )
             assert (meta["w"], meta["h"]) == (640, 360) and 0.5 < meta["d"] < 3.5, meta  # the first sentence only
             page.shot("presenter-preview")
+
+            # again with the portrait picked from the ones used before, a slide and a designed scene
+            page.open("video")
+            pg.click("#video-tab-presenter")
+            pg.wait_for_selector("#presenter-earlier option:nth-child(2)", state="attached")
+            earlier = pg.eval_on_selector("#presenter-earlier option:nth-child(2)", "o => o.value")
+            pg.select_option("#presenter-earlier", earlier)
+            pg.wait_for_selector("#presenter-thumb:not([hidden])")
+            pg.fill("#presenter-script", "Fresh bread every morning.")
+            pg.fill("#presenter-slides", "Studio news: fresh bread; open at 7")
+            pg.select_option("#presenter-background", "scene")
+            pg.select_option("#presenter-aspect", "16:9")
+            assert pg.evaluate(UNLABELLED) == []
+            pg.click("#presenter-preview")
+            pg.wait_for_selector("#presenter-video, main p.error:not([hidden])", timeout=300_000)
+            assert not pg.locator("main p.error:not([hidden])").count()
+            newest = httpx.get(f"{web_server.base_url}/v1/videos", params={"limit": 1}, timeout=30).json()["data"][0]
+            asked = job_request(web_server, newest["id"])
+            assert asked["input_reference"] == earlier and newest["status"] == "completed"
+            assert asked["presenter"]["panels"] == [{"title": "Studio news", "bullets": ["fresh bread", "open at 7"]}]
+            assert asked["presenter"]["background"] == "scene"
             assert page.errors == [], page.errors
         finally:
             page.close()

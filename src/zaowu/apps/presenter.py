@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from ..backends.presenter.spec import MAX_SCRIPT_CHARS
+from ..backends.presenter.spec import MAX_PANELS, MAX_SCRIPT_CHARS, panel_from_line
 from ..errors import InvalidRequest
 from ..studio.templates import Localized
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
@@ -53,8 +53,37 @@ class PresenterInput(AppInput):
     voice: str | None = input_field(None, en="Voice", zh="音色", help_en="Empty: by language", max_length=64)
     aspect: Literal["9:16", "16:9", "1:1"] = input_field("9:16", en="Aspect", zh="画幅")
     resolution: Literal["720p", "1080p"] = input_field("720p", en="Resolution", zh="分辨率")
-    background: Literal["blur", "colour"] = input_field("blur", en="Background", zh="背景")
+    background: Literal["blur", "colour", "image", "scene"] = input_field(
+        "blur",
+        en="Background",
+        zh="背景",
+        choices={
+            "blur": ("照片背景虚化", "The photo's own scene, blurred"),
+            "colour": ("纯色", "A plain colour"),
+            "image": ("图片", "A picture (background image)"),
+            "scene": ("设计场景", "A designed scene (palette)"),
+        },
+    )
     background_colour: str = input_field("#1f2a44", en="Background colour", zh="背景色", pattern=r"^#[0-9a-fA-F]{6}$")
+    background_image: str | None = input_field(
+        None,
+        en="Background image",
+        zh="背景图片",
+        help_en="An image artifact id (art_…), for background 'image'",
+        help_zh="图片产物 id（art_…），背景选「图片」时使用",
+        pattern=r"^art_[0-9a-f]{22}$",
+    )
+    palette: str | None = input_field(
+        None, en="Scene palette", zh="场景配色", help_en="For background 'scene': festive, ocean, sage…", max_length=24
+    )
+    slides: list[Annotated[str, StringConstraints(max_length=400)]] = input_field(
+        [],
+        en="Slides",
+        zh="幻灯片",
+        help_en="One per paragraph (line) of the script, shown beside the host: 'Title: point; point' ('-': none)",
+        help_zh="每段讲稿（每行）一张，显示在主播旁：「标题：要点；要点」（「-」表示无）",
+        max_length=MAX_PANELS,
+    )
     subtitles: Literal["soft", "burned", "both", "none"] = input_field("both", en="Subtitles", zh="字幕")
     language: Literal["zh", "en"] | None = input_field(None, **LANGUAGE_FIELD)
 
@@ -119,8 +148,13 @@ class RenderPresenter(Step):
             "voice": inp.voice,
             "background": inp.background,
             "background_colour": inp.background_colour,
+            "background_image": inp.background_image,
             "subtitles": inp.subtitles,
         }
+        if inp.background == "scene":
+            options["scene"] = {"palette": inp.palette} if inp.palette else {}
+        if inp.slides:
+            options["panels"] = [panel_from_line(line) for line in inp.slides]
         inline = portrait_bytes(inp.portrait) if inp.portrait.startswith("data:") else None
         request = video_request(
             ctx.studio,

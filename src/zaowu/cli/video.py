@@ -15,7 +15,6 @@ checks the Studio ran preparing the edit (a look from words, the transcription) 
 
 from __future__ import annotations
 
-import base64
 import json
 import shutil
 from pathlib import Path
@@ -304,12 +303,42 @@ def generate(state, prompt, size, duration, output, seed, language, board_file, 
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="a WAV recording to speak instead of synthesising the script",
 )
-@click.option("--background", default="blur", help="'blur' (the photo's own scene), a colour #rrggbb or a picture file")
+@click.option(
+    "--background",
+    default="blur",
+    help="'blur' (the photo's own scene), a colour #rrggbb, a picture file, 'scene' or 'scene:PALETTE' (a designed scene)",
+)
+@click.option(
+    "--slide",
+    "slides",
+    multiple=True,
+    help="a panel beside the host for the next paragraph (line) of the script: 'Title: point; point' ('-': none)",
+)
+@click.option(
+    "--slide-image",
+    "slide_images",
+    multiple=True,
+    help="N=picture.png: a picture on slide N (from 1)",
+)
 @click.option("--subtitles", type=click.Choice(["both", "soft", "burned", "none"]), default="both", show_default=True)
 @click.option("--seed", type=int, help="same inputs + seed: the same blinks and motion")
 @click.pass_obj
 def presenter(
-    state, portrait, script, output, size, name, title, voice, language, audio, background, subtitles, seed
+    state,
+    portrait,
+    script,
+    output,
+    size,
+    name,
+    title,
+    voice,
+    language,
+    audio,
+    background,
+    slides,
+    slide_images,
+    subtitles,
+    seed,
 ) -> None:
     """A talking host: PORTRAIT speaks SCRIPT (lips, blinks, head motion, banner, subtitles) → MP4 (+ .srt, cover)."""
     from ..studio.reference import store_reference
@@ -317,18 +346,39 @@ def presenter(
 
     if script == "-":
         script = click.get_text_stream("stdin").read()
+    from ..backends.presenter.spec import panel_from_line
+
     options: dict[str, Any] = {"name": name, "title": title, "voice": voice, "subtitles": subtitles}
+    studio = state.studio()
+    photo, who = portrait.read_bytes(), _who()
     if background.startswith("#"):
         options.update(background="colour", background_colour=background)
+    elif background == "scene" or background.startswith("scene:"):
+        palette = background.partition(":")[2]
+        options.update(background="scene", scene={"palette": palette} if palette else {})
     elif background != "blur":
         picture = Path(background)
         if not picture.is_file():
             raise click.BadParameter(
-                f"{background!r} is not 'blur', a #rrggbb colour or a picture", param_hint="--background"
+                f"{background!r} is not 'blur', a #rrggbb colour, 'scene[:PALETTE]' or a picture",
+                param_hint="--background",
             )
-        options.update(background="image", background_image=base64.b64encode(picture.read_bytes()).decode())
-    studio = state.studio()
-    photo, who = portrait.read_bytes(), _who()
+        stored_bg = store_reference(studio, picture.read_bytes(), who, picture.name, param="presenter.background_image")
+        options.update(background="image", background_image=stored_bg)
+    panels: list[dict[str, Any] | None] = [panel_from_line(line) for line in slides]
+    for item in slide_images:
+        number, _, path = item.partition("=")
+        if not number.isdigit() or not 1 <= int(number) <= len(panels) or not Path(path).is_file():
+            raise click.BadParameter(
+                f"{item!r} is not N=FILE for one of the {len(panels)} --slide", param_hint="--slide-image"
+            )
+        i = int(number) - 1
+        image_id = store_reference(
+            studio, Path(path).read_bytes(), who, Path(path).name, param=f"presenter.panels.{i}.image"
+        )
+        panels[i] = {**(panels[i] or {"title": ""}), "image": image_id}
+    if panels:
+        options["panels"] = panels
     request = video_request(
         studio,
         prompt=script,
@@ -339,6 +389,7 @@ def presenter(
         portrait=photo,  # checked (a usable face) before it is stored
         presenter={k: v for k, v in options.items() if v not in (None, "")},
         audio=audio.read_bytes() if audio else None,
+        who=who,
     )
     stored = store_reference(studio, photo, who, portrait.name)
     bars = _StageBars()

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["check_presenter", "plan_presenter"]
+__all__ = ["check_presenter", "picture_ids", "plan_presenter"]
 
 DEFAULT_SIZE = "720x1280"
 
@@ -38,7 +38,7 @@ def check_presenter(
     from ..backends.music.audio import read_wav
     from ..backends.presenter.backend import check_script, presenter_size
     from ..backends.presenter.face import read_portrait
-    from ..backends.presenter.spec import MAX_SPEECH_SECONDS, validate_options
+    from ..backends.presenter.spec import MAX_SPEECH_SECONDS, check_panels, is_artifact_id, validate_options
 
     if input_reference is None:
         raise InvalidRequest(
@@ -60,12 +60,39 @@ def check_presenter(
                 param="audio",
             )
         narration = [without_cue(audio)]
-    if options.get("background_image"):
+    if options.get("background_image") and not is_artifact_id(options["background_image"]):
         from ..backends.presenter.render import background_picture
 
         background_picture(options["background_image"])
+    check_panels(validate_options(options), prompt)
     read_portrait(input_reference, matte=False)
     return options, f"{width}x{height}", narration
+
+
+def picture_ids(options: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """The pictures the options name by artifact id: {images key: (artifact id, the field that named it)}."""
+    from ..backends.presenter.spec import is_artifact_id
+
+    out: dict[str, tuple[str, str]] = {}
+    if is_artifact_id(options.get("background_image")):
+        out["background"] = (options["background_image"], "presenter.background_image")
+    for i, panel in enumerate(options.get("panels") or []):
+        if panel and panel.get("image"):
+            out[f"panel.{i}"] = (panel["image"], f"presenter.panels.{i}.image")
+    return out
+
+
+def check_pictures(studio: Studio, options: dict[str, Any], who: Any) -> None:
+    """Every picture the options name is an image artifact the caller may read (404/400 naming the field)."""
+    from ..errors import NotFound
+
+    for artifact_id, param in picture_ids(options).values():
+        try:
+            row, _ = studio.artifacts.open_path(artifact_id, key_id=getattr(who, "key_id", None))
+        except NotFound:
+            raise NotFound(f"No artifact with id {artifact_id!r} (for '{param}').", param=param) from None
+        if not str(row["mime"]).startswith("image/"):
+            raise InvalidRequest(f"'{param}' {artifact_id} is {row['mime']}, not an image.", param=param)
 
 
 def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Planned:
@@ -78,7 +105,10 @@ def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Plann
     options, size, _ = check_presenter(request.prompt, photo, request.presenter, request.size)
     assert request.input_reference is not None  # check_presenter refused a request without a portrait
     _, path = studio.artifacts.open_path(request.input_reference, key_id=run.who.key_id)
-    update: dict[str, Any] = {"images": {"portrait": str(path)}, "size": size}
+    images = {"portrait": str(path)}
+    for key, (artifact_id, _) in picture_ids(options).items():  # read with the run's key, as the portrait
+        images[key] = str(studio.artifacts.open_path(artifact_id, key_id=run.who.key_id)[1])
+    update: dict[str, Any] = {"images": images, "size": size}
     if request.narration:
         return Planned(request.model_copy(update=update))
     voice = validate_options(options).voice
@@ -92,3 +122,20 @@ def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Plann
     wav = without_cue(speech.media[0].data)  # the clip is labelled as a whole; the cue is no speech to mouth
     run.report(0.1, f"spoke {speech.media[0].meta.get('duration', 0):.1f} s")
     return Planned(request.model_copy(update={**update, "narration": [wav]}))
+
+
+def store_pictures(studio: Studio, request: VideoRequest, who: Any) -> VideoRequest:
+    """A checked presenter request with its inline background picture (base64) stored as the caller's upload
+    and named by id, so a queued job's JSON holds ids, not megabytes of base64."""
+    from ..backends.presenter.spec import is_artifact_id
+    from .reference import store_reference
+
+    options = dict(request.presenter or {})
+    text = options.get("background_image")
+    if not text or is_artifact_id(text):
+        return request
+    import base64
+
+    data = base64.b64decode(text.split(",", 1)[1] if text.startswith("data:") else text)
+    options["background_image"] = store_reference(studio, data, who, "background", param="presenter.background_image")
+    return request.model_copy(update={"presenter": options})

@@ -17,28 +17,29 @@ __all__ = ["REFERENCE_MIMES", "check_reference", "portrait_of", "store_reference
 REFERENCE_MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
 
-def store_reference(studio: Studio, data: bytes, who: Any, name: str | None = None) -> str:
-    """An uploaded image (``input_reference``: a product/hero image, a portrait) checked (400 naming it) and stored as the caller's
-    artifact, unlabelled as the user's own; its id."""
+def store_reference(
+    studio: Studio, data: bytes, who: Any, name: str | None = None, param: str = "input_reference"
+) -> str:
+    """An uploaded image (``input_reference``: a product/hero image, a portrait; or another picture a request
+    names as ``param``) checked (400 naming it) and stored as the caller's artifact, unlabelled as the user's
+    own; its id."""
     from PIL import Image
 
     if not data:
-        raise InvalidRequest(
-            "The 'input_reference' upload is empty; send a PNG, JPEG or WebP image.", param="input_reference"
-        )
-    studio.check_image(data, "input_reference")
+        raise InvalidRequest(f"The '{param}' upload is empty; send a PNG, JPEG or WebP image.", param=param)
+    studio.check_image(data, param)
     with Image.open(io.BytesIO(data)) as image:
         mime = REFERENCE_MIMES.get(str(image.format).lower())
     if mime is None:
-        raise InvalidRequest("'input_reference' must be a PNG, JPEG or WebP image.", param="input_reference")
+        raise InvalidRequest(f"'{param}' must be a PNG, JPEG or WebP image.", param=param)
     row = studio.artifacts.put(
         data,
         mime,
-        name=f"reference.{mime.split('/')[1]}",
+        name=f"{'reference' if param == 'input_reference' else param.rsplit('.', 1)[-1]}.{mime.split('/')[1]}",
         job_id=getattr(who, "job_id", None),
         caller=getattr(who, "name", None),
         key_id=getattr(who, "key_id", None),
-        meta={"upload": True, "role": "input_reference"},
+        meta={"upload": True, "role": param},
         upload=True,
     )
     return str(row["id"])

@@ -651,7 +651,7 @@ def video_request(
     if getattr(entry, "backend", None) == "presenter":
         if storyboard is not None:
             raise InvalidRequest("The presenter model takes no storyboard; leave it out.", param="storyboard")
-        from .presenter import check_presenter
+        from .presenter import check_pictures, check_presenter
         from .reference import portrait_of
 
         if presenter is not None and not isinstance(presenter, dict):
@@ -659,6 +659,7 @@ def video_request(
         options = {k: extras[k] for k in ("voice", "subtitles") if k in extras} | (presenter or {})
         photo = portrait if portrait is not None else portrait_of(studio, input_reference, who)
         presenter, size, narration = check_presenter(prompt, photo, options, size, audio)
+        check_pictures(studio, presenter, who)
     elif presenter is not None or audio is not None:
         field = "presenter" if presenter is not None else "audio"
         raise InvalidRequest(f"'{field}' is for the presenter model; use model 'presenter'.", param=field)
@@ -701,9 +702,14 @@ def remix_request(
 ) -> VideoRequest:
     """A remix of the finished video job ``source``: the same storyboard, seed, size and reference image, its
     texts rewritten for ``prompt`` by the language model (or ``storyboard``: an edited board, rendered exactly)."""
+    req = source.get("request") or {}
+    if req.get("presenter") is not None or _backend_of(studio, req.get("model")) == "presenter":
+        return _remix_presenter(
+            studio, source, prompt=prompt, storyboard=storyboard, voice=voice, subtitles=subtitles, who=who
+        )
     if source.get("state") != "succeeded" or not (source.get("result") or {}).get("storyboard"):
         raise InvalidRequest(f"Video '{source['id']}' is not completed; remix a completed video.", param="video_id")
-    req, result = source.get("request") or {}, source["result"]
+    result = source["result"]
     base = video_request(
         studio,
         prompt=prompt,
@@ -721,6 +727,43 @@ def remix_request(
     )
     update = {"remixed_from": source["id"], "remix_prompt": None if storyboard is not None else base.prompt}
     return base.model_copy(update=update)
+
+
+def _backend_of(studio: Studio, model: Any) -> str | None:
+    from ..types import Modality
+
+    try:
+        return getattr(studio.catalog.get(str(model), Modality.video), "backend", None)
+    except ZaowuError:
+        return None
+
+
+def _remix_presenter(
+    studio: Studio, source: dict[str, Any], *, prompt: Any, storyboard: Any, voice: Any, subtitles: Any, who: Any
+) -> VideoRequest:
+    """A presenter video remixed: the same portrait, look (banner, background, panels), size and seed, speaking
+    the new script in ``prompt`` (a recording the source spoke is not reused: the new script is synthesised)."""
+    if source.get("state") != "succeeded":
+        raise InvalidRequest(f"Video '{source['id']}' is not completed; remix a completed video.", param="video_id")
+    if storyboard is not None:
+        raise InvalidRequest(
+            "A presenter video has no storyboard; send the new script as 'prompt'.", param="storyboard"
+        )
+    req = source.get("request") or {}
+    options = dict(req.get("presenter") or {})
+    options.update({k: v for k, v in (("voice", voice), ("subtitles", subtitles)) if v is not None})
+    base = video_request(
+        studio,
+        prompt=prompt,
+        model="presenter",
+        size=req.get("size"),
+        seed=(source.get("result") or {}).get("seed", req.get("seed")),
+        language=req.get("language"),
+        input_reference=req.get("input_reference"),
+        presenter=options,
+        who=who,
+    )
+    return base.model_copy(update={"remixed_from": source["id"], "remix_prompt": None})
 
 
 # ------------------------------------------------------------------------------------------ narration that fits

@@ -87,6 +87,7 @@ class PresenterBackend(MediaBackend):
                 options=options,
                 seed=seed,
                 progress=progress,
+                pictures={k: Path(v) for k, v in (request.images or {}).items() if k != "portrait"},
             )
             meta = {
                 "duration": round(result.duration, 3),

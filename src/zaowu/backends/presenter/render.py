@@ -17,7 +17,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -27,8 +27,9 @@ from ... import cancel
 from ...errors import InvalidRequest
 from .face import Portrait, read_portrait
 from .motion import Tracks, make_tracks, voiced_runs
+from .panels import PanelTrack, frame_layout, put_layer
 from .rig import Rig, draw_mouth
-from .spec import MAX_SPEECH_SECONDS, PresenterOptions, validate_options
+from .spec import MAX_SPEECH_SECONDS, PresenterOptions, is_artifact_id, validate_options
 
 __all__ = ["PresenterResult", "background_picture", "host_layout", "render_presenter"]
 
@@ -85,12 +86,14 @@ class Host:
     y: int
 
 
-def host_layout(portrait: Portrait, size: tuple[int, int]) -> Host:
-    """The head and shoulders around the face, scaled to fit the frame, bottom-aligned and centred."""
+def host_layout(portrait: Portrait, size: tuple[int, int], area: tuple[int, int, int, int] | None = None) -> Host:
+    """The head and shoulders around the face, scaled to fit ``area`` (x, y, w, h; default the whole frame),
+    centred in it and standing on the frame's bottom edge."""
     import cv2
     import numpy as np
 
     width, height = size
+    ax, _, aw, ah = area or (0, 0, width, height)
     h, w = portrait.rgb.shape[:2]
     fx, fy, fw, fh = portrait.box
     cx = fx + fw / 2
@@ -98,7 +101,7 @@ def host_layout(portrait: Portrait, size: tuple[int, int]) -> Host:
     x1 = min(w, round(cx + HOST_WIDTH * fw / 2))
     y0 = max(0, round(fy - HOST_ABOVE * fh))
     y1 = min(h, round(fy + fh + HOST_BELOW * fh))
-    scale = min(HOST_FILL[0] * width / (x1 - x0), HOST_FILL[1] * height / (y1 - y0))
+    scale = min(HOST_FILL[0] * aw / (x1 - x0), HOST_FILL[1] * ah / (y1 - y0))
     out_w, out_h = max(2, round((x1 - x0) * scale)), max(2, round((y1 - y0) * scale))
     flag = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     bgr = cv2.cvtColor(np.ascontiguousarray(portrait.rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2BGR)
@@ -107,13 +110,16 @@ def host_layout(portrait: Portrait, size: tuple[int, int]) -> Host:
     alpha = cv2.resize(matte[y0:y1, x0:x1], (out_w, out_h), interpolation=cv2.INTER_LINEAR)
     alpha = cv2.GaussianBlur(alpha, (0, 0), max(1.0, out_w / 400))
     landmarks = (portrait.landmarks - np.array([x0, y0], np.float32)) * scale
-    x = (width - out_w) // 2
+    x = ax + (aw - out_w) // 2
     y = height - out_h + math.ceil(HOST_OVERFLOW * out_h)  # the body runs off the frame's bottom edge
     return Host(image, np.clip(alpha * 255, 0, 255).astype(np.uint8), landmarks.astype(np.float32), x, y)
 
 
-def _background(portrait: Portrait, options: PresenterOptions, size: tuple[int, int]):
-    """The frame behind the host: the portrait's own scene blurred and darkened, or a plain colour."""
+def _background(
+    portrait: Portrait, options: PresenterOptions, size: tuple[int, int], pictures: Mapping[str, Path], seed: int
+):
+    """The frame behind the host: the portrait's own scene blurred and darkened, a plain colour, a picture
+    (the file ``pictures["background"]`` for an artifact id, else the option's base64) or a design scene."""
     import cv2
     import numpy as np
 
@@ -123,8 +129,21 @@ def _background(portrait: Portrait, options: PresenterOptions, size: tuple[int, 
     width, height = size
     if options.background == "colour":
         return np.full((height, width, 3), hex_bgr(options.background_colour), np.uint8)
+    if options.background == "scene":
+        from .panels import scene_background
+
+        return scene_background(options, size, seed)
     if options.background == "image" and options.background_image:
-        return _cover(background_picture(options.background_image), width, height).copy()
+        if is_artifact_id(options.background_image):
+            path = pictures.get("background")
+            picture = cv2.imread(str(path), cv2.IMREAD_COLOR) if path is not None else None
+            if picture is None:
+                raise InvalidRequest(
+                    "'presenter.background_image' is not a picture here.", param="presenter.background_image"
+                )
+        else:
+            picture = background_picture(options.background_image)
+        return _cover(picture, width, height).copy()
     small = _cover(cv2.cvtColor(portrait.rgb, cv2.COLOR_RGB2BGR), max(2, width // 8), max(2, height // 8))
     small = cv2.GaussianBlur(small, (0, 0), 3)
     return (cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC) * BLUR_DARKEN).astype(np.uint8)
@@ -184,16 +203,6 @@ def _banner(options: PresenterOptions, size: tuple[int, int]):
     return colour, inverse, round(width * 0.05), round(height * BANNER_Y)
 
 
-def _put(image, layer, x: int, y: int) -> None:
-    import cv2
-
-    colour, inverse = layer
-    h, w = colour.shape[:2]
-    h, w = min(h, image.shape[0] - y), min(w, image.shape[1] - x)
-    band = image[y : y + h, x : x + w]
-    band[:] = cv2.add(cv2.multiply(band, inverse[:h, :w], scale=1 / 255), colour[:h, :w])
-
-
 def cues(script: str, runs: list[tuple[int, int]], fps: int, duration: float) -> list[Any]:
     """Subtitles: sentence i over voiced stretch i when they agree in number, else all sentences over the
     speech by their share of its characters."""
@@ -222,10 +231,11 @@ def cues(script: str, runs: list[tuple[int, int]], fps: int, duration: float) ->
 class _Pictures:
     """The clip's frames in order: the host's face warped by the tracks, swayed, over the background."""
 
-    def __init__(self, host: Host, background, banner, tracks: Tracks, fps: int, report: Progress):
+    def __init__(self, host: Host, background, banner, tracks: Tracks, fps: int, report: Progress, panels=None):
         import numpy as np
 
         self.host, self.background, self.banner, self.tracks, self.fps = host, background, banner, tracks, fps
+        self.panels = panels
         self.report = report
         self.rig = Rig(host.landmarks, host.image.shape[:2])
         self.rest_gap = float(np.linalg.norm(self.rig.landmarks[14] - self.rig.landmarks[13]))
@@ -261,9 +271,11 @@ class _Pictures:
         sub = moved[ys - host.y : ye - host.y, xs - host.x : xe - host.x]
         weight = sub[..., 3].astype(np.float32) * (1 / 255)
         out[ys:ye, xs:xe] = cv2.blendLinear(np.ascontiguousarray(sub[..., :3]), out[ys:ye, xs:xe], weight, 1 - weight)
+        if self.panels is not None:
+            self.panels.draw(out, n)
         if self.banner is not None:
             colour, inverse, bx, by = self.banner
-            _put(out, (colour, inverse), bx, by)
+            put_layer(out, (colour, inverse), bx, by)
         return out
 
     def frames(self, total: int) -> Iterator[Any]:
@@ -340,9 +352,11 @@ def render_presenter(
     seed: int = 0,
     music: MusicRenderer | None = None,
     progress: Progress | None = None,
+    pictures: Mapping[str, Path] | None = None,
 ) -> PresenterResult:
     """Render the portrait speaking ``speech`` (WAV bytes) to an MP4 at ``output`` (plus ``.srt``/``.vtt`` and
-    ``.thumbnail.png`` beside it). ``script``: what the speech says (visemes, subtitles); ``size``: (w, h)."""
+    ``.thumbnail.png`` beside it). ``script``: what the speech says (visemes, subtitles, panels: one per line);
+    ``size``: (w, h); ``pictures``: files the options name by artifact id (``background``, ``panel.<i>``)."""
     from ..storyboard.render import _open_output
     from ..video.pipeline import _encode, _temp_beside
     from ..video.stage import RATE, State
@@ -360,9 +374,13 @@ def render_presenter(
     frames_total = max(1, math.ceil(len(samples) / RATE * fps - 1e-6))
     duration = frames_total / fps
     tracks = make_tracks(samples, RATE, fps, frames_total, script, language, seed)
-    host = host_layout(portrait, size)
-    pictures = _Pictures(host, _background(portrait, options, size), _banner(options, size), tracks, fps, report)
+    files = pictures or {}
+    layout = frame_layout(size, bool(options.panels))
+    host = host_layout(portrait, size, layout.host)
     runs = voiced_runs(tracks.envelope, fps)
+    panels = PanelTrack(options, script, runs, fps, layout.panel, files) if layout.panel is not None else None
+    background = _background(portrait, options, size, files, seed)
+    frames_of = _Pictures(host, background, _banner(options, size), tracks, fps, report, panels)
     segments = cues(script, runs, fps, duration) if options.subtitles != "none" else []
     mix = _soundtrack(samples, duration, options, seed, music, RATE)
     timings["prepare"] = time.perf_counter() - t0
@@ -370,10 +388,10 @@ def render_presenter(
     output = Path(output)
     tmp = _temp_beside(output, "mp4")
     made: list[Path] = []
-    pictures.thumb_at = min(frames_total - 1, runs[0][0] + fps // 2 if runs else 0)
+    frames_of.thumb_at = min(frames_total - 1, runs[0][0] + fps // 2 if runs else 0)
     try:
         t0 = time.perf_counter()
-        frames = pictures.frames(frames_total)
+        frames = frames_of.frames(frames_total)
         if options.subtitles in ("burned", "both") and segments:
             from ..video.ops import SubtitlesOp
 
@@ -393,7 +411,7 @@ def render_presenter(
             out.close()
         timings["video"] = time.perf_counter() - t0
         thumb = output.with_name(f"{output.stem}.thumbnail.png")
-        _write_png(thumb, pictures.thumb)
+        _write_png(thumb, frames_of.thumb)
         made.append(thumb)
         sidecars = write_sidecars(output, segments) if segments else {}
         made += list(sidecars.values())

@@ -175,6 +175,9 @@ def test_a_recording_sets_the_length(server, portrait):
     assert len(out["frames"]) / FPS == pytest.approx(recorded, abs=0.1)
     assert len(out["audio"]) / out["info"]["rate"] == pytest.approx(recorded, abs=0.1)
     assert abs(out["info"]["video_start"] - out["info"]["audio_start"]) <= 0.08
+    asked = job_request(server, video["id"])  # the recording was stored as the caller's upload, named by id
+    assert asked["presenter"]["recording"].startswith("art_") and not asked.get("narration")
+    assert len(json.dumps(asked)) < 4000
 
 
 def test_the_job_keeps_the_portrait_as_an_artifact_id(server, clip, portrait):

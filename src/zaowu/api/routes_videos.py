@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidRequest, NotFound
 from ..studio.keys import Principal
-from ..studio.presenter import store_pictures
+from ..studio.presenter import store_uploads
 from ..studio.reference import store_reference
 from ..studio.storyboard import remix_request, video_request
 from .auth import api_caller, scope
@@ -161,8 +161,8 @@ async def create_video(request: Request, principal: Principal = scope("video")) 
         name = getattr(body["input_reference"], "filename", None)
         stored = await run_in_threadpool(store_reference, studio, upload, who, name)
         req = req.model_copy(update={"input_reference": stored})
-    if req.presenter:  # an inline background picture is stored too: the job holds ids
-        req = await run_in_threadpool(store_pictures, studio, req, who)
+    if req.presenter is not None or req.narration:  # inline pictures and recordings are stored: the job holds ids
+        req = await run_in_threadpool(store_uploads, studio, req, who)
     job = await run_in_threadpool(
         studio.jobs.submit, "video", req.model_dump(mode="json", exclude_none=True), caller=who.name, key_id=who.key_id
     )

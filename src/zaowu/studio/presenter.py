@@ -83,16 +83,21 @@ def picture_ids(options: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 
 def check_pictures(studio: Studio, options: dict[str, Any], who: Any) -> None:
-    """Every picture the options name is an image artifact the caller may read (404/400 naming the field)."""
+    """Every picture (and the recording) the options name is an image (audio) artifact the caller may read
+    (404/400 naming the field)."""
     from ..errors import NotFound
 
-    for artifact_id, param in picture_ids(options).values():
+    named = list(picture_ids(options).values())
+    if options.get("recording"):
+        named.append((options["recording"], "presenter.recording"))
+    for artifact_id, param in named:
+        kind = "audio/" if param == "presenter.recording" else "image/"
         try:
             row, _ = studio.artifacts.open_path(artifact_id, key_id=getattr(who, "key_id", None))
         except NotFound:
             raise NotFound(f"No artifact with id {artifact_id!r} (for '{param}').", param=param) from None
-        if not str(row["mime"]).startswith("image/"):
-            raise InvalidRequest(f"'{param}' {artifact_id} is {row['mime']}, not an image.", param=param)
+        if not str(row["mime"]).startswith(kind):
+            raise InvalidRequest(f"'{param}' {artifact_id} is {row['mime']}, not {kind[:-1]}.", param=param)
 
 
 def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Planned:
@@ -111,6 +116,9 @@ def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Plann
     update: dict[str, Any] = {"images": images, "size": size}
     if request.narration:
         return Planned(request.model_copy(update=update))
+    if options.get("recording"):  # an uploaded recording, stored by the interface: read with the run's key
+        recording = studio.artifacts.read(options["recording"], key_id=run.who.key_id)
+        return Planned(request.model_copy(update={**update, "narration": [recording]}))
     voice = validate_options(options).voice
     run.report(0.02, "speaking the script")
     speech = studio.generate_media(
@@ -124,18 +132,36 @@ def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Plann
     return Planned(request.model_copy(update={**update, "narration": [wav]}))
 
 
-def store_pictures(studio: Studio, request: VideoRequest, who: Any) -> VideoRequest:
-    """A checked presenter request with its inline background picture (base64) stored as the caller's upload
-    and named by id, so a queued job's JSON holds ids, not megabytes of base64."""
+def store_uploads(studio: Studio, request: VideoRequest, who: Any) -> VideoRequest:
+    """A checked presenter request with what came inline stored as the caller's uploads and named by id, so a
+    queued job's JSON holds ids, not megabytes of base64: the background picture (base64) and the voice
+    recording (the request's narration, which the planner reads back from ``presenter.recording``)."""
     from ..backends.presenter.spec import is_artifact_id
     from .reference import store_reference
 
     options = dict(request.presenter or {})
+    update: dict[str, Any] = {}
     text = options.get("background_image")
-    if not text or is_artifact_id(text):
-        return request
-    import base64
+    if text and not is_artifact_id(text):
+        import base64
 
-    data = base64.b64decode(text.split(",", 1)[1] if text.startswith("data:") else text)
-    options["background_image"] = store_reference(studio, data, who, "background", param="presenter.background_image")
-    return request.model_copy(update={"presenter": options})
+        data = base64.b64decode(text.split(",", 1)[1] if text.startswith("data:") else text)
+        options["background_image"] = store_reference(
+            studio, data, who, "background", param="presenter.background_image"
+        )
+    if request.narration and request.narration[0] is not None:
+        row = studio.artifacts.put(
+            request.narration[0],
+            "audio/wav",
+            name="recording.wav",
+            job_id=getattr(who, "job_id", None),
+            caller=getattr(who, "name", None),
+            key_id=getattr(who, "key_id", None),
+            meta={"upload": True, "role": "presenter.recording"},
+            upload=True,  # the user's own voice: stored as sent
+        )
+        options["recording"] = str(row["id"])
+        update["narration"] = None
+    if options != (request.presenter or {}):
+        update["presenter"] = options
+    return request.model_copy(update=update) if update else request

@@ -122,6 +122,12 @@ class PresenterOptions(BaseModel):
     music: dict[str, Any] | None = Field(None, description="a music plan for the composer, or none for no music bed")
     music_volume: float = Field(0.25, ge=0.0, le=1.0)
     voice: str | None = Field(None, max_length=64, description="the voice that speaks the script (None: by language)")
+    recording: str | None = Field(
+        None,
+        pattern=r"^art_[0-9a-f]{22}$",
+        description="an uploaded voice recording (a WAV artifact id) spoken instead of the script; interfaces "
+        "store an 'audio' upload and name it here",
+    )
     fps: Literal[24, 25, 30] = 25
 
 

@@ -280,9 +280,11 @@ def test_unknown_image_model_is_a_400_naming_it(painted):
     srv = painted[0]
     body = {"prompt": "x", "model": "storyboard", "seconds": "2", "size": "360x640", "image_model": "no-such-painter"}
     body["storyboard"] = {"aspect": "9:16", "resolution": "360p", "scenes": [{"text": "Hi", "duration": 1.0}]}
-    r = httpx.post(f"{srv.base_url}/v1/videos", json=body, timeout=60)
-    assert r.status_code == 400, r.text
-    assert r.json()["error"]["param"] == "image_model"
+    for painter in ("no-such-painter", "pics/not-listed"):  # a configured remote, but no image model it lists
+        r = httpx.post(f"{srv.base_url}/v1/videos", json={**body, "image_model": painter}, timeout=60)
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["param"] == "image_model"
+    assert "checker" in r.json()["error"]["message"]
     assert httpx.get(f"{srv.base_url}/health", timeout=10).status_code == 200
 
 

@@ -544,6 +544,16 @@ def check_image_model(studio: Studio, name: Any) -> str:
             "or leave it out for the design engine.",
             param="image_model",
         ) from None
+    remote = getattr(entry, "remote", None)
+    if remote is not None and getattr(entry, "backend", None) == "openai-remote-images":
+        # a remote accepts any name as a chat model; as a video's painter it must be one listed for images
+        listed = studio.settings.remotes[remote].image_models
+        if entry.remote_model not in listed:
+            raise InvalidRequest(
+                f"'image_model' {name[:80]!r}: remote '{remote}' lists no image model {entry.remote_model!r} "
+                f"(its image_models: {', '.join(listed) or 'none'}); add it to the remote's image_models in the settings.",
+                param="image_model",
+            )
     return str(getattr(entry, "id", name))
 
 

@@ -304,6 +304,7 @@ def test_http_refuses_oversized_uploads_and_bad_searches_naming_the_field(tmp_pa
         base = server.base_url + "/v1"
         big = httpx.post(f"{base}/files", files={"file": ("big.txt", b"x" * 200_000)}, data={"purpose": "assistants"})
         assert big.status_code == 413 and "kb_max_file_bytes" in big.json()["error"]["message"]
+        assert big.json()["error"]["param"] == "file"
         bad_purpose = httpx.post(f"{base}/files", files={"file": ("a.txt", b"hi")}, data={"purpose": "fine-tune"})
         assert bad_purpose.status_code == 400 and bad_purpose.json()["error"]["param"] == "purpose"
         store = httpx.post(f"{base}/vector_stores", json={"name": "s"}).json()["id"]

@@ -167,7 +167,7 @@ def test_oversize_upload_is_refused_naming_the_limit(video_server, keys, scene):
     big = os.urandom(VIDEO_LIMIT + 400_000)
     r = _post(video_server, keys["video"], [("video", ("big.mp4", big, "video/mp4"))], [{"op": "mute"}])
     assert r.status_code == 413, r.text
-    assert "video_max_upload_bytes" in r.json()["error"]["message"]
+    assert "video_max_upload_bytes" in r.json()["error"]["message"] and r.json()["error"]["param"] == "video"
 
     def chunked():  # no Content-Length: the server counts as it reads and stops at the limit
         yield b'--b\r\nContent-Disposition: form-data; name="video"; filename="big.mp4"\r\n\r\n'
@@ -178,6 +178,7 @@ def test_oversize_upload_is_refused_naming_the_limit(video_server, keys, scene):
     headers = {**_auth(keys["video"]), "Content-Type": "multipart/form-data; boundary=b"}
     r = httpx.post(f"{video_server.base_url}/v1/videos/edits", content=chunked(), headers=headers, timeout=60)
     assert r.status_code == 413 and "video_max_upload_bytes" in r.json()["error"]["message"], r.text
+    assert r.json()["error"]["param"] == "video"  # counted as it arrived: still named
     # a clip above the general upload limit but within the video limit is accepted by this route
     assert scene.path.stat().st_size > GENERAL_LIMIT
     r = _post(video_server, keys["video"], _upload(scene.path), [{"op": "mute"}])

@@ -64,11 +64,12 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
         upload_routes={
-            VIDEO_EDITS_PATH: (settings.video_max_upload_bytes, "video_max_upload_bytes"),
-            FILES_PATH: (settings.kb_max_file_bytes + MULTIPART_SLACK_BYTES, "kb_max_file_bytes"),
+            VIDEO_EDITS_PATH: (settings.video_max_upload_bytes, "video_max_upload_bytes", "video"),
+            FILES_PATH: (settings.kb_max_file_bytes + MULTIPART_SLACK_BYTES, "kb_max_file_bytes", "file"),
             MINUTES_RECORDING_PATH: (
                 settings.minutes_max_upload_bytes + MULTIPART_SLACK_BYTES,
                 "minutes_max_upload_bytes",
+                "file",
             ),
         },
     )

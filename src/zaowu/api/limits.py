@@ -50,9 +50,10 @@ class BodyLimit:
         app: Any,
         max_body_bytes: int,
         max_upload_bytes: int,
-        upload_routes: dict[str, tuple[int, str]] | None = None,
+        upload_routes: dict[str, tuple[int, str, str]] | None = None,
     ):
-        """``upload_routes``: path → (limit, setting name) for multipart uploads to that path."""
+        """``upload_routes``: path → (limit, setting name, the upload's form field) for multipart uploads to that
+        path; the 413 names the field as ``param``."""
         self.app = app
         self.max_body = max_body_bytes
         self.max_upload = max_upload_bytes
@@ -64,23 +65,26 @@ class BodyLimit:
             return
         headers = {k.lower(): v for k, v in scope.get("headers", ())}
         upload = headers.get(b"content-type", b"").lower().startswith(b"multipart/")
+        param: str | None = None
         if upload:
-            limit, setting = self.upload_routes.get(scope.get("path", ""), (self.max_upload, "max_upload_bytes"))
+            limit, setting, param = self.upload_routes.get(
+                scope.get("path", ""), (self.max_upload, "max_upload_bytes", None)
+            )
         else:
             limit, setting = self.max_body, "max_body_bytes"
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             drain = int(declared) <= DRAIN_BYTES and headers.get(b"expect", b"").lower() != b"100-continue"
-            await _refuse(receive, send, limit, setting, int(declared), drain)
+            await _refuse(receive, send, limit, setting, int(declared), drain, param)
             return
-        await _Counted(self.app, limit, setting)(scope, receive, send)
+        await _Counted(self.app, limit, setting, param)(scope, receive, send)
 
 
 class _Counted:
     """One request whose body is counted on its way to the app."""
 
-    def __init__(self, app: Any, limit: int, setting: str):
-        self.app, self.limit, self.setting = app, limit, setting
+    def __init__(self, app: Any, limit: int, setting: str, param: str | None = None):
+        self.app, self.limit, self.setting, self.param = app, limit, setting, param
         self.seen = 0
         self.exceeded = False
         self.answered = False
@@ -99,7 +103,7 @@ class _Counted:
             if self.exceeded:  # the app answered the failed read (400 or 500): answer 413 instead, once
                 if not self.answered:
                     self.answered = True
-                    await _refuse(receive, send, self.limit, self.setting, None, True)
+                    await _refuse(receive, send, self.limit, self.setting, None, True, self.param)
                 return
             await send(message)
 
@@ -108,20 +112,25 @@ class _Counted:
         except _TooLarge:
             if not self.answered:
                 self.answered = True
-                await _refuse(receive, send, self.limit, self.setting, None, True)
+                await _refuse(receive, send, self.limit, self.setting, None, True, self.param)
 
 
-async def _refuse(receive: Any, send: Any, limit: int, setting: str, declared: int | None, drain: bool) -> None:
+async def _refuse(
+    receive: Any, send: Any, limit: int, setting: str, declared: int | None, drain: bool, param: str | None = None
+) -> None:
     if drain:
         await _drain(receive)
     size = f"{_size(declared)}, " if declared is not None else ""
     message = (
         f"The request body ({size}more than the limit of {_size(limit)}, setting {setting} = {limit} bytes) "
         "is too large. Send a smaller body."
+        if param is None
+        else f"The upload '{param}' ({size}more than the limit of {_size(limit)}, setting {setting} = {limit} bytes) "
+        "is too large. Send a smaller file, or raise the setting."
     )
     log.info("refused a request body over %s (%d bytes)", setting, limit)
     body = json.dumps(
-        {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": "request_too_large"}}
+        {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": "request_too_large"}}
     ).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})

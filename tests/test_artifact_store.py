@@ -208,6 +208,13 @@ def test_server_on_s3_serves_whole_ranged_and_only_to_the_owner(s3_endpoint, buc
         other = httpx.get(url, headers={"Authorization": f"Bearer {neighbour}"})
         assert other.status_code == 404 and other.json()["error"]["param"] == "id"
         assert httpx.get(f"{srv.base_url}/v1/artifacts/art_nope", headers=auth).status_code == 404
+        head = httpx.head(url, headers=auth)  # the headers alone, nothing read from the bucket
+        assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(len(png))
+        assert head.headers["etag"] == f'"{sha}"' and head.headers["content-type"] == "image/png"
+        assert httpx.head(url, headers={"Authorization": f"Bearer {neighbour}"}).status_code == 404
+        same = httpx.get(url, headers={**auth, "If-None-Match": f'"{sha}"'})
+        assert same.status_code == 304 and same.content == b"" and same.headers["etag"] == f'"{sha}"'
+        assert httpx.get(url, headers={**auth, "If-None-Match": '"other"'}).content == png
         video = httpx.post(f"{srv.base_url}/v1/videos", json={"prompt": "x", "storyboard": TINY}, headers=auth)
         assert video.status_code == 200, video.text
         assert wait_jobs(srv.base_url, [video.json()["id"]], headers=auth)[0]["state"] == "succeeded"
@@ -224,6 +231,26 @@ def test_server_on_s3_serves_whole_ranged_and_only_to_the_owner(s3_endpoint, buc
         assert httpx.get(f"{srv.base_url}/health").status_code == 200
     finally:
         srv.stop()
+
+
+def test_a_missing_bucket_stops_the_server_and_a_worker_at_start(s3_endpoint, tmp_path, models_dir):
+    """A bucket that does not exist: ``zaowu serve`` and ``zaowu worker`` exit at once with a message naming
+    the bucket and the setting, instead of failing the first upload."""
+    env = _s3_env(s3_endpoint, "no-such-bucket")
+    with pytest.raises(RuntimeError, match=r"s3://no-such-bucket/.* does not exist"):
+        Server(tmp_path / "srv", models_dir, env)
+    import os
+    import subprocess
+    import sys
+
+    worker = subprocess.run(
+        [sys.executable, "-m", "zaowu.cli.main", "worker"],
+        env={**os.environ, **env, "ZAOWU_DATA_DIR": str(tmp_path / "w"), "ZAOWU_CONFIG": str(tmp_path / "none.toml")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert worker.returncode != 0 and "no-such-bucket" in worker.stderr and "s3_bucket" in worker.stderr
 
 
 def test_server_on_s3_redirects_to_a_presigned_url(s3_endpoint, bucket, tmp_path, models_dir):

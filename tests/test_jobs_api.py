@@ -120,6 +120,10 @@ def test_async_chat_returns_a_job_with_an_artifact_served_with_ranges(jobs_serve
     assert part.status_code == 206 and part.content == full.content[2:6]
     assert part.headers["content-range"] == f"bytes 2-5/{len(full.content)}"
     assert httpx.get(f"{base}/v1/artifacts/art_nope").status_code == 404
+    head = httpx.head(f"{base}/v1/artifacts/{art_id}")
+    assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(len(full.content))
+    cached = httpx.get(f"{base}/v1/artifacts/{art_id}", headers={"If-None-Match": full.headers["etag"]})
+    assert cached.status_code == 304 and cached.content == b""
 
 
 def test_cancel_over_http(jobs_server):

@@ -46,6 +46,11 @@ def create_app(settings: Settings | None = None, *, preload: bool = False) -> Fa
         from ..studio.engine import Studio
 
         studio = Studio(settings)
+        try:
+            studio.artifacts.blobs.check()  # an unreachable or missing bucket stops the server at start
+        except RuntimeError:
+            studio.close()
+            raise
         app.state.studio = studio
         if settings.job_workers:
             studio.start_workers()

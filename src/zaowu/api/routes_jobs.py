@@ -191,13 +191,51 @@ async def get_artifact(request: Request, artifact_id: str, principal: Principal 
     if not store.remote:
         row, path = await run_in_threadpool(store.open_path, artifact_id, key_id=principal.key_id)
         mime, disposition, headers = _artifact_headers(row)
+        if _unchanged(request, row):
+            return Response(status_code=304, headers=_validators(headers))
         return FileResponse(
             path, media_type=mime, filename=row["name"], content_disposition_type=disposition, headers=headers
         )
     row = await run_in_threadpool(store.get, artifact_id, key_id=principal.key_id)
     mime, disposition, headers = _artifact_headers(row)
+    if _unchanged(request, row):  # the client's copy is current: nothing is fetched from the bucket
+        return Response(status_code=304, headers=_validators(headers))
     headers["Content-Disposition"] = _disposition(disposition, row["name"])
     return await from_object_store(request, store, row, mime, headers)
+
+
+@router.head("/artifacts/{artifact_id}")
+async def head_artifact(request: Request, artifact_id: str, principal: Principal = scope(None)) -> Response:
+    """The file's headers without its bytes (type, length, ETag, disposition), after the same owner check;
+    for an object store, nothing is read from the bucket."""
+    store = request.app.state.studio.artifacts
+    row = await run_in_threadpool(store.get, artifact_id, key_id=principal.key_id)
+    mime, disposition, headers = _artifact_headers(row)
+    if _unchanged(request, row):
+        return Response(status_code=304, headers=_validators(headers))
+    headers.update(
+        {
+            "Content-Type": mime,
+            "Content-Length": str(row["size_bytes"]),
+            "Content-Disposition": _disposition(disposition, row["name"]),
+            "Accept-Ranges": "bytes",
+        }
+    )
+    return Response(status_code=200, headers=headers)
+
+
+def _unchanged(request: Request, row: dict[str, Any]) -> bool:
+    """``If-None-Match`` names this artifact's ETag (its content hash) or is ``*``: the client's copy is current."""
+    asked = request.headers.get("if-none-match")
+    if not asked:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in asked.split(",")}
+    return "*" in tags or f'"{row["sha256"]}"' in tags
+
+
+def _validators(headers: dict[str, str]) -> dict[str, str]:
+    """The headers a 304 repeats (RFC 9110 15.4.5)."""
+    return {k: v for k, v in headers.items() if k in ("ETag", "Cache-Control")}
 
 
 async def from_object_store(

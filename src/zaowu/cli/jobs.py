@@ -149,6 +149,10 @@ def worker(state, threads: int | None, kinds: str | None, groups: str | None, na
 
     studio = state.studio()
     logging.basicConfig(level=studio.settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        studio.artifacts.blobs.check()  # a worker that cannot store its outputs does not start
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
     _stop_on_sigterm()
     pool = studio.start_workers(threads, kinds=_names(kinds), groups=_names(groups), name=name)
     from sqlalchemy.engine import make_url

@@ -70,6 +70,9 @@ class BlobStore:
     remote = False
     where = ""  # a description for messages (a folder, s3://bucket/prefix)
 
+    def check(self) -> None:
+        """Raise RuntimeError when the store cannot be used (a folder always can)."""
+
     def put_bytes(self, sha256: str, data: bytes) -> None:
         raise NotImplementedError
 
@@ -216,6 +219,28 @@ class S3Blobs(BlobStore):
 
     def key(self, sha256: str) -> str:
         return self.prefix + _shard(sha256)
+
+    def check(self) -> None:
+        """The bucket exists and these credentials reach it (HEAD bucket); else a RuntimeError naming the
+        setting to fix, so a server or worker stops at start instead of failing its first upload."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            why = {
+                "404": "does not exist",
+                "NoSuchBucket": "does not exist",
+                "403": "is not readable with these credentials",
+            }.get(code, f"answered {code or exc}")
+            raise RuntimeError(
+                f"The artifact bucket {self.where} {why}: create it or fix s3_bucket / the credentials."
+            ) from None
+        except BotoCoreError as exc:
+            raise RuntimeError(
+                f"The artifact bucket {self.where} cannot be reached ({exc}): check s3_endpoint_url."
+            ) from None
 
     def _missing(self, exc: Exception) -> bool:
         code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))

@@ -212,3 +212,15 @@ def auth_server(tmp_path_factory, models_dir):
 def client(server):
     openai = pytest.importorskip("openai")
     return openai.OpenAI(base_url=server.base_url + "/v1", api_key="unused", max_retries=0, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Debian's, through Playwright) for a module of web studio tests."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from .web_helpers import launch
+
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

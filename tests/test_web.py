@@ -13,7 +13,7 @@ from zaowu.studio.engine import Studio
 
 from .conftest import TEST_MODEL, Server
 from .helpers import unlabelled_text
-from .web_helpers import PHONE, Page, launch
+from .web_helpers import PHONE, Page
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -56,14 +56,6 @@ def web_server(tmp_path_factory, models_dir):
     )
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from tests import kb_docs
 
 from .conftest import Server
-from .web_helpers import Page, launch
+from .web_helpers import Page
 
 sync_api = pytest.importorskip("playwright.sync_api")
 # the shop's sites: *.localhost pages are secure contexts, which Chrome lets reach the loopback test server
@@ -26,14 +26,6 @@ def kb_server(tmp_path_factory, models_dir):
     srv = Server(tmp_path_factory.mktemp("web-kb"), models_dir)
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def _shop_page(browser, server, origin: str, snippet: str) -> Page:

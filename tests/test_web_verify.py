@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from .conftest import Server
-from .web_helpers import Page, launch
+from .web_helpers import Page
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -25,14 +25,6 @@ def web_server(tmp_path_factory, models_dir):
     srv = Server(tmp_path_factory.mktemp("verify-server"), only)
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from .conftest import Server
 from .test_web import UNLABELLED
 from .video_scenes import make_scene
-from .web_helpers import Page, launch
+from .web_helpers import Page
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("av")
@@ -24,14 +24,6 @@ def video_web_server(tmp_path_factory, models_dir):
     srv = Server(tmp_path_factory.mktemp("video-web"), models_dir, {"ZAOWU_JOB_WORKERS": "1"})
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def _metadata(pg, selector: str) -> dict:

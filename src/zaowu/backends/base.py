@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -39,6 +39,8 @@ from ..types import (
     TextChunk,
     TextRequest,
 )
+
+R = TypeVar("R", bound=BaseModel)
 
 __all__ = [
     "OUTPUT_DIR_PREFIX",
@@ -161,6 +163,19 @@ class MediaBackend(Backend):
 
     def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
         raise NotImplementedError
+
+    def _expect(self, request: BaseModel, kind: type[R], name: str) -> R:
+        """``request`` as the ``kind`` this backend takes, in one of its ``formats`` (when it declares them);
+        else a 400 (``name``: the backend's name in the message)."""
+        if not isinstance(request, kind):
+            raise InvalidRequest(f"the {name} backend takes a {kind.__name__}, not {type(request).__name__}")
+        formats = getattr(self, "formats", None)
+        fmt = getattr(request, "format", None)
+        if formats and fmt is not None and fmt not in formats:
+            raise InvalidRequest(
+                f"format must be {' or '.join(repr(f) for f in formats)} for the {name} model.", param="format"
+            )
+        return request
 
     def stream(self, request: BaseModel) -> Iterator[bytes]:
         """Backends declaring ``can_stream``: the output's bytes as they are produced (speech: a WAV whose

@@ -265,19 +265,7 @@ def generate(state, prompt, size, duration, output, seed, language, board_file, 
     request = video_request(studio, **fields)  # every field checked before the reference is stored
     if reference is not None:
         request = request.model_copy(update={"input_reference": _reference(studio, reference)})
-    bars = _StageBars()
-    try:
-        result = studio.generate_media(request, who=_who(), progress=bars)
-    finally:
-        bars.close()
-    video_media = result.media[0]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(studio.artifacts.open_path(video_media.meta["artifact_id"])[1], output)
-    for name, suffix in (("srt", ".srt"), ("thumbnail", ".cover.png")):
-        artifact_id = video_media.meta.get(f"{name}_artifact_id")
-        if artifact_id:
-            shutil.copyfile(studio.artifacts.open_path(artifact_id)[1], output.with_suffix(suffix))
-    meta = video_media.meta
+    result, meta = _render_to(studio, request, _who(), output)
     click.echo(
         f"wrote {output} ({meta['width']}x{meta['height']}, {meta['duration']:.2f} s, seed {result.seed}; "
         f"artifact {meta['artifact_id']})"
@@ -392,20 +380,26 @@ def presenter(
         who=who,
     )
     stored = store_reference(studio, photo, who, portrait.name)
-    bars = _StageBars()
-    try:
-        result = studio.generate_media(request.model_copy(update={"input_reference": stored}), who=who, progress=bars)
-    finally:
-        bars.close()
-    media = result.media[0]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(studio.artifacts.open_path(media.meta["artifact_id"])[1], output)
-    for key, suffix in (("srt", ".srt"), ("thumbnail", ".cover.png")):
-        artifact_id = media.meta.get(f"{key}_artifact_id")
-        if artifact_id:
-            shutil.copyfile(studio.artifacts.open_path(artifact_id)[1], output.with_suffix(suffix))
-    meta = media.meta
+    _, meta = _render_to(studio, request.model_copy(update={"input_reference": stored}), who, output)
     click.echo(
         f"wrote {output} ({meta['width']}x{meta['height']}, {meta['duration']:.2f} s, mouth from {meta['mouth']}; "
         f"artifact {meta['artifact_id']})"
     )
+
+
+def _render_to(studio, request, who, output: Path):
+    """Render ``request`` with stage progress bars and copy the MP4 to ``output`` (its SRT and cover beside
+    it); returns the result and the video's meta."""
+    bars = _StageBars()
+    try:
+        result = studio.generate_media(request, who=who, progress=bars)
+    finally:
+        bars.close()
+    meta = result.media[0].meta
+    output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(studio.artifacts.open_path(meta["artifact_id"])[1], output)
+    for key, suffix in (("srt", ".srt"), ("thumbnail", ".cover.png")):
+        artifact_id = meta.get(f"{key}_artifact_id")
+        if artifact_id:
+            shutil.copyfile(studio.artifacts.open_path(artifact_id)[1], output.with_suffix(suffix))
+    return result, meta

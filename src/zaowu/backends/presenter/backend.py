@@ -57,10 +57,7 @@ class PresenterBackend(MediaBackend):
     def generate(self, request: BaseModel, seed: int | None, progress: Progress | None = None) -> MediaResult:
         from .render import render_presenter
 
-        if not isinstance(request, VideoRequest):
-            raise InvalidRequest(f"the presenter backend takes a VideoRequest, not {type(request).__name__}")
-        if request.format not in self.formats:
-            raise InvalidRequest("format must be 'mp4' for the presenter model.", param="format")
+        request = self._expect(request, VideoRequest, "presenter")
         portrait = (request.images or {}).get("portrait")
         if portrait is None:
             raise InvalidRequest(

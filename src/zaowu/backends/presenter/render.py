@@ -358,7 +358,8 @@ def render_presenter(
     ``.thumbnail.png`` beside it). ``script``: what the speech says (visemes, subtitles, panels: one per line);
     ``size``: (w, h); ``pictures``: files the options name by artifact id (``background``, ``panel.<i>``)."""
     from ..storyboard.render import _open_output
-    from ..video.pipeline import _encode, _temp_beside
+    from ..video.ahead import ahead
+    from ..video.pipeline import _encode, _temp_beside, container_tags, current_frame_label, labelled
     from ..video.stage import RATE, State
     from ..video.subtitles import SubtitlesStage, add_soft_track, mux_cues, write_sidecars
 
@@ -400,8 +401,10 @@ def render_presenter(
             stage = SubtitlesStage(op, "presenter")
             stage.segments = list(segments)
             frames = stage.video(frames)
+        label = current_frame_label()  # the caller's labels (the visible mark, the watermark), drawn last
+        frames = ahead(labelled(frames, label))  # made on a second thread while the encoder works
         state = State(size[0], size[1], Fraction(fps), duration, True)
-        out, vs, aus = _open_output(tmp, size, fps)
+        out, vs, aus = _open_output(tmp, size, fps, container_tags(label))
         try:
             if options.subtitles in ("soft", "both") and segments:
                 track = add_soft_track(out, language or "und")

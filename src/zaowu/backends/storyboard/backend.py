@@ -36,10 +36,7 @@ class StoryboardBackend(MediaBackend):
         from .render import render_storyboard
         from .spec import validate_storyboard
 
-        if not isinstance(request, VideoRequest):
-            raise InvalidRequest(f"the storyboard backend takes a VideoRequest, not {type(request).__name__}")
-        if request.format not in self.formats:
-            raise InvalidRequest("format must be 'mp4' for the storyboard model.", param="format")
+        request = self._expect(request, VideoRequest, "storyboard")
         if request.storyboard is None:
             raise InvalidRequest("Give a storyboard (or run through the Studio, which plans one).", param="storyboard")
         board = validate_storyboard(request.storyboard)

@@ -673,6 +673,7 @@ def render_storyboard(
     beside it). Narration per scene: ``narration`` (WAV bytes or None per scene), else ``speak``; the music bed:
     ``music`` (default: the composer) for ``board.music``. ``images``: names a scene's ``image`` may use → files.
     Same board, seed and narration → the same decoded frames."""
+    from ..video.ahead import ahead
     from ..video.pipeline import _encode, _temp_beside, container_tags, current_frame_label, labelled
     from ..video.stage import RATE, State
     from ..video.subtitles import SubtitlesStage, add_soft_track, mux_cues, write_sidecars
@@ -718,7 +719,7 @@ def render_storyboard(
             stage.segments = list(segments)
             frames = stage.video(frames)
         label = current_frame_label()  # the caller's labels (a visible mark, a watermark), drawn last
-        frames = labelled(frames, label)
+        frames = ahead(labelled(frames, label))  # made on a second thread while the encoder works
         state = State(board.size[0], board.size[1], Fraction(board.fps), duration, True)
         out, vs, aus = _open_output(tmp, board.size, board.fps, container_tags(label))
         try:

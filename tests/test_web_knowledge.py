@@ -136,8 +136,13 @@ def test_the_knowledge_page_deletes_a_file_and_a_knowledge_base(browser, kb_serv
         studio.open("knowledge")
         pg.fill("#kb-create input[name=name]", "doomed")
         pg.click("#kb-create button[type=submit]")
+        picker = "#kb-upload select[name=vector_store_id]"
+        pg.wait_for_function(  # the new base is picked once the page has it
+            "sel => { const s = document.querySelector(sel); return s && s.selectedOptions[0]?.text.includes('doomed'); }",
+            arg=picker,
+        )
         pg.wait_for_selector("#kb-files p.hint")
-        store = pg.input_value("#kb-upload select[name=vector_store_id]")
+        store = pg.input_value(picker)
         assert store != keep
         pg.set_input_files("#kb-upload input[type=file]", [str(doc)])
         pg.click("#kb-upload button[type=submit]")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from .conftest import Server
-from .test_web import browser, studio_page  # noqa: F401  (the browser and a page on this module's web_server)
+from .test_web import studio_page  # noqa: F401  (a page on this module's web_server)
 from .web_helpers import PHONE, Page
 
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from .test_web import UNLABELLED
-from .test_web_video import browser, video_web_server  # noqa: F401 - the same fixtures: a server, a Chromium
+from .test_web_video import video_web_server  # noqa: F401 - the same server fixture
 from .web_helpers import Page
 
 sync_api = pytest.importorskip("playwright.sync_api")

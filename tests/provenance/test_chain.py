@@ -197,7 +197,42 @@ def test_generated_video_carries_the_mark_the_watermark_and_the_implicit_label(s
     }
     r = httpx.post(f"{server.base_url}/v1/videos", json={"prompt": "x", "storyboard": board, "seed": 4}, timeout=30)
     assert r.status_code == 200, r.text
-    video_id = r.json()["id"]
+    _check_video_labels(server, r.json()["id"], tmp_path)
+
+
+def test_presenter_video_carries_the_mark_the_watermark_and_the_implicit_label(server, tmp_path):
+    """The presenter's clip (a portrait speaking a recording) is labelled like every generated video."""
+    import io
+    import wave
+
+    import numpy as np
+
+    cv2 = pytest.importorskip("cv2")
+    skimage_data = pytest.importorskip("skimage.data")
+    pytest.importorskip("mediapipe")
+    portrait = cv2.imencode(".png", cv2.cvtColor(skimage_data.astronaut(), cv2.COLOR_RGB2BGR))[1].tobytes()
+    rate = 24000
+    t = np.arange(3 * rate) / rate
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2").tobytes())
+    r = httpx.post(
+        f"{server.base_url}/v1/videos",
+        data={"model": "presenter", "prompt": "Hello and welcome.", "size": "640x360", "seed": "4"},
+        files={
+            "input_reference": ("face.png", portrait, "image/png"),
+            "audio": ("voice.wav", buf.getvalue(), "audio/wav"),
+        },
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    _check_video_labels(server, r.json()["id"], tmp_path)
+
+
+def _check_video_labels(server, video_id: str, tmp_path) -> None:
     for _ in range(600):
         video = httpx.get(f"{server.base_url}/v1/videos/{video_id}", timeout=30).json()
         if video["status"] in ("completed", "failed"):

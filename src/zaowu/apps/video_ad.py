@@ -232,7 +232,7 @@ class VideoAdStep(Step):
         if inputs.voice:
             board = {**board, "voice": ctx.studio.check_voice(inputs.voice)}
         board, fixes = fit_board(board, inputs.seconds, aspect, lang)
-        board, clips, spoken = narrate_to_fit(ctx.studio, board, run)
+        board, clips, cut, unspoken = narrate_to_fit(ctx.studio, board, run)
         result = ctx.studio.generate_media(
             request.model_copy(update={"storyboard": board, "narration": clips}),
             who=ctx.run_caller,
@@ -246,7 +246,7 @@ class VideoAdStep(Step):
             if media.meta.get(key):
                 refs[name] = ctx.adopt(ctx.studio.artifacts.get(media.meta[key], key_id=ctx.key_id))
         rendered = media.meta["storyboard"]
-        checks = ad_checks(rendered, media.meta, inputs.seconds, aspect, lang, repairs + fixes + spoken)
+        checks = ad_checks(rendered, media.meta, inputs.seconds, aspect, lang, repairs + fixes + cut + unspoken)
         return self.Outputs(
             video=refs["video"],
             srt=refs.get("srt"),

@@ -239,7 +239,10 @@ def write_storyboard(studio: Studio, request: VideoRequest, seed: int, run: Plan
     except SchemaViolation as exc:  # cut off, usually: the prompt itself still makes a storyboard
         log.warning("the LLM's storyboard was unusable (%s); planning from the prompt", exc.message)
         answer = None
-    return repair_storyboard(answer, request, seed, scenes, _palette(request.prompt, seed))
+    board, repairs = repair_storyboard(answer, request, seed, scenes, _palette(request.prompt, seed))
+    from .storyboard_texts import settle_narration
+
+    return board, repairs + settle_narration(board, request.prompt, _language(request))
 
 
 def narrate(studio: Studio, board: dict, run: PlanRun) -> tuple[list[bytes | None], list[str]]:
@@ -376,13 +379,20 @@ def _prepared(studio: Studio, request: VideoRequest, board: dict[str, Any], run:
     return validate_storyboard(choose_animations(board)).model_dump(mode="json")
 
 
-def _finish(studio: Studio, request: VideoRequest, board: dict[str, Any], run: PlanRun, repairs: list[str]) -> Planned:
-    """Resolve the board's images, narrate it (unless narration came with the request), check the quota."""
+def _finish(
+    studio: Studio, request: VideoRequest, board: dict[str, Any], run: PlanRun, repairs: list[str], *, fit: bool = False
+) -> Planned:
+    """Resolve the board's images, narrate it (unless narration came with the request), check the quota.
+    ``fit``: the board is the planner's, so a narration the voice says past its scene is cut to fit (a board
+    the user wrote is spoken as written, and its scenes stretch to the speech)."""
     check_media_quota(studio, run.who, expected_seconds(request.duration, board))
     board = paint_scenes(studio, request, board, run)
     update: dict[str, Any] = {"storyboard": board, "images": scene_images(studio, board, run.who)}
     problems: list[str] = []
-    if request.narration is None:
+    if request.narration is None and fit:  # each scene's speech fits its length: the clip lasts what was asked
+        update["storyboard"], update["narration"], fixes, problems = narrate_to_fit(studio, board, run)
+        repairs = repairs + fixes
+    elif request.narration is None:
         update["narration"], problems = narrate(studio, board, run)
     return Planned(request.model_copy(update=update), _checks(repairs, problems))
 
@@ -395,7 +405,7 @@ def plan_storyboard(studio: Studio, request: VideoRequest, run: PlanRun) -> Plan
     seed = request.seed if request.seed is not None else 0
     board, repairs = write_storyboard(studio, request, seed, run)
     run.report(0.1, "storyboard: written")
-    return _finish(studio, request, _prepared(studio, request, board, run), run, repairs)
+    return _finish(studio, request, _prepared(studio, request, board, run), run, repairs, fit=True)
 
 
 def review_storyboard(studio: Studio, request: VideoRequest, run: PlanRun) -> Planned:
@@ -791,10 +801,10 @@ def _spoken_seconds(wav: bytes) -> float:
 
 def narrate_to_fit(
     studio: Studio, board: dict[str, Any], run: PlanRun
-) -> tuple[dict[str, Any], list[bytes | None], list[str]]:
+) -> tuple[dict[str, Any], list[bytes | None], list[str], list[str]]:
     """Narrate the board so that every scene's speech fits its duration hint (the clip then lasts what the
     hints sum to): a narration the voice says too slowly is cut in proportion and spoken again. Returns the
-    board (narrations as spoken), one WAV per scene and what was shortened or could not be spoken."""
+    board (narrations as spoken), one WAV per scene, what was shortened, and what could not be spoken."""
     from ..backends.storyboard.render import LEAD, TAIL
 
     clips, problems = narrate(studio, board, run)
@@ -814,4 +824,4 @@ def narrate_to_fit(
             fixes.append(f"scene {i}: narration cut to fit {budget + LEAD + TAIL:.1f} s ({spoken:.1f} s spoken)")
             sub = {**board, "scenes": [scene]}
             clips[i] = narrate(studio, sub, run)[0][0]
-    return {**board, "scenes": scenes}, clips, fixes + problems
+    return {**board, "scenes": scenes}, clips, fixes, problems

@@ -22,7 +22,7 @@ MARGIN = 0.45
 """The warped region reaches this share of the face's size beyond its landmarks on each side."""
 RING = 8
 """Fixed points per side of the region's border."""
-JAW_OPEN = 0.085
+JAW_OPEN = 0.10
 """How far the lower lip and chin drop at jaw 1, as a share of the face's height (forehead to chin)."""
 LIP_SPREAD = 0.05
 """How far each mouth corner moves sideways at wide ±1, as a share of the face's height."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .required import Requirement, Wording
 
-__all__ = ["Fact", "explicit_facts", "must_carry"]
+__all__ = ["Fact", "clause_of", "explicit_facts", "must_carry"]
 
 MAX_CLAUSE_CHARS = 60  # a longer clause is cut to the words around the fact before it is inserted
 
@@ -36,7 +36,8 @@ class Fact:
     clause: str  # the request's words stating it, inserted when the fact is missing
 
 
-def _clause(text: str, start: int, end: int) -> str:
+def clause_of(text: str, start: int, end: int) -> str:
+    """The clause of ``text`` (split at ; ， 、 and line ends) around ``start:end``, at most MAX_CLAUSE_CHARS."""
     left = max((m.end() for m in _CLAUSES.finditer(text, 0, start)), default=0)
     right = next((m.start() for m in _CLAUSES.finditer(text, end) if m.start() > left), len(text))
     clause = text[left:right].strip(" ，、,.:：")
@@ -63,7 +64,7 @@ def explicit_facts(text: str) -> list[Fact]:
             group = 1 if kind == "code" and m.group(1) else 2 if kind == "code" else 0
             start, end = m.span(group)
             spans.append(m.span())
-            found.append(Fact(kind, _token(kind, m.group(group)), _clause(text, start, end)))
+            found.append(Fact(kind, _token(kind, m.group(group)), clause_of(text, start, end)))
     seen: set[str] = set()
     return [f for f in found if not (f.token in seen or seen.add(f.token))]
 

@@ -93,3 +93,27 @@ def test_a_board_that_is_already_right_is_left_alone():
     board = _board(narrations, ["a", "b", "c"])
     before = copy.deepcopy(board)
     assert settle_narration(board, TEA, "en") == [] and board == before
+
+
+def test_narration_is_cut_at_a_sentence_or_clause_end_never_mid_phrase():
+    from zaowu.studio.storyboard import _fit
+
+    # 2 s at 2.6 words a second is 5 words: no end within them, so the sentence is kept whole for the
+    # scene lengths to be balanced when it is spoken (it was cut to "Our osmanthus oolong is open daily.")
+    whole = "Our osmanthus oolong is open daily from 9am to 9pm."
+    assert _fit(whole, 2.0, "en") == whole
+    assert _fit("Enjoy a cup of oolong, then stay for a slice of cake.", 2.5, "en") == "Enjoy a cup of oolong."
+    assert _fit("Fresh every morning. Open daily from nine to nine.", 2.0, "en") == "Fresh every morning."
+    assert _fit("桂花乌龙上新，每杯二十八元，欢迎品尝。", 2.0, "zh") == "桂花乌龙上新。"
+    assert _fit(whole, 2.0, "en", hard=True) == "Our osmanthus oolong is open."  # the last resort: words that fit
+
+
+def test_fragments_end_as_sentences_or_go():
+    from zaowu.studio.storyboard import tidy_narration
+
+    assert tidy_narration("Our osmanthus oolong is available at", "en") == "Our osmanthus oolong is available."
+    assert tidy_narration("Visit us today and.", "en") == "Visit us today."
+    assert tidy_narration("Our.", "en") == ""  # a cut that left nothing to say: the scene plays with music
+    assert tidy_narration("Hello there!", "en") == "Hello there!"
+    assert tidy_narration("The price per cup is 28 yuan.", "en") == "The price per cup is 28 yuan."
+    assert tidy_narration("欢迎光临", "zh") == "欢迎光临"

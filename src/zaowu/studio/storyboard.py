@@ -21,6 +21,7 @@ from ..errors import Cancelled, InvalidRequest, SchemaViolation, ZaowuError
 from ..types import Message, ResponseFormat, SpeechRequest, TextRequest, VideoRequest
 from .planner import plan_text
 from .planners import Planned, PlanRun
+from .storyboard_texts import settle_narration, tidy_narration
 
 if TYPE_CHECKING:
     from .engine import Studio
@@ -124,16 +125,30 @@ def _language(request: VideoRequest) -> str:
     return request.language or ("zh" if is_cjk(request.prompt) else "en")
 
 
-def _fit(text: str, seconds: float, language: str) -> str:
-    """``text`` cut at a sentence (else a word or character) to what a voice says in ``seconds``."""
+_CLAUSE_END = "，,、;；:："
+_SENTENCE_END = "。！？.!?"
+
+
+def _fit(text: str, seconds: float, language: str, *, hard: bool = False) -> str:
+    """``text`` cut to what a voice says in ``seconds`` (at ``SPEAKING_RATE``), at the last sentence end that
+    fits, else the last clause end (a comma), so nothing stops mid-phrase. With no such end the text is kept
+    whole up to twice the length (the scene lengths are balanced when it is spoken), beyond that (or ``hard``:
+    the speech must fit) cut at a word."""
     rate = SPEAKING_RATE[language]
     budget = max(1, int(seconds * rate))
     units = list(text) if language == "zh" else text.split()
     if len(units) <= budget:
         return text
     cut = "".join(units[:budget]) if language == "zh" else " ".join(units[:budget])
-    end = max(cut.rfind(c) for c in "。！？.!?")
-    return cut[: end + 1] if end > len(cut) // 3 else cut.rstrip("，,、;；") + ("。" if language == "zh" else ".")
+    end = max(cut.rfind(c) for c in _SENTENCE_END)
+    if end > len(cut) // 3:
+        return cut[: end + 1]
+    clause = max(cut.rfind(c) for c in _CLAUSE_END)
+    if clause > len(cut) // 3:
+        return cut[:clause].rstrip() + ("。" if language == "zh" else ".")
+    if len(units) <= 2 * budget and not hard:
+        return text
+    return tidy_narration(cut.rstrip("，,、;；"), language) if language != "zh" else cut.rstrip("，,、;；") + "。"
 
 
 def repair_storyboard(
@@ -158,6 +173,9 @@ def repair_storyboard(
         s = raw[i] if i < len(raw) else {}
         narration = " ".join(str(s.get("narration") or "").split()) or (request.prompt if i == 0 else "")
         narration, claims = scrub_claims(narration, request.prompt)
+        narration = tidy_narration(
+            narration, language
+        )  # a fragment ("Our osmanthus oolong is available at") ends as a sentence
         if claims:
             repairs.append(f"scene {i}: claims removed")
         fitted = _fit(narration, max(0.5, hint - LEAD - TAIL), language)
@@ -240,8 +258,6 @@ def write_storyboard(studio: Studio, request: VideoRequest, seed: int, run: Plan
         log.warning("the LLM's storyboard was unusable (%s); planning from the prompt", exc.message)
         answer = None
     board, repairs = repair_storyboard(answer, request, seed, scenes, _palette(request.prompt, seed))
-    from .storyboard_texts import settle_narration
-
     return board, repairs + settle_narration(board, request.prompt, _language(request))
 
 
@@ -789,7 +805,9 @@ def _remix_presenter(
 # ------------------------------------------------------------------------------------------ narration that fits
 
 FIT_TRIES = 3
-"""Times a scene's narration is shortened and spoken again when the voice ran past its scene."""
+"""Times, per scene, a narration may be shortened and spoken again when the clip's speech runs too long."""
+MIN_SCENE_SECONDS = 1.5
+"""The shortest a scene becomes when the time is shared out by speech (a silent scene gets this)."""
 
 
 def _spoken_seconds(wav: bytes) -> float:
@@ -802,26 +820,54 @@ def _spoken_seconds(wav: bytes) -> float:
 def narrate_to_fit(
     studio: Studio, board: dict[str, Any], run: PlanRun
 ) -> tuple[dict[str, Any], list[bytes | None], list[str], list[str]]:
-    """Narrate the board so that every scene's speech fits its duration hint (the clip then lasts what the
-    hints sum to): a narration the voice says too slowly is cut in proportion and spoken again. Returns the
-    board (narrations as spoken), one WAV per scene, what was shortened, and what could not be spoken."""
+    """Narrate the board so that the clip lasts what its duration hints sum to: every scene gets its speech's
+    length (plus lead and tail; a silent scene ``MIN_SCENE_SECONDS``) and the time left over is shared out in
+    proportion. When the speech is longer than the clip, the longest narration is cut at a sentence or clause
+    end and spoken again (up to ``FIT_TRIES`` times). Returns the board (narrations as spoken, durations
+    balanced), one WAV per scene, what was shortened or moved, and what could not be spoken or fitted."""
     from ..backends.storyboard.render import LEAD, TAIL
 
     clips, problems = narrate(studio, board, run)
     scenes = [dict(s) for s in board["scenes"]]
+    total = sum(float(s.get("duration") or 3.0) for s in scenes)
     fixes: list[str] = []
-    for i, scene in enumerate(scenes):
-        budget = max(0.3, float(scene.get("duration") or 3.0) - LEAD - TAIL)
-        language = scene.get("language") or board.get("language") or "en"
-        for _ in range(FIT_TRIES):
-            wav = clips[i]
-            if wav is None or (spoken := _spoken_seconds(wav)) <= budget:
-                break
-            text = scene["narration"]
-            units = len(text) if language == "zh" else len(text.split())
-            keep = max(1, int(units * budget / spoken * 0.9))
-            scene["narration"] = _fit(text, keep / SPEAKING_RATE[language], language)
-            fixes.append(f"scene {i}: narration cut to fit {budget + LEAD + TAIL:.1f} s ({spoken:.1f} s spoken)")
-            sub = {**board, "scenes": [scene]}
-            clips[i] = narrate(studio, sub, run)[0][0]
+
+    def needs() -> list[float]:
+        return [
+            max(MIN_SCENE_SECONDS, _spoken_seconds(c) + LEAD + TAIL) if c is not None else MIN_SCENE_SECONDS
+            for c in clips
+        ]
+
+    need = needs()
+    tried: set[tuple[int, str]] = set()
+    for _ in range(FIT_TRIES * len(scenes)):
+        over = sum(need) - total
+        if over <= 0.05:
+            break
+        cuttable = [i for i in range(len(scenes)) if clips[i] is not None and (i, scenes[i]["narration"]) not in tried]
+        if not cuttable:
+            break
+        i = max(cuttable, key=lambda j: need[j])
+        tried.add((i, scenes[i]["narration"]))
+        language = scenes[i].get("language") or board.get("language") or "en"
+        spoken = need[i] - LEAD - TAIL
+        text = scenes[i]["narration"]
+        units = len(text) if language == "zh" else len(text.split())
+        # the words this voice says in the time left (its own pace, measured), as seconds at SPEAKING_RATE
+        target = units * max(0.8, spoken - over) * 0.95 / max(spoken, 1e-6) / SPEAKING_RATE[language]
+        shorter = _fit(text, target, language)
+        if shorter == text:  # no sentence or clause end to cut at: the words that fit, as a last resort
+            shorter = _fit(text, target, language, hard=True)
+        if shorter == text:
+            continue
+        scenes[i]["narration"] = shorter
+        fixes.append(f"scene {i}: narration cut to a sentence or clause end ({spoken:.1f} s spoken)")
+        clips[i] = narrate(studio, {**board, "scenes": [scenes[i]]}, run)[0][0]
+        need = needs()
+    slack = total - sum(need)
+    if slack < -0.05:
+        problems.append(f"the narration needs {sum(need):.1f} s; the clip is that long instead of {total:.1f} s")
+    share = max(0.0, slack) / max(sum(need), 1e-9)
+    for scene, n in zip(scenes, need, strict=True):
+        scene["duration"] = round(n * (1 + share), 3)
     return {**board, "scenes": scenes}, clips, fixes, problems

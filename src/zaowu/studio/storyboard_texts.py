@@ -27,7 +27,7 @@ from .quality.facts import numbers_in
 from .quality.musts import explicit_facts
 from .quality.text import similarity
 
-__all__ = ["Fact", "request_facts", "settle_narration"]
+__all__ = ["Fact", "request_facts", "settle_narration", "tidy_narration"]
 
 _TIME = re.compile(
     r"\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)(?:\s?(?:to|-|–|until|till)\s?\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.))?"
@@ -88,6 +88,33 @@ def _sentence(phrase: str, language: str) -> str:
     return phrase if phrase[-1] in ".!?" else phrase + "."
 
 
+_DANGLING = frozenset(
+    {"a", "an", "the", "and", "or", "but", "at", "of", "to", "for", "from", "with", "in", "on", "by", "as"}
+    | {"our", "your", "my", "their", "its", "is", "are", "was", "be", "this", "that", "than", "then", "so", "very"}
+)
+MIN_NARRATION_WORDS = 3
+
+
+def tidy_narration(text: str, language: str) -> str:
+    """A narration that ends as a sentence: an English one's dangling last words ("… available at") dropped,
+    then a full stop; one left with under ``MIN_NARRATION_WORDS`` words is no narration ("")."""
+    text = " ".join(text.split())
+    if not text or language == "zh":
+        return text
+    words = text.rstrip(".!?,;: ").split()
+    ended = text[-1] in ".!?"
+    complete = ended and words[-1].lower() not in _DANGLING
+    if complete and len(words) > 1:
+        return text  # a sentence as written ("Hello there!")
+    while words and words[-1].lower().strip(",;:") in _DANGLING:
+        words.pop()
+        ended = False
+    if len(words) < MIN_NARRATION_WORDS:
+        return ""
+    out = " ".join(words).rstrip(",;:")
+    return text if ended and out == text.rstrip(".!?") else out + (text[-1] if ended else ".")
+
+
 def _substantial(text: str, language: str) -> bool:
     """Enough to say on its own: two words, or four Chinese characters."""
     return len(text) >= 4 if language == "zh" else len(text.split()) >= 2
@@ -122,7 +149,7 @@ def settle_narration(board: dict[str, Any], prompt: str, language: str) -> list[
             narrations[j] = _sentence(fact.phrase, language)
             repairs.append(f"scene {j}: a repeated narration replaced by the request's '{fact.phrase}'")
             continue
-        own = str(scenes[j].get("text") or "").strip()
+        own = tidy_narration(str(scenes[j].get("text") or ""), language)  # "Visit us today at" is no line
         if _substantial(own, language) and all(
             similarity(own, n) <= DUPLICATE_SIMILARITY for i, n in enumerate(narrations) if i != j
         ):

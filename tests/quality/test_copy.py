@@ -100,8 +100,11 @@ def test_text_is_trimmed_at_a_boundary_never_mid_word():
     zh = "周一烘焙，新鲜到家。豆子来自云南两个农场"
     fit = fit_text(zh, 12)
     assert fit.text == "周一烘焙，新鲜到家。" and fit.boundary
-    fit = fit_text("周一烘焙新鲜到家豆子来自云南两个农场每一口都很香", 10)
-    assert fit.trimmed and not fit.boundary and "mid-word" in fit.describe(10, 24)  # reported, not hidden
+    fit = fit_text("周一烘焙新鲜到家豆子来自云南两个农场每一口都很香", 10)  # no mark: where a word ends
+    assert fit.text == "周一烘焙新鲜到家豆子" and fit.boundary
+    assert fit_text("杭州西湖边的独立书店咖啡馆体验", 12).text == "杭州西湖边的独立书店"  # not "…书店咖啡"
+    fit = fit_text("Supercalifragilisticexpialidocious", 10)
+    assert fit.trimmed and not fit.boundary and "mid-word" in fit.describe(10, 34)  # reported, not hidden
     assert fit_text("Short enough", 30) == fit_text("Short enough ", 30) and not fit_text("Short", 30).trimmed
 
 

@@ -279,7 +279,29 @@ def fit_text(text: str, limit: int) -> Fit:
         ]
         if marks:
             cut = head[: marks[-1]].rstrip(" ，,、：:；;")
+    if not _clean_end(text, cut) and CJK.search(text):  # Chinese without a mark: end where a word ends
+        ended = _han_word_end(text, limit, max(2, limit // 2))
+        if ended is not None:
+            return Fit(ended, True, True)
     return Fit(cut, True, _clean_end(text, cut))
+
+
+def _han_word_end(text: str, limit: int, floor: int) -> str | None:
+    """``text`` up to the last end of a word (jieba's dictionary segmentation) within ``limit`` characters
+    and at least ``floor`` long ("杭州西湖边的独立书店咖啡馆" at 12 → "杭州西湖边的独立书店"), or None."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    best, pos = None, 0
+    for word in jieba.cut(text, HMM=False):
+        pos += len(word)
+        if pos > limit:
+            break
+        if pos >= floor:
+            best = pos
+    return text[:best].rstrip(" ，,、：:；;") if best else None
 
 
 def _clean_end(original: str, cut: str) -> bool:

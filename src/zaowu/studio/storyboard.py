@@ -171,11 +171,11 @@ def repair_storyboard(
     out = []
     for i in range(scenes):
         s = raw[i] if i < len(raw) else {}
-        narration = " ".join(str(s.get("narration") or "").split()) or (request.prompt if i == 0 else "")
+        # a fragment ("Our osmanthus oolong is available at") ends as a sentence or goes; the first scene
+        # always says something (the request itself when the model gave nothing usable)
+        narration = tidy_narration(" ".join(str(s.get("narration") or "").split()), language)
+        narration = narration or (" ".join(request.prompt.split()) if i == 0 else "")
         narration, claims = scrub_claims(narration, request.prompt)
-        narration = tidy_narration(
-            narration, language
-        )  # a fragment ("Our osmanthus oolong is available at") ends as a sentence
         if claims:
             repairs.append(f"scene {i}: claims removed")
         fitted = _fit(narration, max(0.5, hint - LEAD - TAIL), language)
@@ -858,7 +858,7 @@ def narrate_to_fit(
         shorter = _fit(text, target, language)
         if shorter == text:  # no sentence or clause end to cut at: the words that fit, as a last resort
             shorter = _fit(text, target, language, hard=True)
-        if shorter == text:
+        if shorter == text or not shorter.strip():  # a scene is not cut to silence: the clip runs long instead
             continue
         scenes[i]["narration"] = shorter
         fixes.append(f"scene {i}: narration cut to a sentence or clause end ({spoken:.1f} s spoken)")
@@ -867,7 +867,9 @@ def narrate_to_fit(
     slack = total - sum(need)
     if slack < -0.05:
         problems.append(f"the narration needs {sum(need):.1f} s; the clip is that long instead of {total:.1f} s")
-    share = max(0.0, slack) / max(sum(need), 1e-9)
+    # the hints sum to the asked time whenever the speech fits within the tolerance (a scene whose speech
+    # runs a few hundredths over its hint is lengthened by the renderer); otherwise to what the speech needs
+    share = (slack if slack >= -0.05 else 0.0) / max(sum(need), 1e-9)
     for scene, n in zip(scenes, need, strict=True):
         scene["duration"] = round(n * (1 + share), 3)
     return {**board, "scenes": scenes}, clips, fixes, problems

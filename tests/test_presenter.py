@@ -178,6 +178,11 @@ def test_a_recording_sets_the_length(server, portrait):
     asked = job_request(server, video["id"])  # the recording was stored as the caller's upload, named by id
     assert asked["presenter"]["recording"].startswith("art_") and not asked.get("narration")
     assert len(json.dumps(asked)) < 4000
+    # a remix speaks its new script: the recording of the old one is not reused
+    r = httpx.post(f"{server.base_url}/v1/videos/{video['id']}/remix", json={"prompt": "See you soon."}, timeout=60)
+    assert r.status_code == 200, r.text
+    assert "recording" not in (job_request(server, r.json()["id"]).get("presenter") or {})
+    assert _wait(server.base_url, r.json()["id"])["status"] == "completed"
 
 
 def test_the_job_keeps_the_portrait_as_an_artifact_id(server, clip, portrait):

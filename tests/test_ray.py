@@ -139,6 +139,32 @@ def _replica_ids() -> set[str]:
     }
 
 
+def _settled_replicas(count: int) -> set[str]:
+    """The design replicas once ``count`` of them answer and the set stays the same for 3 s.
+
+    After a replica is killed (an earlier test), its name can stay listed for a moment and its successor's
+    can appear late; a set read in between names a replica that is gone or misses the one that will serve.
+    """
+    deadline, last, since = time.monotonic() + 120, set(), time.monotonic()
+    while time.monotonic() < deadline:
+        now = {rid for rid in _replica_ids() if _answers(rid)}
+        if now != last:
+            last, since = now, time.monotonic()
+        elif len(now) == count and time.monotonic() - since >= 3:
+            return now
+        time.sleep(0.5)
+    raise AssertionError(f"the design replicas did not settle at {count}: {last}")
+
+
+def _answers(replica_id: str) -> bool:
+    try:
+        actor = ray.get_actor(REPLICA_PREFIX + replica_id, namespace="serve")
+        ray.get(actor.get_num_ongoing_requests.remote(), timeout=10)
+    except (ValueError, ray.exceptions.RayError):  # an unnamed (ValueError) or dead actor: not running
+        return False
+    return True
+
+
 def _kill_a_busy_replica() -> str:
     """Kill (ray.kill) the first replica of the design deployment seen running 2 requests; its id."""
     replicas = {rid: ray.get_actor(REPLICA_PREFIX + rid, namespace="serve") for rid in _replica_ids()}
@@ -157,9 +183,7 @@ def test_second_api_node_joins_the_running_deployment(ray_server, tmp_path):
     """Another `zaowu serve` with the same settings uses the replicas running, instead of restarting them."""
     _generate(ray_server, 300)
     _wait_for_replicas(2)
-    deadline = time.monotonic() + 60
-    while len(running := _replica_ids()) < 2 and time.monotonic() < deadline:  # a replaced replica's actor is named
-        time.sleep(0.5)
+    running = _settled_replicas(2)
     second = Server(tmp_path / "second", ray_server.models_dir, {"ZAOWU_CONFIG": str(ray_server.config)})
     try:
         made = _generate(second, 301)["ray"][0]

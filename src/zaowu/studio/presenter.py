@@ -85,19 +85,12 @@ def picture_ids(options: dict[str, Any]) -> dict[str, tuple[str, str]]:
 def check_pictures(studio: Studio, options: dict[str, Any], who: Any) -> None:
     """Every picture (and the recording) the options name is an image (audio) artifact the caller may read
     (404/400 naming the field)."""
-    from ..errors import NotFound
+    from .reference import check_reference
 
-    named = list(picture_ids(options).values())
+    for artifact_id, param in picture_ids(options).values():
+        check_reference(studio, artifact_id, who, param)
     if options.get("recording"):
-        named.append((options["recording"], "presenter.recording"))
-    for artifact_id, param in named:
-        kind = "audio/" if param == "presenter.recording" else "image/"
-        try:
-            row, _ = studio.artifacts.open_path(artifact_id, key_id=getattr(who, "key_id", None))
-        except NotFound:
-            raise NotFound(f"No artifact with id {artifact_id!r} (for '{param}').", param=param) from None
-        if not str(row["mime"]).startswith(kind):
-            raise InvalidRequest(f"'{param}' {artifact_id} is {row['mime']}, not {kind[:-1]}.", param=param)
+        check_reference(studio, options["recording"], who, "presenter.recording", kind="audio")
 
 
 def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Planned:

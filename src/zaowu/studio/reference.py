@@ -45,26 +45,23 @@ def store_reference(
     return str(row["id"])
 
 
-def check_reference(studio: Studio, artifact_id: Any, who: Any) -> str:
-    """An ``input_reference`` given by artifact id (``{"file_id": ...}`` or the id): the caller's own image."""
+def check_reference(
+    studio: Studio, artifact_id: Any, who: Any, param: str = "input_reference", kind: str = "image"
+) -> str:
+    """An artifact a request names by id (``{"file_id": ...}`` or the id; ``param``: the field naming it):
+    the caller's own ``kind`` (image, audio) artifact, else a 404 or 400 naming ``param``."""
     from ..errors import NotFound
 
     if isinstance(artifact_id, dict):
         artifact_id = artifact_id.get("file_id")
     if not isinstance(artifact_id, str) or not artifact_id:
-        raise InvalidRequest(
-            "'input_reference' must be an image upload or {\"file_id\": ARTIFACT_ID}.", param="input_reference"
-        )
+        raise InvalidRequest(f"'{param}' must be an {kind} upload or {{\"file_id\": ARTIFACT_ID}}.", param=param)
     try:
         row, _ = studio.artifacts.open_path(artifact_id, key_id=getattr(who, "key_id", None))
     except NotFound:
-        raise NotFound(
-            f"No artifact with id {artifact_id[:80]!r} (for 'input_reference').", param="input_reference"
-        ) from None
-    if not str(row["mime"]).startswith("image/"):
-        raise InvalidRequest(
-            f"'input_reference' {artifact_id} is {row['mime']}, not an image.", param="input_reference"
-        )
+        raise NotFound(f"No artifact with id {artifact_id[:80]!r} (for '{param}').", param=param) from None
+    if not str(row["mime"]).startswith(f"{kind}/"):
+        raise InvalidRequest(f"'{param}' {artifact_id} is {row['mime']}, not an {kind}.", param=param)
     return str(row["id"])
 
 

@@ -787,6 +787,7 @@ def _remix_presenter(
         )
     req = source.get("request") or {}
     options = dict(req.get("presenter") or {})
+    options.pop("recording", None)  # the source's recording said the old script: the new one is spoken
     options.update({k: v for k, v in (("voice", voice), ("subtitles", subtitles)) if v is not None})
     base = video_request(
         studio,
@@ -832,13 +833,10 @@ def narrate_to_fit(
     total = sum(float(s.get("duration") or 3.0) for s in scenes)
     fixes: list[str] = []
 
-    def needs() -> list[float]:
-        return [
-            max(MIN_SCENE_SECONDS, _spoken_seconds(c) + LEAD + TAIL) if c is not None else MIN_SCENE_SECONDS
-            for c in clips
-        ]
+    def need_of(clip: bytes | None) -> float:
+        return max(MIN_SCENE_SECONDS, _spoken_seconds(clip) + LEAD + TAIL) if clip is not None else MIN_SCENE_SECONDS
 
-    need = needs()
+    need = [need_of(c) for c in clips]  # each WAV is read once, and again only when re-spoken
     tried: set[tuple[int, str]] = set()
     for _ in range(FIT_TRIES * len(scenes)):
         over = sum(need) - total
@@ -863,7 +861,7 @@ def narrate_to_fit(
         scenes[i]["narration"] = shorter
         fixes.append(f"scene {i}: narration cut to a sentence or clause end ({spoken:.1f} s spoken)")
         clips[i] = narrate(studio, {**board, "scenes": [scenes[i]]}, run)[0][0]
-        need = needs()
+        need[i] = need_of(clips[i])
     slack = total - sum(need)
     if slack < -0.05:
         problems.append(f"the narration needs {sum(need):.1f} s; the clip is that long instead of {total:.1f} s")

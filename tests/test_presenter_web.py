@@ -65,16 +65,39 @@ def test_presenter_tab_previews_a_talking_host(web_server, tmp_path):
             pg.fill("#presenter-slides", "Studio news: fresh bread; open at 7")
             pg.select_option("#presenter-background", "scene")
             pg.select_option("#presenter-aspect", "16:9")
-            assert pg.evaluate(UNLABELLED) == []
-            pg.click("#presenter-preview")
-            pg.wait_for_selector("#presenter-video, main p.error:not([hidden])", timeout=300_000)
-            assert not pg.locator("main p.error:not([hidden])").count()
-            newest = httpx.get(f"{web_server.base_url}/v1/videos", params={"limit": 1}, timeout=30).json()["data"][0]
-            asked = job_request(web_server, newest["id"])
+            newest, asked = _preview(pg, web_server)
             assert asked["input_reference"] == earlier and newest["status"] == "completed"
             assert asked["presenter"]["panels"] == [{"title": "Studio news", "bullets": ["fresh bread", "open at 7"]}]
             assert asked["presenter"]["background"] == "scene"
+
+            # no photo: a designed avatar described in words; a photo and an avatar together are refused
+            page.open("video")
+            pg.click("#video-tab-presenter")
+            pg.fill("#presenter-avatar", "短发女主播，藏青色西装")
+            pg.fill("#presenter-script", "大家好，欢迎光临。")
+            newest, asked = _preview(pg, web_server)
+            assert asked["presenter"]["avatar"] == "短发女主播，藏青色西装" and "input_reference" not in asked
+            assert newest["status"] == "completed"
+            page.shot("presenter-avatar")
+            pg.set_input_files("#presenter-portrait", str(face))
+            pg.click("#presenter-preview")
+            pg.wait_for_timeout(1500)
+            assert _newest(web_server)["id"] == newest["id"]  # nothing sent
             assert page.errors == [], page.errors
         finally:
             page.close()
             browser.close()
+
+
+def _newest(server) -> dict:
+    return httpx.get(f"{server.base_url}/v1/videos", params={"limit": 1}, timeout=30).json()["data"][0]
+
+
+def _preview(pg, server) -> tuple[dict, dict]:
+    """Click Preview on a labelled form, wait for the clip (no error shown): the newest video and its request."""
+    assert pg.evaluate(UNLABELLED) == []
+    pg.click("#presenter-preview")
+    pg.wait_for_selector("#presenter-video, main p.error:not([hidden])", timeout=300_000)
+    assert not pg.locator("main p.error:not([hidden])").count()
+    newest = _newest(server)
+    return newest, job_request(server, newest["id"])

@@ -21,6 +21,7 @@ BUILTIN_PLUGINS = (
     "zaowu.backends.speech.backend",
     "zaowu.backends.speech.whisper",
     "zaowu.backends.design.backend",
+    "zaowu.backends.design.avatar_backend",
     "zaowu.backends.diffusers_backend",
     "zaowu.backends.remote_images",
     "zaowu.studio.job_kinds",

@@ -1,7 +1,7 @@
 """The ``presenter`` app: a portrait and a script in, a talking-host MP4 out (with its cover and subtitles).
 
 The portrait is an image artifact (an uploaded photo, or one an image model made) or a photo sent inline
-as a ``data:`` URL; the script is spoken by zaowu's voices (Chinese and English, mixed per sentence). One
+as a ``data:`` URL, or instead a designed avatar drawn from a description (``avatar``); the script is spoken by zaowu's voices (Chinese and English, mixed per sentence). One
 step renders it through ``Studio.generate_media`` with the ``presenter`` model, so the clip is logged,
 metered and labelled like every other video.
 """
@@ -12,9 +12,9 @@ import base64
 import binascii
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from ..backends.presenter.spec import MAX_PANELS, MAX_SCRIPT_CHARS, panel_from_line
+from ..backends.presenter.spec import MAX_AVATAR_CHARS, MAX_PANELS, MAX_SCRIPT_CHARS, panel_from_line
 from ..errors import InvalidRequest
 from ..studio.templates import Localized
 from ..studio.workflows import ArtifactRef, Step, StepContext, WorkflowRun, WorkflowSpec
@@ -34,11 +34,20 @@ SIZES = {
 
 class PresenterInput(AppInput):
     portrait: str = input_field(
+        "",
         en="Portrait",
         zh="人像照片",
-        help_en="An image artifact id (art_…) or an uploaded photo as a data: URL; one face, head and shoulders",
-        help_zh="图片产物 id（art_…）或以 data: URL 上传的照片；一张正脸，头肩照",
-        min_length=4,
+        help_en="An image artifact id (art_…) or an uploaded photo as a data: URL; one face, head and shoulders "
+        "(or leave it empty and describe a designed avatar)",
+        help_zh="图片产物 id（art_…）或以 data: URL 上传的照片；一张正脸，头肩照（或留空，描述一个设计形象）",
+    )
+    avatar: str = input_field(
+        "",
+        en="Designed avatar",
+        zh="设计形象",
+        help_en="Instead of a photo: describe the host to draw, e.g. 'short black hair, navy suit, glasses'",
+        help_zh="不用照片时：描述要绘制的主播，如「短发女主播，藏青色西装，戴眼镜」",
+        max_length=MAX_AVATAR_CHARS,
     )
     script: str = input_field(
         en="Script",
@@ -87,9 +96,19 @@ class PresenterInput(AppInput):
     subtitles: Literal["soft", "burned", "both", "none"] = input_field("both", en="Subtitles", zh="字幕")
     language: Literal["zh", "en"] | None = input_field(None, **LANGUAGE_FIELD)
 
+    @model_validator(mode="after")
+    def _one_host(self) -> PresenterInput:
+        if bool(self.portrait) == bool(self.avatar.strip()):
+            raise ValueError(
+                "give a portrait photo or describe a designed avatar (one of 'portrait' and 'avatar', not both)"
+            )
+        return self
+
     @field_validator("portrait")
     @classmethod
     def _portrait(cls, value: str) -> str:
+        if not value:
+            return value
         if value.startswith("data:"):
             head, _, body = value.partition(",")
             if not head.endswith(";base64") or not body:
@@ -150,6 +169,7 @@ class RenderPresenter(Step):
             "background_colour": inp.background_colour,
             "background_image": inp.background_image,
             "subtitles": inp.subtitles,
+            "avatar": inp.avatar.strip() or None,
         }
         if inp.background == "scene":
             options["scene"] = {"palette": inp.palette} if inp.palette else {}
@@ -163,7 +183,7 @@ class RenderPresenter(Step):
             size=SIZES[(inp.aspect, inp.resolution)],
             seed=ctx.seed,
             language=inp.language,
-            input_reference=None if inline else inp.portrait,  # an artifact the run's key may read
+            input_reference=None if inline else (inp.portrait or None),  # an artifact the run's key may read
             portrait=inline,
             presenter={k: v for k, v in options.items() if v not in (None, "")},
             who=ctx.run_caller,
@@ -214,6 +234,7 @@ class Presenter(App):
             "title": "店长",
         },
         {"portrait": "art_…", "script": "Hi, I'm Sam. Our spring menu starts today.", "name": "Sam", "aspect": "16:9"},
+        {"avatar": "短发女主播，藏青色西装", "script": "大家好，本周六晚八点直播上新。", "name": "小周"},
     ]
 
     def workflow(self, input: PresenterInput) -> WorkflowSpec:

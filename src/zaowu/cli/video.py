@@ -276,8 +276,10 @@ def generate(state, prompt, size, duration, output, seed, language, board_file, 
 @click.option(
     "--portrait",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="a photo with one face (head and shoulders)",
+    help="a photo with one face (head and shoulders); or give --avatar",
+)
+@click.option(
+    "--avatar", help="instead of a photo, a designed host drawn from this description ('短发女主播，藏青色西装')"
 )
 @click.option("--script", required=True, help="what the host says (Chinese, English or both); '-' reads stdin")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="MP4 file")
@@ -314,6 +316,7 @@ def generate(state, prompt, size, duration, output, seed, language, board_file, 
 def presenter(
     state,
     portrait,
+    avatar,
     script,
     output,
     size,
@@ -328,7 +331,8 @@ def presenter(
     subtitles,
     seed,
 ) -> None:
-    """A talking host: PORTRAIT speaks SCRIPT (lips, blinks, head motion, banner, subtitles) → MP4 (+ .srt, cover)."""
+    """A talking host: a PORTRAIT photo (or a designed --avatar) speaks SCRIPT (lips, blinks, head motion, banner,
+    subtitles) → MP4 (+ .srt, cover)."""
     from ..studio.reference import store_reference
     from ..studio.storyboard import video_request
 
@@ -336,9 +340,11 @@ def presenter(
         script = click.get_text_stream("stdin").read()
     from ..backends.presenter.spec import panel_from_line
 
-    options: dict[str, Any] = {"name": name, "title": title, "voice": voice, "subtitles": subtitles}
+    if (portrait is None) == (avatar is None):
+        raise click.UsageError("give --portrait PHOTO or --avatar DESCRIPTION (one of them)")
+    options: dict[str, Any] = {"name": name, "title": title, "voice": voice, "subtitles": subtitles, "avatar": avatar}
     studio = state.studio()
-    photo, who = portrait.read_bytes(), _who()
+    photo, who = (portrait.read_bytes() if portrait else None), _who()
     if background.startswith("#"):
         options.update(background="colour", background_colour=background)
     elif background == "scene" or background.startswith("scene:"):
@@ -379,8 +385,9 @@ def presenter(
         audio=audio.read_bytes() if audio else None,
         who=who,
     )
-    stored = store_reference(studio, photo, who, portrait.name)
-    _, meta = _render_to(studio, request.model_copy(update={"input_reference": stored}), who, output)
+    if photo is not None:
+        request = request.model_copy(update={"input_reference": store_reference(studio, photo, who, portrait.name)})
+    _, meta = _render_to(studio, request, who, output)
     click.echo(
         f"wrote {output} ({meta['width']}x{meta['height']}, {meta['duration']:.2f} s, mouth from {meta['mouth']}; "
         f"artifact {meta['artifact_id']})"

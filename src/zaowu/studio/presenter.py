@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["check_presenter", "picture_ids", "plan_presenter"]
+__all__ = ["check_presenter", "draw_host", "picture_ids", "plan_presenter"]
 
 DEFAULT_SIZE = "720x1280"
 
@@ -40,13 +40,19 @@ def check_presenter(
     from ..backends.presenter.face import read_portrait
     from ..backends.presenter.spec import MAX_SPEECH_SECONDS, check_panels, is_artifact_id, validate_options
 
-    if input_reference is None:
-        raise InvalidRequest(
-            "The presenter needs a portrait: upload 'input_reference' (a photo with one face, head and shoulders).",
-            param="input_reference",
-        )
     check_script(prompt)
     options = validate_options(presenter).model_dump(mode="json", exclude_defaults=True)
+    if input_reference is None and options.get("avatar") is None:
+        raise InvalidRequest(
+            "The presenter needs a portrait: upload 'input_reference' (a photo with one face, head and shoulders), "
+            "or describe a designed avatar in 'presenter.avatar'.",
+            param="input_reference",
+        )
+    if input_reference is not None and options.get("avatar") is not None:
+        raise InvalidRequest(
+            "Give either a portrait ('input_reference') or a designed avatar ('presenter.avatar'), not both.",
+            param="presenter.avatar",
+        )
     width, height = presenter_size(size or DEFAULT_SIZE)
     narration: list[bytes | None] | None = None
     if audio is not None:
@@ -65,7 +71,8 @@ def check_presenter(
 
         background_picture(options["background_image"])
     check_panels(validate_options(options), prompt)
-    read_portrait(input_reference, matte=False)
+    if input_reference is not None:  # a designed avatar is drawn with a face the mesh reads (tests/test_avatar.py)
+        read_portrait(input_reference, matte=False)
     return options, f"{width}x{height}", narration
 
 
@@ -101,17 +108,23 @@ def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Plann
 
     photo = portrait_of(studio, request.input_reference, run.who)
     options, size, _ = check_presenter(request.prompt, photo, request.presenter, request.size)
-    assert request.input_reference is not None  # check_presenter refused a request without a portrait
-    _, path = studio.artifacts.open_path(request.input_reference, key_id=run.who.key_id)
+    checks: list[dict[str, Any]] = []
+    portrait = request.input_reference
+    if portrait is None:  # check_presenter let it through: a designed avatar is asked for
+        portrait, drawn = draw_host(studio, options["avatar"], request.seed, host_size(size, options), run)
+        checks.append(drawn)
+        if "background" not in options:  # its own plain backdrop (a blur of a cut-out would show a halo)
+            options = {**options, "background": "colour", "background_colour": drawn["spec"]["background"]}
+    _, path = studio.artifacts.open_path(portrait, key_id=run.who.key_id)
     images = {"portrait": str(path)}
     for key, (artifact_id, _) in picture_ids(options).items():  # read with the run's key, as the portrait
         images[key] = str(studio.artifacts.open_path(artifact_id, key_id=run.who.key_id)[1])
-    update: dict[str, Any] = {"images": images, "size": size}
+    update: dict[str, Any] = {"images": images, "size": size, "presenter": options}
     if request.narration:
-        return Planned(request.model_copy(update=update))
+        return Planned(request.model_copy(update=update), checks)
     if options.get("recording"):  # an uploaded recording, stored by the interface: read with the run's key
         recording = studio.artifacts.read(options["recording"], key_id=run.who.key_id)
-        return Planned(request.model_copy(update={**update, "narration": [recording]}))
+        return Planned(request.model_copy(update={**update, "narration": [recording]}), checks)
     voice = validate_options(options).voice
     run.report(0.02, "speaking the script")
     speech = studio.generate_media(
@@ -122,7 +135,45 @@ def plan_presenter(studio: Studio, request: VideoRequest, run: PlanRun) -> Plann
     studio.artifacts.discard([speech.media[0].meta["artifact_id"]])
     wav = without_cue(speech.media[0].data)  # the clip is labelled as a whole; the cue is no speech to mouth
     run.report(0.1, f"spoke {speech.media[0].meta.get('duration', 0):.1f} s")
-    return Planned(request.model_copy(update={**update, "narration": [wav]}))
+    return Planned(request.model_copy(update={**update, "narration": [wav]}), checks)
+
+
+def host_size(size: str, options: dict[str, Any]) -> str:
+    """The size to draw a designed avatar at: the shape of the clip's host area (the whole frame, or beside
+    the panels), its short side at least 720 pixels, so it fills the frame as drawn."""
+    from ..backends.presenter.backend import presenter_size
+    from ..backends.presenter.panels import frame_layout
+
+    host = frame_layout(presenter_size(size), bool(options.get("panels"))).host
+    width, height = host[2], host[3]
+    scale = min(max(1.0, 720 / min(width, height)), 2048 / max(width, height))
+    return f"{round(width * scale)}x{round(height * scale)}"
+
+
+def draw_host(studio: Studio, avatar: Any, seed: int | None, size: str, run: PlanRun) -> tuple[str, dict[str, Any]]:
+    """The designed avatar ``avatar`` (a description or avatar fields) drawn by the ``avatar`` model as the
+    run's caller, under the video's scope, with the video's seed, and kept (the user may reuse it as the next
+    clip's portrait); its artifact id and the check that reports it."""
+    from ..types import ImageRequest
+
+    run.report(0.01, "drawing the avatar")
+    text, spec = (avatar, {}) if isinstance(avatar, str) else ("presenter", dict(avatar))
+    spec["transparent"] = True  # its alpha is the host's exact matte
+    image = studio.generate_media(
+        ImageRequest(model="avatar", prompt=text, spec=spec, seed=seed or 0, size=size),
+        who=run.who,
+        scope="video",
+    ).media[0]
+    artifact_id = str(image.meta["artifact_id"])
+    named = ", ".join(image.meta.get("named") or []) or "nothing (all chosen by the seed)"
+    drawn = {
+        "name": "presenter.avatar",
+        "ok": True,
+        "artifact_id": artifact_id,
+        "spec": image.meta["spec"],
+        "detail": f"drew the host {artifact_id} (the description named {named}): {image.meta['spec']}",
+    }
+    return artifact_id, drawn
 
 
 def store_uploads(studio: Studio, request: VideoRequest, who: Any) -> VideoRequest:

@@ -1,5 +1,6 @@
 """The portrait, checked and read: decoded within bounds, one usable face (the largest when there are
-several), its 468 face-mesh landmarks (mediapipe 0.10.14, bundled model) and a soft person matte.
+several), its 468 face-mesh landmarks (mediapipe 0.10.14, bundled model) and a soft person matte (the
+selfie segmenter's, or the picture's own alpha when it is a cut-out: a transparent PNG, a designed avatar).
 
 Every refusal is an InvalidRequest naming ``input_reference`` with what to upload instead.
 """
@@ -81,13 +82,20 @@ def _decode(data: bytes):
         )
     image = decode_image(data, PARAM)
     rgb = np.asarray(image.convert("RGB"))
+    alpha = None
+    if "A" in image.getbands() or "transparency" in image.info:
+        alpha = np.asarray(image.convert("RGBA"))[..., 3]
+        alpha = alpha if alpha.min() < 255 else None
     if min(rgb.shape[:2]) < MIN_PORTRAIT_SIDE:
         raise InvalidRequest(
             f"'{PARAM}' is {rgb.shape[1]}x{rgb.shape[0]} pixels; a portrait needs at least {MIN_PORTRAIT_SIDE} pixels "
             "on its short side. Upload a larger photo.",
             param=PARAM,
         )
-    return np.ascontiguousarray(resize_max(rgb, WORK_SIDE))
+    if alpha is not None:  # a cut-out (a transparent PNG, a designed avatar): its alpha is the person's matte
+        rgba = resize_max(np.dstack([rgb, alpha]), WORK_SIDE)
+        return np.ascontiguousarray(rgba[..., :3]), rgba[..., 3].astype(np.float32) / 255
+    return np.ascontiguousarray(resize_max(rgb, WORK_SIDE)), None
 
 
 def _largest_face(rgb):
@@ -123,7 +131,7 @@ def read_portrait(data: bytes, *, matte: bool = True) -> Portrait:
     a photo without a usable face is a 400 naming ``input_reference``."""
     import numpy as np
 
-    rgb = _decode(data)
+    rgb, alpha = _decode(data)
     pts, count = _largest_face(rgb)
     if pts is None:
         raise InvalidRequest(
@@ -147,7 +155,9 @@ def read_portrait(data: bytes, *, matte: bool = True) -> Portrait:
         )
     box = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
     portrait = Portrait(rgb=rgb, landmarks=pts, box=box, faces=max(count, 1))
-    if matte:
+    if matte and alpha is not None:
+        portrait.matte = alpha
+    elif matte:
         from ..vision.people import segment_person
 
         portrait.matte = segment_person(rgb).matte

@@ -38,6 +38,9 @@ UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
 LOWER_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
 UPPER_OUTER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291)
 LOWER_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291)
+UPPER_MIDDLE = (76, 184, 74, 73, 72, 11, 302, 303, 304, 408, 306, 62, 183, 42, 41, 38, 12, 268, 271, 272, 407, 292)
+LOWER_MIDDLE = (77, 90, 180, 85, 16, 315, 404, 320, 307, 96, 89, 179, 86, 15, 316, 403, 319, 325)
+"""The rows of landmarks inside each lip, between its inner and outer lines: they move with their lip."""
 CORNERS = (61, 291, 78, 308)
 LIDS = (  # (upper, lower) pairs across each eye
     (246, 7),
@@ -104,9 +107,10 @@ def _jaw(pts, f: Frame):
     u, v = rel @ f.right / f.height, rel @ f.down / f.height
     half = float(np.linalg.norm(pts[61] - pts[291])) / 2 / f.height
     w = np.clip(1 - (np.abs(u) - half) / 0.3, 0, 1) * np.clip(v / 0.06, 0, 1)
-    lower = list(set(LOWER_INNER + LOWER_OUTER) - set(CORNERS))
+    lower = list(set(LOWER_INNER + LOWER_OUTER + LOWER_MIDDLE) - set(CORNERS))
     w[lower] = 0.45 + 0.55 * np.clip(1 - (u[lower] / max(half, 1e-3)) ** 2, 0, 1)
     w[list(UPPER_INNER)] = -0.1
+    w[list(UPPER_MIDDLE)] = -0.075
     w[list(UPPER_OUTER)] = -0.05
     w[list(CORNERS)] = 0.4
     return (w * JAW_OPEN * f.height)[:, None] * f.down[None, :]

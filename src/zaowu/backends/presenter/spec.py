@@ -129,6 +129,39 @@ class PresenterOptions(BaseModel):
         "store an 'audio' upload and name it here",
     )
     fps: Literal[24, 25, 30] = 25
+    avatar: Any = Field(
+        None,
+        description="instead of a portrait photo, a designed avatar (model 'avatar') drawn for the clip: a "
+        "description ('短发女主播，蓝色衬衫', 'long brown hair, glasses, navy suit') or the avatar's fields "
+        "(hair, hair_colour, skin, outfit, ...); the video's seed picks what it leaves out",
+    )
+
+
+MAX_AVATAR_CHARS = 300
+
+
+def _check_avatar(options: PresenterOptions, param: str) -> None:
+    """``avatar`` is a description (1-300 characters) or an avatar spec (400s name ``presenter.avatar.*``)."""
+    avatar = options.avatar
+    if avatar is None:
+        return
+    if isinstance(avatar, str):
+        options.avatar = " ".join(avatar.split())
+        if not 0 < len(options.avatar) <= MAX_AVATAR_CHARS:
+            raise InvalidRequest(
+                f"'{param}.avatar' must describe the host in 1-{MAX_AVATAR_CHARS} characters "
+                "(e.g. 'short black hair, navy suit').",
+                param=f"{param}.avatar",
+            )
+    elif isinstance(avatar, dict):
+        from ..design.avatar import validate_avatar
+
+        options.avatar = validate_avatar(avatar, f"{param}.avatar").model_dump(exclude_none=True)
+    else:
+        raise InvalidRequest(
+            f"'{param}.avatar' must be a description (text) or an object of avatar fields (hair, skin, outfit, ...).",
+            param=f"{param}.avatar",
+        )
 
 
 def _check_background(options: PresenterOptions, param: str) -> PresenterOptions:
@@ -182,4 +215,5 @@ def validate_options(data: dict[str, Any] | PresenterOptions | None, param: str 
         options = PresenterOptions.model_validate(data or {})
     except ValidationError as exc:
         raise InvalidRequest.from_validation(exc, param) from None
+    _check_avatar(options, param)
     return _check_background(options, param)

@@ -1,4 +1,4 @@
-// The Video page's presenter tab: upload (or reuse) a portrait, type the script, name the banner, pick
+// The Video page's presenter tab: upload (or reuse) a portrait or describe a designed avatar, type the script, name the banner, pick
 // the aspect and a voice; preview the first sentence at a small size, or render the whole clip as a job
 // with live progress, then play it with its cover and subtitles to download.
 import { h, field, errorBox, busy, select, jobView } from "../ui.js";
@@ -43,6 +43,7 @@ export function presenterSection() {
   const photo = h("input", { type: "file", name: "portrait", id: "presenter-portrait", accept: "image/*" });
   const earlier = select([["", t("presenter.earlier_none")]], "", { name: "earlier", id: "presenter-earlier" });
   const thumb = h("img", { id: "presenter-thumb", alt: t("presenter.portrait"), hidden: true, class: "portrait-thumb" });
+  const avatar = h("input", { name: "avatar", id: "presenter-avatar", maxlength: 300, placeholder: t("presenter.avatar_placeholder") });
   const script = h("textarea", { name: "script", id: "presenter-script", rows: 5, maxlength: MAX_SCRIPT, required: true, placeholder: t("presenter.script_hint") });
   const name = h("input", { name: "name", id: "presenter-name", maxlength: 60 });
   const title = h("input", { name: "title", id: "presenter-title", maxlength: 80 });
@@ -61,6 +62,7 @@ export function presenterSection() {
     h("p", { class: "hint" }, t("presenter.intro")),
     h("div", { class: "cols" }, field(t("presenter.portrait"), photo, t("presenter.portrait_hint")),
       field(t("presenter.earlier"), earlier, t("presenter.earlier_hint"))), thumb,
+    field(t("presenter.avatar"), avatar, t("presenter.avatar_hint")),
     field(t("presenter.script"), script),
     h("div", { class: "cols" }, field(t("presenter.name"), name), field(t("presenter.title"), title)),
     h("div", { class: "cols" }, field(t("presenter.aspect"), aspect), field(t("presenter.voice"), voice)),
@@ -91,13 +93,17 @@ export function presenterSection() {
 
   const run = (button, preview) => busy(button, err, form, async () => {
     if (!form.reportValidity()) return;
-    if (!photo.files.length && !earlier.value) {
-      photo.setCustomValidity(t("presenter.need_portrait"));
-      photo.reportValidity();
-      photo.setCustomValidity("");
+    const drawn = avatar.value.trim();
+    const chosen = photo.files.length || earlier.value;
+    if (!chosen === !drawn) {  // a photo or a designed avatar: one of them
+      const where = chosen ? avatar : photo;
+      where.setCustomValidity(t(chosen ? "presenter.one_host" : "presenter.need_portrait"));
+      where.reportValidity();
+      where.setCustomValidity("");
       return;
     }
     const options = { subtitles: "both" };
+    if (drawn) options.avatar = drawn;
     if (name.value.trim()) options.name = name.value.trim();
     if (title.value.trim()) options.title = title.value.trim();
     if (voice.value.trim()) options.voice = voice.value.trim();
@@ -111,7 +117,7 @@ export function presenterSection() {
     fd.append("prompt", preview ? firstSentence(script.value) : script.value);
     fd.append("size", (preview ? PREVIEW_SIZES : SIZES)[aspect.value]);
     fd.append("presenter", JSON.stringify(options));
-    fd.append("input_reference", photo.files.length ? photo.files[0] : earlier.value);
+    if (chosen) fd.append("input_reference", photo.files.length ? photo.files[0] : earlier.value);
     const video = await (await request("/v1/videos", { method: "POST", form: fd })).json();
     out.replaceChildren();
     const final = await jobView({ id: video.id, state: "queued", progress: 0 }, progress);

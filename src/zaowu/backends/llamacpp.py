@@ -46,6 +46,11 @@ class LlamaCppOptions(BackendOptions):
     n_ctx: int = Field(4096, ge=256, description="context length of each parallel request, in tokens")
     n_parallel: int = Field(4, ge=1, le=64, description="requests decoded together; more wait in a queue")
     n_threads: int | None = Field(None, ge=1, description="CPU threads (default: the cores other processes leave idle)")
+    n_threads_batch: int | None = Field(
+        None,
+        ge=1,
+        description="CPU threads reading a prompt (default: n_threads when set, else every core this process may use)",
+    )
     n_gpu_layers: int = Field(0, ge=-1, description="layers offloaded to a GPU build (-1: all)")
     n_batch: int = Field(512, ge=32)
 
@@ -84,7 +89,9 @@ def server_params(path: str, opts: LlamaCppOptions, n_ctx: int) -> Any:
     params.n_batch = opts.n_batch
     params.n_gpu_layers = opts.n_gpu_layers
     params.cpuparams.n_threads = threads
-    params.cpuparams_batch.n_threads = threads
+    # reading a prompt is a few large matrix products per layer: every core helps, and a thread that waits at
+    # the barrier costs little beside them, unlike in decoding (one token: many tiny steps; see default_threads)
+    params.cpuparams_batch.n_threads = opts.n_threads_batch or opts.n_threads or default_threads(load=0.0)
     params.warmup = False
     params.verbosity = 3 if log.isEnabledFor(logging.DEBUG) else -1  # llama.cpp's own logging
     return params

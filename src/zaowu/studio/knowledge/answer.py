@@ -55,13 +55,27 @@ def relevant(hits: list[Hit], question: str, shares: dict[str, float] | None = N
     when at most ``COMMON_TERM_SHARE`` of the stores' chunks hold it (``shares``: term → share, from
     ``KnowledgeBase.term_shares``), so a word every row repeats ("price") lets no stray question in."""
     shares = shares or {}
-    terms = {t for t in segment.query_terms(question) if shares.get(t, 0.0) <= COMMON_TERM_SHARE}
+    terms = {stem(t) for t in segment.query_terms(question) if shares.get(t, 0.0) <= COMMON_TERM_SHARE}
     kept = []
     for hit in hits:
-        shared = bool(terms & set(segment.words(hit.text + " " + " ".join(hit.heading_path))))
+        shared = bool(terms & {stem(w) for w in segment.words(hit.text + " " + " ".join(hit.heading_path))})
         if hit.similarity >= MIN_SIMILARITY or (shared and hit.similarity >= MIN_SIMILARITY_WITH_WORDS):
             kept.append(hit)
     return kept
+
+
+_SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("s", ""))
+
+
+def stem(word: str) -> str:
+    """An English word without its plural or third-person -s ("keeps" → "keep", "boxes" → "box"), so a question
+    and a chunk that say a word in different forms share it; other words as they are."""
+    if len(word) <= 3 or not word.isascii() or not word.isalpha() or word.endswith(("ss", "us", "is")):
+        return word
+    for end, repl in _SUFFIXES:
+        if word.endswith(end):
+            return word[: -len(end)] + repl
+    return word
 
 
 def relevant_sources(kb: KnowledgeBase, hits: list[Hit], question: str, store_ids: list[str]) -> list[Hit]:

@@ -108,6 +108,12 @@ class DiffusersBackend(MediaBackend):
         self._load(Path(model.path))
 
     def _load(self, folder: Path) -> None:
+        import os
+
+        # MKL (torch's CPU BLAS) may sum in an order that depends on where its buffers happen to be aligned,
+        # so the same seed could denoise to a slightly different picture; AUTO fixes its code path per CPU.
+        # Read at MKL's first call, so it holds when set here, before the first matrix product.
+        os.environ.setdefault("MKL_CBWR", "AUTO")
         import torch
         from diffusers import AutoPipelineForText2Image
 

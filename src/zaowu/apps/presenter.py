@@ -1,8 +1,8 @@
 """The ``presenter`` app: a portrait and a script in, a talking-host MP4 out (with its cover and subtitles).
 
 The portrait is an image artifact (an uploaded photo, or one an image model made) or a photo sent inline
-as a ``data:`` URL, or instead a designed avatar drawn from a description (``avatar``); the script is spoken by zaowu's voices (Chinese and English, mixed per sentence). One
-step renders it through ``Studio.generate_media`` with the ``presenter`` model, so the clip is logged,
+as a ``data:`` URL, or instead a designed avatar drawn from a description (``avatar``); the script is
+spoken by zaowu's voices (Chinese and English, mixed per sentence). One step renders it through ``Studio.generate_media`` with the ``presenter`` model, so the clip is logged,
 metered and labelled like every other video.
 """
 

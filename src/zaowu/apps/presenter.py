@@ -2,8 +2,9 @@
 
 The portrait is an image artifact (an uploaded photo, or one an image model made) or a photo sent inline
 as a ``data:`` URL, or instead a designed avatar drawn from a description (``avatar``); the script is
-spoken by zaowu's voices (Chinese and English, mixed per sentence). One step renders it through ``Studio.generate_media`` with the ``presenter`` model, so the clip is logged,
-metered and labelled like every other video.
+spoken by zaowu's voices (Chinese and English, mixed per sentence). One step renders it through
+``Studio.generate_media`` with the ``presenter`` model, so the clip is logged, metered and labelled like
+every other video.
 """
 
 from __future__ import annotations

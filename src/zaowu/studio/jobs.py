@@ -481,26 +481,30 @@ class JobQueue:
         return None
 
     def _claim_locked(self, worker: str, kinds: list[str] | None, groups: list[str] | None) -> dict[str, Any] | None:
-        """PostgreSQL: SKIP LOCKED takes a row no other claim holds; the group's advisory lock (one per
-        transaction, so no deadlock) makes the running count and the take atomic across hosts."""
+        """PostgreSQL: the best queued job's group is locked first (a transaction-level advisory lock, one per
+        transaction, so no deadlock), then the group's running count is read and its best queued job taken with
+        SKIP LOCKED, atomically across hosts. Locking the group before any row keeps a group's jobs in order:
+        a claim that locked the first job's row before waiting for the group could otherwise be overtaken by
+        one that skipped that row and took the second."""
         full: list[str] = []  # the first try reads no counts: a full group is found under its lock
         for attempt in range(CLAIM_TRIES):
             with self.engine.begin() as conn:
                 if attempt:
                     full = sorted({*full, *self._full_groups(conn)})
-                q = self._claimable(kinds, groups, full).with_for_update(skip_locked=True)
-                candidate = conn.execute(q).first()
-                if candidate is None:
+                best = conn.execute(self._claimable(kinds, groups, full)).first()
+                if best is None:
                     return None
-                conn.execute(
-                    sa.select(sa.func.pg_advisory_xact_lock(GROUP_LOCK_SPACE, sa.func.hashtext(candidate.group)))
-                )
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(GROUP_LOCK_SPACE, sa.func.hashtext(best.group))))
                 running = conn.scalar(
-                    sa.select(sa.func.count()).where(jobs.c.state == "running", jobs.c.group == candidate.group)
+                    sa.select(sa.func.count()).where(jobs.c.state == "running", jobs.c.group == best.group)
                 )
-                if running >= self._limit(candidate.group):
-                    full.append(candidate.group)
+                if running >= self._limit(best.group):
+                    full.append(best.group)
                     continue  # look again, past the full groups
+                q = self._claimable(kinds, groups, full).where(jobs.c.group == best.group)
+                candidate = conn.execute(q.with_for_update(skip_locked=True)).first()
+                if candidate is None:
+                    continue  # taken or cancelled meanwhile: look again
                 job = self._take(conn, candidate.id, worker)
             if job is not None:
                 return job

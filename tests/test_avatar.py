@@ -16,7 +16,7 @@ import httpx
 import numpy as np
 import pytest
 
-from .helpers import job_request, same_picture
+from .helpers import job_request, same_picture, wait_jobs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
 
@@ -192,7 +192,7 @@ def test_a_presenter_clip_with_a_designed_avatar(server):
     r = httpx.post(f"{server.base_url}/v1/videos", json=body, timeout=60)
     assert r.status_code == 200, r.text
     video_id = r.json()["id"]
-    job = _wait_job(server, video_id)
+    (job,) = wait_jobs(server.base_url, [video_id], timeout=600)
     assert job["state"] == "succeeded", job.get("error")
     drawn = [c for c in job["result"].get("checks", []) if c["name"] == "presenter.avatar"]
     assert drawn and "hair" in drawn[0]["detail"] and "outfit" in drawn[0]["detail"], job["result"]
@@ -206,18 +206,6 @@ def test_a_presenter_clip_with_a_designed_avatar(server):
     opening = np.array(mouths)
     assert np.corrcoef(opening, loud)[0, 1] >= 0.5, np.corrcoef(opening, loud)[0, 1]
     assert opening.max() > 2.5 * np.percentile(opening, 10)  # it opens visibly, and closes
-
-
-def _wait_job(server, job_id: str, timeout: float = 600) -> dict:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = httpx.get(f"{server.base_url}/v1/jobs/{job_id}", timeout=30).json()
-        if job["state"] in ("succeeded", "failed", "cancelled"):
-            return job
-        time.sleep(0.5)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
 
 
 @pytest.mark.parametrize(
@@ -245,8 +233,6 @@ def test_bad_avatars_are_400s_with_nothing_queued(server, presenter, upload, par
 
 def test_the_presenter_app_draws_an_avatar_when_there_is_no_photo(server):
     """The app with ``avatar`` (no portrait): a Chinese host drawn and speaking; neither or both is a 400."""
-    from .helpers import wait_jobs
-
     body = {
         "input": {"avatar": "短发女主播，藏青色西装", "script": "大家好，本周六晚八点直播上新。", "aspect": "1:1"},
         "async": True,

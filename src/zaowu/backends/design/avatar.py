@@ -256,6 +256,14 @@ class _Canvas:
     def mask(self):
         return self.np.zeros((self.h, self.w), self.np.float32)
 
+    def cover(self, points):
+        """A full-canvas mask of the polygon ``points``, painted nowhere (to blur or combine first)."""
+        import cv2
+
+        m = self.mask()
+        cv2.fillPoly(m, [self.np.round(self.np.asarray(points) * 16).astype(self.np.int32)], 1.0, cv2.LINE_AA, shift=4)
+        return m
+
     def _box(self, points, pad: float):
         np = self.np
         pts = np.asarray(points, np.float32)
@@ -381,23 +389,14 @@ def draw_avatar(spec: AvatarSpec, width: int = 1024, height: int = 1024):
     right = np.concatenate([right, [[cx + unit * 0.40, chest + fh * 1.2], [cx + unit * 0.44, height + 2]]])
     left = right[::-1] * [-1, 1] + [2 * cx, 0]
     shoulders = np.concatenate([left, right])
-    body = canvas.mask()
-    cv2.fillPoly(body, [np.round(shoulders * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4)
-    body = cv2.GaussianBlur(body, (0, 0), unit * 0.002)
+    body = cv2.GaussianBlur(canvas.cover(shoulders), (0, 0), unit * 0.002)
     _lit(canvas, body, cloth, (cx - unit * 0.12, chest), (unit * 0.6, unit * 0.5), 0.22)
     # the neck, shadowed under the chin
     neck = np.array(
         [[cx - neck_w, neck_top], [cx + neck_w, neck_top], [cx + neck_w * 1.08, chest], [cx - neck_w * 1.08, chest]]
     )
     neck_m = canvas.poly(neck, _shade(skin, 0.86))
-    shadow = canvas.mask()
-    cv2.fillPoly(
-        shadow,
-        [np.round(_ellipse(cx, cy + fh * 0.98, fw * 0.62, fh * 0.16) * 16).astype(np.int32)],
-        1.0,
-        cv2.LINE_AA,
-        shift=4,
-    )
+    shadow = canvas.cover(_ellipse(cx, cy + fh * 0.98, fw * 0.62, fh * 0.16))
     canvas.paint(cv2.GaussianBlur(shadow, (0, 0), unit * 0.01) * neck_m, _shade(skin, 0.62), 0.6)
     _collar(canvas, spec.outfit, cx, chest, neck_w, fh, unit, cloth, skin, feminine)
 
@@ -405,24 +404,10 @@ def draw_avatar(spec: AvatarSpec, width: int = 1024, height: int = 1024):
     for side in (-1, 1):
         ear = _ellipse(cx + side * fw * 0.97, cy - fh * 0.02, fw * 0.13, fh * 0.17)
         canvas.poly(ear, _shade(skin, 0.9))
-    face = canvas.mask()
-    cv2.fillPoly(
-        face,
-        [np.round(_face_outline(cx, cy, fw, fh, spec.figure or "") * 16).astype(np.int32)],
-        1.0,
-        cv2.LINE_AA,
-        shift=4,
-    )
+    face = canvas.cover(_face_outline(cx, cy, fw, fh, spec.figure or ""))
     _lit(canvas, face, skin, (cx - fw * 0.15, cy - fh * 0.15), (fw * 1.25, fh * 1.2), 0.26)
     for side in (-1, 1):  # cheeks
-        blush = canvas.mask()
-        cv2.fillPoly(
-            blush,
-            [np.round(_ellipse(cx + side * fw * 0.52, cy + fh * 0.18, fw * 0.2, fh * 0.1) * 16).astype(np.int32)],
-            1.0,
-            cv2.LINE_AA,
-            shift=4,
-        )
+        blush = canvas.cover(_ellipse(cx + side * fw * 0.52, cy + fh * 0.18, fw * 0.2, fh * 0.1))
         canvas.paint(cv2.GaussianBlur(blush, (0, 0), fw * 0.08) * face, (214, 110, 104), 0.22 if feminine else 0.1)
 
     _eyes(canvas, cx, cy, fw, fh, EYES[spec.eyes], hair, skin, feminine)
@@ -504,18 +489,8 @@ def _eyes(canvas: _Canvas, cx, cy, fw, fh, iris, hair, skin, feminine: bool) -> 
         shape = np.concatenate([upper, lower])
         canvas.poly(_ellipse(x, ey - rh * 0.6, rw * 1.1, rh * 1.6, 180, 360, 40), _shade(skin, 0.84), 0.35)  # socket
         white = canvas.poly(shape, (246, 244, 240))
-        iris_m = canvas.mask()
-        import cv2
-
-        cv2.fillPoly(
-            iris_m, [np.round(_ellipse(x, ey, rh * 1.05, rh * 1.05) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4
-        )
-        canvas.paint(iris_m * white, iris)
-        pupil = canvas.mask()
-        cv2.fillPoly(
-            pupil, [np.round(_ellipse(x, ey, rh * 0.48, rh * 0.48) * 16).astype(np.int32)], 1.0, cv2.LINE_AA, shift=4
-        )
-        canvas.paint(pupil * white, (16, 12, 12))
+        canvas.paint(canvas.cover(_ellipse(x, ey, rh * 1.05, rh * 1.05)) * white, iris)
+        canvas.paint(canvas.cover(_ellipse(x, ey, rh * 0.48, rh * 0.48)) * white, (16, 12, 12))  # pupil
         canvas.poly(_ellipse(x - rh * 0.3, ey - rh * 0.35, rh * 0.2, rh * 0.2), (255, 255, 255), 0.9)  # catch light
         canvas.stroke(upper, (36, 28, 28), max(2.0, fh * (0.022 if feminine else 0.016)))  # lash line
         canvas.stroke(lower, _shade(skin, 0.7), max(1.0, fh * 0.006), 0.6)

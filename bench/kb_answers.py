@@ -75,8 +75,12 @@ def run(
     questions: int = 30,
     threads: int | None = None,
     batch_threads: int | None = None,
+    model: str | None = None,
+    seed: int | None = 1,
 ) -> dict:
     tuned: dict = {"n_threads": threads} if threads else {}
+    if model:
+        tuned["default_chat_model"] = model
     if batch_threads:
         tuned["backend_options"] = {"llamacpp": {"n_threads_batch": batch_threads}}
     with (
@@ -94,9 +98,9 @@ def run(
             pass  # the model is loaded before the first question
         rows = []
         for (question, filename, _), fact in list(zip(kb_docs.QUESTIONS, FACTS, strict=True))[:questions]:
-            request = TextRequest(messages=[Message(role="user", content=question)], max_tokens=max_tokens, seed=1)
+            request = TextRequest(messages=[Message(role="user", content=question)], max_tokens=max_tokens, seed=seed)
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            prompt, sources, _ = answer.prepare(kb, request, [store])
+            prompt, sources, lang = answer.prepare(kb, request, [store])
             first = cpu_first = None
             used = 0
             text = answer.REFUSAL["en"]
@@ -108,7 +112,10 @@ def run(
                     pieces.append(chunk.text)
                     used = chunk.usage.prompt_tokens if chunk.usage else used
                 text = "".join(pieces)
-            _, knowledge = answer.finish(text, sources) if prompt is not None else ("", answer.refused())
+            suffix, knowledge = (
+                answer.finish(text, sources, question, lang) if prompt is not None else ("", answer.refused())
+            )
+            text += suffix  # what the asker reads: a repair (marker, quote) included
             cited = {c["filename"] for c in knowledge["citations"]}
             stated = re.search(fact, re.sub(r"\[\d+\]", "", text), re.IGNORECASE) is not None
             rows.append(
@@ -120,6 +127,7 @@ def run(
                     "first_token_ms": None if first is None else round(first * 1000),
                     "cpu_first_token_ms": None if cpu_first is None else round(cpu_first * 1000),
                     "prompt_tokens": used,
+                    "quoted": bool(knowledge.get("quoted")),
                     "answer": text.strip()[:200],
                 }
             )
@@ -137,6 +145,7 @@ def run(
         "stated": sum(r["stated"] for r in rows),
         "cited": sum(r["cited"] for r in rows),
         "questions": len(rows),
+        "quoted": sum(r["quoted"] for r in rows),
         "first_token_ms_p50": statistics.median(firsts) if firsts else None,
         "first_token_ms_p95": percentile(firsts, 0.95) if firsts else None,
         "cpu_first_token_ms_p50": statistics.median(cpus) if cpus else None,
@@ -153,10 +162,25 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=30, help="the first N of the 30")
     parser.add_argument("--threads", type=int, help="llama.cpp threads (default: by load, as the server)")
     parser.add_argument("--batch-threads", type=int, help="llama.cpp threads reading the prompt (default: every core)")
+    parser.add_argument("--model", help="the answering model (default: the default chat model)")
+    parser.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="ask without a seed, as the chat widget does: llama.cpp then reuses the cached prompt start",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results = [
-        run(args.models_dir, k, args.max_tokens, args.questions, args.threads, args.batch_threads)
+        run(
+            args.models_dir,
+            k,
+            args.max_tokens,
+            args.questions,
+            args.threads,
+            args.batch_threads,
+            args.model,
+            None if args.no_seed else 1,
+        )
         for k in args.context_tokens
     ]
     for r in results:

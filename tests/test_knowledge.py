@@ -559,3 +559,27 @@ def test_relevance_compares_english_words_without_their_s(word, stem):
     from zaowu.studio.knowledge.answer import stem as stem_of
 
     assert stem_of(word) == stem
+
+
+@pytest.mark.parametrize(
+    ("reply", "question", "lang", "expected"),
+    [
+        ("[1]", "What time do you open at weekends?", "en", "Our documents say: Weekends 10:00 to 18:00. [1]"),
+        ("", "周末几点开门", "zh", "根据资料：周末10点到18点营业。 [1]"),
+        (" [2] [1]", "When do you open at weekends?", "en", "Our documents say: Weekends 10:00 to 18:00. [1]"),
+    ],
+)
+def test_a_reply_of_bare_markers_is_answered_with_its_best_sources_sentence(reply, question, lang, expected):
+    """A small model sampling cold may write only "[1]": the answer becomes the first source's sentence that
+    shares most words with the question, quoted and cited, and the repair is reported as ``quoted``."""
+    from zaowu.studio.knowledge.answer import finish
+    from zaowu.studio.knowledge.store import Hit
+
+    text = "Monday to Friday 9:00 to 21:00. Weekends 10:00 to 18:00. 周末10点到18点营业。"
+    hours = Hit(1, "vs_1", "file_1", "hours.pdf", 1.0, text, 1, None, ["Opening hours"], 0, len(text), {})
+    suffix, knowledge = finish(reply, [hours], question, lang)
+    assert (reply + suffix).strip().endswith(expected), reply + suffix
+    assert knowledge["quoted"] and not knowledge["markers_added"] and not knowledge["refused"]
+    assert [c["filename"] for c in knowledge["citations"]] == ["hours.pdf"]
+    suffix, knowledge = finish("We open at 10:00 on weekends [1].", [hours], question, lang)
+    assert suffix == "" and not knowledge["quoted"]

@@ -122,12 +122,12 @@ async def _knowledge_answer(request: Request, body, text_request: TextRequest, p
     )
     response = text_response(result, True)
     response["citations"] = knowledge["citations"]
-    response["zaowu"]["knowledge"] = {"refused": knowledge["refused"], "markers_added": knowledge["markers_added"]}
+    response["zaowu"]["knowledge"] = {k: knowledge[k] for k in ("refused", "markers_added", "quoted")}
     return JSONResponse(response)
 
 
 async def _knowledge_stream(request: Request, body, text_request: TextRequest, principal: Principal, who):
-    from ..studio.knowledge.answer import REFUSAL, finish, prepare, refused
+    from ..studio.knowledge.answer import REFUSAL, finish, prepare, question_of, refused
 
     studio = request.app.state.studio
     prompt, sources, lang = await run_in_threadpool(
@@ -157,7 +157,7 @@ async def _knowledge_stream(request: Request, body, text_request: TextRequest, p
             while item is not None:
                 text.append(item.text)
                 if item.finish_reason:  # the marker repair goes out before the final chunk
-                    suffix, knowledge = finish("".join(text), sources)
+                    suffix, knowledge = finish("".join(text), sources, question_of(text_request), lang)
                     yield writer.chunk(TextChunk(text=item.text + suffix))
                     yield writer.chunk(item.model_copy(update={"text": ""}))
                     yield _knowledge_event(writer, knowledge)
@@ -176,7 +176,7 @@ async def _knowledge_stream(request: Request, body, text_request: TextRequest, p
 
 def _knowledge_event(writer: ChunkWriter, knowledge: dict[str, Any]) -> str:
     """The event after the answer's last chunk: no choices, the ``citations`` and ``zaowu.knowledge``."""
-    block = {"refused": knowledge["refused"], "markers_added": knowledge["markers_added"]}
+    block = {k: knowledge[k] for k in ("refused", "markers_added", "quoted")}
     return writer.extra(citations=knowledge["citations"], zaowu={"knowledge": block})
 
 

@@ -26,20 +26,25 @@ MIN_SIMILARITY = 0.2  # cosine (multilingual embeddings) that alone makes a chun
 MIN_SIMILARITY_WITH_WORDS = 0.12  # cosine enough when the chunk also shares a distinctive word with the question
 COMMON_TERM_SHARE = 0.25  # a word held by more than this share of the chunks is not distinctive
 QUOTE_CHARS = 300  # longest quote in a citation
+TEMPERATURE = 0.2  # answers sample close to their sources unless the caller sets a temperature
 MIN_SOURCE_TOKENS = 40  # a source cut to fit the context budget keeps at least this much, or is left out
 CHARS_PER_TOKEN = 4  # non-Han text, for the token estimate (a Han character counts as one token)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _MARKER = re.compile(r"\[(\d{1,2})\]")
+_WORD = re.compile(r"\w")
+SENTENCE = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+|\n+")
+QUOTE_LEAD = {"zh": "根据资料：", "en": "Our documents say: "}
 
 REFUSAL = {
     "zh": "抱歉，知识库中的文档没有提到这个问题，我无法根据资料回答。",
     "en": "Sorry, the documents in the knowledge base do not say; I cannot answer this from them.",
 }
 INSTRUCTIONS = {
-    "zh": "只根据下面编号的资料回答用户的问题，用中文简短回答，并在用到的句子后标注来源编号，如 [1]。"
-    "资料中没有的内容，回答“文档中没有提到”。",
-    "en": "Answer the user's question only from the numbered sources below, briefly, and mark each sentence with "
-    "the number of the source it uses, like [1]. If the sources do not say, answer that the documents do not say.",
+    "zh": "只根据下面编号的资料，用中文一两句话回答用户的问题。先写答案，再在句末写出所用资料的编号，"
+    "例如：……[2]。资料中没有的内容，回答“文档中没有提到”。",
+    "en": "Answer the user's question in one or two sentences, only from the numbered sources below. Write the "
+    "answer first and end each sentence with the number of the source it uses, like: ... [2]. If the sources do "
+    "not say, answer that the documents do not say.",
 }
 
 
@@ -151,7 +156,7 @@ def prepare(
     """(the request with the numbered sources as its system message, the sources, the question's language);
     the request is None when no chunk is relevant (the answer is then ``REFUSAL[language]``)."""
     messages = list(request.messages or [])
-    question = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    question = question_of(request)
     lang = language(question)
     hits = kb.search(store_ids, question, max_results=SOURCES, viewer=viewer, who=who) if question.strip() else []
     sources = relevant_sources(kb, hits, question, store_ids)
@@ -159,26 +164,50 @@ def prepare(
         return None, [], lang
     numbered, sources = numbered_sources(sources, kb.studio.settings.kb_context_tokens)
     system = Message(role="system", content=f"{INSTRUCTIONS[lang]}\n\n{numbered}")
+    update: dict[str, Any] = {"messages": [system, *[m for m in messages if m.role != "system"]]}
+    if request.temperature is None:
+        update["temperature"] = TEMPERATURE
     return (
-        request.model_copy(update={"messages": [system, *[m for m in messages if m.role != "system"]]}),
+        request.model_copy(update=update),
         sources,
         lang,
     )
 
 
-def finish(text: str, sources: list[Hit]) -> tuple[str, dict[str, Any]]:
-    """(text to append to the answer, the knowledge block: ``citations``, ``refused``, ``markers_added``).
-    An answer without markers gets the marker of its best source, which it was grounded on."""
+def question_of(request: TextRequest) -> str:
+    """The question a chat request asks: its last user message."""
+    return next((m.content for m in reversed(request.messages or []) if m.role == "user"), "")
+
+
+def quote_answer(source: Hit, question: str, lang: str, number: int) -> str:
+    """The source's sentence that shares most words with the question, quoted as the answer: grounded by
+    construction, used when the model's reply is empty or in another language than the question's."""
+    terms = set(segment.query_terms(question))
+    sentences = [x.strip() for x in SENTENCE.split(source.text) if x.strip()] or [source.text.strip()]
+    best = max(sentences, key=lambda x: (len(terms & set(segment.words(x))), (language(x) == lang)))
+    return f"{QUOTE_LEAD[lang]}{best} [{number}]"
+
+
+def finish(text: str, sources: list[Hit], question: str = "", lang: str = "en") -> tuple[str, dict[str, Any]]:
+    """(text to append to the answer, the knowledge block: ``citations``, ``refused``, ``markers_added``,
+    ``quoted``). An answer without markers gets the marker of its best source, which it was grounded on.
+    An answer with nothing but markers (a small model sampling cold writes "[1]" and stops) gets the best
+    source's sentence nearest the question quoted after it (``quoted``)."""
+    if not _WORD.search(_MARKER.sub("", text)):
+        lead = " " if text.strip() else ""
+        knowledge = {"citations": [citation(1, sources[0])], "refused": False, "markers_added": False, "quoted": True}
+        return lead + quote_answer(sources[0], question, lang, 1), knowledge
     used = {int(n) for n in _MARKER.findall(text) if 1 <= int(n) <= len(sources)}
     added = not used
     if added:
         used = {1}
     citations = [citation(n, h) for n, h in enumerate(sources, start=1) if n in used]
-    return (" [1]" if added else ""), {"citations": citations, "refused": False, "markers_added": added}
+    knowledge = {"citations": citations, "refused": False, "markers_added": added, "quoted": False}
+    return (" [1]" if added else ""), knowledge
 
 
 def refused() -> dict[str, Any]:
-    return {"citations": [], "refused": True, "markers_added": False}
+    return {"citations": [], "refused": True, "markers_added": False, "quoted": False}
 
 
 def answer(
@@ -197,7 +226,7 @@ def answer(
         result = TextResult(text=REFUSAL[lang], finish_reason="stop", usage=Usage(), model=model, seed=request.seed)
         return result, refused()
     result = kb.studio.generate_text(prompt, who=who or Caller(interface="python", name="knowledge"))
-    suffix, knowledge = finish(result.text, sources)
+    suffix, knowledge = finish(result.text, sources, question_of(request), lang)
     if suffix:
         result = result.model_copy(update={"text": result.text.rstrip() + suffix})
     return result, knowledge

@@ -30,7 +30,16 @@ from ..db import assistant_conversations, assistant_handoffs, assistant_messages
 from ..genlog import new_id
 from ..keys import ASSISTANT, OWNER, Principal, Quota
 from . import segment
-from .answer import SOURCES, citation, language, numbered_sources, relevant_sources
+from .answer import (
+    SENTENCE,
+    SOURCES,
+    TEMPERATURE,
+    citation,
+    language,
+    numbered_sources,
+    quote_answer,
+    relevant_sources,
+)
 
 if TYPE_CHECKING:
     from .store import Hit, KnowledgeBase
@@ -57,14 +66,12 @@ ASKED_FOR_PERSON = {
     "en": "Of course. I'll pass this to a person, who will get back to you.",
 }
 INSTRUCTIONS = {
-    "zh": "你是{name}的客服助手。语气：{tone}。只根据下面编号的资料和店铺政策回答顾客，用中文简短回答，"
-    "并在用到的句子后标注资料编号，如 [1]。资料中没有的内容不要编造。",
-    "en": "You are {name}'s customer-service assistant. Tone: {tone}. Answer the customer only from the numbered "
-    "sources and the shop policy below, briefly, in English, marking each sentence with its source number like [1]. "
-    "Never make up what the sources do not say.",
+    "zh": "你是{name}的客服助手。语气：{tone}。只根据下面编号的资料和店铺政策，用中文简短回答顾客。"
+    "先写答案，再在句末写出所用资料的编号，例如：……[2]。资料中没有的内容不要编造。",
+    "en": "You are {name}'s customer-service assistant. Tone: {tone}. Answer the customer briefly, in English, only "
+    "from the numbered sources and the shop policy below. Write the answer first and end each sentence with the "
+    "number of the source it uses, like: ... [2]. Never make up what the sources do not say.",
 }
-QUOTE_LEAD = {"zh": "根据资料：", "en": "Our documents say: "}
-SENTENCE = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+|\n+")
 POLICY_HEADING = {"zh": "店铺政策", "en": "Shop policy"}
 
 
@@ -120,15 +127,6 @@ def without_repeats(text: str) -> str:
             seen.add(key)
             kept.append(sentence)
     return "".join(x + ("" if x.endswith(("。", "！", "？", "；")) else " ") for x in kept).strip()
-
-
-def quote_answer(source: Hit, question: str, lang: str, number: int) -> str:
-    """The source's sentence that shares most words with the question, quoted as the answer: grounded by
-    construction, used when the model's reply is in another language than the customer's."""
-    terms = set(segment.query_terms(question))
-    sentences = [x.strip() for x in SENTENCE.split(source.text) if x.strip()] or [source.text.strip()]
-    best = max(sentences, key=lambda x: (len(terms & set(segment.words(x))), (language(x) == lang)))
-    return f"{QUOTE_LEAD[lang]}{best} [{number}]"
 
 
 class Assistants:
@@ -312,7 +310,7 @@ class Assistants:
             messages=[Message(role="system", content=system), *history, Message(role="user", content=message)],
             max_tokens=REPLY_TOKENS,
             seed=seed,
-            temperature=0.2,
+            temperature=TEMPERATURE,
         )
         result = self.studio.generate_text(request, who=who, scope=ASSISTANT)
         if language(MARKER.sub("", result.text)) != lang:  # a small model answered in the other language

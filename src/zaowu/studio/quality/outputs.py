@@ -23,6 +23,9 @@ it::
       paragraphs: body             # short paragraphs, each opened by an emoji marker
       sections: {empty: {zh: ["- 无"], en: ["- None reported"]}}  # a text output's Markdown heading left empty
                                    # (its invented lines removed, or none written) gets this line, reported
+      keep:                        # what a text output must keep from the request, added as lines where missing
+        - {variable: when_where, label: {zh: 时间地点, en: When and where}}  # the value, word for word
+        - {variable: details, dates: true}   # each day the value names (2月13日, Feb 13), with its clause
       language: true               # the output is in the run's language (default true)
       latin: true                  # Chinese output loses Latin words the input lacks (default: copy categories)
       claims: true                 # absolute/comparative claims not in the variables removed (default true)
@@ -59,8 +62,8 @@ from .formats import (
     short_paragraphs,
 )
 from .latin import strip_foreign_latin, strip_stray_cjk
-from .musts import explicit_facts, must_carry
-from .redate import date_check, move_dates, recheck, request_periods
+from .musts import clause_of, explicit_facts, must_carry
+from .redate import date_check, move_dates, recheck, request_periods, stated_days
 from .required import Carried, Requirement, SectionRule, carry, check_required, fill_empty_sections
 from .text import CJK, trim_to_boundary
 from .today import today
@@ -173,6 +176,21 @@ class DurationRule(_Strict):
     total: str | int  # the variable (or a number) giving the requested length in seconds
 
 
+class KeepRule(_Strict):
+    """A variable a text output must keep: its value word for word (added as the line ``label: value`` when
+    missing), or with ``dates`` each day the value names (its clause added when the text lacks that day)."""
+
+    variable: str = Field(pattern=_NAME)
+    label: Pattern | None = None
+    dates: bool = False
+
+    @model_validator(mode="after")
+    def _one_way(self) -> KeepRule:
+        if (self.label is None) == (not self.dates):
+            raise ValueError(f"keep.{self.variable}: give a label (keep the value) or dates: true, not both")
+        return self
+
+
 class OutputChecks(_Strict):
     lists: list[ListRule] = Field(default_factory=list)
     durations: DurationRule | None = None
@@ -181,6 +199,7 @@ class OutputChecks(_Strict):
     paragraphs: str | None = Field(default=None, pattern=_NAME)
     items: TextItems | None = None
     sections: SectionRule | None = None  # a text output's Markdown headings left empty get a line
+    keep: list[KeepRule] = Field(default_factory=list, max_length=8)  # request details a text output keeps
     language: bool = True
     latin: bool | None = None  # Latin words the input lacks removed from Chinese text (default: copy templates)
     claims: bool = True
@@ -215,14 +234,6 @@ class OutputChecks(_Strict):
                 raise ValueError(f"{where}.total: no variable '{self.durations.total}'")
         for name, limit in self.lengths.items():
             _validate_limit(limit, _string(props, name, f"checks.lengths.{name}"), variables, f"checks.lengths.{name}")
-        if self.items is not None:
-            if schema is not None:
-                raise ValueError("checks.items: only for a text output (a JSON output uses lists)")
-            if (
-                isinstance(self.items.count, str)
-                and getattr(variables.get(self.items.count), "type", None) != "integer"
-            ):
-                raise ValueError(f"checks.items.count: '{self.items.count}' is not an integer variable")
         if self.hashtags and self.hashtags.path is None and schema is not None:
             raise ValueError("checks.hashtags.path: name the array of tags in output_schema")
         if self.hashtags and self.hashtags.path:
@@ -233,8 +244,25 @@ class OutputChecks(_Strict):
                 )
         if self.paragraphs:
             _string(props, self.paragraphs, "checks.paragraphs")
-        if self.sections is not None and schema is not None:
+        self._validate_text_rules(schema is None, variables)
+
+    def _validate_text_rules(self, text_output: bool, variables: dict[str, Any]) -> None:
+        """The rules only a text (Markdown) output takes: items, sections, keep."""
+        if self.items is not None:
+            if not text_output:
+                raise ValueError("checks.items: only for a text output (a JSON output uses lists)")
+            if (
+                isinstance(self.items.count, str)
+                and getattr(variables.get(self.items.count), "type", None) != "integer"
+            ):
+                raise ValueError(f"checks.items.count: '{self.items.count}' is not an integer variable")
+        if self.sections is not None and not text_output:
             raise ValueError("checks.sections: only for a text (Markdown) output")
+        if self.keep and not text_output:
+            raise ValueError("checks.keep: only for a text (Markdown) output")
+        for i, rule in enumerate(self.keep):
+            if rule.variable not in variables:
+                raise ValueError(f"checks.keep.{i}.variable: no variable '{rule.variable}'")
 
 
 def _string(props: dict[str, Any], name: str, where: str) -> dict[str, Any]:
@@ -516,7 +544,8 @@ def polish_output(
         if checks.hashtags and checks.hashtags.path is None:
             output = restyle_hashtags(output, checks.hashtags.style)
         output, sections = _sections(checks.sections, output, language)
-        return output, _summary(run, output, [*_text_items(checks.items, output, values), *sections]), {}
+        output, kept = keep_details(checks.keep, output, language, values)
+        return output, _summary(run, output, [*_text_items(checks.items, output, values), *sections, *kept]), {}
     output = run.walk(copy.deepcopy(output), schema)
     props = schema.get("properties", {})
     if isinstance(output, dict):
@@ -679,6 +708,52 @@ def _sections(rule: SectionRule | None, text: str, language: str) -> tuple[str, 
     text, filled = fill_empty_sections(text, placeholder)
     detail = f"nothing left under {filled}: each given '{placeholder}'" if filled else "every section has content"
     return text, [Check(name="sections", ok=True, detail=detail)]
+
+
+_LOOSE = re.compile(r"[\s*_`>#]+")
+_COLON = {"zh": "：", "en": ": "}
+
+
+def _loose(text: str) -> str:
+    """Text compared without spacing, Markdown emphasis or case."""
+    return _LOOSE.sub("", text).casefold()
+
+
+def keep_details(rules: list[KeepRule], text: str, language: str, values: dict[str, Any]) -> tuple[str, list[Check]]:
+    """``text`` with what each rule keeps added where missing, as lines before a closing ``---`` block (or at
+    the end), and one check per rule: what was there, what was added."""
+    lines: list[str] = []
+    checks = []
+    for rule in rules:
+        value = _plain(values.get(rule.variable)).strip()
+        if not value:
+            continue
+        name = f"keep.{rule.variable}"
+        if rule.label is not None:
+            if _loose(value) in _loose(text):
+                checks.append(Check(name=name, ok=True, detail="written as given"))
+                continue
+            lines.append(f"- **{rule.label.get(language)}**{_COLON[language]}{value}")
+            checks.append(Check(name=name, ok=True, detail=f"repaired: added the line '{lines[-1]}'"))
+            continue
+        written = {day for day, _ in stated_days(text)}
+        clauses = []
+        for day, (start, end) in stated_days(value):
+            if day not in written:
+                written.add(day)
+                clause = clause_of(value, start, end)
+                if _loose(clause) not in {_loose(c) for c in clauses}:
+                    clauses.append(clause)
+        lines += [f"- {c}" for c in clauses]
+        detail = f"repaired: added {clauses}" if clauses else "every day the request names is written"
+        checks.append(Check(name=name, ok=True, detail=detail))
+    if not lines:
+        return text, checks
+    block = "\n".join(lines)
+    closing = re.search(r"\n\s*(?:---|\*\*\*)\s*\n(?![\s\S]*\n\s*(?:---|\*\*\*)\s*\n)", text)
+    if closing:
+        return f"{text[: closing.start()].rstrip()}\n\n{block}\n\n{text[closing.start() :].lstrip()}", checks
+    return f"{text.rstrip()}\n\n{block}\n", checks
 
 
 def _text_items(rule: TextItems | None, text: str, values: dict[str, Any]) -> list[Check]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .checks import Check
 from .periods import MONTH_NAMES, Period, find_periods
 
-__all__ = ["Moved", "date_check", "move_dates", "recheck", "request_periods"]
+__all__ = ["Moved", "date_check", "move_dates", "recheck", "request_periods", "stated_days"]
 
 MAX_MONTHS_SCANNED = 24  # months of a long period tried for a same-day candidate
 
@@ -125,6 +125,20 @@ def _date_of(m: re.Match, default_year: int) -> dt.date | None:
         return dt.date(year, month, int(groups["d"]))
     except ValueError:
         return None
+
+
+def stated_days(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Each calendar day ``text`` writes out (2027-02-13, 2月13日, Feb 13, 13th February), as
+    ((month, day), (start, end)) in reading order; a span already read is not read again."""
+    found: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for _, (s, e) in found):
+                continue
+            day = _date_of(m, 2000)  # a leap year: 2月29日 stays a day
+            if day is not None:
+                found.append(((day.month, day.day), m.span()))
+    return sorted(found, key=lambda f: f[1][0])
 
 
 def _full(name: str) -> str:

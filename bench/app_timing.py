@@ -61,6 +61,24 @@ def run(studio: Any, entry: dict[str, Any], model: str) -> None:
         )
 
 
+def generation_stats(db: Path, records: list[dict[str, Any]]) -> None:
+    """Add to each record the language-model generations made while it ran (from the studio's generation
+    log): how many, their prompt and output tokens, and their seconds."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT created_at, prompt_tokens, completion_tokens, duration_ms FROM generations "
+            "WHERE modality = 'text' ORDER BY created_at"
+        ).fetchall()
+    for r in records:
+        mine = [row for row in rows if r["started_at"] <= row[0] <= r["ended_at"]]
+        r["generations"] = len(mine)
+        r["prompt_tokens"] = sum(row[1] or 0 for row in mine)
+        r["completion_tokens"] = sum(row[2] or 0 for row in mine)
+        r["generation_seconds"] = round(sum(row[3] or 0 for row in mine) / 1000, 1)
+
+
 def medians(records: list[dict[str, Any]], ids: set[str]) -> dict[str, float]:
     by_target: dict[str, list[float]] = defaultdict(list)
     for r in records:
@@ -69,13 +87,28 @@ def medians(records: list[dict[str, Any]], ids: set[str]) -> dict[str, float]:
     return {t: statistics.median(s) for t, s in sorted(by_target.items())}
 
 
+def _mean_generations(records: list[dict[str, Any]], ids: set[str], target: str) -> float:
+    counts = [r.get("generations", 0) for r in records if r["id"] in ids and r["target"] == target]
+    return statistics.mean(counts) if counts else 0.0
+
+
 def compare(records: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> dict[str, Any]:
     """Per target: the median wall time before and after over the requests both runs completed."""
-    ok_now = {r["id"] for r in records if not r["error"]}
-    ok_before = {r["id"] for r in baseline if not r["error"]}
+    ran = {r["id"] for r in records} & {r["id"] for r in baseline}
+    ok_now = {r["id"] for r in records if not r["error"]} & ran
+    ok_before = {r["id"] for r in baseline if not r["error"]} & ran
     both = ok_now & ok_before
     before, after = medians(baseline, both), medians(records, both)
-    rows = {t: {"before_s": before[t], "after_s": after[t], "ratio": after[t] / before[t]} for t in after}
+    rows = {
+        t: {
+            "before_s": before[t],
+            "after_s": after[t],
+            "ratio": after[t] / before[t],
+            "generations_before": _mean_generations(baseline, both, t),
+            "generations_after": _mean_generations(records, both, t),
+        }
+        for t in after
+    }
     total_before = sum(r["seconds"] for r in baseline if r["id"] in both)
     total_after = sum(r["seconds"] for r in records if r["id"] in both)
     return {
@@ -121,22 +154,38 @@ def main() -> int:
         # the model loads on the first call: load it outside the timings
         studio.generate_text(TextRequest(prompt="hi", max_tokens=1, model=args.model))
         for entry in entries:
-            started = time.perf_counter()
+            started_at, started = time.time(), time.perf_counter()
             error = None
             try:
                 run(studio, entry, args.model)
             except Exception as exc:  # noqa: BLE001 - an older checkout may reject a newer input
                 error = f"{type(exc).__name__}: {exc}"[:300]
             seconds = time.perf_counter() - started
-            records.append({"id": entry["id"], "target": entry["target"], "seconds": seconds, "error": error})
+            records.append(
+                {
+                    "id": entry["id"],
+                    "target": entry["target"],
+                    "seconds": seconds,
+                    "error": error,
+                    "started_at": started_at,
+                    "ended_at": time.time(),
+                }
+            )
             print(f"  {entry['id']:32} {seconds:7.1f} s" + (f"  ERROR {error}" if error else ""), flush=True)
+    generation_stats(settings.data_dir / "zaowu.db", records)
     payload: dict[str, Any] = {"model": args.model, "zaowu": str(Path(zaowu.__file__).parent), "records": records}
     if args.baseline:
         report = compare(records, json.loads(args.baseline.read_text(encoding="utf-8"))["records"])
         payload["comparison"] = report
-        print(f"\n{'target':24} {'before':>8} {'after':>8} {'ratio':>6}   ({len(report['compared'])} runs compared)")
+        print(
+            f"\n{'target':24} {'before':>8} {'after':>8} {'ratio':>6}  generations per run (before -> after)"
+            f"   ({len(report['compared'])} runs compared)"
+        )
         for target, row in report["targets"].items():
-            print(f"{target:24} {row['before_s']:7.1f}s {row['after_s']:7.1f}s {row['ratio']:6.2f}")
+            print(
+                f"{target:24} {row['before_s']:7.1f}s {row['after_s']:7.1f}s {row['ratio']:6.2f}  "
+                f"{row['generations_before']:.1f} -> {row['generations_after']:.1f}"
+            )
         if report["total_ratio"]:
             print(f"{'all runs':24} {'':8} {'':8} {report['total_ratio']:6.2f}")
         if report["left_out"]:

@@ -580,8 +580,8 @@ def run_template(
     **overrides: Any,
 ) -> TemplateResult:
     """Render a template with ``variables``, run it and apply its checks; an output that does not parse
-    is generated once more, near-duplicate list items are regenerated one at a time, each with its own seed
-    and angle (at most ``MAX_REPAIR_ATTEMPTS`` rounds), and what is still a near-duplicate is composed
+    is generated once more, near-duplicate list items are regenerated together in one request, each with an
+    angle of its own (at most ``MAX_REPAIR_ATTEMPTS`` rounds), and what is still a near-duplicate is composed
     from the input's facts (the list's ``compose`` rule) or reported. Overrides: model, seed, temperature,
     max_tokens, top_p."""
     from .safety import text_fields
@@ -633,60 +633,54 @@ def _regenerate_items(
     seed: int | None,
     who: Caller,
 ) -> list[str]:
-    """Regenerate the items ``indices`` of the list ``path`` one at a time, each with a seed and an angle
-    of its own (no two items of a round share an angle), shown every other item to differ from."""
-    ids = []
-    for i in indices:
-        generation_id = _regenerate_item(studio, rendered, request, output, path, i, attempt, seed, who)
-        ids += [generation_id] if generation_id else []
-    return ids
-
-
-def _regenerate_item(
-    studio: Studio,
-    rendered: RenderedTemplate,
-    request: TextRequest,
-    output: dict[str, Any],
-    path: str,
-    index: int,
-    attempt: int,
-    seed: int | None,
-    who: Caller,
-) -> str | None:
+    """Regenerate the items ``indices`` of the list ``path`` in one follow-up request, each from an angle of
+    its own (no two items of a round share one), shown the items kept to differ from. One request, not one per
+    item: each reads the whole prompt again (a seeded request does not reuse the prompt cache)."""
     template, lang = rendered.template, rendered.language
     rule = next(r for r in template.checks.lists if r.path == path)
     items = output[path]
-    others = [items[i] for i in range(len(items)) if i != index]
-    shown = [x if isinstance(x, str) else " / ".join(str(x.get(f) or "") for f in rule.text) for x in others]
-    angle = angle_for(index, attempt, len(items)).instruction(lang)
-    ask = (
-        "\n\n已经写好的（新写的这一条要和它们明显不同，换用词、换开头、换结构）：\n"
-        + "\n".join(f"- {x}" for x in shown)
-        + f"\n请只写 1 条新的，角度：{angle}。"
-        if lang == "zh"
-        else "\n\nAlready written (the new one must clearly differ: other words, another opening, "
-        "another structure):\n"
-        + "\n".join(f"- {x}" for x in shown)
-        + f"\nWrite only 1 new one, from this angle: {angle}."
-    )
+    kept = [items[i] for i in range(len(items)) if i not in indices]
+    shown = [x if isinstance(x, str) else " / ".join(str(x.get(f) or "") for f in rule.text) for x in kept]
+    angles = [angle_for(i, attempt, len(items)).instruction(lang) for i in indices]
+    k = len(indices)
+    if lang == "zh":
+        ask = "\n\n已经写好的（新写的要和它们明显不同，换用词、换开头、换结构）：\n" + "\n".join(
+            f"- {x}" for x in shown
+        )
+        ask += f"\n请只写 {k} 条新的，" + (
+            f"角度：{angles[0]}。"
+            if k == 1
+            else "每条一个角度：" + "；".join(f"{n}. {a}" for n, a in enumerate(angles, 1)) + "。"
+        )
+    else:
+        ask = (
+            "\n\nAlready written (each new one must clearly differ: other words, another opening, another structure):\n"
+        )
+        ask += "\n".join(f"- {x}" for x in shown)
+        ask += (
+            f"\nWrite only 1 new one, from this angle: {angles[0]}."
+            if k == 1
+            else f"\nWrite only {k} new ones, each from its own angle: "
+            + "; ".join(f"{n}. {a}" for n, a in enumerate(angles, 1))
+            + "."
+        )
     schema = template.request_schema(rendered.variables, lang) or {}
-    array = {**schema["properties"][path], "minItems": 1, "maxItems": 1}
+    array = {**schema["properties"][path], "minItems": k, "maxItems": k}
     sub = {"type": "object", "properties": {path: array}, "required": [path]}
     messages = [*rendered.messages[:-1], {"role": "user", "content": rendered.messages[-1]["content"] + ask}]
     follow = TextRequest.model_validate(
         {
             **request.model_dump(exclude_none=True, by_alias=True),
             "messages": messages,
-            "seed": seed_for(seed or 0, 101 + index, attempt),
+            "seed": seed_for(seed or 0, 101 + indices[0], attempt),
             "response_format": {"type": "json_schema", "json_schema": {"name": f"{template.id}-{path}", "schema": sub}},
         }
     )
     try:
         result = studio.generate_text(follow, who=who)
     except SchemaViolation as exc:
-        log.info("template %s: regenerating %s[%d] failed: %s", template.id, path, index, exc)
-        return None
-    new = (result.parsed or {}).get(path) or []
-    if new:
-        items[index] = new[0]
-    return result.generation_id
+        log.info("template %s: regenerating %s%s failed: %s", template.id, path, indices, exc)
+        return []
+    for index, item in zip(indices, (result.parsed or {}).get(path) or []):
+        items[index] = item
+    return [result.generation_id] if result.generation_id else []

@@ -285,3 +285,22 @@ def test_a_foreign_page_cannot_use_the_chat_even_where_keys_are_not_required(ser
     assert httpx.get(f"{server.base_url}/v1/assistants/{made['id']}/handoffs").json()["data"] == []  # nothing ran
     own = httpx.post(url, json={"message": "What is the capital of France?"}, timeout=60)  # the owner, no page
     assert own.status_code == 200 and own.json()["handed_off"]
+
+
+def test_a_reply_of_bare_markers_or_in_the_other_language_quotes_the_best_source():
+    """The assistant's reply is checked like a knowledge answer: "[1]" alone (a small model sampling cold) or a
+    reply in the other language is replaced by the best source's sentence nearest the message, cited; a reply
+    that shares no word with its sources is handed off."""
+    from zaowu.studio.knowledge.assistants import checked_reply
+    from zaowu.studio.knowledge.store import Hit
+
+    text = "Monday to Friday 9:00 to 21:00. Weekends 10:00 to 18:00. 周末10点到18点营业。"
+    hours = [Hit(1, "vs", "f", "hours.pdf", 1.0, text, 1, None, [], 0, len(text), {})]
+    reply, citations, handoff = checked_reply("[1]", hours, "When do you open at weekends?", "en")
+    assert reply == "Our documents say: Weekends 10:00 to 18:00. [1]" and handoff is None
+    assert [c["filename"] for c in citations] == ["hours.pdf"]
+    reply, _, handoff = checked_reply("We open at 10:00.", hours, "周末几点开门", "zh")
+    assert reply == "根据资料：周末10点到18点营业。 [1]" and handoff is None
+    assert checked_reply("Bananas are yellow [1].", hours, "When do you open?", "en")[2] == "unsupported"
+    reply, citations, handoff = checked_reply("We open at 10:00 on weekends [1].", hours, "When?", "en")
+    assert reply == "We open at 10:00 on weekends [1]." and handoff is None and len(citations) == 1

@@ -120,9 +120,11 @@ async def _knowledge_answer(request: Request, body, text_request: TextRequest, p
     result, knowledge = await until_disconnected(
         request, kb.answer, text_request, list(body.knowledge_bases), viewer=principal, who=who
     )
+    from ..studio.knowledge.answer import knowledge_block
+
     response = text_response(result, True)
     response["citations"] = knowledge["citations"]
-    response["zaowu"]["knowledge"] = {k: knowledge[k] for k in ("refused", "markers_added", "quoted")}
+    response["zaowu"]["knowledge"] = knowledge_block(knowledge)
     return JSONResponse(response)
 
 
@@ -176,8 +178,9 @@ async def _knowledge_stream(request: Request, body, text_request: TextRequest, p
 
 def _knowledge_event(writer: ChunkWriter, knowledge: dict[str, Any]) -> str:
     """The event after the answer's last chunk: no choices, the ``citations`` and ``zaowu.knowledge``."""
-    block = {k: knowledge[k] for k in ("refused", "markers_added", "quoted")}
-    return writer.extra(citations=knowledge["citations"], zaowu={"knowledge": block})
+    from ..studio.knowledge.answer import knowledge_block
+
+    return writer.extra(citations=knowledge["citations"], zaowu={"knowledge": knowledge_block(knowledge)})
 
 
 @router.post("/chat/completions")

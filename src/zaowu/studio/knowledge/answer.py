@@ -188,12 +188,22 @@ def quote_answer(source: Hit, question: str, lang: str, number: int) -> str:
     return f"{QUOTE_LEAD[lang]}{best} [{number}]"
 
 
-def finish(text: str, sources: list[Hit], question: str = "", lang: str = "en") -> tuple[str, dict[str, Any]]:
+def says_nothing(text: str) -> bool:
+    """Whether a reply holds nothing but source markers (a small model sampling cold writes "[1]" and stops)."""
+    return not _WORD.search(_MARKER.sub("", text))
+
+
+def knowledge_block(knowledge: dict[str, Any]) -> dict[str, Any]:
+    """The ``zaowu.knowledge`` block of a response: what was refused or repaired."""
+    return {k: knowledge[k] for k in ("refused", "markers_added", "quoted")}
+
+
+def finish(text: str, sources: list[Hit], question: str, lang: str) -> tuple[str, dict[str, Any]]:
     """(text to append to the answer, the knowledge block: ``citations``, ``refused``, ``markers_added``,
     ``quoted``). An answer without markers gets the marker of its best source, which it was grounded on.
-    An answer with nothing but markers (a small model sampling cold writes "[1]" and stops) gets the best
-    source's sentence nearest the question quoted after it (``quoted``)."""
-    if not _WORD.search(_MARKER.sub("", text)):
+    An answer with nothing but markers (``says_nothing``) gets the best source's sentence nearest the question
+    quoted after it (``quoted``)."""
+    if says_nothing(text):
         lead = " " if text.strip() else ""
         knowledge = {"citations": [citation(1, sources[0])], "refused": False, "markers_added": False, "quoted": True}
         return lead + quote_answer(sources[0], question, lang, 1), knowledge

@@ -39,6 +39,7 @@ from .answer import (
     numbered_sources,
     quote_answer,
     relevant_sources,
+    says_nothing,
 )
 
 if TYPE_CHECKING:
@@ -127,6 +128,22 @@ def without_repeats(text: str) -> str:
             seen.add(key)
             kept.append(sentence)
     return "".join(x + ("" if x.endswith(("。", "！", "？", "；")) else " ") for x in kept).strip()
+
+
+def checked_reply(
+    reply: str, sources: list[Hit], message: str, lang: str
+) -> tuple[str, list[dict[str, Any]], str | None]:
+    """(the text the customer gets, its citations, the hand-off reason or None) for the model's ``reply``. A reply
+    of nothing but markers, or in the other language than the customer's, becomes the best source's sentence
+    nearest the message, quoted; one that shares no word with the sources it cites is handed off."""
+    if says_nothing(reply) or language(MARKER.sub("", reply)) != lang:
+        log.info("assistant reply empty or in the other language; answered with its best source's words")
+        return quote_answer(sources[0], message, lang, 1), [citation(1, sources[0])], None
+    text, used, supported = check_markers(without_repeats(reply), sources)
+    if not supported:
+        log.info("assistant reply not supported by its sources; handed off")
+        return HANDOFF[lang], [], "unsupported"
+    return text, [citation(n, sources[n - 1]) for n in used], None
 
 
 class Assistants:
@@ -313,14 +330,7 @@ class Assistants:
             temperature=TEMPERATURE,
         )
         result = self.studio.generate_text(request, who=who, scope=ASSISTANT)
-        if language(MARKER.sub("", result.text)) != lang:  # a small model answered in the other language
-            log.info("assistant %s: reply in the wrong language; answered with its best source's words", row["id"])
-            return quote_answer(sources[0], message, lang, 1), [citation(1, sources[0])], None
-        text, used, supported = check_markers(without_repeats(result.text), sources)
-        if not supported:
-            log.info("assistant %s: reply not supported by its sources; handed off", row["id"])
-            return HANDOFF[lang], [], "unsupported"
-        return text, [citation(n, sources[n - 1]) for n in used], None
+        return checked_reply(result.text, sources, message, lang)
 
     def _history(self, assistant_id: str, conversation_id: str, viewer: Principal) -> list[Message]:
         turns = self.studio.settings.assistant_history_turns
